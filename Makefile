@@ -1,0 +1,55 @@
+# ExoLab top-level Makefile.  Each subsystem adds its rules in its own Makefrag;
+# `make help` lists every target (a target is documented by a `## text` comment).
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+# Build output; a second tree (e.g. OBJ=obj/clang CC=clang) can sit beside the first.
+OBJ ?= obj
+CC := $(if $(filter default,$(origin CC)),gcc,$(CC))
+HOSTCC ?= $(CC)
+LD := ld
+OBJCOPY := objcopy
+NM := nm
+PYTHON ?= python3
+V ?= @
+
+# Warnings are errors everywhere.
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter
+
+# Host builds of portable code run under AddressSanitizer and UBSan.
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) $(SANFLAGS) -Ikern/include -Ilib/include
+
+# Install missing Debian packages before anything that needs them (see hw/host/deps.sh).
+DEPS_STAMP := $(OBJ)/.deps-ok
+$(DEPS_STAMP): hw/host/deps.sh
+	$(V)hw/host/deps.sh --missing
+	$(V)mkdir -p $(@D) && touch $@
+
+deps: ## install every Debian package ExoLab needs (apt-get; sudo when not root)
+	hw/host/deps.sh
+	$(V)mkdir -p $(OBJ) && touch $(DEPS_STAMP)
+
+include kern/Makefrag
+include lib/Makefrag
+include $(wildcard user/Makefrag)
+include $(wildcard sim/Makefrag)
+include $(wildcard grade/Makefrag)
+include $(wildcard grade/unit/*.mk)
+include $(wildcard bench/Makefrag)
+include $(wildcard labs/Makefrag)
+include $(wildcard docs/Makefrag)
+include $(wildcard hw/*/Makefrag)
+
+all: $(DEPS_STAMP) iso ## build the kernel and the bootable ISO (the default)
+
+clean: ## remove every build product
+	rm -rf obj compile_commands.json .gdbinit
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
+	  awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+
+.PHONY: all clean help deps
+.DELETE_ON_ERROR:

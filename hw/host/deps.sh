@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs the Debian packages ExoLab needs on the build host (make deps).
+# With --missing it only installs what is absent, saying what and why; that is what
+# `make qemu` and `make test` run first, so a fresh Debian machine needs no other step.
+set -eu
+
+PKGS="make gcc clang lld llvm binutils python3 gdb cpio \
+qemu-system-x86 qemu-utils ovmf \
+grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools \
+bochs bochsbios vgabios bochs-term \
+libcriterion-dev libjansson-dev graphviz"
+
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+
+if [ "${1:-}" = "--missing" ] && [ -z "$missing" ]; then
+	exit 0
+fi
+if [ "${1:-}" != "--missing" ]; then
+	missing=$PKGS
+fi
+
+echo "deps: installing Debian packages:$missing" >&2
+if [ "$(id -u)" = 0 ]; then
+	SUDO=""
+elif command -v sudo >/dev/null 2>&1; then
+	SUDO="sudo"
+else
+	echo "deps: not root and no sudo; install these packages by hand:$missing" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >&2
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+echo "deps: done" >&2

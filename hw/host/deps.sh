@@ -4,8 +4,8 @@
 # `make qemu` and `make test` run first, so a fresh Debian machine needs no other step.
 set -eu
 
-PKGS="make gcc clang lld llvm binutils python3 gdb cpio \
-qemu-system-x86 qemu-utils ovmf \
+PKGS="make gcc clang lld llvm libclang-rt-14-dev binutils python3 gdb cpio \
+qemu-system-x86 qemu-system-gui ipxe-qemu seabios qemu-utils ovmf \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools \
 bochs bochsbios vgabios bochs-term \
 libcriterion-dev libjansson-dev graphviz"
@@ -38,5 +38,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq >&2
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $missing >&2
+$SUDO apt-get install -y -qq $missing >&2
 echo "deps: done" >&2

@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""Lab 1 grader (boot, consoles, printf, backtrace, monitor, traps); the serial formats it
+matches are the contract in docs/architecture.md."""
+
+import collections
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "unit", "printf"))
+
+import gradelib  # noqa: E402
+import printf_cases  # noqa: E402  (expected printf lines, shared with the host unit test)
+
+LAB = gradelib.Lab("lab1")
+ROOT = gradelib.ROOT
+
+BANNER = r"^ExoLab x86-64"
+PROMPT = r"^K> "
+MEM_LINE = re.compile(r"^mem: 0x([0-9a-f]{16})-0x([0-9a-f]{16}) (\S+)$", re.M)
+BT_LINE = re.compile(r"^  rbp ([0-9a-f]{16}) rip ([0-9a-f]{16}) (\S+)\+0x([0-9a-f]+) "
+                     r"args ([0-9a-f]+) ([0-9a-f]+) ([0-9a-f]+)$", re.M)
+TRAP_LINE = r"^TRAP %d %s on cpu 0$"
+MIB = 1 << 20
+
+
+def backtrace_frames(text):
+    """(rbp, symbol, arg0, arg1) of every backtrace line in `text`, innermost first."""
+    return [(int(m.group(1), 16), m.group(3), int(m.group(5), 16), int(m.group(6), 16))
+            for m in BT_LINE.finditer(text)]
+
+
+def check_chain(run, frames, part):
+    """A backtrace walks outwards: frame pointers strictly increase up to kern_main."""
+    if not frames:
+        run.fail("no backtrace lines", part)
+        return
+    if frames[-1][1] != "kern_main":
+        run.fail("backtrace ends at %s, not kern_main" % frames[-1][1], part)
+    for inner, outer in zip(frames, frames[1:]):
+        if outer[0] <= inner[0]:
+            run.fail("rbp %x of %s is not above rbp %x of %s"
+                     % (outer[0], outer[1], inner[0], inner[1]), part)
+            return
+
+
+@LAB.test("boot-bios", parts={"banner": 3, "memory-map": 3, "prompt": 2, "no-reset": 2},
+          until=[PROMPT], timeout=30)
+def boot_bios(run):
+    run.expect(BANNER, part="banner")
+    run.expect(BANNER, part="no-reset", count=1)
+    run.expect(PROMPT, part="prompt")
+    lines = re.findall(r"^mem: .*$", run.text, re.M)
+    entries = MEM_LINE.findall(run.text)
+    if not entries or len(entries) != len(lines):
+        run.fail("expected 'mem: 0x<16 hex>-0x<16 hex> <type>' lines, got %d of %d"
+                 % (len(entries), len(lines)), "memory-map")
+        return
+    usable = sum(int(e, 16) - int(s, 16) for s, e, kind in entries if kind == "available")
+    if any(int(e, 16) <= int(s, 16) for s, e, _ in entries):
+        run.fail("a memory range ends before it starts", "memory-map")
+    # The machine has run.test.mem MiB; firmware keeps a little, and nothing is invented.
+    if not (run.test.mem - 16) * MIB <= usable <= run.test.mem * MIB:
+        run.fail("available memory adds up to %d KiB for a %d MiB machine"
+                 % (usable // 1024, run.test.mem), "memory-map")
+
+
+def font_glyphs(path):
+    """The bitmap of kern/dev/font8x16.c: {code: [16 row bytes]}; absent codes are blank."""
+    with open(path) as f:
+        src = re.sub(r"/\*.*?\*/", "", f.read(), flags=re.S)
+    body = src[src.index("font8x16"):]
+    glyphs = {}
+    for m in re.finditer(r"\[\s*(0x[0-9a-fA-F]+|\d+|'.')\s*\]\s*=\s*\{([^}]*)\}", body):
+        key = m.group(1)
+        code = ord(key[1]) if key.startswith("'") else int(key, 0)
+        glyphs[code] = [int(v, 0) for v in m.group(2).replace(",", " ").split()]
+    return glyphs
+
+
+def lit_pixels(screen, row):
+    """White pixels in text row `row` (8x16 cells from pixel (0,0))."""
+    lit = 0
+    for y in range(16 * row, min(16 * row + 16, screen.height)):
+        for x in range(screen.width):
+            r, g, b = screen.pixel(x, y)
+            lit += r >= 0x80 and g >= 0x80 and b >= 0x80
+    return lit
+
+
+def glyph_bits(glyphs, text):
+    return sum(bin(b).count("1") for c in text for b in glyphs.get(ord(c), []))
+
+
+@LAB.test("boot-uefi-framebuffer", parts={"banner": 3, "fb-console": 4, "screen": 8},
+          uefi=True, until=[PROMPT], screendump=True, timeout=120)
+def boot_uefi(run):
+    run.expect(BANNER, part="banner", count=1)
+    fb = re.search(r"^console: framebuffer \d+x\d+x\d+ .*$", run.text, re.M)
+    if not fb:
+        run.fail("missing /console: framebuffer WxHxBPP/", "fb-console")
+        return
+    if run.screen is None:
+        run.fail("no screendump (the run did not reach the prompt)", "screen")
+        return
+    # The framebuffer console starts with the line that announces it; row k holds the
+    # k-th line printed from there on, so the banner's row is known from the serial log.
+    shown = run.text[fb.start():].split("\n")
+    banner_row = next((i for i, l in enumerate(shown) if re.match(BANNER, l)), None)
+    if banner_row is None or 16 * (banner_row + 1) > run.screen.height:
+        run.fail("the banner is not on the framebuffer console's first screen", "screen")
+        return
+    glyphs = font_glyphs(os.path.join(ROOT, "kern/dev/font8x16.c"))
+    for row in (0, banner_row):
+        want, got = glyph_bits(glyphs, shown[row]), lit_pixels(run.screen, row)
+        if got != want:
+            run.fail("text row %d (%r): %d white pixels on screen, the font has %d"
+                     % (row, shown[row], got, want), "screen")
+
+
+@LAB.test("printf-formats", parts={"cases": 20}, args="test=printf",
+          until=[r"^printf-test: done$"], timeout=30)
+def printf_formats(run):
+    want = printf_cases.expected_lines(os.path.join(ROOT, "lib/printfmt_cases.h"))
+    got = re.findall(r"^printf-test: .* => \[.*\]$", run.text, re.M)
+    matched = collections.Counter(want) & collections.Counter(got)
+    good = sum(matched.values())
+    missing = [w for w in want if w not in matched]
+    for w in missing[:5]:
+        fmt = w[len("printf-test: "):w.index(" => [")]
+        printed = [g for g in got if g.startswith("printf-test: %s => [" % fmt)]
+        run.notes.append("want %r, printed %s" % (w, printed or "nothing for that format"))
+    run.fraction("cases", good, len(want), "printf cases right")
+
+
+@LAB.test("backtrace", parts={"test-frames": 8, "caller-chain": 7}, args="test=backtrace",
+          until=[r"^  rbp .* kern_main\+"], timeout=30)
+def backtrace(run):
+    start = run.text.find("ktest: backtrace")
+    frames = backtrace_frames(run.text[max(start, 0):])
+    tb = [f for f in frames if f[1] == "test_backtrace"]
+    args = [(f[2], f[3]) for f in tb]
+    want = [(n, 0xb7ace) for n in range(6)]
+    if args != want:
+        run.fail("test_backtrace frames have args %s, expected %s"
+                 % ([(a, hex(b)) for a, b in args], [(a, hex(b)) for a, b in want]),
+                 "test-frames")
+    if not tb:
+        run.fail("no test_backtrace frames", "caller-chain")
+        return
+    first = frames.index(tb[0])
+    if frames[first:first + len(tb)] != tb:
+        run.fail("test_backtrace frames are not consecutive", "test-frames")
+    rest = frames[first:]
+    check_chain(run, rest[:next((i + 1 for i, f in enumerate(rest) if f[1] == "kern_main"),
+                                len(rest))], "caller-chain")
+
+
+MONITOR_CMDS = ["help", "kerninfo", "mem", "cpuid", "backtrace", "xyz", "halt"]
+
+
+@LAB.test("monitor", parts={"help": 2, "kerninfo": 2, "mem": 2, "cpuid": 2, "backtrace": 2,
+                            "unknown": 3, "halt": 2},
+          steps=[(PROMPT, c) for c in MONITOR_CMDS], wait_exit=True, timeout=30)
+def monitor(run):
+    replies = {c: run.reply(c) for c in MONITOR_CMDS}
+    for cmd, reply in replies.items():
+        if reply is None:
+            run.fail("no prompt to type '%s' at" % cmd, cmd if cmd in run.test.parts
+                     else "unknown")
+    if replies["help"] is not None:
+        for cmd in ("help", "kerninfo", "mem", "cpuid", "backtrace", "halt"):
+            run.expect(r"^\s*%s\b" % cmd, part="help", text=replies["help"])
+    if replies["kerninfo"] is not None:
+        for sect in ("text", "data", "bss"):
+            run.expect(r"^\s*%s\s+0xffffffff8[0-9a-f]{7}-0xffffffff8[0-9a-f]{7}\b" % sect,
+                       part="kerninfo", text=replies["kerninfo"])
+    if replies["mem"] is not None:
+        run.expect(r"0x[0-9a-f]+-0x[0-9a-f]+\s+available", part="mem", text=replies["mem"])
+    if replies["cpuid"] is not None:
+        run.expect(r"GenuineIntel|AuthenticAMD", part="cpuid", text=replies["cpuid"])
+    if replies["backtrace"] is not None:
+        check_chain(run, backtrace_frames(replies["backtrace"]), "backtrace")
+    if replies["xyz"] is not None:
+        run.expect(r"^unknown command 'xyz' \(try 'help'\)$", part="unknown",
+                   text=replies["xyz"])
+    if run.exit_status != 1:
+        run.fail("'halt' should make QEMU exit with status 1, got %s"
+                 % ("no exit" if run.exit_status is None else run.exit_status), "halt")
+
+
+def trap_test(name, vector, trap_name, extra=None):
+    """A self-test that faults: the dump, one banner (no reset) and exit status 3."""
+    @LAB.test("trap-" + name, points=5, args="test=" + name, exit_status=3,
+              expect=[TRAP_LINE % (vector, trap_name)], timeout=30)
+    def check(run):
+        run.expect(BANNER, count=1)
+        frames = backtrace_frames(run.text[run.text.find("TRAP "):])
+        if not frames:
+            run.fail("the trap dump has no backtrace")
+        if extra:
+            extra(run)
+
+
+def pgfault_details(run):
+    m = re.search(r"^cr2=0x([0-9a-f]+)\s+(.*)$", run.text, re.M)
+    if not m:
+        run.fail("missing /cr2=0x.../ in the page-fault dump")
+        return
+    told = re.search(r"^pgfault: reading 0x([0-9a-f]+)$", run.text, re.M)
+    if told and int(told.group(1), 16) != int(m.group(1), 16):
+        run.fail("cr2=0x%s, but the test read 0x%s" % (m.group(1), told.group(1)))
+    reason = m.group(2)
+    if not re.search(r"\bread\b", reason) or not re.search(r"not-present", reason):
+        run.fail("page-fault reason %r should say a read of a not-present page" % reason)
+
+
+trap_test("divzero", 0, "divide-error")
+trap_test("ud", 6, "invalid-opcode")
+trap_test("pgfault", 14, "page-fault", pgfault_details)
+
+
+@LAB.test("cmdline-unknown-option", points=5, args="frobnicate", until=[PROMPT],
+          expect=[r"^cmdline: unknown option 'frobnicate'$", BANNER], timeout=30)
+def cmdline_unknown(run):
+    pass
+
+
+@LAB.test("boot-bochs", points=5, emu="bochs", until=[PROMPT], expect=[BANNER],
+          timeout=120)
+def boot_bochs(run):
+    run.expect(BANNER, count=1)
+
+
+if __name__ == "__main__":
+    sys.exit(gradelib.main([LAB]))

@@ -1,0 +1,43 @@
+# Host unit tests of kern/mm, sim/hal and sim/mmu (Criterion, ASan + UBSan), appended to
+# UNIT_TESTS, and the host memory-management micro-benchmark (bench/mm/host_mm.c).
+# kern/Makefrag includes kern/mm/Makefrag (which also feeds KERN_SRCS); only a stand-alone
+# use of this file needs it here.  The sim/ fragments hold variables only.
+ifndef MM_SRCS
+include kern/mm/Makefrag
+endif
+include sim/hal/Makefrag
+include sim/mmu/Makefrag
+
+MMTEST_DIR := $(OBJ)/grade/unit/mm
+MMTEST_NAMES := simhal mmu buddy buddy_random pt pt_huge kheap
+MMTEST_BINS := $(addprefix $(MMTEST_DIR)/test_,$(MMTEST_NAMES))
+MMTEST_LIBSRCS := $(MM_SRCS) $(SIMHAL_SRCS) $(SIMMMU_SRCS) grade/unit/mm/mmfix.c
+MMTEST_LIBOBJS := $(patsubst %.c,$(MMTEST_DIR)/obj/%.o,$(MMTEST_LIBSRCS))
+MMTEST_INC := $(SIMHAL_INC) $(SIMMMU_INC) -Igrade/unit/mm
+MM_HDRS := $(wildcard kern/include/*.h kern/mm/*.h sim/hal/*.h sim/mmu/*.h grade/unit/mm/*.h)
+
+UNIT_TESTS += $(MMTEST_BINS)
+
+$(MMTEST_DIR)/obj/%.o: %.c $(MM_HDRS)
+	@mkdir -p $(@D)
+	$(V)$(HOSTCC) $(HOST_CFLAGS) $(MMTEST_INC) -c -o $@ $<
+
+$(MMTEST_DIR)/test_%: $(MMTEST_DIR)/obj/grade/unit/mm/test_%.o $(MMTEST_LIBOBJS)
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion
+
+.PRECIOUS: $(MMTEST_DIR)/obj/%.o
+
+unit-mm: $(MMTEST_BINS) ## build and run the memory-management host unit tests
+	$(V)set -e; for t in $(MMTEST_BINS); do $$t; done
+
+# The benchmark measures the code as the kernel runs it: -O2, no sanitizers.
+MMBENCH := $(OBJ)/bench/mm/host_mm
+$(MMBENCH): bench/mm/host_mm.c $(MM_SRCS) $(SIMHAL_SRCS) $(MM_HDRS)
+	@mkdir -p $(@D)
+	$(V)$(HOSTCC) -std=gnu11 -O2 -g $(WARN) -Ikern/include -Ilib/include $(SIMHAL_INC) \
+		-o $@ bench/mm/host_mm.c $(MM_SRCS) $(SIMHAL_SRCS)
+
+bench-mm-host: $(MMBENCH) ## run the host micro-benchmark of pmm_alloc/free and pt_map/unmap
+	$(V)$(MMBENCH)
+
+.PHONY: unit-mm bench-mm-host

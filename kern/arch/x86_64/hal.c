@@ -1,0 +1,206 @@
+/* The HAL (kern/include/hal.h) on x86-64 hardware: the one place portable code reaches the
+ * machine.  One CPU for now; SMP, IPIs and the LAPIC timer come with lab 4. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "console.h"
+#include "hal.h"
+#include "kerninfo.h"
+#include "panic.h"
+#include "x86.h"
+
+#define RFLAGS_IF (1UL << 9)
+
+void *
+hal_phys_to_virt(physaddr_t pa)
+{
+	return (void *)(KERN_DIRECTMAP_BASE + pa);
+}
+
+physaddr_t
+hal_virt_to_phys(const void *va)
+{
+	uint64_t v = (uint64_t)va;
+
+	if (v >= KERN_LINK_BASE)
+		return v - KERN_LINK_BASE;
+	if (v >= KERN_DIRECTMAP_BASE)
+		return v - KERN_DIRECTMAP_BASE;
+	panic("hal_virt_to_phys: %p is not a kernel address", va);
+}
+
+uint64_t
+hal_cycles(void)
+{
+	return rdtsc();
+}
+
+/* Device registers: one access of exactly the given width, never merged or elided. */
+uint8_t
+hal_mmio_read8(volatile void *addr)
+{
+	return *(volatile uint8_t *)addr;
+}
+
+uint16_t
+hal_mmio_read16(volatile void *addr)
+{
+	return *(volatile uint16_t *)addr;
+}
+
+uint32_t
+hal_mmio_read32(volatile void *addr)
+{
+	return *(volatile uint32_t *)addr;
+}
+
+uint64_t
+hal_mmio_read64(volatile void *addr)
+{
+	return *(volatile uint64_t *)addr;
+}
+
+void
+hal_mmio_write8(volatile void *addr, uint8_t val)
+{
+	*(volatile uint8_t *)addr = val;
+}
+
+void
+hal_mmio_write16(volatile void *addr, uint16_t val)
+{
+	*(volatile uint16_t *)addr = val;
+}
+
+void
+hal_mmio_write32(volatile void *addr, uint32_t val)
+{
+	*(volatile uint32_t *)addr = val;
+}
+
+void
+hal_mmio_write64(volatile void *addr, uint64_t val)
+{
+	*(volatile uint64_t *)addr = val;
+}
+
+void
+hal_tlb_flush_page(uintptr_t va)
+{
+	invlpg(va);
+}
+
+/* Reloading CR3 flushes every non-global TLB entry (Intel SDM Vol. 3A 4.10.4.1); the
+ * kernel uses no global pages yet. */
+void
+hal_tlb_flush_all(void)
+{
+	write_cr3(read_cr3());
+}
+
+void
+hal_set_root(physaddr_t root)
+{
+	write_cr3(root);
+}
+
+physaddr_t
+hal_get_root(void)
+{
+	return read_cr3() & ~0xFFFUL;
+}
+
+hal_irqstate_t
+hal_irq_save(void)
+{
+	hal_irqstate_t flags = read_rflags();
+
+	cli();
+	return flags;
+}
+
+void
+hal_irq_restore(hal_irqstate_t state)
+{
+	if (state & RFLAGS_IF)
+		sti();
+}
+
+unsigned
+hal_cpu_id(void)
+{
+	return 0;
+}
+
+unsigned
+hal_cpu_count(void)
+{
+	return 1;
+}
+
+void
+hal_send_ipi(unsigned cpu, unsigned vector)
+{
+	panic("hal_send_ipi(cpu %u, vector %u): IPIs are not available yet (LAPIC, lab 4)", cpu,
+	      vector);
+}
+
+void
+hal_timer_oneshot(uint64_t cycles)
+{
+	panic("hal_timer_oneshot(%lu): the timer is not available yet (LAPIC, lab 4)", cycles);
+}
+
+/* xchg with a memory operand is atomic and a full barrier (SDM Vol. 3A 8.1.2.1, 8.2.3.9). */
+static uint32_t
+xchg32(volatile uint32_t *p, uint32_t v)
+{
+	__asm__ volatile("xchgl %0, %1" : "+r"(v), "+m"(*p) : : "memory");
+	return v;
+}
+
+void
+hal_spin_lock(struct hal_spinlock *lk)
+{
+	if (hal_spin_holding(lk))
+		panic("spinlock %s: acquired twice by cpu %u", lk->name, hal_cpu_id());
+	while (xchg32(&lk->locked, 1) != 0)
+		pause();
+	lk->holder = hal_cpu_id() + 1;
+}
+
+void
+hal_spin_unlock(struct hal_spinlock *lk)
+{
+	if (!hal_spin_holding(lk))
+		panic("spinlock %s: released by cpu %u, which does not hold it", lk->name,
+		      hal_cpu_id());
+	lk->holder = 0;
+	xchg32(&lk->locked, 0);
+}
+
+bool
+hal_spin_holding(const struct hal_spinlock *lk)
+{
+	return lk->locked && lk->holder == hal_cpu_id() + 1;
+}
+
+void
+hal_panic(const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	panic_va(file, line, fmt, ap);
+}
+
+void
+hal_log(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}

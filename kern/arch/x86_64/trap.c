@@ -1,0 +1,162 @@
+/* The IDT and the trap dispatcher: every exception either goes to a registered handler or
+ * produces the trap dump (docs/architecture.md) and halts the machine. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "backtrace.h"
+#include "console.h"
+#include "cpu.h"
+#include "hal.h"
+#include "machine.h"
+#include "panic.h"
+#include "trap.h"
+#include "x86.h"
+
+/* 64-bit IDT gate descriptor (Intel SDM Vol. 3A 6.14.1, Figure 6-7). */
+struct idt_gate {
+	uint16_t off_lo;
+	uint16_t selector;
+	uint8_t ist;       /* bits 0..2: IST slot, 0 = stay on the current stack */
+	uint8_t type_attr; /* P, DPL, type */
+	uint16_t off_mid;
+	uint32_t off_hi;
+	uint32_t reserved;
+} __attribute__((packed));
+
+#define GATE_PRESENT 0x80
+#define GATE_INTR    0x0E /* interrupt gate: IF is cleared on entry */
+
+extern const uint64_t trap_vectors[T_NEXC];
+
+static struct idt_gate idt[256];
+static trap_handler_fn handlers[256];
+
+/* How many traps are being handled; a trap that arrives while the dump of another is being
+ * printed must not recurse (one CPU for now: a per-CPU counter with SMP, lab 4). */
+static volatile int trap_depth;
+
+static const char *const names[T_NEXC] = {
+    [T_DE] = "divide-error",
+    [T_DB] = "debug",
+    [T_NMI] = "nmi",
+    [T_BP] = "breakpoint",
+    [T_OF] = "overflow",
+    [T_BR] = "bound-range",
+    [T_UD] = "invalid-opcode",
+    [T_NM] = "device-not-available",
+    [T_DF] = "double-fault",
+    [9] = "coprocessor-segment-overrun",
+    [T_TS] = "invalid-tss",
+    [T_NP] = "segment-not-present",
+    [T_SS] = "stack-fault",
+    [T_GP] = "general-protection",
+    [T_PF] = "page-fault",
+    [T_MF] = "x87-fpu-error",
+    [T_AC] = "alignment-check",
+    [T_MC] = "machine-check",
+    [T_XM] = "simd-fp-error",
+    [T_VE] = "virtualization",
+    [T_CP] = "control-protection",
+};
+
+const char *
+trap_name(unsigned vector)
+{
+	if (vector < T_NEXC)
+		return names[vector] ? names[vector] : "reserved";
+	return "interrupt";
+}
+
+static void
+idt_set(unsigned vec, uint64_t entry, unsigned ist)
+{
+	idt[vec] = (struct idt_gate){
+	    .off_lo = entry & 0xFFFF,
+	    .selector = GDT_KCODE,
+	    .ist = ist,
+	    .type_attr = GATE_PRESENT | GATE_INTR,
+	    .off_mid = (entry >> 16) & 0xFFFF,
+	    .off_hi = entry >> 32,
+	};
+}
+
+void
+trap_init(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)idt};
+	unsigned v;
+
+	for (v = 0; v < T_NEXC; v++)
+		idt_set(v, trap_vectors[v], 0);
+	/* These can arrive on a broken kernel stack, or inside a handler (SDM Vol. 3A 6.14.5). */
+	idt_set(T_DF, trap_vectors[T_DF], IST_DF);
+	idt_set(T_NMI, trap_vectors[T_NMI], IST_NMI);
+	idt_set(T_MC, trap_vectors[T_MC], IST_MC);
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void
+trap_register(unsigned vector, trap_handler_fn fn)
+{
+	if (vector >= 256)
+		panic("trap_register: vector %u out of range", vector);
+	handlers[vector] = fn;
+}
+
+static void
+print_pf_reason(uint64_t err)
+{
+	const char *access = (err & PF_I) ? "instruction fetch" : (err & PF_W) ? "write" : "read";
+
+	printf(
+	    "cr2=0x%016lx %s %s of a %s page%s%s\n", read_cr2(), (err & PF_U) ? "user" : "kernel",
+	    access, (err & PF_P) ? "present (protection violation)" : "not-present",
+	    (err & PF_RSVD) ? ", reserved bit set" : "", (err & PF_PK) ? ", protection key" : "");
+}
+
+void
+trap_print(const struct trapframe *tf)
+{
+	printf("TRAP %lu %s on cpu %u\n", tf->vector, trap_name(tf->vector), hal_cpu_id());
+	printf("  rax 0x%016lx rbx 0x%016lx rcx 0x%016lx rdx 0x%016lx\n", tf->rax, tf->rbx, tf->rcx,
+	       tf->rdx);
+	printf("  rsi 0x%016lx rdi 0x%016lx rbp 0x%016lx rsp 0x%016lx\n", tf->rsi, tf->rdi, tf->rbp,
+	       tf->rsp);
+	printf("  r8  0x%016lx r9  0x%016lx r10 0x%016lx r11 0x%016lx\n", tf->r8, tf->r9, tf->r10,
+	       tf->r11);
+	printf("  r12 0x%016lx r13 0x%016lx r14 0x%016lx r15 0x%016lx\n", tf->r12, tf->r13, tf->r14,
+	       tf->r15);
+	printf("  rip 0x%016lx cs 0x%04lx rflags 0x%016lx ss 0x%04lx\n", tf->rip, tf->cs,
+	       tf->rflags, tf->ss);
+	printf("  cr0 0x%016lx cr3 0x%016lx cr4 0x%016lx\n", read_cr0(), read_cr3(), read_cr4());
+	printf("err 0x%lx\n", tf->error);
+	if (tf->vector == T_PF)
+		print_pf_reason(tf->error);
+}
+
+void
+trap_dispatch(struct trapframe *tf)
+{
+	int depth = ++trap_depth;
+
+	if (depth == 2) {
+		/* The dump itself faulted: say so in as few steps as possible. */
+		printf("TRAP %lu %s on cpu %u while handling a trap; rip 0x%016lx\n", tf->vector,
+		       trap_name(tf->vector), hal_cpu_id(), tf->rip);
+		machine_halt(1);
+	}
+	if (depth > 2)
+		machine_halt(1); /* even printing faults: stop without a word */
+
+	if (handlers[tf->vector]) {
+		handlers[tf->vector](tf);
+		trap_depth--;
+		return;
+	}
+	trap_print(tf);
+	backtrace_print_at(tf->rbp, tf->rip);
+	machine_halt(1);
+}

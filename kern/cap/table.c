@@ -1,0 +1,104 @@
+/* Capability tables: one per environment, a power-of-two array of slots the caller owns,
+ * slot 0 reserved and always empty so that a zeroed slot number never names a capability.
+ * Slot lookup is where every forged or stale slot number a syscall passes is turned away. */
+#include "cap_impl.h"
+
+uint64_t cap_nlive;
+
+int
+cap_table_init(struct cap_table *t, struct cap *slots, uint64_t nslots, uint64_t owner)
+{
+	uint64_t i;
+
+	if (t == NULL || slots == NULL)
+		return E_INVAL;
+	if (nslots < CAP_TABLE_MIN_SLOTS || nslots > CAP_TABLE_MAX_SLOTS ||
+	    (nslots & (nslots - 1)) != 0)
+		return E_INVAL;
+	for (i = 0; i < nslots; i++)
+		slots[i] = (struct cap){ .table = t };
+	t->slots = slots;
+	t->nslots = (uint32_t)nslots;
+	t->used = 0;
+	t->owner = owner;
+	return 0;
+}
+
+int
+cap_slot_get(struct cap_table *t, uint64_t slot, bool want_full, struct cap **out)
+{
+	struct cap *c;
+
+	if (t == NULL || slot == 0)
+		return E_INVAL;
+	if (slot >= t->nslots)
+		return E_RANGE;
+	c = &t->slots[slot];
+	if (want_full && c->obj == NULL)
+		return E_NOENT;
+	if (!want_full && c->obj != NULL)
+		return E_EXIST;
+	*out = c;
+	return 0;
+}
+
+int
+cap_identify(struct cap_table *t, uint64_t slot, struct cap_info *out)
+{
+	const struct cap_object *obj;
+	struct cap *c;
+	int err;
+
+	if (out == NULL)
+		return E_INVAL;
+	hal_spin_lock(&cap_lock);
+	if ((err = cap_slot_get(t, slot, true, &c)) < 0) {
+		hal_spin_unlock(&cap_lock);
+		return err;
+	}
+	obj = c->obj;
+	*out = (struct cap_info){ .type = obj->type, .rights = c->rights, .badge = c->badge };
+	if (obj->type == CAP_ENV || obj->type == CAP_ENDPOINT)
+		out->id = obj->id;
+	if (obj->type == CAP_FRAME) {
+		out->bytes = obj->bytes;
+		if (c->rights & CAP_R_PHYS)
+			out->phys = obj->phys;
+	}
+	if (obj->type == CAP_UNTYPED)
+		out->pages = obj->quota;
+	hal_spin_unlock(&cap_lock);
+	return 0;
+}
+
+/* The environment is going away.  Children held elsewhere move up to the deleted
+ * capabilities' parents, exactly as cap_delete does, so no other table keeps a dangling
+ * parent and every ancestor's revoke still reaches them. */
+int
+cap_table_destroy(struct cap_table *t)
+{
+	uint32_t i;
+
+	if (t == NULL || t->slots == NULL)
+		return E_INVAL;
+	hal_spin_lock(&cap_lock);
+	for (i = 1; i < t->nslots; i++)
+		if (t->slots[i].obj != NULL)
+			cap_clear(&t->slots[i]);
+	if (t->used != 0)
+		HAL_PANIC("cap_table_destroy: %u slots still used", t->used);
+	hal_spin_unlock(&cap_lock);
+	cap_release_run();
+	return 0;
+}
+
+uint64_t
+cap_live_count(void)
+{
+	uint64_t n;
+
+	hal_spin_lock(&cap_lock);
+	n = cap_nlive;
+	hal_spin_unlock(&cap_lock);
+	return n;
+}

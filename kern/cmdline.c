@@ -1,0 +1,151 @@
+/* The kernel command line: GRUB's string plus, under QEMU, the fw_cfg file
+ * opt/exolab/cmdline, split into `key` / `key=value` words (docs/architecture.md). */
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "bootinfo.h"
+#include "cmdline.h"
+#include "console.h"
+#include "fwcfg.h"
+#include "xstring.h"
+
+#define CMDLINE_MAX   (2 * BOOT_CMDLINE_MAX)
+#define CMDLINE_WORDS 64
+
+/* The linker gathers CMDLINE_OPTION entries here (kern/kernel.ld). */
+extern const struct cmdline_opt kern_cmdline_opts_start[], kern_cmdline_opts_end[];
+
+CMDLINE_OPTION(test, "test", "test=NAME: run a boot-time self-test (kern/ktest.c)");
+CMDLINE_OPTION(halt, "halt", "halt: halt the machine after the self-test instead of the monitor");
+CMDLINE_OPTION(console, "console", "console=serial,vga,fb: the consoles to use (default: all)");
+
+static char line[CMDLINE_MAX];  /* the whole line, for display */
+static char words[CMDLINE_MAX]; /* the same, NUL-separated: keys and values point in here */
+static struct {
+	const char *key;
+	const char *value; /* "" for a bare key */
+} opts[CMDLINE_WORDS];
+static unsigned nopts;
+
+static bool
+is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\0';
+}
+
+/* Appends `s` (at most `n` bytes, stopping at a NUL) to line, with a separating space. */
+static void
+line_append(const char *s, size_t n)
+{
+	size_t len = strlen(line);
+	size_t i;
+
+	if (len > 0 && len + 1 < sizeof(line))
+		line[len++] = ' ';
+	for (i = 0; i < n && s[i] != '\0' && len + 1 < sizeof(line); i++)
+		line[len++] = is_space(s[i]) ? ' ' : s[i];
+	line[len] = '\0';
+}
+
+static void
+split_words(void)
+{
+	char *p = words;
+
+	strlcpy(words, line, sizeof(words));
+	nopts = 0;
+	for (;;) {
+		char *eq;
+
+		while (*p == ' ')
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		if (nopts == CMDLINE_WORDS) {
+			printf("cmdline: more than %d options; ignoring '%s'\n", CMDLINE_WORDS, p);
+			break;
+		}
+		opts[nopts].key = p;
+		while (*p != '\0' && *p != ' ')
+			p++;
+		if (*p == ' ')
+			*p++ = '\0';
+		eq = strchr(opts[nopts].key, '=');
+		if (eq != NULL) {
+			*eq = '\0';
+			opts[nopts].value = eq + 1;
+		} else {
+			opts[nopts].value = "";
+		}
+		nopts++;
+	}
+}
+
+void
+cmdline_init(const char *boot_cmdline)
+{
+	static char extra[BOOT_CMDLINE_MAX];
+	long n;
+
+	line[0] = '\0';
+	line_append(boot_cmdline, BOOT_CMDLINE_MAX);
+	n = fwcfg_read_file("opt/exolab/cmdline", extra, sizeof(extra) - 1);
+	if (n >= (long)sizeof(extra))
+		printf("cmdline: fw_cfg opt/exolab/cmdline cut to %zu bytes\n", sizeof(extra) - 1);
+	if (n > 0)
+		line_append(extra, (size_t)n);
+	split_words();
+}
+
+static bool
+known(const char *key)
+{
+	const struct cmdline_opt *o;
+
+	for (o = kern_cmdline_opts_start; o < kern_cmdline_opts_end; o++)
+		if (strcmp(o->key, key) == 0)
+			return true;
+	return false;
+}
+
+void
+cmdline_check(void)
+{
+	unsigned i;
+
+	for (i = 0; i < nopts; i++)
+		if (!known(opts[i].key))
+			printf("cmdline: unknown option '%s'\n", opts[i].key);
+}
+
+const char *
+cmdline_str(void)
+{
+	return line;
+}
+
+const char *
+cmdline_get(const char *key)
+{
+	unsigned i;
+
+	for (i = nopts; i-- > 0;)
+		if (strcmp(opts[i].key, key) == 0)
+			return opts[i].value;
+	return NULL;
+}
+
+bool
+cmdline_has(const char *key)
+{
+	return cmdline_get(key) != NULL;
+}
+
+void
+cmdline_print_options(void)
+{
+	const struct cmdline_opt *o;
+
+	for (o = kern_cmdline_opts_start; o < kern_cmdline_opts_end; o++)
+		printf("  %-10s %s\n", o->key, o->help);
+}

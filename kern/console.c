@@ -1,0 +1,280 @@
+/* The kernel console: fans output out to every active console device (kern/dev/), merges
+ * serial and keyboard input, and provides printf, readline and the printf self-test. */
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bootinfo.h"
+#include "cmdline.h"
+#include "console.h"
+#include "dev/consdev.h"
+#include "error.h"
+#include "printfmt.h"
+#include "xstring.h"
+
+enum {
+	CONS_SERIAL = 1,
+	CONS_VGA = 2,
+	CONS_FB = 4,
+};
+
+static unsigned cons_found;          /* devices initialised */
+static unsigned cons_wanted = ~0u;   /* the console= option; every device by default */
+
+static bool
+cons_active(unsigned dev)
+{
+	return (cons_found & cons_wanted & dev) != 0;
+}
+
+void
+cons_init_early(void)
+{
+	if (serial_init())
+		cons_found |= CONS_SERIAL;
+}
+
+/* Parses console=serial,vga,fb into a mask; unknown names are reported and skipped. */
+static unsigned
+cons_parse_option(const char *opt)
+{
+	static const struct {
+		const char *name;
+		unsigned dev;
+	} names[] = { { "serial", CONS_SERIAL }, { "vga", CONS_VGA }, { "fb", CONS_FB } };
+	unsigned mask = 0;
+	size_t i, len;
+
+	while (*opt != '\0') {
+		for (len = 0; opt[len] != '\0' && opt[len] != ','; len++)
+			;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (strlen(names[i].name) == len && strncmp(opt, names[i].name, len) == 0)
+				break;
+		if (i < sizeof(names) / sizeof(names[0]))
+			mask |= names[i].dev;
+		else if (len > 0)
+			printf("console: unknown console '%.*s'\n", (int)len, opt);
+		opt += len;
+		if (*opt == ',')
+			opt++;
+	}
+	return mask;
+}
+
+/* VGA text memory at 0xB8000 is only worth writing when the firmware left VGA in text mode:
+ * GRUB says so (EGA text), or says nothing and the address is not ordinary RAM (under UEFI
+ * without a framebuffer it may be). */
+static bool
+cons_vga_plausible(const struct bootinfo *bi)
+{
+	const uint64_t vga = 0xB8000;
+	unsigned i;
+
+	if (bi->fb.type == BOOT_FB_EGA_TEXT)
+		return true;
+	if (bi->fb.type != BOOT_FB_NONE)
+		return false;
+	for (i = 0; i < bi->nmem; i++)
+		if (bi->mem[i].type == BOOT_MEM_AVAILABLE && vga >= bi->mem[i].base &&
+		    vga - bi->mem[i].base < bi->mem[i].len)
+			return false;
+	return true;
+}
+
+static void
+cons_init_display(const struct bootinfo *bi)
+{
+	const struct boot_fb *fb = &bi->fb;
+	int err;
+
+	if (cons_vga_plausible(bi)) {
+		if (fb->type == BOOT_FB_EGA_TEXT)
+			vga_init(fb->addr, fb->width, fb->height);
+		else
+			vga_init(0xB8000, 80, 25);
+		cons_found |= CONS_VGA;
+		printf("console: vga text %ux%u at 0x%lx\n",
+		       fb->type == BOOT_FB_EGA_TEXT ? fb->width : 80,
+		       fb->type == BOOT_FB_EGA_TEXT ? fb->height : 25,
+		       fb->type == BOOT_FB_EGA_TEXT ? fb->addr : 0xB8000UL);
+	} else if (fb->type == BOOT_FB_RGB) {
+		err = fbcons_init(fb);
+		if (err == 0) {
+			cons_found |= CONS_FB;
+			printf("console: framebuffer %ux%ux%u at 0x%lx\n", fb->width, fb->height,
+			       fb->bpp, fb->addr);
+		} else {
+			printf("console: framebuffer %ux%ux%u at 0x%lx not used (%s)\n", fb->width,
+			       fb->height, fb->bpp, fb->addr,
+			       err == E_RANGE ? "beyond the 4 GiB direct map"
+					      : "unsupported format");
+		}
+	} else if (fb->type == BOOT_FB_INDEXED) {
+		printf("console: indexed-colour framebuffer not supported\n");
+	}
+}
+
+void
+cons_init(const struct bootinfo *bi)
+{
+	const char *opt = cmdline_get("console");
+	unsigned wanted;
+
+	if (cons_found & CONS_SERIAL)
+		printf("console: serial COM1 115200 8N1\n");
+	cons_init_display(bi);
+	kbd_init();
+	if (opt == NULL)
+		return;
+	wanted = cons_parse_option(opt);
+	if ((wanted & cons_found) == 0) {
+		printf("console: none of '%s' is present; keeping every console\n", opt);
+		return;
+	}
+	printf("console: using '%s'\n", opt);
+	cons_wanted = wanted;
+}
+
+void
+cons_putc(int c)
+{
+	if (cons_active(CONS_SERIAL)) {
+		if (c == '\n')
+			serial_putc('\r');
+		serial_putc(c);
+	}
+	if (cons_active(CONS_VGA))
+		vga_putc(c);
+	if (cons_active(CONS_FB))
+		fbcons_putc(c);
+}
+
+/* Input is accepted from every device found, whatever console= restricts output to. */
+int
+cons_getc(void)
+{
+	int c;
+
+	if ((cons_found & CONS_SERIAL) && (c = serial_getc()) >= 0)
+		return c;
+	return kbd_getc();
+}
+
+int
+cons_getchar(void)
+{
+	int c;
+
+	while ((c = cons_getc()) < 0)
+		;
+	return c;
+}
+
+static void
+cons_putch(int c, void *arg)
+{
+	cons_putc(c);
+}
+
+int
+vprintf(const char *fmt, va_list ap)
+{
+	return printfmt_v(cons_putch, NULL, fmt, ap);
+}
+
+int
+printf(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vprintf(fmt, ap);
+	va_end(ap);
+	return n;
+}
+
+/* Backspace (BS from the keyboard, DEL from most terminals) erases one echoed character. */
+static bool
+cons_is_erase(int c)
+{
+	return c == '\b' || c == 0x7f;
+}
+
+char *
+readline(const char *prompt)
+{
+	static char line[CONS_LINE_MAX];
+	static bool after_cr; /* a "\r\n" pair from a terminal ends one line, not two */
+	size_t len = 0;
+	bool cut = false;
+	int c;
+
+	if (prompt != NULL)
+		printf("%s", prompt);
+	for (;;) {
+		c = cons_getchar();
+		if (c == '\n' && after_cr) {
+			after_cr = false;
+			continue;
+		}
+		after_cr = c == '\r';
+		if (c == '\r' || c == '\n')
+			break;
+		if (cons_is_erase(c)) {
+			if (len > 0) {
+				len--;
+				printf("\b \b");
+			}
+		} else if (c >= ' ' && c < 0x7f) {
+			if (len < sizeof(line) - 1) {
+				line[len++] = (char)c;
+				cons_putc(c);
+			} else {
+				cut = true;
+			}
+		}
+	}
+	cons_putc('\n');
+	line[len] = '\0';
+	if (cut)
+		printf("readline: line too long, cut to %zu characters\n", sizeof(line) - 1);
+	return line;
+}
+
+/* One C type per TYPE name of lib/printfmt_cases.h. */
+#define PT_SCHAR  signed char
+#define PT_UCHAR  unsigned char
+#define PT_SHORT  short
+#define PT_USHORT unsigned short
+#define PT_INT    int
+#define PT_UINT   unsigned
+#define PT_LONG   long
+#define PT_ULONG  unsigned long
+#define PT_LLONG  long long
+#define PT_ULLONG unsigned long long
+#define PT_SIZE   size_t
+#define PT_CHAR   int
+#define PT_STR    const char *
+#define PT_PTR    void *
+
+/* One case prints a NULL string on purpose; gcc's overflow check would reject it. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wformat-overflow"
+#endif
+
+void
+ktest_printf(void)
+{
+	/* The format is pasted into the line's own format, so the compiler type-checks each
+	 * case against its argument. */
+#define CASE(fmt, type, value) printf("printf-test: %s => [" fmt "]\n", fmt, (PT_##type)(value));
+#define CASE_STAR(fmt, width, type, value)                                                    \
+	printf("printf-test: %s => [" fmt "]\n", fmt, (int)(width), (PT_##type)(value));
+#include "../lib/printfmt_cases.h"
+#undef CASE
+#undef CASE_STAR
+	printf("printf-test: done\n");
+}

@@ -1,0 +1,56 @@
+/* The capability ABI shared by the kernel and user space: capability type numbers, rights
+ * bits and the record cap_identify fills.  Values never change once used. */
+#ifndef EXOLAB_ABI_CAP_H
+#define EXOLAB_ABI_CAP_H
+
+#include <stdint.h>
+
+/* Capability types.  DEVICE, IRQ and CORE are reserved for the driver and partition labs:
+ * creating, retyping or initialising an object of a reserved type fails with E_INVAL. */
+#define CAP_NULL     0 /* an empty slot */
+#define CAP_UNTYPED  1 /* a quota of pages from which frames (and smaller quotas) are made */
+#define CAP_FRAME    2 /* a physical page of 4 KiB or 2 MiB */
+#define CAP_ENV      3 /* an environment */
+#define CAP_ENDPOINT 4 /* an IPC endpoint */
+#define CAP_DEVICE   5 /* reserved: a device's register window */
+#define CAP_IRQ      6 /* reserved: an interrupt line */
+#define CAP_CORE     7 /* reserved: a CPU core of a partition */
+#define CAP_NTYPES   8
+
+/* Rights.  What each bit allows depends on the type:
+ *
+ *   READ    frame: map readable.       env: read its state.    endpoint: receive.
+ *   WRITE   frame: map writable.       env: set its state.     endpoint: send.
+ *           untyped: allocate from the quota.
+ *   EXEC    frame: map executable.
+ *   MAP     frame: map at all.         env: map frames into its address space.
+ *   PHYS    frame: learn the physical address (cap_identify reports 0 without it).
+ *   GRANT   the capability may be placed in another environment's table (copy, or derive
+ *           into another table).
+ *   DERIVE  the capability may have children made by derive.
+ *
+ * Rights only shrink: a child's rights are always a subset of its parent's. */
+#define CAP_R_READ   (1u << 0)
+#define CAP_R_WRITE  (1u << 1)
+#define CAP_R_EXEC   (1u << 2)
+#define CAP_R_MAP    (1u << 3)
+#define CAP_R_PHYS   (1u << 4)
+#define CAP_R_GRANT  (1u << 5)
+#define CAP_R_DERIVE (1u << 6)
+#define CAP_R_ALL    0x7fu
+
+/* Badge 0 means "no badge"; a non-zero badge, once set, is inherited by every child. */
+#define CAP_NO_BADGE 0
+
+/* What cap_identify reports about one capability. */
+struct cap_info {
+	uint32_t type;   /* CAP_* */
+	uint32_t rights; /* CAP_R_* */
+	uint64_t badge;
+	uint64_t id;     /* env, endpoint: the kernel's name for the object; else 0 */
+	uint64_t phys;   /* frame: physical base, only with CAP_R_PHYS; else 0 */
+	uint64_t bytes;  /* frame: 4096 or 2 MiB; else 0 */
+	uint64_t pages;  /* untyped: pages the quota can still give; else 0 */
+};
+
+#endif

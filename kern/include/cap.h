@@ -1,0 +1,150 @@
+/* Capabilities (kern/cap, portable): per-environment tables of slots, the derivation tree
+ * behind derive/copy/revoke/delete, and the lifetime of the objects capabilities name.
+ * The kernel's syscalls call these; the type numbers and rights are in abi/cap.h.
+ *
+ * Memory: the cap module allocates nothing.  The caller gives each table its array of
+ * slots and embeds a struct cap_object in every object a capability can name (the env, the
+ * endpoint, a small record per frame or quota), so no operation can run out of memory.
+ *
+ * Argument checks run in this order, so each error is predictable (the host tests' reference
+ * model relies on it):
+ *   1. a NULL pointer argument other than a table                           -> E_INVAL
+ *   2. the source: NULL table or slot 0 (reserved, always empty) -> E_INVAL,
+ *      slot >= the table's size -> E_RANGE, empty slot -> E_NOENT
+ *   3. the destination: NULL table or slot 0 -> E_INVAL, slot >= size -> E_RANGE,
+ *      occupied slot -> E_EXIST
+ *   4. a malformed value: rights bits outside CAP_R_ALL, the wrong or a reserved type,
+ *      an object that is not fresh (retype) or is released (create)        -> E_INVAL
+ *   5. a right the source lacks, a badge that conflicts with the source's   -> E_PERM
+ *   6. an untyped quota too small                                          -> E_NOMEM
+ * Slot numbers are 64-bit so a forged syscall argument is never truncated into range.
+ *
+ * Concurrency: one module lock serialises every operation.  None may be called from an
+ * interrupt handler (the lock does not mask interrupts).  Release hooks run after the lock
+ * is dropped and may call any cap_* function. */
+#ifndef EXOLAB_CAP_H
+#define EXOLAB_CAP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "abi/cap.h"
+#include "hal.h"
+
+/* A table's size is a power of two in [CAP_TABLE_MIN_SLOTS, CAP_TABLE_MAX_SLOTS]. */
+#define CAP_TABLE_MIN_SLOTS 2
+#define CAP_TABLE_MAX_SLOTS (1u << 16)
+
+/* The largest CPU id the module supports (a per-CPU release queue each). */
+#define CAP_MAX_CPUS 64
+
+#define CAP_PAGE_BYTES 4096ull
+#define CAP_HUGE_BYTES (2ull << 20)
+
+enum cap_object_state {
+	CAP_OBJ_UNUSED = 0, /* never initialised */
+	CAP_OBJ_FRESH,      /* initialised, no capability has named it yet */
+	CAP_OBJ_LIVE,       /* named by capabilities or held */
+	CAP_OBJ_RELEASED,   /* its release hook has been called; initialise again to reuse */
+};
+
+/* The header the kernel embeds in every object a capability names.  `refs` counts the
+ * capabilities naming the object, the kernel's holds (cap_acquire), and the objects made
+ * from it by cap_retype (an untyped quota outlives what it paid for).  When it drops to
+ * zero the object is released: an untyped source gets its pages back and the type's release
+ * hook is called exactly once. */
+struct cap_object {
+	uint32_t refs;
+	uint8_t type;  /* CAP_* */
+	uint8_t state; /* enum cap_object_state */
+	uint64_t id;   /* env, endpoint: the kernel's name, reported by cap_identify */
+	physaddr_t phys;   /* frame */
+	uint64_t bytes;    /* frame: CAP_PAGE_BYTES or CAP_HUGE_BYTES */
+	uint64_t quota;    /* untyped: pages still available */
+	struct cap_object *pool; /* the untyped object this one was paid from, or NULL */
+	uint64_t charged;        /* pages paid to `pool`, refunded at release */
+	struct cap_object *release_next; /* release queue link */
+};
+
+/* One slot.  Empty when obj is NULL.  The derivation tree: every capability has at most one
+ * parent (possibly in another table) and a doubly linked list of children. */
+struct cap {
+	struct cap_object *obj;
+	uint32_t rights;
+	uint64_t badge;
+	struct cap_table *table;
+	struct cap *parent;
+	struct cap *first_child;
+	struct cap *next_sibling;
+	struct cap *prev_sibling;
+};
+
+struct cap_table {
+	struct cap *slots;
+	uint32_t nslots;
+	uint32_t used;  /* occupied slots */
+	uint64_t owner; /* the environment's id, for diagnostics */
+};
+
+/* Called once per object, with no lock held, when its last reference goes. */
+typedef void (*cap_release_fn)(struct cap_object *obj);
+
+/* Tables.  cap_table_init takes `nslots` zeroed-or-not slots of caller memory.
+ * cap_table_destroy deletes every capability in the table (as cap_delete does) and leaves
+ * it empty; the caller may then free the slots. */
+int cap_table_init(struct cap_table *t, struct cap *slots, uint64_t nslots, uint64_t owner);
+int cap_table_destroy(struct cap_table *t);
+
+/* Objects.  The header's memory must be zeroed before its first init (state UNUSED); an
+ * object may be initialised again once released.  Each returns 0 or E_INVAL (NULL, reserved
+ * or unknown type, frame not aligned to its size, size neither 4 KiB nor 2 MiB, object
+ * live).  cap_object_init is for CAP_ENV and CAP_ENDPOINT. */
+int cap_object_init(struct cap_object *obj, unsigned type, uint64_t id);
+int cap_object_init_frame(struct cap_object *obj, physaddr_t phys, uint64_t bytes);
+int cap_object_init_untyped(struct cap_object *obj, uint64_t pages);
+void cap_set_release_hook(unsigned type, cap_release_fn fn);
+
+/* A capability with no parent to a fresh or live object (the kernel's own grants: init's
+ * quota, the ramdisk frames, the env capability exofork returns). */
+int cap_create(struct cap_table *t, uint64_t slot, struct cap_object *obj, uint64_t rights);
+
+/* Pays `pages` from the untyped quota in (t, slot) (needs CAP_R_WRITE) for the fresh object
+ * `obj`, and puts a capability to it in (dt, dslot) as a child of the untyped capability, so
+ * revoking the quota deletes what was made from it.  Rights = untyped's & mask, no badge.
+ * A different destination table needs CAP_R_GRANT.  For a frame, pages is its size. */
+int cap_retype(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslot,
+	       struct cap_object *obj, uint64_t pages, uint64_t rights_mask);
+
+/* A child of (t, slot) in (dt, dslot) naming the same object, with rights = parent's & mask.
+ * Needs CAP_R_DERIVE, and CAP_R_GRANT if dt != t.  Badge: CAP_NO_BADGE keeps the parent's;
+ * another value is set if the parent has none or equals the parent's, else E_PERM. */
+int cap_derive(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslot,
+	       uint64_t rights_mask, uint64_t badge);
+
+/* A child of (t, slot) in (dt, dslot) with the same rights and badge.  Needs CAP_R_GRANT,
+ * into any table.  A copy is a child, so revoking the original removes the copy. */
+int cap_copy(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslot);
+
+/* Deletes every descendant of (t, slot), in every table; the capability itself stays.
+ * Iterative, linear in the size of the subtree. */
+int cap_revoke(struct cap_table *t, uint64_t slot);
+
+/* Deletes (t, slot); its children become children of its parent (roots if it had none). */
+int cap_delete(struct cap_table *t, uint64_t slot);
+
+int cap_identify(struct cap_table *t, uint64_t slot, struct cap_info *out);
+
+/* For the kernel's syscalls: the object in (t, slot) if it has type `type` (E_INVAL) and
+ * every right in `need` (E_PERM), with a hold taken so it survives a concurrent revoke.
+ * `rights` (may be NULL) receives the capability's rights.  Drop the hold with
+ * cap_object_put; a kernel that keeps one hold per mapping of a frame frees the frame only
+ * when its last capability and its last mapping are gone. */
+int cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
+		struct cap_object **obj, uint32_t *rights);
+void cap_object_put(struct cap_object *obj);
+
+/* Accounting, for leak checks: capabilities in every table, objects not yet released. */
+uint64_t cap_live_count(void);
+uint64_t cap_live_objects(void);
+
+#endif

@@ -1,0 +1,40 @@
+/* The kernel console: printf and line input over every active console device (COM1
+ * serial, VGA text, a framebuffer text console; the i8042 keyboard for input).
+ * kern/console.c implements it, the drivers are in kern/dev/. */
+#ifndef EXOLAB_CONSOLE_H
+#define EXOLAB_CONSOLE_H
+
+#include <stdarg.h>
+
+#include "bootinfo.h"
+
+/* Serial only, usable before the boot information is parsed. */
+void cons_init_early(void);
+
+/* Adds VGA text or the framebuffer as the boot information says, applies the `console=`
+ * option, and prints one line per console in use. */
+void cons_init(const struct bootinfo *bi);
+
+/* Writes one character to every active console ('\n' becomes "\r\n" on serial). */
+void cons_putc(int c);
+
+/* The next input character from serial or keyboard, or -1 when there is none. */
+int cons_getc(void);
+
+/* Waits (polling) for the next input character. */
+int cons_getchar(void);
+
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+
+/* Prints `prompt` (unless NULL) and reads a line with echo and backspace editing.  Returns
+ * the line without its newline, in a static buffer of CONS_LINE_MAX bytes; characters
+ * beyond it are dropped with a message. */
+#define CONS_LINE_MAX 256
+char *readline(const char *prompt);
+
+/* The boot-time printf self-test (test=printf): one "printf-test: <format> => [<output>]"
+ * line per case of lib/printfmt_cases.h, then "printf-test: done". */
+void ktest_printf(void);
+
+#endif

@@ -1,0 +1,33 @@
+/* Where the kernel image lives: the layout constants and the symbols kern/kernel.ld defines. */
+#ifndef EXOLAB_KERNINFO_H
+#define EXOLAB_KERNINFO_H
+
+#include <stdint.h>
+
+/* Virtual layout (see docs/architecture.md, "Memory layout"). */
+#define KERN_DIRECTMAP_BASE 0xFFFF800000000000UL /* physical 0 in the direct map */
+#define KERN_LINK_BASE      0xFFFFFFFF80000000UL /* physical 0 in the kernel image mapping */
+#define KERN_LOAD_PHYS      0x100000UL           /* where GRUB loads the image (1 MiB) */
+#define KERN_BOOT_MAP_SIZE  0x100000000UL        /* the boot page tables map the first 4 GiB */
+
+/* Kernel-image virtual address <-> physical address (only for symbols of the image). */
+#define KERN_IMAGE_V2P(va) ((uint64_t)(uintptr_t)(va)-KERN_LINK_BASE)
+#define KERN_IMAGE_P2V(pa) ((void *)((uint64_t)(pa) + KERN_LINK_BASE))
+
+/* Section boundaries, all virtual.  Each *_end is one past the last byte. */
+extern char kern_text_start[], kern_text_end[];
+extern char kern_rodata_start[], kern_rodata_end[];
+extern char kern_data_start[], kern_data_end[];
+extern char kern_bss_start[], kern_bss_end[];
+extern char kern_end[]; /* end of the whole image, symbol table included */
+
+/* The entry point GRUB jumps to (32-bit code, physical address). */
+extern char _start[];
+
+/* The boot CPU's kernel stack (kern/arch/x86_64/entry.S). */
+extern char kern_bootstack_bottom[], kern_bootstack_top[];
+
+/* "0.1" etc.; the compiler string is __VERSION__. */
+#define KERN_VERSION "0.1"
+
+#endif

@@ -1,0 +1,24 @@
+/* panic(): report a broken kernel invariant, print a backtrace and halt.  Never for bad input. */
+#ifndef EXOLAB_PANIC_H
+#define EXOLAB_PANIC_H
+
+#include <stdarg.h>
+
+/* Prints "panic: <file>:<line>: <message>", a backtrace, then machine_halt(1). */
+_Noreturn void panic_at(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same with a va_list (hal_panic uses it). */
+_Noreturn void panic_va(const char *file, int line, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+#define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
+
+/* Checks a kernel invariant; the message names the failed expression. */
+#define kassert(x)                                                                                 \
+	do {                                                                                       \
+		if (!(x))                                                                          \
+			panic("assertion failed: %s", #x);                                         \
+	} while (0)
+
+#endif

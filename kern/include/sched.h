@@ -1,0 +1,168 @@
+/* The portable scheduler framework: entities, per-CPU run queues, the policy ops table and
+ * the core API that the kernel and exosim call.  Same source in both (see kern/sched/). */
+#ifndef EXOLAB_SCHED_H
+#define EXOLAB_SCHED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "sched_rq.h"
+
+#define SCHED_MAX_CPUS 64 /* affinity is a 64-bit mask */
+#define SCHED_NO_TIMER UINT64_MAX /* "no deadline" for sched_next_timer() */
+
+enum sched_state {
+	SCHED_NEW,       /* initialised, never woken */
+	SCHED_RUNNABLE,  /* on a run queue, waiting for a CPU */
+	SCHED_RUNNING,   /* the current entity of its CPU */
+	SCHED_BLOCKED,   /* sleeping or waiting for an event */
+	SCHED_THROTTLED, /* runnable but out of budget until throttled_until */
+	SCHED_DEAD,
+};
+
+/* Policy parameters.  Every policy reads only the fields it documents; zero means "the
+ * policy's default" where a default makes sense. */
+struct sched_params {
+	unsigned priority; /* prio: 0 is the highest, SCHED_PRIO_LEVELS - 1 the lowest */
+	uint32_t tickets;  /* stride: share of the CPU, 1..SCHED_STRIDE_MAX_TICKETS */
+	uint64_t quantum;  /* rr: time slice in cycles (0: the policy default) */
+	uint64_t period;   /* edf, rate-monotonic prio: release period in cycles */
+	uint64_t deadline; /* edf: relative deadline in cycles (0: the period) */
+	uint64_t budget;   /* edf: cycles per period (0: no budget enforcement) */
+};
+
+/* Per-policy private state of an entity; only the owning policy touches its member. */
+union sched_policy_state {
+	struct {
+		uint64_t used; /* cycles of the current quantum already run */
+	} rr;
+	struct {
+		unsigned level;  /* current queue, 0 = highest */
+		uint64_t used;   /* cycles used of this level's allotment */
+		uint64_t epoch;  /* boost epoch the level belongs to */
+	} mlfq;
+	struct {
+		uint64_t stride; /* SCHED_STRIDE1 / tickets */
+		uint64_t pass;   /* virtual time; the smallest pass runs next */
+		int64_t remain;  /* pass - global pass, kept while away from a queue */
+	} stride;
+	struct {
+		uint64_t abs_deadline; /* deadline of the current job/server period */
+		uint64_t budget_left;  /* cycles left in this period */
+	} edf;
+};
+
+struct sched_entity {
+	struct sched_link link; /* run-queue membership (owned by sched_rq) */
+	unsigned id;            /* caller's name for it, used for deterministic tie-breaks */
+	enum sched_state state;
+	unsigned cpu;           /* CPU it runs or waits on, or last ran on */
+	uint64_t affinity;      /* bit i set: may run on CPU i */
+	uint64_t runtime;       /* total cycles accounted while running */
+	uint64_t throttled_until; /* cycle at which a throttled entity may run again */
+	struct sched_params params;
+	union sched_policy_state ps;
+	void *owner;            /* the embedding object (an env, a simulated task) */
+};
+
+struct sched;
+
+/* Reasons passed to enqueue/dequeue so a policy can tell arrivals from round trips. */
+enum sched_enq {
+	SCHED_ENQ_WAKEUP,  /* new, woken, or back from throttling: joins this CPU */
+	SCHED_ENQ_MIGRATE, /* moved here from another CPU's queue */
+	SCHED_ENQ_PREEMPT, /* taken off the CPU while still runnable */
+	SCHED_ENQ_YIELD,   /* gave the CPU up voluntarily */
+};
+
+enum sched_deq {
+	SCHED_DEQ_SLEEP,   /* blocks, is throttled or exits: leaves this CPU */
+	SCHED_DEQ_MIGRATE, /* about to be enqueued on another CPU */
+};
+
+/* One scheduling policy.  The core calls every op with the caller's lock held and with
+ * rq->now set to the current cycle.  Ops marked optional may be NULL; the core then uses
+ * the generic behaviour described beside them. */
+struct sched_policy {
+	const char *name;
+	const char *summary;
+	int (*init)(struct sched *s); /* optional */
+	/* Check and store parameters; policy state is (re)initialised from them. */
+	int (*set_params)(struct sched *s, struct sched_entity *se, const struct sched_params *p);
+	/* se is not the running entity: place it in rq's queue. */
+	void (*enqueue)(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
+			enum sched_enq why);
+	/* Remove se from rq (it may be rq's running entity, then it is not queued). */
+	void (*dequeue)(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
+			enum sched_deq why);
+	/* Remove and return the queued entity to run next, or NULL when the queue is empty. */
+	struct sched_entity *(*pick_next)(struct sched *s, struct sched_rq *rq);
+	/* The running se has run `ran` more cycles.  Return true when it must give up the CPU.
+	 * To throttle it, set se->throttled_until > rq->now and return true. */
+	bool (*tick)(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran);
+	/* optional: cycles se may still run before tick() must be called (default: none). */
+	uint64_t (*slice_left)(struct sched *s, struct sched_rq *rq, struct sched_entity *se);
+	/* optional: does the woken se preempt rq->curr?  (default: never) */
+	bool (*wakeup_preempt)(struct sched *s, struct sched_rq *rq, struct sched_entity *se);
+	/* optional: CPU for a waking se (default: sched_select_cpu_default). */
+	unsigned (*select_cpu)(struct sched *s, struct sched_entity *se);
+	/* optional: idle `cpu` may pull work; return entities moved (default: steal one). */
+	unsigned (*balance)(struct sched *s, unsigned cpu);
+};
+
+/* A scheduler instance: one policy over `ncpu` CPUs.  The caller owns the storage. */
+struct sched {
+	const struct sched_policy *policy;
+	unsigned ncpu;
+	struct sched_rq *rq; /* ncpu run queues */
+	uint64_t hz;         /* cycles per second, for policy defaults given in time */
+	uint64_t policy_data[4]; /* policy-wide state (e.g. the mlfq boost epoch) */
+};
+
+/* The registry (kern/sched/registry.c): adding a policy is one line there. */
+const struct sched_policy *sched_policy_find(const char *name);
+const struct sched_policy *sched_policy_at(unsigned i); /* NULL past the end */
+
+int sched_init(struct sched *s, const struct sched_policy *p, struct sched_rq *rqs,
+	       unsigned ncpu, uint64_t hz);
+void sched_entity_init(struct sched_entity *se, unsigned id, void *owner);
+int sched_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p);
+
+/* Make a NEW or BLOCKED entity runnable.  Returns its CPU (>= 0) or E_INVAL;
+ * *preempt tells whether that CPU's current entity should be preempted now. */
+int sched_wakeup(struct sched *s, struct sched_entity *se, uint64_t now, bool *preempt);
+/* The running entity of `cpu` blocks (or exits when `dead`). */
+int sched_block(struct sched *s, unsigned cpu, uint64_t now, bool dead);
+/* The running entity of `cpu` yields; it stays runnable. */
+int sched_yield(struct sched *s, unsigned cpu, uint64_t now);
+/* Timer interrupt or one-shot expiry on `cpu`: account, release throttled entities,
+ * and return true when the current entity must be preempted. */
+bool sched_tick(struct sched *s, unsigned cpu, uint64_t now);
+/* Choose the entity to run on `cpu` (puts a still-runnable current back first; steals
+ * work through balance when idle).  Returns the new current or NULL when idle. */
+struct sched_entity *sched_schedule(struct sched *s, unsigned cpu, uint64_t now);
+/* Absolute cycle at which `cpu` needs sched_tick() even without a periodic tick, or
+ * SCHED_NO_TIMER (slice end, budget exhaustion, throttling release). */
+uint64_t sched_next_timer(struct sched *s, unsigned cpu, uint64_t now);
+
+/* Generic helpers policies may use. */
+unsigned sched_select_cpu_default(struct sched *s, struct sched_entity *se);
+unsigned sched_balance_default(struct sched *s, unsigned cpu);
+void sched_migrate(struct sched *s, struct sched_entity *se, unsigned to);
+static inline bool
+sched_allowed(const struct sched_entity *se, unsigned cpu)
+{
+	return cpu < SCHED_MAX_CPUS && (se->affinity >> cpu) & 1;
+}
+
+/* Policy-specific constants and helpers. */
+#define SCHED_PRIO_LEVELS 64
+#define SCHED_STRIDE1 (1ULL << 20)
+#define SCHED_STRIDE_MAX_TICKETS (1U << 16)
+/* Rate-monotonic: priorities by period rank (shorter period = higher priority; equal
+ * periods share a level).  Returns E_INVAL if a period is zero. */
+int sched_prio_assign_rm(struct sched_params *p, unsigned n);
+
+#endif

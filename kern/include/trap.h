@@ -1,0 +1,70 @@
+/* Traps: the frame every interrupt/exception entry stub builds, and the handler entry points. */
+#ifndef EXOLAB_TRAP_H
+#define EXOLAB_TRAP_H
+
+#include <stdint.h>
+
+/* Exception vectors (Intel SDM Vol. 3A 6.15). */
+enum {
+	T_DE = 0,   /* divide error */
+	T_DB = 1,   /* debug */
+	T_NMI = 2,  /* non-maskable interrupt */
+	T_BP = 3,   /* breakpoint */
+	T_OF = 4,   /* overflow */
+	T_BR = 5,   /* BOUND range exceeded */
+	T_UD = 6,   /* invalid opcode */
+	T_NM = 7,   /* device not available */
+	T_DF = 8,   /* double fault */
+	T_TS = 10,  /* invalid TSS */
+	T_NP = 11,  /* segment not present */
+	T_SS = 12,  /* stack-segment fault */
+	T_GP = 13,  /* general protection */
+	T_PF = 14,  /* page fault */
+	T_MF = 16,  /* x87 floating-point error */
+	T_AC = 17,  /* alignment check */
+	T_MC = 18,  /* machine check */
+	T_XM = 19,  /* SIMD floating-point */
+	T_VE = 20,  /* virtualization exception */
+	T_CP = 21,  /* control protection */
+	T_NEXC = 32 /* vectors 0..31 are reserved for exceptions */
+};
+
+/* Page-fault error code bits (SDM Vol. 3A 4.7). */
+#define PF_P    (1u << 0) /* 0: not present; 1: protection violation */
+#define PF_W    (1u << 1) /* write access */
+#define PF_U    (1u << 2) /* user mode */
+#define PF_RSVD (1u << 3) /* reserved bit set in a paging structure */
+#define PF_I    (1u << 4) /* instruction fetch */
+#define PF_PK   (1u << 5) /* protection key */
+
+/* Layout fixed by kern/arch/x86_64/trapentry.S: the stub pushes the error code (0 when the
+ * CPU pushes none) and the vector below the CPU's frame, then the common code pushes the
+ * general registers.  Lowest address first. */
+struct trapframe {
+	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
+	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
+	uint64_t vector;
+	uint64_t error;
+	/* pushed by the CPU (SDM Vol. 3A 6.14.2) */
+	uint64_t rip, cs, rflags, rsp, ss;
+};
+
+/* A handler for one vector.  Returning resumes the trapped code (with tf's registers). */
+typedef void (*trap_handler_fn)(struct trapframe *tf);
+
+/* Installs the IDT on this CPU. */
+void trap_init(void);
+
+/* Routes `vector` to `fn` instead of the dump-and-halt default (later labs: timer, syscalls). */
+void trap_register(unsigned vector, trap_handler_fn fn);
+
+/* Called from the entry stubs with interrupts disabled. */
+void trap_dispatch(struct trapframe *tf);
+
+/* Prints the trap dump (docs/architecture.md "Serial output contract"). */
+void trap_print(const struct trapframe *tf);
+
+/* Human name of an exception vector ("divide-error", "page-fault", ...). */
+const char *trap_name(unsigned vector);
+
+#endif

@@ -1,0 +1,73 @@
+/* Page tables (kern/mm/pt.c): building, changing and tearing down x86-64 4-level address
+ * spaces through a portable interface.  Callers serialise operations on one address space;
+ * tables are reached through hal_phys_to_virt and TLBs flushed through the HAL. */
+#ifndef EXOLAB_VMM_H
+#define EXOLAB_VMM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal.h"
+#include "pte.h"
+
+/* Mapping flags.  Every mapping is present and readable; without PT_X it is no-execute. */
+#define PT_W          0x001 /* writable */
+#define PT_X          0x002 /* executable */
+#define PT_U          0x004 /* accessible from user mode */
+#define PT_G          0x008 /* global: survives address-space switches (kernel mappings) */
+#define PT_CACHE_WB   0x000 /* write-back: ordinary memory */
+#define PT_CACHE_WT   0x010 /* write-through */
+#define PT_CACHE_UC   0x020 /* uncacheable: device registers */
+#define PT_CACHE_WC   0x030 /* write-combining: framebuffers (IA32_PAT entry 4, see pte.h) */
+#define PT_CACHE_MASK 0x030
+#define PT_HUGE       0x100 /* map: 2 MiB pages where aligned; lookup: a 2 MiB/1 GiB page */
+#define PT_REPLACE    0x200 /* pt_map: replace existing mappings instead of failing with E_EXIST */
+#define PT_PERM_MASK  (PT_W | PT_X | PT_U | PT_G | PT_CACHE_MASK)
+
+/* What pt_lookup found: the physical address of the byte at `va`, the mapping's flags
+ * (PT_PERM_MASK bits, plus PT_HUGE) and the size of the page that maps it. */
+struct pt_mapping {
+	physaddr_t pa;
+	unsigned flags;
+	uint64_t size;
+};
+
+/* A new, empty PML4: its physical address, or E_NOMEM. */
+int64_t pt_root_alloc(void);
+/* Frees the PML4 page itself; pt_destroy the halves this root owns first. */
+void pt_root_free(physaddr_t root);
+
+/* Finds the entry for `va` at `level` (1 = PT ... 4 = PML4), creating missing tables when
+ * `create`.  Returns 0 and sets *slot; E_NOENT if a table is missing and !create; E_NOMEM if
+ * a table cannot be allocated; E_HUGE if a larger page maps `va` (*slot is its entry). */
+int pt_walk(physaddr_t root, uintptr_t va, unsigned level, bool create, pte_t **slot);
+
+/* Maps [va, va + size) to [pa, pa + size).  All-or-nothing: on any error no entry that maps
+ * a page has changed, though page tables allocated before an E_NOMEM stay (empty, reclaimed
+ * by pt_destroy).  Errors: E_ALIGN (va, pa or size not 4 KiB aligned), E_INVAL (zero size,
+ * unknown flag), E_RANGE (non-canonical, wrapping, or beyond physical addresses), E_EXIST
+ * (something is mapped there and no PT_REPLACE), E_HUGE (PT_REPLACE would split a huge
+ * page), E_NOMEM. */
+int pt_map(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned flags);
+
+/* Removes every mapping in [va, va + size); holes are skipped.  The frames are not freed and
+ * emptied tables stay until pt_destroy.  E_HUGE (nothing changed) if a huge page lies only
+ * partly inside the range; E_ALIGN, E_INVAL, E_RANGE as pt_map. */
+int pt_unmap(physaddr_t root, uintptr_t va, size_t size);
+
+/* Sets the PT_PERM_MASK flags of every page in [va, va + size), which must all be mapped
+ * (E_NOENT otherwise); E_HUGE, E_ALIGN, E_INVAL, E_RANGE as pt_unmap.  Nothing changes on
+ * error. */
+int pt_protect(physaddr_t root, uintptr_t va, size_t size, unsigned flags);
+
+/* Translates `va` as the tables say (not checking access rights); E_NOENT if unmapped. */
+int pt_lookup(physaddr_t root, uintptr_t va, struct pt_mapping *m);
+
+/* Frees every table page under the PML4 entries that cover [from_va, last_va] and clears
+ * those entries; the mapped frames are not freed.  from_va and last_va + 1 must be multiples
+ * of 512 GiB (E_ALIGN), both canonical with from_va <= last_va (E_RANGE).  Use
+ * [0, VA_USER_END - 1] for a user half, so a kernel half shared by every root survives. */
+int pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va);
+
+#endif

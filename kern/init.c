@@ -1,0 +1,92 @@
+/* kern_main: the C entry point of the boot CPU, called by kern/arch/x86_64/entry.S in the
+ * higher half on the boot stack with the physical address of the multiboot2 information. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bootinfo.h"
+#include "cmdline.h"
+#include "console.h"
+#include "cpu.h"
+#include "kerninfo.h"
+#include "ktest.h"
+#include "machine.h"
+#include "monitor.h"
+#include "multiboot2.h"
+#include "trap.h"
+
+#define STR_(x) #x
+#define STR(x)  STR_(x)
+#ifdef __clang__
+#define KERN_COMPILER                                                                              \
+	"clang " STR(__clang_major__) "." STR(__clang_minor__) "." STR(__clang_patchlevel__)
+#else
+#define KERN_COMPILER "gcc " __VERSION__
+#endif
+
+static const char *const fb_type_names[] = {"indexed", "rgb", "ega-text"};
+
+/* [start, end) and the type; a type multiboot2 does not define is shown as its number. */
+static void
+print_mem(const struct boot_mem *m)
+{
+	const char *type = boot_mem_type_name(m->type);
+
+	printf("mem: 0x%016lx-0x%016lx ", m->base, m->base + m->len);
+	if (type != NULL)
+		printf("%s\n", type);
+	else
+		printf("type-%u\n", m->type);
+}
+
+static void
+print_bootinfo(const struct bootinfo *bi)
+{
+	unsigned i;
+
+	printf("loader: %s\n", bi->loader[0] ? bi->loader : "(unknown)");
+	printf("cmdline: %s\n", cmdline_str());
+	for (i = 0; i < bi->nmem; i++)
+		print_mem(&bi->mem[i]);
+	for (i = 0; i < bi->nmodules; i++)
+		printf("module: 0x%016lx-0x%016lx %s\n", bi->modules[i].start, bi->modules[i].end,
+		       bi->modules[i].name);
+	if (bi->fb.type >= BOOT_FB_INDEXED && bi->fb.type <= BOOT_FB_EGA_TEXT)
+		printf("fb: %s %ux%u %u bpp pitch %u at 0x%lx\n", fb_type_names[bi->fb.type],
+		       bi->fb.width, bi->fb.height, bi->fb.bpp, bi->fb.pitch, bi->fb.addr);
+	else
+		printf("fb: none\n");
+	if (bi->rsdp_version)
+		printf("acpi: RSDP v%d copy at 0x%lx\n", bi->rsdp_version, bi->rsdp);
+	else
+		printf("acpi: no RSDP\n");
+	printf("kernel: 0x%lx-0x%lx (%lu KiB)\n", bi->kernel_start, bi->kernel_end,
+	       (bi->kernel_end - bi->kernel_start) / 1024);
+}
+
+void kern_main(uint64_t mb2_info);
+
+void
+kern_main(uint64_t mb2_info)
+{
+	const char *test;
+
+	cons_init_early();
+	cpu_init();
+	trap_init(); /* from here on, a fault prints a trap dump instead of resetting */
+
+	mb2_parse(mb2_info, &bootinfo);
+	cmdline_init(bootinfo.cmdline);
+	cons_init(&bootinfo);
+
+	printf("ExoLab x86-64 %s (%s)\n", KERN_VERSION, KERN_COMPILER);
+	print_bootinfo(&bootinfo);
+	cmdline_check();
+
+	test = cmdline_get("test");
+	if (test != NULL)
+		ktest_run(test);
+	if (cmdline_has("halt"))
+		machine_halt(0);
+	monitor();
+	machine_halt(0);
+}

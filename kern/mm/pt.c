@@ -1,0 +1,426 @@
+/* Page tables: walking, mapping, unmapping, protecting and tearing down x86-64 4-level
+ * address spaces (format in pte.h).  Portable: tables are reached through hal_phys_to_virt,
+ * table pages come from the buddy allocator, TLBs are flushed through the HAL. */
+#include "error.h"
+#include "hal.h"
+#include "mm.h"
+#include "pmm.h"
+#include "vmm.h"
+
+/* Beyond this many pages one full flush is cheaper than one INVLPG per page. */
+#define FLUSH_PAGE_LIMIT 32
+
+struct flush {
+	unsigned pages;
+};
+
+static void
+flush_page(struct flush *fl, uintptr_t va)
+{
+	if (++fl->pages <= FLUSH_PAGE_LIMIT)
+		hal_tlb_flush_page(va);
+}
+
+static void
+flush_done(const struct flush *fl)
+{
+	if (fl->pages > FLUSH_PAGE_LIMIT)
+		hal_tlb_flush_all();
+}
+
+static pte_t *
+table(pte_t entry_or_pa)
+{
+	return hal_phys_to_virt(entry_or_pa & PTE_ADDR_MASK);
+}
+
+static bool
+is_canonical(uint64_t va)
+{
+	return va < VA_USER_END || va >= VA_KERNEL_START;
+}
+
+static int64_t
+table_alloc(void)
+{
+	int64_t pa = pmm_alloc(0);
+	pte_t *t;
+
+	if (pa < 0)
+		return pa;
+	pmm_set_use((physaddr_t)pa, PAGE_USE_PT, 0);
+	t = table((physaddr_t)pa);
+	for (unsigned i = 0; i < PT_ENTRIES; i++)
+		t[i] = 0;
+	return pa;
+}
+
+int64_t
+pt_root_alloc(void)
+{
+	return table_alloc();
+}
+
+void
+pt_root_free(physaddr_t root)
+{
+	pmm_free(root, 0);
+}
+
+/* The entry bits of a leaf at `level` (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) with these flags. */
+static pte_t
+leaf_bits(unsigned flags, unsigned level)
+{
+	pte_t e = PTE_P | (level > 1 ? PTE_PS : 0);
+
+	if (flags & PT_W)
+		e |= PTE_W;
+	if (flags & PT_U)
+		e |= PTE_U;
+	if (flags & PT_G)
+		e |= PTE_G;
+	if (!(flags & PT_X))
+		e |= PTE_NX;
+	if ((flags & PT_CACHE_MASK) == PT_CACHE_WT)
+		e |= PTE_PWT;
+	else if ((flags & PT_CACHE_MASK) == PT_CACHE_UC)
+		e |= PTE_PCD | PTE_PWT;
+	else if ((flags & PT_CACHE_MASK) == PT_CACHE_WC)
+		e |= level > 1 ? PTE_PAT_LARGE : PTE_PAT;
+	return e;
+}
+
+static unsigned
+leaf_flags(pte_t e, unsigned level)
+{
+	/* PAT index -> cache flag, for the IA32_PAT value in pte.h (UC- reads as UC). */
+	static const unsigned cache[8] = {PT_CACHE_WB, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_UC,
+	                                  PT_CACHE_WC, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_UC};
+	unsigned pat = (e & (level > 1 ? PTE_PAT_LARGE : PTE_PAT)) ? 4 : 0;
+	unsigned f = cache[pat | ((e & PTE_PCD) ? 2 : 0) | ((e & PTE_PWT) ? 1 : 0)];
+
+	f |= (e & PTE_W) ? PT_W : 0;
+	f |= (e & PTE_U) ? PT_U : 0;
+	f |= (e & PTE_G) ? PT_G : 0;
+	f |= (e & PTE_NX) ? 0 : PT_X;
+	f |= level > 1 ? PT_HUGE : 0;
+	return f;
+}
+
+static uint64_t
+leaf_addr_mask(unsigned level)
+{
+	return level == 3 ? PTE_ADDR_1G : level == 2 ? PTE_ADDR_2M : PTE_ADDR_MASK;
+}
+
+int
+pt_walk(physaddr_t root, uintptr_t va, unsigned level, bool create, pte_t **slot)
+{
+	/* LAB 2: descend from the PML4 to `level`, allocating missing tables if `create`. */
+	/* BEGIN LAB 2 */
+	pte_t *t = table(root);
+
+	for (unsigned l = PT_LEVELS; l > level; l--) {
+		pte_t *e = &t[PTE_INDEX(va, l)];
+
+		if (!(*e & PTE_P)) {
+			int64_t pa;
+
+			if (!create)
+				return E_NOENT;
+			pa = table_alloc();
+			if (pa < 0)
+				return (int)pa;
+			/* A table entry grants everything and the leaf decides, except that
+			 * U is left out in the upper half: no user path into kernel tables. */
+			*e = (physaddr_t)pa | PTE_P | PTE_W | (va < VA_USER_END ? PTE_U : 0);
+		} else if (l <= 3 && (*e & PTE_PS)) {
+			*slot = e;
+			return E_HUGE;
+		}
+		t = table(*e);
+	}
+	*slot = &t[PTE_INDEX(va, level)];
+	return 0;
+	/* END LAB 2 */
+	/* STUB LAB 2: return E_NOSYS; */
+}
+
+/* Follows `va` down to the first entry that is not present or that maps a page. */
+static pte_t *
+descend(physaddr_t root, uintptr_t va, unsigned *level)
+{
+	pte_t *t = table(root);
+
+	for (unsigned l = PT_LEVELS;; l--) {
+		pte_t *e = &t[PTE_INDEX(va, l)];
+
+		if (l == 1 || !(*e & PTE_P) || (l <= 3 && (*e & PTE_PS))) {
+			*level = l;
+			return e;
+		}
+		t = table(*e);
+	}
+}
+
+/* [va, va + size) must be a non-empty, page-aligned range inside one canonical half. */
+static int
+check_range(uintptr_t va, size_t size)
+{
+	uint64_t last = (uint64_t)va + size - 1;
+
+	if (size == 0)
+		return E_INVAL;
+	if (!MM_IS_ALIGNED(va, PAGE_SIZE) || !MM_IS_ALIGNED(size, PAGE_SIZE))
+		return E_ALIGN;
+	if (last < va || !is_canonical(va) || !is_canonical(last) ||
+	    (va < VA_USER_END) != (last < VA_USER_END))
+		return E_RANGE;
+	return 0;
+}
+
+/* The page size pt_map uses at va: 2 MiB when the caller asks, va and pa are 2 MiB aligned,
+ * 2 MiB remain, and no page table already holds 4 KiB mappings there (they are kept).
+ * Every pass of pt_map decides the same, as no pass adds a page table where 2 MiB is used. */
+static uint64_t
+step_size(physaddr_t root, uintptr_t va, physaddr_t pa, uint64_t left, unsigned flags)
+{
+	pte_t *e;
+
+	if (!(flags & PT_HUGE) || left < HUGE_SIZE || !MM_IS_ALIGNED(va | pa, HUGE_SIZE))
+		return PAGE_SIZE;
+	if (pt_walk(root, va, 2, false, &e) == 0 && (*e & PTE_P) && !(*e & PTE_PS))
+		return PAGE_SIZE;
+	return HUGE_SIZE;
+}
+
+/* Pass 1: E_EXIST or E_HUGE if the mapping conflicts with what is there. */
+static int
+map_check(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned flags)
+{
+	uint64_t step;
+
+	for (uint64_t off = 0; off < size; off += step) {
+		pte_t *e;
+		int err;
+
+		step = step_size(root, va + off, pa + off, size - off, flags);
+		err = pt_walk(root, va + off, step == HUGE_SIZE ? 2 : 1, false, &e);
+		if (err == E_HUGE)
+			return (flags & PT_REPLACE) ? E_HUGE : E_EXIST;
+		if (err == 0 && (*e & PTE_P) && !(flags & PT_REPLACE))
+			return E_EXIST;
+	}
+	return 0;
+}
+
+/* Pass 2: creates every missing table; E_NOMEM leaves the leaves untouched. */
+static int
+map_prepare(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned flags)
+{
+	uint64_t step;
+
+	for (uint64_t off = 0; off < size; off += step) {
+		pte_t *e;
+		int err;
+
+		step = step_size(root, va + off, pa + off, size - off, flags);
+		err = pt_walk(root, va + off, step == HUGE_SIZE ? 2 : 1, true, &e);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+/* Pass 3: writes the leaves; cannot fail. */
+static void
+map_commit(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned flags)
+{
+	struct flush fl = {0};
+	uint64_t step;
+
+	for (uint64_t off = 0; off < size; off += step) {
+		unsigned level;
+		pte_t *e;
+
+		step = step_size(root, va + off, pa + off, size - off, flags);
+		level = step == HUGE_SIZE ? 2 : 1;
+		if (pt_walk(root, va + off, level, false, &e) != 0)
+			HAL_PANIC("pt_map: table for 0x%llx vanished",
+			          (unsigned long long)(va + off));
+		/* LAB 2: point the entry at the frame; flush the TLB if it replaced a mapping. */
+		/* BEGIN LAB 2 */
+		pte_t old = *e;
+
+		*e = (pa + off) | leaf_bits(flags, level);
+		if (old & PTE_P)
+			flush_page(&fl, va + off);
+		/* END LAB 2 */
+	}
+	flush_done(&fl);
+}
+
+int
+pt_map(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned flags)
+{
+	int err;
+
+	if (flags & ~(PT_PERM_MASK | PT_HUGE | PT_REPLACE))
+		return E_INVAL;
+	err = check_range(va, size);
+	if (err < 0)
+		return err;
+	if (!MM_IS_ALIGNED(pa, PAGE_SIZE))
+		return E_ALIGN;
+	if (pa >= PHYS_ADDR_END || size > PHYS_ADDR_END - pa)
+		return E_RANGE;
+	err = map_check(root, va, pa, size, flags);
+	if (err == 0)
+		err = map_prepare(root, va, pa, size, flags);
+	if (err == 0)
+		map_commit(root, va, pa, size, flags);
+	return err;
+}
+
+typedef void (*leaf_fn)(pte_t *e, unsigned level, uintptr_t va, void *arg);
+
+/* Calls visit (when not NULL) on every present leaf in [va, last], skipping holes a whole
+ * table at a time.  E_HUGE if a huge page lies only partly in the range; E_NOENT if
+ * `need_mapped` and part of the range is unmapped.  Call it once without `visit` to check,
+ * then again to change: an operation then either fails untouched or completes. */
+static int
+for_each_leaf(physaddr_t root, uint64_t va, uint64_t last, bool need_mapped, leaf_fn visit,
+              void *arg)
+{
+	for (;;) {
+		unsigned level;
+		pte_t *e = descend(root, va, &level);
+		uint64_t size = PT_LEVEL_SIZE(level), base = va & ~(size - 1);
+
+		if (!(*e & PTE_P)) {
+			if (need_mapped)
+				return E_NOENT;
+		} else if (base != va || last - base < size - 1) {
+			return E_HUGE;
+		} else if (visit) {
+			visit(e, level, va, arg);
+		}
+		if (last - base <= size - 1)
+			return 0;
+		va = base + size;
+	}
+}
+
+static void
+unmap_leaf(pte_t *e, unsigned level, uintptr_t va, void *arg)
+{
+	/* LAB 2: remove the mapping and make sure no TLB keeps it. */
+	/* BEGIN LAB 2 */
+	*e = 0;
+	flush_page(arg, va);
+	/* END LAB 2 */
+}
+
+int
+pt_unmap(physaddr_t root, uintptr_t va, size_t size)
+{
+	struct flush fl = {0};
+	int err = check_range(va, size);
+
+	if (err == 0)
+		err = for_each_leaf(root, va, va + size - 1, false, NULL, NULL);
+	if (err < 0)
+		return err;
+	for_each_leaf(root, va, va + size - 1, false, unmap_leaf, &fl);
+	flush_done(&fl);
+	return 0;
+}
+
+struct protect_arg {
+	struct flush fl;
+	unsigned flags;
+};
+
+/* Keeps the frame, the A/D bits and the software bits; replaces permissions and cache type. */
+static void
+protect_leaf(pte_t *e, unsigned level, uintptr_t va, void *arg)
+{
+	struct protect_arg *pa = arg;
+	pte_t keep = leaf_addr_mask(level) | PTE_A | PTE_D | PTE_SOFT_MASK;
+
+	*e = (*e & keep) | leaf_bits(pa->flags, level);
+	flush_page(&pa->fl, va);
+}
+
+int
+pt_protect(physaddr_t root, uintptr_t va, size_t size, unsigned flags)
+{
+	struct protect_arg arg = {{0}, flags};
+	int err = check_range(va, size);
+
+	if (err == 0 && (flags & ~PT_PERM_MASK))
+		err = E_INVAL;
+	if (err == 0)
+		err = for_each_leaf(root, va, va + size - 1, true, NULL, NULL);
+	if (err < 0)
+		return err;
+	for_each_leaf(root, va, va + size - 1, true, protect_leaf, &arg);
+	flush_done(&arg.fl);
+	return 0;
+}
+
+int
+pt_lookup(physaddr_t root, uintptr_t va, struct pt_mapping *m)
+{
+	unsigned level;
+	pte_t *e;
+
+	if (!is_canonical(va))
+		return E_RANGE;
+	e = descend(root, va, &level);
+	if (!(*e & PTE_P))
+		return E_NOENT;
+	m->size = PT_LEVEL_SIZE(level);
+	m->pa = (*e & leaf_addr_mask(level)) | (va & (m->size - 1));
+	m->flags = leaf_flags(*e, level);
+	return 0;
+}
+
+/* Frees a table page of `level` and every table below it. */
+static void
+free_tables(physaddr_t pa, unsigned level)
+{
+	if (level > 1) {
+		pte_t *t = table(pa);
+
+		for (unsigned i = 0; i < PT_ENTRIES; i++) {
+			if ((t[i] & PTE_P) && !(t[i] & PTE_PS))
+				free_tables(t[i] & PTE_ADDR_MASK, level - 1);
+		}
+	}
+	pmm_free(pa, 0);
+}
+
+int
+pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va)
+{
+	pte_t *pml4 = table(root);
+
+	if (!is_canonical(from_va) || !is_canonical(last_va) || from_va > last_va)
+		return E_RANGE;
+	if (!MM_IS_ALIGNED(from_va, PT_LEVEL_SIZE(4)) ||
+	    !MM_IS_ALIGNED((uint64_t)last_va + 1, PT_LEVEL_SIZE(4)))
+		return E_ALIGN;
+	for (unsigned i = PTE_INDEX(from_va, 4); i <= PTE_INDEX(last_va, 4); i++) {
+		pte_t e = pml4[i];
+
+		if (!(e & PTE_P))
+			continue;
+		/* Unhook and flush before freeing, so no paging-structure cache still points
+		 * at a table page that is being reused. */
+		pml4[i] = 0;
+		hal_tlb_flush_all();
+		free_tables(e & PTE_ADDR_MASK, 3);
+	}
+	return 0;
+}

@@ -1,0 +1,123 @@
+/* Earliest deadline first with budget enforcement.  Each entity is a server with period P,
+ * relative deadline D <= P and budget C <= D (C = 0: no enforcement).  The queued entity
+ * with the earliest absolute deadline runs; a woken one with an earlier deadline preempts.
+ * Wake-up follows the constant bandwidth server rule (Abeni & Buttazzo 1998): keep the
+ * current deadline and budget only if they do not exceed the reserved bandwidth C/P,
+ * otherwise start a new period (deadline now + D, budget C).  A server that exhausts its
+ * budget is throttled until its next period, so an overrunning job gets at most C per P and
+ * the others still meet their deadlines when sum(C/P) <= 1 on a CPU. */
+#include "sched.h"
+
+static int
+edf_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
+{
+	uint64_t d = p->deadline ? p->deadline : p->period;
+
+	if (p->period == 0 || d > p->period || p->budget > d)
+		return E_INVAL;
+	se->params = *p;
+	se->params.deadline = d;
+	se->ps.edf.abs_deadline = 0;
+	se->ps.edf.budget_left = 0;
+	return 0;
+}
+
+/* The CBS test: is the leftover budget more than the bandwidth allows until the deadline,
+ * budget_left / (deadline - now) > C / P?  Compared in 128 bits. */
+static bool
+needs_new_period(const struct sched_entity *se, uint64_t now)
+{
+	const struct sched_params *p = &se->params;
+	uint64_t dl = se->ps.edf.abs_deadline;
+
+	if (now >= dl)
+		return true;
+	if (p->budget == 0)
+		return false;
+	return (unsigned __int128)se->ps.edf.budget_left * p->period >
+	       (unsigned __int128)(dl - now) * p->budget;
+}
+
+static void
+edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
+	    enum sched_enq why)
+{
+	/* LAB 4: on wake-up apply the CBS rule, then queue by absolute deadline. */
+	/* BEGIN LAB 4 */
+	if (why == SCHED_ENQ_WAKEUP && needs_new_period(se, rq->now)) {
+		se->ps.edf.abs_deadline = rq->now + se->params.deadline;
+		se->ps.edf.budget_left = se->params.budget;
+	}
+	sched_rq_insert_ordered(rq, &se->link, 0, se->ps.edf.abs_deadline);
+	/* END LAB 4 */
+	/* STUB LAB 4: sched_rq_push(rq, &se->link, 0, false); */
+}
+
+static void
+edf_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_deq why)
+{
+	if (se->link.queued)
+		sched_rq_remove(rq, &se->link);
+}
+
+static struct sched_entity *
+edf_pick_next(struct sched *s, struct sched_rq *rq)
+{
+	/* LAB 4: take the queued entity with the earliest deadline. */
+	/* BEGIN LAB 4 */
+	struct sched_link *l = sched_rq_first(rq, 0);
+
+	if (!l)
+		return NULL;
+	sched_rq_remove(rq, l);
+	return sched_link_entity(l);
+	/* END LAB 4 */
+	/* STUB LAB 4: return NULL; */
+}
+
+static bool
+edf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
+{
+	struct sched_link *first;
+
+	/* LAB 4: charge the budget; when it is gone, throttle se until its next period
+	 * (throttled_until = deadline - D + P) and give up the CPU. */
+	/* BEGIN LAB 4 */
+	if (se->params.budget) {
+		uint64_t *left = &se->ps.edf.budget_left;
+
+		*left -= ran < *left ? ran : *left;
+		if (*left == 0) {
+			se->throttled_until = se->ps.edf.abs_deadline - se->params.deadline +
+					      se->params.period;
+			return true;
+		}
+	}
+	/* END LAB 4 */
+	first = sched_rq_first(rq, 0);
+	return first && sched_key_before(first->key, se->ps.edf.abs_deadline);
+}
+
+static uint64_t
+edf_slice_left(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
+{
+	return se->params.budget ? se->ps.edf.budget_left : SCHED_NO_TIMER;
+}
+
+static bool
+edf_wakeup_preempt(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
+{
+	return sched_key_before(se->ps.edf.abs_deadline, rq->curr->ps.edf.abs_deadline);
+}
+
+const struct sched_policy sched_policy_edf = {
+	.name = "edf",
+	.summary = "earliest deadline first, CBS budgets: a server that overruns is throttled",
+	.set_params = edf_set_params,
+	.enqueue = edf_enqueue,
+	.dequeue = edf_dequeue,
+	.pick_next = edf_pick_next,
+	.tick = edf_tick,
+	.slice_left = edf_slice_left,
+	.wakeup_preempt = edf_wakeup_preempt,
+};

@@ -1,0 +1,71 @@
+/* Round robin: one FIFO, each entity runs for a quantum (its own, or 4 ms by default) and
+ * then goes to the back.  A preempted entity that has slice left keeps its place. */
+#include "sched.h"
+
+static uint64_t
+quantum(const struct sched *s, const struct sched_entity *se)
+{
+	return se->params.quantum ? se->params.quantum : s->hz / 250;
+}
+
+static int
+rr_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
+{
+	se->params = *p;
+	se->ps.rr.used = 0;
+	return 0;
+}
+
+static void
+rr_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_enq why)
+{
+	bool keep_place = why == SCHED_ENQ_PREEMPT && se->ps.rr.used < quantum(s, se);
+
+	if (!keep_place)
+		se->ps.rr.used = 0;
+	sched_rq_push(rq, &se->link, 0, keep_place);
+}
+
+static void
+rr_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_deq why)
+{
+	if (se->link.queued)
+		sched_rq_remove(rq, &se->link);
+}
+
+static struct sched_entity *
+rr_pick_next(struct sched *s, struct sched_rq *rq)
+{
+	struct sched_link *l = sched_rq_first(rq, 0);
+
+	if (!l)
+		return NULL;
+	sched_rq_remove(rq, l);
+	return sched_link_entity(l);
+}
+
+static bool
+rr_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
+{
+	se->ps.rr.used += ran;
+	return se->ps.rr.used >= quantum(s, se);
+}
+
+static uint64_t
+rr_slice_left(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
+{
+	uint64_t q = quantum(s, se);
+
+	return se->ps.rr.used < q ? q - se->ps.rr.used : 0;
+}
+
+const struct sched_policy sched_policy_rr = {
+	.name = "rr",
+	.summary = "round robin, 4 ms quantum (params.quantum overrides)",
+	.set_params = rr_set_params,
+	.enqueue = rr_enqueue,
+	.dequeue = rr_dequeue,
+	.pick_next = rr_pick_next,
+	.tick = rr_tick,
+	.slice_left = rr_slice_left,
+};

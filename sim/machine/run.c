@@ -1,0 +1,219 @@
+/* One simulation run: build CPUs, tasks and the scheduler from the machine, policy and
+ * workload; seed the first events; run the engine for the duration; close open jobs. */
+#include "run.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model.h"
+
+static double
+host_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* Each engine event is folded into the fingerprint, then dispatched to the model. */
+static sim_handler_fn model_handlers[EV_NKINDS] = {
+	[EV_SEG_END] = cpu_on_seg_end,
+	[EV_TASK_START] = task_on_start,
+	[EV_TASK_WAKE] = task_on_wake,
+	[EV_TIMER_EXPIRE] = task_on_timer,
+	[EV_ARRIVAL] = task_on_arrival,
+	[EV_ONESHOT] = cpu_on_oneshot,
+	[EV_TICK] = cpu_on_tick,
+};
+
+static void
+on_event(struct sim_engine *e, const struct sim_event *ev)
+{
+	met_event(MODEL(e)->met, ev->cycle, ev->kind, ev->arg, ev->data);
+	model_handlers[ev->kind](e, ev);
+}
+
+static int
+init_task(struct sim_model *sm, unsigned i, const struct sched_params *p, char *err,
+	  size_t errlen)
+{
+	struct sim_task *t = &sm->task[i];
+	const struct wl_task *wt = &sm->w->tasks[i];
+	uint64_t mask = sm->ncpus == 64 ? ~0ULL : (1ULL << sm->ncpus) - 1;
+	int r;
+
+	t->wt = wt;
+	t->id = i;
+	t->last_cpu = -1;
+	sched_entity_init(&t->se, i, t);
+	t->se.affinity = wt->cpus & mask;
+	if (!t->se.affinity) {
+		snprintf(err, errlen, "%s: task '%s': \"cpus\" names no CPU of this machine "
+			 "(%u hardware threads)", sm->w->name, wt->name, sm->ncpus);
+		return E_INVAL;
+	}
+	r = sched_set_params(&sm->sched, &t->se, p);
+	if (r < 0) {
+		snprintf(err, errlen, "%s: task '%s': parameters rejected by policy '%s' "
+			 "(period %llu, deadline %llu, budget %llu, priority %u, tickets %u cycles)",
+			 sm->w->name, wt->name, sm->sched.policy->name,
+			 (unsigned long long)p->period, (unsigned long long)p->deadline,
+			 (unsigned long long)p->budget, p->priority, p->tickets);
+		return r;
+	}
+	rng_stream(&t->rng, sm->seed, "task", i);
+	rng_stream(&t->arr_rng, sm->seed, "arrival", i);
+	t->timer_next = calloc(wt->ntimers ? wt->ntimers : 1, sizeof(uint64_t));
+	if (!t->timer_next)
+		return E_NOMEM;
+	for (uint32_t k = 0; k < wt->nphases; k++) {
+		const struct wl_phase *ph = &wt->phases[k];
+
+		if (ph->kind == WL_PH_TIMER && !t->timer_next[ph->timer])
+			t->timer_next[ph->timer] = wt->offset + ph->period;
+	}
+	return 0;
+}
+
+static void
+seed_events(struct sim_model *sm)
+{
+	for (unsigned i = 0; i < sm->ntasks; i++) {
+		struct sim_task *t = &sm->task[i];
+
+		if (!t->wt->ntimers && t->wt->arrival.kind != WL_ARR_LOOP) {
+			uint64_t a = wl_arrival_next(t->wt, &t->arr, &t->arr_rng);
+
+			t->wait = TW_ARRIVAL;
+			if (a < sm->end)
+				model_schedule(sm, a, PRIO_ARRIVE, EV_ARRIVAL, i, 0);
+		} else if (t->wt->offset < sm->end) {
+			model_schedule(sm, t->wt->offset, PRIO_ARRIVE, EV_TASK_START, i, 0);
+		}
+	}
+	for (unsigned c = 0; c < sm->ncpus; c++) {
+		sm->cpu[c].id = c;
+		sm->cpu[c].timer_at = SCHED_NO_TIMER;
+		if (sm->m->tick_period && !((sm->m->tickless >> c) & 1))
+			model_schedule(sm, sm->m->tick_period, PRIO_TIMER, EV_TICK, c, 0);
+	}
+}
+
+static int
+build(struct sim_model *sm, const struct sim_options *o, char *err, size_t errlen)
+{
+	struct sched_params *p;
+	int r;
+
+	sm->m = o->machine;
+	sm->w = o->workload;
+	sm->met = o->met;
+	sm->seed = o->seed;
+	sm->end = o->duration;
+	sm->ncpus = o->machine->ncpus;
+	sm->ntasks = o->workload->ntasks;
+	sm->rq = calloc(sm->ncpus, sizeof(*sm->rq));
+	sm->cpu = calloc(sm->ncpus, sizeof(*sm->cpu));
+	sm->task = calloc(sm->ntasks, sizeof(*sm->task));
+	p = calloc(sm->ntasks, sizeof(*p));
+	if (!sm->rq || !sm->cpu || !sm->task || !p || sim_engine_init(&sm->eng, 1024, sm) < 0) {
+		free(p);
+		return E_NOMEM;
+	}
+	for (unsigned k = 0; k < EV_NKINDS; k++)
+		sm->eng.handler[k] = on_event;
+	r = sched_init(&sm->sched, o->policy, sm->rq, sm->ncpus, sm->m->hz);
+	if (r == 0)
+		r = sim_task_params(sm->w, o->policy, sm->m->hz, p);
+	for (unsigned i = 0; r == 0 && i < sm->ntasks; i++)
+		r = init_task(sm, i, &p[i], err, errlen);
+	free(p);
+	if (r == E_NOMEM)
+		snprintf(err, errlen, "out of memory");
+	else if (r < 0 && !err[0])
+		snprintf(err, errlen, "%s: cannot set up the scheduler", sm->w->name);
+	if (r == 0)
+		seed_events(sm);
+	return r;
+}
+
+static void
+teardown(struct sim_model *sm)
+{
+	for (unsigned i = 0; sm->task && i < sm->ntasks; i++) {
+		free(sm->task[i].timer_next);
+		free(sm->task[i].pend);
+	}
+	free(sm->task);
+	free(sm->cpu);
+	free(sm->rq);
+	sim_engine_free(&sm->eng);
+}
+
+static void
+show_progress(const struct sim_model *sm, double t0)
+{
+	double el = host_now() - t0;
+
+	fprintf(stderr, "\rexosim: %5.1f%% simulated (%.3f of %.3f s) in %.1f s host, %.1f M events/s ",
+		100.0 * sm->eng.now / sm->end, (double)sm->eng.now / sm->m->hz,
+		(double)sm->end / sm->m->hz, el, sm->eng.dispatched / el / 1e6);
+}
+
+/* Run in slices so a long run can show progress (stderr a terminal, after 2 host s). */
+static void
+run_loop(struct sim_model *sm, bool progress, double t0)
+{
+	uint64_t slice = sm->end / 1000 + 1;
+	bool shown = false;
+
+	progress = progress && isatty(STDERR_FILENO);
+	while (!sm->eng.stop && sm->eng.now < sm->end - 1) {
+		uint64_t until = sm->end - 1 - sm->eng.now > slice ? sm->eng.now + slice : sm->end - 1;
+
+		sim_run_until(&sm->eng, until);
+		if (sm->eng.n == 0)
+			break;
+		if (progress && host_now() - t0 > 2.0) {
+			show_progress(sm, t0);
+			shown = true;
+		}
+	}
+	if (shown)
+		fputc('\n', stderr);
+}
+
+int
+sim_run(const struct sim_options *o, struct sim_result *res, char *err, size_t errlen)
+{
+	struct sim_model sm = { 0 };
+	double t0 = host_now();
+	int r;
+
+	err[0] = '\0';
+	if (o->duration == 0) {
+		snprintf(err, errlen, "--duration: must be positive");
+		return E_INVAL;
+	}
+	r = build(&sm, o, err, errlen);
+	if (r == 0) {
+		run_loop(&sm, o->progress, t0);
+		sm.eng.now = sm.end;
+		for (unsigned c = 0; c < sm.ncpus; c++)
+			cpu_progress(&sm, &sm.cpu[c]);
+		task_finish_unfinished(&sm);
+		if (sm.oom) {
+			snprintf(err, errlen, "out of memory during the run");
+			r = E_NOMEM;
+		}
+	}
+	res->cycles = sm.end;
+	res->events = sm.eng.dispatched;
+	res->host_seconds = host_now() - t0;
+	teardown(&sm);
+	return r;
+}

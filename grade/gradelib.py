@@ -7,239 +7,33 @@ Run one lab with `python3 grade/lab1.py [options]`, or several with
 """
 
 import argparse
-import atexit
 import codecs
 import concurrent.futures
 import importlib.util
 import json
 import os
-import pty
 import re
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-OVMF_CODE = "/usr/share/OVMF/OVMF_CODE_4M.fd"
-OVMF_VARS = "/usr/share/OVMF/OVMF_VARS_4M.fd"
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from emulator import (ROOT, Bochs, GradeError, Qemu, Screen, default_iso,  # noqa: E402,F401
+                      kill_all, qemu_cmdline_option, stopping, timeout_scale)
+
 POLL_SECONDS = 0.02  # how often a run looks at the serial file (waiting, not synchronising)
 TAIL_LINES = 15
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")  # firmware and GRUB screen control
 
-_live = set()  # emulators still running, killed at exit whatever happens
-_live_lock = threading.Lock()
 _print_lock = threading.Lock()
 
 
-class GradeError(Exception):
-    """A problem with the grading setup (missing ISO, emulator failed to start), not the kernel."""
-
-
-def _kill_group(proc):
-    """SIGKILL the emulator's whole process group (Bochs ignores SIGTERM) and reap it."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-    with _live_lock:
-        _live.discard(proc)
-
-
-@atexit.register
-def _kill_all():
-    with _live_lock:
-        procs = list(_live)
-    for proc in procs:
-        _kill_group(proc)
-
-
 def _exit_on_sigterm(signum, frame):
-    sys.exit(128 + signum)  # runs the atexit handler above
-
-
-def timeout_scale():
-    """GRADE_TIMEOUT_SCALE multiplies every test's timeout (slow or loaded machines)."""
-    try:
-        scale = float(os.environ.get("GRADE_TIMEOUT_SCALE", "1"))
-    except ValueError:
-        raise GradeError("GRADE_TIMEOUT_SCALE must be a number")
-    if scale <= 0:
-        raise GradeError("GRADE_TIMEOUT_SCALE must be positive")
-    return scale
-
-
-def default_iso():
-    obj = os.environ.get("OBJ", "obj")
-    return os.path.join(ROOT, obj, "exolab.iso")
-
-
-def qemu_cmdline_option(args):
-    """The -fw_cfg value carrying kernel options; QEMU's option parser needs ',' doubled."""
-    return "name=opt/exolab/cmdline,string=" + args.replace(",", ",,")
-
-
-class Screen:
-    """A screendump: width, height and RGB bytes, row-major."""
-
-    def __init__(self, width, height, rgb):
-        self.width, self.height, self.rgb = width, height, rgb
-
-    def pixel(self, x, y):
-        i = 3 * (y * self.width + x)
-        return self.rgb[i], self.rgb[i + 1], self.rgb[i + 2]
-
-    @staticmethod
-    def read_ppm(path):
-        """Parse the binary PPM (P6, maxval 255) QEMU's screendump writes."""
-        with open(path, "rb") as f:
-            data = f.read()
-        fields, pos = [], 0
-        while len(fields) < 4:
-            m = re.compile(rb"\s*(#[^\n]*\n\s*)*(\S+)").match(data, pos)
-            if not m:
-                raise GradeError("%s: truncated PPM header" % path)
-            fields.append(m.group(2))
-            pos = m.end()
-        if fields[0] != b"P6" or fields[3] != b"255":
-            raise GradeError("%s: not a P6 PPM with maxval 255" % path)
-        width, height = int(fields[1]), int(fields[2])
-        rgb = data[pos + 1:pos + 1 + 3 * width * height]
-        if len(rgb) != 3 * width * height:
-            raise GradeError("%s: short pixel data" % path)
-        return Screen(width, height, rgb)
-
-
-class Emulator:
-    """One emulator process.  Serial output goes to a file in `workdir`, so nothing can block
-    on a full pipe; the run polls that file."""
-
-    def __init__(self, test, workdir, iso):
-        self.test, self.dir, self.iso = test, workdir, iso
-        self.serial = os.path.join(workdir, "serial.out")
-        self.stderr = os.path.join(workdir, "emulator.err")
-        self.proc = None
-
-    def _spawn(self, argv, **kw):
-        with open(self.serial, "wb") as out, open(self.stderr, "wb") as err:
-            try:
-                self.proc = subprocess.Popen(argv, stdout=kw.pop("stdout", out), stderr=err,
-                                             cwd=ROOT, start_new_session=True, **kw)
-            except OSError as e:
-                raise GradeError("cannot start %s: %s" % (argv[0], e))
-        with _live_lock:
-            _live.add(self.proc)
-
-    def send(self, line):
-        raise GradeError("%s cannot send serial input" % type(self).__name__)
-
-    def screendump(self, path):
-        raise GradeError("%s cannot take a screendump" % type(self).__name__)
-
-    def pump(self):
-        """Called every poll; emulators that need servicing do it here."""
-
-    def stop(self):
-        if self.proc:
-            _kill_group(self.proc)
-
-    def errors(self):
-        with open(self.stderr, "rb") as f:
-            return f.read().decode("utf-8", "replace").strip()
-
-
-class Qemu(Emulator):
-    """QEMU with serial on stdio (stdin a pipe, stdout a file) and the HMP monitor on a unix
-    socket in the run's private directory."""
-
-    def start(self):
-        t = self.test
-        self.monitor = os.path.join(self.dir, "monitor.sock")
-        argv = [os.environ.get("QEMU", "qemu-system-x86_64"),
-                "-cdrom", self.iso, "-m", str(t.mem), "-smp", str(t.smp),
-                "-display", "none", "-no-reboot", "-nic", "none",
-                "-serial", "stdio", "-monitor", "unix:%s,server,nowait" % self.monitor,
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
-        if t.args:
-            argv += ["-fw_cfg", qemu_cmdline_option(t.args)]
-        if t.uefi:
-            vars_copy = os.path.join(self.dir, "OVMF_VARS.fd")
-            shutil.copyfile(OVMF_VARS, vars_copy)  # firmware writes it; never share one
-            argv += ["-M", "q35",
-                     "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
-                     "-drive", "if=pflash,format=raw,file=" + vars_copy]
-        self._spawn(argv, stdin=subprocess.PIPE)
-
-    def send(self, line):
-        # A terminal sends CR for Enter; the kernel's line editor sees exactly that.
-        try:
-            self.proc.stdin.write(line.encode() + b"\r")
-            self.proc.stdin.flush()
-        except (BrokenPipeError, ValueError):
-            pass  # QEMU already exited; the checks will say what is missing
-
-    def _monitor_until_prompt(self, sock, deadline):
-        got = b""
-        while not got.endswith(b"(qemu) "):
-            sock.settimeout(max(0.1, deadline - time.monotonic()))
-            chunk = sock.recv(4096)
-            if not chunk:
-                raise GradeError("QEMU monitor closed the connection")
-            got += chunk
-        return got
-
-    def screendump(self, path):
-        deadline = time.monotonic() + 10 * timeout_scale()
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(10 * timeout_scale())
-            sock.connect(self.monitor)
-            self._monitor_until_prompt(sock, deadline)
-            sock.sendall(b"screendump " + path.encode() + b"\n")
-            self._monitor_until_prompt(sock, deadline)
-        if not os.path.exists(path):
-            raise GradeError("QEMU wrote no screendump")
-        return Screen.read_ppm(path)
-
-
-class Bochs(Emulator):
-    """Bochs from hw/bochs/bochsrc.tmpl.  Debian's Bochs has no headless display library, so its
-    text GUI draws on a private pseudo-terminal that the run drains and ignores."""
-
-    def start(self):
-        rc = os.path.join(self.dir, "bochsrc")
-        with open(os.path.join(ROOT, "hw/bochs/bochsrc.tmpl")) as f:
-            text = f.read()
-        for key, val in (("MEM", str(self.test.mem)), ("ISO", self.iso),
-                         ("SERIAL", self.serial), ("LOG", os.path.join(self.dir, "bochs.log"))):
-            text = text.replace("@%s@" % key, val)
-        with open(rc, "w") as f:
-            f.write(text)
-        self.master, slave = pty.openpty()
-        os.set_blocking(self.master, False)
-        env = dict(os.environ, TERM="vt100")
-        argv = [os.environ.get("BOCHS", "bochs"), "-q", "-f", rc,
-                "-rc", os.path.join(ROOT, "hw/bochs/continue.rc")]
-        try:
-            self._spawn(argv, stdin=slave, stdout=slave, env=env)
-        finally:
-            os.close(slave)
-
-    def pump(self):
-        try:
-            while os.read(self.master, 65536):
-                pass
-        except (BlockingIOError, OSError):
-            pass
-
-    def stop(self):
-        super().stop()
-        if self.master is not None:
-            os.close(self.master)
-            self.master = None
+    sys.exit(128 + signum)  # unwinds main(), which kills the emulators
 
 
 class Run:
@@ -311,13 +105,15 @@ class Run:
 class Test:
     """A declared test.  `steps` are (pattern, line) pairs: wait for the pattern after the
     previous step, then send the line.  The run is complete when every step is done, every
-    `expect` pattern appears, every `until` pattern appears after the last line sent, and, if
+    `expect` pattern appears (a check), every `until` pattern appears after the last line
+    sent (only a stop condition: a missing one is reported, not failed), and, if
     `exit_status` or `wait_exit` is set, the emulator has exited; then `check(run)` adds its
-    own checks.  A run also ends when the emulator exits or the timeout passes."""
+    own checks.  A run also ends when the emulator exits or the timeout passes.
+    A `host` test boots nothing: check(run) runs alone and may fill run.text itself."""
 
     def __init__(self, lab, name, check, points=0, parts=None, args="", uefi=False, emu=None,
                  steps=(), expect=(), reject=(), until=(), exit_status=None, wait_exit=False,
-                 screendump=False, timeout=30, mem=256, smp=1):
+                 screendump=False, timeout=30, mem=256, smp=1, host=False):
         self.lab, self.name, self.check = lab, name, check
         self.parts = dict(parts or {})
         self.points = sum(self.parts.values()) if self.parts else points
@@ -326,6 +122,7 @@ class Test:
         self.until, self.exit_status, self.screendump = list(until), exit_status, screendump
         self.wait_exit = wait_exit or exit_status is not None
         self.timeout, self.mem, self.smp = timeout, mem, smp
+        self.host = host  # no emulator: check(run) does the work (e.g. runs host programs)
 
     @property
     def fullname(self):
@@ -333,6 +130,8 @@ class Test:
 
     def qemu_only(self):
         """Why this test cannot run on Bochs (no fw_cfg, no serial input, no debug-exit)."""
+        if self.host:
+            return None
         if self.args:
             return "kernel options"
         if self.steps:
@@ -371,11 +170,21 @@ def _complete(test, run, pos, step):
     return None
 
 
+def _stream(test, text, shown, everything):
+    """--verbose: print the complete lines of text[shown:] (all of it at the end)."""
+    end = len(text) if everything else text.rfind("\n", shown) + 1
+    if end > shown:
+        with _print_lock:
+            for line in text[shown:end].splitlines():
+                print("  [%s] %s" % (test.name, line), flush=True)
+    return max(end, shown)
+
+
 def _drive(test, emu, run, opts):
     """Feed the steps and watch the output until complete, exited or timed out."""
     deadline = time.monotonic() + test.timeout * timeout_scale()
     start = time.monotonic()
-    pos = step = 0
+    pos = step = shown = 0
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     with open(emu.serial, "rb") as serial:
         while True:
@@ -385,9 +194,7 @@ def _drive(test, emu, run, opts):
             if chunk:
                 run.text += chunk
                 if opts.verbose:
-                    with _print_lock:
-                        for line in chunk.splitlines():
-                            print("  [%s] %s" % (test.name, line), flush=True)
+                    shown = _stream(test, run.text, shown, exited)
             while step < len(test.steps):
                 m = re.compile(test.steps[step][0], re.M).search(run.text, pos)
                 if not m:
@@ -403,7 +210,11 @@ def _drive(test, emu, run, opts):
                 run.reason = "exited"
             elif time.monotonic() > deadline:
                 run.reason, run.waiting_for = "timeout", missing or "the emulator to exit"
+            if stopping.is_set():
+                raise GradeError("interrupted")
             if run.reason:
+                if opts.verbose:
+                    _stream(test, run.text, shown, True)
                 run.seconds = time.monotonic() - start
                 if exited:
                     run.exit_status = emu.proc.returncode
@@ -426,6 +237,21 @@ def _evaluate(test, run):
         test.check(run)
 
 
+def _run_host(test, run):
+    start = time.monotonic()
+    try:
+        if test.check:
+            test.check(run)
+        for pat in test.expect:
+            run.expect(pat)
+        for pat in test.reject:
+            run.reject(pat)
+    except GradeError as e:
+        run.fail(str(e))
+    run.reason, run.seconds = "complete", time.monotonic() - start
+    return run
+
+
 def run_test(test, opts):
     """Boot once for `test`, check the output and return the Run."""
     run = Run(test)
@@ -434,6 +260,8 @@ def run_test(test, opts):
         run.reason = "skipped"
         run.notes.append("needs QEMU (%s)" % test.qemu_only())
         return run
+    if test.host:
+        return _run_host(test, run)
     if not os.path.exists(opts.iso):
         run.fail("no ISO at %s (run make first)" % opts.iso)
         return run
@@ -472,10 +300,10 @@ def _report(test, run):
     detail = ["    %s%s" % ("" if part is None else part + ": ", msg)
               for part, msg in run.failures]
     detail += ["    " + note for note in run.notes]
-    if run.failures:
+    if run.failures or (score < test.points and run.reason != "skipped"):
         tail = run.text.rstrip("\n").splitlines()[-TAIL_LINES:]
         detail.append("    last %d lines of serial output:" % len(tail))
-        detail += ["    | " + line for line in tail]
+        detail += ["    | " + ANSI_ESCAPE.sub("", line) for line in tail]
     return out + detail
 
 
@@ -540,7 +368,40 @@ def _parse_args(argv):
     p.add_argument("-v", "--verbose", action="store_true", help="stream serial output")
     p.add_argument("--iso", default=default_iso(), help="the ISO to boot (default obj/exolab.iso)")
     p.add_argument("--list", action="store_true", help="list the tests and their points")
+    p.add_argument("--boot", action="store_true",
+                   help="no tests: boot once, copy serial output here until Ctrl-C (make bochs)")
+    p.add_argument("--mem", type=int, default=256, help="--boot: memory in MiB (default 256)")
     return p.parse_args(argv)
+
+
+def boot(opts):
+    """Boot the ISO once and copy its serial output to this terminal until the emulator
+    stops or Ctrl-C; the emulator's process group dies with it either way."""
+    test = Test(Lab("boot"), "boot", None, mem=opts.mem)
+    workdir = tempfile.mkdtemp(prefix="exolab-boot-")
+    emu = (Bochs if opts.emu == "bochs" else Qemu)(test, workdir, opts.iso)
+    print("*** %s: serial output follows; Ctrl-C stops it" % opts.emu, flush=True)
+    try:
+        emu.start()
+        with open(emu.serial, "rb") as serial:
+            while True:
+                emu.pump()
+                exited = emu.proc.poll() is not None
+                sys.stdout.buffer.write(serial.read())
+                sys.stdout.flush()
+                if exited:
+                    break
+                time.sleep(POLL_SECONDS)
+        print("*** %s exited with status %d" % (opts.emu, emu.proc.returncode))
+    except KeyboardInterrupt:
+        print("\n*** stopped")
+    except GradeError as e:
+        print("boot: " + str(e), file=sys.stderr)
+        return 1
+    finally:
+        emu.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
 
 
 def load_lab(path):
@@ -556,6 +417,7 @@ def main(labs=None, argv=None):
     """Run the selected tests, print each with its time and a final score; 0 iff all passed."""
     opts = _parse_args(sys.argv[1:] if argv is None else argv)
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even when started in background
     try:
         labs = (labs or []) + [load_lab(p) for p in opts.labfiles]
         tests = _select(labs, opts.only)
@@ -568,9 +430,12 @@ def main(labs=None, argv=None):
             print("%-32s %3g points%s" % (t.fullname, t.points,
                                           "  (%s)" % ", ".join(t.parts) if t.parts else ""))
         return 0
+    if opts.boot:
+        return boot(opts)
     begin = time.monotonic()
     runs, reports = [], []
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.jobs))
+    try:
         futures = [pool.submit(run_test, t, opts) for t in tests]
         for test, fut in zip(tests, futures):  # print in declaration order
             run = fut.result()
@@ -578,6 +443,15 @@ def main(labs=None, argv=None):
             reports.append(_report(test, run))
             with _print_lock:
                 print("\n".join(reports[-1]), flush=True)
+    except (KeyboardInterrupt, SystemExit):
+        # Worker threads are joined at exit: stop them starting emulators, then kill those
+        # running, so each run ends at once.
+        stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_all()
+        print("grade: interrupted", file=sys.stderr)
+        return 130
+    pool.shutdown()
     graded = [(t, r) for t, r in zip(tests, runs) if r.reason != "skipped"]
     score = sum(r.score() for _, r in graded)
     print("Score: %g/%g" % (score, sum(t.points for t, _ in graded)))

@@ -7,12 +7,18 @@
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
+#include "env.h"
+#include "error.h"
 #include "kerninfo.h"
 #include "ktest.h"
+#include "kvm.h"
 #include "machine.h"
 #include "monitor.h"
 #include "multiboot2.h"
+#include "paging.h"
+#include "pmm.h"
 #include "trap.h"
+#include "vmm.h"
 
 #define STR_(x) #x
 #define STR(x)  STR_(x)
@@ -63,6 +69,23 @@ print_bootinfo(const struct bootinfo *bi)
 	       (bi->kernel_end - bi->kernel_start) / 1024);
 }
 
+/* The page allocator, the kernel's own page tables and the heap (lab 2).  Without them the
+ * kernel still runs on the boot page tables, so the lab 1 tests keep working. */
+static void
+mm_init(void)
+{
+	struct paging_features f;
+	int err;
+
+	paging_get_features(&f);
+	err = kvm_init(&bootinfo, f.pat ? PT_CACHE_WC : PT_CACHE_UC);
+	if (err < 0)
+		printf("mm: kvm_init: %s%s\n", error_name(err),
+		       kvm_root() ? "" : "; staying on the boot page tables");
+	paging_print();
+	pmm_print_stats();
+}
+
 void kern_main(uint64_t mb2_info);
 
 void
@@ -72,6 +95,7 @@ kern_main(uint64_t mb2_info)
 
 	cons_init_early();
 	cpu_init();
+	paging_cpu_init();
 	trap_init(); /* from here on, a fault prints a trap dump instead of resetting */
 
 	mb2_parse(mb2_info, &bootinfo);
@@ -81,10 +105,13 @@ kern_main(uint64_t mb2_info)
 	printf("ExoLab x86-64 %s (%s)\n", KERN_VERSION, KERN_COMPILER);
 	print_bootinfo(&bootinfo);
 	cmdline_check();
+	mm_init();
 
 	test = cmdline_get("test");
 	if (test != NULL)
 		ktest_run(test);
+	if (test == NULL)
+		env_boot(); /* user space from the initrd; returns only when there is none */
 	if (cmdline_has("halt"))
 		machine_halt(0);
 	monitor();

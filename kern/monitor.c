@@ -6,10 +6,13 @@
 #include "backtrace.h"
 #include "bootinfo.h"
 #include "console.h"
+#include "env.h"
 #include "kerninfo.h"
 #include "machine.h"
 #include "monitor.h"
+#include "kheap.h"
 #include "multiboot2.h"
+#include "pmm.h"
 #include "x86.h"
 #include "xstring.h"
 
@@ -160,6 +163,19 @@ mon_cpuid(int argc, char **argv)
 }
 
 static void
+mon_pages(int argc, char **argv)
+{
+	pmm_print_stats();
+	kheap_print_stats();
+}
+
+static void
+mon_leaks(int argc, char **argv)
+{
+	env_leak_print();
+}
+
+static void
 mon_halt(int argc, char **argv)
 {
 	machine_halt(0);
@@ -177,6 +193,8 @@ static const struct mon_cmd mon_cmds[] = {
 	{ "backtrace", "stack backtrace of the monitor", mon_backtrace },
 	{ "mem", "memory map from the boot loader, with totals", mon_mem },
 	{ "cpuid", "processor vendor, model and features", mon_cpuid },
+	{ "pages", "physical pages: total, reserved, free blocks per order; the heap", mon_pages },
+	{ "leaks", "free pages, live capabilities and heap objects", mon_leaks },
 	{ "halt", "stop the machine", mon_halt },
 	{ "reboot", "reset the machine", mon_reboot },
 };

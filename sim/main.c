@@ -289,7 +289,8 @@ cmd_run(int argc, char **argv)
 	}
 	met_free(met);
 	free(names);
-	rc |= close_out(csv, "--csv", c.csv) | close_out(trace, "--trace", c.trace);
+	if ((close_out(csv, "--csv", c.csv) | close_out(trace, "--trace", c.trace)) && !rc)
+		rc = 1;
 	wl_free(w);
 	return rc;
 }

@@ -1,7 +1,9 @@
 # Host unit tests of kern/cap (Criterion, ASan + UBSan) linked with the host HAL (sim/hal),
 # appended to UNIT_TESTS.  `make unit-cap` builds and runs just these; test_random checks
 # seeded sequences of 10,000 operations against a reference model after every step.
+ifndef CAP_SRCS
 include kern/cap/Makefrag
+endif
 ifndef SIMHAL_SRCS
 include sim/hal/Makefrag
 endif
@@ -9,7 +11,7 @@ endif
 CAPTEST_DIR := $(OBJ)/grade/unit/cap
 CAPTEST_NAMES := table derive revoke object random
 CAPTEST_BINS := $(addprefix $(CAPTEST_DIR)/test_,$(CAPTEST_NAMES))
-CAPTEST_LIBSRCS := $(CAP_SRCS) $(SIMHAL_SRCS) grade/unit/cap/capfix.c
+CAPTEST_LIBSRCS := $(CAP_SRCS) $(SIMHAL_SRCS) grade/unit/cap/capfix.c grade/unit/cap/capmodel.c
 CAPTEST_LIBOBJS := $(patsubst %.c,$(CAPTEST_DIR)/obj/%.o,$(CAPTEST_LIBSRCS))
 CAPTEST_HDRS := $(wildcard kern/include/cap.h kern/include/abi/cap.h kern/include/error.h \
 	kern/include/hal.h kern/cap/*.h sim/hal/*.h grade/unit/cap/*.h)

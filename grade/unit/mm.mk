@@ -1,5 +1,5 @@
 # Host unit tests of kern/mm, sim/hal and sim/mmu (Criterion, ASan + UBSan), appended to
-# UNIT_TESTS, and the host memory-management micro-benchmark (bench/mm/host_mm.c).
+# UNIT_TESTS.  The benchmarks of the same code are in bench/mm/mm.mk.
 # kern/Makefrag includes kern/mm/Makefrag (which also feeds KERN_SRCS); only a stand-alone
 # use of this file needs it here.  The sim/ fragments hold variables only.
 ifndef MM_SRCS
@@ -9,7 +9,7 @@ include sim/hal/Makefrag
 include sim/mmu/Makefrag
 
 MMTEST_DIR := $(OBJ)/grade/unit/mm
-MMTEST_NAMES := simhal mmu buddy buddy_random pt pt_huge kheap
+MMTEST_NAMES := simhal mmu buddy buddy_random pmm_window pt pt_huge kheap
 MMTEST_BINS := $(addprefix $(MMTEST_DIR)/test_,$(MMTEST_NAMES))
 MMTEST_LIBSRCS := $(MM_SRCS) $(SIMHAL_SRCS) $(SIMMMU_SRCS) grade/unit/mm/mmfix.c
 MMTEST_LIBOBJS := $(patsubst %.c,$(MMTEST_DIR)/obj/%.o,$(MMTEST_LIBSRCS))
@@ -30,14 +30,4 @@ $(MMTEST_DIR)/test_%: $(MMTEST_DIR)/obj/grade/unit/mm/test_%.o $(MMTEST_LIBOBJS)
 unit-mm: $(MMTEST_BINS) ## build and run the memory-management host unit tests
 	$(V)set -e; for t in $(MMTEST_BINS); do $$t; done
 
-# The benchmark measures the code as the kernel runs it: -O2, no sanitizers.
-MMBENCH := $(OBJ)/bench/mm/host_mm
-$(MMBENCH): bench/mm/host_mm.c $(MM_SRCS) $(SIMHAL_SRCS) $(MM_HDRS)
-	@mkdir -p $(@D)
-	$(V)$(HOSTCC) -std=gnu11 -O2 -g $(WARN) -Ikern/include -Ilib/include $(SIMHAL_INC) \
-		-o $@ bench/mm/host_mm.c $(MM_SRCS) $(SIMHAL_SRCS)
-
-bench-mm-host: $(MMBENCH) ## run the host micro-benchmark of pmm_alloc/free and pt_map/unmap
-	$(V)$(MMBENCH)
-
-.PHONY: unit-mm bench-mm-host
+.PHONY: unit-mm

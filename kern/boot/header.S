@@ -6,6 +6,7 @@
 #define MB2_HTAG_END         0
 #define MB2_HTAG_INFO_REQ    1
 #define MB2_HTAG_FRAMEBUFFER 5
+#define MB2_HTAG_MODULE_ALIGN 6
 #define MB2_HTAG_OPTIONAL    1 /* flags bit 0: the loader may ignore the tag (spec 3.1.3) */
 
 /* Information tags we ask for (spec 3.6): the loader must understand each one it is asked
@@ -54,6 +55,13 @@ mb2_fb:
 	.long 0
 	.long 0
 mb2_fb_end:
+
+	/* Module alignment tag (spec 3.1.11): modules (the initrd) start on page boundaries,
+	 * so the kernel can hand their frames to user space as they are. */
+	.balign 8
+	.short MB2_HTAG_MODULE_ALIGN
+	.short 0
+	.long 8
 
 	.balign 8
 	.short MB2_HTAG_END

@@ -223,6 +223,8 @@ mb2_parse(uint64_t info_pa, struct bootinfo *bi)
 		printf("mb2: information size %u is invalid; booting without it\n", total);
 		return;
 	}
+	bi->info_start = info_pa;
+	bi->info_end = info_pa + total;
 	/* Tags start after total_size and reserved, each 8-byte aligned (spec 3.6.1). */
 	for (off = 8; off + sizeof(struct mb2_tag) <= total; off = (off + 7) & ~7u) {
 		const struct mb2_tag *tag = (const struct mb2_tag *)(info + off);

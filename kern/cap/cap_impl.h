@@ -29,7 +29,7 @@ void cap_release_run(void);
 
 /* Fills the empty slot c and links it under `parent` (NULL: a root). */
 void cap_fill(struct cap *c, struct cap_object *obj, uint32_t rights, uint64_t badge,
-	      struct cap *parent);
+              struct cap *parent);
 
 /* Empties c: its children move to c's parent, its object loses a reference. */
 void cap_clear(struct cap *c);

@@ -7,7 +7,7 @@
 /* The source must be full and the destination empty; checks 2 and 3 of cap.h. */
 static int
 lookup_pair(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslot,
-	    struct cap **src, struct cap **dst)
+            struct cap **src, struct cap **dst)
 {
 	int err;
 
@@ -40,7 +40,7 @@ derive_child(struct cap *src, struct cap *dst, bool other_table, uint64_t mask, 
 
 int
 cap_derive(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslot,
-	   uint64_t rights_mask, uint64_t badge)
+           uint64_t rights_mask, uint64_t badge)
 {
 	struct cap *src, *dst;
 	int err;
@@ -71,8 +71,8 @@ cap_copy(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslo
 
 /* Checks 4-6 of cap.h for a retype from the untyped capability src. */
 static int
-retype_check(const struct cap *src, bool other_table, const struct cap_object *obj,
-	     uint64_t pages, uint64_t mask)
+retype_check(const struct cap *src, bool other_table, const struct cap_object *obj, uint64_t pages,
+             uint64_t mask)
 {
 	if (src->obj->type != CAP_UNTYPED || (mask & ~(uint64_t)CAP_R_ALL))
 		return E_INVAL;
@@ -89,7 +89,7 @@ retype_check(const struct cap *src, bool other_table, const struct cap_object *o
 
 int
 cap_retype(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslot,
-	   struct cap_object *obj, uint64_t pages, uint64_t rights_mask)
+           struct cap_object *obj, uint64_t pages, uint64_t rights_mask)
 {
 	struct cap *src, *dst;
 	struct cap_object *pool;

@@ -19,8 +19,7 @@ static bool releasing[CAP_MAX_CPUS];
 bool
 cap_type_usable(unsigned type)
 {
-	return type == CAP_UNTYPED || type == CAP_FRAME || type == CAP_ENV ||
-	       type == CAP_ENDPOINT;
+	return type == CAP_UNTYPED || type == CAP_FRAME || type == CAP_ENV || type == CAP_ENDPOINT;
 }
 
 static int
@@ -33,7 +32,7 @@ object_reset(struct cap_object *obj, unsigned type)
 		hal_spin_unlock(&cap_lock);
 		return E_INVAL;
 	}
-	*obj = (struct cap_object){ .type = (uint8_t)type, .state = CAP_OBJ_FRESH };
+	*obj = (struct cap_object){.type = (uint8_t)type, .state = CAP_OBJ_FRESH};
 	hal_spin_unlock(&cap_lock);
 	return 0;
 }
@@ -165,7 +164,7 @@ cap_release_run(void)
 
 int
 cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
-	    struct cap_object **obj, uint32_t *rights)
+            struct cap_object **obj, uint32_t *rights)
 {
 	struct cap *c;
 	int err;

@@ -39,8 +39,7 @@ tree_unlink(struct cap *c)
 }
 
 void
-cap_fill(struct cap *c, struct cap_object *obj, uint32_t rights, uint64_t badge,
-	 struct cap *parent)
+cap_fill(struct cap *c, struct cap_object *obj, uint32_t rights, uint64_t badge, struct cap *parent)
 {
 	cap_obj_ref(obj);
 	c->obj = obj;

@@ -57,6 +57,9 @@ struct bootinfo {
 	uint64_t rsdp; /* physical address of the ACPI RSDP copy, 0 when none */
 	int rsdp_version; /* 1 (ACPI 1.0 RSDP) or 2 (XSDP); 0 when none */
 	uint64_t kernel_start, kernel_end; /* physical extent of the loaded kernel image */
+	/* Physical extent of the multiboot2 information itself (0, 0 when unusable): it holds
+	 * the RSDP copy that `rsdp` points at, so the page allocator must not reuse it. */
+	uint64_t info_start, info_end;
 };
 
 extern struct bootinfo bootinfo;

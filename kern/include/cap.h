@@ -55,12 +55,12 @@ enum cap_object_state {
  * hook is called exactly once. */
 struct cap_object {
 	uint32_t refs;
-	uint8_t type;  /* CAP_* */
-	uint8_t state; /* enum cap_object_state */
-	uint64_t id;   /* env, endpoint: the kernel's name, reported by cap_identify */
-	physaddr_t phys;   /* frame */
-	uint64_t bytes;    /* frame: CAP_PAGE_BYTES or CAP_HUGE_BYTES */
-	uint64_t quota;    /* untyped: pages still available */
+	uint8_t type;            /* CAP_* */
+	uint8_t state;           /* enum cap_object_state */
+	uint64_t id;             /* env, endpoint: the kernel's name, reported by cap_identify */
+	physaddr_t phys;         /* frame */
+	uint64_t bytes;          /* frame: CAP_PAGE_BYTES or CAP_HUGE_BYTES */
+	uint64_t quota;          /* untyped: pages still available */
 	struct cap_object *pool; /* the untyped object this one was paid from, or NULL */
 	uint64_t charged;        /* pages paid to `pool`, refunded at release */
 	struct cap_object *release_next; /* release queue link */
@@ -113,13 +113,13 @@ int cap_create(struct cap_table *t, uint64_t slot, struct cap_object *obj, uint6
  * revoking the quota deletes what was made from it.  Rights = untyped's & mask, no badge.
  * A different destination table needs CAP_R_GRANT.  For a frame, pages is its size. */
 int cap_retype(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslot,
-	       struct cap_object *obj, uint64_t pages, uint64_t rights_mask);
+               struct cap_object *obj, uint64_t pages, uint64_t rights_mask);
 
 /* A child of (t, slot) in (dt, dslot) naming the same object, with rights = parent's & mask.
  * Needs CAP_R_DERIVE, and CAP_R_GRANT if dt != t.  Badge: CAP_NO_BADGE keeps the parent's;
  * another value is set if the parent has none or equals the parent's, else E_PERM. */
 int cap_derive(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t dslot,
-	       uint64_t rights_mask, uint64_t badge);
+               uint64_t rights_mask, uint64_t badge);
 
 /* A child of (t, slot) in (dt, dslot) with the same rights and badge.  Needs CAP_R_GRANT,
  * into any table.  A copy is a child, so revoking the original removes the copy. */
@@ -140,7 +140,7 @@ int cap_identify(struct cap_table *t, uint64_t slot, struct cap_info *out);
  * cap_object_put; a kernel that keeps one hold per mapping of a frame frees the frame only
  * when its last capability and its last mapping are gone. */
 int cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
-		struct cap_object **obj, uint32_t *rights);
+                struct cap_object **obj, uint32_t *rights);
 void cap_object_put(struct cap_object *obj);
 
 /* Accounting, for leak checks: capabilities in every table, objects not yet released. */

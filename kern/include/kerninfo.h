@@ -19,6 +19,8 @@ extern char kern_text_start[], kern_text_end[];
 extern char kern_rodata_start[], kern_rodata_end[];
 extern char kern_data_start[], kern_data_end[];
 extern char kern_bss_start[], kern_bss_end[];
+extern char kern_bootmem_start[], kern_bootmem_end[]; /* the boot page tables */
+extern char kern_ksyms_start[];
 extern char kern_end[]; /* end of the whole image, symbol table included */
 
 /* The entry point GRUB jumps to (32-bit code, physical address). */

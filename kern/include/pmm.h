@@ -72,8 +72,18 @@ struct pmm_stats {
  * Returns 0, E_INVAL for a malformed argument, or E_NOMEM when no page is usable. */
 int pmm_init(const struct boot_mem *map, unsigned n, const struct pmm_range *excl, unsigned nexcl);
 
-/* Fills `out` with the ranges the boot loader's record says are in use (kernel image, boot
- * modules, framebuffer).  Returns how many, or E_RANGE if more than `max`. */
+/* pmm_init for the RAM below `limit` (page-aligned) only: the kernel starts with what its
+ * boot page tables reach, builds the direct map from those pages, then calls pmm_add_above
+ * with the same arguments to add the RAM from `limit` up.  pmm_add_above returns 0 (also
+ * when there is nothing above), or E_INVAL without a pmm_init_below before it. */
+int pmm_init_below(const struct boot_mem *map, unsigned n, const struct pmm_range *excl,
+                   unsigned nexcl, uint64_t limit);
+int pmm_add_above(const struct boot_mem *map, unsigned n, const struct pmm_range *excl,
+                  unsigned nexcl);
+
+/* Fills `out` with the ranges the boot loader's record says are in use (kernel image, the
+ * multiboot2 information, boot modules, framebuffer).  Returns how many, or E_RANGE if more
+ * than `max`. */
 int pmm_boot_exclusions(const struct bootinfo *bi, struct pmm_range *out, unsigned max);
 
 /* Allocates 2^order contiguous pages aligned to their size, with refcount 1 and use

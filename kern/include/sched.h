@@ -136,7 +136,7 @@ int sched_wakeup(struct sched *s, struct sched_entity *se, uint64_t now, bool *p
 /* The running entity of `cpu` blocks (or exits when `dead`). */
 int sched_block(struct sched *s, unsigned cpu, uint64_t now, bool dead);
 /* The running entity of `cpu` yields; it stays runnable. */
-int sched_yield(struct sched *s, unsigned cpu, uint64_t now);
+int sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
 /* Timer interrupt or one-shot expiry on `cpu`: account, release throttled entities,
  * and return true when the current entity must be preempted. */
 bool sched_tick(struct sched *s, unsigned cpu, uint64_t now);

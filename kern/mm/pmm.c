@@ -15,6 +15,7 @@ static struct hal_spinlock pmm_lock = HAL_SPINLOCK_INIT("pmm");
 static uint64_t total_pages;   /* available RAM in the map, page-rounded inward */
 static uint64_t managed_pages; /* pages in regions, minus their metadata */
 static uint64_t used_pages[PAGE_USE_COUNT];
+static uint64_t window_end; /* RAM below this is managed (pmm_init_below, pmm_add_above) */
 
 /* Scratch lists for pmm_init, static so that early boot needs no stack for them. */
 static struct pmm_range avail[BOOT_MAX_MEM];
@@ -57,10 +58,10 @@ sort_ranges(struct pmm_range *r, unsigned n)
 	}
 }
 
-/* Available entries rounded inward to pages, sorted, with overlaps merged: firmware maps
- * may repeat or overlap entries, and no page may be handed out twice. */
+/* Available entries inside [lo, hi), rounded inward to pages, sorted, with overlaps merged:
+ * firmware maps may repeat or overlap entries, and no page may be handed out twice. */
 static unsigned
-collect_available(const struct boot_mem *map, unsigned n)
+collect_available(const struct boot_mem *map, unsigned n, uint64_t lo, uint64_t hi)
 {
 	unsigned na = 0, out = 0;
 
@@ -70,7 +71,8 @@ collect_available(const struct boot_mem *map, unsigned n)
 
 		if (map[i].type != BOOT_MEM_AVAILABLE || e < map[i].base)
 			continue;
-		e = MM_ALIGN_DOWN(e > PHYS_ADDR_END ? PHYS_ADDR_END : e, PAGE_SIZE);
+		e = MM_ALIGN_DOWN(e > hi ? hi : e, PAGE_SIZE);
+		s = s < lo ? lo : s;
 		if (s < e)
 			avail[na++] = (struct pmm_range){s, e};
 	}
@@ -161,30 +163,69 @@ setup_region(unsigned i)
 	}
 }
 
+/* Adds the usable RAM of [lo, hi) as new regions, above every existing one. */
+static int
+add_window(const struct boot_mem *map, unsigned n, const struct pmm_range *excl, unsigned nexcl,
+           uint64_t lo, uint64_t hi)
+{
+	unsigned na, nh, first = pmm_nregions;
+
+	if (n > BOOT_MAX_MEM || nexcl > PMM_MAX_EXCL || (n > 0 && map == NULL) ||
+	    (nexcl > 0 && excl == NULL) || !MM_IS_ALIGNED(lo | hi, PAGE_SIZE) || lo > hi ||
+	    hi > PHYS_ADDR_END)
+		return E_INVAL;
+	na = collect_available(map, n, lo, hi);
+	nh = collect_holes(map, n, excl, nexcl);
+	for (unsigned i = 0; i < na; i++)
+		total_pages += PFN(avail[i].end - avail[i].start);
+	subtract_holes(na, nh);
+	for (unsigned i = first; i < pmm_nregions; i++)
+		setup_region(i);
+	return 0;
+}
+
 int
 pmm_init(const struct boot_mem *map, unsigned n, const struct pmm_range *excl, unsigned nexcl)
 {
-	unsigned na, nh;
+	return pmm_init_below(map, n, excl, nexcl, PHYS_ADDR_END);
+}
 
-	if (n > BOOT_MAX_MEM || nexcl > PMM_MAX_EXCL || (n > 0 && map == NULL) ||
-	    (nexcl > 0 && excl == NULL))
-		return E_INVAL;
+int
+pmm_init_below(const struct boot_mem *map, unsigned n, const struct pmm_range *excl, unsigned nexcl,
+               uint64_t limit)
+{
+	int err;
+
 	_Static_assert(PMM_MAX_REGIONS <= 256, "struct page stores the region in 8 bits");
-
 	buddy_reset();
 	pmm_nregions = 0;
 	total_pages = managed_pages = 0;
 	for (unsigned u = 0; u < PAGE_USE_COUNT; u++)
 		used_pages[u] = 0;
-
-	na = collect_available(map, n);
-	nh = collect_holes(map, n, excl, nexcl);
-	for (unsigned i = 0; i < na; i++)
-		total_pages += PFN(avail[i].end - avail[i].start);
-	subtract_holes(na, nh);
-	for (unsigned i = 0; i < pmm_nregions; i++)
-		setup_region(i);
+	window_end = 0;
+	err = add_window(map, n, excl, nexcl, 0, limit);
+	if (err < 0)
+		return err;
+	window_end = limit;
 	return managed_pages > 0 ? 0 : E_NOMEM;
+}
+
+int
+pmm_add_above(const struct boot_mem *map, unsigned n, const struct pmm_range *excl, unsigned nexcl)
+{
+	hal_irqstate_t st;
+	int err;
+
+	if (window_end == 0 || window_end == PHYS_ADDR_END)
+		return window_end == 0 ? E_INVAL : 0;
+	/* The new regions sort after the old ones (pmm_page's binary search needs it), and
+	 * nobody can reach their pages before the lock is dropped. */
+	st = pmm_lock_acquire();
+	err = add_window(map, n, excl, nexcl, window_end, PHYS_ADDR_END);
+	if (err == 0)
+		window_end = PHYS_ADDR_END;
+	pmm_lock_release(st);
+	return err;
 }
 
 int
@@ -192,9 +233,12 @@ pmm_boot_exclusions(const struct bootinfo *bi, struct pmm_range *out, unsigned m
 {
 	unsigned n = 0;
 
-	if (max < 1 + bi->nmodules + (bi->fb.type != BOOT_FB_NONE))
+	if (max <
+	    1 + bi->nmodules + (bi->fb.type != BOOT_FB_NONE) + (bi->info_end > bi->info_start))
 		return E_RANGE;
 	out[n++] = (struct pmm_range){bi->kernel_start, bi->kernel_end};
+	if (bi->info_end > bi->info_start)
+		out[n++] = (struct pmm_range){bi->info_start, bi->info_end};
 	for (unsigned i = 0; i < bi->nmodules && i < BOOT_MAX_MODULES; i++)
 		out[n++] = (struct pmm_range){bi->modules[i].start, bi->modules[i].end};
 	if (bi->fb.type != BOOT_FB_NONE)

@@ -121,7 +121,7 @@ sched_block(struct sched *s, unsigned cpu, uint64_t now, bool dead)
 }
 
 int
-sched_yield(struct sched *s, unsigned cpu, uint64_t now)
+sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now)
 {
 	struct sched_rq *rq;
 	struct sched_entity *se;

@@ -22,6 +22,8 @@ edf_set_params(struct sched *s, struct sched_entity *se, const struct sched_para
 	return 0;
 }
 
+/* LAB 4: the CBS wake-up test below, used by edf_enqueue. */
+/* BEGIN LAB 4 */
 /* The CBS test: is the leftover budget more than the bandwidth allows until the deadline,
  * budget_left / (deadline - now) > C / P?  Compared in 128 bits. */
 static bool
@@ -37,6 +39,7 @@ needs_new_period(const struct sched_entity *se, uint64_t now)
 	return (unsigned __int128)se->ps.edf.budget_left * p->period >
 	       (unsigned __int128)(dl - now) * p->budget;
 }
+/* END LAB 4 */
 
 static void
 edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,

@@ -28,22 +28,17 @@ stride_set_params(struct sched *s, struct sched_entity *se, const struct sched_p
 	return 0;
 }
 
-/* Joining (woken or migrated here): the global pass plus the distance kept at leaving. */
-static void
-join(struct sched_rq *rq, struct sched_entity *se)
-{
-	se->ps.stride.pass = RQ_GPASS(rq) + (uint64_t)se->ps.stride.remain;
-	RQ_TICKETS(rq) += se->params.tickets;
-}
-
 static void
 stride_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 	       enum sched_enq why)
 {
-	/* LAB 4: join on wake-up or migration, then queue by pass (FIFO among equal passes). */
+	/* LAB 4: an entity joining this CPU (woken or migrated) starts at the global pass plus
+	 * the distance it kept when it left, and adds its tickets; then queue by pass. */
 	/* BEGIN LAB 4 */
-	if (why == SCHED_ENQ_WAKEUP || why == SCHED_ENQ_MIGRATE)
-		join(rq, se);
+	if (why == SCHED_ENQ_WAKEUP || why == SCHED_ENQ_MIGRATE) {
+		se->ps.stride.pass = RQ_GPASS(rq) + (uint64_t)se->ps.stride.remain;
+		RQ_TICKETS(rq) += se->params.tickets;
+	}
 	sched_rq_insert_ordered(rq, &se->link, 0, se->ps.stride.pass);
 	/* END LAB 4 */
 	/* STUB LAB 4: sched_rq_push(rq, &se->link, 0, false); */

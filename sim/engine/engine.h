@@ -31,6 +31,7 @@ struct sim_engine {
 	uint64_t seq;
 	uint64_t dispatched;
 	bool stop;
+	bool hole; /* heap[0] is being dispatched: the next schedule may take its place */
 	sim_handler_fn handler[SIM_MAX_KINDS];
 	void *ctx; /* the model's state, for handlers */
 };

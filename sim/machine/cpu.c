@@ -128,7 +128,7 @@ cpu_on_seg_end(struct sim_engine *e, const struct sim_event *ev)
 		cpu_rearm(sm, c);
 		return;
 	case TN_YIELD:
-		sched_yield(&sm->sched, c->id, e->now);
+		sched_yield_cpu(&sm->sched, c->id, e->now);
 		break;
 	case TN_BLOCK:
 	case TN_EXIT:

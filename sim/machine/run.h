@@ -25,7 +25,7 @@ struct sim_options {
 struct sim_result {
 	uint64_t cycles;     /* simulated */
 	uint64_t events;     /* dispatched by the engine */
-	double host_seconds;
+	double host_seconds; /* CPU time of the run on the host */
 };
 
 /* Returns 0; E_INVAL with a one-line message in err when the workload does not fit the

@@ -11,8 +11,8 @@
 #include "error.h"
 #include "simhal.h"
 
-#define CAPFIX_TABLES 4
-#define CAPFIX_SLOTS  64
+#define CAPFIX_TABLES       4
+#define CAPFIX_SLOTS        64
 #define CAPFIX_MAX_RELEASES 4096
 
 /* Tables A, B, C, D of CAPFIX_SLOTS slots each, owners 1..4. */
@@ -47,17 +47,17 @@ struct cap_object *capfix_untyped(uint64_t pages);
 extern jmp_buf capfix_panic_jmp;
 extern volatile int capfix_panic_armed;
 
-#define CAPFIX_EXPECT_PANIC(stmt, needle)                                                      \
-	do {                                                                                   \
-		capfix_panic_armed = 1;                                                        \
-		if (setjmp(capfix_panic_jmp) == 0) {                                           \
-			stmt;                                                                  \
-			capfix_panic_armed = 0;                                                \
-			cr_assert_fail("%s did not panic", #stmt);                             \
-		}                                                                              \
-		capfix_panic_armed = 0;                                                        \
-		cr_assert(strstr(simhal_last_panic(), (needle)) != NULL,                       \
-			  "panic message \"%s\" lacks \"%s\"", simhal_last_panic(), (needle)); \
+#define CAPFIX_EXPECT_PANIC(stmt, needle)                                                          \
+	do {                                                                                       \
+		capfix_panic_armed = 1;                                                            \
+		if (setjmp(capfix_panic_jmp) == 0) {                                               \
+			stmt;                                                                      \
+			capfix_panic_armed = 0;                                                    \
+			cr_assert_fail("%s did not panic", #stmt);                                 \
+		}                                                                                  \
+		capfix_panic_armed = 0;                                                            \
+		cr_assert(strstr(simhal_last_panic(), (needle)) != NULL,                           \
+		          "panic message \"%s\" lacks \"%s\"", simhal_last_panic(), (needle));     \
 	} while (0)
 
 #endif

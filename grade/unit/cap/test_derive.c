@@ -18,7 +18,7 @@ Test(derive, child_rights_are_parent_rights_and_mask)
 	cr_assert_eq(cap_create(TA, 1, capfix_frame(0), CAP_R_READ | CAP_R_MAP | CAP_R_DERIVE), 0);
 	cr_assert_eq(cap_derive(TA, 1, TA, 2, CAP_R_READ | CAP_R_WRITE | CAP_R_DERIVE, 0), 0);
 	cr_expect_eq(info_of(TA, 2).rights, CAP_R_READ | CAP_R_DERIVE,
-		     "WRITE was asked for but the parent lacks it");
+	             "WRITE was asked for but the parent lacks it");
 	cr_expect_eq(TA->slots[2].parent, &TA->slots[1]);
 	cr_expect_eq(TA->slots[1].first_child, &TA->slots[2]);
 }
@@ -40,7 +40,7 @@ Test(derive, needs_the_derive_right)
 	cr_assert_eq(cap_create(TA, 3, capfix_frame(0x1000), CAP_R_ALL), 0);
 	cr_assert_eq(cap_derive(TA, 3, TA, 4, CAP_R_READ, 0), 0);
 	cr_expect_eq(cap_derive(TA, 4, TA, 5, CAP_R_READ, 0), E_PERM,
-		     "a child derived without DERIVE cannot have children");
+	             "a child derived without DERIVE cannot have children");
 	cr_expect_eq(cap_live_count(), 3);
 	cr_expect_eq(TA->used, 3);
 }
@@ -84,7 +84,7 @@ Test(derive, source_errors_come_before_destination_errors)
 	cr_expect_eq(cap_derive(TA, CAPFIX_SLOTS, TA, 0, CAP_R_ALL, 0), E_RANGE);
 	cr_expect_eq(cap_copy(TA, 0, NULL, 1), E_INVAL);
 	cr_expect_eq(cap_derive(TA, 1, TA, 1, CAP_R_ALL + 1, 0), E_EXIST,
-		     "an occupied destination is found before a bad mask");
+	             "an occupied destination is found before a bad mask");
 }
 
 Test(derive, badge_is_set_once_and_inherited)
@@ -103,7 +103,7 @@ Test(derive, badge_is_set_once_and_inherited)
 	cr_assert_eq(cap_copy(TA, 3, TB, 1), 0);
 	cr_expect_eq(info_of(TB, 1).badge, 0x55, "a copy keeps the badge");
 	cr_expect_eq(cap_derive(TA, 1, TA, 6, CAP_R_ALL, 0x56), 0,
-		     "an unbadged parent can still give another badge");
+	             "an unbadged parent can still give another badge");
 	cr_expect_eq(info_of(TA, 6).badge, 0x56);
 }
 

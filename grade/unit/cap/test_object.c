@@ -125,7 +125,7 @@ Test(object, derived_untyped_caps_share_one_quota)
 	cr_assert_eq(cap_derive(TA, 1, TB, 1, CAP_R_WRITE, 0), 0);
 	cr_assert_eq(cap_retype(TB, 1, TB, 2, capfix_frame(0), 2, CAP_R_ALL), 0);
 	cr_expect_eq(cap_retype(TA, 1, TA, 2, capfix_frame(0x1000), 1, CAP_R_ALL), E_NOMEM,
-		     "deriving does not multiply a quota");
+	             "deriving does not multiply a quota");
 }
 
 Test(object, acquire_holds_the_object_past_its_last_capability)

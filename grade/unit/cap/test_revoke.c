@@ -121,7 +121,8 @@ Test(revoke, a_binary_tree_over_four_tables)
 		unsigned p = (i - 1) / 2;
 
 		cr_assert_eq(cap_derive(heap_table(p), heap_slot(p), heap_table(i), heap_slot(i),
-					CAP_R_ALL, 0), 0);
+		                        CAP_R_ALL, 0),
+		             0);
 	}
 	cr_assert_eq(cap_live_count(), N);
 	/* Node 1's subtree: the nodes whose ancestor chain passes through 1. */
@@ -148,7 +149,7 @@ Test(revoke, delete_moves_children_to_the_grandparent)
 	cr_expect_eq(cap_live_count(), 6);
 	cr_assert_eq(cap_revoke(TA, 1), 0);
 	cr_expect(!full(TC, 1) && !full(TB, 2) && !full(TA, 3),
-		  "the grandparent's revoke still reaches the moved children");
+	          "the grandparent's revoke still reaches the moved children");
 	cr_expect_eq(cap_live_count(), 1);
 }
 

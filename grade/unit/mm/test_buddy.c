@@ -201,6 +201,19 @@ Test(buddy, boot_exclusions_cover_kernel_modules_and_framebuffer)
 	cr_assert_eq(pmm_boot_exclusions(&bi, out, 3), 3);
 }
 
+Test(buddy, boot_exclusions_keep_the_multiboot_information)
+{
+	struct bootinfo bi = {.kernel_start = 0x100000, .kernel_end = 0x180000,
+	                      .info_start = 0x10000, .info_end = 0x10a48};
+	struct pmm_range out[2];
+
+	bi.fb.type = BOOT_FB_NONE;
+	cr_assert_eq(pmm_boot_exclusions(&bi, out, 1), E_RANGE);
+	cr_assert_eq(pmm_boot_exclusions(&bi, out, 2), 2);
+	cr_assert_eq(out[1].start, 0x10000);
+	cr_assert_eq(out[1].end, 0x10a48);
+}
+
 Test(buddy, refcount_frees_on_last_unref)
 {
 	int64_t pa;

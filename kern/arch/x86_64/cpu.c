@@ -1,11 +1,13 @@
 /* The boot CPU's GDT and 64-bit TSS; the TSS gives #DF, NMI and #MC their own IST stacks so
- * they run on a good stack even when the kernel stack is what broke. */
+ * they run on a good stack even when the kernel stack is what broke.  Each IST stack has an
+ * unmapped guard page below it (kern/include/kstack.h). */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "backtrace.h"
 #include "cpu.h"
 #include "kerninfo.h"
+#include "kstack.h"
 #include "x86.h"
 
 /* 64-bit TSS (Intel SDM Vol. 3A 7.7, Figure 7-11). */
@@ -42,7 +44,12 @@ _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS is 104 bytes");
 
 static uint64_t gdt[7]; /* null, kcode, kdata, udata, ucode, tss (two slots) */
 static struct tss64 tss;
-static uint8_t ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
+KSTACK_DEFINE(ist_df, IST_STACK_SIZE);
+KSTACK_DEFINE(ist_nmi, IST_STACK_SIZE);
+KSTACK_DEFINE(ist_mc, IST_STACK_SIZE);
+
+/* Indexed by IST slot - 1. */
+static const struct kstack *const ist_stacks[3] = {&ist_df_desc, &ist_nmi_desc, &ist_mc_desc};
 
 /* The 16-byte TSS descriptor (SDM Vol. 3A 7.2.3, Figure 7-4). */
 static void
@@ -90,10 +97,11 @@ cpu_init(void)
 	gdt[GDT_UCODE >> 3] = UCODE;
 
 	for (i = 0; i < 3; i++) {
-		uint64_t lo = (uint64_t)ist_stacks[i];
+		uint64_t lo, hi;
 
-		tss.ist[i] = lo + IST_STACK_SIZE; /* stacks grow down */
-		backtrace_add_stack(lo, lo + IST_STACK_SIZE);
+		cpu_ist_range(i + 1, &lo, &hi);
+		tss.ist[i] = hi; /* stacks grow down */
+		backtrace_add_stack(lo, hi);
 	}
 	/* Until user mode exists (lab 3) a ring change cannot happen; point rsp0 somewhere
 	 * sane anyway. */
@@ -113,6 +121,6 @@ cpu_ist_range(int ist, uint64_t *lo, uint64_t *hi)
 		*lo = *hi = 0;
 		return;
 	}
-	*lo = (uint64_t)ist_stacks[ist - 1];
-	*hi = *lo + IST_STACK_SIZE;
+	*lo = (uint64_t)ist_stacks[ist - 1]->bottom;
+	*hi = (uint64_t)ist_stacks[ist - 1]->top;
 }

@@ -5,6 +5,8 @@
  * Until the jump to the higher half this code runs at its physical address (section .boot),
  * so every reference to a higher-half symbol subtracts KERN_LINK_BASE. */
 
+#include "kstack.h"
+
 #define KERN_LINK_BASE 0xFFFFFFFF80000000
 #define PHYS(sym) ((sym) - KERN_LINK_BASE)
 
@@ -65,7 +67,10 @@ _start:
 	cpuid
 	testl $CPUID_EXT_LM, %edx
 	jz no_long_mode
-	movl %edx, %ebp /* remember the NX bit for EFER below */
+	/* Every mapping but code is no-execute (kern/mm/kvm.c), and without EFER.NXE the NX
+	 * bit is reserved (SDM Vol. 3A 4.5): a CPU without it cannot run this kernel. */
+	testl $CPUID_EXT_NX, %edx
+	jz no_nx
 
 	call build_page_tables
 
@@ -81,11 +86,8 @@ _start:
 
 	movl $MSR_EFER, %ecx
 	rdmsr
-	orl $EFER_LME, %eax
-	testl $CPUID_EXT_NX, %ebp
-	jz 1f
-	orl $EFER_NXE, %eax /* lets later page tables mark data no-execute */
-1:	wrmsr
+	orl $(EFER_LME | EFER_NXE), %eax
+	wrmsr
 
 	movl %cr0, %eax
 	orl $(CR0_PG | CR0_WP | CR0_PE), %eax
@@ -142,6 +144,9 @@ no_multiboot:
 	jmp boot_fail
 no_long_mode:
 	movl $msg_no_long_mode, %esi
+	jmp boot_fail
+no_nx:
+	movl $msg_no_nx, %esi
 boot_fail:
 	call com1_init
 	movl $0xB8000, %edi
@@ -202,6 +207,8 @@ msg_no_multiboot:
 	.asciz "ExoLab: not loaded by a multiboot2 boot loader; halting.\r\n"
 msg_no_long_mode:
 	.asciz "ExoLab: this CPU has no 64-bit long mode; halting.\r\n"
+msg_no_nx:
+	.asciz "ExoLab: this CPU has no NX (execute-disable) bit; halting.\r\n"
 
 /* Minimal GDT for the switch; cpu_init() loads the real one (kern/arch/x86_64/cpu.c). */
 	.balign 8
@@ -250,9 +257,15 @@ boot_pdpt_high:
 boot_pd:
 	.skip 4 * 4096
 
-	.section .bootmem.stack, "aw", @nobits
-	.balign 4096
+/* The boot stack, above its guard page (kern/include/kstack.h). */
+	.section .kstacks, "aw", @nobits
+	.balign KSTACK_GUARD_SIZE
+	.skip KSTACK_GUARD_SIZE
 	.globl kern_bootstack_bottom, kern_bootstack_top
 kern_bootstack_bottom:
 	.skip BOOTSTACK_SIZE
 kern_bootstack_top:
+
+	.section .kstack_list, "a"
+	.balign 8
+	.quad kern_bootstack_bottom, kern_bootstack_top

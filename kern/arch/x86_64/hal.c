@@ -91,12 +91,22 @@ hal_tlb_flush_page(uintptr_t va)
 	invlpg(va);
 }
 
-/* Reloading CR3 flushes every non-global TLB entry (Intel SDM Vol. 3A 4.10.4.1); the
- * kernel uses no global pages yet. */
+/* Reloading CR3 flushes only non-global TLB entries; the kernel's own mappings are global
+ * (kern/mm/kvm.c), and a MOV to CR4 that changes PGE flushes every entry, global ones
+ * included (Intel SDM Vol. 3A 4.10.4.1). */
+#define CR4_PGE (1UL << 7)
+
 void
 hal_tlb_flush_all(void)
 {
-	write_cr3(read_cr3());
+	uint64_t cr4 = read_cr4();
+
+	if (cr4 & CR4_PGE) {
+		write_cr4(cr4 & ~CR4_PGE);
+		write_cr4(cr4);
+	} else {
+		write_cr3(read_cr3());
+	}
 }
 
 void

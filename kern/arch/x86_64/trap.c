@@ -6,6 +6,7 @@
 #include "backtrace.h"
 #include "console.h"
 #include "cpu.h"
+#include "env.h"
 #include "hal.h"
 #include "machine.h"
 #include "panic.h"
@@ -140,7 +141,12 @@ trap_print(const struct trapframe *tf)
 void
 trap_dispatch(struct trapframe *tf)
 {
-	int depth = ++trap_depth;
+	int depth;
+
+	/* An exception in user mode is the env's, not the kernel's (kern/env/fault.c). */
+	if ((tf->cs & 3) == 3 && env_user_trap(tf))
+		return;
+	depth = ++trap_depth;
 
 	if (depth == 2) {
 		/* The dump itself faulted: say so in as few steps as possible. */

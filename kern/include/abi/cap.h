@@ -47,10 +47,10 @@ struct cap_info {
 	uint32_t type;   /* CAP_* */
 	uint32_t rights; /* CAP_R_* */
 	uint64_t badge;
-	uint64_t id;     /* env, endpoint: the kernel's name for the object; else 0 */
-	uint64_t phys;   /* frame: physical base, only with CAP_R_PHYS; else 0 */
-	uint64_t bytes;  /* frame: 4096 or 2 MiB; else 0 */
-	uint64_t pages;  /* untyped: pages the quota can still give; else 0 */
+	uint64_t id;    /* env, endpoint: the kernel's name for the object; else 0 */
+	uint64_t phys;  /* frame: physical base, only with CAP_R_PHYS; else 0 */
+	uint64_t bytes; /* frame: 4096 or 2 MiB; else 0 */
+	uint64_t pages; /* untyped: pages the quota can still give; else 0 */
 };
 
 #endif

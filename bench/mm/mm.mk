@@ -1,0 +1,25 @@
+# Memory-management benchmarks (`make bench` runs both): the kernel's allocate+free and
+# map+unmap pairs in instructions under qemu -icount (bench/mm/kernel_bench.py, the kernel
+# side is kern/mm/mmbench.c), and the same portable code on the host in nanoseconds.
+ifndef SIMHAL_SRCS
+include sim/hal/Makefrag
+endif
+
+bench-mm-kernel: $(ISO) ## instructions per 4 KiB alloc+free and map+unmap in the kernel (icount)
+	$(V)$(PYTHON) bench/mm/kernel_bench.py --iso $(ISO)
+
+# The host benchmark measures the code as the kernel runs it: -O2, no sanitizers.
+MMBENCH := $(OBJ)/bench/mm/host_mm
+MMBENCH_DEPS := $(MM_SRCS) $(SIMHAL_SRCS) $(wildcard kern/include/*.h kern/mm/*.h sim/hal/*.h)
+
+$(MMBENCH): bench/mm/host_mm.c $(MMBENCH_DEPS)
+	@mkdir -p $(@D)
+	$(V)$(HOSTCC) -std=gnu11 -O2 -g $(WARN) -Ikern/include -Ilib/include $(SIMHAL_INC) \
+		-o $@ bench/mm/host_mm.c $(MM_SRCS) $(SIMHAL_SRCS)
+
+bench-mm-host: $(MMBENCH) ## host ns per 4 KiB alloc+free and map+unmap (portable kern/mm)
+	$(V)$(MMBENCH)
+
+BENCH_TARGETS += bench-mm-kernel bench-mm-host
+
+.PHONY: bench-mm-kernel bench-mm-host

@@ -1,0 +1,254 @@
+#!/usr/bin/env python3
+"""Lab 3 grader (environments, syscalls, capabilities, the exokernel memory interface).
+
+Every test boots with `tests=<programs> leakcheck`: init runs the programs one at a time and
+frames each between `init: start NAME` and `init: end NAME`; the kernel prints
+`leak-check: pages N caps M heap K` before the first and init asks for one after each, so the
+last such line inside a program's frame must equal the one before the first program.  The
+per-check lines the programs print (`... OK` / `... FAIL`) give partial credit; how many there
+should be is read from the program's source, so a program that dies early loses the rest."""
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import gradelib  # noqa: E402
+
+LAB = gradelib.Lab("lab3")
+ROOT = gradelib.ROOT
+
+LEAK = re.compile(r"^leak-check: pages (\d+) caps (\d+) heap (\d+)$", re.M)
+ENV_LINE = re.compile(r"^\[env 0x([0-9a-f]+)\] (.*)$", re.M)
+FAULT = re.compile(r"^\[env 0x([0-9a-f]+)\] page fault va 0x([0-9a-f]+) ip 0x([0-9a-f]+) "
+                   r"\((read|write|exec), (not present|protection)\)$", re.M)
+INIT_ENV = re.compile(r"^init: ExoLab init, env 0x([0-9a-f]+)\b", re.M)
+KERNEL_HALF = 0xffff800000000000  # the lowest kernel address (the direct map's base)
+# A kernel that trapped or panicked instead of destroying only the env.
+KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64"]
+
+
+def done_pattern(names):
+    return r"^init: all %d tests done$" % len(names)
+
+
+def boot_args(names, extra=""):
+    return ("tests=%s leakcheck %s" % (",".join(names), extra)).strip()
+
+
+def section(run, name):
+    """The output between `init: start NAME` and `init: end NAME`, or None."""
+    m = re.search(r"^init: start %s\n([\s\S]*?)^init: end %s$" % (name, name), run.text, re.M)
+    return m.group(1) if m else None
+
+
+def baseline(run):
+    """The last leak-check line before the first program starts."""
+    first = re.search(r"^init: start ", run.text, re.M)
+    lines = LEAK.findall(run.text[:first.start()] if first else "")
+    return lines[-1] if lines else None
+
+
+def check_leaks(run, name, part):
+    base = baseline(run)
+    text = section(run, name)
+    if base is None:
+        run.fail("no leak-check line before the first program", part)
+        return
+    if text is None:
+        run.fail("no 'init: start/end %s' lines" % name, part)
+        return
+    after = LEAK.findall(text)
+    if not after:
+        run.fail("no leak-check line after %s" % name, part)
+    elif after[-1] != base:
+        run.fail("after %s: pages %s caps %s heap %s, before: pages %s caps %s heap %s"
+                 % ((name,) + after[-1] + base), part)
+
+
+def check_ran_after(run, name, part):
+    """The kernel kept running: init ended `name` and the program after it ran."""
+    if section(run, name) is None:
+        run.fail("init never ended %s" % name, part)
+    elif section(run, "hello") is None or not re.search(r"^hello, world$", section(run, "hello"),
+                                                        re.M):
+        run.fail("hello did not run after %s" % name, part)
+
+
+def source_checks(prog, tags):
+    """{tag: number of check messages} of user/PROG.c, from string literals 'tag: ...'."""
+    with open(os.path.join(ROOT, "user", prog + ".c")) as f:
+        src = f.read()
+    counts = dict.fromkeys(tags, 0)
+    for tag in re.findall(r'"(%s): [^"]*"' % "|".join(tags), src):
+        counts[tag] += 1
+    return counts
+
+
+def check_lines(run, prog, text, tags):
+    """Partial credit per tag: OK lines of `prog` (any role) over the checks in its source."""
+    want = source_checks(prog, tags)
+    for tag in tags:
+        ok = len(re.findall(r"^%s(\[\w+\])?: %s: .* OK$" % (prog, tag), text, re.M))
+        bad = re.findall(r"^%s(?:\[\w+\])?: (%s: .*) FAIL$" % (prog, tag), text, re.M)
+        for msg in bad[:3]:
+            run.notes.append("FAIL %s" % msg)
+        run.fraction(tag, min(ok, want[tag]), want[tag], "%s checks passed" % tag)
+    sync = re.findall(r"^%s(?:\[\w+\])?: (sync: .*) FAIL$" % prog, text, re.M)
+    for msg in sync:
+        run.notes.append("%s never happened (the checks after it are missing)" % msg)
+
+
+@LAB.test("hello", parts={"init": 2, "hello": 3, "exit": 2, "leak": 3, "monitor-leaks": 2},
+          args=boot_args(["hello"]),
+          steps=[(done_pattern(["hello"]) + r"[\s\S]*^K> ", "leaks")],
+          until=[LEAK.pattern], reject=KERNEL_DIED, timeout=30)
+def hello(run):
+    run.expect(INIT_ENV.pattern, part="init")
+    text = section(run, "hello") or ""
+    run.expect(r"^hello, world$", part="hello", text=text)
+    run.expect(r"^hello: i am env 0x[0-9a-f]+, started by env 0x[0-9a-f]+$", part="hello",
+               text=text)
+    run.expect(r"^\[env 0x[0-9a-f]+\] exit status 0$", part="exit", text=text, count=1)
+    check_leaks(run, "hello", "leak")
+    reply = run.reply("leaks")
+    if reply is None or not LEAK.search(reply):
+        run.fail("the monitor command 'leaks' printed no leak-check line", "monitor-leaks")
+
+
+def fault_test(prog, want, kernel_va=False):
+    """A program that faults: `want` is [(access, kind, va)] in order; a None kind accepts
+    either, a None va is the one the program announced (`prog: <verb> 0x<va>`)."""
+    names = [prog, "hello"]
+
+    @LAB.test(prog, parts={"report": 4, "survives": 2, "contained": 2, "leak": 2},
+              args=boot_args(names), until=[done_pattern(names)], reject=KERNEL_DIED,
+              timeout=30)
+    def check(run):
+        text = section(run, prog)
+        if text is None:
+            run.fail("init never ended %s" % prog)
+            return
+        faults = FAULT.findall(text)
+        if len(faults) != len(want):
+            run.fail("%d page-fault reports, expected %d" % (len(faults), len(want)), "report")
+        told = [int(v, 16) for v in re.findall(r"^%s: \w+ 0x([0-9a-f]+)$" % prog, text, re.M)]
+        for i, (env, va, ip, access, kind) in enumerate(faults[:len(want)]):
+            w_access, w_kind, w_va = want[i]
+            w_va = w_va if w_va is not None else (told[i] if i < len(told) else None)
+            if access != w_access or (w_kind is not None and kind != w_kind):
+                run.fail("fault %d is (%s, %s), expected (%s, %s)"
+                         % (i, access, kind, w_access, w_kind), "report")
+            if w_va is not None and int(va, 16) != w_va:
+                run.fail("fault %d at va 0x%s, expected 0x%x" % (i, va, w_va), "report")
+            if kernel_va and int(va, 16) < KERNEL_HALF:
+                run.fail("fault %d at va 0x%s is not a kernel address" % (i, va), "report")
+            if access == "exec" and ip != va:
+                run.fail("an instruction fetch fault with ip 0x%s != va 0x%s" % (ip, va),
+                         "report")
+            if re.search(r"^\[env 0x%s\] exit status" % env, text, re.M):
+                run.fail("env 0x%s faulted and then exited normally" % env, "contained")
+        init = INIT_ENV.search(run.text)
+        if init and any(env == init.group(1) for env, *_ in faults):
+            run.fail("the fault report names init's env", "contained")
+        run.reject(r"survived: FAIL", part="contained", text=text)
+        check_ran_after(run, prog, "survives")
+        check_leaks(run, prog, "leak")
+    return check
+
+
+fault_test("faultnull", [("read", "not present", 0)])
+fault_test("faultread", [("read", "not present", None)])
+fault_test("faultwrite", [("write", "protection", None)])
+fault_test("faultexec", [("exec", "protection", None)])
+# Whether the kernel half is mapped (supervisor-only) in a user address space is the kernel's
+# choice, so a kernel address may fault as "not present" or as "protection".
+fault_test("faultkernel", [("write", None, None), ("read", None, None)], kernel_va=True)
+
+
+def badsyscall_cases():
+    with open(os.path.join(ROOT, "user", "badsyscall.c")) as f:
+        return len(re.findall(r"^\s*check\(SYS_|^\s*check\(-|^\s*check\(\(long\)", f.read(),
+                              re.M))
+
+
+@LAB.test("badsyscall", parts={"cases": 20, "exit": 2, "leak": 3},
+          args=boot_args(["badsyscall"]), until=[done_pattern(["badsyscall"])],
+          reject=KERNEL_DIED, timeout=60)
+def badsyscall(run):
+    text = section(run, "badsyscall") or ""
+    line = r"^badsyscall: [\w\[\]]+\(.*\) = -?\d+ ?(E_\w+)? (OK|FAIL)"
+    results = [m.group(2) for m in re.finditer(line, text, re.M)]
+    for bad in re.findall(r"^badsyscall: (.*) FAIL.*$", text, re.M)[:5]:
+        run.notes.append("FAIL " + bad)
+    want = badsyscall_cases()
+    run.fraction("cases", min(results.count("OK"), want), want, "cases returned the error")
+    run.expect(r"^\[env 0x[0-9a-f]+\] exit status 0$", part="exit", text=text, count=1)
+    check_leaks(run, "badsyscall", "leak")
+
+
+CAPTEST_TAGS = ["derive", "rights", "badge", "forged", "revoke"]
+
+
+@LAB.test("captest", parts={"derive": 4, "rights": 4, "badge": 2, "forged": 3, "revoke": 6,
+                            "leak": 3},
+          args=boot_args(["captest"]), until=[done_pattern(["captest"])],
+          reject=KERNEL_DIED, timeout=60)
+def captest(run):
+    text = section(run, "captest") or ""
+    check_lines(run, "captest", text, CAPTEST_TAGS)
+    check_leaks(run, "captest", "leak")
+
+
+MEMTEST_TAGS = ["quota", "alloc", "map", "phys", "share", "unmap", "free", "destroy"]
+
+
+@LAB.test("memtest", parts={"quota": 1, "alloc": 2, "map": 2, "phys": 1, "share": 2,
+                            "unmap": 2, "free": 4, "destroy": 4, "leak": 3},
+          args=boot_args(["memtest"]), until=[done_pattern(["memtest"])],
+          reject=KERNEL_DIED, timeout=60)
+def memtest(run):
+    text = section(run, "memtest") or ""
+    check_lines(run, "memtest", text, MEMTEST_TAGS)
+    check_leaks(run, "memtest", "leak")
+
+
+ALL = ["hello", "faultnull", "faultread", "faultwrite", "faultexec", "faultkernel",
+       "badsyscall", "captest", "memtest", "hello"]
+
+
+@LAB.test("all-in-one-boot", parts={"every-program-ran": 5, "no-leak-after-any": 5},
+          args=boot_args(ALL), until=[done_pattern(ALL)], reject=KERNEL_DIED, timeout=120)
+def all_in_one(run):
+    ends = re.findall(r"^init: end (\w+)$", run.text, re.M)
+    ran = sum(1 for want, got in zip(ALL, ends) if want == got)
+    run.fraction("every-program-ran", ran, len(ALL), "programs ended in order")
+    base = baseline(run)
+    starts = [m.end() for m in re.finditer(r"^init: end \w+$", run.text, re.M)]
+    prev = re.search(r"^init: start ", run.text, re.M)
+    good, begin = 0, prev.start() if prev else len(run.text)
+    for end in starts:
+        lines = LEAK.findall(run.text[begin:end])
+        good += bool(lines) and lines[-1] == base
+        begin = end
+    run.fraction("no-leak-after-any", good, len(ALL), "programs left no leak")
+
+
+@LAB.test("syscall-trace", parts={"calls": 4, "errors": 2},
+          args=boot_args(["hello", "badsyscall"], "trace=syscalls"),
+          until=[done_pattern(["hello", "badsyscall"])], reject=KERNEL_DIED, timeout=60)
+def syscall_trace(run):
+    hello_text = section(run, "hello") or ""
+    # "hello, world\n" is 13 bytes.
+    run.expect(r"^\[env 0x[0-9a-f]+\] sys_cputs\(0x[0-9a-f]+, 0xd\) = \d+$", part="calls",
+               text=hello_text)
+    run.expect(r"^\[env 0x[0-9a-f]+\] sys_env_id\(\) = \d+$", part="calls", text=hello_text)
+    run.expect(r"^\[env 0x[0-9a-f]+\] sys_exit\(0x0\)", part="calls", text=hello_text)
+    bad_text = section(run, "badsyscall") or ""
+    run.expect(r"^\[env 0x[0-9a-f]+\] sys_unmap\(0x1, 0x10000008\) = -5 E_ALIGN$",
+               part="errors", text=bad_text)
+
+
+if __name__ == "__main__":
+    sys.exit(gradelib.main([LAB]))

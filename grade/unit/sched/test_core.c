@@ -1,0 +1,194 @@
+/* Unit tests of the scheduler core and run-queue container (kern/sched/core.c, rq.c,
+ * balance.c, registry.c), driven through the rr policy where a policy is needed. */
+#include "schedfix.h"
+
+Test(registry, finds_the_five_policies_by_name_and_rejects_others)
+{
+	const char *names[] = { "rr", "prio", "mlfq", "stride", "edf" };
+
+	for (unsigned i = 0; i < 5; i++) {
+		cr_assert_not_null(sched_policy_find(names[i]));
+		cr_assert_str_eq(sched_policy_at(i)->name, names[i]);
+	}
+	cr_assert_null(sched_policy_at(5));
+	cr_assert_null(sched_policy_find("cfs"));
+	cr_assert_null(sched_policy_find("rr "));
+	cr_assert_null(sched_policy_find(""));
+}
+
+Test(rq, ordered_insert_keeps_fifo_order_among_equal_keys)
+{
+	struct sched_rq rq;
+	struct sched_link l[4];
+	uint64_t keys[4] = { 5, 3, 5, 3 };
+	unsigned expect[4] = { 1, 3, 0, 2 };
+	struct sched_link *it;
+
+	sched_rq_init(&rq, 0);
+	for (unsigned i = 0; i < 4; i++)
+		sched_rq_insert_ordered(&rq, &l[i], 7, keys[i]);
+	cr_assert_eq(rq.nqueued, 4);
+	cr_assert_eq(rq.nonempty, 1ULL << 7);
+	cr_assert_eq(sched_rq_top_level(&rq), 7);
+	it = sched_rq_first(&rq, 7);
+	for (unsigned i = 0; i < 4; i++, it = sched_rq_next(&rq, it))
+		cr_assert_eq(it, &l[expect[i]], "position %u", i);
+	cr_assert_null(it);
+}
+
+Test(rq, removing_the_last_entry_clears_the_level_bit)
+{
+	struct sched_rq rq;
+	struct sched_link a, b;
+
+	sched_rq_init(&rq, 0);
+	sched_rq_push(&rq, &a, 3, false);
+	sched_rq_push(&rq, &b, 9, true);
+	cr_assert_eq(sched_rq_top_level(&rq), 3);
+	sched_rq_remove(&rq, &a);
+	cr_assert_eq(rq.nonempty, 1ULL << 9);
+	cr_assert_eq(sched_rq_top_level(&rq), 9);
+	sched_rq_remove(&rq, &b);
+	cr_assert_eq(sched_rq_top_level(&rq), -1);
+	cr_assert_eq(rq.nqueued, 0);
+	cr_assert(!a.queued && !b.queued);
+}
+
+Test(rq, keys_compare_across_wrap_around)
+{
+	cr_assert(sched_key_before(UINT64_MAX - 5, 10));
+	cr_assert(!sched_key_before(10, UINT64_MAX - 5));
+	cr_assert(!sched_key_before(7, 7));
+}
+
+Test(core, init_rejects_zero_or_too_many_cpus_and_zero_clock)
+{
+	struct sched s;
+	struct sched_rq rq[1];
+	const struct sched_policy *p = sched_policy_find("rr");
+
+	cr_assert_eq(sched_init(&s, p, rq, 0, FIX_HZ), E_INVAL);
+	cr_assert_eq(sched_init(&s, p, rq, SCHED_MAX_CPUS + 1, FIX_HZ), E_INVAL);
+	cr_assert_eq(sched_init(&s, p, rq, 1, 0), E_INVAL);
+	cr_assert_eq(sched_init(&s, NULL, rq, 1, FIX_HZ), E_INVAL);
+}
+
+Test(core, waking_on_an_idle_cpu_asks_for_a_reschedule_and_runs_the_entity)
+{
+	struct fix f;
+
+	fix_init(&f, "rr", 1);
+	fix_params(&f, 0, (struct sched_params){ 0 });
+	cr_assert(fix_wake(&f, 0, 0));
+	cr_assert_eq(f.e[0].state, SCHED_RUNNABLE);
+	cr_assert_eq(fix_run(&f, 0, 0), 0);
+	cr_assert_eq(f.e[0].state, SCHED_RUNNING);
+	cr_assert_eq(f.rq[0].curr, &f.e[0]);
+}
+
+Test(core, waking_an_entity_that_is_not_blocked_is_an_error)
+{
+	struct fix f;
+	bool preempt;
+
+	fix_init(&f, "rr", 1);
+	fix_params(&f, 0, (struct sched_params){ 0 });
+	fix_wake(&f, 0, 0);
+	cr_assert_eq(sched_wakeup(&f.s, &f.e[0], 1, &preempt), E_INVAL);
+	fix_run(&f, 0, 0);
+	cr_assert_eq(sched_wakeup(&f.s, &f.e[0], 2, &preempt), E_INVAL);
+}
+
+Test(core, block_accounts_runtime_and_leaves_the_cpu_idle)
+{
+	struct fix f;
+
+	fix_init(&f, "rr", 1);
+	fix_params(&f, 0, (struct sched_params){ 0 });
+	fix_wake(&f, 0, 100);
+	fix_run(&f, 0, 100);
+	cr_assert_eq(sched_block(&f.s, 0, 350, false), 0);
+	cr_assert_eq(f.e[0].runtime, 250);
+	cr_assert_eq(f.e[0].state, SCHED_BLOCKED);
+	cr_assert_eq(fix_run(&f, 0, 350), -1);
+	cr_assert_eq(sched_block(&f.s, 0, 400, false), E_INVAL, "nothing runs on cpu 0");
+	cr_assert_eq(sched_block(&f.s, 7, 400, false), E_INVAL, "no cpu 7");
+}
+
+Test(core, an_affinity_mask_without_a_cpu_of_the_machine_is_refused)
+{
+	struct fix f;
+	bool preempt;
+
+	fix_init(&f, "rr", 2);
+	fix_params(&f, 0, (struct sched_params){ 0 });
+	f.e[0].affinity = 1ULL << 5;
+	cr_assert_eq(sched_wakeup(&f.s, &f.e[0], 0, &preempt), E_INVAL);
+	cr_assert_eq(f.e[0].state, SCHED_NEW);
+}
+
+Test(core, placement_prefers_an_idle_allowed_cpu_then_the_least_loaded)
+{
+	struct fix f;
+
+	fix_init(&f, "rr", 3);
+	for (unsigned i = 0; i < 4; i++)
+		fix_params(&f, i, (struct sched_params){ 0 });
+	f.e[0].affinity = 1ULL << 1;
+	fix_wake(&f, 0, 0);
+	cr_assert_eq(f.e[0].cpu, 1, "only cpu 1 allowed");
+	fix_wake(&f, 1, 0);
+	cr_assert_eq(f.e[1].cpu, 0, "cpu 0 is idle and first");
+	fix_wake(&f, 2, 0);
+	cr_assert_eq(f.e[2].cpu, 2);
+	f.e[3].affinity = (1ULL << 1) | (1ULL << 2);
+	fix_wake(&f, 3, 0);
+	cr_assert_eq(f.e[3].cpu, 1, "equal load: the lowest allowed id");
+}
+
+Test(core, an_idle_cpu_steals_a_waiting_entity_it_may_run)
+{
+	struct fix f;
+
+	fix_init(&f, "rr", 2);
+	for (unsigned i = 0; i < 3; i++) {
+		fix_params(&f, i, (struct sched_params){ 0 });
+		f.e[i].affinity = 1; /* all start on cpu 0 */
+		fix_wake(&f, i, 0);
+	}
+	f.e[2].affinity = 3; /* may move */
+	cr_assert_eq(fix_run(&f, 0, 0), 0);
+	cr_assert_eq(fix_run(&f, 1, 0), 2, "cpu 1 takes the only entity allowed there");
+	cr_assert_eq(f.e[2].cpu, 1);
+	cr_assert_eq(f.rq[0].nqueued, 1);
+	cr_assert_eq(fix_run(&f, 1, 10), 2, "nothing else may move: it keeps running");
+}
+
+Test(core, yield_puts_the_entity_behind_the_others)
+{
+	struct fix f;
+
+	fix_init(&f, "rr", 1);
+	fix_params(&f, 0, (struct sched_params){ 0 });
+	fix_params(&f, 1, (struct sched_params){ 0 });
+	fix_wake(&f, 0, 0);
+	fix_wake(&f, 1, 0);
+	cr_assert_eq(fix_run(&f, 0, 0), 0);
+	cr_assert_eq(sched_yield_cpu(&f.s, 0, 10), 0);
+	cr_assert_eq(fix_run(&f, 0, 10), 1);
+	cr_assert_eq(f.rq[0].switches, 2);
+}
+
+Test(core, changing_params_of_a_queued_entity_requeues_it)
+{
+	struct fix f;
+
+	fix_init(&f, "prio", 1);
+	fix_params(&f, 0, (struct sched_params){ .priority = 5 });
+	fix_params(&f, 1, (struct sched_params){ .priority = 6 });
+	fix_wake(&f, 0, 0);
+	fix_wake(&f, 1, 0);
+	fix_params(&f, 1, (struct sched_params){ .priority = 1 });
+	cr_assert_eq(fix_run(&f, 0, 0), 1);
+	cr_assert_eq(f.rq[0].nqueued, 1);
+}

@@ -1,0 +1,142 @@
+/* The first env: find the ramdisk among the boot modules, load init=NAME (default "init")
+ * from it, give it its quota, the ramdisk's frames and the tests= list, and run it. */
+#include "abi/memlayout.h"
+#include "bootinfo.h"
+#include "cmdline.h"
+#include "console.h"
+#include "env_impl.h"
+#include "mm.h"
+#include "percpu.h"
+#include "syscall.h"
+#include "xstring.h"
+
+CMDLINE_OPTION(init, "init", "init=NAME: the first program, from the ramdisk (default init)");
+CMDLINE_OPTION(tests, "tests", "tests=a,b,c: programs init runs one after the other");
+CMDLINE_OPTION(initquota, "initquota", "initquota=N: pages in init's untyped quota (4096)");
+
+#define INIT_QUOTA_DEFAULT 4096
+#define INIT_SLOTS_SPARE   512 /* free slots init gets beyond its boot capabilities */
+
+uint64_t env_init_id;
+
+static uint64_t
+parse_u64(const char *s, uint64_t dflt)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	for (; *s >= '0' && *s <= '9'; s++)
+		v = v * 10 + (uint64_t)(*s - '0');
+	return *s == '\0' ? v : dflt;
+}
+
+/* The module named "initrd" (or the first one), page aligned, into initrd_data/size. */
+static int
+initrd_find(physaddr_t *pa)
+{
+	const struct boot_module *m = NULL;
+
+	for (unsigned i = 0; i < bootinfo.nmodules; i++)
+		if (m == NULL || strcmp(bootinfo.modules[i].name, "initrd") == 0)
+			m = &bootinfo.modules[i];
+	if (m == NULL || m->end <= m->start)
+		return E_NOENT;
+	if (!MM_IS_ALIGNED(m->start, PAGE_SIZE))
+		return E_ALIGN; /* its first page would show init what lies before it */
+	*pa = m->start;
+	initrd_data = hal_phys_to_virt(m->start);
+	initrd_size = m->end - m->start;
+	return 0;
+}
+
+/* One read-only frame capability per ramdisk page in init's slots ABI_SLOT_INITRD..., each
+ * also mapped read-only at ABI_INITRD_VA.  The kernel keeps a hold on every one: spawn reads
+ * the ramdisk for as long as the machine runs. */
+static int
+initrd_grant(struct env *e, physaddr_t pa, uint64_t npages)
+{
+	for (uint64_t i = 0; i < npages; i++) {
+		struct frame *f;
+		int err;
+
+		if ((err = frame_wrap(pa + i * PAGE_SIZE, &f)) < 0)
+			return err;
+		if ((err = cap_create(&e->caps, ABI_SLOT_INITRD + i, &f->obj,
+		                      CAP_R_READ | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)) < 0) {
+			frame_discard(f);
+			return err;
+		}
+		if ((err = frame_hold(f)) < 0 || (err = frame_hold(f)) < 0)
+			return err;
+		if ((err = env_vm_map(e, ABI_INITRD_VA + i * PAGE_SIZE, f, ABI_PERM_R,
+		                      ABI_PERM_R)) < 0)
+			return err;
+	}
+	return 0;
+}
+
+static int
+init_create(struct env **out, physaddr_t initrd_pa)
+{
+	uint64_t npages = MM_ALIGN_UP(initrd_size, PAGE_SIZE) / PAGE_SIZE, nslots = 16;
+	uint64_t quota = parse_u64(cmdline_get("initquota"), INIT_QUOTA_DEFAULT);
+	const char *name = cmdline_get("init"), *tests = cmdline_get("tests");
+	struct abi_envinfo info;
+	struct cap_object *q;
+	struct env *e;
+	int err;
+
+	if (name == NULL || *name == '\0')
+		name = "init";
+	while (nslots < ABI_SLOT_INITRD + npages + INIT_SLOTS_SPARE)
+		nslots *= 2;
+	if ((err = env_alloc(&e, 0, nslots, name)) < 0)
+		return err;
+	memset(&info, 0, sizeof(info));
+	info.initrd_va = ABI_INITRD_VA;
+	info.initrd_size = initrd_size;
+	info.initrd_slot = ABI_SLOT_INITRD;
+	info.initrd_pages = npages;
+	info.quota_pages = quota;
+	info.first_free = ABI_SLOT_INITRD + npages;
+	strlcpy(info.tests, tests != NULL ? tests : "", sizeof(info.tests));
+	if ((err = quota_new(quota, &q)) < 0)
+		goto fail;
+	if ((err = cap_create(&e->caps, ABI_SLOT_UNTYPED, q, CAP_R_ALL)) < 0) {
+		quota_discard(q);
+		goto fail;
+	}
+	if ((err = initrd_grant(e, initrd_pa, npages)) < 0 ||
+	    (err = env_load(e, name, strlen(name), &info)) < 0)
+		goto fail;
+	*out = e;
+	return 0;
+fail:
+	env_destroy(e);
+	return err;
+}
+
+void
+env_boot(void)
+{
+	physaddr_t initrd_pa = 0;
+	struct env *e;
+	int err;
+
+	percpu_init();
+	syscall_init();
+	env_init();
+	if ((err = initrd_find(&initrd_pa)) < 0) {
+		printf("env: no usable initrd module (%s): no user space\n", error_name(err));
+		return;
+	}
+	if ((err = init_create(&e, initrd_pa)) < 0) {
+		printf("env: cannot start init (%s)\n", error_name(err));
+		return;
+	}
+	env_init_id = e->id;
+	printf("env: init is env 0x%lx (%lu KiB ramdisk)\n", e->id, (uint64_t)initrd_size / 1024);
+	e->status = ENV_RUNNABLE;
+	env_run(e);
+}

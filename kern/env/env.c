@@ -1,0 +1,168 @@
+/* The env table and an env's lifetime: creation (address space with the kernel's upper
+ * half, capability table with a self capability), destruction (unmap, delete capabilities,
+ * drop the kernel's hold) and release (when the last capability naming it is gone). */
+#include "console.h"
+#include "env_impl.h"
+#include "kheap.h"
+#include "panic.h"
+#include "pte.h"
+#include "vmm.h"
+#include "syscall.h"
+#include "xstring.h"
+
+struct env envs[NENV];
+physaddr_t env_kern_root;
+static uint64_t generation[NENV];
+
+struct trapframe *
+env_tf(struct env *e)
+{
+	struct percpu *pc = percpu_this();
+
+	if (pc->env != e)
+		return &e->tf;
+	/* Syscalls and traps from user mode both build the frame at the stack top. */
+	return (struct trapframe *)(uintptr_t)(pc->kstack_top - sizeof(struct trapframe));
+}
+
+static struct env *
+env_free_slot(void)
+{
+	for (unsigned i = 0; i < NENV; i++)
+		if (envs[i].status == ENV_FREE && envs[i].obj.state != CAP_OBJ_LIVE)
+			return &envs[i];
+	return NULL;
+}
+
+/* A fresh PML4 sharing the kernel's upper half: kernel PML4 entries never change after boot,
+ * so copying them once is enough. */
+static int
+env_root_alloc(physaddr_t *root)
+{
+	int64_t pa = pt_root_alloc();
+	pte_t *dst, *src;
+
+	if (pa < 0)
+		return (int)pa;
+	dst = hal_phys_to_virt((physaddr_t)pa);
+	src = hal_phys_to_virt(env_kern_root);
+	for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
+		dst[i] = src[i];
+	*root = (physaddr_t)pa;
+	return 0;
+}
+
+static int
+env_caps_init(struct env *e, uint64_t nslots)
+{
+	struct cap *slots = kmalloc(nslots * sizeof(*slots));
+	struct cap_object *hold;
+	int err;
+
+	if (slots == NULL)
+		return E_NOMEM;
+	if ((err = cap_table_init(&e->caps, slots, nslots, e->id)) < 0 ||
+	    (err = cap_object_init(&e->obj, CAP_ENV, e->id)) < 0 ||
+	    (err = cap_create(&e->caps, ABI_SLOT_SELF, &e->obj, CAP_R_ALL)) < 0) {
+		kfree(slots);
+		return err;
+	}
+	/* The kernel's own hold keeps the env alive while it runs, whoever deletes what. */
+	if ((err = cap_acquire(&e->caps, ABI_SLOT_SELF, CAP_ENV, 0, &hold, NULL)) < 0)
+		panic("env: no hold on a new env (%d)", err);
+	e->held = true;
+	return 0;
+}
+
+int
+env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
+{
+	struct env *e = env_free_slot();
+	unsigned idx;
+	int err;
+
+	if (e == NULL)
+		return E_NOMEM;
+	idx = (unsigned)(e - envs);
+	memset(e, 0, sizeof(*e));
+	e->id = (++generation[idx] << 12) | idx;
+	e->parent = parent;
+	strlcpy(e->name, name, sizeof(e->name));
+	if ((err = env_root_alloc(&e->root)) < 0)
+		return err;
+	if ((err = env_caps_init(e, nslots)) < 0) {
+		pt_root_free(e->root);
+		return err;
+	}
+	e->tf.cs = SYSCALL_USER_CS;
+	e->tf.ss = SYSCALL_USER_SS;
+	e->tf.rflags = 0x2; /* bit 1 is always set; IF stays off in lab 3 (no timer yet) */
+	e->status = ENV_NOT_RUNNABLE;
+	*out = e;
+	return 0;
+}
+
+void
+env_destroy(struct env *e)
+{
+	struct percpu *pc = percpu_this();
+	struct cap *slots = e->caps.slots;
+
+	if (e->status == ENV_DEAD || e->status == ENV_FREE)
+		return;
+	e->status = ENV_DEAD;
+	/* pc->env stays: the rest of the caller's syscall (trace, schedule) still names it,
+	 * and uaccess refuses a dead env. */
+	if (pc->env == e)
+		hal_set_root(env_kern_root);
+	env_vm_teardown(e);
+	cap_table_destroy(&e->caps);
+	kfree(slots);
+	e->caps.slots = NULL;
+	if (e->held) {
+		e->held = false;
+		cap_object_put(&e->obj); /* may release the env at once */
+	}
+}
+
+int
+env_get(struct env *cur, uint64_t slot, uint32_t need, struct env **out)
+{
+	struct cap_object *obj;
+	struct env *t;
+	int err = cap_acquire(&cur->caps, slot, CAP_ENV, need, &obj, NULL);
+
+	if (err < 0)
+		return err;
+	t = (struct env *)((char *)obj - __builtin_offsetof(struct env, obj));
+	if (t->status == ENV_DEAD) {
+		cap_object_put(obj);
+		return E_NOENT;
+	}
+	*out = t;
+	return 0;
+}
+
+/* The last reference to a destroyed env is gone: its place can be reused. */
+static void
+env_release(struct cap_object *obj)
+{
+	struct env *e = (struct env *)((char *)obj - __builtin_offsetof(struct env, obj));
+
+	if (e->status != ENV_DEAD)
+		panic("env 0x%lx released while alive", e->id);
+	e->status = ENV_FREE;
+	if (e->leak_report && env_leakcheck_on())
+		env_leak_print();
+}
+
+void
+env_init(void)
+{
+	env_kern_root = hal_get_root();
+	syscall_trace_init();
+	cap_set_release_hook(CAP_ENV, env_release);
+	frame_init();
+	quota_init();
+	uaccess_init();
+}

@@ -1,0 +1,94 @@
+/* Internals shared by the files of kern/env: the env table, frames and their holds, the
+ * address-space helpers, user-memory access, the loader glue and the syscall handlers. */
+#ifndef EXOLAB_ENV_IMPL_H
+#define EXOLAB_ENV_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cap.h"
+#include "env.h"
+#include "error.h"
+#include "hal.h"
+#include "loader.h"
+#include "percpu.h"
+#include "abi/syscall.h"
+
+extern struct env envs[NENV];
+extern physaddr_t env_kern_root; /* the kernel's PML4: every env's upper half comes from it */
+
+/* env.c: lifetime.  env_alloc makes an env with an empty user half, a table of `nslots`
+ * slots holding only its self capability, status NOT_RUNNABLE and a kernel hold. */
+int env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name);
+void env_destroy(struct env *e);
+void env_init(void);
+
+/* The env named by the env capability in (cur, slot) with the rights `need`, alive (not
+ * ENV_DEAD: E_NOENT), with a hold the caller drops with cap_object_put(&(*out)->obj). */
+int env_get(struct env *cur, uint64_t slot, uint32_t need, struct env **out);
+
+/* The frame an env's registers live in: the live one on the kernel stack while the env is
+ * in a syscall or trap on this CPU, else the saved copy. */
+struct trapframe *env_tf(struct env *e);
+
+/* run.c: round robin. */
+_Noreturn void env_run(struct env *e);
+_Noreturn void env_schedule(void);
+
+/* frame.c: a 4 KiB physical page that capabilities and mappings can name.  `managed`
+ * pages came from the pmm and go back to it when the object is released. */
+struct frame {
+	struct cap_object obj;
+	struct frame *hnext; /* physical address hash chain */
+	bool managed;
+};
+void frame_init(void);
+int frame_new(uint64_t owner, struct frame **out); /* zeroed page, object FRESH */
+int frame_wrap(physaddr_t pa, struct frame **out); /* an unmanaged page (ramdisk) */
+void frame_discard(struct frame *f);               /* a FRESH frame nobody named */
+int frame_hold(struct frame *f);                   /* a kernel hold, no capability */
+struct frame *frame_lookup(physaddr_t pa);
+
+/* quota.c: untyped quota objects made by the kernel. */
+int quota_new(uint64_t pages, struct cap_object **out);
+void quota_discard(struct cap_object *obj);
+void quota_init(void);
+
+/* vm.c: an env's user half.  env_vm_map consumes one hold on f (kept by the mapping,
+ * dropped when the page is unmapped or replaced); perm is ABI_PERM_*, `allow` the
+ * ABI_PERM_* bits a later protect may grant. */
+int env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned allow);
+int env_vm_unmap(struct env *e, uint64_t va);
+int env_vm_protect(struct env *e, uint64_t va, unsigned perm);
+void env_vm_teardown(struct env *e);
+
+/* uaccess.c: the current env's memory, checked page by page against its page table. */
+void uaccess_init(void);
+int uaccess_check(struct env *e, uint64_t va, uint64_t len, bool write);
+int copyin(void *dst, uint64_t usrc, size_t len);
+int copyout(uint64_t udst, const void *src, size_t len);
+/* Brackets kernel accesses to user pages (stac/clac when SMAP is on). */
+void uaccess_begin(void);
+void uaccess_end(void);
+
+/* load.c: a program from the ramdisk into a fresh env. */
+extern const uint8_t *initrd_data;
+extern size_t initrd_size;
+int env_load(struct env *e, const char *cmd, size_t cmdlen, struct abi_envinfo *info);
+
+/* boot.c: the first env's id (its children get a leak-check line at release). */
+extern uint64_t env_init_id;
+
+/* leak.c */
+bool env_leakcheck_on(void);
+
+/* The syscall handlers (sys_*.c): the caller and its six argument registers. */
+typedef int64_t (*syscall_fn)(struct env *e, const uint64_t *a);
+extern const syscall_fn syscall_table[SYS_NCALLS];
+#define SYSCALL_DECL_(num, name, nargs, argnames)                                                  \
+	int64_t sys_##name(struct env *e, const uint64_t *a);
+ABI_SYSCALLS(SYSCALL_DECL_)
+#undef SYSCALL_DECL_
+
+#endif

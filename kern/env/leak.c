@@ -1,0 +1,48 @@
+/* Leak accounting: the counts that must return to their earlier values once a program and
+ * everything it made are gone.  Pages are the pmm's free pages plus the kernel heap's (so a
+ * slab the heap keeps cached is not a leak); heap objects catch what that hides. */
+#include "cmdline.h"
+#include "console.h"
+#include "env_impl.h"
+#include "kheap.h"
+#include "pmm.h"
+
+CMDLINE_OPTION(leakcheck, "leakcheck",
+               "print leak-check counts each time a program init spawned is gone");
+
+bool
+env_leakcheck_on(void)
+{
+	return cmdline_has("leakcheck");
+}
+
+void
+env_leak_get(struct env_leak *lk)
+{
+	struct pmm_stats ps;
+	struct kheap_stats hs;
+
+	pmm_get_stats(&ps);
+	kheap_get_stats(&hs);
+	lk->pages = ps.free + ps.used_pages[PAGE_USE_HEAP];
+	lk->caps = cap_live_count();
+	lk->heap = hs.large_blocks;
+	for (unsigned c = 0; c < KHEAP_NCLASSES; c++)
+		lk->heap += hs.objects[c];
+}
+
+void
+env_leak_print(void)
+{
+	struct env_leak lk;
+
+	env_leak_get(&lk);
+	printf("leak-check: pages %lu caps %lu heap %lu\n", lk.pages, lk.caps, lk.heap);
+}
+
+int64_t
+sys_leak_check(struct env *e, const uint64_t *a)
+{
+	env_leak_print();
+	return 0;
+}

@@ -1,0 +1,138 @@
+/* The env syscalls: exofork and the calls that set another env's status, registers and
+ * upcall, destroy it, or read its status.  Each names its target by an env capability. */
+#include "abi/memlayout.h"
+#include "console.h"
+#include "env_impl.h"
+
+/* Arithmetic flags, DF and AC (SDM Vol. 1 3.4.3): the only rflags bits user space picks. */
+#define RFLAGS_USER  0x40cd5ull
+#define RFLAGS_FIXED 0x2ull
+
+int64_t
+sys_exofork(struct env *e, const uint64_t *a)
+{
+	/* LAB 3: a child with an empty user half and the caller's registers, for which the
+	 * call returns 0; the caller gets an env capability in dslot and the child's id. */
+	/* BEGIN LAB 3 */
+	uint64_t dslot = a[0];
+	struct env *child;
+	int err;
+
+	if ((err = env_alloc(&child, e->id, ENV_NSLOTS, e->name)) < 0)
+		return err;
+	child->tf = *env_tf(e);
+	child->tf.rax = 0;
+	if ((err = cap_create(&e->caps, dslot, &child->obj, CAP_R_ALL)) < 0) {
+		env_destroy(child);
+		return err;
+	}
+	return (int64_t)child->id;
+	/* END LAB 3 */
+	/* STUB LAB 3: return E_NOSYS; */
+}
+
+int64_t
+sys_env_set_status(struct env *e, const uint64_t *a)
+{
+	uint64_t status = a[1];
+	struct env *t;
+	int err;
+
+	if (status != ENV_RUNNABLE && status != ENV_NOT_RUNNABLE)
+		return E_INVAL;
+	if ((err = env_get(e, a[0], CAP_R_WRITE, &t)) < 0)
+		return err;
+	t->status = (unsigned)status;
+	if (t == e && status == ENV_NOT_RUNNABLE)
+		percpu_this()->after |= PERCPU_RESCHED;
+	cap_object_put(&t->obj);
+	return 0;
+}
+
+static bool
+regs_ok(const struct abi_regs *r)
+{
+	return r->rip >= ABI_USER_START && r->rip < ABI_USER_END && r->rsp <= ABI_USER_END;
+}
+
+int64_t
+sys_env_set_regs(struct env *e, const uint64_t *a)
+{
+	struct abi_regs r;
+	struct trapframe *tf;
+	struct env *t;
+	int err;
+
+	if ((err = copyin(&r, a[1], sizeof(r))) < 0)
+		return err;
+	if (!regs_ok(&r))
+		return E_RANGE;
+	if ((err = env_get(e, a[0], CAP_R_WRITE, &t)) < 0)
+		return err;
+	tf = env_tf(t);
+	tf->rax = r.rax, tf->rbx = r.rbx, tf->rcx = r.rcx, tf->rdx = r.rdx;
+	tf->rsi = r.rsi, tf->rdi = r.rdi, tf->rbp = r.rbp;
+	tf->r8 = r.r8, tf->r9 = r.r9, tf->r10 = r.r10, tf->r11 = r.r11;
+	tf->r12 = r.r12, tf->r13 = r.r13, tf->r14 = r.r14, tf->r15 = r.r15;
+	tf->rip = r.rip, tf->rsp = r.rsp;
+	tf->rflags = (r.rflags & RFLAGS_USER) | RFLAGS_FIXED;
+	cap_object_put(&t->obj);
+	if (t != e)
+		return 0;
+	/* Our own frame: every register must come back, so leave by iretq with rax as set. */
+	percpu_this()->after |= PERCPU_FULL_RETURN;
+	return (int64_t)r.rax;
+}
+
+int64_t
+sys_env_set_upcall(struct env *e, const uint64_t *a)
+{
+	uint64_t entry = a[1], xtop = a[2];
+	struct env *t;
+	int err;
+
+	if (entry != 0 && (entry < ABI_USER_START || entry >= ABI_USER_END))
+		return E_RANGE;
+	if (entry != 0 &&
+	    (xtop % 16 != 0 || xtop < ABI_USER_START + ABI_UXSTACK_SIZE || xtop > ABI_USER_END))
+		return E_RANGE;
+	if ((err = env_get(e, a[0], CAP_R_WRITE, &t)) < 0)
+		return err;
+	t->upcall_entry = entry;
+	t->upcall_xstack = entry != 0 ? xtop : 0;
+	cap_object_put(&t->obj);
+	return 0;
+}
+
+int64_t
+sys_env_destroy(struct env *e, const uint64_t *a)
+{
+	struct env *t;
+	int err;
+
+	if ((err = env_get(e, a[0], CAP_R_WRITE, &t)) < 0)
+		return err;
+	if (t == e)
+		printf("[env 0x%lx] destroyed itself\n", e->id);
+	else
+		printf("[env 0x%lx] destroyed by env 0x%lx\n", t->id, e->id);
+	env_destroy(t);
+	cap_object_put(&t->obj);
+	if (t == e)
+		percpu_this()->after |= PERCPU_RESCHED;
+	return 0;
+}
+
+int64_t
+sys_env_status(struct env *e, const uint64_t *a)
+{
+	struct cap_object *obj;
+	unsigned status;
+	int err = cap_acquire(&e->caps, a[0], CAP_ENV, CAP_R_READ, &obj, NULL);
+
+	if (err < 0)
+		return err;
+	status = ((struct env *)((char *)obj - __builtin_offsetof(struct env, obj)))->status;
+	cap_object_put(obj);
+	return status;
+}

@@ -1,0 +1,120 @@
+/* The exokernel memory syscalls: frames from an untyped quota, and mapping them into an
+ * address space with no more permission than the frame capability grants.  The kernel
+ * checks rights and addresses; where things go is user space's business. */
+#include "abi/memlayout.h"
+#include "env_impl.h"
+#include "mm.h"
+
+/* A page-aligned user address below ABI_USER_END, or an error. */
+static int
+check_va(uint64_t va)
+{
+	if (!MM_IS_ALIGNED(va, PAGE_SIZE))
+		return E_ALIGN;
+	if (va < ABI_USER_START || va >= ABI_USER_END)
+		return E_RANGE;
+	return 0;
+}
+
+/* ABI_PERM_* must include R, may not be W and X at once (W^X everywhere). */
+static int
+check_perm(uint64_t perm)
+{
+	if ((perm & ~(uint64_t)ABI_PERM_ALL) || !(perm & ABI_PERM_R))
+		return E_INVAL;
+	if ((perm & ABI_PERM_W) && (perm & ABI_PERM_X))
+		return E_INVAL;
+	return 0;
+}
+
+int64_t
+sys_frame_alloc(struct env *e, const uint64_t *a)
+{
+	uint64_t uslot = a[0], dslot = a[1], rights = a[2];
+	struct frame *f;
+	int err;
+
+	if (rights & ~(uint64_t)CAP_R_ALL)
+		return E_INVAL;
+	if ((err = frame_new(e->id, &f)) < 0)
+		return err;
+	err = cap_retype(&e->caps, uslot, &e->caps, dslot, &f->obj, 1, rights);
+	if (err < 0)
+		frame_discard(f);
+	return err;
+}
+
+int64_t
+sys_map(struct env *e, const uint64_t *a)
+{
+	/* LAB 3: check va and perm, take a hold on the frame through a capability with MAP and
+	 * every right perm needs, and map it in the env eslot names (MAP right) with the hold. */
+	/* BEGIN LAB 3 */
+	uint64_t eslot = a[0], fslot = a[1], va = a[2], perm = a[3];
+	struct cap_object *fo;
+	struct env *t;
+	uint32_t rights;
+	int err;
+
+	if ((err = check_va(va)) < 0 || (err = check_perm(perm)) < 0)
+		return err;
+	if ((err = env_get(e, eslot, CAP_R_MAP, &t)) < 0)
+		return err;
+	err = cap_acquire(&e->caps, fslot, CAP_FRAME, CAP_R_MAP | (uint32_t)perm, &fo, &rights);
+	if (err == 0) {
+		struct frame *f =
+		    (struct frame *)((char *)fo - __builtin_offsetof(struct frame, obj));
+
+		err = env_vm_map(t, va, f, (unsigned)perm, rights & ABI_PERM_ALL);
+		if (err < 0)
+			cap_object_put(fo);
+	}
+	cap_object_put(&t->obj);
+	return err;
+	/* END LAB 3 */
+	/* STUB LAB 3: return E_NOSYS; */
+}
+
+int64_t
+sys_unmap(struct env *e, const uint64_t *a)
+{
+	struct env *t;
+	int err;
+
+	if ((err = check_va(a[1])) < 0)
+		return err;
+	if ((err = env_get(e, a[0], CAP_R_MAP, &t)) < 0)
+		return err;
+	err = env_vm_unmap(t, a[1]);
+	cap_object_put(&t->obj);
+	return err;
+}
+
+int64_t
+sys_protect(struct env *e, const uint64_t *a)
+{
+	struct env *t;
+	int err;
+
+	if ((err = check_va(a[1])) < 0 || (err = check_perm(a[2])) < 0)
+		return err;
+	if ((err = env_get(e, a[0], CAP_R_MAP, &t)) < 0)
+		return err;
+	err = env_vm_protect(t, a[1], (unsigned)a[2]);
+	cap_object_put(&t->obj);
+	return err;
+}
+
+int64_t
+sys_frame_phys(struct env *e, const uint64_t *a)
+{
+	struct cap_object *fo;
+	physaddr_t pa;
+	int err = cap_acquire(&e->caps, a[0], CAP_FRAME, CAP_R_PHYS, &fo, NULL);
+
+	if (err < 0)
+		return err;
+	pa = fo->phys;
+	cap_object_put(fo);
+	return (int64_t)pa;
+}

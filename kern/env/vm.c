@@ -1,0 +1,110 @@
+/* An env's user half: mapping frames with the permissions their capabilities allow, and
+ * tearing the whole half down.  Every present user page-table entry holds one reference on
+ * its frame; bits 11:9 of the entry (ignored by the CPU, SDM Vol. 3A 4.5) remember which
+ * permissions the mapping's capability allowed, so protect cannot widen them later. */
+#include "abi/memlayout.h"
+#include "env_impl.h"
+#include "mm.h"
+#include "panic.h"
+#include "pte.h"
+#include "vmm.h"
+
+#define SOFT_SHIFT 9 /* ABI_PERM_R/W/X in PTE bits 9/10/11 */
+
+static unsigned
+pt_flags(unsigned perm)
+{
+	return PT_U | ((perm & ABI_PERM_W) ? PT_W : 0) | ((perm & ABI_PERM_X) ? PT_X : 0);
+}
+
+int
+env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned allow)
+{
+	struct pt_mapping old;
+	struct frame *oldf = NULL;
+	pte_t *pte;
+	int err;
+
+	if (pt_lookup(e->root, va, &old) == 0) {
+		if ((oldf = frame_lookup(old.pa)) == NULL)
+			panic("env 0x%lx: user page 0x%lx maps an unknown frame", e->id, va);
+	}
+	err = pt_map(e->root, va, f->obj.phys, PAGE_SIZE, pt_flags(perm) | PT_REPLACE);
+	if (err < 0)
+		return err;
+	if (pt_walk(e->root, va, 1, false, &pte) < 0)
+		panic("env 0x%lx: page 0x%lx vanished after pt_map", e->id, va);
+	*pte = (*pte & ~PTE_SOFT_MASK) | ((pte_t)(allow & ABI_PERM_ALL) << SOFT_SHIFT);
+	if (oldf != NULL)
+		cap_object_put(&oldf->obj);
+	return 0;
+}
+
+int
+env_vm_unmap(struct env *e, uint64_t va)
+{
+	struct pt_mapping m;
+	struct frame *f;
+	int err;
+
+	if ((err = pt_lookup(e->root, va, &m)) < 0)
+		return err;
+	if ((f = frame_lookup(m.pa)) == NULL)
+		panic("env 0x%lx: user page 0x%lx maps an unknown frame", e->id, va);
+	if ((err = pt_unmap(e->root, va, PAGE_SIZE)) < 0)
+		return err;
+	cap_object_put(&f->obj);
+	return 0;
+}
+
+int
+env_vm_protect(struct env *e, uint64_t va, unsigned perm)
+{
+	pte_t *pte;
+	unsigned allow;
+	int err = pt_walk(e->root, va, 1, false, &pte);
+
+	if (err < 0 || !(*pte & PTE_P))
+		return err < 0 && err != E_NOENT ? err : E_NOENT;
+	allow = (unsigned)((*pte & PTE_SOFT_MASK) >> SOFT_SHIFT);
+	if (perm & ~allow)
+		return E_PERM;
+	return pt_protect(e->root, va, PAGE_SIZE, pt_flags(perm));
+}
+
+/* Drops the hold of every page mapped under a table of `level` (3 = a PDPT). */
+static void
+put_leaves(struct env *e, physaddr_t table, unsigned level)
+{
+	pte_t *t = hal_phys_to_virt(table);
+
+	for (unsigned i = 0; i < PT_ENTRIES; i++) {
+		struct frame *f;
+
+		if (!(t[i] & PTE_P))
+			continue;
+		if (level > 1 && !(t[i] & PTE_PS)) {
+			put_leaves(e, t[i] & PTE_ADDR_MASK, level - 1);
+			continue;
+		}
+		if (level > 1 || (f = frame_lookup(t[i] & PTE_ADDR_MASK)) == NULL)
+			panic("env 0x%lx: user entry 0x%lx maps no known frame", e->id, t[i]);
+		cap_object_put(&f->obj);
+	}
+}
+
+void
+env_vm_teardown(struct env *e)
+{
+	pte_t *pml4 = hal_phys_to_virt(e->root);
+
+	/* The root is no CPU's current one (env_destroy switched away), so no TLB can still
+	 * reach a page that the puts below free. */
+	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
+		if (pml4[i] & PTE_P)
+			put_leaves(e, pml4[i] & PTE_ADDR_MASK, 3);
+	if (pt_destroy(e->root, 0, VA_USER_END - 1) < 0)
+		panic("env 0x%lx: pt_destroy of the user half failed", e->id);
+	pt_root_free(e->root);
+	e->root = 0;
+}

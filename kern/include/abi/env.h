@@ -1,0 +1,68 @@
+/* Environments as user space sees them: status values, the register record of
+ * sys_env_set_regs, the fault record of a page-fault upcall, map permissions, the env info
+ * page and the capability slots every env starts with.  Values never change once used. */
+#ifndef EXOLAB_ABI_ENV_H
+#define EXOLAB_ABI_ENV_H
+
+#include <stdint.h>
+
+/* Env ids: generation << 12 | index, generations start at 1 (init is 0x1000).  0 is never
+ * an env id. */
+#define ABI_ENVID_INDEX(id) ((id)&0xfffull)
+
+/* Status (sys_env_status; sys_env_set_status accepts RUNNABLE and NOT_RUNNABLE). */
+#define ENV_FREE         0 /* no env in this place */
+#define ENV_RUNNABLE     1 /* waiting for the CPU or running */
+#define ENV_NOT_RUNNABLE 2 /* exists, never picked (fresh from exofork, or stopped) */
+#define ENV_DEAD         3 /* destroyed; stays until the last capability naming it goes */
+
+/* Map permissions (sys_map, sys_protect).  The bits are the frame rights they need
+ * (CAP_R_READ/WRITE/EXEC in abi/cap.h); READ is compulsory: x86 cannot map a page without
+ * reads.  Without ABI_PERM_X a page is no-execute; W and X together are refused (W^X). */
+#define ABI_PERM_R   (1u << 0)
+#define ABI_PERM_W   (1u << 1)
+#define ABI_PERM_X   (1u << 2)
+#define ABI_PERM_ALL (ABI_PERM_R | ABI_PERM_W | ABI_PERM_X)
+
+/* Registers of an env's thread (sys_env_set_regs, and inside struct abi_fault). */
+struct abi_regs {
+	uint64_t rax, rbx, rcx, rdx, rsi, rdi, rbp;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rsp, rflags; /* rflags: only the arithmetic flags, DF and AC are kept */
+};
+
+/* What the kernel pushes on the exception stack before running the page-fault upcall: the
+ * record lies at the (16-byte aligned) new rsp, rdi points at it, rip is the upcall entry.
+ * A fault while already on the exception stack pushes below the current rsp (nesting);
+ * if the record does not fit in the mapped, writable exception stack the env is destroyed. */
+struct abi_fault {
+	uint64_t va;     /* the faulting address (cr2) */
+	uint64_t error;  /* page-fault error code (SDM Vol. 3A 4.7): P=1 W=2 U=4 RSVD=8 I=16 */
+	uint64_t vector; /* 14 */
+	uint64_t pad;
+	struct abi_regs regs; /* the state to resume */
+};
+
+/* Capability slots an env starts with.  Slot 0 is always empty (abi/cap.h). */
+#define ABI_SLOT_SELF    1  /* an env capability to itself, all rights */
+#define ABI_SLOT_UNTYPED 2  /* its page quota (init: the boot quota; spawn: the given pages) */
+#define ABI_SLOT_INITRD  16 /* init only: the ramdisk's frames, read-only, one per page */
+
+/* The read-only page at ABI_ENVINFO_VA. */
+#define ABI_ENVINFO_MAGIC 0x6f666e69766e6578ull /* "xenvinfo" */
+struct abi_envinfo {
+	uint64_t magic;
+	uint64_t envid;
+	uint64_t parent;       /* the creator's id, 0 for init */
+	uint64_t nslots;       /* size of the env's capability table */
+	uint64_t first_free;   /* the lowest slot the kernel left free at creation */
+	uint64_t initrd_va;    /* init only: where the ramdisk is mapped, else 0 */
+	uint64_t initrd_size;  /* bytes */
+	uint64_t initrd_slot;  /* first frame capability of the ramdisk (ABI_SLOT_INITRD) */
+	uint64_t initrd_pages; /* how many */
+	uint64_t quota_pages;  /* pages in the quota at ABI_SLOT_UNTYPED at creation */
+	char cmdline[256 + 1]; /* "name arg..." (spawn's cmd, or init=NAME), NUL-terminated */
+	char tests[511];       /* init only: the kernel's tests=a,b,c value, NUL-terminated */
+};
+
+#endif

@@ -1,0 +1,117 @@
+/* The system-call ABI shared by the kernel and the LibOS: numbers, argument counts, names,
+ * and the calling convention.  Numbers never change once used; new calls go at the end.
+ *
+ * Calling convention (x86-64 `syscall`, Intel SDM Vol. 2B SYSCALL):
+ *   rax      the call number (SYS_*)
+ *   rdi rsi rdx r10 r8 r9   arguments 0..5 (r10, not rcx: the CPU overwrites rcx)
+ *   rax      the result: >= 0 success, a negative E_* code (kern/include/error.h) on failure
+ *   rcx r11  destroyed (the CPU puts the return rip and rflags there); every other register,
+ *            the stack and rflags' arithmetic flags are preserved.
+ * An unknown number returns E_NOSYS.  Slot numbers are 64-bit: the kernel never truncates
+ * one into range.  "slot" below always means a slot of the caller's capability table.
+ */
+#ifndef EXOLAB_ABI_SYSCALL_H
+#define EXOLAB_ABI_SYSCALL_H
+
+/* X(number, name, nargs, "argument names"): the one list both sides generate from.
+ *
+ * null()                             does nothing, returns 0 (the benchmark's round trip)
+ * cputs(buf, len)                    writes len bytes (<= ABI_CPUTS_MAX) to the console
+ * cgetc()                            next console character, or E_AGAIN when none is waiting
+ * env_id()                           the caller's env id
+ * yield()                            runs the next runnable env (round robin); returns 0
+ * exit(status)                       destroys the caller; does not return
+ * frame_alloc(uslot, dslot, rights)  takes one zeroed 4 KiB frame from the untyped quota in
+ *                                    uslot (needs WRITE) into dslot, rights = uslot's & rights
+ * map(eslot, fslot, va, perm)        maps the frame in fslot at va (page aligned, in the user
+ *                                    range) in the env named by eslot (needs MAP); perm is
+ *                                    ABI_PERM_* and needs the frame's MAP and the matching
+ *                                    READ/WRITE/EXEC rights; an existing mapping is replaced
+ * unmap(eslot, va)                   removes the page at va (E_NOENT if none)
+ * protect(eslot, va, perm)           changes the permissions of the page at va; perm is
+ *                                    checked against the rights of the frame mapped there
+ * frame_phys(fslot)                  the frame's physical address (needs PHYS)
+ * exofork(dslot)                     a new env: empty user address space, the caller's
+ *                                    registers, status NOT_RUNNABLE, its own env capability in
+ *                                    its slot ABI_SLOT_SELF.  The caller gets an env capability
+ *                                    (all rights) in dslot and the child's id; the child, once
+ *                                    run, sees 0 returned
+ * env_set_status(eslot, status)      ENV_RUNNABLE or ENV_NOT_RUNNABLE (needs WRITE)
+ * env_set_regs(eslot, regs)          loads a struct abi_regs from user memory (needs WRITE);
+ *                                    rip and rsp must be user addresses
+ * env_set_upcall(eslot, entry, xstack_top)  the page-fault upcall and its exception stack top
+ *                                    (needs WRITE); entry 0 turns upcalls off
+ * env_destroy(eslot)                 destroys the env (needs WRITE); itself if it is the caller
+ * env_status(eslot)                  ENV_* status of the env (needs READ); ENV_DEAD once it
+ *                                    has been destroyed
+ * cap_derive(slot, eslot, dslot, rights, badge)  child capability in the table of the env
+ *                                    named by eslot (needs WRITE on it) with rights narrowed
+ * cap_copy(slot, eslot, dslot)       the same rights and badge (needs GRANT)
+ * cap_revoke(slot)                   deletes every descendant, in every env
+ * cap_delete(slot)
+ * cap_identify(slot, info)           fills a struct cap_info (abi/cap.h) in user memory
+ * spawn(cmd, len, dslot, uslot, pages)  loads the program named by the first word of cmd from
+ *                                    the ramdisk into a new runnable env; cmd (<= ABI_CMD_MAX
+ *                                    bytes) is its command line in its env info page; `pages`
+ *                                    of the quota in uslot become the child's own quota (slot
+ *                                    ABI_SLOT_UNTYPED).  Returns the child's id; its env
+ *                                    capability goes to dslot
+ * leak_check()                       prints "leak-check: pages <n> caps <m> heap <k>" on the
+ *                                    console and returns 0 (tests, the grader)
+ */
+#define ABI_SYSCALLS(X)                                                                            \
+	X(0, null, 0, "")                                                                          \
+	X(1, cputs, 2, "buf, len")                                                                 \
+	X(2, cgetc, 0, "")                                                                         \
+	X(3, env_id, 0, "")                                                                        \
+	X(4, yield, 0, "")                                                                         \
+	X(5, exit, 1, "status")                                                                    \
+	X(6, frame_alloc, 3, "uslot, dslot, rights")                                               \
+	X(7, map, 4, "eslot, fslot, va, perm")                                                     \
+	X(8, unmap, 2, "eslot, va")                                                                \
+	X(9, protect, 3, "eslot, va, perm")                                                        \
+	X(10, frame_phys, 1, "fslot")                                                              \
+	X(11, exofork, 1, "dslot")                                                                 \
+	X(12, env_set_status, 2, "eslot, status")                                                  \
+	X(13, env_set_regs, 2, "eslot, regs")                                                      \
+	X(14, env_set_upcall, 3, "eslot, entry, xstack_top")                                       \
+	X(15, env_destroy, 1, "eslot")                                                             \
+	X(16, env_status, 1, "eslot")                                                              \
+	X(17, cap_derive, 5, "slot, eslot, dslot, rights, badge")                                  \
+	X(18, cap_copy, 3, "slot, eslot, dslot")                                                   \
+	X(19, cap_revoke, 1, "slot")                                                               \
+	X(20, cap_delete, 1, "slot")                                                               \
+	X(21, cap_identify, 2, "slot, info")                                                       \
+	X(22, spawn, 5, "cmd, len, dslot, uslot, pages")                                           \
+	X(23, leak_check, 0, "")
+
+#define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
+enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };
+
+/* Limits of the calls above. */
+#define ABI_CPUTS_MAX 4096 /* bytes per cputs */
+#define ABI_CMD_MAX   256  /* bytes of a spawn command line, without a terminating NUL */
+
+/* The call's name ("map"), or "?" for a number outside the table. */
+static inline const char *
+abi_syscall_name(unsigned long num)
+{
+#define ABI_SYSCALL_NAME_(num, name, nargs, argnames) [num] = #name,
+	static const char *const names[SYS_NCALLS] = {ABI_SYSCALLS(ABI_SYSCALL_NAME_)};
+#undef ABI_SYSCALL_NAME_
+
+	return num < SYS_NCALLS ? names[num] : "?";
+}
+
+/* How many arguments the call takes (0 for an unknown number). */
+static inline unsigned
+abi_syscall_nargs(unsigned long num)
+{
+#define ABI_SYSCALL_NARGS_(num, name, nargs, argnames) [num] = nargs,
+	static const unsigned char nargs[SYS_NCALLS] = {ABI_SYSCALLS(ABI_SYSCALL_NARGS_)};
+#undef ABI_SYSCALL_NARGS_
+
+	return num < SYS_NCALLS ? nargs[num] : 0;
+}
+
+#endif

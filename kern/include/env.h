@@ -1,0 +1,60 @@
+/* Environments (kern/env): an address space whose upper half is the kernel's, one thread of
+ * control, a capability table, a status and a page-fault upcall.  Envs are run round robin
+ * on yield and exit (the scheduler issue replaces that).  The kernel runs one CPU with
+ * interrupts off while it handles an env's syscall or trap, which serialises everything
+ * here; lab 4 brings the locks. */
+#ifndef EXOLAB_ENV_H
+#define EXOLAB_ENV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "abi/env.h"
+#include "cap.h"
+#include "trap.h"
+
+#define NENV        256 /* envs alive at once (an id keeps 12 bits of index) */
+#define ENV_NSLOTS  256 /* capability slots of an env made by exofork or spawn */
+#define ENV_NAMELEN 32
+
+struct env {
+	struct trapframe tf;   /* the user registers while the env is not in the kernel */
+	struct cap_object obj; /* what env capabilities name; obj.id is the env id */
+	struct cap_table caps;
+	physaddr_t root; /* PML4; the upper half is the kernel's */
+	uint64_t id;
+	uint64_t parent;
+	unsigned status;        /* ENV_* */
+	bool held;              /* the kernel's hold on obj (dropped by destroy) */
+	bool leak_report;       /* print a leak-check line at release (init's programs) */
+	uint64_t upcall_entry;  /* page-fault upcall, 0 when none */
+	uint64_t upcall_xstack; /* top of its exception stack */
+	uint64_t runs;          /* times it was given the CPU */
+	char name[ENV_NAMELEN];
+};
+
+/* Creates the first env from the ramdisk (init=NAME, default "init") and runs the envs;
+ * returns only if there is no ramdisk or init cannot be loaded. */
+void env_boot(void);
+
+/* A user-mode exception (cs & 3 == 3), from trap_dispatch: true if handled (the frame was
+ * turned into a page-fault upcall); otherwise the env is destroyed and this does not return.
+ * False only for vectors that are not the env's doing (NMI, machine check). */
+bool env_user_trap(struct trapframe *tf);
+
+/* The env running on this CPU, or NULL. */
+struct env *env_current(void);
+
+/* Free pages (free + kernel heap), live capabilities and live heap objects: what must come
+ * back to its earlier value once a program and everything it made are gone. */
+struct env_leak {
+	uint64_t pages;
+	uint64_t caps;
+	uint64_t heap;
+};
+void env_leak_get(struct env_leak *lk);
+
+/* Prints "leak-check: pages <n> caps <m> heap <k>" (the monitor's `leaks` command). */
+void env_leak_print(void);
+
+#endif

@@ -1,0 +1,40 @@
+/* The per-CPU area: what the syscall entry stub needs before it has a stack (the kernel
+ * stack top and a scratch slot, at fixed offsets for assembly) and the CPU's current env.
+ *
+ * IA32_KERNEL_GS_BASE always holds this CPU's area and the GS base always holds the user's
+ * value: the syscall stub swaps them (swapgs) only for the few instructions that fetch the
+ * kernel stack, so trap entry code never has to know whether it came from user mode. */
+#ifndef EXOLAB_PERCPU_H
+#define EXOLAB_PERCPU_H
+
+#define PERCPU_KSTACK_TOP 0 /* offsets for kern/arch/x86_64/syscall.S */
+#define PERCPU_USER_RSP   8
+#define PERCPU_SELF       16
+
+/* percpu.after: work for the end of a syscall, off the fast path. */
+#define PERCPU_TRACE       0x1 /* trace=syscalls: log the call (stays set) */
+#define PERCPU_RESCHED     0x2 /* the call gave the CPU away (yield, exit, ...) */
+#define PERCPU_FULL_RETURN 0x4 /* the call changed its caller's rcx/r11: leave by iretq */
+
+#ifndef __ASSEMBLY__
+#include <stdint.h>
+
+struct env;
+
+struct percpu {
+	uint64_t kstack_top; /* rsp on entry from user mode (also TSS.rsp0) */
+	uint64_t user_rsp;   /* scratch: the user rsp while the stub switches stacks */
+	struct percpu *self; /* this area's own address, for the stub */
+	struct env *env;     /* the env running on this CPU, or NULL */
+	unsigned after;      /* PERCPU_TRACE | PERCPU_RESCHED | PERCPU_FULL_RETURN */
+	unsigned cpu;
+};
+
+/* Sets up this CPU's area and the MSRs that point at it. */
+void percpu_init(void);
+
+/* This CPU's area. */
+struct percpu *percpu_this(void);
+#endif
+
+#endif

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""The handout proof that `make test` runs: for every lab n, generate the lab-n handout,
+build it, grade it as a student would (`make grade`, which grades labs 1..n), and check that
+it builds, that every earlier lab gets full marks, and that lab n loses exactly the
+expected tests (the ones its stubs break), not everything at once.
+
+    python3 labs/proof.py --out obj/handout [--jobs 2] [--log FILE] [LAB ...]
+
+Exit status 0 when every check held.  One 'PASS|FAIL handout-proof ...' line per check goes
+to --log (the `make test` summary).
+"""
+
+import argparse
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import handout  # noqa: E402
+
+ROOT = handout.ROOT  # the reference tree; --root proves another one
+
+# What each lab's stubs must break in its own handout, in that lab's grader: the tests that
+# must lose points (every other test of the lab must pass), and parts of failing tests that
+# must still pass because they show the tree builds and boots.
+EXPECT = {
+    1: {"fail": {"boot-bios", "boot-uefi-framebuffer", "printf-formats", "backtrace",
+                 "monitor", "trap-divzero", "trap-ud", "trap-pgfault"},
+        "keep": {"boot-bios": {"banner", "prompt", "no-reset"}}},
+    2: {"fail": {"mm-checks", "mm-checks-uefi", "memory-above-4g", "protect-wp",
+                 "protect-nx", "protect-guard"}},
+    # Without the lab 3 code no user program runs, so every lab 3 test fails.
+    3: {"fail": {"hello", "faultnull", "faultread", "faultwrite", "faultexec", "faultkernel",
+                 "badsyscall", "captest", "memtest", "all-in-one-boot", "syscall-trace"}},
+    4: {"fail": {"stride-runs-the-smallest-pass-and-splits-time-by-tickets",
+                 "theory-stride-shares-are-within-1-percent-of-ticket-ratios",
+                 "edf-the-earliest-absolute-deadline-runs-first",
+                 "edf-a-woken-earlier-deadline-preempts-a-later-one-only",
+                 "edf-an-exhausted-budget-throttles-until-the-next-period",
+                 "edf-waking-early-keeps-the-deadline-while-bandwidth-allows",
+                 "edf-a-server-woken-while-out-of-budget-waits-for-its-period",
+                 "theory-edf-meets-every-deadline-of-100-sets-with-u-at-most-1"}},
+}
+
+# Rough grading time of each handout (its own lab's stubbed tests wait for their timeouts),
+# to start the slowest first.
+SLOW = {3: 3, 4: 2, 2: 1}
+
+_print_lock = threading.Lock()
+
+
+def say(text):
+    with _print_lock:
+        print(text, flush=True)
+
+
+class Proof:
+    """The checks of one lab's handout, as (ok, message) pairs."""
+
+    def __init__(self, lab, tree):
+        self.lab, self.tree, self.checks = lab, tree, []
+        self.seconds = 0.0
+
+    def check(self, ok, what):
+        self.checks.append((bool(ok), "lab%d handout: %s" % (self.lab, what)))
+        return ok
+
+
+def run_logged(argv, log, cwd, timeout):
+    """Run argv with its output appended to log; its exit status (None on timeout)."""
+    with open(log, "a") as f:
+        f.write("$ %s\n" % " ".join(argv))
+        f.flush()
+        try:
+            return subprocess.run(argv, cwd=cwd, stdout=f, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, timeout=timeout).returncode
+        except subprocess.TimeoutExpired:
+            return None
+
+
+def graders_of(tree, lab):
+    """The lab numbers 1..lab that have a grade/labK.py in the tree."""
+    return [k for k in range(1, lab + 1)
+            if os.path.exists(os.path.join(tree, "grade", "lab%d.py" % k))]
+
+
+def judge_lab(p, k, rows):
+    """The checks on lab k's tests from one `make grade --json` of lab p.lab's handout."""
+    if not rows:
+        p.check(False, "lab%d grader ran no test" % k)
+        return
+    failed = {r["name"] for r in rows if not r["passed"] and not r["skipped"]}
+    if k < p.lab:
+        p.check(not failed, "lab%d (earlier) gets full marks%s"
+                % (k, "; lost points in " + ", ".join(sorted(failed)) if failed else ""))
+        return
+    got = sum(r["score"] for r in rows)
+    top = sum(r["max_score"] for r in rows if not r["skipped"])
+    p.check(got < top, "lab%d (its own) scores less than full marks: %g/%g" % (k, got, top))
+    want = EXPECT.get(k)
+    if want is None:
+        p.check(False, "labs/proof.py has no EXPECT entry for lab %d; failing tests are %s"
+                % (k, ", ".join(sorted(failed))))
+        return
+    extra, missing = failed - want["fail"], want["fail"] - failed
+    p.check(not extra and not missing, "lab%d fails exactly its expected tests%s%s"
+            % (k, "; unexpected failures: " + ", ".join(sorted(extra)) if extra else "",
+               "; passing although stubbed: " + ", ".join(sorted(missing)) if missing else ""))
+    for row in rows:
+        lost = {f["part"] for f in row["failures"]} | ({None} if row["end"] == "skipped"
+                                                        else set())
+        keep = want.get("keep", {}).get(row["name"], set())
+        if keep:
+            p.check(not (keep & lost) and None not in lost,
+                    "lab%d %s still passes %s (the tree boots)"
+                    % (k, row["name"], ", ".join(sorted(keep))))
+
+
+def prove(lab, root, out, jobs, own_jobs, timeout):
+    """Generate, build and grade the lab-`lab` handout under out/labN; a Proof."""
+    tree = os.path.join(out, "lab%d" % lab)
+    log = tree + ".log"
+    p = Proof(lab, tree)
+    start = time.monotonic()
+    shutil.rmtree(tree, ignore_errors=True)
+    with open(log, "w"):
+        pass
+    gen = run_logged([sys.executable, os.path.join(root, "labs/handout.py"), "--root", root,
+                      "make", "--lab", str(lab), "--dest", tree], log, root, timeout)
+    if p.check(gen == 0, "generated (labs/handout.py make --lab %d)" % lab):
+        make = ["make", "--no-print-directory", "-C", tree, "-j%d" % jobs]
+        built = run_logged(make + ["all"], log, tree, timeout)
+        if p.check(built == 0, "builds (make all)"):
+            grade_tree(p, make, log, timeout, own_jobs)
+    p.seconds = time.monotonic() - start
+    return p
+
+
+def make_grade(p, make, log, timeout, name, flags):
+    """`make grade` in the handout with GRADEFLAGS=flags plus --json; its test rows."""
+    result = os.path.join(os.path.dirname(p.tree), "lab%d-%s.json" % (p.lab, name))
+    if os.path.exists(result):
+        os.remove(result)
+    run_logged(make + ["grade", "GRADEFLAGS=%s --json %s" % (flags, result)], log, p.tree,
+               timeout)
+    if not p.check(os.path.exists(result), "make grade (%s) wrote its JSON (see %s)"
+                   % (name, log)):
+        return None
+    with open(result) as f:
+        return json.load(f)["tests"]
+
+
+def listed_labs(make, tree, timeout):
+    """The labs `make grade` would grade in the tree (from GRADEFLAGS=--list)."""
+    try:
+        out = subprocess.run(make + ["-s", "grade", "GRADEFLAGS=--list"], cwd=tree,
+                             capture_output=True, text=True, timeout=timeout).stdout
+    except subprocess.TimeoutExpired:
+        return None
+    return sorted({int(m) for m in re.findall(r"^lab(\d+) ", out, re.M)})
+
+
+def grade_tree(p, make, log, timeout, own_jobs):
+    """Grade the handout with `make grade` as a student would: which labs it grades, then the
+    earlier labs (two tests at a time: they must all pass, so no test may be starved) and the
+    tree's own lab (many at a time: stubbed tests mostly idle until their timeout)."""
+    labs = graders_of(p.tree, p.lab)
+    seen = listed_labs(make, p.tree, timeout)
+    p.check(seen == labs, "make grade grades labs %s (want %s: the tree's .exolab-lab)"
+            % (seen, labs))
+    earlier = [k for k in labs if k < p.lab]
+    if earlier:
+        rows = make_grade(p, make, log, timeout, "earlier", "-j%s --only '^lab(%s) '"
+                          % (make[-1][2:], "|".join(map(str, earlier))))
+        for k in earlier:
+            judge_lab(p, k, [r for r in rows or [] if r["lab"] == "lab%d" % k])
+    if p.lab not in labs:
+        say("handout-proof: lab %d has no grade/lab%d.py yet: its own failures are not "
+            "checked" % (p.lab, p.lab))
+        return
+    rows = make_grade(p, make, log, timeout, "own", "-j%d --only '^lab%d '"
+                      % (own_jobs, p.lab))
+    judge_lab(p, p.lab, [r for r in rows or [] if r["lab"] == "lab%d" % p.lab])
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Prove each lab handout fails only its own lab.")
+    ap.add_argument("labs", nargs="*", type=int, help="labs to prove (default: all)")
+    ap.add_argument("--out", default=os.path.join(ROOT, "obj", "handout"))
+    ap.add_argument("--jobs", type=int, default=2, help="make -j, and grader -j for earlier labs")
+    ap.add_argument("--own-jobs", type=int, default=6, help="grader -j for the tree's own lab")
+    ap.add_argument("--trees", type=int, default=2, help="handouts proved at the same time")
+    ap.add_argument("--timeout", type=int, default=900, help="seconds per build or grade")
+    ap.add_argument("--log", help="append PASS/FAIL lines here")
+    ap.add_argument("--root", help="the reference tree (default: this checkout)")
+    opts = ap.parse_args(argv)
+    root = os.path.abspath(opts.root or ROOT)
+    labs = opts.labs or sorted(handout.known_labs(root))
+    os.makedirs(opts.out, exist_ok=True)
+    start = time.monotonic()
+    # The slowest handouts first, so the others fill in beside them.
+    order = sorted(labs, key=lambda k: -SLOW.get(k, 0))
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, opts.trees)) as pool:
+        futures = {k: pool.submit(prove, k, root, os.path.abspath(opts.out), opts.jobs,
+                                  opts.own_jobs, opts.timeout) for k in order}
+        proofs = [futures[k].result() for k in labs]
+    bad = 0
+    for p in proofs:
+        for ok, what in p.checks:
+            say("%s %s" % ("ok  " if ok else "FAIL", what))
+            bad += not ok
+        say("lab%d handout: %.1fs (log %s.log)" % (p.lab, p.seconds, p.tree))
+    if opts.log:
+        with open(opts.log, "a") as f:
+            for p in proofs:
+                for ok, what in p.checks:
+                    f.write("%s handout-proof %s\n" % ("PASS" if ok else "FAIL", what))
+    say("handout-proof: %d checks, %d failed, %.1fs"
+        % (sum(len(p.checks) for p in proofs), bad, time.monotonic() - start))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

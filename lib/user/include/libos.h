@@ -1,0 +1,54 @@
+/* The LibOS interface of user programs: start-up information, console output, panic, exit,
+ * capability slot allocation and waiting for a child env. */
+#ifndef EXOLAB_LIBOS_H
+#define EXOLAB_LIBOS_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/env.h"
+#include "error.h"
+
+/* The exit status of a program that panicked or could not start. */
+#define LIBOS_PANIC_STATUS 255
+
+/* Command-line words beyond this many are dropped. */
+#define LIBOS_MAX_ARGS 16
+
+/* Every program's main; argv comes from the env info page's command line split at spaces,
+ * argv[0] is the program's name.  Returning from main exits with its value. */
+int main(int argc, char **argv);
+
+/* This env's info page (ABI_ENVINFO_VA, read-only), set before main runs. */
+extern const struct abi_envinfo *libos_envinfo;
+
+const char *libos_progname(void);
+__attribute__((noreturn)) void exit(int status);
+
+int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+int puts(const char *s);
+int putchar(int c);
+
+/* Prints "<prog>: panic at <file>:<line>: <message>" and exits with LIBOS_PANIC_STATUS. */
+__attribute__((noreturn, format(printf, 3, 4))) void libos_panic(const char *file, int line,
+                                                                 const char *fmt, ...);
+#define panic(...) libos_panic(__FILE__, __LINE__, __VA_ARGS__)
+#define assert(x)                                                                                  \
+	do {                                                                                       \
+		if (!(x))                                                                          \
+			panic("assertion failed: %s", #x);                                         \
+	} while (0)
+
+/* Capability slots of this env's table: the lowest free one at or above the first slot the
+ * kernel left free (E_NOMEM when none is left), and giving one back.  Only slots this
+ * allocator handed out are tracked; the caller deletes the capability itself. */
+long slot_alloc(void);
+void slot_free(uint64_t slot);
+
+/* Yields until the env named by the capability in `eslot` is ENV_DEAD: 0 then, E_AGAIN after
+ * `max_yields` yields without that, or the error sys_env_status returned. */
+int env_wait_dead(uint64_t eslot, uint64_t max_yields);
+
+#endif

@@ -1,0 +1,246 @@
+/* The LibOS system-call stubs: one inline `syscall` per call of kern/include/abi/syscall.h,
+ * following its convention (number in rax, arguments in rdi rsi rdx r10 r8 r9, result in
+ * rax; rcx and r11 are destroyed).  Inline so a null call costs only the trap itself. */
+#ifndef EXOLAB_USYSCALL_H
+#define EXOLAB_USYSCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "abi/cap.h"
+#include "abi/env.h"
+#include "abi/syscall.h"
+
+/* The raw traps, by argument count.  "memory": the kernel reads and writes user buffers. */
+static inline long
+syscall0(long num)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(num) : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long
+syscall1(long num, uint64_t a0)
+{
+	long ret;
+
+	__asm__ volatile("syscall" : "=a"(ret) : "a"(num), "D"(a0) : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long
+syscall2(long num, uint64_t a0, uint64_t a1)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(num), "D"(a0), "S"(a1)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long
+syscall3(long num, uint64_t a0, uint64_t a1, uint64_t a2)
+{
+	long ret;
+
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(num), "D"(a0), "S"(a1), "d"(a2)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* The fourth argument travels in r10 because `syscall` overwrites rcx with the return rip. */
+static inline long
+syscall4(long num, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3)
+{
+	register uint64_t r10 __asm__("r10") = a3;
+	long ret;
+
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(num), "D"(a0), "S"(a1), "d"(a2), "r"(r10)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long
+syscall5(long num, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	register uint64_t r10 __asm__("r10") = a3;
+	register uint64_t r8 __asm__("r8") = a4;
+	long ret;
+
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(num), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+/* Every argument register set: badsyscall uses it to pass junk in the unused ones too. */
+static inline long
+syscall6(long num, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5)
+{
+	register uint64_t r10 __asm__("r10") = a3;
+	register uint64_t r8 __asm__("r8") = a4;
+	register uint64_t r9 __asm__("r9") = a5;
+	long ret;
+
+	__asm__ volatile("syscall"
+	                 : "=a"(ret)
+	                 : "a"(num), "D"(a0), "S"(a1), "d"(a2), "r"(r10), "r"(r8), "r"(r9)
+	                 : "rcx", "r11", "memory");
+	return ret;
+}
+
+static inline long
+sys_null(void)
+{
+	return syscall0(SYS_null);
+}
+
+static inline long
+sys_cputs(const char *buf, size_t len)
+{
+	return syscall2(SYS_cputs, (uintptr_t)buf, len);
+}
+
+static inline long
+sys_cgetc(void)
+{
+	return syscall0(SYS_cgetc);
+}
+
+static inline long
+sys_env_id(void)
+{
+	return syscall0(SYS_env_id);
+}
+
+static inline long
+sys_yield(void)
+{
+	return syscall0(SYS_yield);
+}
+
+static inline __attribute__((noreturn)) void
+sys_exit(int status)
+{
+	syscall1(SYS_exit, (uint64_t)(int64_t)status);
+	__builtin_unreachable();
+}
+
+static inline long
+sys_frame_alloc(uint64_t uslot, uint64_t dslot, uint32_t rights)
+{
+	return syscall3(SYS_frame_alloc, uslot, dslot, rights);
+}
+
+static inline long
+sys_map(uint64_t eslot, uint64_t fslot, uintptr_t va, uint32_t perm)
+{
+	return syscall4(SYS_map, eslot, fslot, va, perm);
+}
+
+static inline long
+sys_unmap(uint64_t eslot, uintptr_t va)
+{
+	return syscall2(SYS_unmap, eslot, va);
+}
+
+static inline long
+sys_protect(uint64_t eslot, uintptr_t va, uint32_t perm)
+{
+	return syscall3(SYS_protect, eslot, va, perm);
+}
+
+static inline long
+sys_frame_phys(uint64_t fslot)
+{
+	return syscall1(SYS_frame_phys, fslot);
+}
+
+static inline long
+sys_exofork(uint64_t dslot)
+{
+	return syscall1(SYS_exofork, dslot);
+}
+
+static inline long
+sys_env_set_status(uint64_t eslot, uint32_t status)
+{
+	return syscall2(SYS_env_set_status, eslot, status);
+}
+
+static inline long
+sys_env_set_regs(uint64_t eslot, const struct abi_regs *regs)
+{
+	return syscall2(SYS_env_set_regs, eslot, (uintptr_t)regs);
+}
+
+static inline long
+sys_env_set_upcall(uint64_t eslot, uintptr_t entry, uintptr_t xstack_top)
+{
+	return syscall3(SYS_env_set_upcall, eslot, entry, xstack_top);
+}
+
+static inline long
+sys_env_destroy(uint64_t eslot)
+{
+	return syscall1(SYS_env_destroy, eslot);
+}
+
+static inline long
+sys_env_status(uint64_t eslot)
+{
+	return syscall1(SYS_env_status, eslot);
+}
+
+static inline long
+sys_cap_derive(uint64_t slot, uint64_t eslot, uint64_t dslot, uint32_t rights, uint64_t badge)
+{
+	return syscall5(SYS_cap_derive, slot, eslot, dslot, rights, badge);
+}
+
+static inline long
+sys_cap_copy(uint64_t slot, uint64_t eslot, uint64_t dslot)
+{
+	return syscall3(SYS_cap_copy, slot, eslot, dslot);
+}
+
+static inline long
+sys_cap_revoke(uint64_t slot)
+{
+	return syscall1(SYS_cap_revoke, slot);
+}
+
+static inline long
+sys_cap_delete(uint64_t slot)
+{
+	return syscall1(SYS_cap_delete, slot);
+}
+
+static inline long
+sys_cap_identify(uint64_t slot, struct cap_info *info)
+{
+	return syscall2(SYS_cap_identify, slot, (uintptr_t)info);
+}
+
+static inline long
+sys_spawn(const char *cmd, size_t len, uint64_t dslot, uint64_t uslot, uint64_t pages)
+{
+	return syscall5(SYS_spawn, (uintptr_t)cmd, len, dslot, uslot, pages);
+}
+
+static inline long
+sys_leak_check(void)
+{
+	return syscall0(SYS_leak_check);
+}
+
+#endif

@@ -1,0 +1,31 @@
+/* A capability-slot allocator for the LibOS: a bitmap over the slots the kernel left free
+ * at creation (abi_envinfo.first_free up to the table's size). */
+#include <stdint.h>
+
+#include "libos.h"
+
+/* Slots at or above this are never handed out; enough for every program in user/. */
+#define SLOT_MAX 1024
+
+static uint64_t used[SLOT_MAX / 64];
+
+long
+slot_alloc(void)
+{
+	uint64_t end = libos_envinfo->nslots < SLOT_MAX ? libos_envinfo->nslots : SLOT_MAX;
+
+	for (uint64_t s = libos_envinfo->first_free; s < end; s++) {
+		if (!(used[s / 64] & (1ull << (s % 64)))) {
+			used[s / 64] |= 1ull << (s % 64);
+			return (long)s;
+		}
+	}
+	return E_NOMEM;
+}
+
+void
+slot_free(uint64_t slot)
+{
+	if (slot < SLOT_MAX)
+		used[slot / 64] &= ~(1ull << (slot % 64));
+}

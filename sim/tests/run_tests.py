@@ -1,0 +1,163 @@
+#!/usr/bin/env python3
+"""Scripted exosim runs (make sim-test): determinism of every output, Perfetto-loadable
+traces, bad input exiting 2 with a message that names the file or option, and `list`.
+Python 3 standard library only; every run is seeded."""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+WL = os.path.join(ROOT, "sim", "workloads")
+BAD = os.path.join(HERE, "bad")
+
+failures = []
+
+
+def check(cond, name, detail=""):
+    print(("ok   " if cond else "FAIL ") + name + ("" if cond else ": " + detail))
+    if not cond:
+        failures.append(name)
+
+
+def run(exosim, *args):
+    p = subprocess.run([exosim, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return p.returncode, p.stdout, p.stderr
+
+
+def outputs(exosim, tmp, tag, seed, workload, sched="mlfq"):
+    paths = {k: os.path.join(tmp, f"{tag}.{k}") for k in ("json", "csv", "trace")}
+    rc, out, err = run(exosim, "run", "--machine", "legion", "--sched", sched,
+                       "--workload", workload, "--seed", str(seed), "--duration", "300ms",
+                       "--no-host", "--fingerprint", "--json", paths["json"],
+                       "--csv", paths["csv"], "--trace", paths["trace"])
+    check(rc == 0, f"run {tag} exits 0", err)
+    fp = [l for l in out.splitlines() if l.startswith("fingerprint ")]
+    data = {k: open(p, "rb").read() for k, p in paths.items()}
+    return data, (fp[0] if fp else None), out
+
+
+def test_determinism(exosim, tmp):
+    wl = os.path.join(WL, "mixed.json")
+    a, fa, out_a = outputs(exosim, tmp, "a", 7, wl)
+    b, fb, out_b = outputs(exosim, tmp, "b", 7, wl)
+    for k in ("json", "csv", "trace"):
+        check(a[k] == b[k] and len(a[k]) > 0, f"same seed gives byte-identical {k}")
+    check(out_a == out_b, "same seed gives an identical summary (--no-host)")
+    check(fa is not None and fa == fb, "same seed gives the same fingerprint")
+    _, fc, _ = outputs(exosim, tmp, "c", 8, wl)
+    check(fc is not None and fc != fa, "a different seed changes the fingerprint", f"{fa} {fc}")
+    gen = "gen:poisson:rate=20000,service=exp:20us,streams=4"
+    _, fg1, _ = outputs(exosim, tmp, "g1", 1, gen, "rr")
+    _, fg2, _ = outputs(exosim, tmp, "g2", 2, gen, "rr")
+    check(fg1 != fg2, "a different seed changes a generated workload's fingerprint")
+
+
+def test_trace(exosim, tmp):
+    path = os.path.join(tmp, "t.trace")
+    rc, out, err = run(exosim, "run", "--machine", "legion", "--sched", "edf", "--workload",
+                       os.path.join(WL, "edf_budget.json"), "--seed", "1", "--trace", path)
+    check(rc == 0, "edf_budget example runs", err)
+    for word in ("jobs", "deadline misses", "context switches", "migrations", "p99.99"):
+        check(word in out, f"summary mentions '{word}'")
+    try:
+        doc = json.load(open(path))
+    except ValueError as e:
+        check(False, "trace is valid JSON", str(e))
+        return
+    events = doc["traceEvents"] if isinstance(doc, dict) else doc
+    slices = [e for e in events if e.get("ph") == "X"]
+    check(len(slices) > 0, "trace has run slices (ph X)")
+    check(all("ts" in e and "dur" in e and e["dur"] >= 0 for e in slices),
+          "every slice has ts and a non-negative dur")
+    check(any(e.get("ph") in ("i", "I") for e in events), "trace has instant events")
+    names = [e for e in events if e.get("ph") == "M" and e.get("name") == "thread_name"]
+    check(len(names) >= 12, "one named track per hardware thread of legion", str(len(names)))
+
+
+def test_bad_input(exosim, tmp):
+    wl = os.path.join(WL, "mixed.json")
+    base = ["run", "--machine", "legion", "--sched", "rr", "--workload", wl]
+    cases = [
+        ("unknown policy", ["run", "--machine", "legion", "--sched", "cfs", "--workload", wl],
+         "--sched"),
+        ("unknown machine", ["run", "--machine", "vax", "--sched", "rr", "--workload", wl],
+         "--machine"),
+        ("missing workload file", base[:-1] + ["/nonexistent/w.json"], "/nonexistent/w.json"),
+        ("malformed JSON", base[:-1] + [os.path.join(BAD, "malformed.json")],
+         "malformed.json:"),
+        ("negative period", base[:-1] + [os.path.join(BAD, "negative_period.json")],
+         "negative_period.json:2:"),
+        ("budget larger than deadline", base[:-1] + [os.path.join(BAD, "budget_over_deadline.json")],
+         "budget_over_deadline.json"),
+        ("duration without unit", base + ["--duration", "5"], "--duration"),
+        ("negative duration", base + ["--duration", "-1s"], "--duration"),
+        ("bad seed", base + ["--seed", "x"], "--seed"),
+        ("too many cpus", base + ["--cpus", "13"], "--cpus"),
+        ("unknown option", base + ["--frobnicate"], "--frobnicate"),
+        ("option without value", base + ["--json"], "--json"),
+        ("unwritable output", base + ["--csv", "/nonexistent/dir/x.csv"], "--csv"),
+        ("no workload", ["run", "--machine", "legion", "--sched", "rr"], "--workload"),
+        ("unknown command", ["frob"], "frob"),
+    ]
+    for name, args, needle in cases:
+        rc, out, err = run(exosim, *args)
+        lines = err.strip().splitlines()
+        check(rc == 2 and lines and needle in lines[0],
+              f"bad input exits 2 naming the culprit: {name}", f"rc={rc} stderr={err!r}")
+        check("Sanitizer" not in err and "Segmentation" not in err, f"no crash: {name}")
+    env = dict(os.environ, EXOSIM_HW_DIR="/nonexistent")
+    p = subprocess.run([exosim, *base], cwd=ROOT, capture_output=True, text=True, env=env)
+    check(p.returncode == 2 and "/nonexistent/legion/machine.json" in p.stderr,
+          "EXOSIM_HW_DIR is honoured", p.stderr)
+
+
+def test_list(exosim, tmp):
+    rc, out, err = run(exosim, "list")
+    check(rc == 0, "list exits 0", err)
+    for word in ("legion", "qemu", "rr", "prio", "mlfq", "stride", "edf"):
+        check(word in out, f"list shows {word}")
+    other = tempfile.mkdtemp(dir=tmp)
+    rc, out, err = subprocess.run([exosim, "list"], cwd=other, capture_output=True,
+                                  text=True).returncode, None, None
+    check(rc == 0, "list finds hw/ from another directory")
+    rc, out, _ = run(exosim, "list", "--hw-dir", os.path.join(HERE, "hw"))
+    check(rc == 0 and "uni" in out and "legion" not in out, "--hw-dir selects profiles")
+
+
+def test_zero_cost_rta(exosim, tmp):
+    """periodic3.json under prio on one ideal CPU: the WCRTs of response-time analysis
+    (2, 13 and 37 ms), read from the CSV."""
+    csv = os.path.join(tmp, "rta.csv")
+    rc, _, err = run(exosim, "run", "--hw-dir", os.path.join(HERE, "hw"), "--machine", "uni",
+                     "--sched", "prio", "--workload", os.path.join(WL, "periodic3.json"),
+                     "--duration", "1s", "--csv", csv, "--quiet")
+    check(rc == 0, "uni machine run exits 0", err)
+    worst = {}
+    rows = open(csv).read().splitlines()
+    head = rows[0].split(",")
+    for row in rows[1:]:
+        r = dict(zip(head, row.split(",")))
+        worst[r["task"]] = max(worst.get(r["task"], 0), int(r["response"]))
+    ms = 1000000
+    check(worst == {"ctrl": 2 * ms, "video": 13 * ms, "log": 37 * ms},
+          "prio worst-case responses equal RTA", str(worst))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--exosim", required=True)
+    args = ap.parse_args()
+    exosim = os.path.abspath(args.exosim)
+    with tempfile.TemporaryDirectory() as tmp:
+        for t in (test_list, test_determinism, test_trace, test_bad_input, test_zero_cost_rta):
+            t(exosim, tmp)
+    print(f"sim-test: {len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

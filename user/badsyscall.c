@@ -1,0 +1,260 @@
+/* badsyscall: calls every system call with out-of-range, null, kernel, non-canonical and
+ * unaligned arguments; each must fail with an error code (the exact one where the ABI fixes
+ * it) and leave the kernel intact.  One line per case:
+ *   badsyscall: <call>(<args>) = <result> OK|FAIL */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "abi/memlayout.h"
+#include "kerninfo.h"
+#include "libos.h"
+#include "usyscall.h"
+#include "xstring.h"
+
+#define ANY_ERROR 1 /* the ABI leaves the code open: any negative result passes */
+
+#define KERNEL_VA    (KERN_DIRECTMAP_BASE + KERN_LOAD_PHYS) /* the kernel image: present */
+#define NONCANON_VA  0x0000800000000000ull /* first address past the lower canonical half */
+#define GUARD_VA     (ABI_USTACK_TOP - (ABI_USTACK_PAGES + 1) * ABI_PAGE_SIZE)
+#define FREE_VA      0x10000000ull        /* page aligned, never mapped by this program */
+#define SLOT_HIGH(s) ((1ull << 32) | (s)) /* in range only if truncated to 32 bits */
+
+/* The slots the cases name: a frame (all rights), the same frame without PHYS, a child
+ * env that never runs, two empty slots, and the table's size (the first slot out of range). */
+static uint64_t frame, frame_nophys, child, empty, empty2, nslots;
+static int ncases, nfailed;
+
+static const uint64_t read_only_word = 1;
+
+static void
+check(long num, int expect, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
+{
+	uint64_t args[5] = {a0, a1, a2, a3, a4};
+	unsigned nargs = abi_syscall_nargs((unsigned long)num);
+	const char *name = abi_syscall_name((unsigned long)num);
+	bool ok;
+	long r;
+
+	/* Junk in r9, which no call uses, must not matter. */
+	r = syscall6(num, a0, a1, a2, a3, a4, 0xdeadbeefdeadbeefull);
+	ok = expect == ANY_ERROR ? r < 0 : r == expect;
+	ncases++;
+	nfailed += !ok;
+	if (strcmp(name, "?") == 0)
+		printf("badsyscall: syscall[0x%lx](", (unsigned long)num);
+	else
+		printf("badsyscall: %s(", name);
+	for (unsigned i = 0; i < nargs; i++)
+		printf("%s0x%lx", i ? ", " : "", (unsigned long)args[i]);
+	printf(") = %ld %s %s", r, r < 0 ? error_name((int)r) : "", ok ? "OK" : "FAIL");
+	if (!ok)
+		printf(" (want %s)", expect == ANY_ERROR ? "an error" : error_name(expect));
+	printf("\n");
+	/* A call that wrongly succeeded may have filled `empty`: empty it for the next case. */
+	if (r >= 0) {
+		sys_env_destroy(empty);
+		sys_cap_delete(empty);
+	}
+}
+
+static void
+bad_numbers_and_console(void)
+{
+	char buf[16] = "0123456789abcdef";
+	uint64_t b = (uintptr_t)buf;
+
+	check(SYS_NCALLS, E_NOSYS, 0, 0, 0, 0, 0);
+	check(-1, E_NOSYS, 0, 0, 0, 0, 0);
+	check((long)SLOT_HIGH(SYS_null), E_NOSYS, 0, 0, 0, 0, 0);
+	check(SYS_cputs, E_FAULT, 0, 16, 0, 0, 0);
+	check(SYS_cputs, E_FAULT, KERNEL_VA, 16, 0, 0, 0);
+	check(SYS_cputs, E_FAULT, NONCANON_VA, 16, 0, 0, 0);
+	check(SYS_cputs, E_FAULT, GUARD_VA, 16, 0, 0, 0);
+	check(SYS_cputs, E_FAULT, ABI_USER_END - 8, 16, 0, 0, 0);
+	check(SYS_cputs, E_FAULT, ABI_USTACK_TOP - 8, 16, 0, 0, 0);
+	check(SYS_cputs, ANY_ERROR, b, ABI_CPUTS_MAX + 1, 0, 0, 0);
+	check(SYS_cputs, ANY_ERROR, b, ~0ull, 0, 0, 0);
+}
+
+static void
+bad_frames(void)
+{
+	uint64_t u = ABI_SLOT_UNTYPED;
+
+	check(SYS_frame_alloc, E_INVAL, 0, empty, CAP_R_ALL, 0, 0);
+	check(SYS_frame_alloc, E_RANGE, nslots, empty, CAP_R_ALL, 0, 0);
+	check(SYS_frame_alloc, E_RANGE, SLOT_HIGH(u), empty, CAP_R_ALL, 0, 0);
+	check(SYS_frame_alloc, E_NOENT, empty2, empty, CAP_R_ALL, 0, 0);
+	check(SYS_frame_alloc, E_INVAL, ABI_SLOT_SELF, empty, CAP_R_ALL, 0, 0);
+	check(SYS_frame_alloc, E_INVAL, u, 0, CAP_R_ALL, 0, 0);
+	check(SYS_frame_alloc, E_RANGE, u, nslots, CAP_R_ALL, 0, 0);
+	check(SYS_frame_alloc, E_EXIST, u, frame, CAP_R_ALL, 0, 0);
+	check(SYS_frame_alloc, E_INVAL, u, empty, CAP_R_ALL | 0x80, 0, 0);
+	check(SYS_frame_phys, E_INVAL, 0, 0, 0, 0, 0);
+	check(SYS_frame_phys, E_RANGE, nslots, 0, 0, 0, 0);
+	check(SYS_frame_phys, E_NOENT, empty, 0, 0, 0, 0);
+	check(SYS_frame_phys, E_INVAL, ABI_SLOT_SELF, 0, 0, 0, 0);
+	check(SYS_frame_phys, E_PERM, frame_nophys, 0, 0, 0, 0);
+}
+
+static void
+bad_mappings(void)
+{
+	uint64_t self = ABI_SLOT_SELF, r = ABI_PERM_R;
+	uint64_t text = ABI_UTEXT;
+
+	check(SYS_map, E_ALIGN, self, frame, FREE_VA + 1, r, 0);
+	check(SYS_map, ANY_ERROR, self, frame, 0, r, 0);
+	check(SYS_map, ANY_ERROR, self, frame, KERNEL_VA, r, 0);
+	check(SYS_map, ANY_ERROR, self, frame, NONCANON_VA, r, 0);
+	check(SYS_map, ANY_ERROR, self, frame, ABI_USER_END, r, 0);
+	check(SYS_map, ANY_ERROR, self, frame, FREE_VA, 0, 0);
+	check(SYS_map, ANY_ERROR, self, frame, FREE_VA, ABI_PERM_ALL, 0);
+	check(SYS_map, ANY_ERROR, self, frame, FREE_VA, r | 0x80, 0);
+	check(SYS_map, E_NOENT, self, empty, FREE_VA, r, 0);
+	check(SYS_map, E_RANGE, self, nslots, FREE_VA, r, 0);
+	check(SYS_map, E_INVAL, self, self, FREE_VA, r, 0);
+	check(SYS_map, E_INVAL, frame, frame, FREE_VA, r, 0);
+	check(SYS_map, E_RANGE, SLOT_HIGH(self), frame, FREE_VA, r, 0);
+	check(SYS_unmap, E_ALIGN, self, FREE_VA + 8, 0, 0, 0);
+	check(SYS_unmap, ANY_ERROR, self, KERNEL_VA, 0, 0, 0);
+	check(SYS_unmap, ANY_ERROR, self, NONCANON_VA, 0, 0, 0);
+	check(SYS_unmap, E_NOENT, self, FREE_VA, 0, 0, 0);
+	check(SYS_unmap, E_INVAL, 0, FREE_VA, 0, 0, 0);
+	check(SYS_unmap, E_RANGE, nslots, FREE_VA, 0, 0, 0);
+	check(SYS_protect, E_ALIGN, self, text + 1, r, 0, 0);
+	check(SYS_protect, ANY_ERROR, self, KERNEL_VA, r, 0, 0);
+	check(SYS_protect, ANY_ERROR, self, FREE_VA, r, 0, 0);
+	check(SYS_protect, ANY_ERROR, self, text, ABI_PERM_ALL, 0, 0);
+	check(SYS_protect, ANY_ERROR, self, text, r | 0x80, 0, 0);
+}
+
+static void
+bad_envs(void)
+{
+	struct abi_regs regs;
+	uint64_t g = (uintptr_t)&regs;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = ABI_UTEXT;
+	regs.rsp = ABI_USTACK_TOP;
+	check(SYS_exofork, E_INVAL, 0, 0, 0, 0, 0);
+	check(SYS_exofork, E_RANGE, nslots, 0, 0, 0, 0);
+	check(SYS_exofork, E_EXIST, frame, 0, 0, 0, 0);
+	check(SYS_env_set_status, E_INVAL, child, ENV_FREE, 0, 0, 0);
+	check(SYS_env_set_status, E_INVAL, child, ENV_DEAD, 0, 0, 0);
+	check(SYS_env_set_status, E_INVAL, child, 99, 0, 0, 0);
+	check(SYS_env_set_status, E_INVAL, frame, ENV_RUNNABLE, 0, 0, 0);
+	check(SYS_env_set_status, E_RANGE, nslots, ENV_RUNNABLE, 0, 0, 0);
+	check(SYS_env_set_regs, E_FAULT, child, 0, 0, 0, 0);
+	check(SYS_env_set_regs, E_FAULT, child, KERNEL_VA, 0, 0, 0);
+	check(SYS_env_set_regs, E_FAULT, child, GUARD_VA + ABI_PAGE_SIZE - 8, 0, 0, 0);
+	check(SYS_env_set_regs, E_RANGE, nslots, g, 0, 0, 0);
+	regs.rip = KERNEL_VA;
+	check(SYS_env_set_regs, ANY_ERROR, child, g, 0, 0, 0);
+	regs.rip = ABI_UTEXT;
+	regs.rsp = NONCANON_VA;
+	check(SYS_env_set_regs, ANY_ERROR, child, g, 0, 0, 0);
+	check(SYS_env_set_upcall, ANY_ERROR, child, KERNEL_VA, ABI_UXSTACK_TOP, 0, 0);
+	check(SYS_env_set_upcall, ANY_ERROR, child, NONCANON_VA, ABI_UXSTACK_TOP, 0, 0);
+	check(SYS_env_set_upcall, ANY_ERROR, child, ABI_UTEXT, KERNEL_VA, 0, 0);
+	check(SYS_env_set_upcall, E_RANGE, nslots, ABI_UTEXT, ABI_UXSTACK_TOP, 0, 0);
+	check(SYS_env_destroy, E_INVAL, 0, 0, 0, 0, 0);
+	check(SYS_env_destroy, E_RANGE, nslots, 0, 0, 0, 0);
+	check(SYS_env_destroy, E_NOENT, empty2, 0, 0, 0, 0);
+	check(SYS_env_destroy, E_INVAL, frame, 0, 0, 0, 0);
+	check(SYS_env_status, E_INVAL, 0, 0, 0, 0, 0);
+	check(SYS_env_status, E_RANGE, nslots, 0, 0, 0, 0);
+	check(SYS_env_status, E_INVAL, frame, 0, 0, 0, 0);
+}
+
+static void
+bad_caps(void)
+{
+	uint64_t self = ABI_SLOT_SELF, r = CAP_R_READ;
+	struct cap_info ci;
+	uint64_t info = (uintptr_t)&ci;
+
+	check(SYS_cap_derive, E_INVAL, frame, self, empty, CAP_R_ALL | 0x80, 0);
+	check(SYS_cap_derive, E_EXIST, frame, self, frame, r, 0);
+	check(SYS_cap_derive, E_RANGE, nslots, self, empty, r, 0);
+	check(SYS_cap_derive, E_RANGE, frame, nslots, empty, r, 0);
+	check(SYS_cap_derive, E_INVAL, frame, frame, empty, r, 0);
+	check(SYS_cap_derive, E_INVAL, frame, self, 0, r, 0);
+	check(SYS_cap_derive, E_RANGE, frame, self, nslots, r, 0);
+	check(SYS_cap_copy, E_INVAL, 0, self, empty, 0, 0);
+	check(SYS_cap_copy, E_NOENT, empty2, self, empty, 0, 0);
+	check(SYS_cap_copy, E_EXIST, frame, self, frame, 0, 0);
+	check(SYS_cap_copy, E_RANGE, frame, self, SLOT_HIGH(empty), 0, 0);
+	check(SYS_cap_revoke, E_INVAL, 0, 0, 0, 0, 0);
+	check(SYS_cap_revoke, E_RANGE, nslots, 0, 0, 0, 0);
+	check(SYS_cap_revoke, E_RANGE, ~0ull, 0, 0, 0, 0);
+	check(SYS_cap_revoke, E_NOENT, empty, 0, 0, 0, 0);
+	check(SYS_cap_delete, E_INVAL, 0, 0, 0, 0, 0);
+	check(SYS_cap_delete, E_RANGE, nslots, 0, 0, 0, 0);
+	check(SYS_cap_delete, E_NOENT, empty, 0, 0, 0, 0);
+	check(SYS_cap_identify, E_FAULT, frame, 0, 0, 0, 0);
+	check(SYS_cap_identify, E_FAULT, frame, KERNEL_VA, 0, 0, 0);
+	check(SYS_cap_identify, E_FAULT, frame, (uintptr_t)&read_only_word, 0, 0, 0);
+	check(SYS_cap_identify, E_FAULT, frame, ABI_ENVINFO_VA, 0, 0, 0);
+	check(SYS_cap_identify, E_FAULT, frame, GUARD_VA + ABI_PAGE_SIZE - 8, 0, 0, 0);
+	check(SYS_cap_identify, E_RANGE, nslots, info, 0, 0, 0);
+}
+
+static void
+bad_spawns(void)
+{
+	static const char hello[] = "hello", missing[] = "nosuchprogram";
+	uint64_t h = (uintptr_t)hello, u = ABI_SLOT_UNTYPED;
+
+	check(SYS_spawn, E_FAULT, 0, 5, empty, u, 0);
+	check(SYS_spawn, E_FAULT, KERNEL_VA, 5, empty, u, 0);
+	check(SYS_spawn, ANY_ERROR, h, ABI_CMD_MAX + 1, empty, u, 0);
+	check(SYS_spawn, ANY_ERROR, h, 0, empty, u, 0);
+	check(SYS_spawn, ANY_ERROR, (uintptr_t)missing, sizeof(missing) - 1, empty, u, 0);
+	check(SYS_spawn, E_EXIST, h, 5, frame, u, 0);
+	check(SYS_spawn, E_RANGE, h, 5, nslots, u, 0);
+	check(SYS_spawn, E_NOMEM, h, 5, empty, u, 1ull << 40);
+	check(SYS_spawn, E_INVAL, h, 5, empty, ABI_SLOT_SELF, 1);
+}
+
+/* Makes the objects the cases name; any failure here is the kernel's, not a case's. */
+static void
+setup(void)
+{
+	long s[5];
+
+	for (int i = 0; i < 5; i++) {
+		s[i] = slot_alloc();
+		if (s[i] < 0)
+			panic("slot_alloc: %s", error_name((int)s[i]));
+	}
+	frame = (uint64_t)s[0];
+	frame_nophys = (uint64_t)s[1];
+	child = (uint64_t)s[2];
+	empty = (uint64_t)s[3];
+	empty2 = (uint64_t)s[4];
+	nslots = libos_envinfo->nslots;
+	if (sys_frame_alloc(ABI_SLOT_UNTYPED, frame, CAP_R_ALL) < 0 ||
+	    sys_cap_derive(frame, ABI_SLOT_SELF, frame_nophys, CAP_R_ALL & ~CAP_R_PHYS, 0) < 0 ||
+	    sys_exofork(child) < 0)
+		panic("cannot set up the frame and child env the cases need");
+}
+
+int
+main(int argc, char **argv)
+{
+	setup();
+	bad_numbers_and_console();
+	bad_frames();
+	bad_mappings();
+	bad_envs();
+	bad_caps();
+	bad_spawns();
+	sys_env_destroy(child);
+	sys_cap_delete(child);
+	sys_cap_delete(frame_nophys);
+	sys_cap_delete(frame);
+	printf("badsyscall: %d cases, %d failed\n", ncases, nfailed);
+	return nfailed == 0 ? 0 : 1;
+}

@@ -131,6 +131,8 @@ class Emulator:
     def stop(self):
         if self.proc:
             _kill_group(self.proc)
+            if self.proc.stdin:
+                self.proc.stdin.close()
 
     def errors(self):
         with open(self.stderr, "rb") as f:
@@ -193,6 +195,8 @@ class Qemu(Emulator):
 class Bochs(Emulator):
     """Bochs from hw/bochs/bochsrc.tmpl.  Debian's Bochs has no headless display library, so its
     text GUI draws on a private pseudo-terminal that the run drains and ignores."""
+
+    master = None
 
     def start(self):
         rc = os.path.join(self.dir, "bochsrc")

@@ -73,6 +73,13 @@ class Proof:
         return ok
 
 
+def clean_env():
+    """The environment of a fresh shell in the handout: no variables or jobserver inherited
+    from the `make test` that runs the proof, no OBJ (the tree builds into its own obj/)."""
+    drop = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "OBJ", "GNUMAKEFLAGS")
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
 def run_logged(argv, log, cwd, timeout):
     """Run argv with its output appended to log; its exit status (None on timeout)."""
     with open(log, "a") as f:
@@ -80,7 +87,8 @@ def run_logged(argv, log, cwd, timeout):
         f.flush()
         try:
             return subprocess.run(argv, cwd=cwd, stdout=f, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, timeout=timeout).returncode
+                                  stdin=subprocess.DEVNULL, env=clean_env(),
+                                  timeout=timeout).returncode
         except subprocess.TimeoutExpired:
             return None
 
@@ -161,7 +169,8 @@ def listed_labs(make, tree, timeout):
     """The labs `make grade` would grade in the tree (from GRADEFLAGS=--list)."""
     try:
         out = subprocess.run(make + ["-s", "grade", "GRADEFLAGS=--list"], cwd=tree,
-                             capture_output=True, text=True, timeout=timeout).stdout
+                             capture_output=True, text=True, env=clean_env(),
+                             timeout=timeout).stdout
     except subprocess.TimeoutExpired:
         return None
     return sorted({int(m) for m in re.findall(r"^lab(\d+) ", out, re.M)})

@@ -46,7 +46,8 @@ check(long num, int expect, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, 
 		printf("badsyscall: %s(", name);
 	for (unsigned i = 0; i < nargs; i++)
 		printf("%s0x%lx", i ? ", " : "", (unsigned long)args[i]);
-	printf(") = %ld %s %s", r, r < 0 ? error_name((int)r) : "", ok ? "OK" : "FAIL");
+	printf(") = %ld%s%s %s", r, r < 0 ? " " : "", r < 0 ? error_name((int)r) : "",
+	       ok ? "OK" : "FAIL");
 	if (!ok)
 		printf(" (want %s)", expect == ANY_ERROR ? "an error" : error_name(expect));
 	printf("\n");

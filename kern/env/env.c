@@ -4,6 +4,7 @@
 #include "console.h"
 #include "env_impl.h"
 #include "kheap.h"
+#include "kvm.h"
 #include "panic.h"
 #include "pte.h"
 #include "vmm.h"
@@ -34,24 +35,6 @@ env_free_slot(void)
 	return NULL;
 }
 
-/* A fresh PML4 sharing the kernel's upper half: kernel PML4 entries never change after boot,
- * so copying them once is enough. */
-static int
-env_root_alloc(physaddr_t *root)
-{
-	int64_t pa = pt_root_alloc();
-	pte_t *dst, *src;
-
-	if (pa < 0)
-		return (int)pa;
-	dst = hal_phys_to_virt((physaddr_t)pa);
-	src = hal_phys_to_virt(env_kern_root);
-	for (unsigned i = PT_ENTRIES / 2; i < PT_ENTRIES; i++)
-		dst[i] = src[i];
-	*root = (physaddr_t)pa;
-	return 0;
-}
-
 static int
 env_caps_init(struct env *e, uint64_t nslots)
 {
@@ -78,6 +61,7 @@ int
 env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 {
 	struct env *e = env_free_slot();
+	int64_t root;
 	unsigned idx;
 	int err;
 
@@ -88,10 +72,11 @@ env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 	e->id = (++generation[idx] << 12) | idx;
 	e->parent = parent;
 	strlcpy(e->name, name, sizeof(e->name));
-	if ((err = env_root_alloc(&e->root)) < 0)
-		return err;
+	if ((root = kvm_root_new()) < 0)
+		return (int)root;
+	e->root = (physaddr_t)root;
 	if ((err = env_caps_init(e, nslots)) < 0) {
-		pt_root_free(e->root);
+		kvm_root_free(e->root);
 		return err;
 	}
 	e->tf.cs = SYSCALL_USER_CS;

@@ -4,6 +4,7 @@
  * permissions the mapping's capability allowed, so protect cannot widen them later. */
 #include "abi/memlayout.h"
 #include "env_impl.h"
+#include "kvm.h"
 #include "mm.h"
 #include "panic.h"
 #include "pte.h"
@@ -103,8 +104,7 @@ env_vm_teardown(struct env *e)
 	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
 		if (pml4[i] & PTE_P)
 			put_leaves(e, pml4[i] & PTE_ADDR_MASK, 3);
-	if (pt_destroy(e->root, 0, VA_USER_END - 1) < 0)
-		panic("env 0x%lx: pt_destroy of the user half failed", e->id);
-	pt_root_free(e->root);
+	if (kvm_root_free(e->root) < 0)
+		panic("env 0x%lx: freeing the user half's page tables failed", e->id);
 	e->root = 0;
 }

@@ -128,11 +128,13 @@ sys_yield(void)
 	return syscall0(SYS_yield);
 }
 
+/* If the kernel ever returned from exit, ud2 makes it end the env with a trap report rather
+ * than let the program run on past its end. */
 static inline __attribute__((noreturn)) void
 sys_exit(int status)
 {
 	syscall1(SYS_exit, (uint64_t)(int64_t)status);
-	__builtin_unreachable();
+	__builtin_trap();
 }
 
 static inline long

@@ -108,7 +108,8 @@ class Test:
     `expect` pattern appears (a check), every `until` pattern appears after the last line
     sent (only a stop condition: a missing one is reported, not failed), and, if
     `exit_status` or `wait_exit` is set, the emulator has exited; then `check(run)` adds its
-    own checks.  A run also ends when the emulator exits or the timeout passes.
+    own checks.  A run also ends when the emulator exits or the timeout passes.  Patterns are
+    multi-line regexes; end one with `$` to wait for the whole line, not just its start.
     A `host` test boots nothing: check(run) runs alone and may fill run.text itself."""
 
     def __init__(self, lab, name, check, points=0, parts=None, args="", uefi=False, emu=None,
@@ -157,15 +158,22 @@ class Lab:
         return register
 
 
+def _settled(text):
+    """The last line may still be arriving: a NUL after it keeps `$` from matching there, so a
+    pattern ending in `$` waits for the whole line while `^K> ` matches a prompt at once."""
+    return text if text.endswith("\n") else text + "\0"
+
+
 def _complete(test, run, pos, step):
     """The first thing the run still waits for, or None when the output is complete."""
     if step < len(test.steps):
         return test.steps[step][0]
+    text = _settled(run.text)
     for pat in test.expect:
-        if not re.search(pat, run.text, re.M):
+        if not re.search(pat, text, re.M):
             return pat
     for pat in test.until:
-        if not re.search(pat, run.text[pos:], re.M):
+        if not re.search(pat, text[pos:], re.M):
             return pat
     return None
 
@@ -196,7 +204,7 @@ def _drive(test, emu, run, opts):
                 if opts.verbose:
                     shown = _stream(test, run.text, shown, exited)
             while step < len(test.steps):
-                m = re.compile(test.steps[step][0], re.M).search(run.text, pos)
+                m = re.compile(test.steps[step][0], re.M).search(_settled(run.text), pos)
                 if not m:
                     break
                 pos = m.end()

@@ -144,7 +144,7 @@ def printf_formats(run):
 
 
 @LAB.test("backtrace", parts={"test-frames": 8, "caller-chain": 7}, args="test=backtrace",
-          until=[r"^  rbp .* kern_main\+"], timeout=30)
+          until=[r"^  rbp .* kern_main\+0x[0-9a-f]+ args .*$"], timeout=30)
 def backtrace(run):
     start = run.text.find("ktest: backtrace")
     frames = backtrace_frames(run.text[max(start, 0):])

@@ -159,7 +159,7 @@ class Qemu(Emulator):
             argv += ["-M", "q35",
                      "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
                      "-drive", "if=pflash,format=raw,file=" + vars_copy]
-        self._spawn(argv, stdin=subprocess.PIPE)
+        self._spawn(argv + t.qemu_args, stdin=subprocess.PIPE)
 
     def send(self, line):
         # A terminal sends CR for Enter; the kernel's line editor sees exactly that.

@@ -26,6 +26,10 @@ from emulator import (ROOT, Bochs, GradeError, Qemu, Screen, default_iso,  # noq
                       kill_all, qemu_cmdline_option, stopping, timeout_scale)
 
 POLL_SECONDS = 0.02  # how often a run looks at the serial file (waiting, not synchronising)
+# After a fail-fast pattern, how long the run keeps reading (unless the emulator exits first)
+# so the report shows the lines that follow it (a trap dump, a backtrace).  The score does
+# not depend on it: the pattern fails the test wherever it appears.
+FAIL_FAST_LINGER = 1.0
 TAIL_LINES = 15
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")  # firmware and GRUB screen control
 
@@ -43,8 +47,9 @@ class Run:
         self.test = test
         self.text = ""  # serial output, CRs removed
         self.exit_status = None  # set only when the emulator exited by itself
-        self.reason = None  # "complete", "exited" or "timeout"
+        self.reason = None  # "complete", "exited", "timeout" or "fail-fast"
         self.waiting_for = None  # the pattern still missing at a timeout
+        self.fail_fast = None  # (pattern, offset in text) of the fail-fast pattern seen
         self.seconds = 0.0
         self.sent = []  # (line, offset in text where its reply starts)
         self.screen = None
@@ -108,13 +113,18 @@ class Test:
     `expect` pattern appears (a check), every `until` pattern appears after the last line
     sent (only a stop condition: a missing one is reported, not failed), and, if
     `exit_status` or `wait_exit` is set, the emulator has exited; then `check(run)` adds its
-    own checks.  A run also ends when the emulator exits or the timeout passes.  Patterns are
-    multi-line regexes; end one with `$` to wait for the whole line, not just its start.
-    A `host` test boots nothing: check(run) runs alone and may fill run.text itself."""
+    own checks.  A run also ends when the emulator exits or the timeout passes, and at once
+    (after FAIL_FAST_LINGER for the lines that follow) when a `fail_fast` pattern appears:
+    those name output a passing run never prints (`^panic: `, `^env: cannot start init`),
+    so they also fail the test wherever they appear, and a stub fails in seconds instead of
+    waiting out the timeout.  `qemu_args` are extra QEMU options (e.g. ["-cpu", "max"]).
+    Patterns are multi-line regexes; end one with `$` to wait for the whole line, not just
+    its start.  A `host` test boots nothing: check(run) runs alone and may fill run.text."""
 
     def __init__(self, lab, name, check, points=0, parts=None, args="", uefi=False, emu=None,
                  steps=(), expect=(), reject=(), until=(), exit_status=None, wait_exit=False,
-                 screendump=False, timeout=30, mem=256, smp=1, host=False):
+                 screendump=False, timeout=30, mem=256, smp=1, host=False, fail_fast=(),
+                 qemu_args=()):
         self.lab, self.name, self.check = lab, name, check
         self.parts = dict(parts or {})
         self.points = sum(self.parts.values()) if self.parts else points
@@ -124,6 +134,8 @@ class Test:
         self.wait_exit = wait_exit or exit_status is not None
         self.timeout, self.mem, self.smp = timeout, mem, smp
         self.host = host  # no emulator: check(run) does the work (e.g. runs host programs)
+        self.fail_fast = list(lab.fail_fast) + list(fail_fast)
+        self.qemu_args = list(qemu_args)
 
     @property
     def fullname(self):
@@ -141,14 +153,18 @@ class Test:
             return "an exit status"
         if self.uefi or self.screendump:
             return "UEFI/screendump"
+        if self.qemu_args:
+            return "QEMU options"
         return None
 
 
 class Lab:
-    """The tests of one lab, in declaration order."""
+    """The tests of one lab, in declaration order.  `fail_fast` patterns apply to each of
+    them (see Test), before the test's own."""
 
-    def __init__(self, name):
+    def __init__(self, name, fail_fast=()):
         self.name, self.tests = name, []
+        self.fail_fast = list(fail_fast)
 
     def test(self, name, **kw):
         """Decorator: @lab.test("boot", points=10, expect=[...]) over an optional check(run)."""
@@ -178,6 +194,15 @@ def _complete(test, run, pos, step):
     return None
 
 
+def _fail_fast_hit(test, text):
+    """(pattern, offset) of the first fail-fast pattern in text, or None."""
+    for pat in test.fail_fast:
+        m = re.search(pat, _settled(text), re.M)
+        if m:
+            return pat, m.start()
+    return None
+
+
 def _stream(test, text, shown, everything):
     """--verbose: print the complete lines of text[shown:] (all of it at the end)."""
     end = len(text) if everything else text.rfind("\n", shown) + 1
@@ -189,10 +214,11 @@ def _stream(test, text, shown, everything):
 
 
 def _drive(test, emu, run, opts):
-    """Feed the steps and watch the output until complete, exited or timed out."""
+    """Feed the steps and watch the output until complete, exited, timed out or failed fast."""
     deadline = time.monotonic() + test.timeout * timeout_scale()
     start = time.monotonic()
     pos = step = shown = 0
+    linger = None  # after a fail-fast pattern: read until then
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     with open(emu.serial, "rb") as serial:
         while True:
@@ -203,7 +229,11 @@ def _drive(test, emu, run, opts):
                 run.text += chunk
                 if opts.verbose:
                     shown = _stream(test, run.text, shown, exited)
-            while step < len(test.steps):
+            if run.fail_fast is None:
+                run.fail_fast = _fail_fast_hit(test, run.text)
+                if run.fail_fast:
+                    linger = time.monotonic() + FAIL_FAST_LINGER * timeout_scale()
+            while run.fail_fast is None and step < len(test.steps):
                 m = re.compile(test.steps[step][0], re.M).search(_settled(run.text), pos)
                 if not m:
                     break
@@ -212,7 +242,10 @@ def _drive(test, emu, run, opts):
                 run.sent.append((test.steps[step][1], pos))
                 step += 1
             missing = _complete(test, run, pos, step)
-            if missing is None and (not test.wait_exit or exited):
+            if run.fail_fast is not None:
+                if exited or time.monotonic() > linger:
+                    run.reason = "fail-fast"
+            elif missing is None and (not test.wait_exit or exited):
                 run.reason = "complete"
             elif exited:
                 run.reason = "exited"
@@ -231,9 +264,17 @@ def _drive(test, emu, run, opts):
 
 
 def _evaluate(test, run):
+    if run.reason == "fail-fast":
+        pat, at = run.fail_fast
+        run.fail("stopped at %r: it matches the fail-fast pattern /%s/"
+                 % (run.text[at:].split("\n", 1)[0], pat))
+        for other in test.fail_fast:
+            if other != pat:
+                run.reject(other)
+        return  # the test has failed; its checks would only list what never came
     for pat in test.expect:
         run.expect(pat)
-    for pat in test.reject:
+    for pat in dict.fromkeys(test.reject + test.fail_fast):  # once each, in order
         run.reject(pat)
     if test.exit_status is not None and run.exit_status != test.exit_status:
         got = "still running" if run.exit_status is None else "status %d" % run.exit_status

@@ -132,6 +132,26 @@ def memory_above_4g(run):
                  % (total, available_pages(run)), "total")
 
 
+PAGING = re.compile(r"^paging: on:((?: [\w-]+)*); absent:((?: [\w-]+)*)$", re.M)
+
+
+@LAB.test("smep-smap", points=4, qemu_args=["-cpu", "max"], until=[PAGING.pattern],
+          timeout=30)
+def smep_smap(run):
+    """QEMU's `max` CPU has SMEP and SMAP (they are in CPUID): the kernel must turn both on,
+    and list as absent only what CPUID lacks."""
+    m = PAGING.search(run.text)
+    if m is None:
+        run.fail("no 'paging: on: ...; absent: ...' line")
+        return
+    on, absent = m.group(1).split(), m.group(2).split()
+    for feature in ("smep", "smap"):
+        if feature in absent:
+            run.fail("the kernel says the CPU lacks %s, but QEMU's -cpu max has it" % feature)
+        elif feature not in on:
+            run.fail("%s is not on: %r" % (feature, m.group(0)))
+
+
 def fault_test(name, points, reason, told_re):
     """A protection test: one page-fault dump whose cr2 is the address the test touched and
     whose reason names the access; exit status 3 (dump and halt), one banner (no reset)."""

@@ -16,7 +16,6 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gradelib  # noqa: E402
 
-LAB = gradelib.Lab("lab3")
 ROOT = gradelib.ROOT
 
 LEAK = re.compile(r"^leak-check: pages (\d+) caps (\d+) heap (\d+)$", re.M)
@@ -27,6 +26,9 @@ INIT_ENV = re.compile(r"^init: ExoLab init, env 0x([0-9a-f]+)\b", re.M)
 KERNEL_HALF = 0xffff800000000000  # the lowest kernel address (the direct map's base)
 # A kernel that trapped or panicked instead of destroying only the env.
 KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64"]
+# Each ends a run at once: a kernel that died, or one that could not start init (a stubbed
+# lab 3 prints that and sits at the monitor), can no longer pass any test.
+LAB = gradelib.Lab("lab3", fail_fast=KERNEL_DIED + [r"^env: cannot start init"])
 
 
 def done_pattern(names):
@@ -248,6 +250,113 @@ def syscall_trace(run):
     bad_text = section(run, "badsyscall") or ""
     run.expect(r"^\[env 0x[0-9a-f]+\] sys_unmap\(0x1, 0x10000008\) = -5 E_ALIGN$",
                part="errors", text=bad_text)
+
+
+TIMER = re.compile(r"^timer: (\d+) ticks in user mode, (\d+) in kernel mode$", re.M)
+
+
+def check_timer(run, part):
+    """The kernel's line when the last env is gone: ticks in user mode, none in kernel mode
+    (the kernel runs with interrupts off)."""
+    m = TIMER.search(run.text)
+    if m is None:
+        run.fail("no 'timer: N ticks in user mode, M in kernel mode' line", part)
+    elif int(m.group(1)) == 0:
+        run.fail("the timer never interrupted user mode", part)
+    elif int(m.group(2)) != 0:
+        run.fail("%s timer ticks arrived in kernel mode" % m.group(2), part)
+
+
+@LAB.test("spin", parts={"preempt": 6, "destroy": 3, "kernel-ticks": 2, "survives": 2,
+                         "leak": 3},
+          args=boot_args(["spin", "hello"]),
+          until=[done_pattern(["spin", "hello"]), TIMER.pattern], reject=KERNEL_DIED,
+          timeout=60)
+def spin(run):
+    """`spin` spawns `spin forever`, which loops without a system call; its parent's yields
+    must still come back (only the timer can end the spinner's turns), then it destroys the
+    spinner through its env capability."""
+    text = section(run, "spin") or ""
+    check_lines(run, "spin", text, ["preempt", "destroy"])
+    spinner = re.search(r"^spin\[forever\]: env 0x([0-9a-f]+) spins$", text, re.M)
+    if spinner is None:
+        run.fail("the spinner never said it spins", "preempt")
+    else:
+        run.expect(r"^\[env 0x%s\] destroyed by env 0x[0-9a-f]+$" % spinner.group(1),
+                   part="destroy", text=text, count=1)
+        run.reject(r"^\[env 0x%s\] exit status" % spinner.group(1), part="destroy", text=text)
+    run.expect(r"^spin: 0 of \d+ checks failed$", part="destroy", text=text)
+    check_timer(run, "kernel-ticks")
+    check_ran_after(run, "spin", "survives")
+    check_leaks(run, "spin", "leak")
+
+
+SPIN_INIT_TESTS = ["hello", "memtest"]
+
+
+@LAB.test("spinning-init", parts={"others-run": 4, "memtest": 4, "init-spins": 2},
+          args="init=spin tests=%s" % ",".join(SPIN_INIT_TESTS),
+          until=[r"(^\[env 0x[0-9a-f]+\] exit status \d+$[\s\S]*){%d}" % len(SPIN_INIT_TESTS)],
+          reject=KERNEL_DIED + [r"^env: no runnable environment"], timeout=60)
+def spinning_init(run):
+    """init=spin starts the test list at once and then spins without a system call: the
+    programs must still run to their end beside it (the monitor, which runs only when no env
+    is runnable, is never reached: the reject list checks that nothing ended the spinner)."""
+    run.expect(r"^spin: init started %d programs and spins$" % len(SPIN_INIT_TESTS),
+               part="init-spins")
+    init = re.search(r"^env: init is env 0x([0-9a-f]+)", run.text, re.M)
+    if init and re.search(r"^\[env 0x%s\] " % init.group(1), run.text, re.M):
+        run.fail("the spinning init env exited or was destroyed", "init-spins")
+    run.expect(r"^hello, world$", part="others-run", count=1)
+    run.expect(r"^\[env 0x[0-9a-f]+\] exit status 0$", part="others-run",
+               count=len(SPIN_INIT_TESTS))
+    want = sum(source_checks("memtest", MEMTEST_TAGS).values())
+    ok = len(re.findall(r"^memtest: (?:%s): .* OK$" % "|".join(MEMTEST_TAGS), run.text, re.M))
+    run.fraction("memtest", min(ok, want), want, "memtest checks passed beside the spinner")
+    run.expect(r"^memtest: quota \d+ pages at the start, \d+ at the end; 0 of \d+ checks "
+               r"failed$", part="memtest")
+
+
+FAULTUPCALL_TAGS = ["setup", "fault", "record", "regs", "nest", "kill"]
+
+
+@LAB.test("faultupcall", parts={"setup": 1, "fault": 4, "record": 3, "regs": 4, "nest": 4,
+                                "kill": 2, "kernel-line": 4, "survives": 2, "leak": 3},
+          args=boot_args(["faultupcall", "hello"]),
+          until=[done_pattern(["faultupcall", "hello"])], reject=KERNEL_DIED, timeout=60)
+def faultupcall(run):
+    """The page-fault upcall through the LibOS trampoline (lib/user/upcall.S): faults handled
+    and resumed, records, registers, nesting; and two children whose fault cannot be
+    delivered (no exception stack; the handler unmapped it and faulted) end with the
+    kernel's normal page-fault line, while the parent goes on."""
+    text = section(run, "faultupcall") or ""
+    check_lines(run, "faultupcall", text, FAULTUPCALL_TAGS)
+    parent = re.search(r"^faultupcall: env 0x([0-9a-f]+)$", text, re.M)
+    told = [int(m.group(1), 16) for m in re.finditer(
+        r"^faultupcall\[(?:nostack\]: write|inhandler\]: read 0x[0-9a-f]+, then write) "
+        r"0x([0-9a-f]+)", text, re.M)]
+    faults = FAULT.findall(text)
+    if len(told) != 2:
+        run.fail("%d children announced their fault, expected 2" % len(told), "kernel-line")
+    if len(faults) != 2:
+        run.fail("%d page-fault reports, expected 2" % len(faults), "kernel-line")
+    for i, (env, va, ip, access, kind) in enumerate(faults[:2]):
+        if (access, kind) != ("write", "not present") or (i < len(told) and int(va, 16) !=
+                                                          told[i]):
+            run.fail("report %d: va 0x%s (%s, %s), expected 0x%x (write, not present)"
+                     % (i, va, access, kind, told[i] if i < len(told) else 0), "kernel-line")
+        if parent and env == parent.group(1):
+            run.fail("the fault report names the parent, not a child", "kernel-line")
+        if re.search(r"^\[env 0x%s\] exit status" % env, text, re.M):
+            run.fail("env 0x%s faulted and then exited normally" % env, "kernel-line")
+    run.reject(r"survived: FAIL", part="kernel-line", text=text)
+    if parent:
+        run.expect(r"^\[env 0x%s\] exit status 0$" % parent.group(1), part="kill", text=text,
+                   count=1)
+    else:
+        run.fail("faultupcall never said which env it is", "setup")
+    check_ran_after(run, "faultupcall", "survives")
+    check_leaks(run, "faultupcall", "leak")
 
 
 if __name__ == "__main__":

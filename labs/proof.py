@@ -38,7 +38,8 @@ EXPECT = {
                  "protect-nx", "protect-guard"}},
     # Without the lab 3 code no user program runs, so every lab 3 test fails.
     3: {"fail": {"hello", "faultnull", "faultread", "faultwrite", "faultexec", "faultkernel",
-                 "badsyscall", "captest", "memtest", "all-in-one-boot", "syscall-trace"}},
+                 "badsyscall", "captest", "memtest", "all-in-one-boot", "syscall-trace",
+                 "spin", "spinning-init", "faultupcall"}},
     4: {"fail": {"stride-runs-the-smallest-pass-and-splits-time-by-tickets",
                  "theory-stride-shares-are-within-1-percent-of-ticket-ratios",
                  "edf-the-earliest-absolute-deadline-runs-first",

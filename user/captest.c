@@ -4,7 +4,8 @@
  * narrower, badged capability into C's table; C uses it.  Then A revokes its derived
  * capability: B's copy and C's grandchild must both be gone, in every env, while A's own
  * capabilities stay.  Along the way: rights never grow, badges cannot be rewritten, and
- * forged slot numbers fail.  The envs meet in a shared page and take turns with yield. */
+ * forged slot numbers fail.  The envs meet in a shared page and take turns with yield; the
+ * timer may also switch between them at any instruction. */
 #include <stdint.h>
 
 #include "abi/memlayout.h"
@@ -60,6 +61,20 @@ await(volatile uint64_t *step, uint64_t want, const char *what)
 	return 0;
 }
 
+/* B and C may run as soon as A spawns them, before A maps the rendezvous page into them:
+ * they wait for it (protect to its own permissions fails with E_NOENT until it is mapped). */
+static void
+await_rendezvous(void)
+{
+	for (int i = 0; i < MAX_YIELDS; i++) {
+		if (sys_protect(ABI_SLOT_SELF, SHARED_VA, ABI_PERM_R | ABI_PERM_W) == 0)
+			return;
+		sys_yield();
+	}
+	printf("captest[%s]: sync: the rendezvous page is mapped FAIL\n", role);
+	exit(1);
+}
+
 static int
 rights_are(uint64_t slot, uint32_t rights, uint64_t badge)
 {
@@ -74,6 +89,7 @@ role_b(void)
 {
 	uint64_t spare = B_FRAME + 3;
 
+	await_rendezvous();
 	if (!await(&rv->a_step, 1, "sync: B waits for its capabilities"))
 		exit(1);
 	check(rights_are(B_FRAME, MID_RIGHTS, 0), "derive: B's copy has A's derived rights");
@@ -106,6 +122,7 @@ role_b(void)
 static void
 role_c(void)
 {
+	await_rendezvous();
 	if (!await(&rv->b_step, 1, "sync: C waits for B"))
 		exit(1);
 	check(rights_are(C_FRAME, LOW_RIGHTS, BADGE),
@@ -127,6 +144,8 @@ role_c(void)
 	check(sys_cap_identify(C_FRAME, &(struct cap_info){0}) == E_NOENT,
 	      "revoke: C's grandchild is gone (recursive, across envs)");
 	rv->c_step = 2;
+	/* B checks that its env capability still names a live C: stay until it has. */
+	await(&rv->b_step, 2, "sync: C waits for B's checks");
 	exit(nfailed ? 1 : 0);
 }
 
@@ -172,7 +191,7 @@ a_local_checks(void)
 	slot_free(badged);
 }
 
-/* Spawns a child role, maps the rendezvous page into it; it runs when A yields. */
+/* Spawns a child role and maps the rendezvous page into it (which the child awaits). */
 static uint64_t
 a_spawn(const char *cmd)
 {

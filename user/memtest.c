@@ -39,13 +39,22 @@ quota(void)
 	return r < 0 ? r : (int64_t)ci.pages;
 }
 
-/* The child: every frame shows the parent's pattern; reports, then waits to be destroyed. */
+/* The child: every frame shows the parent's pattern; reports, then waits to be destroyed.
+ * It may run as soon as it is spawned, so it first waits for the last frame to be mapped
+ * (protect fails with E_NOENT until then) and to hold its pattern, the parent's last write. */
 static void
 child(void)
 {
 	volatile uint64_t *f0 = (volatile uint64_t *)CHILD_VA;
+	volatile uint64_t *last = (volatile uint64_t *)(CHILD_VA + (NFRAMES - 1) * ABI_PAGE_SIZE);
 	uint64_t seen = 0;
 
+	for (int i = 0; i < MAX_YIELDS; i++) {
+		if (sys_protect(ABI_SLOT_SELF, (uintptr_t)last, ABI_PERM_R | ABI_PERM_W) == 0 &&
+		    last[0] == PATTERN + NFRAMES - 1)
+			break;
+		sys_yield();
+	}
 	for (int i = 0; i < NFRAMES; i++)
 		seen += *(volatile uint64_t *)(CHILD_VA + i * ABI_PAGE_SIZE) == PATTERN + i;
 	*(volatile uint64_t *)(CHILD_VA + (NFRAMES - 1) * ABI_PAGE_SIZE + 8) = ~PATTERN;

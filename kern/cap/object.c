@@ -187,6 +187,24 @@ cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
 	return err;
 }
 
+int
+cap_object_hold(struct cap_object *obj)
+{
+	int err = 0;
+
+	if (obj == NULL)
+		return E_INVAL;
+	hal_spin_lock(&cap_lock);
+	if (obj->state != CAP_OBJ_FRESH && obj->state != CAP_OBJ_LIVE)
+		err = E_INVAL;
+	else if (obj->refs == UINT32_MAX)
+		err = E_RANGE;
+	else
+		cap_obj_ref(obj);
+	hal_spin_unlock(&cap_lock);
+	return err;
+}
+
 void
 cap_object_put(struct cap_object *obj)
 {

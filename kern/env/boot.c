@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "percpu.h"
 #include "syscall.h"
+#include "timer.h"
 #include "xstring.h"
 
 CMDLINE_OPTION(init, "init", "init=NAME: the first program, from the ramdisk (default init)");
@@ -137,6 +138,7 @@ env_boot(void)
 	}
 	env_init_id = e->id;
 	printf("env: init is env 0x%lx (%lu KiB ramdisk)\n", e->id, (uint64_t)initrd_size / 1024);
+	timer_init();
 	e->status = ENV_RUNNABLE;
 	env_run(e);
 }

@@ -81,7 +81,7 @@ env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 	}
 	e->tf.cs = SYSCALL_USER_CS;
 	e->tf.ss = SYSCALL_USER_SS;
-	e->tf.rflags = 0x2; /* bit 1 is always set; IF stays off in lab 3 (no timer yet) */
+	e->tf.rflags = ENV_RFLAGS_ALWAYS;
 	e->status = ENV_NOT_RUNNABLE;
 	*out = e;
 	return 0;

@@ -15,6 +15,12 @@
 #include "percpu.h"
 #include "abi/syscall.h"
 
+/* The rflags bits every env runs with: bit 1 (always 1) and IF, so that the timer can take
+ * the CPU back from user mode (SDM Vol. 1 3.4.3).  env_run and sys_env_set_regs set them;
+ * CPL 3 code cannot clear IF (popf leaves it alone, cli faults), so syscall returns and
+ * upcalls keep it. */
+#define ENV_RFLAGS_ALWAYS 0x202ull
+
 extern struct env envs[NENV];
 extern physaddr_t env_kern_root; /* the kernel's PML4: every env's upper half comes from it */
 

@@ -12,10 +12,6 @@
 #define FRAME_HASH 1024
 
 static struct frame *hash[FRAME_HASH];
-/* A kernel table of one usable slot: frame_hold makes a capability there only long enough
- * to take a hold through cap_acquire, the one way cap.h offers to hold an object. */
-static struct cap scratch_slots[2];
-static struct cap_table scratch;
 
 static unsigned
 frame_hash(physaddr_t pa)
@@ -113,14 +109,7 @@ frame_discard(struct frame *f)
 int
 frame_hold(struct frame *f)
 {
-	struct cap_object *obj;
-	int err;
-
-	if ((err = cap_create(&scratch, 1, &f->obj, CAP_R_ALL)) < 0)
-		return err;
-	err = cap_acquire(&scratch, 1, CAP_FRAME, 0, &obj, NULL);
-	cap_delete(&scratch, 1);
-	return err;
+	return cap_object_hold(&f->obj);
 }
 
 static void
@@ -132,7 +121,5 @@ frame_release(struct cap_object *obj)
 void
 frame_init(void)
 {
-	if (cap_table_init(&scratch, scratch_slots, 2, 0) < 0)
-		panic("frame_init: scratch table");
 	cap_set_release_hook(CAP_FRAME, frame_release);
 }

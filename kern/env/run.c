@@ -1,6 +1,14 @@
-/* Round-robin running of envs: the next RUNNABLE env after the current one gets the CPU.
- * Enough for lab 3, where envs give the CPU away only by yield, exit or a fault; the
- * scheduler issue replaces this file with kern/sched. */
+/* Round-robin running of envs: the next RUNNABLE env after the current one gets the CPU
+ * when the current one yields, exits, faults, or is preempted by the timer tick
+ * (kern/arch/x86_64/timer.c); the scheduler issue replaces this file with kern/sched.
+ *
+ * A turn lasts from one to two tick periods: the first tick after a switch only marks the
+ * turn as started, so an env switched to just before a tick, or while one was pending, still
+ * gets a whole period instead of none.
+ *
+ * The monitor runs only once no env is runnable.  An env that spins forever (init
+ * included) therefore keeps the monitor away for good, but never the other envs: the timer
+ * moves the CPU on, so each runnable env gets a turn per round. */
 #include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
@@ -8,6 +16,9 @@
 #include "monitor.h"
 #include "panic.h"
 #include "syscall.h"
+#include "timer.h"
+
+static bool turn_ticked; /* a tick has come since the current turn began (one CPU: lab 4) */
 
 struct env *
 env_current(void)
@@ -23,6 +34,9 @@ env_run(struct env *e)
 	pc->env = e;
 	pc->after &= PERCPU_TRACE;
 	e->runs++;
+	turn_ticked = false;
+	/* Whatever set this frame up (the loader, exofork, a trap), user mode runs with IF on. */
+	e->tf.rflags |= ENV_RFLAGS_ALWAYS;
 	if (hal_get_root() != e->root)
 		hal_set_root(e->root);
 	/* LAB 3: enter user mode with the env's saved registers. */
@@ -33,8 +47,27 @@ env_run(struct env *e)
 }
 
 void
+env_tick(const struct trapframe *tf)
+{
+	struct env *e = env_current();
+
+	/* Interrupt gates leave AC as user mode set it: close SMAP's window first. */
+	uaccess_end();
+	if (e == NULL || e->status != ENV_RUNNABLE)
+		panic("env_tick: a tick from user mode with no runnable env running");
+	if (!turn_ticked) {
+		turn_ticked = true;
+		return;
+	}
+	e->tf = *tf; /* it stays RUNNABLE: its next turn resumes it right here */
+	env_schedule();
+}
+
+void
 env_schedule(void)
 {
+	struct timer_stats ts;
+
 	struct env *cur = env_current();
 	unsigned start = cur != NULL ? (unsigned)(cur - envs) + 1 : 0;
 
@@ -46,6 +79,8 @@ env_schedule(void)
 	}
 	percpu_this()->env = NULL;
 	hal_set_root(env_kern_root);
+	timer_get_stats(&ts);
+	printf("timer: %lu ticks in user mode, %lu in kernel mode\n", ts.user, ts.kernel);
 	printf("env: no runnable environment\n");
 	if (cmdline_has("halt"))
 		machine_halt(0);

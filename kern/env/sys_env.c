@@ -5,8 +5,7 @@
 #include "env_impl.h"
 
 /* Arithmetic flags, DF and AC (SDM Vol. 1 3.4.3): the only rflags bits user space picks. */
-#define RFLAGS_USER  0x40cd5ull
-#define RFLAGS_FIXED 0x2ull
+#define RFLAGS_USER 0x40cd5ull
 
 int64_t
 sys_exofork(struct env *e, const uint64_t *a)
@@ -75,7 +74,7 @@ sys_env_set_regs(struct env *e, const uint64_t *a)
 	tf->r8 = r.r8, tf->r9 = r.r9, tf->r10 = r.r10, tf->r11 = r.r11;
 	tf->r12 = r.r12, tf->r13 = r.r13, tf->r14 = r.r14, tf->r15 = r.r15;
 	tf->rip = r.rip, tf->rsp = r.rsp;
-	tf->rflags = (r.rflags & RFLAGS_USER) | RFLAGS_FIXED;
+	tf->rflags = (r.rflags & RFLAGS_USER) | ENV_RFLAGS_ALWAYS;
 	cap_object_put(&t->obj);
 	if (t != e)
 		return 0;

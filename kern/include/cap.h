@@ -49,10 +49,10 @@ enum cap_object_state {
 };
 
 /* The header the kernel embeds in every object a capability names.  `refs` counts the
- * capabilities naming the object, the kernel's holds (cap_acquire), and the objects made
- * from it by cap_retype (an untyped quota outlives what it paid for).  When it drops to
- * zero the object is released: an untyped source gets its pages back and the type's release
- * hook is called exactly once. */
+ * capabilities naming the object, the kernel's holds (cap_acquire, cap_object_hold), and
+ * the objects made from it by cap_retype (an untyped quota outlives what it paid for).
+ * When it drops to zero the object is released: an untyped source gets its pages back and
+ * the type's release hook is called exactly once. */
 struct cap_object {
 	uint32_t refs;
 	uint8_t type;            /* CAP_* */
@@ -141,6 +141,13 @@ int cap_identify(struct cap_table *t, uint64_t slot, struct cap_info *out);
  * when its last capability and its last mapping are gone. */
 int cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
                 struct cap_object **obj, uint32_t *rights);
+
+/* A hold on an object the kernel already has in hand, with no capability to look it up
+ * through: a page it maps for an env on its own account (a loaded program, the ramdisk).
+ * The object may be fresh (the hold makes it live, and its release then runs when the last
+ * hold or capability goes) or live.  E_INVAL: NULL, never initialised or released;
+ * E_RANGE: the reference count is full.  Dropped with cap_object_put like any hold. */
+int cap_object_hold(struct cap_object *obj);
 void cap_object_put(struct cap_object *obj);
 
 /* Accounting, for leak checks: capabilities in every table, objects not yet released. */

@@ -1,8 +1,8 @@
 /* Environments (kern/env): an address space whose upper half is the kernel's, one thread of
  * control, a capability table, a status and a page-fault upcall.  Envs are run round robin
- * on yield and exit (the scheduler issue replaces that).  The kernel runs one CPU with
- * interrupts off while it handles an env's syscall or trap, which serialises everything
- * here; lab 4 brings the locks. */
+ * on yield, exit and the timer tick (the scheduler issue replaces that).  User mode runs
+ * with interrupts on; the kernel runs one CPU with them off while it handles an env's
+ * syscall, trap or tick, which serialises everything here; lab 4 brings the locks. */
 #ifndef EXOLAB_ENV_H
 #define EXOLAB_ENV_H
 
@@ -41,6 +41,11 @@ void env_boot(void);
  * turned into a page-fault upcall); otherwise the env is destroyed and this does not return.
  * False only for vectors that are not the env's doing (NMI, machine check). */
 bool env_user_trap(struct trapframe *tf);
+
+/* The timer tick interrupted user mode (from kern/arch/x86_64/timer.c, EOI already sent).
+ * Returns if the current env keeps the CPU; else saves its frame (it stays runnable) and
+ * runs the next one.  A turn lasts from one to two tick periods (kern/env/run.c). */
+void env_tick(const struct trapframe *tf);
 
 /* The env running on this CPU, or NULL. */
 struct env *env_current(void);

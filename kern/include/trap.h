@@ -55,7 +55,9 @@ typedef void (*trap_handler_fn)(struct trapframe *tf);
 /* Installs the IDT on this CPU. */
 void trap_init(void);
 
-/* Routes `vector` to `fn` instead of the dump-and-halt default (later labs: timer, syscalls). */
+/* Routes `vector` to `fn` instead of the dump-and-halt default.  For an interrupt vector
+ * (>= T_NEXC) this also opens its IDT gate, and `fn` runs outside the trap-nesting check: it
+ * may end by switching to another env instead of returning. */
 void trap_register(unsigned vector, trap_handler_fn fn);
 
 /* Called from the entry stubs with interrupts disabled. */

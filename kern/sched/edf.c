@@ -22,7 +22,8 @@ edf_set_params(struct sched *s, struct sched_entity *se, const struct sched_para
 	return 0;
 }
 
-/* LAB 4: the CBS wake-up test below, used by edf_enqueue. */
+/* LAB 4: write static bool needs_new_period(const struct sched_entity *se, uint64_t now),
+ * the CBS wake-up test for edf_enqueue: true when se waking at `now` must start a new period. */
 /* BEGIN LAB 4 */
 /* The CBS test: is the leftover budget more than the bandwidth allows until the deadline,
  * budget_left / (deadline - now) > C / P?  Compared in 128 bits. */

@@ -165,6 +165,15 @@ model_acquire(int t, uint64_t s, unsigned type, uint32_t need)
 }
 
 int
+model_hold(int o)
+{
+	if (model_objs[o].released)
+		return E_INVAL;
+	model_objs[o].refs++;
+	return 0;
+}
+
+int
 model_create(int t, uint64_t s, int o, uint64_t rights)
 {
 	int g, err;

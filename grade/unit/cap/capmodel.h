@@ -47,6 +47,8 @@ int model_revoke(int t, uint64_t s);
 int model_delete(int t, uint64_t s);
 int model_destroy(int t);
 int model_acquire(int t, uint64_t s, unsigned type, uint32_t need);
+/* cap_object_hold on initialised object o (fresh or live; released: E_INVAL). */
+int model_hold(int o);
 /* Drops a reference to object o (a kernel hold), releasing as cap_object_put does. */
 void model_unref(int o);
 

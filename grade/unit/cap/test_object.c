@@ -159,6 +159,67 @@ Test(object, acquire_checks_type_and_rights)
 	cr_expect_eq(TA->slots[1].obj->refs, 1);
 }
 
+Test(object, a_hold_makes_a_fresh_object_live_until_the_last_put)
+{
+	struct cap_object *f = capfix_frame(0x3000);
+
+	cr_assert_eq(cap_object_hold(f), 0);
+	cr_expect_eq(f->state, CAP_OBJ_LIVE);
+	cr_expect_eq(f->refs, 1);
+	cr_expect_eq(cap_live_objects(), 1);
+	cr_expect_eq(cap_live_count(), 0, "a hold is no capability");
+	cr_assert_eq(cap_object_hold(f), 0);
+	cr_expect_eq(f->refs, 2);
+	cap_object_put(f);
+	cr_expect_eq(capfix_nreleased, 0, "one hold is left");
+	cap_object_put(f);
+	cr_expect_eq(capfix_nreleased, 1);
+	cr_expect_eq(capfix_released[0], f);
+	cr_expect_eq(f->state, CAP_OBJ_RELEASED);
+	cr_expect_eq(cap_live_objects(), 0);
+}
+
+Test(object, a_hold_keeps_a_live_object_past_its_last_capability)
+{
+	struct cap_object *f = capfix_frame(0x4000);
+
+	cr_assert_eq(cap_create(TA, 1, f, CAP_R_ALL), 0);
+	cr_assert_eq(cap_object_hold(f), 0);
+	cr_expect_eq(f->refs, 2);
+	cr_assert_eq(cap_delete(TA, 1), 0);
+	cr_expect_eq(capfix_nreleased, 0);
+	cr_assert_eq(cap_create(TB, 1, f, CAP_R_READ), 0, "a held object can be named again");
+	cap_object_put(f);
+	cr_expect_eq(capfix_nreleased, 0, "the new capability keeps it");
+	cr_assert_eq(cap_delete(TB, 1), 0);
+	cr_expect_eq(capfix_nreleased, 1);
+	cr_expect_eq(capfix_released[0], f);
+}
+
+Test(object, hold_rejects_null_uninitialised_released_and_a_full_count)
+{
+	struct cap_object *unused = capfix_frame(0), *gone = capfix_frame(0x1000);
+	struct cap_object *full = capfix_frame(0x2000);
+
+	memset(unused, 0, sizeof(*unused));
+	cr_expect_eq(cap_object_hold(NULL), E_INVAL);
+	cr_expect_eq(cap_object_hold(unused), E_INVAL);
+	cr_expect_eq(unused->refs, 0);
+	cr_assert_eq(cap_object_hold(gone), 0);
+	cap_object_put(gone);
+	cr_assert_eq(gone->state, CAP_OBJ_RELEASED);
+	cr_expect_eq(cap_object_hold(gone), E_INVAL);
+	cr_expect_eq(gone->refs, 0);
+	cr_expect_eq(capfix_release_count(gone), 1);
+	cr_assert_eq(cap_object_hold(full), 0);
+	full->refs = UINT32_MAX; /* as if 2^32 - 1 holds were taken */
+	cr_expect_eq(cap_object_hold(full), E_RANGE);
+	cr_expect_eq(full->refs, UINT32_MAX);
+	full->refs = 1;
+	cap_object_put(full);
+	cr_expect_eq(capfix_release_count(full), 1);
+}
+
 Test(object, dropping_a_hold_that_was_never_taken_is_a_kernel_bug)
 {
 	struct cap_object *f = capfix_frame(0);

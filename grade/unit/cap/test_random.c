@@ -136,7 +136,7 @@ check_all(void)
 /* ---- the generator ---- */
 
 struct stats {
-	unsigned ok[10];      /* successful operations, by kind */
+	unsigned ok[11];      /* successful operations, by kind */
 	unsigned max_revoked; /* most capabilities one revoke removed */
 	unsigned max_depth;   /* deepest derivation chain seen */
 	unsigned cross_links; /* parent in another table, at the end of a step, summed */
@@ -153,6 +153,7 @@ enum {
 	OP_DELETE,
 	OP_ACQUIRE,
 	OP_PUT,
+	OP_HOLD,
 	OP_IDENTIFY,
 	OP_DESTROY
 };
@@ -314,6 +315,19 @@ op_acquire(int t)
 	return want;
 }
 
+/* A hold on any object: initialised ones, and the one past them, never initialised. */
+static int
+op_hold(void)
+{
+	int o = (int)below((unsigned)(nobj < MAXOBJ ? nobj + 1 : nobj));
+	int want = o < nobj ? model_hold(o) : E_INVAL;
+
+	expect_same(cap_object_hold(&objs[o]), want, "hold");
+	if (want == 0)
+		holds[nholds++] = o;
+	return want;
+}
+
 static int
 op_put(void)
 {
@@ -361,8 +375,11 @@ one_step(void)
 		err = model_delete(t, s);
 		expect_same(cap_delete(&tabs[t], s), err, "delete");
 	} else if (r < 930) {
-		kind = nholds == 0 || (r < 890 && nholds < MAXHOLD) ? OP_ACQUIRE : OP_PUT;
-		err = kind == OP_ACQUIRE ? op_acquire(t) : op_put();
+		if (nholds > 0 && (r >= 890 || nholds == MAXHOLD))
+			kind = OP_PUT;
+		else
+			kind = r < 865 ? OP_HOLD : OP_ACQUIRE;
+		err = kind == OP_PUT ? op_put() : kind == OP_HOLD ? op_hold() : op_acquire(t);
 	} else {
 		kind = OP_IDENTIFY;
 		check_identify(t, pick_slot(t, true));
@@ -430,17 +447,18 @@ run(uint64_t seed)
 		cr_expect(model_objs[i].refs == 0 &&
 		          (model_objs[i].released || objs[i].state == CAP_OBJ_FRESH));
 	/* The sequence must have exercised what it claims to check. */
-	for (i = OP_CREATE; i <= OP_PUT; i++)
+	for (i = OP_CREATE; i <= OP_HOLD; i++)
 		cr_expect_gt(st.ok[i], 20, "only %u successful operations of kind %d", st.ok[i], i);
 	cr_expect_gt(st.max_revoked, 5);
 	cr_expect_gt(st.max_depth, 4);
 	cr_expect_gt(st.cross_links, 1000);
 	cr_log_info("seed %#llx: create %u derive %u copy %u retype %u revoke %u delete %u "
-	            "acquire %u put %u destroy %u; largest revoke %u, depth %u, objects %d, "
-	            "mean live %llu",
+	            "acquire %u put %u hold %u destroy %u; largest revoke %u, depth %u, "
+	            "objects %d, mean live %llu",
 	            (unsigned long long)seed, st.ok[OP_CREATE], st.ok[OP_DERIVE], st.ok[OP_COPY],
 	            st.ok[OP_RETYPE], st.ok[OP_REVOKE], st.ok[OP_DELETE], st.ok[OP_ACQUIRE],
-	            st.ok[OP_PUT], st.ok[OP_DESTROY], st.max_revoked, st.max_depth, nobj,
+	            st.ok[OP_PUT], st.ok[OP_HOLD], st.ok[OP_DESTROY], st.max_revoked, st.max_depth,
+	            nobj,
 	            (unsigned long long)(st.fill / STEPS));
 	simhal_fini();
 }

@@ -175,20 +175,24 @@ Test(stride, a_newcomer_joins_at_the_global_pass_not_at_zero)
 
 	fix_init(&f, "stride", 1);
 	fix_params(&f, 0, (struct sched_params){ .tickets = 100 });
-	fix_params(&f, 1, (struct sched_params){ .tickets = 100 });
+	fix_params(&f, 1, (struct sched_params){ .tickets = 300 });
 	fix_wake(&f, 0, 0);
 	fix_run(&f, 0, 0);
 	now = 400 * MS;
 	sched_tick(&f.s, 0, now);
 	fix_wake(&f, 1, now);
 	fix_run(&f, 0, now);
-	/* With equal tickets they now alternate instead of entity 1 catching up 400 ms. */
-	for (unsigned k = 0; k < 10; k++) {
+	/* Joining at the global pass, entity 1 gets 3 of every 4 quanta from now on, whatever
+	 * the tie order.  Joining at pass zero it would run all 12 (it would take 300 quanta to
+	 * reach entity 0's pass), and taking turns would give it 6. */
+	for (unsigned k = 0; k < 12; k++) {
 		now = sched_next_timer(&f.s, 0, now);
 		sched_tick(&f.s, 0, now);
 		fix_run(&f, 0, now);
 	}
-	cr_assert_eq(f.e[1].runtime, 5 * 4 * MS);
+	cr_assert_eq(now, 448 * MS, "12 quanta of 4 ms");
+	cr_assert_eq(f.e[1].runtime, 9 * 4 * MS, "the newcomer ran 9 of the 12 quanta");
+	cr_assert_eq(f.e[0].runtime, 400 * MS + 3 * 4 * MS, "entity 0 ran the other 3");
 }
 
 Test(stride, rejects_too_many_tickets_and_defaults_zero_to_100)

@@ -58,16 +58,58 @@ Test(theory, edf_meets_every_deadline_of_100_sets_with_u_at_most_1, .timeout = 1
 	}
 }
 
-Test(theory, edf_misses_deadlines_when_u_exceeds_1)
+/* The first deadline t at which the work due by t exceeds t: the processor demand
+ * sum_i floor(t / P_i) * C_i of a synchronous set with D = P (Baruah, Rosier & Howell 1990),
+ * or 0 if there is none up to `horizon`.  EDF is optimal, so it meets every deadline before
+ * that instant and, since the CPU cannot do more than t of work by t, misses one there. */
+static uint64_t
+first_overload(const struct workload *w, uint64_t horizon)
 {
-	struct workload *w = gen_set(4, 1.2, 77);
-	uint64_t unfinished;
-	struct met *met = th_run(w, "edf", 2 * wl_hyperperiod(w), 77);
+	uint64_t t = 0;
 
-	cr_assert_gt(wl_utilisation(w), 1.0);
-	cr_assert_gt(total_misses(met, 4, &unfinished), 0);
-	met_free(met);
-	wl_free(w);
+	for (;;) {
+		uint64_t next = UINT64_MAX, demand = 0;
+
+		for (unsigned i = 0; i < w->ntasks; i++) {
+			uint64_t p = w->tasks[i].sp.period, d = (t / p + 1) * p;
+
+			next = d < next ? d : next;
+		}
+		t = next;
+		if (t > horizon)
+			return 0;
+		for (unsigned i = 0; i < w->ntasks; i++)
+			demand += t / w->tasks[i].sp.period * w->tasks[i].phases[0].dist.a;
+		if (demand > t)
+			return t;
+	}
+}
+
+Test(theory, edf_misses_deadlines_when_u_exceeds_1_first_where_demand_exceeds_time)
+{
+	for (unsigned s = 0; s < 20; s++) {
+		unsigned n = 2 + s % 5;
+		struct workload *w = gen_set(n, 1.02 + 0.2 * (s % 4) / 3.0, 500 + s);
+		uint64_t t = first_overload(w, wl_hyperperiod(w)), unfinished, shortest = UINT64_MAX;
+		struct met *met;
+
+		for (unsigned i = 0; i < n; i++)
+			if (w->tasks[i].sp.period < shortest)
+				shortest = w->tasks[i].sp.period;
+		cr_assert_gt(wl_utilisation(w), 1.0);
+		cr_assert_gt(t, shortest, "set %u: some deadline comes before the overload", s);
+		met = th_run(w, "edf", t, s);
+		cr_assert_eq(total_misses(met, n, &unfinished), 0,
+			     "set %u (n=%u): a deadline before %llu ns missed", s, n,
+			     (unsigned long long)t);
+		met_free(met);
+		met = th_run(w, "edf", t + 1, s);
+		cr_assert_gt(total_misses(met, n, &unfinished), 0,
+			     "set %u (n=%u): no job due at %llu ns is late", s, n,
+			     (unsigned long long)t);
+		met_free(met);
+		wl_free(w);
+	}
 }
 
 Test(theory, rm_meets_every_deadline_under_the_liu_layland_bound, .timeout = 120)

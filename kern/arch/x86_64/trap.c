@@ -28,6 +28,7 @@ struct idt_gate {
 #define GATE_INTR    0x0E /* interrupt gate: IF is cleared on entry */
 
 extern const uint64_t trap_vectors[T_NEXC];
+extern const uint64_t irq_vectors[256 - T_NEXC]; /* irqentry.S */
 
 static struct idt_gate idt[256];
 static trap_handler_fn handlers[256];
@@ -105,6 +106,9 @@ trap_register(unsigned vector, trap_handler_fn fn)
 	if (vector >= 256)
 		panic("trap_register: vector %u out of range", vector);
 	handlers[vector] = fn;
+	/* An interrupt vector has no gate until someone handles it. */
+	if (vector >= T_NEXC)
+		idt_set(vector, irq_vectors[vector - T_NEXC], 0);
 }
 
 static void
@@ -143,6 +147,12 @@ trap_dispatch(struct trapframe *tf)
 {
 	int depth;
 
+	/* An interrupt is nobody's fault: no dump, and its handler may switch to another env
+	 * and never return, so it runs outside the nesting count. */
+	if (tf->vector >= T_NEXC && tf->vector < 256 && handlers[tf->vector]) {
+		handlers[tf->vector](tf);
+		return;
+	}
 	/* An exception in user mode is the env's, not the kernel's (kern/env/fault.c). */
 	if ((tf->cs & 3) == 3 && env_user_trap(tf))
 		return;

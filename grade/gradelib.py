@@ -174,22 +174,25 @@ class Lab:
         return register
 
 
-def _settled(text):
-    """The last line may still be arriving: a NUL after it keeps `$` from matching there, so a
-    pattern ending in `$` waits for the whole line while `^K> ` matches a prompt at once."""
-    return text if text.endswith("\n") else text + "\0"
+def _search(pat, text, pos=0):
+    """re.search (multi-line) of `pat` in text[pos:], knowing that the last line may still be
+    arriving: a pattern ending in `$` is looked for in the complete lines only, so it waits
+    for the whole line (a NUL or other sentinel after the partial line would not do: `.*`
+    swallows it), while one like `^K> ` also matches a prompt that has no newline yet."""
+    if pat.endswith("$") and not text.endswith("\n"):
+        text = text[:text.rfind("\n") + 1]
+    return re.compile(pat, re.M).search(text, pos)
 
 
 def _complete(test, run, pos, step):
     """The first thing the run still waits for, or None when the output is complete."""
     if step < len(test.steps):
         return test.steps[step][0]
-    text = _settled(run.text)
     for pat in test.expect:
-        if not re.search(pat, text, re.M):
+        if not _search(pat, run.text):
             return pat
     for pat in test.until:
-        if not re.search(pat, text[pos:], re.M):
+        if not _search(pat, run.text[pos:]):
             return pat
     return None
 
@@ -197,7 +200,7 @@ def _complete(test, run, pos, step):
 def _fail_fast_hit(test, text):
     """(pattern, offset) of the first fail-fast pattern in text, or None."""
     for pat in test.fail_fast:
-        m = re.search(pat, _settled(text), re.M)
+        m = _search(pat, text)
         if m:
             return pat, m.start()
     return None
@@ -234,7 +237,7 @@ def _drive(test, emu, run, opts):
                 if run.fail_fast:
                     linger = time.monotonic() + FAIL_FAST_LINGER * timeout_scale()
             while run.fail_fast is None and step < len(test.steps):
-                m = re.compile(test.steps[step][0], re.M).search(_settled(run.text), pos)
+                m = _search(test.steps[step][0], run.text, pos)
                 if not m:
                     break
                 pos = m.end()

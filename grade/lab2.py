@@ -4,8 +4,9 @@
 `test=mm` makes the kernel check its allocator, heap, page tables and address space on the
 real (emulated) machine and print one `mm-check: NAME: OK` or `mm-check: NAME: FAIL why` line
 per check (kern/mm/mmcheck*.c); each check is worth its own points.  The protection tests
-must end in the page-fault dump for the right access, the `pages` command must add up, and
-a machine with memory above 4 GiB must get all of it."""
+must end in the page-fault dump for the right access, the `pages` command must add up, a
+machine with memory above 4 GiB must get all of it (and the framebuffer console must work
+there), and on a CPU with SMEP and SMAP (QEMU's `-cpu max`) both must be on."""
 
 import os
 import re
@@ -130,6 +131,16 @@ def memory_above_4g(run):
     if total != available_pages(run):
         run.fail("total %d pages, the memory map has %d available"
                  % (total, available_pages(run)), "total")
+
+
+@LAB.test("fb-above-4g", points=3, args="test=fbhigh halt", mem=4608, exit_status=1,
+          until=[r"^ktest: fbhigh done$"], timeout=90)
+def fb_above_4g(run):
+    """RAM above 4 GiB stands in for a framebuffer there (QEMU's display BARs are 32-bit):
+    the framebuffer console must draw on it through the direct map, and refuse one that
+    lies beyond the direct map."""
+    run.expect(r"^fbhigh: a framebuffer at the direct map's end 0x[0-9a-f]+: E_RANGE OK$")
+    run.expect(r"^fbhigh: drew 'fbhigh' at 0x[0-9a-f]{9,}: 0 wrong pixels OK$")
 
 
 PAGING = re.compile(r"^paging: on:((?: [\w-]+)*); absent:((?: [\w-]+)*)$", re.M)

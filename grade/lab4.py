@@ -79,7 +79,7 @@ unit_test("edf", "edf", "waking_early_keeps_the_deadline_while_bandwidth_allows"
 unit_test("edf", "edf", "a_server_woken_while_out_of_budget_waits_for_its_period", 8)
 unit_test("edf", "edf", "rejects_impossible_parameters", 3)
 unit_test("theory_rt", "theory", "edf_meets_every_deadline_of_100_sets_with_u_at_most_1", 8)
-unit_test("theory_rt", "theory", "edf_misses_deadlines_when_u_exceeds_1", 4)
+unit_test("theory_rt", "theory", "edf_with_u_over_1_misses_first_where_demand_exceeds_time", 4)
 
 # The given framework and policies must keep working beside yours.
 GIVEN = {"core": ("core", "*/*", 2), "rr": ("policies", "rr/*", 1),

@@ -22,6 +22,15 @@ enum {
 static unsigned cons_found;          /* devices initialised */
 static unsigned cons_wanted = ~0u;   /* the console= option; every device by default */
 
+/* A framebuffer beyond the boot page tables' 4 GiB waits for the direct map (cons_init_late).
+ * Until then every character is also kept here, the last CONS_EARLY_MAX of them, and replayed
+ * on the framebuffer when it starts: a machine without a serial port still shows its boot. */
+#define CONS_EARLY_MAX 4096
+static const struct boot_fb *cons_fb_waiting;
+static bool cons_early_done;
+static char cons_early[CONS_EARLY_MAX];
+static uint64_t cons_early_len; /* characters seen; the ring holds the last CONS_EARLY_MAX */
+
 static bool
 cons_active(unsigned dev)
 {
@@ -84,6 +93,50 @@ cons_vga_plausible(const struct bootinfo *bi)
 }
 
 static void
+cons_fb_report(const struct boot_fb *fb, int err)
+{
+	const char *why =
+	    err == E_RANGE ? " not used (beyond the direct map)" : " not used (unsupported format)";
+
+	printf("console: framebuffer %ux%ux%u at 0x%lx%s\n", fb->width, fb->height, fb->bpp,
+	       fb->addr, err == 0 ? "" : why);
+}
+
+/* The framebuffer first shows what the other consoles have printed since boot (the lines
+ * before the oldest one kept are dropped, and so is the partial line they leave). */
+static void
+cons_early_replay(void)
+{
+	uint64_t i = 0;
+
+	if (cons_early_len > CONS_EARLY_MAX) {
+		i = cons_early_len - CONS_EARLY_MAX;
+		while (i < cons_early_len && cons_early[i++ % CONS_EARLY_MAX] != '\n')
+			;
+	}
+	for (; i < cons_early_len; i++)
+		fbcons_putc(cons_early[i % CONS_EARLY_MAX]);
+}
+
+void
+cons_init_late(void)
+{
+	const struct boot_fb *fb = cons_fb_waiting;
+	int err;
+
+	cons_early_done = true;
+	if (fb == NULL)
+		return;
+	cons_fb_waiting = NULL;
+	err = fbcons_init(fb);
+	if (err == 0) {
+		cons_early_replay();
+		cons_found |= CONS_FB;
+	}
+	cons_fb_report(fb, err);
+}
+
+static void
 cons_init_display(const struct bootinfo *bi)
 {
 	const struct boot_fb *fb = &bi->fb;
@@ -101,16 +154,16 @@ cons_init_display(const struct bootinfo *bi)
 		       fb->type == BOOT_FB_EGA_TEXT ? fb->addr : 0xB8000UL);
 	} else if (fb->type == BOOT_FB_RGB) {
 		err = fbcons_init(fb);
-		if (err == 0) {
-			cons_found |= CONS_FB;
-			printf("console: framebuffer %ux%ux%u at 0x%lx\n", fb->width, fb->height,
-			       fb->bpp, fb->addr);
-		} else {
-			printf("console: framebuffer %ux%ux%u at 0x%lx not used (%s)\n", fb->width,
-			       fb->height, fb->bpp, fb->addr,
-			       err == E_RANGE ? "beyond the 4 GiB direct map"
-					      : "unsupported format");
+		if (err == E_RANGE) {
+			cons_fb_waiting = fb;
+			printf("console: the framebuffer at 0x%lx is above 4 GiB: it starts once "
+			       "the direct map covers it\n",
+			       fb->addr);
+			return;
 		}
+		if (err == 0)
+			cons_found |= CONS_FB;
+		cons_fb_report(fb, err);
 	} else if (fb->type == BOOT_FB_INDEXED) {
 		printf("console: indexed-colour framebuffer not supported\n");
 	}
@@ -125,11 +178,12 @@ cons_init(const struct bootinfo *bi)
 	if (cons_found & CONS_SERIAL)
 		printf("console: serial COM1 115200 8N1\n");
 	cons_init_display(bi);
+	cons_early_done = cons_fb_waiting == NULL;
 	kbd_init();
 	if (opt == NULL)
 		return;
 	wanted = cons_parse_option(opt);
-	if ((wanted & cons_found) == 0) {
+	if ((wanted & (cons_found | (cons_fb_waiting ? CONS_FB : 0))) == 0) {
 		printf("console: none of '%s' is present; keeping every console\n", opt);
 		return;
 	}
@@ -140,6 +194,8 @@ cons_init(const struct bootinfo *bi)
 void
 cons_putc(int c)
 {
+	if (!cons_early_done)
+		cons_early[cons_early_len++ % CONS_EARLY_MAX] = (char)c;
 	if (cons_active(CONS_SERIAL)) {
 		if (c == '\n')
 			serial_putc('\r');

@@ -82,6 +82,7 @@ mm_init(void)
 	if (err < 0)
 		printf("mm: kvm_init: %s%s\n", error_name(err),
 		       kvm_root() ? "" : "; staying on the boot page tables");
+	cons_init_late(); /* a framebuffer above 4 GiB is mapped only now */
 	paging_print();
 	pmm_print_stats();
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Self-test of the grader library (grade/gradelib.py, grade/emulator.py) against a fake
-QEMU (fakeqemu.py): fail-fast patterns and per-test QEMU options.  Run by
+QEMU (fakeqemu.py): fail-fast patterns, lines still arriving, per-test QEMU options.  Run by
 `make grade-selftest`; Python standard library only."""
 
 import os
@@ -33,7 +33,7 @@ def new_test(lab_fail_fast=(), **kw):
 class FailFast(unittest.TestCase):
     def test_a_fail_fast_line_ends_the_run_long_before_its_timeout(self):
         t = new_test(until=[r"^never$"], timeout=LONG, fail_fast=[r"^panic: "])
-        run = grade(t, "boot|panic: kern/x.c:1: boom|  rbp 0 after the panic")
+        run = grade(t, "boot|panic: kern/x.c:1: boom|  rbp 0 after the panic|")
         self.assertEqual(run.reason, "fail-fast")
         self.assertEqual(run.score(), 0)
         self.assertEqual(len(run.failures), 1)
@@ -50,17 +50,36 @@ class FailFast(unittest.TestCase):
 
     def test_the_pattern_fails_a_run_that_completed_in_the_same_output(self):
         t = new_test(until=[r"^done$"], timeout=LONG, fail_fast=[r"^panic: "])
-        run = grade(t, "done|panic: late")
+        run = grade(t, "done|panic: late|")
         self.assertIn(run.reason, ("fail-fast", "complete"))
         self.assertEqual(run.score(), 0)
-        self.assertTrue(any("panic: late" in msg for _, msg in run.failures), run.failures)
+        self.assertTrue(any("panic: " in msg for _, msg in run.failures), run.failures)
 
     def test_a_run_without_the_pattern_completes_and_passes(self):
         t = new_test(until=[r"^done$"], timeout=LONG, fail_fast=[r"^panic: "])
-        run = grade(t, "no panic: here|done")
+        run = grade(t, "no panic: here|done|")
         self.assertEqual(run.reason, "complete")
         self.assertEqual(run.failures, [])
         self.assertEqual(run.score(), 5)
+
+
+class PartialLines(unittest.TestCase):
+    def test_a_pattern_ending_in_dollar_waits_for_the_whole_line(self):
+        # `.*$` would match the partial line at the end of the output if `$` could match there.
+        t = new_test(until=[r"^  rbp .* kern_main\+0x[0-9a-f]+ args .*$"], timeout=2)
+        run = grade(t, "  rbp 1 rip 2 kern_main+0x10 args 0000 00")
+        self.assertEqual(run.reason, "timeout")
+        self.assertEqual(run.waiting_for, r"^  rbp .* kern_main\+0x[0-9a-f]+ args .*$")
+
+    def test_the_same_pattern_matches_once_the_newline_arrives(self):
+        t = new_test(until=[r"^  rbp .* kern_main\+0x[0-9a-f]+ args .*$"], timeout=LONG)
+        run = grade(t, "  rbp 1 rip 2 kern_main+0x10 args 0000 00|")
+        self.assertEqual(run.reason, "complete")
+
+    def test_a_prompt_matches_before_any_newline(self):
+        t = new_test(until=[r"^K> "], timeout=LONG)
+        run = grade(t, "boot|K> ")
+        self.assertEqual(run.reason, "complete")
 
 
 class QemuArgs(unittest.TestCase):

@@ -17,8 +17,9 @@ int serial_getc(void); /* -1 when the receive buffer is empty */
 void vga_init(uint64_t pa, unsigned cols, unsigned rows);
 void vga_putc(int c);
 
-/* Framebuffer text console (fbcons.c): 0, or a negative E_* code when `fb` is unusable
- * (the reason has been printed through `report`). */
+/* Framebuffer text console (fbcons.c): 0, E_INVAL for a format it cannot draw, or
+ * E_RANGE when the framebuffer is beyond the memory mapped now (the boot page tables' 4 GiB
+ * before kvm_init, the direct map after). */
 int fbcons_init(const struct boot_fb *fb);
 void fbcons_putc(int c);
 

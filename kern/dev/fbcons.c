@@ -7,6 +7,7 @@
 #include "error.h"
 #include "hal.h"
 #include "kerninfo.h"
+#include "kvm.h"
 
 #define FB_TAB 8
 
@@ -66,6 +67,14 @@ fb_channel_max(uint8_t pos, uint8_t size)
 	return (uint32_t)(((1ULL << size) - 1) << pos);
 }
 
+/* The end of the physical memory the kernel can reach now: the boot page tables' first
+ * 4 GiB, then the direct map kvm_init builds, which covers the framebuffer too. */
+static uint64_t
+fb_reach(void)
+{
+	return kvm_directmap_end() ? kvm_directmap_end() : KERN_BOOT_MAP_SIZE;
+}
+
 int
 fbcons_init(const struct boot_fb *fb)
 {
@@ -74,7 +83,7 @@ fbcons_init(const struct boot_fb *fb)
 	if (fb->type != BOOT_FB_RGB || (fb->bpp != 32 && fb->bpp != 24) ||
 	    fb->width < FONT_W || fb->height < FONT_H || fb->pitch < fb->width * (fb->bpp / 8))
 		return E_INVAL;
-	if (fb->addr + (uint64_t)fb->pitch * fb->height > KERN_BOOT_MAP_SIZE)
+	if (fb->addr + (uint64_t)fb->pitch * fb->height > fb_reach())
 		return E_RANGE;
 	fb_base = hal_phys_to_virt(fb->addr);
 	fb_pitch = fb->pitch;

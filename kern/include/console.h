@@ -15,6 +15,11 @@ void cons_init_early(void);
  * option, and prints one line per console in use. */
 void cons_init(const struct bootinfo *bi);
 
+/* After kvm_init: starts the framebuffer console if cons_init left it waiting because it
+ * lay beyond the boot page tables' 4 GiB (it first replays the output so far), and prints
+ * its "console: framebuffer ..." line.  Does nothing otherwise. */
+void cons_init_late(void);
+
 /* Writes one character to every active console ('\n' becomes "\r\n" on serial). */
 void cons_putc(int c);
 

@@ -4,11 +4,13 @@
 
 #include <stdarg.h>
 
-/* Prints "panic: <file>:<line>: <message>", a backtrace, then machine_halt(1). */
+/* Prints "panic: <file>:<line>: <message>", a backtrace whose first line is the function
+ * that called panic, then machine_halt(1). */
 _Noreturn void panic_at(const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* The same with a va_list (hal_panic uses it). */
+/* The same with a va_list, for wrappers like hal_panic: call it straight from the function
+ * the panicking code called, whose frame the backtrace then skips. */
 _Noreturn void panic_va(const char *file, int line, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 

@@ -458,8 +458,7 @@ run(uint64_t seed)
 	            (unsigned long long)seed, st.ok[OP_CREATE], st.ok[OP_DERIVE], st.ok[OP_COPY],
 	            st.ok[OP_RETYPE], st.ok[OP_REVOKE], st.ok[OP_DELETE], st.ok[OP_ACQUIRE],
 	            st.ok[OP_PUT], st.ok[OP_HOLD], st.ok[OP_DESTROY], st.max_revoked, st.max_depth,
-	            nobj,
-	            (unsigned long long)(st.fill / STEPS));
+	            nobj, (unsigned long long)(st.fill / STEPS));
 	simhal_fini();
 }
 

@@ -1,5 +1,6 @@
 /* Theory tests for the real-time policies, on exosim with zero overheads: EDF meets every
- * deadline when U <= 1 and misses when U > 1; rate-monotonic `prio` meets every deadline
+ * deadline when U <= 1, and when U > 1 misses its first exactly where the processor demand
+ * first exceeds the time; rate-monotonic `prio` meets every deadline
  * under the Liu-Layland bound, and its worst-case response times equal response-time
  * analysis exactly.  Task sets come from the seeded UUniFast generator. */
 #include <math.h>
@@ -85,7 +86,7 @@ first_overload(const struct workload *w, uint64_t horizon)
 	}
 }
 
-Test(theory, edf_misses_deadlines_when_u_exceeds_1_first_where_demand_exceeds_time)
+Test(theory, edf_with_u_over_1_misses_first_where_demand_exceeds_time)
 {
 	for (unsigned s = 0; s < 20; s++) {
 		unsigned n = 2 + s % 5;

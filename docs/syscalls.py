@@ -1,0 +1,303 @@
+#!/usr/bin/env python3
+"""Writes docs/syscalls.md, the reference of ExoLab's system calls, capability types, rights
+and error codes (Python 3 standard library only).
+
+Numbers, names, arguments, the calls' descriptions, the types, rights and error codes are
+read from the ABI headers (kern/include/abi/syscall.h, kern/include/abi/cap.h,
+kern/include/error.h).  What each call needs and how it fails is kept in NOTES below, next
+to the code that reads the headers: a call without notes, notes for a call that does not
+exist, or an error code error.h does not define stops the generator.
+
+    python3 docs/syscalls.py [--out docs/syscalls.md]   # write (make docs)
+    python3 docs/syscalls.py --check docs/syscalls.md   # exit 1 when stale (make docs-check)
+"""
+
+import argparse
+import difflib
+import os
+import re
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+SYSCALL_H = "kern/include/abi/syscall.h"
+CAP_H = "kern/include/abi/cap.h"
+ERROR_H = "kern/include/error.h"
+
+# How a slot argument fails, in the order kern/include/cap.h checks (first failure wins).
+SRC = "`{0}`: slot 0 `E_INVAL`, past the table `E_RANGE`, empty `E_NOENT`"
+DST = "`{0}`: slot 0 `E_INVAL`, past the table `E_RANGE`, occupied `E_EXIST`"
+ENV = (SRC + "; not an env capability `E_INVAL`; without {1} `E_PERM`; the env has been "
+       "destroyed `E_NOENT`")
+
+# Per call: (rights needed, [(error, when)] in the order the kernel checks).  Slot errors
+# are in SRC/DST/ENV form; "what" adds a description where the header gives none.
+NOTES = {
+    "null": ("none", []),
+    "cputs": ("none", [("E_INVAL", "`len` > `ABI_CPUTS_MAX`"),
+                       ("E_FAULT", "some byte of `buf[0..len)` is not readable user memory "
+                                   "(nothing is printed)")]),
+    "cgetc": ("none", [("E_AGAIN", "no character is waiting")]),
+    "env_id": ("none", []),
+    "yield": ("none", []),
+    "exit": ("none", []),
+    "frame_alloc": ("the untyped capability in `uslot`: WRITE", [
+        ("E_INVAL", "`rights` has bits outside `CAP_R_ALL`"),
+        ("E_NOMEM", "no free physical page"),
+        ("slot", SRC.format("uslot")), ("slot", DST.format("dslot")),
+        ("E_INVAL", "`uslot` is not an untyped capability"),
+        ("E_PERM", "`uslot` lacks WRITE"),
+        ("E_NOMEM", "the quota is empty")]),
+    "map": ("the env in `eslot`: MAP; the frame in `fslot`: MAP and, for each of "
+            "`ABI_PERM_R/W/X` in `perm`, READ/WRITE/EXEC", [
+                ("E_ALIGN", "`va` is not page aligned"),
+                ("E_RANGE", "`va` is outside [`ABI_USER_START`, `ABI_USER_END`)"),
+                ("E_INVAL", "`perm` has unknown bits, lacks `ABI_PERM_R`, or has both "
+                            "`ABI_PERM_W` and `ABI_PERM_X`"),
+                ("slot", ENV.format("eslot", "MAP")),
+                ("slot", SRC.format("fslot") + "; not a frame `E_INVAL`; a right missing "
+                                               "`E_PERM`"),
+                ("E_NOMEM", "no page for a page table")]),
+    "unmap": ("the env in `eslot`: MAP", [
+        ("E_ALIGN", "`va` is not page aligned"),
+        ("E_RANGE", "`va` is outside the user range"),
+        ("slot", ENV.format("eslot", "MAP")),
+        ("E_NOENT", "nothing is mapped at `va`")]),
+    "protect": ("the env in `eslot`: MAP; `perm` within the rights the frame capability had "
+                "when the page was mapped", [
+                    ("E_ALIGN", "`va` is not page aligned"),
+                    ("E_RANGE", "`va` is outside the user range"),
+                    ("E_INVAL", "`perm` is malformed (as for `map`)"),
+                    ("slot", ENV.format("eslot", "MAP")),
+                    ("E_NOENT", "nothing is mapped at `va`"),
+                    ("E_PERM", "`perm` asks for more than that frame capability allowed")]),
+    "frame_phys": ("the frame in `fslot`: PHYS", [
+        ("slot", SRC.format("fslot") + "; not a frame `E_INVAL`; without PHYS `E_PERM`")]),
+    "exofork": ("none", [("E_NOMEM", "no free env, or no memory for its tables"),
+                         ("slot", DST.format("dslot"))]),
+    "env_set_status": ("the env in `eslot`: WRITE", [
+        ("E_INVAL", "`status` is neither `ENV_RUNNABLE` nor `ENV_NOT_RUNNABLE`"),
+        ("slot", ENV.format("eslot", "WRITE"))]),
+    "env_set_regs": ("the env in `eslot`: WRITE", [
+        ("E_FAULT", "`regs` is not readable user memory"),
+        ("E_RANGE", "`rip` is outside the user range or `rsp` above `ABI_USER_END`"),
+        ("slot", ENV.format("eslot", "WRITE"))]),
+    "env_set_upcall": ("the env in `eslot`: WRITE", [
+        ("E_RANGE", "`entry` is not 0 and outside the user range, or `xstack_top` is not "
+                    "16-byte aligned, below `ABI_USER_START + ABI_UXSTACK_SIZE` or above "
+                    "`ABI_USER_END`"),
+        ("slot", ENV.format("eslot", "WRITE"))]),
+    "env_destroy": ("the env in `eslot`: WRITE", [("slot", ENV.format("eslot", "WRITE"))]),
+    "env_status": ("the env in `eslot`: READ", [
+        ("slot", SRC.format("eslot") + "; not an env capability `E_INVAL`; without READ "
+                                       "`E_PERM` (a destroyed env reports `ENV_DEAD`)")]),
+    "cap_derive": ("the env in `eslot`: WRITE; the capability in `slot`: DERIVE, and GRANT "
+                   "when `eslot` names another env", [
+                       ("slot", ENV.format("eslot", "WRITE")),
+                       ("slot", SRC.format("slot")),
+                       ("slot", DST.format("dslot") + " (in the target env's table)"),
+                       ("E_INVAL", "`rights` has bits outside `CAP_R_ALL`"),
+                       ("E_PERM", "DERIVE or GRANT missing, or `badge` differs from the "
+                                  "source's non-zero badge")]),
+    "cap_copy": ("the env in `eslot`: WRITE; the capability in `slot`: GRANT", [
+        ("slot", ENV.format("eslot", "WRITE")),
+        ("slot", SRC.format("slot")),
+        ("slot", DST.format("dslot") + " (in the target env's table)"),
+        ("E_PERM", "GRANT missing")]),
+    "cap_revoke": ("none beyond holding the capability", [("slot", SRC.format("slot"))]),
+    "cap_delete": ("none beyond holding the capability", [("slot", SRC.format("slot"))]),
+    "cap_identify": ("none beyond holding the capability (the physical address needs PHYS)",
+                     [("slot", SRC.format("slot")),
+                      ("E_FAULT", "`info` is not writable user memory")]),
+    "spawn": ("when `pages` > 0, the untyped capability in `uslot`: WRITE and GRANT", [
+        ("E_INVAL", "`len` is 0 or > `ABI_CMD_MAX`"),
+        ("E_FAULT", "`cmd` is not readable user memory"),
+        ("E_NOMEM", "no free env, or no memory"),
+        ("slot", "when `pages` > 0, " + SRC.format("uslot") + "; not an untyped capability "
+                 "`E_INVAL`; WRITE or GRANT missing `E_PERM`; fewer than `pages` left "
+                 "`E_NOMEM`"),
+        ("E_NOENT", "no program of that name in the ramdisk"),
+        ("E_INVAL", "the program is not a static x86-64 ELF executable (or `E_RANGE`: a "
+                    "segment outside the user range)"),
+        ("slot", DST.format("dslot"))]),
+    "leak_check": ("none", []),
+}
+
+WHAT = {
+    "cap_delete": "deletes the capability; its children become children of its parent "
+                  "(roots if it had none), so revoking an ancestor still reaches them",
+}
+
+
+class DocError(Exception):
+    pass
+
+
+def read(rel):
+    with open(os.path.join(ROOT, rel)) as f:
+        return f.read()
+
+
+def squash(text):
+    return " ".join(text.split())
+
+
+def comment_entries(lines, start):
+    """Entries of a header comment written as `  KEY  text` with indented continuation
+    lines: [(key line, joined text)].  `start` matches an entry's first line and gives
+    (key, text)."""
+    entries = []
+    for line in lines:
+        body = re.sub(r"^\s*\*\s?", "", line)
+        m = start.match(body)
+        if m:
+            entries.append([m.group(1), m.group(2)])
+        elif entries and body.startswith("  ") and body.strip():
+            entries[-1][1] += " " + body.strip()
+        elif not body.strip():
+            continue
+        else:
+            entries.append([None, ""])  # anything else ends the previous entry
+    return [(k, squash(t)) for k, t in entries if k]
+
+
+def syscalls():
+    """[(number, name, args, description)] from abi/syscall.h."""
+    text = read(SYSCALL_H)
+    calls = [(int(n), name, args) for n, name, _, args in
+             re.findall(r'X\((\d+), (\w+), (\d+), "([^"]*)"\)', text)]
+    if [n for n, _, _ in calls] != list(range(len(calls))):
+        raise DocError("%s: call numbers are not 0..%d in order" % (SYSCALL_H, len(calls) - 1))
+    block = text[text.index("X(number, name, nargs"):text.index("#define ABI_SYSCALLS")]
+    start = re.compile(r"^(\w+)\([^)]*\)\s*(.*)$")
+    what = dict(comment_entries(block.splitlines()[1:], start))
+    return [(n, name, args, what.get(name) or WHAT.get(name, "")) for n, name, args in calls]
+
+
+def convention():
+    """The calling-convention paragraph of abi/syscall.h, comment marks removed."""
+    text = read(SYSCALL_H)
+    first = text[text.index("Calling convention"):text.index("*/")]
+    return "\n".join(re.sub(r"^ \* ?", "", line) for line in first.rstrip().splitlines())
+
+
+def limits():
+    return re.findall(r"^#define (ABI_\w+_MAX)\s+(\d+)\s*/\*\s*(.*?)\s*\*/", read(SYSCALL_H),
+                      re.M)
+
+
+def cap_types():
+    return [(int(v), name, squash(c)) for name, v, c in
+            re.findall(r"^#define (CAP_(?!R_|NTYPES|NO_BADGE)[A-Z]+)\s+(\d+)\s*/\*\s*(.*?)\*/",
+                       read(CAP_H), re.M)]
+
+
+def rights():
+    """[(bit, CAP_R_NAME, what it allows)] from abi/cap.h's rights comment."""
+    text = read(CAP_H)
+    bits = re.findall(r"^#define CAP_R_([A-Z]+)\s+\(1u << (\d+)\)", text, re.M)
+    block = text[text.index("Rights.  What each bit"):text.index("Rights only shrink")]
+    allows = dict(comment_entries(block.splitlines()[1:], re.compile(r"^  ([A-Z]+)\s+(.*)$")))
+    missing = [name for name, _ in bits if name not in allows]
+    if missing:
+        raise DocError("%s: no description of right(s) %s" % (CAP_H, ", ".join(missing)))
+    return [(int(bit), name, allows[name]) for name, bit in bits]
+
+
+def errors():
+    return [(name, int(v), squash(c)) for name, v, c in
+            re.findall(r"^#define (E_[A-Z]+)\s+(-\d+)\s*/\*\s*(.*?)\s*\*/", read(ERROR_H),
+                       re.M)]
+
+
+def check_notes(calls, codes):
+    names = {name for _, name, _, _ in calls}
+    if names - set(NOTES) or set(NOTES) - names:
+        raise DocError("NOTES in docs/syscalls.py: no notes for %s; notes for unknown %s"
+                       % (sorted(names - set(NOTES)) or "-", sorted(set(NOTES) - names) or "-"))
+    for name, (_, errs) in NOTES.items():
+        for code, when in errs:
+            used = [code] if code != "slot" else []
+            used += re.findall(r"`(E_[A-Z]+)`", when)
+            for c in used:
+                if c not in codes:
+                    raise DocError("NOTES[%r] names %s, which %s does not define"
+                                   % (name, c, ERROR_H))
+
+
+def call_section(n, name, args, what):
+    need, errs = NOTES[name]
+    out = ["### %d `%s(%s)`" % (n, name, args), ""]
+    out += [what[0].upper() + what[1:] + "." if what else "(no description in the header)",
+            "", "- Rights: %s." % need]
+    if errs:
+        out.append("- Errors, in the order they are checked:")
+        for code, when in errs:
+            out.append("  - %s" % (when if code == "slot" else "`%s` %s" % (code, when)))
+    else:
+        out.append("- Errors: none.")
+    return out + [""]
+
+
+def render():
+    calls, codes = syscalls(), errors()
+    check_notes(calls, {c for c, _, _ in codes})
+    out = ["# System calls, capability types and rights", "",
+           "<!-- Generated by docs/syscalls.py from %s, %s and %s: edit those (or the notes "
+           "in docs/syscalls.py) and run `make docs`; `make docs-check` fails while this "
+           "file is stale. -->" % (SYSCALL_H, CAP_H, ERROR_H), "",
+           "The exokernel's whole interface: %d system calls over a per-environment table of "
+           "capabilities.  The kernel checks rights and addresses, never trusts a pointer or "
+           "a slot number, and answers bad input with an error code." % len(calls), "",
+           "## Calling convention", "", "```", convention(), "```", "",
+           "Slot arguments are checked in a fixed order (kern/include/cap.h): the source "
+           "slot, the destination slot, malformed values, missing rights, then the quota. "
+           "The first failing check decides the error.", "",
+           "## The calls", "", "| # | call | rights needed |", "| --- | --- | --- |"]
+    out += ["| %d | `%s(%s)` | %s |" % (n, name, args, NOTES[name][0])
+            for n, name, args, _ in calls]
+    out.append("")
+    for call in calls:
+        out += call_section(*call)
+    out += ["## Limits", "", "| constant | value | meaning |", "| --- | --- | --- |"]
+    out += ["| `%s` | %s | %s |" % row for row in limits()]
+    out += ["", "## Capability types", "", "| # | type | names |", "| --- | --- | --- |"]
+    out += ["| %d | `%s` | %s |" % row for row in cap_types()]
+    out += ["", "## Rights", "",
+            "Rights only shrink: a derived or copied capability has a subset of its parent's. "
+            "`CAP_R_ALL` is every bit below.", "",
+            "| bit | right | allows |", "| --- | --- | --- |"]
+    out += ["| %d | `CAP_R_%s` | %s |" % row for row in rights()]
+    out += ["", "## Error codes", "", "| code | value | meaning |", "| --- | --- | --- |"]
+    out += ["| `%s` | %d | %s |" % row for row in codes]
+    return "\n".join(out) + "\n"
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description="Generate docs/syscalls.md from the ABI headers.")
+    ap.add_argument("--out", help="write here (default: standard output)")
+    ap.add_argument("--check", metavar="FILE", help="exit 1 if FILE differs from the output")
+    opts = ap.parse_args(argv)
+    try:
+        text = render()
+    except (DocError, ValueError) as e:
+        print("syscalls.py: %s" % e, file=sys.stderr)
+        return 2
+    if opts.check:
+        with open(opts.check) as f:
+            old = f.read()
+        if old != text:
+            sys.stdout.writelines(difflib.unified_diff(old.splitlines(True), text.splitlines(True),
+                                                       opts.check, "generated", n=1))
+            print("%s is stale: run `make docs` and commit it" % opts.check, file=sys.stderr)
+            return 1
+        return 0
+    if opts.out:
+        with open(opts.out, "w") as f:
+            f.write(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -46,6 +46,7 @@ EXPECT = {
                  "edf-the-earliest-absolute-deadline-runs-first",
                  "edf-a-woken-earlier-deadline-preempts-a-later-one-only",
                  "edf-an-exhausted-budget-throttles-until-the-next-period",
+                 "edf-a-budget-exhausted-after-its-period-ended-starts-a-new-period-at-once",
                  "edf-waking-early-keeps-the-deadline-while-bandwidth-allows",
                  "edf-a-server-woken-while-out-of-budget-waits-for-its-period",
                  "theory-edf-meets-every-deadline-of-100-sets-with-u-at-most-1",

@@ -282,7 +282,7 @@ cmd_run(int argc, char **argv)
 
 		if (r < 0) {
 			fprintf(stderr, "exosim: %s\n", err);
-			rc = r == E_NOMEM ? 1 : EXIT_BADINPUT;
+			rc = r == E_INVAL ? EXIT_BADINPUT : 1; /* E_NOMEM, E_BUSY: the run failed */
 		} else {
 			rc = report(&c, met, &res);
 		}

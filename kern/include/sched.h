@@ -94,13 +94,18 @@ struct sched_policy {
 	/* se is not the running entity: place it in rq's queue. */
 	void (*enqueue)(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 			enum sched_enq why);
-	/* Remove se from rq (it may be rq's running entity, then it is not queued). */
+	/* Remove se from rq (it may be rq's running entity, then it is not queued).  A policy
+	 * that keeps no per-CPU account of its entities uses sched_dequeue_queued. */
 	void (*dequeue)(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 			enum sched_deq why);
-	/* Remove and return the queued entity to run next, or NULL when the queue is empty. */
+	/* Remove and return the queued entity to run next, or NULL when the queue is empty
+	 * (sched_rq_pop_first and sched_rq_pop_top do it for the usual orders). */
 	struct sched_entity *(*pick_next)(struct sched *s, struct sched_rq *rq);
 	/* The running se has run `ran` more cycles.  Return true when it must give up the CPU.
-	 * To throttle it, set se->throttled_until > rq->now and return true. */
+	 * To throttle it, set se->throttled_until > rq->now and return true.  True must change
+	 * something (a more urgent entity is queued, se is throttled, its slice or budget is
+	 * renewed): the core then picks again at the same instant, and a tick that said true
+	 * again with ran == 0 would stop time (a tick storm). */
 	bool (*tick)(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran);
 	/* optional: cycles se may still run before tick() must be called (default: none). */
 	uint64_t (*slice_left)(struct sched *s, struct sched_rq *rq, struct sched_entity *se);
@@ -148,6 +153,8 @@ struct sched_entity *sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
 uint64_t sched_next_timer(struct sched *s, unsigned cpu, uint64_t now);
 
 /* Generic helpers policies may use. */
+void sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
+			  enum sched_deq why);
 unsigned sched_select_cpu_default(struct sched *s, struct sched_entity *se);
 unsigned sched_balance_default(struct sched *s, unsigned cpu);
 void sched_migrate(struct sched *s, struct sched_entity *se, unsigned to);

@@ -48,6 +48,12 @@ struct sched_link *sched_rq_first(struct sched_rq *rq, unsigned level);
 struct sched_link *sched_rq_next(struct sched_rq *rq, struct sched_link *l);
 /* Lowest-numbered non-empty level, or -1 when nothing is queued. */
 int sched_rq_top_level(const struct sched_rq *rq);
+/* Remove and return the first entity of list `level` (the smallest key of an ordered
+ * list), or NULL when that list is empty: pick-next of a one-list policy. */
+struct sched_entity *sched_rq_pop_first(struct sched_rq *rq, unsigned level);
+/* Remove and return the first entity of the lowest-numbered non-empty level, or NULL
+ * when nothing is queued: pick-next of a policy whose levels are priorities. */
+struct sched_entity *sched_rq_pop_top(struct sched_rq *rq);
 
 /* The throttled list (not counted in nqueued). */
 void sched_rq_throttle(struct sched_rq *rq, struct sched_link *l, uint64_t until);

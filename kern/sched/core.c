@@ -39,6 +39,16 @@ sched_set_params(struct sched *s, struct sched_entity *se, const struct sched_pa
 	return err;
 }
 
+/* The dequeue of a policy with nothing to account: only a queued entity has anything to
+ * undo (the running one is on no list). */
+void
+sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
+		     enum sched_deq why)
+{
+	if (se->link.queued)
+		sched_rq_remove(rq, &se->link);
+}
+
 /* Charge the running entity for the cycles since it was last charged; returns the
  * policy's verdict on whether it must give up the CPU. */
 static bool

@@ -4,8 +4,13 @@
  * Wake-up follows the constant bandwidth server rule (Abeni & Buttazzo 1998): keep the
  * current deadline and budget only if they do not exceed the reserved bandwidth C/P,
  * otherwise start a new period (deadline now + D, budget C).  A server that exhausts its
- * budget is throttled until its next period, so an overrunning job gets at most C per P and
- * the others still meet their deadlines when sum(C/P) <= 1 on a CPU. */
+ * budget is throttled until its next period (deadline - D + P), so an overrunning job gets
+ * at most C per P and the others still meet their deadlines when sum(C/P) <= 1 on a CPU.
+ * This is the paper's exhaustion rule (recharge C, postpone the deadline by P) made a hard
+ * reservation: the recharge waits for the next period.  A server that exhausts its budget
+ * after that period has begun (it ran past its deadline) is recharged at once, with the
+ * deadline now + D: the old deadline + P may be in the past, and throttling "until" a past
+ * instant would let it run again at once with no budget, forever. */
 #include "sched.h"
 
 static int
@@ -57,24 +62,12 @@ edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 	/* STUB LAB 4: sched_rq_push(rq, &se->link, 0, false); */
 }
 
-static void
-edf_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_deq why)
-{
-	if (se->link.queued)
-		sched_rq_remove(rq, &se->link);
-}
-
 static struct sched_entity *
 edf_pick_next(struct sched *s, struct sched_rq *rq)
 {
 	/* LAB 4: take the queued entity with the earliest deadline. */
 	/* BEGIN LAB 4 */
-	struct sched_link *l = sched_rq_first(rq, 0);
-
-	if (!l)
-		return NULL;
-	sched_rq_remove(rq, l);
-	return sched_link_entity(l);
+	return sched_rq_pop_first(rq, 0);
 	/* END LAB 4 */
 	/* STUB LAB 4: return NULL; */
 }
@@ -85,16 +78,22 @@ edf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t
 	struct sched_link *first;
 
 	/* LAB 4: charge the budget; when it is gone, throttle se until its next period
-	 * (throttled_until = deadline - D + P) and give up the CPU. */
+	 * (deadline - D + P) and give up the CPU, or, if that period has already begun,
+	 * start a new period now (deadline now + D, full budget) and keep going. */
 	/* BEGIN LAB 4 */
 	if (se->params.budget) {
 		uint64_t *left = &se->ps.edf.budget_left;
+		uint64_t next;
 
 		*left -= ran < *left ? ran : *left;
 		if (*left == 0) {
-			se->throttled_until = se->ps.edf.abs_deadline - se->params.deadline +
-					      se->params.period;
-			return true;
+			next = se->ps.edf.abs_deadline - se->params.deadline + se->params.period;
+			if (sched_key_before(rq->now, next)) {
+				se->throttled_until = next;
+				return true;
+			}
+			se->ps.edf.abs_deadline = rq->now + se->params.deadline;
+			*left = se->params.budget;
 		}
 	}
 	/* END LAB 4 */
@@ -119,7 +118,7 @@ const struct sched_policy sched_policy_edf = {
 	.summary = "earliest deadline first, CBS budgets: a server that overruns is throttled",
 	.set_params = edf_set_params,
 	.enqueue = edf_enqueue,
-	.dequeue = edf_dequeue,
+	.dequeue = sched_dequeue_queued,
 	.pick_next = edf_pick_next,
 	.tick = edf_tick,
 	.slice_left = edf_slice_left,

@@ -87,25 +87,10 @@ mlfq_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 	sched_rq_push(rq, &se->link, se->ps.mlfq.level, keep_place);
 }
 
-static void
-mlfq_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-	     enum sched_deq why)
-{
-	if (se->link.queued)
-		sched_rq_remove(rq, &se->link);
-}
-
 static struct sched_entity *
 mlfq_pick_next(struct sched *s, struct sched_rq *rq)
 {
-	int level = sched_rq_top_level(rq);
-	struct sched_link *l;
-
-	if (level < 0)
-		return NULL;
-	l = sched_rq_first(rq, (unsigned)level);
-	sched_rq_remove(rq, l);
-	return sched_link_entity(l);
+	return sched_rq_pop_top(rq);
 }
 
 static bool
@@ -153,7 +138,7 @@ const struct sched_policy sched_policy_mlfq = {
 	.summary = "multi-level feedback queue: 4 levels, 2/4/8/16 ms, boost every 100 ms",
 	.set_params = mlfq_set_params,
 	.enqueue = mlfq_enqueue,
-	.dequeue = mlfq_dequeue,
+	.dequeue = sched_dequeue_queued,
 	.pick_next = mlfq_pick_next,
 	.tick = mlfq_tick,
 	.slice_left = mlfq_slice_left,

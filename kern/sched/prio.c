@@ -20,25 +20,10 @@ prio_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 	sched_rq_push(rq, &se->link, se->params.priority, why == SCHED_ENQ_PREEMPT);
 }
 
-static void
-prio_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-	     enum sched_deq why)
-{
-	if (se->link.queued)
-		sched_rq_remove(rq, &se->link);
-}
-
 static struct sched_entity *
 prio_pick_next(struct sched *s, struct sched_rq *rq)
 {
-	int level = sched_rq_top_level(rq);
-	struct sched_link *l;
-
-	if (level < 0)
-		return NULL;
-	l = sched_rq_first(rq, (unsigned)level);
-	sched_rq_remove(rq, l);
-	return sched_link_entity(l);
+	return sched_rq_pop_top(rq);
 }
 
 /* Only a more urgent queued entity (e.g. one moved here by balancing) ends a run. */
@@ -61,7 +46,7 @@ const struct sched_policy sched_policy_prio = {
 	.summary = "fixed priority, preemptive, FIFO within a level (0 = most urgent)",
 	.set_params = prio_set_params,
 	.enqueue = prio_enqueue,
-	.dequeue = prio_dequeue,
+	.dequeue = sched_dequeue_queued,
 	.pick_next = prio_pick_next,
 	.tick = prio_tick,
 	.wakeup_preempt = prio_wakeup_preempt,

@@ -1,6 +1,6 @@
 /* The per-CPU run-queue container (see sched_rq.h): levelled FIFO lists with a bitmap,
  * key-ordered insertion, and the list of throttled entities. */
-#include "sched_rq.h"
+#include "sched.h"
 
 static void
 list_init(struct sched_link *head)
@@ -100,6 +100,25 @@ int
 sched_rq_top_level(const struct sched_rq *rq)
 {
 	return rq->nonempty ? __builtin_ctzll(rq->nonempty) : -1;
+}
+
+struct sched_entity *
+sched_rq_pop_first(struct sched_rq *rq, unsigned level)
+{
+	struct sched_link *l = sched_rq_first(rq, level);
+
+	if (!l)
+		return NULL;
+	sched_rq_remove(rq, l);
+	return sched_link_entity(l);
+}
+
+struct sched_entity *
+sched_rq_pop_top(struct sched_rq *rq)
+{
+	int level = sched_rq_top_level(rq);
+
+	return level < 0 ? NULL : sched_rq_pop_first(rq, (unsigned)level);
 }
 
 void

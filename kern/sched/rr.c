@@ -11,6 +11,8 @@ quantum(const struct sched *s, const struct sched_entity *se)
 static int
 rr_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
 {
+	if (!p->quantum && s->hz / 250 == 0)
+		return E_INVAL; /* a zero quantum would end every slice before it starts */
 	se->params = *p;
 	se->ps.rr.used = 0;
 	return 0;
@@ -26,22 +28,10 @@ rr_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum s
 	sched_rq_push(rq, &se->link, 0, keep_place);
 }
 
-static void
-rr_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_deq why)
-{
-	if (se->link.queued)
-		sched_rq_remove(rq, &se->link);
-}
-
 static struct sched_entity *
 rr_pick_next(struct sched *s, struct sched_rq *rq)
 {
-	struct sched_link *l = sched_rq_first(rq, 0);
-
-	if (!l)
-		return NULL;
-	sched_rq_remove(rq, l);
-	return sched_link_entity(l);
+	return sched_rq_pop_first(rq, 0);
 }
 
 static bool
@@ -64,7 +54,7 @@ const struct sched_policy sched_policy_rr = {
 	.summary = "round robin, 4 ms quantum (params.quantum overrides)",
 	.set_params = rr_set_params,
 	.enqueue = rr_enqueue,
-	.dequeue = rr_dequeue,
+	.dequeue = sched_dequeue_queued,
 	.pick_next = rr_pick_next,
 	.tick = rr_tick,
 	.slice_left = rr_slice_left,

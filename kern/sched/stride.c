@@ -20,8 +20,8 @@ stride_set_params(struct sched *s, struct sched_entity *se, const struct sched_p
 {
 	uint32_t tickets = p->tickets ? p->tickets : 100;
 
-	if (tickets > SCHED_STRIDE_MAX_TICKETS)
-		return E_INVAL;
+	if (tickets > SCHED_STRIDE_MAX_TICKETS || quantum(s) == 0)
+		return E_INVAL; /* a zero quantum would end every slice before it starts */
 	se->params = *p;
 	se->params.tickets = tickets;
 	se->ps.stride.stride = SCHED_STRIDE1 / tickets;
@@ -54,16 +54,12 @@ stride_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 	RQ_TICKETS(rq) -= se->params.tickets;
 }
 
+/* A new quantum starts with every pick, of another entity or the same one again. */
 static struct sched_entity *
 stride_pick_next(struct sched *s, struct sched_rq *rq)
 {
-	struct sched_link *l = sched_rq_first(rq, 0);
-
-	if (!l)
-		return NULL;
-	sched_rq_remove(rq, l);
 	RQ_USED(rq) = 0;
-	return sched_link_entity(l);
+	return sched_rq_pop_first(rq, 0);
 }
 
 static bool

@@ -32,7 +32,8 @@ struct sim_machine {
 };
 
 /* The hw directory: `opt` if given, else $EXOSIM_HW_DIR, else ./hw if it holds machine
- * profiles, else hw/ beside the executable's tree (obj/sim/exosim -> ../../hw). */
+ * profiles, else the hw/ with profiles in the nearest directory above the executable
+ * (the tree it was built in, whatever OBJ= was), else "hw".  The result may be `buf`. */
 const char *machine_hw_dir(const char *opt, char *buf, size_t len);
 /* Load hw_dir/name/machine.json.  Returns 0, or -1 with a one-line message in err. */
 int machine_load(const char *hw_dir, const char *name, struct sim_machine *m, char *err,

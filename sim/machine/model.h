@@ -73,6 +73,10 @@ struct sim_model {
 	struct met *met;
 	uint64_t seed, end;
 	bool oom;            /* an allocation failed: the run is abandoned */
+	/* The no-progress watchdog (run.c): events dispatched at stall_cycle so far. */
+	uint64_t stall_cycle, stall_events, stall_limit;
+	bool stalled;        /* the watchdog stopped the run; stall_ev is the last event */
+	struct sim_event stall_ev;
 };
 
 #define MODEL(e) ((struct sim_model *)(e)->ctx)

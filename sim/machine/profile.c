@@ -3,10 +3,10 @@
 
 #include <dirent.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 const char *const sim_cost_names[SIM_COST_N] = {
@@ -18,38 +18,49 @@ const char *const sim_cost_names[SIM_COST_N] = {
 	[SIM_COST_CACHE_LINE] = "cache_line_transfer",
 };
 
-static int
-is_dir(const char *path)
+/* Does `dir` hold at least one machine profile (dir/NAME/machine.json)? */
+static bool
+has_profiles(const char *dir)
 {
-	struct stat st;
+	char one[1][64];
 
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	return machine_list(dir, one, 1) > 0;
+}
+
+/* hw/ of the nearest directory above the executable that has one with profiles: exosim
+ * built at any OBJ= depth (obj/sim/exosim, obj/clang/sim/exosim) finds its own tree. */
+static bool
+hw_above_exe(char *buf, size_t len)
+{
+	char dir[4096];
+	ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
+	char *slash;
+
+	if (n <= 0)
+		return false;
+	dir[n] = '\0';
+	while ((slash = strrchr(dir, '/'))) {
+		*slash = '\0';
+		snprintf(buf, len, "%s/hw", dir);
+		if (has_profiles(buf))
+			return true;
+	}
+	return false;
 }
 
 const char *
 machine_hw_dir(const char *opt, char *buf, size_t len)
 {
 	const char *env = getenv("EXOSIM_HW_DIR");
-	char exe[4096];
-	ssize_t n;
 
 	if (opt)
 		return opt;
 	if (env && *env)
 		return env;
-	if (is_dir("hw/legion") || is_dir("hw/qemu"))
+	if (has_profiles("hw"))
 		return "hw";
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		char *slash;
-
-		exe[n] = '\0';
-		slash = strrchr(exe, '/');
-		if (slash)
-			*slash = '\0';
-		snprintf(buf, len, "%s/../../hw", exe);
+	if (hw_above_exe(buf, len))
 		return buf;
-	}
 	return "hw";
 }
 

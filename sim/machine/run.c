@@ -38,10 +38,46 @@ static sim_handler_fn model_handlers[EV_NKINDS] = {
 	[EV_TICK] = cpu_on_tick,
 };
 
+/* The watchdog allows this many events at one cycle, plus SIM_STALL_PER_OBJECT per task
+ * and per CPU: a release, a wake-up and a few reschedules each is the most a correct run
+ * needs at one instant, and a run that goes past it is spinning (say, a policy whose
+ * tick() keeps asking for a reschedule that changes nothing) and would never end. */
+#define SIM_STALL_BASE 100000
+#define SIM_STALL_PER_OBJECT 64
+
+static const char *const event_names[EV_NKINDS] = {
+	[EV_SEG_END] = "end of a run phase on cpu",
+	[EV_TASK_START] = "start of task",
+	[EV_TASK_WAKE] = "wake-up of task",
+	[EV_TIMER_EXPIRE] = "timer expiry of task",
+	[EV_ARRIVAL] = "arrival for task",
+	[EV_ONESHOT] = "one-shot timer of cpu",
+	[EV_TICK] = "periodic tick of cpu",
+};
+
+/* True when simulated time has stopped advancing: the run must stop. */
+static bool
+stalled(struct sim_model *sm, const struct sim_event *ev)
+{
+	if (ev->cycle != sm->stall_cycle) {
+		sm->stall_cycle = ev->cycle;
+		sm->stall_events = 0;
+	}
+	return ++sm->stall_events > sm->stall_limit;
+}
+
 static void
 on_event(struct sim_engine *e, const struct sim_event *ev)
 {
-	met_event(MODEL(e)->met, ev->cycle, ev->kind, ev->arg, ev->data);
+	struct sim_model *sm = MODEL(e);
+
+	if (stalled(sm, ev)) {
+		sm->stalled = true;
+		sm->stall_ev = *ev;
+		e->stop = true;
+		return;
+	}
+	met_event(sm->met, ev->cycle, ev->kind, ev->arg, ev->data);
 	model_handlers[ev->kind](e, ev);
 }
 
@@ -67,7 +103,8 @@ init_task(struct sim_model *sm, unsigned i, const struct sched_params *p, char *
 	r = sched_set_params(&sm->sched, &t->se, p);
 	if (r < 0) {
 		snprintf(err, errlen, "%s: task '%s': parameters rejected by policy '%s' "
-			 "(period %llu, deadline %llu, budget %llu, priority %u, tickets %u cycles)",
+			 "(period %llu cycles, deadline %llu cycles, budget %llu cycles, "
+			 "priority level %u, tickets %u)",
 			 sm->w->name, wt->name, sm->sched.policy->name,
 			 (unsigned long long)p->period, (unsigned long long)p->deadline,
 			 (unsigned long long)p->budget, p->priority, p->tickets);
@@ -124,6 +161,8 @@ build(struct sim_model *sm, const struct sim_options *o, char *err, size_t errle
 	sm->end = o->duration;
 	sm->ncpus = o->machine->ncpus;
 	sm->ntasks = o->workload->ntasks;
+	sm->stall_limit = SIM_STALL_BASE +
+			  SIM_STALL_PER_OBJECT * ((uint64_t)sm->ntasks + sm->ncpus);
 	sm->rq = calloc(sm->ncpus, sizeof(*sm->rq));
 	sm->cpu = calloc(sm->ncpus, sizeof(*sm->cpu));
 	sm->task = calloc(sm->ntasks, sizeof(*sm->task));
@@ -198,6 +237,19 @@ run_loop(struct sim_model *sm, bool progress, double t0)
 		fputc('\n', stderr);
 }
 
+static void
+report_stall(const struct sim_model *sm, char *err, size_t errlen)
+{
+	const struct sim_event *ev = &sm->stall_ev;
+
+	snprintf(err, errlen, "no progress: under policy '%s' simulated time stopped at cycle "
+		 "%llu (%.9f s): more than %llu events at that cycle (the last: %s %u); does "
+		 "the policy's tick() keep asking for a reschedule that changes nothing?",
+		 sm->sched.policy->name, (unsigned long long)ev->cycle,
+		 (double)ev->cycle / sm->m->hz, (unsigned long long)sm->stall_limit,
+		 event_names[ev->kind], ev->arg);
+}
+
 int
 sim_run(const struct sim_options *o, struct sim_result *res, char *err, size_t errlen)
 {
@@ -211,8 +263,12 @@ sim_run(const struct sim_options *o, struct sim_result *res, char *err, size_t e
 		return E_INVAL;
 	}
 	r = build(&sm, o, err, errlen);
-	if (r == 0) {
+	if (r == 0)
 		run_loop(&sm, o->progress, t0);
+	if (r == 0 && sm.stalled) {
+		report_stall(&sm, err, errlen);
+		r = E_BUSY;
+	} else if (r == 0) {
 		sm.eng.now = sm.end;
 		for (unsigned c = 0; c < sm.ncpus; c++)
 			cpu_progress(&sm, &sm.cpu[c]);

@@ -29,7 +29,9 @@ struct sim_result {
 };
 
 /* Returns 0; E_INVAL with a one-line message in err when the workload does not fit the
- * machine or the policy rejects a task's parameters; E_NOMEM when memory ran out. */
+ * machine or the policy rejects a task's parameters; E_NOMEM when memory ran out; E_BUSY
+ * when the watchdog stopped a run whose simulated time no longer advanced (far more
+ * events at one cycle than the tasks and CPUs can need), naming the policy and the cycle. */
 int sim_run(const struct sim_options *o, struct sim_result *res, char *err, size_t errlen);
 
 /* The scheduling parameters a task gets under `policy` (see docs/sim.md): exported so

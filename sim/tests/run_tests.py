@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Scripted exosim runs (make sim-test): determinism of every output, Perfetto-loadable
-traces, bad input exiting 2 with a message that names the file or option, and `list`.
+traces, bad input exiting 2 with a message that names the file or option, `list` and
+finding hw/, and the EDF run that once stopped simulated time.
 Python 3 standard library only; every run is seeded."""
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,8 +25,12 @@ def check(cond, name, detail=""):
         failures.append(name)
 
 
-def run(exosim, *args):
-    p = subprocess.run([exosim, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+def run(exosim, *args, timeout=300):
+    try:
+        p = subprocess.run([exosim, *args], cwd=ROOT, capture_output=True, text=True,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "", f"timed out after {timeout} s"
     return p.returncode, p.stdout, p.stderr
 
 
@@ -126,6 +132,21 @@ def test_list(exosim, tmp):
     check(rc == 0, "list finds hw/ from another directory")
     rc, out, _ = run(exosim, "list", "--hw-dir", os.path.join(HERE, "hw"))
     check(rc == 0 and "uni" in out and "legion" not in out, "--hw-dir selects profiles")
+    # Built with another OBJ= (deeper under the tree): hw/ is found above the executable.
+    os.makedirs(os.path.join(ROOT, "obj"), exist_ok=True)
+    deep = tempfile.mkdtemp(prefix="sim-test-", dir=os.path.join(ROOT, "obj"))
+    try:
+        copy = os.path.join(deep, "a", "b", "exosim")
+        os.makedirs(os.path.dirname(copy))
+        shutil.copy2(exosim, copy)
+        p = subprocess.run([copy, "list"], cwd=other, capture_output=True, text=True,
+                           env={k: v for k, v in os.environ.items() if k != "EXOSIM_HW_DIR"})
+        check(p.returncode == 0 and "legion" in p.stdout and
+              os.path.join(ROOT, "hw") in p.stdout,
+              "an exosim deeper under the tree finds its hw/ from another directory",
+              p.stdout + p.stderr)
+    finally:
+        shutil.rmtree(deep, ignore_errors=True)
 
 
 def test_zero_cost_rta(exosim, tmp):
@@ -147,13 +168,42 @@ def test_zero_cost_rta(exosim, tmp):
           "prio worst-case responses equal RTA", str(worst))
 
 
+def test_edf_late_exhaustion(exosim, tmp):
+    """The run that used to spin at one instant (a budget exhausted after the server's
+    period had ended) ends, on the brief's machine and on the ideal one with the job counts
+    of grade/unit/sched/test_progress.c."""
+    wl = os.path.join(ROOT, "grade", "unit", "sched", "workloads", "edf_late_exhaustion.json")
+    rc, _, err = run(exosim, "run", "--machine", "qemu", "--cpus", "1", "--sched", "edf",
+                     "--workload", wl, "--quiet", timeout=60)
+    check(rc == 0, "edf late budget exhaustion on qemu --cpus 1 ends", err)
+    js = os.path.join(tmp, "late.json")
+    rc, _, err = run(exosim, "run", "--hw-dir", os.path.join(HERE, "hw"), "--machine", "uni",
+                     "--sched", "edf", "--workload", wl, "--quiet", "--json", js, timeout=60)
+    check(rc == 0, "edf late budget exhaustion on uni ends", err)
+    if rc == 0:
+        tasks = {t["name"]: (t["jobs"], t["misses"], t["unfinished"])
+                 for t in json.load(open(js))["tasks"]}
+        check(tasks == {"a": (58, 59, 1), "b": (52, 52, 1)},
+              "edf late budget exhaustion: jobs, misses, unfinished per task", str(tasks))
+
+
+def test_rejected_params_message(exosim, tmp):
+    wl = os.path.join(tmp, "tickets.json")
+    with open(wl, "w") as f:
+        f.write('{"tasks": {"t": {"tickets": 100000, "run": "1ms"}}}')
+    rc, _, err = run(exosim, "run", "--machine", "qemu", "--sched", "stride", "--workload", wl)
+    check(rc == 2 and "tickets 100000)" in err and "period 1000000000 cycles" in err,
+          "rejected parameters are reported with their units", err)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exosim", required=True)
     args = ap.parse_args()
     exosim = os.path.abspath(args.exosim)
     with tempfile.TemporaryDirectory() as tmp:
-        for t in (test_list, test_determinism, test_trace, test_bad_input, test_zero_cost_rta):
+        for t in (test_list, test_determinism, test_trace, test_bad_input, test_zero_cost_rta,
+                  test_edf_late_exhaustion, test_rejected_params_message):
             t(exosim, tmp)
     print(f"sim-test: {len(failures)} failure(s)")
     return 1 if failures else 0

@@ -1,5 +1,6 @@
 /* Unit tests of the EDF policy: deadline order, preemption, the CBS wake-up rule, budget
- * throttling until the next period, and parameter checks. */
+ * throttling until the next period (or a new period at once when it has begun), and
+ * parameter checks. */
 #include "schedfix.h"
 
 static struct sched_params
@@ -57,6 +58,31 @@ Test(edf, an_exhausted_budget_throttles_until_the_next_period)
 	cr_assert_eq(fix_run(&f, 0, 10 * MS), 0);
 	cr_assert_eq(f.e[0].ps.edf.abs_deadline, 20 * MS);
 	cr_assert_eq(f.e[0].ps.edf.budget_left, 3 * MS);
+}
+
+Test(edf, a_budget_exhausted_after_its_period_ended_starts_a_new_period_at_once)
+{
+	struct fix f;
+
+	fix_init(&f, "edf", 1);
+	fix_params(&f, 0, server(10 * MS, 0, 8 * MS));
+	fix_params(&f, 1, server(5 * MS, 0, 0));
+	fix_params(&f, 2, server(8 * MS, 0, 0));
+	fix_wake(&f, 0, 0);
+	fix_wake(&f, 1, 0);
+	cr_assert_eq(fix_run(&f, 0, 0), 1, "deadline 5 ms first");
+	sched_block(&f.s, 0, 5 * MS, false);
+	cr_assert_eq(fix_run(&f, 0, 5 * MS), 0, "0 starts at 5 ms: its budget lasts past 10 ms");
+	cr_assert(!fix_wake(&f, 2, 12 * MS), "deadline 20 ms does not beat 10 ms");
+	cr_assert_eq(sched_next_timer(&f.s, 0, 12 * MS), 13 * MS, "budget runs out at 13 ms");
+	cr_assert(sched_tick(&f.s, 0, 13 * MS), "the new deadline 23 ms is after 2's 20 ms");
+	cr_assert_eq(f.e[0].ps.edf.abs_deadline, 23 * MS, "deadline from now, not 10 + 10 ms");
+	cr_assert_eq(f.e[0].ps.edf.budget_left, 8 * MS, "budget recharged at once");
+	cr_assert_eq(fix_run(&f, 0, 13 * MS), 2);
+	cr_assert_eq(f.e[0].state, SCHED_RUNNABLE, "not throttled until a time already past");
+	sched_block(&f.s, 0, 14 * MS, false);
+	cr_assert_eq(fix_run(&f, 0, 14 * MS), 0);
+	cr_assert_eq(sched_next_timer(&f.s, 0, 14 * MS), 22 * MS, "time moves on");
 }
 
 Test(edf, waking_early_keeps_the_deadline_while_bandwidth_allows)

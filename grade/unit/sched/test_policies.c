@@ -205,3 +205,50 @@ Test(stride, rejects_too_many_tickets_and_defaults_zero_to_100)
 	fix_params(&f, 0, none);
 	cr_assert_eq(f.e[0].params.tickets, 100);
 }
+
+Test(stride, shares_are_exact_when_the_passes_wrap_around_2_64)
+{
+	struct fix f;
+	uint64_t now = 0;
+	unsigned tickets[3] = { 100, 200, 300 };
+
+	fix_init(&f, "stride", 1);
+	f.rq[0].policy_data[0] = UINT64_MAX - (1ULL << 36); /* the global pass: ~6 quanta left */
+	for (unsigned i = 0; i < 3; i++) {
+		fix_params(&f, i, (struct sched_params){ .tickets = tickets[i] });
+		fix_wake(&f, i, 0);
+	}
+	fix_run(&f, 0, 0);
+	for (unsigned k = 0; k < 600; k++) {
+		now = sched_next_timer(&f.s, 0, now);
+		cr_assert(sched_tick(&f.s, 0, now));
+		fix_run(&f, 0, now);
+	}
+	cr_assert_lt(f.rq[0].policy_data[0], 1ULL << 63, "the global pass has wrapped");
+	for (unsigned i = 0; i < 3; i++)
+		cr_assert_eq(f.e[i].runtime, tickets[i] * 4 * MS, "entity %u: %u quanta of 600",
+			     i, tickets[i]);
+}
+
+/* A quantum of zero cycles would end every slice at the instant it starts, so the CPU would
+ * be rescheduled forever without time passing: refused at set-up instead. */
+Test(stride, rejects_a_clock_too_slow_for_a_quantum)
+{
+	struct fix f;
+
+	fix_init(&f, "stride", 1);
+	f.s.hz = 249; /* hz / 250 == 0 */
+	cr_assert_eq(sched_set_params(&f.s, &f.e[0], &none), E_INVAL);
+	f.s.hz = 250;
+	fix_params(&f, 0, none);
+}
+
+Test(rr, rejects_a_clock_too_slow_for_the_default_quantum)
+{
+	struct fix f;
+
+	fix_init(&f, "rr", 1);
+	f.s.hz = 249;
+	cr_assert_eq(sched_set_params(&f.s, &f.e[0], &none), E_INVAL);
+	fix_params(&f, 0, (struct sched_params){ .quantum = 1 });
+}

@@ -1,6 +1,7 @@
 /* Workload loader: one task object -- its properties, its events (directly or in rt-app
  * "phases", flattened in order with each phase's "loop"), and its timers. */
 #include "load.h"
+#include "sched.h" /* SCHED_STRIDE_MAX_TICKETS: the loader rejects what stride would */
 
 #include <stdlib.h>
 #include <string.h>
@@ -269,7 +270,7 @@ task_prop(struct ld *ld, const char *key, json_t *v, struct wl_task *t, struct l
 		return rc;
 	}
 	if (strcmp(key, "tickets") == 0) {
-		rc = ld_int(ld, v, 1, 1 << 20, &n);
+		rc = ld_int(ld, v, 1, SCHED_STRIDE_MAX_TICKETS, &n);
 		t->sp.tickets = (uint32_t)n;
 		return rc;
 	}

@@ -1,12 +1,14 @@
 # Memory-management benchmarks (`make bench` runs both): the kernel's allocate+free and
-# map+unmap pairs in instructions under qemu -icount (bench/mm/kernel_bench.py, the kernel
-# side is kern/mm/mmbench.c), and the same portable code on the host in nanoseconds.
+# map+unmap pairs in instructions under qemu -icount (bench/icount.py; the kernel side is
+# kern/mm/mmbench.c, run by `test=bench-mm`), and the same portable code on the host in ns.
 ifndef SIMHAL_SRCS
 include sim/hal/Makefrag
 endif
 
 bench-mm-kernel: $(ISO) ## instructions per 4 KiB alloc+free and map+unmap in the kernel (icount)
-	$(V)$(PYTHON) bench/mm/kernel_bench.py --iso $(ISO)
+	$(V)$(PYTHON) bench/icount.py --name bench-mm-kernel --iso $(ISO) --args "test=bench-mm halt" \
+		--want mm_alloc_free_4k_kernel --want mm_alloc_free_4k_hot_kernel \
+		--want mm_map_unmap_4k_kernel
 
 # The host benchmark measures the code as the kernel runs it: -O2, no sanitizers.
 MMBENCH := $(OBJ)/bench/mm/host_mm

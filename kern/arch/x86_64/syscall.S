@@ -2,6 +2,7 @@
  * returns to its caller, iretq for everything else (a switch to another env, a first run,
  * a frame changed by sys_env_set_regs).  Both build and consume struct trapframe (trap.h),
  * so a syscall frame and a trap frame look the same to the C code. */
+#include "gprs.h"
 #include "percpu.h"
 #include "syscall.h"
 
@@ -22,21 +23,7 @@ syscall_entry:
 	pushq %rcx		/* rip */
 	pushq $0		/* error */
 	pushq $SYSCALL_VECTOR
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS
 	/* The arguments once more, in call order: the C array args[0..5]. */
 	pushq %r9
 	pushq %r8
@@ -76,20 +63,4 @@ syscall_entry:
 	.balign 16
 syscall_iret:
 	movq %rdi, %rsp
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
-	addq $16, %rsp
-	iretq
+	jmp trap_return

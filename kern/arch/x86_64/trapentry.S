@@ -1,6 +1,8 @@
 /* Exception entry stubs: each makes the stack look the same (struct trapframe in trap.h),
  * then trap_common saves the general registers and calls trap_dispatch. */
 
+#include "gprs.h"
+
 /* For these vectors the CPU pushes an error code (Intel SDM Vol. 3A Table 6-1);
  * the others get a 0 so the frame layout never varies. */
 .macro VECTOR n
@@ -20,24 +22,13 @@ trap_vector_\n:
 trap_common:
 	/* The CPU aligned rsp to 16 before pushing its 5-word frame (SDM Vol. 3A 6.14.2);
 	 * 2 + 15 more words keep it aligned for the C call. */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	PUSH_GPRS
 	cld
 	movq %rsp, %rdi
 	call trap_dispatch
+	/* syscall_iret enters here too, with rsp at a whole trap frame. */
+	.globl trap_return
+trap_return:
 	popq %r15
 	popq %r14
 	popq %r13

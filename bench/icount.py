@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Kernel benchmarks in instructions: boots the ISO under `qemu -icount shift=0`, where the
+guest TSC advances exactly once per executed instruction, so a path's rdtsc delta is its
+instruction count.  The kernel options (--args) pick what runs; every `BENCH <name> <value>
+instructions` line it prints is collected.  Boots --runs times and fails unless every boot
+gives the same figures (they are exact counts) and every --want name is there; then prints
+the BENCH lines once.  Used by bench/mm/mm.mk and bench/syscall/syscall.mk."""
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BENCH_LINE = re.compile(r"^BENCH (\S+) (\S+) instructions$", re.M)
+POLL_SECONDS = 0.05  # how often the serial file is read (waiting, not synchronising)
+
+
+def read_serial(path):
+    if not os.path.exists(path):
+        return ""
+    with open(path, "rb") as f:
+        return f.read().decode("utf-8", "replace").replace("\r", "")
+
+
+def boot(qemu, iso, args, want, timeout):
+    """One boot; returns ({name: value}, serial text).  The boot ends when every wanted
+    line is there, when QEMU exits, or at the timeout; QEMU's process group is killed."""
+    with tempfile.TemporaryDirectory(prefix="exolab-bench-") as tmp:
+        serial = os.path.join(tmp, "serial.out")
+        argv = [qemu, "-cdrom", iso, "-m", "256", "-display", "none", "-no-reboot",
+                "-nic", "none", "-monitor", "none", "-serial", "file:" + serial,
+                # sleep=off: idle time (firmware, GRUB) passes at once instead of in real
+                # time; the instruction counts the TSC shows are the same either way.
+                "-icount", "shift=0,sleep=off",
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
+                "-fw_cfg", "name=opt/exolab/cmdline,string=" + args.replace(",", ",,")]
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and proc.poll() is None:
+                figures = dict(BENCH_LINE.findall(read_serial(serial)))
+                if all(name in figures for name in want):
+                    break
+                time.sleep(POLL_SECONDS)
+            text = read_serial(serial)
+            return dict(BENCH_LINE.findall(text)), text
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait()
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--name", required=True, help="the benchmark's name, for messages")
+    p.add_argument("--args", required=True, help="kernel command line options")
+    p.add_argument("--want", action="append", required=True, help="a BENCH name to expect")
+    p.add_argument("--iso", default=os.path.join(ROOT, os.environ.get("OBJ", "obj"),
+                                                 "exolab.iso"))
+    p.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-x86_64"))
+    p.add_argument("--runs", type=int, default=2, help="boots that must agree (default 2)")
+    p.add_argument("--timeout", type=float, default=120, help="seconds per boot")
+    opts = p.parse_args()
+    if not os.path.exists(opts.iso):
+        print("%s: no ISO at %s (run make first)" % (opts.name, opts.iso), file=sys.stderr)
+        return 1
+    results = []
+    for i in range(opts.runs):
+        figures, text = boot(opts.qemu, opts.iso, opts.args, opts.want, opts.timeout)
+        missing = [name for name in opts.want if name not in figures]
+        if missing:
+            tail = "\n".join(text.rstrip("\n").splitlines()[-15:])
+            print("%s: boot %d printed no BENCH line for %s; serial tail:\n%s"
+                  % (opts.name, i + 1, ", ".join(missing), tail), file=sys.stderr)
+            return 1
+        results.append({name: figures[name] for name in opts.want})
+    if any(r != results[0] for r in results):
+        print("%s: boots disagree: %s" % (opts.name, results), file=sys.stderr)
+        return 1
+    for name in opts.want:
+        print("BENCH %s %s instructions" % (name, results[0][name]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

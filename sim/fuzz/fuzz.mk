@@ -6,9 +6,9 @@ FUZZ_WL_SRCS := sim/fuzz/fuzz_workload.c sim/rng/rng.c $(SIM_IO_SRCS)
 FUZZ_RUNS ?= 20000
 FUZZ_SEED ?= 1
 
-$(FUZZ_WL): $(FUZZ_WL_SRCS) $(wildcard sim/rng/*.h sim/workload/*.h sim/metrics/*.h) | $(DEPS_STAMP)
+$(FUZZ_WL): $(FUZZ_WL_SRCS) $(wildcard sim/rng/*.h sim/workload/*.h sim/metrics/*.h) kern/include/sched.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(V)clang -std=gnu11 -O1 -g $(WARN) -Isim -fsanitize=fuzzer,address,undefined \
+	$(V)clang -std=gnu11 -O1 -g $(WARN) -Isim -Ikern/include -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ $(FUZZ_WL_SRCS) $(SIM_IO_LIBS)
 
 fuzz-workload: $(FUZZ_WL) ## fuzz the workload loader: a short seeded libFuzzer pass

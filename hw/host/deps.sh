@@ -4,7 +4,7 @@
 # `make qemu` and `make test` run first, so a fresh Debian machine needs no other step.
 set -eu
 
-PKGS="make gcc clang lld llvm libclang-rt-14-dev binutils python3 gdb cpio \
+PKGS="make git gcc clang lld llvm libclang-rt-14-dev binutils python3 gdb cpio \
 qemu-system-x86 qemu-system-gui ipxe-qemu seabios qemu-utils ovmf \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools \
 bochs bochsbios vgabios bochs-term \

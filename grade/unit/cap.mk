@@ -11,7 +11,8 @@ endif
 CAPTEST_DIR := $(OBJ)/grade/unit/cap
 CAPTEST_NAMES := table derive revoke object random
 CAPTEST_BINS := $(addprefix $(CAPTEST_DIR)/test_,$(CAPTEST_NAMES))
-CAPTEST_LIBSRCS := $(CAP_SRCS) $(SIMHAL_SRCS) grade/unit/cap/capfix.c grade/unit/cap/capmodel.c
+CAPTEST_LIBSRCS := $(CAP_SRCS) $(SIMHAL_SRCS) sim/rng/rng.c grade/unit/cap/capfix.c \
+	grade/unit/cap/capmodel.c
 CAPTEST_LIBOBJS := $(patsubst %.c,$(CAPTEST_DIR)/obj/%.o,$(CAPTEST_LIBSRCS))
 CAPTEST_HDRS := $(wildcard kern/include/cap.h kern/include/abi/cap.h kern/include/error.h \
 	kern/include/hal.h kern/cap/*.h sim/hal/*.h grade/unit/cap/*.h)
@@ -20,10 +21,10 @@ UNIT_TESTS += $(CAPTEST_BINS)
 
 $(CAPTEST_DIR)/obj/%.o: %.c $(CAPTEST_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(V)$(HOSTCC) $(HOST_CFLAGS) $(SIMHAL_INC) -Ikern/cap -Igrade/unit/cap -c -o $@ $<
+	$(V)$(HOSTCC) $(HOST_CFLAGS) $(SIMHAL_INC) -Isim -Ikern/cap -Igrade/unit/cap -c -o $@ $<
 
 $(CAPTEST_DIR)/test_%: $(CAPTEST_DIR)/obj/grade/unit/cap/test_%.o $(CAPTEST_LIBOBJS)
-	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion -lm
 
 .PRECIOUS: $(CAPTEST_DIR)/obj/%.o
 

@@ -8,17 +8,17 @@ endif
 LOADERTEST_DIR := $(OBJ)/grade/unit/loader
 LOADERTEST_NAMES := cpio elf
 LOADERTEST_BINS := $(addprefix $(LOADERTEST_DIR)/test_,$(LOADERTEST_NAMES))
-LOADERTEST_LIBOBJS := $(patsubst %.c,$(LOADERTEST_DIR)/obj/%.o,$(LOADER_SRCS))
-LOADERTEST_HDRS := kern/include/loader.h kern/include/error.h $(wildcard grade/unit/loader/*.h)
+LOADERTEST_LIBOBJS := $(patsubst %.c,$(LOADERTEST_DIR)/obj/%.o,$(LOADER_SRCS) sim/rng/rng.c)
+LOADERTEST_HDRS := kern/include/loader.h kern/include/error.h sim/rng/rng.h $(wildcard grade/unit/loader/*.h)
 
 UNIT_TESTS += $(LOADERTEST_BINS)
 
 $(LOADERTEST_DIR)/obj/%.o: %.c $(LOADERTEST_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(V)$(HOSTCC) $(HOST_CFLAGS) -Igrade/unit/loader -c -o $@ $<
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -Isim -Igrade/unit/loader -c -o $@ $<
 
 $(LOADERTEST_DIR)/test_%: $(LOADERTEST_DIR)/obj/grade/unit/loader/test_%.o $(LOADERTEST_LIBOBJS)
-	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion -lm
 
 .PRECIOUS: $(LOADERTEST_DIR)/obj/%.o
 

@@ -6,6 +6,7 @@
 
 #include "capmodel.h"
 #include "simhal.h"
+#include "rng/rng.h"
 
 #define STEPS   10000
 #define MAXHOLD 64
@@ -17,17 +18,13 @@ static int nobj, step;
 static int holds[MAXHOLD], nholds;
 static int real_released_at[MAXOBJ]; /* step of the real hook, -1 before */
 static unsigned real_releases[MAXOBJ];
-static uint64_t rng;
+/* The project's deterministic random streams (sim/rng), seeded per test. */
+static struct rng rng;
 
 static uint64_t
 rnd(void)
 {
-	/* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return rng_next(&rng);
 }
 
 static unsigned
@@ -423,7 +420,7 @@ run(uint64_t seed)
 		cr_assert_eq(cap_table_init(&tabs[i], slot_mem[i], NS, (uint64_t)i), 0);
 	for (i = 0; i < MAXOBJ; i++)
 		real_released_at[i] = -1;
-	rng = seed;
+	rng_stream(&rng, seed, "cap", 0);
 	for (step = 1; step <= STEPS; step++) {
 		model_step = step;
 		one_step();

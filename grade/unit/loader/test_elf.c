@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "loader.h"
+#include "rng/rng.h"
 
 #define LO   0x1000ull
 #define HI   0x100000000000ull
@@ -278,24 +279,20 @@ Test(elf, null_arguments_and_an_empty_range_are_invalid)
 	cr_assert_eq(elf_parse(elf, elflen, HI, LO, &img), E_INVAL);
 }
 
-static uint64_t rng;
+/* The project's deterministic random streams (sim/rng), seeded per test. */
+static struct rng rng;
 
 static uint64_t
 rnd(void)
 {
-	/* splitmix64 */
-	uint64_t z = (rng += 0x9e3779b97f4a7c15ull);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-	return z ^ (z >> 31);
+	return rng_next(&rng);
 }
 
 /* 50,000 executables with 1-3 random bytes of the headers replaced (seed fixed): a success
  * only ever names file bytes inside the buffer and memory inside [LO, HI). */
 Test(elf, random_corruption_yields_only_images_inside_the_bounds)
 {
-	rng = 7;
+	rng_stream(&rng, 7, "elf", 0);
 	for (int round = 0; round < 50000; round++) {
 		struct elf_image img;
 

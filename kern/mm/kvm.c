@@ -12,7 +12,7 @@
 #include "kvm.h"
 #include "mm.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 static physaddr_t kern_root;
 static uint64_t directmap_end;

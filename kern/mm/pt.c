@@ -5,7 +5,7 @@
 #include "hal.h"
 #include "mm.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 /* Beyond this many pages one full flush is cheaper than one INVLPG per page. */
 #define FLUSH_PAGE_LIMIT 32

@@ -1,8 +1,8 @@
 /* Page tables (kern/mm/pt.c): building, changing and tearing down x86-64 4-level address
  * spaces through a portable interface.  Callers serialise operations on one address space;
  * tables are reached through hal_phys_to_virt and TLBs flushed through the HAL. */
-#ifndef EXOLAB_VMM_H
-#define EXOLAB_VMM_H
+#ifndef EXOLAB_PT_H
+#define EXOLAB_PT_H
 
 #include <stdbool.h>
 #include <stddef.h>

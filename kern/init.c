@@ -17,8 +17,8 @@
 #include "multiboot2.h"
 #include "paging.h"
 #include "pmm.h"
+#include "pt.h"
 #include "trap.h"
-#include "vmm.h"
 
 #define STR_(x) #x
 #define STR(x)  STR_(x)

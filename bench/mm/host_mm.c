@@ -7,8 +7,8 @@
 
 #include "error.h"
 #include "pmm.h"
+#include "pt.h"
 #include "simhal.h"
-#include "vmm.h"
 
 #define MiB    (1ull << 20)
 #define ITERS  1000000

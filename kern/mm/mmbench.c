@@ -9,7 +9,7 @@
 #include "ktest.h"
 #include "kvm.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define WARMUP 100
 #define ITERS  10000

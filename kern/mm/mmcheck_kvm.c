@@ -13,7 +13,7 @@
 #include "mmcheck.h"
 #include "paging.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define RIGHTS (PT_W | PT_X | PT_U)
 

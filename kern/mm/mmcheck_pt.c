@@ -10,7 +10,7 @@
 #include "mm.h"
 #include "mmcheck.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define VA      0x0000000040000000ull /* scratch pages, lower half */
 #define HUGE_VA 0x0000000080000000ull

@@ -3,7 +3,7 @@
  * on E_NOMEM, and tear-down returning every table page. */
 #include "mmfix.h"
 #include "mmu.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define UVA   0x0000000040000000ull /* a user address: PML4[0] PDPT[1] */
 #define KVA   0xffff800000200000ull /* a kernel address: PML4[256] */

@@ -1,7 +1,14 @@
-/* Where the kernel image lives: the layout constants and the symbols kern/kernel.ld defines. */
+/* Where the kernel image lives: the layout constants and the symbols kern/kernel.ld defines.
+ * Kernel-private; user programs take addresses from the ABI (abi/memlayout.h). */
 #ifndef EXOLAB_KERNINFO_H
 #define EXOLAB_KERNINFO_H
 
+/* Every kernel stack in the image (the boot stack, the IST stacks) sits right above an
+ * unmapped guard page of this size (KSTACK_DEFINE in the arch's kstack.h).  The only line
+ * the assembler sees. */
+#define KSTACK_GUARD_SIZE 4096
+
+#ifndef __ASSEMBLY__
 #include <stdint.h>
 
 /* Virtual layout (see docs/architecture.md, "Memory layout"). */
@@ -28,6 +35,19 @@ extern char _start[];
 
 /* The boot CPU's kernel stack (kern/arch/x86_64/entry.S). */
 extern char kern_bootstack_bottom[], kern_bootstack_top[];
+
+/* A kernel stack [bottom, top); its guard page is [bottom - KSTACK_GUARD_SIZE, bottom).  The
+ * linker gathers one descriptor per stack between kern_kstack_list_start and _end, so
+ * kern/mm/kvm.c can leave each guard page unmapped. */
+struct kstack {
+	char *bottom;
+	char *top;
+};
+
+extern const struct kstack kern_kstack_list_start[], kern_kstack_list_end[];
+/* The whole stack area, guard pages included. */
+extern char kern_kstacks_start[], kern_kstacks_end[];
+#endif /* !__ASSEMBLY__ */
 
 /* "0.1" etc.; the compiler string is __VERSION__. */
 #define KERN_VERSION "0.1"

@@ -8,7 +8,6 @@
 #include "hal.h"
 #include "kerninfo.h"
 #include "kheap.h"
-#include "kstack.h"
 #include "kvm.h"
 #include "mm.h"
 #include "pmm.h"

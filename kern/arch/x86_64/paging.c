@@ -1,5 +1,5 @@
-/* The processor's paging controls (kern/include/paging.h): execute-disable, supervisor write
- * protection, global pages, the PAT and SMEP/SMAP, switched on from what CPUID reports. */
+/* The processor's paging controls (paging.h): execute-disable, supervisor write protection,
+ * global pages, the PAT and SMEP/SMAP, switched on from what CPUID reports. */
 #include <stdbool.h>
 #include <stdint.h>
 

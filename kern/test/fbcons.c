@@ -6,7 +6,7 @@
 
 #include "bootinfo.h"
 #include "console.h"
-#include "consdev.h"
+#include "../dev/consdev.h"
 #include "error.h"
 #include "hal.h"
 #include "kerninfo.h"

@@ -5,11 +5,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/error.h"
 #include "bootinfo.h"
 #include "cmdline.h"
 #include "console.h"
 #include "dev/consdev.h"
-#include "error.h"
 #include "printfmt.h"
 #include "xstring.h"
 

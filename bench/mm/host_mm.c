@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "pmm.h"
 #include "simhal.h"
 #include "vmm.h"

@@ -4,8 +4,8 @@
  * `qemu -icount shift=0` the TSC advances one per instruction, so the numbers are exact
  * instruction counts (`make bench-mm-kernel` runs it so with bench/icount.py); elsewhere they
  * are TSC ticks.  bench/mm/host_mm.c measures the same pairs on the host. */
+#include "abi/error.h"
 #include "console.h"
-#include "error.h"
 #include "hal.h"
 #include "ktest.h"
 #include "kvm.h"

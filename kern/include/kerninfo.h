@@ -11,11 +11,16 @@
 #ifndef __ASSEMBLY__
 #include <stdint.h>
 
+#include "abi/memlayout.h"
+
 /* Virtual layout (see docs/architecture.md, "Memory layout"). */
 #define KERN_DIRECTMAP_BASE 0xFFFF800000000000UL /* physical 0 in the direct map */
 #define KERN_LINK_BASE      0xFFFFFFFF80000000UL /* physical 0 in the kernel image mapping */
 #define KERN_LOAD_PHYS      0x100000UL           /* where GRUB loads the image (1 MiB) */
 #define KERN_BOOT_MAP_SIZE  0x100000000UL        /* the boot page tables map the first 4 GiB */
+
+_Static_assert(KERN_DIRECTMAP_BASE == ABI_KERNEL_BASE,
+               "the direct map starts the kernel half, as abi/memlayout.h tells user space");
 
 /* Kernel-image virtual address <-> physical address (only for symbols of the image). */
 #define KERN_IMAGE_V2P(va) ((uint64_t)(uintptr_t)(va)-KERN_LINK_BASE)

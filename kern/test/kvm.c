@@ -3,8 +3,8 @@
  * RAM, the framebuffer's memory type and the processor's paging controls. */
 #include <stdbool.h>
 
+#include "abi/error.h"
 #include "bootinfo.h"
-#include "error.h"
 #include "hal.h"
 #include "kerninfo.h"
 #include "kvm.h"

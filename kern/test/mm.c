@@ -5,9 +5,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "abi/error.h"
 #include "bootinfo.h"
 #include "console.h"
-#include "error.h"
 #include "hal.h"
 #include "kheap.h"
 #include "ktest.h"

@@ -4,7 +4,7 @@
  * through the new mappings. */
 #include <stdbool.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "kvm.h"
 #include "mm.h"

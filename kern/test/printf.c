@@ -33,7 +33,7 @@ ktest_printf(void)
 	/* The format is pasted into the line's own format, so the compiler type-checks each
 	 * case against its argument. */
 #define CASE(fmt, type, value) printf("printf-test: %s => [" fmt "]\n", fmt, (PT_##type)(value));
-#define CASE_STAR(fmt, width, type, value)                                                    \
+#define CASE_STAR(fmt, width, type, value)                                                         \
 	printf("printf-test: %s => [" fmt "]\n", fmt, (int)(width), (PT_##type)(value));
 #include "../../lib/printfmt_cases.h"
 #undef CASE

@@ -3,8 +3,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "abi/error.h"
 #include "console.h"
-#include "error.h"
 #include "paging.h"
 #include "printfmt.h"
 #include "pte.h"

@@ -3,12 +3,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/error.h"
 #include "bootinfo.h"
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
 #include "env.h"
-#include "error.h"
 #include "kerninfo.h"
 #include "ktest.h"
 #include "kvm.h"

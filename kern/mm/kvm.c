@@ -4,11 +4,10 @@
  * it needs the linker's section symbols, but like the rest of kern/mm no arch header. */
 #include <stdbool.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "kerninfo.h"
 #include "kheap.h"
-#include "kstack.h"
 #include "kvm.h"
 #include "mm.h"
 #include "pmm.h"

@@ -1,7 +1,7 @@
 /* Page tables: walking, mapping, unmapping, protecting and tearing down x86-64 4-level
  * address spaces (format in pte.h).  Portable: tables are reached through hal_phys_to_virt,
  * table pages come from the buddy allocator, TLBs are flushed through the HAL. */
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "mm.h"
 #include "pmm.h"

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "mm.h"
 #include "simhal.h"
 

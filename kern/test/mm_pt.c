@@ -1,10 +1,10 @@
-/* Boot self-checks of the page-table code on the real MMU (test=mm, run by kern/mm/mmcheck.c):
+/* Boot self-checks of the page-table code on the real MMU (test=mm, run by kern/test/mm.c):
  * every operation runs on a scratch address space that shares the kernel half, and is
  * verified both with pt_lookup and by loading the scratch root and reading and writing
  * through the new mappings. */
 #include <stdbool.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "kvm.h"
 #include "mm.h"

@@ -119,7 +119,7 @@ env_get(struct env *cur, uint64_t slot, uint32_t need, struct env **out)
 
 	if (err < 0)
 		return err;
-	t = (struct env *)((char *)obj - __builtin_offsetof(struct env, obj));
+	t = env_of(obj);
 	if (t->status == ENV_DEAD) {
 		cap_object_put(obj);
 		return E_NOENT;
@@ -132,7 +132,7 @@ env_get(struct env *cur, uint64_t slot, uint32_t need, struct env **out)
 static void
 env_release(struct cap_object *obj)
 {
-	struct env *e = (struct env *)((char *)obj - __builtin_offsetof(struct env, obj));
+	struct env *e = env_of(obj);
 
 	if (e->status != ENV_DEAD)
 		panic("env 0x%lx released while alive", e->id);

@@ -49,6 +49,14 @@ struct frame {
 	struct frame *hnext; /* physical address hash chain */
 	bool managed;
 };
+
+/* The frame whose object a CAP_FRAME capability names. */
+static inline struct frame *
+frame_of(struct cap_object *obj)
+{
+	return (struct frame *)((char *)obj - __builtin_offsetof(struct frame, obj));
+}
+
 void frame_init(void);
 int frame_new(uint64_t owner, struct frame **out); /* zeroed page, object FRESH */
 int frame_wrap(physaddr_t pa, struct frame **out); /* an unmanaged page (ramdisk) */

@@ -115,7 +115,7 @@ frame_hold(struct frame *f)
 static void
 frame_release(struct cap_object *obj)
 {
-	frame_free((struct frame *)((char *)obj - __builtin_offsetof(struct frame, obj)));
+	frame_free(frame_of(obj));
 }
 
 void

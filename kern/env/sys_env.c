@@ -134,7 +134,7 @@ sys_env_status(struct env *e, const uint64_t *a)
 
 	if (err < 0)
 		return err;
-	status = ((struct env *)((char *)obj - __builtin_offsetof(struct env, obj)))->status;
+	status = env_of(obj)->status;
 	cap_object_put(obj);
 	return status;
 }

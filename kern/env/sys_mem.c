@@ -62,10 +62,7 @@ sys_map(struct env *e, const uint64_t *a)
 		return err;
 	err = cap_acquire(&e->caps, fslot, CAP_FRAME, CAP_R_MAP | (uint32_t)perm, &fo, &rights);
 	if (err == 0) {
-		struct frame *f =
-		    (struct frame *)((char *)fo - __builtin_offsetof(struct frame, obj));
-
-		err = env_vm_map(t, va, f, (unsigned)perm, rights & ABI_PERM_ALL);
+		err = env_vm_map(t, va, frame_of(fo), (unsigned)perm, rights & ABI_PERM_ALL);
 		if (err < 0)
 			cap_object_put(fo);
 	}

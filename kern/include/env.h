@@ -33,6 +33,13 @@ struct env {
 	char name[ENV_NAMELEN];
 };
 
+/* The env whose object a CAP_ENV capability names. */
+static inline struct env *
+env_of(struct cap_object *obj)
+{
+	return (struct env *)((char *)obj - __builtin_offsetof(struct env, obj));
+}
+
 /* Creates the first env from the ramdisk (init=NAME, default "init") and runs the envs;
  * returns only if there is no ramdisk or init cannot be loaded. */
 void env_boot(void);

@@ -26,7 +26,7 @@ PAGE = 4096
 # Every self-check the kernel runs, in order, with its points.
 MM_CHECKS = {
     "pmm-consistent": 2, "alloc-free": 3, "orders": 3, "split-coalesce": 4, "exhaustion": 4,
-    "refcount": 2, "kmalloc-classes": 3, "kmalloc-many": 2,
+    "page-record": 2, "kmalloc-classes": 3, "kmalloc-many": 2,
     "pt-map": 4, "pt-protect": 3, "pt-unmap": 3, "pt-huge": 3, "pt-destroy": 3,
     "kernel-root": 2, "kernel-text": 3, "kernel-rodata": 2, "kernel-data": 2,
     "guard-pages": 3, "directmap": 3, "directmap-alias": 2, "memory-types": 2,

@@ -57,12 +57,14 @@ initrd_find(physaddr_t *pa)
 static int
 initrd_grant(struct env *e, physaddr_t pa, uint64_t npages)
 {
-	for (uint64_t i = 0; i < npages; i++) {
-		struct frame *f;
-		int err;
+	struct frame *frames;
+	int err;
 
-		if ((err = frame_wrap(pa + i * PAGE_SIZE, &f)) < 0)
-			return err;
+	if ((err = frame_wrap(pa, npages, &frames)) < 0)
+		return err;
+	for (uint64_t i = 0; i < npages; i++) {
+		struct frame *f = &frames[i];
+
 		if ((err = cap_create(&e->caps, ABI_SLOT_INITRD + i, &f->obj,
 		                      CAP_R_READ | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)) < 0) {
 			frame_discard(f);

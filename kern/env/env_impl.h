@@ -42,12 +42,10 @@ struct trapframe *env_tf(struct env *e);
 _Noreturn void env_run(struct env *e);
 _Noreturn void env_schedule(void);
 
-/* frame.c: a 4 KiB physical page that capabilities and mappings can name.  `managed`
- * pages came from the pmm and go back to it when the object is released. */
+/* frame.c: a 4 KiB physical page that capabilities and mappings can name.  A page from the
+ * pmm goes back to it when the object is released; an unmanaged page stays where it is. */
 struct frame {
-	struct cap_object obj;
-	struct frame *hnext; /* physical address hash chain */
-	bool managed;
+	struct cap_object obj; /* obj.phys: the page */
 };
 
 /* The frame whose object a CAP_FRAME capability names. */
@@ -59,9 +57,12 @@ frame_of(struct cap_object *obj)
 
 void frame_init(void);
 int frame_new(uint64_t owner, struct frame **out); /* zeroed page, object FRESH */
-int frame_wrap(physaddr_t pa, struct frame **out); /* an unmanaged page (ramdisk) */
-void frame_discard(struct frame *f);               /* a FRESH frame nobody named */
-int frame_hold(struct frame *f);                   /* a kernel hold, no capability */
+/* The unmanaged pages [pa, pa + npages pages) (the ramdisk), none of which the pmm manages
+ * or is wrapped already; (*first)[i] is the FRESH frame of page i. */
+int frame_wrap(physaddr_t pa, uint64_t npages, struct frame **first);
+void frame_discard(struct frame *f); /* a FRESH frame nobody named */
+int frame_hold(struct frame *f);     /* a kernel hold, no capability */
+/* The frame of the page at `pa`, or NULL; meaningful while the page is mapped or held. */
 struct frame *frame_lookup(physaddr_t pa);
 
 /* quota.c: untyped quota objects made by the kernel. */

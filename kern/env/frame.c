@@ -1,7 +1,13 @@
-/* Frames: the record behind every 4 KiB page an env can map.  A frame lives while a
- * capability names it or a mapping holds it (one cap_object reference per mapping); at
- * release its page goes back to the pmm.  The records are found by physical address through
- * a hash, so unmapping (which only knows the page-table entry) can drop the right hold. */
+/* Frames: the capability object behind every 4 KiB page an env can map.  A frame lives while
+ * a capability names it or a mapping holds it (one cap_object reference per mapping); its
+ * release hook gives the page back.  Unmapping knows only the physical address in a
+ * page-table entry, so the object must be found from it, and there are two kinds of page:
+ *  - a managed page (frame_new, from the pmm) records its object in its struct page
+ *    (pmm_set_frame), and pmm_frame finds it from the address with no index of our own;
+ *  - an unmanaged page (frame_wrap: the ramdisk, later device memory) has no struct page.
+ *    Such pages come in a few long physical runs, so each run gets one record holding the
+ *    objects of all its pages, and the short list of runs is searched by range.
+ * A page is either kind, never both: frame_wrap refuses memory the pmm manages. */
 #include "env_impl.h"
 #include "kheap.h"
 #include "mm.h"
@@ -9,93 +15,117 @@
 #include "pmm.h"
 #include "xstring.h"
 
-#define FRAME_HASH 1024
+/* Unmanaged pages [base, base + npages pages), wrapped by one frame_wrap call. */
+struct frame_run {
+	struct frame_run *next;
+	physaddr_t base;
+	uint64_t npages;
+	uint64_t live; /* frames not yet released or discarded: the run is freed at 0 */
+	struct frame frames[];
+};
 
-static struct frame *hash[FRAME_HASH];
+/* The most pages a run's record can hold in the kernel heap's largest block. */
+#define FRAME_RUN_MAX                                                                              \
+	(((PAGE_SIZE << PMM_MAX_ORDER) - sizeof(struct frame_run)) / sizeof(struct frame))
 
-static unsigned
-frame_hash(physaddr_t pa)
+static struct frame_run *runs;
+
+static struct frame_run *
+run_find(physaddr_t pa)
 {
-	return (unsigned)(PFN(pa) * 0x9E3779B1u) % FRAME_HASH;
+	struct frame_run *r;
+
+	for (r = runs; r != NULL; r = r->next)
+		if (pa >= r->base && PFN(pa - r->base) < r->npages)
+			return r;
+	return NULL;
 }
 
 struct frame *
 frame_lookup(physaddr_t pa)
 {
-	struct frame *f;
+	struct cap_object *obj = pmm_frame(pa);
+	struct frame_run *r;
 
-	pa = MM_ALIGN_DOWN(pa, PAGE_SIZE);
-	for (f = hash[frame_hash(pa)]; f != NULL; f = f->hnext)
-		if (f->obj.phys == pa)
-			return f;
-	return NULL;
-}
-
-static void
-frame_unhash(struct frame *f)
-{
-	struct frame **pp = &hash[frame_hash(f->obj.phys)];
-
-	while (*pp != f) {
-		if (*pp == NULL)
-			panic("frame 0x%lx is not in the hash", f->obj.phys);
-		pp = &(*pp)->hnext;
-	}
-	*pp = f->hnext;
-}
-
-static int
-frame_make(physaddr_t pa, bool managed, struct frame **out)
-{
-	struct frame *f = kmalloc(sizeof(*f));
-	unsigned h = frame_hash(pa);
-	int err;
-
-	if (f == NULL)
-		return E_NOMEM;
-	memset(f, 0, sizeof(*f));
-	if ((err = cap_object_init_frame(&f->obj, pa, PAGE_SIZE)) < 0) {
-		kfree(f);
-		return err;
-	}
-	f->managed = managed;
-	f->hnext = hash[h];
-	hash[h] = f;
-	*out = f;
-	return 0;
+	if (obj != NULL)
+		return frame_of(obj);
+	r = run_find(pa);
+	return r != NULL ? &r->frames[PFN(pa - r->base)] : NULL;
 }
 
 int
 frame_new(uint64_t owner, struct frame **out)
 {
 	int64_t pa = pmm_alloc(0);
-	int err;
+	struct frame *f;
 
 	if (pa < 0)
 		return (int)pa;
+	if ((f = kmalloc(sizeof(*f))) == NULL) {
+		pmm_free((physaddr_t)pa, 0);
+		return E_NOMEM;
+	}
+	memset(f, 0, sizeof(*f));
+	if (cap_object_init_frame(&f->obj, (physaddr_t)pa, PAGE_SIZE) < 0)
+		panic("frame_new: cannot make a frame of page 0x%lx", (physaddr_t)pa);
 	/* Zeroed: a page must never carry another env's (or the kernel's) data. */
 	memset(hal_phys_to_virt((physaddr_t)pa), 0, PAGE_SIZE);
 	pmm_set_use((physaddr_t)pa, PAGE_USE_USER, (uint32_t)owner);
-	if ((err = frame_make((physaddr_t)pa, true, out)) < 0)
-		pmm_free((physaddr_t)pa, 0);
-	return err;
+	pmm_set_frame((physaddr_t)pa, &f->obj);
+	*out = f;
+	return 0;
 }
 
 int
-frame_wrap(physaddr_t pa, struct frame **out)
+frame_wrap(physaddr_t pa, uint64_t npages, struct frame **first)
 {
-	if (!MM_IS_ALIGNED(pa, PAGE_SIZE) || frame_lookup(pa) != NULL)
+	struct frame_run *r;
+
+	if (!MM_IS_ALIGNED(pa, PAGE_SIZE) || npages == 0 || npages > FRAME_RUN_MAX ||
+	    pa + npages * PAGE_SIZE < pa || pa + npages * PAGE_SIZE > PHYS_ADDR_END)
 		return E_INVAL;
-	return frame_make(pa, false, out);
+	for (uint64_t i = 0; i < npages; i++)
+		if (pmm_page(pa + i * PAGE_SIZE) != NULL || run_find(pa + i * PAGE_SIZE) != NULL)
+			return E_INVAL;
+	if ((r = kmalloc(sizeof(*r) + npages * sizeof(struct frame))) == NULL)
+		return E_NOMEM;
+	memset(r, 0, sizeof(*r) + npages * sizeof(struct frame));
+	for (uint64_t i = 0; i < npages; i++) {
+		physaddr_t page = pa + i * PAGE_SIZE;
+
+		if (cap_object_init_frame(&r->frames[i].obj, page, PAGE_SIZE) < 0)
+			panic("frame_wrap: cannot make a frame of page 0x%lx", page);
+	}
+	r->base = pa;
+	r->npages = r->live = npages;
+	r->next = runs;
+	runs = r;
+	*first = r->frames;
+	return 0;
 }
 
+/* The frame is gone: a managed page goes back to the pmm with its record, an unmanaged one
+ * only counts down its run. */
 static void
 frame_free(struct frame *f)
 {
-	frame_unhash(f);
-	if (f->managed)
-		pmm_free(f->obj.phys, 0);
-	kfree(f);
+	physaddr_t pa = f->obj.phys;
+	struct frame_run **pp, *r;
+
+	if (pmm_frame(pa) == &f->obj) {
+		pmm_set_frame(pa, NULL);
+		pmm_free(pa, 0);
+		kfree(f);
+		return;
+	}
+	if ((r = run_find(pa)) == NULL)
+		panic("frame 0x%lx is neither managed nor wrapped", pa);
+	if (--r->live > 0)
+		return;
+	for (pp = &runs; *pp != r; pp = &(*pp)->next)
+		;
+	*pp = r->next;
+	kfree(r);
 }
 
 void

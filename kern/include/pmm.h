@@ -1,6 +1,17 @@
 /* The physical page allocator: a buddy allocator over the usable RAM of the boot memory map,
  * with one struct page of metadata per page (kern/mm/pmm.c builds it, kern/mm/buddy.c splits
- * and coalesces blocks).  Page tables, the kernel heap and user frames all come from here. */
+ * and coalesces blocks).  Page tables, the kernel heap and user frames all come from here.
+ *
+ * struct page is the one record of a managed page.  It says where the page is in the buddy
+ * structure, what an allocated block is used for and by whom, and, for a user frame, which
+ * capability object names it: a frame's lifetime is counted once, in that object's refs
+ * (kern/cap), and the object is found from a physical address through pmm_frame(), so the
+ * kernel needs no other index of its frames.  The allocator itself counts no references: a
+ * block is allocated until pmm_free.
+ *
+ * Size: every page of RAM pays for its struct page (32 bytes, 0.8% of RAM).  A frame's
+ * capability object is 64 bytes and only user frames have one, so the page keeps a pointer
+ * to it (kmalloc'd by kern/env/frame.c) rather than the object itself. */
 #ifndef EXOLAB_PMM_H
 #define EXOLAB_PMM_H
 
@@ -9,6 +20,8 @@
 #include "bootinfo.h"
 #include "hal.h"
 #include "mm.h"
+
+struct cap_object;
 
 /* Blocks are 2^order pages: order 0 is 4 KiB, PMM_MAX_ORDER is 4 MiB. */
 #define PMM_MAX_ORDER 10
@@ -47,12 +60,12 @@ enum page_use {
 struct page {
 	struct page *next; /* free-list links, valid while state == PAGE_FREE */
 	struct page *prev;
-	uint32_t refcount; /* of an allocated block, kept on its head page */
-	uint32_t owner;    /* environment id for PAGE_USE_USER, else 0 */
-	uint8_t state;     /* enum page_state */
-	uint8_t order;     /* block order, valid on a FREE or ALLOCATED head */
-	uint8_t use;       /* enum page_use, valid on an ALLOCATED head */
-	uint8_t region;    /* index of the region holding this page */
+	struct cap_object *frame; /* of a PAGE_USE_USER head (pmm_set_frame), else NULL */
+	uint32_t owner;           /* environment id for PAGE_USE_USER, else 0 */
+	uint8_t state;            /* enum page_state */
+	uint8_t order;            /* block order, valid on a FREE or ALLOCATED head */
+	uint8_t use;              /* enum page_use, valid on an ALLOCATED head */
+	uint8_t region;           /* index of the region holding this page */
 };
 
 struct pmm_stats {
@@ -86,23 +99,26 @@ int pmm_add_above(const struct boot_mem *map, unsigned n, const struct pmm_range
  * than `max`. */
 int pmm_boot_exclusions(const struct bootinfo *bi, struct pmm_range *out, unsigned max);
 
-/* Allocates 2^order contiguous pages aligned to their size, with refcount 1 and use
- * PAGE_USE_KERNEL.  Returns the physical address (>= 0), E_INVAL for an order above
+/* Allocates 2^order contiguous pages aligned to their size, with use PAGE_USE_KERNEL and no
+ * frame object.  Returns the physical address (>= 0), E_INVAL for an order above
  * PMM_MAX_ORDER, or E_NOMEM.  The contents are not cleared. */
 int64_t pmm_alloc(unsigned order);
 
 /* Frees a block from pmm_alloc.  Freeing a page that is not the head of an allocated block,
- * with another order, or while other references remain is a kernel bug and panics. */
+ * with another order, or while a frame object still names it is a kernel bug and panics. */
 void pmm_free(physaddr_t pa, unsigned order);
-
-/* Reference counts of an allocated block, named by its head address.  pmm_unref frees the
- * block when the count reaches zero.  Both return the new count. */
-uint32_t pmm_ref(physaddr_t pa);
-uint32_t pmm_unref(physaddr_t pa);
-uint32_t pmm_refcount(physaddr_t pa);
 
 /* Retags an allocated block (head address) for statistics and ownership checks. */
 void pmm_set_use(physaddr_t pa, enum page_use use, uint32_t owner);
+
+/* Records `frame` (NULL to clear) as the capability object of the PAGE_USE_USER page `pa`;
+ * any other page is a kernel bug and panics.  Clear it before the page is freed. */
+void pmm_set_frame(physaddr_t pa, struct cap_object *frame);
+
+/* The frame object recorded for page `pa` (any address inside it), or NULL when `pa` is not
+ * managed, not an allocated user page, or has none.  Stable while the caller holds a
+ * reference to the object (a mapping of the page, a capability). */
+struct cap_object *pmm_frame(physaddr_t pa);
 
 /* The metadata of a managed page, or NULL when `pa` is not managed memory.  Read-only
  * outside kern/mm; take no decision on it without holding the caller's own lock. */

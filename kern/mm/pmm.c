@@ -1,6 +1,6 @@
 /* The physical page allocator's front end: builds the regions of usable RAM from the boot
  * memory map, places each region's struct page array in the region's first pages, and wraps
- * the buddy system (kern/mm/buddy.c) with locking, checks, reference counts and statistics. */
+ * the buddy system (kern/mm/buddy.c) with locking, checks, use tags and statistics. */
 #include "abi/error.h"
 #include "buddy.h"
 #include "hal.h"
@@ -286,7 +286,7 @@ pmm_alloc(unsigned order)
 	st = pmm_lock_acquire();
 	err = buddy_alloc(order, &pg);
 	if (err == 0) {
-		pg->refcount = 1;
+		pg->frame = NULL;
 		pg->use = PAGE_USE_KERNEL;
 		pg->owner = 0;
 		used_pages[PAGE_USE_KERNEL] += 1ull << order;
@@ -340,48 +340,11 @@ pmm_free(physaddr_t pa, unsigned order)
 	if (pg->order != order)
 		PMM_BUG(st, "pmm_free: block 0x%llx has order %u, freed with order %u",
 		        (unsigned long long)pa, pg->order, order);
-	if (pg->refcount != 1)
-		PMM_BUG(st, "pmm_free: block 0x%llx still has %u references",
-		        (unsigned long long)pa, pg->refcount);
+	if (pg->frame != NULL)
+		PMM_BUG(st, "pmm_free: block 0x%llx still names a frame object",
+		        (unsigned long long)pa);
 	release(pg);
 	pmm_lock_release(st);
-}
-
-uint32_t
-pmm_ref(physaddr_t pa)
-{
-	hal_irqstate_t st = pmm_lock_acquire();
-	struct page *pg = allocated_head(pa, "pmm_ref", st);
-	uint32_t n;
-
-	if (pg->refcount == UINT32_MAX)
-		PMM_BUG(st, "pmm_ref: reference count of 0x%llx overflows", (unsigned long long)pa);
-	n = ++pg->refcount;
-	pmm_lock_release(st);
-	return n;
-}
-
-uint32_t
-pmm_unref(physaddr_t pa)
-{
-	hal_irqstate_t st = pmm_lock_acquire();
-	struct page *pg = allocated_head(pa, "pmm_unref", st);
-	uint32_t n = --pg->refcount;
-
-	if (n == 0)
-		release(pg);
-	pmm_lock_release(st);
-	return n;
-}
-
-uint32_t
-pmm_refcount(physaddr_t pa)
-{
-	hal_irqstate_t st = pmm_lock_acquire();
-	uint32_t n = allocated_head(pa, "pmm_refcount", st)->refcount;
-
-	pmm_lock_release(st);
-	return n;
 }
 
 void
@@ -397,6 +360,29 @@ pmm_set_use(physaddr_t pa, enum page_use use, uint32_t owner)
 	pg->use = use;
 	pg->owner = owner;
 	pmm_lock_release(st);
+}
+
+void
+pmm_set_frame(physaddr_t pa, struct cap_object *frame)
+{
+	hal_irqstate_t st = pmm_lock_acquire();
+	struct page *pg = allocated_head(pa, "pmm_set_frame", st);
+
+	if (pg->use != PAGE_USE_USER)
+		PMM_BUG(st, "pmm_set_frame: 0x%llx is not a user page (use %u)",
+		        (unsigned long long)pa, pg->use);
+	pg->frame = frame;
+	pmm_lock_release(st);
+}
+
+struct cap_object *
+pmm_frame(physaddr_t pa)
+{
+	const struct page *pg = find_page(pa);
+
+	if (pg == NULL || pg->state != PAGE_ALLOCATED || pg->use != PAGE_USE_USER)
+		return NULL;
+	return pg->frame;
 }
 
 void

@@ -1,5 +1,5 @@
 /* Boot self-checks of memory management on the real machine (test=mm): the buddy allocator,
- * reference counts and the kernel heap here, page tables and the kernel address space in
+ * the page record and the kernel heap here, page tables and the kernel address space in
  * mm_pt.c and kvm.c.  One "mm-check: <name>: OK" or "mm-check: <name>: FAIL <reason>" line
  * per check (grade/lab2.py grades each); every check must also give back every page it took. */
 #include <stdarg.h>
@@ -7,6 +7,7 @@
 
 #include "abi/error.h"
 #include "bootinfo.h"
+#include "cap.h"
 #include "console.h"
 #include "hal.h"
 #include "kheap.h"
@@ -82,10 +83,10 @@ check_page(int64_t pa, unsigned order)
 	pg = pmm_page((physaddr_t)pa);
 	if (!MM_IS_ALIGNED(pa, PAGE_SIZE << order) || pg == NULL)
 		return mmcheck_fail("block 0x%lx of order %u misaligned or unmanaged", pa, order);
-	if (pg->state != PAGE_ALLOCATED || pg->order != order || pg->refcount != 1 ||
+	if (pg->state != PAGE_ALLOCATED || pg->order != order || pg->frame != NULL ||
 	    pg->use != PAGE_USE_KERNEL)
-		return mmcheck_fail("block 0x%lx: state %u order %u refs %u use %u", pa, pg->state,
-		                    pg->order, pg->refcount, pg->use);
+		return mmcheck_fail("block 0x%lx: state %u order %u frame %p use %u", pa, pg->state,
+		                    pg->order, (void *)pg->frame, pg->use);
 	if ((uint64_t)pa < (1u << 20) ||
 	    ((uint64_t)pa < bootinfo.kernel_end &&
 	     (uint64_t)pa + (PAGE_SIZE << order) > bootinfo.kernel_start))
@@ -261,30 +262,30 @@ check_exhaustion(void)
 	return err;
 }
 
+/* A user page's struct page records its owner and its frame object, and gives the object
+ * back by physical address until it is cleared and the page freed. */
 static int
-check_refcount(void)
+check_page_record(void)
 {
+	static struct cap_object obj;
 	int64_t pa = pmm_alloc(0);
 	struct pmm_stats st;
-	uint32_t r1, r2, r3;
 
 	if (pa < 0)
 		return mmcheck_fail("pmm_alloc(0): %s", error_name((int)pa));
-	r1 = pmm_ref((physaddr_t)pa);
-	r2 = pmm_unref((physaddr_t)pa);
-	if (r1 != 2 || r2 != 1 || pmm_page((physaddr_t)pa)->state != PAGE_ALLOCATED) {
-		pmm_free((physaddr_t)pa, 0);
-		return mmcheck_fail("ref/unref gave %u/%u", r1, r2);
-	}
 	pmm_set_use((physaddr_t)pa, PAGE_USE_USER, 7);
+	pmm_set_frame((physaddr_t)pa, &obj);
 	pmm_get_stats(&st);
-	if (pmm_page((physaddr_t)pa)->owner != 7 || st.used_pages[PAGE_USE_USER] == 0) {
+	if (pmm_page((physaddr_t)pa)->owner != 7 || st.used_pages[PAGE_USE_USER] == 0 ||
+	    pmm_frame((physaddr_t)pa) != &obj || pmm_frame((physaddr_t)pa + 123) != &obj) {
+		pmm_set_frame((physaddr_t)pa, NULL);
 		pmm_free((physaddr_t)pa, 0);
-		return mmcheck_fail("pmm_set_use did not retag the page");
+		return mmcheck_fail("the page does not record its owner and frame object");
 	}
-	r3 = pmm_unref((physaddr_t)pa);
-	if (r3 != 0 || pmm_page((physaddr_t)pa)->state == PAGE_ALLOCATED)
-		return mmcheck_fail("the last unref left %u references, page not freed", r3);
+	pmm_set_frame((physaddr_t)pa, NULL);
+	pmm_free((physaddr_t)pa, 0);
+	if (pmm_page((physaddr_t)pa)->state == PAGE_ALLOCATED || pmm_frame((physaddr_t)pa) != NULL)
+		return mmcheck_fail("the freed page still looks allocated or names a frame");
 	return 0;
 }
 
@@ -354,7 +355,7 @@ static const struct mmcheck pmm_checks[] = {
     {"orders", check_orders},
     {"split-coalesce", check_split_coalesce},
     {"exhaustion", check_exhaustion},
-    {"refcount", check_refcount},
+    {"page-record", check_page_record},
     {"kmalloc-classes", check_kmalloc_classes},
     {"kmalloc-many", check_kmalloc_many},
 };

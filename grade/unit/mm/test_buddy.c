@@ -1,5 +1,6 @@
 /* Host tests of the physical page allocator: initialisation from a memory map, buddy split
- * and coalesce, exhaustion, reference counts, statistics, and the bugs it must catch. */
+ * and coalesce, exhaustion, the page record, statistics, and the bugs it must catch. */
+#include "cap.h"
 #include "mmfix.h"
 
 /* Region [1015, 2048) in pages: 1033 pages whose 9 metadata pages (1033 * 32 bytes) end
@@ -214,19 +215,39 @@ Test(buddy, boot_exclusions_keep_the_multiboot_information)
 	cr_assert_eq(out[1].end, 0x10a48);
 }
 
-Test(buddy, refcount_frees_on_last_unref)
+Test(buddy, a_user_page_records_its_frame_object_until_cleared)
 {
+	static struct cap_object obj;
 	int64_t pa;
 
 	one_block();
 	pa = pmm_alloc(2);
-	cr_assert_eq(pmm_refcount(pa), 1);
-	cr_assert_eq(pmm_ref(pa), 2);
-	cr_assert_eq(pmm_unref(pa), 1);
+	cr_assert_null(pmm_frame(pa), "a new block names no frame object");
+	pmm_set_use(pa, PAGE_USE_USER, 42);
+	pmm_set_frame(pa, &obj);
+	cr_assert_eq(pmm_frame(pa), &obj);
+	cr_assert_eq(pmm_frame(pa + PAGE_SIZE - 1), &obj, "any address in the page finds it");
+	cr_assert_null(pmm_frame(pa + PAGE_SIZE), "a page inside the block is no frame");
 	cr_assert_eq(mmfix_free_pages(), 1020);
-	cr_assert_eq(pmm_unref(pa), 0);
+	pmm_set_frame(pa, NULL);
+	cr_assert_null(pmm_frame(pa));
+	pmm_free(pa, 2);
 	cr_assert_eq(mmfix_free_pages(), 1024);
+	cr_assert_null(pmm_frame(pa), "a free page names no frame object");
 	cr_assert_eq(pmm_check(), 0);
+}
+
+Test(buddy, only_a_user_page_can_record_a_frame_object)
+{
+	static struct cap_object obj;
+	int64_t pa;
+
+	one_block();
+	pa = pmm_alloc(0);
+	MMFIX_EXPECT_PANIC(pmm_set_frame(pa, &obj), "pmm_set_frame: 0x400000 is not a user page");
+	cr_assert_null(pmm_frame(pa));
+	MMFIX_EXPECT_PANIC(pmm_set_frame(12 * MiB, &obj),
+	                   "pmm_set_frame: 0xc00000 is not a managed page");
 }
 
 Test(buddy, use_tags_are_counted)
@@ -299,6 +320,7 @@ Test(buddy, freeing_inside_a_block_panics)
 
 Test(buddy, freeing_unmanaged_or_referenced_memory_panics)
 {
+	static struct cap_object obj;
 	int64_t pa;
 
 	one_block();
@@ -306,8 +328,10 @@ Test(buddy, freeing_unmanaged_or_referenced_memory_panics)
 	                   "0x3f7000 is not an allocated block (page is reserved)");
 	MMFIX_EXPECT_PANIC(pmm_free(12 * MiB, 0), "pmm_free: 0xc00000 is not a managed page");
 	pa = pmm_alloc(0);
-	pmm_ref(pa);
-	MMFIX_EXPECT_PANIC(pmm_free(pa, 0), "block 0x400000 still has 2 references");
+	pmm_set_use(pa, PAGE_USE_USER, 1);
+	pmm_set_frame(pa, &obj);
+	MMFIX_EXPECT_PANIC(pmm_free(pa, 0), "block 0x400000 still names a frame object");
+	cr_assert_eq(mmfix_free_pages(), 1023, "the block stays allocated");
 }
 
 Test(buddy, check_detects_corrupt_metadata)

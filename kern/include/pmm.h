@@ -56,7 +56,10 @@ enum page_use {
 	PAGE_USE_COUNT,
 };
 
-/* Metadata of one physical page; an array of them sits at the start of every region. */
+/* Metadata of one physical page; an array of them sits at the start of every region.
+ * `frame` is NULL on every page but the head of a user block between pmm_set_frame and
+ * its clearing, since pmm_free refuses a block that still has one: the buddy code never
+ * needs to reset it. */
 struct page {
 	struct page *next; /* free-list links, valid while state == PAGE_FREE */
 	struct page *prev;

@@ -56,7 +56,6 @@ make_free(struct page *pg, unsigned order)
 	pg->state = PAGE_FREE;
 	pg->order = order;
 	pg->use = PAGE_USE_NONE;
-	pg->frame = NULL;
 	pg->owner = 0;
 	list_push(pg, order);
 }

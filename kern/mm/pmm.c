@@ -286,7 +286,6 @@ pmm_alloc(unsigned order)
 	st = pmm_lock_acquire();
 	err = buddy_alloc(order, &pg);
 	if (err == 0) {
-		pg->frame = NULL;
 		pg->use = PAGE_USE_KERNEL;
 		pg->owner = 0;
 		used_pages[PAGE_USE_KERNEL] += 1ull << order;

@@ -4,7 +4,7 @@ and error codes (Python 3 standard library only).
 
 Numbers, names, arguments, the calls' descriptions, the types, rights and error codes are
 read from the ABI headers (kern/include/abi/syscall.h, kern/include/abi/cap.h,
-kern/include/error.h).  What each call needs and how it fails is kept in NOTES below, next
+kern/include/abi/error.h).  What each call needs and how it fails is kept in NOTES below, next
 to the code that reads the headers: a call without notes, notes for a call that does not
 exist, or an error code error.h does not define stops the generator.
 
@@ -21,7 +21,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SYSCALL_H = "kern/include/abi/syscall.h"
 CAP_H = "kern/include/abi/cap.h"
-ERROR_H = "kern/include/error.h"
+ERROR_H = "kern/include/abi/error.h"
 
 # How a slot argument fails, in the order kern/include/cap.h checks (first failure wins).
 SRC = "`{0}`: slot 0 `E_INVAL`, past the table `E_RANGE`, empty `E_NOENT`"

@@ -3,8 +3,8 @@
 
 `test=mm` makes the kernel check its allocator, heap, page tables and address space on the
 real (emulated) machine and print one `mm-check: NAME: OK` or `mm-check: NAME: FAIL why` line
-per check (kern/mm/mmcheck*.c); each check is worth its own points.  The protection tests
-must end in the page-fault dump for the right access, the `pages` command must add up, a
+per check (kern/test/mm.c, mm_pt.c, kvm.c); each check is worth its own points.  The protection
+tests must end in the page-fault dump for the right access, the `pages` command must add up, a
 machine with memory above 4 GiB must get all of it (and the framebuffer console must work
 there), and on a CPU with SMEP and SMAP (QEMU's `-cpu max`) both must be on."""
 

@@ -15,7 +15,7 @@
 /* The linker gathers CMDLINE_OPTION entries here (kern/kernel.ld). */
 extern const struct cmdline_opt kern_cmdline_opts_start[], kern_cmdline_opts_end[];
 
-CMDLINE_OPTION(test, "test", "test=NAME: run a boot-time self-test (kern/ktest.c)");
+CMDLINE_OPTION(test, "test", "test=NAME: run a boot-time self-test (kern/test/)");
 CMDLINE_OPTION(halt, "halt", "halt: halt the machine after the self-test instead of the monitor");
 CMDLINE_OPTION(console, "console", "console=serial,vga,fb: the consoles to use (default: all)");
 

@@ -3,12 +3,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/error.h"
 #include "bootinfo.h"
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
 #include "env.h"
-#include "error.h"
 #include "kerninfo.h"
 #include "ktest.h"
 #include "kvm.h"
@@ -17,8 +17,8 @@
 #include "multiboot2.h"
 #include "paging.h"
 #include "pmm.h"
+#include "pt.h"
 #include "trap.h"
-#include "vmm.h"
 
 #define STR_(x) #x
 #define STR(x)  STR_(x)

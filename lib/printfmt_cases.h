@@ -1,5 +1,5 @@
 /* The boot-time printf self-test cases (test=printf), as an X-macro list.  Read by
- * kern/console.c (ktest_printf), by the host unit tests and, as plain text, by the grader.
+ * kern/test/printf.c (ktest_printf), by the host unit tests and, as plain text, by the grader.
  *
  * Grammar, one case per line, nothing else on the line but optional comments:
  *   CASE(format, TYPE, value)              printf(format, (TYPE)value)

@@ -132,13 +132,13 @@ cmd_list(int argc, char **argv)
 
 	if (r)
 		return r;
-	dir = machine_hw_dir(c.hw_dir, buf, sizeof(buf));
-	n = machine_list(dir, names, 64);
+	dir = sim_machine_hw_dir(c.hw_dir, buf, sizeof(buf));
+	n = sim_machine_list(dir, names, 64);
 	printf("machines (%s):\n", dir);
 	for (unsigned i = 0; i < n; i++) {
 		struct sim_machine m;
 
-		if (machine_load(dir, names[i], &m, err, sizeof(err)) < 0)
+		if (sim_machine_load(dir, names[i], &m, err, sizeof(err)) < 0)
 			printf("  %-10s (broken: %s)\n", names[i], err);
 		else
 			printf("  %-10s %u threads, %.3f GHz: %s\n", m.name, m.ncpus, m.hz / 1e9,
@@ -190,12 +190,12 @@ setup(struct cli *c, struct sim_machine *m, const struct sched_policy **pol,
 		return bad("--sched", "missing (see exosim list)");
 	if (!c->workload)
 		return bad("--workload", "missing");
-	if (machine_load(machine_hw_dir(c->hw_dir, buf, sizeof(buf)), c->machine, m, err,
-			 sizeof(err)) < 0) {
+	if (sim_machine_load(sim_machine_hw_dir(c->hw_dir, buf, sizeof(buf)), c->machine, m, err,
+	                     sizeof(err)) < 0) {
 		fprintf(stderr, "exosim: %s\n", err);
 		return EXIT_BADINPUT;
 	}
-	if (c->cpus && machine_limit_cpus(m, c->cpus) < 0)
+	if (c->cpus && sim_machine_limit_cpus(m, c->cpus) < 0)
 		return bad("--cpus", "more hardware threads than the machine has");
 	if (c->zero_costs)
 		memset(m->cost, 0, sizeof(m->cost));

@@ -6,14 +6,15 @@
 #include <stdint.h>
 
 #include "abi/memlayout.h"
-#include "kerninfo.h"
 #include "libos.h"
 #include "usyscall.h"
 #include "xstring.h"
 
 #define ANY_ERROR 1 /* the ABI leaves the code open: any negative result passes */
 
-#define KERNEL_VA    (KERN_DIRECTMAP_BASE + KERN_LOAD_PHYS) /* the kernel image: present */
+/* Physical 1 MiB (RAM on every PC) where abi/memlayout.h says the kernel maps all memory:
+ * a present page, but the kernel's only. */
+#define KERNEL_VA    (ABI_KERNEL_BASE + 0x100000)
 #define NONCANON_VA  0x0000800000000000ull /* first address past the lower canonical half */
 #define GUARD_VA     (ABI_USTACK_TOP - (ABI_USTACK_PAGES + 1) * ABI_PAGE_SIZE)
 #define FREE_VA      0x10000000ull        /* page aligned, never mapped by this program */

@@ -4,14 +4,15 @@
  * then this env reads.  Each must end in exactly one fault report. */
 #include <stdint.h>
 
-#include "kerninfo.h"
+#include "abi/memlayout.h"
 #include "libos.h"
 #include "usyscall.h"
 #include "xstring.h"
 
-/* The kernel image (loaded at 1 MiB) in the direct map: a page that is certainly present, so
- * only the user/supervisor bit stands between this program and the kernel. */
-#define KERNEL_VA (KERN_DIRECTMAP_BASE + KERN_LOAD_PHYS)
+/* Physical 1 MiB (RAM on every PC, where the kernel image is loaded) in the kernel's map of
+ * all memory, found as an attacker would from the ABI's layout: a page that is certainly
+ * present, so only the user/supervisor bit stands between this program and the kernel. */
+#define KERNEL_VA (ABI_KERNEL_BASE + 0x100000)
 
 /* Far more yields than a child that only prints and faults needs. */
 #define WAIT_YIELDS 100000
@@ -21,7 +22,7 @@ write_kernel(void)
 {
 	volatile uint64_t *p = (volatile uint64_t *)KERNEL_VA;
 
-	printf("faultkernel: writing 0x%lx\n", KERNEL_VA);
+	printf("faultkernel: writing 0x%llx\n", KERNEL_VA);
 	*p = 0;
 	printf("faultkernel: wrote kernel memory, survived: FAIL\n");
 	exit(1);
@@ -57,7 +58,7 @@ main(int argc, char **argv)
 	r = spawn_writer();
 	if (r < 0)
 		printf("faultkernel: writer child: %s FAIL\n", error_name(r));
-	printf("faultkernel: reading 0x%lx\n", KERNEL_VA);
+	printf("faultkernel: reading 0x%llx\n", KERNEL_VA);
 	printf("faultkernel: read 0x%lx, survived: FAIL\n", (unsigned long)*p);
 	return 1;
 }

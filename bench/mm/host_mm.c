@@ -1,14 +1,14 @@
 /* Host micro-benchmark of the portable memory-management code (kern/mm over sim/hal, -O2, no
  * sanitizers): prints BENCH lines in nanoseconds per operation pair, the best of 5 runs; the
- * same pairs as the kernel's test=bench-mm (kern/mm/mmbench.c). */
+ * same pairs as the kernel's test=bench-mm (bench/mm/kern_mm.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "pmm.h"
+#include "pt.h"
 #include "simhal.h"
-#include "vmm.h"
 
 #define MiB    (1ull << 20)
 #define ITERS  1000000
@@ -88,7 +88,7 @@ main(void)
 	split = best_of(alloc_free_round);
 	/* a splits an order-10 block and b is its buddy: a freed stays a free order-0 block
 	 * whose buddy is allocated, so each pair then neither splits nor merges (the kernel
-	 * benchmark's "hot" pair, kern/mm/mmbench.c). */
+	 * benchmark's "hot" pair, bench/mm/kern_mm.c). */
 	a = pmm_alloc(0);
 	b = pmm_alloc(0);
 	if (a < 0 || b < 0 || (a ^ b) != (int64_t)PAGE_SIZE)

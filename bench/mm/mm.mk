@@ -1,6 +1,6 @@
 # Memory-management benchmarks (`make bench` runs both): the kernel's allocate+free and
 # map+unmap pairs in instructions under qemu -icount (bench/icount.py; the kernel side is
-# kern/mm/mmbench.c, run by `test=bench-mm`), and the same portable code on the host in ns.
+# bench/mm/kern_mm.c, run by `test=bench-mm`), and the same portable code on the host in ns.
 ifndef SIMHAL_SRCS
 include sim/hal/Makefrag
 endif

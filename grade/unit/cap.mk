@@ -14,7 +14,7 @@ CAPTEST_BINS := $(addprefix $(CAPTEST_DIR)/test_,$(CAPTEST_NAMES))
 CAPTEST_LIBSRCS := $(CAP_SRCS) $(SIMHAL_SRCS) sim/rng/rng.c grade/unit/cap/capfix.c \
 	grade/unit/cap/capmodel.c
 CAPTEST_LIBOBJS := $(patsubst %.c,$(CAPTEST_DIR)/obj/%.o,$(CAPTEST_LIBSRCS))
-CAPTEST_HDRS := $(wildcard kern/include/cap.h kern/include/abi/cap.h kern/include/error.h \
+CAPTEST_HDRS := $(wildcard kern/include/cap.h kern/include/abi/cap.h kern/include/abi/error.h \
 	kern/include/hal.h kern/cap/*.h sim/hal/*.h grade/unit/cap/*.h)
 
 UNIT_TESTS += $(CAPTEST_BINS)

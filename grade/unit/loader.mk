@@ -9,7 +9,8 @@ LOADERTEST_DIR := $(OBJ)/grade/unit/loader
 LOADERTEST_NAMES := cpio elf
 LOADERTEST_BINS := $(addprefix $(LOADERTEST_DIR)/test_,$(LOADERTEST_NAMES))
 LOADERTEST_LIBOBJS := $(patsubst %.c,$(LOADERTEST_DIR)/obj/%.o,$(LOADER_SRCS) sim/rng/rng.c)
-LOADERTEST_HDRS := kern/include/loader.h kern/include/error.h sim/rng/rng.h $(wildcard grade/unit/loader/*.h)
+LOADERTEST_HDRS := kern/include/loader.h kern/include/abi/error.h sim/rng/rng.h \
+	$(wildcard grade/unit/loader/*.h)
 
 UNIT_TESTS += $(LOADERTEST_BINS)
 

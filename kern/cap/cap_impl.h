@@ -3,8 +3,8 @@
 #ifndef EXOLAB_CAP_IMPL_H
 #define EXOLAB_CAP_IMPL_H
 
+#include "abi/error.h"
 #include "cap.h"
-#include "error.h"
 #include "hal.h"
 
 /* Serialises every table, every tree link and every object's refs. */

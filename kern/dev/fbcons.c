@@ -3,8 +3,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "abi/error.h"
 #include "consdev.h"
-#include "error.h"
 #include "hal.h"
 #include "kerninfo.h"
 #include "kvm.h"

@@ -6,8 +6,8 @@
 #include "kheap.h"
 #include "kvm.h"
 #include "panic.h"
+#include "pt.h"
 #include "pte.h"
-#include "vmm.h"
 #include "syscall.h"
 #include "xstring.h"
 

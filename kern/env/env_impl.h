@@ -9,7 +9,7 @@
 
 #include "cap.h"
 #include "env.h"
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "loader.h"
 #include "percpu.h"

@@ -1,6 +1,7 @@
 /* Round-robin running of envs: the next RUNNABLE env after the current one gets the CPU
  * when the current one yields, exits, faults, or is preempted by the timer tick
- * (kern/arch/x86_64/timer.c); the scheduler issue replaces this file with kern/sched.
+ * (kern/arch/x86_64/timer.c).  Planned: the kernel schedules through kern/sched (lab 4
+ * part B), which replaces this file.
  *
  * A turn lasts from one to two tick periods: the first tick after a switch only marks the
  * turn as started, so an env switched to just before a tick, or while one was pending, still

@@ -26,15 +26,15 @@ spawn_quota(struct env *parent, uint64_t uslot, struct env *child, uint64_t page
 int64_t
 sys_spawn(struct env *e, const uint64_t *a)
 {
-	uint64_t ucmd = a[0], len = a[1], dslot = a[2], uslot = a[3], pages = a[4];
+	uint64_t cmd = a[0], len = a[1], dslot = a[2], uslot = a[3], pages = a[4];
 	struct abi_envinfo info;
-	char cmd[ABI_CMD_MAX];
+	char cmdline[ABI_CMD_MAX];
 	struct env *child;
 	int err;
 
 	if (len == 0 || len > ABI_CMD_MAX)
 		return E_INVAL;
-	if ((err = copyin(cmd, ucmd, len)) < 0)
+	if ((err = copyin(cmdline, cmd, len)) < 0)
 		return err;
 	if ((err = env_alloc(&child, e->id, ENV_NSLOTS, "spawn")) < 0)
 		return err;
@@ -42,7 +42,7 @@ sys_spawn(struct env *e, const uint64_t *a)
 	info.first_free = ABI_SLOT_UNTYPED + 1;
 	info.quota_pages = pages;
 	if ((err = spawn_quota(e, uslot, child, pages)) < 0 ||
-	    (err = env_load(child, cmd, len, &info)) < 0 ||
+	    (err = env_load(child, cmdline, len, &info)) < 0 ||
 	    (err = cap_create(&e->caps, dslot, &child->obj, CAP_R_ALL)) < 0) {
 		env_destroy(child);
 		return err;

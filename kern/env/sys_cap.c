@@ -24,12 +24,13 @@ sys_cap_derive(struct env *e, const uint64_t *a)
 int64_t
 sys_cap_copy(struct env *e, const uint64_t *a)
 {
+	uint64_t slot = a[0], eslot = a[1], dslot = a[2];
 	struct env *t;
 	int err;
 
-	if ((err = env_get(e, a[1], CAP_R_WRITE, &t)) < 0)
+	if ((err = env_get(e, eslot, CAP_R_WRITE, &t)) < 0)
 		return err;
-	err = cap_copy(&e->caps, a[0], &t->caps, a[2]);
+	err = cap_copy(&e->caps, slot, &t->caps, dslot);
 	cap_object_put(&t->obj);
 	return err;
 }
@@ -37,22 +38,27 @@ sys_cap_copy(struct env *e, const uint64_t *a)
 int64_t
 sys_cap_revoke(struct env *e, const uint64_t *a)
 {
-	return cap_revoke(&e->caps, a[0]);
+	uint64_t slot = a[0];
+
+	return cap_revoke(&e->caps, slot);
 }
 
 int64_t
 sys_cap_delete(struct env *e, const uint64_t *a)
 {
-	return cap_delete(&e->caps, a[0]);
+	uint64_t slot = a[0];
+
+	return cap_delete(&e->caps, slot);
 }
 
 int64_t
 sys_cap_identify(struct env *e, const uint64_t *a)
 {
-	struct cap_info info;
-	int err = cap_identify(&e->caps, a[0], &info);
+	uint64_t slot = a[0], info = a[1];
+	struct cap_info desc;
+	int err = cap_identify(&e->caps, slot, &desc);
 
 	if (err < 0)
 		return err;
-	return copyout(a[1], &info, sizeof(info));
+	return copyout(info, &desc, sizeof(desc));
 }

@@ -33,13 +33,13 @@ sys_exofork(struct env *e, const uint64_t *a)
 int64_t
 sys_env_set_status(struct env *e, const uint64_t *a)
 {
-	uint64_t status = a[1];
+	uint64_t eslot = a[0], status = a[1];
 	struct env *t;
 	int err;
 
 	if (status != ENV_RUNNABLE && status != ENV_NOT_RUNNABLE)
 		return E_INVAL;
-	if ((err = env_get(e, a[0], CAP_R_WRITE, &t)) < 0)
+	if ((err = env_get(e, eslot, CAP_R_WRITE, &t)) < 0)
 		return err;
 	t->status = (unsigned)status;
 	if (t == e && status == ENV_NOT_RUNNABLE)
@@ -57,16 +57,17 @@ regs_ok(const struct abi_regs *r)
 int64_t
 sys_env_set_regs(struct env *e, const uint64_t *a)
 {
+	uint64_t eslot = a[0], regs = a[1];
 	struct abi_regs r;
 	struct trapframe *tf;
 	struct env *t;
 	int err;
 
-	if ((err = copyin(&r, a[1], sizeof(r))) < 0)
+	if ((err = copyin(&r, regs, sizeof(r))) < 0)
 		return err;
 	if (!regs_ok(&r))
 		return E_RANGE;
-	if ((err = env_get(e, a[0], CAP_R_WRITE, &t)) < 0)
+	if ((err = env_get(e, eslot, CAP_R_WRITE, &t)) < 0)
 		return err;
 	tf = env_tf(t);
 	tf->rax = r.rax, tf->rbx = r.rbx, tf->rcx = r.rcx, tf->rdx = r.rdx;
@@ -86,19 +87,19 @@ sys_env_set_regs(struct env *e, const uint64_t *a)
 int64_t
 sys_env_set_upcall(struct env *e, const uint64_t *a)
 {
-	uint64_t entry = a[1], xtop = a[2];
+	uint64_t eslot = a[0], entry = a[1], xstack_top = a[2];
 	struct env *t;
 	int err;
 
 	if (entry != 0 && (entry < ABI_USER_START || entry >= ABI_USER_END))
 		return E_RANGE;
-	if (entry != 0 &&
-	    (xtop % 16 != 0 || xtop < ABI_USER_START + ABI_UXSTACK_SIZE || xtop > ABI_USER_END))
+	if (entry != 0 && (xstack_top % 16 != 0 || xstack_top < ABI_USER_START + ABI_UXSTACK_SIZE ||
+	                   xstack_top > ABI_USER_END))
 		return E_RANGE;
-	if ((err = env_get(e, a[0], CAP_R_WRITE, &t)) < 0)
+	if ((err = env_get(e, eslot, CAP_R_WRITE, &t)) < 0)
 		return err;
 	t->upcall_entry = entry;
-	t->upcall_xstack = entry != 0 ? xtop : 0;
+	t->upcall_xstack = entry != 0 ? xstack_top : 0;
 	cap_object_put(&t->obj);
 	return 0;
 }
@@ -106,10 +107,11 @@ sys_env_set_upcall(struct env *e, const uint64_t *a)
 int64_t
 sys_env_destroy(struct env *e, const uint64_t *a)
 {
+	uint64_t eslot = a[0];
 	struct env *t;
 	int err;
 
-	if ((err = env_get(e, a[0], CAP_R_WRITE, &t)) < 0)
+	if ((err = env_get(e, eslot, CAP_R_WRITE, &t)) < 0)
 		return err;
 	if (t == e)
 		printf("[env 0x%lx] destroyed itself\n", e->id);
@@ -125,9 +127,10 @@ sys_env_destroy(struct env *e, const uint64_t *a)
 int64_t
 sys_env_status(struct env *e, const uint64_t *a)
 {
+	uint64_t eslot = a[0];
 	struct cap_object *obj;
 	unsigned status;
-	int err = cap_acquire(&e->caps, a[0], CAP_ENV, CAP_R_READ, &obj, NULL);
+	int err = cap_acquire(&e->caps, eslot, CAP_ENV, CAP_R_READ, &obj, NULL);
 
 	if (err < 0)
 		return err;

@@ -78,14 +78,15 @@ sys_map(struct env *e, const uint64_t *a)
 int64_t
 sys_unmap(struct env *e, const uint64_t *a)
 {
+	uint64_t eslot = a[0], va = a[1];
 	struct env *t;
 	int err;
 
-	if ((err = check_va(a[1])) < 0)
+	if ((err = check_va(va)) < 0)
 		return err;
-	if ((err = env_get(e, a[0], CAP_R_MAP, &t)) < 0)
+	if ((err = env_get(e, eslot, CAP_R_MAP, &t)) < 0)
 		return err;
-	err = env_vm_unmap(t, a[1]);
+	err = env_vm_unmap(t, va);
 	cap_object_put(&t->obj);
 	return err;
 }
@@ -93,14 +94,15 @@ sys_unmap(struct env *e, const uint64_t *a)
 int64_t
 sys_protect(struct env *e, const uint64_t *a)
 {
+	uint64_t eslot = a[0], va = a[1], perm = a[2];
 	struct env *t;
 	int err;
 
-	if ((err = check_va(a[1])) < 0 || (err = check_perm(a[2])) < 0)
+	if ((err = check_va(va)) < 0 || (err = check_perm(perm)) < 0)
 		return err;
-	if ((err = env_get(e, a[0], CAP_R_MAP, &t)) < 0)
+	if ((err = env_get(e, eslot, CAP_R_MAP, &t)) < 0)
 		return err;
-	err = env_vm_protect(t, a[1], (unsigned)a[2]);
+	err = env_vm_protect(t, va, (unsigned)perm);
 	cap_object_put(&t->obj);
 	return err;
 }
@@ -108,9 +110,10 @@ sys_protect(struct env *e, const uint64_t *a)
 int64_t
 sys_frame_phys(struct env *e, const uint64_t *a)
 {
+	uint64_t fslot = a[0];
 	struct cap_object *fo;
 	physaddr_t pa;
-	int err = cap_acquire(&e->caps, a[0], CAP_FRAME, CAP_R_PHYS, &fo, NULL);
+	int err = cap_acquire(&e->caps, fslot, CAP_FRAME, CAP_R_PHYS, &fo, NULL);
 
 	if (err < 0)
 		return err;

@@ -12,19 +12,19 @@ sys_null(struct env *e, const uint64_t *a)
 int64_t
 sys_cputs(struct env *e, const uint64_t *a)
 {
-	uint64_t ubuf = a[0], len = a[1];
+	uint64_t buf = a[0], len = a[1];
 	char chunk[128];
 	int err;
 
 	if (len > ABI_CPUTS_MAX)
 		return E_INVAL;
 	/* Check the whole range first: a bad buffer prints nothing. */
-	if ((err = uaccess_check(e, ubuf, len, false)) < 0)
+	if ((err = uaccess_check(e, buf, len, false)) < 0)
 		return err;
 	for (uint64_t done = 0; done < len;) {
 		uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 
-		if ((err = copyin(chunk, ubuf + done, n)) < 0)
+		if ((err = copyin(chunk, buf + done, n)) < 0)
 			return err;
 		for (uint64_t i = 0; i < n; i++)
 			cons_putc(chunk[i]);
@@ -57,7 +57,9 @@ sys_yield(struct env *e, const uint64_t *a)
 int64_t
 sys_exit(struct env *e, const uint64_t *a)
 {
-	printf("[env 0x%lx] exit status %d\n", e->id, (int)a[0]); /* an int in edi */
+	uint64_t status = a[0];
+
+	printf("[env 0x%lx] exit status %d\n", e->id, (int)status); /* an int in edi */
 	env_destroy(e);
 	percpu_this()->after |= PERCPU_RESCHED;
 	return 0;

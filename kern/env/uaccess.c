@@ -5,7 +5,7 @@
 #include "abi/memlayout.h"
 #include "env_impl.h"
 #include "mm.h"
-#include "vmm.h"
+#include "pt.h"
 #include "x86.h"
 #include "xstring.h"
 

@@ -7,8 +7,8 @@
 #include "kvm.h"
 #include "mm.h"
 #include "panic.h"
+#include "pt.h"
 #include "pte.h"
-#include "vmm.h"
 
 #define SOFT_SHIFT 9 /* ABI_PERM_R/W/X in PTE bits 9/10/11 */
 

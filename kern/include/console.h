@@ -38,8 +38,4 @@ int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 #define CONS_LINE_MAX 256
 char *readline(const char *prompt);
 
-/* The boot-time printf self-test (test=printf): one "printf-test: <format> => [<output>]"
- * line per case of lib/printfmt_cases.h, then "printf-test: done". */
-void ktest_printf(void);
-
 #endif

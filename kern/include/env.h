@@ -1,6 +1,6 @@
 /* Environments (kern/env): an address space whose upper half is the kernel's, one thread of
  * control, a capability table, a status and a page-fault upcall.  Envs are run round robin
- * on yield, exit and the timer tick (the scheduler issue replaces that).  User mode runs
+ * on yield, exit and the timer tick (kern/env/run.c, until kern/sched does it).  User mode runs
  * with interrupts on; the kernel runs one CPU with them off while it handles an env's
  * syscall, trap or tick, which serialises everything here; lab 4 brings the locks. */
 #ifndef EXOLAB_ENV_H

@@ -28,7 +28,4 @@ bool ktest_run(const char *name);
 /* Prints the registered tests. */
 void ktest_list(void);
 
-/* The consoles' printf test, defined in their code (weak here so the kernel links without it). */
-void ktest_printf(void);
-
 #endif

@@ -8,8 +8,18 @@
 
 typedef uint64_t pte_t;
 
-/* Levels are numbered as the SDM's tables: 4 = PML4, 3 = PDPT, 2 = PD, 1 = PT. */
-#define PT_LEVELS         4
+/* The paging-structure levels, named and numbered as in Intel SDM Vol. 3A 4.5 ("4-Level
+ * Paging"): CR3 points at a PML4, whose entries point at PDPTs; a PDPTE maps a 1 GiB page or
+ * points at a PD; a PDE maps a 2 MiB page or points at a PT; a PTE maps a 4 KiB page.  A
+ * level's number n makes PT_LEVEL_SHIFT(n) the shift of the address bits it translates. */
+enum pt_level {
+	PT_LEVEL_PT = 1,
+	PT_LEVEL_PD = 2,
+	PT_LEVEL_PDPT = 3,
+	PT_LEVEL_PML4 = 4,
+};
+
+#define PT_LEVELS         PT_LEVEL_PML4
 #define PT_ENTRIES        512
 #define PT_LEVEL_SHIFT(l) (12 + 9 * ((l)-1))
 #define PT_LEVEL_SIZE(l)  (1ull << PT_LEVEL_SHIFT(l)) /* bytes one entry of level l covers */

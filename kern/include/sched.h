@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "sched_rq.h"
 
 #define SCHED_MAX_CPUS 64 /* affinity is a 64-bit mask */

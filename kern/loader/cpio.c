@@ -3,7 +3,7 @@
  * or "070702", then 13 fields of 8 hex digits), the name (namesize bytes with its NUL), the
  * data; header + name and the data are each padded to a multiple of 4 bytes (the format
  * described in the GNU cpio manual, "newc"); the last entry is named TRAILER!!!. */
-#include "error.h"
+#include "abi/error.h"
 #include "loader.h"
 
 #define HDR_SIZE    110

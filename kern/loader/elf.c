@@ -2,7 +2,7 @@
  * segment bound before anything is loaded, so a malformed program is an error code.
  * Field offsets and values are those of the System V gABI (ELF-64 Object File Format 1.5,
  * "ELF Header" and "Program Header Table") and the x86-64 psABI (EM_X86_64 = 62). */
-#include "error.h"
+#include "abi/error.h"
 #include "loader.h"
 
 #define EHDR_SIZE  64

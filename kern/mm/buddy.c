@@ -1,8 +1,8 @@
 /* The buddy system behind the physical page allocator: one free list per order, blocks
  * split on allocation and coalesced with their buddy on free.  A block of order k starts
  * at a page frame number aligned to 2^k, so its buddy is at pfn ^ 2^k. */
+#include "abi/error.h"
 #include "buddy.h"
-#include "error.h"
 #include "hal.h"
 
 static struct page *free_list[PMM_NORDERS];

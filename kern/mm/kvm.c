@@ -4,15 +4,14 @@
  * it needs the linker's section symbols, but like the rest of kern/mm no arch header. */
 #include <stdbool.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "kerninfo.h"
 #include "kheap.h"
-#include "kstack.h"
 #include "kvm.h"
 #include "mm.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 static physaddr_t kern_root;
 static uint64_t directmap_end;
@@ -223,7 +222,7 @@ kvm_root_new(void)
 		return root < 0 ? root : E_NOENT;
 	dst = hal_phys_to_virt((physaddr_t)root);
 	src = hal_phys_to_virt(kern_root);
-	for (unsigned i = PTE_INDEX(VA_KERNEL_START, 4); i < PT_ENTRIES; i++)
+	for (unsigned i = PTE_INDEX(VA_KERNEL_START, PT_LEVEL_PML4); i < PT_ENTRIES; i++)
 		dst[i] = src[i];
 	return root;
 }

@@ -1,8 +1,8 @@
 /* The physical page allocator's front end: builds the regions of usable RAM from the boot
  * memory map, places each region's struct page array in the region's first pages, and wraps
  * the buddy system (kern/mm/buddy.c) with locking, checks, reference counts and statistics. */
+#include "abi/error.h"
 #include "buddy.h"
-#include "error.h"
 #include "hal.h"
 #include "pmm.h"
 

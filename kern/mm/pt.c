@@ -1,11 +1,11 @@
 /* Page tables: walking, mapping, unmapping, protecting and tearing down x86-64 4-level
  * address spaces (format in pte.h).  Portable: tables are reached through hal_phys_to_virt,
  * table pages come from the buddy allocator, TLBs are flushed through the HAL. */
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "mm.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 /* Beyond this many pages one full flush is cheaper than one INVLPG per page. */
 #define FLUSH_PAGE_LIMIT 32
@@ -67,11 +67,19 @@ pt_root_free(physaddr_t root)
 	pmm_free(root, 0);
 }
 
-/* The entry bits of a leaf at `level` (1: 4 KiB, 2: 2 MiB, 3: 1 GiB) with these flags. */
-static pte_t
-leaf_bits(unsigned flags, unsigned level)
+/* True when an entry of `level` that maps a page maps a huge one: a PDE (2 MiB) or a PDPTE
+ * (1 GiB): only entries of those levels have a PS bit (SDM Vol. 3A 4.5). */
+static bool
+is_huge_level(enum pt_level level)
 {
-	pte_t e = PTE_P | (level > 1 ? PTE_PS : 0);
+	return level == PT_LEVEL_PD || level == PT_LEVEL_PDPT;
+}
+
+/* The entry bits of a leaf at `level` (PT: 4 KiB, PD: 2 MiB, PDPT: 1 GiB) with these flags. */
+static pte_t
+leaf_bits(unsigned flags, enum pt_level level)
+{
+	pte_t e = PTE_P | (is_huge_level(level) ? PTE_PS : 0);
 
 	if (flags & PT_W)
 		e |= PTE_W;
@@ -86,41 +94,43 @@ leaf_bits(unsigned flags, unsigned level)
 	else if ((flags & PT_CACHE_MASK) == PT_CACHE_UC)
 		e |= PTE_PCD | PTE_PWT;
 	else if ((flags & PT_CACHE_MASK) == PT_CACHE_WC)
-		e |= level > 1 ? PTE_PAT_LARGE : PTE_PAT;
+		e |= is_huge_level(level) ? PTE_PAT_LARGE : PTE_PAT;
 	return e;
 }
 
 static unsigned
-leaf_flags(pte_t e, unsigned level)
+leaf_flags(pte_t e, enum pt_level level)
 {
 	/* PAT index -> cache flag, for the IA32_PAT value in pte.h (UC- reads as UC). */
 	static const unsigned cache[8] = {PT_CACHE_WB, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_UC,
 	                                  PT_CACHE_WC, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_UC};
-	unsigned pat = (e & (level > 1 ? PTE_PAT_LARGE : PTE_PAT)) ? 4 : 0;
+	unsigned pat = (e & (is_huge_level(level) ? PTE_PAT_LARGE : PTE_PAT)) ? 4 : 0;
 	unsigned f = cache[pat | ((e & PTE_PCD) ? 2 : 0) | ((e & PTE_PWT) ? 1 : 0)];
 
 	f |= (e & PTE_W) ? PT_W : 0;
 	f |= (e & PTE_U) ? PT_U : 0;
 	f |= (e & PTE_G) ? PT_G : 0;
 	f |= (e & PTE_NX) ? 0 : PT_X;
-	f |= level > 1 ? PT_HUGE : 0;
+	f |= is_huge_level(level) ? PT_HUGE : 0;
 	return f;
 }
 
 static uint64_t
-leaf_addr_mask(unsigned level)
+leaf_addr_mask(enum pt_level level)
 {
-	return level == 3 ? PTE_ADDR_1G : level == 2 ? PTE_ADDR_2M : PTE_ADDR_MASK;
+	return level == PT_LEVEL_PDPT ? PTE_ADDR_1G
+	       : level == PT_LEVEL_PD ? PTE_ADDR_2M
+	                              : PTE_ADDR_MASK;
 }
 
 int
-pt_walk(physaddr_t root, uintptr_t va, unsigned level, bool create, pte_t **slot)
+pt_walk(physaddr_t root, uintptr_t va, enum pt_level level, bool create, pte_t **slot)
 {
 	/* LAB 2: descend from the PML4 to `level`, allocating missing tables if `create`. */
 	/* BEGIN LAB 2 */
 	pte_t *t = table(root);
 
-	for (unsigned l = PT_LEVELS; l > level; l--) {
+	for (enum pt_level l = PT_LEVEL_PML4; l > level; l--) {
 		pte_t *e = &t[PTE_INDEX(va, l)];
 
 		if (!(*e & PTE_P)) {
@@ -134,7 +144,7 @@ pt_walk(physaddr_t root, uintptr_t va, unsigned level, bool create, pte_t **slot
 			/* A table entry grants everything and the leaf decides, except that
 			 * U is left out in the upper half: no user path into kernel tables. */
 			*e = (physaddr_t)pa | PTE_P | PTE_W | (va < VA_USER_END ? PTE_U : 0);
-		} else if (l <= 3 && (*e & PTE_PS)) {
+		} else if (is_huge_level(l) && (*e & PTE_PS)) {
 			*slot = e;
 			return E_HUGE;
 		}
@@ -148,14 +158,14 @@ pt_walk(physaddr_t root, uintptr_t va, unsigned level, bool create, pte_t **slot
 
 /* Follows `va` down to the first entry that is not present or that maps a page. */
 static pte_t *
-descend(physaddr_t root, uintptr_t va, unsigned *level)
+descend(physaddr_t root, uintptr_t va, enum pt_level *level)
 {
 	pte_t *t = table(root);
 
-	for (unsigned l = PT_LEVELS;; l--) {
+	for (enum pt_level l = PT_LEVEL_PML4;; l--) {
 		pte_t *e = &t[PTE_INDEX(va, l)];
 
-		if (l == 1 || !(*e & PTE_P) || (l <= 3 && (*e & PTE_PS))) {
+		if (l == PT_LEVEL_PT || !(*e & PTE_P) || (is_huge_level(l) && (*e & PTE_PS))) {
 			*level = l;
 			return e;
 		}
@@ -189,9 +199,16 @@ step_size(physaddr_t root, uintptr_t va, physaddr_t pa, uint64_t left, unsigned 
 
 	if (!(flags & PT_HUGE) || left < HUGE_SIZE || !MM_IS_ALIGNED(va | pa, HUGE_SIZE))
 		return PAGE_SIZE;
-	if (pt_walk(root, va, 2, false, &e) == 0 && (*e & PTE_P) && !(*e & PTE_PS))
+	if (pt_walk(root, va, PT_LEVEL_PD, false, &e) == 0 && (*e & PTE_P) && !(*e & PTE_PS))
 		return PAGE_SIZE;
 	return HUGE_SIZE;
+}
+
+/* The level whose entry maps a page of step_size()'s answer. */
+static enum pt_level
+step_level(uint64_t step)
+{
+	return step == HUGE_SIZE ? PT_LEVEL_PD : PT_LEVEL_PT;
 }
 
 /* Pass 1: E_EXIST or E_HUGE if the mapping conflicts with what is there. */
@@ -205,7 +222,7 @@ map_check(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned fl
 		int err;
 
 		step = step_size(root, va + off, pa + off, size - off, flags);
-		err = pt_walk(root, va + off, step == HUGE_SIZE ? 2 : 1, false, &e);
+		err = pt_walk(root, va + off, step_level(step), false, &e);
 		if (err == E_HUGE)
 			return (flags & PT_REPLACE) ? E_HUGE : E_EXIST;
 		if (err == 0 && (*e & PTE_P) && !(flags & PT_REPLACE))
@@ -225,7 +242,7 @@ map_prepare(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned 
 		int err;
 
 		step = step_size(root, va + off, pa + off, size - off, flags);
-		err = pt_walk(root, va + off, step == HUGE_SIZE ? 2 : 1, true, &e);
+		err = pt_walk(root, va + off, step_level(step), true, &e);
 		if (err < 0)
 			return err;
 	}
@@ -240,11 +257,11 @@ map_commit(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned f
 	uint64_t step;
 
 	for (uint64_t off = 0; off < size; off += step) {
-		unsigned level;
+		enum pt_level level;
 		pte_t *e;
 
 		step = step_size(root, va + off, pa + off, size - off, flags);
-		level = step == HUGE_SIZE ? 2 : 1;
+		level = step_level(step);
 		if (pt_walk(root, va + off, level, false, &e) != 0)
 			HAL_PANIC("pt_map: table for 0x%llx vanished",
 			          (unsigned long long)(va + off));
@@ -282,7 +299,7 @@ pt_map(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned flags
 	return err;
 }
 
-typedef void (*leaf_fn)(pte_t *e, unsigned level, uintptr_t va, void *arg);
+typedef void (*leaf_fn)(pte_t *e, enum pt_level level, uintptr_t va, void *arg);
 
 /* Calls visit (when not NULL) on every present leaf in [va, last], skipping holes a whole
  * table at a time.  E_HUGE if a huge page lies only partly in the range; E_NOENT if
@@ -293,7 +310,7 @@ for_each_leaf(physaddr_t root, uint64_t va, uint64_t last, bool need_mapped, lea
               void *arg)
 {
 	for (;;) {
-		unsigned level;
+		enum pt_level level;
 		pte_t *e = descend(root, va, &level);
 		uint64_t size = PT_LEVEL_SIZE(level), base = va & ~(size - 1);
 
@@ -312,7 +329,7 @@ for_each_leaf(physaddr_t root, uint64_t va, uint64_t last, bool need_mapped, lea
 }
 
 static void
-unmap_leaf(pte_t *e, unsigned level, uintptr_t va, void *arg)
+unmap_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 {
 	/* LAB 2: remove the mapping and make sure no TLB keeps it. */
 	/* BEGIN LAB 2 */
@@ -343,7 +360,7 @@ struct protect_arg {
 
 /* Keeps the frame, the A/D bits and the software bits; replaces permissions and cache type. */
 static void
-protect_leaf(pte_t *e, unsigned level, uintptr_t va, void *arg)
+protect_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 {
 	struct protect_arg *pa = arg;
 	pte_t keep = leaf_addr_mask(level) | PTE_A | PTE_D | PTE_SOFT_MASK;
@@ -372,7 +389,7 @@ pt_protect(physaddr_t root, uintptr_t va, size_t size, unsigned flags)
 int
 pt_lookup(physaddr_t root, uintptr_t va, struct pt_mapping *m)
 {
-	unsigned level;
+	enum pt_level level;
 	pte_t *e;
 
 	if (!is_canonical(va))
@@ -388,9 +405,9 @@ pt_lookup(physaddr_t root, uintptr_t va, struct pt_mapping *m)
 
 /* Frees a table page of `level` and every table below it. */
 static void
-free_tables(physaddr_t pa, unsigned level)
+free_tables(physaddr_t pa, enum pt_level level)
 {
-	if (level > 1) {
+	if (level > PT_LEVEL_PT) {
 		pte_t *t = table(pa);
 
 		for (unsigned i = 0; i < PT_ENTRIES; i++) {
@@ -408,10 +425,11 @@ pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va)
 
 	if (!is_canonical(from_va) || !is_canonical(last_va) || from_va > last_va)
 		return E_RANGE;
-	if (!MM_IS_ALIGNED(from_va, PT_LEVEL_SIZE(4)) ||
-	    !MM_IS_ALIGNED((uint64_t)last_va + 1, PT_LEVEL_SIZE(4)))
+	if (!MM_IS_ALIGNED(from_va, PT_LEVEL_SIZE(PT_LEVEL_PML4)) ||
+	    !MM_IS_ALIGNED((uint64_t)last_va + 1, PT_LEVEL_SIZE(PT_LEVEL_PML4)))
 		return E_ALIGN;
-	for (unsigned i = PTE_INDEX(from_va, 4); i <= PTE_INDEX(last_va, 4); i++) {
+	for (unsigned i = PTE_INDEX(from_va, PT_LEVEL_PML4); i <= PTE_INDEX(last_va, PT_LEVEL_PML4);
+	     i++) {
 		pte_t e = pml4[i];
 
 		if (!(e & PTE_P))
@@ -420,7 +438,7 @@ pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va)
 		 * at a table page that is being reused. */
 		pml4[i] = 0;
 		hal_tlb_flush_all();
-		free_tables(e & PTE_ADDR_MASK, 3);
+		free_tables(e & PTE_ADDR_MASK, PT_LEVEL_PDPT);
 	}
 	return 0;
 }

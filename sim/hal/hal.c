@@ -5,11 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "mm.h"
 #include "simhal.h"
 
-struct sim_cpu {
+struct simhal_cpu {
 	physaddr_t root;
 	bool irq_enabled;
 	uint64_t timer_deadline;
@@ -31,7 +31,7 @@ static uint64_t (*cycles_hook)(void *arg);
 static void *cycles_arg;
 
 static unsigned cur_cpu, ncpus = 1;
-static struct sim_cpu cpus[SIMHAL_MAX_CPUS];
+static struct simhal_cpu cpus[SIMHAL_MAX_CPUS];
 
 static void (*event_hook)(const struct simhal_event *ev, void *arg);
 static void *event_arg;
@@ -59,7 +59,7 @@ simhal_init(size_t phys_bytes)
 	cur_cpu = 0;
 	ncpus = 1;
 	for (unsigned i = 0; i < SIMHAL_MAX_CPUS; i++)
-		cpus[i] = (struct sim_cpu){.irq_enabled = true};
+		cpus[i] = (struct simhal_cpu){.irq_enabled = true};
 	event_hook = NULL;
 	simhal_reset_events();
 	simhal_mmio_reset();

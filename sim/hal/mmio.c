@@ -1,6 +1,6 @@
 /* MMIO on the host: hal_mmio_* accesses are dispatched by address to the device model that
  * registered the range; an access nobody registered, or a misaligned one, is a failure. */
-#include "error.h"
+#include "abi/error.h"
 #include "simhal.h"
 
 struct mmio_range {

@@ -4,8 +4,8 @@
 #include "model.h"
 
 void
-model_schedule(struct sim_model *sm, uint64_t cycle, unsigned prio, enum sim_ev kind,
-	       uint32_t arg, uint64_t data)
+sim_model_schedule(struct sim_model *sm, uint64_t cycle, unsigned prio, enum sim_ev kind,
+                   uint32_t arg, uint64_t data)
 {
 	if (sim_schedule(&sm->eng, cycle, prio, kind, arg, data) < 0) {
 		sm->oom = true;
@@ -15,7 +15,7 @@ model_schedule(struct sim_model *sm, uint64_t cycle, unsigned prio, enum sim_ev 
 
 /* Credit the running task with the cycles since run_from (none while in an overhead). */
 void
-cpu_progress(struct sim_model *sm, struct sim_cpu *c)
+sim_cpu_progress(struct sim_model *sm, struct sim_cpu *c)
 {
 	struct sim_task *t = c->curr;
 	uint64_t now = sm->eng.now, done;
@@ -30,33 +30,34 @@ cpu_progress(struct sim_model *sm, struct sim_cpu *c)
 
 /* Re-arm the CPU's timers: the end of the running phase and the policy's one-shot. */
 void
-cpu_rearm(struct sim_model *sm, struct sim_cpu *c)
+sim_cpu_rearm(struct sim_model *sm, struct sim_cpu *c)
 {
 	uint64_t now = sm->eng.now, t;
 
 	c->seg_gen++;
 	if (c->curr && c->curr->remaining)
-		model_schedule(sm, c->run_from + c->curr->remaining, PRIO_DONE, EV_SEG_END, c->id,
-			       c->seg_gen);
+		sim_model_schedule(sm, c->run_from + c->curr->remaining, SIM_PRIO_DONE,
+		                   SIM_EV_SEG_END, c->id, c->seg_gen);
 	t = sched_next_timer(&sm->sched, c->id, now);
 	if (t == c->timer_at)
 		return;
 	c->timer_gen++;
 	c->timer_at = t;
 	if (t != SCHED_NO_TIMER)
-		model_schedule(sm, t > now ? t : now, PRIO_TIMER, EV_ONESHOT, c->id, c->timer_gen);
+		sim_model_schedule(sm, t > now ? t : now, SIM_PRIO_TIMER, SIM_EV_ONESHOT, c->id,
+		                   c->timer_gen);
 }
 
 /* The CPU spends `cost` cycles in the kernel; the running task resumes after it. */
 void
-cpu_stall(struct sim_model *sm, struct sim_cpu *c, enum met_overhead_kind kind, uint64_t cost)
+sim_cpu_stall(struct sim_model *sm, struct sim_cpu *c, enum met_overhead_kind kind, uint64_t cost)
 {
 	uint64_t now = sm->eng.now;
 	uint64_t start;
 
 	if (cost == 0)
 		return;
-	cpu_progress(sm, c);
+	sim_cpu_progress(sm, c);
 	start = c->busy_until > now ? c->busy_until : now;
 	if (c->curr && c->run_from > start)
 		start = c->run_from;
@@ -64,7 +65,7 @@ cpu_stall(struct sim_model *sm, struct sim_cpu *c, enum met_overhead_kind kind, 
 	c->busy_until = start + cost;
 	if (c->curr) {
 		c->run_from = c->busy_until;
-		cpu_rearm(sm, c);
+		sim_cpu_rearm(sm, c);
 	}
 }
 
@@ -80,7 +81,8 @@ charge_switch(struct sim_model *sm, struct sim_cpu *c, struct sim_task *next)
 		met_overhead(sm->met, c->id, MET_OVH_SWITCH, start, end);
 	if (next->last_cpu >= 0 && (unsigned)next->last_cpu != c->id) {
 		unsigned from = (unsigned)next->last_cpu;
-		bool same_core = machine_core_of(sm->m, from) == machine_core_of(sm->m, c->id);
+		bool same_core =
+		    sim_machine_core_of(sm->m, from) == sim_machine_core_of(sm->m, c->id);
 		uint64_t cost = sm->m->cost[same_core ? SIM_COST_CACHE_LINE : SIM_COST_MIGRATION];
 
 		met_migration(sm->met, next->id, from, c->id, now);
@@ -94,12 +96,12 @@ charge_switch(struct sim_model *sm, struct sim_cpu *c, struct sim_task *next)
 }
 
 void
-cpu_resched(struct sim_model *sm, struct sim_cpu *c)
+sim_cpu_resched(struct sim_model *sm, struct sim_cpu *c)
 {
 	struct sim_task *prev = c->curr, *next;
 	struct sched_entity *se;
 
-	cpu_progress(sm, c);
+	sim_cpu_progress(sm, c);
 	se = sched_schedule(&sm->sched, c->id, sm->eng.now);
 	next = se ? se->owner : NULL;
 	if (next != prev) {
@@ -109,61 +111,61 @@ cpu_resched(struct sim_model *sm, struct sim_cpu *c)
 			charge_switch(sm, c, next);
 	}
 	if (next && next->job_active && !next->job_started)
-		task_job_started(sm, next, c->run_from);
-	cpu_rearm(sm, c);
+		sim_task_job_started(sm, next, c->run_from);
+	sim_cpu_rearm(sm, c);
 }
 
 void
-cpu_on_seg_end(struct sim_engine *e, const struct sim_event *ev)
+sim_cpu_on_seg_end(struct sim_engine *e, const struct sim_event *ev)
 {
-	struct sim_model *sm = MODEL(e);
+	struct sim_model *sm = SIM_MODEL(e);
 	struct sim_cpu *c = &sm->cpu[ev->arg];
 	struct sim_task *t = c->curr;
 
 	if (ev->data != c->seg_gen || !t)
 		return; /* cancelled: the task was preempted or stalled meanwhile */
-	cpu_progress(sm, c);
-	switch (task_advance(sm, t)) {
-	case TN_CPU:
-		cpu_rearm(sm, c);
+	sim_cpu_progress(sm, c);
+	switch (sim_task_advance(sm, t)) {
+	case SIM_TN_CPU:
+		sim_cpu_rearm(sm, c);
 		return;
-	case TN_YIELD:
+	case SIM_TN_YIELD:
 		sched_yield_cpu(&sm->sched, c->id, e->now);
 		break;
-	case TN_BLOCK:
-	case TN_EXIT:
-		sched_block(&sm->sched, c->id, e->now, t->wait == TW_EXITED);
+	case SIM_TN_BLOCK:
+	case SIM_TN_EXIT:
+		sched_block(&sm->sched, c->id, e->now, t->wait == SIM_TW_EXITED);
 		break;
 	}
-	cpu_resched(sm, c);
+	sim_cpu_resched(sm, c);
 }
 
 void
-cpu_on_oneshot(struct sim_engine *e, const struct sim_event *ev)
+sim_cpu_on_oneshot(struct sim_engine *e, const struct sim_event *ev)
 {
-	struct sim_model *sm = MODEL(e);
+	struct sim_model *sm = SIM_MODEL(e);
 	struct sim_cpu *c = &sm->cpu[ev->arg];
 
 	if (ev->data != c->timer_gen)
 		return;
 	c->timer_at = SCHED_NO_TIMER;
-	cpu_stall(sm, c, MET_OVH_TICK, sm->m->cost[SIM_COST_TICK]);
+	sim_cpu_stall(sm, c, MET_OVH_TICK, sm->m->cost[SIM_COST_TICK]);
 	if (sched_tick(&sm->sched, c->id, e->now))
-		cpu_resched(sm, c);
+		sim_cpu_resched(sm, c);
 	else
-		cpu_rearm(sm, c);
+		sim_cpu_rearm(sm, c);
 }
 
 void
-cpu_on_tick(struct sim_engine *e, const struct sim_event *ev)
+sim_cpu_on_tick(struct sim_engine *e, const struct sim_event *ev)
 {
-	struct sim_model *sm = MODEL(e);
+	struct sim_model *sm = SIM_MODEL(e);
 	struct sim_cpu *c = &sm->cpu[ev->arg];
 
-	model_schedule(sm, e->now + sm->m->tick_period, PRIO_TIMER, EV_TICK, c->id, 0);
-	cpu_stall(sm, c, MET_OVH_TICK, sm->m->cost[SIM_COST_TICK]);
+	sim_model_schedule(sm, e->now + sm->m->tick_period, SIM_PRIO_TIMER, SIM_EV_TICK, c->id, 0);
+	sim_cpu_stall(sm, c, MET_OVH_TICK, sm->m->cost[SIM_COST_TICK]);
 	if (sched_tick(&sm->sched, c->id, e->now))
-		cpu_resched(sm, c);
+		sim_cpu_resched(sm, c);
 	else
-		cpu_rearm(sm, c);
+		sim_cpu_rearm(sm, c);
 }

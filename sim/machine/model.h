@@ -10,25 +10,25 @@
 #include "../metrics/metrics.h"
 #include "../rng/rng.h"
 #include "../workload/workload.h"
-#include "machine.h"
+#include "simmachine.h"
 #include "sched.h"
 
 /* Event kinds, and their priorities at equal cycles: work finishing comes before new work
  * arriving, which comes before timers, so a job that ends exactly when its budget or
  * quantum does is not preempted first. */
 enum sim_ev {
-	EV_SEG_END,      /* arg cpu, data generation: the running RUN phase is complete */
-	EV_TASK_START,   /* arg task: first release at the task's offset */
-	EV_TASK_WAKE,    /* arg task: a sleep or I/O is over */
-	EV_TIMER_EXPIRE, /* arg task: the timer the task waits on expires */
-	EV_ARRIVAL,      /* arg task: an open-loop request arrives */
-	EV_ONESHOT,      /* arg cpu, data generation: the policy's one-shot timer */
-	EV_TICK,         /* arg cpu: periodic tick */
-	EV_NKINDS,
+	SIM_EV_SEG_END,      /* arg cpu, data generation: the running RUN phase is complete */
+	SIM_EV_TASK_START,   /* arg task: first release at the task's offset */
+	SIM_EV_TASK_WAKE,    /* arg task: a sleep or I/O is over */
+	SIM_EV_TIMER_EXPIRE, /* arg task: the timer the task waits on expires */
+	SIM_EV_ARRIVAL,      /* arg task: an open-loop request arrives */
+	SIM_EV_ONESHOT,      /* arg cpu, data generation: the policy's one-shot timer */
+	SIM_EV_TICK,         /* arg cpu: periodic tick */
+	SIM_EV_NKINDS,
 };
-enum { PRIO_DONE = 0, PRIO_ARRIVE = 1, PRIO_TIMER = 2 };
+enum { SIM_PRIO_DONE = 0, SIM_PRIO_ARRIVE = 1, SIM_PRIO_TIMER = 2 };
 
-enum task_wait { TW_NONE, TW_SLEEP, TW_TIMER, TW_ARRIVAL, TW_EXITED };
+enum sim_task_wait { SIM_TW_NONE, SIM_TW_SLEEP, SIM_TW_TIMER, SIM_TW_ARRIVAL, SIM_TW_EXITED };
 
 struct sim_task {
 	struct sched_entity se;
@@ -37,12 +37,12 @@ struct sim_task {
 	uint32_t phase;        /* current phase index */
 	int64_t passes;        /* passes through the body completed */
 	uint64_t remaining;    /* cycles left of the current RUN phase */
-	enum task_wait wait;
+	enum sim_task_wait wait;
 	struct rng rng;        /* phase durations */
 	struct rng arr_rng;    /* open-loop arrivals */
 	struct wl_arrival_state arr;
 	uint64_t *timer_next;  /* next expiry per timer */
-	uint32_t timer_wait;   /* the timer waited on in TW_TIMER */
+	uint32_t timer_wait;   /* the timer waited on in SIM_TW_TIMER */
 	int last_cpu;          /* -1 before it first runs */
 	/* the current job */
 	bool job_active, job_started;
@@ -79,30 +79,30 @@ struct sim_model {
 	struct sim_event stall_ev;
 };
 
-#define MODEL(e) ((struct sim_model *)(e)->ctx)
+#define SIM_MODEL(e) ((struct sim_model *)(e)->ctx)
 
 /* cpu.c */
-void cpu_progress(struct sim_model *sm, struct sim_cpu *c);
-void cpu_stall(struct sim_model *sm, struct sim_cpu *c, enum met_overhead_kind kind,
-	       uint64_t cost);
-void cpu_resched(struct sim_model *sm, struct sim_cpu *c);
-void cpu_rearm(struct sim_model *sm, struct sim_cpu *c);
-void cpu_on_seg_end(struct sim_engine *e, const struct sim_event *ev);
-void cpu_on_oneshot(struct sim_engine *e, const struct sim_event *ev);
-void cpu_on_tick(struct sim_engine *e, const struct sim_event *ev);
-void model_schedule(struct sim_model *sm, uint64_t cycle, unsigned prio, enum sim_ev kind,
-		    uint32_t arg, uint64_t data);
+void sim_cpu_progress(struct sim_model *sm, struct sim_cpu *c);
+void sim_cpu_stall(struct sim_model *sm, struct sim_cpu *c, enum met_overhead_kind kind,
+                   uint64_t cost);
+void sim_cpu_resched(struct sim_model *sm, struct sim_cpu *c);
+void sim_cpu_rearm(struct sim_model *sm, struct sim_cpu *c);
+void sim_cpu_on_seg_end(struct sim_engine *e, const struct sim_event *ev);
+void sim_cpu_on_oneshot(struct sim_engine *e, const struct sim_event *ev);
+void sim_cpu_on_tick(struct sim_engine *e, const struct sim_event *ev);
+void sim_model_schedule(struct sim_model *sm, uint64_t cycle, unsigned prio, enum sim_ev kind,
+                        uint32_t arg, uint64_t data);
 
 /* task.c */
 /* What a task needs after running through its phases. */
-enum task_next { TN_CPU, TN_BLOCK, TN_YIELD, TN_EXIT };
-enum task_next task_advance(struct sim_model *sm, struct sim_task *t);
-void task_make_ready(struct sim_model *sm, struct sim_task *t);
-void task_on_start(struct sim_engine *e, const struct sim_event *ev);
-void task_on_wake(struct sim_engine *e, const struct sim_event *ev);
-void task_on_timer(struct sim_engine *e, const struct sim_event *ev);
-void task_on_arrival(struct sim_engine *e, const struct sim_event *ev);
-void task_finish_unfinished(struct sim_model *sm);
-void task_job_started(struct sim_model *sm, struct sim_task *t, uint64_t when);
+enum sim_task_next { SIM_TN_CPU, SIM_TN_BLOCK, SIM_TN_YIELD, SIM_TN_EXIT };
+enum sim_task_next sim_task_advance(struct sim_model *sm, struct sim_task *t);
+void sim_task_make_ready(struct sim_model *sm, struct sim_task *t);
+void sim_task_on_start(struct sim_engine *e, const struct sim_event *ev);
+void sim_task_on_wake(struct sim_engine *e, const struct sim_event *ev);
+void sim_task_on_timer(struct sim_engine *e, const struct sim_event *ev);
+void sim_task_on_arrival(struct sim_engine *e, const struct sim_event *ev);
+void sim_task_finish_unfinished(struct sim_model *sm);
+void sim_task_job_started(struct sim_model *sm, struct sim_task *t, uint64_t when);
 
 #endif

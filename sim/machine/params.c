@@ -82,7 +82,7 @@ sim_task_params(const struct workload *w, const struct sched_policy *policy, uin
 	}
 	if (assign_levels(w, out) < 0)
 		return E_NOMEM;
-	/* Equal priorities on a periodic set: rate-monotonic, as the issue asks of prio. */
+	/* Equal priorities on a periodic set: prio gets rate-monotonic levels (docs/sim.md). */
 	if (rm && strcmp(policy->name, "prio") == 0)
 		return sched_prio_assign_rm(out, w->ntasks);
 	return 0;

@@ -1,5 +1,5 @@
 /* Loading machine profiles (hw/<name>/machine.json) with jansson, and finding them. */
-#include "machine.h"
+#include "simmachine.h"
 
 #include <dirent.h>
 #include <jansson.h>
@@ -24,7 +24,7 @@ has_profiles(const char *dir)
 {
 	char one[1][64];
 
-	return machine_list(dir, one, 1) > 0;
+	return sim_machine_list(dir, one, 1) > 0;
 }
 
 /* hw/ of the nearest directory above the executable that has one with profiles: exosim
@@ -49,7 +49,7 @@ hw_above_exe(char *buf, size_t len)
 }
 
 const char *
-machine_hw_dir(const char *opt, char *buf, size_t len)
+sim_machine_hw_dir(const char *opt, char *buf, size_t len)
 {
 	const char *env = getenv("EXOSIM_HW_DIR");
 
@@ -156,8 +156,8 @@ load_fields(json_t *root, struct sim_machine *m, const char *path, char *err, si
 }
 
 int
-machine_load(const char *hw_dir, const char *name, struct sim_machine *m, char *err,
-	     size_t errlen)
+sim_machine_load(const char *hw_dir, const char *name, struct sim_machine *m, char *err,
+                 size_t errlen)
 {
 	char path[4096];
 	json_error_t jerr;
@@ -193,7 +193,7 @@ cmp_name(const void *a, const void *b)
 }
 
 unsigned
-machine_list(const char *hw_dir, char names[][64], unsigned max)
+sim_machine_list(const char *hw_dir, char names[][64], unsigned max)
 {
 	DIR *d = opendir(hw_dir);
 	struct dirent *ent;
@@ -217,7 +217,7 @@ machine_list(const char *hw_dir, char names[][64], unsigned max)
 }
 
 int
-machine_limit_cpus(struct sim_machine *m, unsigned ncpus)
+sim_machine_limit_cpus(struct sim_machine *m, unsigned ncpus)
 {
 	if (ncpus == 0 || ncpus > m->ncpus)
 		return -1;

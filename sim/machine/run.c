@@ -28,14 +28,14 @@ host_now(void)
 }
 
 /* Each engine event is folded into the fingerprint, then dispatched to the model. */
-static sim_handler_fn model_handlers[EV_NKINDS] = {
-	[EV_SEG_END] = cpu_on_seg_end,
-	[EV_TASK_START] = task_on_start,
-	[EV_TASK_WAKE] = task_on_wake,
-	[EV_TIMER_EXPIRE] = task_on_timer,
-	[EV_ARRIVAL] = task_on_arrival,
-	[EV_ONESHOT] = cpu_on_oneshot,
-	[EV_TICK] = cpu_on_tick,
+static sim_handler_fn model_handlers[SIM_EV_NKINDS] = {
+	[SIM_EV_SEG_END] = sim_cpu_on_seg_end,
+	[SIM_EV_TASK_START] = sim_task_on_start,
+	[SIM_EV_TASK_WAKE] = sim_task_on_wake,
+	[SIM_EV_TIMER_EXPIRE] = sim_task_on_timer,
+	[SIM_EV_ARRIVAL] = sim_task_on_arrival,
+	[SIM_EV_ONESHOT] = sim_cpu_on_oneshot,
+	[SIM_EV_TICK] = sim_cpu_on_tick,
 };
 
 /* The watchdog allows this many events at one cycle, plus SIM_STALL_PER_OBJECT per task
@@ -45,14 +45,14 @@ static sim_handler_fn model_handlers[EV_NKINDS] = {
 #define SIM_STALL_BASE 100000
 #define SIM_STALL_PER_OBJECT 64
 
-static const char *const event_names[EV_NKINDS] = {
-	[EV_SEG_END] = "end of a run phase on cpu",
-	[EV_TASK_START] = "start of task",
-	[EV_TASK_WAKE] = "wake-up of task",
-	[EV_TIMER_EXPIRE] = "timer expiry of task",
-	[EV_ARRIVAL] = "arrival for task",
-	[EV_ONESHOT] = "one-shot timer of cpu",
-	[EV_TICK] = "periodic tick of cpu",
+static const char *const event_names[SIM_EV_NKINDS] = {
+	[SIM_EV_SEG_END] = "end of a run phase on cpu",
+	[SIM_EV_TASK_START] = "start of task",
+	[SIM_EV_TASK_WAKE] = "wake-up of task",
+	[SIM_EV_TIMER_EXPIRE] = "timer expiry of task",
+	[SIM_EV_ARRIVAL] = "arrival for task",
+	[SIM_EV_ONESHOT] = "one-shot timer of cpu",
+	[SIM_EV_TICK] = "periodic tick of cpu",
 };
 
 /* True when simulated time has stopped advancing: the run must stop. */
@@ -69,7 +69,7 @@ stalled(struct sim_model *sm, const struct sim_event *ev)
 static void
 on_event(struct sim_engine *e, const struct sim_event *ev)
 {
-	struct sim_model *sm = MODEL(e);
+	struct sim_model *sm = SIM_MODEL(e);
 
 	if (stalled(sm, ev)) {
 		sm->stalled = true;
@@ -133,18 +133,20 @@ seed_events(struct sim_model *sm)
 		if (!t->wt->ntimers && t->wt->arrival.kind != WL_ARR_LOOP) {
 			uint64_t a = wl_arrival_next(t->wt, &t->arr, &t->arr_rng);
 
-			t->wait = TW_ARRIVAL;
+			t->wait = SIM_TW_ARRIVAL;
 			if (a < sm->end)
-				model_schedule(sm, a, PRIO_ARRIVE, EV_ARRIVAL, i, 0);
+				sim_model_schedule(sm, a, SIM_PRIO_ARRIVE, SIM_EV_ARRIVAL, i, 0);
 		} else if (t->wt->offset < sm->end) {
-			model_schedule(sm, t->wt->offset, PRIO_ARRIVE, EV_TASK_START, i, 0);
+			sim_model_schedule(sm, t->wt->offset, SIM_PRIO_ARRIVE, SIM_EV_TASK_START, i,
+			                   0);
 		}
 	}
 	for (unsigned c = 0; c < sm->ncpus; c++) {
 		sm->cpu[c].id = c;
 		sm->cpu[c].timer_at = SCHED_NO_TIMER;
 		if (sm->m->tick_period && !((sm->m->tickless >> c) & 1))
-			model_schedule(sm, sm->m->tick_period, PRIO_TIMER, EV_TICK, c, 0);
+			sim_model_schedule(sm, sm->m->tick_period, SIM_PRIO_TIMER, SIM_EV_TICK, c,
+			                   0);
 	}
 }
 
@@ -171,7 +173,7 @@ build(struct sim_model *sm, const struct sim_options *o, char *err, size_t errle
 		free(p);
 		return E_NOMEM;
 	}
-	for (unsigned k = 0; k < EV_NKINDS; k++)
+	for (unsigned k = 0; k < SIM_EV_NKINDS; k++)
 		sm->eng.handler[k] = on_event;
 	r = sched_init(&sm->sched, o->policy, sm->rq, sm->ncpus, sm->m->hz);
 	if (r == 0)
@@ -271,8 +273,8 @@ sim_run(const struct sim_options *o, struct sim_result *res, char *err, size_t e
 	} else if (r == 0) {
 		sm.eng.now = sm.end;
 		for (unsigned c = 0; c < sm.ncpus; c++)
-			cpu_progress(&sm, &sm.cpu[c]);
-		task_finish_unfinished(&sm);
+			sim_cpu_progress(&sm, &sm.cpu[c]);
+		sim_task_finish_unfinished(&sm);
 		if (sm.oom) {
 			snprintf(err, errlen, "out of memory during the run");
 			r = E_NOMEM;

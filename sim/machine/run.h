@@ -9,7 +9,7 @@
 
 #include "../metrics/metrics.h"
 #include "../workload/workload.h"
-#include "machine.h"
+#include "simmachine.h"
 #include "sched.h"
 
 struct sim_options {

@@ -20,7 +20,7 @@ open_loop(const struct sim_task *t)
 }
 
 void
-task_job_started(struct sim_model *sm, struct sim_task *t, uint64_t when)
+sim_task_job_started(struct sim_model *sm, struct sim_task *t, uint64_t when)
 {
 	t->job_started = true;
 	t->job_start = when;
@@ -38,7 +38,7 @@ start_job(struct sim_model *sm, struct sim_task *t, uint64_t release, uint64_t r
 	if (announce)
 		met_release(sm->met, t->id, t->job_idx, t->se.cpu, release);
 	if (t->se.state == SCHED_RUNNING)
-		task_job_started(sm, t, sm->eng.now);
+		sim_task_job_started(sm, t, sm->eng.now);
 }
 
 static void
@@ -64,7 +64,7 @@ last_pass(const struct sim_task *t)
 }
 
 /* Arriving at a timer: the job ends; wait for the expiry or release the next job now. */
-static enum task_next
+static enum sim_task_next
 enter_timer(struct sim_model *sm, struct sim_task *t, const struct wl_phase *ph)
 {
 	uint64_t now = sm->eng.now, e = t->timer_next[ph->timer];
@@ -72,52 +72,52 @@ enter_timer(struct sim_model *sm, struct sim_task *t, const struct wl_phase *ph)
 	finish_job(sm, t);
 	if (t->phase + 1 == t->wt->nphases && last_pass(t)) {
 		t->passes++;
-		t->wait = TW_EXITED;
-		return TN_EXIT;
+		t->wait = SIM_TW_EXITED;
+		return SIM_TN_EXIT;
 	}
 	if (e > now) {
-		t->wait = TW_TIMER;
+		t->wait = SIM_TW_TIMER;
 		t->timer_wait = ph->timer;
-		model_schedule(sm, e, PRIO_ARRIVE, EV_TIMER_EXPIRE, t->id, 0);
-		return TN_BLOCK;
+		sim_model_schedule(sm, e, SIM_PRIO_ARRIVE, SIM_EV_TIMER_EXPIRE, t->id, 0);
+		return SIM_TN_BLOCK;
 	}
 	/* Late: the absolute grid keeps its nominal release; a relative one restarts now. */
 	if (!ph->absolute)
 		e = now;
 	t->timer_next[ph->timer] = e + ph->period;
 	start_job(sm, t, e, ph->deadline, true);
-	return TN_CPU;
+	return SIM_TN_CPU;
 }
 
 /* The body ended: one pass done; the next job of a task without timers, or exit. */
-static enum task_next
+static enum sim_task_next
 end_pass(struct sim_model *sm, struct sim_task *t)
 {
 	t->passes++;
 	if (!has_timers(t))
 		finish_job(sm, t);
 	if (t->wt->loop >= 0 && t->passes >= t->wt->loop) {
-		t->wait = TW_EXITED;
-		return TN_EXIT;
+		t->wait = SIM_TW_EXITED;
+		return SIM_TN_EXIT;
 	}
 	if (has_timers(t))
-		return TN_CPU;
+		return SIM_TN_CPU;
 	if (!open_loop(t)) {
 		start_job(sm, t, sm->eng.now, t->wt->sp.deadline, true);
-		return TN_CPU;
+		return SIM_TN_CPU;
 	}
 	if (t->pend_n == 0) {
-		t->wait = TW_ARRIVAL;
-		return TN_BLOCK;
+		t->wait = SIM_TW_ARRIVAL;
+		return SIM_TN_BLOCK;
 	}
 	start_job(sm, t, t->pend[t->pend_head], t->wt->sp.deadline, false);
 	t->pend_head = (t->pend_head + 1) % t->pend_cap;
 	t->pend_n--;
-	return TN_CPU;
+	return SIM_TN_CPU;
 }
 
-/* Enter phase t->phase.  TN_CPU here means "go on to the next phase". */
-static enum task_next
+/* Enter phase t->phase.  SIM_TN_CPU here means "go on to the next phase". */
+static enum sim_task_next
 enter_phase(struct sim_model *sm, struct sim_task *t, bool *needs_cpu)
 {
 	const struct wl_phase *ph = &t->wt->phases[t->phase];
@@ -128,70 +128,70 @@ enter_phase(struct sim_model *sm, struct sim_task *t, bool *needs_cpu)
 	case WL_PH_RUN:
 		t->remaining = wl_dist_sample(&ph->dist, &t->rng);
 		*needs_cpu = t->remaining > 0;
-		return TN_CPU;
+		return SIM_TN_CPU;
 	case WL_PH_SLEEP:
 	case WL_PH_IO:
 		d = wl_dist_sample(&ph->dist, &t->rng);
 		if (ph->kind == WL_PH_IO && t->se.state == SCHED_RUNNING)
-			cpu_stall(sm, &sm->cpu[t->se.cpu], MET_OVH_SYSCALL,
-				  sm->m->cost[SIM_COST_SYSCALL]);
-		t->wait = TW_SLEEP;
-		model_schedule(sm, now + d, PRIO_ARRIVE, EV_TASK_WAKE, t->id, 0);
-		return TN_BLOCK;
+			sim_cpu_stall(sm, &sm->cpu[t->se.cpu], MET_OVH_SYSCALL,
+			              sm->m->cost[SIM_COST_SYSCALL]);
+		t->wait = SIM_TW_SLEEP;
+		sim_model_schedule(sm, now + d, SIM_PRIO_ARRIVE, SIM_EV_TASK_WAKE, t->id, 0);
+		return SIM_TN_BLOCK;
 	case WL_PH_YIELD:
-		return TN_YIELD;
+		return SIM_TN_YIELD;
 	case WL_PH_TIMER:
 		return enter_timer(sm, t, ph);
 	}
-	return TN_CPU;
+	return SIM_TN_CPU;
 }
 
 /* Walk phases from the current one until the task needs the CPU, blocks or exits.  A body
  * that takes no time at all is charged one microsecond per pass, so time always advances. */
-static enum task_next
+static enum sim_task_next
 run_phases(struct sim_model *sm, struct sim_task *t)
 {
 	bool yielded = false, needs_cpu;
 	unsigned steps = 0, limit = 2 * t->wt->nphases + 2;
 
 	for (;;) {
-		enum task_next r = enter_phase(sm, t, &needs_cpu);
+		enum sim_task_next r = enter_phase(sm, t, &needs_cpu);
 
-		if (r == TN_BLOCK || r == TN_EXIT)
+		if (r == SIM_TN_BLOCK || r == SIM_TN_EXIT)
 			return r;
-		if (r == TN_YIELD)
+		if (r == SIM_TN_YIELD)
 			yielded = true;
 		if (needs_cpu)
-			return yielded ? TN_YIELD : TN_CPU;
+			return yielded ? SIM_TN_YIELD : SIM_TN_CPU;
 		if (++steps > limit) {
 			t->remaining = sm->m->hz / 1000000 + 1;
-			return TN_CPU;
+			return SIM_TN_CPU;
 		}
 		if (++t->phase == t->wt->nphases) {
 			t->phase = 0;
 			r = end_pass(sm, t);
-			if (r != TN_CPU)
+			if (r != SIM_TN_CPU)
 				return r;
 		}
 	}
 }
 
-enum task_next
-task_advance(struct sim_model *sm, struct sim_task *t)
+enum sim_task_next
+sim_task_advance(struct sim_model *sm, struct sim_task *t)
 {
-	enum task_next r;
+	enum sim_task_next r;
 
 	if (++t->phase == t->wt->nphases) {
 		t->phase = 0;
 		r = end_pass(sm, t);
-		if (r != TN_CPU)
+		if (r != SIM_TN_CPU)
 			return r;
 	}
 	return run_phases(sm, t);
 }
 
 void
-task_make_ready(struct sim_model *sm, struct sim_task *t)
+sim_task_make_ready(struct sim_model *sm, struct sim_task *t)
 {
 	bool preempt;
 	int cpu = sched_wakeup(&sm->sched, &t->se, sm->eng.now, &preempt);
@@ -199,23 +199,23 @@ task_make_ready(struct sim_model *sm, struct sim_task *t)
 	if (cpu < 0)
 		return; /* affinity was checked at set-up: cannot happen */
 	if (preempt) {
-		cpu_stall(sm, &sm->cpu[cpu], MET_OVH_IPI, sm->m->cost[SIM_COST_IPI]);
-		cpu_resched(sm, &sm->cpu[cpu]);
+		sim_cpu_stall(sm, &sm->cpu[cpu], MET_OVH_IPI, sm->m->cost[SIM_COST_IPI]);
+		sim_cpu_resched(sm, &sm->cpu[cpu]);
 	}
 }
 
 /* A blocked task's next step: run (needs a CPU) or stay blocked. */
 static void
-continue_blocked(struct sim_model *sm, struct sim_task *t, enum task_next r)
+continue_blocked(struct sim_model *sm, struct sim_task *t, enum sim_task_next r)
 {
-	if (r == TN_CPU || r == TN_YIELD)
-		task_make_ready(sm, t);
+	if (r == SIM_TN_CPU || r == SIM_TN_YIELD)
+		sim_task_make_ready(sm, t);
 }
 
 void
-task_on_start(struct sim_engine *e, const struct sim_event *ev)
+sim_task_on_start(struct sim_engine *e, const struct sim_event *ev)
 {
-	struct sim_model *sm = MODEL(e);
+	struct sim_model *sm = SIM_MODEL(e);
 	struct sim_task *t = &sm->task[ev->arg];
 
 	t->phase = 0;
@@ -225,26 +225,26 @@ task_on_start(struct sim_engine *e, const struct sim_event *ev)
 }
 
 void
-task_on_wake(struct sim_engine *e, const struct sim_event *ev)
+sim_task_on_wake(struct sim_engine *e, const struct sim_event *ev)
 {
-	struct sim_model *sm = MODEL(e);
+	struct sim_model *sm = SIM_MODEL(e);
 	struct sim_task *t = &sm->task[ev->arg];
 
-	t->wait = TW_NONE;
-	continue_blocked(sm, t, task_advance(sm, t));
+	t->wait = SIM_TW_NONE;
+	continue_blocked(sm, t, sim_task_advance(sm, t));
 }
 
 void
-task_on_timer(struct sim_engine *e, const struct sim_event *ev)
+sim_task_on_timer(struct sim_engine *e, const struct sim_event *ev)
 {
-	struct sim_model *sm = MODEL(e);
+	struct sim_model *sm = SIM_MODEL(e);
 	struct sim_task *t = &sm->task[ev->arg];
 	const struct wl_phase *ph = &t->wt->phases[t->phase];
 
-	t->wait = TW_NONE;
+	t->wait = SIM_TW_NONE;
 	t->timer_next[t->timer_wait] = e->now + ph->period;
 	start_job(sm, t, e->now, ph->deadline, true);
-	continue_blocked(sm, t, task_advance(sm, t));
+	continue_blocked(sm, t, sim_task_advance(sm, t));
 }
 
 static int
@@ -267,23 +267,23 @@ pend_push(struct sim_task *t, uint64_t release)
 }
 
 void
-task_on_arrival(struct sim_engine *e, const struct sim_event *ev)
+sim_task_on_arrival(struct sim_engine *e, const struct sim_event *ev)
 {
-	struct sim_model *sm = MODEL(e);
+	struct sim_model *sm = SIM_MODEL(e);
 	struct sim_task *t = &sm->task[ev->arg];
 	uint64_t next = wl_arrival_next(t->wt, &t->arr, &t->arr_rng);
 
 	met_release(sm->met, t->id, t->arrivals++, t->se.cpu, e->now);
 	if (next < sm->end)
-		model_schedule(sm, next, PRIO_ARRIVE, EV_ARRIVAL, t->id, 0);
-	if (t->wait != TW_ARRIVAL) {
+		sim_model_schedule(sm, next, SIM_PRIO_ARRIVE, SIM_EV_ARRIVAL, t->id, 0);
+	if (t->wait != SIM_TW_ARRIVAL) {
 		if (pend_push(t, e->now) < 0) {
 			sm->oom = true;
 			e->stop = true;
 		}
 		return;
 	}
-	t->wait = TW_NONE;
+	t->wait = SIM_TW_NONE;
 	t->phase = 0;
 	start_job(sm, t, e->now, t->wt->sp.deadline, false);
 	continue_blocked(sm, t, run_phases(sm, t));
@@ -291,7 +291,7 @@ task_on_arrival(struct sim_engine *e, const struct sim_event *ev)
 
 /* Jobs still open when the run stops are reported as unfinished. */
 void
-task_finish_unfinished(struct sim_model *sm)
+sim_task_finish_unfinished(struct sim_model *sm)
 {
 	for (unsigned i = 0; i < sm->ntasks; i++) {
 		struct sim_task *t = &sm->task[i];

@@ -7,8 +7,8 @@
 #include <setjmp.h>
 #include <string.h>
 
+#include "abi/error.h"
 #include "cap.h"
-#include "error.h"
 #include "simhal.h"
 
 #define CAPFIX_TABLES       4

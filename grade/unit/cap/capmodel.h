@@ -7,8 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "abi/error.h"
 #include "cap.h"
-#include "error.h"
 
 #define NT     4
 #define NS     128

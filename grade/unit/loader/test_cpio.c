@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "loader.h"
 #include "rng/rng.h"
 

@@ -5,7 +5,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "loader.h"
 #include "rng/rng.h"
 

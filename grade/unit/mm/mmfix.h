@@ -7,7 +7,7 @@
 #include <setjmp.h>
 #include <string.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "pmm.h"
 #include "simhal.h"
 

@@ -4,7 +4,7 @@
 
 #include "kheap.h"
 #include "mmfix.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define OBJS_16 252 /* (4096 - 64-byte header) / 16 */
 

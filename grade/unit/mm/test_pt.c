@@ -3,7 +3,7 @@
  * on E_NOMEM, and tear-down returning every table page. */
 #include "mmfix.h"
 #include "mmu.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define UVA   0x0000000040000000ull /* a user address: PML4[0] PDPT[1] */
 #define KVA   0xffff800000200000ull /* a kernel address: PML4[256] */
@@ -138,14 +138,14 @@ Test(pt, walk_finds_creates_and_reports)
 {
 	pte_t *e, *again;
 
-	cr_assert_eq(pt_walk(root, UVA, 1, false, &e), E_NOENT);
+	cr_assert_eq(pt_walk(root, UVA, PT_LEVEL_PT, false, &e), E_NOENT);
 	cr_assert_eq(mmfix_free_pages(), baseline, "a failed lookup allocates nothing");
-	cr_assert_eq(pt_walk(root, UVA, 1, true, &e), 0);
+	cr_assert_eq(pt_walk(root, UVA, PT_LEVEL_PT, true, &e), 0);
 	cr_assert_eq(*e, 0, "a new table is zeroed");
 	cr_assert_eq(baseline - mmfix_free_pages(), 3);
-	cr_assert_eq(pt_walk(root, UVA + PAGE_SIZE, 1, false, &again), 0);
+	cr_assert_eq(pt_walk(root, UVA + PAGE_SIZE, PT_LEVEL_PT, false, &again), 0);
 	cr_assert_eq(again, e + 1);
-	cr_assert_eq(pt_walk(root, UVA, 4, false, &e), 0, "level 4 always exists");
+	cr_assert_eq(pt_walk(root, UVA, PT_LEVEL_PML4, false, &e), 0, "the PML4 always exists");
 	cr_assert_eq(pmm_page(root)->use, PAGE_USE_PT);
 }
 

@@ -1,7 +1,7 @@
 /* Host tests of 2 MiB pages in the page-table code, verified through the software MMU. */
 #include "mmfix.h"
 #include "mmu.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define UVA   0x0000000080000000ull /* 2 MiB aligned */
 #define FRAME 0x40000000ull

@@ -1,5 +1,5 @@
 /* Simulated time always advances: the EDF run that once stopped it (a budget exhausted
- * after the server's period had ended, issue 5) now finishes with the job and miss counts
+ * after the server's period had ended) now finishes with the job and miss counts
  * worked out by hand, and exosim's watchdog stops a policy that never lets time advance
  * with an error naming the policy and the cycle, instead of spinning forever. */
 #include "theoryfix.h"

@@ -1,6 +1,6 @@
 /* The boot CPU's GDT and 64-bit TSS; the TSS gives #DF, NMI and #MC their own IST stacks so
  * they run on a good stack even when the kernel stack is what broke.  Each IST stack has an
- * unmapped guard page below it (kern/include/kstack.h). */
+ * unmapped guard page below it (kern/arch/x86_64/include/kstack.h). */
 #include <stddef.h>
 #include <stdint.h>
 

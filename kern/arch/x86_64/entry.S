@@ -257,7 +257,7 @@ boot_pdpt_high:
 boot_pd:
 	.skip 4 * 4096
 
-/* The boot stack, above its guard page (kern/include/kstack.h). */
+/* The boot stack, above its guard page (kern/arch/x86_64/include/kstack.h). */
 	.section .kstacks, "aw", @nobits
 	.balign KSTACK_GUARD_SIZE
 	.skip KSTACK_GUARD_SIZE

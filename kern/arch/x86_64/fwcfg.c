@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "fwcfg.h"
 #include "x86.h"
 

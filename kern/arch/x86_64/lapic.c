@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "kerninfo.h"
 #include "lapic.h"

@@ -1,10 +1,10 @@
-/* The processor's paging controls (kern/include/paging.h): execute-disable, supervisor write
- * protection, global pages, the PAT and SMEP/SMAP, switched on from what CPUID reports. */
+/* The processor's paging controls (paging.h): execute-disable, supervisor write protection,
+ * global pages, the PAT and SMEP/SMAP, switched on from what CPUID reports. */
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "abi/error.h"
 #include "console.h"
-#include "error.h"
 #include "paging.h"
 #include "printfmt.h"
 #include "pte.h"

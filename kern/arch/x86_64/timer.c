@@ -8,9 +8,9 @@
  * user code; one that arrives in kernel mode anyway is counted and ignored. */
 #include <stdint.h>
 
+#include "abi/error.h"
 #include "console.h"
 #include "env.h"
-#include "error.h"
 #include "lapic.h"
 #include "timer.h"
 #include "trap.h"

@@ -14,6 +14,9 @@
  *                         canonical boundary is never mappable, so a syscall instruction can
  *                         never sit where its return address would be non-canonical
  *                         (SDM Vol. 2B SYSRET: a non-canonical rcx #GPs in ring 0).
+ *   ABI_KERNEL_BASE       the kernel half, up to the top of the address space: never
+ *                         accessible from user mode.  The kernel maps all physical memory
+ *                         there (physical p at ABI_KERNEL_BASE + p), for itself only.
  */
 #ifndef EXOLAB_ABI_MEMLAYOUT_H
 #define EXOLAB_ABI_MEMLAYOUT_H
@@ -36,6 +39,7 @@
 #define ABI_USTACK_PAGES 16
 #define ABI_ENVINFO_VA   ABI_U64(0x00007ffff8000000)
 #define ABI_USER_END     ABI_U64(0x00007ffffffff000)
+#define ABI_KERNEL_BASE  ABI_U64(0xffff800000000000)
 
 /* True when [va, va + len) lies inside the user range (len may be 0).  C only. */
 #define ABI_USER_RANGE_OK(va, len)                                                                 \

@@ -4,7 +4,7 @@
  * Calling convention (x86-64 `syscall`, Intel SDM Vol. 2B SYSCALL):
  *   rax      the call number (SYS_*)
  *   rdi rsi rdx r10 r8 r9   arguments 0..5 (r10, not rcx: the CPU overwrites rcx)
- *   rax      the result: >= 0 success, a negative E_* code (kern/include/error.h) on failure
+ *   rax      the result: >= 0 success, a negative E_* code (kern/include/abi/error.h) on failure
  *   rcx r11  destroyed (the CPU puts the return rip and rflags there); every other register,
  *            the stack and rflags' arithmetic flags are preserved.
  * An unknown number returns E_NOSYS.  Slot numbers are 64-bit: the kernel never truncates

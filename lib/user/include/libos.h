@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #include "abi/env.h"
-#include "error.h"
+#include "abi/error.h"
 
 /* The exit status of a program that panicked or could not start. */
 #define LIBOS_PANIC_STATUS 255

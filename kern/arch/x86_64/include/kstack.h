@@ -1,20 +1,13 @@
 /* Kernel stacks inside the image (the boot stack, the IST stacks): each sits in section
- * .kstacks right above a guard page, and a descriptor in .kstack_list lets kern/mm/kvm.c
- * leave that guard page unmapped, so running off the bottom of a stack faults at once. */
+ * .kstacks right above a guard page, and a descriptor in .kstack_list (struct kstack,
+ * kerninfo.h) lets kern/mm/kvm.c leave that guard page unmapped, so running off the bottom
+ * of a stack faults at once. */
 #ifndef EXOLAB_KSTACK_H
 #define EXOLAB_KSTACK_H
 
-#define KSTACK_GUARD_SIZE 4096
+#include "kerninfo.h"
 
 #ifndef __ASSEMBLY__
-#include <stdint.h>
-
-/* The stack [bottom, top); its guard page is [bottom - KSTACK_GUARD_SIZE, bottom). */
-struct kstack {
-	char *bottom;
-	char *top;
-};
-
 /* Defines a `size`-byte stack (a multiple of the page size) with its guard page below;
  * name##_desc.bottom and .top are its ends.  The linker gathers the descriptors between
  * kern_kstack_list_start and kern_kstack_list_end (kern/kernel.ld). */
@@ -25,10 +18,6 @@ struct kstack {
 	static const struct kstack name##_desc                                                     \
 	    __attribute__((used, section(".kstack_list"), aligned(8))) = {                         \
 	        name##_area + KSTACK_GUARD_SIZE, name##_area + KSTACK_GUARD_SIZE + (size)}
-
-extern const struct kstack kern_kstack_list_start[], kern_kstack_list_end[];
-/* The whole stack area, guard pages included. */
-extern char kern_kstacks_start[], kern_kstacks_end[];
 #endif
 
 #endif

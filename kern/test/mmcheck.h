@@ -1,8 +1,8 @@
-/* Private to the kern/mm boot self-checks (test=mm): kern/mm/mmcheck.c runs them and checks
- * the allocator and the heap, mmcheck_pt.c the page-table code, mmcheck_kvm.c the kernel
- * address space.  A check returns 0, or the result of mmcheck_fail with the reason. */
-#ifndef EXOLAB_MM_MMCHECK_H
-#define EXOLAB_MM_MMCHECK_H
+/* Private to the memory-management boot self-checks (test=mm): kern/test/mm.c runs them and
+ * checks the allocator and the heap, mm_pt.c the page-table code, kvm.c the kernel address
+ * space.  A check returns 0, or the result of mmcheck_fail with the reason. */
+#ifndef EXOLAB_TEST_MMCHECK_H
+#define EXOLAB_TEST_MMCHECK_H
 
 #include <stdint.h>
 

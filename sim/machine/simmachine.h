@@ -1,7 +1,7 @@
 /* exosim machine profiles: hardware threads, clock, periodic tick and the cost table,
  * loaded from hw/<name>/machine.json. */
-#ifndef EXOSIM_MACHINE_H
-#define EXOSIM_MACHINE_H
+#ifndef EXOSIM_SIMMACHINE_H
+#define EXOSIM_SIMMACHINE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,17 +34,17 @@ struct sim_machine {
 /* The hw directory: `opt` if given, else $EXOSIM_HW_DIR, else ./hw if it holds machine
  * profiles, else the hw/ with profiles in the nearest directory above the executable
  * (the tree it was built in, whatever OBJ= was), else "hw".  The result may be `buf`. */
-const char *machine_hw_dir(const char *opt, char *buf, size_t len);
+const char *sim_machine_hw_dir(const char *opt, char *buf, size_t len);
 /* Load hw_dir/name/machine.json.  Returns 0, or -1 with a one-line message in err. */
-int machine_load(const char *hw_dir, const char *name, struct sim_machine *m, char *err,
-		 size_t errlen);
+int sim_machine_load(const char *hw_dir, const char *name, struct sim_machine *m, char *err,
+                     size_t errlen);
 /* Names of the profiles under hw_dir, sorted; returns the count (<= max). */
-unsigned machine_list(const char *hw_dir, char names[][64], unsigned max);
+unsigned sim_machine_list(const char *hw_dir, char names[][64], unsigned max);
 /* Keep only the first `ncpus` hardware threads (--cpus).  Returns 0 or -1. */
-int machine_limit_cpus(struct sim_machine *m, unsigned ncpus);
+int sim_machine_limit_cpus(struct sim_machine *m, unsigned ncpus);
 /* Core of hardware thread `cpu`. */
 static inline unsigned
-machine_core_of(const struct sim_machine *m, unsigned cpu)
+sim_machine_core_of(const struct sim_machine *m, unsigned cpu)
 {
 	return cpu / m->threads_per_core;
 }

@@ -1,8 +1,8 @@
 /* Page tables (kern/mm/pt.c): building, changing and tearing down x86-64 4-level address
  * spaces through a portable interface.  Callers serialise operations on one address space;
  * tables are reached through hal_phys_to_virt and TLBs flushed through the HAL. */
-#ifndef EXOLAB_VMM_H
-#define EXOLAB_VMM_H
+#ifndef EXOLAB_PT_H
+#define EXOLAB_PT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -38,10 +38,11 @@ int64_t pt_root_alloc(void);
 /* Frees the PML4 page itself; pt_destroy the halves this root owns first. */
 void pt_root_free(physaddr_t root);
 
-/* Finds the entry for `va` at `level` (1 = PT ... 4 = PML4), creating missing tables when
- * `create`.  Returns 0 and sets *slot; E_NOENT if a table is missing and !create; E_NOMEM if
- * a table cannot be allocated; E_HUGE if a larger page maps `va` (*slot is its entry). */
-int pt_walk(physaddr_t root, uintptr_t va, unsigned level, bool create, pte_t **slot);
+/* Finds the entry for `va` in the table of `level` (PT_LEVEL_PT ... PT_LEVEL_PML4, pte.h),
+ * creating missing tables when `create`.  Returns 0 and sets *slot; E_NOENT if a table is
+ * missing and !create; E_NOMEM if a table cannot be allocated; E_HUGE if a larger page maps
+ * `va` (*slot is its entry). */
+int pt_walk(physaddr_t root, uintptr_t va, enum pt_level level, bool create, pte_t **slot);
 
 /* Maps [va, va + size) to [pa, pa + size).  All-or-nothing: on any error no entry that maps
  * a page has changed, though page tables allocated before an E_NOMEM stay (empty, reclaimed

@@ -1,6 +1,6 @@
 /* Boot-time self-tests: a registry (section .ktests) that test=NAME picks from, and the
- * machine-independent tests (backtrace, panic).  The trap tests are in
- * kern/arch/x86_64/ktest_traps.c. */
+ * machine-independent tests (backtrace, panic).  The other tests of kern/test register
+ * themselves with KTEST (ktest.h), one file per subject. */
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -12,9 +12,6 @@
 
 /* The linker gathers KTEST entries here (kern/kernel.ld). */
 extern const struct ktest kern_ktests_start[], kern_ktests_end[];
-
-/* The consoles' printf test (kern/console.c); NULL until that file defines it. */
-extern void ktest_printf(void) __attribute__((weak));
 
 /* Passed in memory (an aggregate larger than 16 bytes, SysV x86-64 ABI 3.2.3), so a
  * frame's first stack words rbp+16, rbp+24, rbp+32 are exactly depth, magic, pad. */
@@ -80,14 +77,11 @@ KTEST(panic, ktest_panic, "panic(): message, backtrace, halt with status 3");
 static const struct ktest *
 ktest_find(const char *name)
 {
-	static const struct ktest printf_test = {"printf", NULL, "the consoles' printf test"};
 	const struct ktest *t;
 
 	for (t = kern_ktests_start; t < kern_ktests_end; t++)
 		if (strcmp(t->name, name) == 0)
 			return t;
-	if (strcmp(name, printf_test.name) == 0 && ktest_printf != NULL)
-		return &printf_test;
 	return NULL;
 }
 
@@ -102,10 +96,7 @@ ktest_run(const char *name)
 		return false;
 	}
 	printf("ktest: %s\n", t->name);
-	if (t->fn != NULL)
-		t->fn();
-	else
-		ktest_printf();
+	t->fn();
 	printf("ktest: %s done\n", t->name);
 	return true;
 }
@@ -118,6 +109,4 @@ ktest_list(void)
 	printf("tests:\n");
 	for (t = kern_ktests_start; t < kern_ktests_end; t++)
 		printf("  %-10s %s\n", t->name, t->what);
-	if (ktest_printf != NULL)
-		printf("  %-10s %s\n", "printf", "the consoles' printf test");
 }

@@ -4,10 +4,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../dev/consdev.h"
 #include "bootinfo.h"
 #include "console.h"
-#include "consdev.h"
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "kerninfo.h"
 #include "ktest.h"

@@ -1,19 +1,18 @@
 /* Boot self-checks of the kernel address space built by kern/mm/kvm.c (test=mm, run by
- * kern/mm/mmcheck.c): the rights of every image page, the guard pages, the direct map of all
+ * kern/test/mm.c): the rights of every image page, the guard pages, the direct map of all
  * RAM, the framebuffer's memory type and the processor's paging controls. */
 #include <stdbool.h>
 
+#include "abi/error.h"
 #include "bootinfo.h"
-#include "error.h"
 #include "hal.h"
 #include "kerninfo.h"
-#include "kstack.h"
 #include "kvm.h"
 #include "mm.h"
 #include "mmcheck.h"
 #include "paging.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define RIGHTS (PT_W | PT_X | PT_U)
 

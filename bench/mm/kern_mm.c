@@ -1,15 +1,16 @@
-/* Kernel micro-benchmark of memory management (test=bench-mm): the average cost of a 4 KiB
- * allocate+free pair (the longest path, and the shortest) and of a 4 KiB map+unmap pair,
- * measured with hal_cycles.  Under
+/* Kernel micro-benchmark of memory management (test=bench-mm), compiled into the kernel
+ * (kern/Makefrag): the average cost of a 4 KiB allocate+free pair (the longest path, and the
+ * shortest) and of a 4 KiB map+unmap pair, measured with hal_cycles.  Under
  * `qemu -icount shift=0` the TSC advances one per instruction, so the numbers are exact
- * instruction counts (bench/mm/kernel_bench.py runs it so); elsewhere they are TSC ticks. */
+ * instruction counts (`make bench-mm-kernel` runs it so with bench/icount.py); elsewhere they
+ * are TSC ticks.  bench/mm/host_mm.c measures the same pairs on the host. */
+#include "abi/error.h"
 #include "console.h"
-#include "error.h"
 #include "hal.h"
 #include "ktest.h"
 #include "kvm.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define WARMUP 100
 #define ITERS  10000

@@ -1,5 +1,5 @@
 /* Assembler only: saving the general registers in the order of struct trapframe
- * (kern/include/trap.h), shared by the trap and syscall entries so the two frames agree. */
+ * (trap.h), shared by the trap and syscall entries so the two frames agree. */
 #ifndef EXOLAB_GPRS_H
 #define EXOLAB_GPRS_H
 

@@ -1,16 +1,16 @@
-/* Boot self-checks of the page-table code on the real MMU (test=mm, run by kern/mm/mmcheck.c):
+/* Boot self-checks of the page-table code on the real MMU (test=mm, run by kern/test/mm.c):
  * every operation runs on a scratch address space that shares the kernel half, and is
  * verified both with pt_lookup and by loading the scratch root and reading and writing
  * through the new mappings. */
 #include <stdbool.h>
 
-#include "error.h"
+#include "abi/error.h"
 #include "hal.h"
 #include "kvm.h"
 #include "mm.h"
 #include "mmcheck.h"
 #include "pmm.h"
-#include "vmm.h"
+#include "pt.h"
 
 #define VA      0x0000000040000000ull /* scratch pages, lower half */
 #define HUGE_VA 0x0000000080000000ull

@@ -1,13 +1,13 @@
 /* Boot self-checks of memory management on the real machine (test=mm): the buddy allocator,
  * reference counts and the kernel heap here, page tables and the kernel address space in
- * mmcheck_pt.c and mmcheck_kvm.c.  One "mm-check: <name>: OK" or "mm-check: <name>: FAIL <reason>"
- * line per check; every check must also give back every page it took. */
+ * mm_pt.c and kvm.c.  One "mm-check: <name>: OK" or "mm-check: <name>: FAIL <reason>" line
+ * per check (grade/lab2.py grades each); every check must also give back every page it took. */
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "abi/error.h"
 #include "bootinfo.h"
 #include "console.h"
-#include "error.h"
 #include "hal.h"
 #include "kheap.h"
 #include "ktest.h"

@@ -3,12 +3,12 @@
  * to the list below (docs/sim.md, "Adding a policy", has a whole example). */
 #include "sched.h"
 
-#define SCHED_POLICIES(P) \
-	P(rr)             \
-	P(prio)           \
-	P(mlfq)           \
-	P(stride)         \
-	P(edf)            \
+#define SCHED_POLICIES(P)                                                                          \
+	P(rr)                                                                                      \
+	P(prio)                                                                                    \
+	P(mlfq)                                                                                    \
+	P(stride)                                                                                  \
+	P(edf)                                                                                     \
 	/* one line per policy, each ending in a backslash, above this comment */
 
 #define DECLARE(name) extern const struct sched_policy sched_policy_##name;

@@ -190,7 +190,7 @@ mon_reboot(int argc, char **argv)
 static const struct mon_cmd mon_cmds[] = {
 	{ "help", "list the commands", mon_help },
 	{ "kerninfo", "kernel sections: addresses and sizes", mon_kerninfo },
-	{ "backtrace", "stack backtrace of the monitor", mon_backtrace },
+	{ "backtrace", "the call chain from here to the kernel's entry", mon_backtrace },
 	{ "mem", "memory map from the boot loader, with totals", mon_mem },
 	{ "cpuid", "processor vendor, model and features", mon_cpuid },
 	{ "pages", "physical pages: total, reserved, free blocks per order; the heap", mon_pages },

@@ -5,7 +5,7 @@
 SCHEDTEST_DIR := $(OBJ)/grade/unit/sched
 SCHEDTEST_UNIT := core policies edf
 SCHEDTEST_SIM := theory_rt theory_share progress stress
-SCHEDTEST_BINS := $(addprefix $(SCHEDTEST_DIR)/test_,$(SCHEDTEST_UNIT) $(SCHEDTEST_SIM))
+SCHEDTEST_BINS := $(addprefix $(SCHEDTEST_DIR)/test_,$(SCHEDTEST_UNIT) $(SCHEDTEST_SIM) doc_policy)
 SCHEDTEST_HDRS := $(wildcard kern/include/sched*.h grade/unit/sched/*.h)
 
 UNIT_TESTS += $(SCHEDTEST_BINS)
@@ -24,6 +24,13 @@ $(addprefix $(SCHEDTEST_DIR)/test_,$(SCHEDTEST_UNIT)): $(SCHEDTEST_DIR)/test_%: 
 $(addprefix $(SCHEDTEST_DIR)/test_,$(SCHEDTEST_SIM)): $(SCHEDTEST_DIR)/test_%: \
 		$(SCHEDTEST_DIR)/test_%.o $(SIM_SAN_LIB)
 	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion $(SIM_LIBS)
+
+# docs/sim.md's example policy, taken from the page with its registry line (sim/Makefrag),
+# on kern/sched without its own registry.
+$(SCHEDTEST_DIR)/test_doc_policy: $(SCHEDTEST_DIR)/test_doc_policy.o $(DOCPOL_DIR)/policy.o \
+		$(DOCPOL_DIR)/registry.o \
+		$(patsubst %.c,$(OBJ)/sim/san/%.o,$(filter-out %/registry.c,$(wildcard kern/sched/*.c)))
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion
 
 .PRECIOUS: $(SCHEDTEST_DIR)/%.o
 

@@ -33,26 +33,11 @@ struct sched_params {
 	uint64_t budget;   /* edf: cycles per period (0: no budget enforcement) */
 };
 
-/* Per-policy private state of an entity; only the owning policy touches its member. */
-union sched_policy_state {
-	struct {
-		uint64_t used; /* cycles of the current quantum already run */
-	} rr;
-	struct {
-		unsigned level;  /* current queue, 0 = highest */
-		uint64_t used;   /* cycles used of this level's allotment */
-		uint64_t epoch;  /* boost epoch the level belongs to */
-	} mlfq;
-	struct {
-		uint64_t stride; /* SCHED_STRIDE1 / tickets */
-		uint64_t pass;   /* virtual time; the smallest pass runs next */
-		int64_t remain;  /* pass - global pass, kept while away from a queue */
-	} stride;
-	struct {
-		uint64_t abs_deadline; /* deadline of the current job/server period */
-		uint64_t budget_left;  /* cycles left in this period */
-	} edf;
-};
+/* Bytes each entity reserves for the private state of the policy in charge, aligned for
+ * uint64_t.  The core never reads them; a policy declares its own struct in its own file and
+ * reaches it only through SCHED_POLICY_STATE (below), which checks at compile time that it
+ * fits.  Today's largest (mlfq, stride) take 24 bytes; 64 leaves room for a new policy's. */
+#define SCHED_POLICY_AREA 64
 
 struct sched_entity {
 	struct sched_link link; /* run-queue membership (owned by sched_rq) */
@@ -63,7 +48,7 @@ struct sched_entity {
 	uint64_t runtime;       /* total cycles accounted while running */
 	uint64_t throttled_until; /* cycle at which a throttled entity may run again */
 	struct sched_params params;
-	union sched_policy_state ps;
+	_Alignas(uint64_t) unsigned char policy_area[SCHED_POLICY_AREA]; /* see above */
 	void *owner;            /* the embedding object (an env, a simulated task) */
 };
 
@@ -152,6 +137,23 @@ struct sched_entity *sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
  * SCHED_NO_TIMER (slice end, budget exhaustion, throttling release). */
 uint64_t sched_next_timer(struct sched *s, unsigned cpu, uint64_t now);
 
+/* In a policy file, after its per-entity state struct:
+ *	SCHED_POLICY_STATE(struct stride_state, st)
+ * defines `static struct stride_state *st(const struct sched_entity *se)`, the only way to
+ * reach that state, and fails the build when the struct does not fit the area.  Like
+ * strchr(), it takes a const entity so that read-only helpers can use it too.  The area is
+ * accessed through another type than it is declared with, the usual kernel idiom: kern/sched
+ * is compiled with -fno-strict-aliasing (kern/sched/Makefrag). */
+#define SCHED_POLICY_STATE(type, accessor)                                                   \
+	_Static_assert(sizeof(type) <= SCHED_POLICY_AREA,                                    \
+		       #type " does not fit in SCHED_POLICY_AREA");                          \
+	_Static_assert(_Alignof(type) <= _Alignof(uint64_t),                                 \
+		       #type " needs more alignment than the policy area has");              \
+	static inline type *accessor(const struct sched_entity *se)                          \
+	{                                                                                    \
+		return (type *)(uintptr_t)se->policy_area;                                   \
+	}
+
 /* Generic helpers policies may use. */
 void sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 			  enum sched_deq why);
@@ -171,5 +173,10 @@ sched_allowed(const struct sched_entity *se, unsigned cpu)
 /* Rate-monotonic: priorities by period rank (shorter period = higher priority; equal
  * periods share a level).  Returns E_INVAL if a period is zero. */
 int sched_prio_assign_rm(struct sched_params *p, unsigned n);
+/* Read-only views of a policy's per-entity state (for tests and tracing); valid only for an
+ * entity scheduled by that policy. */
+unsigned sched_mlfq_level(const struct sched_entity *se);   /* its queue, 0 = highest */
+uint64_t sched_edf_deadline(const struct sched_entity *se); /* absolute, of this period */
+uint64_t sched_edf_budget_left(const struct sched_entity *se);
 
 #endif

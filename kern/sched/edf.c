@@ -13,6 +13,12 @@
  * instant would let it run again at once with no budget, forever. */
 #include "sched.h"
 
+struct edf_state {
+	uint64_t abs_deadline; /* deadline of the current job/server period */
+	uint64_t budget_left;  /* cycles left in this period */
+};
+SCHED_POLICY_STATE(struct edf_state, edf_of)
+
 static int
 edf_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
 {
@@ -22,8 +28,7 @@ edf_set_params(struct sched *s, struct sched_entity *se, const struct sched_para
 		return E_INVAL;
 	se->params = *p;
 	se->params.deadline = d;
-	se->ps.edf.abs_deadline = 0;
-	se->ps.edf.budget_left = 0;
+	*edf_of(se) = (struct edf_state){ .abs_deadline = 0, .budget_left = 0 };
 	return 0;
 }
 
@@ -36,13 +41,13 @@ static bool
 needs_new_period(const struct sched_entity *se, uint64_t now)
 {
 	const struct sched_params *p = &se->params;
-	uint64_t dl = se->ps.edf.abs_deadline;
+	uint64_t dl = edf_of(se)->abs_deadline;
 
 	if (now >= dl)
 		return true;
 	if (p->budget == 0)
 		return false;
-	return (unsigned __int128)se->ps.edf.budget_left * p->period >
+	return (unsigned __int128)edf_of(se)->budget_left * p->period >
 	       (unsigned __int128)(dl - now) * p->budget;
 }
 /* END LAB 4 */
@@ -54,10 +59,10 @@ edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 	/* LAB 4: on wake-up apply the CBS rule, then queue by absolute deadline. */
 	/* BEGIN LAB 4 */
 	if (why == SCHED_ENQ_WAKEUP && needs_new_period(se, rq->now)) {
-		se->ps.edf.abs_deadline = rq->now + se->params.deadline;
-		se->ps.edf.budget_left = se->params.budget;
+		edf_of(se)->abs_deadline = rq->now + se->params.deadline;
+		edf_of(se)->budget_left = se->params.budget;
 	}
-	sched_rq_insert_ordered(rq, &se->link, 0, se->ps.edf.abs_deadline);
+	sched_rq_insert_ordered(rq, &se->link, 0, edf_of(se)->abs_deadline);
 	/* END LAB 4 */
 	/* STUB LAB 4: sched_rq_push(rq, &se->link, 0, false); */
 }
@@ -82,35 +87,35 @@ edf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t
 	 * start a new period now (deadline now + D, full budget) and keep going. */
 	/* BEGIN LAB 4 */
 	if (se->params.budget) {
-		uint64_t *left = &se->ps.edf.budget_left;
+		uint64_t *left = &edf_of(se)->budget_left;
 		uint64_t next;
 
 		*left -= ran < *left ? ran : *left;
 		if (*left == 0) {
-			next = se->ps.edf.abs_deadline - se->params.deadline + se->params.period;
+			next = edf_of(se)->abs_deadline - se->params.deadline + se->params.period;
 			if (sched_key_before(rq->now, next)) {
 				se->throttled_until = next;
 				return true;
 			}
-			se->ps.edf.abs_deadline = rq->now + se->params.deadline;
+			edf_of(se)->abs_deadline = rq->now + se->params.deadline;
 			*left = se->params.budget;
 		}
 	}
 	/* END LAB 4 */
 	first = sched_rq_first(rq, 0);
-	return first && sched_key_before(first->key, se->ps.edf.abs_deadline);
+	return first && sched_key_before(first->key, edf_of(se)->abs_deadline);
 }
 
 static uint64_t
 edf_slice_left(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 {
-	return se->params.budget ? se->ps.edf.budget_left : SCHED_NO_TIMER;
+	return se->params.budget ? edf_of(se)->budget_left : SCHED_NO_TIMER;
 }
 
 static bool
 edf_wakeup_preempt(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 {
-	return sched_key_before(se->ps.edf.abs_deadline, rq->curr->ps.edf.abs_deadline);
+	return sched_key_before(edf_of(se)->abs_deadline, edf_of(rq->curr)->abs_deadline);
 }
 
 const struct sched_policy sched_policy_edf = {
@@ -124,3 +129,15 @@ const struct sched_policy sched_policy_edf = {
 	.slice_left = edf_slice_left,
 	.wakeup_preempt = edf_wakeup_preempt,
 };
+
+uint64_t
+sched_edf_deadline(const struct sched_entity *se)
+{
+	return edf_of(se)->abs_deadline;
+}
+
+uint64_t
+sched_edf_budget_left(const struct sched_entity *se)
+{
+	return edf_of(se)->budget_left;
+}

@@ -20,6 +20,13 @@
 
 #define RQ_EPOCH(rq) ((rq)->policy_data[0])
 
+struct mlfq_state {
+	unsigned level; /* current queue, 0 = highest */
+	uint64_t used;  /* cycles used of this level's allotment */
+	uint64_t epoch; /* boost epoch the level belongs to */
+};
+SCHED_POLICY_STATE(struct mlfq_state, mlfq_of)
+
 static uint64_t
 allotment(const struct sched *s, unsigned level)
 {
@@ -41,9 +48,7 @@ epoch_of(const struct sched *s, uint64_t now)
 static void
 to_top(struct sched_entity *se, uint64_t epoch)
 {
-	se->ps.mlfq.level = 0;
-	se->ps.mlfq.used = 0;
-	se->ps.mlfq.epoch = epoch;
+	*mlfq_of(se) = (struct mlfq_state){ .level = 0, .used = 0, .epoch = epoch };
 }
 
 static int
@@ -81,10 +86,10 @@ mlfq_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 
 	if (RQ_EPOCH(rq) != epoch)
 		boost_queued(s, rq, epoch);
-	if (se->ps.mlfq.epoch != epoch)
+	if (mlfq_of(se)->epoch != epoch)
 		to_top(se, epoch);
-	keep_place = why == SCHED_ENQ_PREEMPT && se->ps.mlfq.used > 0;
-	sched_rq_push(rq, &se->link, se->ps.mlfq.level, keep_place);
+	keep_place = why == SCHED_ENQ_PREEMPT && mlfq_of(se)->used > 0;
+	sched_rq_push(rq, &se->link, mlfq_of(se)->level, keep_place);
 }
 
 static struct sched_entity *
@@ -96,32 +101,34 @@ mlfq_pick_next(struct sched *s, struct sched_rq *rq)
 static bool
 mlfq_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
 {
+	struct mlfq_state *m = mlfq_of(se);
 	uint64_t epoch = epoch_of(s, rq->now);
 	int top;
 
 	if (RQ_EPOCH(rq) != epoch)
 		boost_queued(s, rq, epoch);
-	if (se->ps.mlfq.epoch != epoch) {
+	if (m->epoch != epoch) {
 		to_top(se, epoch);
 		return sched_rq_top_level(rq) == 0; /* let the boosted queue take turns */
 	}
-	se->ps.mlfq.used += ran;
-	if (se->ps.mlfq.used >= allotment(s, se->ps.mlfq.level)) {
-		if (se->ps.mlfq.level + 1 < MLFQ_LEVELS)
-			se->ps.mlfq.level++;
-		se->ps.mlfq.used = 0;
+	m->used += ran;
+	if (m->used >= allotment(s, m->level)) {
+		if (m->level + 1 < MLFQ_LEVELS)
+			m->level++;
+		m->used = 0;
 		return true;
 	}
 	top = sched_rq_top_level(rq);
-	return top >= 0 && (unsigned)top < se->ps.mlfq.level;
+	return top >= 0 && (unsigned)top < m->level;
 }
 
 /* Until the allotment runs out or the next boost, whichever comes first. */
 static uint64_t
 mlfq_slice_left(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 {
-	uint64_t a = allotment(s, se->ps.mlfq.level);
-	uint64_t left = se->ps.mlfq.used < a ? a - se->ps.mlfq.used : 0;
+	const struct mlfq_state *m = mlfq_of(se);
+	uint64_t a = allotment(s, m->level);
+	uint64_t left = m->used < a ? a - m->used : 0;
 	uint64_t to_boost = (epoch_of(s, rq->now) + 1) * boost_period(s) - rq->now;
 
 	return left < to_boost ? left : to_boost;
@@ -130,7 +137,7 @@ mlfq_slice_left(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 static bool
 mlfq_wakeup_preempt(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 {
-	return se->ps.mlfq.level < rq->curr->ps.mlfq.level;
+	return mlfq_of(se)->level < mlfq_of(rq->curr)->level;
 }
 
 const struct sched_policy sched_policy_mlfq = {
@@ -144,3 +151,9 @@ const struct sched_policy sched_policy_mlfq = {
 	.slice_left = mlfq_slice_left,
 	.wakeup_preempt = mlfq_wakeup_preempt,
 };
+
+unsigned
+sched_mlfq_level(const struct sched_entity *se)
+{
+	return mlfq_of(se)->level;
+}

@@ -1,13 +1,15 @@
 /* The table of scheduling policies, by name.  Adding a policy: write kern/sched/NAME.c
- * defining `const struct sched_policy sched_policy_NAME`, and add one P(NAME) line below. */
+ * defining `const struct sched_policy sched_policy_NAME`, and add one line `P(NAME) \`
+ * to the list below (docs/sim.md, "Adding a policy", has a whole example). */
 #include "sched.h"
 
-#define SCHED_POLICIES(P) \
-	P(rr)             \
-	P(prio)           \
-	P(mlfq)           \
-	P(stride)         \
-	P(edf)
+#define SCHED_POLICIES(P)                                                                          \
+	P(rr)                                                                                      \
+	P(prio)                                                                                    \
+	P(mlfq)                                                                                    \
+	P(stride)                                                                                  \
+	P(edf)                                                                                     \
+	/* one line per policy, each ending in a backslash, above this comment */
 
 #define DECLARE(name) extern const struct sched_policy sched_policy_##name;
 SCHED_POLICIES(DECLARE)

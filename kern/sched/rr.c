@@ -2,6 +2,11 @@
  * then goes to the back.  A preempted entity that has slice left keeps its place. */
 #include "sched.h"
 
+struct rr_state {
+	uint64_t used; /* cycles of the current quantum already run */
+};
+SCHED_POLICY_STATE(struct rr_state, rr_of)
+
 static uint64_t
 quantum(const struct sched *s, const struct sched_entity *se)
 {
@@ -14,17 +19,17 @@ rr_set_params(struct sched *s, struct sched_entity *se, const struct sched_param
 	if (!p->quantum && s->hz / 250 == 0)
 		return E_INVAL; /* a zero quantum would end every slice before it starts */
 	se->params = *p;
-	se->ps.rr.used = 0;
+	rr_of(se)->used = 0;
 	return 0;
 }
 
 static void
 rr_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_enq why)
 {
-	bool keep_place = why == SCHED_ENQ_PREEMPT && se->ps.rr.used < quantum(s, se);
+	bool keep_place = why == SCHED_ENQ_PREEMPT && rr_of(se)->used < quantum(s, se);
 
 	if (!keep_place)
-		se->ps.rr.used = 0;
+		rr_of(se)->used = 0;
 	sched_rq_push(rq, &se->link, 0, keep_place);
 }
 
@@ -37,16 +42,16 @@ rr_pick_next(struct sched *s, struct sched_rq *rq)
 static bool
 rr_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
 {
-	se->ps.rr.used += ran;
-	return se->ps.rr.used >= quantum(s, se);
+	rr_of(se)->used += ran;
+	return rr_of(se)->used >= quantum(s, se);
 }
 
 static uint64_t
 rr_slice_left(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 {
-	uint64_t q = quantum(s, se);
+	uint64_t q = quantum(s, se), used = rr_of(se)->used;
 
-	return se->ps.rr.used < q ? q - se->ps.rr.used : 0;
+	return used < q ? q - used : 0;
 }
 
 const struct sched_policy sched_policy_rr = {

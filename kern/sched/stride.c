@@ -9,6 +9,13 @@
 #define RQ_TICKETS(rq) ((rq)->policy_data[1]) /* tickets of entities joined here */
 #define RQ_USED(rq) ((rq)->policy_data[2])    /* cycles of the current quantum used */
 
+struct stride_state {
+	uint64_t stride; /* SCHED_STRIDE1 / tickets */
+	uint64_t pass;   /* virtual time; the smallest pass runs next */
+	int64_t remain;  /* pass - global pass, kept while away from a queue */
+};
+SCHED_POLICY_STATE(struct stride_state, stride_of)
+
 static uint64_t
 quantum(const struct sched *s)
 {
@@ -24,7 +31,7 @@ stride_set_params(struct sched *s, struct sched_entity *se, const struct sched_p
 		return E_INVAL; /* a zero quantum would end every slice before it starts */
 	se->params = *p;
 	se->params.tickets = tickets;
-	se->ps.stride.stride = SCHED_STRIDE1 / tickets;
+	stride_of(se)->stride = SCHED_STRIDE1 / tickets;
 	return 0;
 }
 
@@ -36,10 +43,10 @@ stride_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 	 * the distance it kept when it left, and adds its tickets; then queue by pass. */
 	/* BEGIN LAB 4 */
 	if (why == SCHED_ENQ_WAKEUP || why == SCHED_ENQ_MIGRATE) {
-		se->ps.stride.pass = RQ_GPASS(rq) + (uint64_t)se->ps.stride.remain;
+		stride_of(se)->pass = RQ_GPASS(rq) + (uint64_t)stride_of(se)->remain;
 		RQ_TICKETS(rq) += se->params.tickets;
 	}
-	sched_rq_insert_ordered(rq, &se->link, 0, se->ps.stride.pass);
+	sched_rq_insert_ordered(rq, &se->link, 0, stride_of(se)->pass);
 	/* END LAB 4 */
 	/* STUB LAB 4: sched_rq_push(rq, &se->link, 0, false); */
 }
@@ -50,7 +57,7 @@ stride_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 {
 	if (se->link.queued)
 		sched_rq_remove(rq, &se->link);
-	se->ps.stride.remain = (int64_t)(se->ps.stride.pass - RQ_GPASS(rq));
+	stride_of(se)->remain = (int64_t)(stride_of(se)->pass - RQ_GPASS(rq));
 	RQ_TICKETS(rq) -= se->params.tickets;
 }
 
@@ -68,7 +75,7 @@ stride_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint6
 	/* LAB 4: advance se's pass and this CPU's global pass by `ran` cycles; end the
 	 * quantum when it is used up. */
 	/* BEGIN LAB 4 */
-	se->ps.stride.pass += ran * se->ps.stride.stride;
+	stride_of(se)->pass += ran * stride_of(se)->stride;
 	if (RQ_TICKETS(rq))
 		RQ_GPASS(rq) += ran * SCHED_STRIDE1 / RQ_TICKETS(rq);
 	RQ_USED(rq) += ran;

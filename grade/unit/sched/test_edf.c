@@ -20,7 +20,7 @@ Test(edf, the_earliest_absolute_deadline_runs_first)
 	for (unsigned i = 0; i < 3; i++)
 		fix_wake(&f, i, 0);
 	cr_assert_eq(fix_run(&f, 0, 0), 1);
-	cr_assert_eq(f.e[1].ps.edf.abs_deadline, 10 * MS);
+	cr_assert_eq(sched_edf_deadline(&f.e[1]), 10 * MS);
 	sched_block(&f.s, 0, MS, false);
 	cr_assert_eq(fix_run(&f, 0, MS), 2);
 }
@@ -56,8 +56,8 @@ Test(edf, an_exhausted_budget_throttles_until_the_next_period)
 	cr_assert_eq(sched_next_timer(&f.s, 0, 3 * MS), 10 * MS, "released at its next period");
 	cr_assert(sched_tick(&f.s, 0, 10 * MS), "its new deadline 20 ms beats 100 ms");
 	cr_assert_eq(fix_run(&f, 0, 10 * MS), 0);
-	cr_assert_eq(f.e[0].ps.edf.abs_deadline, 20 * MS);
-	cr_assert_eq(f.e[0].ps.edf.budget_left, 3 * MS);
+	cr_assert_eq(sched_edf_deadline(&f.e[0]), 20 * MS);
+	cr_assert_eq(sched_edf_budget_left(&f.e[0]), 3 * MS);
 }
 
 Test(edf, a_budget_exhausted_after_its_period_ended_starts_a_new_period_at_once)
@@ -76,8 +76,8 @@ Test(edf, a_budget_exhausted_after_its_period_ended_starts_a_new_period_at_once)
 	cr_assert(!fix_wake(&f, 2, 12 * MS), "deadline 20 ms does not beat 10 ms");
 	cr_assert_eq(sched_next_timer(&f.s, 0, 12 * MS), 13 * MS, "budget runs out at 13 ms");
 	cr_assert(sched_tick(&f.s, 0, 13 * MS), "the new deadline 23 ms is after 2's 20 ms");
-	cr_assert_eq(f.e[0].ps.edf.abs_deadline, 23 * MS, "deadline from now, not 10 + 10 ms");
-	cr_assert_eq(f.e[0].ps.edf.budget_left, 8 * MS, "budget recharged at once");
+	cr_assert_eq(sched_edf_deadline(&f.e[0]), 23 * MS, "deadline from now, not 10 + 10 ms");
+	cr_assert_eq(sched_edf_budget_left(&f.e[0]), 8 * MS, "budget recharged at once");
 	cr_assert_eq(fix_run(&f, 0, 13 * MS), 2);
 	cr_assert_eq(f.e[0].state, SCHED_RUNNABLE, "not throttled until a time already past");
 	sched_block(&f.s, 0, 14 * MS, false);
@@ -95,12 +95,12 @@ Test(edf, waking_early_keeps_the_deadline_while_bandwidth_allows)
 	fix_run(&f, 0, 0);
 	sched_block(&f.s, 0, MS, false); /* 3 ms left, 9 ms to the deadline: 1/3 < 4/10 */
 	fix_wake(&f, 0, MS);
-	cr_assert_eq(f.e[0].ps.edf.abs_deadline, 10 * MS);
+	cr_assert_eq(sched_edf_deadline(&f.e[0]), 10 * MS);
 	fix_run(&f, 0, MS);
 	sched_block(&f.s, 0, 2 * MS, false); /* 2 ms left, 1 ms to go: 2/1 > 4/10 */
 	fix_wake(&f, 0, 9 * MS);
-	cr_assert_eq(f.e[0].ps.edf.abs_deadline, 19 * MS, "a new period starts at wake-up");
-	cr_assert_eq(f.e[0].ps.edf.budget_left, 4 * MS);
+	cr_assert_eq(sched_edf_deadline(&f.e[0]), 19 * MS, "a new period starts at wake-up");
+	cr_assert_eq(sched_edf_budget_left(&f.e[0]), 4 * MS);
 }
 
 Test(edf, a_server_woken_while_out_of_budget_waits_for_its_period)

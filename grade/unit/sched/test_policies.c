@@ -100,7 +100,7 @@ Test(mlfq, a_full_allotment_demotes_and_a_new_entity_outranks_it)
 	fix_wake(&f, 0, 0);
 	fix_run(&f, 0, 0);
 	cr_assert(sched_tick(&f.s, 0, 2 * MS), "level 0 allotment is 2 ms");
-	cr_assert_eq(f.e[0].ps.mlfq.level, 1);
+	cr_assert_eq(sched_mlfq_level(&f.e[0]), 1);
 	cr_assert_eq(fix_run(&f, 0, 2 * MS), 0);
 	cr_assert_eq(sched_next_timer(&f.s, 0, 2 * MS), 6 * MS, "level 1 allotment is 4 ms");
 	cr_assert(fix_wake(&f, 1, 3 * MS), "a top-level entity preempts a level-1 one");
@@ -119,7 +119,7 @@ Test(mlfq, sleeping_before_the_allotment_ends_does_not_reset_it)
 	fix_wake(&f, 0, 3 * MS);
 	fix_run(&f, 0, 3 * MS);
 	cr_assert(sched_tick(&f.s, 0, 3 * MS + MS / 2), "1.5 + 0.5 ms used the allotment");
-	cr_assert_eq(f.e[0].ps.mlfq.level, 1);
+	cr_assert_eq(sched_mlfq_level(&f.e[0]), 1);
 }
 
 Test(mlfq, the_boost_returns_every_entity_to_the_top)
@@ -133,7 +133,7 @@ Test(mlfq, the_boost_returns_every_entity_to_the_top)
 	fix_wake(&f, 0, 0);
 	fix_wake(&f, 1, 0);
 	/* Demote both to the bottom by running them alternately. */
-	while (f.e[0].ps.mlfq.level < 3 || f.e[1].ps.mlfq.level < 3) {
+	while (sched_mlfq_level(&f.e[0]) < 3 || sched_mlfq_level(&f.e[1]) < 3) {
 		fix_run(&f, 0, now);
 		now = sched_next_timer(&f.s, 0, now);
 		cr_assert(now < 100 * MS);
@@ -142,8 +142,8 @@ Test(mlfq, the_boost_returns_every_entity_to_the_top)
 	cr_assert_eq(sched_next_timer(&f.s, 0, now) <= 100 * MS, true, "stops at the boost");
 	cr_assert(sched_tick(&f.s, 0, 100 * MS));
 	fix_run(&f, 0, 100 * MS);
-	cr_assert_eq(f.e[0].ps.mlfq.level, 0);
-	cr_assert_eq(f.e[1].ps.mlfq.level, 0);
+	cr_assert_eq(sched_mlfq_level(&f.e[0]), 0);
+	cr_assert_eq(sched_mlfq_level(&f.e[1]), 0);
 }
 
 Test(stride, runs_the_smallest_pass_and_splits_time_by_tickets)

@@ -33,7 +33,7 @@ env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned 
 	err = pt_map(e->root, va, f->obj.phys, PAGE_SIZE, pt_flags(perm) | PT_REPLACE);
 	if (err < 0)
 		return err;
-	if (pt_walk(e->root, va, 1, false, &pte) < 0)
+	if (pt_walk(e->root, va, PT_LEVEL_PT, false, &pte) < 0)
 		panic("env 0x%lx: page 0x%lx vanished after pt_map", e->id, va);
 	*pte = (*pte & ~PTE_SOFT_MASK) | ((pte_t)(allow & ABI_PERM_ALL) << SOFT_SHIFT);
 	if (oldf != NULL)
@@ -63,7 +63,7 @@ env_vm_protect(struct env *e, uint64_t va, unsigned perm)
 {
 	pte_t *pte;
 	unsigned allow;
-	int err = pt_walk(e->root, va, 1, false, &pte);
+	int err = pt_walk(e->root, va, PT_LEVEL_PT, false, &pte);
 
 	if (err < 0 || !(*pte & PTE_P))
 		return err < 0 && err != E_NOENT ? err : E_NOENT;
@@ -73,9 +73,9 @@ env_vm_protect(struct env *e, uint64_t va, unsigned perm)
 	return pt_protect(e->root, va, PAGE_SIZE, pt_flags(perm));
 }
 
-/* Drops the hold of every page mapped under a table of `level` (3 = a PDPT). */
+/* Drops the hold of every page mapped under a table of `level`. */
 static void
-put_leaves(struct env *e, physaddr_t table, unsigned level)
+put_leaves(struct env *e, physaddr_t table, enum pt_level level)
 {
 	pte_t *t = hal_phys_to_virt(table);
 
@@ -84,11 +84,11 @@ put_leaves(struct env *e, physaddr_t table, unsigned level)
 
 		if (!(t[i] & PTE_P))
 			continue;
-		if (level > 1 && !(t[i] & PTE_PS)) {
+		if (level > PT_LEVEL_PT && !(t[i] & PTE_PS)) {
 			put_leaves(e, t[i] & PTE_ADDR_MASK, level - 1);
 			continue;
 		}
-		if (level > 1 || (f = frame_lookup(t[i] & PTE_ADDR_MASK)) == NULL)
+		if (level > PT_LEVEL_PT || (f = frame_lookup(t[i] & PTE_ADDR_MASK)) == NULL)
 			panic("env 0x%lx: user entry 0x%lx maps no known frame", e->id, t[i]);
 		cap_object_put(&f->obj);
 	}
@@ -103,7 +103,7 @@ env_vm_teardown(struct env *e)
 	 * reach a page that the puts below free. */
 	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
 		if (pml4[i] & PTE_P)
-			put_leaves(e, pml4[i] & PTE_ADDR_MASK, 3);
+			put_leaves(e, pml4[i] & PTE_ADDR_MASK, PT_LEVEL_PDPT);
 	if (kvm_root_free(e->root) < 0)
 		panic("env 0x%lx: freeing the user half's page tables failed", e->id);
 	e->root = 0;

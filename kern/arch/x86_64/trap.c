@@ -1,6 +1,5 @@
 /* The IDT and the trap dispatcher: every exception either goes to a registered handler or
  * produces the trap dump (docs/architecture.md) and halts the machine. */
-#include <stddef.h>
 #include <stdint.h>
 
 #include "backtrace.h"

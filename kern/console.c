@@ -218,7 +218,8 @@ cons_getc(void)
 	return kbd_getc();
 }
 
-int
+/* Waits (polling) for the next input character. */
+static int
 cons_getchar(void)
 {
 	int c;
@@ -252,13 +253,6 @@ printf(const char *fmt, ...)
 	return n;
 }
 
-/* Backspace (BS from the keyboard, DEL from most terminals) erases one echoed character. */
-static bool
-cons_is_erase(int c)
-{
-	return c == '\b' || c == 0x7f;
-}
-
 char *
 readline(const char *prompt)
 {
@@ -279,7 +273,8 @@ readline(const char *prompt)
 		after_cr = c == '\r';
 		if (c == '\r' || c == '\n')
 			break;
-		if (cons_is_erase(c)) {
+		/* Backspace (BS from the keyboard, DEL from most terminals) erases one character. */
+		if (c == '\b' || c == 0x7f) {
 			if (len > 0) {
 				len--;
 				printf("\b \b");

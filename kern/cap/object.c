@@ -16,7 +16,8 @@ static struct cap_object *release_head[CAP_MAX_CPUS];
 static struct cap_object *release_tail[CAP_MAX_CPUS];
 static bool releasing[CAP_MAX_CPUS];
 
-bool
+/* True if `type` is one a capability may have now (not NULL, not reserved). */
+static bool
 cap_type_usable(unsigned type)
 {
 	return type == CAP_UNTYPED || type == CAP_FRAME || type == CAP_ENV || type == CAP_ENDPOINT;

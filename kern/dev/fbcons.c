@@ -1,6 +1,5 @@
 /* Framebuffer text console: draws the 8x16 font (font8x16.c) into a linear RGB framebuffer
  * (24 or 32 bits per pixel) left by the firmware, white on black, with scrolling. */
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "abi/error.h"

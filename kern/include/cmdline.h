@@ -31,7 +31,4 @@ const char *cmdline_get(const char *key);
 /* True when `key` or `key=...` is present. */
 bool cmdline_has(const char *key);
 
-/* Prints every registered option with its help text. */
-void cmdline_print_options(void);
-
 #endif

@@ -4,7 +4,6 @@
 #define EXOLAB_SCHED_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "abi/error.h"

@@ -2,7 +2,6 @@
  * power-of-two size class, each slab page starting with a header that holds a bitmap of its
  * live objects (so a double free is caught exactly); larger requests take whole buddy blocks.
  * The struct page of every heap page says which of the two it is. */
-#include "abi/error.h"
 #include "hal.h"
 #include "kheap.h"
 #include "pmm.h"

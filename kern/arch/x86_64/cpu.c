@@ -1,14 +1,12 @@
 /* The boot CPU's GDT and 64-bit TSS; the TSS gives #DF, NMI and #MC their own IST stacks so
  * they run on a good stack even when the kernel stack is what broke.  Each IST stack has an
  * unmapped guard page below it (kern/arch/x86_64/include/kstack.h). */
-#include <stddef.h>
 #include <stdint.h>
 
 #include "backtrace.h"
 #include "cpu.h"
 #include "kerninfo.h"
 #include "kstack.h"
-#include "x86.h"
 
 /* 64-bit TSS (Intel SDM Vol. 3A 7.7, Figure 7-11). */
 struct tss64 {

@@ -1,6 +1,5 @@
 /* The IDT and the trap dispatcher: every exception either goes to a registered handler or
  * produces the trap dump (docs/architecture.md) and halts the machine. */
-#include <stddef.h>
 #include <stdint.h>
 
 #include "backtrace.h"
@@ -122,7 +121,8 @@ print_pf_reason(uint64_t err)
 	    (err & PF_RSVD) ? ", reserved bit set" : "", (err & PF_PK) ? ", protection key" : "");
 }
 
-void
+/* Prints the trap dump (docs/architecture.md "Serial output contract"). */
+static void
 trap_print(const struct trapframe *tf)
 {
 	printf("TRAP %lu %s on cpu %u\n", tf->vector, trap_name(tf->vector), hal_cpu_id());

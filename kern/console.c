@@ -19,8 +19,8 @@ enum {
 	CONS_FB = 4,
 };
 
-static unsigned cons_found;          /* devices initialised */
-static unsigned cons_wanted = ~0u;   /* the console= option; every device by default */
+static unsigned cons_found;        /* devices initialised */
+static unsigned cons_wanted = ~0u; /* the console= option; every device by default */
 
 /* A framebuffer beyond the boot page tables' 4 GiB waits for the direct map (cons_init_late).
  * Until then every character is also kept here, the last CONS_EARLY_MAX of them, and replayed
@@ -273,7 +273,7 @@ readline(const char *prompt)
 		after_cr = c == '\r';
 		if (c == '\r' || c == '\n')
 			break;
-		/* Backspace (BS from the keyboard, DEL from most terminals) erases one character. */
+		/* Backspace (BS from the keyboard, DEL from most terminals) erases a character. */
 		if (c == '\b' || c == 0x7f) {
 			if (len > 0) {
 				len--;

@@ -29,7 +29,7 @@
 #define KERN_COMPILER "gcc " __VERSION__
 #endif
 
-static const char *const fb_type_names[] = {"indexed", "rgb", "ega-text"};
+static const char *const fb_type_names[] = { "indexed", "rgb", "ega-text" };
 
 /* [start, end) and the type; a type multiboot2 does not define is shown as its number. */
 static void

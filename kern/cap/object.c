@@ -33,7 +33,7 @@ object_reset(struct cap_object *obj, unsigned type)
 		hal_spin_unlock(&cap_lock);
 		return E_INVAL;
 	}
-	*obj = (struct cap_object){.type = (uint8_t)type, .state = CAP_OBJ_FRESH};
+	*obj = (struct cap_object){ .type = (uint8_t)type, .state = CAP_OBJ_FRESH };
 	hal_spin_unlock(&cap_lock);
 	return 0;
 }

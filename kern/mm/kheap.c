@@ -56,7 +56,7 @@ void
 kheap_init(void)
 {
 	for (unsigned c = 0; c < KHEAP_NCLASSES; c++)
-		classes[c] = (struct slab_class){0};
+		classes[c] = (struct slab_class){ 0 };
 	large_blocks = large_pages = 0;
 }
 
@@ -91,7 +91,7 @@ slab_new(unsigned cls)
 		return NULL;
 	pmm_set_use((physaddr_t)pa, PAGE_USE_HEAP, HEAP_SLAB);
 	s = hal_phys_to_virt((physaddr_t)pa);
-	*s = (struct slab){.magic = SLAB_MAGIC, .cls = (uint16_t)cls, .nfree = nobjs(cls)};
+	*s = (struct slab){ .magic = SLAB_MAGIC, .cls = (uint16_t)cls, .nfree = nobjs(cls) };
 	list_push(&classes[cls], s);
 	classes[cls].empty++;
 	classes[cls].slabs++;

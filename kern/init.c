@@ -10,7 +10,7 @@
 #include "cpu.h"
 #include "env.h"
 #include "kerninfo.h"
-#include "ktest.h"
+#include "test/ktest.h"
 #include "kvm.h"
 #include "machine.h"
 #include "monitor.h"

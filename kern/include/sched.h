@@ -136,13 +136,10 @@ struct sched_entity *sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
  * SCHED_NO_TIMER (slice end, budget exhaustion, throttling release). */
 uint64_t sched_next_timer(struct sched *s, unsigned cpu, uint64_t now);
 
-/* In a policy file, after its per-entity state struct:
- *	SCHED_POLICY_STATE(struct stride_state, st)
- * defines `static struct stride_state *st(const struct sched_entity *se)`, the only way to
- * reach that state, and fails the build when the struct does not fit the area.  Like
- * strchr(), it takes a const entity so that read-only helpers can use it too.  The area is
- * accessed through another type than it is declared with, the usual kernel idiom: kern/sched
- * is compiled with -fno-strict-aliasing (kern/sched/Makefrag). */
+/* In a policy file, SCHED_POLICY_STATE(struct stride_state, st) defines
+ * `static struct stride_state *st(const struct sched_entity *se)`, the only way to reach that
+ * state, and fails the build when the struct does not fit the area.  The area is accessed as
+ * another type than it is declared with: kern/sched is built with -fno-strict-aliasing. */
 #define SCHED_POLICY_STATE(type, accessor)                                                         \
 	_Static_assert(sizeof(type) <= SCHED_POLICY_AREA,                                          \
 	               #type " does not fit in SCHED_POLICY_AREA");                                \

@@ -124,6 +124,10 @@ int sched_set_params(struct sched *s, struct sched_entity *se, const struct sche
 int sched_wakeup(struct sched *s, struct sched_entity *se, uint64_t now, bool *preempt);
 /* The running entity of `cpu` blocks (or exits when `dead`). */
 int sched_block(struct sched *s, unsigned cpu, uint64_t now, bool dead);
+/* An entity that is not running (queued, throttled, new or blocked) leaves its run queue:
+ * it blocks, or is dead when `dead`.  E_INVAL for a running or dead one (a running entity
+ * leaves through sched_block on its own CPU). */
+int sched_remove(struct sched *s, struct sched_entity *se, uint64_t now, bool dead);
 /* The running entity of `cpu` yields; it stays runnable. */
 int sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
 /* Timer interrupt or one-shot expiry on `cpu`: account, release throttled entities,

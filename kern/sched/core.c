@@ -131,6 +131,23 @@ sched_block(struct sched *s, unsigned cpu, uint64_t now, bool dead)
 }
 
 int
+sched_remove(struct sched *s, struct sched_entity *se, uint64_t now, bool dead)
+{
+	struct sched_rq *rq;
+
+	if (se->state == SCHED_RUNNING || se->state == SCHED_DEAD || se->cpu >= s->ncpu)
+		return E_INVAL;
+	rq = &s->rq[se->cpu];
+	rq->now = now;
+	if (se->state == SCHED_RUNNABLE)
+		s->policy->dequeue(s, rq, se, SCHED_DEQ_SLEEP);
+	else if (se->state == SCHED_THROTTLED)
+		sched_rq_unthrottle(rq, &se->link); /* its dequeue was done when it was throttled */
+	se->state = dead ? SCHED_DEAD : SCHED_BLOCKED;
+	return 0;
+}
+
+int
 sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now)
 {
 	struct sched_rq *rq;

@@ -141,6 +141,6 @@ env_boot(void)
 	env_init_id = e->id;
 	printf("env: init is env 0x%lx (%lu KiB ramdisk)\n", e->id, (uint64_t)initrd_size / 1024);
 	timer_init();
-	e->status = ENV_RUNNABLE;
-	env_run(e);
+	env_wake(e);
+	env_schedule();
 }

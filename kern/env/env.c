@@ -80,6 +80,10 @@ env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 	e->tf.ss = SYSCALL_USER_SS;
 	e->tf.rflags = ENV_RFLAGS_ALWAYS;
 	e->status = ENV_NOT_RUNNABLE;
+	if ((err = env_sched_new(e)) < 0) {
+		env_destroy(e);
+		return err;
+	}
 	*out = e;
 	return 0;
 }
@@ -92,6 +96,7 @@ env_destroy(struct env *e)
 
 	if (e->status == ENV_DEAD || e->status == ENV_FREE)
 		return;
+	env_sched_exit(e);
 	e->status = ENV_DEAD;
 	/* pc->env stays: the rest of the caller's syscall (trace, schedule) still names it,
 	 * and uaccess refuses a dead env. */
@@ -142,6 +147,7 @@ void
 env_init(void)
 {
 	env_kern_root = hal_get_root();
+	env_sched_init();
 	syscall_trace_init();
 	cap_set_release_hook(CAP_ENV, env_release);
 	frame_init();

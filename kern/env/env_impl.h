@@ -38,9 +38,25 @@ int env_get(struct env *cur, uint64_t slot, uint32_t need, struct env **out);
  * in a syscall or trap on this CPU, else the saved copy. */
 struct trapframe *env_tf(struct env *e);
 
-/* run.c: round robin. */
+/* run.c: entering an env, and giving the CPU to the env the scheduler picks next (or to
+ * the monitor when none is runnable). */
 _Noreturn void env_run(struct env *e);
 _Noreturn void env_schedule(void);
+
+/* sched.c: the envs in kern/sched.  Status changes go through these: env_wake makes a
+ * NOT_RUNNABLE env RUNNABLE, env_block the reverse, env_sched_exit takes a dying env out;
+ * each sets PERCPU_RESCHED when the caller must give the CPU away at the end of its call. */
+void env_sched_init(void);
+int env_sched_new(struct env *e); /* a fresh entity with the default parameters */
+void env_wake(struct env *e);
+void env_block(struct env *e);
+void env_sched_exit(struct env *e);
+void env_yield(struct env *e);             /* e is the current env */
+bool env_sched_tick(void);                 /* true: the current env's turn is over */
+struct env *env_sched_next(bool *waiting); /* NULL: idle (*waiting: an env is throttled) */
+/* Scheduling parameters and CPU affinity; E_INVAL (e unchanged) when the policy refuses the
+ * parameters or no CPU that runs envs is in the mask. */
+int env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity);
 
 /* frame.c: a 4 KiB physical page that capabilities and mappings can name.  A page from the
  * pmm goes back to it when the object is released; an unmanaged page stays where it is. */

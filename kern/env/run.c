@@ -1,15 +1,11 @@
-/* Round-robin running of envs: the next RUNNABLE env after the current one gets the CPU
- * when the current one yields, exits, faults, or is preempted by the timer tick
- * (kern/arch/x86_64/timer.c).  Planned: the kernel schedules through kern/sched (lab 4
- * part B), which replaces this file.
- *
- * A turn lasts from one to two tick periods: the first tick after a switch only marks the
- * turn as started, so an env switched to just before a tick, or while one was pending, still
- * gets a whole period instead of none.
+/* Running envs: the switch into user mode, the timer tick, and the choice of the next env,
+ * which the scheduler makes (kern/env/sched.c, the policy chosen by sched=) whenever the
+ * current env yields, blocks, exits, faults, or is preempted by the timer tick
+ * (kern/arch/x86_64/timer.c).
  *
  * The monitor runs only once no env is runnable.  An env that spins forever (init
  * included) therefore keeps the monitor away for good, but never the other envs: the timer
- * moves the CPU on, so each runnable env gets a turn per round. */
+ * moves the CPU on whenever the policy says the env's turn is over. */
 #include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
@@ -18,8 +14,7 @@
 #include "panic.h"
 #include "syscall.h"
 #include "timer.h"
-
-static bool turn_ticked; /* a tick has come since the current turn began (one CPU: lab 4) */
+#include "x86.h"
 
 struct env *
 env_current(void)
@@ -35,7 +30,6 @@ env_run(struct env *e)
 	pc->env = e;
 	pc->after &= PERCPU_TRACE;
 	e->runs++;
-	turn_ticked = false;
 	/* Whatever set this frame up (the loader, exofork, a trap), user mode runs with IF on. */
 	e->tf.rflags |= ENV_RFLAGS_ALWAYS;
 	if (hal_get_root() != e->root)
@@ -56,28 +50,35 @@ env_tick(const struct trapframe *tf)
 	uaccess_end();
 	if (e == NULL || e->status != ENV_RUNNABLE)
 		panic("env_tick: a tick from user mode with no runnable env running");
-	if (!turn_ticked) {
-		turn_ticked = true;
+	if (!env_sched_tick())
 		return;
-	}
 	e->tf = *tf; /* it stays RUNNABLE: its next turn resumes it right here */
 	env_schedule();
+}
+
+/* Nothing runs until a throttled env's release: halt with interrupts on until the next
+ * tick (it arrives in kernel mode, counted and ignored by timer.c), then choose again. */
+static void
+idle_until_tick(void)
+{
+	percpu_this()->env = NULL;
+	hal_set_root(env_kern_root);
+	sti();
+	hlt();
+	cli();
 }
 
 void
 env_schedule(void)
 {
 	struct timer_stats ts;
+	struct env *next;
+	bool waiting;
 
-	struct env *cur = env_current();
-	unsigned start = cur != NULL ? (unsigned)(cur - envs) + 1 : 0;
-
-	for (unsigned k = 0; k < NENV; k++) {
-		struct env *e = &envs[(start + k) % NENV];
-
-		if (e->status == ENV_RUNNABLE)
-			env_run(e);
-	}
+	while ((next = env_sched_next(&waiting)) == NULL && waiting)
+		idle_until_tick();
+	if (next != NULL)
+		env_run(next);
 	percpu_this()->env = NULL;
 	hal_set_root(env_kern_root);
 	timer_get_stats(&ts);

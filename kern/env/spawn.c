@@ -47,6 +47,6 @@ sys_spawn(struct env *e, const uint64_t *a)
 		return err;
 	}
 	child->leak_report = e->id == env_init_id;
-	child->status = ENV_RUNNABLE;
+	env_wake(child);
 	return (int64_t)child->id;
 }

@@ -41,9 +41,10 @@ sys_env_set_status(struct env *e, const uint64_t *a)
 		return E_INVAL;
 	if ((err = env_get(e, eslot, CAP_R_WRITE, &t)) < 0)
 		return err;
-	t->status = (unsigned)status;
-	if (t == e && status == ENV_NOT_RUNNABLE)
-		percpu_this()->after |= PERCPU_RESCHED;
+	if (status == ENV_RUNNABLE)
+		env_wake(t);
+	else
+		env_block(t);
 	cap_object_put(&t->obj);
 	return 0;
 }
@@ -111,10 +112,8 @@ sys_env_destroy(struct env *e, const uint64_t *a)
 		printf("[env 0x%lx] destroyed itself\n", e->id);
 	else
 		printf("[env 0x%lx] destroyed by env 0x%lx\n", t->id, e->id);
-	env_destroy(t);
+	env_destroy(t); /* the caller itself: it gives the CPU away when the call ends */
 	cap_object_put(&t->obj);
-	if (t == e)
-		percpu_this()->after |= PERCPU_RESCHED;
 	return 0;
 }
 

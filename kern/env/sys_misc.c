@@ -50,7 +50,7 @@ sys_env_id(struct env *e, const uint64_t *a)
 int64_t
 sys_yield(struct env *e, const uint64_t *a)
 {
-	percpu_this()->after |= PERCPU_RESCHED;
+	env_yield(e);
 	return 0;
 }
 
@@ -60,7 +60,6 @@ sys_exit(struct env *e, const uint64_t *a)
 	uint64_t status = a[0];
 
 	printf("[env 0x%lx] exit status %d\n", e->id, (int)status); /* an int in edi */
-	env_destroy(e);
-	percpu_this()->after |= PERCPU_RESCHED;
+	env_destroy(e); /* and gives the CPU away when the call ends */
 	return 0;
 }

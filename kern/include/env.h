@@ -1,8 +1,9 @@
 /* Environments (kern/env): an address space whose upper half is the kernel's, one thread of
- * control, a capability table, a status and a page-fault upcall.  Envs are run round robin
- * on yield, exit and the timer tick (kern/env/run.c, until kern/sched does it).  User mode runs
- * with interrupts on; the kernel runs one CPU with them off while it handles an env's
- * syscall, trap or tick, which serialises everything here; lab 4 brings the locks. */
+ * control, a capability table, a status, scheduling state and a page-fault upcall.  The
+ * portable scheduler (kern/sched, the policy chosen by sched=) decides which env runs on
+ * yield, block, exit and the timer tick (kern/env/sched.c).  User mode runs with interrupts
+ * on; the kernel runs one CPU with them off while it handles an env's syscall, trap or tick,
+ * which serialises everything here; lab 4 brings the locks. */
 #ifndef EXOLAB_ENV_H
 #define EXOLAB_ENV_H
 
@@ -11,6 +12,7 @@
 
 #include "abi/env.h"
 #include "cap.h"
+#include "sched.h"
 #include "trap.h"
 
 #define NENV        256 /* envs alive at once (an id keeps 12 bits of index) */
@@ -30,6 +32,7 @@ struct env {
 	uint64_t upcall_entry;  /* page-fault upcall, 0 when none */
 	uint64_t upcall_xstack; /* top of its exception stack */
 	uint64_t runs;          /* times it was given the CPU */
+	struct sched_entity se; /* in step with status: RUNNABLE <=> queued or running */
 	char name[ENV_NAMELEN];
 };
 
@@ -50,8 +53,8 @@ void env_boot(void);
 bool env_user_trap(struct trapframe *tf);
 
 /* The timer tick interrupted user mode (from kern/arch/x86_64/timer.c, EOI already sent).
- * Returns if the current env keeps the CPU; else saves its frame (it stays runnable) and
- * runs the next one.  A turn lasts from one to two tick periods (kern/env/run.c). */
+ * Returns if the current env keeps the CPU (the policy's tick says so); else saves its frame
+ * (it stays runnable) and runs the next one. */
 void env_tick(const struct trapframe *tf);
 
 /* The env running on this CPU, or NULL. */

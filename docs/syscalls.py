@@ -120,6 +120,11 @@ NOTES = {
                     "segment outside the user range)"),
         ("slot", DST.format("dslot"))]),
     "leak_check": ("none", []),
+    "env_set_sched": ("the env in `eslot`: SCHED", [
+        ("E_FAULT", "`params` is not readable user memory"),
+        ("slot", ENV.format("eslot", "SCHED")),
+        ("E_INVAL", "`affinity` names no CPU that runs envs, or the policy in use refuses "
+                    "a parameter (the env is left unchanged)")]),
 }
 
 WHAT = {

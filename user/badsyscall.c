@@ -19,10 +19,12 @@
 #define GUARD_VA     (ABI_USTACK_TOP - (ABI_USTACK_PAGES + 1) * ABI_PAGE_SIZE)
 #define FREE_VA      0x10000000ull        /* page aligned, never mapped by this program */
 #define SLOT_HIGH(s) ((1ull << 32) | (s)) /* in range only if truncated to 32 bits */
+#define BAD_RIGHT    (CAP_R_ALL + 1)      /* the lowest bit outside CAP_R_ALL */
 
 /* The slots the cases name: a frame (all rights), the same frame without PHYS, a child
- * env that never runs, two empty slots, and the table's size (the first slot out of range). */
-static uint64_t frame, frame_nophys, child, empty, empty2, nslots;
+ * env that never runs, the same env without SCHED, two empty slots, and the table's size
+ * (the first slot out of range). */
+static uint64_t frame, frame_nophys, child, child_nosched, empty, empty2, nslots;
 static int ncases, nfailed;
 
 static const uint64_t read_only_word = 1;
@@ -91,7 +93,7 @@ bad_frames(void)
 	check(SYS_frame_alloc, E_INVAL, u, 0, CAP_R_ALL, 0, 0);
 	check(SYS_frame_alloc, E_RANGE, u, nslots, CAP_R_ALL, 0, 0);
 	check(SYS_frame_alloc, E_EXIST, u, frame, CAP_R_ALL, 0, 0);
-	check(SYS_frame_alloc, E_INVAL, u, empty, CAP_R_ALL | 0x80, 0, 0);
+	check(SYS_frame_alloc, E_INVAL, u, empty, CAP_R_ALL | BAD_RIGHT, 0, 0);
 	check(SYS_frame_phys, E_INVAL, 0, 0, 0, 0, 0);
 	check(SYS_frame_phys, E_RANGE, nslots, 0, 0, 0, 0);
 	check(SYS_frame_phys, E_NOENT, empty, 0, 0, 0, 0);
@@ -177,7 +179,7 @@ bad_caps(void)
 	struct cap_info ci;
 	uint64_t info = (uintptr_t)&ci;
 
-	check(SYS_cap_derive, E_INVAL, frame, self, empty, CAP_R_ALL | 0x80, 0);
+	check(SYS_cap_derive, E_INVAL, frame, self, empty, CAP_R_ALL | BAD_RIGHT, 0);
 	check(SYS_cap_derive, E_EXIST, frame, self, frame, r, 0);
 	check(SYS_cap_derive, E_RANGE, nslots, self, empty, r, 0);
 	check(SYS_cap_derive, E_RANGE, frame, nslots, empty, r, 0);
@@ -203,6 +205,43 @@ bad_caps(void)
 	check(SYS_cap_identify, E_RANGE, nslots, info, 0, 0, 0);
 }
 
+/* Each case is refused before anything changes: the child's parameters stay the defaults. */
+static void
+bad_sched(void)
+{
+	struct abi_sched_params ok = { 0 }, p;
+	uint64_t g = (uintptr_t)&p, any = ~0ull;
+
+	p = ok;
+	check(SYS_env_set_sched, E_FAULT, child, 0, any, 0, 0);
+	check(SYS_env_set_sched, E_FAULT, child, KERNEL_VA, any, 0, 0);
+	check(SYS_env_set_sched, E_FAULT, child, NONCANON_VA, any, 0, 0);
+	check(SYS_env_set_sched, E_FAULT, child, GUARD_VA + ABI_PAGE_SIZE - 8, any, 0, 0);
+	check(SYS_env_set_sched, E_INVAL, 0, g, any, 0, 0);
+	check(SYS_env_set_sched, E_RANGE, nslots, g, any, 0, 0);
+	check(SYS_env_set_sched, E_RANGE, SLOT_HIGH(child), g, any, 0, 0);
+	check(SYS_env_set_sched, E_NOENT, empty2, g, any, 0, 0);
+	check(SYS_env_set_sched, E_INVAL, frame, g, any, 0, 0);
+	check(SYS_env_set_sched, E_PERM, child_nosched, g, any, 0, 0);
+	check(SYS_env_set_sched, E_INVAL, child, g, 0, 0, 0);
+	check(SYS_env_set_sched, E_INVAL, child, g, 1ull << 63, 0, 0);
+	p.priority = 64;
+	check(SYS_env_set_sched, E_INVAL, child, g, any, 0, 0);
+	p = ok;
+	p.tickets = (1u << 16) + 1;
+	check(SYS_env_set_sched, E_INVAL, child, g, any, 0, 0);
+	p = ok;
+	p.period = 1000000;
+	p.deadline = 2000000;
+	check(SYS_env_set_sched, E_INVAL, child, g, any, 0, 0);
+	p.deadline = 0;
+	p.budget = 1000001;
+	check(SYS_env_set_sched, E_INVAL, child, g, any, 0, 0);
+	p = ok;
+	p.budget = 1;
+	check(SYS_env_set_sched, E_INVAL, child, g, any, 0, 0);
+}
+
 static void
 bad_spawns(void)
 {
@@ -224,9 +263,9 @@ bad_spawns(void)
 static void
 setup(void)
 {
-	long s[5];
+	long s[6];
 
-	for (int i = 0; i < 5; i++) {
+	for (int i = 0; i < 6; i++) {
 		s[i] = slot_alloc();
 		if (s[i] < 0)
 			panic("slot_alloc: %s", error_name((int)s[i]));
@@ -236,10 +275,12 @@ setup(void)
 	child = (uint64_t)s[2];
 	empty = (uint64_t)s[3];
 	empty2 = (uint64_t)s[4];
+	child_nosched = (uint64_t)s[5];
 	nslots = libos_envinfo->nslots;
 	if (sys_frame_alloc(ABI_SLOT_UNTYPED, frame, CAP_R_ALL) < 0 ||
 	    sys_cap_derive(frame, ABI_SLOT_SELF, frame_nophys, CAP_R_ALL & ~CAP_R_PHYS, 0) < 0 ||
-	    sys_exofork(child) < 0)
+	    sys_exofork(child) < 0 ||
+	    sys_cap_derive(child, ABI_SLOT_SELF, child_nosched, CAP_R_ALL & ~CAP_R_SCHED, 0) < 0)
 		panic("cannot set up the frame and child env the cases need");
 }
 
@@ -252,8 +293,10 @@ main(int argc, char **argv)
 	bad_mappings();
 	bad_envs();
 	bad_caps();
+	bad_sched();
 	bad_spawns();
 	sys_env_destroy(child);
+	sys_cap_delete(child_nosched);
 	sys_cap_delete(child);
 	sys_cap_delete(frame_nophys);
 	sys_cap_delete(frame);

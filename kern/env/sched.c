@@ -174,6 +174,20 @@ online_mask(void)
 	return n >= 64 ? ~0ull : (1ull << n) - 1;
 }
 
+/* Every field in its range, whichever policy reads it, so an env's parameters would be
+ * valid under any policy (abi/env.h, struct abi_sched_params). */
+static bool
+params_in_range(const struct sched_params *p)
+{
+	uint64_t d = p->deadline ? p->deadline : p->period;
+
+	if (p->priority >= SCHED_PRIO_LEVELS || p->tickets > SCHED_STRIDE_MAX_TICKETS)
+		return false;
+	if (p->period == 0)
+		return p->deadline == 0 && p->budget == 0;
+	return d <= p->period && p->budget <= d;
+}
+
 int
 env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity)
 {
@@ -183,7 +197,7 @@ env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity)
 
 	/* Check everything before changing anything: the policy judges the parameters on a
 	 * scratch entity, so a refusal leaves e as it was. */
-	if ((affinity & online_mask()) == 0)
+	if ((affinity & online_mask()) == 0 || !params_in_range(p))
 		return E_INVAL;
 	sched_entity_init(&scratch, e->se.id, e);
 	if ((err = sched.policy->set_params(&sched, &scratch, p)) < 0)

@@ -1,5 +1,6 @@
-/* The env syscalls: exofork and the calls that set another env's status, registers and
- * upcall, destroy it, or read its status.  Each names its target by an env capability. */
+/* The env syscalls: exofork and the calls that set another env's status, registers,
+ * upcall and scheduling, destroy it, or read its status.  Each names its target by an env
+ * capability. */
 #include "abi/memlayout.h"
 #include "console.h"
 #include "env_impl.h"
@@ -130,4 +131,30 @@ sys_env_status(struct env *e, const uint64_t *a)
 	status = env_of(obj)->status;
 	cap_object_put(obj);
 	return status;
+}
+
+int64_t
+sys_env_set_sched(struct env *e, const uint64_t *a)
+{
+	uint64_t eslot = a[0], params = a[1], affinity = a[2];
+	struct abi_sched_params u;
+	struct sched_params p;
+	struct env *t;
+	int err;
+
+	if ((err = copyin(&u, params, sizeof(u))) < 0)
+		return err;
+	if ((err = env_get(e, eslot, CAP_R_SCHED, &t)) < 0)
+		return err;
+	p = (struct sched_params){
+		.priority = u.priority,
+		.tickets = u.tickets,
+		.quantum = u.quantum,
+		.period = u.period,
+		.deadline = u.deadline,
+		.budget = u.budget,
+	};
+	err = env_sched_set(t, &p, affinity);
+	cap_object_put(&t->obj);
+	return err;
 }

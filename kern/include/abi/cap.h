@@ -28,6 +28,7 @@
  *   GRANT   the capability may be placed in another environment's table (copy, or derive
  *           into another table).
  *   DERIVE  the capability may have children made by derive.
+ *   SCHED   env: set its scheduling parameters and CPU affinity (env_set_sched).
  *
  * Rights only shrink: a child's rights are always a subset of its parent's. */
 #define CAP_R_READ   (1u << 0)
@@ -37,7 +38,8 @@
 #define CAP_R_PHYS   (1u << 4)
 #define CAP_R_GRANT  (1u << 5)
 #define CAP_R_DERIVE (1u << 6)
-#define CAP_R_ALL    0x7fu
+#define CAP_R_SCHED  (1u << 7)
+#define CAP_R_ALL    0xffu
 
 /* Badge 0 means "no badge"; a non-zero badge, once set, is inherited by every child. */
 #define CAP_NO_BADGE 0

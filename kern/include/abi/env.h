@@ -43,6 +43,24 @@ struct abi_fault {
 	struct abi_regs regs; /* the state to resume */
 };
 
+/* Scheduling parameters (sys_env_set_sched).  Times are in TSC cycles.  The policy in use
+ * (the kernel's sched= option) reads only its own fields, but every field must be in its
+ * range whichever policy runs, or the call fails with E_INVAL:
+ *   rr      quantum (0: 4 ms)
+ *   prio    priority, 0 (most urgent) .. 63
+ *   mlfq    none
+ *   stride  tickets, 0 .. 65536 (0: 100)
+ *   edf     period (0: none, then deadline and budget must be 0 too; edf itself needs one);
+ *           deadline <= period (0: the period); budget <= deadline (0: not enforced) */
+struct abi_sched_params {
+	uint32_t priority;
+	uint32_t tickets;
+	uint64_t quantum;
+	uint64_t period;
+	uint64_t deadline;
+	uint64_t budget;
+};
+
 /* Capability slots an env starts with.  Slot 0 is always empty (abi/cap.h). */
 #define ABI_SLOT_SELF    1  /* an env capability to itself, all rights */
 #define ABI_SLOT_UNTYPED 2  /* its page quota (init: the boot quota; spawn: the given pages) */

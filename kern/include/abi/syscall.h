@@ -19,7 +19,8 @@
  * cputs(buf, len)                    writes len bytes (<= ABI_CPUTS_MAX) to the console
  * cgetc()                            next console character, or E_AGAIN when none is waiting
  * env_id()                           the caller's env id
- * yield()                            runs the next runnable env (round robin); returns 0
+ * yield()                            gives the CPU to the env the scheduler (sched=) picks
+ *                                    next, perhaps the caller again; returns 0
  * exit(status)                       destroys the caller; does not return
  * frame_alloc(uslot, dslot, rights)  takes one zeroed 4 KiB frame from the untyped quota in
  *                                    uslot (needs WRITE) into dslot, rights = uslot's & rights
@@ -58,6 +59,11 @@
  *                                    capability goes to dslot
  * leak_check()                       prints "leak-check: pages <n> caps <m> heap <k>" on the
  *                                    console and returns 0 (tests, the grader)
+ * env_set_sched(eslot, params, affinity)  loads a struct abi_sched_params (abi/env.h) from
+ *                                    user memory and makes it the env's scheduling parameters,
+ *                                    with the CPU mask `affinity` (bit i: may run on CPU i)
+ *                                    (needs SCHED); the caller itself goes back to its run
+ *                                    queue with them, as on a yield
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -83,7 +89,8 @@
 	X(20, cap_delete, 1, "slot")                                                               \
 	X(21, cap_identify, 2, "slot, info")                                                       \
 	X(22, spawn, 5, "cmd, len, dslot, uslot, pages")                                           \
-	X(23, leak_check, 0, "")
+	X(23, leak_check, 0, "")                                                                   \
+	X(24, env_set_sched, 3, "eslot, params, affinity")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

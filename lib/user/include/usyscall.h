@@ -245,4 +245,11 @@ sys_leak_check(void)
 	return syscall0(SYS_leak_check);
 }
 
+/* affinity: bit i lets the env run on CPU i (~0ull: any CPU). */
+static inline long
+sys_env_set_sched(uint64_t eslot, const struct abi_sched_params *params, uint64_t affinity)
+{
+	return syscall3(SYS_env_set_sched, eslot, (uintptr_t)params, affinity);
+}
+
 #endif

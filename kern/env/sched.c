@@ -210,7 +210,8 @@ env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity)
 		percpu_this()->after |= PERCPU_RESCHED; /* brings the core's clock to now */
 	}
 	if ((err = sched_set_params(&sched, &e->se, p)) < 0)
-		panic("sched: %s accepted parameters once and refused them again", sched.policy->name);
+		panic("sched: %s accepted parameters once and refused them again",
+		      sched.policy->name);
 	e->se.affinity = affinity;
 	if (e->se.state == SCHED_RUNNABLE && !sched_allowed(&e->se, e->se.cpu)) {
 		bool preempt;

@@ -140,7 +140,8 @@ stride_worker(int i)
 static void
 stride_parent(void)
 {
-	struct abi_sched_params p[NCHILD] = { { .tickets = 100 }, { .tickets = 200 },
+	struct abi_sched_params p[NCHILD] = { { .tickets = 100 },
+		                              { .tickets = 200 },
 		                              { .tickets = 300 } };
 	struct abi_sched_params me = { .tickets = 1 }; /* the watcher takes almost nothing */
 	uint64_t env[NCHILD], page, start[NCHILD], got[NCHILD], sum = 0, t0;
@@ -166,9 +167,9 @@ stride_parent(void)
 		uint64_t off = share > want ? share - want : want - share;
 
 		fmt_snprintf(what, sizeof(what),
-		         "worker %d (%u tickets) ran %lu loops, %lu per mille, want %lu +- %d", i,
-		         p[i].tickets, (unsigned long)got[i], (unsigned long)share,
-		         (unsigned long)want, STRIDE_TOLERANCE);
+		             "worker %d (%u tickets) ran %lu loops, %lu per mille, want %lu +- %d",
+		             i, p[i].tickets, (unsigned long)got[i], (unsigned long)share,
+		             (unsigned long)want, STRIDE_TOLERANCE);
 		check(off <= STRIDE_TOLERANCE, "share", what);
 	}
 }
@@ -226,7 +227,8 @@ edf_parent(void)
 	char what[160];
 
 	for (int i = 0; i < NCHILD; i++)
-		p[i] = (struct abi_sched_params){ .period = edf_period[i], .budget = edf_budget[i] };
+		p[i] =
+		    (struct abi_sched_params){ .period = edf_period[i], .budget = edf_budget[i] };
 	check(sys_env_set_sched(ABI_SLOT_SELF, &me, ~0ull) == 0, "setup",
 	      "the parent sets its own parameters");
 	start_children("task", p, env, &page);
@@ -246,12 +248,13 @@ edf_parent(void)
 	}
 	stop_children(env, page);
 	for (int i = 0; i < NCHILD; i++) {
-		fmt_snprintf(what, sizeof(what),
-		         "task %d (period %luM, budget %luM): %lu released, %lu done, %lu missed, "
-		         "%lu late, worst response %lu",
-		         i, (unsigned long)(edf_period[i] / M), (unsigned long)(edf_budget[i] / M),
-		         (unsigned long)released[i], (unsigned long)jobs[i],
-		         (unsigned long)missed[i], (unsigned long)late[i], (unsigned long)worst[i]);
+		fmt_snprintf(
+		    what, sizeof(what),
+		    "task %d (period %luM, budget %luM): %lu released, %lu done, %lu missed, "
+		    "%lu late, worst response %lu",
+		    i, (unsigned long)(edf_period[i] / M), (unsigned long)(edf_budget[i] / M),
+		    (unsigned long)released[i], (unsigned long)jobs[i], (unsigned long)missed[i],
+		    (unsigned long)late[i], (unsigned long)worst[i]);
 		check(released[i] == EDF_WINDOW / edf_period[i] && missed[i] == 0 && late[i] == 0 &&
 		          jobs[i] + 1 >= released[i],
 		      "deadline", what);
@@ -262,8 +265,9 @@ edf_parent(void)
 static void
 set_params(int edf)
 {
-	struct abi_sched_params p = { .priority = 10, .tickets = 50, .quantum = 2 * M,
-		                      .period = 50 * M, .budget = 10 * M };
+	struct abi_sched_params p = {
+		.priority = 10, .tickets = 50, .quantum = 2 * M, .period = 50 * M, .budget = 10 * M
+	};
 	struct abi_sched_params none = { 0 };
 	long child = slot_alloc();
 
@@ -274,9 +278,8 @@ set_params(int edf)
 		panic("cannot make a child env");
 	check(sys_env_set_sched((uint64_t)child, &p, ~0ull) == 0, "set",
 	      "a new child's parameters accepted");
-	check(sys_env_set_sched((uint64_t)child, &none, ~0ull) ==
-	          (edf ? E_INVAL : 0),
-	      "set", "all-zero parameters: refused by edf only");
+	check(sys_env_set_sched((uint64_t)child, &none, ~0ull) == (edf ? E_INVAL : 0), "set",
+	      "all-zero parameters: refused by edf only");
 	sys_env_destroy((uint64_t)child);
 	sys_cap_delete((uint64_t)child);
 	slot_free((uint64_t)child);

@@ -18,9 +18,11 @@
 #define PIC_VEC_SPURIOUS2  (PIC_VEC_BASE + 15)
 #define LAPIC_VEC_SPURIOUS 0xFF
 
-/* IPI vectors (fixed delivery): the IPI self-test's request and its acknowledgement. */
-#define LAPIC_VEC_IPI_TEST 0xF0
-#define LAPIC_VEC_IPI_ACK  0xF1
+/* IPI vectors (fixed delivery) of the self-tests (kern/test/smp.c): a request, its
+ * acknowledgement, and "panic now". */
+#define LAPIC_VEC_IPI_TEST       0xF0
+#define LAPIC_VEC_IPI_ACK        0xF1
+#define LAPIC_VEC_IPI_PANIC_TEST 0xF2
 
 /* Masks both 8259s, then turns the boot CPU's local APIC on (software enable, spurious
  * vector, task priority 0, LINT0, the timer and the error interrupt masked).  0, or E_NOSYS

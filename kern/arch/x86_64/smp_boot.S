@@ -132,14 +132,13 @@ smp_ap_stacks:
 
 	.section .kstack_list, "a"
 	.balign 8
-	.set .Lblk, 0
+	/* .Loff is a plain number (offset into the area): both assemblers let it change. */
+	.set .Loff, KSTACK_GUARD_SIZE
 	.rept SMP_MAX_CPUS - 1
-	.set .Lbase, smp_ap_stacks + .Lblk * SMP_AP_BLOCK + KSTACK_GUARD_SIZE
-	.quad .Lbase, .Lbase + SMP_KSTACK_SIZE
-	.set .Lbase, .Lbase + SMP_KSTACK_SIZE + KSTACK_GUARD_SIZE
+	.quad smp_ap_stacks + .Loff, smp_ap_stacks + .Loff + SMP_KSTACK_SIZE
+	.set .Loff, .Loff + SMP_KSTACK_SIZE + KSTACK_GUARD_SIZE
 	.rept SMP_IST_COUNT
-	.quad .Lbase, .Lbase + SMP_IST_SIZE
-	.set .Lbase, .Lbase + SMP_IST_SIZE + KSTACK_GUARD_SIZE
+	.quad smp_ap_stacks + .Loff, smp_ap_stacks + .Loff + SMP_IST_SIZE
+	.set .Loff, .Loff + SMP_IST_SIZE + KSTACK_GUARD_SIZE
 	.endr
-	.set .Lblk, .Lblk + 1
 	.endr

@@ -11,7 +11,7 @@
 /* Every kernel frame is: [rbp] = caller's rbp, [rbp+8] = return address into the caller,
  * [rbp+16...] = arguments the caller passed on the stack (SysV x86-64 ABI 3.2.2). */
 #define FRAME_WORDS 5
-#define MAX_FRAMES  64 /* a deeper chain is corrupt or cyclic */
+#define MAX_FRAMES  64           /* a deeper chain is corrupt or cyclic */
 #define MAX_STACKS  (4 * 64 + 8) /* 4 per CPU (kernel, #DF, NMI, #MC) and spares */
 
 struct stack_range {
@@ -26,7 +26,7 @@ backtrace_add_stack(uint64_t lo, uint64_t hi)
 {
 	if (nstacks == MAX_STACKS || lo >= hi)
 		return false;
-	stacks[nstacks++] = (struct stack_range){lo, hi};
+	stacks[nstacks++] = (struct stack_range){ lo, hi };
 	return true;
 }
 
@@ -35,8 +35,10 @@ backtrace_add_stack(uint64_t lo, uint64_t hi)
 static const struct stack_range *
 frame_stack(uint64_t rbp)
 {
-	static const struct stack_range boot = {(uint64_t)kern_bootstack_bottom,
-	                                        (uint64_t)kern_bootstack_top};
+	static const struct stack_range boot = {
+		(uint64_t)kern_bootstack_bottom,
+		(uint64_t)kern_bootstack_top,
+	};
 	unsigned i;
 
 	if (rbp & 7)

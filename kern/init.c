@@ -12,7 +12,7 @@
 #include "cpu.h"
 #include "env.h"
 #include "kerninfo.h"
-#include "ktest.h"
+#include "test/ktest.h"
 #include "kvm.h"
 #include "lapic.h"
 #include "machine.h"
@@ -35,7 +35,7 @@
 #define KERN_COMPILER "gcc " __VERSION__
 #endif
 
-static const char *const fb_type_names[] = {"indexed", "rgb", "ega-text"};
+static const char *const fb_type_names[] = { "indexed", "rgb", "ega-text" };
 
 /* [start, end) and the type; a type multiboot2 does not define is shown as its number. */
 static void

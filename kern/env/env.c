@@ -1,13 +1,10 @@
 /* The env table and an env's lifetime: creation (address space with the kernel's upper
  * half, capability table with a self capability), destruction (unmap, delete capabilities,
  * drop the kernel's hold) and release (when the last capability naming it is gone). */
-#include "console.h"
 #include "env_impl.h"
 #include "kheap.h"
 #include "kvm.h"
 #include "panic.h"
-#include "pt.h"
-#include "pte.h"
 #include "syscall.h"
 #include "xstring.h"
 

@@ -26,11 +26,4 @@ bool panic_stop_all(void);
 /* Some CPU is printing a dump: every other CPU must halt. */
 bool panic_in_progress(void);
 
-/* Checks a kernel invariant; the message names the failed expression. */
-#define kassert(x)                                                                                 \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			panic("assertion failed: %s", #x);                                         \
-	} while (0)
-
 #endif

@@ -69,8 +69,8 @@ ktest_ipi(void)
 		hal_send_ipi(cpu, LAPIC_VEC_IPI_TEST);
 		us = wait_change(&acks, old);
 		if (us >= 0 && pings[cpu] == 1) {
-			printf("ipi: cpu %u (apic id %u) answered in %ld us\n", cpu, smp_apic_id(cpu),
-			       us);
+			printf("ipi: cpu %u (apic id %u) answered in %ld us\n", cpu,
+			       smp_apic_id(cpu), us);
 			good++;
 		} else {
 			printf("ipi: cpu %u (apic id %u) did not answer\n", cpu, smp_apic_id(cpu));

@@ -17,7 +17,7 @@
 
 struct acpi_info acpi;
 
-#define SDT_HEADER_LEN 36        /* 5.2.6, Table 5.4 */
+#define SDT_HEADER_LEN 36         /* 5.2.6, Table 5.4 */
 #define SDT_MAX_LEN    (1u << 20) /* no table we read is anywhere near this */
 #define RSDP_V1_LEN    20         /* 5.2.5.3, Table 5.3: the ACPI 1.0 checksum covers these */
 #define RSDP_V2_LEN    36
@@ -25,10 +25,10 @@ struct acpi_info acpi;
 /* MADT (5.2.12, Table 5.43): after the header, the local APIC address and flags, then
  * variable-length entries of (type, length, ...). */
 #define MADT_ENTRIES        44
-#define MADT_LAPIC          0  /* 5.2.12.2, length 8 */
-#define MADT_IOAPIC         1  /* 5.2.12.3, length 12 */
-#define MADT_LAPIC_OVERRIDE 5  /* 5.2.12.8, length 12 */
-#define MADT_X2APIC         9  /* 5.2.12.12, length 16 */
+#define MADT_LAPIC          0         /* 5.2.12.2, length 8 */
+#define MADT_IOAPIC         1         /* 5.2.12.3, length 12 */
+#define MADT_LAPIC_OVERRIDE 5         /* 5.2.12.8, length 12 */
+#define MADT_X2APIC         9         /* 5.2.12.12, length 16 */
 #define MADT_ENABLED        (1u << 0) /* Local APIC Flags (Table 5.47) */
 #define MADT_ONLINE_CAPABLE (1u << 1) /* ACPI 6.3+; reserved (0) before */
 
@@ -40,7 +40,6 @@ struct acpi_info acpi;
 #define FADT_TMR_VAL_EXT  (1u << 8)
 #define GAS_SPACE_MEMORY  0
 #define GAS_SPACE_IO      1
-
 
 static uint32_t
 le32(const uint8_t *p)
@@ -169,7 +168,7 @@ madt_add_cpu(uint32_t apic_id, uint32_t uid, uint32_t flags)
 		       apic_id);
 		return;
 	}
-	acpi.cpus[acpi.ncpus++] = (struct acpi_cpu){apic_id, uid, (flags & MADT_ENABLED) != 0};
+	acpi.cpus[acpi.ncpus++] = (struct acpi_cpu){ apic_id, uid, (flags & MADT_ENABLED) != 0 };
 }
 
 static void
@@ -187,7 +186,7 @@ madt_entry(const uint8_t *e, unsigned len)
 	case MADT_IOAPIC:
 		if (len >= 12 && acpi.nioapics < ACPI_MAX_IOAPICS)
 			acpi.ioapics[acpi.nioapics++] =
-			    (struct acpi_ioapic){e[2], le32(e + 4), le32(e + 8)};
+			    (struct acpi_ioapic){ e[2], le32(e + 4), le32(e + 8) };
 		break;
 	case MADT_LAPIC_OVERRIDE:
 		if (len >= 12)

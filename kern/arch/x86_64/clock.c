@@ -13,11 +13,11 @@
 #include "lapic.h"
 #include "x86.h"
 
-#define PM_MEASURE_TICKS   (ACPI_PM_TIMER_HZ / 20) /* 50 ms of PM timer */
-#define PM_STUCK_READS     1000000                 /* unchanged this long: a dead timer */
-#define LAPIC_MEASURE_US   10000
-#define FALLBACK_TSC_HZ    1000000000ull
-#define MHZ(hz)            (((hz) + 500000) / 1000000)
+#define PM_MEASURE_TICKS (ACPI_PM_TIMER_HZ / 20) /* 50 ms of PM timer */
+#define PM_STUCK_READS   1000000                 /* unchanged this long: a dead timer */
+#define LAPIC_MEASURE_US 10000
+#define FALLBACK_TSC_HZ  1000000000ull
+#define MHZ(hz)          (((hz) + 500000) / 1000000)
 
 static uint64_t tsc_hz, lapic_hz;
 static bool tsc_deadline;

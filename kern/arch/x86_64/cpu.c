@@ -2,7 +2,6 @@
  * they run on a good stack even when the kernel stack is what broke.  Each IST stack has an
  * unmapped guard page below it (kern/arch/x86_64/include/kstack.h).  The boot CPU's stacks
  * are defined here, the APs' in smp_boot.S. */
-#include <stddef.h>
 #include <stdint.h>
 
 #include "backtrace.h"
@@ -10,7 +9,6 @@
 #include "kerninfo.h"
 #include "kstack.h"
 #include "smp.h"
-#include "x86.h"
 
 /* 64-bit TSS (Intel SDM Vol. 3A 7.7, Figure 7-11). */
 struct tss64 {
@@ -53,7 +51,7 @@ KSTACK_DEFINE(ist_nmi, IST_STACK_SIZE);
 KSTACK_DEFINE(ist_mc, IST_STACK_SIZE);
 
 /* Indexed by IST slot - 1. */
-static const struct kstack *const ist_stacks[3] = {&ist_df_desc, &ist_nmi_desc, &ist_mc_desc};
+static const struct kstack *const ist_stacks[3] = { &ist_df_desc, &ist_nmi_desc, &ist_mc_desc };
 
 _Static_assert(IST_STACK_SIZE == SMP_IST_SIZE, "the APs' IST stacks are the boot CPU's size");
 
@@ -74,7 +72,7 @@ gdt_load(const uint64_t *gdt)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = {GDT_SLOTS * 8 - 1, (uint64_t)gdt};
+	} __attribute__((packed)) gdtr = { GDT_SLOTS * 8 - 1, (uint64_t)gdt };
 
 	__asm__ volatile("lgdt %0\n\t"
 	                 "pushq %1\n\t"

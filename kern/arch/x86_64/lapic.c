@@ -38,15 +38,15 @@
 #define REG_TIMER_CUR  0x390
 #define REG_TIMER_DIV  0x3E0
 
-#define ICR_BUSY (1u << 12) /* xAPIC delivery status: send pending (Figure 10-12) */
-#define MSR_TSC_DEADLINE   0x6E0 /* IA32_TSC_DEADLINE (10.5.4.1) */
+#define ICR_BUSY                (1u << 12) /* xAPIC delivery status: send pending (Figure 10-12) */
+#define MSR_TSC_DEADLINE        0x6E0      /* IA32_TSC_DEADLINE (10.5.4.1) */
 #define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 
 #define SVR_ENABLE         (1u << 8)  /* APIC software enable (10.9, Figure 10-23) */
 #define LVT_MASKED         (1u << 16) /* Figure 10-8 */
 #define LVT_TIMER_PERIODIC (1u << 17) /* timer mode, bits 18:17: 00 one-shot, 01 periodic */
 #define LVT_TIMER_DEADLINE (2u << 17) /* 10 TSC-deadline (10.5.4.1) */
-#define TIMER_DIV_16       0x3 /* divide configuration bits 3,1,0 = 0,1,1 (Figure 10-10) */
+#define TIMER_DIV_16       0x3        /* divide configuration bits 3,1,0 = 0,1,1 (Figure 10-10) */
 
 _Static_assert(LAPIC_TIMER_DIVIDE == 16, "TIMER_DIV_16 encodes the divider of lapic.h");
 

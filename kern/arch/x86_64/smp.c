@@ -34,11 +34,11 @@
 _Static_assert(SMP_MAX_CPUS == SCHED_MAX_CPUS, "one CPU per bit of the scheduler's masks");
 _Static_assert(ACPI_MAX_CPUS >= SMP_MAX_CPUS, "the MADT list holds every CPU");
 
-#define LOW_MEMORY_END  0x100000 /* a start-up IPI's vector names a page below 1 MiB */
-#define LOW_MEMORY_MIN  0x1000   /* not the real-mode IVT and BIOS data area */
-#define INIT_DELAY_US   10000    /* 8.4.4.1: INIT, wait 10 ms, ... */
-#define SIPI_DELAY_US   200      /* ... SIPI, wait 200 us, SIPI, wait 200 us */
-#define AP_TIMEOUT_US   1000000  /* then at most this long until the AP is set up */
+#define LOW_MEMORY_END 0x100000 /* a start-up IPI's vector names a page below 1 MiB */
+#define LOW_MEMORY_MIN 0x1000   /* not the real-mode IVT and BIOS data area */
+#define INIT_DELAY_US  10000    /* 8.4.4.1: INIT, wait 10 ms, ... */
+#define SIPI_DELAY_US  200      /* ... SIPI, wait 200 us, SIPI, wait 200 us */
+#define AP_TIMEOUT_US  1000000  /* then at most this long until the AP is set up */
 
 /* Written by the boot CPU only; read by any. */
 static volatile unsigned ncpus = 1;
@@ -88,7 +88,8 @@ low_page_find(const struct bootinfo *bi)
 			bool used = overlaps(pa, 4096, bi->info_start, bi->info_end);
 
 			for (unsigned j = 0; j < bi->nmodules; j++)
-				used |= overlaps(pa, 4096, bi->modules[j].start, bi->modules[j].end);
+				used |=
+				    overlaps(pa, 4096, bi->modules[j].start, bi->modules[j].end);
 			if (!used && pmm_page(pa) == NULL)
 				return pa;
 		}

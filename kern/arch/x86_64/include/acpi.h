@@ -31,9 +31,9 @@ struct acpi_ioapic {
 #define ACPI_PM_TIMER_HZ 3579545
 struct acpi_pm_timer {
 	bool present;
-	bool io;        /* true: an I/O port; false: memory-mapped (direct map) */
-	uint64_t addr;  /* port or physical address */
-	bool bits32;    /* FADT flag TMR_VAL_EXT: 32-bit counter, else 24-bit */
+	bool io;       /* true: an I/O port; false: memory-mapped (direct map) */
+	uint64_t addr; /* port or physical address */
+	bool bits32;   /* FADT flag TMR_VAL_EXT: 32-bit counter, else 24-bit */
 };
 
 struct acpi_info {

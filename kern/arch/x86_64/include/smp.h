@@ -7,10 +7,10 @@
 
 #include "kerninfo.h"
 
-#define SMP_MAX_CPUS     64    /* SCHED_MAX_CPUS: the scheduler's affinity mask width */
-#define SMP_KSTACK_SIZE  16384 /* each AP's kernel stack (the boot CPU's is in entry.S) */
-#define SMP_IST_SIZE     8192  /* IST_STACK_SIZE of cpu.h */
-#define SMP_IST_COUNT    3     /* #DF, NMI, #MC */
+#define SMP_MAX_CPUS    64    /* SCHED_MAX_CPUS: the scheduler's affinity mask width */
+#define SMP_KSTACK_SIZE 16384 /* each AP's kernel stack (the boot CPU's is in entry.S) */
+#define SMP_IST_SIZE    8192  /* IST_STACK_SIZE of cpu.h */
+#define SMP_IST_COUNT   3     /* #DF, NMI, #MC */
 
 /* The AP stack area (smp_boot.S): per AP, the kernel stack then the IST stacks, each above
  * its own guard page. */

@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
-"""Lab 4 part B grader: the kernel schedules its environments through kern/sched.
+"""Lab 4 part B grader (SMP foundation): every CPU of the machine comes up, the TSC and the
+local APIC timer are calibrated, IPIs reach every CPU and come back, the one-shot timer
+fires once, and a panic on a multiprocessor prints its dump exactly once.  The serial lines
+it matches are the contract in docs/architecture.md ("Boot lines: CPUs and time").
 
-The kernel scheduling tests (this block) boot `init=schedtest tests=MODE sched=POLICY`:
+The kernel scheduling tests (ksched-*) boot `init=schedtest tests=MODE sched=POLICY`:
 user/schedtest.c runs as the first env and prints one `schedtest: TAG: ... OK|FAIL` line per
 check.  The stride and edf tests run QEMU with `-icount shift=0,sleep=off`, so the TSC counts
 instructions and every run repeats exactly; their windows and tolerances are in schedtest.c
@@ -15,10 +18,105 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gradelib  # noqa: E402
 
-ROOT = gradelib.ROOT
+LAB = gradelib.Lab("lab4b")
 
-KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64"]
-LAB = gradelib.Lab("lab4b", fail_fast=KERNEL_DIED + [r"^env: cannot start init"])
+BANNER = r"^ExoLab x86-64"
+ONLINE = re.compile(r"^smp: (\d+) CPUs? online\b.*$", re.M)
+TSC = re.compile(r"^time: tsc (\d+) MHz \((cpuid 0x15|cpuid 0x16|pm timer)\)$", re.M)
+LAPIC = re.compile(r"^time: lapic timer (\d+) MHz, one-shot by (tsc-deadline|count)$", re.M)
+PANIC_LINE = re.compile(r"^panic: ", re.M)
+BT_LINE = re.compile(r"^  rbp [0-9a-f]{16} rip [0-9a-f]{16} \S+\+0x[0-9a-f]+ args .*$")
+HEALTHY = [r"^panic: ", r"^TRAP "]
+
+
+def check_online(run, cpus):
+    """`smp: N CPUs online` with N = cpus, nobody left out, and both clocks calibrated."""
+    m = ONLINE.search(run.text)
+    if not m:
+        run.fail("no 'smp: N CPUs online' line", "online")
+    elif int(m.group(1)) != cpus:
+        run.fail("%s CPUs online on a %d-CPU machine" % (m.group(1), cpus), "online")
+    run.reject(r"^smp: cpu \d+ \(apic id \d+\) did not start", part="online")
+    tsc = TSC.search(run.text)
+    if not tsc:
+        run.fail("no 'time: tsc N MHz (source)' line", "time")
+    elif not 100 <= int(tsc.group(1)) <= 10000:
+        run.fail("a %s MHz TSC is not believable" % tsc.group(1), "time")
+    lapic = LAPIC.search(run.text)
+    if not lapic:
+        run.fail("no 'time: lapic timer N MHz, one-shot by ...' line", "time")
+    elif int(lapic.group(1)) == 0:
+        run.fail("the local APIC timer was measured at 0 MHz", "time")
+
+
+def online_test(cpus, name=None, qemu_args=(), timeout=60):
+    @LAB.test(name or "smp-%d" % cpus, parts={"online": 4, "time": 2}, smp=cpus,
+              qemu_args=list(qemu_args), until=[ONLINE.pattern], fail_fast=HEALTHY,
+              timeout=timeout)
+    def check(run):
+        check_online(run, cpus)
+
+
+online_test(1)
+online_test(2)
+online_test(4)
+# The Legion's shape (6 cores, 2 threads each) on the chipset it resembles.
+online_test(12, "smp-12-q35", ["-M", "q35", "-smp", "12,cores=6,threads=2"], timeout=120)
+
+
+@LAB.test("ipi-round-trip", parts={"every-cpu": 6, "summary": 2}, smp=4, args="test=ipi",
+          until=[r"^ipi: \d+ of \d+ other CPUs answered$"], fail_fast=HEALTHY, timeout=60)
+def ipi_round_trip(run):
+    for cpu in range(1, 4):
+        run.expect(r"^ipi: cpu %d \(apic id \d+\) answered in \d+ us$" % cpu,
+                   part="every-cpu", count=1)
+    run.reject(r"^ipi: cpu \d+ .* did not answer$", part="every-cpu")
+    run.expect(r"^ipi: 3 of 3 other CPUs answered$", part="summary", count=1)
+
+
+@LAB.test("oneshot-timer", parts={"fires": 3, "cancel": 2}, args="test=oneshot",
+          until=[r"^ktest: oneshot done$"], fail_fast=HEALTHY, timeout=30)
+def oneshot_timer(run):
+    run.expect(r"^oneshot: armed for 10000 us, fired in time \(after \d+ us\)$",
+               part="fires", count=1)
+    run.expect(r"^oneshot: cancelled timer stayed quiet$", part="cancel", count=1)
+
+
+def check_one_dump(run, part):
+    """Exactly one panic line, its backtrace right below it (no other CPU's output in
+    between), one banner (no reset), and no trap dump from another CPU."""
+    panics = PANIC_LINE.findall(run.text)
+    if len(panics) != 1:
+        run.fail("%d panic lines; a panic must print its dump exactly once" % len(panics), part)
+        return
+    run.expect(BANNER, part=part, count=1)
+    run.reject(r"^TRAP ", part=part)
+    after = run.text[PANIC_LINE.search(run.text).start():].split("\n")[1:]
+    dump = [l for l in after if l.strip()]
+    if not dump or not BT_LINE.match(dump[0]):
+        run.fail("the panic line is not followed by its backtrace: %r" % dump[:1], part)
+    elif any(not BT_LINE.match(l) for l in dump):
+        run.fail("another line appears inside or after the dump: %r"
+                 % next(l for l in dump if not BT_LINE.match(l)), part)
+
+
+@LAB.test("panic-smp4", parts={"one-dump": 5}, smp=4, args="test=panic", exit_status=3,
+          timeout=60)
+def panic_smp4(run):
+    check_one_dump(run, "one-dump")
+    run.expect(r"^panic: .*ktest: deliberate panic", part="one-dump")
+
+
+@LAB.test("panic-all-cpus", parts={"one-dump": 5}, smp=4, args="test=panic-all",
+          exit_status=3, timeout=60)
+def panic_all_cpus(run):
+    check_one_dump(run, "one-dump")
+
+
+# The kernel scheduling block (kern/env/sched.c, user/schedtest.c).
+ROOT = gradelib.ROOT
+KSCHED_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64",
+               r"^env: cannot start init"]
 ICOUNT = ["-icount", "shift=0,sleep=off"]
 SCHEDTEST_END = r"^schedtest: \d+ of \d+ checks failed$"
 
@@ -38,7 +136,7 @@ def check_schedtest(run, want):
 @LAB.test("ksched-stride-shares-follow-tickets",
           parts={"policy": 1, "setup": 1, "share": 6},
           args="init=schedtest tests=stride sched=stride", qemu_args=ICOUNT,
-          until=[SCHEDTEST_END], reject=KERNEL_DIED, timeout=120)
+          until=[SCHEDTEST_END], fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=120)
 def ksched_stride(run):
     """Three spinning envs with 100, 200 and 300 tickets share the CPU 1:2:3."""
     run.expect(r"^sched: policy stride on 1 CPU$", part="policy")
@@ -49,7 +147,7 @@ def ksched_stride(run):
 @LAB.test("ksched-edf-meets-every-deadline",
           parts={"policy": 1, "setup": 1, "deadline": 6},
           args="init=schedtest tests=edf sched=edf", qemu_args=ICOUNT,
-          until=[SCHEDTEST_END], reject=KERNEL_DIED, timeout=120)
+          until=[SCHEDTEST_END], fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=120)
 def ksched_edf(run):
     """Three periodic envs (U = 0.6 reserved), released by their parent and blocking at the
     end of each job, finish every job by its deadline."""
@@ -60,7 +158,7 @@ def ksched_edf(run):
 @LAB.test("ksched-set-accepts-valid-parameters",
           parts={"set": 4},
           args="init=schedtest tests=set,edf sched=edf", until=[SCHEDTEST_END],
-          reject=KERNEL_DIED, timeout=60)
+          fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=60)
 def ksched_set(run):
     check_schedtest(run, {"set": 4})
 
@@ -73,7 +171,8 @@ def badsyscall_cases(call):
 def sched_validation_test(policy):
     @LAB.test("ksched-env-set-sched-validates-under-%s" % policy, parts={"cases": 4},
               args="tests=badsyscall sched=%s" % policy,
-              until=[r"^init: all 1 tests done$"], reject=KERNEL_DIED, timeout=60)
+              until=[r"^init: all 1 tests done$"], fail_fast=KSCHED_DIED,
+              reject=KSCHED_DIED, timeout=60)
     def check(run):
         """Every bad env_set_sched case of user/badsyscall.c returns its error."""
         line = r"^badsyscall: env_set_sched\(.*\) = -?\d+ ?(E_\w+)? (OK|FAIL)"
@@ -91,7 +190,7 @@ for _policy in ("rr", "stride", "edf"):
 
 @LAB.test("ksched-unknown-policy-falls-back-to-rr", parts={"message": 2, "default": 2},
           args="tests=hello sched=bogus", until=[r"^init: all 1 tests done$"],
-          reject=KERNEL_DIED, timeout=30)
+          fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=30)
 def ksched_bogus(run):
     run.expect(r"^sched: unknown policy 'bogus' \(known: rr prio mlfq stride edf\); "
                r"using rr$", part="message")

@@ -14,7 +14,6 @@
 #include "panic.h"
 #include "syscall.h"
 #include "timer.h"
-#include "x86.h"
 
 struct env *
 env_current(void)
@@ -57,15 +56,18 @@ env_tick(const struct trapframe *tf)
 }
 
 /* Nothing runs until a throttled env's release: halt with interrupts on until the next
- * tick (it arrives in kernel mode, counted and ignored by timer.c), then choose again. */
+ * tick (timer.c counts it as a wake-up of an idle CPU), then choose again. */
 static void
 idle_until_tick(void)
 {
-	percpu_this()->env = NULL;
+	struct percpu *pc = percpu_this();
+
+	pc->env = NULL;
 	hal_set_root(env_kern_root);
-	sti();
-	hlt();
-	cli();
+	pc->idle = 1;
+	/* sti takes effect after the next instruction: no tick slips in before the hlt. */
+	__asm__ volatile("sti; hlt; cli" ::: "memory");
+	pc->idle = 0;
 }
 
 void

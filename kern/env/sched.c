@@ -5,13 +5,13 @@
  * choice of the next env (kern/env/run.c).
  *
  * Time is the TSC (hal_cycles).  The policies need its rate only for defaults given in time
- * (rr's and stride's 4 ms quantum, mlfq's allotments, the edf server below).  The TSC is not
- * calibrated yet (issue 10, item 2), so it is taken to be ENV_SCHED_HZ: exact under
- * `qemu -icount shift=0`, where the TSC counts instructions and QEMU's virtual clock runs at
- * 1 GHz; of the right order elsewhere (the host's TSC under plain TCG, 2.59 GHz on the Legion).
+ * (rr's and stride's 4 ms quantum, mlfq's allotments, the edf server below): the rate
+ * calibrated at boot (clock_tsc_hz), or ENV_SCHED_HZ when there is none, which is exact under
+ * `qemu -icount shift=0` (the TSC counts instructions, QEMU's virtual clock runs at 1 GHz).
  *
  * Per-CPU run queues are the core's; only the boot CPU runs envs so far, so the instance has
  * one CPU (env_sched_cpus) and every call names the CPU it runs on (hal_cpu_id). */
+#include "clock.h"
 #include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
@@ -20,10 +20,11 @@
 
 CMDLINE_OPTION(sched, "sched", "sched=rr|prio|mlfq|stride|edf: the scheduling policy (default rr)");
 
-#define ENV_SCHED_HZ      1000000000ull /* assumed TSC rate: see above */
+#define ENV_SCHED_HZ      1000000000ull /* TSC rate when uncalibrated: see above */
 #define ENV_SCHED_DEFAULT "rr"
 
 static struct sched sched;
+static uint64_t hz; /* the TSC's rate */
 static struct sched_rq rqs[SCHED_MAX_CPUS];
 
 /* CPUs whose run queues envs go to.  Only the boot CPU runs envs until the application
@@ -37,17 +38,15 @@ env_sched_cpus(void)
 /* What a new env starts with, valid under every policy: a middle priority, 100 tickets,
  * the rr quantum of the policy, and under edf a server of 10 ms every 100 ms, so an env
  * that never asks for more cannot starve the others (yields keep an edf deadline). */
-static const struct sched_params *
+static struct sched_params
 default_params(void)
 {
-	static const struct sched_params p = {
+	return (struct sched_params){
 		.priority = SCHED_PRIO_LEVELS / 2,
 		.tickets = 100,
-		.period = ENV_SCHED_HZ / 10,
-		.budget = ENV_SCHED_HZ / 100,
+		.period = hz / 10,
+		.budget = hz / 100,
 	};
-
-	return &p;
 }
 
 static const struct sched_policy *
@@ -74,7 +73,8 @@ env_sched_init(void)
 	unsigned ncpu = env_sched_cpus();
 	int err;
 
-	if ((err = sched_init(&sched, p, rqs, ncpu, ENV_SCHED_HZ)) < 0)
+	hz = clock_tsc_hz() ? clock_tsc_hz() : ENV_SCHED_HZ;
+	if ((err = sched_init(&sched, p, rqs, ncpu, hz)) < 0)
 		panic("sched: cannot start policy %s (%s)", p->name, error_name(err));
 	printf("sched: policy %s on %u CPU%s\n", p->name, ncpu, ncpu == 1 ? "" : "s");
 }
@@ -82,8 +82,10 @@ env_sched_init(void)
 int
 env_sched_new(struct env *e)
 {
+	struct sched_params p = default_params();
+
 	sched_entity_init(&e->se, (unsigned)(e - envs), e);
-	return sched_set_params(&sched, &e->se, default_params());
+	return sched_set_params(&sched, &e->se, &p);
 }
 
 void

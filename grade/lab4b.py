@@ -8,7 +8,7 @@ The kernel scheduling tests (ksched-*) boot `init=schedtest tests=MODE sched=POL
 user/schedtest.c runs as the first env and prints one `schedtest: TAG: ... OK|FAIL` line per
 check.  The stride and edf tests run QEMU with `-icount shift=0,sleep=off`, so the TSC counts
 instructions and every run repeats exactly; their windows and tolerances are in schedtest.c
-(stride: each share within 20 per mille of 1:2:3, where the reference run is within 4)."""
+(stride: each share within 20 per mille of 1:2:3; the reference run is within 6)."""
 
 import os
 import re

@@ -14,7 +14,10 @@
  *                      next release.  Every job must finish by its deadline (release + period).
  *   set[,edf]          env_set_sched on itself and on a child is accepted under the policy in
  *                      use (and, with ",edf" under sched=edf, a server without a
- *                      period is refused). */
+ *                      period is refused).
+ *   yield              the context-switch benchmark (bench/sched/sched.mk): with one child
+ *                      that only yields, each of the parent's yields is a round trip through
+ *                      the child; under icount the TSC delta per yield is its instructions. */
 #include <stdint.h>
 
 #include "libos.h"
@@ -261,6 +264,37 @@ edf_parent(void)
 	}
 }
 
+static __attribute__((noreturn)) void
+yield_partner(void)
+{
+	for (;;)
+		sys_yield();
+}
+
+/* The smallest of YIELD_SAMPLES round trips: anything that interrupts one (a tick) only adds
+ * to it. */
+#define YIELD_SAMPLES 1000
+
+static void
+yield_bench(void)
+{
+	uint64_t best = UINT64_MAX, t;
+	long s = slot_alloc();
+
+	if (s < 0 || sys_spawn("schedtest partner", 17, (uint64_t)s, ABI_SLOT_UNTYPED, 0) < 0)
+		panic("cannot spawn the partner");
+	sys_yield(); /* the partner's first turn: it starts and yields back */
+	for (int i = 0; i < YIELD_SAMPLES; i++) {
+		t = rdtsc();
+		sys_yield();
+		t = rdtsc() - t;
+		best = t < best ? t : best;
+	}
+	sys_env_destroy((uint64_t)s);
+	sys_cap_delete((uint64_t)s);
+	printf("BENCH ctxsw_yield_roundtrip %lu instructions\n", (unsigned long)best);
+}
+
 /* Valid parameters for every policy are accepted, for the caller and for a child. */
 static void
 set_params(int edf)
@@ -295,14 +329,18 @@ main(int argc, char **argv)
 		stride_worker(i);
 	if (argc > 1 && strcmp(argv[1], "task") == 0 && i >= 0 && i < NCHILD)
 		edf_task(i);
+	if (argc > 1 && strcmp(argv[1], "partner") == 0)
+		yield_partner();
 	if (strcmp(mode, "stride") == 0)
 		stride_parent();
 	else if (strcmp(mode, "edf") == 0)
 		edf_parent();
 	else if (strcmp(mode, "set") == 0 || strcmp(mode, "set,edf") == 0)
 		set_params(strcmp(mode, "set,edf") == 0);
+	else if (strcmp(mode, "yield") == 0)
+		yield_bench();
 	else
-		panic("usage: init=schedtest tests=stride|edf|set|set,edf");
+		panic("usage: init=schedtest tests=stride|edf|set|set,edf|yield");
 	printf("schedtest: %d of %d checks failed\n", nfailed, nchecks);
 	return nfailed ? 1 : 0;
 }

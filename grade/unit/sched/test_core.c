@@ -216,18 +216,3 @@ Test(core, remove_takes_a_waiting_entity_off_its_queue_and_leaves_the_running_on
 	cr_assert_eq(sched_remove(&f.s, &f.e[2], 50, false), 0, "a new entity just blocks");
 	cr_assert_eq(f.e[2].state, SCHED_BLOCKED);
 }
-
-Test(core, remove_gives_back_a_queued_stride_entitys_tickets)
-{
-	struct fix f;
-
-	fix_init(&f, "stride", 1);
-	fix_params(&f, 0, (struct sched_params){ .tickets = 100 });
-	fix_params(&f, 1, (struct sched_params){ .tickets = 200 });
-	fix_wake(&f, 0, 0);
-	fix_wake(&f, 1, 0);
-	cr_assert_eq(f.rq[0].policy_data[1], 300, "tickets of the entities on cpu 0");
-	cr_assert_eq(fix_run(&f, 0, 0), 0);
-	cr_assert_eq(sched_remove(&f.s, &f.e[1], MS, false), 0);
-	cr_assert_eq(f.rq[0].policy_data[1], 100);
-}

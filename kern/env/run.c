@@ -9,10 +9,16 @@
  *
  * The monitor runs only once no env is runnable.  An env that spins forever (init
  * included) therefore keeps the monitor away for good, but never the other envs: the timer
- * moves the CPU on, so each runnable env gets a turn per round. */
+ * moves the CPU on, so each runnable env gets a turn per round.
+ *
+ * Extended state (x87/SSE/AVX, fpu.h) is switched eagerly, here and only here: the kernel
+ * has no FPU code, so the registers hold the state of this CPU's current env (pc->env) from
+ * the moment it is switched to until another env is; syscalls and traps that come back to
+ * the same env leave it alone.  Why eager and not lazy: docs/architecture.md. */
 #include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
+#include "fpu.h"
 #include "machine.h"
 #include "monitor.h"
 #include "panic.h"
@@ -27,12 +33,30 @@ env_current(void)
 	return percpu_this()->env;
 }
 
+/* The one place an env's extended state leaves or enters the registers: `next` (or none)
+ * becomes this CPU's env.  The env switched away from is saved unless it is destroyed (its
+ * area is gone; the restore below overwrites whatever it left), so its saved state is
+ * complete whenever it is not running: any CPU may run it next. */
+static void
+env_switch(struct percpu *pc, struct env *next)
+{
+	struct env *prev = pc->env;
+
+	if (prev != next) {
+		if (prev != NULL && prev->fpu != NULL)
+			fpu_save(prev->fpu);
+		if (next != NULL)
+			fpu_restore(next->fpu);
+	}
+	pc->env = next;
+}
+
 void
 env_run(struct env *e)
 {
 	struct percpu *pc = percpu_this();
 
-	pc->env = e;
+	env_switch(pc, e);
 	pc->after &= PERCPU_TRACE;
 	e->runs++;
 	turn_ticked = false;
@@ -78,7 +102,7 @@ env_schedule(void)
 		if (e->status == ENV_RUNNABLE)
 			env_run(e);
 	}
-	percpu_this()->env = NULL;
+	env_switch(percpu_this(), NULL);
 	hal_set_root(env_kern_root);
 	timer_get_stats(&ts);
 	printf("timer: %lu ticks in user mode, %lu in kernel mode\n", ts.user, ts.kernel);

@@ -30,6 +30,7 @@ struct env {
 	uint64_t upcall_entry;  /* page-fault upcall, 0 when none */
 	uint64_t upcall_xstack; /* top of its exception stack */
 	uint64_t runs;          /* times it was given the CPU */
+	void *fpu;              /* x87/SSE/AVX save area (fpu.h), NULL once destroyed */
 	char name[ENV_NAMELEN];
 };
 

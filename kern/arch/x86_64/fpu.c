@@ -12,7 +12,7 @@
 #include "x86.h"
 #include "xstring.h"
 
-CMDLINE_OPTION(fpu, "fpu", "fpu=fxsave|xsave|xsaveopt|xsaves: use at most this save instruction");
+CMDLINE_OPTION(fpu, "fpu", "fpu=fxsave|xsave|xsaveopt: use at most this save instruction; fpu=xsaves: opt in to XSAVES");
 
 /* CR0 and CR4 bits (SDM Vol. 3A 2.5; their use for x87/SSE/AVX: Vol. 3A 13.1-13.3). */
 #define CR0_MP         (1ull << 1)  /* WAIT/FWAIT also honour TS */
@@ -53,6 +53,7 @@ CMDLINE_OPTION(fpu, "fpu", "fpu=fxsave|xsave|xsaveopt|xsaves: use at most this s
 #define MXCSR_INIT 0x1F80 /* every SIMD exception masked, round to nearest */
 
 static enum fpu_mode mode;
+static bool has_xsaves;
 static uint64_t xcr0;
 static size_t area_size;
 
@@ -86,13 +87,17 @@ fpu_probe(void)
 	xcr0 |= supported & XCR0_AVX;
 	if ((xcr0 & XCR0_AVX) && (supported & XCR0_AVX512) == XCR0_AVX512)
 		xcr0 |= XCR0_AVX512;
+	/* XSAVEOPT by default: with IA32_XSS = 0 and no AVX-512 gaps worth compacting, XSAVES
+	 * adds nothing over it here.  XSAVES is opt-in (fpu=xsaves): under Bochs 2.7's
+	 * corei7_skylake_x an XRSTORS of an area XSAVES wrote raised #GP, not yet explained,
+	 * so it stays off until it is verified on hardware. */
 	cpuid(0xD, 1, &lo, NULL, NULL, NULL);
-	mode = (lo & CPUID_D1_EAX_XSAVES)     ? FPU_XSAVES
-	       : (lo & CPUID_D1_EAX_XSAVEOPT) ? FPU_XSAVEOPT
-	                                      : FPU_XSAVE;
+	has_xsaves = lo & CPUID_D1_EAX_XSAVES;
+	mode = (lo & CPUID_D1_EAX_XSAVEOPT) ? FPU_XSAVEOPT : FPU_XSAVE;
 }
 
-/* fpu=NAME: never better than NAME, so tests can reach every path on one CPU. */
+/* fpu=NAME: never better than NAME, so tests can reach every path on one CPU; fpu=xsaves
+ * also turns XSAVES on where the CPU has it. */
 static void
 fpu_apply_cap(void)
 {
@@ -103,7 +108,7 @@ fpu_apply_cap(void)
 	for (unsigned m = FPU_FXSAVE; m <= FPU_XSAVES; m++) {
 		if (strcmp(want, mode_names[m]) != 0)
 			continue;
-		if (m < mode)
+		if (m < mode || (m == FPU_XSAVES && has_xsaves))
 			mode = (enum fpu_mode)m;
 		if (mode == FPU_FXSAVE)
 			xcr0 = XCR0_X87 | XCR0_SSE;

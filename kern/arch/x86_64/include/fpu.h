@@ -11,7 +11,8 @@
 /* XSAVE areas must be 64-byte aligned (SDM Vol. 1 13.4), FXSAVE areas 16 (Vol. 1 10.5.1). */
 #define FPU_AREA_ALIGN 64
 
-/* How state is saved, best first; fpu_init picks the best the CPU has. */
+/* How state is saved; fpu_init picks XSAVEOPT, else XSAVE, else FXSAVE (XSAVES only with
+ * fpu=xsaves: fpu.c says why). */
 enum fpu_mode {
 	FPU_FXSAVE,   /* no XSAVE: FXSAVE64/FXRSTOR64, x87 + SSE only */
 	FPU_XSAVE,    /* XSAVE64/XRSTOR64, standard format */
@@ -20,7 +21,7 @@ enum fpu_mode {
 };
 
 /* Boot CPU, once, after the command line is parsed: picks the mode (fpu=NAME caps it, so
- * tests reach every path on one CPU), the components of XCR0 and the area size, runs
+ * tests reach every path on one CPU; fpu=xsaves opts in to XSAVES), the components of XCR0 and the area size, runs
  * fpu_cpu_init and prints one `fpu:` line. */
 void fpu_init(void);
 

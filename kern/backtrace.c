@@ -26,7 +26,7 @@ backtrace_add_stack(uint64_t lo, uint64_t hi)
 {
 	if (nstacks == MAX_STACKS || lo >= hi)
 		return false;
-	stacks[nstacks++] = (struct stack_range){lo, hi};
+	stacks[nstacks++] = (struct stack_range){ lo, hi };
 	return true;
 }
 
@@ -35,8 +35,10 @@ backtrace_add_stack(uint64_t lo, uint64_t hi)
 static const struct stack_range *
 frame_stack(uint64_t rbp)
 {
-	static const struct stack_range boot = {(uint64_t)kern_bootstack_bottom,
-	                                        (uint64_t)kern_bootstack_top};
+	static const struct stack_range boot = {
+		(uint64_t)kern_bootstack_bottom,
+		(uint64_t)kern_bootstack_top,
+	};
 	unsigned i;
 
 	if (rbp & 7)

@@ -140,12 +140,3 @@ cmdline_has(const char *key)
 {
 	return cmdline_get(key) != NULL;
 }
-
-void
-cmdline_print_options(void)
-{
-	const struct cmdline_opt *o;
-
-	for (o = kern_cmdline_opts_start; o < kern_cmdline_opts_end; o++)
-		printf("  %-10s %s\n", o->key, o->help);
-}

@@ -19,8 +19,8 @@ enum {
 	CONS_FB = 4,
 };
 
-static unsigned cons_found;          /* devices initialised */
-static unsigned cons_wanted = ~0u;   /* the console= option; every device by default */
+static unsigned cons_found;        /* devices initialised */
+static unsigned cons_wanted = ~0u; /* the console= option; every device by default */
 
 /* A framebuffer beyond the boot page tables' 4 GiB waits for the direct map (cons_init_late).
  * Until then every character is also kept here, the last CONS_EARLY_MAX of them, and replayed
@@ -218,7 +218,8 @@ cons_getc(void)
 	return kbd_getc();
 }
 
-int
+/* Waits (polling) for the next input character. */
+static int
 cons_getchar(void)
 {
 	int c;
@@ -252,13 +253,6 @@ printf(const char *fmt, ...)
 	return n;
 }
 
-/* Backspace (BS from the keyboard, DEL from most terminals) erases one echoed character. */
-static bool
-cons_is_erase(int c)
-{
-	return c == '\b' || c == 0x7f;
-}
-
 char *
 readline(const char *prompt)
 {
@@ -279,7 +273,8 @@ readline(const char *prompt)
 		after_cr = c == '\r';
 		if (c == '\r' || c == '\n')
 			break;
-		if (cons_is_erase(c)) {
+		/* Backspace (BS from the keyboard, DEL from most terminals) erases a character. */
+		if (c == '\b' || c == 0x7f) {
 			if (len > 0) {
 				len--;
 				printf("\b \b");

@@ -11,7 +11,7 @@
 #include "env.h"
 #include "fpu.h"
 #include "kerninfo.h"
-#include "ktest.h"
+#include "test/ktest.h"
 #include "kvm.h"
 #include "machine.h"
 #include "monitor.h"
@@ -30,7 +30,7 @@
 #define KERN_COMPILER "gcc " __VERSION__
 #endif
 
-static const char *const fb_type_names[] = {"indexed", "rgb", "ega-text"};
+static const char *const fb_type_names[] = { "indexed", "rgb", "ega-text" };
 
 /* [start, end) and the type; a type multiboot2 does not define is shown as its number. */
 static void

@@ -44,9 +44,9 @@ mon_kerninfo(int argc, char **argv)
 		printf("  %-7s 0x%016lx-0x%016lx %8lu bytes\n", secs[i].name,
 		       (uint64_t)(uintptr_t)secs[i].start, (uint64_t)(uintptr_t)secs[i].end,
 		       (uint64_t)(secs[i].end - secs[i].start));
-	printf("  %-7s 0x%016lx-0x%016lx %8lu bytes (%lu KiB; physical 0x%lx-0x%lx)\n",
-	       "image", start, end, end - start, (end - start + 1023) / 1024,
-	       KERN_IMAGE_V2P(start), KERN_IMAGE_V2P(end));
+	printf("  %-7s 0x%016lx-0x%016lx %8lu bytes (%lu KiB; physical 0x%lx-0x%lx)\n", "image",
+	       start, end, end - start, (end - start + 1023) / 1024, KERN_IMAGE_V2P(start),
+	       KERN_IMAGE_V2P(end));
 }
 
 static void
@@ -91,14 +91,14 @@ struct cpu_feature {
 };
 
 static const struct cpu_feature cpu_features[] = {
-	{ "lm", 0x80000001, 2, 29 },         /* long mode */
-	{ "nx", 0x80000001, 2, 20 },         /* no-execute pages */
-	{ "pdpe1gb", 0x80000001, 2, 26 },    /* 1 GiB pages */
+	{ "lm", 0x80000001, 2, 29 },      /* long mode */
+	{ "nx", 0x80000001, 2, 20 },      /* no-execute pages */
+	{ "pdpe1gb", 0x80000001, 2, 26 }, /* 1 GiB pages */
 	{ "smep", 7, 0, 7 },
 	{ "smap", 7, 0, 20 },
 	{ "apic", 1, 2, 9 },
 	{ "x2apic", 1, 1, 21 },
-	{ "invtsc", 0x80000007, 2, 8 },      /* invariant TSC */
+	{ "invtsc", 0x80000007, 2, 8 }, /* invariant TSC */
 	{ "hypervisor", 1, 1, 31 },
 };
 

@@ -8,11 +8,11 @@
 #include "printfmt.h"
 
 enum {
-	FL_LEFT = 1,   /* '-': pad on the right */
-	FL_ZERO = 2,   /* '0': pad numbers with zeros after the sign or prefix */
-	FL_PLUS = 4,   /* '+': signed conversions always show a sign */
-	FL_SPACE = 8,  /* ' ': a space where a '+' would go */
-	FL_ALT = 16,   /* '#': 0x/0X prefix for hex, a leading 0 for octal */
+	FL_LEFT = 1,  /* '-': pad on the right */
+	FL_ZERO = 2,  /* '0': pad numbers with zeros after the sign or prefix */
+	FL_PLUS = 4,  /* '+': signed conversions always show a sign */
+	FL_SPACE = 8, /* ' ': a space where a '+' would go */
+	FL_ALT = 16,  /* '#': 0x/0X prefix for hex, a leading 0 for octal */
 };
 
 enum fmt_len { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z };
@@ -20,10 +20,10 @@ enum fmt_len { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z };
 /* One parsed directive. */
 struct fmt_spec {
 	unsigned flags;
-	int width;         /* 0 when absent */
-	int prec;          /* -1 when absent */
+	int width; /* 0 when absent */
+	int prec;  /* -1 when absent */
 	enum fmt_len len;
-	char conv;         /* the conversion character */
+	char conv; /* the conversion character */
 };
 
 /* Where characters go, and how many went. */
@@ -59,7 +59,7 @@ fmt_puts(struct fmt_out *o, const char *s, int n)
  * value 0 prints no digit), '0' pads up to the width only when no precision is given. */
 static void
 fmt_number(struct fmt_out *o, const struct fmt_spec *sp, unsigned long long mag, bool neg,
-	   unsigned base)
+           unsigned base)
 {
 	/* LAB 1: print the digits of mag in base with sign/prefix, precision and width padding. */
 	/* BEGIN LAB 1 */
@@ -165,7 +165,7 @@ fmt_integer(struct fmt_out *o, const struct fmt_spec *sp, va_list *ap)
 		v = fmt_arg_signed(sp->len, ap);
 		/* Negate in unsigned arithmetic: -LLONG_MIN does not fit a long long. */
 		fmt_number(o, sp, v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v,
-			   v < 0, 10);
+		           v < 0, 10);
 		break;
 	case 'u':
 		fmt_number(o, sp, fmt_arg_unsigned(sp->len, ap), false, 10);

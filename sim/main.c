@@ -21,14 +21,15 @@ struct cli {
 static void
 usage(FILE *f)
 {
-	fputs("usage: exosim run --machine NAME --sched POLICY --workload FILE|gen:SPEC\n"
-	      "                  [--seed N] [--duration D] [--json F] [--csv F] [--trace F]\n"
-	      "                  [--fingerprint] [--cpus N] [--zero-costs] [--no-host]\n"
-	      "                  [--quiet] [--hw-dir DIR]\n"
-	      "       exosim list [--hw-dir DIR]\n"
-	      "D is a number with a unit: s, ms, us, ns or cycles (e.g. 1s, 250ms, 1e6cycles).\n"
-	      "The hw directory is --hw-dir, else $EXOSIM_HW_DIR, else ./hw, else the tree's hw/.\n",
-	      f);
+	fputs(
+	    "usage: exosim run --machine NAME --sched POLICY --workload FILE|gen:SPEC\n"
+	    "                  [--seed N] [--duration D] [--json F] [--csv F] [--trace F]\n"
+	    "                  [--fingerprint] [--cpus N] [--zero-costs] [--no-host]\n"
+	    "                  [--quiet] [--hw-dir DIR]\n"
+	    "       exosim list [--hw-dir DIR]\n"
+	    "D is a number with a unit: s, ms, us, ns or cycles (e.g. 1s, 250ms, 1e6cycles).\n"
+	    "The hw directory is --hw-dir, else $EXOSIM_HW_DIR, else ./hw, else the tree's hw/.\n",
+	    f);
 }
 
 static int
@@ -42,7 +43,10 @@ bad(const char *opt, const char *what)
 static int
 parse_duration(const char *s, uint64_t hz, uint64_t *out)
 {
-	static const struct { const char *unit; double per_s; } units[] = {
+	static const struct {
+		const char *unit;
+		double per_s;
+	} units[] = {
 		{ "s", 1 }, { "ms", 1e3 }, { "us", 1e6 }, { "ns", 1e9 }, { "cycles", 0 },
 	};
 	char *end;
@@ -81,14 +85,14 @@ parse_args(int argc, char **argv, struct cli *c)
 	for (int i = 0; i < argc; i++) {
 		const char *o = argv[i];
 		const char **slot = !strcmp(o, "--machine")    ? &c->machine
-				    : !strcmp(o, "--sched")    ? &c->sched
-				    : !strcmp(o, "--workload") ? &c->workload
-				    : !strcmp(o, "--hw-dir")   ? &c->hw_dir
-				    : !strcmp(o, "--json")     ? &c->json
-				    : !strcmp(o, "--csv")      ? &c->csv
-				    : !strcmp(o, "--trace")    ? &c->trace
-				    : !strcmp(o, "--duration") ? &c->duration
-							       : NULL;
+		                    : !strcmp(o, "--sched")    ? &c->sched
+		                    : !strcmp(o, "--workload") ? &c->workload
+		                    : !strcmp(o, "--hw-dir")   ? &c->hw_dir
+		                    : !strcmp(o, "--json")     ? &c->json
+		                    : !strcmp(o, "--csv")      ? &c->csv
+		                    : !strcmp(o, "--trace")    ? &c->trace
+		                    : !strcmp(o, "--duration") ? &c->duration
+		                                               : NULL;
 		uint64_t v;
 
 		if (slot || !strcmp(o, "--seed") || !strcmp(o, "--cpus")) {
@@ -96,9 +100,10 @@ parse_args(int argc, char **argv, struct cli *c)
 				return bad(o, "needs a value");
 			if (slot) {
 				*slot = argv[++i];
-			} else if (parse_u64(argv[++i], &v) < 0 || (o[2] == 'c' && (v == 0 || v > 64))) {
+			} else if (parse_u64(argv[++i], &v) < 0 ||
+			           (o[2] == 'c' && (v == 0 || v > 64))) {
 				return bad(o, o[2] == 'c' ? "must be an integer 1..64"
-							  : "must be a non-negative integer");
+				                          : "must be a non-negative integer");
 			} else if (o[2] == 'c') {
 				c->cpus = (unsigned)v;
 			} else {
@@ -177,8 +182,8 @@ close_out(FILE *f, const char *opt, const char *path)
 
 /* Check the options and load the machine, policy and workload. */
 static int
-setup(struct cli *c, struct sim_machine *m, const struct sched_policy **pol,
-      struct workload **w, uint64_t *duration)
+setup(struct cli *c, struct sim_machine *m, const struct sched_policy **pol, struct workload **w,
+      uint64_t *duration)
 {
 	char buf[4096], err[1024];
 	struct wl_error werr;
@@ -201,7 +206,8 @@ setup(struct cli *c, struct sim_machine *m, const struct sched_policy **pol,
 		memset(m->cost, 0, sizeof(m->cost));
 	*pol = sched_policy_find(c->sched);
 	if (!*pol) {
-		fprintf(stderr, "exosim: --sched: unknown policy '%s' (see exosim list)\n", c->sched);
+		fprintf(stderr, "exosim: --sched: unknown policy '%s' (see exosim list)\n",
+		        c->sched);
 		return EXIT_BADINPUT;
 	}
 	if (c->duration && parse_duration(c->duration, m->hz, duration) < 0)
@@ -268,8 +274,8 @@ cmd_run(int argc, char **argv)
 	if (!rc && names) {
 		for (uint32_t i = 0; i < w->ntasks; i++)
 			names[i] = w->tasks[i].name;
-		struct met_config mc = { m.hz, m.ncpus, w->ntasks, names, m.name, pol->name,
-					 w->name, c.seed, csv, trace };
+		struct met_config mc = { m.hz,      m.ncpus, w->ntasks, names, m.name,
+			                 pol->name, w->name, c.seed,    csv,   trace };
 
 		if (met_init(&met, &mc) < 0)
 			rc = 1;

@@ -30,7 +30,7 @@ static const uint64_t read_only_word = 1;
 static void
 check(long num, int expect, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4)
 {
-	uint64_t args[5] = {a0, a1, a2, a3, a4};
+	uint64_t args[5] = { a0, a1, a2, a3, a4 };
 	unsigned nargs = abi_syscall_nargs((unsigned long)num);
 	const char *name = abi_syscall_name((unsigned long)num);
 	bool ok;

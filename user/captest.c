@@ -96,7 +96,7 @@ role_b(void)
 	check(sys_map(ABI_SLOT_SELF, B_FRAME, FRAME_VA, ABI_PERM_R | ABI_PERM_W) == 0,
 	      "derive: B maps the copy writable");
 	*(volatile uint64_t *)FRAME_VA = PATTERN;
-	check(sys_cap_identify(rv->a_frame, &(struct cap_info){0}) == E_NOENT,
+	check(sys_cap_identify(rv->a_frame, &(struct cap_info){ 0 }) == E_NOENT,
 	      "forged: a slot number from A's table names nothing in B");
 	check(sys_cap_derive(B_FRAME, B_ENV_C, C_FRAME, LOW_RIGHTS, BADGE) == 0,
 	      "derive: B derives a badged read-only child into C's table");
@@ -107,7 +107,7 @@ role_b(void)
 	rv->b_step = 1;
 	if (!await(&rv->a_step, 2, "sync: B waits for the revoke"))
 		exit(1);
-	check(sys_cap_identify(B_FRAME, &(struct cap_info){0}) == E_NOENT,
+	check(sys_cap_identify(B_FRAME, &(struct cap_info){ 0 }) == E_NOENT,
 	      "revoke: B's copy is gone");
 	check(sys_map(ABI_SLOT_SELF, B_FRAME, FRAME_VA + ABI_PAGE_SIZE, ABI_PERM_R) == E_NOENT,
 	      "revoke: mapping B's revoked copy fails");
@@ -141,7 +141,7 @@ role_c(void)
 	rv->c_step = 1;
 	if (!await(&rv->a_step, 2, "sync: C waits for the revoke"))
 		exit(1);
-	check(sys_cap_identify(C_FRAME, &(struct cap_info){0}) == E_NOENT,
+	check(sys_cap_identify(C_FRAME, &(struct cap_info){ 0 }) == E_NOENT,
 	      "revoke: C's grandchild is gone (recursive, across envs)");
 	rv->c_step = 2;
 	/* B checks that its env capability still names a live C: stay until it has. */

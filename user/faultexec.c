@@ -8,7 +8,7 @@ int
 main(int argc, char **argv)
 {
 	/* 0xc3 is RET (Intel SDM Vol. 2B, RET "C3: near return"). */
-	volatile uint8_t code[16] = {0xc3};
+	volatile uint8_t code[16] = { 0xc3 };
 	void (*fn)(void) = (void (*)(void))(uintptr_t)code;
 
 	printf("faultexec: executing 0x%lx\n", (unsigned long)(uintptr_t)code);

@@ -74,13 +74,15 @@ handler(struct abi_fault *f)
 
 	depth++;
 	if (n < MAX_SEEN)
-		seen[n] = (struct seen){.va = f->va,
-		                        .error = f->error,
-		                        .vector = f->vector,
-		                        .rip = f->regs.rip,
-		                        .rsp = f->regs.rsp,
-		                        .record = (uintptr_t)f,
-		                        .depth = depth};
+		seen[n] = (struct seen){
+			.va = f->va,
+			.error = f->error,
+			.vector = f->vector,
+			.rip = f->regs.rip,
+			.rsp = f->regs.rsp,
+			.record = (uintptr_t)f,
+			.depth = depth,
+		};
 	if (page < ARENA || page >= ARENA_END)
 		panic("a fault outside the test pages: va 0x%lx ip 0x%lx", (unsigned long)f->va,
 		      (unsigned long)f->regs.rip);

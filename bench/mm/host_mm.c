@@ -79,7 +79,7 @@ map_unmap_bench_round(void)
 int
 main(void)
 {
-	struct boot_mem map = {1 * MiB, 63 * MiB, BOOT_MEM_AVAILABLE};
+	struct boot_mem map = { 1 * MiB, 63 * MiB, BOOT_MEM_AVAILABLE };
 	double split, hot, mapping;
 	int64_t root, a, b;
 

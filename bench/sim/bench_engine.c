@@ -9,7 +9,7 @@
 
 #include "engine/engine.h"
 
-#define HOLD 64
+#define HOLD   64
 #define EVENTS 50000000ULL
 
 static uint64_t lcg = 1;

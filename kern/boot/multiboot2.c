@@ -89,7 +89,7 @@ parse_mmap(const struct mb2_tag *tag, struct bootinfo *bi)
 			       BOOT_MAX_MEM);
 			return;
 		}
-		bi->mem[bi->nmem++] = (struct boot_mem){e->base, e->len, e->type};
+		bi->mem[bi->nmem++] = (struct boot_mem){ e->base, e->len, e->type };
 	}
 	/* END LAB 1 */
 	/* STUB LAB 1: (void)esize; (void)bi; */
@@ -129,12 +129,12 @@ parse_fb(const struct mb2_tag *tag, struct bootinfo *bi)
 		return;
 	}
 	bi->fb = (struct boot_fb){
-	    .type = fb->type,
-	    .addr = fb->addr,
-	    .pitch = fb->pitch,
-	    .width = fb->width,
-	    .height = fb->height,
-	    .bpp = fb->bpp,
+		.type = fb->type,
+		.addr = fb->addr,
+		.pitch = fb->pitch,
+		.width = fb->width,
+		.height = fb->height,
+		.bpp = fb->bpp,
 	};
 	if (fb->type == BOOT_FB_RGB) {
 		if (tag->size < sizeof(struct mb2_fb)) {

@@ -17,9 +17,6 @@ extern uint64_t cap_nlive;
  * (a source), checks 1, 2 and 4 otherwise (a destination). */
 int cap_slot_get(struct cap_table *t, uint64_t slot, bool want_full, struct cap **out);
 
-/* True if `type` is one a capability may have now (not NULL, not reserved). */
-bool cap_type_usable(unsigned type);
-
 /* References, under cap_lock.  The last unref queues the object for release on this CPU;
  * cap_release_run (called with the lock dropped, at the end of every public operation)
  * runs the hooks. */

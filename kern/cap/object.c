@@ -16,7 +16,8 @@ static struct cap_object *release_head[CAP_MAX_CPUS];
 static struct cap_object *release_tail[CAP_MAX_CPUS];
 static bool releasing[CAP_MAX_CPUS];
 
-bool
+/* True if `type` is one a capability may have now (not NULL, not reserved). */
+static bool
 cap_type_usable(unsigned type)
 {
 	return type == CAP_UNTYPED || type == CAP_FRAME || type == CAP_ENV || type == CAP_ENDPOINT;
@@ -32,7 +33,7 @@ object_reset(struct cap_object *obj, unsigned type)
 		hal_spin_unlock(&cap_lock);
 		return E_INVAL;
 	}
-	*obj = (struct cap_object){.type = (uint8_t)type, .state = CAP_OBJ_FRESH};
+	*obj = (struct cap_object){ .type = (uint8_t)type, .state = CAP_OBJ_FRESH };
 	hal_spin_unlock(&cap_lock);
 	return 0;
 }

@@ -16,7 +16,7 @@ cap_table_init(struct cap_table *t, struct cap *slots, uint64_t nslots, uint64_t
 	    (nslots & (nslots - 1)) != 0)
 		return E_INVAL;
 	for (i = 0; i < nslots; i++)
-		slots[i] = (struct cap){.table = t};
+		slots[i] = (struct cap){ .table = t };
 	t->slots = slots;
 	t->nslots = (uint32_t)nslots;
 	t->used = 0;
@@ -57,7 +57,7 @@ cap_identify(struct cap_table *t, uint64_t slot, struct cap_info *out)
 		return err;
 	}
 	obj = c->obj;
-	*out = (struct cap_info){.type = obj->type, .rights = c->rights, .badge = c->badge};
+	*out = (struct cap_info){ .type = obj->type, .rights = c->rights, .badge = c->badge };
 	if (obj->type == CAP_ENV || obj->type == CAP_ENDPOINT)
 		out->id = obj->id;
 	if (obj->type == CAP_FRAME) {

@@ -1,6 +1,5 @@
 /* Framebuffer text console: draws the 8x16 font (font8x16.c) into a linear RGB framebuffer
  * (24 or 32 bits per pixel) left by the firmware, white on black, with scrolling. */
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "abi/error.h"
@@ -39,14 +38,14 @@ fb_put_pixel(volatile uint8_t *p, uint32_t v)
 static void
 fb_draw_cell(unsigned row, unsigned col, uint8_t c)
 {
-	volatile uint8_t *line = fb_base + (uint64_t)row * FONT_H * fb_pitch +
-				 (uint64_t)col * FONT_W * fb_bytespp;
+	volatile uint8_t *line =
+	    fb_base + (uint64_t)row * FONT_H * fb_pitch + (uint64_t)col * FONT_W * fb_bytespp;
 	unsigned x, y;
 
 	for (y = 0; y < FONT_H; y++, line += fb_pitch)
 		for (x = 0; x < FONT_W; x++)
 			fb_put_pixel(line + x * fb_bytespp,
-				     (font8x16[c][y] & (0x80 >> x)) ? fb_fg : 0);
+			             (font8x16[c][y] & (0x80 >> x)) ? fb_fg : 0);
 }
 
 static void
@@ -80,8 +79,8 @@ fbcons_init(const struct boot_fb *fb)
 {
 	uint64_t y, x;
 
-	if (fb->type != BOOT_FB_RGB || (fb->bpp != 32 && fb->bpp != 24) ||
-	    fb->width < FONT_W || fb->height < FONT_H || fb->pitch < fb->width * (fb->bpp / 8))
+	if (fb->type != BOOT_FB_RGB || (fb->bpp != 32 && fb->bpp != 24) || fb->width < FONT_W ||
+	    fb->height < FONT_H || fb->pitch < fb->width * (fb->bpp / 8))
 		return E_INVAL;
 	if (fb->addr + (uint64_t)fb->pitch * fb->height > fb_reach())
 		return E_RANGE;
@@ -89,8 +88,8 @@ fbcons_init(const struct boot_fb *fb)
 	fb_pitch = fb->pitch;
 	fb_bytespp = fb->bpp / 8;
 	fb_fg = fb_channel_max(fb->red_pos, fb->red_size) |
-		fb_channel_max(fb->green_pos, fb->green_size) |
-		fb_channel_max(fb->blue_pos, fb->blue_size);
+	        fb_channel_max(fb->green_pos, fb->green_size) |
+	        fb_channel_max(fb->blue_pos, fb->blue_size);
 	fb_cols = fb->width / FONT_W < FB_MAX_COLS ? fb->width / FONT_W : FB_MAX_COLS;
 	fb_rows = fb->height / FONT_H < FB_MAX_ROWS ? fb->height / FONT_H : FB_MAX_ROWS;
 	for (y = 0; y < fb->height; y++)

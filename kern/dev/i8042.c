@@ -7,8 +7,8 @@
 #include "consdev.h"
 #include "x86.h"
 
-#define KBD_DATA   0x60
-#define KBD_STATUS 0x64
+#define KBD_DATA        0x60
+#define KBD_STATUS      0x64
 #define STATUS_OUT_FULL 0x01 /* a byte is waiting in the output buffer */
 #define STATUS_AUX      0x20 /* ... and it came from the mouse */
 
@@ -24,11 +24,15 @@
 /* Set 1 make codes 0x00-0x53 (IBM PC AT Technical Reference, keyboard scan codes); the
  * rest of each table is zero, "no character". */
 static const char kbd_plain[0x59] =
-	"\0\x1b" "1234567890-=\b\tqwertyuiop[]\n\0asdfghjkl;'`\0\\zxcvbnm,./\0*\0 \0"
-	"\0\0\0\0\0\0\0\0\0\0\0\0" "789-456+1230.";
+    "\0\x1b"
+    "1234567890-=\b\tqwertyuiop[]\n\0asdfghjkl;'`\0\\zxcvbnm,./\0*\0 \0"
+    "\0\0\0\0\0\0\0\0\0\0\0\0"
+    "789-456+1230.";
 static const char kbd_shifted[0x59] =
-	"\0\x1b" "!@#$%^&*()_+\b\tQWERTYUIOP{}\n\0ASDFGHJKL:\"~\0|ZXCVBNM<>?\0*\0 \0"
-	"\0\0\0\0\0\0\0\0\0\0\0\0" "789-456+1230.";
+    "\0\x1b"
+    "!@#$%^&*()_+\b\tQWERTYUIOP{}\n\0ASDFGHJKL:\"~\0|ZXCVBNM<>?\0*\0 \0"
+    "\0\0\0\0\0\0\0\0\0\0\0\0"
+    "789-456+1230.";
 
 static bool kbd_present;
 static bool kbd_shift_l, kbd_shift_r, kbd_ctrl, kbd_caps, kbd_ext;

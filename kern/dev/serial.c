@@ -17,12 +17,12 @@
 #define UART_LSR  5 /* line status */
 #define UART_SCR  7 /* scratch: no function, but reads back what was written */
 
-#define LCR_8N1  0x03 /* 8 data bits, no parity, 1 stop bit */
-#define LCR_DLAB 0x80 /* divisor latch access */
+#define LCR_8N1             0x03 /* 8 data bits, no parity, 1 stop bit */
+#define LCR_DLAB            0x80 /* divisor latch access */
 #define FCR_ENABLE_CLEAR_14 0xC7 /* enable, clear RX and TX FIFOs, RX trigger at 14 bytes */
-#define MCR_DTR_RTS_OUT2 0x0B
-#define LSR_DATA_READY 0x01
-#define LSR_THR_EMPTY  0x20
+#define MCR_DTR_RTS_OUT2    0x0B
+#define LSR_DATA_READY      0x01
+#define LSR_THR_EMPTY       0x20
 
 /* The divisor latch divides the 1.8432 MHz clock / 16 = 115200 baud. */
 #define UART_DIVISOR_115200 1

@@ -11,10 +11,10 @@
 
 /* CRT controller index/data ports and the cursor location registers (IBM VGA reference,
  * "CRT Controller Registers", indices 0Eh and 0Fh). */
-#define CRTC_INDEX      0x3D4
-#define CRTC_DATA       0x3D5
-#define CRTC_CURSOR_HI  0x0E
-#define CRTC_CURSOR_LO  0x0F
+#define CRTC_INDEX     0x3D4
+#define CRTC_DATA      0x3D5
+#define CRTC_CURSOR_HI 0x0E
+#define CRTC_CURSOR_LO 0x0F
 
 static volatile uint16_t *vga_cells;
 static unsigned vga_cols, vga_rows;

@@ -2,14 +2,11 @@
  * half, capability table with a self capability, FPU save area in its initial state),
  * destruction (unmap, delete capabilities, free the save area, drop the kernel's hold) and
  * release (when the last capability naming it is gone). */
-#include "console.h"
 #include "env_impl.h"
 #include "fpu.h"
 #include "kheap.h"
 #include "kvm.h"
 #include "panic.h"
-#include "pt.h"
-#include "pte.h"
 #include "syscall.h"
 #include "xstring.h"
 

@@ -12,24 +12,24 @@ static void
 regs_from_tf(struct abi_regs *r, const struct trapframe *tf)
 {
 	*r = (struct abi_regs){
-	    .rax = tf->rax,
-	    .rbx = tf->rbx,
-	    .rcx = tf->rcx,
-	    .rdx = tf->rdx,
-	    .rsi = tf->rsi,
-	    .rdi = tf->rdi,
-	    .rbp = tf->rbp,
-	    .r8 = tf->r8,
-	    .r9 = tf->r9,
-	    .r10 = tf->r10,
-	    .r11 = tf->r11,
-	    .r12 = tf->r12,
-	    .r13 = tf->r13,
-	    .r14 = tf->r14,
-	    .r15 = tf->r15,
-	    .rip = tf->rip,
-	    .rsp = tf->rsp,
-	    .rflags = tf->rflags,
+		.rax = tf->rax,
+		.rbx = tf->rbx,
+		.rcx = tf->rcx,
+		.rdx = tf->rdx,
+		.rsi = tf->rsi,
+		.rdi = tf->rdi,
+		.rbp = tf->rbp,
+		.r8 = tf->r8,
+		.r9 = tf->r9,
+		.r10 = tf->r10,
+		.r11 = tf->r11,
+		.r12 = tf->r12,
+		.r13 = tf->r13,
+		.r14 = tf->r14,
+		.r15 = tf->r15,
+		.rip = tf->rip,
+		.rsp = tf->rsp,
+		.rflags = tf->rflags,
 	};
 }
 
@@ -39,7 +39,7 @@ static int
 push_upcall(struct env *e, struct trapframe *tf, uint64_t va)
 {
 	uint64_t top = e->upcall_xstack, sp = top;
-	struct abi_fault rec = {.va = va, .error = tf->error, .vector = tf->vector};
+	struct abi_fault rec = { .va = va, .error = tf->error, .vector = tf->vector };
 	int err;
 
 	/* A fault inside the upcall nests below it, past the interrupted code's red zone. */

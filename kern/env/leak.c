@@ -17,27 +17,19 @@ env_leakcheck_on(void)
 }
 
 void
-env_leak_get(struct env_leak *lk)
+env_leak_print(void)
 {
 	struct pmm_stats ps;
 	struct kheap_stats hs;
+	uint64_t heap;
 
 	pmm_get_stats(&ps);
 	kheap_get_stats(&hs);
-	lk->pages = ps.free + ps.used_pages[PAGE_USE_HEAP];
-	lk->caps = cap_live_count();
-	lk->heap = hs.large_blocks;
+	heap = hs.large_blocks;
 	for (unsigned c = 0; c < KHEAP_NCLASSES; c++)
-		lk->heap += hs.objects[c];
-}
-
-void
-env_leak_print(void)
-{
-	struct env_leak lk;
-
-	env_leak_get(&lk);
-	printf("leak-check: pages %lu caps %lu heap %lu\n", lk.pages, lk.caps, lk.heap);
+		heap += hs.objects[c];
+	printf("leak-check: pages %lu caps %lu heap %lu\n", ps.free + ps.used_pages[PAGE_USE_HEAP],
+	       cap_live_count(), heap);
 }
 
 int64_t

@@ -1,7 +1,6 @@
 /* sys_spawn: a new env running a program from the ramdisk.  A compromise for lab 3: the
  * loader belongs in the LibOS (exofork, map, set_regs), which can replace this call later
  * without any kernel change. */
-#include "abi/memlayout.h"
 #include "env_impl.h"
 #include "xstring.h"
 

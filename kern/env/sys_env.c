@@ -52,12 +52,6 @@ sys_env_set_status(struct env *e, const uint64_t *a)
 	return 0;
 }
 
-static bool
-regs_ok(const struct abi_regs *r)
-{
-	return r->rip >= ABI_USER_START && r->rip < ABI_USER_END && r->rsp <= ABI_USER_END;
-}
-
 int64_t
 sys_env_set_regs(struct env *e, const uint64_t *a)
 {
@@ -69,7 +63,7 @@ sys_env_set_regs(struct env *e, const uint64_t *a)
 
 	if ((err = copyin(&r, regs, sizeof(r))) < 0)
 		return err;
-	if (!regs_ok(&r))
+	if (r.rip < ABI_USER_START || r.rip >= ABI_USER_END || r.rsp > ABI_USER_END)
 		return E_RANGE;
 	if ((err = env_get(e, eslot, CAP_R_WRITE, &t)) < 0)
 		return err;

@@ -9,7 +9,7 @@
 CMDLINE_OPTION(trace, "trace", "trace=syscalls: log every system call with its result");
 
 #define SYSCALL_ENTRY_(num, name, nargs, argnames) [num] = sys_##name,
-const syscall_fn syscall_table[SYS_NCALLS] = {ABI_SYSCALLS(SYSCALL_ENTRY_)};
+const syscall_fn syscall_table[SYS_NCALLS] = { ABI_SYSCALLS(SYSCALL_ENTRY_) };
 #undef SYSCALL_ENTRY_
 
 void

@@ -39,8 +39,8 @@ enum boot_fb_type {
 };
 
 struct boot_fb {
-	int type; /* enum boot_fb_type */
-	uint64_t addr; /* physical */
+	int type;                      /* enum boot_fb_type */
+	uint64_t addr;                 /* physical */
 	uint32_t pitch, width, height; /* bytes per line; pixels (characters for EGA text) */
 	uint8_t bpp;
 	uint8_t red_pos, red_size, green_pos, green_size, blue_pos, blue_size;
@@ -54,8 +54,8 @@ struct bootinfo {
 	unsigned nmodules;
 	struct boot_module modules[BOOT_MAX_MODULES];
 	struct boot_fb fb;
-	uint64_t rsdp; /* physical address of the ACPI RSDP copy, 0 when none */
-	int rsdp_version; /* 1 (ACPI 1.0 RSDP) or 2 (XSDP); 0 when none */
+	uint64_t rsdp;                     /* physical address of the ACPI RSDP copy, 0 when none */
+	int rsdp_version;                  /* 1 (ACPI 1.0 RSDP) or 2 (XSDP); 0 when none */
 	uint64_t kernel_start, kernel_end; /* physical extent of the loaded kernel image */
 	/* Physical extent of the multiboot2 information itself (0, 0 when unusable): it holds
 	 * the RSDP copy that `rsdp` points at, so the page allocator must not reuse it. */

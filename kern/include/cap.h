@@ -25,7 +25,6 @@
 #ifndef EXOLAB_CAP_H
 #define EXOLAB_CAP_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "abi/cap.h"

@@ -13,7 +13,7 @@ struct cmdline_opt {
 
 #define CMDLINE_OPTION(id, keystr, helpstr)                                                        \
 	static const struct cmdline_opt cmdline_opt_##id                                           \
-	    __attribute__((used, section(".cmdline_opts"), aligned(8))) = {keystr, helpstr}
+	    __attribute__((used, section(".cmdline_opts"), aligned(8))) = { keystr, helpstr }
 
 /* Builds the line from the boot loader's string and (under QEMU) fw_cfg. */
 void cmdline_init(const char *boot_cmdline);
@@ -30,8 +30,5 @@ const char *cmdline_get(const char *key);
 
 /* True when `key` or `key=...` is present. */
 bool cmdline_has(const char *key);
-
-/* Prints every registered option with its help text. */
-void cmdline_print_options(void);
 
 #endif

@@ -26,9 +26,6 @@ void cons_putc(int c);
 /* The next input character from serial or keyboard, or -1 when there is none. */
 int cons_getc(void);
 
-/* Waits (polling) for the next input character. */
-int cons_getchar(void);
-
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 

@@ -58,15 +58,6 @@ void env_tick(const struct trapframe *tf);
 /* The env running on this CPU, or NULL. */
 struct env *env_current(void);
 
-/* Free pages (free + kernel heap), live capabilities and live heap objects: what must come
- * back to its earlier value once a program and everything it made are gone. */
-struct env_leak {
-	uint64_t pages;
-	uint64_t caps;
-	uint64_t heap;
-};
-void env_leak_get(struct env_leak *lk);
-
 /* Prints "leak-check: pages <n> caps <m> heap <k>" (the monitor's `leaks` command). */
 void env_leak_print(void);
 

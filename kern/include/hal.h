@@ -53,14 +53,17 @@ struct hal_spinlock {
 	uint32_t holder;
 	const char *name;
 };
-#define HAL_SPINLOCK_INIT(n) { 0, 0, (n) }
+/* Not clang-formatted: it would spread this initialiser over four lines. */
+/* clang-format off */
+#define HAL_SPINLOCK_INIT(n) { .locked = 0, .holder = 0, .name = (n) }
+/* clang-format on */
 void hal_spin_lock(struct hal_spinlock *lk);
 void hal_spin_unlock(struct hal_spinlock *lk);
 bool hal_spin_holding(const struct hal_spinlock *lk);
 
 /* Report a broken kernel invariant and stop (panic on hardware, abort on the host). */
 _Noreturn void hal_panic(const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 #define HAL_PANIC(...) hal_panic(__FILE__, __LINE__, __VA_ARGS__)
 
 /* Diagnostic output for portable code (kernel console on hardware, stderr on the host). */

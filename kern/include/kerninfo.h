@@ -23,7 +23,10 @@ _Static_assert(KERN_DIRECTMAP_BASE == ABI_KERNEL_BASE,
                "the direct map starts the kernel half, as abi/memlayout.h tells user space");
 
 /* Kernel-image virtual address <-> physical address (only for symbols of the image). */
-#define KERN_IMAGE_V2P(va) ((uint64_t)(uintptr_t)(va)-KERN_LINK_BASE)
+/* Not clang-formatted: it takes `(va) -` for a cast. */
+/* clang-format off */
+#define KERN_IMAGE_V2P(va) ((uint64_t)(uintptr_t)(va) - KERN_LINK_BASE)
+/* clang-format on */
 #define KERN_IMAGE_P2V(pa) ((void *)((uint64_t)(pa) + KERN_LINK_BASE))
 
 /* Section boundaries, all virtual.  Each *_end is one past the last byte. */

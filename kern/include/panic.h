@@ -16,11 +16,4 @@ _Noreturn void panic_va(const char *file, int line, const char *fmt, va_list ap)
 
 #define panic(...) panic_at(__FILE__, __LINE__, __VA_ARGS__)
 
-/* Checks a kernel invariant; the message names the failed expression. */
-#define kassert(x)                                                                                 \
-	do {                                                                                       \
-		if (!(x))                                                                          \
-			panic("assertion failed: %s", #x);                                         \
-	} while (0)
-
 #endif

@@ -2,16 +2,10 @@
  * with one struct page of metadata per page (kern/mm/pmm.c builds it, kern/mm/buddy.c splits
  * and coalesces blocks).  Page tables, the kernel heap and user frames all come from here.
  *
- * struct page is the one record of a managed page.  It says where the page is in the buddy
- * structure, what an allocated block is used for and by whom, and, for a user frame, which
- * capability object names it: a frame's lifetime is counted once, in that object's refs
- * (kern/cap), and the object is found from a physical address through pmm_frame(), so the
- * kernel needs no other index of its frames.  The allocator itself counts no references: a
- * block is allocated until pmm_free.
- *
- * Size: every page of RAM pays for its struct page (32 bytes, 0.8% of RAM).  A frame's
- * capability object is 64 bytes and only user frames have one, so the page keeps a pointer
- * to it (kmalloc'd by kern/env/frame.c) rather than the object itself. */
+ * struct page is the one record of a managed page (32 bytes, 0.8% of RAM): its place in the
+ * buddy structure, its use and owner, and for a user frame a pointer to the capability object
+ * that counts the frame's references (kern/cap), found from an address with pmm_frame().
+ * The allocator itself counts no references: a block is allocated until pmm_free. */
 #ifndef EXOLAB_PMM_H
 #define EXOLAB_PMM_H
 
@@ -57,9 +51,7 @@ enum page_use {
 };
 
 /* Metadata of one physical page; an array of them sits at the start of every region.
- * `frame` is NULL on every page but the head of a user block between pmm_set_frame and
- * its clearing, since pmm_free refuses a block that still has one: the buddy code never
- * needs to reset it. */
+ * pmm_free refuses a block whose `frame` is set, so the buddy code never resets it. */
 struct page {
 	struct page *next; /* free-list links, valid while state == PAGE_FREE */
 	struct page *prev;

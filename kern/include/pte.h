@@ -25,15 +25,14 @@ enum pt_level {
 #define PT_LEVEL_SIZE(l)  (1ull << PT_LEVEL_SHIFT(l)) /* bytes one entry of level l covers */
 #define PTE_INDEX(va, l)  (((uint64_t)(va) >> PT_LEVEL_SHIFT(l)) & (PT_ENTRIES - 1))
 
-#define PTE_P   (1ull << 0) /* present */
-#define PTE_W   (1ull << 1) /* R/W: writes allowed */
-#define PTE_U   (1ull << 2) /* U/S: user-mode accesses allowed */
-#define PTE_PWT (1ull << 3) /* page-level write-through (PAT index bit 0) */
-#define PTE_PCD (1ull << 4) /* page-level cache disable (PAT index bit 1) */
-#define PTE_A   (1ull << 5) /* accessed, set by the processor */
-#define PTE_D   (1ull << 6) /* dirty, set by the processor (entries that map a page) */
-#define PTE_PS  (1ull << 7) /* in a PDPTE or PDE: maps a 1 GiB or 2 MiB page; reserved in a PML4E  \
-	                     */
+#define PTE_P         (1ull << 0) /* present */
+#define PTE_W         (1ull << 1) /* R/W: writes allowed */
+#define PTE_U         (1ull << 2) /* U/S: user-mode accesses allowed */
+#define PTE_PWT       (1ull << 3) /* page-level write-through (PAT index bit 0) */
+#define PTE_PCD       (1ull << 4) /* page-level cache disable (PAT index bit 1) */
+#define PTE_A         (1ull << 5) /* accessed, set by the processor */
+#define PTE_D         (1ull << 6) /* dirty, set by the processor (entries that map a page) */
+#define PTE_PS        (1ull << 7) /* in a PDPTE or PDE: a 1 GiB or 2 MiB page; reserved in a PML4E */
 #define PTE_PAT       (1ull << 7)  /* in a PTE: PAT index bit 2 */
 #define PTE_G         (1ull << 8)  /* global (entries that map a page, with CR4.PGE) */
 #define PTE_PAT_LARGE (1ull << 12) /* in a PDPTE or PDE with PS: PAT index bit 2 */

@@ -4,13 +4,12 @@
 #define EXOLAB_SCHED_H
 
 #include <stdbool.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "abi/error.h"
 #include "sched_rq.h"
 
-#define SCHED_MAX_CPUS 64 /* affinity is a 64-bit mask */
+#define SCHED_MAX_CPUS 64         /* affinity is a 64-bit mask */
 #define SCHED_NO_TIMER UINT64_MAX /* "no deadline" for sched_next_timer() */
 
 enum sched_state {
@@ -43,13 +42,13 @@ struct sched_entity {
 	struct sched_link link; /* run-queue membership (owned by sched_rq) */
 	unsigned id;            /* caller's name for it, used for deterministic tie-breaks */
 	enum sched_state state;
-	unsigned cpu;           /* CPU it runs or waits on, or last ran on */
-	uint64_t affinity;      /* bit i set: may run on CPU i */
-	uint64_t runtime;       /* total cycles accounted while running */
+	unsigned cpu;             /* CPU it runs or waits on, or last ran on */
+	uint64_t affinity;        /* bit i set: may run on CPU i */
+	uint64_t runtime;         /* total cycles accounted while running */
 	uint64_t throttled_until; /* cycle at which a throttled entity may run again */
 	struct sched_params params;
 	_Alignas(uint64_t) unsigned char policy_area[SCHED_POLICY_AREA]; /* see above */
-	void *owner;            /* the embedding object (an env, a simulated task) */
+	void *owner; /* the embedding object (an env, a simulated task) */
 };
 
 struct sched;
@@ -78,11 +77,11 @@ struct sched_policy {
 	int (*set_params)(struct sched *s, struct sched_entity *se, const struct sched_params *p);
 	/* se is not the running entity: place it in rq's queue. */
 	void (*enqueue)(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-			enum sched_enq why);
+	                enum sched_enq why);
 	/* Remove se from rq (it may be rq's running entity, then it is not queued).  A policy
 	 * that keeps no per-CPU account of its entities uses sched_dequeue_queued. */
 	void (*dequeue)(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-			enum sched_deq why);
+	                enum sched_deq why);
 	/* Remove and return the queued entity to run next, or NULL when the queue is empty
 	 * (sched_rq_pop_first and sched_rq_pop_top do it for the usual orders). */
 	struct sched_entity *(*pick_next)(struct sched *s, struct sched_rq *rq);
@@ -106,8 +105,8 @@ struct sched_policy {
 struct sched {
 	const struct sched_policy *policy;
 	unsigned ncpu;
-	struct sched_rq *rq; /* ncpu run queues */
-	uint64_t hz;         /* cycles per second, for policy defaults given in time */
+	struct sched_rq *rq;     /* ncpu run queues */
+	uint64_t hz;             /* cycles per second, for policy defaults given in time */
 	uint64_t policy_data[4]; /* policy-wide state (e.g. the mlfq boost epoch) */
 };
 
@@ -115,8 +114,8 @@ struct sched {
 const struct sched_policy *sched_policy_find(const char *name);
 const struct sched_policy *sched_policy_at(unsigned i); /* NULL past the end */
 
-int sched_init(struct sched *s, const struct sched_policy *p, struct sched_rq *rqs,
-	       unsigned ncpu, uint64_t hz);
+int sched_init(struct sched *s, const struct sched_policy *p, struct sched_rq *rqs, unsigned ncpu,
+               uint64_t hz);
 void sched_entity_init(struct sched_entity *se, unsigned id, void *owner);
 int sched_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p);
 
@@ -137,26 +136,23 @@ struct sched_entity *sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
  * SCHED_NO_TIMER (slice end, budget exhaustion, throttling release). */
 uint64_t sched_next_timer(struct sched *s, unsigned cpu, uint64_t now);
 
-/* In a policy file, after its per-entity state struct:
- *	SCHED_POLICY_STATE(struct stride_state, st)
- * defines `static struct stride_state *st(const struct sched_entity *se)`, the only way to
- * reach that state, and fails the build when the struct does not fit the area.  Like
- * strchr(), it takes a const entity so that read-only helpers can use it too.  The area is
- * accessed through another type than it is declared with, the usual kernel idiom: kern/sched
- * is compiled with -fno-strict-aliasing (kern/sched/Makefrag). */
-#define SCHED_POLICY_STATE(type, accessor)                                                   \
-	_Static_assert(sizeof(type) <= SCHED_POLICY_AREA,                                    \
-		       #type " does not fit in SCHED_POLICY_AREA");                          \
-	_Static_assert(_Alignof(type) <= _Alignof(uint64_t),                                 \
-		       #type " needs more alignment than the policy area has");              \
-	static inline type *accessor(const struct sched_entity *se)                          \
-	{                                                                                    \
-		return (type *)(uintptr_t)se->policy_area;                                   \
+/* In a policy file, SCHED_POLICY_STATE(struct stride_state, st) defines
+ * `static struct stride_state *st(const struct sched_entity *se)`, the only way to reach that
+ * state, and fails the build when the struct does not fit the area.  The area is accessed as
+ * another type than it is declared with: kern/sched is built with -fno-strict-aliasing. */
+#define SCHED_POLICY_STATE(type, accessor)                                                         \
+	_Static_assert(sizeof(type) <= SCHED_POLICY_AREA,                                          \
+	               #type " does not fit in SCHED_POLICY_AREA");                                \
+	_Static_assert(_Alignof(type) <= _Alignof(uint64_t),                                       \
+	               #type " needs more alignment than the policy area has");                    \
+	static inline type *accessor(const struct sched_entity *se)                                \
+	{                                                                                          \
+		return (type *)(uintptr_t)se->policy_area;                                         \
 	}
 
 /* Generic helpers policies may use. */
 void sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-			  enum sched_deq why);
+                          enum sched_deq why);
 unsigned sched_select_cpu_default(struct sched *s, struct sched_entity *se);
 unsigned sched_balance_default(struct sched *s, unsigned cpu);
 void sched_migrate(struct sched *s, struct sched_entity *se, unsigned to);
@@ -167,8 +163,8 @@ sched_allowed(const struct sched_entity *se, unsigned cpu)
 }
 
 /* Policy-specific constants and helpers. */
-#define SCHED_PRIO_LEVELS 64
-#define SCHED_STRIDE1 (1ULL << 20)
+#define SCHED_PRIO_LEVELS        64
+#define SCHED_STRIDE1            (1ULL << 20)
 #define SCHED_STRIDE_MAX_TICKETS (1U << 16)
 /* Rate-monotonic: priorities by period rank (shorter period = higher priority; equal
  * periods share a level).  Returns E_INVAL if a period is zero. */

@@ -23,15 +23,15 @@ struct sched_entity;
 
 struct sched_rq {
 	unsigned cpu;
-	unsigned nqueued;     /* entities in queue[], not counting curr or throttled */
-	uint64_t nonempty;    /* bit l set <=> queue[l] is non-empty */
+	unsigned nqueued;  /* entities in queue[], not counting curr or throttled */
+	uint64_t nonempty; /* bit l set <=> queue[l] is non-empty */
 	struct sched_link queue[SCHED_RQ_LEVELS];
 	struct sched_link throttled; /* THROTTLED entities, ordered by throttled_until */
 	struct sched_entity *curr;   /* running entity, never in queue[] */
-	uint64_t now;         /* current cycle, set by the core before every policy op */
-	uint64_t curr_since;  /* cycles of curr before this are accounted */
-	uint64_t switches;    /* times curr changed to a different entity */
-	uint64_t policy_data[4]; /* per-CPU policy state (stride's global pass, ...) */
+	uint64_t now;                /* current cycle, set by the core before every policy op */
+	uint64_t curr_since;         /* cycles of curr before this are accounted */
+	uint64_t switches;           /* times curr changed to a different entity */
+	uint64_t policy_data[4];     /* per-CPU policy state (stride's global pass, ...) */
 };
 
 void sched_rq_init(struct sched_rq *rq, unsigned cpu);
@@ -40,7 +40,7 @@ void sched_rq_push(struct sched_rq *rq, struct sched_link *l, unsigned level, bo
 /* Insert into list `level` after every link whose key is <= `key` (FIFO among equals).
  * Keys compare as wrapping signed differences, so they may wrap around 2^64. */
 void sched_rq_insert_ordered(struct sched_rq *rq, struct sched_link *l, unsigned level,
-			     uint64_t key);
+                             uint64_t key);
 void sched_rq_remove(struct sched_rq *rq, struct sched_link *l);
 /* First link of list `level`, or NULL. */
 struct sched_link *sched_rq_first(struct sched_rq *rq, unsigned level);
@@ -67,7 +67,10 @@ sched_key_before(uint64_t a, uint64_t b)
 	return (int64_t)(a - b) < 0;
 }
 
+/* Not clang-formatted: it takes `(l) -` for a cast. */
+/* clang-format off */
 #define sched_link_entity(l) \
 	((struct sched_entity *)((char *)(l) - offsetof(struct sched_entity, link)))
+/* clang-format on */
 
 #endif

@@ -2,7 +2,6 @@
  * power-of-two size class, each slab page starting with a header that holds a bitmap of its
  * live objects (so a double free is caught exactly); larger requests take whole buddy blocks.
  * The struct page of every heap page says which of the two it is. */
-#include "abi/error.h"
 #include "hal.h"
 #include "kheap.h"
 #include "pmm.h"
@@ -57,7 +56,7 @@ void
 kheap_init(void)
 {
 	for (unsigned c = 0; c < KHEAP_NCLASSES; c++)
-		classes[c] = (struct slab_class){0};
+		classes[c] = (struct slab_class){ 0 };
 	large_blocks = large_pages = 0;
 }
 
@@ -92,7 +91,7 @@ slab_new(unsigned cls)
 		return NULL;
 	pmm_set_use((physaddr_t)pa, PAGE_USE_HEAP, HEAP_SLAB);
 	s = hal_phys_to_virt((physaddr_t)pa);
-	*s = (struct slab){.magic = SLAB_MAGIC, .cls = (uint16_t)cls, .nfree = nobjs(cls)};
+	*s = (struct slab){ .magic = SLAB_MAGIC, .cls = (uint16_t)cls, .nfree = nobjs(cls) };
 	list_push(&classes[cls], s);
 	classes[cls].empty++;
 	classes[cls].slabs++;

@@ -144,11 +144,11 @@ map_image(physaddr_t root)
 	 * frames) with only the rights it needs: nothing is both writable and executable. */
 	/* BEGIN LAB 2 */
 	static const struct image_part parts[] = {
-	    {"text", kern_text_start, kern_text_end, PT_X | PT_G},
-	    {"rodata", kern_rodata_start, kern_rodata_end, PT_G},
-	    {"data", kern_data_start, kern_bss_end, PT_W | PT_G},
-	    {"stacks", kern_kstacks_start, kern_kstacks_end, PT_W | PT_G},
-	    {"ksyms", kern_ksyms_start, kern_end, PT_G},
+		{ "text", kern_text_start, kern_text_end, PT_X | PT_G },
+		{ "rodata", kern_rodata_start, kern_rodata_end, PT_G },
+		{ "data", kern_data_start, kern_bss_end, PT_W | PT_G },
+		{ "stacks", kern_kstacks_start, kern_kstacks_end, PT_W | PT_G },
+		{ "ksyms", kern_ksyms_start, kern_end, PT_G },
 	};
 
 	for (unsigned i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
@@ -192,12 +192,20 @@ unmap_guards(physaddr_t root)
 static int
 check_root(physaddr_t root)
 {
-	static const char *const what[] = {"kernel text", "kernel data", "the stack",
-	                                   "the page tables (direct map)"};
+	static const char *const what[] = {
+		"kernel text",
+		"kernel data",
+		"the stack",
+		"the page tables (direct map)",
+	};
 	int local = 0;
-	const uintptr_t va[] = {(uintptr_t)kvm_init, (uintptr_t)kern_data_start, (uintptr_t)&local,
-	                        (uintptr_t)hal_phys_to_virt(root)};
-	const unsigned need[] = {PT_X, PT_W, PT_W, PT_W};
+	const uintptr_t va[] = {
+		(uintptr_t)kvm_init,
+		(uintptr_t)kern_data_start,
+		(uintptr_t)&local,
+		(uintptr_t)hal_phys_to_virt(root),
+	};
+	const unsigned need[] = { PT_X, PT_W, PT_W, PT_W };
 
 	for (unsigned i = 0; i < 4; i++) {
 		struct pt_mapping m;

@@ -74,7 +74,7 @@ collect_available(const struct boot_mem *map, unsigned n, uint64_t lo, uint64_t 
 		e = MM_ALIGN_DOWN(e > hi ? hi : e, PAGE_SIZE);
 		s = s < lo ? lo : s;
 		if (s < e)
-			avail[na++] = (struct pmm_range){s, e};
+			avail[na++] = (struct pmm_range){ s, e };
 	}
 	sort_ranges(avail, na);
 	for (unsigned i = 0; i < na; i++) {
@@ -94,10 +94,10 @@ collect_holes(const struct boot_mem *map, unsigned n, const struct pmm_range *ex
 {
 	unsigned nh = 0;
 
-	holes[nh++] = (struct pmm_range){0, LOW_MEMORY_END};
+	holes[nh++] = (struct pmm_range){ 0, LOW_MEMORY_END };
 	for (unsigned i = 0; i < n; i++) {
 		if (map[i].type != BOOT_MEM_AVAILABLE && map[i].len > 0)
-			holes[nh++] = (struct pmm_range){map[i].base, map[i].base + map[i].len};
+			holes[nh++] = (struct pmm_range){ map[i].base, map[i].base + map[i].len };
 	}
 	for (unsigned i = 0; i < nexcl; i++) {
 		if (excl[i].end > excl[i].start)
@@ -123,7 +123,7 @@ add_region(uint64_t start, uint64_t end)
 		        (unsigned long long)start, (unsigned long long)end);
 		return;
 	}
-	pmm_regions[pmm_nregions++] = (struct pmm_region){PFN(start), PFN(end - start), NULL};
+	pmm_regions[pmm_nregions++] = (struct pmm_region){ PFN(start), PFN(end - start), NULL };
 }
 
 /* Adds avail[i] minus the (sorted) holes as regions. */
@@ -154,8 +154,10 @@ setup_region(unsigned i)
 
 	r->pages = hal_phys_to_virt(PFN_TO_PA(r->base_pfn));
 	for (uint64_t p = 0; p < r->npages; p++) {
-		r->pages[p] = (struct page){.state = p < meta ? PAGE_RESERVED : PAGE_INSIDE,
-		                            .region = (uint8_t)i};
+		r->pages[p] = (struct page){
+			.state = p < meta ? PAGE_RESERVED : PAGE_INSIDE,
+			.region = (uint8_t)i,
+		};
 	}
 	if (meta < r->npages) {
 		managed_pages += r->npages - meta;
@@ -236,14 +238,16 @@ pmm_boot_exclusions(const struct bootinfo *bi, struct pmm_range *out, unsigned m
 	if (max <
 	    1 + bi->nmodules + (bi->fb.type != BOOT_FB_NONE) + (bi->info_end > bi->info_start))
 		return E_RANGE;
-	out[n++] = (struct pmm_range){bi->kernel_start, bi->kernel_end};
+	out[n++] = (struct pmm_range){ bi->kernel_start, bi->kernel_end };
 	if (bi->info_end > bi->info_start)
-		out[n++] = (struct pmm_range){bi->info_start, bi->info_end};
+		out[n++] = (struct pmm_range){ bi->info_start, bi->info_end };
 	for (unsigned i = 0; i < bi->nmodules && i < BOOT_MAX_MODULES; i++)
-		out[n++] = (struct pmm_range){bi->modules[i].start, bi->modules[i].end};
+		out[n++] = (struct pmm_range){ bi->modules[i].start, bi->modules[i].end };
 	if (bi->fb.type != BOOT_FB_NONE)
-		out[n++] = (struct pmm_range){bi->fb.addr,
-		                              bi->fb.addr + (uint64_t)bi->fb.pitch * bi->fb.height};
+		out[n++] = (struct pmm_range){
+			bi->fb.addr,
+			bi->fb.addr + (uint64_t)bi->fb.pitch * bi->fb.height,
+		};
 	return (int)n;
 }
 

@@ -102,8 +102,10 @@ static unsigned
 leaf_flags(pte_t e, enum pt_level level)
 {
 	/* PAT index -> cache flag, for the IA32_PAT value in pte.h (UC- reads as UC). */
-	static const unsigned cache[8] = {PT_CACHE_WB, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_UC,
-	                                  PT_CACHE_WC, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_UC};
+	static const unsigned cache[8] = {
+		PT_CACHE_WB, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_UC,
+		PT_CACHE_WC, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_UC,
+	};
 	unsigned pat = (e & (is_huge_level(level) ? PTE_PAT_LARGE : PTE_PAT)) ? 4 : 0;
 	unsigned f = cache[pat | ((e & PTE_PCD) ? 2 : 0) | ((e & PTE_PWT) ? 1 : 0)];
 
@@ -253,7 +255,7 @@ map_prepare(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned 
 static void
 map_commit(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned flags)
 {
-	struct flush fl = {0};
+	struct flush fl = { 0 };
 	uint64_t step;
 
 	for (uint64_t off = 0; off < size; off += step) {
@@ -341,7 +343,7 @@ unmap_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 int
 pt_unmap(physaddr_t root, uintptr_t va, size_t size)
 {
-	struct flush fl = {0};
+	struct flush fl = { 0 };
 	int err = check_range(va, size);
 
 	if (err == 0)
@@ -372,7 +374,7 @@ protect_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 int
 pt_protect(physaddr_t root, uintptr_t va, size_t size, unsigned flags)
 {
-	struct protect_arg arg = {{0}, flags};
+	struct protect_arg arg = { { 0 }, flags };
 	int err = check_range(va, size);
 
 	if (err == 0 && (flags & ~PT_PERM_MASK))

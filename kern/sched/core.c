@@ -4,8 +4,8 @@
 #include "sched.h"
 
 int
-sched_init(struct sched *s, const struct sched_policy *p, struct sched_rq *rqs,
-	   unsigned ncpu, uint64_t hz)
+sched_init(struct sched *s, const struct sched_policy *p, struct sched_rq *rqs, unsigned ncpu,
+           uint64_t hz)
 {
 	if (!p || !rqs || ncpu == 0 || ncpu > SCHED_MAX_CPUS || hz == 0)
 		return E_INVAL;
@@ -18,8 +18,9 @@ sched_init(struct sched *s, const struct sched_policy *p, struct sched_rq *rqs,
 void
 sched_entity_init(struct sched_entity *se, unsigned id, void *owner)
 {
-	*se = (struct sched_entity){ .id = id, .state = SCHED_NEW, .affinity = ~0ULL,
-				     .owner = owner };
+	*se = (struct sched_entity){
+		.id = id, .state = SCHED_NEW, .affinity = ~0ULL, .owner = owner
+	};
 	se->link.next = se->link.prev = &se->link;
 }
 
@@ -43,7 +44,7 @@ sched_set_params(struct sched *s, struct sched_entity *se, const struct sched_pa
  * undo (the running one is on no list). */
 void
 sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-		     enum sched_deq why)
+                     enum sched_deq why)
 {
 	if (se->link.queued)
 		sched_rq_remove(rq, &se->link);
@@ -74,8 +75,7 @@ valid_cpu(struct sched *s, struct sched_entity *se, unsigned cpu)
 
 /* Put a runnable entity on `rq`, or on its throttled list while it is out of budget. */
 static void
-make_runnable(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-	      enum sched_enq why)
+make_runnable(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_enq why)
 {
 	se->cpu = rq->cpu;
 	if (sched_key_before(rq->now, se->throttled_until)) {
@@ -96,8 +96,8 @@ sched_wakeup(struct sched *s, struct sched_entity *se, uint64_t now, bool *preem
 	*preempt = false;
 	if (se->state != SCHED_NEW && se->state != SCHED_BLOCKED)
 		return E_INVAL;
-	cpu = s->policy->select_cpu ? s->policy->select_cpu(s, se)
-				    : sched_select_cpu_default(s, se);
+	cpu =
+	    s->policy->select_cpu ? s->policy->select_cpu(s, se) : sched_select_cpu_default(s, se);
 	if (!valid_cpu(s, se, cpu))
 		cpu = sched_select_cpu_default(s, se);
 	if (!valid_cpu(s, se, cpu))
@@ -160,7 +160,8 @@ release_throttled(struct sched *s, struct sched_rq *rq)
 		sched_rq_unthrottle(rq, l);
 		se->state = SCHED_RUNNABLE;
 		s->policy->enqueue(s, rq, se, SCHED_ENQ_WAKEUP);
-		if (!rq->curr || (s->policy->wakeup_preempt && s->policy->wakeup_preempt(s, rq, se)))
+		if (!rq->curr ||
+		    (s->policy->wakeup_preempt && s->policy->wakeup_preempt(s, rq, se)))
 			preempt = true;
 	}
 	return preempt;

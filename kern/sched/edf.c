@@ -53,8 +53,7 @@ needs_new_period(const struct sched_entity *se, uint64_t now)
 /* END LAB 4 */
 
 static void
-edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-	    enum sched_enq why)
+edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_enq why)
 {
 	/* LAB 4: on wake-up apply the CBS rule, then queue by absolute deadline. */
 	/* BEGIN LAB 4 */

@@ -14,9 +14,9 @@
  *     CPU notices a new epoch, sleeping ones when they wake. */
 #include "sched.h"
 
-#define MLFQ_LEVELS 4
+#define MLFQ_LEVELS     4
 #define MLFQ_QUANTUM_US 2000
-#define MLFQ_BOOST_MS 100
+#define MLFQ_BOOST_MS   100
 
 #define RQ_EPOCH(rq) ((rq)->policy_data[0])
 
@@ -78,8 +78,7 @@ boost_queued(struct sched *s, struct sched_rq *rq, uint64_t epoch)
 }
 
 static void
-mlfq_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-	     enum sched_enq why)
+mlfq_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_enq why)
 {
 	uint64_t epoch = epoch_of(s, rq->now);
 	bool keep_place;

@@ -14,8 +14,7 @@ prio_set_params(struct sched *s, struct sched_entity *se, const struct sched_par
 
 /* A preempted entity goes back to the head of its level: it was the oldest there. */
 static void
-prio_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-	     enum sched_enq why)
+prio_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_enq why)
 {
 	sched_rq_push(rq, &se->link, se->params.priority, why == SCHED_ENQ_PREEMPT);
 }
@@ -72,7 +71,8 @@ sched_prio_assign_rm(struct sched_params *p, unsigned n)
 				next = p[i].period;
 		for (unsigned i = 0; i < n; i++) {
 			if (p[i].period == next) {
-				p[i].priority = rank < SCHED_PRIO_LEVELS ? rank : SCHED_PRIO_LEVELS - 1;
+				p[i].priority =
+				    rank < SCHED_PRIO_LEVELS ? rank : SCHED_PRIO_LEVELS - 1;
 				done++;
 			}
 		}

@@ -60,8 +60,7 @@ insert_ordered(struct sched_link *head, struct sched_link *l, uint64_t key)
 }
 
 void
-sched_rq_insert_ordered(struct sched_rq *rq, struct sched_link *l, unsigned level,
-			uint64_t key)
+sched_rq_insert_ordered(struct sched_rq *rq, struct sched_link *l, unsigned level, uint64_t key)
 {
 	insert_ordered(&rq->queue[level], l, key);
 	l->level = level;

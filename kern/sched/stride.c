@@ -5,9 +5,9 @@
  * back at the same distance, so sleeping earns no credit and costs none. */
 #include "sched.h"
 
-#define RQ_GPASS(rq) ((rq)->policy_data[0])   /* global pass of this CPU */
+#define RQ_GPASS(rq)   ((rq)->policy_data[0]) /* global pass of this CPU */
 #define RQ_TICKETS(rq) ((rq)->policy_data[1]) /* tickets of entities joined here */
-#define RQ_USED(rq) ((rq)->policy_data[2])    /* cycles of the current quantum used */
+#define RQ_USED(rq)    ((rq)->policy_data[2]) /* cycles of the current quantum used */
 
 struct stride_state {
 	uint64_t stride; /* SCHED_STRIDE1 / tickets */
@@ -36,8 +36,7 @@ stride_set_params(struct sched *s, struct sched_entity *se, const struct sched_p
 }
 
 static void
-stride_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-	       enum sched_enq why)
+stride_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_enq why)
 {
 	/* LAB 4: an entity joining this CPU (woken or migrated) starts at the global pass plus
 	 * the distance it kept when it left, and adds its tickets; then queue by pass. */
@@ -52,8 +51,7 @@ stride_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
 }
 
 static void
-stride_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
-	       enum sched_deq why)
+stride_dequeue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_deq why)
 {
 	if (se->link.queued)
 		sched_rq_remove(rq, &se->link);

@@ -44,18 +44,20 @@ alloc_high_block(void)
 static struct boot_fb
 fake_fb(uint64_t pa)
 {
-	return (struct boot_fb){.type = BOOT_FB_RGB,
-	                        .addr = pa,
-	                        .pitch = FAKE_W * 4,
-	                        .width = FAKE_W,
-	                        .height = FAKE_H,
-	                        .bpp = 32,
-	                        .red_pos = 16,
-	                        .red_size = 8,
-	                        .green_pos = 8,
-	                        .green_size = 8,
-	                        .blue_pos = 0,
-	                        .blue_size = 8};
+	return (struct boot_fb){
+		.type = BOOT_FB_RGB,
+		.addr = pa,
+		.pitch = FAKE_W * 4,
+		.width = FAKE_W,
+		.height = FAKE_H,
+		.bpp = 32,
+		.red_pos = 16,
+		.red_size = 8,
+		.green_pos = 8,
+		.green_size = 8,
+		.blue_pos = 0,
+		.blue_size = 8,
+	};
 }
 
 /* How many pixels of the first strlen(TEXT) cells differ from the font's glyphs. */

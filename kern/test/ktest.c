@@ -45,7 +45,7 @@ test_backtrace(struct bt_arg a)
 
 	printf("entering test_backtrace %ld\n", a.depth);
 	if (a.depth > 0) {
-		struct bt_arg next = {a.depth - 1, a.magic, a.pad};
+		struct bt_arg next = { a.depth - 1, a.magic, a.pad };
 
 		r = test_backtrace(next);
 	} else {
@@ -60,7 +60,7 @@ test_backtrace(struct bt_arg a)
 static void
 ktest_backtrace(void)
 {
-	struct bt_arg a = {BT_DEPTH, BT_MAGIC, 0};
+	struct bt_arg a = { BT_DEPTH, BT_MAGIC, 0 };
 
 	test_backtrace(a);
 }

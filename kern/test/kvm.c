@@ -238,14 +238,10 @@ check_cpu_paging(void)
 }
 
 const struct mmcheck mmcheck_kvm[] = {
-    {"kernel-root", check_kernel_root},
-    {"kernel-text", check_kernel_text},
-    {"kernel-rodata", check_kernel_rodata},
-    {"kernel-data", check_kernel_data},
-    {"guard-pages", check_guard_pages},
-    {"directmap", check_directmap},
-    {"directmap-alias", check_directmap_alias},
-    {"memory-types", check_memory_types},
-    {"cpu-paging", check_cpu_paging},
+	{ "kernel-root", check_kernel_root },         { "kernel-text", check_kernel_text },
+	{ "kernel-rodata", check_kernel_rodata },     { "kernel-data", check_kernel_data },
+	{ "guard-pages", check_guard_pages },         { "directmap", check_directmap },
+	{ "directmap-alias", check_directmap_alias }, { "memory-types", check_memory_types },
+	{ "cpu-paging", check_cpu_paging },
 };
 const unsigned mmcheck_kvm_count = sizeof(mmcheck_kvm) / sizeof(mmcheck_kvm[0]);

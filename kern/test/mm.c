@@ -350,14 +350,14 @@ check_kmalloc_many(void)
 }
 
 static const struct mmcheck pmm_checks[] = {
-    {"pmm-consistent", check_consistent},
-    {"alloc-free", check_alloc_free},
-    {"orders", check_orders},
-    {"split-coalesce", check_split_coalesce},
-    {"exhaustion", check_exhaustion},
-    {"page-record", check_page_record},
-    {"kmalloc-classes", check_kmalloc_classes},
-    {"kmalloc-many", check_kmalloc_many},
+	{ "pmm-consistent", check_consistent },
+	{ "alloc-free", check_alloc_free },
+	{ "orders", check_orders },
+	{ "split-coalesce", check_split_coalesce },
+	{ "exhaustion", check_exhaustion },
+	{ "page-record", check_page_record },
+	{ "kmalloc-classes", check_kmalloc_classes },
+	{ "kmalloc-many", check_kmalloc_many },
 };
 
 /* Runs one check and demands the free-page count it started with. */

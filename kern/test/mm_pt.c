@@ -312,7 +312,7 @@ pt_pages(void)
 static int
 check_pt_destroy(void)
 {
-	static const uintptr_t vas[] = {VA, 0x400000, FAR_VA};
+	static const uintptr_t vas[] = { VA, 0x400000, FAR_VA };
 	uint64_t before = pt_pages(), used;
 	struct scratch s;
 	int err = scratch_open(&s);
@@ -334,10 +334,8 @@ check_pt_destroy(void)
 }
 
 const struct mmcheck mmcheck_pt[] = {
-    {"pt-map", check_pt_map},
-    {"pt-protect", check_pt_protect},
-    {"pt-unmap", check_pt_unmap},
-    {"pt-huge", check_pt_huge},
-    {"pt-destroy", check_pt_destroy},
+	{ "pt-map", check_pt_map },         { "pt-protect", check_pt_protect },
+	{ "pt-unmap", check_pt_unmap },     { "pt-huge", check_pt_huge },
+	{ "pt-destroy", check_pt_destroy },
 };
 const unsigned mmcheck_pt_count = sizeof(mmcheck_pt) / sizeof(mmcheck_pt[0]);

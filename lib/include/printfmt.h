@@ -17,15 +17,14 @@ typedef void (*printfmt_putch_fn)(int c, void *arg);
  * p s c %; length modifiers hh h l ll z on integers; flags - 0 + space #; width and
  * precision as a number or `*`.  Anything else (including %n) is printed verbatim. */
 int printfmt_v(printfmt_putch_fn putch, void *arg, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
+    __attribute__((format(printf, 3, 0)));
 int printfmt(printfmt_putch_fn putch, void *arg, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* C99 snprintf: writes at most n - 1 characters and a NUL when n > 0, and returns the
  * length the whole output would have had. */
 int fmt_vsnprintf(char *buf, size_t n, const char *fmt, va_list ap)
-	__attribute__((format(printf, 3, 0)));
-int fmt_snprintf(char *buf, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 0)));
+int fmt_snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif

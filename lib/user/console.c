@@ -37,7 +37,7 @@ conbuf_putch(int c, void *arg)
 int
 vprintf(const char *fmt, va_list ap)
 {
-	struct conbuf b = {.len = 0};
+	struct conbuf b = { .len = 0 };
 	int n;
 
 	n = printfmt_v(conbuf_putch, &b, fmt, ap);

@@ -51,11 +51,10 @@ sift_down(struct sim_engine *e, struct sim_event ev)
 }
 
 int
-sim_schedule(struct sim_engine *e, uint64_t cycle, unsigned prio, uint32_t kind,
-	     uint32_t arg, uint64_t data)
+sim_schedule(struct sim_engine *e, uint64_t cycle, unsigned prio, uint32_t kind, uint32_t arg,
+             uint64_t data)
 {
-	struct sim_event ev = { cycle, (uint64_t)prio << SIM_SEQ_BITS | e->seq++, kind, arg,
-				data };
+	struct sim_event ev = { cycle, (uint64_t)prio << SIM_SEQ_BITS | e->seq++, kind, arg, data };
 	size_t i;
 
 	if (e->hole) {

@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SIM_PRIO_BITS 4  /* priorities 0 (first) .. 15 */
-#define SIM_SEQ_BITS (64 - SIM_PRIO_BITS)
+#define SIM_PRIO_BITS 4 /* priorities 0 (first) .. 15 */
+#define SIM_SEQ_BITS  (64 - SIM_PRIO_BITS)
 
 struct sim_event {
 	uint64_t cycle;
@@ -39,8 +39,8 @@ struct sim_engine {
 int sim_engine_init(struct sim_engine *e, size_t cap, void *ctx);
 void sim_engine_free(struct sim_engine *e);
 /* Schedule an event at `cycle` (>= now).  Returns 0 or -1 when out of memory. */
-int sim_schedule(struct sim_engine *e, uint64_t cycle, unsigned prio, uint32_t kind,
-		 uint32_t arg, uint64_t data);
+int sim_schedule(struct sim_engine *e, uint64_t cycle, unsigned prio, uint32_t kind, uint32_t arg,
+                 uint64_t data);
 /* Dispatch events in order until the queue is empty, e->stop is set, or the next event
  * lies beyond `until` (then now = until).  Returns the number dispatched. */
 uint64_t sim_run_until(struct sim_engine *e, uint64_t until);

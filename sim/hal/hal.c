@@ -59,7 +59,7 @@ simhal_init(size_t phys_bytes)
 	cur_cpu = 0;
 	ncpus = 1;
 	for (unsigned i = 0; i < SIMHAL_MAX_CPUS; i++)
-		cpus[i] = (struct simhal_cpu){.irq_enabled = true};
+		cpus[i] = (struct simhal_cpu){ .irq_enabled = true };
 	event_hook = NULL;
 	simhal_reset_events();
 	simhal_mmio_reset();
@@ -222,7 +222,7 @@ hal_cpu_count(void)
 static void
 record(enum simhal_event_kind kind, unsigned target, uint64_t arg)
 {
-	struct simhal_event ev = {kind, cur_cpu, target, arg};
+	struct simhal_event ev = { kind, cur_cpu, target, arg };
 
 	if (kind == SIMHAL_TLB_PAGE)
 		tlb_recent[event_counts[kind] % SIMHAL_TLB_RECENT] = (uintptr_t)arg;

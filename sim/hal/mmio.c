@@ -30,7 +30,7 @@ simhal_mmio_register(uintptr_t base, size_t len, const struct simhal_mmio_ops *o
 	}
 	if (nranges == SIMHAL_MAX_MMIO)
 		return E_NOMEM;
-	ranges[nranges++] = (struct mmio_range){base, len, ops, ctx};
+	ranges[nranges++] = (struct mmio_range){ base, len, ops, ctx };
 	return 0;
 }
 

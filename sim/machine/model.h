@@ -34,22 +34,22 @@ struct sim_task {
 	struct sched_entity se;
 	const struct wl_task *wt;
 	unsigned id;
-	uint32_t phase;        /* current phase index */
-	int64_t passes;        /* passes through the body completed */
-	uint64_t remaining;    /* cycles left of the current RUN phase */
+	uint32_t phase;     /* current phase index */
+	int64_t passes;     /* passes through the body completed */
+	uint64_t remaining; /* cycles left of the current RUN phase */
 	enum sim_task_wait wait;
-	struct rng rng;        /* phase durations */
-	struct rng arr_rng;    /* open-loop arrivals */
+	struct rng rng;     /* phase durations */
+	struct rng arr_rng; /* open-loop arrivals */
 	struct wl_arrival_state arr;
-	uint64_t *timer_next;  /* next expiry per timer */
-	uint32_t timer_wait;   /* the timer waited on in SIM_TW_TIMER */
-	int last_cpu;          /* -1 before it first runs */
+	uint64_t *timer_next; /* next expiry per timer */
+	uint32_t timer_wait;  /* the timer waited on in SIM_TW_TIMER */
+	int last_cpu;         /* -1 before it first runs */
 	/* the current job */
 	bool job_active, job_started;
 	uint64_t job_idx, job_release, job_start, job_deadline;
-	uint64_t jobs;         /* jobs started so far (the next job's index) */
-	uint64_t arrivals;     /* open loop: requests arrived so far */
-	uint64_t *pend;        /* open loop: release times waiting, a FIFO ring */
+	uint64_t jobs;     /* jobs started so far (the next job's index) */
+	uint64_t arrivals; /* open loop: requests arrived so far */
+	uint64_t *pend;    /* open loop: release times waiting, a FIFO ring */
 	uint64_t pend_head, pend_n, pend_cap;
 };
 
@@ -72,10 +72,10 @@ struct sim_model {
 	unsigned ncpus, ntasks;
 	struct met *met;
 	uint64_t seed, end;
-	bool oom;            /* an allocation failed: the run is abandoned */
+	bool oom; /* an allocation failed: the run is abandoned */
 	/* The no-progress watchdog (run.c): events dispatched at stall_cycle so far. */
 	uint64_t stall_cycle, stall_events, stall_limit;
-	bool stalled;        /* the watchdog stopped the run; stall_ev is the last event */
+	bool stalled; /* the watchdog stopped the run; stall_ev is the last event */
 	struct sim_event stall_ev;
 };
 

@@ -59,7 +59,7 @@ all_periodic(const struct workload *w)
 
 int
 sim_task_params(const struct workload *w, const struct sched_policy *policy, uint64_t hz,
-		struct sched_params *out)
+                struct sched_params *out)
 {
 	bool rm = same_priorities(w) && all_periodic(w) && w->ntasks > 1;
 

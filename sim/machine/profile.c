@@ -97,8 +97,8 @@ load_costs(json_t *costs, struct sim_machine *m, const char *path, char *err, si
 		json_t *c = json_object_get(costs, sim_cost_names[i]);
 
 		snprintf(msg, sizeof(msg),
-			 "costs.%s must be {\"cycles\": N, \"measured\" or \"estimate\": source}",
-			 sim_cost_names[i]);
+		         "costs.%s must be {\"cycles\": N, \"measured\" or \"estimate\": source}",
+		         sim_cost_names[i]);
 		if (!json_is_object(c) || get_u64(c, "cycles", &m->cost[i], 1) < 0)
 			return fail(err, errlen, path, msg);
 		if (!json_is_string(json_object_get(c, "measured")) &&
@@ -118,7 +118,8 @@ load_tickless(json_t *arr, struct sim_machine *m, const char *path, char *err, s
 		return 0;
 	if (!json_is_array(arr))
 		return fail(err, errlen, path, "\"tickless\" must be an array of thread ids");
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) >= (json_int_t)m->ncpus)
 			return fail(err, errlen, path, "\"tickless\": thread id out of range");
@@ -172,7 +173,7 @@ sim_machine_load(const char *hw_dir, const char *name, struct sim_machine *m, ch
 	snprintf(path, sizeof(path), "%s/%s/machine.json", hw_dir, name);
 	if (access(path, R_OK) != 0) {
 		snprintf(err, errlen, "--machine: unknown machine '%s' (no %s; see exosim list)",
-			 name, path);
+		         name, path);
 		return -1;
 	}
 	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);

@@ -29,12 +29,9 @@ host_now(void)
 
 /* Each engine event is folded into the fingerprint, then dispatched to the model. */
 static sim_handler_fn model_handlers[SIM_EV_NKINDS] = {
-	[SIM_EV_SEG_END] = sim_cpu_on_seg_end,
-	[SIM_EV_TASK_START] = sim_task_on_start,
-	[SIM_EV_TASK_WAKE] = sim_task_on_wake,
-	[SIM_EV_TIMER_EXPIRE] = sim_task_on_timer,
-	[SIM_EV_ARRIVAL] = sim_task_on_arrival,
-	[SIM_EV_ONESHOT] = sim_cpu_on_oneshot,
+	[SIM_EV_SEG_END] = sim_cpu_on_seg_end,  [SIM_EV_TASK_START] = sim_task_on_start,
+	[SIM_EV_TASK_WAKE] = sim_task_on_wake,  [SIM_EV_TIMER_EXPIRE] = sim_task_on_timer,
+	[SIM_EV_ARRIVAL] = sim_task_on_arrival, [SIM_EV_ONESHOT] = sim_cpu_on_oneshot,
 	[SIM_EV_TICK] = sim_cpu_on_tick,
 };
 
@@ -42,7 +39,7 @@ static sim_handler_fn model_handlers[SIM_EV_NKINDS] = {
  * and per CPU: a release, a wake-up and a few reschedules each is the most a correct run
  * needs at one instant, and a run that goes past it is spinning (say, a policy whose
  * tick() keeps asking for a reschedule that changes nothing) and would never end. */
-#define SIM_STALL_BASE 100000
+#define SIM_STALL_BASE       100000
 #define SIM_STALL_PER_OBJECT 64
 
 static const char *const event_names[SIM_EV_NKINDS] = {
@@ -82,8 +79,7 @@ on_event(struct sim_engine *e, const struct sim_event *ev)
 }
 
 static int
-init_task(struct sim_model *sm, unsigned i, const struct sched_params *p, char *err,
-	  size_t errlen)
+init_task(struct sim_model *sm, unsigned i, const struct sched_params *p, char *err, size_t errlen)
 {
 	struct sim_task *t = &sm->task[i];
 	const struct wl_task *wt = &sm->w->tasks[i];
@@ -96,18 +92,21 @@ init_task(struct sim_model *sm, unsigned i, const struct sched_params *p, char *
 	sched_entity_init(&t->se, i, t);
 	t->se.affinity = wt->cpus & mask;
 	if (!t->se.affinity) {
-		snprintf(err, errlen, "%s: task '%s': \"cpus\" names no CPU of this machine "
-			 "(%u hardware threads)", sm->w->name, wt->name, sm->ncpus);
+		snprintf(err, errlen,
+		         "%s: task '%s': \"cpus\" names no CPU of this machine "
+		         "(%u hardware threads)",
+		         sm->w->name, wt->name, sm->ncpus);
 		return E_INVAL;
 	}
 	r = sched_set_params(&sm->sched, &t->se, p);
 	if (r < 0) {
-		snprintf(err, errlen, "%s: task '%s': parameters rejected by policy '%s' "
-			 "(period %llu cycles, deadline %llu cycles, budget %llu cycles, "
-			 "priority level %u, tickets %u)",
-			 sm->w->name, wt->name, sm->sched.policy->name,
-			 (unsigned long long)p->period, (unsigned long long)p->deadline,
-			 (unsigned long long)p->budget, p->priority, p->tickets);
+		snprintf(err, errlen,
+		         "%s: task '%s': parameters rejected by policy '%s' "
+		         "(period %llu cycles, deadline %llu cycles, budget %llu cycles, "
+		         "priority level %u, tickets %u)",
+		         sm->w->name, wt->name, sm->sched.policy->name,
+		         (unsigned long long)p->period, (unsigned long long)p->deadline,
+		         (unsigned long long)p->budget, p->priority, p->tickets);
 		return r;
 	}
 	rng_stream(&t->rng, sm->seed, "task", i);
@@ -163,8 +162,8 @@ build(struct sim_model *sm, const struct sim_options *o, char *err, size_t errle
 	sm->end = o->duration;
 	sm->ncpus = o->machine->ncpus;
 	sm->ntasks = o->workload->ntasks;
-	sm->stall_limit = SIM_STALL_BASE +
-			  SIM_STALL_PER_OBJECT * ((uint64_t)sm->ntasks + sm->ncpus);
+	sm->stall_limit =
+	    SIM_STALL_BASE + SIM_STALL_PER_OBJECT * ((uint64_t)sm->ntasks + sm->ncpus);
 	sm->rq = calloc(sm->ncpus, sizeof(*sm->rq));
 	sm->cpu = calloc(sm->ncpus, sizeof(*sm->cpu));
 	sm->task = calloc(sm->ntasks, sizeof(*sm->task));
@@ -208,9 +207,10 @@ show_progress(const struct sim_model *sm, double t0)
 {
 	double el = host_now() - t0;
 
-	fprintf(stderr, "\rexosim: %5.1f%% simulated (%.3f of %.3f s) in %.1f s host, %.1f M events/s ",
-		100.0 * sm->eng.now / sm->end, (double)sm->eng.now / sm->m->hz,
-		(double)sm->end / sm->m->hz, el, sm->eng.dispatched / el / 1e6);
+	fprintf(stderr,
+	        "\rexosim: %5.1f%% simulated (%.3f of %.3f s) in %.1f s host, %.1f M events/s ",
+	        100.0 * sm->eng.now / sm->end, (double)sm->eng.now / sm->m->hz,
+	        (double)sm->end / sm->m->hz, el, sm->eng.dispatched / el / 1e6);
 }
 
 /* Run in slices so a long run can show progress: on a terminal, after 2 host seconds,
@@ -224,7 +224,8 @@ run_loop(struct sim_model *sm, bool progress, double t0)
 
 	progress = progress && isatty(STDERR_FILENO);
 	while (!sm->eng.stop && sm->eng.now < sm->end - 1) {
-		uint64_t until = sm->end - 1 - sm->eng.now > slice ? sm->eng.now + slice : sm->end - 1;
+		uint64_t until =
+		    sm->end - 1 - sm->eng.now > slice ? sm->eng.now + slice : sm->end - 1;
 
 		sim_run_until(&sm->eng, until);
 		if (sm->eng.n == 0)
@@ -244,12 +245,13 @@ report_stall(const struct sim_model *sm, char *err, size_t errlen)
 {
 	const struct sim_event *ev = &sm->stall_ev;
 
-	snprintf(err, errlen, "no progress: under policy '%s' simulated time stopped at cycle "
-		 "%llu (%.9f s): more than %llu events at that cycle (the last: %s %u); does "
-		 "the policy's tick() keep asking for a reschedule that changes nothing?",
-		 sm->sched.policy->name, (unsigned long long)ev->cycle,
-		 (double)ev->cycle / sm->m->hz, (unsigned long long)sm->stall_limit,
-		 event_names[ev->kind], ev->arg);
+	snprintf(err, errlen,
+	         "no progress: under policy '%s' simulated time stopped at cycle "
+	         "%llu (%.9f s): more than %llu events at that cycle (the last: %s %u); does "
+	         "the policy's tick() keep asking for a reschedule that changes nothing?",
+	         sm->sched.policy->name, (unsigned long long)ev->cycle,
+	         (double)ev->cycle / sm->m->hz, (unsigned long long)sm->stall_limit,
+	         event_names[ev->kind], ev->arg);
 }
 
 int

@@ -17,9 +17,9 @@ struct sim_options {
 	const struct sched_policy *policy;
 	const struct workload *workload;
 	uint64_t seed;
-	uint64_t duration;   /* cycles to simulate, > 0 */
-	struct met *met;     /* receives every record (met_init'ed by the caller) */
-	bool progress;       /* a progress line on stderr when the run takes > 2 host s */
+	uint64_t duration; /* cycles to simulate, > 0 */
+	struct met *met;   /* receives every record (met_init'ed by the caller) */
+	bool progress;     /* a progress line on stderr when the run takes > 2 host s */
 };
 
 struct sim_result {
@@ -37,6 +37,6 @@ int sim_run(const struct sim_options *o, struct sim_result *res, char *err, size
 /* The scheduling parameters a task gets under `policy` (see docs/sim.md): exported so
  * tests can check the mapping. */
 int sim_task_params(const struct workload *w, const struct sched_policy *policy, uint64_t hz,
-		    struct sched_params *out);
+                    struct sched_params *out);
 
 #endif

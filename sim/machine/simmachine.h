@@ -23,11 +23,11 @@ extern const char *const sim_cost_names[SIM_COST_N]; /* JSON keys, e.g. "context
 struct sim_machine {
 	char name[64];
 	char description[160];
-	uint64_t hz;              /* cycles per second */
+	uint64_t hz; /* cycles per second */
 	unsigned cores, threads_per_core;
-	unsigned ncpus;           /* hardware threads: thread t of core c is c * tpc + t */
-	uint64_t tick_period;     /* cycles between periodic ticks; 0 = no periodic tick */
-	uint64_t tickless;        /* bit i: hardware thread i takes no periodic tick */
+	unsigned ncpus;       /* hardware threads: thread t of core c is c * tpc + t */
+	uint64_t tick_period; /* cycles between periodic ticks; 0 = no periodic tick */
+	uint64_t tickless;    /* bit i: hardware thread i takes no periodic tick */
 	uint64_t cost[SIM_COST_N];
 };
 

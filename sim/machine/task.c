@@ -28,7 +28,7 @@ sim_task_job_started(struct sim_model *sm, struct sim_task *t, uint64_t when)
 
 static void
 start_job(struct sim_model *sm, struct sim_task *t, uint64_t release, uint64_t rel_deadline,
-	  bool announce)
+          bool announce)
 {
 	t->job_active = true;
 	t->job_started = false;
@@ -46,8 +46,12 @@ finish_job(struct sim_model *sm, struct sim_task *t)
 {
 	uint64_t now = sm->eng.now;
 	struct met_job j = {
-		.task = t->id, .job = t->job_idx, .cpu = t->se.cpu, .release = t->job_release,
-		.start = t->job_started ? t->job_start : now, .finish = now,
+		.task = t->id,
+		.job = t->job_idx,
+		.cpu = t->se.cpu,
+		.release = t->job_release,
+		.start = t->job_started ? t->job_start : now,
+		.finish = now,
 		.deadline = t->job_deadline,
 	};
 
@@ -219,8 +223,7 @@ sim_task_on_start(struct sim_engine *e, const struct sim_event *ev)
 	struct sim_task *t = &sm->task[ev->arg];
 
 	t->phase = 0;
-	start_job(sm, t, e->now, has_timers(t) ? t->wt->first_deadline : t->wt->sp.deadline,
-		  true);
+	start_job(sm, t, e->now, has_timers(t) ? t->wt->first_deadline : t->wt->sp.deadline, true);
 	continue_blocked(sm, t, run_phases(sm, t));
 }
 

@@ -7,13 +7,13 @@
 #include <stdint.h>
 
 #define HIST_SUB_BITS 7
-#define HIST_SUB      (1u << HIST_SUB_BITS)                    /* buckets per page */
-#define HIST_PAGES    (64 - HIST_SUB_BITS + 1)                 /* covers all of uint64 */
+#define HIST_SUB      (1u << HIST_SUB_BITS)    /* buckets per page */
+#define HIST_PAGES    (64 - HIST_SUB_BITS + 1) /* covers all of uint64 */
 
 struct hist {
 	uint64_t *page[HIST_PAGES];
 	uint64_t count;
-	uint64_t min, max;   /* exact; valid when count > 0 */
+	uint64_t min, max; /* exact; valid when count > 0 */
 };
 
 /* A zeroed struct hist is an empty histogram. */

@@ -9,11 +9,11 @@ struct met_task {
 	char *name;
 	struct hist resp;
 	uint64_t jobs, misses, unfinished, migrations, runtime;
-	double mean, m2;        /* Welford's running mean and sum of squared deviations */
+	double mean, m2; /* Welford's running mean and sum of squared deviations */
 };
 
 struct met_cpu {
-	uint64_t busy;          /* cycles running tasks */
+	uint64_t busy; /* cycles running tasks */
 	uint64_t ovh[MET_OVH_NKINDS];
 	uint64_t switches;
 };
@@ -24,11 +24,11 @@ struct met {
 	char *machine, *policy, *workload;
 	FILE *csv, *trace;
 	struct met_task *tasks;
-	struct met_task total;  /* every job of every task */
+	struct met_task total; /* every job of every task */
 	struct met_cpu *cpus;
 	uint64_t switches, migrations, bad_records;
-	uint64_t fp;            /* running fingerprint */
-	bool trace_started;     /* an event has been written (for separators) */
+	uint64_t fp;        /* running fingerprint */
+	bool trace_started; /* an event has been written (for separators) */
 	bool oom;
 	struct met_end end;
 };
@@ -37,10 +37,10 @@ const char *met_overhead_name(enum met_overhead_kind k);
 
 /* Chrome trace JSON (trace.c). */
 void met_trace_begin(struct met *m);
-void met_trace_slice(struct met *m, unsigned cpu, const char *name, const char *cat,
-		     long task, uint64_t start, uint64_t end);
-void met_trace_instant(struct met *m, unsigned cpu, const char *what, unsigned task,
-		       uint64_t job, uint64_t cycle);
+void met_trace_slice(struct met *m, unsigned cpu, const char *name, const char *cat, long task,
+                     uint64_t start, uint64_t end);
+void met_trace_instant(struct met *m, unsigned cpu, const char *what, unsigned task, uint64_t job,
+                       uint64_t cycle);
 void met_trace_end(struct met *m);
 /* Writes s as a JSON string literal (quotes included). */
 void met_json_string(FILE *f, const char *s);

@@ -113,8 +113,7 @@ met_run(struct met *m, unsigned cpu, unsigned task, uint64_t start, uint64_t end
 }
 
 void
-met_overhead(struct met *m, unsigned cpu, enum met_overhead_kind kind, uint64_t start,
-	     uint64_t end)
+met_overhead(struct met *m, unsigned cpu, enum met_overhead_kind kind, uint64_t start, uint64_t end)
 {
 	fp_record(m, 2, cpu, kind, start, end);
 	if (cpu >= m->ncpus || (unsigned)kind >= MET_OVH_NKINDS || end < start) {

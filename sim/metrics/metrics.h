@@ -11,16 +11,16 @@
 struct met;
 
 struct met_config {
-	uint64_t hz;                   /* cycles per second of the simulated machine */
-	unsigned ncpus;                /* hardware threads: trace tracks "cpu0".. */
+	uint64_t hz;    /* cycles per second of the simulated machine */
+	unsigned ncpus; /* hardware threads: trace tracks "cpu0".. */
 	unsigned ntasks;
 	const char *const *task_names; /* ntasks names; copied by met_init */
 	const char *machine;           /* copied; reported in the summary and JSON */
 	const char *policy;
 	const char *workload;
 	uint64_t seed;
-	FILE *csv;                     /* per-job rows are streamed here; NULL = none */
-	FILE *trace;                   /* Chrome trace JSON is streamed here; NULL = none */
+	FILE *csv;   /* per-job rows are streamed here; NULL = none */
+	FILE *trace; /* Chrome trace JSON is streamed here; NULL = none */
 };
 
 /* Returns 0, or -1 (out of memory or a bad config) with nothing allocated.
@@ -40,27 +40,27 @@ void met_run(struct met *m, unsigned cpu, unsigned task, uint64_t start, uint64_
 
 /* Time a CPU spent in the modelled kernel rather than in a task. */
 enum met_overhead_kind {
-	MET_OVH_SWITCH,    /* context switch */
-	MET_OVH_MIGRATE,   /* migration (cache refill and queue transfer) */
-	MET_OVH_TICK,      /* timer interrupt */
+	MET_OVH_SWITCH,  /* context switch */
+	MET_OVH_MIGRATE, /* migration (cache refill and queue transfer) */
+	MET_OVH_TICK,    /* timer interrupt */
 	MET_OVH_IPI,
 	MET_OVH_SYSCALL,
 	MET_OVH_NKINDS,
 };
 void met_overhead(struct met *m, unsigned cpu, enum met_overhead_kind kind, uint64_t start,
-		  uint64_t end);
+                  uint64_t end);
 
 /* Job `job` (0-based per task) of `task` was released, placed on `cpu` (trace instant). */
 void met_release(struct met *m, unsigned task, uint64_t job, unsigned cpu, uint64_t cycle);
 
 struct met_job {
 	unsigned task;
-	uint64_t job;       /* 0-based index within the task */
-	unsigned cpu;       /* where it finished (the miss instant goes on this track) */
-	uint64_t release;   /* when it became ready */
-	uint64_t start;     /* when it first ran (= finish for a job that never needed a CPU) */
+	uint64_t job;     /* 0-based index within the task */
+	unsigned cpu;     /* where it finished (the miss instant goes on this track) */
+	uint64_t release; /* when it became ready */
+	uint64_t start;   /* when it first ran (= finish for a job that never needed a CPU) */
 	uint64_t finish;
-	uint64_t deadline;  /* absolute; 0 = no deadline */
+	uint64_t deadline; /* absolute; 0 = no deadline */
 };
 /* A job finished: response = finish - release; missed = deadline && finish > deadline.
  * Writes its CSV row, feeds the histograms, and on a miss a trace instant at `deadline`. */
@@ -79,9 +79,9 @@ void met_event(struct met *m, uint64_t cycle, unsigned kind, uint64_t a, uint64_
 
 /* How the run ended; given once, before the writers below. */
 struct met_end {
-	uint64_t cycles;        /* simulated cycles (the run's end time) */
-	uint64_t events;        /* engine events dispatched */
-	double host_seconds;    /* host wall time of the run (not deterministic) */
+	uint64_t cycles;     /* simulated cycles (the run's end time) */
+	uint64_t events;     /* engine events dispatched */
+	double host_seconds; /* host wall time of the run (not deterministic) */
 };
 /* Finishes the trace (closing brackets) and flushes CSV and trace.  Returns 0, or -1 if
  * a write failed (disk full, closed pipe) or a recorder ran out of memory. */
@@ -99,10 +99,10 @@ uint64_t met_fingerprint(const struct met *m);
 /* Read-back for tests and for exosim's own checks. */
 struct met_task_stats {
 	uint64_t jobs, misses, unfinished, migrations;
-	uint64_t runtime;                /* cycles on a CPU */
-	uint64_t resp_min, resp_max;     /* cycles; 0 when no job finished */
-	double resp_mean, resp_stddev;   /* cycles */
-	uint64_t resp_p[6];              /* p50, p90, p99, p99.9, p99.99, max (histogram) */
+	uint64_t runtime;              /* cycles on a CPU */
+	uint64_t resp_min, resp_max;   /* cycles; 0 when no job finished */
+	double resp_mean, resp_stddev; /* cycles */
+	uint64_t resp_p[6];            /* p50, p90, p99, p99.9, p99.99, max (histogram) */
 };
 int met_task_stats(const struct met *m, unsigned task, struct met_task_stats *out);
 /* All tasks together (migrations summed). */

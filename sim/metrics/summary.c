@@ -26,7 +26,7 @@ response_table(const struct met *m, FILE *f)
 	struct met_task_stats s;
 
 	fprintf(f, "response time (us)  jobs        p50        p90        p99      p99.9"
-		   "     p99.99        max     jitter   misses\n");
+	           "     p99.99        max     jitter   misses\n");
 	met_total_stats(m, &s);
 	resp_line(m, f, "all", &s);
 	for (unsigned i = 0; i < m->ntasks && i < SUMMARY_TASKS; i++) {
@@ -49,8 +49,8 @@ cpu_table(const struct met *m, FILE *f)
 		for (int k = 0; k < MET_OVH_NKINDS; k++)
 			ovh += m->cpus[c].ovh[k];
 		fprintf(f, "  cpu%-3u %6.2f %10.2f %9" PRIu64 "\n", c,
-			100.0 * (double)m->cpus[c].busy / total, 100.0 * (double)ovh / total,
-			m->cpus[c].switches);
+		        100.0 * (double)m->cpus[c].busy / total, 100.0 * (double)ovh / total,
+		        m->cpus[c].switches);
 	}
 }
 
@@ -62,20 +62,21 @@ met_print_summary(const struct met *m, FILE *f, bool host)
 
 	met_total_stats(m, &s);
 	fprintf(f, "exosim: machine %s, policy %s, workload %s, seed %" PRIu64 "\n", m->machine,
-		m->policy, m->workload, m->seed);
+	        m->policy, m->workload, m->seed);
 	fprintf(f, "simulated %.6f s (%" PRIu64 " cycles), %" PRIu64 " events\n", secs,
-		m->end.cycles, m->end.events);
-	fprintf(f, "jobs %" PRIu64 " (%.1f/s), deadline misses %" PRIu64 ", unfinished %" PRIu64
-		   "\n", s.jobs, secs > 0 ? (double)s.jobs / secs : 0.0, s.misses, s.unfinished);
+	        m->end.cycles, m->end.events);
+	fprintf(f,
+	        "jobs %" PRIu64 " (%.1f/s), deadline misses %" PRIu64 ", unfinished %" PRIu64 "\n",
+	        s.jobs, secs > 0 ? (double)s.jobs / secs : 0.0, s.misses, s.unfinished);
 	fprintf(f, "context switches %" PRIu64 ", migrations %" PRIu64 "\n", m->switches,
-		m->migrations);
+	        m->migrations);
 	response_table(m, f);
 	cpu_table(m, f);
 	if (m->bad_records)
 		fprintf(f, "warning: %" PRIu64 " malformed records from the engine were ignored\n",
-			m->bad_records);
+		        m->bad_records);
 	if (host)
 		fprintf(f, "host %.3f s, %.2f M events/s\n", m->end.host_seconds,
-			m->end.host_seconds > 0
-				? (double)m->end.events / m->end.host_seconds / 1e6 : 0.0);
+		        m->end.host_seconds > 0 ? (double)m->end.events / m->end.host_seconds / 1e6
+		                                : 0.0);
 }

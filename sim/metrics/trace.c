@@ -34,7 +34,7 @@ static void
 event_open(struct met *m, const char *ph, unsigned cpu)
 {
 	fprintf(m->trace, "%s{\"ph\":\"%s\",\"pid\":1,\"tid\":%u", m->trace_started ? ",\n" : "",
-		ph, cpu + 1);
+	        ph, cpu + 1);
 	m->trace_started = true;
 }
 
@@ -56,13 +56,14 @@ met_trace_begin(struct met *m)
 		event_open(m, "M", c);
 		fprintf(m->trace, ",\"name\":\"thread_name\",\"args\":{\"name\":\"cpu%u\"}}", c);
 		event_open(m, "M", c);
-		fprintf(m->trace, ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%u}}", c);
+		fprintf(m->trace, ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%u}}",
+		        c);
 	}
 }
 
 void
 met_trace_slice(struct met *m, unsigned cpu, const char *name, const char *cat, long task,
-		uint64_t start, uint64_t end)
+                uint64_t start, uint64_t end)
 {
 	uint64_t s = met_cycles_to_ns(m, start), e = met_cycles_to_ns(m, end);
 
@@ -79,7 +80,7 @@ met_trace_slice(struct met *m, unsigned cpu, const char *name, const char *cat, 
 
 void
 met_trace_instant(struct met *m, unsigned cpu, const char *what, unsigned task, uint64_t job,
-		  uint64_t cycle)
+                  uint64_t cycle)
 {
 	event_open(m, "i", cpu);
 	fprintf(m->trace, ",\"s\":\"t\",\"name\":\"%s\",\"cat\":\"%s\"", what, what);
@@ -97,5 +98,5 @@ met_trace_end(struct met *m)
 	fprintf(m->trace, ",\"workload\":");
 	met_json_string(m->trace, m->workload);
 	fprintf(m->trace, ",\"seed\":\"%" PRIu64 "\",\"cycles\":\"%" PRIu64 "\"}}\n", m->seed,
-		m->end.cycles);
+	        m->end.cycles);
 }

@@ -4,7 +4,7 @@
 #include "mmu.h"
 #include "pte.h"
 
-static struct mmu_config config = {.wp = true, .maxphyaddr = 52};
+static struct mmu_config config = { .wp = true, .maxphyaddr = 52 };
 
 void
 mmu_set_config(const struct mmu_config *cfg)
@@ -22,8 +22,8 @@ const char *
 mmu_fault_name(enum mmu_fault f)
 {
 	static const char *const names[MMU_NFAULTS] = {
-	    "ok",         "not-present", "reserved-bit", "user-supervisor", "write-protect",
-	    "no-execute", "smep",        "smap",         "non-canonical",
+		"ok",         "not-present", "reserved-bit", "user-supervisor", "write-protect",
+		"no-execute", "smep",        "smap",         "non-canonical",
 	};
 
 	return f < MMU_NFAULTS ? names[f] : "?";
@@ -125,7 +125,7 @@ mmu_translate(physaddr_t root, uint64_t va, unsigned access, struct mmu_result *
 	unsigned leaf = 0;
 	pte_t e;
 
-	*r = (struct mmu_result){0};
+	*r = (struct mmu_result){ 0 };
 	if (va >= VA_USER_END && va < VA_KERNEL_START)
 		return fault(r, MMU_NONCANONICAL, 0, 0);
 	if (walk(root, va, entries, ptrs, &leaf, r, code) != MMU_OK)

@@ -67,13 +67,14 @@ periodic_task(struct wl_task *t, unsigned i, uint64_t c, uint64_t p, uint64_t cp
 	t->nphases = 2;
 	t->phases[0].kind = WL_PH_RUN;
 	t->phases[0].dist = (struct wl_dist){ .kind = WL_DIST_FIXED, .a = c };
-	t->phases[1] = (struct wl_phase){ .kind = WL_PH_TIMER, .absolute = true, .period = p,
-					  .deadline = p };
+	t->phases[1] =
+	    (struct wl_phase){ .kind = WL_PH_TIMER, .absolute = true, .period = p, .deadline = p };
 	t->ntimers = 1;
 	t->loop = WL_LOOP_FOREVER;
 	t->cpus = cpus;
-	t->sp = (struct wl_sched_params){ .tickets = WL_DEFAULT_TICKETS, .period = p,
-					  .deadline = p, .policy = WL_POL_FIFO };
+	t->sp = (struct wl_sched_params){
+		.tickets = WL_DEFAULT_TICKETS, .period = p, .deadline = p, .policy = WL_POL_FIFO
+	};
 	t->first_deadline = p;
 	return 0;
 }
@@ -108,7 +109,7 @@ periodic_args_ok(const struct wl_gen_periodic *g, const struct wl_env *env)
 
 int
 wl_gen_periodic(const struct wl_gen_periodic *g, const struct wl_env *env, uint64_t seed,
-		struct workload **out)
+                struct workload **out)
 {
 	uint64_t all = env->ncpus >= 64 ? ~0ULL : (1ULL << env->ncpus) - 1;
 	struct rng ru, rp;
@@ -135,7 +136,7 @@ wl_gen_periodic(const struct wl_gen_periodic *g, const struct wl_env *env, uint6
 
 		w->ntasks++;
 		rc = periodic_task(&w->tasks[i], i, c < 1 ? 1 : (uint64_t)c, p,
-				   g->cpus ? g->cpus : all);
+		                   g->cpus ? g->cpus : all);
 	}
 	free(u);
 	if (rc) {
@@ -160,8 +161,8 @@ open_task(struct wl_task *t, const struct wl_gen_open *g, unsigned i, double rat
 	t->nphases = 1;
 	t->phases[0].kind = WL_PH_RUN;
 	t->phases[0].dist = g->service;
-	t->arrival = (struct wl_arrival){ .kind = g->kind, .rate = rate, .on = g->on,
-					  .off = g->off };
+	t->arrival =
+	    (struct wl_arrival){ .kind = g->kind, .rate = rate, .on = g->on, .off = g->off };
 	t->loop = WL_LOOP_FOREVER;
 	t->cpus = cpus;
 	t->sp = (struct wl_sched_params){ .tickets = WL_DEFAULT_TICKETS, .deadline = g->deadline };

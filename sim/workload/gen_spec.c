@@ -35,8 +35,8 @@ static int
 spec_time(struct spec *sp, const char *key, const char *s, uint64_t *out)
 {
 	if (wl_parse_time(s, sp->env->hz, out) < 0)
-		return spec_fail(sp, "%s: bad time \"%s\" (a number and ns, us, ms, s or cyc)",
-				 key, s);
+		return spec_fail(sp, "%s: bad time \"%s\" (a number and ns, us, ms, s or cyc)", key,
+		                 s);
 	return 0;
 }
 
@@ -72,7 +72,8 @@ spec_dist(struct spec *sp, const char *key, char *s, struct wl_dist *d)
 	}
 	if (n == 3 && strcmp(f[0], "uniform") == 0) {
 		d->kind = WL_DIST_UNIFORM;
-		if ((rc = spec_time(sp, key, f[1], &d->a)) || (rc = spec_time(sp, key, f[2], &d->b)))
+		if ((rc = spec_time(sp, key, f[1], &d->a)) ||
+		    (rc = spec_time(sp, key, f[2], &d->b)))
 			return rc;
 		return d->a <= d->b ? 0 : spec_fail(sp, "%s: uniform needs low <= high", key);
 	}
@@ -87,12 +88,15 @@ spec_dist(struct spec *sp, const char *key, char *s, struct wl_dist *d)
 	}
 	if (n == 4 && strcmp(f[0], "bimodal") == 0) {
 		d->kind = WL_DIST_BIMODAL;
-		if ((rc = spec_time(sp, key, f[1], &d->a)) || (rc = spec_time(sp, key, f[2], &d->b)))
+		if ((rc = spec_time(sp, key, f[1], &d->a)) ||
+		    (rc = spec_time(sp, key, f[2], &d->b)))
 			return rc;
 		return spec_number(sp, key, f[3], 0, 1, &d->p);
 	}
-	return spec_fail(sp, "%s: expected T, exp:T, uniform:T:T, lognormal:T:SIGMA or "
-			     "bimodal:T:T:P", key);
+	return spec_fail(sp,
+	                 "%s: expected T, exp:T, uniform:T:T, lognormal:T:SIGMA or "
+	                 "bimodal:T:T:P",
+	                 key);
 }
 
 static int
@@ -181,7 +185,8 @@ spec_generate(struct spec *sp, uint64_t seed, struct workload **out)
 			return spec_fail(sp, "needs n=, u= and periods=");
 		rc = wl_gen_periodic(&sp->per, sp->env, seed, out);
 		return rc == WL_E_INVALID ? spec_fail(sp, "no task set with these parameters "
-							 "(discard needs u <= n)") : rc;
+		                                          "(discard needs u <= n)")
+		                          : rc;
 	}
 	sp->open.kind = strcmp(sp->kind, "poisson") == 0 ? WL_ARR_POISSON : WL_ARR_BURSTY;
 	if (!(sp->open.rate > 0) || !(wl_dist_mean(&sp->open.service) > 0))
@@ -192,14 +197,14 @@ spec_generate(struct spec *sp, uint64_t seed, struct workload **out)
 	    !(sp->open.rate / sp->open.streams / (double)sp->env->hz * wl_dist_mean(&sp->open.on) >=
 	      WL_MIN_ARRIVALS_PER_WINDOW))
 		return spec_fail(sp, "needs rate per stream x mean on window >= %g arrivals",
-				 WL_MIN_ARRIVALS_PER_WINDOW);
+		                 WL_MIN_ARRIVALS_PER_WINDOW);
 	rc = wl_gen_open(&sp->open, sp->env, out);
 	return rc == WL_E_INVALID ? spec_fail(sp, "rate per stream exceeds one per cycle") : rc;
 }
 
 int
 wl_open(const char *spec, const struct wl_env *env, uint64_t seed, struct workload **out,
-	struct wl_error *err)
+        struct wl_error *err)
 {
 	struct spec sp = { .env = env, .err = err, .kind = "" };
 	char *copy, *list;
@@ -217,8 +222,10 @@ wl_open(const char *spec, const struct wl_env *env, uint64_t seed, struct worklo
 	sp.kind = copy;
 	if (strcmp(copy, "periodic") != 0 && strcmp(copy, "poisson") != 0 &&
 	    strcmp(copy, "bursty") != 0) {
-		snprintf(err->msg, WL_ERR_MAX, "--workload: unknown generator \"gen:%.64s\" (periodic, "
-			 "poisson, bursty)", copy);
+		snprintf(err->msg, WL_ERR_MAX,
+		         "--workload: unknown generator \"gen:%.64s\" (periodic, "
+		         "poisson, bursty)",
+		         copy);
 		rc = WL_E_SPEC;
 	} else {
 		rc = list ? spec_items(&sp, list) : 0;

@@ -233,8 +233,8 @@ find_element(struct walk *w, size_t index)
 }
 
 bool
-jpos_find(const char *text, size_t len, const struct jpos_seg *path, unsigned depth,
-	  bool at_key, size_t *off)
+jpos_find(const char *text, size_t len, const struct jpos_seg *path, unsigned depth, bool at_key,
+          size_t *off)
 {
 	struct walk w = { text, len, 0 };
 

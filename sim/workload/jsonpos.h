@@ -16,7 +16,7 @@ struct jpos_seg {
  * Returns false if the path is not found: the caller then reports the deepest prefix
  * that was found, which jpos_find leaves in *off. */
 bool jpos_find(const char *text, size_t len, const struct jpos_seg *path, unsigned depth,
-	       bool at_key, size_t *off);
+               bool at_key, size_t *off);
 
 /* 1-based line and column of byte offset `off`; columns count UTF-8 characters, as
  * jansson's syntax errors do. */

@@ -83,7 +83,7 @@ static int
 policy_from_string(const char *s, enum wl_rtapp_policy *out)
 {
 	static const char *const names[] = { "SCHED_OTHER", "SCHED_IDLE", "SCHED_RR", "SCHED_FIFO",
-					     "SCHED_DEADLINE" };
+		                             "SCHED_DEADLINE" };
 
 	for (int i = 0; i < 5; i++) {
 		if (strcmp(s, names[i]) == 0) {
@@ -98,15 +98,17 @@ int
 ld_policy(struct ld *ld, json_t *v, enum wl_rtapp_policy *out)
 {
 	if (!json_is_string(v) || policy_from_string(json_string_value(v), out) < 0)
-		return ld_fail(ld, false, "policy must be one of SCHED_OTHER, SCHED_IDLE, "
-				   "SCHED_RR, SCHED_FIFO, SCHED_DEADLINE");
+		return ld_fail(ld, false,
+		               "policy must be one of SCHED_OTHER, SCHED_IDLE, "
+		               "SCHED_RR, SCHED_FIFO, SCHED_DEADLINE");
 	return 0;
 }
 
 /* rt-app "global" keys that only concern a real Linux run; accepted and ignored. */
 static const char *const global_ignored[] = {
-	"calibration", "pi_enabled", "lock_pages", "logdir", "log_basename", "log_size",
-	"ftrace", "gnuplot", "io_device", "mem_buffer_size", "cumulative_slack", NULL,
+	"calibration",  "pi_enabled",      "lock_pages",       "logdir",
+	"log_basename", "log_size",        "ftrace",           "gnuplot",
+	"io_device",    "mem_buffer_size", "cumulative_slack", NULL,
 };
 
 bool
@@ -147,8 +149,10 @@ ld_global(struct ld *ld, json_t *g, struct workload *w)
 	int rc = 0;
 
 	if (!json_is_object(g))
-		return ld_fail(ld, false, "\"global\" must be an object, found %s", ld_type_name(g));
-	json_object_foreach(g, key, v) {
+		return ld_fail(ld, false, "\"global\" must be an object, found %s",
+		               ld_type_name(g));
+	json_object_foreach(g, key, v)
+	{
 		ld_push_key(ld, key);
 		if (strcmp(key, "duration") == 0)
 			rc = global_duration(ld, v, w);
@@ -193,8 +197,10 @@ add_instances(struct ld *ld, struct wl_task *t, long long n, struct workload *w)
 		return ld_fail(ld, true, "more than %d tasks", WL_MAX_TASKS);
 	/* Instances copy everything: bound the total so no input can exhaust memory. */
 	if (ld->footprint + size * (uint64_t)n > WL_MAX_FOOTPRINT)
-		return ld_fail(ld, true, "the workload has more than %u events and distribution "
-				   "values in all", WL_MAX_FOOTPRINT);
+		return ld_fail(ld, true,
+		               "the workload has more than %u events and distribution "
+		               "values in all",
+		               WL_MAX_FOOTPRINT);
 	ld->footprint += size * (uint64_t)n;
 	if (n == 1)
 		return add_task(w, t);
@@ -232,8 +238,10 @@ check_unique_names(struct ld *ld, const struct workload *w)
 	for (uint32_t i = 1; i < w->ntasks; i++)
 		for (uint32_t j = 0; j < i; j++)
 			if (strcmp(w->tasks[i].name, w->tasks[j].name) == 0)
-				return ld_fail(ld, true, "two tasks are named \"%s\" (after "
-						   "instance expansion)", w->tasks[i].name);
+				return ld_fail(ld, true,
+				               "two tasks are named \"%s\" (after "
+				               "instance expansion)",
+				               w->tasks[i].name);
 	return 0;
 }
 
@@ -246,7 +254,8 @@ ld_tasks(struct ld *ld, json_t *tasks, struct workload *w)
 
 	if (!json_is_object(tasks) || json_object_size(tasks) == 0)
 		return ld_fail(ld, false, "\"tasks\" must be an object with at least one task");
-	json_object_foreach(tasks, name, v) {
+	json_object_foreach(tasks, name, v)
+	{
 		struct wl_task t = { 0 };
 		unsigned col;
 		long long n;
@@ -279,12 +288,15 @@ ld_root(struct ld *ld, json_t *root, struct workload *w)
 
 	if (!json_is_object(root))
 		return ld_fail(ld, false, "the top level must be an object with \"tasks\"");
-	json_object_foreach(root, key, v) {
+	json_object_foreach(root, key, v)
+	{
 		if (strcmp(key, "tasks") != 0 && strcmp(key, "global") != 0 &&
 		    strcmp(key, "resources") != 0) {
 			ld_push_key(ld, key);
-			return ld_fail(ld, true, "unknown top-level key \"%s\" (expected \"tasks\", "
-					   "\"global\" or \"resources\")", key);
+			return ld_fail(ld, true,
+			               "unknown top-level key \"%s\" (expected \"tasks\", "
+			               "\"global\" or \"resources\")",
+			               key);
 		}
 	}
 	/* "global" first: its default_policy applies to the tasks. */
@@ -305,7 +317,7 @@ ld_root(struct ld *ld, json_t *root, struct workload *w)
 
 int
 wl_load_buffer(const char *buf, size_t len, const char *name, const struct wl_env *env,
-	       struct workload **out, struct wl_error *err)
+               struct workload **out, struct wl_error *err)
 {
 	struct ld ld = { .name = name, .text = buf, .len = len, .env = env, .err = err };
 	struct workload *w;
@@ -342,7 +354,7 @@ wl_load_buffer(const char *buf, size_t len, const char *name, const struct wl_en
 
 int
 wl_load_file(const char *path, const struct wl_env *env, struct workload **out,
-	     struct wl_error *err)
+             struct wl_error *err)
 {
 	FILE *f = fopen(path, "rb");
 	char *buf;

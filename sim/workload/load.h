@@ -12,16 +12,16 @@
 #define LD_MAX_DEPTH 16
 
 struct ld {
-	const char *name;          /* the file, as the user wrote it */
-	const char *text;          /* its contents, for positions */
+	const char *name; /* the file, as the user wrote it */
+	const char *text; /* its contents, for positions */
 	size_t len;
 	const struct wl_env *env;
 	struct wl_error *err;
 	struct jpos_seg path[LD_MAX_DEPTH];
-	unsigned depth;            /* may exceed LD_MAX_DEPTH; deeper steps are not kept */
+	unsigned depth; /* may exceed LD_MAX_DEPTH; deeper steps are not kept */
 	enum wl_rtapp_policy default_policy;
-	struct wl_task *owner;     /* the task being read: owns EMPIRICAL tables */
-	uint64_t footprint;        /* events + empirical values loaded so far */
+	struct wl_task *owner; /* the task being read: owns EMPIRICAL tables */
+	uint64_t footprint;    /* events + empirical values loaded so far */
 };
 
 void ld_push_key(struct ld *ld, const char *key);
@@ -32,7 +32,7 @@ void ld_pop(struct ld *ld);
 int ld_fail(struct ld *ld, bool at_key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The same for an error with no JSON position. */
 int ld_fail_file(struct wl_error *err, const char *name, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /* Values (load_value.c).  Each reads the value at the current path. */
 /* A time: a number of microseconds (rt-app), or a string "<number><unit>" with unit

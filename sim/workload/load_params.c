@@ -15,14 +15,15 @@ ld_cpus(struct ld *ld, json_t *v, uint64_t *mask)
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return ld_fail(ld, false, "\"cpus\" must be a non-empty array of CPU numbers");
 	*mask = 0;
-	json_array_foreach(v, i, c) {
+	json_array_foreach(v, i, c)
+	{
 		long long n;
 
 		ld_push_index(ld, i);
 		rc = ld_int(ld, c, 0, WL_MAX_CPUS - 1, &n);
 		if (rc == 0 && n >= (long long)ld->env->ncpus)
 			rc = ld_fail(ld, false, "CPU %lld does not exist (the machine has %u)", n,
-				     ld->env->ncpus);
+			             ld->env->ncpus);
 		ld_pop(ld);
 		if (rc)
 			return rc;
@@ -68,7 +69,8 @@ ld_bursty(struct ld *ld, json_t *v, struct wl_arrival *a)
 	if (!json_is_object(v) || !json_object_get(v, "rate") || !json_object_get(v, "on") ||
 	    !json_object_get(v, "off"))
 		return ld_fail(ld, false, "\"bursty\" needs {\"rate\", \"on\", \"off\"}");
-	json_object_foreach(v, key, f) {
+	json_object_foreach(v, key, f)
+	{
 		ld_push_key(ld, key);
 		rc = bursty_field(ld, key, f, a);
 		ld_pop(ld);
@@ -78,8 +80,10 @@ ld_bursty(struct ld *ld, json_t *v, struct wl_arrival *a)
 	/* wl_arrival_next walks window by window: windows that almost never see an arrival
 	 * would make it crawl, so ask for one arrival per 1000 windows at least. */
 	if (!(a->rate * wl_dist_mean(&a->on) >= WL_MIN_ARRIVALS_PER_WINDOW))
-		return ld_fail(ld, false, "\"bursty\" needs rate x mean on window >= %g "
-				   "arrivals", WL_MIN_ARRIVALS_PER_WINDOW);
+		return ld_fail(ld, false,
+		               "\"bursty\" needs rate x mean on window >= %g "
+		               "arrivals",
+		               WL_MIN_ARRIVALS_PER_WINDOW);
 	return 0;
 }
 
@@ -90,8 +94,9 @@ ld_arrival(struct ld *ld, json_t *v, struct wl_arrival *a)
 	int rc;
 
 	if (!json_is_object(v) || json_object_size(v) != 1)
-		return ld_fail(ld, false, "\"arrival\" is {\"poisson\": rate} or {\"bursty\": "
-				   "{\"rate\", \"on\", \"off\"}}");
+		return ld_fail(ld, false,
+		               "\"arrival\" is {\"poisson\": rate} or {\"bursty\": "
+		               "{\"rate\", \"on\", \"off\"}}");
 	k = json_object_iter_key(json_object_iter(v));
 	ld_push_key(ld, k);
 	if (strcmp(k, "poisson") == 0) {
@@ -116,7 +121,7 @@ fail_at(struct ld *ld, const char *key, const char *what, uint64_t a, uint64_t b
 
 	ld_push_key(ld, key);
 	rc = ld_fail(ld, false, "%s (%.6g us > %.6g us)", what, (double)a * 1e6 / hz,
-		     (double)b * 1e6 / hz);
+	             (double)b * 1e6 / hz);
 	ld_pop(ld);
 	return rc;
 }
@@ -136,7 +141,7 @@ check_budget(struct ld *ld, const struct ld_given *g, const struct wl_sched_para
 		return fail_at(ld, g->budget, "budget exceeds the period", sp->budget, sp->period);
 	if (sp->deadline && sp->budget > sp->deadline)
 		return fail_at(ld, g->budget, "budget exceeds the deadline", sp->budget,
-			       sp->deadline);
+		               sp->deadline);
 	return 0;
 }
 
@@ -195,7 +200,7 @@ ld_task_params(struct ld *ld, const struct ld_given *g, struct wl_task *t)
 	derive_from_timers(g, t);
 	if (g->deadline && sp->period && sp->deadline > sp->period)
 		return fail_at(ld, g->deadline, "the deadline is longer than the period",
-			       sp->deadline, sp->period);
+		               sp->deadline, sp->period);
 	if ((rc = check_budget(ld, g, sp)) != 0)
 		return rc;
 	if (!g->priority)

@@ -12,13 +12,13 @@ static const char *const ignored_keys[] = {
 };
 /* Properties exosim takes only at task level. */
 static const char *const task_only_keys[] = {
-	"instance", "delay", "policy", "priority", "cpus", "dl-runtime", "dl-period",
-	"dl-deadline", "period", "deadline", "budget", "tickets", "arrival", NULL,
+	"instance",    "delay",  "policy",   "priority", "cpus",    "dl-runtime", "dl-period",
+	"dl-deadline", "period", "deadline", "budget",   "tickets", "arrival",    NULL,
 };
 /* rt-app events exosim does not model. */
 static const char *const unsupported_events[] = {
-	"lock", "unlock", "wait", "signal", "broad", "sync", "barrier", "suspend", "resume",
-	"mem", "iorun", "fork", NULL,
+	"lock",    "unlock", "wait", "signal", "broad", "sync", "barrier",
+	"suspend", "resume", "mem",  "iorun",  "fork",  NULL,
 };
 
 enum { EV_NONE = -1, EV_UNSUPPORTED = -2 };
@@ -44,8 +44,8 @@ event_kind(const char *key)
 		const char *name;
 		int kind;
 	} events[] = {
-		{ "run", WL_PH_RUN },     { "runtime", WL_PH_RUN }, { "sleep", WL_PH_SLEEP },
-		{ "io", WL_PH_IO },       { "yield", WL_PH_YIELD }, { "timer", WL_PH_TIMER },
+		{ "run", WL_PH_RUN }, { "runtime", WL_PH_RUN }, { "sleep", WL_PH_SLEEP },
+		{ "io", WL_PH_IO },   { "yield", WL_PH_YIELD }, { "timer", WL_PH_TIMER },
 	};
 
 	for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
@@ -93,7 +93,8 @@ timer_field(struct ld *ld, const char *key, json_t *v, struct wl_phase *p, const
 	if (strcmp(key, "mode") == 0) {
 		const char *m = json_is_string(v) ? json_string_value(v) : "";
 		if (strcmp(m, "absolute") != 0 && strcmp(m, "relative") != 0)
-			return ld_fail(ld, false, "timer \"mode\" must be \"absolute\" or \"relative\"");
+			return ld_fail(ld, false,
+			               "timer \"mode\" must be \"absolute\" or \"relative\"");
 		p->absolute = strcmp(m, "absolute") == 0;
 		return 0;
 	}
@@ -110,7 +111,8 @@ ld_timer(struct ld *ld, json_t *v, struct timers *tm, struct wl_phase *p)
 
 	if (!json_is_object(v))
 		return ld_fail(ld, false, "a timer is an object {\"ref\", \"period\", \"mode\"}");
-	json_object_foreach(v, key, f) {
+	json_object_foreach(v, key, f)
+	{
 		ld_push_key(ld, key);
 		rc = timer_field(ld, key, f, p, &ref);
 		ld_pop(ld);
@@ -130,7 +132,7 @@ add_event(struct ld *ld, int kind, json_t *v, struct wl_task *t, struct timers *
 
 	if (kind == EV_UNSUPPORTED)
 		return ld_fail(ld, true, "rt-app event \"%s\" is not modelled by exosim",
-			       ld->path[ld->depth - 1].key);
+		               ld->path[ld->depth - 1].key);
 	if (t->nphases >= WL_MAX_PHASES)
 		return ld_fail(ld, true, "more than %d events in one task", WL_MAX_PHASES);
 	grown = realloc(t->phases, (t->nphases + 1) * sizeof(*grown));
@@ -168,7 +170,7 @@ repeat_events(struct ld *ld, struct wl_task *t, uint32_t first, long long loop)
 	}
 	if ((unsigned long long)n * (unsigned long long)loop > WL_MAX_PHASES - first)
 		return ld_fail(ld, false, "this phase flattens to more than %d events",
-			       WL_MAX_PHASES);
+		               WL_MAX_PHASES);
 	grown = realloc(t->phases, (first + n * loop) * sizeof(*grown));
 	if (!grown)
 		return WL_E_NOMEM;
@@ -191,7 +193,8 @@ ld_phase(struct ld *ld, json_t *v, struct wl_task *t, struct timers *tm)
 
 	if (!json_is_object(v))
 		return ld_fail(ld, false, "a phase must be an object, found %s", ld_type_name(v));
-	json_object_foreach(v, key, f) {
+	json_object_foreach(v, key, f)
+	{
 		int kind = event_kind(key);
 
 		ld_push_key(ld, key);
@@ -200,8 +203,8 @@ ld_phase(struct ld *ld, json_t *v, struct wl_task *t, struct timers *tm)
 		else if (kind != EV_NONE)
 			rc = add_event(ld, kind, f, t, tm);
 		else if (ld_in_list(key, task_only_keys))
-			rc = ld_fail(ld, true, "\"%s\" is not modelled per phase; set it on the task",
-				     key);
+			rc = ld_fail(ld, true,
+			             "\"%s\" is not modelled per phase; set it on the task", key);
 		else if (!ld_in_list(key, ignored_keys))
 			rc = ld_fail(ld, true, "unknown key \"%s\" in a phase", key);
 		ld_pop(ld);
@@ -225,7 +228,8 @@ ld_phases(struct ld *ld, json_t *v, struct wl_task *t, struct timers *tm)
 
 	if (!json_is_object(v) || json_object_size(v) == 0)
 		return ld_fail(ld, false, "\"phases\" must be an object with at least one phase");
-	json_object_foreach(v, key, ph) {
+	json_object_foreach(v, key, ph)
+	{
 		ld_push_key(ld, key);
 		rc = ld_phase(ld, ph, t, tm);
 		ld_pop(ld);
@@ -292,12 +296,13 @@ task_prop(struct ld *ld, const char *key, json_t *v, struct wl_task *t, struct l
 /* A key of the task object that is neither "phases" nor a property. */
 static int
 task_other(struct ld *ld, const char *key, json_t *v, bool phased, struct wl_task *t,
-	   struct timers *tm)
+           struct timers *tm)
 {
 	int kind = event_kind(key);
 
 	if (kind != EV_NONE && phased)
-		return ld_fail(ld, true, "event \"%s\" beside \"phases\"; move it into a phase", key);
+		return ld_fail(ld, true, "event \"%s\" beside \"phases\"; move it into a phase",
+		               key);
 	if (kind != EV_NONE)
 		return add_event(ld, kind, v, t, tm);
 	if (ld_in_list(key, ignored_keys))
@@ -325,7 +330,8 @@ ld_task(struct ld *ld, const char *name, json_t *v, struct wl_task *t)
 	t->sp.policy = ld->default_policy;
 	ld->owner = t;
 	phased = json_object_get(v, "phases") != NULL;
-	json_object_foreach(v, key, f) {
+	json_object_foreach(v, key, f)
+	{
 		ld_push_key(ld, key);
 		if (strcmp(key, "phases") == 0)
 			rc = ld_phases(ld, f, t, &tm);

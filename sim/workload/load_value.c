@@ -96,8 +96,10 @@ time_from_string(struct ld *ld, const char *s, uint64_t *out)
 	case -3:
 		return ld_fail(ld, false, "time \"%s\" is too large", s);
 	default:
-		return ld_fail(ld, false, "bad time \"%s\": expected a number and a unit "
-				   "(ns, us, ms, s, cyc)", s);
+		return ld_fail(ld, false,
+		               "bad time \"%s\": expected a number and a unit "
+		               "(ns, us, ms, s, cyc)",
+		               s);
 	}
 }
 
@@ -130,8 +132,10 @@ ld_time(struct ld *ld, json_t *v, uint64_t *out)
 		*out = (uint64_t)(c + 0.5);
 		return 0;
 	}
-	return ld_fail(ld, false, "expected a time (microseconds, or a string such as \"10ms\"), "
-			   "found %s", ld_type_name(v));
+	return ld_fail(ld, false,
+	               "expected a time (microseconds, or a string such as \"10ms\"), "
+	               "found %s",
+	               ld_type_name(v));
 }
 
 int
@@ -152,7 +156,7 @@ elem_time(struct ld *ld, json_t *arr, size_t i, bool pos, uint64_t *out)
 
 	ld_push_index(ld, i);
 	rc = pos ? ld_time_pos(ld, json_array_get(arr, i), out)
-		 : ld_time(ld, json_array_get(arr, i), out);
+	         : ld_time(ld, json_array_get(arr, i), out);
 	ld_pop(ld);
 	return rc;
 }
@@ -170,7 +174,8 @@ dist_uniform(struct ld *ld, json_t *v, struct wl_dist *d)
 {
 	int rc = want_array(ld, v, 2, "\"uniform\" needs [low, high]");
 
-	if (rc || (rc = elem_time(ld, v, 0, false, &d->a)) || (rc = elem_time(ld, v, 1, false, &d->b)))
+	if (rc || (rc = elem_time(ld, v, 0, false, &d->a)) ||
+	    (rc = elem_time(ld, v, 1, false, &d->b)))
 		return rc;
 	if (d->a > d->b)
 		return ld_fail(ld, false, "\"uniform\" needs low <= high");
@@ -201,7 +206,8 @@ dist_bimodal(struct ld *ld, json_t *v, struct wl_dist *d)
 {
 	int rc = want_array(ld, v, 3, "\"bimodal\" needs [a, b, probability of b]");
 
-	if (rc || (rc = elem_time(ld, v, 0, false, &d->a)) || (rc = elem_time(ld, v, 1, false, &d->b)))
+	if (rc || (rc = elem_time(ld, v, 0, false, &d->a)) ||
+	    (rc = elem_time(ld, v, 1, false, &d->b)))
 		return rc;
 	ld_push_index(ld, 2);
 	json_t *p = json_array_get(v, 2);
@@ -221,7 +227,7 @@ dist_empirical(struct ld *ld, json_t *v, struct wl_dist *d)
 
 	if (n == 0 || n > WL_MAX_EMPIRICAL)
 		return ld_fail(ld, false, "\"empirical\" needs an array of 1 to %d times",
-			       WL_MAX_EMPIRICAL);
+		               WL_MAX_EMPIRICAL);
 	d->values = wl_task_table(ld->owner, n);
 	if (!d->values)
 		return WL_E_NOMEM;
@@ -240,8 +246,9 @@ dist_object(struct ld *ld, json_t *v, struct wl_dist *d)
 	int rc;
 
 	if (json_object_size(v) != 1)
-		return ld_fail(ld, false, "a distribution is an object with exactly one of "
-				   "fixed, uniform, exp, lognormal, bimodal, empirical");
+		return ld_fail(ld, false,
+		               "a distribution is an object with exactly one of "
+		               "fixed, uniform, exp, lognormal, bimodal, empirical");
 	k = json_object_iter_key(json_object_iter(v));
 	arg = json_object_iter_value(json_object_iter(v));
 	ld_push_key(ld, k);
@@ -266,8 +273,10 @@ dist_object(struct ld *ld, json_t *v, struct wl_dist *d)
 		d->kind = WL_DIST_EMPIRICAL;
 		rc = dist_empirical(ld, arg, d);
 	} else {
-		rc = ld_fail(ld, true, "unknown distribution \"%s\" (fixed, uniform, exp, "
-				       "lognormal, bimodal, empirical)", k);
+		rc = ld_fail(ld, true,
+		             "unknown distribution \"%s\" (fixed, uniform, exp, "
+		             "lognormal, bimodal, empirical)",
+		             k);
 	}
 	ld_pop(ld);
 	return rc;

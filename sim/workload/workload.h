@@ -10,27 +10,27 @@
 #include "../rng/rng.h"
 
 /* Limits that keep any input, even a hostile one, small enough to simulate. */
-#define WL_MAX_TASKS   4096    /* after rt-app "instance" expansion */
-#define WL_MAX_PHASES  65536   /* per task, after rt-app "phases"/"loop" flattening */
-#define WL_MAX_TIMERS  64      /* distinct timer "ref"s per task */
-#define WL_MAX_CPUS    64      /* affinity masks are one uint64_t */
-#define WL_MAX_EMPIRICAL 4096  /* values in one empirical distribution */
-#define WL_MAX_CYCLES  (1ULL << 62) /* any time value, in cycles */
-#define WL_MAX_FOOTPRINT (1u << 20) /* events + empirical values, all tasks together */
-#define WL_MIN_ARRIVALS_PER_WINDOW 1e-3 /* bursty: rate x mean on window, at least */
+#define WL_MAX_TASKS               4096  /* after rt-app "instance" expansion */
+#define WL_MAX_PHASES              65536 /* per task, after rt-app "phases"/"loop" flattening */
+#define WL_MAX_TIMERS              64    /* distinct timer "ref"s per task */
+#define WL_MAX_CPUS                64    /* affinity masks are one uint64_t */
+#define WL_MAX_EMPIRICAL           4096  /* values in one empirical distribution */
+#define WL_MAX_CYCLES              (1ULL << 62) /* any time value, in cycles */
+#define WL_MAX_FOOTPRINT           (1u << 20)   /* events + empirical values, all tasks together */
+#define WL_MIN_ARRIVALS_PER_WINDOW 1e-3         /* bursty: rate x mean on window, at least */
 
 struct wl_task;
 
-#define WL_LOOP_FOREVER  (-1)  /* rt-app "loop": -1 */
+#define WL_LOOP_FOREVER    (-1) /* rt-app "loop": -1 */
 #define WL_DEFAULT_TICKETS 100
 
 /* Loader error codes (negative; 0 is success).  exosim exits 2 on any of them. */
 enum {
-	WL_E_IO = -1,       /* the file cannot be opened or read */
-	WL_E_SYNTAX = -2,   /* not JSON (jansson's diagnosis, with its line and column) */
-	WL_E_INVALID = -3,  /* valid JSON that is not a valid workload */
+	WL_E_IO = -1,      /* the file cannot be opened or read */
+	WL_E_SYNTAX = -2,  /* not JSON (jansson's diagnosis, with its line and column) */
+	WL_E_INVALID = -3, /* valid JSON that is not a valid workload */
 	WL_E_NOMEM = -4,
-	WL_E_SPEC = -5,     /* a bad generator spec string (see wl_open) */
+	WL_E_SPEC = -5, /* a bad generator spec string (see wl_open) */
 };
 
 /*
@@ -50,11 +50,11 @@ enum wl_dist_kind {
 
 struct wl_dist {
 	enum wl_dist_kind kind;
-	uint64_t a, b;      /* FIXED: a; UNIFORM: [a, b]; BIMODAL: the two values */
-	double mean;        /* EXP: mean; LOGNORMAL: median (cycles) */
-	double sigma;       /* LOGNORMAL: shape */
-	double p;           /* BIMODAL: probability of b */
-	uint64_t *values;   /* EMPIRICAL (in the owning task's tables) */
+	uint64_t a, b;    /* FIXED: a; UNIFORM: [a, b]; BIMODAL: the two values */
+	double mean;      /* EXP: mean; LOGNORMAL: median (cycles) */
+	double sigma;     /* LOGNORMAL: shape */
+	double p;         /* BIMODAL: probability of b */
+	uint64_t *values; /* EMPIRICAL (in the owning task's tables) */
 	uint32_t nvalues;
 };
 
@@ -78,17 +78,17 @@ enum wl_phase_kind {
 
 struct wl_phase {
 	enum wl_phase_kind kind;
-	struct wl_dist dist;  /* RUN, SLEEP, IO */
+	struct wl_dist dist; /* RUN, SLEEP, IO */
 	/* TIMER only.  Expiry k of a timer is at start + k * period (k >= 1), where `start`
 	 * is the task's start (offset).  absolute (rt-app "mode": "absolute"): the grid never
 	 * moves, so after an overrun the task does not wait and the following releases keep
 	 * their nominal times.  Relative (rt-app's default): when the next expiry has already
 	 * passed on arrival at the timer, the grid restarts from now (the release is now and
 	 * the next expiry is now + period). */
-	uint32_t timer;       /* index < task->ntimers; phases with one "ref" share it */
+	uint32_t timer; /* index < task->ntimers; phases with one "ref" share it */
 	bool absolute;
-	uint64_t period;      /* cycles, > 0 */
-	uint64_t deadline;    /* relative deadline of the job this expiry releases, 0 = none */
+	uint64_t period;   /* cycles, > 0 */
+	uint64_t deadline; /* relative deadline of the job this expiry releases, 0 = none */
 };
 
 /*
@@ -109,16 +109,16 @@ enum wl_arrival_kind {
 
 struct wl_arrival {
 	enum wl_arrival_kind kind;
-	double rate;          /* arrivals per cycle during arrival (on) time */
-	struct wl_dist on;    /* BURSTY: length of each on window */
-	struct wl_dist off;   /* BURSTY: length of each off window */
+	double rate;        /* arrivals per cycle during arrival (on) time */
+	struct wl_dist on;  /* BURSTY: length of each on window */
+	struct wl_dist off; /* BURSTY: length of each off window */
 };
 
 /* Per-task state of an arrival process; zero it, then call wl_arrival_next repeatedly. */
 struct wl_arrival_state {
-	double t;            /* exact time of the previous arrival (cycles) */
-	double window_end;   /* BURSTY: end of the current on window */
-	uint64_t last;       /* previous arrival as returned */
+	double t;          /* exact time of the previous arrival (cycles) */
+	double window_end; /* BURSTY: end of the current on window */
+	uint64_t last;     /* previous arrival as returned */
 	bool started, window_open;
 };
 
@@ -128,46 +128,50 @@ uint64_t wl_arrival_next(const struct wl_task *t, struct wl_arrival_state *s, st
 
 /* Parameters every policy may read; each policy uses the ones it understands. */
 enum wl_rtapp_policy {
-	WL_POL_OTHER, WL_POL_IDLE, WL_POL_RR, WL_POL_FIFO, WL_POL_DEADLINE,
+	WL_POL_OTHER,
+	WL_POL_IDLE,
+	WL_POL_RR,
+	WL_POL_FIFO,
+	WL_POL_DEADLINE,
 };
 
 struct wl_sched_params {
-	int32_t priority;     /* larger = more urgent, as rt-app/Linux SCHED_FIFO (1..99);
-	                       * rt-app defaults: 10 for RR/FIFO, 0 otherwise */
-	uint32_t tickets;     /* stride: share weight, >= 1 (default WL_DEFAULT_TICKETS) */
-	uint64_t period;      /* cycles; 0 = none.  Given, or the task's only timer period */
-	uint64_t deadline;    /* relative, cycles; 0 = none.  Given, or = period */
-	uint64_t budget;      /* cycles per period (EDF/CBS enforcement); 0 = none */
+	int32_t priority;            /* larger = more urgent, as rt-app/Linux SCHED_FIFO (1..99);
+	                              * rt-app defaults: 10 for RR/FIFO, 0 otherwise */
+	uint32_t tickets;            /* stride: share weight, >= 1 (default WL_DEFAULT_TICKETS) */
+	uint64_t period;             /* cycles; 0 = none.  Given, or the task's only timer period */
+	uint64_t deadline;           /* relative, cycles; 0 = none.  Given, or = period */
+	uint64_t budget;             /* cycles per period (EDF/CBS enforcement); 0 = none */
 	enum wl_rtapp_policy policy; /* rt-app "policy", informative: --sched decides */
 };
 
 struct wl_task {
-	char *name;           /* unique in the workload; instance k of "t" is "t-k" */
+	char *name; /* unique in the workload; instance k of "t" is "t-k" */
 	struct wl_sched_params sp;
-	uint64_t cpus;        /* affinity: bit i = hardware thread i; never 0 */
-	uint64_t offset;      /* first release, cycles (rt-app "delay") */
-	int64_t loop;         /* passes through the body; WL_LOOP_FOREVER or >= 0 */
+	uint64_t cpus;   /* affinity: bit i = hardware thread i; never 0 */
+	uint64_t offset; /* first release, cycles (rt-app "delay") */
+	int64_t loop;    /* passes through the body; WL_LOOP_FOREVER or >= 0 */
 	struct wl_arrival arrival;
 	struct wl_phase *phases;
-	uint32_t nphases;     /* >= 1 */
-	uint32_t ntimers;     /* distinct timers used by TIMER phases */
+	uint32_t nphases;        /* >= 1 */
+	uint32_t ntimers;        /* distinct timers used by TIMER phases */
 	uint64_t first_deadline; /* relative deadline of the first job, 0 = none */
-	uint32_t line;        /* where the task is defined in its file (0 if generated) */
-	uint64_t **tables;    /* storage of this task's EMPIRICAL values (owned; the */
-	uint32_t ntables;     /* distributions point into it) */
+	uint32_t line;           /* where the task is defined in its file (0 if generated) */
+	uint64_t **tables;       /* storage of this task's EMPIRICAL values (owned; the */
+	uint32_t ntables;        /* distributions point into it) */
 };
 
 struct workload {
-	char *name;           /* the file path or the generator spec */
-	uint64_t duration;    /* cycles, from "global": {"duration"}; 0 = not given */
+	char *name;        /* the file path or the generator spec */
+	uint64_t duration; /* cycles, from "global": {"duration"}; 0 = not given */
 	struct wl_task *tasks;
-	uint32_t ntasks;      /* >= 1 */
+	uint32_t ntasks; /* >= 1 */
 };
 
 /* What the loader needs to know about the machine. */
 struct wl_env {
-	uint64_t hz;          /* cycles per second: converts time values */
-	unsigned ncpus;       /* hardware threads: bounds "cpus" */
+	uint64_t hz;    /* cycles per second: converts time values */
+	unsigned ncpus; /* hardware threads: bounds "cpus" */
 };
 
 /* One diagnostic, already formatted as "FILE:LINE:COL: what is wrong" (or
@@ -175,23 +179,23 @@ struct wl_env {
 #define WL_ERR_MAX 512
 struct wl_error {
 	char msg[WL_ERR_MAX];
-	unsigned line, col;   /* 1-based; 0 when the error has no position */
+	unsigned line, col; /* 1-based; 0 when the error has no position */
 };
 
 /* Load a workload from a JSON file.  On success *out is a new workload and 0 is returned;
  * on failure a negative WL_E_* code, err->msg explains, and *out is NULL. */
 int wl_load_file(const char *path, const struct wl_env *env, struct workload **out,
-		 struct wl_error *err);
+                 struct wl_error *err);
 /* The same from a buffer (need not be NUL-terminated); `name` stands for the file. */
 int wl_load_buffer(const char *buf, size_t len, const char *name, const struct wl_env *env,
-		   struct workload **out, struct wl_error *err);
+                   struct workload **out, struct wl_error *err);
 /* `spec` is a file path, or "gen:KIND:key=value,..." for a generator (see docs/sim.md):
  *   gen:periodic:n=8,u=0.7,periods=10ms/20ms/40ms      UUniFast periodic set
  *   gen:poisson:rate=20000,service=exp:20us,streams=4   open-loop Poisson requests
  *   gen:bursty:rate=50000,on=2ms,off=8ms,service=10us   open-loop on/off requests
  * `seed` seeds generators (ignored for files). */
 int wl_open(const char *spec, const struct wl_env *env, uint64_t seed, struct workload **out,
-	    struct wl_error *err);
+            struct wl_error *err);
 void wl_free(struct workload *w);
 
 /* Total utilisation sum(mean run / period) over tasks with a period; open-loop tasks
@@ -203,26 +207,26 @@ uint64_t wl_hyperperiod(const struct workload *w);
 /* Generators.  Each returns 0 or a negative WL_E_* code; all randomness comes from
  * rng_stream(seed, "gen-...", i), so the same arguments give the same workload. */
 struct wl_gen_periodic {
-	unsigned n;               /* tasks, >= 1 */
-	double util;              /* total utilisation U > 0 (UUniFast, Bini & Buttazzo 2005) */
-	const uint64_t *periods;  /* candidate periods in cycles; each task draws one */
+	unsigned n;              /* tasks, >= 1 */
+	double util;             /* total utilisation U > 0 (UUniFast, Bini & Buttazzo 2005) */
+	const uint64_t *periods; /* candidate periods in cycles; each task draws one */
 	unsigned nperiods;
-	bool discard;             /* UUniFast-Discard: redraw while some u_i > 1 */
-	uint64_t cpus;            /* affinity of every task (0 = all of env->ncpus) */
+	bool discard;  /* UUniFast-Discard: redraw while some u_i > 1 */
+	uint64_t cpus; /* affinity of every task (0 = all of env->ncpus) */
 };
 /* Tasks "p0".."p<n-1>", body [run C_i, timer P_i (absolute)], implicit deadlines,
  * C_i = floor(u_i * P_i) (>= 1), so the real utilisation never exceeds `util`;
  * priorities rate-monotonic: shorter period = higher priority, ties by index. */
 int wl_gen_periodic(const struct wl_gen_periodic *g, const struct wl_env *env, uint64_t seed,
-		    struct workload **out);
+                    struct workload **out);
 
 struct wl_gen_open {
 	enum wl_arrival_kind kind; /* WL_ARR_POISSON or WL_ARR_BURSTY */
-	double rate;              /* total arrivals per second over all streams (on-rate) */
-	unsigned streams;         /* tasks "req0".., each with rate / streams */
-	struct wl_dist service;   /* cycles of CPU per request */
-	struct wl_dist on, off;   /* BURSTY windows, cycles */
-	uint64_t deadline;        /* relative deadline per request, 0 = none */
+	double rate;               /* total arrivals per second over all streams (on-rate) */
+	unsigned streams;          /* tasks "req0".., each with rate / streams */
+	struct wl_dist service;    /* cycles of CPU per request */
+	struct wl_dist on, off;    /* BURSTY windows, cycles */
+	uint64_t deadline;         /* relative deadline per request, 0 = none */
 };
 int wl_gen_open(const struct wl_gen_open *g, const struct wl_env *env, struct workload **out);
 

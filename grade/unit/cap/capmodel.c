@@ -27,7 +27,7 @@ model_unref(int o)
 static void
 model_fill(int g, int o, uint32_t rights, uint64_t badge, int parent)
 {
-	model_caps[g] = (struct mslot){true, o, rights, badge, parent};
+	model_caps[g] = (struct mslot){ true, o, rights, badge, parent };
 	model_objs[o].refs++;
 	model_live++;
 }

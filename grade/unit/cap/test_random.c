@@ -113,7 +113,7 @@ check_objects(void)
 static void
 check_all(void)
 {
-	unsigned used[NT] = {0};
+	unsigned used[NT] = { 0 };
 	int g;
 
 	memset(mchildren, 0, sizeof(mchildren));
@@ -221,7 +221,7 @@ new_object(unsigned type)
 	else
 		cr_assert_eq(cap_object_init(&objs[o], type, (uint64_t)o), 0);
 	model_objs[o] =
-	    (struct mobj){.type = type, .quota = objs[o].quota, .pool = -1, .released_at = -1};
+	    (struct mobj){ .type = type, .quota = objs[o].quota, .pool = -1, .released_at = -1 };
 	nobj = o + 1;
 	return o;
 }
@@ -246,7 +246,7 @@ check_identify(int t, uint64_t s)
 	                            : 0);
 }
 
-static const unsigned obj_types[] = {CAP_ENV, CAP_ENDPOINT, CAP_FRAME, CAP_UNTYPED};
+static const unsigned obj_types[] = { CAP_ENV, CAP_ENDPOINT, CAP_FRAME, CAP_UNTYPED };
 
 /* Each op_* picks its arguments, applies them to the model and to kern/cap, and compares
  * the results (got, want). */
@@ -271,7 +271,7 @@ op_create(int t)
 static int
 op_derive(int t, int dt, bool copy)
 {
-	static const uint64_t badges[] = {0, 0, 0, 1, 2, 3};
+	static const uint64_t badges[] = { 0, 0, 0, 1, 2, 3 };
 	uint64_t s = pick_slot(t, true), ds = pick_slot(dt, false);
 	uint64_t mask = pick_rights(), badge = badges[below(6)];
 	int want = model_derive(t, s, dt, ds, mask, badge, copy);

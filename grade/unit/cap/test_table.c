@@ -80,7 +80,7 @@ Test(table, create_refuses_a_released_object_until_it_is_initialised_again)
 
 Test(table, object_init_rejects_reserved_types_bad_frames_and_live_objects)
 {
-	struct cap_object o = {0};
+	struct cap_object o = { 0 };
 
 	cr_expect_eq(cap_object_init(&o, CAP_DEVICE, 1), E_INVAL);
 	cr_expect_eq(cap_object_init(&o, CAP_IRQ, 1), E_INVAL);

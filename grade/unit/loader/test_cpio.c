@@ -100,7 +100,7 @@ Test(cpio, missing_name_prefix_and_directory_are_not_found)
 
 Test(cpio, next_walks_every_entry_then_stops_at_the_trailer)
 {
-	static const char *const names[] = {".", "hello", "./init", "dir", "empty"};
+	static const char *const names[] = { ".", "hello", "./init", "dir", "empty" };
 	struct cpio_file f;
 	size_t pos = 0;
 

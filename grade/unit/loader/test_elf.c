@@ -99,8 +99,8 @@ Test(elf, a_good_executable_lists_its_load_segments)
 
 Test(elf, bad_magic_class_endianness_or_version_is_invalid)
 {
-	static const size_t at[] = {0, 1, 3, 4, 5, 6};
-	static const unsigned char bad[] = {0x7e, 'e', 'G', 1, 2, 0};
+	static const size_t at[] = { 0, 1, 3, 4, 5, 6 };
+	static const unsigned char bad[] = { 0x7e, 'e', 'G', 1, 2, 0 };
 	struct elf_image img;
 
 	for (unsigned i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
@@ -117,13 +117,13 @@ Test(elf, wrong_type_machine_version_or_entry_sizes_are_invalid)
 		uint64_t v;
 		unsigned n;
 	} bad[] = {
-	    {16, 3, 2},  /* ET_DYN */
-	    {16, 1, 2},  /* ET_REL */
-	    {18, 3, 2},  /* EM_386 */
-	    {20, 0, 4},  /* e_version */
-	    {52, 52, 2}, /* e_ehsize of ELF32 */
-	    {54, 32, 2}, /* e_phentsize of ELF32 */
-	    {56, 0, 2},  /* no program headers */
+		{ 16, 3, 2 },  /* ET_DYN */
+		{ 16, 1, 2 },  /* ET_REL */
+		{ 18, 3, 2 },  /* EM_386 */
+		{ 20, 0, 4 },  /* e_version */
+		{ 52, 52, 2 }, /* e_ehsize of ELF32 */
+		{ 54, 32, 2 }, /* e_phentsize of ELF32 */
+		{ 56, 0, 2 },  /* no program headers */
 	};
 	struct elf_image img;
 

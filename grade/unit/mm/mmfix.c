@@ -22,7 +22,7 @@ mmfix_mem(size_t bytes)
 void
 mmfix_pmm(size_t phys, uint64_t start, uint64_t end)
 {
-	struct boot_mem map = {start, end - start, BOOT_MEM_AVAILABLE};
+	struct boot_mem map = { start, end - start, BOOT_MEM_AVAILABLE };
 
 	mmfix_mem(phys);
 	cr_assert_eq(pmm_init(&map, 1, NULL, 0), 0);

@@ -31,7 +31,7 @@ expect_blocks(const uint64_t want[PMM_NORDERS], const char *when)
 
 Test(buddy, init_places_metadata_in_the_region_and_frees_the_rest)
 {
-	static const uint64_t want[PMM_NORDERS] = {[10] = 1};
+	static const uint64_t want[PMM_NORDERS] = { [10] = 1 };
 	struct pmm_stats st;
 
 	one_block();
@@ -52,14 +52,14 @@ Test(buddy, init_places_metadata_in_the_region_and_frees_the_rest)
 
 Test(buddy, split_and_coalesce_give_exact_free_counts)
 {
-	static const uint64_t s1[PMM_NORDERS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
-	static const uint64_t s2[PMM_NORDERS] = {0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
-	static const uint64_t s3[PMM_NORDERS] = {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0};
-	static const uint64_t s4[PMM_NORDERS] = {1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0};
-	static const uint64_t s5[PMM_NORDERS] = {2, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0};
-	static const uint64_t s6[PMM_NORDERS] = {1, 2, 0, 1, 1, 1, 1, 1, 1, 1, 0};
-	static const uint64_t s7[PMM_NORDERS] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0};
-	static const uint64_t s8[PMM_NORDERS] = {[10] = 1};
+	static const uint64_t s1[PMM_NORDERS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const uint64_t s2[PMM_NORDERS] = { 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const uint64_t s3[PMM_NORDERS] = { 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const uint64_t s4[PMM_NORDERS] = { 1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const uint64_t s5[PMM_NORDERS] = { 2, 1, 0, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const uint64_t s6[PMM_NORDERS] = { 1, 2, 0, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const uint64_t s7[PMM_NORDERS] = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0 };
+	static const uint64_t s8[PMM_NORDERS] = { [10] = 1 };
 	int64_t a, b, c, d;
 
 	one_block();
@@ -100,7 +100,7 @@ Test(buddy, blocks_are_aligned_to_their_order)
 
 Test(buddy, exhaustion_returns_nomem_and_frees_make_it_work_again)
 {
-	static const uint64_t whole[PMM_NORDERS] = {[10] = 1};
+	static const uint64_t whole[PMM_NORDERS] = { [10] = 1 };
 	int64_t pa;
 
 	one_block();
@@ -129,16 +129,16 @@ Test(buddy, order_above_max_is_invalid)
 Test(buddy, init_subtracts_low_memory_reserved_entries_and_exclusions)
 {
 	static const struct boot_mem map[] = {
-	    {0, 640 * 1024, BOOT_MEM_AVAILABLE},
-	    {640 * 1024, 384 * 1024, BOOT_MEM_RESERVED},
-	    {1 * MiB, 15 * MiB, BOOT_MEM_AVAILABLE},
-	    {8 * MiB, 8 * 1024, BOOT_MEM_ACPI_RECLAIMABLE},
-	    {32 * MiB, 16 * MiB, BOOT_MEM_AVAILABLE},
-	    {32 * MiB, 4 * MiB, BOOT_MEM_AVAILABLE}, /* a duplicate must not count twice */
+		{ 0, 640 * 1024, BOOT_MEM_AVAILABLE },
+		{ 640 * 1024, 384 * 1024, BOOT_MEM_RESERVED },
+		{ 1 * MiB, 15 * MiB, BOOT_MEM_AVAILABLE },
+		{ 8 * MiB, 8 * 1024, BOOT_MEM_ACPI_RECLAIMABLE },
+		{ 32 * MiB, 16 * MiB, BOOT_MEM_AVAILABLE },
+		{ 32 * MiB, 4 * MiB, BOOT_MEM_AVAILABLE }, /* a duplicate must not count twice */
 	};
 	static const struct pmm_range excl[] = {
-	    {2 * MiB, 3 * MiB + 100}, /* the kernel: its end rounds up */
-	    {5 * MiB, 5 * MiB + 1},   /* a module of one byte takes its page */
+		{ 2 * MiB, 3 * MiB + 100 }, /* the kernel: its end rounds up */
+		{ 5 * MiB, 5 * MiB + 1 },   /* a module of one byte takes its page */
 	};
 	/* Regions [1M,2M) [3M+4K,5M) [5M+4K,8M) [8M+8K,16M) [32M,48M): 256 + 511 + 767 + 2046
 	 * + 4096 pages, of which 2 + 4 + 6 + 16 + 32 hold metadata. */
@@ -172,8 +172,8 @@ Test(buddy, init_subtracts_low_memory_reserved_entries_and_exclusions)
 
 Test(buddy, init_rejects_bad_arguments_and_empty_maps)
 {
-	static const struct boot_mem low = {0, 1 * MiB, BOOT_MEM_AVAILABLE};
-	struct pmm_range excl[PMM_MAX_EXCL + 1] = {0};
+	static const struct boot_mem low = { 0, 1 * MiB, BOOT_MEM_AVAILABLE };
+	struct pmm_range excl[PMM_MAX_EXCL + 1] = { 0 };
 
 	mmfix_mem(4 * MiB);
 	cr_assert_eq(pmm_init(&low, 1, excl, PMM_MAX_EXCL + 1), E_INVAL);
@@ -184,13 +184,14 @@ Test(buddy, init_rejects_bad_arguments_and_empty_maps)
 
 Test(buddy, boot_exclusions_cover_kernel_modules_and_framebuffer)
 {
-	struct bootinfo bi = {.nmodules = 2, .kernel_start = 0x100000, .kernel_end = 0x180000};
+	struct bootinfo bi = { .nmodules = 2, .kernel_start = 0x100000, .kernel_end = 0x180000 };
 	struct pmm_range out[4];
 
-	bi.modules[0] = (struct boot_module){0x200000, 0x201000, "initrd"};
-	bi.modules[1] = (struct boot_module){0x300000, 0x300010, "m"};
-	bi.fb =
-	    (struct boot_fb){.type = BOOT_FB_RGB, .addr = 0xfd000000, .pitch = 4096, .height = 768};
+	bi.modules[0] = (struct boot_module){ 0x200000, 0x201000, "initrd" };
+	bi.modules[1] = (struct boot_module){ 0x300000, 0x300010, "m" };
+	bi.fb = (struct boot_fb){
+		.type = BOOT_FB_RGB, .addr = 0xfd000000, .pitch = 4096, .height = 768
+	};
 	cr_assert_eq(pmm_boot_exclusions(&bi, out, 4), 4);
 	cr_assert_eq(out[0].start, 0x100000);
 	cr_assert_eq(out[0].end, 0x180000);
@@ -204,8 +205,12 @@ Test(buddy, boot_exclusions_cover_kernel_modules_and_framebuffer)
 
 Test(buddy, boot_exclusions_keep_the_multiboot_information)
 {
-	struct bootinfo bi = {.kernel_start = 0x100000, .kernel_end = 0x180000,
-	                      .info_start = 0x10000, .info_end = 0x10a48};
+	struct bootinfo bi = {
+		.kernel_start = 0x100000,
+		.kernel_end = 0x180000,
+		.info_start = 0x10000,
+		.info_end = 0x10a48,
+	};
 	struct pmm_range out[2];
 
 	bi.fb.type = BOOT_FB_NONE;

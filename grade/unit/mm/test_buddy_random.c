@@ -8,8 +8,8 @@
 
 /* Two regions, the second with an unaligned start: [1M, 5M) and [6M + 12K, 9M). */
 static const struct boot_mem map[] = {
-    {1 * MiB, 4 * MiB, BOOT_MEM_AVAILABLE},
-    {6 * MiB + 12 * 1024, 3 * MiB - 12 * 1024, BOOT_MEM_AVAILABLE},
+	{ 1 * MiB, 4 * MiB, BOOT_MEM_AVAILABLE },
+	{ 6 * MiB + 12 * 1024, 3 * MiB - 12 * 1024, BOOT_MEM_AVAILABLE },
 };
 
 struct live {
@@ -37,7 +37,7 @@ next_random(void)
 static unsigned
 random_order(void)
 {
-	static const unsigned cut[PMM_NORDERS] = {50, 70, 80, 86, 90, 93, 95, 97, 98, 99, 100};
+	static const unsigned cut[PMM_NORDERS] = { 50, 70, 80, 86, 90, 93, 95, 97, 98, 99, 100 };
 	unsigned r = (unsigned)(next_random() % 100), k = 0;
 
 	while (r >= cut[k])
@@ -126,7 +126,7 @@ step_alloc(void)
 		model_free[p] = 0;
 	}
 	model_nfree -= 1ull << order;
-	live[nlive++] = (struct live){(uint64_t)pa, order};
+	live[nlive++] = (struct live){ (uint64_t)pa, order };
 }
 
 static void

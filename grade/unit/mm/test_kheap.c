@@ -19,8 +19,8 @@ TestSuite(kheap, .init = setup);
 
 Test(kheap, sizes_round_up_to_their_class)
 {
-	static const size_t req[] = {1, 16, 17, 100, 512, 1025, 2048, 2049, 4097, 100000};
-	static const size_t got[] = {16, 16, 32, 128, 512, 2048, 2048, 4096, 8192, 131072};
+	static const size_t req[] = { 1, 16, 17, 100, 512, 1025, 2048, 2049, 4097, 100000 };
+	static const size_t got[] = { 16, 16, 32, 128, 512, 2048, 2048, 4096, 8192, 131072 };
 	struct kheap_stats st;
 
 	for (unsigned i = 0; i < sizeof(req) / sizeof(req[0]); i++) {

@@ -21,7 +21,7 @@ entry(physaddr_t table, unsigned index)
 static void
 build(pte_t leaf)
 {
-	struct mmu_config cfg = {.wp = true, .maxphyaddr = 52};
+	struct mmu_config cfg = { .wp = true, .maxphyaddr = 52 };
 
 	mmfix_mem(4 * MiB);
 	mmu_set_config(&cfg);
@@ -87,7 +87,7 @@ Test(mmu, not_present_is_reported_at_the_level_it_occurs)
 
 Test(mmu, reserved_bits_fault_at_their_level)
 {
-	struct mmu_config cfg = {.wp = true, .maxphyaddr = 40};
+	struct mmu_config cfg = { .wp = true, .maxphyaddr = 40 };
 
 	build(PTE_P);
 	*entry(PD, 5) = 0x40000000ull | PTE_P | PTE_PS | (1ull << 13);
@@ -112,7 +112,7 @@ Test(mmu, user_access_needs_u_at_every_level)
 
 Test(mmu, writes_honour_rw_and_cr0_wp)
 {
-	struct mmu_config cfg = {.wp = false, .maxphyaddr = 52};
+	struct mmu_config cfg = { .wp = false, .maxphyaddr = 52 };
 
 	build(PTE_P | PTE_W | PTE_U);
 	*entry(PD, PTE_INDEX(VA, 2)) &= ~PTE_W;
@@ -136,7 +136,7 @@ Test(mmu, execute_needs_xd_clear_at_every_level)
 
 Test(mmu, smep_and_smap_guard_user_pages_from_the_kernel)
 {
-	struct mmu_config cfg = {.wp = true, .smep = true, .smap = true, .maxphyaddr = 52};
+	struct mmu_config cfg = { .wp = true, .smep = true, .smap = true, .maxphyaddr = 52 };
 
 	build(PTE_P | PTE_U);
 	expect_fault(VA, MMU_EXEC, MMU_OK, 1, 0);
@@ -149,7 +149,7 @@ Test(mmu, smep_and_smap_guard_user_pages_from_the_kernel)
 
 Test(mmu, accessed_and_dirty_bits_are_set_when_configured)
 {
-	struct mmu_config cfg = {.wp = true, .set_accessed = true, .maxphyaddr = 52};
+	struct mmu_config cfg = { .wp = true, .set_accessed = true, .maxphyaddr = 52 };
 	struct mmu_result r;
 
 	build(PTE_P | PTE_W);

@@ -32,7 +32,7 @@ drain(uint64_t lo, uint64_t hi, uint64_t xs, uint64_t xe)
 
 Test(pmm_window, init_below_manages_only_the_ram_under_the_limit)
 {
-	static const struct boot_mem map = {1 * MiB, 63 * MiB, BOOT_MEM_AVAILABLE};
+	static const struct boot_mem map = { 1 * MiB, 63 * MiB, BOOT_MEM_AVAILABLE };
 	const uint64_t pages = (LIMIT - 1 * MiB) / PAGE_SIZE;
 	struct pmm_stats st;
 
@@ -48,7 +48,7 @@ Test(pmm_window, init_below_manages_only_the_ram_under_the_limit)
 
 Test(pmm_window, add_above_adds_the_rest_as_a_new_region_and_keeps_allocations)
 {
-	static const struct boot_mem map = {1 * MiB, 63 * MiB, BOOT_MEM_AVAILABLE};
+	static const struct boot_mem map = { 1 * MiB, 63 * MiB, BOOT_MEM_AVAILABLE };
 	const uint64_t low = (LIMIT - 1 * MiB) / PAGE_SIZE, high = (64 * MiB - LIMIT) / PAGE_SIZE;
 	struct pmm_stats st;
 	int64_t kept;
@@ -71,8 +71,8 @@ Test(pmm_window, add_above_adds_the_rest_as_a_new_region_and_keeps_allocations)
 
 Test(pmm_window, exclusions_apply_in_both_windows)
 {
-	static const struct boot_mem map = {1 * MiB, 63 * MiB, BOOT_MEM_AVAILABLE};
-	static const struct pmm_range excl[] = {{20 * MiB, 24 * MiB}};
+	static const struct boot_mem map = { 1 * MiB, 63 * MiB, BOOT_MEM_AVAILABLE };
+	static const struct pmm_range excl[] = { { 20 * MiB, 24 * MiB } };
 	const uint64_t low = (LIMIT - 1 * MiB) / PAGE_SIZE, mid = (20 * MiB - LIMIT) / PAGE_SIZE,
 	               top = (64 * MiB - 24 * MiB) / PAGE_SIZE;
 	struct pmm_stats st;
@@ -90,7 +90,7 @@ Test(pmm_window, exclusions_apply_in_both_windows)
 
 Test(pmm_window, add_above_needs_init_below_and_adds_nothing_after_a_full_init)
 {
-	static const struct boot_mem map = {1 * MiB, 15 * MiB, BOOT_MEM_AVAILABLE};
+	static const struct boot_mem map = { 1 * MiB, 15 * MiB, BOOT_MEM_AVAILABLE };
 	struct pmm_stats before, after;
 
 	mmfix_mem(16 * MiB);
@@ -107,7 +107,7 @@ Test(pmm_window, add_above_needs_init_below_and_adds_nothing_after_a_full_init)
 
 Test(pmm_window, a_limit_below_all_ram_leaves_nothing_to_manage)
 {
-	static const struct boot_mem map = {8 * MiB, 8 * MiB, BOOT_MEM_AVAILABLE};
+	static const struct boot_mem map = { 8 * MiB, 8 * MiB, BOOT_MEM_AVAILABLE };
 
 	mmfix_mem(16 * MiB);
 	cr_assert_eq(pmm_init_below(&map, 1, NULL, 0, 4 * MiB), E_NOMEM);

@@ -102,8 +102,8 @@ Test(pt, kernel_half_tables_are_not_user_accessible)
 
 Test(pt, cache_modes_select_the_documented_pat_entries)
 {
-	static const unsigned mode[4] = {PT_CACHE_WB, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_WC};
-	static const unsigned pat[4] = {0, 1, 3, 4};
+	static const unsigned mode[4] = { PT_CACHE_WB, PT_CACHE_WT, PT_CACHE_UC, PT_CACHE_WC };
+	static const unsigned pat[4] = { 0, 1, 3, 4 };
 	struct pt_mapping m;
 	struct mmu_result r;
 

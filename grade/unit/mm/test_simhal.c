@@ -192,11 +192,11 @@ dev_write(void *ctx, uint64_t off, unsigned size, uint64_t val)
 	r->writes++;
 }
 
-static const struct simhal_mmio_ops dev_ops = {dev_read, dev_write};
+static const struct simhal_mmio_ops dev_ops = { dev_read, dev_write };
 
 Test(simhal, mmio_is_dispatched_to_the_registered_device)
 {
-	struct regs r = {0};
+	struct regs r = { 0 };
 	volatile uint8_t *bar;
 
 	mmfix_mem(1 * MiB);
@@ -223,8 +223,8 @@ Test(simhal, mmio_is_dispatched_to_the_registered_device)
 
 Test(simhal, mmio_registration_is_checked)
 {
-	struct regs r = {0};
-	struct simhal_mmio_ops bad = {dev_read, NULL};
+	struct regs r = { 0 };
+	struct simhal_mmio_ops bad = { dev_read, NULL };
 
 	mmfix_mem(1 * MiB);
 	cr_assert_eq(simhal_mmio_register(0x10000000, 0x100, &dev_ops, &r), 0);

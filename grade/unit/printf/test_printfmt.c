@@ -23,12 +23,12 @@ struct field {
 };
 
 static const struct field widths[] = {
-	{ "", 0, 0 }, { "0", 0, 0 }, { "1", 0, 0 }, { "5", 0, 0 }, { "20", 0, 0 },
-	{ "*", 1, 7 }, { "*", 1, -7 }, { "*", 1, 0 },
+	{ "", 0, 0 },   { "0", 0, 0 }, { "1", 0, 0 },  { "5", 0, 0 },
+	{ "20", 0, 0 }, { "*", 1, 7 }, { "*", 1, -7 }, { "*", 1, 0 },
 };
 static const struct field precs[] = {
-	{ "", 0, 0 }, { ".", 0, 0 }, { ".0", 0, 0 }, { ".1", 0, 0 }, { ".5", 0, 0 },
-	{ ".*", 1, 3 }, { ".*", 1, -1 },
+	{ "", 0, 0 },   { ".", 0, 0 },  { ".0", 0, 0 },  { ".1", 0, 0 },
+	{ ".5", 0, 0 }, { ".*", 1, 3 }, { ".*", 1, -1 },
 };
 #define NWIDTHS (sizeof(widths) / sizeof(widths[0]))
 #define NPRECS  (sizeof(precs) / sizeof(precs[0]))
@@ -37,7 +37,9 @@ static const char *const lens[] = { "hh", "h", "", "l", "ll", "z" };
 #define NLENS (sizeof(lens) / sizeof(lens[0]))
 
 /* Bit patterns, converted to each argument type: zero, ones, extremes of every width, and
- * powers of 8, 10 and 16 with their neighbours (generated in value_table()). */
+ * powers of 8, 10 and 16 with their neighbours (generated in value_table()).  Kept in
+ * groups by hand: clang-format would put one value on each line. */
+/* clang-format off */
 static const unsigned long long fixed_values[] = {
 	0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0x7fff, 0x8000, 0xffff, 0x10000,
 	INT_MAX, (unsigned long long)INT_MAX + 1, UINT_MAX, (unsigned long long)UINT_MAX + 1,
@@ -45,6 +47,7 @@ static const unsigned long long fixed_values[] = {
 	(unsigned long long)-10LL, (unsigned long long)-128LL, (unsigned long long)-129LL,
 	(unsigned long long)INT_MIN, 0xdeadbeefcafef00dULL,
 };
+/* clang-format on */
 
 static unsigned long long values[256];
 static size_t nvalues;
@@ -80,31 +83,31 @@ value_table(void)
 }
 
 /* Calls fn with the '*' arguments the fields ask for, then `v`. */
-#define CALL_FIELDS(fn, buf, fmt, w, p, v)                                                    \
-	((w)->star && (p)->star ? (fn)(buf, OUT_MAX, fmt, (w)->arg, (p)->arg, v)              \
-	 : (w)->star		? (fn)(buf, OUT_MAX, fmt, (w)->arg, v)                        \
-	 : (p)->star		? (fn)(buf, OUT_MAX, fmt, (p)->arg, v)                        \
-				: (fn)(buf, OUT_MAX, fmt, v))
+#define CALL_FIELDS(fn, buf, fmt, w, p, v)                                                         \
+	((w)->star && (p)->star ? (fn)(buf, OUT_MAX, fmt, (w)->arg, (p)->arg, v)                   \
+	 : (w)->star            ? (fn)(buf, OUT_MAX, fmt, (w)->arg, v)                             \
+	 : (p)->star            ? (fn)(buf, OUT_MAX, fmt, (p)->arg, v)                             \
+	                        : (fn)(buf, OUT_MAX, fmt, v))
 
 /* Formats bit pattern `v` as the argument type the length modifier and conversion expect. */
 static int
 call_integer(snprintf_fn fn, char *buf, const char *fmt, const char *len, char conv,
-	     const struct field *w, const struct field *p, unsigned long long v)
+             const struct field *w, const struct field *p, unsigned long long v)
 {
 	int is_signed = conv == 'd' || conv == 'i';
 
 	if (strcmp(len, "l") == 0)
 		return is_signed ? CALL_FIELDS(fn, buf, fmt, w, p, (long)v)
-				 : CALL_FIELDS(fn, buf, fmt, w, p, (unsigned long)v);
+		                 : CALL_FIELDS(fn, buf, fmt, w, p, (unsigned long)v);
 	if (strcmp(len, "ll") == 0)
 		return is_signed ? CALL_FIELDS(fn, buf, fmt, w, p, (long long)v)
-				 : CALL_FIELDS(fn, buf, fmt, w, p, v);
+		                 : CALL_FIELDS(fn, buf, fmt, w, p, v);
 	if (strcmp(len, "z") == 0)
 		return is_signed ? CALL_FIELDS(fn, buf, fmt, w, p, (ssize_t)v)
-				 : CALL_FIELDS(fn, buf, fmt, w, p, (size_t)v);
+		                 : CALL_FIELDS(fn, buf, fmt, w, p, (size_t)v);
 	/* hh, h and none all take an int (C99 7.19.6.1p7: promoted, then narrowed). */
 	return is_signed ? CALL_FIELDS(fn, buf, fmt, w, p, (int)v)
-			 : CALL_FIELDS(fn, buf, fmt, w, p, (unsigned)v);
+	                 : CALL_FIELDS(fn, buf, fmt, w, p, (unsigned)v);
 }
 
 /* Flag strings for every subset of `flags`. */
@@ -132,24 +135,28 @@ compare_integer_grid(char conv, const char *flags)
 
 	value_table();
 	for (size_t f = 0; f < nsets; f++)
-	for (size_t w = 0; w < NWIDTHS; w++)
-	for (size_t p = 0; p < NPRECS; p++)
-	for (size_t l = 0; l < NLENS; l++) {
-		snprintf(fmt, sizeof(fmt), "%%%s%s%s%s%c", sets[f], widths[w].text,
-			 precs[p].text, lens[l], conv);
-		for (size_t v = 0; v < nvalues; v++) {
-			int rw = call_integer(snprintf, want, fmt, lens[l], conv, &widths[w],
-					      &precs[p], values[v]);
-			int rg = call_integer(fmt_snprintf, got, fmt, lens[l], conv, &widths[w],
-					      &precs[p], values[v]);
-			if (rw != rg || strcmp(want, got) != 0)
-				cr_assert_fail("format \"%s\" (star %d/%d) value 0x%llx: "
-					       "got [%s] (%d), libc [%s] (%d)", fmt,
-					       widths[w].arg, precs[p].arg, values[v], got, rg,
-					       want, rw);
-			done++;
-		}
-	}
+		for (size_t w = 0; w < NWIDTHS; w++)
+			for (size_t p = 0; p < NPRECS; p++)
+				for (size_t l = 0; l < NLENS; l++) {
+					snprintf(fmt, sizeof(fmt), "%%%s%s%s%s%c", sets[f],
+					         widths[w].text, precs[p].text, lens[l], conv);
+					for (size_t v = 0; v < nvalues; v++) {
+						int rw =
+						    call_integer(snprintf, want, fmt, lens[l], conv,
+						                 &widths[w], &precs[p], values[v]);
+						int rg = call_integer(fmt_snprintf, got, fmt,
+						                      lens[l], conv, &widths[w],
+						                      &precs[p], values[v]);
+						if (rw != rg || strcmp(want, got) != 0)
+							cr_assert_fail(
+							    "format \"%s\" (star %d/%d) value "
+							    "0x%llx: "
+							    "got [%s] (%d), libc [%s] (%d)",
+							    fmt, widths[w].arg, precs[p].arg,
+							    values[v], got, rg, want, rw);
+						done++;
+					}
+				}
 	return done;
 }
 
@@ -195,18 +202,21 @@ Test(printfmt_grid, s_matches_libc)
 	size_t done = 0;
 
 	for (size_t f = 0; f < 3; f++)
-	for (size_t w = 0; w < NWIDTHS; w++)
-	for (size_t p = 0; p < NPRECS; p++)
-	for (size_t s = 0; s < 4; s++) {
-		snprintf(fmt, sizeof(fmt), "%%%s%s%ss", text_flags[f], widths[w].text,
-			 precs[p].text);
-		int rw = CALL_FIELDS(snprintf, want, fmt, &widths[w], &precs[p], strs[s]);
-		int rg = CALL_FIELDS(fmt_snprintf, got, fmt, &widths[w], &precs[p], strs[s]);
-		cr_assert_eq(rg, rw, "format \"%s\" on \"%s\": length %d, libc %d", fmt, strs[s],
-			     rg, rw);
-		cr_assert_str_eq(got, want, "format \"%s\"", fmt);
-		done++;
-	}
+		for (size_t w = 0; w < NWIDTHS; w++)
+			for (size_t p = 0; p < NPRECS; p++)
+				for (size_t s = 0; s < 4; s++) {
+					snprintf(fmt, sizeof(fmt), "%%%s%s%ss", text_flags[f],
+					         widths[w].text, precs[p].text);
+					int rw = CALL_FIELDS(snprintf, want, fmt, &widths[w],
+					                     &precs[p], strs[s]);
+					int rg = CALL_FIELDS(fmt_snprintf, got, fmt, &widths[w],
+					                     &precs[p], strs[s]);
+					cr_assert_eq(rg, rw,
+					             "format \"%s\" on \"%s\": length %d, libc %d",
+					             fmt, strs[s], rg, rw);
+					cr_assert_str_eq(got, want, "format \"%s\"", fmt);
+					done++;
+				}
 	cr_assert_eq(done, 3 * NWIDTHS * NPRECS * 4);
 }
 
@@ -217,34 +227,45 @@ Test(printfmt_grid, c_matches_libc)
 	const struct field none = { "", 0, 0 };
 
 	for (size_t f = 0; f < 3; f++)
-	for (size_t w = 0; w < NWIDTHS; w++)
-	for (size_t c = 0; c < 5; c++) {
-		snprintf(fmt, sizeof(fmt), "%%%s%sc", text_flags[f], widths[w].text);
-		int rw = CALL_FIELDS(snprintf, want, fmt, &widths[w], &none, chars[c]);
-		int rg = CALL_FIELDS(fmt_snprintf, got, fmt, &widths[w], &none, chars[c]);
-		cr_assert_eq(rg, rw, "format \"%s\"", fmt);
-		cr_assert_str_eq(got, want, "format \"%s\" char 0x%x", fmt, chars[c]);
-	}
+		for (size_t w = 0; w < NWIDTHS; w++)
+			for (size_t c = 0; c < 5; c++) {
+				snprintf(fmt, sizeof(fmt), "%%%s%sc", text_flags[f],
+				         widths[w].text);
+				int rw =
+				    CALL_FIELDS(snprintf, want, fmt, &widths[w], &none, chars[c]);
+				int rg = CALL_FIELDS(fmt_snprintf, got, fmt, &widths[w], &none,
+				                     chars[c]);
+				cr_assert_eq(rg, rw, "format \"%s\"", fmt);
+				cr_assert_str_eq(got, want, "format \"%s\" char 0x%x", fmt,
+				                 chars[c]);
+			}
 }
 
 Test(printfmt_grid, p_matches_libc)
 {
 	static void *const ptrs[] = {
-		NULL, (void *)1, (void *)0xdeadbeef, (void *)0xffff800000000000,
+		NULL,
+		(void *)1,
+		(void *)0xdeadbeef,
+		(void *)0xffff800000000000,
 		(void *)UINTPTR_MAX,
 	};
 	char fmt[64], want[OUT_MAX], got[OUT_MAX];
 	const struct field none = { "", 0, 0 };
 
 	for (size_t f = 0; f < 3; f++)
-	for (size_t w = 0; w < NWIDTHS; w++)
-	for (size_t i = 0; i < 5; i++) {
-		snprintf(fmt, sizeof(fmt), "%%%s%sp", text_flags[f], widths[w].text);
-		int rw = CALL_FIELDS(snprintf, want, fmt, &widths[w], &none, ptrs[i]);
-		int rg = CALL_FIELDS(fmt_snprintf, got, fmt, &widths[w], &none, ptrs[i]);
-		cr_assert_eq(rg, rw, "format \"%s\"", fmt);
-		cr_assert_str_eq(got, want, "format \"%s\" pointer %p", fmt, ptrs[i]);
-	}
+		for (size_t w = 0; w < NWIDTHS; w++)
+			for (size_t i = 0; i < 5; i++) {
+				snprintf(fmt, sizeof(fmt), "%%%s%sp", text_flags[f],
+				         widths[w].text);
+				int rw =
+				    CALL_FIELDS(snprintf, want, fmt, &widths[w], &none, ptrs[i]);
+				int rg =
+				    CALL_FIELDS(fmt_snprintf, got, fmt, &widths[w], &none, ptrs[i]);
+				cr_assert_eq(rg, rw, "format \"%s\"", fmt);
+				cr_assert_str_eq(got, want, "format \"%s\" pointer %p", fmt,
+				                 ptrs[i]);
+			}
 }
 
 /* The self-test cases the kernel prints at boot must agree with libc too.  One case prints
@@ -272,21 +293,21 @@ Test(printfmt_cases, boot_cases_match_libc)
 	typedef int CHAR;
 	typedef const char *STR;
 	typedef void *PTR;
-#define CASE(fmt, type, value)                                                                \
-	do {                                                                                  \
-		int rw = snprintf(want, OUT_MAX, fmt, (type)(value));                         \
-		int rg = fmt_snprintf(got, OUT_MAX, fmt, (type)(value));                      \
-		cr_assert_eq(rg, rw, "case \"%s\"", fmt);                                     \
-		cr_assert_str_eq(got, want, "case \"%s\"", fmt);                              \
-		n++;                                                                          \
+#define CASE(fmt, type, value)                                                                     \
+	do {                                                                                       \
+		int rw = snprintf(want, OUT_MAX, fmt, (type)(value));                              \
+		int rg = fmt_snprintf(got, OUT_MAX, fmt, (type)(value));                           \
+		cr_assert_eq(rg, rw, "case \"%s\"", fmt);                                          \
+		cr_assert_str_eq(got, want, "case \"%s\"", fmt);                                   \
+		n++;                                                                               \
 	} while (0);
-#define CASE_STAR(fmt, width, type, value)                                                    \
-	do {                                                                                  \
-		int rw = snprintf(want, OUT_MAX, fmt, (int)(width), (type)(value));           \
-		int rg = fmt_snprintf(got, OUT_MAX, fmt, (int)(width), (type)(value));        \
-		cr_assert_eq(rg, rw, "case \"%s\"", fmt);                                     \
-		cr_assert_str_eq(got, want, "case \"%s\"", fmt);                              \
-		n++;                                                                          \
+#define CASE_STAR(fmt, width, type, value)                                                         \
+	do {                                                                                       \
+		int rw = snprintf(want, OUT_MAX, fmt, (int)(width), (type)(value));                \
+		int rg = fmt_snprintf(got, OUT_MAX, fmt, (int)(width), (type)(value));             \
+		cr_assert_eq(rg, rw, "case \"%s\"", fmt);                                          \
+		cr_assert_str_eq(got, want, "case \"%s\"", fmt);                                   \
+		n++;                                                                               \
 	} while (0);
 #include "../../../lib/printfmt_cases.h"
 #undef CASE

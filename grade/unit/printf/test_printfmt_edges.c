@@ -95,8 +95,8 @@ Test(printfmt_null, null_string_with_short_precision_prints_nothing)
 
 Test(printfmt_null, null_pointer_prints_nil_padded_with_spaces)
 {
-	cr_assert_eq(unchecked_snprintf(buf, sizeof(buf), "%p|%8p|%-8p|%08p", NULL, NULL, NULL,
-					NULL), 32);
+	cr_assert_eq(
+	    unchecked_snprintf(buf, sizeof(buf), "%p|%8p|%-8p|%08p", NULL, NULL, NULL, NULL), 32);
 	cr_assert_str_eq(buf, "(nil)|   (nil)|(nil)   |   (nil)");
 }
 

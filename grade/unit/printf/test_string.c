@@ -25,17 +25,18 @@ Test(string, memmove_handles_every_overlap)
 	size_t cases = 0;
 
 	for (size_t n = 0; n <= 24; n++)
-	for (size_t src = 0; src + n <= 32; src++)
-	for (size_t dst = 0; dst + n <= 32; dst++) {
-		for (size_t i = 0; i < N; i++)
-			got[i] = want[i] = (unsigned char)(i * 7 + 1);
-		cr_assert_eq(memmove(got + dst, got + src, n), got + dst);
-		model_move(want, dst, src, n);
-		for (size_t i = 0; i < N; i++)
-			cr_assert_eq(got[i], want[i], "n %zu src %zu dst %zu byte %zu", n, src,
-				     dst, i);
-		cases++;
-	}
+		for (size_t src = 0; src + n <= 32; src++)
+			for (size_t dst = 0; dst + n <= 32; dst++) {
+				for (size_t i = 0; i < N; i++)
+					got[i] = want[i] = (unsigned char)(i * 7 + 1);
+				cr_assert_eq(memmove(got + dst, got + src, n), got + dst);
+				model_move(want, dst, src, n);
+				for (size_t i = 0; i < N; i++)
+					cr_assert_eq(got[i], want[i],
+					             "n %zu src %zu dst %zu byte %zu", n, src, dst,
+					             i);
+				cases++;
+			}
 	cr_assert_eq(cases, 12325); /* sum over n of (33 - n)^2 */
 }
 

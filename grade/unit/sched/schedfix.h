@@ -7,8 +7,8 @@
 
 #include "sched.h"
 
-#define FIX_HZ 1000000000ULL
-#define MS (FIX_HZ / 1000)
+#define FIX_HZ   1000000000ULL
+#define MS       (FIX_HZ / 1000)
 #define FIX_NENT 8
 
 struct fix {

@@ -123,9 +123,9 @@ Test(edf, rejects_impossible_parameters)
 {
 	struct fix f;
 	struct sched_params bad[] = {
-		server(0, 0, 0),              /* no period */
-		server(10, 20, 0),            /* deadline after the period */
-		server(10, 5, 6),             /* budget larger than the deadline */
+		server(0, 0, 0),   /* no period */
+		server(10, 20, 0), /* deadline after the period */
+		server(10, 5, 6),  /* budget larger than the deadline */
 	};
 
 	fix_init(&f, "edf", 1);

@@ -79,7 +79,8 @@ Test(prio, rejects_a_level_past_the_last)
 Test(prio, rate_monotonic_ranks_distinct_periods)
 {
 	struct sched_params p[5] = {
-		{ .period = 40 }, { .period = 10 }, { .period = 40 }, { .period = 25 }, { .period = 10 },
+		{ .period = 40 }, { .period = 10 }, { .period = 40 },
+		{ .period = 25 }, { .period = 10 },
 	};
 	unsigned expect[5] = { 2, 0, 2, 1, 0 };
 
@@ -164,8 +165,8 @@ Test(stride, runs_the_smallest_pass_and_splits_time_by_tickets)
 		fix_run(&f, 0, now);
 	}
 	for (unsigned i = 0; i < 3; i++)
-		cr_assert_eq(f.e[i].runtime, tickets[i] * 4 * MS, "entity %u: %u quanta of 600",
-			     i, tickets[i]);
+		cr_assert_eq(f.e[i].runtime, tickets[i] * 4 * MS, "entity %u: %u quanta of 600", i,
+		             tickets[i]);
 }
 
 Test(stride, a_newcomer_joins_at_the_global_pass_not_at_zero)
@@ -226,8 +227,8 @@ Test(stride, shares_are_exact_when_the_passes_wrap_around_2_64)
 	}
 	cr_assert_lt(f.rq[0].policy_data[0], 1ULL << 63, "the global pass has wrapped");
 	for (unsigned i = 0; i < 3; i++)
-		cr_assert_eq(f.e[i].runtime, tickets[i] * 4 * MS, "entity %u: %u quanta of 600",
-			     i, tickets[i]);
+		cr_assert_eq(f.e[i].runtime, tickets[i] * 4 * MS, "entity %u: %u quanta of 600", i,
+		             tickets[i]);
 }
 
 /* A quantum of zero cycles would end every slice at the instant it starts, so the CPU would

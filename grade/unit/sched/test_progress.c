@@ -15,8 +15,9 @@ late_exhaustion(void)
 	struct workload *w;
 	struct wl_error err;
 
-	cr_assert_eq(wl_load_file(SCHEDTEST_SRC "/workloads/edf_late_exhaustion.json", &th_env,
-				  &w, &err), 0, "%s", err.msg);
+	cr_assert_eq(
+	    wl_load_file(SCHEDTEST_SRC "/workloads/edf_late_exhaustion.json", &th_env, &w, &err), 0,
+	    "%s", err.msg);
 	return w;
 }
 

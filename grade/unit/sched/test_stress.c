@@ -12,9 +12,9 @@
 #include "rng/rng.h"
 #include "theoryfix.h"
 
-#define ST_SEED 20240605
-#define ST_SETS 64
-#define ST_DURATION (200 * TH_MS)
+#define ST_SEED      20240605
+#define ST_SETS      64
+#define ST_DURATION  (200 * TH_MS)
 #define ST_MAX_TASKS 7
 
 static const char *const policies[] = { "rr", "prio", "mlfq", "stride", "edf" };
@@ -57,15 +57,15 @@ emit_periodic(FILE *f, struct rng *r, unsigned i, double load)
 	if (rng_below(r, 2))
 		d = pick(r, p / 2, p);
 	fprintf(f, "\"p%u\": {\"period\": \"%lluus\", \"deadline\": \"%lluus\"", i,
-		(unsigned long long)p, (unsigned long long)d);
+	        (unsigned long long)p, (unsigned long long)d);
 	if (rng_below(r, 2)) {
 		c = pick(r, d / 4, d);
 		fprintf(f, ", \"budget\": \"%lluus\"", (unsigned long long)c);
 	}
 	fprintf(f, ", \"run\": {\"uniform\": [\"%lluus\", \"%lluus\"]}",
-		(unsigned long long)run / 2, (unsigned long long)run);
+	        (unsigned long long)run / 2, (unsigned long long)run);
 	fprintf(f, ", \"timer\": {\"ref\": \"t%u\", \"period\": \"%lluus\", \"mode\": \"%s\"}", i,
-		(unsigned long long)p, rng_below(r, 2) ? "absolute" : "relative");
+	        (unsigned long long)p, rng_below(r, 2) ? "absolute" : "relative");
 	return fmin(0.75 * run / p, 1.0);
 }
 
@@ -85,8 +85,8 @@ emit_closed(FILE *f, struct rng *r, unsigned i, double load)
 		fprintf(f, ", \"yield\": 0, \"run1\": \"%lluus\"", (unsigned long long)run / 3 + 1);
 	if (rng_below(r, 2))
 		fprintf(f, ", \"period\": \"%lluus\", \"budget\": \"%lluus\"",
-			(unsigned long long)(2 * run),
-			(unsigned long long)pick(r, run / 4 + 1, 2 * run));
+		        (unsigned long long)(2 * run),
+		        (unsigned long long)pick(r, run / 4 + 1, 2 * run));
 	return (double)run / (run + wait);
 }
 
@@ -98,10 +98,10 @@ emit_open(FILE *f, struct rng *r, unsigned i, double load)
 	double rate = fmax(load, 0.02) * 1e6 / service;
 
 	fprintf(f, "\"o%u\": {\"arrival\": {\"poisson\": %.3f}, \"run\": {\"exp\": \"%lluus\"}", i,
-		rate, (unsigned long long)service);
+	        rate, (unsigned long long)service);
 	if (rng_below(r, 2))
 		fprintf(f, ", \"deadline\": \"%lluus\"",
-			(unsigned long long)(service * pick(r, 2, 20)));
+		        (unsigned long long)(service * pick(r, 2, 20)));
 	return rate * service / 1e6;
 }
 
@@ -133,7 +133,7 @@ random_set(struct rng *r, unsigned ncpus, unsigned k, double *offered)
 		else
 			*offered += fmin(emit_open(f, r, i, load), 1.0);
 		fprintf(f, ", \"priority\": %d, \"tickets\": %llu", (int)pick(r, 0, 30) - 5,
-			(unsigned long long)pick(r, 1, 1000));
+		        (unsigned long long)pick(r, 1, 1000));
 		emit_cpus(f, r, ncpus);
 		fprintf(f, "}");
 	}
@@ -141,7 +141,7 @@ random_set(struct rng *r, unsigned ncpus, unsigned k, double *offered)
 	cr_assert_eq(fclose(f), 0);
 	snprintf(name, sizeof(name), "stress%u.json", k);
 	cr_assert_eq(wl_load_buffer(buf, len, name, &env, &w, &err), 0, "set %u: %s\n%s", k,
-		     err.msg, buf);
+	             err.msg, buf);
 	free(buf);
 	return w;
 }
@@ -193,10 +193,10 @@ disjoint(struct slice *s, size_t n, const char *what, unsigned id, const char *c
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0)
 			cr_assert_geq(s[i].start, s[i - 1].end,
-				      "%s: %s %u runs [%llu, %llu) and [%llu, %llu) at once", ctx,
-				      what, id, (unsigned long long)s[i - 1].start,
-				      (unsigned long long)s[i - 1].end,
-				      (unsigned long long)s[i].start, (unsigned long long)s[i].end);
+			              "%s: %s %u runs [%llu, %llu) and [%llu, %llu) at once", ctx,
+			              what, id, (unsigned long long)s[i - 1].start,
+			              (unsigned long long)s[i - 1].end,
+			              (unsigned long long)s[i].start, (unsigned long long)s[i].end);
 		total += s[i].end - s[i].start;
 	}
 	return total;
@@ -215,7 +215,8 @@ slices_of(json_t *events, long cpu, long task, bool overheads, struct slice *out
 	size_t i, n = 0;
 	json_t *e;
 
-	json_array_foreach(events, i, e) {
+	json_array_foreach(events, i, e)
+	{
 		const char *cat = json_string_value(json_object_get(e, "cat"));
 		long tid = (long)json_integer_value(json_object_get(e, "tid")) - 1;
 		long t = -1;
@@ -224,8 +225,8 @@ slices_of(json_t *events, long cpu, long task, bool overheads, struct slice *out
 		if (!cat || (!run && !overheads) || (cpu >= 0 && tid != cpu))
 			continue;
 		if (run)
-			t = (long)json_integer_value(json_object_get(json_object_get(e, "args"),
-								     "task"));
+			t = (long)json_integer_value(
+			    json_object_get(json_object_get(e, "args"), "task"));
 		if (task >= 0 && t != task)
 			continue;
 		cr_assert_lt(n, max);
@@ -239,7 +240,7 @@ slices_of(json_t *events, long cpu, long task, bool overheads, struct slice *out
 
 static void
 check_invariants(FILE *trace, const struct met *met, const struct sim_machine *m,
-		 const struct workload *w, const char *ctx)
+                 const struct workload *w, const char *ctx)
 {
 	size_t cap, n;
 	struct slice *s;
@@ -260,12 +261,12 @@ check_invariants(FILE *trace, const struct met *met, const struct sim_machine *m
 		n = slices_of(events, c, -1, false, s, cap);
 		for (size_t i = 0; i < n; i++) {
 			cr_assert_leq(s[i].end, ST_DURATION, "%s: cpu %u runs past the end", ctx,
-				      c);
+			              c);
 			cpu_busy += s[i].end - s[i].start;
 		}
 		cr_assert_eq(cpu_busy, met_cpu_busy(met, c), "%s: cpu %u busy time", ctx, c);
-		cr_assert_leq(cpu_busy, ST_DURATION, "%s: cpu %u busier than the run is long",
-			      ctx, c);
+		cr_assert_leq(cpu_busy, ST_DURATION, "%s: cpu %u busier than the run is long", ctx,
+		              c);
 		busy += cpu_busy;
 		n = slices_of(events, c, -1, true, s, cap);
 		disjoint(s, n, "cpu", c, ctx);
@@ -285,8 +286,7 @@ check_invariants(FILE *trace, const struct met *met, const struct sim_machine *m
 }
 
 static void
-run_one(const struct sim_machine *m, const struct workload *w, const char *policy,
-	unsigned k)
+run_one(const struct sim_machine *m, const struct workload *w, const char *policy, unsigned k)
 {
 	FILE *trace = tmpfile();
 	struct met *met;
@@ -297,7 +297,7 @@ run_one(const struct sim_machine *m, const struct workload *w, const char *polic
 	cr_assert_not_null(trace);
 	snprintf(ctx, sizeof(ctx), "set %u, policy %s, %u cpus", k, policy, m->ncpus);
 	r = th_try_run(m, w, sched_policy_find(policy), ST_DURATION, k, trace, &met, err,
-		       sizeof(err));
+	               sizeof(err));
 	cr_assert_eq(r, 0, "%s: the run ends: %s", ctx, err);
 	cr_assert_eq(met_finish(met, &end), 0);
 	check_invariants(trace, met, m, w, ctx);
@@ -305,8 +305,7 @@ run_one(const struct sim_machine *m, const struct workload *w, const char *polic
 	fclose(trace);
 }
 
-Test(stress, every_policy_ends_random_task_sets_on_1_to_4_cpus_keeping_invariants,
-     .timeout = 600)
+Test(stress, every_policy_ends_random_task_sets_on_1_to_4_cpus_keeping_invariants, .timeout = 600)
 {
 	unsigned overloaded = 0;
 

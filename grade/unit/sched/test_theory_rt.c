@@ -8,15 +8,16 @@
 #include "theoryfix.h"
 
 /* Periods whose hyperperiod is 200 ms, so each set is simulated over a whole hyperperiod. */
-static const uint64_t periods[] = { 10 * TH_MS, 20 * TH_MS, 25 * TH_MS, 40 * TH_MS,
-				    50 * TH_MS, 100 * TH_MS, 200 * TH_MS };
+static const uint64_t periods[] = { 10 * TH_MS, 20 * TH_MS,  25 * TH_MS, 40 * TH_MS,
+	                            50 * TH_MS, 100 * TH_MS, 200 * TH_MS };
 #define NPERIODS (sizeof(periods) / sizeof(periods[0]))
 
 static struct workload *
 gen_set(unsigned n, double util, uint64_t seed)
 {
-	struct wl_gen_periodic g = { .n = n, .util = util, .periods = periods,
-				     .nperiods = NPERIODS, .discard = true };
+	struct wl_gen_periodic g = {
+		.n = n, .util = util, .periods = periods, .nperiods = NPERIODS, .discard = true
+	};
 	struct workload *w;
 
 	cr_assert_eq(wl_gen_periodic(&g, &th_env, seed, &w), 0);
@@ -50,7 +51,7 @@ Test(theory, edf_meets_every_deadline_of_100_sets_with_u_at_most_1, .timeout = 1
 
 		cr_assert_leq(wl_utilisation(w), 1.0 + 1e-12);
 		cr_assert_eq(total_misses(met, n, &unfinished), 0, "set %u (n=%u, U=%.3f)", s, n,
-			     wl_utilisation(w));
+		             wl_utilisation(w));
 		cr_assert_eq(unfinished, 0, "set %u: every job of the hyperperiod finishes", s);
 		for (unsigned i = 0; i < n; i++)
 			cr_assert_eq(th_stats(met, i).jobs, h / w->tasks[i].sp.period);
@@ -91,7 +92,8 @@ Test(theory, edf_with_u_over_1_misses_first_where_demand_exceeds_time)
 	for (unsigned s = 0; s < 20; s++) {
 		unsigned n = 2 + s % 5;
 		struct workload *w = gen_set(n, 1.02 + 0.2 * (s % 4) / 3.0, 500 + s);
-		uint64_t t = first_overload(w, wl_hyperperiod(w)), unfinished, shortest = UINT64_MAX;
+		uint64_t t = first_overload(w, wl_hyperperiod(w)), unfinished,
+		         shortest = UINT64_MAX;
 		struct met *met;
 
 		for (unsigned i = 0; i < n; i++)
@@ -101,13 +103,13 @@ Test(theory, edf_with_u_over_1_misses_first_where_demand_exceeds_time)
 		cr_assert_gt(t, shortest, "set %u: some deadline comes before the overload", s);
 		met = th_run(w, "edf", t, s);
 		cr_assert_eq(total_misses(met, n, &unfinished), 0,
-			     "set %u (n=%u): a deadline before %llu ns missed", s, n,
-			     (unsigned long long)t);
+		             "set %u (n=%u): a deadline before %llu ns missed", s, n,
+		             (unsigned long long)t);
 		met_free(met);
 		met = th_run(w, "edf", t + 1, s);
 		cr_assert_gt(total_misses(met, n, &unfinished), 0,
-			     "set %u (n=%u): no job due at %llu ns is late", s, n,
-			     (unsigned long long)t);
+		             "set %u (n=%u): no job due at %llu ns is late", s, n,
+		             (unsigned long long)t);
 		met_free(met);
 		wl_free(w);
 	}
@@ -143,7 +145,7 @@ rta(const struct workload *w, const struct sched_params *p, unsigned i)
 		for (unsigned j = 0; j < w->ntasks; j++)
 			if (p[j].priority < p[i].priority)
 				next += (r + p[j].period - 1) / p[j].period *
-					w->tasks[j].phases[0].dist.a;
+				        w->tasks[j].phases[0].dist.a;
 		if (next > w->tasks[i].sp.deadline)
 			return 0;
 		if (next == r)
@@ -171,12 +173,13 @@ Test(theory, rm_worst_case_response_equals_response_time_analysis, .timeout = 12
 			cr_assert_eq(w->tasks[i].phases[0].dist.kind, WL_DIST_FIXED);
 			if (r) {
 				cr_assert_eq(st.resp_max, r, "set %u task %u: WCRT %llu, RTA %llu",
-					     s, i, (unsigned long long)st.resp_max,
-					     (unsigned long long)r);
+				             s, i, (unsigned long long)st.resp_max,
+				             (unsigned long long)r);
 				cr_assert_eq(st.misses, 0);
 				compared++;
 			} else {
-				cr_assert_gt(st.misses, 0, "set %u task %u: RTA says it misses", s, i);
+				cr_assert_gt(st.misses, 0, "set %u task %u: RTA says it misses", s,
+				             i);
 			}
 		}
 		met_free(met);

@@ -15,11 +15,10 @@ share(const struct met *met, unsigned task, unsigned ntasks)
 	return (double)th_stats(met, task).runtime / (double)total;
 }
 
-static const char hogs_json[] =
-	"{ \"tasks\": {"
-	"  \"a\": { \"loop\": -1, \"tickets\": 100, \"run\": \"1s\" },"
-	"  \"b\": { \"loop\": -1, \"tickets\": 200, \"run\": \"1s\" },"
-	"  \"c\": { \"loop\": -1, \"tickets\": 700, \"run\": \"1s\" } } }";
+static const char hogs_json[] = "{ \"tasks\": {"
+                                "  \"a\": { \"loop\": -1, \"tickets\": 100, \"run\": \"1s\" },"
+                                "  \"b\": { \"loop\": -1, \"tickets\": 200, \"run\": \"1s\" },"
+                                "  \"c\": { \"loop\": -1, \"tickets\": 700, \"run\": \"1s\" } } }";
 
 Test(theory, stride_shares_are_within_1_percent_of_ticket_ratios)
 {
@@ -30,8 +29,8 @@ Test(theory, stride_shares_are_within_1_percent_of_ticket_ratios)
 	for (unsigned i = 0; i < 3; i++) {
 		double got = share(met, i, 3);
 
-		cr_assert(got > want[i] * 0.99 && got < want[i] * 1.01, "task %u: share %.5f, want %.2f",
-			  i, got, want[i]);
+		cr_assert(got > want[i] * 0.99 && got < want[i] * 1.01,
+		          "task %u: share %.5f, want %.2f", i, got, want[i]);
 	}
 	met_free(met);
 	wl_free(w);
@@ -53,10 +52,10 @@ Test(theory, rr_gives_cpu_bound_tasks_equal_shares)
 
 /* One interactive task (1 ms of CPU every 20 ms) beside three CPU hogs. */
 static const char interactive_json[] =
-	"{ \"tasks\": {"
-	"  \"ui\":  { \"loop\": -1, \"run\": \"1ms\","
-	"           \"timer\": { \"ref\": \"ui\", \"period\": \"20ms\" } },"
-	"  \"h\":   { \"instance\": 3, \"loop\": -1, \"run\": \"1s\" } } }";
+    "{ \"tasks\": {"
+    "  \"ui\":  { \"loop\": -1, \"run\": \"1ms\","
+    "           \"timer\": { \"ref\": \"ui\", \"period\": \"20ms\" } },"
+    "  \"h\":   { \"instance\": 3, \"loop\": -1, \"run\": \"1s\" } } }";
 
 Test(theory, mlfq_keeps_an_interactive_task_responsive_beside_cpu_hogs)
 {
@@ -69,7 +68,7 @@ Test(theory, mlfq_keeps_an_interactive_task_responsive_beside_cpu_hogs)
 	/* Rules 1-4: between boosts the hogs sink below it, so it runs on waking (1 ms);
 	 * right after a boost it waits at most for three 2 ms top-level allotments. */
 	cr_assert_eq(m.resp_p[0] <= TH_MS + TH_MS / 100, true, "median %llu",
-		     (unsigned long long)m.resp_p[0]);
+	             (unsigned long long)m.resp_p[0]);
 	cr_assert_leq(m.resp_max, 7 * TH_MS);
 	/* Round robin makes it wait behind up to three 4 ms quanta. */
 	cr_assert_gt(r.resp_max, 10 * TH_MS);
@@ -81,9 +80,9 @@ Test(theory, mlfq_keeps_an_interactive_task_responsive_beside_cpu_hogs)
 /* Twenty short sleepers ask for 120% of the CPU and stay in the upper levels; a hog that
  * has sunk to the bottom runs only because every boost lifts it back to the top. */
 static const char starvation_json[] =
-	"{ \"tasks\": {"
-	"  \"hog\": { \"loop\": -1, \"run\": \"1s\" },"
-	"  \"s\":   { \"instance\": 20, \"loop\": -1, \"run\": \"600us\", \"sleep\": \"9400us\" } } }";
+    "{ \"tasks\": {"
+    "  \"hog\": { \"loop\": -1, \"run\": \"1s\" },"
+    "  \"s\":   { \"instance\": 20, \"loop\": -1, \"run\": \"600us\", \"sleep\": \"9400us\" } } }";
 
 Test(theory, mlfq_boost_prevents_starvation_of_a_cpu_bound_task)
 {
@@ -94,7 +93,7 @@ Test(theory, mlfq_boost_prevents_starvation_of_a_cpu_bound_task)
 	cr_assert_str_eq(w->tasks[0].name, "hog");
 	/* 19 boosts after the first 100 ms, each worth at least a top-level allotment. */
 	cr_assert_geq(hog.runtime, 19 * 2 * TH_MS, "hog ran %llu cycles",
-		      (unsigned long long)hog.runtime);
+	              (unsigned long long)hog.runtime);
 	met_free(met);
 	wl_free(w);
 }

@@ -16,8 +16,9 @@
 static inline struct sim_machine
 th_machine(unsigned ncpus)
 {
-	struct sim_machine m = { .name = "ideal", .hz = TH_HZ, .cores = ncpus,
-				 .threads_per_core = 1, .ncpus = ncpus };
+	struct sim_machine m = {
+		.name = "ideal", .hz = TH_HZ, .cores = ncpus, .threads_per_core = 1, .ncpus = ncpus
+	};
 	return m;
 }
 
@@ -27,9 +28,9 @@ static const struct wl_env th_env = { .hz = TH_HZ, .ncpus = 1 };
  * `trace` when it is not NULL.  Returns sim_run's result (its message in err) and the
  * metrics in *out, which the caller frees whatever the result. */
 static inline int
-th_try_run(const struct sim_machine *m, const struct workload *w,
-	   const struct sched_policy *policy, uint64_t duration, uint64_t seed, FILE *trace,
-	   struct met **out, char *err, size_t errlen)
+th_try_run(const struct sim_machine *m, const struct workload *w, const struct sched_policy *policy,
+           uint64_t duration, uint64_t seed, FILE *trace, struct met **out, char *err,
+           size_t errlen)
 {
 	const char **names = calloc(w->ntasks, sizeof(*names));
 	struct sim_result res;
@@ -39,12 +40,20 @@ th_try_run(const struct sim_machine *m, const struct workload *w,
 	cr_assert_not_null(policy);
 	for (uint32_t i = 0; i < w->ntasks; i++)
 		names[i] = w->tasks[i].name;
-	struct met_config mc = { .hz = m->hz, .ncpus = m->ncpus, .ntasks = w->ntasks,
-				 .task_names = names, .machine = m->name,
-				 .policy = policy->name, .workload = w->name, .seed = seed,
-				 .trace = trace };
-	struct sim_options o = { .machine = m, .policy = policy, .workload = w, .seed = seed,
-				 .duration = duration };
+	struct met_config mc = {
+		.hz = m->hz,
+		.ncpus = m->ncpus,
+		.ntasks = w->ntasks,
+		.task_names = names,
+		.machine = m->name,
+		.policy = policy->name,
+		.workload = w->name,
+		.seed = seed,
+		.trace = trace,
+	};
+	struct sim_options o = {
+		.machine = m, .policy = policy, .workload = w, .seed = seed, .duration = duration
+	};
 
 	cr_assert_eq(met_init(out, &mc), 0);
 	o.met = *out;
@@ -62,8 +71,9 @@ th_run(const struct workload *w, const char *policy, uint64_t duration, uint64_t
 	struct met *met;
 	char err[512];
 
-	cr_assert_eq(th_try_run(&m, w, sched_policy_find(policy), duration, seed, NULL, &met,
-				err, sizeof(err)), 0, "sim_run: %s", err);
+	cr_assert_eq(th_try_run(&m, w, sched_policy_find(policy), duration, seed, NULL, &met, err,
+	                        sizeof(err)),
+	             0, "sim_run: %s", err);
 	return met;
 }
 
@@ -82,8 +92,8 @@ th_load(const char *json)
 	struct workload *w;
 	struct wl_error err;
 
-	cr_assert_eq(wl_load_buffer(json, strlen(json), "theory.json", &th_env, &w, &err), 0,
-		     "%s", err.msg);
+	cr_assert_eq(wl_load_buffer(json, strlen(json), "theory.json", &th_env, &w, &err), 0, "%s",
+	             err.msg);
 	return w;
 }
 

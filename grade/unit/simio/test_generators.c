@@ -10,8 +10,9 @@ static const uint64_t big_periods[] = { 1000000000000ULL, 2000000000000ULL, 5000
 static struct workload *
 gen(unsigned n, double u, uint64_t seed, bool discard)
 {
-	struct wl_gen_periodic g = { .n = n, .util = u, .periods = big_periods, .nperiods = 3,
-				     .discard = discard };
+	struct wl_gen_periodic g = {
+		.n = n, .util = u, .periods = big_periods, .nperiods = 3, .discard = discard
+	};
 	struct workload *w;
 
 	cr_assert_eq(wl_gen_periodic(&g, &simio_env, seed, &w), 0);
@@ -78,8 +79,12 @@ Test(generators, periodic_tasks_are_run_then_absolute_timer_with_rm_priorities)
 
 Test(generators, poisson_arrivals_have_the_requested_mean_rate)
 {
-	struct wl_gen_open g = { .kind = WL_ARR_POISSON, .rate = 100000, .streams = 1,
-				 .service = { .kind = WL_DIST_FIXED, .a = 10 } };
+	struct wl_gen_open g = {
+		.kind = WL_ARR_POISSON,
+		.rate = 100000,
+		.streams = 1,
+		.service = { .kind = WL_DIST_FIXED, .a = 10 },
+	};
 	struct wl_arrival_state s = { 0 };
 	struct workload *w;
 	uint64_t t = 0, prev = 0;
@@ -100,10 +105,14 @@ Test(generators, poisson_arrivals_have_the_requested_mean_rate)
 
 Test(generators, bursty_arrivals_only_in_on_windows)
 {
-	struct wl_gen_open g = { .kind = WL_ARR_BURSTY, .rate = 1000000, .streams = 1,
-				 .service = { .kind = WL_DIST_FIXED, .a = 10 },
-				 .on = { .kind = WL_DIST_FIXED, .a = 1000000 },
-				 .off = { .kind = WL_DIST_FIXED, .a = 3000000 } };
+	struct wl_gen_open g = {
+		.kind = WL_ARR_BURSTY,
+		.rate = 1000000,
+		.streams = 1,
+		.service = { .kind = WL_DIST_FIXED, .a = 10 },
+		.on = { .kind = WL_DIST_FIXED, .a = 1000000 },
+		.off = { .kind = WL_DIST_FIXED, .a = 3000000 },
+	};
 	struct wl_arrival_state s = { 0 };
 	struct workload *w;
 	uint64_t t = 0;
@@ -115,7 +124,7 @@ Test(generators, bursty_arrivals_only_in_on_windows)
 	for (int i = 0; i < N; i++) {
 		t = wl_arrival_next(&w->tasks[0], &s, &r);
 		cr_assert_leq(t % 4000000, 1000000, "arrival at %lu is in an off window",
-			      (unsigned long)t);
+		              (unsigned long)t);
 	}
 	/* Long-run rate: the on-rate times the on fraction 1/4, within 2%. */
 	cr_assert_float_eq((double)N / ((double)t / 1e9), 250000.0, 5000.0);
@@ -148,6 +157,7 @@ Test(generators, distribution_samples_match_their_means_and_supports)
 			sum += (double)x;
 		}
 		cr_assert_float_eq(sum / N, wl_dist_mean(&d[k]), wl_dist_mean(&d[k]) * 0.01,
-				   "kind %d: mean %g vs %g", d[k].kind, sum / N, wl_dist_mean(&d[k]));
+		                   "kind %d: mean %g vs %g", d[k].kind, sum / N,
+		                   wl_dist_mean(&d[k]));
 	}
 }

@@ -64,7 +64,7 @@ Test(hist, percentiles_within_one_percent_of_exact_on_seeded_data)
 		double got = (double)hist_percentile(&h, pct[k]);
 
 		cr_assert_leq(fabs(got - want), want / 256.0 + 0.5, "p%g: %g vs exact %g", pct[k],
-			      got, want);
+		              got, want);
 	}
 	cr_assert_eq(hist_percentile(&h, 100), v[N - 1]);
 	cr_assert_eq(h.min, v[0]);

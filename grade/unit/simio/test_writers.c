@@ -19,8 +19,16 @@ struct out {
 static void
 start(struct out *o, bool files)
 {
-	struct met_config c = { .hz = 1000000000ULL, .ncpus = 2, .ntasks = 2, .task_names = names,
-				.machine = "test", .policy = "edf", .workload = "w.json", .seed = 9 };
+	struct met_config c = {
+		.hz = 1000000000ULL,
+		.ncpus = 2,
+		.ntasks = 2,
+		.task_names = names,
+		.machine = "test",
+		.policy = "edf",
+		.workload = "w.json",
+		.seed = 9,
+	};
 
 	memset(o, 0, sizeof(*o));
 	if (files) {
@@ -34,12 +42,27 @@ start(struct out *o, bool files)
 static void
 record(struct met *m)
 {
-	struct met_job j1 = { .task = 0, .job = 0, .cpu = 0, .release = 0, .start = 1000,
-			      .finish = 3000, .deadline = 5000 };
-	struct met_job j2 = { .task = 0, .job = 1, .cpu = 0, .release = 5000, .start = 5000,
-			      .finish = 12000, .deadline = 10000 };
-	struct met_job j3 = { .task = 1, .job = 0, .cpu = 1, .release = 2000, .start = 2500,
-			      .deadline = 0 };
+	struct met_job j1 = {
+		.task = 0,
+		.job = 0,
+		.cpu = 0,
+		.release = 0,
+		.start = 1000,
+		.finish = 3000,
+		.deadline = 5000,
+	};
+	struct met_job j2 = {
+		.task = 0,
+		.job = 1,
+		.cpu = 0,
+		.release = 5000,
+		.start = 5000,
+		.finish = 12000,
+		.deadline = 10000,
+	};
+	struct met_job j3 = {
+		.task = 1, .job = 0, .cpu = 1, .release = 2000, .start = 2500, .deadline = 0
+	};
 
 	met_release(m, 0, 0, 0, 0);
 	met_switch(m, 0, 0, 1000);
@@ -82,9 +105,9 @@ Test(writers, csv_has_one_exact_row_per_job)
 	record(o.m);
 	finish(&o);
 	cr_assert_str_eq(o.csv, "task,release,start,finish,response,deadline,missed\n"
-				"a,0,1000,3000,3000,5000,0\n"
-				"a,5000,5000,12000,7000,10000,1\n"
-				"\"b,\"\"q\"\"\",2000,2500,,,,0\n");
+	                        "a,0,1000,3000,3000,5000,0\n"
+	                        "a,5000,5000,12000,7000,10000,1\n"
+	                        "\"b,\"\"q\"\"\",2000,2500,,,,0\n");
 	done(&o);
 }
 
@@ -115,11 +138,12 @@ Test(writers, json_stats_parse_back_with_exact_numbers)
 	t0 = json_array_get(json_object_get(j, "tasks"), 0);
 	cr_assert_str_eq(json_string_value(json_object_get(t0, "name")), "a");
 	cr_assert_eq(json_integer_value(json_object_get(t0, "runtime_cycles")), 9000);
-	cr_assert_eq(json_integer_value(json_object_get(json_object_get(t0, "response_cycles"),
-							"max")), 7000);
-	cr_assert_float_eq(json_real_value(json_object_get(json_array_get(
-				   json_object_get(j, "cpus"), 0), "utilisation")),
-			   9000.0 / 20000.0, 1e-12);
+	cr_assert_eq(
+	    json_integer_value(json_object_get(json_object_get(t0, "response_cycles"), "max")),
+	    7000);
+	cr_assert_float_eq(json_real_value(json_object_get(
+	                       json_array_get(json_object_get(j, "cpus"), 0), "utilisation")),
+	                   9000.0 / 20000.0, 1e-12);
 	json_decref(j);
 	free(text);
 	done(&o);
@@ -154,10 +178,10 @@ find_event(json_t *events, const char *ph, const char *name)
 	size_t i;
 	json_t *e;
 
-	json_array_foreach(events, i, e)
-		if (strcmp(json_string_value(json_object_get(e, "ph")), ph) == 0 &&
-		    strcmp(json_string_value(json_object_get(e, "name")), name) == 0)
-			return e;
+	json_array_foreach(events, i,
+	                   e) if (strcmp(json_string_value(json_object_get(e, "ph")), ph) == 0 &&
+	                          strcmp(json_string_value(json_object_get(e, "name")), name) ==
+	                              0) return e;
 	return NULL;
 }
 
@@ -177,7 +201,7 @@ Test(writers, trace_parses_back_with_tracks_slices_and_instants)
 	/* One named track per hardware thread. */
 	e = find_event(ev, "M", "thread_name");
 	cr_assert_str_eq(json_string_value(json_object_get(json_object_get(e, "args"), "name")),
-			 "cpu0");
+	                 "cpu0");
 	cr_assert_eq(json_integer_value(json_object_get(e, "tid")), 1);
 	/* The first run slice of "a": 1000..3000 cycles at 1 GHz = ts 1 us, dur 2 us. */
 	e = find_event(ev, "X", "a");

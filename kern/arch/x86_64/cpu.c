@@ -1,14 +1,12 @@
 /* The boot CPU's GDT and 64-bit TSS; the TSS gives #DF, NMI and #MC their own IST stacks so
  * they run on a good stack even when the kernel stack is what broke.  Each IST stack has an
  * unmapped guard page below it (kern/arch/x86_64/include/kstack.h). */
-#include <stddef.h>
 #include <stdint.h>
 
 #include "backtrace.h"
 #include "cpu.h"
 #include "kerninfo.h"
 #include "kstack.h"
-#include "x86.h"
 
 /* 64-bit TSS (Intel SDM Vol. 3A 7.7, Figure 7-11). */
 struct tss64 {
@@ -49,7 +47,7 @@ KSTACK_DEFINE(ist_nmi, IST_STACK_SIZE);
 KSTACK_DEFINE(ist_mc, IST_STACK_SIZE);
 
 /* Indexed by IST slot - 1. */
-static const struct kstack *const ist_stacks[3] = {&ist_df_desc, &ist_nmi_desc, &ist_mc_desc};
+static const struct kstack *const ist_stacks[3] = { &ist_df_desc, &ist_nmi_desc, &ist_mc_desc };
 
 /* The 16-byte TSS descriptor (SDM Vol. 3A 7.2.3, Figure 7-4). */
 static void
@@ -68,7 +66,7 @@ gdt_load(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = {sizeof(gdt) - 1, (uint64_t)gdt};
+	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
 
 	__asm__ volatile("lgdt %0\n\t"
 	                 "pushq %1\n\t"

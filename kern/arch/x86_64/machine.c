@@ -46,7 +46,7 @@ machine_reboot(void)
 	static const struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) no_idt = {0, 0};
+	} __attribute__((packed)) no_idt = { 0, 0 };
 	unsigned i;
 
 	cli();

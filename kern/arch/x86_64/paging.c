@@ -1,6 +1,5 @@
 /* The processor's paging controls (paging.h): execute-disable, supervisor write protection,
  * global pages, the PAT and SMEP/SMAP, switched on from what CPUID reports. */
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "abi/error.h"

@@ -1,6 +1,5 @@
 /* The IDT and the trap dispatcher: every exception either goes to a registered handler or
  * produces the trap dump (docs/architecture.md) and halts the machine. */
-#include <stddef.h>
 #include <stdint.h>
 
 #include "backtrace.h"
@@ -38,27 +37,27 @@ static trap_handler_fn handlers[256];
 static volatile int trap_depth;
 
 static const char *const names[T_NEXC] = {
-    [T_DE] = "divide-error",
-    [T_DB] = "debug",
-    [T_NMI] = "nmi",
-    [T_BP] = "breakpoint",
-    [T_OF] = "overflow",
-    [T_BR] = "bound-range",
-    [T_UD] = "invalid-opcode",
-    [T_NM] = "device-not-available",
-    [T_DF] = "double-fault",
-    [9] = "coprocessor-segment-overrun",
-    [T_TS] = "invalid-tss",
-    [T_NP] = "segment-not-present",
-    [T_SS] = "stack-fault",
-    [T_GP] = "general-protection",
-    [T_PF] = "page-fault",
-    [T_MF] = "x87-fpu-error",
-    [T_AC] = "alignment-check",
-    [T_MC] = "machine-check",
-    [T_XM] = "simd-fp-error",
-    [T_VE] = "virtualization",
-    [T_CP] = "control-protection",
+	[T_DE] = "divide-error",
+	[T_DB] = "debug",
+	[T_NMI] = "nmi",
+	[T_BP] = "breakpoint",
+	[T_OF] = "overflow",
+	[T_BR] = "bound-range",
+	[T_UD] = "invalid-opcode",
+	[T_NM] = "device-not-available",
+	[T_DF] = "double-fault",
+	[9] = "coprocessor-segment-overrun",
+	[T_TS] = "invalid-tss",
+	[T_NP] = "segment-not-present",
+	[T_SS] = "stack-fault",
+	[T_GP] = "general-protection",
+	[T_PF] = "page-fault",
+	[T_MF] = "x87-fpu-error",
+	[T_AC] = "alignment-check",
+	[T_MC] = "machine-check",
+	[T_XM] = "simd-fp-error",
+	[T_VE] = "virtualization",
+	[T_CP] = "control-protection",
 };
 
 const char *
@@ -73,12 +72,12 @@ static void
 idt_set(unsigned vec, uint64_t entry, unsigned ist)
 {
 	idt[vec] = (struct idt_gate){
-	    .off_lo = entry & 0xFFFF,
-	    .selector = GDT_KCODE,
-	    .ist = ist,
-	    .type_attr = GATE_PRESENT | GATE_INTR,
-	    .off_mid = (entry >> 16) & 0xFFFF,
-	    .off_hi = entry >> 32,
+		.off_lo = entry & 0xFFFF,
+		.selector = GDT_KCODE,
+		.ist = ist,
+		.type_attr = GATE_PRESENT | GATE_INTR,
+		.off_mid = (entry >> 16) & 0xFFFF,
+		.off_hi = entry >> 32,
 	};
 }
 
@@ -88,7 +87,7 @@ trap_init(void)
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) idtr = {sizeof(idt) - 1, (uint64_t)idt};
+	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 	unsigned v;
 
 	for (v = 0; v < T_NEXC; v++)
@@ -122,7 +121,8 @@ print_pf_reason(uint64_t err)
 	    (err & PF_RSVD) ? ", reserved bit set" : "", (err & PF_PK) ? ", protection key" : "");
 }
 
-void
+/* Prints the trap dump (docs/architecture.md "Serial output contract"). */
+static void
 trap_print(const struct trapframe *tf)
 {
 	printf("TRAP %lu %s on cpu %u\n", tf->vector, trap_name(tf->vector), hal_cpu_id());

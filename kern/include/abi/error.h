@@ -24,8 +24,8 @@ static inline const char *
 error_name(int err)
 {
 	static const char *const names[E_NCODES] = {
-	    "OK",     "E_INVAL", "E_NOMEM", "E_EXIST", "E_NOENT", "E_ALIGN", "E_HUGE",
-	    "E_PERM", "E_FAULT", "E_RANGE", "E_BUSY",  "E_AGAIN", "E_NOSYS",
+		"OK",     "E_INVAL", "E_NOMEM", "E_EXIST", "E_NOENT", "E_ALIGN", "E_HUGE",
+		"E_PERM", "E_FAULT", "E_RANGE", "E_BUSY",  "E_AGAIN", "E_NOSYS",
 	};
 
 	if (err > 0 || err <= -E_NCODES)

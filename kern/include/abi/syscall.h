@@ -97,7 +97,7 @@ static inline const char *
 abi_syscall_name(unsigned long num)
 {
 #define ABI_SYSCALL_NAME_(num, name, nargs, argnames) [num] = #name,
-	static const char *const names[SYS_NCALLS] = {ABI_SYSCALLS(ABI_SYSCALL_NAME_)};
+	static const char *const names[SYS_NCALLS] = { ABI_SYSCALLS(ABI_SYSCALL_NAME_) };
 #undef ABI_SYSCALL_NAME_
 
 	return num < SYS_NCALLS ? names[num] : "?";
@@ -108,7 +108,7 @@ static inline unsigned
 abi_syscall_nargs(unsigned long num)
 {
 #define ABI_SYSCALL_NARGS_(num, name, nargs, argnames) [num] = nargs,
-	static const unsigned char nargs[SYS_NCALLS] = {ABI_SYSCALLS(ABI_SYSCALL_NARGS_)};
+	static const unsigned char nargs[SYS_NCALLS] = { ABI_SYSCALLS(ABI_SYSCALL_NARGS_) };
 #undef ABI_SYSCALL_NARGS_
 
 	return num < SYS_NCALLS ? nargs[num] : 0;

@@ -1,5 +1,7 @@
 /* Assembler only: saving the general registers in the order of struct trapframe
  * (trap.h), shared by the trap and syscall entries so the two frames agree. */
+/* GNU as macros, not C: clang-format must leave them alone. */
+/* clang-format off */
 #ifndef EXOLAB_GPRS_H
 #define EXOLAB_GPRS_H
 

@@ -17,7 +17,9 @@
 	    __attribute__((section(".kstacks"), aligned(KSTACK_GUARD_SIZE)));                      \
 	static const struct kstack name##_desc                                                     \
 	    __attribute__((used, section(".kstack_list"), aligned(8))) = {                         \
-	        name##_area + KSTACK_GUARD_SIZE, name##_area + KSTACK_GUARD_SIZE + (size)}
+		    .bottom = name##_area + KSTACK_GUARD_SIZE,                                     \
+		    .top = name##_area + KSTACK_GUARD_SIZE + (size),                               \
+	    }
 #endif
 
 #endif

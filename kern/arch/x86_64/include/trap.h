@@ -63,9 +63,6 @@ void trap_register(unsigned vector, trap_handler_fn fn);
 /* Called from the entry stubs with interrupts disabled. */
 void trap_dispatch(struct trapframe *tf);
 
-/* Prints the trap dump (docs/architecture.md "Serial output contract"). */
-void trap_print(const struct trapframe *tf);
-
 /* Human name of an exception vector ("divide-error", "page-fault", ...). */
 const char *trap_name(unsigned vector);
 

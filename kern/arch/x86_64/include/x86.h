@@ -13,22 +13,6 @@ inb(uint16_t port)
 	return v;
 }
 
-static inline uint16_t
-inw(uint16_t port)
-{
-	uint16_t v;
-	__asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
-static inline uint32_t
-inl(uint16_t port)
-{
-	uint32_t v;
-	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-	return v;
-}
-
 static inline void
 outb(uint16_t port, uint8_t v)
 {
@@ -132,14 +116,6 @@ static inline void
 write_cr4(uint64_t v)
 {
 	__asm__ volatile("mov %0, %%cr4" : : "r"(v) : "memory");
-}
-
-static inline uint64_t
-read_rbp(void)
-{
-	uint64_t v;
-	__asm__ volatile("mov %%rbp, %0" : "=r"(v));
-	return v;
 }
 
 static inline uint64_t

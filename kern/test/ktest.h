@@ -14,13 +14,13 @@ struct ktest {
  *   KTEST(divzero, ktest_divzero, "divide by zero: #DE trap dump");  */
 #define KTEST(id, func, whatstr)                                                                   \
 	static const struct ktest ktest_entry_##id                                                 \
-	    __attribute__((used, section(".ktests"), aligned(8))) = {#id, func, whatstr}
+	    __attribute__((used, section(".ktests"), aligned(8))) = { #id, func, whatstr }
 
 /* The same, for a test whose name is no C identifier:
  *   KTEST_NAMED(bench_mm, "bench-mm", ktest_bench_mm, "...");  */
 #define KTEST_NAMED(id, namestr, func, whatstr)                                                    \
 	static const struct ktest ktest_entry_##id                                                 \
-	    __attribute__((used, section(".ktests"), aligned(8))) = {namestr, func, whatstr}
+	    __attribute__((used, section(".ktests"), aligned(8))) = { namestr, func, whatstr }
 
 /* Runs the test called `name`; false when there is no such test. */
 bool ktest_run(const char *name);

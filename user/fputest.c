@@ -25,7 +25,7 @@
 #define NWORKERS     4
 #define SHARED_VA    0x30000000ull /* the result page, in every env of the test */
 #define FAULT_VA     0x31000000ull /* unmapped until the upcall test's handler maps it */
-#define SPIN_MAX     (1ull << 26) /* a spin ends when another env ran, or after this many */
+#define SPIN_MAX     (1ull << 26)  /* a spin ends when another env ran, or after this many */
 #define MIN_ROUNDS   8
 #define MAX_ROUNDS   64
 #define WANT_PREEMPT 3 /* spins of each kind the timer must interrupt, in each worker */
@@ -229,8 +229,7 @@ x87_round(uint16_t fcw, const int64_t ints[7], struct x87_out *o, uint64_t spins
 	                 "fildq 32(%[ints])\n\t"
 	                 "fildq 40(%[ints])\n\t"
 	                 "fildq 48(%[ints])\n\t" /* all eight registers hold a value */
-	                 SPIN_BODY
-	                 "testq %%rax, %%rax\n\t"
+	                 SPIN_BODY "testq %%rax, %%rax\n\t"
 	                 "js 3f\n\t"
 	                 "syscall\n"
 	                 "3:\n\t"
@@ -246,8 +245,8 @@ x87_round(uint16_t fcw, const int64_t ints[7], struct x87_out *o, uint64_t spins
 	                 : [n] "+r"(spins), "+a"(num)
 	                 : [cw] "m"(fcw), [three] "m"(three), [ints] "r"(ints), [o] "r"(o),
 	                   [me] "r"(owner_me), [owner] "r"(owner)
-	                 : "rcx", "r11", "memory", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)",
-	                   "st(6)", "st(7)");
+	                 : "rcx", "r11", "memory", "st", "st(1)", "st(2)", "st(3)", "st(4)",
+	                   "st(5)", "st(6)", "st(7)");
 }
 
 _Static_assert(__builtin_offsetof(struct x87_out, third) == 56, "x87_round offsets");
@@ -256,12 +255,12 @@ _Static_assert(__builtin_offsetof(struct x87_out, fcw) == 64, "x87_round offsets
 /* IEEE 754 double results per rounding mode (RC 0 nearest, 1 down, 2 up, 3 toward zero,
  * the same encoding in MXCSR and the x87 control word, SDM Vol. 1 4.8.4): 1/3 lies just
  * above 0x3FD5555555555555, sqrt(2) just below 0x3FF6A09E667F3BCD. */
-static const uint64_t third_bits[4] = {0x3FD5555555555555ull, 0x3FD5555555555555ull,
-                                       0x3FD5555555555556ull, 0x3FD5555555555555ull};
-static const uint64_t mthird_bits[4] = {0xBFD5555555555555ull, 0xBFD5555555555556ull,
-                                        0xBFD5555555555555ull, 0xBFD5555555555555ull};
-static const uint64_t sqrt2_bits[4] = {0x3FF6A09E667F3BCDull, 0x3FF6A09E667F3BCCull,
-                                       0x3FF6A09E667F3BCDull, 0x3FF6A09E667F3BCCull};
+static const uint64_t third_bits[4] = { 0x3FD5555555555555ull, 0x3FD5555555555555ull,
+	                                0x3FD5555555555556ull, 0x3FD5555555555555ull };
+static const uint64_t mthird_bits[4] = { 0xBFD5555555555555ull, 0xBFD5555555555556ull,
+	                                 0xBFD5555555555555ull, 0xBFD5555555555555ull };
+static const uint64_t sqrt2_bits[4] = { 0x3FF6A09E667F3BCDull, 0x3FF6A09E667F3BCCull,
+	                                0x3FF6A09E667F3BCDull, 0x3FF6A09E667F3BCCull };
 
 static uint64_t
 bits(double d)
@@ -323,7 +322,7 @@ check_sums(void)
 static void
 worker_round(unsigned r, unsigned rc, uint32_t mxcsr, uint16_t fcw, unsigned preempts[2])
 {
-	struct call yield = {.num = SYS_yield};
+	struct call yield = { .num = SYS_yield };
 	bool odd = r & 1;
 	uint64_t spins = odd ? 0 : SPIN_MAX;
 	struct vregs in, out;
@@ -336,7 +335,8 @@ worker_round(unsigned r, unsigned rc, uint32_t mxcsr, uint16_t fcw, unsigned pre
 	set_mxcsr(mxcsr);
 	vec_round(&in, &out, spins, odd ? &yield : NULL, odd, NULL);
 	preempts[0] += !odd && shared->owner != me;
-	vec_check(&in, &out, odd ? "xmm: registers across a yield" : "xmm: registers across a spin");
+	vec_check(&in, &out,
+	          odd ? "xmm: registers across a yield" : "xmm: registers across a spin");
 	check(!odd || yield.ret == 0, "xmm: the yield returned 0", (uint64_t)yield.ret, 0);
 	check_rounding(rc, mxcsr);
 	x87_round(fcw, ints, &xo, spins, odd);
@@ -351,7 +351,7 @@ worker_round(unsigned r, unsigned rc, uint32_t mxcsr, uint16_t fcw, unsigned pre
 static int
 worker(unsigned k)
 {
-	unsigned rc = k % 4, preempts[2] = {0, 0}, r;
+	unsigned rc = k % 4, preempts[2] = { 0, 0 }, r;
 	uint32_t mxcsr = MXCSR_INIT | rc << 13 | (k & 1 ? MXCSR_FTZ : 0);
 	uint16_t fcw = (uint16_t)(0x007F | FCW_PC_53 | rc << 10);
 	int i;
@@ -369,8 +369,8 @@ worker(unsigned k)
 	check(get_mxcsr() == MXCSR_INIT, "init: a new env starts with MXCSR 0x1F80", get_mxcsr(),
 	      MXCSR_INIT);
 	check(get_fcw() == FCW_INIT, "init: a new env starts with FCW 0x37F", get_fcw(), FCW_INIT);
-	for (r = 0; r < MAX_ROUNDS && (r < MIN_ROUNDS || preempts[0] < WANT_PREEMPT ||
-	                               preempts[1] < WANT_PREEMPT);
+	for (r = 0; r < MAX_ROUNDS &&
+	            (r < MIN_ROUNDS || preempts[0] < WANT_PREEMPT || preempts[1] < WANT_PREEMPT);
 	     r++)
 		worker_round(r, rc, mxcsr, fcw, preempts);
 	check(preempts[0] >= WANT_PREEMPT, "preempt: the timer preempted xmm spins", preempts[0],
@@ -424,12 +424,12 @@ static void
 check_kernel_path(void)
 {
 	struct call calls[] = {
-	    {.num = SYS_null},
-	    {.num = SYS_env_id},
-	    {.num = SYS_cputs, .a0 = (uintptr_t)kernel_msg, .a1 = sizeof(kernel_msg) - 1},
-	    {.num = SYS_yield},
-	    {.num = 9999},
-	    {.num = SYS_env_status, .a0 = 1ull << 40},
+		{ .num = SYS_null },
+		{ .num = SYS_env_id },
+		{ .num = SYS_cputs, .a0 = (uintptr_t)kernel_msg, .a1 = sizeof(kernel_msg) - 1 },
+		{ .num = SYS_yield },
+		{ .num = 9999 },
+		{ .num = SYS_env_status, .a0 = 1ull << 40 },
 	};
 	uint32_t mxcsr = MXCSR_INIT | 2u << 13 | MXCSR_FTZ;
 	uint16_t fcw = 0x0F7F; /* round toward zero, extended precision */
@@ -441,8 +441,7 @@ check_kernel_path(void)
 	vec_round(&in, &out, 0, calls, sizeof(calls) / sizeof(calls[0]), NULL);
 	vec_check(&in, &out, "kernel: vector registers across six system calls");
 	check(get_mxcsr() == mxcsr, "kernel: MXCSR across six system calls", get_mxcsr(), mxcsr);
-	check(get_fcw() == fcw, "kernel: x87 control word across six system calls", get_fcw(),
-	      fcw);
+	check(get_fcw() == fcw, "kernel: x87 control word across six system calls", get_fcw(), fcw);
 	check(calls[0].ret == 0 && calls[1].ret == sys_env_id() && calls[3].ret == 0,
 	      "kernel: null, env_id and yield returned their results", (uint64_t)calls[1].ret,
 	      (uint64_t)sys_env_id());
@@ -477,8 +476,8 @@ check_upcall(void)
 	      "upcall: the handler mapped the page and the write landed", (uint64_t)fault_slot, 0);
 	set_mxcsr(MXCSR_INIT);
 	set_fcw(FCW_INIT);
-	if (fault_slot >= 0 && (sys_unmap(ABI_SLOT_SELF, FAULT_VA) < 0 ||
-	                        sys_cap_delete((uint64_t)fault_slot) < 0))
+	if (fault_slot >= 0 &&
+	    (sys_unmap(ABI_SLOT_SELF, FAULT_VA) < 0 || sys_cap_delete((uint64_t)fault_slot) < 0))
 		panic("cannot free the fault page");
 	if (fault_slot >= 0)
 		slot_free((uint64_t)fault_slot);
@@ -494,7 +493,8 @@ spawn_workers(long page, long envs[NWORKERS + 1])
 		envs[k] = slot_alloc();
 		if (envs[k] < 0 ||
 		    sys_spawn(cmd, sizeof(cmd) - 1, (uint64_t)envs[k], ABI_SLOT_UNTYPED, 0) < 0 ||
-		    sys_map((uint64_t)envs[k], (uint64_t)page, SHARED_VA, ABI_PERM_R | ABI_PERM_W) < 0)
+		    sys_map((uint64_t)envs[k], (uint64_t)page, SHARED_VA, ABI_PERM_R | ABI_PERM_W) <
+		        0)
 			panic("cannot start worker %u", k);
 	}
 }

@@ -12,7 +12,7 @@
 #include "x86.h"
 #include "xstring.h"
 
-CMDLINE_OPTION(fpu, "fpu", "fpu=fxsave|xsave|xsaveopt: use at most this save instruction; fpu=xsaves: opt in to XSAVES");
+CMDLINE_OPTION(fpu, "fpu", "fpu=fxsave|xsave|xsaveopt: at most this save; fpu=xsaves: use XSAVES");
 
 /* CR0 and CR4 bits (SDM Vol. 3A 2.5; their use for x87/SSE/AVX: Vol. 3A 13.1-13.3). */
 #define CR0_MP         (1ull << 1)  /* WAIT/FWAIT also honour TS */
@@ -45,7 +45,7 @@ CMDLINE_OPTION(fpu, "fpu", "fpu=fxsave|xsave|xsaveopt: use at most this save ins
 #define AREA_MXCSR         24
 #define AREA_XCOMP_BV      520
 #define FXSAVE_AREA_SIZE   512
-#define XSAVE_AREA_MAX     4096          /* x87..AVX-512 end at byte 2688 (13.4.3) */
+#define XSAVE_AREA_MAX     4096         /* x87..AVX-512 end at byte 2688 (13.4.3) */
 #define XCOMP_BV_COMPACTED (1ull << 63) /* XRSTORS wants bit 63 set (13.8.2) */
 
 /* The architectural initial values (SDM Vol. 1 13.6; FNINIT in Vol. 2A, MXCSR in 10.2.3). */
@@ -57,9 +57,10 @@ static bool has_xsaves;
 static uint64_t xcr0;
 static size_t area_size;
 
-static const char *const mode_names[] = {
-    [FPU_FXSAVE] = "fxsave", [FPU_XSAVE] = "xsave", [FPU_XSAVEOPT] = "xsaveopt",
-    [FPU_XSAVES] = "xsaves"};
+static const char *const mode_names[] = { [FPU_FXSAVE] = "fxsave",
+	                                  [FPU_XSAVE] = "xsave",
+	                                  [FPU_XSAVEOPT] = "xsaveopt",
+	                                  [FPU_XSAVES] = "xsaves" };
 
 static void
 xsetbv(uint32_t reg, uint64_t v)

@@ -21,8 +21,8 @@ enum fpu_mode {
 };
 
 /* Boot CPU, once, after the command line is parsed: picks the mode (fpu=NAME caps it, so
- * tests reach every path on one CPU; fpu=xsaves opts in to XSAVES), the components of XCR0 and the area size, runs
- * fpu_cpu_init and prints one `fpu:` line. */
+ * tests reach every path on one CPU; fpu=xsaves opts in to XSAVES), the components of XCR0
+ * and the area size, runs fpu_cpu_init and prints one `fpu:` line. */
 void fpu_init(void);
 
 /* Every CPU (the boot CPU through fpu_init, each AP in its start-up, after fpu_init): CR0,

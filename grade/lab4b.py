@@ -1,13 +1,10 @@
 #!/usr/bin/env python3
-"""Lab 4 part B grader: FPU isolation (this block; the SMP tests join it in this file).
-
-Every FPU test boots with `tests=fputest,hello leakcheck` and a CPU model that picks the
-kernel's save instruction: QEMU's default qemu64 and `-cpu qemu64` have no XSAVE (FXSAVE),
-`-cpu max` has XSAVE, XSAVEOPT and AVX (QEMU's TCG has no XSAVES, which the kernel uses only
-with `fpu=xsaves`), and `fpu=NAME` on the
-kernel command line caps the choice so the plain XSAVE path and FXSAVE on an AVX CPU are
-reached too.  The kernel's `fpu:` line must name the path; fputest's workers must each say
-`fputest: env K ok (checks M)`, the parent its summary, and nothing may leak."""
+"""Lab 4 part B grader (SMP foundation, FPU isolation): every CPU of the machine comes up,
+the TSC and the local APIC timer are calibrated, IPIs reach every CPU and come back, the
+one-shot timer fires once, a panic on a multiprocessor prints its dump exactly once, and
+each env keeps its own x87/SSE/AVX state on every save path.  The serial lines it matches
+are the contract in docs/architecture.md ("Boot lines: CPUs and time", "User FPU/SSE/AVX
+state")."""
 
 import os
 import re
@@ -17,9 +14,111 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gradelib  # noqa: E402
 
+LAB = gradelib.Lab("lab4b")
+
+BANNER = r"^ExoLab x86-64"
+ONLINE = re.compile(r"^smp: (\d+) CPUs? online\b.*$", re.M)
+TSC = re.compile(r"^time: tsc (\d+) MHz \((cpuid 0x15|cpuid 0x16|pm timer)\)$", re.M)
+LAPIC = re.compile(r"^time: lapic timer (\d+) MHz, one-shot by (tsc-deadline|count)$", re.M)
+PANIC_LINE = re.compile(r"^panic: ", re.M)
+BT_LINE = re.compile(r"^  rbp [0-9a-f]{16} rip [0-9a-f]{16} \S+\+0x[0-9a-f]+ args .*$")
+HEALTHY = [r"^panic: ", r"^TRAP "]
+
+
+def check_online(run, cpus):
+    """`smp: N CPUs online` with N = cpus, nobody left out, and both clocks calibrated."""
+    m = ONLINE.search(run.text)
+    if not m:
+        run.fail("no 'smp: N CPUs online' line", "online")
+    elif int(m.group(1)) != cpus:
+        run.fail("%s CPUs online on a %d-CPU machine" % (m.group(1), cpus), "online")
+    run.reject(r"^smp: cpu \d+ \(apic id \d+\) did not start", part="online")
+    tsc = TSC.search(run.text)
+    if not tsc:
+        run.fail("no 'time: tsc N MHz (source)' line", "time")
+    elif not 100 <= int(tsc.group(1)) <= 10000:
+        run.fail("a %s MHz TSC is not believable" % tsc.group(1), "time")
+    lapic = LAPIC.search(run.text)
+    if not lapic:
+        run.fail("no 'time: lapic timer N MHz, one-shot by ...' line", "time")
+    elif int(lapic.group(1)) == 0:
+        run.fail("the local APIC timer was measured at 0 MHz", "time")
+
+
+def online_test(cpus, name=None, qemu_args=(), timeout=60):
+    @LAB.test(name or "smp-%d" % cpus, parts={"online": 4, "time": 2}, smp=cpus,
+              qemu_args=list(qemu_args), until=[ONLINE.pattern], fail_fast=HEALTHY,
+              timeout=timeout)
+    def check(run):
+        check_online(run, cpus)
+
+
+online_test(1)
+online_test(2)
+online_test(4)
+# The Legion's shape (6 cores, 2 threads each) on the chipset it resembles.
+online_test(12, "smp-12-q35", ["-M", "q35", "-smp", "12,cores=6,threads=2"], timeout=120)
+
+
+@LAB.test("ipi-round-trip", parts={"every-cpu": 6, "summary": 2}, smp=4, args="test=ipi",
+          until=[r"^ipi: \d+ of \d+ other CPUs answered$"], fail_fast=HEALTHY, timeout=60)
+def ipi_round_trip(run):
+    for cpu in range(1, 4):
+        run.expect(r"^ipi: cpu %d \(apic id \d+\) answered in \d+ us$" % cpu,
+                   part="every-cpu", count=1)
+    run.reject(r"^ipi: cpu \d+ .* did not answer$", part="every-cpu")
+    run.expect(r"^ipi: 3 of 3 other CPUs answered$", part="summary", count=1)
+
+
+@LAB.test("oneshot-timer", parts={"fires": 3, "cancel": 2}, args="test=oneshot",
+          until=[r"^ktest: oneshot done$"], fail_fast=HEALTHY, timeout=30)
+def oneshot_timer(run):
+    run.expect(r"^oneshot: armed for 10000 us, fired in time \(after \d+ us\)$",
+               part="fires", count=1)
+    run.expect(r"^oneshot: cancelled timer stayed quiet$", part="cancel", count=1)
+
+
+def check_one_dump(run, part):
+    """Exactly one panic line, its backtrace right below it (no other CPU's output in
+    between), one banner (no reset), and no trap dump from another CPU."""
+    panics = PANIC_LINE.findall(run.text)
+    if len(panics) != 1:
+        run.fail("%d panic lines; a panic must print its dump exactly once" % len(panics), part)
+        return
+    run.expect(BANNER, part=part, count=1)
+    run.reject(r"^TRAP ", part=part)
+    after = run.text[PANIC_LINE.search(run.text).start():].split("\n")[1:]
+    dump = [l for l in after if l.strip()]
+    if not dump or not BT_LINE.match(dump[0]):
+        run.fail("the panic line is not followed by its backtrace: %r" % dump[:1], part)
+    elif any(not BT_LINE.match(l) for l in dump):
+        run.fail("another line appears inside or after the dump: %r"
+                 % next(l for l in dump if not BT_LINE.match(l)), part)
+
+
+@LAB.test("panic-smp4", parts={"one-dump": 5}, smp=4, args="test=panic", exit_status=3,
+          timeout=60)
+def panic_smp4(run):
+    check_one_dump(run, "one-dump")
+    run.expect(r"^panic: .*ktest: deliberate panic", part="one-dump")
+
+
+@LAB.test("panic-all-cpus", parts={"one-dump": 5}, smp=4, args="test=panic-all",
+          exit_status=3, timeout=60)
+def panic_all_cpus(run):
+    check_one_dump(run, "one-dump")
+
+# ---- FPU isolation ----
+# Every FPU test boots with `tests=fputest,hello leakcheck` and a CPU model that picks the
+# kernel's save instruction: QEMU's default qemu64 and `-cpu qemu64` have no XSAVE (FXSAVE),
+# `-cpu max` has XSAVE, XSAVEOPT and AVX (QEMU's TCG has no XSAVES, which the kernel uses only
+# with `fpu=xsaves`), and `fpu=NAME` on the kernel command line caps the choice so the plain
+# XSAVE path and FXSAVE on an AVX CPU are reached too.  The kernel's `fpu:` line must name the
+# path; fputest's workers must each say `fputest: env K ok (checks M)`, the parent its
+# summary, and nothing may leak.
+
 LEAK = re.compile(r"^leak-check: pages (\d+) caps (\d+) heap (\d+)$", re.M)
 KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64"]
-LAB = gradelib.Lab("lab4b", fail_fast=KERNEL_DIED + [r"^env: cannot start init"])
 
 FPU_WORKERS = 4
 FPU_TESTS = ["fputest", "hello"]
@@ -53,6 +152,7 @@ def fpu_test(name, modes, avx, qemu_args=(), extra=""):
               args=("tests=%s leakcheck %s" % (",".join(FPU_TESTS), extra)).strip(),
               qemu_args=list(qemu_args),
               until=[r"^init: all %d tests done$" % len(FPU_TESTS)], reject=KERNEL_DIED,
+              fail_fast=KERNEL_DIED + [r"^env: cannot start init"],
               timeout=120)
     def check(run):
         m = FPU_LINE.search(run.text)
@@ -91,7 +191,6 @@ fpu_test("fpu-max-capped-to-xsave", ["xsave"], avx=True, qemu_args=["-cpu", "max
          extra="fpu=xsave")
 fpu_test("fpu-max-capped-to-fxsave", ["fxsave"], avx=False, qemu_args=["-cpu", "max"],
          extra="fpu=fxsave")
-
 
 if __name__ == "__main__":
     sys.exit(gradelib.main([LAB]))

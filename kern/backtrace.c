@@ -11,8 +11,8 @@
 /* Every kernel frame is: [rbp] = caller's rbp, [rbp+8] = return address into the caller,
  * [rbp+16...] = arguments the caller passed on the stack (SysV x86-64 ABI 3.2.2). */
 #define FRAME_WORDS 5
-#define MAX_FRAMES  64 /* a deeper chain is corrupt or cyclic */
-#define MAX_STACKS  16
+#define MAX_FRAMES  64           /* a deeper chain is corrupt or cyclic */
+#define MAX_STACKS  (4 * 64 + 8) /* 4 per CPU (kernel, #DF, NMI, #MC) and spares */
 
 struct stack_range {
 	uint64_t lo, hi;

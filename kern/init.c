@@ -4,7 +4,9 @@
 #include <stdint.h>
 
 #include "abi/error.h"
+#include "acpi.h"
 #include "bootinfo.h"
+#include "clock.h"
 #include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
@@ -13,12 +15,16 @@
 #include "kerninfo.h"
 #include "test/ktest.h"
 #include "kvm.h"
+#include "lapic.h"
 #include "machine.h"
 #include "monitor.h"
 #include "multiboot2.h"
 #include "paging.h"
+#include "percpu.h"
 #include "pmm.h"
 #include "pt.h"
+#include "smp.h"
+#include "timer.h"
 #include "trap.h"
 
 #define STR_(x) #x
@@ -88,6 +94,18 @@ mm_init(void)
 	pmm_print_stats();
 }
 
+/* The CPUs and time (lab 4): the firmware's tables, the boot CPU's local APIC, the clocks
+ * calibrated, then every other CPU started.  The boot CPU goes on alone; the others idle. */
+static void
+cpus_init(void)
+{
+	acpi_init(&bootinfo);
+	lapic_init(); /* an error is reported by timer_init, which needs the APIC most */
+	clock_init();
+	timer_register();
+	smp_init();
+}
+
 void kern_main(uint64_t mb2_info);
 
 void
@@ -97,6 +115,7 @@ kern_main(uint64_t mb2_info)
 
 	cons_init_early();
 	cpu_init();
+	percpu_init(); /* hal_cpu_id() works from here on */
 	paging_cpu_init();
 	trap_init(); /* from here on, a fault prints a trap dump instead of resetting */
 
@@ -109,6 +128,7 @@ kern_main(uint64_t mb2_info)
 	cmdline_check();
 	fpu_init(); /* user x87/SSE/AVX state; the kernel itself has none */
 	mm_init();
+	cpus_init();
 
 	test = cmdline_get("test");
 	if (test != NULL)

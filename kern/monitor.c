@@ -13,6 +13,7 @@
 #include "kheap.h"
 #include "multiboot2.h"
 #include "pmm.h"
+#include "smp.h"
 #include "x86.h"
 #include "xstring.h"
 
@@ -176,6 +177,12 @@ mon_leaks(int argc, char **argv)
 }
 
 static void
+mon_cpus(int argc, char **argv)
+{
+	smp_print_cpus();
+}
+
+static void
 mon_halt(int argc, char **argv)
 {
 	machine_halt(0);
@@ -195,6 +202,7 @@ static const struct mon_cmd mon_cmds[] = {
 	{ "cpuid", "processor vendor, model and features", mon_cpuid },
 	{ "pages", "physical pages: total, reserved, free blocks per order; the heap", mon_pages },
 	{ "leaks", "free pages, live capabilities and heap objects", mon_leaks },
+	{ "cpus", "the CPUs running, their APIC ids, the calibrated clocks", mon_cpus },
 	{ "halt", "stop the machine", mon_halt },
 	{ "reboot", "reset the machine", mon_reboot },
 };

@@ -6,7 +6,6 @@
 #include "console.h"
 #include "env_impl.h"
 #include "mm.h"
-#include "percpu.h"
 #include "syscall.h"
 #include "timer.h"
 #include "xstring.h"
@@ -127,7 +126,6 @@ env_boot(void)
 	struct env *e;
 	int err;
 
-	percpu_init();
 	syscall_init();
 	env_init();
 	if ((err = initrd_find(&initrd_pa)) < 0) {

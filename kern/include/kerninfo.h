@@ -44,6 +44,9 @@ extern char _start[];
 /* The boot CPU's kernel stack (kern/arch/x86_64/entry.S). */
 extern char kern_bootstack_bottom[], kern_bootstack_top[];
 
+/* The boot page tables' PML4 (entry.S), physical address below 4 GiB. */
+extern char kern_boot_pml4[];
+
 /* A kernel stack [bottom, top); its guard page is [bottom - KSTACK_GUARD_SIZE, bottom).  The
  * linker gathers one descriptor per stack between kern_kstack_list_start and _end, so
  * kern/mm/kvm.c can leave each guard page unmapped. */

@@ -1,12 +1,14 @@
-/* The boot CPU's GDT and 64-bit TSS; the TSS gives #DF, NMI and #MC their own IST stacks so
+/* Each CPU's GDT and 64-bit TSS; the TSS gives #DF, NMI and #MC their own IST stacks so
  * they run on a good stack even when the kernel stack is what broke.  Each IST stack has an
- * unmapped guard page below it (kern/arch/x86_64/include/kstack.h). */
+ * unmapped guard page below it (kern/arch/x86_64/include/kstack.h).  The boot CPU's stacks
+ * are defined here, the APs' in smp_boot.S. */
 #include <stdint.h>
 
 #include "backtrace.h"
 #include "cpu.h"
 #include "kerninfo.h"
 #include "kstack.h"
+#include "smp.h"
 
 /* 64-bit TSS (Intel SDM Vol. 3A 7.7, Figure 7-11). */
 struct tss64 {
@@ -40,8 +42,10 @@ _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS is 104 bytes");
 
 #define TSS_TYPE_AVAIL 0x9UL /* 64-bit TSS, available (SDM Vol. 3A 3.5, Table 3-2) */
 
-static uint64_t gdt[7]; /* null, kcode, kdata, udata, ucode, tss (two slots) */
-static struct tss64 tss;
+#define GDT_SLOTS 7 /* null, kcode, kdata, udata, ucode, tss (two slots) */
+
+static uint64_t gdts[SMP_MAX_CPUS][GDT_SLOTS];
+static struct tss64 tsss[SMP_MAX_CPUS];
 KSTACK_DEFINE(ist_df, IST_STACK_SIZE);
 KSTACK_DEFINE(ist_nmi, IST_STACK_SIZE);
 KSTACK_DEFINE(ist_mc, IST_STACK_SIZE);
@@ -49,9 +53,11 @@ KSTACK_DEFINE(ist_mc, IST_STACK_SIZE);
 /* Indexed by IST slot - 1. */
 static const struct kstack *const ist_stacks[3] = { &ist_df_desc, &ist_nmi_desc, &ist_mc_desc };
 
+_Static_assert(IST_STACK_SIZE == SMP_IST_SIZE, "the APs' IST stacks are the boot CPU's size");
+
 /* The 16-byte TSS descriptor (SDM Vol. 3A 7.2.3, Figure 7-4). */
 static void
-gdt_set_tss(unsigned slot, uint64_t base, uint32_t limit)
+gdt_set_tss(uint64_t *gdt, unsigned slot, uint64_t base, uint32_t limit)
 {
 	gdt[slot] = (limit & 0xFFFFUL) | ((base & 0xFFFFFFUL) << 16) | (TSS_TYPE_AVAIL << 40) |
 	            SEG_P | ((uint64_t)(limit >> 16 & 0xF) << 48) | ((base >> 24 & 0xFF) << 56);
@@ -61,12 +67,12 @@ gdt_set_tss(unsigned slot, uint64_t base, uint32_t limit)
 /* Loads the GDT, then reloads CS with a far return (a mov cannot load CS) and the data
  * segments; in 64-bit mode only their attributes matter. */
 static void
-gdt_load(void)
+gdt_load(const uint64_t *gdt)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) gdtr = { sizeof(gdt) - 1, (uint64_t)gdt };
+	} __attribute__((packed)) gdtr = { GDT_SLOTS * 8 - 1, (uint64_t)gdt };
 
 	__asm__ volatile("lgdt %0\n\t"
 	                 "pushq %1\n\t"
@@ -84,32 +90,60 @@ gdt_load(void)
 	                 : "rax", "memory");
 }
 
-void
-cpu_init(void)
+/* CPU `cpu`'s GDT and TSS with `rsp0` for entries from ring 3 and ist[0..2] for IST1..3,
+ * loaded on the calling CPU. */
+static void
+cpu_load(unsigned cpu, uint64_t rsp0, const uint64_t ist_top[3])
 {
+	uint64_t *gdt = gdts[cpu];
+	struct tss64 *tss = &tsss[cpu];
 	unsigned i;
 
 	gdt[GDT_KCODE >> 3] = KCODE;
 	gdt[GDT_KDATA >> 3] = KDATA;
 	gdt[GDT_UDATA >> 3] = UDATA;
 	gdt[GDT_UCODE >> 3] = UCODE;
+	for (i = 0; i < 3; i++)
+		tss->ist[i] = ist_top[i]; /* stacks grow down */
+	tss->rsp[0] = rsp0;
+	/* An I/O bitmap offset past the limit means "no bitmap": user I/O always faults. */
+	tss->iomap_base = sizeof(*tss);
+	gdt_set_tss(gdt, GDT_TSS >> 3, (uint64_t)tss, sizeof(*tss) - 1);
+
+	gdt_load(gdt);
+	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
+}
+
+void
+cpu_init(void)
+{
+	uint64_t ist_top[3];
+	unsigned i;
 
 	for (i = 0; i < 3; i++) {
 		uint64_t lo, hi;
 
 		cpu_ist_range(i + 1, &lo, &hi);
-		tss.ist[i] = hi; /* stacks grow down */
+		ist_top[i] = hi;
 		backtrace_add_stack(lo, hi);
 	}
 	/* Until user mode exists (lab 3) a ring change cannot happen; point rsp0 somewhere
 	 * sane anyway. */
-	tss.rsp[0] = (uint64_t)kern_bootstack_top;
-	/* An I/O bitmap offset past the limit means "no bitmap": user I/O always faults. */
-	tss.iomap_base = sizeof(tss);
-	gdt_set_tss(GDT_TSS >> 3, (uint64_t)&tss, sizeof(tss) - 1);
+	cpu_load(0, (uint64_t)kern_bootstack_top, ist_top);
+}
 
-	gdt_load();
-	__asm__ volatile("ltr %w0" : : "r"(GDT_TSS));
+void
+cpu_init_ap(unsigned cpu)
+{
+	uint64_t lo, hi, ist_top[3];
+	unsigned i;
+
+	for (i = 0; i < 3; i++) {
+		smp_ap_stack(cpu, i + 1, &lo, &hi);
+		ist_top[i] = hi;
+	}
+	smp_ap_stack(cpu, 0, &lo, &hi);
+	cpu_load(cpu, hi, ist_top);
 }
 
 void

@@ -248,6 +248,8 @@ higher_half:
 
 	.section .bootmem.pagetables, "aw", @nobits
 	.balign 4096
+	.globl kern_boot_pml4 /* the AP trampoline enters long mode on these tables (smp.c) */
+kern_boot_pml4:
 boot_pml4:
 	.skip 4096
 boot_pdpt_low:

@@ -1,13 +1,19 @@
 /* The HAL (kern/include/hal.h) on x86-64 hardware: the one place portable code reaches the
- * machine.  One CPU for now; SMP, IPIs and the LAPIC timer come with lab 4. */
+ * machine.  CPUs are numbered by smp.c, IPIs go through the local APIC (lapic.c), the
+ * one-shot timer is the local APIC timer (clock.c). */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "console.h"
 #include "hal.h"
 #include "kerninfo.h"
+#include "lapic.h"
 #include "panic.h"
+#include "percpu.h"
+#include "smp.h"
+#include "trap.h"
 #include "x86.h"
 
 #define RFLAGS_IF (1UL << 9)
@@ -140,26 +146,28 @@ hal_irq_restore(hal_irqstate_t state)
 unsigned
 hal_cpu_id(void)
 {
-	return 0;
+	return percpu_this()->cpu;
 }
 
 unsigned
 hal_cpu_count(void)
 {
-	return 1;
+	return smp_cpu_count();
 }
 
+/* A fixed-delivery IPI; vectors below T_NEXC are exceptions, which no IPI may fake. */
 void
 hal_send_ipi(unsigned cpu, unsigned vector)
 {
-	panic("hal_send_ipi(cpu %u, vector %u): IPIs are not available yet (LAPIC, lab 4)", cpu,
-	      vector);
+	if (cpu >= smp_cpu_count() || vector < T_NEXC || vector > 255 || !lapic_ready())
+		panic("hal_send_ipi(cpu %u, vector %u): no such CPU or vector", cpu, vector);
+	lapic_send_ipi(smp_apic_id(cpu), LAPIC_ICR_FIXED | vector);
 }
 
 void
 hal_timer_oneshot(uint64_t cycles)
 {
-	panic("hal_timer_oneshot(%lu): the timer is not available yet (LAPIC, lab 4)", cycles);
+	clock_oneshot(cycles);
 }
 
 /* xchg with a memory operand is atomic and a full barrier (SDM Vol. 3A 8.1.2.1, 8.2.3.9). */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "abi/error.h"
+#include "clock.h"
 #include "hal.h"
 #include "kerninfo.h"
 #include "lapic.h"
@@ -28,16 +29,24 @@
 #define REG_TPR        0x080
 #define REG_EOI        0x0B0
 #define REG_SVR        0x0F0
+#define REG_ICR_LOW    0x300 /* x2APIC: ICR is one 64-bit MSR 0x830 (10.12.9) */
+#define REG_ICR_HIGH   0x310
 #define REG_LVT_TIMER  0x320
 #define REG_LVT_LINT0  0x350
 #define REG_LVT_ERROR  0x370
 #define REG_TIMER_INIT 0x380
+#define REG_TIMER_CUR  0x390
 #define REG_TIMER_DIV  0x3E0
+
+#define ICR_BUSY                (1u << 12) /* xAPIC delivery status: send pending (Figure 10-12) */
+#define MSR_TSC_DEADLINE        0x6E0      /* IA32_TSC_DEADLINE (10.5.4.1) */
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
 
 #define SVR_ENABLE         (1u << 8)  /* APIC software enable (10.9, Figure 10-23) */
 #define LVT_MASKED         (1u << 16) /* Figure 10-8 */
-#define LVT_TIMER_PERIODIC (1u << 17)
-#define TIMER_DIV_16       0x3 /* divide configuration bits 3,1,0 = 0,1,1 (Figure 10-10) */
+#define LVT_TIMER_PERIODIC (1u << 17) /* timer mode, bits 18:17: 00 one-shot, 01 periodic */
+#define LVT_TIMER_DEADLINE (2u << 17) /* 10 TSC-deadline (10.5.4.1) */
+#define TIMER_DIV_16       0x3        /* divide configuration bits 3,1,0 = 0,1,1 (Figure 10-10) */
 
 _Static_assert(LAPIC_TIMER_DIVIDE == 16, "TIMER_DIV_16 encodes the divider of lapic.h");
 
@@ -99,39 +108,87 @@ spurious(struct trapframe *tf)
 		outb(PIC1_CMD, PIC_EOI);
 }
 
+/* This CPU's APIC: enabled in the mode the boot CPU found, LINT0 and errors masked, every
+ * priority class accepted, the spurious vector set (10.4.3, 10.9). */
+static void
+lapic_enable_this_cpu(void)
+{
+	uint64_t base = rdmsr(MSR_APIC_BASE);
+
+	/* Enabling through the MSR after a disable leaves the APIC in its reset state
+	 * (10.4.3), which the writes below complete.  xAPIC -> x2APIC is a legal transition
+	 * only from an enabled APIC (10.12.5, Figure 10-27): EN first, then EXTD. */
+	if (!(base & APIC_BASE_EN)) {
+		base |= APIC_BASE_EN;
+		wrmsr(MSR_APIC_BASE, base);
+	}
+	if (x2apic && !(base & APIC_BASE_EXTD))
+		wrmsr(MSR_APIC_BASE, base | APIC_BASE_EXTD);
+	reg_write(REG_TPR, 0); /* accept every priority class */
+	reg_write(REG_LVT_LINT0, reg_read(REG_LVT_LINT0) | LVT_MASKED); /* the PICs' wire */
+	reg_write(REG_LVT_ERROR, reg_read(REG_LVT_ERROR) | LVT_MASKED);
+	reg_write(REG_LVT_TIMER, LVT_MASKED | LAPIC_VEC_TIMER);
+	reg_write(REG_SVR, SVR_ENABLE | LAPIC_VEC_SPURIOUS);
+}
+
+static int init_result = 1; /* 1: lapic_init has not run yet */
+
 int
 lapic_init(void)
 {
 	uint64_t base, pa;
 	uint32_t edx;
 
+	if (init_result <= 0)
+		return init_result;
 	pic_disable();
 	trap_register(PIC_VEC_SPURIOUS1, spurious);
 	trap_register(PIC_VEC_SPURIOUS2, spurious);
+	init_result = E_NOSYS;
 	cpuid(1, 0, NULL, NULL, NULL, &edx);
 	if (!(edx & CPUID1_EDX_APIC))
-		return E_NOSYS;
-	/* Enabling through the MSR after a disable leaves the APIC in its reset state (10.4.3),
-	 * which the writes below complete. */
+		return init_result;
 	base = rdmsr(MSR_APIC_BASE);
-	if (!(base & APIC_BASE_EN)) {
-		base |= APIC_BASE_EN;
-		wrmsr(MSR_APIC_BASE, base);
-	}
 	x2apic = (base & APIC_BASE_EXTD) != 0;
 	if (!x2apic) {
 		pa = base & APIC_BASE_ADDR;
 		/* The direct map covers at least the first 4 GiB, device holes uncached (kvm.c). */
 		if (pa + 4096 > KERN_BOOT_MAP_SIZE)
-			return E_NOSYS;
+			return init_result;
 		mmio = hal_phys_to_virt(pa);
 	}
-	reg_write(REG_TPR, 0); /* accept every priority class */
-	reg_write(REG_LVT_LINT0, reg_read(REG_LVT_LINT0) | LVT_MASKED); /* the PICs' wire */
-	reg_write(REG_LVT_ERROR, reg_read(REG_LVT_ERROR) | LVT_MASKED);
 	trap_register(LAPIC_VEC_SPURIOUS, spurious);
-	reg_write(REG_SVR, SVR_ENABLE | LAPIC_VEC_SPURIOUS);
+	lapic_enable_this_cpu();
+	init_result = 0;
 	return 0;
+}
+
+void
+lapic_init_ap(void)
+{
+	lapic_enable_this_cpu();
+}
+
+bool
+lapic_ready(void)
+{
+	return init_result == 0;
+}
+
+/* Sends an IPI (10.6.1, Figure 10-12).  xAPIC: the destination goes in ICR bits 63:56 and
+ * the write of the low half sends; a new IPI waits until the last one has left (delivery
+ * status idle).  x2APIC: one MSR write with the 32-bit destination in bits 63:32. */
+void
+lapic_send_ipi(uint32_t apic_id, uint32_t icr_low)
+{
+	if (x2apic) {
+		wrmsr(MSR_X2APIC + REG_ICR_LOW / 16, (uint64_t)apic_id << 32 | icr_low);
+		return;
+	}
+	for (unsigned spin = 0; spin < 1000000 && (reg_read(REG_ICR_LOW) & ICR_BUSY); spin++)
+		pause();
+	reg_write(REG_ICR_HIGH, apic_id << 24);
+	reg_write(REG_ICR_LOW, icr_low);
 }
 
 void
@@ -154,33 +211,17 @@ lapic_is_x2apic(void)
 	return x2apic;
 }
 
-static bool
-crystal_24mhz_model(void)
-{
-	uint32_t eax, family, model;
-
-	cpuid(1, 0, &eax, NULL, NULL, NULL);
-	family = (eax >> 8) & 0xF;
-	model = ((eax >> 4) & 0xF) | ((eax >> 12) & 0xF0);
-	/* Skylake, Kaby Lake and Coffee Lake client parts (the Legion's i7-9750H is 0x9E). */
-	return family == 6 && (model == 0x4E || model == 0x5E || model == 0x8E || model == 0x9E);
-}
-
 uint64_t
 lapic_timer_base_hz(void)
 {
-	uint32_t max, crystal;
+	uint64_t hz;
 
 	/* QEMU's APIC model (and KVM's) counts one tick per nanosecond, whatever CPUID says. */
 	if (machine_is_qemu())
 		return 1000000000;
-	cpuid(0, 0, &max, NULL, NULL, NULL);
-	if (max >= 0x15) {
-		cpuid(0x15, 0, NULL, NULL, &crystal, NULL);
-		if (crystal != 0)
-			return crystal;
-	}
-	return crystal_24mhz_model() ? 24000000 : 1000000000;
+	if ((hz = clock_crystal_hz()) != 0 || (hz = clock_lapic_hz()) != 0)
+		return hz;
+	return 1000000000;
 }
 
 void
@@ -194,4 +235,43 @@ lapic_timer_periodic(uint8_t vector, uint32_t count)
 	reg_write(REG_TIMER_DIV, TIMER_DIV_16);
 	reg_write(REG_LVT_TIMER, LVT_TIMER_PERIODIC | vector);
 	reg_write(REG_TIMER_INIT, count); /* starts it */
+}
+
+void
+lapic_timer_oneshot(uint8_t vector, uint32_t count)
+{
+	reg_write(REG_TIMER_INIT, 0);
+	reg_write(REG_TIMER_DIV, TIMER_DIV_16);
+	reg_write(REG_LVT_TIMER, (count ? 0 : LVT_MASKED) | vector);
+	reg_write(REG_TIMER_INIT, count); /* one-shot: counts down to 0 once (10.5.4) */
+}
+
+uint32_t
+lapic_timer_current(void)
+{
+	return reg_read(REG_TIMER_CUR);
+}
+
+bool
+lapic_has_tsc_deadline(void)
+{
+	uint32_t ecx;
+
+	cpuid(1, 0, NULL, NULL, &ecx, NULL);
+	return (ecx & CPUID1_ECX_TSC_DEADLINE) != 0;
+}
+
+/* TSC-deadline mode (10.5.4.1): the timer fires once when the TSC reaches `deadline`; writing
+ * 0 disarms it.  The mfence keeps the LVT write (MMIO in xAPIC mode) ahead of the MSR write,
+ * as 10.5.4.1 asks. */
+void
+lapic_timer_deadline(uint8_t vector, uint64_t deadline)
+{
+	if ((reg_read(REG_LVT_TIMER) & (3u << 17 | LVT_MASKED | 0xFF)) !=
+	    (LVT_TIMER_DEADLINE | vector)) {
+		reg_write(REG_TIMER_INIT, 0);
+		reg_write(REG_LVT_TIMER, LVT_TIMER_DEADLINE | vector);
+		__asm__ volatile("mfence" ::: "memory");
+	}
+	wrmsr(MSR_TSC_DEADLINE, deadline);
 }

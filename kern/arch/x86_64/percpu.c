@@ -1,40 +1,62 @@
-/* The per-CPU area (percpu.h) of the boot CPU, and the GS MSRs that let the syscall stub
- * find it.  One CPU for now; lab 4 gives each CPU its own area and kernel stack. */
+/* The per-CPU areas (percpu.h), one per possible CPU, indexed by CPU number, and the GS
+ * MSRs that let the syscall stub and percpu_this() find the current CPU's. */
+#include <stddef.h>
 #include <stdint.h>
 
 #include "hal.h"
 #include "kerninfo.h"
 #include "percpu.h"
+#include "smp.h"
 #include "x86.h"
 
 #define MSR_GS_BASE        0xC0000101
 #define MSR_KERNEL_GS_BASE 0xC0000102
 
-static struct percpu percpu_area[1];
+static struct percpu percpu_area[SMP_MAX_CPUS];
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TOP,
                "percpu.h offsets");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu.h offsets");
 _Static_assert(__builtin_offsetof(struct percpu, self) == PERCPU_SELF, "percpu.h offsets");
 
-void
-percpu_init(void)
+static void
+percpu_load(struct percpu *pc, unsigned cpu, uint64_t kstack_top)
 {
-	struct percpu *pc = &percpu_area[0];
-
-	/* Entries from user mode start on an empty kernel stack: once the first env runs,
-	 * nothing below kern_main is ever returned to, so the boot stack serves, and it is
-	 * where cpu.c points TSS.rsp0 for traps from ring 3. */
-	pc->kstack_top = (uint64_t)(uintptr_t)kern_bootstack_top;
+	pc->kstack_top = kstack_top;
 	pc->self = pc;
-	pc->cpu = 0;
+	pc->cpu = cpu;
 	/* SWAPGS exchanges GS.base with IA32_KERNEL_GS_BASE (SDM Vol. 2B SWAPGS). */
 	wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)(uintptr_t)pc);
 	wrmsr(MSR_GS_BASE, 0);
 }
 
+void
+percpu_init(void)
+{
+	/* Entries from user mode start on an empty kernel stack: once the first env runs,
+	 * nothing below kern_main is ever returned to, so the boot stack serves, and it is
+	 * where cpu.c points TSS.rsp0 for traps from ring 3. */
+	percpu_load(&percpu_area[0], 0, (uint64_t)(uintptr_t)kern_bootstack_top);
+}
+
+void
+percpu_init_ap(unsigned cpu, uint64_t kstack_top)
+{
+	percpu_load(&percpu_area[cpu], cpu, kstack_top);
+}
+
+/* In kernel C code IA32_KERNEL_GS_BASE always holds this CPU's area: only the few
+ * instructions of the syscall stub between its two swapgs see the user's value there. */
 struct percpu *
 percpu_this(void)
 {
-	return &percpu_area[hal_cpu_id()];
+	struct percpu *pc = (struct percpu *)(uintptr_t)rdmsr(MSR_KERNEL_GS_BASE);
+
+	return pc != NULL ? pc : &percpu_area[0];
+}
+
+struct percpu *
+percpu_of(unsigned cpu)
+{
+	return &percpu_area[cpu];
 }

@@ -9,6 +9,7 @@
 #include "hal.h"
 #include "machine.h"
 #include "panic.h"
+#include "percpu.h"
 #include "trap.h"
 #include "x86.h"
 
@@ -31,10 +32,6 @@ extern const uint64_t irq_vectors[256 - T_NEXC]; /* irqentry.S */
 
 static struct idt_gate idt[256];
 static trap_handler_fn handlers[256];
-
-/* How many traps are being handled; a trap that arrives while the dump of another is being
- * printed must not recurse (one CPU for now: a per-CPU counter with SMP, lab 4). */
-static volatile int trap_depth;
 
 static const char *const names[T_NEXC] = {
 	[T_DE] = "divide-error",
@@ -81,13 +78,26 @@ idt_set(unsigned vec, uint64_t entry, unsigned ist)
 	};
 }
 
-void
-trap_init(void)
+static void
+idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void
+trap_init_ap(void)
+{
+	idt_load();
+}
+
+void
+trap_init(void)
+{
 	unsigned v;
 
 	for (v = 0; v < T_NEXC; v++)
@@ -96,7 +106,7 @@ trap_init(void)
 	idt_set(T_DF, trap_vectors[T_DF], IST_DF);
 	idt_set(T_NMI, trap_vectors[T_NMI], IST_NMI);
 	idt_set(T_MC, trap_vectors[T_MC], IST_MC);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_load();
 }
 
 void
@@ -145,7 +155,14 @@ trap_print(const struct trapframe *tf)
 void
 trap_dispatch(struct trapframe *tf)
 {
-	int depth;
+	int *depth_of_this_cpu, depth;
+
+	/* Another CPU is printing a dump and stopped this one (panic_stop_all).  Checked before
+	 * anything reads the per-CPU area: an NMI can arrive inside the syscall stub, where
+	 * IA32_KERNEL_GS_BASE holds the user's value.  NMIs stay blocked: it never returns. */
+	if (tf->vector == T_NMI && panic_in_progress())
+		for (;;)
+			hlt();
 
 	/* An interrupt is nobody's fault: no dump, and its handler may switch to another env
 	 * and never return, so it runs outside the nesting count. */
@@ -156,7 +173,10 @@ trap_dispatch(struct trapframe *tf)
 	/* An exception in user mode is the env's, not the kernel's (kern/env/fault.c). */
 	if ((tf->cs & 3) == 3 && env_user_trap(tf))
 		return;
-	depth = ++trap_depth;
+	/* How many traps this CPU is handling: a trap that arrives while the dump of another is
+	 * being printed must not recurse. */
+	depth_of_this_cpu = &percpu_this()->trap_depth;
+	depth = ++*depth_of_this_cpu;
 
 	if (depth == 2) {
 		/* The dump itself faulted: say so in as few steps as possible. */
@@ -169,9 +189,10 @@ trap_dispatch(struct trapframe *tf)
 
 	if (handlers[tf->vector]) {
 		handlers[tf->vector](tf);
-		trap_depth--;
+		--*depth_of_this_cpu;
 		return;
 	}
+	panic_stop_all();
 	trap_print(tf);
 	backtrace_print_at(tf->rbp, tf->rip);
 	machine_halt(1);

@@ -19,10 +19,14 @@
 
 #define IST_STACK_SIZE 8192
 
-/* Loads this CPU's GDT and TSS and reloads every segment register. */
+/* Loads the boot CPU's GDT and TSS and reloads every segment register. */
 void cpu_init(void);
 
-/* Stack range [lo, hi) of IST slot `ist` (1..3), for the backtrace walker. */
+/* The same on application processor `cpu` (1..SMP_MAX_CPUS - 1), with its own IST stacks
+ * and its kernel stack as TSS.rsp0 (smp_ap_stack). */
+void cpu_init_ap(unsigned cpu);
+
+/* Stack range [lo, hi) of the boot CPU's IST slot `ist` (1..3), for the backtrace walker. */
 void cpu_ist_range(int ist, uint64_t *lo, uint64_t *hi);
 
 #endif

@@ -27,14 +27,24 @@ struct percpu {
 	struct percpu *self; /* this area's own address, for the stub */
 	struct env *env;     /* the env running on this CPU, or NULL */
 	unsigned after;      /* PERCPU_TRACE | PERCPU_RESCHED | PERCPU_FULL_RETURN */
-	unsigned cpu;
+	unsigned cpu;        /* 0 .. hal_cpu_count() - 1; 0 is the boot CPU */
+	uint32_t apic_id;    /* its local APIC id */
+	int trap_depth;      /* traps being handled on this CPU (trap.c) */
+	volatile int idle;   /* halted in smp_idle (or a test's wait): a timer tick is a wake-up */
+	uint64_t wakeups;    /* timer interrupts taken while idle */
 };
 
-/* Sets up this CPU's area and the MSRs that point at it. */
+/* Sets up the boot CPU's area (CPU 0) and the MSRs that point at it. */
 void percpu_init(void);
 
-/* This CPU's area. */
+/* The same for application processor `cpu`, whose kernel stack top is `kstack_top`. */
+void percpu_init_ap(unsigned cpu, uint64_t kstack_top);
+
+/* This CPU's area: the one IA32_KERNEL_GS_BASE points at (CPU 0's before percpu_init). */
 struct percpu *percpu_this(void);
+
+/* CPU `cpu`'s area (cpu < SMP_MAX_CPUS). */
+struct percpu *percpu_of(unsigned cpu);
 #endif
 
 #endif

@@ -8,6 +8,9 @@
 /* Ticks per second the timer aims at (the count is not calibrated: see timer.c). */
 #define TIMER_HZ 100
 
+/* Routes LAPIC_VEC_TIMER to the tick handler (for hal_timer_oneshot before timer_init). */
+void timer_register(void);
+
 /* Sets up the local APIC and starts the tick; prints one line saying how.  Without an APIC
  * it says so and envs are not preempted. */
 void timer_init(void);

@@ -52,8 +52,11 @@ struct trapframe {
 /* A handler for one vector.  Returning resumes the trapped code (with tf's registers). */
 typedef void (*trap_handler_fn)(struct trapframe *tf);
 
-/* Installs the IDT on this CPU. */
+/* Builds the IDT and loads it on the boot CPU. */
 void trap_init(void);
+
+/* Loads the same IDT on an application processor. */
+void trap_init_ap(void);
 
 /* Routes `vector` to `fn` instead of the dump-and-halt default.  For an interrupt vector
  * (>= T_NEXC) this also opens its IDT gate, and `fn` runs outside the trap-nesting check: it

@@ -13,6 +13,14 @@ inb(uint16_t port)
 	return v;
 }
 
+static inline uint32_t
+inl(uint16_t port)
+{
+	uint32_t v;
+	__asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
 static inline void
 outb(uint16_t port, uint8_t v)
 {

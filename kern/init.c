@@ -11,6 +11,7 @@
 #include "console.h"
 #include "cpu.h"
 #include "env.h"
+#include "fpu.h"
 #include "kerninfo.h"
 #include "test/ktest.h"
 #include "kvm.h"
@@ -125,6 +126,7 @@ kern_main(uint64_t mb2_info)
 	printf("ExoLab x86-64 %s (%s)\n", KERN_VERSION, KERN_COMPILER);
 	print_bootinfo(&bootinfo);
 	cmdline_check();
+	fpu_init(); /* user x87/SSE/AVX state; the kernel itself has none */
 	mm_init();
 	cpus_init();
 

@@ -1,7 +1,9 @@
 /* The env table and an env's lifetime: creation (address space with the kernel's upper
- * half, capability table with a self capability), destruction (unmap, delete capabilities,
- * drop the kernel's hold) and release (when the last capability naming it is gone). */
+ * half, capability table with a self capability, FPU save area in its initial state),
+ * destruction (unmap, delete capabilities, free the save area, drop the kernel's hold) and
+ * release (when the last capability naming it is gone). */
 #include "env_impl.h"
+#include "fpu.h"
 #include "kheap.h"
 #include "kvm.h"
 #include "panic.h"
@@ -54,6 +56,24 @@ env_caps_init(struct env *e, uint64_t nslots)
 	return 0;
 }
 
+/* A save area holding the architectural initial state (fpu.h): a new env never sees
+ * another env's registers.  kmalloc gives blocks of 64 bytes and more 64-byte alignment
+ * (slab objects of a power-of-two class start 64 bytes into their page; larger blocks are
+ * whole pages), which XSAVE needs; the check keeps that promise honest. */
+static int
+env_fpu_alloc(struct env *e)
+{
+	void *area = kmalloc(fpu_area_size());
+
+	if (area == NULL)
+		return E_NOMEM;
+	if ((uintptr_t)area % FPU_AREA_ALIGN != 0)
+		panic("env: kmalloc gave FPU area %p, not %d-byte aligned", area, FPU_AREA_ALIGN);
+	fpu_area_init(area);
+	e->fpu = area;
+	return 0;
+}
+
 int
 env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 {
@@ -69,12 +89,16 @@ env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 	e->id = (++generation[idx] << 12) | idx;
 	e->parent = parent;
 	strlcpy(e->name, name, sizeof(e->name));
-	if ((root = kvm_root_new()) < 0)
-		return (int)root;
+	if ((err = env_fpu_alloc(e)) < 0)
+		return err;
+	if ((root = kvm_root_new()) < 0) {
+		err = (int)root;
+		goto fail_fpu;
+	}
 	e->root = (physaddr_t)root;
 	if ((err = env_caps_init(e, nslots)) < 0) {
 		kvm_root_free(e->root);
-		return err;
+		goto fail_fpu;
 	}
 	e->tf.cs = SYSCALL_USER_CS;
 	e->tf.ss = SYSCALL_USER_SS;
@@ -86,6 +110,10 @@ env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 	}
 	*out = e;
 	return 0;
+fail_fpu:
+	kfree(e->fpu);
+	e->fpu = NULL;
+	return err;
 }
 
 void
@@ -106,6 +134,10 @@ env_destroy(struct env *e)
 	cap_table_destroy(&e->caps);
 	kfree(slots);
 	e->caps.slots = NULL;
+	/* If it is this CPU's current env, its state stays in the registers until the next
+	 * env's restore overwrites every component (run.c saves no env whose area is gone). */
+	kfree(e->fpu);
+	e->fpu = NULL;
 	if (e->held) {
 		e->held = false;
 		cap_object_put(&e->obj); /* may release the env at once */

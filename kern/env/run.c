@@ -5,10 +5,16 @@
  *
  * The monitor runs only once no env is runnable.  An env that spins forever (init
  * included) therefore keeps the monitor away for good, but never the other envs: the timer
- * moves the CPU on whenever the policy says the env's turn is over. */
+ * moves the CPU on whenever the policy says the env's turn is over.
+ *
+ * Extended state (x87/SSE/AVX, fpu.h) is switched eagerly, here and only here: the kernel
+ * has no FPU code, so the registers hold the state of this CPU's current env (pc->env) from
+ * the moment it is switched to until another env is; syscalls and traps that come back to
+ * the same env leave it alone.  Why eager and not lazy: docs/architecture.md. */
 #include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
+#include "fpu.h"
 #include "machine.h"
 #include "monitor.h"
 #include "panic.h"
@@ -21,12 +27,30 @@ env_current(void)
 	return percpu_this()->env;
 }
 
+/* The one place an env's extended state leaves or enters the registers: `next` (or none)
+ * becomes this CPU's env.  The env switched away from is saved unless it is destroyed (its
+ * area is gone; the restore below overwrites whatever it left), so its saved state is
+ * complete whenever it is not running: any CPU may run it next. */
+static void
+env_switch(struct percpu *pc, struct env *next)
+{
+	struct env *prev = pc->env;
+
+	if (prev != next) {
+		if (prev != NULL && prev->fpu != NULL)
+			fpu_save(prev->fpu);
+		if (next != NULL)
+			fpu_restore(next->fpu);
+	}
+	pc->env = next;
+}
+
 void
 env_run(struct env *e)
 {
 	struct percpu *pc = percpu_this();
 
-	pc->env = e;
+	env_switch(pc, e);
 	pc->after &= PERCPU_TRACE;
 	e->runs++;
 	/* Whatever set this frame up (the loader, exofork, a trap), user mode runs with IF on. */
@@ -62,7 +86,7 @@ idle_until_tick(void)
 {
 	struct percpu *pc = percpu_this();
 
-	pc->env = NULL;
+	env_switch(pc, NULL);
 	hal_set_root(env_kern_root);
 	pc->idle = 1;
 	/* sti takes effect after the next instruction: no tick slips in before the hlt. */
@@ -81,7 +105,7 @@ env_schedule(void)
 		idle_until_tick();
 	if (next != NULL)
 		env_run(next);
-	percpu_this()->env = NULL;
+	env_switch(percpu_this(), NULL);
 	hal_set_root(env_kern_root);
 	timer_get_stats(&ts);
 	printf("timer: %lu ticks in user mode, %lu in kernel mode\n", ts.user, ts.kernel);

@@ -4,6 +4,7 @@
 #include "abi/memlayout.h"
 #include "console.h"
 #include "env_impl.h"
+#include "fpu.h"
 
 /* Arithmetic flags, DF and AC (SDM Vol. 1 3.4.3): the only rflags bits user space picks. */
 #define RFLAGS_USER 0x40cd5ull
@@ -22,6 +23,9 @@ sys_exofork(struct env *e, const uint64_t *a)
 		return err;
 	child->tf = *env_tf(e);
 	child->tf.rax = 0;
+	/* The caller's x87/SSE state is in the registers (the kernel has none): the child
+	 * resumes with it, as compiled code that kept a value in %xmm across the call expects. */
+	fpu_save(child->fpu);
 	if ((err = cap_create(&e->caps, dslot, &child->obj, CAP_R_ALL)) < 0) {
 		env_destroy(child);
 		return err;

@@ -33,6 +33,7 @@ struct env {
 	uint64_t upcall_xstack; /* top of its exception stack */
 	uint64_t runs;          /* times it was given the CPU */
 	struct sched_entity se; /* in step with status: RUNNABLE <=> queued or running */
+	void *fpu;              /* x87/SSE/AVX save area (fpu.h), NULL once destroyed */
 	char name[ENV_NAMELEN];
 };
 

@@ -1,11 +1,21 @@
 /* pgfault_upcall: where the kernel enters an env for a page fault (abi/env.h, struct
  * abi_fault): rsp = rdi = the fault record on the exception stack, 16-byte aligned, every
  * other register still the faulting code's.  Calls the C handler, then resumes the faulting
- * code with every register, rflags and rsp from the record. */
+ * code with every register, rflags and rsp from the record.
+ *
+ * The upcall runs in the env's own context: the x87/SSE/AVX registers are the faulting
+ * code's, live, and the kernel saved none of them.  The handler is C built with SSE, and
+ * SysV makes every xmm register caller-saved, while the faulting code may have had any of
+ * them live at any instruction.  So the trampoline saves x87, MXCSR and xmm0-15 with
+ * FXSAVE64 around the call (512 bytes, 16-byte aligned: SDM Vol. 1 10.5.1).  The upper
+ * halves of ymm/zmm need no saving: user code is built without AVX, and legacy SSE
+ * instructions leave bits 255:128 (and above) unchanged (SDM Vol. 1 14.1.3); a handler
+ * built with AVX must save them itself (XSAVE, sized by CPUID 0xD). */
 #include "pgfault.h"
 
 /* Word i of the record's struct abi_regs: rax rbx rcx rdx rsi rdi rbp r8 .. r15 rip rsp rflags. */
 #define REG(i) (PGFAULT_REGS + 8 * (i))(%rsp)
+#define FXSAVE_SIZE 512
 
 	.text
 	.globl pgfault_upcall
@@ -13,7 +23,11 @@
 pgfault_upcall:
 	/* The faulting code's DF came along in rflags; the SysV ABI wants it clear in C. */
 	cld
-	call *pgfault_current(%rip)
+	subq $FXSAVE_SIZE, %rsp		/* stays 16-byte aligned for fxsave and the call */
+	fxsave64 (%rsp)
+	call *pgfault_current(%rip)	/* rdi: the record */
+	fxrstor64 (%rsp)
+	addq $FXSAVE_SIZE, %rsp
 
 	/* rflags and rip go just below the red zone of the stack being returned to, for popfq
 	 * and `ret $RED_ZONE` to take them from there.  When the fault happened in a handler

@@ -18,6 +18,7 @@
 #include "clock.h"
 #include "console.h"
 #include "cpu.h"
+#include "fpu.h"
 #include "hal.h"
 #include "kvm.h"
 #include "lapic.h"
@@ -191,6 +192,7 @@ smp_ap_main(unsigned cpu)
 	smp_ap_stack(cpu, 0, &lo, &hi);
 	percpu_init_ap(cpu, hi);
 	paging_cpu_init();
+	fpu_cpu_init(); /* the boot CPU's choice (fpu_init ran before smp_init) */
 	cpu_init_ap(cpu);
 	trap_init_ap();
 	syscall_init();

@@ -15,6 +15,7 @@
 #include "console.h"
 #include "env_impl.h"
 #include "fpu.h"
+#include "ktrace.h"
 #include "machine.h"
 #include "monitor.h"
 #include "panic.h"
@@ -37,6 +38,7 @@ env_switch(struct percpu *pc, struct env *next)
 	struct env *prev = pc->env;
 
 	if (prev != next) {
+		ktrace_switch(prev, next);
 		if (prev != NULL && prev->fpu != NULL)
 			fpu_save(prev->fpu);
 		if (next != NULL)
@@ -111,7 +113,7 @@ env_schedule(void)
 	printf("timer: %lu ticks in user mode, %lu in kernel mode\n", ts.user, ts.kernel);
 	printf("env: no runnable environment\n");
 	if (cmdline_has("halt"))
-		machine_halt(0);
+		ktrace_halt();
 	monitor();
 	machine_halt(0);
 }

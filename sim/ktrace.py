@@ -83,16 +83,20 @@ def _parse_one(lines, path, i):
     d = Dump(*(int(x) for x in m.groups()[:4]), m.group(5))
     if d.hz == 0:
         raise DumpError(path, i + 1, "a TSC rate of 0 Hz")
-    cpu, want, seen = None, 0, [False] * d.cpus
+    cpu, want, header, seen = None, 0, 0, [False] * d.cpus
+
+    def close_section():
+        if cpu is not None and len(d.events[cpu]) != want:
+            raise DumpError(path, header, "cpu %d's header says %d events; its section has %d"
+                            % (cpu, want, len(d.events[cpu])))
+
     for j in range(i + 1, len(lines)):
         if not lines[j].startswith(PREFIX):
             continue  # other output interleaved with the dump
         body, n = lines[j][len(PREFIX):], j + 1
         if (m := CPU.match(body)):
-            if cpu is not None and len(d.events[cpu]) != want:
-                raise DumpError(path, n, "cpu %d has %d events, its header says %d"
-                                % (cpu, len(d.events[cpu]), want))
-            cpu, want = int(m.group(1)), int(m.group(2))
+            close_section()
+            cpu, want, header = int(m.group(1)), int(m.group(2)), n
             if cpu >= d.cpus or seen[cpu]:
                 raise DumpError(path, n, "cpu %d: out of range or listed twice" % cpu)
             seen[cpu], d.dropped[cpu] = True, int(m.group(3))
@@ -112,9 +116,7 @@ def _parse_one(lines, path, i):
         elif (m := NAME.match(body)):
             d.names[int(m.group(1), 16)] = m.group(2)
         elif (m := END.match(body)):
-            if cpu is not None and len(d.events[cpu]) != want:
-                raise DumpError(path, n, "cpu %d has %d events, its header says %d"
-                                % (cpu, len(d.events[cpu]), want))
+            close_section()
             if not all(seen):
                 raise DumpError(path, n, "no section for cpu %d" % seen.index(False))
             total = sum(len(e) for e in d.events)

@@ -78,8 +78,10 @@ record(unsigned type, const struct env *e, uint64_t arg, unsigned aux)
 }
 
 void
-ktrace_record_switch(const struct env *prev, const struct env *next)
+ktrace_record_switch(const struct env *next)
 {
+	const struct env *prev = percpu_this()->env;
+
 	record(KT_SWITCH, next, prev != NULL ? (uint32_t)prev->id : 0, 0);
 }
 

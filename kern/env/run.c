@@ -32,17 +32,17 @@ env_current(void)
  * becomes this CPU's env.  The env switched away from is saved unless it is destroyed (its
  * area is gone; the restore below overwrites whatever it left), so its saved state is
  * complete whenever it is not running: any CPU may run it next. */
-static void
+static inline __attribute__((always_inline)) void
 env_switch(struct percpu *pc, struct env *next)
 {
 	struct env *prev = pc->env;
 
 	if (prev != next) {
-		ktrace_switch(prev, next);
 		if (prev != NULL && prev->fpu != NULL)
 			fpu_save(prev->fpu);
 		if (next != NULL)
 			fpu_restore(next->fpu);
+		ktrace_switch(next);
 	}
 	pc->env = next;
 }

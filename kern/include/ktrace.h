@@ -20,16 +20,18 @@ extern bool ktrace_sched_on; /* trace=sched and the buffers exist: record */
  * (sched->on_release).  Once, on the boot CPU, after the CPUs are counted. */
 void ktrace_init(struct sched *s);
 
-void ktrace_record_switch(const struct env *prev, const struct env *next);
+void ktrace_record_switch(const struct env *next);
 void ktrace_record_wake(const struct env *e, int cpu);
 void ktrace_record_block(const struct env *e, bool dead);
 
-/* This CPU's env changes from prev to next (either may be NULL: idle). */
+/* This CPU's env becomes next (NULL: idle); called just before the change, while the per-CPU
+ * area still names the previous one.  Only `next` is passed so that the hook keeps nothing
+ * alive across its call: inlined in env_switch, it costs a compare and a branch. */
 static inline void
-ktrace_switch(const struct env *prev, const struct env *next)
+ktrace_switch(const struct env *next)
 {
 	if (ktrace_sched_on)
-		ktrace_record_switch(prev, next);
+		ktrace_record_switch(next);
 }
 
 /* e was woken onto run queue `cpu`. */

@@ -30,6 +30,7 @@ trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t ret)
 {
 	unsigned n = abi_syscall_nargs(num);
 
+	cons_lock(); /* one line, whatever the other CPUs print */
 	printf("[env 0x%lx] sys_%s(", e->id, abi_syscall_name(num));
 	for (unsigned i = 0; i < n; i++)
 		printf(i ? ", 0x%lx" : "0x%lx", a[i]);
@@ -39,6 +40,7 @@ trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t ret)
 		printf(") = %ld %s\n", ret, error_name((int)ret));
 	else
 		printf(") = %ld\n", ret);
+	cons_unlock();
 }
 
 /* The end of a call that asked for more than a sysret: a trace line, another env, or an
@@ -53,6 +55,8 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 	if (after & PERCPU_TRACE)
 		trace(e, f->tf.rax, f->args, ret);
 	f->tf.rax = (uint64_t)ret;
+	if ((after & PERCPU_REARM) && !(after & PERCPU_RESCHED) && env_sched_tick())
+		after |= PERCPU_RESCHED; /* its run queue changed while it was in the call */
 	if (after & PERCPU_RESCHED) {
 		if (e->status != ENV_DEAD)
 			e->tf = f->tf;
@@ -67,15 +71,19 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 int64_t
 syscall_dispatch(struct syscall_frame *f, struct percpu *pc)
 {
+	uint64_t num = f->tf.rax;
+	bool locked = env_syscall_locked(num);
 	int64_t ret;
 
+	if (locked)
+		env_lock();
 	/* LAB 3: call the handler the number in rax names; an unknown number is E_NOSYS. */
 	/* BEGIN LAB 3 */
-	uint64_t num = f->tf.rax;
-
 	ret = num < SYS_NCALLS ? syscall_table[num](pc->env, f->args) : E_NOSYS;
 	/* END LAB 3 */
 	/* STUB LAB 3: ret = E_NOSYS; */
+	if (locked)
+		env_unlock();
 	if (__builtin_expect(pc->after != 0, 0))
 		syscall_after(f, pc, ret);
 	return ret;

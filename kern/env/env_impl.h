@@ -66,8 +66,7 @@ bool env_sched_idle_all(void);             /* no env is runnable on any CPU */
  * for with interrupts on, so a waiting CPU still answers IPIs (docs/architecture.md). */
 void env_lock(void);
 void env_unlock(void);
-bool env_syscall_locked(uint64_t num); /* does system call `num` take the env lock */
-void env_spin_irqs_on(void);           /* one pause of a wait, with interrupts on */
+void env_spin_irqs_on(void); /* one pause of a wait, with interrupts on */
 /* Scheduling parameters and CPU affinity; E_INVAL (e unchanged) when the policy refuses the
  * parameters or no CPU that runs envs is in the mask. */
 int env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity);

@@ -30,8 +30,10 @@ static struct sched sched;
 static uint64_t hz; /* the TSC's rate */
 static struct sched_rq rqs[SCHED_MAX_CPUS];
 static struct hal_spinlock rq_lock[SCHED_MAX_CPUS];
-static bool tickless[SCHED_MAX_CPUS]; /* under rq_lock: its env runs with no timer armed */
-static unsigned nrunnable;            /* envs RUNNABLE, on any CPU (atomic) */
+static bool tickless[SCHED_MAX_CPUS];  /* under rq_lock: its env runs with no timer armed */
+static uint64_t armed[SCHED_MAX_CPUS]; /* under rq_lock: the deadline its timer holds */
+static bool yielding[SCHED_MAX_CPUS];  /* this CPU's env yields at its next schedule */
+static unsigned nrunnable;             /* envs RUNNABLE, on any CPU (atomic) */
 static volatile bool ready;
 
 /* CPUs whose run queues envs go to: every CPU online. */
@@ -89,13 +91,19 @@ next_timer(unsigned cpu, uint64_t now)
 	return l ? l->key : SCHED_NO_TIMER;
 }
 
-/* Arms this CPU's (locked) one-shot timer for its queue as it now is. */
+/* Arms this CPU's (locked) one-shot timer for its queue as it now is.  A timer already
+ * armed for an earlier time is left alone: it fires, finds nothing to do (sched_tick says
+ * no) and arms the real deadline then, which is cheaper than reprogramming the timer at
+ * every switch (a yield ping-pong moves the deadline each time). */
 static uint64_t
 arm_timer(unsigned cpu, uint64_t now)
 {
-	uint64_t t = next_timer(cpu, now);
+	uint64_t t = next_timer(cpu, now), a = armed[cpu];
 
 	tickless[cpu] = t == SCHED_NO_TIMER && rqs[cpu].curr != NULL;
+	if (t == a || (t != SCHED_NO_TIMER && a != SCHED_NO_TIMER && a > now && a <= t))
+		return t;
+	armed[cpu] = t;
 	hal_timer_oneshot(t == SCHED_NO_TIMER ? 0 : t > now ? t - now : 1);
 	return t;
 }
@@ -141,8 +149,10 @@ env_sched_init(void)
 	hz = clock_tsc_hz() ? clock_tsc_hz() : ENV_SCHED_HZ;
 	if ((err = sched_init(&sched, p, rqs, ncpu, hz)) < 0)
 		panic("sched: cannot start policy %s (%s)", p->name, error_name(err));
-	for (unsigned i = 0; i < ncpu; i++)
+	for (unsigned i = 0; i < ncpu; i++) {
 		rq_lock[i] = (struct hal_spinlock)HAL_SPINLOCK_INIT("run-queue");
+		armed[i] = SCHED_NO_TIMER;
+	}
 	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
 	printf("sched: policy %s on %u CPU%s\n", p->name, ncpu, ncpu == 1 ? "" : "s");
 }
@@ -295,16 +305,13 @@ env_sched_exit(struct env *e, unsigned old_status)
 			env_spin_irqs_on();
 }
 
+/* The yield itself happens in env_sched_next, under the run-queue lock it takes anyway. */
 void
 env_yield(struct env *e)
 {
-	unsigned cpu = hal_cpu_id();
-	hal_irqstate_t f = rq_lock_cpu(cpu);
-	int err = sched_yield_cpu(&sched, cpu, hal_cycles());
-
-	rq_unlock_cpu(cpu, f);
-	if (err < 0)
-		panic("sched: env 0x%lx yields but does not run", e->id);
+	if (e->se.state != SCHED_RUNNING || e->se.cpu != hal_cpu_id())
+		panic("sched: env 0x%lx yields but does not run here", e->id);
+	yielding[e->se.cpu] = true;
 	percpu_this()->after |= PERCPU_RESCHED;
 }
 
@@ -402,6 +409,9 @@ env_sched_next(bool *waiting)
 
 	if (must_go(rqs[cpu].curr, cpu))
 		put_away_current(cpu, now);
+	if (yielding[cpu] && rqs[cpu].curr)
+		sched_yield_cpu(&sched, cpu, now);
+	yielding[cpu] = false;
 	if (!(se = sched_schedule_local(&sched, cpu, now))) {
 		rq_unlock_cpu(cpu, f);
 		balance(cpu);
@@ -470,9 +480,12 @@ env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity)
 	sched_entity_init(&scratch, e->se.id, e);
 	if ((err = sched.policy->set_params(&sched, &scratch, p)) < 0)
 		return err;
-	if (e->se.state == SCHED_RUNNING && e->se.cpu == hal_cpu_id())
-		env_yield(e); /* the core re-queues only a waiting entity */
 	cpu = lock_entity(e, &f);
+	if (e->se.state == SCHED_RUNNING && cpu == hal_cpu_id()) {
+		/* The core re-queues only a waiting entity: this one yields first. */
+		sched_yield_cpu(&sched, cpu, now);
+		percpu_this()->after |= PERCPU_RESCHED;
+	}
 	if (e->se.state == SCHED_RUNNING) {
 		set_running(e, p, affinity, cpu);
 		rq_unlock_cpu(cpu, f);

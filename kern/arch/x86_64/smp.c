@@ -300,8 +300,9 @@ void
 smp_print_cpus(void)
 {
 	for (unsigned cpu = 0; cpu < ncpus; cpu++)
-		printf("cpu %u: apic id %u%s%s\n", cpu, apic_ids[cpu], cpu == 0 ? ", boot" : "",
-		       cpu == hal_cpu_id() ? ", this one" : "");
+		printf("cpu %u: apic id %u%s%s, timer irqs %lu, ipis %lu\n", cpu, apic_ids[cpu],
+		       cpu == 0 ? ", boot" : "", cpu == hal_cpu_id() ? ", this one" : "",
+		       percpu_of(cpu)->timer_irqs, percpu_of(cpu)->ipis);
 	printf("%u CPU%s online; tsc %lu kHz, lapic timer %lu kHz\n", ncpus, ncpus == 1 ? "" : "s",
 	       clock_tsc_hz() / 1000, clock_lapic_hz() / 1000);
 }

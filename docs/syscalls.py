@@ -125,6 +125,7 @@ NOTES = {
         ("slot", ENV.format("eslot", "SCHED")),
         ("E_INVAL", "`affinity` names no CPU that runs envs, or the policy in use refuses "
                     "a parameter (the env is left unchanged)")]),
+    "cpu": ("none", []),
 }
 
 WHAT = {

@@ -153,13 +153,13 @@ def fpu_leaks(run, part):
                  % (after[-1] + before[-1]), part)
 
 
-def fpu_test(name, modes, avx, qemu_args=(), extra=""):
+def fpu_test(name, modes, avx, qemu_args=(), extra="", smp=None):
     """fputest on one CPU model: `modes` are the save instructions the kernel may pick,
     `avx` whether the workers must see AVX (and so check ymm0-15 whole)."""
 
     @LAB.test(name, parts={"path": 2, "workers": 8, "kernel-path": 4, "summary": 2, "leak": 2},
               args=("tests=%s leakcheck %s" % (",".join(FPU_TESTS), extra)).strip(),
-              qemu_args=list(qemu_args),
+              qemu_args=list(qemu_args), smp=smp,
               until=[r"^init: all %d tests done$" % len(FPU_TESTS)], reject=KERNEL_DIED,
               fail_fast=KERNEL_DIED + [r"^env: cannot start init"],
               timeout=120)
@@ -372,6 +372,76 @@ def ktrace_monitor(run):
         run.fail(str(e), "dump")
     run.reject(r"^ktrace: off", part="off")
     run.reject(r"^cmdline: trace: unknown", part="off")
+
+
+# ---- Every CPU runs envs (kern/env/sched.c, run.c, lock.c; kern/arch/x86_64/ipi.c) ----
+# user/smptest.c as the first env with SMP=4, `init=smptest tests=MODE`; it prints one
+# `smptest: TAG: ... OK|FAIL` line per check and waits only on flags in a shared page.
+SMPTEST_END = r"^smptest: \d+ of \d+ checks failed$"
+
+
+def check_smptest(run, want):
+    for tag, n in want.items():
+        ok = len(re.findall(r"^smptest: %s: .* OK$" % tag, run.text, re.M))
+        for msg in re.findall(r"^smptest: (%s: .*) FAIL$" % tag, run.text, re.M)[:3]:
+            run.notes.append("FAIL " + msg)
+        run.fraction(tag, min(ok, n), n, "%s checks passed" % tag)
+    run.expect(r"^smptest: 0 of %d checks failed$" % sum(want.values()),
+               part=list(want)[-1])
+
+
+def smp_test(name, mode, want, doc, check=None, **kw):
+    @LAB.test(name, parts={t: 2 * n for t, n in want.items()}, smp=4,
+              args="init=smptest tests=%s" % mode, until=kw.pop("until", [SMPTEST_END]),
+              fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=120, **kw)
+    def run_check(run):
+        run.expect(r"^sched: policy rr on 4 CPUs$", part=list(want)[0])
+        check_smptest(run, want)
+        if check:
+            check(run)
+    run_check.__doc__ = doc
+    return run_check
+
+
+smp_test("smp-envs-spread-over-cpus-and-die-there", "spread", {"spread": 2, "destroy": 1},
+         "Four spinning envs run on four CPUs at once; destroying each while it runs on its "
+         "CPU returns with it stopped there.")
+smp_test("smp-affinity-is-respected", "pin", {"pin": 2},
+         "Two envs pinned to CPU 2 only ever see CPU 2, though the other CPUs idle.")
+smp_test("smp-cross-cpu-wakeup-and-preemption", "wake", {"wake": 4},
+         "A blocked env pinned to CPU 1 woken from CPU 0 runs there, idle or held by a "
+         "spinner that had no timer armed.")
+
+
+def shoot_fault(run):
+    run.expect(r"^\[env 0x[0-9a-f]+\] page fault va 0x30001000 ip 0x[0-9a-f]+ "
+               r"\(read, not present\)$", part="shoot", count=1)
+
+
+smp_test("smp-tlb-shootdown-unmapped-page-faults-at-once", "shoot", {"shoot": 3},
+         "An env on CPU 1 reading a page in a loop faults on its first read after its "
+         "parent on CPU 0 unmapped the page (no stale TLB entry).", check=shoot_fault)
+
+CPU_IRQS = re.compile(r"^cpu (\d+): apic id \d+.*, timer irqs (\d+), ipis (\d+)$", re.M)
+TICKLESS_MAX_IRQS = 2  # the periodic 10 ms tick would have taken ~50 over the window
+
+
+def tickless_irqs(run):
+    irqs = {int(c): int(t) for c, t, _ in CPU_IRQS.findall(run.text)}
+    if 3 not in irqs:
+        run.fail("no 'cpu 3: ... timer irqs N' line from the monitor's cpus", "tickless")
+    elif irqs[3] > TICKLESS_MAX_IRQS:
+        run.fail("cpu 3 took %d timer interrupts running one env alone (at most %d)"
+                 % (irqs[3], TICKLESS_MAX_IRQS), "tickless")
+
+
+smp_test("smp-tickless-one-env-takes-no-tick", "tickless", {"tickless": 1},
+         "CPU 3 runs one spinning env alone for 1.5 G TSC cycles and takes at most "
+         "TICKLESS_MAX_IRQS timer interrupts (no periodic tick), then idles with none.",
+         check=tickless_irqs, until=[r"^cpu 3: .*ipis \d+$"],
+         steps=[(SMPTEST_END + r"[\s\S]*^K> ", "cpus")])
+
+fpu_test("fpu-smp4-state-follows-migrating-envs", ["fxsave"], avx=False, smp=4)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@
 #include "cmdline.h"
 #include "console.h"
 #include "dev/consdev.h"
+#include "hal.h"
+#include "panic.h"
 #include "printfmt.h"
 #include "xstring.h"
 
@@ -191,6 +193,33 @@ cons_init(const struct bootinfo *bi)
 	cons_wanted = wanted;
 }
 
+/* The console lock: one CPU writes at a time, a whole printf (or a caller's cons_lock
+ * bracket, such as a trace line built from several printfs) at once, so lines from two CPUs
+ * never interleave mid-line.  It nests on its holder; a panic bypasses it (the CPU holding
+ * it may have been stopped), which is why the dump prints only from the panicking CPU. */
+static struct hal_spinlock cons_lk = HAL_SPINLOCK_INIT("console");
+static unsigned cons_depth; /* the holder's nesting */
+
+void
+cons_lock(void)
+{
+	if (panic_in_progress())
+		return;
+	if (hal_spin_holding(&cons_lk)) {
+		cons_depth++;
+		return;
+	}
+	hal_spin_lock(&cons_lk);
+	cons_depth = 1;
+}
+
+void
+cons_unlock(void)
+{
+	if (hal_spin_holding(&cons_lk) && --cons_depth == 0)
+		hal_spin_unlock(&cons_lk);
+}
+
 void
 cons_putc(int c)
 {
@@ -238,7 +267,12 @@ cons_putch(int c, void *arg)
 int
 vprintf(const char *fmt, va_list ap)
 {
-	return printfmt_v(cons_putch, NULL, fmt, ap);
+	int n;
+
+	cons_lock();
+	n = printfmt_v(cons_putch, NULL, fmt, ap);
+	cons_unlock();
+	return n;
 }
 
 int

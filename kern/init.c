@@ -104,6 +104,7 @@ cpus_init(void)
 	lapic_init(); /* an error is reported by timer_init, which needs the APIC most */
 	clock_init();
 	timer_register();
+	ipi_init();
 	smp_init();
 }
 

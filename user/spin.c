@@ -3,7 +3,8 @@
  *   spin           (a test in init's list) spawns "spin forever" and shares a page with it;
  *                  its own yields must come back, with the spinner's counter in that page
  *                  grown meanwhile; then it destroys the spinner through its env capability
- *                  and exits.
+ *                  and exits.  Both are kept on CPU 0 (env_set_sched's affinity) so that on
+ *                  a multiprocessor too only the timer can bring the parent's turn back.
  *   spin forever   waits until the counter page is mapped, prints one line, then counts in
  *                  a loop with no system call until it is destroyed.
  *   init=spin      as the first env: spawns every program of tests=a,b,c at once, then
@@ -72,6 +73,16 @@ share_counter(uint64_t env)
 	return page;
 }
 
+/* Keeps `env` on CPU 0 with the default parameters (a kernel without env_set_sched has one
+ * CPU anyway: its error is ignored). */
+static void
+pin_to_cpu0(uint64_t env)
+{
+	struct abi_sched_params p = { .priority = 32, .tickets = 100 };
+
+	(void)sys_env_set_sched(env, &p, 1);
+}
+
 /* Every yield hands the CPU to the spinner (the next runnable env after this one); it
  * comes back only because the timer preempts the spinner. */
 static void
@@ -83,6 +94,8 @@ watch(void)
 
 	if (env < 0 || sys_spawn("spin forever", 12, (uint64_t)env, ABI_SLOT_UNTYPED, 0) < 0)
 		panic("cannot spawn the spinner");
+	pin_to_cpu0(ABI_SLOT_SELF);
+	pin_to_cpu0((uint64_t)env);
 	page = share_counter((uint64_t)env);
 	for (int i = 0; i < MAX_YIELDS && *counter == 0; i++)
 		sys_yield();

@@ -122,10 +122,14 @@ env_destroy(struct env *e)
 	struct percpu *pc = percpu_this();
 	struct cap *slots = e->caps.slots;
 
-	if (e->status == ENV_DEAD || e->status == ENV_FREE)
+	unsigned old = e->status;
+
+	if (old == ENV_DEAD || old == ENV_FREE)
 		return;
-	env_sched_exit(e);
+	/* DEAD first: while env_sched_exit waits for another CPU to stop it (with the env lock
+	 * given up), nobody else starts destroying it, and env_get no longer finds it. */
 	e->status = ENV_DEAD;
+	env_sched_exit(e, old);
 	/* pc->env stays: the rest of the caller's syscall (trace, schedule) still names it,
 	 * and uaccess refuses a dead env. */
 	if (pc->env == e)

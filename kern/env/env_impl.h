@@ -50,10 +50,23 @@ void env_sched_init(void);
 int env_sched_new(struct env *e); /* a fresh entity with the default parameters */
 void env_wake(struct env *e);
 void env_block(struct env *e);
-void env_sched_exit(struct env *e);
-void env_yield(struct env *e);             /* e is the current env */
-bool env_sched_tick(void);                 /* true: the current env's turn is over */
+void env_sched_exit(struct env *e, unsigned old_status); /* returns once e is on no CPU */
+void env_yield(struct env *e);                           /* e is the current env */
+bool env_sched_tick(void); /* true: the current env's turn is over (else the timer is armed) */
 struct env *env_sched_next(bool *waiting); /* NULL: idle (*waiting: an env is throttled) */
+bool env_sched_idle_all(void);             /* no env is runnable on any CPU */
+
+/* What another CPU asks of a running env (env.stop), done by the CPU it runs on. */
+#define ENV_STOP_BLOCK 1 /* block: it becomes NOT_RUNNABLE */
+#define ENV_STOP_DEAD  2 /* it is being destroyed */
+#define ENV_STOP_MOVE  3 /* not running: between two run queues (affinity changed) */
+
+/* lock.c: the env lock, one coarse lock over env status, capabilities and memory, held by
+ * every system call but null, env_id and yield, and by user-fault handling.  It is waited
+ * for with interrupts on, so a waiting CPU still answers IPIs (docs/architecture.md). */
+void env_lock(void);
+void env_unlock(void);
+void env_spin_irqs_on(void); /* one pause of a wait, with interrupts on */
 /* Scheduling parameters and CPU affinity; E_INVAL (e unchanged) when the policy refuses the
  * parameters or no CPU that runs envs is in the mask. */
 int env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity);

@@ -81,9 +81,21 @@ env_user_trap(struct trapframe *tf)
 	uaccess_end();
 	if (tf->vector == T_NMI || tf->vector == T_MC || tf->vector >= T_NEXC || e == NULL)
 		return false;
-	if (tf->vector == T_PF && e->upcall_entry != 0 && push_upcall(e, tf, va) == 0)
+	env_lock();
+	if (e->status != ENV_DEAD && tf->vector == T_PF && e->upcall_entry != 0 &&
+	    push_upcall(e, tf, va) == 0) {
+		env_unlock();
+		/* A timer or IPI taken while waiting for the lock: look at the queue again. */
+		if ((pc->after & PERCPU_REARM) && env_sched_tick()) {
+			e->tf = *tf;
+			env_schedule();
+		}
+		pc->after &= ~PERCPU_REARM;
 		return true;
-	report(e, tf, va);
+	}
+	if (e->status != ENV_DEAD)
+		report(e, tf, va);
 	env_destroy(e);
+	env_unlock();
 	env_schedule();
 }

@@ -30,20 +30,28 @@ env_current(void)
 
 /* The one place an env's extended state leaves or enters the registers: `next` (or none)
  * becomes this CPU's env.  The env switched away from is saved unless it is destroyed (its
- * area is gone; the restore below overwrites whatever it left), so its saved state is
- * complete whenever it is not running: any CPU may run it next. */
+ * area is gone; the restore below overwrites whatever it left), and only then marked as
+ * loaded nowhere: another CPU that picked it meanwhile (it was stolen, or woken there)
+ * waits for that before it restores it.  Always inlined: a call here costs bench-ctxsw. */
 static inline __attribute__((always_inline)) void
 env_switch(struct percpu *pc, struct env *next)
 {
 	struct env *prev = pc->env;
 
-	if (prev != next) {
-		if (prev != NULL && prev->fpu != NULL)
+	if (prev == next)
+		return;
+	if (prev != NULL) {
+		if (prev->fpu != NULL)
 			fpu_save(prev->fpu);
-		if (next != NULL)
-			fpu_restore(next->fpu);
-		ktrace_switch(next);
+		__atomic_store_n(&prev->loaded, 0, __ATOMIC_RELEASE);
 	}
+	if (next != NULL) {
+		while (__atomic_load_n(&next->loaded, __ATOMIC_ACQUIRE) != 0)
+			env_spin_irqs_on();
+		next->loaded = pc->cpu + 1;
+		fpu_restore(next->fpu);
+	}
+	ktrace_switch(next);
 	pc->env = next;
 }
 
@@ -73,42 +81,47 @@ env_tick(const struct trapframe *tf)
 
 	/* Interrupt gates leave AC as user mode set it: close SMAP's window first. */
 	uaccess_end();
-	if (e == NULL || e->status != ENV_RUNNABLE)
+	if (e == NULL || (e->status != ENV_RUNNABLE && e->status != ENV_DEAD))
 		panic("env_tick: a tick from user mode with no runnable env running");
 	if (!env_sched_tick())
 		return;
-	e->tf = *tf; /* it stays RUNNABLE: its next turn resumes it right here */
+	if (e->status != ENV_DEAD)
+		e->tf = *tf; /* it stays RUNNABLE: its next turn resumes it right here */
 	env_schedule();
 }
 
-/* Nothing runs until a throttled env's release: halt with interrupts on until the next
- * tick (timer.c counts it as a wake-up of an idle CPU), then choose again. */
-static void
-idle_until_tick(void)
+void
+env_ipi(const struct trapframe *tf)
 {
 	struct percpu *pc = percpu_this();
 
+	if ((tf->cs & 3) == 3)
+		env_tick(tf);
+	else if (!pc->idle && pc->env != NULL)
+		pc->after |= PERCPU_REARM; /* in a wait with interrupts on: decide on the way out */
+}
+
+/* Nothing runs here now: halt with interrupts on until this CPU's timer (a throttled env's
+ * release) or an IPI (a wake-up sent here, work to steal, the last env gone), then choose
+ * again.  Its env's address space is left first: a destroyed env's may be freed. */
+static void
+idle(struct percpu *pc)
+{
 	env_switch(pc, NULL);
-	hal_set_root(env_kern_root);
+	if (hal_get_root() != env_kern_root)
+		hal_set_root(env_kern_root);
 	pc->idle = 1;
-	/* sti takes effect after the next instruction: no tick slips in before the hlt. */
+	/* sti takes effect after the next instruction: no interrupt slips in before the hlt. */
 	__asm__ volatile("sti; hlt; cli" ::: "memory");
 	pc->idle = 0;
 }
 
-void
-env_schedule(void)
+/* CPU 0 once no env is runnable anywhere: the summary, then the monitor (or halt). */
+static _Noreturn void
+all_done(void)
 {
 	struct timer_stats ts;
-	struct env *next;
-	bool waiting;
 
-	while ((next = env_sched_next(&waiting)) == NULL && waiting)
-		idle_until_tick();
-	if (next != NULL)
-		env_run(next);
-	env_switch(percpu_this(), NULL);
-	hal_set_root(env_kern_root);
 	timer_get_stats(&ts);
 	printf("timer: %lu ticks in user mode, %lu in kernel mode\n", ts.user, ts.kernel);
 	printf("env: no runnable environment\n");
@@ -116,4 +129,33 @@ env_schedule(void)
 		ktrace_halt();
 	monitor();
 	machine_halt(0);
+}
+
+void
+env_schedule(void)
+{
+	struct percpu *pc = percpu_this();
+	struct env *next;
+	bool waiting;
+
+	/* The current env's state leaves this CPU before its entity can reach another. */
+	if (pc->env != NULL && pc->env->status == ENV_DEAD)
+		env_switch(pc, NULL);
+	for (;;) {
+		if ((next = env_sched_next(&waiting)) != NULL)
+			env_run(next);
+		if (pc->cpu == 0 && !waiting && env_sched_idle_all()) {
+			env_switch(pc, NULL);
+			hal_set_root(env_kern_root);
+			all_done();
+		}
+		idle(pc);
+	}
+}
+
+void
+env_schedule_ap(void)
+{
+	syscall_trace_init(); /* trace= holds for every CPU */
+	env_schedule();
 }

@@ -1,16 +1,19 @@
 /* The envs' side of the portable scheduler (kern/sched): one scheduler instance with the
- * policy named by sched=, and the calls that keep each env's entity in step with its status.
- * An env is RUNNABLE exactly while its entity is queued, throttled or running; every change
- * of status goes through here (wake, block, exit), and so do yield, the timer tick and the
- * choice of the next env (kern/env/run.c).
+ * policy named by sched=, one run queue per online CPU, and the calls that keep each env's
+ * entity in step with its status.  An env is RUNNABLE exactly while its entity is queued,
+ * throttled or running; every change of status goes through here (wake, block, exit), and
+ * so do yield, the timer tick and the choice of the next env (kern/env/run.c).
+ *
+ * Locking (docs/architecture.md, "Locking"): run queue i is guarded by rq_lock[i], taken with
+ * interrupts off; an entity's fields belong to the lock of the queue it is on (se->cpu),
+ * which lock_entity finds.  Wake-up locks only the chosen CPU's queue, a steal locks two in
+ * CPU-index order.  Changes of env status and of a blocked entity happen under the env lock
+ * (lock.c), which every system call but null, env_id and yield holds.
  *
  * Time is the TSC (hal_cycles).  The policies need its rate only for defaults given in time
  * (rr's and stride's 4 ms quantum, mlfq's allotments, the edf server below): the rate
  * calibrated at boot (clock_tsc_hz), or ENV_SCHED_HZ when there is none, which is exact under
- * `qemu -icount shift=0` (the TSC counts instructions, QEMU's virtual clock runs at 1 GHz).
- *
- * Per-CPU run queues are the core's; only the boot CPU runs envs so far, so the instance has
- * one CPU (env_sched_cpus) and every call names the CPU it runs on (hal_cpu_id). */
+ * `qemu -icount shift=0` (the TSC counts instructions, QEMU's virtual clock runs at 1 GHz). */
 #include "clock.h"
 #include "cmdline.h"
 #include "console.h"
@@ -27,13 +30,83 @@ CMDLINE_OPTION(sched, "sched", "sched=rr|prio|mlfq|stride|edf: the scheduling po
 static struct sched sched;
 static uint64_t hz; /* the TSC's rate */
 static struct sched_rq rqs[SCHED_MAX_CPUS];
+static struct hal_spinlock rq_lock[SCHED_MAX_CPUS];
+static bool tickless[SCHED_MAX_CPUS];  /* under rq_lock: its env runs with no timer armed */
+static uint64_t armed[SCHED_MAX_CPUS]; /* under rq_lock: the deadline its timer holds */
+static bool yielding[SCHED_MAX_CPUS];  /* this CPU's env yields at its next schedule */
+static unsigned nrunnable;             /* envs RUNNABLE, on any CPU (atomic) */
+static volatile bool ready;
 
-/* CPUs whose run queues envs go to.  Only the boot CPU runs envs until the application
- * processors enter the scheduler; then this becomes hal_cpu_count(). */
+/* CPUs whose run queues envs go to: every CPU online. */
 static unsigned
 env_sched_cpus(void)
 {
-	return 1;
+	unsigned n = hal_cpu_count();
+
+	return n > SCHED_MAX_CPUS ? SCHED_MAX_CPUS : n;
+}
+
+static hal_irqstate_t
+rq_lock_cpu(unsigned cpu)
+{
+	hal_irqstate_t f = hal_irq_save();
+
+	hal_spin_lock(&rq_lock[cpu]);
+	return f;
+}
+
+static void
+rq_unlock_cpu(unsigned cpu, hal_irqstate_t f)
+{
+	hal_spin_unlock(&rq_lock[cpu]);
+	hal_irq_restore(f);
+}
+
+/* Locks the queue e's entity is on (a steal may move it until then); returns its CPU. */
+static unsigned
+lock_entity(struct env *e, hal_irqstate_t *f)
+{
+	for (;;) {
+		unsigned cpu = __atomic_load_n(&e->se.cpu, __ATOMIC_ACQUIRE);
+
+		*f = rq_lock_cpu(cpu);
+		if (e->se.cpu == cpu)
+			return cpu;
+		rq_unlock_cpu(cpu, *f);
+	}
+}
+
+/* The absolute cycle at which `cpu` (locked) needs its timer, or SCHED_NO_TIMER.  Alone on
+ * its CPU, an env's slice ends for nothing (the policy would pick it again), so only a
+ * budget (edf) or a throttled env's release arms the timer: tickless. */
+static uint64_t
+next_timer(unsigned cpu, uint64_t now)
+{
+	struct sched_rq *rq = &rqs[cpu];
+	uint64_t t = sched_next_timer(&sched, cpu, now);
+	struct sched_link *l;
+
+	if (t == now || rq->nqueued || !rq->curr || rq->curr->params.budget)
+		return t;
+	l = sched_rq_first_throttled(rq);
+	return l ? l->key : SCHED_NO_TIMER;
+}
+
+/* Arms this CPU's (locked) one-shot timer for its queue as it now is.  A timer already
+ * armed for an earlier time is left alone: it fires, finds nothing to do (sched_tick says
+ * no) and arms the real deadline then, which is cheaper than reprogramming the timer at
+ * every switch (a yield ping-pong moves the deadline each time). */
+static uint64_t
+arm_timer(unsigned cpu, uint64_t now)
+{
+	uint64_t t = next_timer(cpu, now), a = armed[cpu];
+
+	tickless[cpu] = t == SCHED_NO_TIMER && rqs[cpu].curr != NULL;
+	if (t == a || (t != SCHED_NO_TIMER && a != SCHED_NO_TIMER && a > now && a <= t))
+		return t;
+	armed[cpu] = t;
+	hal_timer_oneshot(t == SCHED_NO_TIMER ? 0 : t > now ? t - now : 1);
+	return t;
 }
 
 /* What a new env starts with, valid under every policy: a middle priority, 100 tickets,
@@ -77,8 +150,25 @@ env_sched_init(void)
 	hz = clock_tsc_hz() ? clock_tsc_hz() : ENV_SCHED_HZ;
 	if ((err = sched_init(&sched, p, rqs, ncpu, hz)) < 0)
 		panic("sched: cannot start policy %s (%s)", p->name, error_name(err));
+	for (unsigned i = 0; i < ncpu; i++) {
+		rq_lock[i] = (struct hal_spinlock)HAL_SPINLOCK_INIT("run-queue");
+		armed[i] = SCHED_NO_TIMER;
+	}
+	__atomic_store_n(&ready, true, __ATOMIC_RELEASE);
 	printf("sched: policy %s on %u CPU%s\n", p->name, ncpu, ncpu == 1 ? "" : "s");
 	ktrace_init(&sched);
+}
+
+bool
+env_sched_ready(void)
+{
+	return __atomic_load_n(&ready, __ATOMIC_ACQUIRE);
+}
+
+bool
+env_sched_idle_all(void)
+{
+	return __atomic_load_n(&nrunnable, __ATOMIC_ACQUIRE) == 0;
 }
 
 int
@@ -90,40 +180,106 @@ env_sched_new(struct env *e)
 	return sched_set_params(&sched, &e->se, &p);
 }
 
+/* After a change of cpu's queue: make it look again if it must (cpu is not this one). */
+static void
+kick(unsigned cpu, bool preempt)
+{
+	struct percpu *pc = percpu_this();
+
+	if (cpu != hal_cpu_id()) {
+		hal_resched(cpu);
+	} else if (pc->env != NULL) {
+		/* This CPU's env is in a system call: decide when the call ends. */
+		pc->after |= preempt ? PERCPU_RESCHED : PERCPU_REARM;
+	}
+}
+
+/* Puts a NEW or BLOCKED entity on the queue of the CPU the policy picks; returns that CPU. */
+static unsigned
+wake_entity(struct env *e, uint64_t now)
+{
+	unsigned cpu = sched_select_cpu(&sched, &e->se);
+	hal_irqstate_t f = rq_lock_cpu(cpu);
+	bool preempt, poke;
+	int err;
+
+	if ((err = sched_wakeup_on(&sched, &e->se, cpu, now, &preempt)) < 0)
+		panic("sched: env 0x%lx cannot wake (%s)", e->id, error_name(err));
+	/* An idle CPU, or one whose env runs with no timer, would never notice. */
+	poke = preempt || rqs[cpu].curr == NULL || tickless[cpu];
+	rq_unlock_cpu(cpu, f);
+	if (poke)
+		kick(cpu, preempt);
+	return cpu;
+}
+
 void
 env_wake(struct env *e)
 {
-	bool preempt;
-	int err;
+	unsigned cpu;
 
 	if (e->status != ENV_NOT_RUNNABLE)
 		return;
-	if ((err = sched_wakeup(&sched, &e->se, hal_cycles(), &preempt)) < 0)
-		panic("sched: env 0x%lx cannot wake (%s)", e->id, error_name(err));
+	cpu = wake_entity(e, hal_cycles());
 	e->status = ENV_RUNNABLE;
-	ktrace_wake(e, err);
-	/* A more urgent env preempts the caller when its system call ends. */
-	if (preempt && env_current() != NULL)
-		percpu_this()->after |= PERCPU_RESCHED;
+	ktrace_wake(e, (int)cpu);
+	__atomic_add_fetch(&nrunnable, 1, __ATOMIC_RELEASE);
 }
 
-/* e leaves the scheduler: from its CPU if it runs (the caller then gives the CPU away at
- * the end of its system call or trap), else from its queue. */
+/* The last runnable env is gone: CPU 0 runs the monitor once no env is runnable anywhere. */
+static void
+one_less_runnable(void)
+{
+	if (__atomic_sub_fetch(&nrunnable, 1, __ATOMIC_ACQ_REL) == 0 && hal_cpu_id() != 0)
+		hal_resched(0);
+}
+
+/* Waits, with the env lock given up (the other CPU may need it to finish the system call it
+ * is in), until e no longer runs on `cpu`. */
+static void
+wait_off_cpu(struct env *e, unsigned cpu)
+{
+	env_unlock();
+	while (__atomic_load_n(&e->se.state, __ATOMIC_ACQUIRE) == SCHED_RUNNING &&
+	       __atomic_load_n(&e->se.cpu, __ATOMIC_ACQUIRE) == cpu)
+		env_spin_irqs_on();
+	env_lock();
+}
+
+/* e leaves the scheduler: from this CPU if it runs here (the caller then gives the CPU away
+ * at the end of its system call or trap), from another CPU after that CPU has taken it off
+ * (a reschedule IPI; ENV_STOP_*), else from its queue. */
 static void
 leave(struct env *e, bool dead)
 {
-	uint64_t now = hal_cycles();
+	hal_irqstate_t f;
+	unsigned cpu;
 	int err;
 
-	if (e->se.state == SCHED_RUNNING) {
-		/* Only this CPU runs envs: a running env runs here.  (SMP: stop it there first.) */
-		if (e->se.cpu != hal_cpu_id())
-			panic("sched: env 0x%lx runs on cpu %u", e->id, e->se.cpu);
-		err = sched_block(&sched, e->se.cpu, now, dead);
-		percpu_this()->after |= PERCPU_RESCHED;
-	} else {
-		err = sched_remove(&sched, &e->se, now, dead);
+	for (;;) {
+		cpu = lock_entity(e, &f);
+		if (e->stop == ENV_STOP_MOVE) {
+			rq_unlock_cpu(cpu, f); /* moving between queues: back in a moment */
+			env_spin_irqs_on();
+			continue;
+		}
+		if (e->se.state != SCHED_RUNNING || cpu == hal_cpu_id())
+			break;
+		e->stop = dead ? ENV_STOP_DEAD : ENV_STOP_BLOCK;
+		rq_unlock_cpu(cpu, f);
+		hal_resched(cpu);
+		wait_off_cpu(e, cpu);
 	}
+	e->stop = 0;
+	if (e->se.state == SCHED_RUNNING) {
+		err = sched_block(&sched, cpu, hal_cycles(), dead);
+		percpu_this()->after |= PERCPU_RESCHED;
+	} else if (e->se.state == SCHED_DEAD || (e->se.state == SCHED_BLOCKED && !dead)) {
+		err = 0; /* its CPU took it off as asked */
+	} else {
+		err = sched_remove(&sched, &e->se, hal_cycles(), dead);
+	}
+	rq_unlock_cpu(cpu, f);
 	if (err < 0)
 		panic("sched: env 0x%lx cannot leave its queue (%s)", e->id, error_name(err));
 }
@@ -135,29 +291,120 @@ env_block(struct env *e)
 		return;
 	ktrace_block(e, false);
 	leave(e, false);
-	e->status = ENV_NOT_RUNNABLE;
+	if (e->status == ENV_RUNNABLE) {
+		e->status = ENV_NOT_RUNNABLE;
+		one_less_runnable();
+	}
 }
 
 void
-env_sched_exit(struct env *e)
+env_sched_exit(struct env *e, unsigned old_status)
 {
 	ktrace_block(e, true);
 	if (e->se.state != SCHED_DEAD)
 		leave(e, true);
+	if (old_status == ENV_RUNNABLE)
+		one_less_runnable();
+	/* Its registers and its root may still be another CPU's until that CPU switches. */
+	while (__atomic_load_n(&e->loaded, __ATOMIC_ACQUIRE) != 0 && e->loaded != hal_cpu_id() + 1)
+		env_spin_irqs_on();
+	for (unsigned c = 0; c < sched.ncpu; c++)
+		while (c != hal_cpu_id() && percpu_of(c)->root == e->root)
+			env_spin_irqs_on();
 }
 
+/* The yield itself happens in env_sched_next, under the run-queue lock it takes anyway. */
 void
 env_yield(struct env *e)
 {
-	if (sched_yield_cpu(&sched, hal_cpu_id(), hal_cycles()) < 0)
-		panic("sched: env 0x%lx yields but does not run", e->id);
+	if (e->se.state != SCHED_RUNNING || e->se.cpu != hal_cpu_id())
+		panic("sched: env 0x%lx yields but does not run here", e->id);
+	yielding[e->se.cpu] = true;
 	percpu_this()->after |= PERCPU_RESCHED;
+}
+
+/* The running entity must go: another CPU asked (stop), or it may no longer run here. */
+static bool
+must_go(struct sched_entity *se, unsigned cpu)
+{
+	unsigned stop = se != NULL ? ((struct env *)se->owner)->stop : 0;
+
+	return se != NULL &&
+	       (stop == ENV_STOP_BLOCK || stop == ENV_STOP_DEAD || !sched_allowed(se, cpu));
 }
 
 bool
 env_sched_tick(void)
 {
-	return sched_tick(&sched, hal_cpu_id(), hal_cycles());
+	unsigned cpu = hal_cpu_id();
+	uint64_t now = hal_cycles();
+	hal_irqstate_t f = rq_lock_cpu(cpu);
+	bool preempt = sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu);
+
+	if (!preempt)
+		arm_timer(cpu, now);
+	rq_unlock_cpu(cpu, f);
+	return preempt;
+}
+
+/* Locks two queues in CPU-index order (the one order: no deadlock between two stealers). */
+static void
+lock_two(unsigned a, unsigned b, hal_irqstate_t *f)
+{
+	*f = rq_lock_cpu(a < b ? a : b);
+	hal_spin_lock(&rq_lock[a < b ? b : a]);
+}
+
+static void
+unlock_two(unsigned a, unsigned b, hal_irqstate_t f)
+{
+	hal_spin_unlock(&rq_lock[a < b ? b : a]);
+	rq_unlock_cpu(a < b ? a : b, f);
+}
+
+/* Idle `cpu` (unlocked) steals: the policy's balance with every queue locked when it has
+ * its own, else one entity from the busiest CPU with the two queues locked. */
+static void
+balance(unsigned cpu)
+{
+	unsigned victim;
+	hal_irqstate_t f;
+
+	if (sched.policy->balance) {
+		f = rq_lock_cpu(0);
+		for (unsigned c = 1; c < sched.ncpu; c++)
+			hal_spin_lock(&rq_lock[c]);
+		sched.policy->balance(&sched, cpu);
+		for (unsigned c = sched.ncpu; c-- > 1;)
+			hal_spin_unlock(&rq_lock[c]);
+		rq_unlock_cpu(0, f);
+		return;
+	}
+	if ((victim = sched_busiest(&sched, cpu)) >= sched.ncpu)
+		return; /* a hint read unlocked: sched_steal_from checks again */
+	lock_two(cpu, victim, &f);
+	sched_steal_from(&sched, cpu, victim);
+	unlock_two(cpu, victim, f);
+}
+
+/* This CPU's (locked) running entity must go: another CPU asked it to stop (it blocks or
+ * dies here, and that CPU sees it off), or its affinity no longer has this CPU (it moves
+ * through a fresh wake-up, marked ENV_STOP_MOVE meanwhile so that leave() waits for it). */
+static void
+put_away_current(unsigned cpu, uint64_t now)
+{
+	struct env *e = rqs[cpu].curr->owner;
+
+	if (e->stop == ENV_STOP_BLOCK || e->stop == ENV_STOP_DEAD) {
+		sched_block(&sched, cpu, now, e->stop == ENV_STOP_DEAD);
+		return;
+	}
+	e->stop = ENV_STOP_MOVE;
+	sched_block(&sched, cpu, now, false);
+	hal_spin_unlock(&rq_lock[cpu]); /* interrupts stay off: the caller restores them */
+	wake_entity(e, now);
+	__atomic_store_n(&e->stop, 0, __ATOMIC_RELEASE);
+	hal_spin_lock(&rq_lock[cpu]);
 }
 
 struct env *
@@ -165,10 +412,23 @@ env_sched_next(bool *waiting)
 {
 	unsigned cpu = hal_cpu_id();
 	uint64_t now = hal_cycles();
-	struct sched_entity *se = sched_schedule(&sched, cpu, now);
+	struct sched_entity *se;
+	hal_irqstate_t f = rq_lock_cpu(cpu);
 
-	/* Nothing to run now, but a throttled env is due back at a later tick. */
-	*waiting = se == NULL && sched_next_timer(&sched, cpu, now) != SCHED_NO_TIMER;
+	if (must_go(rqs[cpu].curr, cpu))
+		put_away_current(cpu, now);
+	if (yielding[cpu] && rqs[cpu].curr)
+		sched_yield_cpu(&sched, cpu, now);
+	yielding[cpu] = false;
+	if (!(se = sched_schedule_local(&sched, cpu, now))) {
+		rq_unlock_cpu(cpu, f);
+		balance(cpu);
+		f = rq_lock_cpu(cpu);
+		se = sched_schedule_local(&sched, cpu, now);
+	}
+	/* Nothing to run now, but a throttled env is due back at a later time. */
+	*waiting = arm_timer(cpu, now) != SCHED_NO_TIMER && se == NULL;
+	rq_unlock_cpu(cpu, f);
 	return se != NULL ? se->owner : NULL;
 }
 
@@ -195,11 +455,30 @@ params_in_range(const struct sched_params *p)
 	return d <= p->period && p->budget <= d;
 }
 
+/* A running env takes its new parameters: this CPU's gives the CPU away at the end of the
+ * call, as on a yield; another CPU's is told to look again (it moves if it may no longer
+ * run there). */
+static void
+set_running(struct env *e, const struct sched_params *p, uint64_t affinity, unsigned cpu)
+{
+	if (sched_set_params(&sched, &e->se, p) < 0)
+		panic("sched: %s accepted parameters once and refused them again",
+		      sched.policy->name);
+	e->se.affinity = affinity;
+	if (cpu == hal_cpu_id())
+		percpu_this()->after |= PERCPU_RESCHED;
+	else
+		hal_resched(cpu);
+}
+
 int
 env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity)
 {
 	struct sched_entity scratch;
 	uint64_t now = hal_cycles();
+	hal_irqstate_t f;
+	unsigned cpu;
+	bool move;
 	int err;
 
 	/* Check everything before changing anything: the policy judges the parameters on a
@@ -209,24 +488,29 @@ env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity)
 	sched_entity_init(&scratch, e->se.id, e);
 	if ((err = sched.policy->set_params(&sched, &scratch, p)) < 0)
 		return err;
-	if (e->se.state == SCHED_RUNNING) {
-		/* The core re-queues only a waiting entity: the running one goes back to its
-		 * queue first, as on a yield, and the CPU is given out again with the change. */
-		env_yield(e);
-	} else if (sched_tick(&sched, e->se.cpu, now)) {
-		percpu_this()->after |= PERCPU_RESCHED; /* brings the core's clock to now */
+	cpu = lock_entity(e, &f);
+	if (e->se.state == SCHED_RUNNING && cpu == hal_cpu_id()) {
+		/* The core re-queues only a waiting entity: this one yields first. */
+		sched_yield_cpu(&sched, cpu, now);
+		percpu_this()->after |= PERCPU_RESCHED;
 	}
-	if ((err = sched_set_params(&sched, &e->se, p)) < 0)
+	if (e->se.state == SCHED_RUNNING) {
+		set_running(e, p, affinity, cpu);
+		rq_unlock_cpu(cpu, f);
+		return 0;
+	}
+	if (sched_tick(&sched, cpu, now)) /* brings the core's clock to now */
+		kick(cpu, true);
+	if (sched_set_params(&sched, &e->se, p) < 0)
 		panic("sched: %s accepted parameters once and refused them again",
 		      sched.policy->name);
 	e->se.affinity = affinity;
-	if (e->se.state == SCHED_RUNNABLE && !sched_allowed(&e->se, e->se.cpu)) {
-		bool preempt;
-
-		/* Queued on a CPU it may no longer use: move it through a fresh wake-up. */
-		if (sched_remove(&sched, &e->se, now, false) < 0 ||
-		    sched_wakeup(&sched, &e->se, now, &preempt) < 0)
-			panic("sched: env 0x%lx cannot move to its new CPUs", e->id);
-	}
+	/* Queued on a CPU it may no longer use: move it through a fresh wake-up. */
+	move = e->se.state == SCHED_RUNNABLE && !sched_allowed(&e->se, cpu);
+	if (move && sched_remove(&sched, &e->se, now, false) < 0)
+		panic("sched: env 0x%lx cannot move to its new CPUs", e->id);
+	rq_unlock_cpu(cpu, f);
+	if (move)
+		wake_entity(e, now);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* The small syscalls: null, the console, the caller's id, yield and exit. */
+/* The small syscalls: null, the console, the caller's id and CPU, yield and exit. */
 #include "abi/syscall.h"
 #include "console.h"
 #include "env_impl.h"
@@ -21,16 +21,18 @@ sys_cputs(struct env *e, const uint64_t *a)
 	/* Check the whole range first: a bad buffer prints nothing. */
 	if ((err = uaccess_check(e, buf, len, false)) < 0)
 		return err;
+	cons_lock(); /* the whole buffer at once */
 	for (uint64_t done = 0; done < len;) {
 		uint64_t n = len - done < sizeof(chunk) ? len - done : sizeof(chunk);
 
 		if ((err = copyin(chunk, buf + done, n)) < 0)
-			return err;
+			break;
 		for (uint64_t i = 0; i < n; i++)
 			cons_putc(chunk[i]);
 		done += n;
 	}
-	return (int64_t)len;
+	cons_unlock();
+	return err < 0 ? err : (int64_t)len;
 }
 
 int64_t
@@ -62,4 +64,10 @@ sys_exit(struct env *e, const uint64_t *a)
 	printf("[env 0x%lx] exit status %d\n", e->id, (int)status); /* an int in edi */
 	env_destroy(e); /* and gives the CPU away when the call ends */
 	return 0;
+}
+
+int64_t
+sys_cpu(struct env *e, const uint64_t *a)
+{
+	return hal_cpu_id();
 }

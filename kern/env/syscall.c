@@ -10,7 +10,33 @@ CMDLINE_OPTION(trace, "trace",
                "trace=syscalls,sched: log every system call with its result (syscalls); "
                "record scheduling events per CPU (sched, kern/env/ktrace.c)");
 
-#define SYSCALL_ENTRY_(num, name, nargs, argnames) [num] = sys_##name,
+/* Every call runs under the env lock (lock.c) except those named LOCKLESS_ here, which touch
+ * only the caller and this CPU's run queue: the table points at a wrapper that takes the
+ * lock, so the lockless calls pay nothing for it.  HANDLER_(name) is sys_name when
+ * LOCKLESS_name is defined (it then expands to "~," and shifts the arguments), else
+ * locked_name. */
+#define LOCKLESS_null      ~,
+#define LOCKLESS_env_id    ~,
+#define LOCKLESS_yield     ~,
+#define LOCKLESS_cpu       ~,
+#define SECOND_(a, b, ...) b
+#define SECOND(...)        SECOND_(__VA_ARGS__)
+#define HANDLER_(name)     SECOND(LOCKLESS_##name sys_##name, locked_##name)
+
+#define LOCKED_(num, name, nargs, argnames)                                                        \
+	static __attribute__((unused)) int64_t locked_##name(struct env *e, const uint64_t *a)     \
+	{                                                                                          \
+		int64_t ret;                                                                       \
+                                                                                                   \
+		env_lock();                                                                        \
+		ret = sys_##name(e, a);                                                            \
+		env_unlock();                                                                      \
+		return ret;                                                                        \
+	}
+ABI_SYSCALLS(LOCKED_)
+#undef LOCKED_
+
+#define SYSCALL_ENTRY_(num, name, nargs, argnames) [num] = HANDLER_(name),
 const syscall_fn syscall_table[SYS_NCALLS] = { ABI_SYSCALLS(SYSCALL_ENTRY_) };
 #undef SYSCALL_ENTRY_
 
@@ -31,6 +57,7 @@ trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t ret)
 {
 	unsigned n = abi_syscall_nargs(num);
 
+	cons_lock(); /* one line, whatever the other CPUs print */
 	printf("[env 0x%lx] sys_%s(", e->id, abi_syscall_name(num));
 	for (unsigned i = 0; i < n; i++)
 		printf(i ? ", 0x%lx" : "0x%lx", a[i]);
@@ -40,6 +67,7 @@ trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t ret)
 		printf(") = %ld %s\n", ret, error_name((int)ret));
 	else
 		printf(") = %ld\n", ret);
+	cons_unlock();
 }
 
 /* The end of a call that asked for more than a sysret: a trace line, another env, or an
@@ -54,6 +82,8 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 	if (after & PERCPU_TRACE)
 		trace(e, f->tf.rax, f->args, ret);
 	f->tf.rax = (uint64_t)ret;
+	if ((after & PERCPU_REARM) && !(after & PERCPU_RESCHED) && env_sched_tick())
+		after |= PERCPU_RESCHED; /* its run queue changed while it was in the call */
 	if (after & PERCPU_RESCHED) {
 		if (e->status != ENV_DEAD)
 			e->tf = f->tf;

@@ -22,6 +22,9 @@ void cons_init_late(void);
 
 /* Writes one character to every active console ('\n' becomes "\r\n" on serial). */
 void cons_putc(int c);
+/* Holds the console across several writes (a line built piece by piece); nests. */
+void cons_lock(void);
+void cons_unlock(void);
 
 /* The next input character from serial or keyboard, or -1 when there is none. */
 int cons_getc(void);

@@ -34,6 +34,11 @@ struct env {
 	uint64_t runs;          /* times it was given the CPU */
 	struct sched_entity se; /* in step with status: RUNNABLE <=> queued or running */
 	void *fpu;              /* x87/SSE/AVX save area (fpu.h), NULL once destroyed */
+	/* SMP (kern/env/sched.c, run.c): the CPU + 1 whose registers still hold this env's
+	 * state (0: all of it is saved here, any CPU may run it), and what another CPU asks of
+	 * it while it runs (ENV_STOP_*: its CPU reads it under its run-queue lock). */
+	volatile unsigned loaded;
+	volatile unsigned stop;
 	char name[ENV_NAMELEN];
 };
 
@@ -57,6 +62,16 @@ bool env_user_trap(struct trapframe *tf);
  * Returns if the current env keeps the CPU (the policy's tick says so); else saves its frame
  * (it stays runnable) and runs the next one. */
 void env_tick(const struct trapframe *tf);
+
+/* A reschedule IPI arrived (from kern/arch/x86_64/ipi.c, EOI already sent): in user mode
+ * it acts as a timer tick; in kernel mode the CPU looks at its run queue again before it
+ * goes back to user mode. */
+void env_ipi(const struct trapframe *tf);
+
+/* Application processors enter the scheduler here once it is ready (smp_idle): they run
+ * envs, or halt until an IPI or their timer; false while it is not ready. */
+bool env_sched_ready(void);
+_Noreturn void env_schedule_ap(void);
 
 /* The env running on this CPU, or NULL. */
 struct env *env_current(void);

@@ -33,6 +33,11 @@ void hal_tlb_flush_page(uintptr_t va);
 void hal_tlb_flush_all(void);
 void hal_set_root(physaddr_t root);
 physaddr_t hal_get_root(void);
+/* After changing entries of the address space `root`: every other CPU that has it loaded
+ * flushes the pages vas[0 .. n) (everything when n is 0 or large), and this call returns once
+ * they all have.  The caller has flushed its own TLB; it holds no lock a CPU needs in order
+ * to take an interrupt (kern/env's run-queue locks). */
+void hal_tlb_shootdown(physaddr_t root, const uintptr_t *vas, unsigned n);
 
 /* Interrupts: save-and-disable, restore. */
 typedef unsigned long hal_irqstate_t;
@@ -43,6 +48,8 @@ void hal_irq_restore(hal_irqstate_t state);
 unsigned hal_cpu_id(void);
 unsigned hal_cpu_count(void);
 void hal_send_ipi(unsigned cpu, unsigned vector);
+/* Makes CPU `cpu` look at its run queue again (a reschedule IPI). */
+void hal_resched(unsigned cpu);
 
 /* One-shot timer on the current CPU: fire after `cycles` cycles (0 cancels). */
 void hal_timer_oneshot(uint64_t cycles);

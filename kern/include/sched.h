@@ -138,6 +138,11 @@ int sched_set_params(struct sched *s, struct sched_entity *se, const struct sche
 /* Make a NEW or BLOCKED entity runnable.  Returns its CPU (>= 0) or E_INVAL;
  * *preempt tells whether that CPU's current entity should be preempted now. */
 int sched_wakeup(struct sched *s, struct sched_entity *se, uint64_t now, bool *preempt);
+/* sched_wakeup in two steps, for a caller that locks one run queue at a time: the CPU the
+ * policy's select_cpu picks (a hint: it reads every queue), then the wake-up on `cpu`. */
+unsigned sched_select_cpu(struct sched *s, struct sched_entity *se);
+int sched_wakeup_on(struct sched *s, struct sched_entity *se, unsigned cpu, uint64_t now,
+                    bool *preempt);
 /* The running entity of `cpu` blocks (or exits when `dead`). */
 int sched_block(struct sched *s, unsigned cpu, uint64_t now, bool dead);
 /* An entity that is not running (queued, throttled, new or blocked) leaves its run queue:
@@ -152,6 +157,8 @@ bool sched_tick(struct sched *s, unsigned cpu, uint64_t now);
 /* Choose the entity to run on `cpu` (puts a still-runnable current back first; steals
  * work through balance when idle).  Returns the new current or NULL when idle. */
 struct sched_entity *sched_schedule(struct sched *s, unsigned cpu, uint64_t now);
+/* The same without the balance: touches only `cpu`'s run queue (NULL when it is empty). */
+struct sched_entity *sched_schedule_local(struct sched *s, unsigned cpu, uint64_t now);
 /* Absolute cycle at which `cpu` needs sched_tick() even without a periodic tick, or
  * SCHED_NO_TIMER (slice end, budget exhaustion, throttling release). */
 uint64_t sched_next_timer(struct sched *s, unsigned cpu, uint64_t now);
@@ -175,6 +182,9 @@ void sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_ent
                           enum sched_deq why);
 unsigned sched_select_cpu_default(struct sched *s, struct sched_entity *se);
 unsigned sched_balance_default(struct sched *s, unsigned cpu);
+unsigned sched_busiest(struct sched *s, unsigned cpu); /* s->ncpu: nothing to steal */
+/* Moves one entity `cpu` may run from victim's queue to cpu's; returns how many (0 or 1). */
+unsigned sched_steal_from(struct sched *s, unsigned cpu, unsigned victim);
 void sched_migrate(struct sched *s, struct sched_entity *se, unsigned to);
 static inline bool
 sched_allowed(const struct sched_entity *se, unsigned cpu)

@@ -10,15 +10,22 @@
 /* Beyond this many pages one full flush is cheaper than one INVLPG per page. */
 #define FLUSH_PAGE_LIMIT 32
 
+/* The pages of one operation on one address space: flushed here at once, and batched for
+ * the other CPUs that have the space loaded (one shootdown per operation). */
 struct flush {
+	physaddr_t root;
 	unsigned pages;
+	uintptr_t va[FLUSH_PAGE_LIMIT];
 };
 
 static void
 flush_page(struct flush *fl, uintptr_t va)
 {
-	if (++fl->pages <= FLUSH_PAGE_LIMIT)
+	if (fl->pages < FLUSH_PAGE_LIMIT) {
 		hal_tlb_flush_page(va);
+		fl->va[fl->pages] = va;
+	}
+	fl->pages++;
 }
 
 static void
@@ -26,6 +33,8 @@ flush_done(const struct flush *fl)
 {
 	if (fl->pages > FLUSH_PAGE_LIMIT)
 		hal_tlb_flush_all();
+	if (fl->pages > 0)
+		hal_tlb_shootdown(fl->root, fl->va, fl->pages > FLUSH_PAGE_LIMIT ? 0 : fl->pages);
 }
 
 static pte_t *
@@ -255,7 +264,7 @@ map_prepare(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned 
 static void
 map_commit(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned flags)
 {
-	struct flush fl = { 0 };
+	struct flush fl = { .root = root };
 	uint64_t step;
 
 	for (uint64_t off = 0; off < size; off += step) {
@@ -343,7 +352,7 @@ unmap_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 int
 pt_unmap(physaddr_t root, uintptr_t va, size_t size)
 {
-	struct flush fl = { 0 };
+	struct flush fl = { .root = root };
 	int err = check_range(va, size);
 
 	if (err == 0)
@@ -374,7 +383,7 @@ protect_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 int
 pt_protect(physaddr_t root, uintptr_t va, size_t size, unsigned flags)
 {
-	struct protect_arg arg = { { 0 }, flags };
+	struct protect_arg arg = { { .root = root }, flags };
 	int err = check_range(va, size);
 
 	if (err == 0 && (flags & ~PT_PERM_MASK))
@@ -440,6 +449,7 @@ pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va)
 		 * at a table page that is being reused. */
 		pml4[i] = 0;
 		hal_tlb_flush_all();
+		hal_tlb_shootdown(root, NULL, 0);
 		free_tables(e & PTE_ADDR_MASK, PT_LEVEL_PDPT);
 	}
 	return 0;

@@ -60,25 +60,39 @@ steal_candidate(struct sched_rq *rq, unsigned cpu)
 	return NULL;
 }
 
-/* Idle `cpu` pulls one waiting entity from the CPU with the most waiting entities among
- * those holding one it may run (lowest id on ties). */
+/* The CPU with the most waiting entities among those holding one `cpu` may run (lowest id
+ * on ties), or s->ncpu when none has.  Reads other CPUs' queues: a caller with per-CPU locks
+ * may call it unlocked as a hint and check again under the two locks (sched_steal_from). */
 unsigned
-sched_balance_default(struct sched *s, unsigned cpu)
+sched_busiest(struct sched *s, unsigned cpu)
 {
-	struct sched_entity *pick = NULL, *se;
-	unsigned most = 0;
+	unsigned most = 0, victim = s->ncpu;
 
 	for (unsigned c = 0; c < s->ncpu; c++) {
 		if (c == cpu || s->rq[c].nqueued <= most)
 			continue;
-		se = steal_candidate(&s->rq[c], cpu);
-		if (se) {
-			pick = se;
+		if (steal_candidate(&s->rq[c], cpu)) {
+			victim = c;
 			most = s->rq[c].nqueued;
 		}
 	}
-	if (!pick)
+	return victim;
+}
+
+unsigned
+sched_steal_from(struct sched *s, unsigned cpu, unsigned victim)
+{
+	struct sched_entity *se;
+
+	if (victim >= s->ncpu || victim == cpu || !(se = steal_candidate(&s->rq[victim], cpu)))
 		return 0;
-	sched_migrate(s, pick, cpu);
+	sched_migrate(s, se, cpu);
 	return 1;
+}
+
+/* Idle `cpu` pulls one waiting entity from the busiest CPU (sched_busiest). */
+unsigned
+sched_balance_default(struct sched *s, unsigned cpu)
+{
+	return sched_steal_from(s, cpu, sched_busiest(s, cpu));
 }

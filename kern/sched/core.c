@@ -87,19 +87,23 @@ make_runnable(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enu
 	s->policy->enqueue(s, rq, se, why);
 }
 
-int
-sched_wakeup(struct sched *s, struct sched_entity *se, uint64_t now, bool *preempt)
+unsigned
+sched_select_cpu(struct sched *s, struct sched_entity *se)
 {
-	unsigned cpu;
+	unsigned cpu =
+	    s->policy->select_cpu ? s->policy->select_cpu(s, se) : sched_select_cpu_default(s, se);
+
+	return valid_cpu(s, se, cpu) ? cpu : sched_select_cpu_default(s, se);
+}
+
+int
+sched_wakeup_on(struct sched *s, struct sched_entity *se, unsigned cpu, uint64_t now, bool *preempt)
+{
 	struct sched_rq *rq;
 
 	*preempt = false;
 	if (se->state != SCHED_NEW && se->state != SCHED_BLOCKED)
 		return E_INVAL;
-	cpu =
-	    s->policy->select_cpu ? s->policy->select_cpu(s, se) : sched_select_cpu_default(s, se);
-	if (!valid_cpu(s, se, cpu))
-		cpu = sched_select_cpu_default(s, se);
 	if (!valid_cpu(s, se, cpu))
 		return E_INVAL; /* affinity names no CPU of this machine */
 	rq = &s->rq[cpu];
@@ -112,6 +116,15 @@ sched_wakeup(struct sched *s, struct sched_entity *se, uint64_t now, bool *preem
 	else if (s->policy->wakeup_preempt && s->policy->wakeup_preempt(s, rq, se))
 		*preempt = true;
 	return (int)cpu;
+}
+
+int
+sched_wakeup(struct sched *s, struct sched_entity *se, uint64_t now, bool *preempt)
+{
+	*preempt = false;
+	if (se->state != SCHED_NEW && se->state != SCHED_BLOCKED)
+		return E_INVAL;
+	return sched_wakeup_on(s, se, sched_select_cpu(s, se), now, preempt);
 }
 
 int
@@ -214,7 +227,7 @@ put_prev(struct sched *s, struct sched_rq *rq)
 }
 
 struct sched_entity *
-sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
+sched_schedule_local(struct sched *s, unsigned cpu, uint64_t now)
 {
 	struct sched_rq *rq = &s->rq[cpu];
 	struct sched_entity *prev = rq->curr, *next;
@@ -223,15 +236,7 @@ sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
 	release_throttled(s, rq);
 	if (prev)
 		put_prev(s, rq);
-	next = s->policy->pick_next(s, rq);
-	if (!next) {
-		if (s->policy->balance)
-			s->policy->balance(s, cpu);
-		else
-			sched_balance_default(s, cpu);
-		next = s->policy->pick_next(s, rq);
-	}
-	if (!next)
+	if (!(next = s->policy->pick_next(s, rq)))
 		return NULL;
 	next->state = SCHED_RUNNING;
 	next->cpu = cpu;
@@ -240,6 +245,20 @@ sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
 	if (next != prev)
 		rq->switches++;
 	return next;
+}
+
+struct sched_entity *
+sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
+{
+	struct sched_entity *next = sched_schedule_local(s, cpu, now);
+
+	if (next)
+		return next;
+	if (s->policy->balance)
+		s->policy->balance(s, cpu);
+	else
+		sched_balance_default(s, cpu);
+	return sched_schedule_local(s, cpu, now);
 }
 
 uint64_t

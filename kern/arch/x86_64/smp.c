@@ -7,7 +7,8 @@
  * parked, and left out: CPU numbers stay 0 .. smp_cpu_count() - 1 without holes.
  *
  * Once up, an AP loads its own GDT/TSS (with its own IST stacks), the IDT, its per-CPU area,
- * the syscall MSRs and its local APIC, then idles in smp_idle.  It schedules nothing yet. */
+ * the syscall MSRs and its local APIC, then idles in smp_idle until the scheduler is up;
+ * from then on it runs envs from its own run queue (kern/env/run.c, env_schedule). */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,7 @@
 #include "clock.h"
 #include "console.h"
 #include "cpu.h"
+#include "env.h"
 #include "fpu.h"
 #include "hal.h"
 #include "kvm.h"
@@ -210,6 +212,11 @@ smp_idle(void)
 		if (panic_in_progress())
 			for (;;)
 				__asm__ volatile("cli; hlt");
+		/* Envs run here once the scheduler is up; the first IPI sent here brings us in. */
+		if (env_sched_ready()) {
+			percpu_this()->idle = 0;
+			env_schedule_ap();
+		}
 		/* sti takes effect after the next instruction, so no interrupt slips in between
 		 * the check and the halt (SDM Vol. 2B STI). */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
@@ -293,8 +300,9 @@ void
 smp_print_cpus(void)
 {
 	for (unsigned cpu = 0; cpu < ncpus; cpu++)
-		printf("cpu %u: apic id %u%s%s\n", cpu, apic_ids[cpu], cpu == 0 ? ", boot" : "",
-		       cpu == hal_cpu_id() ? ", this one" : "");
+		printf("cpu %u: apic id %u%s%s, timer irqs %lu, ipis %lu\n", cpu, apic_ids[cpu],
+		       cpu == 0 ? ", boot" : "", cpu == hal_cpu_id() ? ", this one" : "",
+		       percpu_of(cpu)->timer_irqs, percpu_of(cpu)->ipis);
 	printf("%u CPU%s online; tsc %lu kHz, lapic timer %lu kHz\n", ncpus, ncpus == 1 ? "" : "s",
 	       clock_tsc_hz() / 1000, clock_lapic_hz() / 1000);
 }

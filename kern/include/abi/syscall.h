@@ -64,6 +64,8 @@
  *                                    with the CPU mask `affinity` (bit i: may run on CPU i)
  *                                    (needs SCHED); the caller itself goes back to its run
  *                                    queue with them, as on a yield
+ * cpu()                              the number of the CPU the caller runs on (0 .. CPUs - 1;
+ *                                    it may run on another one by the time it looks)
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -90,7 +92,8 @@
 	X(21, cap_identify, 2, "slot, info")                                                       \
 	X(22, spawn, 5, "cmd, len, dslot, uslot, pages")                                           \
 	X(23, leak_check, 0, "")                                                                   \
-	X(24, env_set_sched, 3, "eslot, params, affinity")
+	X(24, env_set_sched, 3, "eslot, params, affinity")                                         \
+	X(25, cpu, 0, "")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

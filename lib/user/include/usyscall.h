@@ -252,4 +252,10 @@ sys_env_set_sched(uint64_t eslot, const struct abi_sched_params *params, uint64_
 	return syscall3(SYS_env_set_sched, eslot, (uintptr_t)params, affinity);
 }
 
+static inline long
+sys_cpu(void)
+{
+	return syscall0(SYS_cpu);
+}
+
 #endif

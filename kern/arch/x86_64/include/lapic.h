@@ -23,6 +23,9 @@
 #define LAPIC_VEC_IPI_TEST       0xF0
 #define LAPIC_VEC_IPI_ACK        0xF1
 #define LAPIC_VEC_IPI_PANIC_TEST 0xF2
+/* The scheduler's IPIs (ipi.c): look at your run queue again; flush your TLB. */
+#define LAPIC_VEC_RESCHED 0xE0
+#define LAPIC_VEC_TLB     0xE1
 
 /* Masks both 8259s, then turns the boot CPU's local APIC on (software enable, spurious
  * vector, task priority 0, LINT0, the timer and the error interrupt masked).  0, or E_NOSYS

@@ -15,6 +15,7 @@
 #define PERCPU_TRACE       0x1 /* trace=syscalls: log the call (stays set) */
 #define PERCPU_RESCHED     0x2 /* the call gave the CPU away (yield, exit, ...) */
 #define PERCPU_FULL_RETURN 0x4 /* the call changed its caller's rcx/r11: leave by iretq */
+#define PERCPU_REARM       0x8 /* the run queue changed: arm the timer again (sched.c) */
 
 #ifndef __ASSEMBLY__
 #include <stdint.h>
@@ -31,7 +32,13 @@ struct percpu {
 	uint32_t apic_id;    /* its local APIC id */
 	int trap_depth;      /* traps being handled on this CPU (trap.c) */
 	volatile int idle;   /* halted in smp_idle (or a test's wait): a timer tick is a wake-up */
+	int irq_window;      /* waiting for a lock with interrupts on (kern/env/lock.c) */
 	uint64_t wakeups;    /* timer interrupts taken while idle */
+	uint64_t timer_irqs; /* timer interrupts taken (any mode): the tickless test reads it */
+	uint64_t ipis;       /* reschedule and shootdown IPIs taken */
+	volatile uint64_t root;     /* the PML4 in CR3 (hal_set_root): shootdown targets */
+	volatile uint64_t tlb_req;  /* shootdowns asked of this CPU (ipi.c) */
+	volatile uint64_t tlb_done; /* shootdowns it has carried out */
 };
 
 /* Sets up the boot CPU's area (CPU 0) and the MSRs that point at it. */

@@ -62,6 +62,9 @@ void smp_ap_stack(unsigned cpu, unsigned which, uint64_t *lo, uint64_t *hi);
 extern const char smp_trampoline[], smp_trampoline_end[];
 extern const char smp_tr_start32[], smp_tr_start64[];
 void smp_ap_entry(void);
+/* The scheduler's IPIs (ipi.c): reschedule and TLB shootdown handlers on every CPU. */
+void ipi_init(void);
+
 #endif
 
 #endif

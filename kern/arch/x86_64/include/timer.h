@@ -1,18 +1,15 @@
-/* The preemption tick: a periodic local-APIC timer interrupt that takes the CPU back from
- * whichever env runs in user mode and gives it to the next one (kern/arch/x86_64/timer.c). */
+/* The scheduler's one-shot timer: an interrupt armed by kern/env/sched.c that takes the CPU
+ * back from the env in user mode when the policy says its turn ends (timer.c). */
 #ifndef EXOLAB_TIMER_H
 #define EXOLAB_TIMER_H
 
 #include <stdint.h>
 
-/* Ticks per second the timer aims at (the count is not calibrated: see timer.c). */
-#define TIMER_HZ 100
-
 /* Routes LAPIC_VEC_TIMER to the tick handler (for hal_timer_oneshot before timer_init). */
 void timer_register(void);
 
-/* Sets up the local APIC and starts the tick; prints one line saying how.  Without an APIC
- * it says so and envs are not preempted. */
+/* Sets up the local APIC and routes its timer to the scheduler; prints one line saying how.
+ * Without an APIC it says so and envs are not preempted. */
 void timer_init(void);
 
 /* Ticks taken in user mode, and in kernel mode, where interrupts are off, so that count

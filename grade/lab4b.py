@@ -334,17 +334,18 @@ def check_ktrace_dump(run, cpus):
     return dump
 
 
-@LAB.test("ktrace-edf-smp2-dump-converts",
-          parts={"dump": 2, "events": 2, "order": 1, "jobs": 2, "convert": 1}, smp=2,
+@LAB.test("ktrace-edf-dump-converts",
+          parts={"dump": 2, "events": 2, "order": 1, "jobs": 2, "convert": 1},
           args="init=schedtest tests=edf sched=edf trace=sched halt", qemu_args=ICOUNT,
           until=[KTRACE_END], fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=120)
 def ktrace_edf(run):
-    """The edf schedtest on two CPUs with trace=sched ends with a dump at halt: switches and
-    wake-ups of all four envs, forward clocks, the tasks' releases (at least one per period
-    of the window) and no miss of theirs (schedtest itself sees none), and sim/ktrace.py
-    converts it."""
+    """The edf schedtest with trace=sched ends with a dump at halt: switches and wake-ups of
+    all four envs, forward clocks, the tasks' releases (at least one per period of the
+    window) and no miss of theirs (schedtest itself sees none), and sim/ktrace.py converts
+    it.  One CPU: under icount every CPU's instructions advance the one shared clock, so on
+    two busy CPUs each runs at half the speed this time-based workload is sized for."""
     run.expect(r"^schedtest: 0 of 7 checks failed$", part="jobs")
-    dump = check_ktrace_dump(run, 2)
+    dump = check_ktrace_dump(run, 1)
     if dump is None:
         return
     events = [ev for evs in dump.events for ev in evs]
@@ -355,6 +356,21 @@ def ktrace_edf(run):
         if got < want or missed:
             run.fail("env 0x%x: %d releases (want >= %d), %d misses (want 0)"
                      % (env, got, want, missed), "jobs")
+
+
+@LAB.test("ktrace-smp4-every-cpu-records", parts={"dump": 2, "events": 2, "order": 1,
+                                                 "convert": 1, "cpus": 2},
+          smp=4, args="init=smptest tests=spread trace=sched halt", until=[KTRACE_END],
+          fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=120)
+def ktrace_smp4(run):
+    """smptest's four spinners on four CPUs with trace=sched: the dump has a buffer per CPU,
+    every CPU recorded switches, and the conversion has four tracks."""
+    dump = check_ktrace_dump(run, 4)
+    if dump is None:
+        return
+    for cpu, evs in enumerate(dump.events):
+        if not any(ev["type"] == "switch" for ev in evs):
+            run.fail("cpu %d recorded no switch" % cpu, "cpus")
 
 
 @LAB.test("ktrace-monitor-command", parts={"dump": 2, "off": 1},

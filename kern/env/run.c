@@ -15,6 +15,7 @@
 #include "console.h"
 #include "env_impl.h"
 #include "fpu.h"
+#include "lockcheck.h"
 #include "machine.h"
 #include "monitor.h"
 #include "panic.h"
@@ -51,12 +52,13 @@ env_run(struct env *e)
 	struct percpu *pc = percpu_this();
 
 	env_switch(pc, e);
-	pc->after &= PERCPU_TRACE;
+	pc->after &= PERCPU_STICKY;
 	e->runs++;
 	/* Whatever set this frame up (the loader, exofork, a trap), user mode runs with IF on. */
 	e->tf.rflags |= ENV_RFLAGS_ALWAYS;
 	if (hal_get_root() != e->root)
 		hal_set_root(e->root);
+	lockcheck_user_return();
 	/* LAB 3: enter user mode with the env's saved registers. */
 	/* BEGIN LAB 3 */
 	syscall_iret(&e->tf);
@@ -101,6 +103,7 @@ env_schedule(void)
 	struct env *next;
 	bool waiting;
 
+	lockcheck_irq_reset(); /* from an interrupt handler, it never returns there */
 	while ((next = env_sched_next(&waiting)) == NULL && waiting)
 		idle_until_tick();
 	if (next != NULL)

@@ -85,10 +85,10 @@ report(unsigned cpu, const char *fmt, ...)
 	printf("lockcheck: ");
 	vprintf(fmt, ap);
 	va_end(ap);
-	printf("\n  cpu %u holds %u lock%s:", cpu, me->nheld, me->nheld == 1 ? "" : "s");
+	printf("\n  cpu %u holds", cpu);
 	for (unsigned i = 0; i < me->nheld; i++)
 		printf(" %s", lk_name(me->held[i]));
-	printf("\n");
+	printf(me->nheld == 0 ? " no lock\n" : "\n");
 	panic("lock checker report (above)");
 }
 
@@ -136,8 +136,11 @@ void
 lockcheck_acquire(struct hal_spinlock *lk, unsigned cpu)
 {
 	struct lc_cpu *me = &cpus[cpu];
-	unsigned c = class_of(lk, cpu);
+	unsigned c;
 
+	if (lk->locked && lk->holder == cpu + 1) /* before it joins the list of held locks */
+		lockcheck_recursive(lk, cpu);
+	c = class_of(lk, cpu);
 	check_irq(lk, c, cpu);
 	for (unsigned i = 0; i < me->nheld; i++) {
 		unsigned h = me->held[i]->lc_class - 1;

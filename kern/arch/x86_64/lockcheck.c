@@ -41,7 +41,8 @@ static const char *class_name[LC_MAX_CLASSES];
 static uint32_t class_flags[LC_MAX_CLASSES];
 static uint64_t after[LC_MAX_CLASSES]; /* bit b of after[a]: b was taken while a was held */
 static unsigned nclasses;
-static volatile uint32_t class_lock, report_lock; /* raw: the checker checks no lock of its own */
+static volatile uint32_t class_lock; /* raw: the checker checks no lock of its own */
+static unsigned report_owner;        /* the CPU printing a report, + 1 */
 
 static struct lc_cpu {
 	const struct hal_spinlock *held[LC_MAX_HELD];
@@ -72,15 +73,24 @@ lk_name(const struct hal_spinlock *lk)
 	return lk->name != NULL ? lk->name : "(unnamed)";
 }
 
-/* One report at a time, whichever CPU: the first one's panic stops the others. */
+/* One report at a time, whichever CPU: the first one's panic stops the others.  A report
+ * from inside a report (printing found this CPU holding the console's lock) goes straight
+ * to the panic, which stops a third round (panic.c). */
 static _Noreturn void __attribute__((format(printf, 2, 3)))
 report(unsigned cpu, const char *fmt, ...)
 {
 	struct lc_cpu *me = &cpus[cpu];
+	unsigned prev = 0;
 	va_list ap;
 
-	lockcheck_on = false; /* printing takes locks: it must not come back here */
-	raw_lock(&report_lock);
+	lockcheck_on = false; /* printing takes locks: the checker must not come back here */
+	if (!__atomic_compare_exchange_n(&report_owner, &prev, cpu + 1, false, __ATOMIC_ACQ_REL,
+	                                 __ATOMIC_ACQUIRE)) {
+		if (prev == cpu + 1)
+			panic("lock checker: a report while printing a report");
+		for (;;) /* the reporting CPU's panic stops this one */
+			pause();
+	}
 	va_start(ap, fmt);
 	printf("lockcheck: ");
 	vprintf(fmt, ap);

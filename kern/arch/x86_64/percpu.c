@@ -44,7 +44,7 @@ percpu_load(struct percpu *pc, unsigned cpu, uint64_t kstack_top)
 	/* SWAPGS exchanges GS.base with IA32_KERNEL_GS_BASE (SDM Vol. 2B SWAPGS). */
 	wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)(uintptr_t)pc);
 	wrmsr(MSR_GS_BASE, 0);
-	/* RDPID reads IA32_TSC_AUX; every CPU with RDPID has the MSR (SDM Vol. 4 2.1). */
+	/* RDPID reads IA32_TSC_AUX, which every CPU with RDPID has (SDM Vol. 4 Table 2-2). */
 	if (percpu_has_rdpid())
 		wrmsr(MSR_TSC_AUX, cpu);
 }

@@ -13,6 +13,8 @@ check.  The stride and edf tests run QEMU with `-icount shift=0,sleep=off`, so t
 instructions and every run repeats exactly; their windows and tolerances are in schedtest.c
 (stride: each share within 20 per mille of 1:2:3; the reference run is within 6)."""
 
+import importlib.util
+import json
 import os
 import re
 import sys
@@ -325,6 +327,94 @@ for _name, _line in LOCKCHECK_CASES:
 def lockcheck_off(run):
     run.expect(r"^ktest: lockcheck-order: not reported$")
     run.reject(r"^lockcheck: ")
+
+
+# ---- The kernel scheduling trace (trace=sched: kern/env/ktrace.c, sim/ktrace.py) ----
+KTRACE_END = r"^ktrace: end events \d+ dropped \d+$"
+EDF_TASK_RELEASES = (20, 10, 5)  # EDF_WINDOW / period of user/schedtest.c's three tasks
+
+
+def load_ktrace():
+    """sim/ktrace.py, the host script `make qemu-trace` runs, as a module."""
+    spec = importlib.util.spec_from_file_location("ktrace",
+                                                  os.path.join(ROOT, "sim", "ktrace.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def check_ktrace_dump(run, cpus):
+    """The dump parses; every env the run made was woken and switched to; every CPU's clock
+    goes forward; the script converts it to a trace with one track per CPU.  Returns the
+    parsed dump, or None."""
+    ktrace = load_ktrace()
+    try:
+        dump = ktrace.parse(run.text, "serial")
+    except ktrace.DumpError as e:
+        run.fail(str(e), "dump")
+        return None
+    if dump.cpus != cpus:
+        run.fail("the dump has %d CPUs, the machine %d" % (dump.cpus, cpus), "dump")
+    events = [ev for evs in dump.events for ev in evs]
+    for env in sorted(dump.names):
+        for what in ("wakeup", "switch"):
+            if not any(ev["type"] == what and ev["env"] == env for ev in events):
+                run.fail("no %s event for env 0x%x" % (what, env), "events")
+    if len(dump.names) < 4 or sum(dump.dropped):
+        run.fail("%d envs named, %d events dropped (want 4 envs, none dropped)"
+                 % (len(dump.names), sum(dump.dropped)), "events")
+    for cpu, evs in enumerate(dump.events):
+        times = [ev["tsc"] for ev in evs]
+        if times != sorted(times):
+            run.fail("cpu %d's timestamps go back" % cpu, "order")
+    try:
+        trace = json.loads(ktrace.convert(dump, "serial", "qemu"))
+        tracks = [e for e in trace["traceEvents"] if e.get("name") == "thread_name"]
+        if len(tracks) != cpus:
+            run.fail("%d tracks for %d CPUs" % (len(tracks), cpus), "convert")
+    except (ktrace.DumpError, ValueError, KeyError) as e:
+        run.fail("sim/ktrace.py: %s" % e, "convert")
+    return dump
+
+
+@LAB.test("ktrace-edf-smp2-dump-converts",
+          parts={"dump": 2, "events": 2, "order": 1, "jobs": 2, "convert": 1}, smp=2,
+          args="init=schedtest tests=edf sched=edf trace=sched halt", qemu_args=ICOUNT,
+          until=[KTRACE_END], fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=120)
+def ktrace_edf(run):
+    """The edf schedtest on two CPUs with trace=sched ends with a dump at halt: switches and
+    wake-ups of all four envs, forward clocks, the tasks' releases (at least one per period
+    of the window) and no miss of theirs (schedtest itself sees none), and sim/ktrace.py
+    converts it."""
+    run.expect(r"^schedtest: 0 of 7 checks failed$", part="jobs")
+    dump = check_ktrace_dump(run, 2)
+    if dump is None:
+        return
+    events = [ev for evs in dump.events for ev in evs]
+    tasks = sorted(dump.names)[1:4]  # the parent is env 0x1000, its tasks the next three
+    for env, want in zip(tasks, EDF_TASK_RELEASES):
+        got = sum(1 for ev in events if ev["type"] == "release" and ev["env"] == env)
+        missed = sum(1 for ev in events if ev["type"] == "miss" and ev["env"] == env)
+        if got < want or missed:
+            run.fail("env 0x%x: %d releases (want >= %d), %d misses (want 0)"
+                     % (env, got, want, missed), "jobs")
+
+
+@LAB.test("ktrace-monitor-command", parts={"dump": 2, "off": 1},
+          args="tests=hello trace=sched", steps=[(r"^K> ", "trace"), (r"^K> ", "halt")],
+          wait_exit=True, fail_fast=KSCHED_DIED, timeout=60)
+def ktrace_monitor(run):
+    """`trace` at the monitor prints the dump (and `halt` prints it again); the dump of
+    hello's run parses."""
+    if len(re.findall(KTRACE_END, run.text, re.M)) != 2:
+        run.fail("want two dumps (trace, then halt)", "dump")
+    ktrace = load_ktrace()
+    try:
+        ktrace.parse(run.text, "serial")
+    except ktrace.DumpError as e:
+        run.fail(str(e), "dump")
+    run.reject(r"^ktrace: off", part="off")
+    run.reject(r"^cmdline: trace: unknown", part="off")
 
 
 if __name__ == "__main__":

@@ -140,3 +140,55 @@ cmdline_has(const char *key)
 {
 	return cmdline_get(key) != NULL;
 }
+
+/* The next word of a comma-separated list at *p: its start, its length in *len. */
+static const char *
+next_word(const char **p, size_t *len)
+{
+	const char *w = *p;
+
+	while (**p != '\0' && **p != ',')
+		(*p)++;
+	*len = (size_t)(*p - w);
+	if (**p == ',')
+		(*p)++;
+	return w;
+}
+
+static bool
+word_is(const char *w, size_t len, const char *word)
+{
+	return strlen(word) == len && strncmp(w, word, len) == 0;
+}
+
+bool
+cmdline_has_word(const char *key, const char *word)
+{
+	const char *p = cmdline_get(key);
+	size_t len;
+
+	while (p != NULL && *p != '\0') {
+		const char *w = next_word(&p, &len);
+
+		if (word_is(w, len, word))
+			return true;
+	}
+	return false;
+}
+
+void
+cmdline_check_words(const char *key, const char *const *known)
+{
+	const char *p = cmdline_get(key);
+	size_t len;
+
+	while (p != NULL && *p != '\0') {
+		const char *w = next_word(&p, &len);
+		const char *const *k = known;
+
+		while (*k != NULL && !word_is(w, len, *k))
+			k++;
+		if (*k == NULL)
+			printf("cmdline: %s: unknown '%.*s'\n", key, (int)len, w);
+	}
+}

@@ -13,6 +13,7 @@
 #include "env.h"
 #include "fpu.h"
 #include "kerninfo.h"
+#include "ktrace.h"
 #include "test/ktest.h"
 #include "kvm.h"
 #include "lockcheck.h"
@@ -138,7 +139,7 @@ kern_main(uint64_t mb2_info)
 	if (test == NULL)
 		env_boot(); /* user space from the initrd; returns only when there is none */
 	if (cmdline_has("halt"))
-		machine_halt(0);
+		ktrace_halt();
 	monitor();
 	machine_halt(0);
 }

@@ -8,6 +8,7 @@
 #include "console.h"
 #include "env.h"
 #include "kerninfo.h"
+#include "ktrace.h"
 #include "machine.h"
 #include "monitor.h"
 #include "kheap.h"
@@ -183,9 +184,15 @@ mon_cpus(int argc, char **argv)
 }
 
 static void
+mon_trace(int argc, char **argv)
+{
+	ktrace_dump();
+}
+
+static void
 mon_halt(int argc, char **argv)
 {
-	machine_halt(0);
+	ktrace_halt();
 }
 
 static void
@@ -203,7 +210,8 @@ static const struct mon_cmd mon_cmds[] = {
 	{ "pages", "physical pages: total, reserved, free blocks per order; the heap", mon_pages },
 	{ "leaks", "free pages, live capabilities and heap objects", mon_leaks },
 	{ "cpus", "the CPUs running, their APIC ids, the calibrated clocks", mon_cpus },
-	{ "halt", "stop the machine", mon_halt },
+	{ "trace", "the scheduling events of every CPU (trace=sched)", mon_trace },
+	{ "halt", "stop the machine (printing the trace first with trace=sched)", mon_halt },
 	{ "reboot", "reset the machine", mon_reboot },
 };
 #define MON_NCMDS (sizeof(mon_cmds) / sizeof(mon_cmds[0]))

@@ -15,6 +15,7 @@
 #include "console.h"
 #include "env_impl.h"
 #include "fpu.h"
+#include "ktrace.h"
 #include "lockcheck.h"
 #include "machine.h"
 #include "monitor.h"
@@ -32,7 +33,7 @@ env_current(void)
  * becomes this CPU's env.  The env switched away from is saved unless it is destroyed (its
  * area is gone; the restore below overwrites whatever it left), so its saved state is
  * complete whenever it is not running: any CPU may run it next. */
-static void
+static inline __attribute__((always_inline)) void
 env_switch(struct percpu *pc, struct env *next)
 {
 	struct env *prev = pc->env;
@@ -42,6 +43,7 @@ env_switch(struct percpu *pc, struct env *next)
 			fpu_save(prev->fpu);
 		if (next != NULL)
 			fpu_restore(next->fpu);
+		ktrace_switch(next);
 	}
 	pc->env = next;
 }
@@ -114,7 +116,7 @@ env_schedule(void)
 	printf("timer: %lu ticks in user mode, %lu in kernel mode\n", ts.user, ts.kernel);
 	printf("env: no runnable environment\n");
 	if (cmdline_has("halt"))
-		machine_halt(0);
+		ktrace_halt();
 	monitor();
 	machine_halt(0);
 }

@@ -15,6 +15,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
+#include "ktrace.h"
 #include "panic.h"
 #include "xstring.h"
 
@@ -77,6 +78,7 @@ env_sched_init(void)
 	if ((err = sched_init(&sched, p, rqs, ncpu, hz)) < 0)
 		panic("sched: cannot start policy %s (%s)", p->name, error_name(err));
 	printf("sched: policy %s on %u CPU%s\n", p->name, ncpu, ncpu == 1 ? "" : "s");
+	ktrace_init(&sched);
 }
 
 int
@@ -99,6 +101,7 @@ env_wake(struct env *e)
 	if ((err = sched_wakeup(&sched, &e->se, hal_cycles(), &preempt)) < 0)
 		panic("sched: env 0x%lx cannot wake (%s)", e->id, error_name(err));
 	e->status = ENV_RUNNABLE;
+	ktrace_wake(e, err);
 	/* A more urgent env preempts the caller when its system call ends. */
 	if (preempt && env_current() != NULL)
 		percpu_this()->after |= PERCPU_RESCHED;
@@ -130,6 +133,7 @@ env_block(struct env *e)
 {
 	if (e->status != ENV_RUNNABLE)
 		return;
+	ktrace_block(e, false);
 	leave(e, false);
 	e->status = ENV_NOT_RUNNABLE;
 }
@@ -137,6 +141,7 @@ env_block(struct env *e)
 void
 env_sched_exit(struct env *e)
 {
+	ktrace_block(e, true);
 	if (e->se.state != SCHED_DEAD)
 		leave(e, true);
 }

@@ -7,7 +7,9 @@
 #include "syscall.h"
 #include "xstring.h"
 
-CMDLINE_OPTION(trace, "trace", "trace=syscalls: log every system call with its result");
+CMDLINE_OPTION(trace, "trace",
+               "trace=syscalls,sched: log every system call with its result (syscalls); "
+               "record scheduling events per CPU (sched, kern/env/ktrace.c)");
 
 #define SYSCALL_ENTRY_(num, name, nargs, argnames) [num] = sys_##name,
 const syscall_fn syscall_table[SYS_NCALLS] = { ABI_SYSCALLS(SYSCALL_ENTRY_) };
@@ -16,10 +18,9 @@ const syscall_fn syscall_table[SYS_NCALLS] = { ABI_SYSCALLS(SYSCALL_ENTRY_) };
 void
 syscall_trace_init(void)
 {
-	const char *v = cmdline_get("trace");
 	struct percpu *pc = percpu_this();
 
-	if (v != NULL && strcmp(v, "syscalls") == 0)
+	if (cmdline_has_word("trace", "syscalls"))
 		pc->after |= PERCPU_TRACE;
 	else
 		pc->after &= ~PERCPU_TRACE;

@@ -31,4 +31,12 @@ const char *cmdline_get(const char *key);
 /* True when `key` or `key=...` is present. */
 bool cmdline_has(const char *key);
 
+/* True when the value of `key` is a comma-separated list naming `word`
+ * (`trace=sched,syscalls` names both "sched" and "syscalls"). */
+bool cmdline_has_word(const char *key, const char *word);
+
+/* Prints "cmdline: KEY: unknown 'w'" for every word of KEY's list not in `known`
+ * (NULL-terminated), so a misspelt item is reported like a misspelt option. */
+void cmdline_check_words(const char *key, const char *const *known);
+
 #endif

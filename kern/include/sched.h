@@ -108,7 +108,23 @@ struct sched {
 	struct sched_rq *rq;     /* ncpu run queues */
 	uint64_t hz;             /* cycles per second, for policy defaults given in time */
 	uint64_t policy_data[4]; /* policy-wide state (e.g. the mlfq boost epoch) */
+	/* optional, NULL after sched_init: told when a policy starts a new period of se (a job
+	 * release, today edf's) at `now`, with the absolute deadlines of the period it ends
+	 * (`old_deadline`, 0 for the first) and of the new one.  Only for observers: it must not
+	 * call back into the core.  The kernel's trace=sched sets it (kern/env/ktrace.c); exosim
+	 * leaves it NULL, its releases are the workload's (sim/metrics). */
+	void (*on_release)(struct sched *s, struct sched_entity *se, uint64_t old_deadline,
+	                   uint64_t new_deadline, uint64_t now);
 };
+
+/* For policies: se's new period began at rq->now (see on_release above). */
+static inline void
+sched_note_release(struct sched *s, struct sched_rq *rq, struct sched_entity *se,
+                   uint64_t old_deadline, uint64_t new_deadline)
+{
+	if (s->on_release)
+		s->on_release(s, se, old_deadline, new_deadline, rq->now);
+}
 
 /* The registry (kern/sched/registry.c): adding a policy is one line there. */
 const struct sched_policy *sched_policy_find(const char *name);

@@ -55,6 +55,8 @@ needs_new_period(const struct sched_entity *se, uint64_t now)
 static void
 edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum sched_enq why)
 {
+	uint64_t old_deadline = edf_of(se)->abs_deadline;
+
 	/* LAB 4: on wake-up apply the CBS rule, then queue by absolute deadline. */
 	/* BEGIN LAB 4 */
 	if (why == SCHED_ENQ_WAKEUP && needs_new_period(se, rq->now)) {
@@ -64,6 +66,8 @@ edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum 
 	sched_rq_insert_ordered(rq, &se->link, 0, edf_of(se)->abs_deadline);
 	/* END LAB 4 */
 	/* STUB LAB 4: sched_rq_push(rq, &se->link, 0, false); */
+	if (edf_of(se)->abs_deadline != old_deadline)
+		sched_note_release(s, rq, se, old_deadline, edf_of(se)->abs_deadline);
 }
 
 static struct sched_entity *
@@ -79,6 +83,7 @@ edf_pick_next(struct sched *s, struct sched_rq *rq)
 static bool
 edf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
 {
+	uint64_t old_deadline = edf_of(se)->abs_deadline;
 	struct sched_link *first;
 
 	/* LAB 4: charge the budget; when it is gone, throttle se until its next period
@@ -101,6 +106,8 @@ edf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t
 		}
 	}
 	/* END LAB 4 */
+	if (edf_of(se)->abs_deadline != old_deadline)
+		sched_note_release(s, rq, se, old_deadline, edf_of(se)->abs_deadline);
 	first = sched_rq_first(rq, 0);
 	return first && sched_key_before(first->key, edf_of(se)->abs_deadline);
 }

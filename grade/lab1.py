@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "uni
 import gradelib  # noqa: E402
 import printf_cases  # noqa: E402  (expected printf lines, shared with the host unit test)
 
-LAB = gradelib.Lab("lab1")
+LAB = gradelib.Lab("lab1", fail_fast=[gradelib.LOCKCHECK_REPORT])
 ROOT = gradelib.ROOT
 
 BANNER = r"^ExoLab x86-64"

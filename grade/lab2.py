@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gradelib  # noqa: E402
 
-LAB = gradelib.Lab("lab2")
+LAB = gradelib.Lab("lab2", fail_fast=[gradelib.LOCKCHECK_REPORT])
 
 BANNER = r"^ExoLab x86-64"
 PROMPT = r"^K> "

@@ -28,7 +28,8 @@ KERNEL_HALF = 0xffff800000000000  # the lowest kernel address (the direct map's 
 KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64"]
 # Each ends a run at once: a kernel that died, or one that could not start init (a stubbed
 # lab 3 prints that and sits at the monitor), can no longer pass any test.
-LAB = gradelib.Lab("lab3", fail_fast=KERNEL_DIED + [r"^env: cannot start init"])
+LAB = gradelib.Lab("lab3", fail_fast=KERNEL_DIED + [r"^env: cannot start init",
+                                                   gradelib.LOCKCHECK_REPORT])
 
 
 def done_pattern(names):

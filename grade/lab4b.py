@@ -23,7 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gradelib  # noqa: E402
 
-LAB = gradelib.Lab("lab4b")
+LAB = gradelib.Lab("lab4b", fail_fast=[gradelib.LOCKCHECK_REPORT])
 
 BANNER = r"^ExoLab x86-64"
 ONLINE = re.compile(r"^smp: (\d+) CPUs? online\b.*$", re.M)
@@ -284,6 +284,49 @@ def ksched_bogus(run):
                r"using rr$", part="message")
     run.expect(r"^sched: policy rr on 1 CPU$", part="default")
     run.expect(r"^hello, world$", part="default")
+
+
+# ---- The lock checker (kern/arch/x86_64/lockcheck.c, docs/architecture.md "Locking") ----
+# Each self-test (kern/test/lockcheck.c) provokes one kind of report with locks of its own,
+# named ktest-*: the `lockcheck:` line must be exact, and the report ends in a panic with its
+# backtrace (exit status 3).  Every other boot of every lab fails at once on a report
+# (gradelib.LOCKCHECK_REPORT).  With lockcheck=off, what the benchmarks boot, the checker
+# is silent; a lock taken twice is reported whatever the option says.
+LOCKCHECK_CASES = [
+    ("lockcheck-order", r"^lockcheck: lock order inversion: ktest-a taken while ktest-b is "
+                        r"held, but ktest-b was taken while ktest-a was held before$"),
+    ("lockcheck-irq", r"^lockcheck: lock ktest-irq is taken in an interrupt handler and with "
+                      r"interrupts enabled \(now in the handler\)$"),
+    ("lockcheck-user", r"^lockcheck: returning to user mode with lock ktest-user held$"),
+    ("lockcheck-twice", r"^lockcheck: lock ktest-a taken twice by cpu 0$"),
+    ("lockcheck-release", r"^lockcheck: lock ktest-b released by cpu 0, which does not hold "
+                          r"it$"),
+]
+NOT_REPORTED = r"^ktest: lockcheck-\S+: not reported$"
+
+
+def lockcheck_test(name, line):
+    @LAB.test(name, parts={"report": 3, "panic": 1}, args="test=%s halt" % name,
+              exit_status=3, fail_fast=[NOT_REPORTED], timeout=30)
+    def check(run):
+        run.expect(line, part="report")
+        run.expect(r"^lockcheck: ", count=1, part="report")
+        dump = run.text[run.text.find("\npanic: ") + 1:].splitlines()
+        if not dump or not re.match(r"panic: .*lock checker report", dump[0]):
+            run.fail("the report is not followed by a panic", "panic")
+        elif len(dump) < 2 or not BT_LINE.match(dump[1]):
+            run.fail("the panic has no backtrace", "panic")
+
+
+for _name, _line in LOCKCHECK_CASES:
+    lockcheck_test(_name, _line)
+
+
+@LAB.test("lockcheck-off-is-silent", points=2, args="test=lockcheck-order lockcheck=off halt",
+          exit_status=1, timeout=30)
+def lockcheck_off(run):
+    run.expect(r"^ktest: lockcheck-order: not reported$")
+    run.reject(r"^lockcheck: ")
 
 
 # ---- The kernel scheduling trace (trace=sched: kern/env/ktrace.c, sim/ktrace.py) ----

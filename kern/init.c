@@ -16,6 +16,7 @@
 #include "ktrace.h"
 #include "test/ktest.h"
 #include "kvm.h"
+#include "lockcheck.h"
 #include "lapic.h"
 #include "machine.h"
 #include "monitor.h"
@@ -123,6 +124,7 @@ kern_main(uint64_t mb2_info)
 
 	mb2_parse(mb2_info, &bootinfo);
 	cmdline_init(bootinfo.cmdline);
+	lockcheck_init();
 	cons_init(&bootinfo);
 
 	printf("ExoLab x86-64 %s (%s)\n", KERN_VERSION, KERN_COMPILER);

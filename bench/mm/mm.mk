@@ -6,7 +6,7 @@ include sim/hal/Makefrag
 endif
 
 bench-mm-kernel: $(ISO) ## instructions per 4 KiB alloc+free and map+unmap in the kernel (icount)
-	$(V)$(PYTHON) bench/icount.py --name bench-mm-kernel --iso $(ISO) --args "test=bench-mm halt" \
+	$(V)$(PYTHON) bench/icount.py --name bench-mm-kernel --iso $(ISO) --args "test=bench-mm halt lockcheck=off" \
 		--want mm_alloc_free_4k_kernel --want mm_alloc_free_4k_hot_kernel \
 		--want mm_map_unmap_4k_kernel
 

@@ -16,6 +16,7 @@
 #include "env_impl.h"
 #include "fpu.h"
 #include "ktrace.h"
+#include "lockcheck.h"
 #include "machine.h"
 #include "monitor.h"
 #include "panic.h"
@@ -61,12 +62,13 @@ env_run(struct env *e)
 	struct percpu *pc = percpu_this();
 
 	env_switch(pc, e);
-	pc->after &= PERCPU_TRACE;
+	pc->after &= PERCPU_STICKY;
 	e->runs++;
 	/* Whatever set this frame up (the loader, exofork, a trap), user mode runs with IF on. */
 	e->tf.rflags |= ENV_RFLAGS_ALWAYS;
 	if (hal_get_root() != e->root)
 		hal_set_root(e->root);
+	lockcheck_user_return();
 	/* LAB 3: enter user mode with the env's saved registers. */
 	/* BEGIN LAB 3 */
 	syscall_iret(&e->tf);
@@ -138,6 +140,7 @@ env_schedule(void)
 	struct env *next;
 	bool waiting;
 
+	lockcheck_irq_reset(); /* from an interrupt handler, it never returns there */
 	/* The current env's state leaves this CPU before its entity can reach another. */
 	if (pc->env != NULL && pc->env->status == ENV_DEAD)
 		env_switch(pc, NULL);

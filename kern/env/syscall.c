@@ -3,6 +3,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
+#include "lockcheck.h"
 #include "syscall.h"
 #include "xstring.h"
 
@@ -78,12 +79,15 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 	struct env *e = pc->env; /* the caller, even if the call destroyed it */
 	unsigned after = pc->after;
 
-	pc->after &= PERCPU_TRACE;
+	pc->after &= PERCPU_STICKY;
 	if (after & PERCPU_TRACE)
 		trace(e, f->tf.rax, f->args, ret);
 	f->tf.rax = (uint64_t)ret;
 	if ((after & PERCPU_REARM) && !(after & PERCPU_RESCHED) && env_sched_tick())
 		after |= PERCPU_RESCHED; /* its run queue changed while it was in the call */
+	/* Every way out below returns to user mode (env_run checks the same itself). */
+	if (after & PERCPU_LOCKS_MASK)
+		lockcheck_user_return();
 	if (after & PERCPU_RESCHED) {
 		if (e->status != ENV_DEAD)
 			e->tf = f->tf;

@@ -54,18 +54,28 @@ void hal_resched(unsigned cpu);
 /* One-shot timer on the current CPU: fire after `cycles` cycles (0 cancels). */
 void hal_timer_oneshot(uint64_t cycles);
 
-/* Spinlocks.  `name` is for diagnostics; `holder` is the CPU id + 1, 0 when free. */
+/* Spinlocks.  `name` is for diagnostics and names the lock's class for the lock checker
+ * (docs/architecture.md "Locking"): locks with the same name are one class.  `holder` is
+ * the CPU id + 1, 0 when free; `lc_class` is the checker's class number + 1, 0 until the
+ * lock is first taken with the checker on. */
 struct hal_spinlock {
 	volatile uint32_t locked;
 	uint32_t holder;
 	const char *name;
+	uint32_t lc_class;
 };
 /* Not clang-formatted: it would spread this initialiser over four lines. */
 /* clang-format off */
-#define HAL_SPINLOCK_INIT(n) { .locked = 0, .holder = 0, .name = (n) }
+#define HAL_SPINLOCK_INIT(n) { .locked = 0, .holder = 0, .name = (n), .lc_class = 0 }
 /* clang-format on */
+void hal_spin_init(struct hal_spinlock *lk, const char *name);
+/* For locks never taken in interrupt context: interrupts stay as they are. */
 void hal_spin_lock(struct hal_spinlock *lk);
 void hal_spin_unlock(struct hal_spinlock *lk);
+/* For locks an interrupt handler may take: disable interrupts, then take the lock; the
+ * release restores the state the acquisition returned.  Pairs nest like hal_irq_save. */
+hal_irqstate_t hal_spin_lock_irqsave(struct hal_spinlock *lk);
+void hal_spin_unlock_irqrestore(struct hal_spinlock *lk, hal_irqstate_t state);
 bool hal_spin_holding(const struct hal_spinlock *lk);
 
 /* Report a broken kernel invariant and stop (panic on hardware, abort on the host). */

@@ -35,8 +35,7 @@ static struct hal_spinlock heap_lock = HAL_SPINLOCK_INIT("kheap");
 
 #define HEAP_BUG(st, ...)                                                                          \
 	do {                                                                                       \
-		hal_spin_unlock(&heap_lock);                                                       \
-		hal_irq_restore(st);                                                               \
+		hal_spin_unlock_irqrestore(&heap_lock, st);                                        \
 		HAL_PANIC(__VA_ARGS__);                                                            \
 	} while (0)
 
@@ -142,8 +141,7 @@ kmalloc(size_t size)
 
 	if (size == 0)
 		return NULL;
-	st = hal_irq_save();
-	hal_spin_lock(&heap_lock);
+	st = hal_spin_lock_irqsave(&heap_lock);
 	if (size > obj_size(KHEAP_NCLASSES - 1)) {
 		p = large_alloc(size);
 	} else {
@@ -153,8 +151,7 @@ kmalloc(size_t size)
 		if (s)
 			p = slab_take(&classes[cls], s);
 	}
-	hal_spin_unlock(&heap_lock);
-	hal_irq_restore(st);
+	hal_spin_unlock_irqrestore(&heap_lock, st);
 	return p;
 }
 
@@ -224,8 +221,7 @@ kfree(void *ptr)
 	if (ptr == NULL)
 		return;
 	pa = hal_virt_to_phys(ptr);
-	st = hal_irq_save();
-	hal_spin_lock(&heap_lock);
+	st = hal_spin_lock_irqsave(&heap_lock);
 	pg = heap_page(pa, ptr, "kfree", caller, st);
 	if (pg->owner == HEAP_LARGE) {
 		if (!MM_IS_ALIGNED(pa, PAGE_SIZE))
@@ -240,8 +236,7 @@ kfree(void *ptr)
 			HEAP_BUG(st, "kfree: double free of %p, caller %p", ptr, caller);
 		slab_give(s, i);
 	}
-	hal_spin_unlock(&heap_lock);
-	hal_irq_restore(st);
+	hal_spin_unlock_irqrestore(&heap_lock, st);
 }
 
 __attribute__((noinline)) size_t
@@ -249,12 +244,11 @@ kheap_usable_size(const void *ptr)
 {
 	void *caller = __builtin_return_address(0);
 	physaddr_t pa = hal_virt_to_phys(ptr);
-	hal_irqstate_t st = hal_irq_save();
+	hal_irqstate_t st = hal_spin_lock_irqsave(&heap_lock);
 	const struct page *pg;
 	size_t size;
 	unsigned i;
 
-	hal_spin_lock(&heap_lock);
 	pg = heap_page(pa, ptr, "kheap_usable_size", caller, st);
 	if (pg->owner == HEAP_LARGE) {
 		size = PAGE_SIZE << pg->order;
@@ -265,25 +259,22 @@ kheap_usable_size(const void *ptr)
 			HEAP_BUG(st, "kheap_usable_size: %p is free, caller %p", ptr, caller);
 		size = obj_size(s->cls);
 	}
-	hal_spin_unlock(&heap_lock);
-	hal_irq_restore(st);
+	hal_spin_unlock_irqrestore(&heap_lock, st);
 	return size;
 }
 
 void
 kheap_get_stats(struct kheap_stats *out)
 {
-	hal_irqstate_t st = hal_irq_save();
+	hal_irqstate_t st = hal_spin_lock_irqsave(&heap_lock);
 
-	hal_spin_lock(&heap_lock);
 	for (unsigned c = 0; c < KHEAP_NCLASSES; c++) {
 		out->slabs[c] = classes[c].slabs;
 		out->objects[c] = classes[c].objects;
 	}
 	out->large_blocks = large_blocks;
 	out->large_pages = large_pages;
-	hal_spin_unlock(&heap_lock);
-	hal_irq_restore(st);
+	hal_spin_unlock_irqrestore(&heap_lock, st);
 }
 
 void

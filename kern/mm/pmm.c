@@ -24,17 +24,13 @@ static struct pmm_range holes[BOOT_MAX_MEM + PMM_MAX_EXCL + 1];
 static hal_irqstate_t
 pmm_lock_acquire(void)
 {
-	hal_irqstate_t st = hal_irq_save();
-
-	hal_spin_lock(&pmm_lock);
-	return st;
+	return hal_spin_lock_irqsave(&pmm_lock);
 }
 
 static void
 pmm_lock_release(hal_irqstate_t st)
 {
-	hal_spin_unlock(&pmm_lock);
-	hal_irq_restore(st);
+	hal_spin_unlock_irqrestore(&pmm_lock, st);
 }
 
 /* A broken invariant found while holding the lock: drop it first so that a host test that

@@ -378,6 +378,28 @@ hal_spin_unlock(struct hal_spinlock *lk)
 	lk->holder = 0;
 }
 
+void
+hal_spin_init(struct hal_spinlock *lk, const char *name)
+{
+	*lk = (struct hal_spinlock)HAL_SPINLOCK_INIT(name);
+}
+
+hal_irqstate_t
+hal_spin_lock_irqsave(struct hal_spinlock *lk)
+{
+	hal_irqstate_t st = hal_irq_save();
+
+	hal_spin_lock(lk);
+	return st;
+}
+
+void
+hal_spin_unlock_irqrestore(struct hal_spinlock *lk, hal_irqstate_t state)
+{
+	hal_spin_unlock(lk);
+	hal_irq_restore(state);
+}
+
 bool
 hal_spin_holding(const struct hal_spinlock *lk)
 {

@@ -108,6 +108,25 @@ Test(simhal, spinlocks_catch_double_lock_and_bad_unlock)
 	MMFIX_EXPECT_PANIC(hal_spin_unlock(&lk), "test-lock is not held by cpu 0");
 }
 
+Test(simhal, spin_lock_irqsave_disables_interrupts_and_unlock_restores_them)
+{
+	struct hal_spinlock outer_lk, inner_lk;
+	hal_irqstate_t outer, inner;
+
+	mmfix_mem(1 * MiB);
+	hal_spin_init(&outer_lk, "outer");
+	hal_spin_init(&inner_lk, "inner");
+	outer = hal_spin_lock_irqsave(&outer_lk);
+	cr_assert(hal_spin_holding(&outer_lk));
+	cr_assert(!simhal_irq_enabled(0));
+	inner = hal_spin_lock_irqsave(&inner_lk);
+	hal_spin_unlock_irqrestore(&inner_lk, inner);
+	cr_assert(!simhal_irq_enabled(0), "the inner pair restores the outer one's state");
+	hal_spin_unlock_irqrestore(&outer_lk, outer);
+	cr_assert(!hal_spin_holding(&outer_lk));
+	cr_assert(simhal_irq_enabled(0));
+}
+
 Test(simhal, irq_save_disables_and_restore_returns_the_old_state)
 {
 	hal_irqstate_t outer, inner;

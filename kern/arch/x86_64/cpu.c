@@ -8,6 +8,7 @@
 #include "cpu.h"
 #include "kerninfo.h"
 #include "kstack.h"
+#include "percpu.h"
 #include "smp.h"
 
 /* 64-bit TSS (Intel SDM Vol. 3A 7.7, Figure 7-11). */
@@ -42,7 +43,15 @@ _Static_assert(sizeof(struct tss64) == 104, "64-bit TSS is 104 bytes");
 
 #define TSS_TYPE_AVAIL 0x9UL /* 64-bit TSS, available (SDM Vol. 3A 3.5, Table 3-2) */
 
-#define GDT_SLOTS 7 /* null, kcode, kdata, udata, ucode, tss (two slots) */
+#define GDT_SLOTS 8 /* null, kcode, kdata, udata, ucode, tss (two slots), cpunum */
+
+/* Never loaded into a segment register: LSL reads its limit, the CPU number, in one
+ * instruction (SDM Vol. 2A LSL; the byte-granular 20-bit limit of 3.4.5).  Read-only data,
+ * type 1 (accessed already, so the CPU never writes the GDT for it), DPL 0. */
+#define CPUNUM(cpu) (SEG_P | SEG_DPL(0) | SEG_S | (1UL << 40) | (uint64_t)(cpu))
+
+_Static_assert(GDT_CPUNUM == PERCPU_GDT_CPUNUM, "percpu.h names the same descriptor");
+_Static_assert(SMP_MAX_CPUS <= 0x10000, "the CPU number fits the limit's low 16 bits");
 
 static uint64_t gdts[SMP_MAX_CPUS][GDT_SLOTS];
 static struct tss64 tsss[SMP_MAX_CPUS];
@@ -103,6 +112,7 @@ cpu_load(unsigned cpu, uint64_t rsp0, const uint64_t ist_top[3])
 	gdt[GDT_KDATA >> 3] = KDATA;
 	gdt[GDT_UDATA >> 3] = UDATA;
 	gdt[GDT_UCODE >> 3] = UCODE;
+	gdt[GDT_CPUNUM >> 3] = CPUNUM(cpu);
 	for (i = 0; i < 3; i++)
 		tss->ist[i] = ist_top[i]; /* stacks grow down */
 	tss->rsp[0] = rsp0;

@@ -1,6 +1,6 @@
 /* The HAL (kern/include/hal.h) on x86-64 hardware: the one place portable code reaches the
  * machine.  CPUs are numbered by smp.c, IPIs go through the local APIC (lapic.c), the
- * one-shot timer is the local APIC timer (clock.c). */
+ * one-shot timer is the local APIC timer (clock.c), spinlocks are in spinlock.c. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -149,7 +149,7 @@ hal_irq_restore(hal_irqstate_t state)
 unsigned
 hal_cpu_id(void)
 {
-	return percpu_this()->cpu;
+	return percpu_cpu();
 }
 
 unsigned
@@ -171,40 +171,6 @@ void
 hal_timer_oneshot(uint64_t cycles)
 {
 	clock_oneshot(cycles);
-}
-
-/* xchg with a memory operand is atomic and a full barrier (SDM Vol. 3A 8.1.2.1, 8.2.3.9). */
-static uint32_t
-xchg32(volatile uint32_t *p, uint32_t v)
-{
-	__asm__ volatile("xchgl %0, %1" : "+r"(v), "+m"(*p) : : "memory");
-	return v;
-}
-
-void
-hal_spin_lock(struct hal_spinlock *lk)
-{
-	if (hal_spin_holding(lk))
-		panic("spinlock %s: acquired twice by cpu %u", lk->name, hal_cpu_id());
-	while (xchg32(&lk->locked, 1) != 0)
-		pause();
-	lk->holder = hal_cpu_id() + 1;
-}
-
-void
-hal_spin_unlock(struct hal_spinlock *lk)
-{
-	if (!hal_spin_holding(lk))
-		panic("spinlock %s: released by cpu %u, which does not hold it", lk->name,
-		      hal_cpu_id());
-	lk->holder = 0;
-	xchg32(&lk->locked, 0);
-}
-
-bool
-hal_spin_holding(const struct hal_spinlock *lk)
-{
-	return lk->locked && lk->holder == hal_cpu_id() + 1;
 }
 
 void

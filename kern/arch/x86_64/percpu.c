@@ -11,6 +11,10 @@
 
 #define MSR_GS_BASE        0xC0000101
 #define MSR_KERNEL_GS_BASE 0xC0000102
+#define MSR_TSC_AUX        0xC0000103
+#define CPUID7_ECX_RDPID   (1u << 22)
+
+bool percpu_rdpid;
 
 static struct percpu percpu_area[SMP_MAX_CPUS];
 
@@ -18,6 +22,18 @@ _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TO
                "percpu.h offsets");
 _Static_assert(__builtin_offsetof(struct percpu, user_rsp) == PERCPU_USER_RSP, "percpu.h offsets");
 _Static_assert(__builtin_offsetof(struct percpu, self) == PERCPU_SELF, "percpu.h offsets");
+
+static bool
+percpu_has_rdpid(void)
+{
+	uint32_t max, ecx;
+
+	cpuid(0, 0, &max, NULL, NULL, NULL);
+	if (max < 7)
+		return false;
+	cpuid(7, 0, NULL, NULL, &ecx, NULL);
+	return (ecx & CPUID7_ECX_RDPID) != 0;
+}
 
 static void
 percpu_load(struct percpu *pc, unsigned cpu, uint64_t kstack_top)
@@ -28,6 +44,9 @@ percpu_load(struct percpu *pc, unsigned cpu, uint64_t kstack_top)
 	/* SWAPGS exchanges GS.base with IA32_KERNEL_GS_BASE (SDM Vol. 2B SWAPGS). */
 	wrmsr(MSR_KERNEL_GS_BASE, (uint64_t)(uintptr_t)pc);
 	wrmsr(MSR_GS_BASE, 0);
+	/* RDPID reads IA32_TSC_AUX, which every CPU with RDPID has (SDM Vol. 4 Table 2-2). */
+	if (percpu_has_rdpid())
+		wrmsr(MSR_TSC_AUX, cpu);
 }
 
 void
@@ -37,6 +56,8 @@ percpu_init(void)
 	 * nothing below kern_main is ever returned to, so the boot stack serves, and it is
 	 * where cpu.c points TSS.rsp0 for traps from ring 3. */
 	percpu_load(&percpu_area[0], 0, (uint64_t)(uintptr_t)kern_bootstack_top);
+	/* The application processors load their own IA32_TSC_AUX before they take a lock. */
+	percpu_rdpid = percpu_has_rdpid();
 }
 
 void

@@ -7,6 +7,7 @@
 #include "cpu.h"
 #include "env.h"
 #include "hal.h"
+#include "lockcheck.h"
 #include "machine.h"
 #include "panic.h"
 #include "percpu.h"
@@ -167,12 +168,18 @@ trap_dispatch(struct trapframe *tf)
 	/* An interrupt is nobody's fault: no dump, and its handler may switch to another env
 	 * and never return, so it runs outside the nesting count. */
 	if (tf->vector >= T_NEXC && tf->vector < 256 && handlers[tf->vector]) {
+		lockcheck_irq_enter();
 		handlers[tf->vector](tf);
+		lockcheck_irq_exit();
+		if ((tf->cs & 3) == 3)
+			lockcheck_user_return();
 		return;
 	}
 	/* An exception in user mode is the env's, not the kernel's (kern/env/fault.c). */
-	if ((tf->cs & 3) == 3 && env_user_trap(tf))
+	if ((tf->cs & 3) == 3 && env_user_trap(tf)) {
+		lockcheck_user_return();
 		return;
+	}
 	/* How many traps this CPU is handling: a trap that arrives while the dump of another is
 	 * being printed must not recurse. */
 	depth_of_this_cpu = &percpu_this()->trap_depth;

@@ -6,11 +6,12 @@
 
 /* GDT selectors (index << 3 | RPL).  The user data/code order suits sysret (SDM Vol. 2B
  * SYSRET: CS = STAR[63:48] + 16, SS = STAR[63:48] + 8). */
-#define GDT_KCODE 0x08
-#define GDT_KDATA 0x10
-#define GDT_UDATA (0x18 | 3)
-#define GDT_UCODE (0x20 | 3)
-#define GDT_TSS   0x28 /* a 16-byte descriptor: two slots */
+#define GDT_KCODE  0x08
+#define GDT_KDATA  0x10
+#define GDT_UDATA  (0x18 | 3)
+#define GDT_UCODE  (0x20 | 3)
+#define GDT_TSS    0x28 /* a 16-byte descriptor: two slots */
+#define GDT_CPUNUM 0x38 /* a data descriptor whose limit is the CPU number (percpu_cpu) */
 
 /* Interrupt stack table slots (1-based, as in an IDT gate's IST field). */
 #define IST_DF  1

@@ -16,8 +16,15 @@
 #define PERCPU_RESCHED     0x2 /* the call gave the CPU away (yield, exit, ...) */
 #define PERCPU_FULL_RETURN 0x4 /* the call changed its caller's rcx/r11: leave by iretq */
 #define PERCPU_REARM       0x8 /* the run queue changed: arm the timer again (sched.c) */
+/* Bits 8..15: the spinlocks this CPU holds, counted by the lock checker (lockcheck.c) when
+ * it is on.  Kept in this word so that the one test the syscall path makes anyway sends a
+ * call that returns with a lock held to syscall_after, where the checker reports it. */
+#define PERCPU_LOCK_HELD  0x100
+#define PERCPU_LOCKS_MASK 0xFF00
+#define PERCPU_STICKY     (PERCPU_TRACE | PERCPU_LOCKS_MASK) /* what one call never clears */
 
 #ifndef __ASSEMBLY__
+#include <stdbool.h>
 #include <stdint.h>
 
 struct env;
@@ -27,7 +34,7 @@ struct percpu {
 	uint64_t user_rsp;   /* scratch: the user rsp while the stub switches stacks */
 	struct percpu *self; /* this area's own address, for the stub */
 	struct env *env;     /* the env running on this CPU, or NULL */
-	unsigned after;      /* PERCPU_TRACE | PERCPU_RESCHED | PERCPU_FULL_RETURN */
+	unsigned after;      /* PERCPU_TRACE | PERCPU_RESCHED | PERCPU_FULL_RETURN, locks held */
 	unsigned cpu;        /* 0 .. hal_cpu_count() - 1; 0 is the boot CPU */
 	uint32_t apic_id;    /* its local APIC id */
 	int trap_depth;      /* traps being handled on this CPU (trap.c) */
@@ -52,6 +59,32 @@ struct percpu *percpu_this(void);
 
 /* CPU `cpu`'s area (cpu < SMP_MAX_CPUS). */
 struct percpu *percpu_of(unsigned cpu);
+
+/* This CPU's number, the cheapest way the CPU offers: every spinlock acquisition needs it.
+ * With RDPID (CPUID.(EAX=7,ECX=0):ECX[22]) it is one instruction reading IA32_TSC_AUX,
+ * which percpu.c sets to the CPU number (SDM Vol. 2B RDPID; Vol. 4 Table 2-2, C000_0103H).
+ * Else LSL reads the limit of this CPU's GDT_CPUNUM descriptor (cpu.c), which is the CPU
+ * number: one instruction that every x86-64 CPU has, and no MSR access (Linux's vDSO
+ * getcpu does the same).  The GS base holds the user's value in kernel code (above), so no
+ * %gs-relative load can do it.  Valid once the CPU's own GDT is loaded (cpu_init,
+ * cpu_init_ap); before that LSL fails (the slot is beyond the boot GDTs) and it says 0. */
+#define PERCPU_GDT_CPUNUM 0x38
+extern bool percpu_rdpid; /* set once the boot CPU's IA32_TSC_AUX holds its number */
+
+static inline unsigned
+percpu_cpu(void)
+{
+	unsigned long v = 0;
+
+	if (percpu_rdpid)
+		__asm__ volatile("rdpid %0" : "=r"(v));
+	else /* LSL leaves v alone (and clears ZF) when the descriptor is not there */
+		__asm__ volatile("lsl %1, %0"
+		                 : "+r"(v)
+		                 : "r"((unsigned long)PERCPU_GDT_CPUNUM)
+		                 : "cc");
+	return (unsigned)v;
+}
 #endif
 
 #endif

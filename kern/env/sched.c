@@ -220,10 +220,12 @@ env_wake(struct env *e)
 
 	if (e->status != ENV_NOT_RUNNABLE)
 		return;
-	cpu = wake_entity(e, hal_cycles());
+	/* Runnable before it is queued: another CPU may pick it, run it and take a tick in it
+	 * (env_tick wants it RUNNABLE), or see it exit (nrunnable), before wake_entity returns. */
 	e->status = ENV_RUNNABLE;
-	ktrace_wake(e, (int)cpu);
 	__atomic_add_fetch(&nrunnable, 1, __ATOMIC_RELEASE);
+	cpu = wake_entity(e, hal_cycles());
+	ktrace_wake(e, (int)cpu);
 }
 
 /* The last runnable env is gone: CPU 0 runs the monitor once no env is runnable anywhere. */

@@ -104,9 +104,9 @@ ktrace_record_block(const struct env *e, bool dead)
 	record(dead ? KT_EXIT : KT_BLOCK, e, 0, 0);
 }
 
-/* sched->on_release.  A period that begins at a wake-up follows a block (env_wake changes the
- * status after the core), so its job ended there and was judged there.  Any other new period
- * (after throttling, or a budget renewed past the deadline) ends one the env stayed runnable
+/* sched->on_release.  A period that begins at a wake-up follows a block (env_wake marks the
+ * env `waking` around the core's call), so its job ended there and was judged there.  Any other new
+ * period (after throttling, or a budget renewed past the deadline) ends one the env stayed runnable
  * through: a job unfinished at its deadline, seen now. */
 static void
 on_release(struct sched *s, struct sched_entity *se, uint64_t old_deadline, uint64_t new_deadline,
@@ -116,7 +116,7 @@ on_release(struct sched *s, struct sched_entity *se, uint64_t old_deadline, uint
 
 	if (!ktrace_sched_on)
 		return;
-	if (old_deadline != 0 && old_deadline <= now && e->status == ENV_RUNNABLE)
+	if (old_deadline != 0 && old_deadline <= now && e->status == ENV_RUNNABLE && !e->waking)
 		record(KT_MISS, e, old_deadline, KT_MISS_OVERRUN);
 	record(KT_RELEASE, e, new_deadline, se->cpu);
 }

@@ -224,7 +224,9 @@ env_wake(struct env *e)
 	 * (env_tick wants it RUNNABLE), or see it exit (nrunnable), before wake_entity returns. */
 	e->status = ENV_RUNNABLE;
 	__atomic_add_fetch(&nrunnable, 1, __ATOMIC_RELEASE);
+	e->waking = true;
 	cpu = wake_entity(e, hal_cycles());
+	e->waking = false;
 	ktrace_wake(e, (int)cpu);
 }
 

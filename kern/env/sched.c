@@ -92,6 +92,16 @@ next_timer(unsigned cpu, uint64_t now)
 	return l ? l->key : SCHED_NO_TIMER;
 }
 
+void
+env_timer_fired(void)
+{
+	/* Only this CPU arms its timer, always with interrupts off: no lock is needed.  Forgetting
+	 * the deadline matters when the timer fired early (its clock and the TSC disagree a
+	 * little): arm_timer would otherwise take the same deadline for one still pending and
+	 * arm nothing, and the CPU would keep its env forever. */
+	armed[hal_cpu_id()] = SCHED_NO_TIMER;
+}
+
 /* Arms this CPU's (locked) one-shot timer for its queue as it now is.  A timer already
  * armed for an earlier time is left alone: it fires, finds nothing to do (sched_tick says
  * no) and arms the real deadline then, which is cheaper than reprogramming the timer at

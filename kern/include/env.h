@@ -63,6 +63,8 @@ bool env_user_trap(struct trapframe *tf);
  * Returns if the current env keeps the CPU (the policy's tick says so); else saves its frame
  * (it stays runnable) and runs the next one. */
 void env_tick(const struct trapframe *tf);
+/* This CPU's one-shot timer fired: nothing is armed any more (interrupts off). */
+void env_timer_fired(void);
 
 /* A reschedule IPI arrived (from kern/arch/x86_64/ipi.c, EOI already sent): in user mode
  * it acts as a timer tick; in kernel mode the CPU looks at its run queue again before it

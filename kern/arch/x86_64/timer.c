@@ -35,6 +35,7 @@ timer_tick(struct trapframe *tf)
 	struct percpu *pc = percpu_this();
 
 	lapic_eoi();
+	env_timer_fired();
 	pc->timer_irqs++;
 	if ((tf->cs & 3) != 3) {
 		if (pc->idle) {

@@ -58,15 +58,6 @@ check(int ok, const char *tag, const char *what)
 	printf("schedtest: %s: %s %s\n", tag, what, ok ? "OK" : "FAIL");
 }
 
-static inline uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* A fixed amount of work: n turns of a two-instruction loop. */
 static void
 work(uint64_t n)

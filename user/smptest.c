@@ -60,15 +60,6 @@ check(int ok, const char *tag, const char *what)
 	printf("smptest: %s: %s %s\n", tag, what, ok ? "OK" : "FAIL");
 }
 
-static inline uint64_t
-rdtsc(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (uint64_t)hi << 32 | lo;
-}
-
 /* Keeps `env` on the CPUs of `mask`, with the default parameters. */
 static int
 pin(uint64_t env, uint64_t mask)

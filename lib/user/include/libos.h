@@ -47,6 +47,17 @@ __attribute__((noreturn, format(printf, 3, 4))) void libos_panic(const char *fil
 long slot_alloc(void);
 void slot_free(uint64_t slot);
 
+/* The time-stamp counter (SDM Vol. 2B RDTSC): under `qemu -icount shift=0` it counts
+ * instructions, which the kernel benchmarks and the scheduling tests rely on. */
+static inline uint64_t
+rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (uint64_t)hi << 32 | lo;
+}
+
 /* Yields until the env named by the capability in `eslot` is ENV_DEAD: 0 then, E_AGAIN after
  * `max_yields` yields without that, or the error sys_env_status returned. */
 int env_wait_dead(uint64_t eslot, uint64_t max_yields);

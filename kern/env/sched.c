@@ -204,20 +204,37 @@ kick(unsigned cpu, bool preempt)
 	}
 }
 
+/* e waits in cpu's queue behind another env (or will).  An idle CPU halts until an IPI (tickless),
+ * so one that may run e would never come to steal it: wake the first such CPU.  The idle test reads
+ * other queues without their locks: a hint, and the woken CPU decides under them. */
+static void
+kick_idle_for(const struct env *e, unsigned cpu)
+{
+	for (unsigned i = 0; i < sched.ncpu; i++) {
+		if (i != cpu && rqs[i].curr == NULL && sched_allowed(&e->se, i)) {
+			kick(i, false);
+			return;
+		}
+	}
+}
+
 /* Puts a NEW or BLOCKED entity on the queue of the CPU the policy picks; returns that CPU. */
 static unsigned
 wake_entity(struct env *e, uint64_t now)
 {
 	unsigned cpu = sched_select_cpu(&sched, &e->se);
 	hal_irqstate_t f = rq_lock_cpu(cpu);
-	bool preempt, poke;
+	bool preempt, poke, waits;
 	int err;
 
 	if ((err = sched_wakeup_on(&sched, &e->se, cpu, now, &preempt)) < 0)
 		panic("sched: env 0x%lx cannot wake (%s)", e->id, error_name(err));
 	/* An idle CPU, or one whose env runs with no timer, would never notice. */
 	poke = preempt || rqs[cpu].curr == NULL || tickless[cpu];
+	waits = rqs[cpu].nqueued + (rqs[cpu].curr != NULL) > 1; /* more than it runs at once */
 	rq_unlock_cpu(cpu, f);
+	if (waits)
+		kick_idle_for(e, cpu);
 	if (poke)
 		kick(cpu, preempt);
 	return cpu;

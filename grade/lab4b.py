@@ -209,16 +209,21 @@ ICOUNT = ["-icount", "shift=0,sleep=off"]
 SCHEDTEST_END = r"^schedtest: \d+ of \d+ checks failed$"
 
 
-def check_schedtest(run, want):
-    """Partial credit per tag: OK lines over how many checks of that tag the mode prints
-    (`want`, {tag: count}), and the program's own summary line."""
+def check_tagged(run, prog, want):
+    """Partial credit per tag of `prog`'s `PROG: TAG: ... OK|FAIL` lines: OK lines over how
+    many checks of that tag the mode prints (`want`, {tag: count}), and the program's own
+    summary line."""
     for tag, n in want.items():
-        ok = len(re.findall(r"^schedtest: %s: .* OK$" % tag, run.text, re.M))
-        for msg in re.findall(r"^schedtest: (%s: .*) FAIL$" % tag, run.text, re.M)[:3]:
+        ok = len(re.findall(r"^%s: %s: .* OK$" % (prog, tag), run.text, re.M))
+        for msg in re.findall(r"^%s: (%s: .*) FAIL$" % (prog, tag), run.text, re.M)[:3]:
             run.notes.append("FAIL " + msg)
         run.fraction(tag, min(ok, n), n, "%s checks passed" % tag)
-    run.expect(r"^schedtest: 0 of %d checks failed$" % sum(want.values()),
+    run.expect(r"^%s: 0 of %d checks failed$" % (prog, sum(want.values())),
                part=list(want)[-1])
+
+
+def check_schedtest(run, want):
+    check_tagged(run, "schedtest", want)
 
 
 @LAB.test("ksched-stride-shares-follow-tickets",
@@ -440,13 +445,7 @@ SMPTEST_END = r"^smptest: \d+ of \d+ checks failed$"
 
 
 def check_smptest(run, want):
-    for tag, n in want.items():
-        ok = len(re.findall(r"^smptest: %s: .* OK$" % tag, run.text, re.M))
-        for msg in re.findall(r"^smptest: (%s: .*) FAIL$" % tag, run.text, re.M)[:3]:
-            run.notes.append("FAIL " + msg)
-        run.fraction(tag, min(ok, n), n, "%s checks passed" % tag)
-    run.expect(r"^smptest: 0 of %d checks failed$" % sum(want.values()),
-               part=list(want)[-1])
+    check_tagged(run, "smptest", want)
 
 
 def smp_test(name, mode, want, doc, check=None, **kw):

@@ -88,7 +88,7 @@ env_tick(const struct trapframe *tf)
 	if (!env_sched_tick())
 		return;
 	if (e->status != ENV_DEAD)
-		e->tf = *tf; /* it stays RUNNABLE: its next turn resumes it right here */
+		trapframe_copy(&e->tf, tf); /* it stays RUNNABLE: its next turn resumes it right here */
 	env_schedule();
 }
 

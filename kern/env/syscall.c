@@ -90,7 +90,7 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 		lockcheck_user_return();
 	if (after & PERCPU_RESCHED) {
 		if (e->status != ENV_DEAD)
-			e->tf = f->tf;
+			trapframe_copy(&e->tf, &f->tf);
 		env_schedule();
 	}
 	/* sys_env_set_regs on the caller: every register must come back, and its rip may

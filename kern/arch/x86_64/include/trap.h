@@ -49,6 +49,17 @@ struct trapframe {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
+/* *dst = *src in one string move: 22 iterations of one instruction each (under `qemu -icount`
+ * each iteration counts), where the struct assignment compiles to 44 four-byte moves in
+ * this SSE-less kernel.  The frame switch of every reschedule from a syscall uses it. */
+static inline void
+trapframe_copy(struct trapframe *dst, const struct trapframe *src)
+{
+	uint64_t n = sizeof(*src) / 8;
+
+	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
+}
+
 /* A handler for one vector.  Returning resumes the trapped code (with tf's registers). */
 typedef void (*trap_handler_fn)(struct trapframe *tf);
 

@@ -66,8 +66,8 @@ env_run(struct env *e)
 	e->runs++;
 	/* Whatever set this frame up (the loader, exofork, a trap), user mode runs with IF on. */
 	e->tf.rflags |= ENV_RFLAGS_ALWAYS;
-	if (hal_get_root() != e->root)
-		hal_set_root(e->root);
+	if ((read_cr3() & ~0xFFFull) != e->root) /* CR3's low bits are flags (SDM Vol. 3A 4.5) */
+		percpu_set_root(pc, e->root);
 	lockcheck_user_return();
 	/* LAB 3: enter user mode with the env's saved registers. */
 	/* BEGIN LAB 3 */

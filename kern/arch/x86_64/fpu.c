@@ -52,7 +52,7 @@ CMDLINE_OPTION(fpu, "fpu", "fpu=fxsave|xsave|xsaveopt: at most this save; fpu=xs
 #define FCW_INIT   0x037F /* every x87 exception masked, 64-bit precision, round to nearest */
 #define MXCSR_INIT 0x1F80 /* every SIMD exception masked, round to nearest */
 
-static enum fpu_mode mode;
+enum fpu_mode fpu_save_mode; /* fpu.h: read by the inline fpu_save and fpu_restore */
 static bool has_xsaves;
 static uint64_t xcr0;
 static size_t area_size;
@@ -76,7 +76,7 @@ fpu_probe(void)
 	uint64_t supported;
 
 	/* FXSAVE and SSE2 are part of every x86-64 processor: FXSAVE is the floor. */
-	mode = FPU_FXSAVE;
+	fpu_save_mode = FPU_FXSAVE;
 	xcr0 = XCR0_X87 | XCR0_SSE;
 	cpuid(0, 0, &max, NULL, NULL, NULL);
 	cpuid(1, 0, NULL, NULL, &ecx, NULL);
@@ -94,7 +94,7 @@ fpu_probe(void)
 	 * so it stays off until it is verified on hardware. */
 	cpuid(0xD, 1, &lo, NULL, NULL, NULL);
 	has_xsaves = lo & CPUID_D1_EAX_XSAVES;
-	mode = (lo & CPUID_D1_EAX_XSAVEOPT) ? FPU_XSAVEOPT : FPU_XSAVE;
+	fpu_save_mode = (lo & CPUID_D1_EAX_XSAVEOPT) ? FPU_XSAVEOPT : FPU_XSAVE;
 }
 
 /* fpu=NAME: never better than NAME, so tests can reach every path on one CPU; fpu=xsaves
@@ -109,9 +109,9 @@ fpu_apply_cap(void)
 	for (unsigned m = FPU_FXSAVE; m <= FPU_XSAVES; m++) {
 		if (strcmp(want, mode_names[m]) != 0)
 			continue;
-		if (m < mode || (m == FPU_XSAVES && has_xsaves))
-			mode = (enum fpu_mode)m;
-		if (mode == FPU_FXSAVE)
+		if (m < fpu_save_mode || (m == FPU_XSAVES && has_xsaves))
+			fpu_save_mode = (enum fpu_mode)m;
+		if (fpu_save_mode == FPU_FXSAVE)
 			xcr0 = XCR0_X87 | XCR0_SSE;
 		return;
 	}
@@ -128,13 +128,13 @@ fpu_cpu_init(void)
 	cr0 = (cr0 | CR0_MP | CR0_NE) & ~(CR0_EM | CR0_TS);
 	write_cr0(cr0);
 	cr4 |= CR4_OSFXSR | CR4_OSXMMEXCPT;
-	if (mode != FPU_FXSAVE)
+	if (fpu_save_mode != FPU_FXSAVE)
 		cr4 |= CR4_OSXSAVE;
 	write_cr4(cr4);
-	if (mode == FPU_FXSAVE)
+	if (fpu_save_mode == FPU_FXSAVE)
 		return;
 	xsetbv(0, xcr0); /* XCR0 (SDM Vol. 1 13.3) */
-	if (mode == FPU_XSAVES)
+	if (fpu_save_mode == FPU_XSAVES)
 		wrmsr(MSR_IA32_XSS, 0);
 }
 
@@ -148,22 +148,22 @@ fpu_init(void)
 	fpu_cpu_init();
 	/* With XCR0 set, CPUID.(0DH,0):EBX is the standard-format size for the components
 	 * XCR0 enables and CPUID.(0DH,1):EBX the compacted size for XCR0 | IA32_XSS (13.2). */
-	if (mode == FPU_XSAVES)
+	if (fpu_save_mode == FPU_XSAVES)
 		cpuid(0xD, 1, NULL, &size, NULL, NULL);
-	else if (mode != FPU_FXSAVE)
+	else if (fpu_save_mode != FPU_FXSAVE)
 		cpuid(0xD, 0, NULL, &size, NULL, NULL);
 	if (size < FXSAVE_AREA_SIZE || size > XSAVE_AREA_MAX)
 		panic("fpu: CPUID 0xD reports a %u-byte save area for xcr0 0x%lx", size, xcr0);
 	area_size = size;
 	printf("fpu: %s, xcr0 0x%lx (x87 sse%s%s), %lu-byte save area per env, eager switch\n",
-	       mode_names[mode], xcr0, (xcr0 & XCR0_AVX) ? " avx" : "",
+	       mode_names[fpu_save_mode], xcr0, (xcr0 & XCR0_AVX) ? " avx" : "",
 	       (xcr0 & XCR0_AVX512) ? " avx512" : "", (unsigned long)area_size);
 }
 
 enum fpu_mode
 fpu_mode(void)
 {
-	return mode;
+	return fpu_save_mode;
 }
 
 uint64_t
@@ -193,47 +193,7 @@ fpu_area_init(void *area)
 	memset(a, 0, area_size);
 	memcpy(a + AREA_FCW, &fcw, sizeof(fcw));
 	memcpy(a + AREA_MXCSR, &mxcsr, sizeof(mxcsr));
-	if (mode == FPU_XSAVES)
+	if (fpu_save_mode == FPU_XSAVES)
 		memcpy(a + AREA_XCOMP_BV, &xcomp, sizeof(xcomp));
 }
 
-/* The requested-feature bitmap is EDX:EAX & XCR0 (& IA32_XSS for XSAVES): all ones asks for
- * every enabled component (SDM Vol. 1 13.7, 13.11).  The 64-bit forms keep the full x87
- * instruction and data pointers (10.5.1). */
-void
-fpu_save(void *area)
-{
-	switch (mode) {
-	case FPU_FXSAVE:
-		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
-		break;
-	case FPU_XSAVE:
-		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
-		break;
-	case FPU_XSAVEOPT:
-		/* Skips components unmodified since the XRSTOR from this same address (13.9):
-		 * sound because nothing writes an area between its restore and its save. */
-		__asm__ volatile("xsaveopt64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
-		break;
-	case FPU_XSAVES:
-		__asm__ volatile("xsaves64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
-		break;
-	}
-}
-
-void
-fpu_restore(const void *area)
-{
-	switch (mode) {
-	case FPU_FXSAVE:
-		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
-		break;
-	case FPU_XSAVE:
-	case FPU_XSAVEOPT:
-		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
-		break;
-	case FPU_XSAVES:
-		__asm__ volatile("xrstors64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
-		break;
-	}
-}

@@ -118,10 +118,7 @@ hal_tlb_flush_all(void)
 void
 hal_set_root(physaddr_t root)
 {
-	/* Published before the switch: a shootdown that reads the old value was issued after
-	 * its entries changed, and the mov to CR3 (serialising) loads only the new ones. */
-	percpu_this()->root = root;
-	write_cr3(root);
+	percpu_set_root(percpu_this(), root);
 }
 
 physaddr_t

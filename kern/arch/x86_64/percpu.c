@@ -10,13 +10,13 @@
 #include "x86.h"
 
 #define MSR_GS_BASE        0xC0000101
-#define MSR_KERNEL_GS_BASE 0xC0000102
+#define MSR_KERNEL_GS_BASE PERCPU_MSR_KERNEL_GS_BASE
 #define MSR_TSC_AUX        0xC0000103
 #define CPUID7_ECX_RDPID   (1u << 22)
 
 bool percpu_rdpid;
 
-static struct percpu percpu_area[SMP_MAX_CPUS];
+struct percpu percpu_area[SMP_MAX_CPUS];
 
 _Static_assert(__builtin_offsetof(struct percpu, kstack_top) == PERCPU_KSTACK_TOP,
                "percpu.h offsets");
@@ -64,16 +64,6 @@ void
 percpu_init_ap(unsigned cpu, uint64_t kstack_top)
 {
 	percpu_load(&percpu_area[cpu], cpu, kstack_top);
-}
-
-/* In kernel C code IA32_KERNEL_GS_BASE always holds this CPU's area: only the few
- * instructions of the syscall stub between its two swapgs see the user's value there. */
-struct percpu *
-percpu_this(void)
-{
-	struct percpu *pc = (struct percpu *)(uintptr_t)rdmsr(MSR_KERNEL_GS_BASE);
-
-	return pc != NULL ? pc : &percpu_area[0];
 }
 
 struct percpu *

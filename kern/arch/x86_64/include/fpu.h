@@ -40,7 +40,47 @@ void fpu_area_init(void *area);
 /* The registers into `area` / `area` into the registers.  `area` is FPU_AREA_ALIGN-aligned
  * and fpu_area_size() bytes; a restore loads every component of XCR0 (an absent one is
  * set to its initial state), so nothing of the previous owner survives it. */
-void fpu_save(void *area);
-void fpu_restore(const void *area);
+extern enum fpu_mode fpu_save_mode; /* fpu_init's choice */
+
+/* Inline: they are on every context switch (kern/env/run.c).  The requested-feature bitmap is EDX:EAX & XCR0 (& IA32_XSS for XSAVES): all ones asks for
+ * every enabled component (SDM Vol. 1 13.7, 13.11).  The 64-bit forms keep the full x87
+ * instruction and data pointers (10.5.1). */
+static inline void
+fpu_save(void *area)
+{
+	switch (fpu_save_mode) {
+	case FPU_FXSAVE:
+		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+		break;
+	case FPU_XSAVE:
+		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
+		break;
+	case FPU_XSAVEOPT:
+		/* Skips components unmodified since the XRSTOR from this same address (13.9):
+		 * sound because nothing writes an area between its restore and its save. */
+		__asm__ volatile("xsaveopt64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
+		break;
+	case FPU_XSAVES:
+		__asm__ volatile("xsaves64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
+		break;
+	}
+}
+
+static inline void
+fpu_restore(const void *area)
+{
+	switch (fpu_save_mode) {
+	case FPU_FXSAVE:
+		__asm__ volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+		break;
+	case FPU_XSAVE:
+	case FPU_XSAVEOPT:
+		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
+		break;
+	case FPU_XSAVES:
+		__asm__ volatile("xrstors64 (%0)" : : "r"(area), "a"(~0u), "d"(~0u) : "memory");
+		break;
+	}
+}
 
 #endif

@@ -25,7 +25,10 @@
 
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+
+#include "x86.h"
 
 struct env;
 
@@ -54,8 +57,30 @@ void percpu_init(void);
 /* The same for application processor `cpu`, whose kernel stack top is `kstack_top`. */
 void percpu_init_ap(unsigned cpu, uint64_t kstack_top);
 
-/* This CPU's area: the one IA32_KERNEL_GS_BASE points at (CPU 0's before percpu_init). */
-struct percpu *percpu_this(void);
+/* This CPU's area: the one IA32_KERNEL_GS_BASE points at (CPU 0's before percpu_init).
+ * In kernel C code that MSR always holds this CPU's area: only the few instructions of the
+ * syscall stub between its two swapgs see the user's value there.  Inline: the syscall and
+ * switch paths ask several times (one rdmsr, SDM Vol. 4 Table 2-2, C000_0102H). */
+#define PERCPU_MSR_KERNEL_GS_BASE 0xC0000102
+extern struct percpu percpu_area[];
+
+static inline struct percpu *
+percpu_this(void)
+{
+	struct percpu *pc = (struct percpu *)(uintptr_t)rdmsr(PERCPU_MSR_KERNEL_GS_BASE);
+
+	return pc != NULL ? pc : &percpu_area[0];
+}
+
+/* Loads `root` (a PML4's physical address) into CR3, published in pc->root first: a
+ * shootdown that reads the old value was issued after its entries changed, and the mov to
+ * CR3 (serialising) loads only the new ones.  hal_set_root is this for the current CPU. */
+static inline void
+percpu_set_root(struct percpu *pc, uint64_t root)
+{
+	pc->root = root;
+	write_cr3(root);
+}
 
 /* CPU `cpu`'s area (cpu < SMP_MAX_CPUS). */
 struct percpu *percpu_of(unsigned cpu);

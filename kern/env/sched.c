@@ -448,10 +448,10 @@ env_sched_next(bool *waiting)
 
 	if (must_go(rqs[cpu].curr, cpu))
 		put_away_current(cpu, now);
-	if (yielding[cpu] && rqs[cpu].curr)
-		sched_yield_cpu(&sched, cpu, now);
+	se = yielding[cpu] ? sched_yield_next(&sched, cpu, now)
+	                   : sched_schedule_local(&sched, cpu, now);
 	yielding[cpu] = false;
-	if (!(se = sched_schedule_local(&sched, cpu, now))) {
+	if (!se) {
 		rq_unlock_cpu(cpu, f);
 		balance(cpu);
 		f = rq_lock_cpu(cpu);

@@ -51,6 +51,30 @@ struct sched_entity {
 	void *owner; /* the embedding object (an env, a simulated task) */
 };
 
+/* (sched_rq.h, here because it needs the entity's layout) Remove and return the first
+ * entity of list `level` (the smallest key of an ordered list), or NULL when that list is
+ * empty: pick-next of a one-list policy. */
+static inline struct sched_entity *
+sched_rq_pop_first(struct sched_rq *rq, unsigned level)
+{
+	struct sched_link *l = sched_rq_first(rq, level);
+
+	if (!l)
+		return NULL;
+	sched_rq_remove(rq, l);
+	return sched_link_entity(l);
+}
+
+/* Remove and return the first entity of the lowest-numbered non-empty level, or NULL
+ * when nothing is queued: pick-next of a policy whose levels are priorities. */
+static inline struct sched_entity *
+sched_rq_pop_top(struct sched_rq *rq)
+{
+	int level = sched_rq_top_level(rq);
+
+	return level < 0 ? NULL : sched_rq_pop_first(rq, (unsigned)level);
+}
+
 struct sched;
 
 /* Reasons passed to enqueue/dequeue so a policy can tell arrivals from round trips. */
@@ -151,6 +175,10 @@ int sched_block(struct sched *s, unsigned cpu, uint64_t now, bool dead);
 int sched_remove(struct sched *s, struct sched_entity *se, uint64_t now, bool dead);
 /* The running entity of `cpu` yields; it stays runnable. */
 int sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
+/* sched_yield_cpu then sched_schedule_local in one pass (the same result, without charging
+ * twice): the running entity of `cpu` yields and the next one (perhaps itself) runs.  With
+ * nothing running it is sched_schedule_local.  The kernel's yield path uses it. */
+struct sched_entity *sched_yield_next(struct sched *s, unsigned cpu, uint64_t now);
 /* Timer interrupt or one-shot expiry on `cpu`: account, release throttled entities,
  * and return true when the current entity must be preempted. */
 bool sched_tick(struct sched *s, unsigned cpu, uint64_t now);

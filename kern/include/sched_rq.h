@@ -35,36 +35,100 @@ struct sched_rq {
 };
 
 void sched_rq_init(struct sched_rq *rq, unsigned cpu);
-/* Append (or prepend when `head`) to list `level`. */
-void sched_rq_push(struct sched_rq *rq, struct sched_link *l, unsigned level, bool head);
 /* Insert into list `level` after every link whose key is <= `key` (FIFO among equals).
  * Keys compare as wrapping signed differences, so they may wrap around 2^64. */
 void sched_rq_insert_ordered(struct sched_rq *rq, struct sched_link *l, unsigned level,
                              uint64_t key);
-void sched_rq_remove(struct sched_rq *rq, struct sched_link *l);
-/* First link of list `level`, or NULL. */
-struct sched_link *sched_rq_first(struct sched_rq *rq, unsigned level);
-/* Next link after `l` on its list, or NULL at the end. */
-struct sched_link *sched_rq_next(struct sched_rq *rq, struct sched_link *l);
-/* Lowest-numbered non-empty level, or -1 when nothing is queued. */
-int sched_rq_top_level(const struct sched_rq *rq);
-/* Remove and return the first entity of list `level` (the smallest key of an ordered
- * list), or NULL when that list is empty: pick-next of a one-list policy. */
-struct sched_entity *sched_rq_pop_first(struct sched_rq *rq, unsigned level);
-/* Remove and return the first entity of the lowest-numbered non-empty level, or NULL
- * when nothing is queued: pick-next of a policy whose levels are priorities. */
-struct sched_entity *sched_rq_pop_top(struct sched_rq *rq);
-
-/* The throttled list (not counted in nqueued). */
+/* Insert into the throttled list (not counted in nqueued), ordered by `until`. */
 void sched_rq_throttle(struct sched_rq *rq, struct sched_link *l, uint64_t until);
-struct sched_link *sched_rq_first_throttled(struct sched_rq *rq);
-void sched_rq_unthrottle(struct sched_rq *rq, struct sched_link *l);
 
 /* Wrapping comparison: a before b. */
 static inline bool
 sched_key_before(uint64_t a, uint64_t b)
 {
 	return (int64_t)(a - b) < 0;
+}
+
+/* The list operations below are inline: a context switch makes several (a yield pushes one
+ * entity and pops another), and each is a few instructions next to a call's overhead. */
+static inline void
+sched_list_insert_before(struct sched_link *pos, struct sched_link *l)
+{
+	l->next = pos;
+	l->prev = pos->prev;
+	pos->prev->next = l;
+	pos->prev = l;
+}
+
+static inline void
+sched_list_unlink(struct sched_link *l)
+{
+	l->prev->next = l->next;
+	l->next->prev = l->prev;
+	l->next = l->prev = l;
+}
+
+/* Append (or prepend when `head`) to list `level`. */
+static inline void
+sched_rq_push(struct sched_rq *rq, struct sched_link *l, unsigned level, bool head)
+{
+	struct sched_link *q = &rq->queue[level];
+
+	sched_list_insert_before(head ? q->next : q, l);
+	l->level = level;
+	l->queued = true;
+	rq->nonempty |= 1ULL << level;
+	rq->nqueued++;
+}
+
+static inline void
+sched_rq_remove(struct sched_rq *rq, struct sched_link *l)
+{
+	unsigned level = l->level;
+
+	sched_list_unlink(l);
+	l->queued = false;
+	if (rq->queue[level].next == &rq->queue[level])
+		rq->nonempty &= ~(1ULL << level);
+	rq->nqueued--;
+}
+
+/* First link of list `level`, or NULL. */
+static inline struct sched_link *
+sched_rq_first(struct sched_rq *rq, unsigned level)
+{
+	struct sched_link *q = &rq->queue[level];
+
+	return q->next == q ? NULL : q->next;
+}
+
+/* Next link after `l` on its list, or NULL at the end. */
+static inline struct sched_link *
+sched_rq_next(struct sched_rq *rq, struct sched_link *l)
+{
+	return l->next == &rq->queue[l->level] ? NULL : l->next;
+}
+
+/* Lowest-numbered non-empty level, or -1 when nothing is queued. */
+static inline int
+sched_rq_top_level(const struct sched_rq *rq)
+{
+	return rq->nonempty ? __builtin_ctzll(rq->nonempty) : -1;
+}
+
+/* First throttled link (the earliest release), or NULL. */
+static inline struct sched_link *
+sched_rq_first_throttled(struct sched_rq *rq)
+{
+	struct sched_link *q = &rq->throttled;
+
+	return q->next == q ? NULL : q->next;
+}
+
+static inline void
+sched_rq_unthrottle(struct sched_rq *rq, struct sched_link *l)
+{
+	sched_list_unlink(l);
 }
 
 /* Not clang-formatted: it takes `(l) -` for a cast. */

@@ -226,25 +226,53 @@ put_prev(struct sched *s, struct sched_rq *rq)
 	}
 }
 
-struct sched_entity *
-sched_schedule_local(struct sched *s, unsigned cpu, uint64_t now)
+/* prev (or nothing) has left the CPU: the policy's next entity runs from `now`. */
+static struct sched_entity *
+run_next(struct sched *s, struct sched_rq *rq, struct sched_entity *prev, uint64_t now)
 {
-	struct sched_rq *rq = &s->rq[cpu];
-	struct sched_entity *prev = rq->curr, *next;
+	struct sched_entity *next = s->policy->pick_next(s, rq);
 
-	charge(s, rq, now);
-	release_throttled(s, rq);
-	if (prev)
-		put_prev(s, rq);
-	if (!(next = s->policy->pick_next(s, rq)))
+	if (!next)
 		return NULL;
 	next->state = SCHED_RUNNING;
-	next->cpu = cpu;
+	next->cpu = rq->cpu;
 	rq->curr = next;
 	rq->curr_since = now;
 	if (next != prev)
 		rq->switches++;
 	return next;
+}
+
+struct sched_entity *
+sched_schedule_local(struct sched *s, unsigned cpu, uint64_t now)
+{
+	struct sched_rq *rq = &s->rq[cpu];
+	struct sched_entity *prev = rq->curr;
+
+	charge(s, rq, now);
+	release_throttled(s, rq);
+	if (prev)
+		put_prev(s, rq);
+	return run_next(s, rq, prev, now);
+}
+
+/* The steps of sched_yield_cpu and of the sched_schedule_local after it, in their order;
+ * the second charge (of nothing: curr is gone) is left out. */
+struct sched_entity *
+sched_yield_next(struct sched *s, unsigned cpu, uint64_t now)
+{
+	struct sched_rq *rq = &s->rq[cpu];
+	struct sched_entity *se = rq->curr;
+
+	if (!se)
+		return sched_schedule_local(s, cpu, now);
+	charge(s, rq, now);
+	rq->curr = NULL;
+	if (sched_key_before(now, se->throttled_until))
+		s->policy->dequeue(s, rq, se, SCHED_DEQ_SLEEP);
+	make_runnable(s, rq, se, SCHED_ENQ_YIELD);
+	release_throttled(s, rq);
+	return run_next(s, rq, NULL, now);
 }
 
 struct sched_entity *

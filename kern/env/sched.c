@@ -49,17 +49,13 @@ env_sched_cpus(void)
 static hal_irqstate_t
 rq_lock_cpu(unsigned cpu)
 {
-	hal_irqstate_t f = hal_irq_save();
-
-	hal_spin_lock(&rq_lock[cpu]);
-	return f;
+	return hal_spin_lock_irqsave(&rq_lock[cpu]);
 }
 
 static void
 rq_unlock_cpu(unsigned cpu, hal_irqstate_t f)
 {
-	hal_spin_unlock(&rq_lock[cpu]);
-	hal_irq_restore(f);
+	hal_spin_unlock_irqrestore(&rq_lock[cpu], f);
 }
 
 /* Locks the queue e's entity is on (a steal may move it until then); returns its CPU. */

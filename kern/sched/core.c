@@ -178,8 +178,8 @@ sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now)
 }
 
 /* Return throttled entities whose time has come to the run queue. */
-static bool
-release_throttled(struct sched *s, struct sched_rq *rq)
+static __attribute__((noinline)) bool
+release_throttled_slow(struct sched *s, struct sched_rq *rq)
 {
 	struct sched_link *l;
 	bool preempt = false;
@@ -195,6 +195,15 @@ release_throttled(struct sched *s, struct sched_rq *rq)
 			preempt = true;
 	}
 	return preempt;
+}
+
+/* The same; inline, because every schedule asks and the list is usually empty. */
+static inline bool
+release_throttled(struct sched *s, struct sched_rq *rq)
+{
+	struct sched_link *l = sched_rq_first_throttled(rq);
+
+	return l && !sched_key_before(rq->now, l->key) && release_throttled_slow(s, rq);
 }
 
 bool

@@ -340,14 +340,18 @@ env_sched_exit(struct env *e, unsigned old_status)
 			env_spin_irqs_on();
 }
 
-/* The yield itself happens in env_sched_next, under the run-queue lock it takes anyway. */
+/* The yield itself happens in env_sched_next, under the run-queue lock it takes anyway.
+ * (The per-CPU area and percpu_cpu/rdtsc inline rather than hal_cpu_id/hal_cycles here and
+ * in env_sched_next: they are on the yield path that make bench-ctxsw measures.) */
 void
 env_yield(struct env *e)
 {
-	if (e->se.state != SCHED_RUNNING || e->se.cpu != hal_cpu_id())
+	struct percpu *pc = percpu_this();
+
+	if (e->se.state != SCHED_RUNNING || e->se.cpu != pc->cpu)
 		panic("sched: env 0x%lx yields but does not run here", e->id);
-	yielding[e->se.cpu] = true;
-	percpu_this()->after |= PERCPU_RESCHED;
+	yielding[pc->cpu] = true;
+	pc->after |= PERCPU_RESCHED;
 }
 
 /* The running entity must go: another CPU asked (stop), or it may no longer run here. */
@@ -437,8 +441,8 @@ put_away_current(unsigned cpu, uint64_t now)
 struct env *
 env_sched_next(bool *waiting)
 {
-	unsigned cpu = hal_cpu_id();
-	uint64_t now = hal_cycles();
+	unsigned cpu = percpu_cpu();
+	uint64_t now = rdtsc();
 	struct sched_entity *se;
 	hal_irqstate_t f = rq_lock_cpu(cpu);
 

@@ -72,14 +72,14 @@ lock_entity(struct env *e, hal_irqstate_t *f)
 	}
 }
 
-/* The absolute cycle at which `cpu` (locked) needs its timer, or SCHED_NO_TIMER.  Alone on
- * its CPU, an env's slice ends for nothing (the policy would pick it again), so only a
- * budget (edf) or a throttled env's release arms the timer: tickless. */
+/* The absolute cycle at which `cpu` (locked) needs its timer, or SCHED_NO_TIMER, given the
+ * core's answer t (sched_next_timer).  Alone on its CPU, an env's slice ends for nothing
+ * (the policy would pick it again), so only a budget (edf) or a throttled env's release
+ * arms the timer: tickless. */
 static uint64_t
-next_timer(unsigned cpu, uint64_t now)
+next_timer(unsigned cpu, uint64_t now, uint64_t t)
 {
 	struct sched_rq *rq = &rqs[cpu];
-	uint64_t t = sched_next_timer(&sched, cpu, now);
 	struct sched_link *l;
 
 	if (t == now || rq->nqueued || !rq->curr || rq->curr->params.budget)
@@ -103,9 +103,9 @@ env_timer_fired(void)
  * no) and arms the real deadline then, which is cheaper than reprogramming the timer at
  * every switch (a yield ping-pong moves the deadline each time). */
 static uint64_t
-arm_timer(unsigned cpu, uint64_t now)
+arm_timer_at(unsigned cpu, uint64_t now, uint64_t core_t)
 {
-	uint64_t t = next_timer(cpu, now), a = armed[cpu];
+	uint64_t t = next_timer(cpu, now, core_t), a = armed[cpu];
 
 	tickless[cpu] = t == SCHED_NO_TIMER && rqs[cpu].curr != NULL;
 	if (t == a || (t != SCHED_NO_TIMER && a != SCHED_NO_TIMER && a > now && a <= t))
@@ -113,6 +113,12 @@ arm_timer(unsigned cpu, uint64_t now)
 	armed[cpu] = t;
 	hal_timer_oneshot(t == SCHED_NO_TIMER ? 0 : t > now ? t - now : 1);
 	return t;
+}
+
+static uint64_t
+arm_timer(unsigned cpu, uint64_t now)
+{
+	return arm_timer_at(cpu, now, sched_next_timer(&sched, cpu, now));
 }
 
 /* What a new env starts with, valid under every policy: a middle priority, 100 tickets,
@@ -442,15 +448,25 @@ struct env *
 env_sched_next(bool *waiting)
 {
 	unsigned cpu = percpu_cpu();
-	uint64_t now = rdtsc();
+	uint64_t now = rdtsc(), t;
 	struct sched_entity *se;
 	hal_irqstate_t f = rq_lock_cpu(cpu);
 
 	if (must_go(rqs[cpu].curr, cpu))
 		put_away_current(cpu, now);
-	se = yielding[cpu] ? sched_yield_next(&sched, cpu, now)
-	                   : sched_schedule_local(&sched, cpu, now);
-	yielding[cpu] = false;
+	if (yielding[cpu]) {
+		/* The yield fast path (make bench-ctxsw): one call into the core for the yield, the
+		 * choice and the timer; the rest is what any other reschedule does. */
+		yielding[cpu] = false;
+		if ((se = sched_yield_next(&sched, cpu, now, &t)) != NULL) {
+			arm_timer_at(cpu, now, t);
+			rq_unlock_cpu(cpu, f);
+			*waiting = false;
+			return se->owner;
+		}
+	} else {
+		se = sched_schedule_local(&sched, cpu, now);
+	}
 	if (!se) {
 		rq_unlock_cpu(cpu, f);
 		balance(cpu);

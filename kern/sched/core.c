@@ -50,6 +50,8 @@ sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_entity *
 		sched_rq_remove(rq, &se->link);
 }
 
+static inline uint64_t next_timer(struct sched *s, struct sched_rq *rq, uint64_t now);
+
 /* Charge the running entity for the cycles since it was last charged; returns the
  * policy's verdict on whether it must give up the CPU. */
 static bool
@@ -268,20 +270,25 @@ sched_schedule_local(struct sched *s, unsigned cpu, uint64_t now)
 /* The steps of sched_yield_cpu and of the sched_schedule_local after it, in their order;
  * the second charge (of nothing: curr is gone) is left out. */
 struct sched_entity *
-sched_yield_next(struct sched *s, unsigned cpu, uint64_t now)
+sched_yield_next(struct sched *s, unsigned cpu, uint64_t now, uint64_t *timer)
 {
 	struct sched_rq *rq = &s->rq[cpu];
-	struct sched_entity *se = rq->curr;
+	struct sched_entity *se = rq->curr, *next;
 
-	if (!se)
-		return sched_schedule_local(s, cpu, now);
-	charge(s, rq, now);
-	rq->curr = NULL;
-	if (sched_key_before(now, se->throttled_until))
-		s->policy->dequeue(s, rq, se, SCHED_DEQ_SLEEP);
-	make_runnable(s, rq, se, SCHED_ENQ_YIELD);
-	release_throttled(s, rq);
-	return run_next(s, rq, NULL, now);
+	if (!se) {
+		next = sched_schedule_local(s, cpu, now);
+	} else {
+		charge(s, rq, now);
+		rq->curr = NULL;
+		if (sched_key_before(now, se->throttled_until))
+			s->policy->dequeue(s, rq, se, SCHED_DEQ_SLEEP);
+		make_runnable(s, rq, se, SCHED_ENQ_YIELD);
+		release_throttled(s, rq);
+		next = run_next(s, rq, NULL, now);
+	}
+	if (timer)
+		*timer = next_timer(s, rq, now);
+	return next;
 }
 
 struct sched_entity *
@@ -298,10 +305,10 @@ sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
 	return sched_schedule_local(s, cpu, now);
 }
 
-uint64_t
-sched_next_timer(struct sched *s, unsigned cpu, uint64_t now)
+/* sched_next_timer for rq. */
+static inline uint64_t
+next_timer(struct sched *s, struct sched_rq *rq, uint64_t now)
 {
-	struct sched_rq *rq = &s->rq[cpu];
 	struct sched_link *l = sched_rq_first_throttled(rq);
 	uint64_t t = SCHED_NO_TIMER;
 
@@ -316,4 +323,10 @@ sched_next_timer(struct sched *s, unsigned cpu, uint64_t now)
 	if (l && l->key < t)
 		t = l->key;
 	return t;
+}
+
+uint64_t
+sched_next_timer(struct sched *s, unsigned cpu, uint64_t now)
+{
+	return next_timer(s, &s->rq[cpu], now);
 }

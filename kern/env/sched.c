@@ -20,6 +20,7 @@
 #include "env_impl.h"
 #include "ktrace.h"
 #include "panic.h"
+#include "spin.h"
 #include "xstring.h"
 
 CMDLINE_OPTION(sched, "sched", "sched=rr|prio|mlfq|stride|edf: the scheduling policy (default rr)");
@@ -46,16 +47,17 @@ env_sched_cpus(void)
 	return n > SCHED_MAX_CPUS ? SCHED_MAX_CPUS : n;
 }
 
+/* The lock's inline form (spin.h): every context switch takes it. */
 static hal_irqstate_t
 rq_lock_cpu(unsigned cpu)
 {
-	return hal_spin_lock_irqsave(&rq_lock[cpu]);
+	return spin_lock_irqsave(&rq_lock[cpu]);
 }
 
 static void
 rq_unlock_cpu(unsigned cpu, hal_irqstate_t f)
 {
-	hal_spin_unlock_irqrestore(&rq_lock[cpu], f);
+	spin_unlock_irqrestore(&rq_lock[cpu], f);
 }
 
 /* Locks the queue e's entity is on (a steal may move it until then); returns its CPU. */

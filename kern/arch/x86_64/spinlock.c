@@ -2,24 +2,16 @@
  * the recursion and non-holder checks, and the hooks of the lock checker (lockcheck.c).
  * Every pmm and heap call takes a lock, so this path is part of their instruction counts
  * (make bench-mm-kernel): an acquisition reads the CPU number once, inline (percpu_cpu),
- * and a release reads it only when the checker is on. */
+ * and a release reads it only when the checker is on.  The uncontended paths are inline in
+ * spin.h, for the run-queue lock of the context switch; the functions here wrap them. */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "hal.h"
 #include "lockcheck.h"
 #include "percpu.h"
+#include "spin.h"
 #include "x86.h"
-
-#define RFLAGS_IF (1UL << 9)
-
-/* xchg with a memory operand is atomic and a full barrier (SDM Vol. 3A 8.1.2.1, 8.2.3.9). */
-static inline uint32_t
-xchg32(volatile uint32_t *p, uint32_t v)
-{
-	__asm__ volatile("xchgl %0, %1" : "+r"(v), "+m"(*p) : : "memory");
-	return v;
-}
 
 void
 hal_spin_init(struct hal_spinlock *lk, const char *name)
@@ -29,7 +21,7 @@ hal_spin_init(struct hal_spinlock *lk, const char *name)
 
 /* Contended: a lock this CPU already holds would never come free.  The checker looks
  * before the wait (spin_acquire), so an order inversion is reported, not deadlocked on. */
-static __attribute__((noinline)) void
+__attribute__((noinline)) void
 spin_wait(struct hal_spinlock *lk, unsigned me)
 {
 	do {
@@ -38,32 +30,6 @@ spin_wait(struct hal_spinlock *lk, unsigned me)
 		while (lk->locked) /* wait reading: no locked bus cycle per spin */
 			pause();
 	} while (xchg32(&lk->locked, 1) != 0);
-}
-
-/* The uncontended path is one xchg and one read of the CPU number, for the holder. */
-static inline void
-spin_acquire(struct hal_spinlock *lk)
-{
-	unsigned me = percpu_cpu();
-
-	if (__builtin_expect(lockcheck_on, 0))
-		lockcheck_acquire(lk, me);
-	if (xchg32(&lk->locked, 1) != 0)
-		spin_wait(lk, me);
-	lk->holder = me + 1;
-}
-
-/* A store is a release on x86: no later load or store passes it, and it passes no earlier
- * one (SDM Vol. 3A 8.2.2, 8.2.3.2), so the critical section stays inside.  Whether this CPU
- * holds the lock is the checker's question (lockcheck_release): without it the release
- * needs no CPU number at all. */
-static inline void
-spin_release(struct hal_spinlock *lk)
-{
-	if (__builtin_expect(lockcheck_on, 0))
-		lockcheck_release(lk);
-	lk->holder = 0;
-	__atomic_store_n(&lk->locked, 0, __ATOMIC_RELEASE);
 }
 
 void
@@ -81,19 +47,13 @@ hal_spin_unlock(struct hal_spinlock *lk)
 hal_irqstate_t
 hal_spin_lock_irqsave(struct hal_spinlock *lk)
 {
-	hal_irqstate_t st = read_rflags();
-
-	cli();
-	spin_acquire(lk);
-	return st;
+	return spin_lock_irqsave(lk);
 }
 
 void
 hal_spin_unlock_irqrestore(struct hal_spinlock *lk, hal_irqstate_t st)
 {
-	spin_release(lk);
-	if (st & RFLAGS_IF)
-		sti();
+	spin_unlock_irqrestore(lk, st);
 }
 
 bool

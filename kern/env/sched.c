@@ -104,7 +104,7 @@ env_timer_fired(void)
  * armed for an earlier time is left alone: it fires, finds nothing to do (sched_tick says
  * no) and arms the real deadline then, which is cheaper than reprogramming the timer at
  * every switch (a yield ping-pong moves the deadline each time). */
-static uint64_t
+static inline __attribute__((always_inline)) uint64_t
 arm_timer_at(unsigned cpu, uint64_t now, uint64_t core_t)
 {
 	uint64_t t = next_timer(cpu, now, core_t), a = armed[cpu];

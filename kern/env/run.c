@@ -88,8 +88,9 @@ env_tick(const struct trapframe *tf)
 		panic("env_tick: a tick from user mode with no runnable env running");
 	if (!env_sched_tick())
 		return;
+	/* It stays RUNNABLE: its next turn resumes it right here. */
 	if (e->status != ENV_DEAD)
-		trapframe_copy(&e->tf, tf); /* it stays RUNNABLE: its next turn resumes it right here */
+		trapframe_copy(&e->tf, tf);
 	env_schedule();
 }
 

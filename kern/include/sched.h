@@ -179,8 +179,7 @@ int sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
  * twice): the running entity of `cpu` yields and the next one (perhaps itself) runs.  With
  * nothing running it is sched_schedule_local.  When `timer` is not NULL it also gets what
  * sched_next_timer(s, cpu, now) would return right after.  The kernel's yield path uses it. */
-struct sched_entity *sched_yield_next(struct sched *s, unsigned cpu, uint64_t now,
-                                      uint64_t *timer);
+struct sched_entity *sched_yield_next(struct sched *s, unsigned cpu, uint64_t now, uint64_t *timer);
 /* Timer interrupt or one-shot expiry on `cpu`: account, release throttled entities,
  * and return true when the current entity must be preempted. */
 bool sched_tick(struct sched *s, unsigned cpu, uint64_t now);

@@ -45,4 +45,3 @@ sched_rq_throttle(struct sched_rq *rq, struct sched_link *l, uint64_t until)
 {
 	insert_ordered(&rq->throttled, l, until);
 }
-

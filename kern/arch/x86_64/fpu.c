@@ -196,4 +196,3 @@ fpu_area_init(void *area)
 	if (fpu_save_mode == FPU_XSAVES)
 		memcpy(a + AREA_XCOMP_BV, &xcomp, sizeof(xcomp));
 }
-

@@ -42,9 +42,9 @@ void fpu_area_init(void *area);
  * set to its initial state), so nothing of the previous owner survives it. */
 extern enum fpu_mode fpu_save_mode; /* fpu_init's choice */
 
-/* Inline: they are on every context switch (kern/env/run.c).  The requested-feature bitmap is EDX:EAX & XCR0 (& IA32_XSS for XSAVES): all ones asks for
- * every enabled component (SDM Vol. 1 13.7, 13.11).  The 64-bit forms keep the full x87
- * instruction and data pointers (10.5.1). */
+/* Inline: they are on every context switch (kern/env/run.c).  The requested-feature bitmap is
+ * EDX:EAX & XCR0 (& IA32_XSS for XSAVES): all ones asks for every enabled component (SDM Vol.
+ * 1 13.7, 13.11).  The 64-bit forms keep the full x87 instruction and data pointers (10.5.1). */
 static inline __attribute__((always_inline)) void
 fpu_save(void *area)
 {

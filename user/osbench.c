@@ -23,11 +23,14 @@
 
 #include "../bench/os/osbench.h"
 
-#define FAULT_VA 0x50000000ull /* the OSB_UFAULT page */
-#define ANON_VA  0x51000000ull /* OSB_ANON_PAGES pages, unmapped until touched */
-#define PAGE     ABI_PAGE_SIZE
+#define FAULT_VA  0x50000000ull /* the OSB_UFAULT page */
+#define ANON_VA   0x51000000ull /* OSB_ANON_PAGES pages, unmapped until touched */
+#define SHARED_VA 0x52000000ull /* OSB_YIELD: the page shared with the partner */
+#define MAX_WAIT  1000000       /* the partner's yields waiting for the shared page */
+#define PAGE      ABI_PAGE_SIZE
 
 static long partner = -1;   /* the partner env's capability slot */
+static long shared = -1;    /* OSB_YIELD: the shared page's frame */
 static long anon_slot = -1; /* the frame the handler mapped for the current anon sample */
 
 const char *
@@ -72,6 +75,21 @@ void
 os_fork_exit_wait(void)
 {
 	panic("no fork yet (issue 11)");
+}
+
+/* The partner may use the shared page once the parent has mapped it there (protecting it
+ * to its own permissions fails with E_NOENT until then), as user/schedtest does. */
+volatile uint64_t *
+os_partner_word(int side)
+{
+	for (int i = 0; side == 1 && i < MAX_WAIT; i++) {
+		if (sys_protect(ABI_SLOT_SELF, SHARED_VA, ABI_PERM_R | ABI_PERM_W) == 0)
+			return (volatile uint64_t *)SHARED_VA;
+		sys_yield();
+	}
+	if (side == 1)
+		panic("the shared page never came");
+	return (volatile uint64_t *)SHARED_VA;
 }
 
 int
@@ -162,8 +180,15 @@ os_anon_done(int i)
 int
 os_open(enum osb_op op)
 {
-	if (op == OSB_YIELD)
-		return os_start_partner(op);
+	if (op == OSB_YIELD) {
+		if ((shared = map_frame(SHARED_VA)) < 0 || os_start_partner(op) < 0 ||
+		    sys_map((uint64_t)partner, (uint64_t)shared, SHARED_VA,
+		            ABI_PERM_R | ABI_PERM_W) < 0) {
+			printf("osbench: cannot share a page with the partner\n");
+			return -1;
+		}
+		return 0;
+	}
 	if ((op == OSB_UFAULT || op == OSB_ANON) && pgfault_set_handler(handler) < 0) {
 		printf("osbench: cannot set the page-fault handler\n");
 		return -1;
@@ -179,6 +204,12 @@ os_close(enum osb_op op)
 		sys_cap_delete((uint64_t)partner);
 		slot_free((uint64_t)partner);
 		partner = -1;
+	}
+	if (shared >= 0) {
+		sys_unmap(ABI_SLOT_SELF, SHARED_VA);
+		sys_cap_delete((uint64_t)shared);
+		slot_free((uint64_t)shared);
+		shared = -1;
 	}
 }
 

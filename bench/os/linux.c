@@ -29,6 +29,7 @@ static int pipes[2][2];   /* pipes[s]: side s writes to [s][1], the other side r
 static int efd[2];        /* efd[s]: side s signals it, the other side reads it */
 static volatile int *ftx; /* the futex word, in a shared mapping: whose turn (side) it is */
 static volatile char *fpage, *anon;
+static volatile uint64_t *turns; /* OSB_YIELD: the partner's turns, in a shared mapping */
 
 static long
 raw_syscall0(long num)
@@ -50,6 +51,12 @@ const char *
 os_missing(enum osb_op op)
 {
 	return NULL;
+}
+
+volatile uint64_t *
+os_partner_word(int side)
+{
+	return turns; /* mapped before the fork: both sides have it */
 }
 
 void
@@ -192,6 +199,10 @@ os_open(enum osb_op op)
 
 	switch (op) {
 	case OSB_YIELD:
+		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED)
+			die("mmap");
+		turns = p;
 		return os_start_partner(op);
 	case OSB_IPC:
 		p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
@@ -237,6 +248,8 @@ os_close(enum osb_op op)
 		}
 	} else if (op == OSB_IPC) {
 		munmap((void *)ftx, 4096);
+	} else if (op == OSB_YIELD) {
+		munmap((void *)turns, 4096);
 	} else if (op == OSB_ANON) {
 		munmap((void *)anon, OSB_ANON_PAGES * 4096L);
 	}

@@ -66,8 +66,11 @@ osb_on_fault(uintptr_t va)
 __attribute__((noreturn)) void
 osb_partner(enum osb_op op)
 {
+	volatile uint64_t *turns = op == OSB_YIELD ? os_partner_word(1) : NULL;
+
 	for (;;) {
 		if (op == OSB_YIELD) {
+			(*turns)++;
 			os_yield();
 		} else {
 			os_recv(op, 1);
@@ -179,6 +182,32 @@ osb_overhead(void)
 	return lo;
 }
 
+/* Fills osb_sample[0..n) with OSB_WARMUP + n timed runs of op's body, the first OSB_WARMUP
+ * dropped.  A yield sample counts only when the partner ran exactly once in it (a scheduler
+ * may run the caller again, or the partner twice); at most 10 * n are tried.  Returns the
+ * number of samples dropped that way, or -1 when too few were good. */
+static int
+osb_collect(enum osb_op op, int n, uint64_t overhead)
+{
+	volatile uint64_t *turns = op == OSB_YIELD ? os_partner_word(0) : NULL;
+	int good = 0, bad = 0;
+
+	for (int i = 0; i < 10 * n + OSB_WARMUP && good < OSB_WARMUP + n; i++) {
+		uint64_t before = turns ? *turns : 0;
+		uint64_t t = osb_time(osb_body[op]);
+
+		osb_reset(op);
+		if (turns && *turns != before + 1) {
+			bad += i >= OSB_WARMUP;
+			continue;
+		}
+		if (good >= OSB_WARMUP)
+			osb_sample[good - OSB_WARMUP] = t > overhead ? t - overhead : 0;
+		good++;
+	}
+	return good == OSB_WARMUP + n ? bad : -1;
+}
+
 /* One operation: 0, or -1 when it could not be set up or did not do what it should. */
 static int
 osb_run(enum osb_op op, uint64_t overhead)
@@ -187,6 +216,7 @@ osb_run(enum osb_op op, uint64_t overhead)
 	int n = op == OSB_FORK ? OSB_FORK_SAMPLES : OSB_SAMPLES;
 	const char *why = os_missing(op);
 	unsigned faults0;
+	int dropped;
 
 	if (why != NULL) {
 		printf("BENCH-NA %s %s\n", d->name, why);
@@ -201,14 +231,16 @@ osb_run(enum osb_op op, uint64_t overhead)
 	if (op == OSB_ANON)
 		osb_anon_ptr = os_anon_page(osb_anon_next = 0);
 	faults0 = osb_faults;
-	for (int i = 0; i < OSB_WARMUP + n; i++) {
-		uint64_t t = osb_time(osb_body[op]);
-
-		osb_reset(op);
-		if (i >= OSB_WARMUP)
-			osb_sample[i - OSB_WARMUP] = t > overhead ? t - overhead : 0;
-	}
+	dropped = osb_collect(op, n, overhead);
 	os_close(op);
+	if (dropped < 0) {
+		printf("osbench: %s: the partner did not run once per yield often enough\n",
+		       d->name);
+		return -1;
+	}
+	if (dropped > 0)
+		printf("osbench: %s: %d samples dropped (the partner ran 0 or 2+ times)\n", d->name,
+		       dropped);
 	if (op == OSB_UFAULT && osb_faults - faults0 != (unsigned)(OSB_WARMUP + n)) {
 		printf("osbench: %s: %u faults reached the handler, want %d\n", d->name,
 		       osb_faults - faults0, OSB_WARMUP + n);

@@ -36,6 +36,11 @@ void os_close(enum osb_op op);
 /* Starts a partner process that runs osb_partner(op) (portable, below) until os_close. */
 int os_start_partner(enum osb_op op);
 
+/* OSB_YIELD: a word shared by the measuring process (side 0) and its partner (side 1), made
+ * by os_open; the partner counts its turns in it, so each sample can check that the yield
+ * really ran the partner exactly once.  Side 1 may wait (yielding) until it is there. */
+volatile uint64_t *os_partner_word(int side);
+
 void os_null(void);  /* the cheapest system call: getpid / sys_null */
 void os_yield(void); /* sched_yield / sys_yield */
 

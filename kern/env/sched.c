@@ -20,7 +20,6 @@
 #include "env_impl.h"
 #include "ktrace.h"
 #include "panic.h"
-#include "spin.h"
 #include "xstring.h"
 
 CMDLINE_OPTION(sched, "sched", "sched=rr|prio|mlfq|stride|edf: the scheduling policy (default rr)");
@@ -47,17 +46,16 @@ env_sched_cpus(void)
 	return n > SCHED_MAX_CPUS ? SCHED_MAX_CPUS : n;
 }
 
-/* The lock's inline form (spin.h): every context switch takes it. */
 static hal_irqstate_t
 rq_lock_cpu(unsigned cpu)
 {
-	return spin_lock_irqsave(&rq_lock[cpu]);
+	return hal_spin_lock_irqsave(&rq_lock[cpu]);
 }
 
 static void
 rq_unlock_cpu(unsigned cpu, hal_irqstate_t f)
 {
-	spin_unlock_irqrestore(&rq_lock[cpu], f);
+	hal_spin_unlock_irqrestore(&rq_lock[cpu], f);
 }
 
 /* Locks the queue e's entity is on (a steal may move it until then); returns its CPU. */
@@ -201,7 +199,11 @@ kick(unsigned cpu, bool preempt)
 	struct percpu *pc = percpu_this();
 
 	if (cpu != hal_cpu_id()) {
+		/* LAB 4b: another CPU's queue changed: make that CPU look at it (it may be
+		 * halted idle, or run an env with no timer armed). */
+		/* BEGIN LAB 4b */
 		hal_resched(cpu);
+		/* END LAB 4b */
 	} else if (pc->env != NULL) {
 		/* This CPU's env is in a system call: decide when the call ends. */
 		pc->after |= preempt ? PERCPU_RESCHED : PERCPU_REARM;

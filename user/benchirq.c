@@ -1,0 +1,64 @@
+/* benchirq: the instructions a LAPIC timer interrupt costs the env it interrupts, when the
+ * interrupt switches nothing (bench/irq runs it as `init=benchirq sched=edf`).
+ *
+ * Under `qemu -icount shift=0` the TSC advances once per executed instruction, and on one
+ * CPU nothing else runs, so a loop that only reads the TSC sees the same small delta every
+ * turn, except for the turn an interrupt lands in: that turn's delta is the loop's own
+ * instructions plus the whole interrupt path (entry, the handler, the scheduler's tick, the
+ * re-armed one-shot timer, the return to user mode).
+ *
+ * The interrupt comes from edf: the env is a server whose budget equals its period and
+ * deadline (TIMER_PERIOD), so the kernel arms the one-shot timer for the end of the budget
+ * (sched_next_timer), and when it fires the budget is gone exactly as the next period starts:
+ * edf_tick starts the new period at once (kern/sched/edf.c) and the env keeps the CPU.  That
+ * is the "timer_interrupt" cost exosim charges for every one-shot timer that does not
+ * switch (sim/machine/cpu.c). */
+#include <stdint.h>
+
+#include "libos.h"
+#include "usyscall.h"
+
+#define TIMER_PERIOD 1000000ull /* cycles = instructions under icount: 1 ms */
+#define INTERRUPTS   20         /* periods the loop spans */
+#define GAP_MIN      64         /* a delta this large is an interrupt, not a loop turn */
+
+int
+main(int argc, char **argv)
+{
+	struct abi_sched_params p = {
+		.priority = 32,
+		.tickets = 100,
+		.period = TIMER_PERIOD,
+		.deadline = TIMER_PERIOD,
+		.budget = TIMER_PERIOD,
+	};
+	uint64_t base = UINT64_MAX, lo = UINT64_MAX, hi = 0, n = 0, prev, now, end, d;
+
+	if (sys_env_set_sched(ABI_SLOT_SELF, &p, 1) != 0) {
+		printf("benchirq: env_set_sched refused (boot with sched=edf)\n");
+		return 1;
+	}
+	prev = rdtsc();
+	end = prev + INTERRUPTS * TIMER_PERIOD;
+	while (prev < end) {
+		now = rdtsc();
+		d = now - prev;
+		prev = now;
+		if (d < GAP_MIN) {
+			base = d < base ? d : base;
+		} else {
+			lo = d < lo ? d : lo;
+			hi = d > hi ? d : hi;
+			n++;
+		}
+	}
+	if (n == 0 || base == UINT64_MAX) {
+		printf("benchirq: no timer interrupt seen in %llu periods\n",
+		       (unsigned long long)INTERRUPTS);
+		return 1;
+	}
+	printf("benchirq: loop turn %lu; %lu interrupted turns, min %lu max %lu\n",
+	       (unsigned long)base, (unsigned long)n, (unsigned long)lo, (unsigned long)hi);
+	printf("BENCH timer_interrupt %lu instructions\n", (unsigned long)(lo - base));
+	return 0;
+}

@@ -12,15 +12,72 @@
  * (sched_next_timer), and when it fires the budget is gone exactly as the next period starts:
  * edf_tick starts the new period at once (kern/sched/edf.c) and the env keeps the CPU.  That
  * is the "timer_interrupt" cost exosim charges for every one-shot timer that does not
- * switch (sim/machine/cpu.c). */
+ * switch (sim/machine/cpu.c).
+ *
+ * With `tests=share` (two CPUs, sched=rr) it shows instead how QEMU's round-robin TCG shares
+ * the one icount clock between busy vCPUs (docs/sim.md, "Kernel versus exosim"): this env,
+ * pinned to CPU 0, and a child pinned to CPU 1 each spin for SHARE_WINDOW cycles of the TSC
+ * and report when they started and ended and how long they were away (gaps: the other vCPU's
+ * turns). */
 #include <stdint.h>
 
 #include "libos.h"
 #include "usyscall.h"
+#include "xstring.h"
 
-#define TIMER_PERIOD 1000000ull /* cycles = instructions under icount: 1 ms */
-#define INTERRUPTS   20         /* periods the loop spans */
-#define GAP_MIN      64         /* a delta this large is an interrupt, not a loop turn */
+#define TIMER_PERIOD 1000000ull  /* cycles = instructions under icount: 1 ms */
+#define INTERRUPTS   20          /* periods the loop spans */
+#define GAP_MIN      64          /* a delta this large is an interrupt, not a loop turn */
+#define SHARE_WINDOW 20000000ull /* cycles each spinner of tests=share spins for */
+#define SHARE_GAP    1000        /* a delta this large: the other vCPU had the turn */
+
+/* Parameters valid under every policy (those of a new env), pinned to the CPUs in `mask`. */
+static void
+pin(uint64_t mask)
+{
+	struct abi_sched_params p = { .priority = 32,
+		                      .tickets = 100,
+		                      .period = 100000000,
+		                      .deadline = 100000000,
+		                      .budget = 10000000 };
+
+	if (sys_env_set_sched(ABI_SLOT_SELF, &p, mask) != 0)
+		panic("benchirq: cannot pin to CPUs 0x%lx", (unsigned long)mask);
+}
+
+/* Spin for SHARE_WINDOW cycles; report the turns the other vCPU took from this one. */
+static void
+share_spin(void)
+{
+	uint64_t start = rdtsc(), prev = start, now, d, gaps = 0, away = 0, longest = 0;
+
+	while (prev - start < SHARE_WINDOW) {
+		now = rdtsc();
+		d = now - prev;
+		prev = now;
+		if (d >= SHARE_GAP) {
+			gaps++;
+			away += d;
+			longest = d > longest ? d : longest;
+		}
+	}
+	printf("benchirq: share: cpu %ld: tsc %lu..%lu, %lu gaps, %lu cycles away, longest %lu\n",
+	       sys_cpu(), (unsigned long)start, (unsigned long)prev, (unsigned long)gaps,
+	       (unsigned long)away, (unsigned long)longest);
+	printf("BENCH share_cpu%ld_away %lu instructions\n", sys_cpu(), (unsigned long)away);
+}
+
+static int
+share(void)
+{
+	long s = slot_alloc();
+
+	pin(1);
+	if (s < 0 || sys_spawn("benchirq spinner", 16, (uint64_t)s, ABI_SLOT_UNTYPED, 0) < 0)
+		panic("benchirq: cannot spawn the spinner");
+	share_spin();
+	return 0; /* CPU 0 halts; the spinner finishes on its own */
+}
 
 int
 main(int argc, char **argv)
@@ -34,6 +91,13 @@ main(int argc, char **argv)
 	};
 	uint64_t base = UINT64_MAX, lo = UINT64_MAX, hi = 0, n = 0, prev, now, end, d;
 
+	if (argc > 1 && strcmp(argv[1], "spinner") == 0) {
+		pin(2);
+		share_spin();
+		return 0;
+	}
+	if (strcmp(libos_envinfo->tests, "share") == 0)
+		return share();
 	if (sys_env_set_sched(ABI_SLOT_SELF, &p, 1) != 0) {
 		printf("benchirq: env_set_sched refused (boot with sched=edf)\n");
 		return 1;

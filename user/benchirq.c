@@ -18,7 +18,13 @@
  * the one icount clock between busy vCPUs (docs/sim.md, "Kernel versus exosim"): this env,
  * pinned to CPU 0, and a child pinned to CPU 1 each spin for SHARE_WINDOW cycles of the TSC
  * and report when they started and ended and how long they were away (gaps: the other vCPU's
- * turns). */
+ * turns).
+ *
+ * With `tests=ipi` (two CPUs, sched=edf) it makes reschedule IPIs that switch nothing, for
+ * bench/ipi to count on the receiving CPU: a spinner pinned to CPU 1, and an env (an exofork
+ * child that never runs) pinned there with a later deadline, which this env, on CPU 0,
+ * makes runnable (the wake-up IPIs CPU 1, whose env runs with no timer) and stops again,
+ * IPI_ROUNDS times. */
 #include <stdint.h>
 
 #include "libos.h"
@@ -79,6 +85,56 @@ share(void)
 	return 0; /* CPU 0 halts; the spinner finishes on its own */
 }
 
+#define IPI_ROUNDS 8
+#define IPI_PERIOD 1000000ull /* cycles */
+#define IPI_BUDGET 500000ull
+
+/* Edf parameters for tests=ipi: `slot` pinned to the CPUs in `mask`, period and deadline
+ * `period`, budget `budget` (0: no budget, so no timer while it runs alone). */
+static void
+set_edf(long slot, uint64_t mask, uint64_t period, uint64_t budget)
+{
+	struct abi_sched_params p = { .priority = 32,
+		                      .tickets = 100,
+		                      .period = period,
+		                      .deadline = period,
+		                      .budget = budget };
+
+	if (slot < 0 || sys_env_set_sched((uint64_t)slot, &p, mask) != 0)
+		panic("benchirq: cannot set env %ld's edf parameters", slot);
+}
+
+/* The spinner on CPU 1 runs with no budget, so CPU 1 arms no timer and a wake-up there
+ * must send an IPI; the woken env's deadline is far behind the spinner's, so the IPI
+ * switches nothing.  This env's own budget (IPI_BUDGET of each IPI_PERIOD) ends each round:
+ * throttled, CPU 0 halts, and QEMU lets CPU 1 run until the next period. */
+static int
+ipi(void)
+{
+	long spinner = slot_alloc(), sleeper = slot_alloc();
+
+	set_edf(ABI_SLOT_SELF, 1, IPI_PERIOD, IPI_BUDGET);
+	if (spinner < 0 ||
+	    sys_spawn("benchirq ipispin", 16, (uint64_t)spinner, ABI_SLOT_UNTYPED, 0) < 0)
+		panic("benchirq: cannot spawn the spinner");
+	set_edf(spinner, 2, IPI_PERIOD, 0);
+	if (sleeper < 0 || sys_exofork((uint64_t)sleeper) < 0)
+		panic("benchirq: cannot make the low-priority env");
+	set_edf(sleeper, 2, 100 * IPI_PERIOD, 0);
+	for (int i = 0; i < IPI_ROUNDS; i++) {
+		uint64_t t = rdtsc();
+
+		if (sys_env_set_status((uint64_t)sleeper, ENV_RUNNABLE) != 0 ||
+		    sys_env_set_status((uint64_t)sleeper, ENV_NOT_RUNNABLE) != 0)
+			panic("benchirq: env_set_status failed");
+		while (rdtsc() - t < IPI_PERIOD) /* into the next period, past a throttle */
+			;
+	}
+	sys_env_destroy((uint64_t)sleeper);
+	printf("benchirq: ipi: %d rounds done\n", IPI_ROUNDS);
+	return 0; /* the spinner spins on: the boot ends here */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -96,8 +152,14 @@ main(int argc, char **argv)
 		share_spin();
 		return 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "ipispin") == 0) {
+		for (;;) /* long blocks: fewer for QEMU to dispatch */
+			__asm__ volatile(".rept 64\n\tnop\n\t.endr");
+	}
 	if (strcmp(libos_envinfo->tests, "share") == 0)
 		return share();
+	if (strcmp(libos_envinfo->tests, "ipi") == 0)
+		return ipi();
 	if (sys_env_set_sched(ABI_SLOT_SELF, &p, 1) != 0) {
 		printf("benchirq: env_set_sched refused (boot with sched=edf)\n");
 		return 1;

@@ -23,7 +23,7 @@ def run(*args):
 def expect(ok, what):
     global failures
     failures += not ok
-    results.append((ok, what.split(":")[0]))
+    results.append((ok, "-".join(what.split(":")[0].split())))
     print("%s: %s" % ("ok  " if ok else "FAIL", what))
 
 

@@ -1,0 +1,273 @@
+/* Copy-on-write fork (fork.h): the page-fault handler that copies a shared page at its first
+ * write, duppage that shares one recorded page with a child, and fork itself, which builds
+ * the child around them.  The kernel supplies exofork, map/protect/unmap, capability copies
+ * and the page-fault upcall; which pages are shared and how is all in the LibOS's records
+ * (vm.h), because user space cannot see its page tables. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fork.h"
+#include "libos.h"
+#include "pgfault.h"
+#include "usyscall.h"
+#include "vm.h"
+#include "xstring.h"
+
+#define PAGE         ABI_PAGE_SIZE
+#define PF_P         0x1 /* page-fault error code (SDM Vol. 3A 4.7): protection violation */
+#define PF_W         0x2 /* a write */
+#define MAX_CHILDREN 64
+#define WAIT_TOUCH   2048 /* bytes of stack below fork's frame its walk may use */
+#define SELF         ABI_SLOT_SELF
+
+/* The children not waited for yet: their ids and env capability slots.  A child starts
+ * with its parent's copy, which is not its own: children_env says whose list it is. */
+static struct {
+	long id;
+	uint64_t slot;
+} children[MAX_CHILDREN];
+static unsigned nchildren;
+static uint64_t children_env;
+
+/* This env's fault counts; like the list, inherited, so stats_env says whose they are. */
+static struct fork_stats stats;
+static uint64_t stats_env;
+static volatile uint8_t stats_probe;
+
+/* The list of children, emptied first if it is still the parent's. */
+static void
+children_own(void)
+{
+	if (children_env != libos_envinfo->envid) {
+		nchildren = 0;
+		children_env = libos_envinfo->envid;
+	}
+}
+
+/* Counts one fault the handler served.  The counts may lie in a page still shared
+ * copy-on-write: the probe write makes it this env's own first, so that no update below is
+ * computed from a value the nested fault's handler then changes under it. */
+static void
+count_fault(uint64_t *counter)
+{
+	stats_probe = 0;
+	if (stats_env != libos_envinfo->envid) {
+		stats = (struct fork_stats){ 0, 0 };
+		stats_env = libos_envinfo->envid;
+	}
+	(*counter)++;
+}
+
+/* Gives the page at r->va a private copy of its frame, mapped with the permissions the
+ * owner asked for.  r->slot holds the shared frame, which stays alive for as long as
+ * another env maps it: the new frame takes the same slot.  Runs in the fault handler on
+ * the exception stack, so it writes no shared page (it would fault again) and uses its own
+ * window VM_COW_TEMP_VA, never VM_TEMP_VA, which the interrupted code may be using. */
+static void
+cow_copy(const struct vm_rec *r)
+{
+	long err;
+
+	/* LAB 4c: give the page its own frame in r->slot, mapped at r->va with r->perm, holding
+	 * what the shared frame held (panic if anything fails: the env cannot go on). */
+	/* BEGIN LAB 4c */
+	if ((err = sys_cap_delete(r->slot)) < 0 ||
+	    (err = sys_frame_alloc(ABI_SLOT_UNTYPED, r->slot, VM_FRAME_RIGHTS)) < 0 ||
+	    (err = sys_map(SELF, r->slot, VM_COW_TEMP_VA, ABI_PERM_R | ABI_PERM_W)) < 0)
+		panic("copy-on-write of 0x%lx: %s", (unsigned long)r->va, error_name((int)err));
+	memcpy((void *)VM_COW_TEMP_VA, (const void *)r->va, PAGE);
+	if ((err = sys_map(SELF, r->slot, r->va, r->perm)) < 0 ||
+	    (err = sys_unmap(SELF, VM_COW_TEMP_VA)) < 0)
+		panic("copy-on-write of 0x%lx: %s", (unsigned long)r->va, error_name((int)err));
+	/* END LAB 4c */
+	/* STUB LAB 4c: panic("copy-on-write of 0x%lx: not written yet", (unsigned long)r->va); */
+}
+
+/* A demand-zero page's first touch: a zeroed frame into its reserved slot. */
+static void
+zero_fill(struct vm_rec *r)
+{
+	long err;
+
+	if ((err = sys_frame_alloc(ABI_SLOT_UNTYPED, r->slot, VM_FRAME_RIGHTS)) < 0 ||
+	    (err = sys_map(SELF, r->slot, r->va, r->perm)) < 0)
+		panic("demand-zero page 0x%lx: %s", (unsigned long)r->va, error_name((int)err));
+	r->flags &= (uint8_t)~VM_ZERO; /* may fault once more if the table page is shared */
+}
+
+/* fork's page-fault handler: a write to a copy-on-write page copies it, a touch of a
+ * demand-zero page fills it, and any other fault takes the kernel's default path: the
+ * handler turns the upcall off and returns, the access faults again, and the kernel ends
+ * the env with its normal page-fault line. */
+static void
+fork_pgfault(struct abi_fault *f)
+{
+	struct vm_rec *r = vm_find(f->va);
+
+	/* LAB 4c: copy the page if this is a write to a present copy-on-write page (count it
+	 * in stats.cow_copies), else leave the fault to the code below. */
+	/* BEGIN LAB 4c */
+	if (r != NULL && (r->flags & VM_COW) && (f->error & (PF_P | PF_W)) == (PF_P | PF_W)) {
+		cow_copy(r);
+		count_fault(&stats.cow_copies);
+		return;
+	}
+	/* END LAB 4c */
+	if (r != NULL && (r->flags & VM_ZERO) && !(f->error & PF_P)) {
+		zero_fill(r);
+		count_fault(&stats.zero_fills);
+		return;
+	}
+	sys_env_set_upcall(SELF, 0, ABI_UXSTACK_TOP);
+}
+
+/* Shares the recorded page r with the child env in slot `child`: the child's table gets a
+ * copy of the frame's capability in the same slot number (its copy of the records names
+ * it), and its address space the frame at r->va.  The caller (fork) has already marked
+ * every writable page VM_COW. */
+static int
+duppage(uint64_t child, const struct vm_rec *r)
+{
+	uint32_t perm = r->perm;
+	long err;
+
+	if (r->flags & VM_ZERO)
+		return 0; /* nothing there yet: the child fills its own */
+	/* LAB 4c: map the page in the child (read-only if it is copy-on-write, with the
+	 * capability copied to the same slot), then make it read-only here too if it is. */
+	/* BEGIN LAB 4c */
+	if (r->flags & VM_COW)
+		perm &= ~ABI_PERM_W;
+	/* The child first: once this env's page is read-only, its next write would give the
+	 * slot a new frame, and the child must get the one it shared. */
+	if ((err = sys_cap_copy(r->slot, child, r->slot)) < 0 ||
+	    (err = sys_map(child, r->slot, r->va, perm)) < 0)
+		return (int)err;
+	if ((r->flags & VM_COW) && (err = sys_protect(SELF, r->va, perm)) < 0)
+		return (int)err;
+	return 0;
+	/* END LAB 4c */
+	/* STUB LAB 4c: return E_NOSYS; */
+}
+
+/* A fresh frame mapped in the child at va with perm; the child's mapping alone holds it. */
+static int
+child_page(uint64_t child, uint64_t va, uint32_t perm, const void *init, size_t len)
+{
+	long slot = slot_alloc();
+	long err;
+
+	if (slot < 0)
+		return (int)slot;
+	err = sys_frame_alloc(ABI_SLOT_UNTYPED, (uint64_t)slot, VM_FRAME_RIGHTS);
+	if (err == 0 && init != NULL &&
+	    (err = sys_map(SELF, (uint64_t)slot, VM_TEMP_VA, ABI_PERM_R | ABI_PERM_W)) == 0) {
+		memcpy((void *)VM_TEMP_VA, init, len);
+		err = sys_unmap(SELF, VM_TEMP_VA);
+	}
+	if (err == 0)
+		err = sys_map(child, (uint64_t)slot, va, perm);
+	sys_cap_delete((uint64_t)slot);
+	slot_free((uint64_t)slot);
+	return (int)err;
+}
+
+/* Everything the child needs besides its pages, then its pages, then it may run. */
+static int
+child_setup(uint64_t child, long id)
+{
+	struct abi_envinfo info = *libos_envinfo;
+	int err;
+
+	info.envid = (uint64_t)id;
+	info.parent = libos_envinfo->envid;
+	if ((err = child_page(child, ABI_ENVINFO_VA, ABI_PERM_R, &info, sizeof(info))) < 0 ||
+	    (err = child_page(child, ABI_UXSTACK_TOP - ABI_UXSTACK_SIZE, ABI_PERM_R | ABI_PERM_W,
+	                      NULL, 0)) < 0 ||
+	    (err = (int)sys_cap_copy(ABI_SLOT_UNTYPED, child, ABI_SLOT_UNTYPED)) < 0 ||
+	    (err = (int)sys_env_set_upcall(child, (uintptr_t)pgfault_upcall, ABI_UXSTACK_TOP)) < 0)
+		return err;
+	for (uint64_t i = 0; i < VM_TABLE->n; i++)
+		if ((err = duppage(child, &VM_TABLE->rec[i])) < 0)
+			return err;
+	return (int)sys_env_set_status(child, ENV_RUNNABLE);
+}
+
+/* Writes the stack just below the caller's frame, so that the pages fork's walk writes are
+ * this env's own before the walk: a copy-on-write fault in the middle of duppage would
+ * give the slot it is sharing a new frame. */
+static __attribute__((noinline)) void
+stack_touch(void)
+{
+	volatile char buf[WAIT_TOUCH];
+
+	for (size_t i = 0; i < sizeof(buf); i += 512)
+		buf[i] = 0;
+}
+
+long
+fork(void)
+{
+	long slot, id;
+	int err;
+
+	children_own();
+	if (nchildren == MAX_CHILDREN)
+		return E_NOMEM;
+	if ((err = pgfault_set_handler(fork_pgfault)) < 0 || (err = vm_adopt_image()) < 0)
+		return err;
+	if ((slot = slot_alloc()) < 0)
+		return slot;
+	/* Every change to the records before the walk: the walk shares the table's own pages,
+	 * and the child must see the same records as this env. */
+	for (uint64_t i = 0; i < VM_TABLE->n; i++) {
+		struct vm_rec *r = &VM_TABLE->rec[i];
+
+		if ((r->perm & ABI_PERM_W) && !(r->flags & (VM_SHARE | VM_ZERO)))
+			r->flags |= VM_COW;
+	}
+	stack_touch();
+	if ((id = sys_exofork((uint64_t)slot)) == 0)
+		return 0; /* the child: everything else is done by the parent */
+	if (id < 0) {
+		slot_free((uint64_t)slot);
+		return id;
+	}
+	if ((err = child_setup((uint64_t)slot, id)) < 0) {
+		sys_env_destroy((uint64_t)slot);
+		sys_cap_delete((uint64_t)slot);
+		slot_free((uint64_t)slot);
+		return err;
+	}
+	children[nchildren].id = id;
+	children[nchildren++].slot = (uint64_t)slot;
+	return id;
+}
+
+int
+wait(long envid)
+{
+	unsigned i;
+	long st;
+
+	children_own();
+	for (i = 0; i < nchildren && children[i].id != envid; i++)
+		;
+	if (i == nchildren)
+		return E_NOENT;
+	while ((st = sys_env_status(children[i].slot)) >= 0 && st != ENV_DEAD)
+		sys_yield();
+	sys_cap_delete(children[i].slot);
+	slot_free(children[i].slot);
+	children[i] = children[--nchildren];
+	return st < 0 ? (int)st : 0;
+}
+
+void
+fork_stats(struct fork_stats *st)
+{
+	if (stats_env == libos_envinfo->envid)
+		*st = stats;
+	else
+		*st = (struct fork_stats){ 0, 0 };
+}

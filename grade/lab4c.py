@@ -58,5 +58,59 @@ for _cpus in (1, 4):
     lab4c_test("forktree", {"tree": 6, "ids": 2, "done": 2, "leak": 3}, _cpus,
                60 * _cpus)(check_forktree)
 
+COWTEST_TAGS = ["setup", "iso", "count", "heap", "wait", "kill"]
+
+
+def check_cowtest(run):
+    """Every isolation and count check OK in parent and child; the two doomed children end
+    with the kernel's page-fault line for the address they announced (a write to read-only
+    data: protection; a read of an unmapped page: not present), the parent never does."""
+    text = lab3.section(run, "cowtest") or ""
+    lab3.check_lines(run, "cowtest", text, COWTEST_TAGS)
+    told = [(int(m.group(2), 16), m.group(1)) for m in re.finditer(
+        r"^cowtest\[doomed\]: (write|read) 0x([0-9a-f]+) ", text, re.M)]
+    faults = FAULT.findall(text)
+    want = [("write", "protection"), ("read", "not present")]
+    if len(told) != 2 or len(faults) != 2:
+        run.fail("%d doomed children spoke and %d page-fault lines came, expected 2 and 2"
+                 % (len(told), len(faults)), "kernel-line")
+    for (env, va, ip, access, kind), (addr, how), exp in zip(faults, told, want):
+        if int(va, 16) != addr or (access, kind) != exp:
+            run.fail("fault at 0x%s (%s, %s), expected 0x%x %s" % (va, access, kind, addr,
+                                                                   exp), "kernel-line")
+    run.reject(r"survived: FAIL|panic at", part="kernel-line", text=text)
+    run.expect(r"^cowtest: 0 checks failed$", part="wait", text=text, count=1)
+    lab3.check_leaks(run, "cowtest", "leak")
+
+
+MALLOCTEST_TAGS = ["alloc", "free", "coalesce", "calloc", "realloc", "bad"]
+BAD_FREES = [
+    ("double", r"free: 0x[0-9a-f]+ was already freed \(double free\)"),
+    ("foreign", r"free: 0x[0-9a-f]+ is not a pointer malloc returned"),
+    ("interior", r"free: 0x[0-9a-f]+ is not a pointer malloc returned"),
+]
+
+
+def check_malloctest(run):
+    """The pattern checks OK, and each bad free ends its child with the LibOS panic line
+    naming the fault (the children run one after the other)."""
+    text = lab3.section(run, "malloctest") or ""
+    lab3.check_lines(run, "malloctest", text, MALLOCTEST_TAGS)
+    for how, msg in BAD_FREES:
+        run.expect(r"^malloctest\[%s\]: freeing a bad pointer\nmalloctest: panic at "
+                   r"lib/user/malloc\.c:\d+: %s$" % (how, msg), part="panics", text=text,
+                   count=1)
+    run.reject(r"survived: FAIL", part="panics", text=text)
+    run.expect(r"^malloctest: 0 checks failed$", part="panics", text=text, count=1)
+    lab3.check_leaks(run, "malloctest", "leak")
+
+
+for _cpus in (1, 4):
+    lab4c_test("cowtest", {"setup": 2, "iso": 6, "count": 3, "heap": 2, "wait": 2, "kill": 2,
+                           "kernel-line": 4, "leak": 3}, _cpus, 60 * _cpus)(check_cowtest)
+    lab4c_test("malloctest", {"alloc": 3, "free": 2, "coalesce": 4, "calloc": 2, "realloc": 2,
+                              "bad": 2, "panics": 4, "leak": 3}, _cpus,
+               60 * _cpus)(check_malloctest)
+
 if __name__ == "__main__":
     sys.exit(gradelib.main([LAB]))

@@ -127,8 +127,7 @@ doomed(const char *how, const char *what)
 		*phase = SURVIVED;
 		exit(0);
 	}
-	check(wait(id) == 0 && *phase != SURVIVED,
-	      "kill: a fault fork does not serve ends the child");
+	check(id > 0 && wait(id) == 0 && *phase != SURVIVED, what);
 }
 
 int

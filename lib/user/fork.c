@@ -17,7 +17,7 @@
 #define PF_P         0x1 /* page-fault error code (SDM Vol. 3A 4.7): protection violation */
 #define PF_W         0x2 /* a write */
 #define MAX_CHILDREN 64
-#define WAIT_TOUCH   2048 /* bytes of stack below fork's frame its walk may use */
+#define STACK_TOUCH  2048 /* bytes below fork's frame that child_setup and duppage write */
 #define SELF         ABI_SLOT_SELF
 
 /* The children not waited for yet: their ids and env capability slots.  A child starts
@@ -199,7 +199,7 @@ child_setup(uint64_t child, long id)
 static __attribute__((noinline)) void
 stack_touch(void)
 {
-	volatile char buf[WAIT_TOUCH];
+	volatile char buf[STACK_TOUCH];
 
 	for (size_t i = 0; i < sizeof(buf); i += 512)
 		buf[i] = 0;

@@ -20,6 +20,7 @@
 #define UNMAPPED   0x0000510000000000ull /* never mapped */
 #define MAX_YIELDS 1000000
 #define SURVIVED   99
+#define DEEP       (8 * (int)PAGE) /* deep_stack's buffer */
 
 static char data_page[PAGE] __attribute__((aligned(PAGE))) = { 'I' };
 static char bss_page[PAGE] __attribute__((aligned(PAGE)));
@@ -108,6 +109,26 @@ child(char *stack_buf)
 	exit(nfailed ? 1 : 0);
 }
 
+/* Writes and reads back DEEP bytes of stack, far below where fork found the stack: the
+ * first fork made those loader pages demand-zero, so the handler fills them now (the top
+ * few pages of the buffer may have been in use already). */
+static __attribute__((noinline)) void
+deep_stack(void)
+{
+	struct fork_stats a, b;
+	volatile char deep[DEEP];
+	int ok = 1;
+
+	fork_stats(&a);
+	for (int i = 0; i < DEEP; i += 512)
+		deep[i] = (char)(i / 512 + 1);
+	for (int i = 0; i < DEEP; i += 512)
+		ok &= deep[i] == (char)(i / 512 + 1);
+	fork_stats(&b);
+	check(ok && b.zero_fills - a.zero_fills >= DEEP / PAGE / 2,
+	      "zero: the stack's untouched pages are filled on demand");
+}
+
 /* A child that must die on its first fault: `how` says what it touches. */
 static void
 doomed(const char *how, const char *what)
@@ -163,6 +184,7 @@ main(int argc, char **argv)
 	free(block);
 	check(1, "heap: the parent frees its block after the child freed its copy");
 	*phase = 0;
+	deep_stack();
 	doomed("write", "kill: a write to read-only data ends the child");
 	doomed("read", "kill: a read of an unmapped page ends the child");
 	printf("cowtest: %d checks failed\n", nfailed);

@@ -3,6 +3,7 @@
  * the child around them.  The kernel supplies exofork, map/protect/unmap, capability copies
  * and the page-fault upcall; which pages are shared and how is all in the LibOS's records
  * (vm.h), because user space cannot see its page tables. */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,11 +67,11 @@ count_fault(uint64_t *counter)
 static void
 cow_copy(const struct vm_rec *r)
 {
-	long err;
-
 	/* LAB 4c: give the page its own frame in r->slot, mapped at r->va with r->perm, holding
 	 * what the shared frame held (panic if anything fails: the env cannot go on). */
 	/* BEGIN LAB 4c */
+	long err;
+
 	if ((err = sys_cap_delete(r->slot)) < 0 ||
 	    (err = sys_frame_alloc(ABI_SLOT_UNTYPED, r->slot, VM_FRAME_RIGHTS)) < 0 ||
 	    (err = sys_map(SELF, r->slot, VM_COW_TEMP_VA, ABI_PERM_R | ABI_PERM_W)) < 0)
@@ -95,6 +96,17 @@ zero_fill(struct vm_rec *r)
 	r->flags &= (uint8_t)~VM_ZERO; /* may fault once more if the table page is shared */
 }
 
+/* True when fault f on the page recorded by r (NULL: none) is one copy-on-write serves. */
+static bool
+is_cow_fault(const struct abi_fault *f, const struct vm_rec *r)
+{
+	/* LAB 4c: a write to a present page that fork shared copy-on-write. */
+	/* BEGIN LAB 4c */
+	return r != NULL && (r->flags & VM_COW) && (f->error & (PF_P | PF_W)) == (PF_P | PF_W);
+	/* END LAB 4c */
+	/* STUB LAB 4c: return false; */
+}
+
 /* fork's page-fault handler: a write to a copy-on-write page copies it, a touch of a
  * demand-zero page fills it, and any other fault takes the kernel's default path: the
  * handler turns the upcall off and returns, the access faults again, and the kernel ends
@@ -104,15 +116,11 @@ fork_pgfault(struct abi_fault *f)
 {
 	struct vm_rec *r = vm_find(f->va);
 
-	/* LAB 4c: copy the page if this is a write to a present copy-on-write page (count it
-	 * in stats.cow_copies), else leave the fault to the code below. */
-	/* BEGIN LAB 4c */
-	if (r != NULL && (r->flags & VM_COW) && (f->error & (PF_P | PF_W)) == (PF_P | PF_W)) {
+	if (is_cow_fault(f, r)) {
 		cow_copy(r);
 		count_fault(&stats.cow_copies);
 		return;
 	}
-	/* END LAB 4c */
 	if (r != NULL && (r->flags & VM_ZERO) && !(f->error & PF_P)) {
 		zero_fill(r);
 		count_fault(&stats.zero_fills);
@@ -128,16 +136,14 @@ fork_pgfault(struct abi_fault *f)
 static int
 duppage(uint64_t child, const struct vm_rec *r)
 {
-	uint32_t perm = r->perm;
-	long err;
-
 	if (r->flags & VM_ZERO)
 		return 0; /* nothing there yet: the child fills its own */
 	/* LAB 4c: map the page in the child (read-only if it is copy-on-write, with the
 	 * capability copied to the same slot), then make it read-only here too if it is. */
 	/* BEGIN LAB 4c */
-	if (r->flags & VM_COW)
-		perm &= ~ABI_PERM_W;
+	uint32_t perm = (r->flags & VM_COW) ? r->perm & ~ABI_PERM_W : r->perm;
+	long err;
+
 	/* The child first: once this env's page is read-only, its next write would give the
 	 * slot a new frame, and the child must get the one it shared. */
 	if ((err = sys_cap_copy(r->slot, child, r->slot)) < 0 ||

@@ -106,7 +106,7 @@ def check_malloctest(run):
 
 
 for _cpus in (1, 4):
-    lab4c_test("cowtest", {"setup": 2, "iso": 6, "count": 3, "heap": 2, "wait": 2, "zero": 1, "kill": 2,
+    lab4c_test("cowtest", {"setup": 2, "iso": 6, "count": 3, "heap": 2, "wait": 3, "zero": 1, "kill": 2,
                            "kernel-line": 4, "leak": 3}, _cpus, 60 * _cpus)(check_cowtest)
     lab4c_test("malloctest", {"alloc": 3, "free": 2, "coalesce": 4, "calloc": 2, "realloc": 2,
                               "bad": 2, "panics": 4, "leak": 3}, _cpus,

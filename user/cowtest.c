@@ -4,8 +4,9 @@
  * 'Q' everywhere and only then lets the child look: the child must still see 'P'.  The
  * child writes 'C' and lets the parent look: the parent must still see 'Q'.  Both count the
  * copies fork's fault handler made for their writes (one per page, none for a second write).
- * Two more children take the default path: a write to read-only data and a read of an
- * unmapped page end them with the kernel's normal page-fault line, and the parent goes on. */
+ * The parent's wait gets the child's exit status.  Two more children take the default path:
+ * a write to read-only data and a read of an unmapped page end them with the kernel's
+ * normal page-fault line (wait says WAIT_KILLED), and the parent goes on. */
 #include <stdint.h>
 
 #include "fork.h"
@@ -15,12 +16,13 @@
 #include "vm.h"
 #include "xstring.h"
 
-#define PAGE       ABI_PAGE_SIZE
-#define SHARED_VA  0x0000500000000000ull /* the handshake page, VM_SHARE */
-#define UNMAPPED   0x0000510000000000ull /* never mapped */
-#define MAX_YIELDS 1000000
-#define SURVIVED   99
-#define DEEP       (8 * (int)PAGE) /* deep_stack's buffer */
+#define PAGE         ABI_PAGE_SIZE
+#define SHARED_VA    0x0000500000000000ull /* the handshake page, VM_SHARE */
+#define UNMAPPED     0x0000510000000000ull /* never mapped */
+#define MAX_YIELDS   1000000
+#define SURVIVED     99
+#define CHILD_STATUS 42              /* the checking child's exit status when all went well */
+#define DEEP         (8 * (int)PAGE) /* deep_stack's buffer */
 
 static char data_page[PAGE] __attribute__((aligned(PAGE))) = { 'I' };
 static char bss_page[PAGE] __attribute__((aligned(PAGE)));
@@ -106,7 +108,7 @@ child(char *stack_buf)
 	free(block); /* the child's copy of it */
 	check(mine != NULL, "heap: the child allocates and frees in its copy of the heap");
 	*phase = 2;
-	exit(nfailed ? 1 : 0);
+	exit(nfailed ? 1 : CHILD_STATUS);
 }
 
 /* Writes and reads back DEEP bytes of stack, far below where fork found the stack: the
@@ -134,6 +136,7 @@ static void
 doomed(const char *how, const char *what)
 {
 	long id = fork();
+	int status = 0;
 
 	if (id == 0) {
 		who = "[doomed]";
@@ -148,13 +151,15 @@ doomed(const char *how, const char *what)
 		*phase = SURVIVED;
 		exit(0);
 	}
-	check(id > 0 && wait(id) == 0 && *phase != SURVIVED, what);
+	check(id > 0 && wait(id, &status) == 0 && status == WAIT_KILLED && *phase != SURVIVED,
+	      what);
 }
 
 int
 main(int argc, char **argv)
 {
 	char stack_buf[64];
+	int status = -2;
 	long id;
 
 	printf("cowtest: env 0x%lx\n", (unsigned long)sys_env_id());
@@ -179,8 +184,9 @@ main(int argc, char **argv)
 	check(bss_page[0] == 'Q', "iso: the child's write to bss is invisible");
 	check(heap_page[0] == 'Q', "iso: the child's write to the heap is invisible");
 	check(stack_buf[0] == 'Q', "iso: the child's write to its stack is invisible");
-	check(wait(id) == 0, "wait: the child ended and was waited for");
-	check(wait(id) == E_NOENT, "wait: a child cannot be waited for twice");
+	check(wait(id, &status) == 0, "wait: the child ended and was waited for");
+	check(status == CHILD_STATUS, "wait: the child's exit status comes back");
+	check(wait(id, NULL) == E_NOENT, "wait: a child cannot be waited for twice");
 	free(block);
 	check(1, "heap: the parent frees its block after the child freed its copy");
 	*phase = 0;

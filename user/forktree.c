@@ -45,7 +45,7 @@ forktree(const char *cur)
 		kids[nkids++] = forkchild(cur, '1');
 	}
 	for (int i = 0; i < nkids; i++)
-		if (wait(kids[i]) < 0)
+		if (wait(kids[i], NULL) < 0)
 			panic("wait for child %d failed", i);
 }
 

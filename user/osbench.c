@@ -80,7 +80,7 @@ os_fork_exit_wait(void)
 
 	if (id == 0)
 		exit(0);
-	if (id < 0 || wait(id) < 0)
+	if (id < 0 || wait(id, NULL) < 0)
 		panic("fork/wait failed: %s", error_name(id < 0 ? (int)id : E_NOENT));
 }
 

@@ -14,36 +14,16 @@
 #include "vm.h"
 #include "xstring.h"
 
-#define PAGE         ABI_PAGE_SIZE
-#define PF_P         0x1 /* page-fault error code (SDM Vol. 3A 4.7): protection violation */
-#define PF_W         0x2 /* a write */
-#define MAX_CHILDREN 64
-#define STACK_TOUCH  2048 /* bytes below fork's frame that child_setup and duppage write */
-#define SELF         ABI_SLOT_SELF
-
-/* The children not waited for yet: their ids and env capability slots.  A child starts
- * with its parent's copy, which is not its own: children_env says whose list it is. */
-static struct {
-	long id;
-	uint64_t slot;
-} children[MAX_CHILDREN];
-static unsigned nchildren;
-static uint64_t children_env;
+#define PAGE        ABI_PAGE_SIZE
+#define PF_P        0x1  /* page-fault error code (SDM Vol. 3A 4.7): protection violation */
+#define PF_W        0x2  /* a write */
+#define STACK_TOUCH 2048 /* bytes below fork's frame that child_setup and duppage write */
+#define SELF        ABI_SLOT_SELF
 
 /* This env's fault counts; like the list, inherited, so stats_env says whose they are. */
 static struct fork_stats stats;
 static uint64_t stats_env;
 static volatile uint8_t stats_probe;
-
-/* The list of children, emptied first if it is still the parent's. */
-static void
-children_own(void)
-{
-	if (children_env != libos_envinfo->envid) {
-		nchildren = 0;
-		children_env = libos_envinfo->envid;
-	}
-}
 
 /* Counts one fault the handler served.  The counts may lie in a page still shared
  * copy-on-write: the probe write makes it this env's own first, so that no update below is
@@ -215,12 +195,10 @@ long
 fork(void)
 {
 	long slot, id;
-	int err;
+	int err, index;
 
-	children_own();
-	if (nchildren == MAX_CHILDREN)
-		return E_NOMEM;
-	if ((err = pgfault_set_handler(fork_pgfault)) < 0 || (err = vm_adopt_image()) < 0)
+	if ((err = pgfault_set_handler(fork_pgfault)) < 0 || (err = vm_adopt_image()) < 0 ||
+	    (index = err = child_prepare()) < 0)
 		return err;
 	if ((slot = slot_alloc()) < 0)
 		return slot;
@@ -233,40 +211,23 @@ fork(void)
 			r->flags |= VM_COW;
 	}
 	stack_touch();
-	if ((id = sys_exofork((uint64_t)slot)) == 0)
-		return 0; /* the child: everything else is done by the parent */
+	if ((id = sys_exofork((uint64_t)slot)) == 0) {
+		child_started(); /* everything else is done by the parent */
+		return 0;
+	}
 	if (id < 0) {
 		slot_free((uint64_t)slot);
 		return id;
 	}
-	if ((err = child_setup((uint64_t)slot, id)) < 0) {
+	if ((err = child_attach((uint64_t)slot)) < 0 ||
+	    (err = child_setup((uint64_t)slot, id)) < 0) {
 		sys_env_destroy((uint64_t)slot);
 		sys_cap_delete((uint64_t)slot);
 		slot_free((uint64_t)slot);
 		return err;
 	}
-	children[nchildren].id = id;
-	children[nchildren++].slot = (uint64_t)slot;
+	child_add(index, id, (uint64_t)slot);
 	return id;
-}
-
-int
-wait(long envid)
-{
-	unsigned i;
-	long st;
-
-	children_own();
-	for (i = 0; i < nchildren && children[i].id != envid; i++)
-		;
-	if (i == nchildren)
-		return E_NOENT;
-	while ((st = sys_env_status(children[i].slot)) >= 0 && st != ENV_DEAD)
-		sys_yield();
-	sys_cap_delete(children[i].slot);
-	slot_free(children[i].slot);
-	children[i] = children[--nchildren];
-	return st < 0 ? (int)st : 0;
 }
 
 void

@@ -17,11 +17,16 @@
 long fork(void);
 
 /* Waits until the child `envid` (from this env's fork) has ended, then forgets it: 0, or
- * E_NOENT if it is not a child of this env that was not waited for yet.  For now it polls
- * the child's status and yields in between; it becomes a wait on a notification with the
- * kernel's notifications (issue 11, step 2), with the same interface.  An exit status
- * will come through waitpid, then. */
-int wait(long envid);
+ * E_NOENT if it is not a child of this env not waited for yet.  With `status` not NULL,
+ * stores the child's exit status there (exit's argument, or main's return value), or
+ * WAIT_KILLED if it ended without exit (a fault, a destroy).  For now it polls the child's
+ * status and yields in between; it becomes a wait on a notification with the kernel's
+ * notifications (issue 11, step 2), with the same interface. */
+int wait(long envid, int *status);
+#define WAIT_KILLED (-1)
+
+/* At most this many children not waited for. */
+#define FORK_MAX_CHILDREN 64
 
 /* The faults fork's handler served in this env since it started (or was forked). */
 struct fork_stats {
@@ -29,5 +34,14 @@ struct fork_stats {
 	uint64_t zero_fills; /* first touches of a demand-zero page */
 };
 void fork_stats(struct fork_stats *st);
+
+/* LibOS internals (lib/user/child.c) for fork and exit: a free place for one more child
+ * (its index, or a negative E_* code), run before exofork; the child's first step;
+ * mapping the status page into the child; recording it; exit's status report. */
+int child_prepare(void);
+void child_started(void);
+int child_attach(uint64_t child);
+void child_add(int index, long id, uint64_t slot);
+void child_exit_status(int status);
 
 #endif

@@ -160,7 +160,7 @@ child_page(uint64_t child, uint64_t va, uint32_t perm, const void *init, size_t 
 
 /* Everything the child needs besides its pages, then its pages, then it may run. */
 static int
-child_setup(uint64_t child, long id)
+child_setup(uint64_t child, long id, int index)
 {
 	struct abi_envinfo info = *libos_envinfo;
 	int err;
@@ -170,6 +170,7 @@ child_setup(uint64_t child, long id)
 	if ((err = child_page(child, ABI_ENVINFO_VA, ABI_PERM_R, &info, sizeof(info))) < 0 ||
 	    (err = child_page(child, ABI_UXSTACK_TOP - ABI_UXSTACK_SIZE, ABI_PERM_R | ABI_PERM_W,
 	                      NULL, 0)) < 0 ||
+	    (err = child_attach(child, index, id)) < 0 ||
 	    (err = (int)sys_cap_copy(ABI_SLOT_UNTYPED, child, ABI_SLOT_UNTYPED)) < 0 ||
 	    (err = (int)sys_env_set_upcall(child, (uintptr_t)pgfault_upcall, ABI_UXSTACK_TOP)) < 0)
 		return err;
@@ -211,22 +212,20 @@ fork(void)
 			r->flags |= VM_COW;
 	}
 	stack_touch();
-	if ((id = sys_exofork((uint64_t)slot)) == 0) {
-		child_started(); /* everything else is done by the parent */
-		return 0;
-	}
+	if ((id = sys_exofork((uint64_t)slot)) == 0)
+		return 0; /* the child: everything else is done by the parent */
 	if (id < 0) {
 		slot_free((uint64_t)slot);
 		return id;
 	}
-	if ((err = child_attach((uint64_t)slot)) < 0 ||
-	    (err = child_setup((uint64_t)slot, id)) < 0) {
+	if ((err = child_setup((uint64_t)slot, id, index)) < 0) {
+		child_forget(index);
 		sys_env_destroy((uint64_t)slot);
 		sys_cap_delete((uint64_t)slot);
 		slot_free((uint64_t)slot);
 		return err;
 	}
-	child_add(index, id, (uint64_t)slot);
+	child_add(index, (uint64_t)slot);
 	return id;
 }
 

@@ -35,13 +35,14 @@ struct fork_stats {
 };
 void fork_stats(struct fork_stats *st);
 
-/* LibOS internals (lib/user/child.c) for fork and exit: a free place for one more child
- * (its index, or a negative E_* code), run before exofork; the child's first step;
- * mapping the status page into the child; recording it; exit's status report. */
+/* LibOS internals (lib/user/child.c) for fork and exit: a free entry for one more child
+ * (its index, or a negative E_* code); the entry filled and the status page mapped into
+ * the child; the child's capability slot recorded once it runs; the entry freed when fork
+ * fails; exit's status report. */
 int child_prepare(void);
-void child_started(void);
-int child_attach(uint64_t child);
-void child_add(int index, long id, uint64_t slot);
+int child_attach(uint64_t child, int index, long id);
+void child_add(int index, uint64_t slot);
+void child_forget(int index);
 void child_exit_status(int status);
 
 #endif

@@ -19,14 +19,16 @@
 
 /* LibOS regions, clear of the program image (ABI_UTEXT...), the ramdisk window
  * (ABI_INITRD_VA) and the stacks (ABI_UXSTACK_TOP and above). */
-#define VM_HEAP_VA        0x0000600000000000ull /* malloc's pages grow up from here */
-#define VM_HEAP_MAX       (64ull << 20)         /* bytes */
-#define VM_TABLE_VA       0x00007fffc0000000ull /* the records */
-#define VM_TABLE_PAGES    8
-#define VM_TEMP_VA        0x00007fffd0000000ull /* a scratch window for LibOS code */
-#define VM_COW_TEMP_VA    0x00007fffd0001000ull /* the page-fault handler's own scratch window */
-#define VM_WAIT_VA        0x00007fffd0002000ull /* this env's children's exit statuses */
-#define VM_PARENT_WAIT_VA 0x00007fffd0003000ull /* the parent's, where exit reports */
+#define VM_HEAP_VA     0x0000600000000000ull /* malloc's pages grow up from here */
+#define VM_HEAP_MAX    (64ull << 20)         /* bytes */
+#define VM_TABLE_VA    0x00007fffc0000000ull /* the records */
+#define VM_TABLE_PAGES 8
+#define VM_TEMP_VA     0x00007fffd0000000ull /* a scratch window for LibOS code */
+#define VM_COW_TEMP_VA 0x00007fffd0001000ull /* the page-fault handler's own scratch window */
+#define VM_WAIT_VA     0x00007fffd0002000ull /* this env's children's exit statuses */
+/* The parent's status page, where exit reports: below the exception stack with an unmapped
+ * guard page between, in the page table the exception stack already needs. */
+#define VM_PARENT_WAIT_VA (ABI_UXSTACK_TOP - 3 * ABI_PAGE_SIZE)
 
 /* Frames the LibOS allocates carry every right a page's life can need: mapped RW or RX,
  * and copied (GRANT) into a child's table by fork. */

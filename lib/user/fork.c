@@ -20,24 +20,19 @@
 #define STACK_TOUCH 2048 /* bytes below fork's frame that child_setup and duppage write */
 #define SELF        ABI_SLOT_SELF
 
-/* This env's fault counts; like the list, inherited, so stats_env says whose they are. */
-static struct fork_stats stats;
-static uint64_t stats_env;
-static volatile uint8_t stats_probe;
+/* The top of the exception stack page holds this env's own words, above the stack top fork
+ * gives the kernel (FORK_XSTACK_TOP): records never reach them, a child's page is fresh and
+ * zeroed, and no page shared copy-on-write holds them, so counting a fault never copies a
+ * page.  (A record that would not fit below FORK_XSTACK_TOP ends the env, as any full
+ * exception stack does.) */
+struct fork_private {
+	struct fork_stats stats;
+	uint64_t spare[6];
+};
+#define FORK_PRIVATE    ((struct fork_private *)(ABI_UXSTACK_TOP - sizeof(struct fork_private)))
+#define FORK_XSTACK_TOP (ABI_UXSTACK_TOP - sizeof(struct fork_private))
 
-/* Counts one fault the handler served.  The counts may lie in a page still shared
- * copy-on-write: the probe write makes it this env's own first, so that no update below is
- * computed from a value the nested fault's handler then changes under it. */
-static void
-count_fault(uint64_t *counter)
-{
-	stats_probe = 0;
-	if (stats_env != libos_envinfo->envid) {
-		stats = (struct fork_stats){ 0, 0 };
-		stats_env = libos_envinfo->envid;
-	}
-	(*counter)++;
-}
+_Static_assert(sizeof(struct fork_private) % 16 == 0, "the stack top stays 16-byte aligned");
 
 /* Gives the page at r->va a private copy of its frame, mapped with the permissions the
  * owner asked for.  r->slot holds the shared frame, which stays alive for as long as
@@ -98,12 +93,12 @@ fork_pgfault(struct abi_fault *f)
 
 	if (is_cow_fault(f, r)) {
 		cow_copy(r);
-		count_fault(&stats.cow_copies);
+		FORK_PRIVATE->stats.cow_copies++;
 		return;
 	}
 	if (r != NULL && (r->flags & VM_ZERO) && !(f->error & PF_P)) {
 		zero_fill(r);
-		count_fault(&stats.zero_fills);
+		FORK_PRIVATE->stats.zero_fills++;
 		return;
 	}
 	sys_env_set_upcall(SELF, 0, ABI_UXSTACK_TOP);
@@ -172,7 +167,7 @@ child_setup(uint64_t child, long id, int index)
 	                      NULL, 0)) < 0 ||
 	    (err = child_attach(child, index, id)) < 0 ||
 	    (err = (int)sys_cap_copy(ABI_SLOT_UNTYPED, child, ABI_SLOT_UNTYPED)) < 0 ||
-	    (err = (int)sys_env_set_upcall(child, (uintptr_t)pgfault_upcall, ABI_UXSTACK_TOP)) < 0)
+	    (err = (int)sys_env_set_upcall(child, (uintptr_t)pgfault_upcall, FORK_XSTACK_TOP)) < 0)
 		return err;
 	for (uint64_t i = 0; i < VM_TABLE->n; i++)
 		if ((err = duppage(child, &VM_TABLE->rec[i])) < 0)
@@ -192,13 +187,27 @@ stack_touch(void)
 		buf[i] = 0;
 }
 
+/* Makes fork's handler this env's, with the stack top below its private words. */
+static int
+handler_own(void)
+{
+	int err;
+
+	if (pgfault_current == fork_pgfault)
+		return 0;
+	if ((err = pgfault_set_handler(fork_pgfault)) < 0)
+		return err;
+	*FORK_PRIVATE = (struct fork_private){ { 0, 0 }, { 0 } }; /* old records' bytes */
+	return (int)sys_env_set_upcall(SELF, (uintptr_t)pgfault_upcall, FORK_XSTACK_TOP);
+}
+
 long
 fork(void)
 {
 	long slot, id;
 	int err, index;
 
-	if ((err = pgfault_set_handler(fork_pgfault)) < 0 || (err = vm_adopt_image()) < 0 ||
+	if ((err = handler_own()) < 0 || (err = vm_adopt_image()) < 0 ||
 	    (index = err = child_prepare()) < 0)
 		return err;
 	if ((slot = slot_alloc()) < 0)
@@ -232,8 +241,8 @@ fork(void)
 void
 fork_stats(struct fork_stats *st)
 {
-	if (stats_env == libos_envinfo->envid)
-		*st = stats;
+	if (pgfault_current == fork_pgfault)
+		*st = FORK_PRIVATE->stats;
 	else
-		*st = (struct fork_stats){ 0, 0 };
+		*st = (struct fork_stats){ 0, 0 }; /* no exception stack to read them from */
 }

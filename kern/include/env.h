@@ -12,6 +12,7 @@
 
 #include "abi/env.h"
 #include "cap.h"
+#include "ipc.h"
 #include "sched.h"
 #include "trap.h"
 
@@ -40,6 +41,7 @@ struct env {
 	volatile unsigned loaded;
 	volatile unsigned stop;
 	bool waking; /* env_wake is queueing it: a new period now follows a block */
+	struct ipc_state ipc; /* endpoint and notification waits (kern/ipc, env lock) */
 	char name[ENV_NAMELEN];
 };
 

@@ -36,7 +36,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "server") == 0)
 		server();
-	if (ep < 0 || srv < 0 || sys_endpoint_alloc(ABI_SLOT_UNTYPED, (uint64_t)ep, CAP_R_ALL) < 0 ||
+	if (ep < 0 || srv < 0 ||
+	    sys_endpoint_alloc(ABI_SLOT_UNTYPED, (uint64_t)ep, CAP_R_ALL) < 0 ||
 	    sys_spawn("benchipc server", 15, (uint64_t)srv, ABI_SLOT_UNTYPED, 0) < 0 ||
 	    sys_cap_copy((uint64_t)ep, (uint64_t)srv, SRV_EP) < 0)
 		panic("cannot set up the endpoint and the server");

@@ -132,7 +132,8 @@ role_block(void)
 
 	await_cap(H_EP, CAP_ENDPOINT);
 	r = sys_ipc_recv(H_EP, 0, &m); /* A destroys this env here, or revokes H_EP */
-	check(r == E_NOENT, "revoke: a receiver waiting on a revoked capability wakes with E_NOENT");
+	check(r == E_NOENT,
+	      "revoke: a receiver waiting on a revoked capability wakes with E_NOENT");
 	check(sys_cap_identify(H_EP, &(struct cap_info){ 0 }) == E_NOENT,
 	      "revoke: the receiver's capability is gone");
 	exit(nfailed ? 1 : 0);

@@ -20,8 +20,8 @@ static bool releasing[CAP_MAX_CPUS];
 static bool
 cap_type_usable(unsigned type)
 {
-	return type == CAP_UNTYPED || type == CAP_FRAME || type == CAP_ENV || type == CAP_ENDPOINT ||
-	       type == CAP_NOTIFY;
+	return type == CAP_UNTYPED || type == CAP_FRAME || type == CAP_ENV ||
+	       type == CAP_ENDPOINT || type == CAP_NOTIFY;
 }
 
 static int

@@ -40,7 +40,7 @@ struct env {
 	 * it while it runs (ENV_STOP_*: its CPU reads it under its run-queue lock). */
 	volatile unsigned loaded;
 	volatile unsigned stop;
-	bool waking; /* env_wake is queueing it: a new period now follows a block */
+	bool waking;          /* env_wake is queueing it: a new period now follows a block */
 	struct ipc_state ipc; /* endpoint and notification waits (kern/ipc, env lock) */
 	char name[ENV_NAMELEN];
 };

@@ -33,16 +33,16 @@ struct ipc_queue {
 
 /* The IPC part of struct env. */
 struct ipc_state {
-	uint8_t wait;             /* enum ipc_wait */
-	bool call;                /* IPC_SENDING: it used call, a reply is owed once received */
-	struct cap_object *obj;   /* IPC_SENDING/RECEIVING/NOTIFY: the object it waits on */
-	uint64_t slot;            /* ... through the capability in this slot of its table */
-	struct env *next, *prev;  /* its links in that object's queue */
-	uint64_t info;            /* the info word it passed (abi/ipc.h) */
-	uint64_t badge;           /* IPC_SENDING: the badge of its capability */
+	uint8_t wait;                /* enum ipc_wait */
+	bool call;                   /* IPC_SENDING: it used call, a reply is owed once received */
+	struct cap_object *obj;      /* IPC_SENDING/RECEIVING/NOTIFY: the object it waits on */
+	uint64_t slot;               /* ... through the capability in this slot of its table */
+	struct env *next, *prev;     /* its links in that object's queue */
+	uint64_t info;               /* the info word it passed (abi/ipc.h) */
+	uint64_t badge;              /* IPC_SENDING: the badge of its capability */
 	uint64_t msg[ABI_IPC_WORDS]; /* IPC_SENDING: the payload */
-	struct env *peer;         /* IPC_REPLY: the env that owes it a reply */
-	struct env *caller;       /* the caller this env owes a reply to, or NULL */
+	struct env *peer;            /* IPC_REPLY: the env that owes it a reply */
+	struct env *caller;          /* the caller this env owes a reply to, or NULL */
 };
 
 /* Release hooks for the two object types (called once at boot). */

@@ -21,9 +21,9 @@
 
 /* An info word: send the capability in `cslot`, accept one into `rslot`. */
 #define ABI_IPC_INFO(cslot, rslot)                                                                 \
-	(((unsigned long long)(cslot) & ABI_IPC_SLOT_MASK) |                                       \
-	 (((unsigned long long)(rslot) & ABI_IPC_SLOT_MASK) << 16))
-#define ABI_IPC_CSLOT(info) ((info) & ABI_IPC_SLOT_MASK)
+	(((unsigned long long)(cslot)&ABI_IPC_SLOT_MASK) |                                         \
+	 (((unsigned long long)(rslot)&ABI_IPC_SLOT_MASK) << 16))
+#define ABI_IPC_CSLOT(info) ((info)&ABI_IPC_SLOT_MASK)
 #define ABI_IPC_RSLOT(info) (((info) >> 16) & ABI_IPC_SLOT_MASK)
 
 #endif

@@ -16,13 +16,15 @@
 #define PERCPU_RESCHED     0x2 /* the call gave the CPU away (yield, exit, ...) */
 #define PERCPU_FULL_RETURN 0x4 /* the call changed its caller's rcx/r11: leave by iretq */
 #define PERCPU_REARM       0x8 /* the run queue changed: arm the timer again (sched.c) */
-#define PERCPU_TF_SAVED    0x10 /* the call saved its caller's frame itself (it blocked in IPC) */
 /* Bits 8..15: the spinlocks this CPU holds, counted by the lock checker (lockcheck.c) when
  * it is on.  Kept in this word so that the one test the syscall path makes anyway sends a
  * call that returns with a lock held to syscall_after, where the checker reports it. */
 #define PERCPU_LOCK_HELD  0x100
 #define PERCPU_LOCKS_MASK 0xFF00
 #define PERCPU_STICKY     (PERCPU_TRACE | PERCPU_LOCKS_MASK) /* what one call never clears */
+/* The call saved its caller's frame itself, under the env lock (it blocked in IPC, kern/ipc):
+ * syscall_after must not copy the live frame over what a partner may have written since. */
+#define PERCPU_TF_SAVED 0x10
 
 #ifndef __ASSEMBLY__
 #include <stdbool.h>

@@ -29,6 +29,8 @@ def ipc_test(cpus):
     def check(run):
         text = lab3.section(run, "ipctest") or ""
         lab3.check_lines(run, "ipctest", text, TAGS)
+        if cpus > 1:
+            run.expect(r"^ipctest\[A\]: smp: .* OK$", part="pingpong", text=text, count=1)
         lab3.check_leaks(run, "ipctest", "leak")
         lab3.check_leaks(run, "badsyscall", "leak")
         bad = lab3.section(run, "badsyscall") or ""

@@ -30,6 +30,7 @@
 #define OP_CAP_BACK 0xdead0002ull /* reply with a copy of echo's endpoint capability */
 #define OP_NOTES    0xdead0003ull /* reply with the number of plain sends received */
 #define OP_NOTE     0xdead0004ull /* a plain send (no reply) */
+#define OP_CPU      0xdead0005ull /* reply with the CPU echo runs on */
 
 #define BADGE_A 0x77
 #define BADGE_B 0x99
@@ -114,6 +115,8 @@ role_echo(void)
 		w[3] = m.badge;
 		if (m.w[0] == OP_NOTES)
 			w[1] = notes;
+		if (m.w[0] == OP_CPU)
+			w[1] = (uint64_t)sys_cpu();
 		if (m.w[0] == OP_CAP_BACK)
 			info = ABI_IPC_INFO(H_EP, 0);
 		if (ABI_IPC_CSLOT(m.info) != 0) {
@@ -259,6 +262,21 @@ transfers(uint64_t ep_a, uint64_t ep_nogrant)
 	slot_free(got);
 }
 
+/* With two CPUs or more, A runs on CPU 0 and echo on CPU 1, so every message crosses
+ * CPUs (a wake-up by IPI); with one, the env_set_sched calls fail and nothing changes. */
+static void
+pin_apart(uint64_t ep_a, uint64_t echo)
+{
+	struct abi_sched_params p = { .priority = 16, .tickets = 100 };
+	struct ipc_msg m;
+
+	if (sys_env_set_sched(echo, &p, 1ull << 1) != 0)
+		return; /* one CPU */
+	check(sys_env_set_sched(ABI_SLOT_SELF, &p, 1) == 0 && sys_cpu() == 0 &&
+	          call_echo(ep_a, 0, OP_CPU, 0, &m) == 0 && m.w[1] == 1,
+	      "smp: A runs on CPU 0 and echo on CPU 1");
+}
+
 static void
 with_echo(uint64_t ep)
 {
@@ -272,6 +290,7 @@ with_echo(uint64_t ep)
 		panic("cannot derive the badged endpoint capabilities");
 	echo = spawn_helper("ipctest echo");
 	check(sys_cap_copy(ep, echo, H_EP) == 0, "setup: echo gets the endpoint");
+	pin_apart(ep_a, echo);
 	pingpong(ep_a, ep_b);
 	transfers(ep_a, ep_ng);
 	if (await_blocked(echo))

@@ -130,6 +130,7 @@ env_destroy(struct env *e)
 	 * given up), nobody else starts destroying it, and env_get no longer finds it. */
 	e->status = ENV_DEAD;
 	env_sched_exit(e, old);
+	ipc_env_teardown(e); /* off every CPU now: nobody can queue it again */
 	/* pc->env stays: the rest of the caller's syscall (trace, schedule) still names it,
 	 * and uaccess refuses a dead env. */
 	if (pc->env == e)
@@ -188,5 +189,6 @@ env_init(void)
 	cap_set_release_hook(CAP_ENV, env_release);
 	frame_init();
 	quota_init();
+	ipc_init();
 	uaccess_init();
 }

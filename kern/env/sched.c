@@ -382,44 +382,25 @@ env_sched_tick(void)
 	return preempt;
 }
 
-/* Locks two queues in CPU-index order (the one order: no deadlock between two stealers). */
-static void
-lock_two(unsigned a, unsigned b, hal_irqstate_t *f)
-{
-	*f = rq_lock_cpu(a < b ? a : b);
-	hal_spin_lock(&rq_lock[a < b ? b : a]);
-}
-
-static void
-unlock_two(unsigned a, unsigned b, hal_irqstate_t f)
-{
-	hal_spin_unlock(&rq_lock[a < b ? b : a]);
-	rq_unlock_cpu(a < b ? a : b, f);
-}
-
-/* Idle `cpu` (unlocked) steals: the policy's balance with every queue locked when it has
- * its own, else one entity from the busiest CPU with the two queues locked. */
+/* Idle `cpu` (unlocked) steals: the policy's balance, or one entity from the busiest CPU
+ * (sched_balance_default), with every queue locked.  Not an unlocked look first: walking
+ * another CPU's list without its lock can follow a link that moves to a third queue
+ * meanwhile and then never reach the end of the list it started on (an idle CPU spun there
+ * for good while two pinned envs exchanged IPC messages). */
 static void
 balance(unsigned cpu)
 {
-	unsigned victim;
-	hal_irqstate_t f;
+	hal_irqstate_t f = rq_lock_cpu(0);
 
-	if (sched.policy->balance) {
-		f = rq_lock_cpu(0);
-		for (unsigned c = 1; c < sched.ncpu; c++)
-			hal_spin_lock(&rq_lock[c]);
+	for (unsigned c = 1; c < sched.ncpu; c++)
+		hal_spin_lock(&rq_lock[c]);
+	if (sched.policy->balance)
 		sched.policy->balance(&sched, cpu);
-		for (unsigned c = sched.ncpu; c-- > 1;)
-			hal_spin_unlock(&rq_lock[c]);
-		rq_unlock_cpu(0, f);
-		return;
-	}
-	if ((victim = sched_busiest(&sched, cpu)) >= sched.ncpu)
-		return; /* a hint read unlocked: sched_steal_from checks again */
-	lock_two(cpu, victim, &f);
-	sched_steal_from(&sched, cpu, victim);
-	unlock_two(cpu, victim, f);
+	else
+		sched_balance_default(&sched, cpu);
+	for (unsigned c = sched.ncpu; c-- > 1;)
+		hal_spin_unlock(&rq_lock[c]);
+	rq_unlock_cpu(0, f);
 }
 
 /* This CPU's (locked) running entity must go: another CPU asked it to stop (it blocks or

@@ -502,5 +502,47 @@ smp_test("smp-tickless-one-env-takes-no-tick", "tickless", {"tickless": 1},
 fpu_test("fpu-smp4-state-follows-migrating-envs", ["fxsave"], avx=False, smp=4)
 
 
+# ---- sleep_until (kern/env/sleep.c, user/sleeptest.c) ----
+# sleeptest runs under init (its leak-check lines frame it) with icount: the TSC counts
+# instructions, so the lateness it prints repeats exactly.
+SLEEPTEST_DONE = r"^init: end sleeptest$"
+
+
+def sleep_leaks(run, part):
+    """The leak-check line init prints after sleeptest equals the one before it."""
+    first = re.search(r"^init: start sleeptest$", run.text, re.M)
+    before = LEAK.findall(run.text[:first.start()]) if first else []
+    m = re.search(r"^init: start sleeptest\n([\s\S]*?)^init: end sleeptest$", run.text, re.M)
+    after = LEAK.findall(m.group(1)) if m else []
+    if not before or not after:
+        run.fail("no leak-check lines around sleeptest", part)
+    elif after[-1] != before[-1]:
+        run.fail("after sleeptest: pages %s caps %s heap %s, before: pages %s caps %s heap %s"
+                 % (after[-1] + before[-1]), part)
+
+
+def sleep_test(name, cpus, doc):
+    want = {"args": 4, "accuracy": 4, "cpus": cpus, "early": 3, "destroy": 3}
+
+    @LAB.test(name, parts=dict(want, leak=2), smp=cpus, args="tests=sleeptest",
+              qemu_args=ICOUNT, until=[SLEEPTEST_DONE], fail_fast=KSCHED_DIED,
+              reject=KSCHED_DIED, timeout=120)
+    def check(run):
+        run.expect(r"^sleeptest: %d CPUs$" % cpus, part="cpus")
+        check_tagged(run, "sleeptest", want)
+        sleep_leaks(run, "leak")
+    check.__doc__ = doc
+    return check
+
+
+sleep_test("sleep-until-wakes-on-time-one-cpu", 1,
+           "sleep_until: bad times are E_INVAL, a past time returns at once, sleeps end at or "
+           "after their time and at most 20000 cycles later, env_set_status RUNNABLE wakes a "
+           "sleeper early, a sleeper destroyed in its sleep leaks nothing.")
+sleep_test("sleep-until-sleepers-on-four-cpus", 4,
+           "One sleeper pinned to each of four CPUs, all until one time: each wakes on its own "
+           "CPU, not early; a sleeper on another CPU than its waker wakes early; no leak.")
+
+
 if __name__ == "__main__":
     sys.exit(gradelib.main([LAB]))

@@ -56,6 +56,18 @@ bool env_sched_tick(void); /* true: the current env's turn is over (else the tim
 struct env *env_sched_next(bool *waiting); /* NULL: idle (*waiting: an env is throttled) */
 bool env_sched_idle_all(void);             /* no env is runnable on any CPU */
 
+/* sleep.c: envs asleep until a TSC time, on the queue of the CPU they slept on; all under
+ * the env lock but env_sleep_first/_due/_any (atomic reads, for the timer and the idle CPU).
+ * env_sleep_start: e (this CPU's current env) sleeps until `at` (it blocks: the caller gives
+ * the CPU away at the end of its call).  env_sleep_cancel: e leaves its queue (false: it
+ * slept on none); status unchanged.  env_sleep_expire: this CPU's due sleepers are woken. */
+void env_sleep_start(struct env *e, uint64_t at);
+bool env_sleep_cancel(struct env *e);
+void env_sleep_expire(void);
+uint64_t env_sleep_first(unsigned cpu); /* wake time of cpu's first sleeper, or UINT64_MAX */
+bool env_sleep_due(unsigned cpu, uint64_t now);
+bool env_sleep_any(void); /* some env sleeps, on any CPU */
+
 /* What another CPU asks of a running env (env.stop), done by the CPU it runs on. */
 #define ENV_STOP_BLOCK 1 /* block: it becomes NOT_RUNNABLE */
 #define ENV_STOP_DEAD  2 /* it is being destroyed */

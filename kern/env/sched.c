@@ -109,9 +109,13 @@ env_timer_fired(void)
 static uint64_t
 arm_timer(unsigned cpu, uint64_t now)
 {
-	uint64_t t = next_timer(cpu, now), a = armed[cpu];
+	uint64_t t = next_timer(cpu, now), a = armed[cpu], s = env_sleep_first(cpu);
 
+	/* Tickless means "no scheduler event": a wake-up sent here must still poke this CPU
+	 * when only a sleeper (sleep.c) has its timer armed. */
 	tickless[cpu] = t == SCHED_NO_TIMER && rqs[cpu].curr != NULL;
+	if (s < t)
+		t = s; /* this CPU's first sleeper is due before the scheduler's next event */
 	if (t == a || (t != SCHED_NO_TIMER && a != SCHED_NO_TIMER && a > now && a <= t))
 		return t;
 	armed[cpu] = t;
@@ -178,7 +182,8 @@ env_sched_ready(void)
 bool
 env_sched_idle_all(void)
 {
-	return __atomic_load_n(&nrunnable, __ATOMIC_ACQUIRE) == 0;
+	/* A sleeper will be runnable again: its CPU's timer wakes it (sleep.c). */
+	return __atomic_load_n(&nrunnable, __ATOMIC_ACQUIRE) == 0 && !env_sleep_any();
 }
 
 int
@@ -370,7 +375,9 @@ env_sched_tick(void)
 	unsigned cpu = hal_cpu_id();
 	uint64_t now = hal_cycles();
 	hal_irqstate_t f = rq_lock_cpu(cpu);
-	bool preempt = sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu);
+	/* Due sleepers are woken by env_schedule (it takes the env lock, which a tick cannot). */
+	bool preempt =
+	    sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu) || env_sleep_due(cpu, now);
 
 	if (!preempt)
 		arm_timer(cpu, now);

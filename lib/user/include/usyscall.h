@@ -258,4 +258,12 @@ sys_cpu(void)
 	return syscall0(SYS_cpu);
 }
 
+/* Blocks until rdtsc() >= tsc (at once if it already is); 0, or E_INVAL for a tsc at or
+ * above ABI_SLEEP_MAX.  env_set_status on the caller may end the sleep early. */
+static inline long
+sys_sleep_until(uint64_t tsc)
+{
+	return syscall1(SYS_sleep_until, tsc);
+}
+
 #endif

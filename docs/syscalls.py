@@ -126,7 +126,8 @@ NOTES = {
         ("E_INVAL", "`affinity` names no CPU that runs envs, or the policy in use refuses "
                     "a parameter (the env is left unchanged)")]),
     "cpu": ("none", []),
-    "sleep_until": ("none", [("E_INVAL", "`tsc` >= `ABI_SLEEP_MAX` (2^63)")]),
+    "sleep_until": ("none", [("E_INVAL", "`tsc` >= `ABI_SLEEP_MAX` (2^63), or `flags` has a "
+                                         "bit other than `ABI_SLEEP_RELEASE`")]),
 }
 
 WHAT = {

@@ -522,7 +522,7 @@ def sleep_leaks(run, part):
 
 
 def sleep_test(name, cpus, doc):
-    want = {"args": 4, "accuracy": 4, "cpus": cpus, "early": 3, "destroy": 3}
+    want = {"args": 5, "accuracy": 4, "cpus": cpus, "early": 3, "destroy": 3}
 
     @LAB.test(name, parts=dict(want, leak=2), smp=cpus, args="tests=sleeptest",
               qemu_args=ICOUNT, until=[SLEEPTEST_DONE], fail_fast=KSCHED_DIED,
@@ -536,7 +536,7 @@ def sleep_test(name, cpus, doc):
 
 
 sleep_test("sleep-until-wakes-on-time-one-cpu", 1,
-           "sleep_until: bad times are E_INVAL, a past time returns at once, sleeps end at or "
+           "sleep_until: bad times and flags are E_INVAL, a past time returns at once, sleeps end at or "
            "after their time and at most 20000 cycles later, env_set_status RUNNABLE wakes a "
            "sleeper early, a sleeper destroyed in its sleep leaks nothing.")
 sleep_test("sleep-until-sleepers-on-four-cpus", 4,

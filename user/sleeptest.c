@@ -3,7 +3,7 @@
  * Under `qemu -icount shift=0,sleep=off` the TSC counts instructions and idle time jumps to
  * the next timer, so every figure below repeats exactly.
  *
- *   args     bad arguments return E_INVAL; a time already past returns at once
+ *   args     bad times and flags return E_INVAL; a time already past returns at once
  *   accuracy each sleep ends at or after its time, at most LATE_MAX cycles after (one CPU;
  *            LATE_MAX_SMP on several, see there)
  *   early    env_set_status RUNNABLE on a sleeper (pinned to the last CPU) wakes it at once
@@ -61,7 +61,7 @@ sleeper(int i)
 		else
 			sys_yield();
 	sh->asleep[i] = (uint64_t)sys_cpu() + 1;
-	sys_sleep_until(sh->at ? sh->at : rdtsc() + FOREVER);
+	sys_sleep_until(sh->at ? sh->at : rdtsc() + FOREVER, ABI_SLEEP_RELEASE);
 	sh->woke[i] = rdtsc();
 	sh->cpu[i] = (uint64_t)sys_cpu() + 1;
 	exit(0);
@@ -119,11 +119,12 @@ args(void)
 	uint64_t t0, t1;
 	long r0, r1;
 
-	check(sys_sleep_until(ABI_SLEEP_MAX) == E_INVAL, "args", "tsc = 2^63 is E_INVAL");
-	check(sys_sleep_until(~0ull) == E_INVAL, "args", "tsc = 2^64 - 1 is E_INVAL");
+	check(sys_sleep_until(ABI_SLEEP_MAX, 0) == E_INVAL, "args", "tsc = 2^63 is E_INVAL");
+	check(sys_sleep_until(~0ull, 0) == E_INVAL, "args", "tsc = 2^64 - 1 is E_INVAL");
+	check(sys_sleep_until(rdtsc() + 1000, 2) == E_INVAL, "args", "flags 2 is E_INVAL");
 	t0 = rdtsc();
-	r0 = sys_sleep_until(0);
-	r1 = sys_sleep_until(rdtsc() - 1);
+	r0 = sys_sleep_until(0, 0);
+	r1 = sys_sleep_until(rdtsc() - 1, ABI_SLEEP_RELEASE);
 	t1 = rdtsc();
 	check(r0 == 0 && r1 == 0, "args", "a time already past returns 0");
 	check(t1 - t0 < LATE_MAX, "args", "... at once");
@@ -137,7 +138,7 @@ accuracy(uint64_t late_max)
 
 	for (unsigned i = 0; i < sizeof(len) / sizeof(len[0]); i++) {
 		uint64_t at = rdtsc() + len[i], woke;
-		long r = sys_sleep_until(at);
+		long r = sys_sleep_until(at, i % 2 ? ABI_SLEEP_RELEASE : 0);
 
 		woke = rdtsc();
 		fmt_snprintf(what, sizeof(what),

@@ -61,7 +61,7 @@ bool env_sched_idle_all(void);             /* no env is runnable on any CPU */
  * env_sleep_start: e (this CPU's current env) sleeps until `at` (it blocks: the caller gives
  * the CPU away at the end of its call).  env_sleep_cancel: e leaves its queue (false: it
  * slept on none); status unchanged.  env_sleep_expire: this CPU's due sleepers are woken. */
-void env_sleep_start(struct env *e, uint64_t at);
+void env_sleep_start(struct env *e, uint64_t at, bool release);
 bool env_sleep_cancel(struct env *e);
 void env_sleep_expire(void);
 uint64_t env_sleep_first(unsigned cpu); /* wake time of cpu's first sleeper, or UINT64_MAX */
@@ -82,6 +82,8 @@ void env_spin_irqs_on(void); /* one pause of a wait, with interrupts on */
 /* Scheduling parameters and CPU affinity; E_INVAL (e unchanged) when the policy refuses the
  * parameters or no CPU that runs envs is in the mask. */
 int env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity);
+/* e (BLOCKED) wakes next for a new job (sleep.c): edf starts a new period at that wake. */
+void env_sched_release(struct env *e);
 
 /* frame.c: a 4 KiB physical page that capabilities and mappings can name.  A page from the
  * pmm goes back to it when the object is released; an unmanaged page stays where it is. */

@@ -493,6 +493,24 @@ params_in_range(const struct sched_params *p)
 	return d <= p->period && p->budget <= d;
 }
 
+void
+env_sched_release(struct env *e)
+{
+	hal_irqstate_t f;
+	unsigned cpu;
+
+	/* kern/sched has no "new job" call; setting an entity's parameters again starts its
+	 * policy state afresh, which for edf is exactly a new period at the next wake-up (its
+	 * deadline 0: edf_enqueue starts one).  Only edf keeps per-period state; the others'
+	 * (stride's pass, mlfq's level) must outlive a sleep, so they are left alone. */
+	if (strcmp(sched.policy->name, "edf") != 0 || e->se.state != SCHED_BLOCKED)
+		return;
+	cpu = lock_entity(e, &f);
+	if (sched_set_params(&sched, &e->se, &e->se.params) < 0)
+		panic("sched: edf refused the parameters it holds");
+	rq_unlock_cpu(cpu, f);
+}
+
 /* A running env takes its new parameters: this CPU's gives the CPU away at the end of the
  * call, as on a yield; another CPU's is told to look again (it moves if it may no longer
  * run there). */

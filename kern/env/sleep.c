@@ -8,10 +8,13 @@
  * env_sleep_first).  When that sleeper is due, the CPU's tick asks for a reschedule
  * (env_sched_tick) and env_schedule (run.c) calls env_sleep_expire before it picks: that
  * wakes every due sleeper through env_wake, the path env_set_status RUNNABLE takes, so the
- * policy sees an ordinary wake-up.  Under edf a wake at or after the deadline of the env's
- * last period starts a new period at the wake (the CBS rule in kern/sched/edf.c): a periodic
- * task that sleeps until its next release is released there.  A woken env goes to the CPU
- * the policy selects, which may be another one (wake_entity kicks it).
+ * policy sees an ordinary wake-up.  A sleep with ABI_SLEEP_RELEASE ends in a job release:
+ * before the wake-up, env_sched_release starts the policy's period afresh (edf: a new
+ * deadline at the wake).  Without it, edf's CBS rule (kern/sched/edf.c) would keep the old
+ * period when the wake comes even a few cycles before the old deadline, which it does
+ * whenever the last wake-up was later past its release than this one (wake-up latency
+ * varies): the task would run its new job against the old, earlier, deadline.  A woken env
+ * goes to the CPU the policy selects, which may be another one (wake_entity kicks it).
  *
  * Locking: the queues, the links and the count belong to the env lock (lock.c), which every
  * caller holds: env status changes only under it, and a sleeper's wake is one.  The one
@@ -27,6 +30,7 @@ struct sleeper {
 	struct sleeper *next;
 	unsigned cpu; /* whose queue it is on */
 	bool on;      /* on a queue */
+	bool release; /* the timer's wake-up is a job release (ABI_SLEEP_RELEASE) */
 };
 
 static struct sleeper sleepers[NENV]; /* by env index: no allocation, nothing to leak */
@@ -57,14 +61,14 @@ update_first(unsigned cpu)
  * the caller gives the CPU away at the end of its call (PERCPU_RESCHED).  Equal wake times
  * keep the order they went to sleep in. */
 void
-env_sleep_start(struct env *e, uint64_t at)
+env_sleep_start(struct env *e, uint64_t at, bool release)
 {
 	struct sleeper *s = sleeper_of(e), **p;
 	unsigned cpu = hal_cpu_id();
 
 	if (s->on)
 		panic("sleep: env 0x%lx is already asleep", e->id);
-	*s = (struct sleeper){ .at = at, .cpu = cpu, .on = true };
+	*s = (struct sleeper){ .at = at, .cpu = cpu, .on = true, .release = release };
 	for (p = &queue[cpu]; *p != NULL && (*p)->at <= at; p = &(*p)->next)
 		;
 	s->next = *p;
@@ -120,6 +124,8 @@ env_sleep_expire(void)
 		struct env *e = env_of_sleeper(s);
 
 		env_sleep_cancel(e);
+		if (s->release)
+			env_sched_release(e);
 		env_wake(e);
 	}
 }
@@ -127,11 +133,11 @@ env_sleep_expire(void)
 int64_t
 sys_sleep_until(struct env *e, const uint64_t *a)
 {
-	uint64_t tsc = a[0];
+	uint64_t tsc = a[0], flags = a[1];
 
-	if (tsc >= ABI_SLEEP_MAX)
+	if (tsc >= ABI_SLEEP_MAX || (flags & ~ABI_SLEEP_RELEASE) != 0)
 		return E_INVAL;
 	if (tsc > hal_cycles())
-		env_sleep_start(e, tsc);
+		env_sleep_start(e, tsc, flags & ABI_SLEEP_RELEASE);
 	return 0;
 }

@@ -259,11 +259,12 @@ sys_cpu(void)
 }
 
 /* Blocks until rdtsc() >= tsc (at once if it already is); 0, or E_INVAL for a tsc at or
- * above ABI_SLEEP_MAX.  env_set_status on the caller may end the sleep early. */
+ * above ABI_SLEEP_MAX or unknown flags.  flags ABI_SLEEP_RELEASE: the wake-up is a job
+ * release.  env_set_status on the caller may end the sleep early. */
 static inline long
-sys_sleep_until(uint64_t tsc)
+sys_sleep_until(uint64_t tsc, uint64_t flags)
 {
-	return syscall1(SYS_sleep_until, tsc);
+	return syscall2(SYS_sleep_until, tsc, flags);
 }
 
 #endif

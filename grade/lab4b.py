@@ -544,5 +544,49 @@ sleep_test("sleep-until-sleepers-on-four-cpus", 4,
            "CPU, not early; a sleeper on another CPU than its waker wakes early; no leak.")
 
 
+# ---- rtapp: an exosim workload run in the kernel (user/rtapp.c, sim/rtapp_run.py) ----
+def rtapp_spec(workload, policy, duration):
+    """The spec sim/rtapp_run.py would boot `workload` with (its own functions)."""
+    path = os.path.join(ROOT, "sim", "rtapp_run.py")
+    spec = importlib.util.spec_from_file_location("rtapp_run", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    hz = 1000000000  # hw/qemu/machine.json: one cycle per instruction under icount
+    tasks, d = mod.load(os.path.join(ROOT, workload), hz, 1, duration)
+    return mod.spec(tasks, mod.kernel_params(tasks, policy, hz), d)
+
+
+RTAPP_ROW = re.compile(r"^(\d+),(\d+),(\d+),(\d*),(\d*),(\d*),([01])$", re.M)
+# periodic3 for 100 ms: ctrl (10 ms) 10 jobs, video (40 ms) 3, log (100 ms) 1; U = 0.625.
+RTAPP_JOBS = {0: 10, 1: 3, 2: 1}
+
+
+@LAB.test("rtapp-periodic3-edf-every-job-meets-its-deadline",
+          parts={"rows": 3, "jobs": 3, "deadlines": 3}, smp=1,
+          args="init=rtapp tests=%s sched=edf lockcheck=off"
+               % rtapp_spec("sim/workloads/periodic3.json", "edf", "100ms"),
+          qemu_args=ICOUNT, until=[r"^rtapp: csv end \d+ rows$"], fail_fast=KSCHED_DIED,
+          reject=KSCHED_DIED, timeout=180)
+def rtapp_periodic3(run):
+    """sim/workloads/periodic3.json for 100 ms under sched=edf, one env per task: the job CSV
+    rtapp prints has every job of each task, each finished, none after its deadline."""
+    block = re.search(r"^rtapp: csv begin\n([\s\S]*?)^rtapp: csv end (\d+) rows$", run.text,
+                      re.M)
+    if not block:
+        run.fail("no rtapp csv block", "rows")
+        return
+    rows = RTAPP_ROW.findall(block.group(1))
+    if len(rows) != int(block.group(2)) or len(rows) != sum(RTAPP_JOBS.values()):
+        run.fail("%d rows (the end line says %s), want %d"
+                 % (len(rows), block.group(2), sum(RTAPP_JOBS.values())), "rows")
+    got = {t: sum(1 for r in rows if int(r[0]) == t) for t in RTAPP_JOBS}
+    if got != RTAPP_JOBS:
+        run.fail("jobs per task %s, want %s" % (got, RTAPP_JOBS), "jobs")
+    late = [r for r in rows if r[6] != "0" or not r[3] or not r[5] or int(r[3]) > int(r[5])]
+    if late:
+        run.fail("%d jobs unfinished or late, e.g. %s" % (len(late), ",".join(late[0])),
+                 "deadlines")
+
+
 if __name__ == "__main__":
     sys.exit(gradelib.main([LAB]))

@@ -588,5 +588,18 @@ def rtapp_periodic3(run):
                  "deadlines")
 
 
+# ---- Lab 4B handout (labs/lab4b-smp): the tests its exercises answer to ----
+# Exercise 1 (the spinlock, kern/arch/x86_64/spinlock.c): every CPU increments one counter
+# SPIN_ROUNDS times holding one lock (kern/test/smp.c); a lost increment or a CPU that never
+# finishes fails.  The other exercises answer to the smp-* tests above (docs in the README).
+
+
+@LAB.test("spinlock-mutual-exclusion-smp4", parts={"counter": 6}, smp=4, args="test=spinlock",
+          until=[r"^spinlock: .* (OK|FAIL)$"], fail_fast=HEALTHY, timeout=90)
+def spinlock_smp4(run):
+    run.expect(r"^spinlock: 4 of 4 CPUs did \d+ rounds: counter (\d+), want \1 OK$",
+               part="counter", count=1)
+
+
 if __name__ == "__main__":
     sys.exit(gradelib.main([LAB]))

@@ -5,6 +5,9 @@ one reproducible commit, or only checks every marker in the tree.
 
     python3 labs/handout.py check
     python3 labs/handout.py make --lab 2 --dest /tmp/l2
+    python3 labs/handout.py make --lab 4b --dest /tmp/l4b
+
+A lab id is a number with an optional part letter (4, 4b, 4c: markers.lab_key orders them).
 
 Exit status: 0 done, 2 a malformed marker (each reported as file:line: message),
 1 any other error (bad lab number, DEST not empty, git failed).
@@ -35,13 +38,14 @@ class HandoutError(Exception):
 
 
 def known_labs(root):
-    """{n: folder} of every labs/labN-name/ folder: those are the labs that exist."""
+    """{id: folder} of every labs/labID-name/ folder (lab4-scheduling, lab4b-smp): those
+    are the labs that exist.  Ids are strings ('4', '4b'), in lab order."""
     labs = {}
     for name in sorted(os.listdir(os.path.join(root, "labs"))):
-        m = re.fullmatch(r"lab([1-9][0-9]*)-[a-z0-9-]+", name)
+        m = re.fullmatch(r"lab([1-9][0-9]*[a-z]?)-[a-z0-9-]+", name)
         if m and os.path.isdir(os.path.join(root, "labs", name)):
-            labs[int(m.group(1))] = "labs/" + name
-    return labs
+            labs[m.group(1)] = "labs/" + name
+    return {k: labs[k] for k in markers.sorted_labs(labs)}
 
 
 def load_manifest(root):
@@ -83,7 +87,7 @@ def student_files(root, lab=None):
     labs/labK-*/ folder of a later lab."""
     patterns = load_manifest(root) + [MANIFEST]
     later = [folder + "/" for k, folder in known_labs(root).items()
-             if lab is not None and k > lab]
+             if lab is not None and markers.lab_key(k) > markers.lab_key(lab)]
     return [p for p in tree_files(root)
             if not instructor_only(p, patterns) and not any(p.startswith(f) for f in later)]
 
@@ -131,8 +135,9 @@ def cmd_check(root):
     for _, regions in found.values():
         for r in regions:
             count[r.lab] = count.get(r.lab, 0) + 1
-    print("check-markers: %s" % (", ".join("lab %d: %d regions" % (k, count[k])
-                                           for k in sorted(count)) or "no markers"))
+    print("check-markers: %s" % (", ".join("lab %s: %d regions" % (k, count[k])
+                                           for k in markers.sorted_labs(count))
+                                 or "no markers"))
     return 0
 
 
@@ -157,7 +162,7 @@ def git_commit(dest, lab):
                GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
     git = ["git", "-C", dest, "-c", "commit.gpgsign=false", "-c", "core.autocrlf=false"]
     for argv in (["init", "-q", "-b", "main"], ["add", "-A"],
-                 ["commit", "-q", "-m", "ExoLab lab %d handout" % lab]):
+                 ["commit", "-q", "-m", "ExoLab lab %s handout" % lab]):
         done = subprocess.run(git + argv, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise HandoutError("git %s failed: %s" % (argv[0], done.stderr.strip()))
@@ -166,7 +171,7 @@ def git_commit(dest, lab):
 def cmd_make(root, lab, dest):
     labs = known_labs(root)
     if lab not in labs:
-        raise HandoutError("no lab %d (the labs are %s)" % (lab, ", ".join(map(str, labs))))
+        raise HandoutError("no lab %s (the labs are %s)" % (lab, ", ".join(labs)))
     if os.path.exists(dest) and os.listdir(dest):
         raise HandoutError("%s exists and is not empty" % dest)
     files = student_files(root, lab)
@@ -181,10 +186,11 @@ def cmd_make(root, lab, dest):
             text = markers.strip_for_lab(*found[path], lab)
         copy_file(root, path, dest, text)
     with open(os.path.join(dest, LAB_FILE), "w") as f:
-        f.write("%d\n" % lab)
+        f.write("%s\n" % lab)
     git_commit(dest, lab)
-    stubs = sum(1 for _, regions in found.values() for r in regions if r.lab >= lab)
-    print("handout: lab %d in %s: %d files, %d regions reduced to stubs"
+    stubs = sum(1 for _, regions in found.values() for r in regions
+                if markers.lab_key(r.lab) >= markers.lab_key(lab))
+    print("handout: lab %s in %s: %d files, %d regions reduced to stubs"
           % (lab, dest, len(files) + 1, stubs))
     return 0
 
@@ -195,12 +201,14 @@ def main(argv=None):
     sub = p.add_subparsers(dest="cmd", required=True)
     sub.add_parser("check", help="check every marker; exit 2 if any is malformed")
     mk = sub.add_parser("make", help="write the lab-N handout into DEST")
-    mk.add_argument("--lab", type=int, required=True)
+    mk.add_argument("--lab", required=True, help="a lab id: 1, 2, ..., 4, 4b, 5")
     mk.add_argument("--dest", required=True)
     opts = p.parse_args(argv)
     try:
         if opts.cmd == "check":
             return cmd_check(opts.root)
+        if not markers.LAB_ID.fullmatch(opts.lab):
+            raise HandoutError("lab %r is not a lab id (4, 4b)" % opts.lab)
         return cmd_make(opts.root, opts.lab, os.path.abspath(opts.dest))
     except (HandoutError, OSError) as e:
         print("handout: %s" % e, file=sys.stderr)

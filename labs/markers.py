@@ -11,6 +11,10 @@ A region, in any file whose comment syntax is known (C-like: /* */ and //; scrip
 
 For lab n, a region of lab k < n keeps its solution and a region of lab k >= n becomes its
 STUB code (or nothing); the instruction stays, the marker lines go.
+
+A lab id is a number, optionally followed by one part letter: 4, then 4b and 4c (the later
+parts of lab 4), then 5.  Ids order by number, then letter (lab_key); a bare number comes
+before its lettered parts.
 """
 
 import os
@@ -24,6 +28,28 @@ SCRIPT_NAMES = ("Makefile", "Makefrag")
 # A comment line that starts like a marker is checked strictly, so a typo cannot pass
 # silently; prose that merely mentions a marker further into a comment is left alone.
 SUSPECT = re.compile(r"^\s*(/\*+|//|#|\*)?\s*(BEGIN|END|STUB)\s*LAB|^\s*(/\*+|//|#)\s*LAB\s*\d")
+
+
+LAB_ID = re.compile(r"([1-9][0-9]*)([a-z]?)")
+
+
+def lab_key(lab):
+    """The sort key of a lab id (an int or a string such as '4b'): (number, part letter)."""
+    m = LAB_ID.fullmatch(str(lab))
+    if not m:
+        raise ValueError("lab id %r is not a number optionally followed by a letter" % (lab,))
+    return int(m.group(1)), m.group(2)
+
+
+def lab_id(lab):
+    """The canonical string id of a lab given as an int or a string: 4 -> '4'."""
+    lab_key(lab)
+    return str(lab)
+
+
+def sorted_labs(labs):
+    """Lab ids in lab order: 1, 2, ..., 4, 4b, 4c, 5, ..., 10."""
+    return sorted((lab_id(k) for k in labs), key=lab_key)
 
 
 class MarkerError(Exception):
@@ -93,20 +119,21 @@ def _instruction_end(lines, i, style):
 
 
 def _lab_number(text, path, lineno, known):
-    if not re.fullmatch(r"[1-9][0-9]*", text):
-        raise MarkerError(path, lineno, "lab number %r is not a positive integer" % text)
-    lab = int(text)
-    if lab not in known:
-        raise MarkerError(path, lineno, "unknown lab %d (the labs are %s: each has a "
-                          "labs/labN-name/ folder)" % (lab, ", ".join(map(str, sorted(known)))))
-    return lab
+    if not LAB_ID.fullmatch(text):
+        raise MarkerError(path, lineno, "lab id %r is not a positive integer, optionally "
+                          "followed by a part letter (4, 4b)" % text)
+    if text not in known:
+        raise MarkerError(path, lineno, "unknown lab %s (the labs are %s: each has a "
+                          "labs/labN-name/ folder)" % (text, ", ".join(sorted_labs(known))))
+    return text
 
 
 class _Parser:
     """Walks one file's lines; collects regions, or errors as MarkerError objects."""
 
     def __init__(self, path, lines, style, known):
-        self.path, self.lines, self.style, self.known = path, lines, style, known
+        self.path, self.lines, self.style = path, lines, style
+        self.known = {lab_id(k) for k in known}
         self.regions, self.errors = [], []
         self.open = None  # the Region whose END is still to come
         self.pending = None  # (lab, first line, last line) of an instruction awaiting BEGIN
@@ -121,10 +148,10 @@ class _Parser:
         while i < n:
             i = self.step(i) + 1
         if self.pending:
-            self.error(self.pending[1], "LAB %d instruction is not followed by "
-                       "BEGIN LAB %d" % (self.pending[0], self.pending[0]))
+            self.error(self.pending[1], "LAB %s instruction is not followed by "
+                       "BEGIN LAB %s" % (self.pending[0], self.pending[0]))
         if self.open:
-            self.error(self.open.begin, "BEGIN LAB %d has no END LAB %d"
+            self.error(self.open.begin, "BEGIN LAB %s has no END LAB %s"
                        % (self.open.lab, self.open.lab))
         return self.regions
 
@@ -147,7 +174,7 @@ class _Parser:
 
     def complain_pending(self, i):
         lab, first, _ = self.pending
-        self.error(first, "LAB %d instruction must be directly above BEGIN LAB %d" % (lab, lab))
+        self.error(first, "LAB %s instruction must be directly above BEGIN LAB %s" % (lab, lab))
         return None
 
     def on_lab(self, i, lab, rest):
@@ -155,10 +182,10 @@ class _Parser:
             self.complain_pending(i)
         end = _instruction_end(self.lines, i, self.style)
         if end is None:
-            self.error(i, "LAB %d instruction comment is never closed" % lab)
+            self.error(i, "LAB %s instruction comment is never closed" % lab)
             return len(self.lines) - 1
         if self.open:
-            self.error(i, "LAB %d instruction inside the region of BEGIN LAB %d (line %d)"
+            self.error(i, "LAB %s instruction inside the region of BEGIN LAB %s (line %d)"
                        % (lab, self.open.lab, self.open.begin + 1))
             return end
         self.pending = (lab, i, end)
@@ -166,15 +193,15 @@ class _Parser:
 
     def on_begin(self, i, lab, rest):
         if self.open:
-            self.error(i, "BEGIN LAB %d nested inside BEGIN LAB %d (line %d)"
+            self.error(i, "BEGIN LAB %s nested inside BEGIN LAB %s (line %d)"
                        % (lab, self.open.lab, self.open.begin + 1))
             return i
         if not self.pending:
-            self.error(i, "BEGIN LAB %d has no 'LAB %d: instruction' comment directly above it"
+            self.error(i, "BEGIN LAB %s has no 'LAB %s: instruction' comment directly above it"
                        % (lab, lab))
             instr = None
         elif self.pending[0] != lab:
-            self.error(i, "BEGIN LAB %d follows an instruction for LAB %d"
+            self.error(i, "BEGIN LAB %s follows an instruction for LAB %s"
                        % (lab, self.pending[0]))
             instr = None
         else:
@@ -187,21 +214,21 @@ class _Parser:
         if self.pending:
             self.pending = self.complain_pending(i)
         if not self.open:
-            self.error(i, "END LAB %d without BEGIN LAB %d" % (lab, lab))
+            self.error(i, "END LAB %s without BEGIN LAB %s" % (lab, lab))
             return i
         region, self.open = self.open, None
         if region.lab != lab:
-            self.error(i, "END LAB %d closes BEGIN LAB %d (line %d)"
+            self.error(i, "END LAB %s closes BEGIN LAB %s (line %d)"
                        % (lab, region.lab, region.begin + 1))
             return i
         region.end = i
         nxt = i + 1 < len(self.lines) and _classify(self.lines[i + 1], self.style)
         if nxt and nxt[0] == "STUB":
             region.stub, region.stub_code = i + 1, nxt[2]
-            if nxt[1] != str(lab):
-                self.error(i + 1, "STUB LAB %s after END LAB %d" % (nxt[1], lab))
+            if nxt[1] != lab:
+                self.error(i + 1, "STUB LAB %s after END LAB %s" % (nxt[1], lab))
             elif not nxt[2].strip():
-                self.error(i + 1, "STUB LAB %d has no code (leave the STUB line out "
+                self.error(i + 1, "STUB LAB %s has no code (leave the STUB line out "
                            "to remove the region)" % lab)
             if region.instr is not None:
                 self.regions.append(region)
@@ -211,7 +238,7 @@ class _Parser:
         return i
 
     def on_stub(self, i, lab, rest):
-        self.error(i, "STUB LAB %d is not on the line right after an END LAB %d"
+        self.error(i, "STUB LAB %s is not on the line right after an END LAB %s"
                    % (lab, lab))
         return i
 
@@ -234,7 +261,7 @@ def strip_for_lab(text, regions, lab):
     drop, replace = set(), {}
     for r in regions:
         drop.update((r.begin, r.end))
-        if r.lab < lab:
+        if lab_key(r.lab) < lab_key(lab):
             if r.stub is not None:
                 drop.add(r.stub)
             continue

@@ -1,6 +1,7 @@
 /* Memory and string helpers (memset, memcpy, strlen, ...) for the kernel and user space.
- * Simple byte loops: correctness and readability first; hot copies can get a faster path
- * in a later lab. */
+ * Simple loops: correctness and readability first.  memset and memcpy move eight bytes at a
+ * time once the destination is aligned: zeroing a fresh 4 KiB frame a byte at a time cost
+ * about 16,000 instructions (ExoLab's anonymous-fault row in `make bench-linux`). */
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,22 +13,45 @@
 #pragma GCC optimize("no-tree-loop-distribute-patterns")
 #endif
 
+/* A 64-bit word that may alias any object (the C aliasing rules otherwise let the compiler
+ * assume a uint64_t store does not change, say, a struct read next). */
+typedef uint64_t __attribute__((may_alias)) word_t;
+
 void *
 memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
+	word_t w = 0x0101010101010101ull * (unsigned char)c;
 
+	for (; n > 0 && ((uintptr_t)d & 7) != 0; n--)
+		*d++ = (unsigned char)c;
+	for (; n >= 32; n -= 32, d += 32) {
+		((word_t *)d)[0] = w;
+		((word_t *)d)[1] = w;
+		((word_t *)d)[2] = w;
+		((word_t *)d)[3] = w;
+	}
+	for (; n >= 8; n -= 8, d += 8)
+		*(word_t *)d = w;
 	while (n-- > 0)
 		*d++ = (unsigned char)c;
 	return dst;
 }
 
+/* Word copies when source and destination are equally misaligned (x86-64 allows unaligned
+ * loads, but only the common aligned case is worth the branch). */
 void *
 memcpy(void *restrict dst, const void *restrict src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
 
+	if ((((uintptr_t)d ^ (uintptr_t)s) & 7) == 0) {
+		for (; n > 0 && ((uintptr_t)d & 7) != 0; n--)
+			*d++ = *s++;
+		for (; n >= 8; n -= 8, d += 8, s += 8)
+			*(word_t *)d = *(const word_t *)s;
+	}
 	while (n-- > 0)
 		*d++ = *s++;
 	return dst;

@@ -2,6 +2,10 @@
 # Installs the Debian packages ExoLab needs on the build host (make deps).
 # With --missing it only installs what is absent, saying what and why; that is what
 # `make qemu` and `make test` run first, so a fresh Debian machine needs no other step.
+# A last argument names an optional set that only one target needs, installed only when that
+# target runs (its own stamp file), so a package missing from it never blocks the others:
+#   bench-linux   the Linux guest of `make bench-linux` (bench/linux/): a Debian kernel
+#                 (vmlinuz under /boot) and a static busybox for its initramfs.
 set -eu
 
 PKGS="make git gcc clang lld llvm libclang-rt-14-dev binutils python3 gdb cpio \
@@ -9,6 +13,20 @@ qemu-system-x86 qemu-system-gui ipxe-qemu seabios qemu-utils ovmf \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools \
 bochs bochsbios vgabios bochs-term \
 libcriterion-dev libjansson-dev graphviz clang-format"
+
+mode=""
+if [ "${1:-}" = "--missing" ]; then
+	mode=--missing
+	shift
+fi
+case "${1:-}" in
+"") ;;
+bench-linux) PKGS="linux-image-amd64 busybox-static" ;;
+*)
+	echo "deps: unknown package set '$1' (known: bench-linux)" >&2
+	exit 1
+	;;
+esac
 
 missing=""
 for p in $PKGS; do
@@ -19,10 +37,10 @@ for p in $PKGS; do
 	esac
 done
 
-if [ "${1:-}" = "--missing" ] && [ -z "$missing" ]; then
+if [ "$mode" = "--missing" ] && [ -z "$missing" ]; then
 	exit 0
 fi
-if [ "${1:-}" != "--missing" ]; then
+if [ "$mode" != "--missing" ]; then
 	missing=$PKGS
 fi
 

@@ -202,7 +202,11 @@ kick(unsigned cpu, bool preempt)
 	struct percpu *pc = percpu_this();
 
 	if (cpu != hal_cpu_id()) {
+		/* LAB 4b: another CPU's queue changed: make that CPU look at it (it may be
+		 * halted idle, or run an env with no timer armed). */
+		/* BEGIN LAB 4b */
 		hal_resched(cpu);
+		/* END LAB 4b */
 	} else if (pc->env != NULL) {
 		/* This CPU's env is in a system call: decide when the call ends. */
 		pc->after |= preempt ? PERCPU_RESCHED : PERCPU_REARM;

@@ -20,6 +20,7 @@ import handout  # noqa: E402
 import markers  # noqa: E402
 
 KNOWN = {1, 2, 3}
+KNOWN_PARTS = {"1", "2", "2b", "3"}  # lab 2 part B sits between labs 2 and 3
 
 GOOD_C = textwrap.dedent("""\
     int
@@ -119,8 +120,17 @@ class MalformedMarkers(unittest.TestCase):
                                          "has a labs/labN-name/ folder)"])
 
     def test_lab_number_that_is_not_a_number(self):
-        self.expect("\t/* END LAB two */\n", ["f.c:1: lab number 'two' is not a positive "
-                                              "integer"])
+        self.expect("\t/* END LAB two */\n", ["f.c:1: lab id 'two' is not a positive "
+                                              "integer, optionally followed by a part "
+                                              "letter (4, 4b)"])
+
+    def test_lab_id_with_two_letters_is_malformed(self):
+        self.expect("/* LAB 4bb: x */\n", ["f.c:1: lab id '4bb' is not a positive integer, "
+                                           "optionally followed by a part letter (4, 4b)"])
+
+    def test_unknown_lab_part(self):
+        self.expect("/* LAB 2b: x */\n", ["f.c:1: unknown lab 2b (the labs are 1, 2, 3: each "
+                                          "has a labs/labN-name/ folder)"])
 
     def test_stub_without_its_region(self):
         self.expect("x();\n/* STUB LAB 1: return 0; */\n",
@@ -170,10 +180,51 @@ def run(argv, cwd=None):
     return subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
 
 
+PART_C = textwrap.dedent("""\
+    int
+    h(void)
+    {
+    \t/* LAB 2b: the part-B answer. */
+    \t/* BEGIN LAB 2b */
+    \treturn 22;
+    \t/* END LAB 2b */
+    \t/* STUB LAB 2b: return 0; */
+    }
+    """)
+
+
+class LabParts(unittest.TestCase):
+    """Lab ids with a part letter: 2b comes after 2 and before 3."""
+
+    def strip(self, lab):
+        regions, errors = markers.parse("h.c", PART_C, KNOWN_PARTS)
+        self.assertEqual(errors, [])
+        return markers.strip_for_lab(PART_C, regions, lab)
+
+    def test_ids_sort_by_number_then_part(self):
+        self.assertEqual(markers.sorted_labs(["10", "4c", 5, "4b", 4, "1"]),
+                         ["1", "4", "4b", "4c", "5", "10"])
+
+    def test_part_b_is_stubbed_in_its_own_and_earlier_handouts(self):
+        for lab in (1, 2, "2b"):
+            self.assertIn("\treturn 0;\n", self.strip(lab))
+            self.assertNotIn("22", self.strip(lab))
+
+    def test_part_b_solution_is_kept_in_later_handouts(self):
+        self.assertEqual(self.strip(3), "int\nh(void)\n{\n\t/* LAB 2b: the part-B answer. */"
+                         "\n\treturn 22;\n}\n")
+
+    def test_bad_ids_are_refused(self):
+        for bad in ("0", "4B", "b", "4bc", ""):
+            with self.assertRaises(ValueError):
+                markers.lab_key(bad)
+
+
 def small_tree(root):
     """A reference tree with two labs, an instructor-only file and a later lab's folder."""
     write(root, "labs/lab1-boot/README.md", "# Lab 1\n")
     write(root, "labs/lab2-paging/README.md", "# Lab 2\n")
+    write(root, "labs/lab2b-more/README.md", "# Lab 2 part B\n")
     write(root, "labs/lab3-caps/README.md", "# Lab 3\n")
     write(root, "labs/instructor-only", "labs/secret.txt\nlabs/tests/\n*.key\n")
     write(root, "labs/secret.txt", "answers\n")
@@ -232,7 +283,28 @@ class Generator(unittest.TestCase):
     def test_unknown_lab_is_refused(self):
         done = self.make(5, os.path.join(self.tmp.name, "l5"))
         self.assertEqual(done.returncode, 1)
-        self.assertIn("no lab 5 (the labs are 1, 2, 3)", done.stderr)
+        self.assertIn("no lab 5 (the labs are 1, 2, 2b, 3)", done.stderr)
+
+    def test_part_b_tree_has_its_folder_and_id(self):
+        dest = os.path.join(self.tmp.name, "l2b")
+        write(self.root, "kern/h.c", PART_C)
+        done = self.make("2b", dest)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        files = run(["git", "-C", dest, "ls-files"]).stdout.split()
+        self.assertIn("labs/lab2b-more/README.md", files)
+        self.assertNotIn("labs/lab3-caps/README.md", files)
+        with open(os.path.join(dest, ".exolab-lab")) as f:
+            self.assertEqual(f.read(), "2b\n")
+        with open(os.path.join(dest, "kern/h.c")) as f:
+            self.assertIn("return 0;", f.read())
+        with open(os.path.join(dest, "kern/a.c")) as f:
+            self.assertEqual(f.read(), strip(GOOD_C, 3))
+        self.assertIn("ExoLab lab 2b handout", run(["git", "-C", dest, "log"]).stdout)
+
+    def test_malformed_lab_argument_is_refused(self):
+        done = self.make("2B", os.path.join(self.tmp.name, "bad"))
+        self.assertEqual(done.returncode, 1)
+        self.assertIn("lab '2B' is not a lab id", done.stderr)
 
     def test_malformed_marker_stops_generation_and_check_with_file_and_line(self):
         write(self.root, "kern/bad.c", "int x;\n/* END LAB 2 */\n")
@@ -294,6 +366,22 @@ class GradeSelection(unittest.TestCase):
                          done.stderr)
         with open(os.path.join(self.tree, "grade/gradelib.py")) as f:
             self.assertEqual(f.read(), "trusted\n")
+
+    def test_part_b_tree_grades_after_its_lab_and_before_the_next(self):
+        write(self.tree, "grade/lab2b.py", "student\n")
+        write(self.tree, "grade/lab10.py", "student\n")
+        write(self.tree, ".exolab-lab", "2b\n")
+        ov = os.path.join(self.tmp.name, "overlay")
+        write(ov, "grade/lab2-hidden.py", "hidden\n")
+        write(ov, "grade/lab2b-hidden.py", "hidden\n")
+        done = run(["make", "-s", "show", "OVERLAY=" + ov], cwd=self.tree)
+        self.assertEqual(done.stdout, "grade/lab1.py grade/lab2.py grade/lab2-hidden.py "
+                         "grade/lab2b.py grade/lab2b-hidden.py\n", done.stderr)
+        write(self.tree, ".exolab-lab", "10\n")
+        done = run(["make", "-s", "show"], cwd=self.tree)
+        self.assertEqual(done.stdout, "grade/lab1.py grade/lab2.py grade/lab2-hidden.py "
+                         "grade/lab2b.py grade/lab2b-hidden.py grade/lab3.py "
+                         "grade/lab10.py\n", done.stderr)
 
     def test_missing_overlay_directory_is_an_error(self):
         done = run(["make", "-s", "show", "OVERLAY=/nonexistent/dir"], cwd=self.tree)

@@ -85,9 +85,14 @@ hal_tlb_shootdown(physaddr_t root, const uintptr_t *vas, unsigned n)
 	/* The entries were written before this fence; a CPU that loads root after it reads the
 	 * new entries, one that loaded it before is seen here (hal_set_root). */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	/* LAB 4b: the targets are every other CPU that has this address space loaded
+	 * (percpu_of(c)->root == root): set bit c of `targets` for each. */
+	/* BEGIN LAB 4b */
 	for (unsigned c = 0; c < ncpu; c++)
 		if (c != me && percpu_of(c)->root == root)
 			targets |= 1ull << c;
+	/* END LAB 4b */
+	/* STUB LAB 4b: (void)me; */
 	if (targets == 0)
 		return;
 	__asm__ volatile("sti" ::: "memory");

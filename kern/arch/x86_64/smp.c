@@ -212,11 +212,15 @@ smp_idle(void)
 		if (panic_in_progress())
 			for (;;)
 				__asm__ volatile("cli; hlt");
+		/* LAB 4b: hand this CPU to the scheduler once it is up (env_sched_ready()): it is
+		 * no longer idle, and env_schedule_ap() runs envs from its run queue for good. */
+		/* BEGIN LAB 4b */
 		/* Envs run here once the scheduler is up; the first IPI sent here brings us in. */
 		if (env_sched_ready()) {
 			percpu_this()->idle = 0;
 			env_schedule_ap();
 		}
+		/* END LAB 4b */
 		/* sti takes effect after the next instruction, so no interrupt slips in between
 		 * the check and the halt (SDM Vol. 2B STI). */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");

@@ -13,6 +13,9 @@
 
 #define RFLAGS_IF (1UL << 9)
 
+/* LAB 4b: write xchg32(p, v): store v in *p and return the old value, in one atomic step
+ * (inline assembly around the xchg instruction; tell the compiler it touches memory). */
+/* BEGIN LAB 4b */
 /* xchg with a memory operand is atomic and a full barrier (SDM Vol. 3A 8.1.2.1, 8.2.3.9). */
 static inline uint32_t
 xchg32(volatile uint32_t *p, uint32_t v)
@@ -20,6 +23,7 @@ xchg32(volatile uint32_t *p, uint32_t v)
 	__asm__ volatile("xchgl %0, %1" : "+r"(v), "+m"(*p) : : "memory");
 	return v;
 }
+/* END LAB 4b */
 
 void
 hal_spin_init(struct hal_spinlock *lk, const char *name)
@@ -27,6 +31,11 @@ hal_spin_init(struct hal_spinlock *lk, const char *name)
 	*lk = (struct hal_spinlock)HAL_SPINLOCK_INIT(name);
 }
 
+/* LAB 4b: write spin_wait(lk, me), the contended path: wait until the lock looks free by
+ * reading it (test-and-test-and-set: no locked bus cycle per turn, and pause()), then try
+ * the exchange again; until it succeeds.  A lock this CPU already holds never comes free:
+ * report it with lockcheck_recursive() instead of spinning forever. */
+/* BEGIN LAB 4b */
 /* Contended: a lock this CPU already holds would never come free.  The checker looks
  * before the wait (spin_acquire), so an order inversion is reported, not deadlocked on. */
 static __attribute__((noinline)) void
@@ -39,6 +48,7 @@ spin_wait(struct hal_spinlock *lk, unsigned me)
 			pause();
 	} while (xchg32(&lk->locked, 1) != 0);
 }
+/* END LAB 4b */
 
 /* The uncontended path is one xchg and one read of the CPU number, for the holder. */
 static inline void
@@ -48,8 +58,13 @@ spin_acquire(struct hal_spinlock *lk)
 
 	if (__builtin_expect(lockcheck_on, 0))
 		lockcheck_acquire(lk, me);
+	/* LAB 4b: take the lock: one atomic exchange of 1 into lk->locked on the uncontended
+	 * path (it was 0: the lock is this CPU's), spin_wait() when it was already taken. */
+	/* BEGIN LAB 4b */
 	if (xchg32(&lk->locked, 1) != 0)
 		spin_wait(lk, me);
+	/* END LAB 4b */
+	/* STUB LAB 4b: lk->locked = 1; */
 	lk->holder = me + 1;
 }
 

@@ -65,8 +65,8 @@ void env_sleep_start(struct env *e, uint64_t at, bool release);
 bool env_sleep_cancel(struct env *e);
 void env_sleep_expire(void);
 uint64_t env_sleep_first(unsigned cpu); /* wake time of cpu's first sleeper, or UINT64_MAX */
-bool env_sleep_due(unsigned cpu, uint64_t now);
-bool env_sleep_any(void); /* some env sleeps, on any CPU */
+bool env_sleep_due(unsigned cpu);       /* cpu's first sleeper is due now */
+bool env_sleep_any(void);               /* some env sleeps, on any CPU */
 
 /* What another CPU asks of a running env (env.stop), done by the CPU it runs on. */
 #define ENV_STOP_BLOCK 1 /* block: it becomes NOT_RUNNABLE */

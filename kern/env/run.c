@@ -159,7 +159,7 @@ env_schedule(void)
 	if (pc->env != NULL && pc->env->status == ENV_DEAD)
 		env_switch(pc, NULL);
 	for (;;) {
-		if (env_sleep_due(pc->cpu, hal_cycles()))
+		if (env_sleep_due(pc->cpu))
 			wake_sleepers(pc);
 		if ((next = env_sched_next(&waiting)) != NULL)
 			env_run(next);

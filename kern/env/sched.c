@@ -381,7 +381,7 @@ env_sched_tick(void)
 	hal_irqstate_t f = rq_lock_cpu(cpu);
 	/* Due sleepers are woken by env_schedule (it takes the env lock, which a tick cannot). */
 	bool preempt =
-	    sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu) || env_sleep_due(cpu, now);
+	    sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu) || env_sleep_due(cpu);
 
 	if (!preempt)
 		arm_timer(cpu, now);

@@ -102,9 +102,12 @@ env_sleep_first(unsigned cpu)
 }
 
 bool
-env_sleep_due(unsigned cpu, uint64_t now)
+env_sleep_due(unsigned cpu)
 {
-	return env_sleep_first(cpu) <= now;
+	uint64_t t = env_sleep_first(cpu);
+
+	/* No rdtsc when nothing sleeps here: env_schedule asks at every switch. */
+	return t != SLEEP_NONE && t <= hal_cycles();
 }
 
 bool

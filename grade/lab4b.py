@@ -536,9 +536,9 @@ def sleep_test(name, cpus, doc):
 
 
 sleep_test("sleep-until-wakes-on-time-one-cpu", 1,
-           "sleep_until: bad times and flags are E_INVAL, a past time returns at once, sleeps end at or "
-           "after their time and at most 20000 cycles later, env_set_status RUNNABLE wakes a "
-           "sleeper early, a sleeper destroyed in its sleep leaks nothing.")
+           "sleep_until: bad times and flags are E_INVAL, a past time returns at once, sleeps "
+           "end at or after their time and at most 20000 cycles later, env_set_status "
+           "RUNNABLE wakes a sleeper early, a sleeper destroyed in its sleep leaks nothing.")
 sleep_test("sleep-until-sleepers-on-four-cpus", 4,
            "One sleeper pinned to each of four CPUs, all until one time: each wakes on its own "
            "CPU, not early; a sleeper on another CPU than its waker wakes early; no leak.")

@@ -64,9 +64,21 @@ bool env_sched_idle_all(void);             /* no env is runnable on any CPU */
 void env_sleep_start(struct env *e, uint64_t at, bool release);
 bool env_sleep_cancel(struct env *e);
 void env_sleep_expire(void);
-uint64_t env_sleep_first(unsigned cpu); /* wake time of cpu's first sleeper, or UINT64_MAX */
-bool env_sleep_due(unsigned cpu);       /* cpu's first sleeper is due now */
-bool env_sleep_any(void);               /* some env sleeps, on any CPU */
+bool env_sleep_any(void); /* some env sleeps, on any CPU */
+/* Inline: env_schedule and arm_timer ask at every switch (bench-ctxsw counts it). */
+extern uint64_t env_sleep_first_[SCHED_MAX_CPUS]; /* sleep.c: atomic, see there */
+static inline uint64_t
+env_sleep_first(unsigned cpu) /* wake time of cpu's first sleeper, or UINT64_MAX */
+{
+	return __atomic_load_n(&env_sleep_first_[cpu], __ATOMIC_ACQUIRE);
+}
+static inline bool
+env_sleep_due(unsigned cpu) /* cpu's first sleeper is due now (no rdtsc when none) */
+{
+	uint64_t t = env_sleep_first(cpu);
+
+	return t != UINT64_MAX && t <= hal_cycles();
+}
 
 /* What another CPU asks of a running env (env.stop), done by the CPU it runs on. */
 #define ENV_STOP_BLOCK 1 /* block: it becomes NOT_RUNNABLE */

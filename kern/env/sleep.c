@@ -17,9 +17,10 @@
  * goes to the CPU the policy selects, which may be another one (wake_entity kicks it).
  *
  * Locking: the queues, the links and the count belong to the env lock (lock.c), which every
- * caller holds: env status changes only under it, and a sleeper's wake is one.  The one
- * reader without it is arm_timer, under the run-queue lock: it reads `first[cpu]` atomically
- * (a sleeper taken off meanwhile costs one timer interrupt that finds nothing due). */
+ * caller holds: env status changes only under it, and a sleeper's wake is one.  The readers
+ * without it, arm_timer and env_schedule (env_sleep_first/_due, inline in env_impl.h), read
+ * env_sleep_first_[cpu] atomically: a sleeper taken off meanwhile costs one timer interrupt
+ * that finds nothing due. */
 #include "env_impl.h"
 #include "panic.h"
 
@@ -36,7 +37,7 @@ struct sleeper {
 static struct sleeper sleepers[NENV]; /* by env index: no allocation, nothing to leak */
 static struct sleeper *queue[SCHED_MAX_CPUS];
 /* atomic: queue[cpu]'s first wake time, or SLEEP_NONE */
-static uint64_t first[SCHED_MAX_CPUS] = { [0 ... SCHED_MAX_CPUS - 1] = SLEEP_NONE };
+uint64_t env_sleep_first_[SCHED_MAX_CPUS] = { [0 ... SCHED_MAX_CPUS - 1] = SLEEP_NONE };
 static unsigned nsleeping; /* atomic: on any queue */
 
 static struct sleeper *
@@ -54,7 +55,8 @@ env_of_sleeper(const struct sleeper *s)
 static void
 update_first(unsigned cpu)
 {
-	__atomic_store_n(&first[cpu], queue[cpu] ? queue[cpu]->at : SLEEP_NONE, __ATOMIC_RELEASE);
+	__atomic_store_n(&env_sleep_first_[cpu], queue[cpu] ? queue[cpu]->at : SLEEP_NONE,
+	                 __ATOMIC_RELEASE);
 }
 
 /* Puts e (this CPU's current env, RUNNABLE) on this CPU's queue until `at` and blocks it;
@@ -93,21 +95,6 @@ env_sleep_cancel(struct env *e)
 	update_first(s->cpu);
 	__atomic_sub_fetch(&nsleeping, 1, __ATOMIC_RELEASE);
 	return true;
-}
-
-uint64_t
-env_sleep_first(unsigned cpu)
-{
-	return __atomic_load_n(&first[cpu], __ATOMIC_ACQUIRE);
-}
-
-bool
-env_sleep_due(unsigned cpu)
-{
-	uint64_t t = env_sleep_first(cpu);
-
-	/* No rdtsc when nothing sleeps here: env_schedule asks at every switch. */
-	return t != SLEEP_NONE && t <= hal_cycles();
 }
 
 bool

@@ -139,7 +139,8 @@ NOTES = {
         ("E_INVAL", "`affinity` names no CPU that runs envs, or the policy in use refuses "
                     "a parameter (the env is left unchanged)")]),
     "cpu": ("none", []),
-    "reserved26": ("none", [("E_NOSYS", "always (the number is taken by another branch)")]),
+    "sleep_until": ("none", [("E_INVAL", "`tsc` >= `ABI_SLEEP_MAX` (2^63), or `flags` has a "
+                                         "bit other than `ABI_SLEEP_RELEASE`")]),
     "endpoint_alloc": ("the untyped capability in `uslot`: WRITE", [
         ("E_INVAL", "`rights` has bits outside `CAP_R_ALL`"),
         ("E_NOMEM", "no kernel memory for the endpoint"),

@@ -320,7 +320,7 @@ bad_ipc(void)
 	check(SYS_notify_poll, E_NOENT, empty, 0, 0, 0, 0);
 	check(SYS_notify_poll, E_INVAL, frame, 0, 0, 0, 0);
 	check(SYS_notify_poll, E_AGAIN, ntf_ro, 0, 0, 0, 0);
-	check(SYS_reserved26, E_NOSYS, 0, 0, 0, 0, 0);
+	check(SYS_sleep_until, E_INVAL, ABI_SLEEP_MAX, 0, 0, 0, 0);
 }
 
 /* Makes the objects the cases name; any failure here is the kernel's, not a case's. */

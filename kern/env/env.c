@@ -121,8 +121,11 @@ env_destroy(struct env *e)
 {
 	struct percpu *pc = percpu_this();
 	struct cap *slots = e->caps.slots;
+	unsigned old;
 
-	unsigned old = e->status;
+	/* A sleeper leaves its queue first: the timer must not wake an env being destroyed. */
+	env_sleep_cancel(e);
+	old = e->status;
 
 	if (old == ENV_DEAD || old == ENV_FREE)
 		return;

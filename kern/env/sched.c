@@ -109,9 +109,13 @@ env_timer_fired(void)
 static uint64_t
 arm_timer(unsigned cpu, uint64_t now)
 {
-	uint64_t t = next_timer(cpu, now), a = armed[cpu];
+	uint64_t t = next_timer(cpu, now), a = armed[cpu], s = env_sleep_first(cpu);
 
+	/* Tickless means "no scheduler event": a wake-up sent here must still poke this CPU
+	 * when only a sleeper (sleep.c) has its timer armed. */
 	tickless[cpu] = t == SCHED_NO_TIMER && rqs[cpu].curr != NULL;
+	if (s < t)
+		t = s; /* this CPU's first sleeper is due before the scheduler's next event */
 	if (t == a || (t != SCHED_NO_TIMER && a != SCHED_NO_TIMER && a > now && a <= t))
 		return t;
 	armed[cpu] = t;
@@ -178,7 +182,8 @@ env_sched_ready(void)
 bool
 env_sched_idle_all(void)
 {
-	return __atomic_load_n(&nrunnable, __ATOMIC_ACQUIRE) == 0;
+	/* A sleeper will be runnable again: its CPU's timer wakes it (sleep.c). */
+	return __atomic_load_n(&nrunnable, __ATOMIC_ACQUIRE) == 0 && !env_sleep_any();
 }
 
 int
@@ -374,7 +379,9 @@ env_sched_tick(void)
 	unsigned cpu = hal_cpu_id();
 	uint64_t now = hal_cycles();
 	hal_irqstate_t f = rq_lock_cpu(cpu);
-	bool preempt = sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu);
+	/* Due sleepers are woken by env_schedule (it takes the env lock, which a tick cannot). */
+	bool preempt =
+	    sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu) || env_sleep_due(cpu);
 
 	if (!preempt)
 		arm_timer(cpu, now);
@@ -469,6 +476,24 @@ params_in_range(const struct sched_params *p)
 	if (p->period == 0)
 		return p->deadline == 0 && p->budget == 0;
 	return d <= p->period && p->budget <= d;
+}
+
+void
+env_sched_release(struct env *e)
+{
+	hal_irqstate_t f;
+	unsigned cpu;
+
+	/* kern/sched has no "new job" call; setting an entity's parameters again starts its
+	 * policy state afresh, which for edf is exactly a new period at the next wake-up (its
+	 * deadline 0: edf_enqueue starts one).  Only edf keeps per-period state; the others'
+	 * (stride's pass, mlfq's level) must outlive a sleep, so they are left alone. */
+	if (strcmp(sched.policy->name, "edf") != 0 || e->se.state != SCHED_BLOCKED)
+		return;
+	cpu = lock_entity(e, &f);
+	if (sched_set_params(&sched, &e->se, &e->se.params) < 0)
+		panic("sched: edf refused the parameters it holds");
+	rq_unlock_cpu(cpu, f);
 }
 
 /* A running env takes its new parameters: this CPU's gives the CPU away at the end of the

@@ -71,10 +71,3 @@ sys_cpu(struct env *e, const uint64_t *a)
 {
 	return hal_cpu_id();
 }
-
-/* Number 26 is sleep_until on another branch; until it is merged here it is not implemented. */
-int64_t
-sys_reserved26(struct env *e, const uint64_t *a)
-{
-	return E_NOSYS;
-}

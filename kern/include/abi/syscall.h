@@ -66,7 +66,14 @@
  *                                    queue with them, as on a yield
  * cpu()                              the number of the CPU the caller runs on (0 .. CPUs - 1;
  *                                    it may run on another one by the time it looks)
- * reserved26()                       E_NOSYS: number 26 belongs to another branch (sleep_until)
+ * sleep_until(tsc, flags)            blocks the caller until the TSC (rdtsc) reaches tsc;
+ *                                    returns 0 at once when it already has.  Woken by the
+ *                                    timer at or after tsc, or earlier by env_set_status
+ *                                    RUNNABLE (which ends the sleep; NOT_RUNNABLE ends it too
+ *                                    and leaves the env blocked); returns 0 either way.  tsc
+ *                                    must be below ABI_SLEEP_MAX.  flags: ABI_SLEEP_RELEASE
+ *                                    makes the timer's wake-up a job release (edf starts a
+ *                                    new period there, whatever is left of the last one)
  *
  * IPC (abi/ipc.h, docs/syscalls.md "IPC"): `info` is an ABI_IPC_* word (the capability to
  * send, the slot offered for one, non-blocking); w0..w3 the payload.  A call that receives
@@ -109,7 +116,7 @@
 	X(23, leak_check, 0, "")                                                                   \
 	X(24, env_set_sched, 3, "eslot, params, affinity")                                         \
 	X(25, cpu, 0, "")                                                                          \
-	X(26, reserved26, 0, "")                                                                   \
+	X(26, sleep_until, 2, "tsc, flags")                                                        \
 	X(27, endpoint_alloc, 3, "uslot, dslot, rights")                                           \
 	X(28, notify_alloc, 3, "uslot, dslot, rights")                                             \
 	X(29, ipc_send, 6, "slot, info, w0, w1, w2, w3")                                           \
@@ -124,8 +131,10 @@
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };
 
 /* Limits of the calls above. */
-#define ABI_CPUTS_MAX 4096 /* bytes per cputs */
-#define ABI_CMD_MAX   256  /* bytes of a spawn command line, without a terminating NUL */
+#define ABI_CPUTS_MAX     4096 /* bytes per cputs */
+#define ABI_CMD_MAX       256  /* bytes of a spawn command line, without a terminating NUL */
+#define ABI_SLEEP_MAX     (1ull << 63) /* sleep_until's tsc: below (a deadline that never wraps) */
+#define ABI_SLEEP_RELEASE 1ull         /* sleep_until's flags: the wake-up releases a new job */
 
 /* The call's name ("map"), or "?" for a number outside the table. */
 static inline const char *

@@ -361,4 +361,13 @@ sys_notify_poll(uint64_t slot, uint64_t *word)
 	return notify_trap(SYS_notify_poll, slot, word);
 }
 
+/* Blocks until rdtsc() >= tsc (at once if it already is); 0, or E_INVAL for a tsc at or
+ * above ABI_SLEEP_MAX or unknown flags.  flags ABI_SLEEP_RELEASE: the wake-up is a job
+ * release.  env_set_status on the caller may end the sleep early. */
+static inline long
+sys_sleep_until(uint64_t tsc, uint64_t flags)
+{
+	return syscall2(SYS_sleep_until, tsc, flags);
+}
+
 #endif

@@ -27,7 +27,7 @@ def read_serial(path):
         return f.read().decode("utf-8", "replace").replace("\r", "")
 
 
-def boot(qemu, iso, args, want, timeout):
+def boot(qemu, iso, args, want, timeout, smp=1):
     """One boot; returns ({name: value}, serial text).  The boot ends when every wanted
     line is there, when QEMU exits, or at the timeout; QEMU's process group is killed."""
     with tempfile.TemporaryDirectory(prefix="exolab-bench-") as tmp:
@@ -36,7 +36,7 @@ def boot(qemu, iso, args, want, timeout):
                 "-nic", "none", "-monitor", "none", "-serial", "file:" + serial,
                 # sleep=off: idle time (firmware, GRUB) passes at once instead of in real
                 # time; the instruction counts the TSC shows are the same either way.
-                "-icount", "shift=0,sleep=off",
+                "-icount", "shift=0,sleep=off", "-smp", str(smp),
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-fw_cfg", "name=opt/exolab/cmdline,string=" + args.replace(",", ",,")]
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -67,6 +67,7 @@ def main():
                                                  "exolab.iso"))
     p.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-x86_64"))
     p.add_argument("--runs", type=int, default=2, help="boots that must agree (default 2)")
+    p.add_argument("--smp", type=int, default=1, help="CPUs (default 1)")
     p.add_argument("--timeout", type=float, default=120, help="seconds per boot")
     opts = p.parse_args()
     if not os.path.exists(opts.iso):
@@ -74,7 +75,8 @@ def main():
         return 1
     results = []
     for i in range(opts.runs):
-        figures, text = boot(opts.qemu, opts.iso, opts.args, opts.want, opts.timeout)
+        figures, text = boot(opts.qemu, opts.iso, opts.args, opts.want, opts.timeout,
+                             opts.smp)
         missing = [name for name in opts.want if name not in figures]
         if missing:
             tail = "\n".join(text.rstrip("\n").splitlines()[-15:])

@@ -29,6 +29,19 @@ DST = "`{0}`: slot 0 `E_INVAL`, past the table `E_RANGE`, occupied `E_EXIST`"
 ENV = (SRC + "; not an env capability `E_INVAL`; without {1} `E_PERM`; the env has been "
        "destroyed `E_NOENT`")
 
+# The slots an info word names (abi/ipc.h); 0 means none, so only these errors remain.
+CSLOT = ("the capability to send (`ABI_IPC_CSLOT(info)`, if not 0): past the table `E_RANGE`, "
+         "empty `E_NOENT`")
+RSLOT = ("the offered slot (`ABI_IPC_RSLOT(info)`, if not 0): past the table `E_RANGE`, "
+         "occupied `E_EXIST`")
+
+# The endpoint calls that send: the info word, the endpoint, then the info's slots.
+IPC_SEND_ERRS = [
+    ("E_INVAL", "`info` has bits outside `ABI_IPC_INFO_ALL`"),
+    ("slot", SRC.format("slot") + "; not an endpoint `E_INVAL`; without WRITE `E_PERM`"),
+    ("slot", CSLOT + "; it or the endpoint capability without GRANT `E_PERM`"),
+    ("slot", RSLOT)]
+
 # Per call: (rights needed, [(error, when)] in the order the kernel checks).  Slot errors
 # are in SRC/DST/ENV form; "what" adds a description where the header gives none.
 NOTES = {
@@ -126,7 +139,122 @@ NOTES = {
         ("E_INVAL", "`affinity` names no CPU that runs envs, or the policy in use refuses "
                     "a parameter (the env is left unchanged)")]),
     "cpu": ("none", []),
+    "sleep_until": ("none", [("E_INVAL", "`tsc` >= `ABI_SLEEP_MAX` (2^63), or `flags` has a "
+                                         "bit other than `ABI_SLEEP_RELEASE`")]),
+    "endpoint_alloc": ("the untyped capability in `uslot`: WRITE", [
+        ("E_INVAL", "`rights` has bits outside `CAP_R_ALL`"),
+        ("E_NOMEM", "no kernel memory for the endpoint"),
+        ("slot", SRC.format("uslot")), ("slot", DST.format("dslot")),
+        ("E_INVAL", "`uslot` is not an untyped capability"),
+        ("E_PERM", "`uslot` lacks WRITE"),
+        ("E_NOMEM", "the quota is empty (an endpoint costs one page of quota)")]),
+    "notify_alloc": ("the untyped capability in `uslot`: WRITE", [
+        ("E_INVAL", "`rights` has bits outside `CAP_R_ALL`"),
+        ("E_NOMEM", "no kernel memory for the notification"),
+        ("slot", SRC.format("uslot")), ("slot", DST.format("dslot")),
+        ("E_INVAL", "`uslot` is not an untyped capability"),
+        ("E_PERM", "`uslot` lacks WRITE"),
+        ("E_NOMEM", "the quota is empty (a notification costs one page of quota)")]),
+    "ipc_send": ("the endpoint in `slot`: WRITE; to send a capability, GRANT on it and on the "
+                 "endpoint capability", IPC_SEND_ERRS + [
+                     ("E_AGAIN", "`ABI_IPC_NONBLOCK` and no receiver waits"),
+                     ("E_NOENT", "while waiting: the endpoint's last capability, or the one "
+                                 "in `slot`, was deleted (revoke, destroy)")]),
+    "ipc_call": ("as `ipc_send`", IPC_SEND_ERRS + [
+        ("E_AGAIN", "`ABI_IPC_NONBLOCK` and no receiver waits (once received, the wait for "
+                    "the reply always blocks)"),
+        ("E_NOENT", "while waiting for a receiver: as `ipc_send`; for the reply: the "
+                    "receiver was destroyed, or received again, without replying")]),
+    "ipc_recv": ("the endpoint in `slot`: READ", [
+        ("E_INVAL", "`info` has bits outside `ABI_IPC_INFO_ALL`, or names a capability to "
+                    "send"),
+        ("slot", SRC.format("slot") + "; not an endpoint `E_INVAL`; without READ `E_PERM`"),
+        ("slot", RSLOT),
+        ("E_AGAIN", "`ABI_IPC_NONBLOCK` and no sender waits"),
+        ("E_NOENT", "while waiting: the endpoint's last capability, or the one in `slot`, "
+                    "was deleted")]),
+    "ipc_reply_recv": ("the endpoint in `slot`: READ; to send a capability with the reply, "
+                       "GRANT on it", [
+                           ("E_INVAL", "`info` has bits outside `ABI_IPC_INFO_ALL`"),
+                           ("slot", SRC.format("slot") + "; not an endpoint `E_INVAL`; "
+                                    "without READ `E_PERM`"),
+                           ("slot", CSLOT + "; without GRANT `E_PERM`"),
+                           ("slot", RSLOT),
+                           ("E_AGAIN", "`ABI_IPC_NONBLOCK` and no sender waits (the reply "
+                                       "has gone)"),
+                           ("E_NOENT", "while waiting: as `ipc_recv`")]),
+    "notify_signal": ("the notification in `slot`: WRITE", [
+        ("E_INVAL", "`bits` is 0"),
+        ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without WRITE "
+                                      "`E_PERM`")]),
+    "notify_wait": ("the notification in `slot`: READ", [
+        ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),
+        ("E_NOENT", "while waiting: the notification's last capability, or the one in "
+                    "`slot`, was deleted")]),
+    "notify_poll": ("the notification in `slot`: READ", [
+        ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),
+        ("E_AGAIN", "the word is 0")]),
 }
+
+# The rules of the endpoint and notification calls, after the calls.
+IPC_TEXT = """## IPC: endpoints and notifications
+
+Endpoints and notifications are capability objects made from untyped quota
+(`endpoint_alloc`, `notify_alloc`: one page of quota each, returned when the last capability
+goes).  On an endpoint, READ receives and WRITE sends; on a notification, READ waits or
+polls and WRITE signals.
+
+**Messages.** A message is four payload words (`w0..w3`), the badge of the capability the
+sender used (set by `cap_derive`, so a receiver knows which client spoke and no client can
+claim another's badge; 0 in a reply) and at most one capability.  Nothing is buffered: a
+message passes when a sender and a receiver meet, and the first to arrive waits in the
+endpoint's queue (first come, first served).  A call that receives returns 0 with the badge
+in rdi, the received info word in rsi and the words in rdx, r10, r8, r9 (abi/ipc.h;
+lib/user's `struct ipc_msg`).
+
+**The info word** (abi/ipc.h): bits 0..15 name a capability to send (`ABI_IPC_CSLOT`,
+0: none), bits 16..31 an empty slot the caller offers for a capability it may receive
+(`ABI_IPC_RSLOT`, 0: none), bit 32 is `ABI_IPC_NONBLOCK`.  The received info word has the
+slot a capability arrived in (0: none) and `ABI_IPC_CALLED` when the sender used `ipc_call`.
+
+**Capability transfer.** A capability goes with a message only if the sender names one it
+holds with GRANT, through an endpoint capability with GRANT (else `E_PERM` before anything
+happens; a reply needs no endpoint), and the receiver offered a slot that is still empty
+when the message passes.  The receiver gets a copy (a child of the sender's capability, as
+`cap_copy` makes: the sender's revoke takes it back).  If the receiver offered no slot the
+message passes without it; the received info word says which happened.
+
+**Call and reply (the "last caller").** `ipc_call` sends and then waits for a reply.  The
+env that receives a call (with `ipc_recv` or `ipc_reply_recv`) owes its caller one reply;
+it owes at most one at a time.  `ipc_reply_recv` first replies to the caller it owes (its
+four words and optionally a capability into the slot the caller offered; no badge), then
+receives like `ipc_recv`; with no caller owed, the reply part does nothing.  The debt ends
+without a reply, and the caller's `ipc_call` returns `E_NOENT`, when the receiver receives
+again with `ipc_recv`, or is destroyed.  A caller destroyed while it waits is simply
+forgotten.
+
+**Non-blocking.** With `ABI_IPC_NONBLOCK`, a send, call or receive that would wait for a
+partner returns `E_AGAIN` instead (a call whose message was taken still waits for its
+reply; `ipc_reply_recv` has replied before it returns `E_AGAIN`).
+
+**Notifications.** A 64-bit word.  `notify_signal(bits)` ORs `bits` in and, when an env
+waits, hands it the word and clears it (one waiter per signal, first come first served).
+`notify_wait` returns 0 with the word (never 0) in rdi and clears it, waiting while it is 0;
+`notify_poll` does the same but returns `E_AGAIN` when it is 0.
+
+**Teardown.** An env destroyed while it waits leaves the queue.  When the last capability to
+an endpoint or notification goes (delete, revoke of an ancestor, destruction of its holder),
+every env waiting on it wakes with `E_NOENT`; after `cap_revoke` of a capability to one,
+every env that waits through a capability the revoke deleted wakes with `E_NOENT`.
+`env_set_status(ENV_RUNNABLE)` on an env waiting in IPC ends its wait with `E_AGAIN`;
+`ENV_NOT_RUNNABLE` changes nothing (it keeps waiting, and the partner that completes its
+call makes it runnable).
+
+**Locking.** The env lock covers every endpoint and notification (docs/architecture.md,
+"Locking"); a partner on another CPU is woken through the scheduler's ordinary wake path.
+There is no fast path yet: every wait and wake goes through the scheduler's run queues
+(`make bench-ipc` measures the round trip).
+"""
 
 WHAT = {
     "cap_delete": "deletes the capability; its children become children of its parent "
@@ -264,6 +392,8 @@ def render():
     out.append("")
     for call in calls:
         out += call_section(*call)
+    for para in IPC_TEXT.strip().split("\n\n"):
+        out += [para if para.startswith("## ") else squash(para), ""]
     out += ["## Limits", "", "| constant | value | meaning |", "| --- | --- | --- |"]
     out += ["| `%s` | %s | %s |" % row for row in limits()]
     out += ["", "## Capability types", "", "| # | type | names |", "| --- | --- | --- |"]

@@ -25,6 +25,9 @@
  * env that never runs, the same env without SCHED, two empty slots, and the table's size
  * (the first slot out of range). */
 static uint64_t frame, frame_nophys, child, child_nosched, empty, empty2, nslots;
+/* IPC: an endpoint (all rights), receive-only and send-only copies of it, a notification,
+ * a wait-only copy of it, and the frame without GRANT. */
+static uint64_t ep, ep_ro, ep_wo, ntf, ntf_ro, frame_nogrant;
 static int ncases, nfailed;
 
 static const uint64_t read_only_word = 1;
@@ -259,13 +262,74 @@ bad_spawns(void)
 	check(SYS_spawn, E_INVAL, h, 5, empty, ABI_SLOT_SELF, 1);
 }
 
+/* Non-blocking or refused before any wait: no case may block. */
+static void
+bad_ipc(void)
+{
+	uint64_t u = ABI_SLOT_UNTYPED, self = ABI_SLOT_SELF, nb = ABI_IPC_NONBLOCK, a = CAP_R_ALL;
+
+	check(SYS_endpoint_alloc, E_INVAL, 0, empty, a, 0, 0);
+	check(SYS_endpoint_alloc, E_RANGE, nslots, empty, a, 0, 0);
+	check(SYS_endpoint_alloc, E_RANGE, SLOT_HIGH(u), empty, a, 0, 0);
+	check(SYS_endpoint_alloc, E_NOENT, empty2, empty, a, 0, 0);
+	check(SYS_endpoint_alloc, E_INVAL, self, empty, a, 0, 0);
+	check(SYS_endpoint_alloc, E_INVAL, u, 0, a, 0, 0);
+	check(SYS_endpoint_alloc, E_EXIST, u, frame, a, 0, 0);
+	check(SYS_endpoint_alloc, E_INVAL, u, empty, a | BAD_RIGHT, 0, 0);
+	check(SYS_notify_alloc, E_NOENT, empty2, empty, a, 0, 0);
+	check(SYS_notify_alloc, E_EXIST, u, frame, a, 0, 0);
+	check(SYS_notify_alloc, E_INVAL, u, empty, a | BAD_RIGHT, 0, 0);
+	check(SYS_ipc_send, E_INVAL, 0, nb, 0, 0, 0);
+	check(SYS_ipc_send, E_RANGE, nslots, nb, 0, 0, 0);
+	check(SYS_ipc_send, E_RANGE, SLOT_HIGH(ep), nb, 0, 0, 0);
+	check(SYS_ipc_send, E_NOENT, empty, nb, 0, 0, 0);
+	check(SYS_ipc_send, E_INVAL, frame, nb, 0, 0, 0);
+	check(SYS_ipc_send, E_INVAL, ntf, nb, 0, 0, 0);
+	check(SYS_ipc_send, E_PERM, ep_ro, nb, 0, 0, 0);
+	check(SYS_ipc_send, E_INVAL, ep, nb | (1ull << 40), 0, 0, 0);
+	check(SYS_ipc_send, E_INVAL, ep, ABI_IPC_CALLED, 0, 0, 0);
+	check(SYS_ipc_send, E_AGAIN, ep, nb, 1, 2, 3);
+	check(SYS_ipc_send, E_NOENT, ep, nb | ABI_IPC_INFO(empty, 0), 0, 0, 0);
+	check(SYS_ipc_send, E_RANGE, ep, nb | ABI_IPC_INFO(nslots, 0), 0, 0, 0);
+	check(SYS_ipc_send, E_PERM, ep, nb | ABI_IPC_INFO(frame_nogrant, 0), 0, 0, 0);
+	check(SYS_ipc_send, E_EXIST, ep, nb | ABI_IPC_INFO(0, frame), 0, 0, 0);
+	check(SYS_ipc_recv, E_INVAL, 0, nb, 0, 0, 0);
+	check(SYS_ipc_recv, E_NOENT, empty, nb, 0, 0, 0);
+	check(SYS_ipc_recv, E_INVAL, frame, nb, 0, 0, 0);
+	check(SYS_ipc_recv, E_PERM, ep_wo, nb, 0, 0, 0);
+	check(SYS_ipc_recv, E_INVAL, ep, nb | ABI_IPC_INFO(frame, 0), 0, 0, 0);
+	check(SYS_ipc_recv, E_INVAL, ep, ~0ull, 0, 0, 0);
+	check(SYS_ipc_recv, E_EXIST, ep, nb | ABI_IPC_INFO(0, frame), 0, 0, 0);
+	check(SYS_ipc_recv, E_AGAIN, ep, nb | ABI_IPC_INFO(0, empty), 0, 0, 0);
+	check(SYS_ipc_call, E_PERM, ep_ro, nb, 0, 0, 0);
+	check(SYS_ipc_call, E_NOENT, empty, nb, 0, 0, 0);
+	check(SYS_ipc_call, E_AGAIN, ep, nb, 0, 0, 0);
+	check(SYS_ipc_reply_recv, E_PERM, ep_wo, nb, 0, 0, 0);
+	check(SYS_ipc_reply_recv, E_INVAL, frame, nb, 0, 0, 0);
+	check(SYS_ipc_reply_recv, E_NOENT, ep, nb | ABI_IPC_INFO(empty, 0), 0, 0, 0);
+	check(SYS_ipc_reply_recv, E_AGAIN, ep, nb, 0, 0, 0);
+	check(SYS_notify_signal, E_INVAL, ntf, 0, 0, 0, 0);
+	check(SYS_notify_signal, E_INVAL, 0, 1, 0, 0, 0);
+	check(SYS_notify_signal, E_RANGE, nslots, 1, 0, 0, 0);
+	check(SYS_notify_signal, E_NOENT, empty, 1, 0, 0, 0);
+	check(SYS_notify_signal, E_INVAL, ep, 1, 0, 0, 0);
+	check(SYS_notify_signal, E_PERM, ntf_ro, 1, 0, 0, 0);
+	check(SYS_notify_wait, E_INVAL, 0, 0, 0, 0, 0);
+	check(SYS_notify_wait, E_RANGE, SLOT_HIGH(ntf), 0, 0, 0, 0);
+	check(SYS_notify_wait, E_INVAL, ep, 0, 0, 0, 0);
+	check(SYS_notify_poll, E_NOENT, empty, 0, 0, 0, 0);
+	check(SYS_notify_poll, E_INVAL, frame, 0, 0, 0, 0);
+	check(SYS_notify_poll, E_AGAIN, ntf_ro, 0, 0, 0, 0);
+	check(SYS_sleep_until, E_INVAL, ABI_SLEEP_MAX, 0, 0, 0, 0);
+}
+
 /* Makes the objects the cases name; any failure here is the kernel's, not a case's. */
 static void
 setup(void)
 {
-	long s[6];
+	long s[12];
 
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 12; i++) {
 		s[i] = slot_alloc();
 		if (s[i] < 0)
 			panic("slot_alloc: %s", error_name((int)s[i]));
@@ -276,12 +340,21 @@ setup(void)
 	empty = (uint64_t)s[3];
 	empty2 = (uint64_t)s[4];
 	child_nosched = (uint64_t)s[5];
+	ep = (uint64_t)s[6], ep_ro = (uint64_t)s[7], ep_wo = (uint64_t)s[8];
+	ntf = (uint64_t)s[9], ntf_ro = (uint64_t)s[10], frame_nogrant = (uint64_t)s[11];
 	nslots = libos_envinfo->nslots;
 	if (sys_frame_alloc(ABI_SLOT_UNTYPED, frame, CAP_R_ALL) < 0 ||
 	    sys_cap_derive(frame, ABI_SLOT_SELF, frame_nophys, CAP_R_ALL & ~CAP_R_PHYS, 0) < 0 ||
 	    sys_exofork(child) < 0 ||
 	    sys_cap_derive(child, ABI_SLOT_SELF, child_nosched, CAP_R_ALL & ~CAP_R_SCHED, 0) < 0)
 		panic("cannot set up the frame and child env the cases need");
+	if (sys_endpoint_alloc(ABI_SLOT_UNTYPED, ep, CAP_R_ALL) < 0 ||
+	    sys_cap_derive(ep, ABI_SLOT_SELF, ep_ro, CAP_R_READ, 0) < 0 ||
+	    sys_cap_derive(ep, ABI_SLOT_SELF, ep_wo, CAP_R_WRITE, 0) < 0 ||
+	    sys_notify_alloc(ABI_SLOT_UNTYPED, ntf, CAP_R_ALL) < 0 ||
+	    sys_cap_derive(ntf, ABI_SLOT_SELF, ntf_ro, CAP_R_READ, 0) < 0 ||
+	    sys_cap_derive(frame, ABI_SLOT_SELF, frame_nogrant, CAP_R_ALL & ~CAP_R_GRANT, 0) < 0)
+		panic("cannot set up the endpoint and notification the cases need");
 }
 
 int
@@ -295,6 +368,13 @@ main(int argc, char **argv)
 	bad_caps();
 	bad_sched();
 	bad_spawns();
+	bad_ipc();
+	sys_cap_delete(ep_ro);
+	sys_cap_delete(ep_wo);
+	sys_cap_delete(ep);
+	sys_cap_delete(ntf_ro);
+	sys_cap_delete(ntf);
+	sys_cap_delete(frame_nogrant);
 	sys_env_destroy(child);
 	sys_cap_delete(child_nosched);
 	sys_cap_delete(child);

@@ -8,8 +8,9 @@
 #include "usyscall.h"
 #include "xstring.h"
 
-/* Pages of init's quota each test program gets as its own (captest and memtest allocate). */
-#define TEST_QUOTA_PAGES 64
+/* Pages of init's quota each test program gets as its own (captest and memtest allocate;
+ * forktree's fifteen envs share one, each with a few private pages). */
+#define TEST_QUOTA_PAGES 256
 
 /* A test that has not died after this many of init's yields is destroyed. */
 #define TEST_MAX_YIELDS 10000000

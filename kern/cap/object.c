@@ -20,7 +20,8 @@ static bool releasing[CAP_MAX_CPUS];
 static bool
 cap_type_usable(unsigned type)
 {
-	return type == CAP_UNTYPED || type == CAP_FRAME || type == CAP_ENV || type == CAP_ENDPOINT;
+	return type == CAP_UNTYPED || type == CAP_FRAME || type == CAP_ENV ||
+	       type == CAP_ENDPOINT || type == CAP_NOTIFY;
 }
 
 static int
@@ -43,7 +44,7 @@ cap_object_init(struct cap_object *obj, unsigned type, uint64_t id)
 {
 	int err;
 
-	if (type != CAP_ENV && type != CAP_ENDPOINT)
+	if (type != CAP_ENV && type != CAP_ENDPOINT && type != CAP_NOTIFY)
 		return E_INVAL;
 	if ((err = object_reset(obj, type)) < 0)
 		return err;
@@ -167,6 +168,13 @@ int
 cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
             struct cap_object **obj, uint32_t *rights)
 {
+	return cap_acquire_badge(t, slot, type, need, obj, rights, NULL);
+}
+
+int
+cap_acquire_badge(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
+                  struct cap_object **obj, uint32_t *rights, uint64_t *badge)
+{
 	struct cap *c;
 	int err;
 
@@ -183,6 +191,8 @@ cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
 		*obj = c->obj;
 		if (rights)
 			*rights = c->rights;
+		if (badge)
+			*badge = c->badge;
 	}
 	hal_spin_unlock(&cap_lock);
 	return err;

@@ -58,7 +58,7 @@ cap_identify(struct cap_table *t, uint64_t slot, struct cap_info *out)
 	}
 	obj = c->obj;
 	*out = (struct cap_info){ .type = obj->type, .rights = c->rights, .badge = c->badge };
-	if (obj->type == CAP_ENV || obj->type == CAP_ENDPOINT)
+	if (obj->type == CAP_ENV || obj->type == CAP_ENDPOINT || obj->type == CAP_NOTIFY)
 		out->id = obj->id;
 	if (obj->type == CAP_FRAME) {
 		out->bytes = obj->bytes;
@@ -90,6 +90,32 @@ cap_table_destroy(struct cap_table *t)
 	hal_spin_unlock(&cap_lock);
 	cap_release_run();
 	return 0;
+}
+
+int
+cap_probe(struct cap_table *t, uint64_t slot, bool want_full, uint32_t *rights)
+{
+	struct cap *c;
+	int err;
+
+	hal_spin_lock(&cap_lock);
+	err = cap_slot_get(t, slot, want_full, &c);
+	if (err == 0 && rights != NULL)
+		*rights = want_full ? c->rights : 0;
+	hal_spin_unlock(&cap_lock);
+	return err;
+}
+
+bool
+cap_names(struct cap_table *t, uint64_t slot, const struct cap_object *obj)
+{
+	struct cap *c;
+	bool yes;
+
+	hal_spin_lock(&cap_lock);
+	yes = cap_slot_get(t, slot, true, &c) == 0 && c->obj == obj;
+	hal_spin_unlock(&cap_lock);
+	return yes;
 }
 
 uint64_t

@@ -121,8 +121,11 @@ env_destroy(struct env *e)
 {
 	struct percpu *pc = percpu_this();
 	struct cap *slots = e->caps.slots;
+	unsigned old;
 
-	unsigned old = e->status;
+	/* A sleeper leaves its queue first: the timer must not wake an env being destroyed. */
+	env_sleep_cancel(e);
+	old = e->status;
 
 	if (old == ENV_DEAD || old == ENV_FREE)
 		return;
@@ -130,6 +133,7 @@ env_destroy(struct env *e)
 	 * given up), nobody else starts destroying it, and env_get no longer finds it. */
 	e->status = ENV_DEAD;
 	env_sched_exit(e, old);
+	ipc_env_teardown(e); /* off every CPU now: nobody can queue it again */
 	/* pc->env stays: the rest of the caller's syscall (trace, schedule) still names it,
 	 * and uaccess refuses a dead env. */
 	if (pc->env == e)
@@ -188,5 +192,6 @@ env_init(void)
 	cap_set_release_hook(CAP_ENV, env_release);
 	frame_init();
 	quota_init();
+	ipc_init();
 	uaccess_init();
 }

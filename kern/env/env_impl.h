@@ -56,6 +56,30 @@ bool env_sched_tick(void); /* true: the current env's turn is over (else the tim
 struct env *env_sched_next(bool *waiting); /* NULL: idle (*waiting: an env is throttled) */
 bool env_sched_idle_all(void);             /* no env is runnable on any CPU */
 
+/* sleep.c: envs asleep until a TSC time, on the queue of the CPU they slept on; all under
+ * the env lock but env_sleep_first/_due/_any (atomic reads, for the timer and the idle CPU).
+ * env_sleep_start: e (this CPU's current env) sleeps until `at` (it blocks: the caller gives
+ * the CPU away at the end of its call).  env_sleep_cancel: e leaves its queue (false: it
+ * slept on none); status unchanged.  env_sleep_expire: this CPU's due sleepers are woken. */
+void env_sleep_start(struct env *e, uint64_t at, bool release);
+bool env_sleep_cancel(struct env *e);
+void env_sleep_expire(void);
+bool env_sleep_any(void); /* some env sleeps, on any CPU */
+/* Inline: env_schedule and arm_timer ask at every switch (bench-ctxsw counts it). */
+extern uint64_t env_sleep_first_[SCHED_MAX_CPUS]; /* sleep.c: atomic, see there */
+static inline uint64_t
+env_sleep_first(unsigned cpu) /* wake time of cpu's first sleeper, or UINT64_MAX */
+{
+	return __atomic_load_n(&env_sleep_first_[cpu], __ATOMIC_ACQUIRE);
+}
+static inline bool
+env_sleep_due(unsigned cpu) /* cpu's first sleeper is due now (no rdtsc when none) */
+{
+	uint64_t t = env_sleep_first(cpu);
+
+	return t != UINT64_MAX && t <= hal_cycles();
+}
+
 /* What another CPU asks of a running env (env.stop), done by the CPU it runs on. */
 #define ENV_STOP_BLOCK 1 /* block: it becomes NOT_RUNNABLE */
 #define ENV_STOP_DEAD  2 /* it is being destroyed */
@@ -70,6 +94,8 @@ void env_spin_irqs_on(void); /* one pause of a wait, with interrupts on */
 /* Scheduling parameters and CPU affinity; E_INVAL (e unchanged) when the policy refuses the
  * parameters or no CPU that runs envs is in the mask. */
 int env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity);
+/* e (BLOCKED) wakes next for a new job (sleep.c): edf starts a new period at that wake. */
+void env_sched_release(struct env *e);
 
 /* frame.c: a 4 KiB physical page that capabilities and mappings can name.  A page from the
  * pmm goes back to it when the object is released; an unmanaged page stays where it is. */

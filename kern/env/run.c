@@ -135,6 +135,20 @@ all_done(void)
 	machine_halt(0);
 }
 
+/* This CPU's first sleeper is due (sleep.c): wake the due ones, under the env lock.  The
+ * CPU first lets go of its env's registers and address space, as idle does: a CPU that
+ * holds the env lock may be waiting for exactly that (env_sched_exit of this env). */
+static void
+wake_sleepers(struct percpu *pc)
+{
+	env_switch(pc, NULL);
+	if (hal_get_root() != env_kern_root)
+		hal_set_root(env_kern_root);
+	env_lock();
+	env_sleep_expire();
+	env_unlock();
+}
+
 void
 env_schedule(void)
 {
@@ -147,6 +161,8 @@ env_schedule(void)
 	if (pc->env != NULL && pc->env->status == ENV_DEAD)
 		env_switch(pc, NULL);
 	for (;;) {
+		if (env_sleep_due(pc->cpu))
+			wake_sleepers(pc);
 		if ((next = env_sched_next(&waiting)) != NULL)
 			env_run(next);
 		if (pc->cpu == 0 && !waiting && env_sched_idle_all()) {

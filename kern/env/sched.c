@@ -105,9 +105,13 @@ env_timer_fired(void)
 static inline __attribute__((always_inline)) uint64_t
 arm_timer_at(unsigned cpu, uint64_t now, uint64_t core_t)
 {
-	uint64_t t = next_timer(cpu, now, core_t), a = armed[cpu];
+	uint64_t t = next_timer(cpu, now, core_t), a = armed[cpu], s = env_sleep_first(cpu);
 
+	/* Tickless means "no scheduler event": a wake-up sent here must still poke this CPU
+	 * when only a sleeper (sleep.c) has its timer armed. */
 	tickless[cpu] = t == SCHED_NO_TIMER && rqs[cpu].curr != NULL;
+	if (s < t)
+		t = s; /* this CPU's first sleeper is due before the scheduler's next event */
 	if (t == a || (t != SCHED_NO_TIMER && a != SCHED_NO_TIMER && a > now && a <= t))
 		return t;
 	armed[cpu] = t;
@@ -180,7 +184,8 @@ env_sched_ready(void)
 bool
 env_sched_idle_all(void)
 {
-	return __atomic_load_n(&nrunnable, __ATOMIC_ACQUIRE) == 0;
+	/* A sleeper will be runnable again: its CPU's timer wakes it (sleep.c). */
+	return __atomic_load_n(&nrunnable, __ATOMIC_ACQUIRE) == 0 && !env_sleep_any();
 }
 
 int
@@ -380,7 +385,9 @@ env_sched_tick(void)
 	unsigned cpu = hal_cpu_id();
 	uint64_t now = hal_cycles();
 	hal_irqstate_t f = rq_lock_cpu(cpu);
-	bool preempt = sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu);
+	/* Due sleepers are woken by env_schedule (it takes the env lock, which a tick cannot). */
+	bool preempt =
+	    sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu) || env_sleep_due(cpu);
 
 	if (!preempt)
 		arm_timer(cpu, now);
@@ -388,44 +395,25 @@ env_sched_tick(void)
 	return preempt;
 }
 
-/* Locks two queues in CPU-index order (the one order: no deadlock between two stealers). */
-static void
-lock_two(unsigned a, unsigned b, hal_irqstate_t *f)
-{
-	*f = rq_lock_cpu(a < b ? a : b);
-	hal_spin_lock(&rq_lock[a < b ? b : a]);
-}
-
-static void
-unlock_two(unsigned a, unsigned b, hal_irqstate_t f)
-{
-	hal_spin_unlock(&rq_lock[a < b ? b : a]);
-	rq_unlock_cpu(a < b ? a : b, f);
-}
-
-/* Idle `cpu` (unlocked) steals: the policy's balance with every queue locked when it has
- * its own, else one entity from the busiest CPU with the two queues locked. */
+/* Idle `cpu` (unlocked) steals: the policy's balance, or one entity from the busiest CPU
+ * (sched_balance_default), with every queue locked.  Not an unlocked look first: walking
+ * another CPU's list without its lock can follow a link that moves to a third queue
+ * meanwhile and then never reach the end of the list it started on (an idle CPU spun there
+ * for good while two pinned envs exchanged IPC messages). */
 static void
 balance(unsigned cpu)
 {
-	unsigned victim;
-	hal_irqstate_t f;
+	hal_irqstate_t f = rq_lock_cpu(0);
 
-	if (sched.policy->balance) {
-		f = rq_lock_cpu(0);
-		for (unsigned c = 1; c < sched.ncpu; c++)
-			hal_spin_lock(&rq_lock[c]);
+	for (unsigned c = 1; c < sched.ncpu; c++)
+		hal_spin_lock(&rq_lock[c]);
+	if (sched.policy->balance)
 		sched.policy->balance(&sched, cpu);
-		for (unsigned c = sched.ncpu; c-- > 1;)
-			hal_spin_unlock(&rq_lock[c]);
-		rq_unlock_cpu(0, f);
-		return;
-	}
-	if ((victim = sched_busiest(&sched, cpu)) >= sched.ncpu)
-		return; /* a hint read unlocked: sched_steal_from checks again */
-	lock_two(cpu, victim, &f);
-	sched_steal_from(&sched, cpu, victim);
-	unlock_two(cpu, victim, f);
+	else
+		sched_balance_default(&sched, cpu);
+	for (unsigned c = sched.ncpu; c-- > 1;)
+		hal_spin_unlock(&rq_lock[c]);
+	rq_unlock_cpu(0, f);
 }
 
 /* This CPU's (locked) running entity must go: another CPU asked it to stop (it blocks or
@@ -504,6 +492,24 @@ params_in_range(const struct sched_params *p)
 	if (p->period == 0)
 		return p->deadline == 0 && p->budget == 0;
 	return d <= p->period && p->budget <= d;
+}
+
+void
+env_sched_release(struct env *e)
+{
+	hal_irqstate_t f;
+	unsigned cpu;
+
+	/* kern/sched has no "new job" call; setting an entity's parameters again starts its
+	 * policy state afresh, which for edf is exactly a new period at the next wake-up (its
+	 * deadline 0: edf_enqueue starts one).  Only edf keeps per-period state; the others'
+	 * (stride's pass, mlfq's level) must outlive a sleep, so they are left alone. */
+	if (strcmp(sched.policy->name, "edf") != 0 || e->se.state != SCHED_BLOCKED)
+		return;
+	cpu = lock_entity(e, &f);
+	if (sched_set_params(&sched, &e->se, &e->se.params) < 0)
+		panic("sched: edf refused the parameters it holds");
+	rq_unlock_cpu(cpu, f);
 }
 
 /* A running env takes its new parameters: this CPU's gives the CPU away at the end of the

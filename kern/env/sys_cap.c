@@ -39,8 +39,19 @@ int64_t
 sys_cap_revoke(struct env *e, const uint64_t *a)
 {
 	uint64_t slot = a[0];
+	struct cap_object *obj = NULL;
+	int err;
 
-	return cap_revoke(&e->caps, slot);
+	/* Envs waiting on an endpoint or notification through a capability the revoke deletes
+	 * wake with an error (ipc.h): hold the object across the revoke to find them after. */
+	if (cap_acquire(&e->caps, slot, CAP_ENDPOINT, 0, &obj, NULL) < 0)
+		(void)cap_acquire(&e->caps, slot, CAP_NOTIFY, 0, &obj, NULL);
+	err = cap_revoke(&e->caps, slot);
+	if (obj != NULL) {
+		ipc_revoked(obj);
+		cap_object_put(obj);
+	}
+	return err;
 }
 
 int64_t

@@ -46,6 +46,11 @@ sys_env_set_status(struct env *e, const uint64_t *a)
 		return E_INVAL;
 	if ((err = env_get(e, eslot, CAP_R_WRITE, &t)) < 0)
 		return err;
+	/* Either status ends a sleep (sleep_until): RUNNABLE wakes the env early, NOT_RUNNABLE
+	 * leaves it blocked with no timer. */
+	env_sleep_cancel(t);
+	if (status == ENV_RUNNABLE && t->ipc.wait != IPC_IDLE)
+		ipc_cancel(t, E_AGAIN); /* its IPC call ends: it cannot run and wait at once */
 	if (status == ENV_RUNNABLE)
 		env_wake(t);
 	else

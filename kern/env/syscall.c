@@ -89,7 +89,9 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 	if (after & PERCPU_LOCKS_MASK)
 		lockcheck_user_return();
 	if (after & PERCPU_RESCHED) {
-		if (e->status != ENV_DEAD)
+		/* An IPC call that blocked saved the frame under the env lock: a partner on another
+		 * CPU may have written its results there since. */
+		if (e->status != ENV_DEAD && !(after & PERCPU_TF_SAVED))
 			trapframe_copy(&e->tf, &f->tf);
 		env_schedule();
 	}

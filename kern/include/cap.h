@@ -56,7 +56,7 @@ struct cap_object {
 	uint32_t refs;
 	uint8_t type;            /* CAP_* */
 	uint8_t state;           /* enum cap_object_state */
-	uint64_t id;             /* env, endpoint: the kernel's name, reported by cap_identify */
+	uint64_t id;             /* env, endpoint, notification: the kernel's name (cap_identify) */
 	physaddr_t phys;         /* frame */
 	uint64_t bytes;          /* frame: CAP_PAGE_BYTES or CAP_HUGE_BYTES */
 	uint64_t quota;          /* untyped: pages still available */
@@ -97,7 +97,7 @@ int cap_table_destroy(struct cap_table *t);
 /* Objects.  The header's memory must be zeroed before its first init (state UNUSED); an
  * object may be initialised again once released.  Each returns 0 or E_INVAL (NULL, reserved
  * or unknown type, frame not aligned to its size, size neither 4 KiB nor 2 MiB, object
- * live).  cap_object_init is for CAP_ENV and CAP_ENDPOINT. */
+ * live).  cap_object_init is for CAP_ENV, CAP_ENDPOINT and CAP_NOTIFY. */
 int cap_object_init(struct cap_object *obj, unsigned type, uint64_t id);
 int cap_object_init_frame(struct cap_object *obj, physaddr_t phys, uint64_t bytes);
 int cap_object_init_untyped(struct cap_object *obj, uint64_t pages);
@@ -140,6 +140,16 @@ int cap_identify(struct cap_table *t, uint64_t slot, struct cap_info *out);
  * when its last capability and its last mapping are gone. */
 int cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
                 struct cap_object **obj, uint32_t *rights);
+/* The same, and the capability's badge through `badge` (may be NULL): IPC's sender badge. */
+int cap_acquire_badge(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
+                      struct cap_object **obj, uint32_t *rights, uint64_t *badge);
+
+/* Checks (t, slot) as a source (want_full: checks 1-2 of the list above, and its rights
+ * through `rights` if not NULL) or as a destination (check 3), changing nothing. */
+int cap_probe(struct cap_table *t, uint64_t slot, bool want_full, uint32_t *rights);
+
+/* True if (t, slot) holds a capability to obj (IPC: is a waiter's capability still there). */
+bool cap_names(struct cap_table *t, uint64_t slot, const struct cap_object *obj);
 
 /* A hold on an object the kernel already has in hand, with no capability to look it up
  * through: a page it maps for an env on its own account (a loaded program, the ramdisk).

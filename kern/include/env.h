@@ -12,6 +12,7 @@
 
 #include "abi/env.h"
 #include "cap.h"
+#include "ipc.h"
 #include "sched.h"
 #include "trap.h"
 
@@ -39,7 +40,8 @@ struct env {
 	 * it while it runs (ENV_STOP_*: its CPU reads it under its run-queue lock). */
 	volatile unsigned loaded;
 	volatile unsigned stop;
-	bool waking; /* env_wake is queueing it: a new period now follows a block */
+	bool waking;          /* env_wake is queueing it: a new period now follows a block */
+	struct ipc_state ipc; /* endpoint and notification waits (kern/ipc, env lock) */
 	char name[ENV_NAMELEN];
 };
 

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "abi/memlayout.h"
+#include "fork.h"
 #include "libos.h"
 #include "usyscall.h"
 #include "xstring.h"
@@ -62,5 +63,6 @@ libos_start(const struct abi_envinfo *info)
 void
 exit(int status)
 {
+	child_exit_status(status); /* for the parent's wait, if fork made this env */
 	sys_exit(status);
 }

@@ -18,16 +18,20 @@ SECTIONS
 {
 	. = ABI_UTEXT;
 
+	/* __libos_*: the image's bounds for the LibOS's vm_adopt_image (lib/user/vm.c). */
+	__libos_text = .;
 	.text : {
 		*(.text .text.*)
 	} :text
 
 	. = ALIGN(4096);
+	__libos_rodata = .;
 	.rodata : {
 		*(.rodata .rodata.*)
 	} :rodata
 
 	. = ALIGN(4096);
+	__libos_data = .;
 	.data : {
 		*(.data .data.*)
 	} :data
@@ -36,6 +40,7 @@ SECTIONS
 		*(.bss .bss.*)
 		*(COMMON)
 	} :data
+	__libos_end = .;
 
 	/DISCARD/ : {
 		*(.eh_frame .eh_frame_hdr .note.gnu.property .note.GNU-stack .comment)

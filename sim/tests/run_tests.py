@@ -197,6 +197,43 @@ def test_rejected_params_message(exosim, tmp):
           "tickets beyond stride's limit are reported at their file:line:column", err)
 
 
+def test_cpus_option(exosim, tmp):
+    """--cpus N runs on the first N hardware threads of the profile: four identical tasks
+    run two at a time on --cpus 2 (each job waits for one other, 5 ms of work each) and all
+    at once on --cpus 4; --cpus 0 is bad input.  On the qemu profile a switch costs the
+    calibrated 748 cycles and a one-shot timer 610 (hw/qemu/machine.json)."""
+    wl = os.path.join(tmp, "four.json")
+    with open(wl, "w") as f:
+        f.write('{"tasks": {"t": {"instance": 4, "loop": 1, "run": "5ms"}}}')
+    for n, busy in ((2, 2), (4, 4)):
+        js = os.path.join(tmp, f"cpus{n}.json")
+        rc, _, err = run(exosim, "run", "--machine", "qemu", "--cpus", str(n), "--sched", "rr",
+                         "--workload", wl, "--quiet", "--zero-costs", "--json", js)
+        check(rc == 0, f"--cpus {n} runs", err)
+        if rc == 0:
+            data = json.load(open(js))
+            used = [c for c in data["cpus"] if c["busy_cycles"] > 0]
+            check(len(data["cpus"]) == n and len(used) == busy,
+                  f"--cpus {n}: {n} hardware threads, {busy} busy", str(data["cpus"]))
+            check(data["response_cycles"]["max"] == 20000000 // busy,
+                  f"--cpus {n}: the last job finishes at 20 ms of work / {busy} CPUs",
+                  str(data["response_cycles"]))
+    rc, _, err = run(exosim, "run", "--machine", "qemu", "--cpus", "0", "--sched", "rr",
+                     "--workload", wl)
+    check(rc == 2 and "--cpus" in err, "--cpus 0 is bad input", err)
+    csv = os.path.join(tmp, "one.csv")
+    with open(wl, "w") as f:
+        f.write('{"tasks": {"t": {"loop": 1, "run": "1ms"}}}')
+    rc, _, err = run(exosim, "run", "--machine", "qemu", "--cpus", "1", "--sched", "rr",
+                     "--workload", wl, "--quiet", "--csv", csv)
+    rows = open(csv).read().splitlines() if rc == 0 else []
+    costs = json.load(open(os.path.join(ROOT, "hw", "qemu", "machine.json")))["costs"]
+    want = costs["ipi"]["cycles"] + costs["context_switch"]["cycles"]
+    check(rc == 0 and len(rows) == 2 and rows[1].split(",")[2] == str(want),
+          "qemu profile: a job waking an idle CPU starts after its IPI and switch costs",
+          f"{rows}, want start {want}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exosim", required=True)
@@ -204,7 +241,7 @@ def main():
     exosim = os.path.abspath(args.exosim)
     with tempfile.TemporaryDirectory() as tmp:
         for t in (test_list, test_determinism, test_trace, test_bad_input, test_zero_cost_rta,
-                  test_edf_late_exhaustion, test_rejected_params_message):
+                  test_edf_late_exhaustion, test_rejected_params_message, test_cpus_option):
             t(exosim, tmp)
     print(f"sim-test: {len(failures)} failure(s)")
     return 1 if failures else 0

@@ -188,3 +188,43 @@ Test(table, live_counts_follow_creates_and_deletes)
 	cr_expect_eq(cap_live_count(), 0);
 	cr_expect_eq(cap_live_objects(), 0);
 }
+
+Test(table, ipc_lookups_give_the_badge_probe_slots_and_name_the_object)
+{
+	struct cap_object *ep = calloc(1, sizeof(*ep)), *n = calloc(1, sizeof(*n)), *got;
+	struct cap_info info;
+	uint32_t rights;
+	uint64_t badge = 1;
+
+	cr_assert_eq(cap_object_init(ep, CAP_ENDPOINT, 5), 0);
+	cr_assert_eq(cap_object_init(n, CAP_NOTIFY, 6), 0);
+	cr_assert_eq(cap_create(TA, 1, ep, CAP_R_ALL), 0);
+	cr_assert_eq(cap_derive(TA, 1, TA, 2, CAP_R_WRITE, 0x99), 0);
+	cr_assert_eq(cap_create(TA, 3, n, CAP_R_READ), 0);
+	cr_assert_eq(cap_identify(TA, 3, &info), 0);
+	cr_expect_eq(info.type, CAP_NOTIFY);
+	cr_expect_eq(info.id, 6);
+	cr_expect_eq(cap_acquire_badge(TA, 2, CAP_ENDPOINT, CAP_R_WRITE, &got, &rights, &badge), 0);
+	cr_expect_eq(got, ep);
+	cr_expect_eq(rights, CAP_R_WRITE);
+	cr_expect_eq(badge, 0x99);
+	cap_object_put(got);
+	cr_expect_eq(cap_acquire_badge(TA, 2, CAP_ENDPOINT, CAP_R_READ, &got, NULL, &badge),
+	             E_PERM);
+	cr_expect_eq(cap_acquire_badge(TA, 3, CAP_ENDPOINT, 0, &got, NULL, &badge), E_INVAL);
+	cr_expect_eq(cap_probe(TA, 2, true, &rights), 0);
+	cr_expect_eq(rights, CAP_R_WRITE);
+	cr_expect_eq(cap_probe(TA, 4, true, NULL), E_NOENT);
+	cr_expect_eq(cap_probe(TA, 4, false, NULL), 0);
+	cr_expect_eq(cap_probe(TA, 2, false, NULL), E_EXIST);
+	cr_expect_eq(cap_probe(TA, 0, false, NULL), E_INVAL);
+	cr_expect_eq(cap_probe(TA, 1ull << 40, true, NULL), E_RANGE);
+	cr_expect(cap_names(TA, 2, ep));
+	cr_expect(!cap_names(TA, 3, ep));
+	cr_expect(!cap_names(TA, 4, ep));
+	cr_assert_eq(cap_revoke(TA, 1), 0);
+	cr_expect(!cap_names(TA, 2, ep), "the revoked child no longer names it");
+	cr_assert_eq(cap_table_destroy(TA), 0);
+	free(ep);
+	free(n);
+}

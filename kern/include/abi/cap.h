@@ -15,18 +15,20 @@
 #define CAP_DEVICE   5 /* reserved: a device's register window */
 #define CAP_IRQ      6 /* reserved: an interrupt line */
 #define CAP_CORE     7 /* reserved: a CPU core of a partition */
-#define CAP_NTYPES   8
+#define CAP_NOTIFY   8 /* a notification: a 64-bit word of signal bits */
+#define CAP_NTYPES   9
 
 /* Rights.  What each bit allows depends on the type:
  *
  *   READ    frame: map readable.       env: read its state.    endpoint: receive.
- *   WRITE   frame: map writable.       env: set its state.     endpoint: send.
- *           untyped: allocate from the quota.
+ *           notification: wait, poll.
+ *   WRITE   frame: map writable.       env: set its state.     endpoint: send, call.
+ *           untyped: allocate from the quota.                  notification: signal.
  *   EXEC    frame: map executable.
  *   MAP     frame: map at all.         env: map frames into its address space.
  *   PHYS    frame: learn the physical address (cap_identify reports 0 without it).
  *   GRANT   the capability may be placed in another environment's table (copy, or derive
- *           into another table).
+ *           into another table).  endpoint: a message sent through it may carry a capability.
  *   DERIVE  the capability may have children made by derive.
  *   SCHED   env: set its scheduling parameters and CPU affinity (env_set_sched).
  *
@@ -49,7 +51,7 @@ struct cap_info {
 	uint32_t type;   /* CAP_* */
 	uint32_t rights; /* CAP_R_* */
 	uint64_t badge;
-	uint64_t id;    /* env, endpoint: the kernel's name for the object; else 0 */
+	uint64_t id;    /* env, endpoint, notification: the kernel's name for the object; else 0 */
 	uint64_t phys;  /* frame: physical base, only with CAP_R_PHYS; else 0 */
 	uint64_t bytes; /* frame: 4096 or 2 MiB; else 0 */
 	uint64_t pages; /* untyped: pages the quota can still give; else 0 */

@@ -66,6 +66,28 @@
  *                                    queue with them, as on a yield
  * cpu()                              the number of the CPU the caller runs on (0 .. CPUs - 1;
  *                                    it may run on another one by the time it looks)
+ * sleep_until(tsc, flags)            blocks the caller until the TSC (rdtsc) reaches tsc;
+ *                                    returns 0 at once when it already has.  Woken by the
+ *                                    timer at or after tsc, or earlier by env_set_status
+ *                                    RUNNABLE (which ends the sleep; NOT_RUNNABLE ends it too
+ *                                    and leaves the env blocked); returns 0 either way.  tsc
+ *                                    must be below ABI_SLEEP_MAX.  flags: ABI_SLEEP_RELEASE
+ *                                    makes the timer's wake-up a job release (edf starts a
+ *                                    new period there, whatever is left of the last one)
+ *
+ * IPC (abi/ipc.h, docs/syscalls.md "IPC"): `info` is an ABI_IPC_* word (the capability to
+ * send, the slot offered for one, non-blocking); w0..w3 the payload.  A call that receives
+ * returns 0 with the sender's badge in rdi, the received info in rsi, the words in rdx r10
+ * r8 r9.
+ * endpoint_alloc(uslot, dslot, rights)  a new endpoint paid from the untyped quota in uslot
+ * notify_alloc(uslot, dslot, rights) a new notification (word 0), likewise
+ * ipc_send(slot, info, w0, w1, w2, w3)     sends through the endpoint (needs WRITE)
+ * ipc_recv(slot, info)                     receives from it (needs READ)
+ * ipc_call(slot, info, w0, w1, w2, w3)     sends and waits for the receiver's reply
+ * ipc_reply_recv(slot, info, w0, w1, w2, w3)  replies to the caller owed one, then receives
+ * notify_signal(slot, bits)          ORs bits into the word, wakes one waiter (needs WRITE)
+ * notify_wait(slot)                  returns the word and clears it; blocks while it is 0
+ * notify_poll(slot)                  the same but returns E_AGAIN instead of blocking
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -93,14 +115,26 @@
 	X(22, spawn, 5, "cmd, len, dslot, uslot, pages")                                           \
 	X(23, leak_check, 0, "")                                                                   \
 	X(24, env_set_sched, 3, "eslot, params, affinity")                                         \
-	X(25, cpu, 0, "")
+	X(25, cpu, 0, "")                                                                          \
+	X(26, sleep_until, 2, "tsc, flags")                                                        \
+	X(27, endpoint_alloc, 3, "uslot, dslot, rights")                                           \
+	X(28, notify_alloc, 3, "uslot, dslot, rights")                                             \
+	X(29, ipc_send, 6, "slot, info, w0, w1, w2, w3")                                           \
+	X(30, ipc_recv, 2, "slot, info")                                                           \
+	X(31, ipc_call, 6, "slot, info, w0, w1, w2, w3")                                           \
+	X(32, ipc_reply_recv, 6, "slot, info, w0, w1, w2, w3")                                     \
+	X(33, notify_signal, 2, "slot, bits")                                                      \
+	X(34, notify_wait, 1, "slot")                                                              \
+	X(35, notify_poll, 1, "slot")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };
 
 /* Limits of the calls above. */
-#define ABI_CPUTS_MAX 4096 /* bytes per cputs */
-#define ABI_CMD_MAX   256  /* bytes of a spawn command line, without a terminating NUL */
+#define ABI_CPUTS_MAX     4096 /* bytes per cputs */
+#define ABI_CMD_MAX       256  /* bytes of a spawn command line, without a terminating NUL */
+#define ABI_SLEEP_MAX     (1ull << 63) /* sleep_until's tsc: below (a deadline that never wraps) */
+#define ABI_SLEEP_RELEASE 1ull         /* sleep_until's flags: the wake-up releases a new job */
 
 /* The call's name ("map"), or "?" for a number outside the table. */
 static inline const char *

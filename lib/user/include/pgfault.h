@@ -29,6 +29,9 @@ typedef void (*pgfault_handler_fn)(struct abi_fault *f);
  * the kernel's upcall at pgfault_upcall.  0, or a negative E_* code. */
 int pgfault_set_handler(pgfault_handler_fn fn);
 
+/* The handler in use (upcall.S calls it); NULL before the first pgfault_set_handler. */
+extern pgfault_handler_fn pgfault_current;
+
 /* The trampoline (lib/user/upcall.S): entered with rsp = rdi = the record. */
 void pgfault_upcall(void);
 #endif

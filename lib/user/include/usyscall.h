@@ -9,6 +9,7 @@
 
 #include "abi/cap.h"
 #include "abi/env.h"
+#include "abi/ipc.h"
 #include "abi/syscall.h"
 
 /* The raw traps, by argument count.  "memory": the kernel reads and writes user buffers. */
@@ -256,6 +257,117 @@ static inline long
 sys_cpu(void)
 {
 	return syscall0(SYS_cpu);
+}
+
+/* IPC (abi/ipc.h).  A received message: the sender's badge (0 for a reply), the received
+ * info word (ABI_IPC_CALLED, the slot a capability went to) and the payload; valid only
+ * when the call returned 0. */
+struct ipc_msg {
+	uint64_t badge;
+	uint64_t info;
+	uint64_t w[ABI_IPC_WORDS];
+};
+
+static inline long
+sys_endpoint_alloc(uint64_t uslot, uint64_t dslot, uint32_t rights)
+{
+	return syscall3(SYS_endpoint_alloc, uslot, dslot, rights);
+}
+
+static inline long
+sys_notify_alloc(uint64_t uslot, uint64_t dslot, uint32_t rights)
+{
+	return syscall3(SYS_notify_alloc, uslot, dslot, rights);
+}
+
+/* The endpoint calls' one trap: arguments and results share rdi rsi rdx r10 r8 r9. */
+static inline long
+ipc_trap(long num, uint64_t slot, uint64_t info, const uint64_t *w, struct ipc_msg *out)
+{
+	register uint64_t r10 __asm__("r10") = w ? w[1] : 0;
+	register uint64_t r8 __asm__("r8") = w ? w[2] : 0;
+	register uint64_t r9 __asm__("r9") = w ? w[3] : 0;
+	uint64_t rdi = slot, rsi = info, rdx = w ? w[0] : 0;
+	long ret = num;
+
+	__asm__ volatile("syscall"
+	                 : "+a"(ret), "+D"(rdi), "+S"(rsi), "+d"(rdx), "+r"(r10), "+r"(r8), "+r"(r9)
+	                 :
+	                 : "rcx", "r11", "memory");
+	if (out) {
+		out->badge = rdi;
+		out->info = rsi;
+		out->w[0] = rdx;
+		out->w[1] = r10;
+		out->w[2] = r8;
+		out->w[3] = r9;
+	}
+	return ret;
+}
+
+/* w: ABI_IPC_WORDS words.  info: ABI_IPC_INFO(cslot, rslot), | ABI_IPC_NONBLOCK. */
+static inline long
+sys_ipc_send(uint64_t slot, uint64_t info, const uint64_t *w)
+{
+	return ipc_trap(SYS_ipc_send, slot, info, w, NULL);
+}
+
+static inline long
+sys_ipc_recv(uint64_t slot, uint64_t info, struct ipc_msg *out)
+{
+	return ipc_trap(SYS_ipc_recv, slot, info, NULL, out);
+}
+
+static inline long
+sys_ipc_call(uint64_t slot, uint64_t info, const uint64_t *w, struct ipc_msg *out)
+{
+	return ipc_trap(SYS_ipc_call, slot, info, w, out);
+}
+
+static inline long
+sys_ipc_reply_recv(uint64_t slot, uint64_t info, const uint64_t *w, struct ipc_msg *out)
+{
+	return ipc_trap(SYS_ipc_reply_recv, slot, info, w, out);
+}
+
+static inline long
+sys_notify_signal(uint64_t slot, uint64_t bits)
+{
+	return syscall2(SYS_notify_signal, slot, bits);
+}
+
+/* The word (non-zero) through *word on success. */
+static inline long
+notify_trap(long num, uint64_t slot, uint64_t *word)
+{
+	uint64_t rdi = slot;
+	long ret = num;
+
+	__asm__ volatile("syscall" : "+a"(ret), "+D"(rdi) : : "rcx", "r11", "memory");
+	if (ret == 0 && word)
+		*word = rdi;
+	return ret;
+}
+
+static inline long
+sys_notify_wait(uint64_t slot, uint64_t *word)
+{
+	return notify_trap(SYS_notify_wait, slot, word);
+}
+
+static inline long
+sys_notify_poll(uint64_t slot, uint64_t *word)
+{
+	return notify_trap(SYS_notify_poll, slot, word);
+}
+
+/* Blocks until rdtsc() >= tsc (at once if it already is); 0, or E_INVAL for a tsc at or
+ * above ABI_SLEEP_MAX or unknown flags.  flags ABI_SLEEP_RELEASE: the wake-up is a job
+ * release.  env_set_status on the caller may end the sleep early. */
+static inline long
+sys_sleep_until(uint64_t tsc, uint64_t flags)
+{
+	return syscall2(SYS_sleep_until, tsc, flags);
 }
 
 #endif

@@ -22,6 +22,9 @@
 #define PERCPU_LOCK_HELD  0x100
 #define PERCPU_LOCKS_MASK 0xFF00
 #define PERCPU_STICKY     (PERCPU_TRACE | PERCPU_LOCKS_MASK) /* what one call never clears */
+/* The call saved its caller's frame itself, under the env lock (it blocked in IPC, kern/ipc):
+ * syscall_after must not copy the live frame over what a partner may have written since. */
+#define PERCPU_TF_SAVED 0x10
 
 #ifndef __ASSEMBLY__
 #include <stdbool.h>

@@ -1,0 +1,71 @@
+/* Notifications: a 64-bit word of signal bits.  signal ORs bits in and, once the word is not
+ * zero, hands it to the first waiter (which clears it); wait takes and clears the word,
+ * waiting while it is zero; poll takes it without waiting.  Interrupts and watchdogs will
+ * signal through them (later labs). */
+#include "ipc_impl.h"
+
+int64_t
+sys_notify_alloc(struct env *e, const uint64_t *a)
+{
+	return ipc_object_alloc(e, a, CAP_NOTIFY, sizeof(struct notification));
+}
+
+int64_t
+sys_notify_signal(struct env *e, const uint64_t *a)
+{
+	uint64_t slot = a[0], bits = a[1];
+	struct cap_object *obj;
+	struct notification *n;
+	struct env *w;
+	int err;
+
+	if (bits == 0)
+		return E_INVAL;
+	if ((err = cap_acquire(&e->caps, slot, CAP_NOTIFY, CAP_R_WRITE, &obj, NULL)) < 0)
+		return err;
+	n = notify_of(obj);
+	n->word |= bits;
+	if ((w = n->waiters.head) != NULL) {
+		ipc_dequeue(&n->waiters, w);
+		w->tf.rdi = n->word;
+		n->word = 0;
+		ipc_wake(w, 0);
+	}
+	cap_object_put(obj);
+	return 0;
+}
+
+/* wait (block) and poll (E_AGAIN) alike: the word in rdi, cleared. */
+static int64_t
+take(struct env *e, uint64_t slot, bool block)
+{
+	struct cap_object *obj;
+	struct notification *n;
+	int err;
+
+	if ((err = cap_acquire(&e->caps, slot, CAP_NOTIFY, CAP_R_READ, &obj, NULL)) < 0)
+		return err;
+	n = notify_of(obj);
+	if (n->word != 0) {
+		env_tf(e)->rdi = n->word;
+		n->word = 0;
+	} else if (block) {
+		ipc_block(e, IPC_NOTIFY, obj, slot, &n->waiters);
+	} else {
+		err = E_AGAIN;
+	}
+	cap_object_put(obj);
+	return err;
+}
+
+int64_t
+sys_notify_wait(struct env *e, const uint64_t *a)
+{
+	return take(e, a[0], true);
+}
+
+int64_t
+sys_notify_poll(struct env *e, const uint64_t *a)
+{
+	return take(e, a[0], false);
+}

@@ -403,15 +403,27 @@ env_sched_tick(void)
 static void
 balance(unsigned cpu)
 {
-	hal_irqstate_t f = rq_lock_cpu(0);
+	hal_irqstate_t f;
+	unsigned c;
 
-	for (unsigned c = 1; c < sched.ncpu; c++)
+	/* The unlocked look reads only counts, never a list.  Every queue empty elsewhere (the
+	 * usual case for an idle CPU) takes no lock at all: taking all of them each time an idle
+	 * CPU looked kept the others spinning, and under QEMU's round-robin TCG a vCPU spinning
+	 * on a lock whose holder is descheduled burns its whole turn (sleepers on four CPUs woke
+	 * seconds late).  Work queued after this look kicks an idle CPU (kick_idle_for). */
+	for (c = 0; c < sched.ncpu; c++)
+		if (c != cpu && __atomic_load_n(&rqs[c].nqueued, __ATOMIC_RELAXED) != 0)
+			break;
+	if (c == sched.ncpu)
+		return;
+	f = rq_lock_cpu(0);
+	for (c = 1; c < sched.ncpu; c++)
 		hal_spin_lock(&rq_lock[c]);
 	if (sched.policy->balance)
 		sched.policy->balance(&sched, cpu);
 	else
 		sched_balance_default(&sched, cpu);
-	for (unsigned c = sched.ncpu; c-- > 1;)
+	for (c = sched.ncpu; c-- > 1;)
 		hal_spin_unlock(&rq_lock[c]);
 	rq_unlock_cpu(0, f);
 }

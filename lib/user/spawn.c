@@ -31,31 +31,34 @@ struct handoff {
 	} pipe[HANDOFF_FDS];
 };
 
-/* "path arg1 arg2 ... SPAWN_MARK" in cmd; its length, or E_INVAL (too long, or a word with a
- * single quote: the quoting of start.c has no escape). */
+/* "path arg1 arg2 ... SPAWN_MARK" in cmd, each space, quote and backslash of a word escaped
+ * with a backslash and an empty word written '' (start.c undoes both); its length, or E_INVAL
+ * if it is longer than the kernel takes. */
 static long
 build_cmd(char *cmd, const char *path, const char *const argv[])
 {
-	size_t len = 0;
+	size_t len = 0, room = ABI_CMD_MAX - (sizeof(SPAWN_MARK) - 1);
 
 	for (int i = 0;; i++) {
 		const char *w = i == 0 ? path : argv[i];
-		size_t n;
-		int quote;
 
 		if (w == NULL)
 			break;
-		n = strlen(w);
-		quote = n == 0 || strchr(w, ' ') != NULL;
-		if (strchr(w, '\'') != NULL ||
-		    len + n + 2 * (size_t)quote + sizeof(SPAWN_MARK) > ABI_CMD_MAX)
+		if (*w == '\0') {
+			if (len + 2 > room)
+				return E_INVAL;
+			cmd[len++] = '\'';
+			cmd[len++] = '\'';
+		}
+		for (; *w != '\0'; w++) {
+			if (len + 2 > room)
+				return E_INVAL;
+			if (*w == ' ' || *w == '\'' || *w == '\\')
+				cmd[len++] = '\\';
+			cmd[len++] = *w;
+		}
+		if (len + 1 > room)
 			return E_INVAL;
-		if (quote)
-			cmd[len++] = '\'';
-		memcpy(cmd + len, w, n);
-		len += n;
-		if (quote)
-			cmd[len++] = '\'';
 		cmd[len++] = ' ';
 		if (i == 0 && (argv == NULL || argv[0] == NULL))
 			break;
@@ -79,7 +82,7 @@ handoff_pipe(uint64_t child, struct handoff *h, const struct fd_ent *f)
 		if (h->pipe[j].va == va)
 			return (int)j;
 	if ((err = sys_cap_copy(fslot, child, cs)) < 0 ||
-	    (err = sys_map(child, cs, va, ABI_PERM_R | ABI_PERM_W)) < 0 ||
+	    (err = sys_map(child, fslot, va, ABI_PERM_R | ABI_PERM_W)) < 0 ||
 	    (err = sys_cap_copy(rslot, child, cs + 1)) < 0 ||
 	    (err = sys_cap_copy(wslot, child, cs + 2)) < 0)
 		return (int)err;

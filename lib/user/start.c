@@ -23,8 +23,9 @@ libos_progname(void)
 	return argv[0] ? argv[0] : "?";
 }
 
-/* Splits `s` in place at spaces; returns the number of words stored in argv.  A part of a
- * word between single quotes keeps its spaces (the quotes go): spawn() quotes so. */
+/* Splits `s` in place at spaces; returns the number of words stored in argv.  A backslash
+ * takes the next character as it is, and a part of a word between single quotes keeps its
+ * spaces (the quotes go): spawn() writes its words so. */
 static int
 split_args(char *s)
 {
@@ -45,6 +46,8 @@ split_args(char *s)
 				r++;
 				continue;
 			}
+			if (*r == '\\' && r[1] != '\0')
+				r++;
 			*w++ = *r++;
 		}
 		if (*r != '\0')

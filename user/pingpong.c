@@ -11,15 +11,19 @@
 static int
 child(uint64_t ep, uint64_t rounds)
 {
-	struct cap_info ci;
 	struct ipc_msg m;
 	uint64_t v = 0;
+	long r;
 
-	while (sys_cap_identify(ep, &ci) < 0) /* the parent copies it in after fork returns */
-		sys_yield();
 	for (uint64_t i = 0; i < rounds; i++) {
-		if (sys_ipc_call(ep, 0, (uint64_t[4]){ v, 0, 0, 0 }, &m) < 0)
+		/* The parent copies the endpoint in after fork returns: until then the slot is
+		 * empty. */
+		while ((r = sys_ipc_call(ep, 0, (uint64_t[4]){ v, 0, 0, 0 }, &m)) == E_NOENT && i == 0)
+			sys_yield();
+		if (r < 0) {
+			dprintf(2, "pingpong: call: %s\n", error_name((int)r));
 			return 1;
+		}
 		dprintf(1, "pingpong: child got %lu\n", (unsigned long)m.w[0]);
 		v = m.w[0] + 1;
 	}

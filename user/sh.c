@@ -22,7 +22,7 @@
 #define SAVE_OUT  (FD_MAX - 1)
 /* Pages the shell keeps for itself; the rest of its quota is split among a line's commands
  * (at most CMD_PAGES_MAX each: primes' filters share their program's). */
-#define SH_PAGES      40
+#define SH_PAGES      36
 #define CMD_PAGES_MAX 128
 
 struct cmd {

@@ -18,7 +18,8 @@ child(uint64_t ep, uint64_t rounds)
 	for (uint64_t i = 0; i < rounds; i++) {
 		/* The parent copies the endpoint in after fork returns: until then the slot is
 		 * empty. */
-		while ((r = sys_ipc_call(ep, 0, (uint64_t[4]){ v, 0, 0, 0 }, &m)) == E_NOENT && i == 0)
+		while ((r = sys_ipc_call(ep, 0, (uint64_t[4]){ v, 0, 0, 0 }, &m)) == E_NOENT &&
+		       i == 0)
 			sys_yield();
 		if (r < 0) {
 			dprintf(2, "pingpong: call: %s\n", error_name((int)r));

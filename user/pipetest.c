@@ -17,10 +17,10 @@
 #include "usyscall.h"
 #include "xstring.h"
 
-#define SH_PAGES  200
-#define BIG       (3 * 4096 + 123) /* more than a pipe's ring */
-#define SAVE_IN   12
-#define SAVE_OUT  13
+#define SH_PAGES 200
+#define BIG      (3 * 4096 + 123) /* more than a pipe's ring */
+#define SAVE_IN  12
+#define SAVE_OUT 13
 
 static int nfailed;
 
@@ -102,8 +102,7 @@ test_fork(void)
 		dup2(p[1], 1);
 		close(p[1]);
 		dprintf(1, "child via fd 1");
-		exit(dprintf(2, "pipetest[child]: fd 2 is still the console\n") > 0 ? 0
-		                                                                               : 1);
+		exit(dprintf(2, "pipetest[child]: fd 2 is still the console\n") > 0 ? 0 : 1);
 	}
 	close(p[1]);
 	check(slurp(p[0], buf, sizeof(buf)) == 14 && strcmp(buf, "child via fd 1") == 0,
@@ -191,12 +190,11 @@ test_sh(void)
 	check(run_sh("primes 10", NULL, out, sizeof(out)) == 0 &&
 	          strcmp(out, "2\n3\n5\n7\n11\n13\n17\n19\n23\n29\n") == 0,
 	      "sh: primes 10 prints the first ten primes");
-	check(run_sh("primes 5 | wc", NULL, out, sizeof(out)) == 0 &&
-	          strcmp(out, "5 5 11\n") == 0,
+	check(run_sh("primes 5 | wc", NULL, out, sizeof(out)) == 0 && strcmp(out, "5 5 11\n") == 0,
 	      "sh: primes 5 | wc prints 5 5 11");
 	check(run_sh("exit 7", NULL, out, sizeof(out)) == 7, "sh: exit 7 exits with 7");
-	check(run_sh(NULL, "nosuchprog\necho $?\necho one &\nwait\necho two\n", out,
-	             sizeof(out)) == 0 &&
+	check(run_sh(NULL, "nosuchprog\necho $?\necho one &\nwait\necho two\n", out, sizeof(out)) ==
+	              0 &&
 	          strcmp(out, "127\none\ntwo\n") == 0,
 	      "sh: a script on fd 0: $? after an unknown command, & and wait");
 }

@@ -166,8 +166,9 @@ static void
 do_monitor(void)
 {
 	if (libos_envinfo->parent != 0) {
-		dprintf(2, "sh: the kernel monitor comes when every env has ended; env %lx started "
-		           "this shell (boot with init=sh)\n",
+		dprintf(2,
+		        "sh: the kernel monitor comes when every env has ended; env %lx started "
+		        "this shell (boot with init=sh)\n",
 		        (unsigned long)libos_envinfo->parent);
 		last_status = 1;
 		return;

@@ -26,8 +26,8 @@
 #include "vm.h"
 #include "xstring.h"
 
-#define PAGE     ABI_PAGE_SIZE
-#define PIPE_BUF (PAGE - 64)
+#define PAGE        ABI_PAGE_SIZE
+#define PIPE_BUF    (PAGE - 64)
 #define NOTE_RIGHTS (CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT)
 
 struct pipe_page {
@@ -279,7 +279,8 @@ pipe_import(uint64_t va, uint64_t fslot, uint64_t rslot, uint64_t wslot)
 	if (pipes[idx].users == 0) {
 		if ((err = vm_record_shared(va, fslot, ABI_PERM_R | ABI_PERM_W)) < 0)
 			return err;
-		pipes[idx] = (struct pipe_local){ .rnote = (uint32_t)rslot, .wnote = (uint32_t)wslot };
+		pipes[idx] =
+		    (struct pipe_local){ .rnote = (uint32_t)rslot, .wnote = (uint32_t)wslot };
 	}
 	return idx;
 }

@@ -12,6 +12,7 @@
 #include "fork.h"
 #include "abi/syscall.h"
 #include "libos.h"
+#include "usyscall.h"
 #include "xstring.h"
 
 #define LINE_MAX  256
@@ -225,6 +226,37 @@ start_cmd(struct line *l, int i, int in, int out, uint64_t pages)
 	return id;
 }
 
+/* Waits for every command of a foreground pipeline: the last one's status.  A command killed
+ * without exit never closed its pipe ends (pipe.c), so its neighbours could wait for ever:
+ * once one is seen killed, the others are destroyed too.  wait() blocks, so the commands'
+ * states are polled (sys_env_status, as wait itself does) to see which one ends first. */
+static int
+wait_pipeline(const long *ids, int n)
+{
+	int st[MAX_CMDS], left = n;
+	bool done[MAX_CMDS] = { false }, killed = false;
+
+	while (left > 0) {
+		for (int i = 0; i < n; i++) {
+			long slot = done[i] ? -1 : fork_child_slot(ids[i]);
+
+			if (done[i] ||
+			    (slot >= 0 && !killed && sys_env_status((uint64_t)slot) != ENV_DEAD))
+				continue;
+			if (killed && slot >= 0)
+				sys_env_destroy((uint64_t)slot);
+			if (wait(ids[i], &st[i]) < 0)
+				st[i] = 127;
+			killed = killed || st[i] == WAIT_KILLED;
+			done[i] = true;
+			left--;
+		}
+		if (left > 0)
+			sys_yield();
+	}
+	return n > 0 ? st[n - 1] : 127;
+}
+
 static void
 run(struct line *l)
 {
@@ -258,17 +290,16 @@ run(struct line *l)
 	close(SAVE_OUT);
 	if (n < l->ncmds)
 		st = 127;
-	for (int i = 0; i < n; i++) {
-		if (l->background && njobs < MAX_JOBS) {
+	if (l->background) {
+		for (int i = 0; i < n && njobs < MAX_JOBS; i++)
 			jobs[njobs++] = ids[i];
-			continue;
-		}
-		if (wait(ids[i], &st) < 0)
-			st = 127;
+		if (n > 0)
+			dprintf(2, "[%lx]\n", (unsigned long)ids[n - 1]);
+		last_status = n < l->ncmds ? 127 : 0;
+		return;
 	}
-	if (l->background && n > 0)
-		dprintf(2, "[%lx]\n", (unsigned long)ids[n - 1]);
-	last_status = l->background ? (n < l->ncmds ? 127 : 0) : st;
+	st = wait_pipeline(ids, n);
+	last_status = n < l->ncmds ? 127 : st;
 }
 
 static void

@@ -196,6 +196,10 @@ test_sh(void)
 	      "sh: primes 10 prints the first ten primes");
 	check(run_sh("primes 5 | wc", NULL, out, sizeof(out)) == 0 && strcmp(out, "5 5 11\n") == 0,
 	      "sh: primes 5 | wc prints 5 5 11");
+	check(run_sh(NULL, "echo one two | grep two\necho three | grep two\necho $?\n", out,
+	             sizeof(out)) == 0 &&
+	          strcmp(out, "one two\n1\n") == 0,
+	      "sh: grep prints the matching line, and exits 1 without one");
 	check(run_sh("exit 7", NULL, out, sizeof(out)) == 7, "sh: exit 7 exits with 7");
 	check(run_sh(NULL, "nosuchprog\necho $?\necho one &\nwait\necho two\n", out, sizeof(out)) ==
 	              0 &&

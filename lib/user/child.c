@@ -100,6 +100,15 @@ child_forget(int index)
 }
 
 void
+child_abandon(int index, uint64_t slot)
+{
+	child_forget(index);
+	sys_env_destroy(slot);
+	sys_cap_delete(slot);
+	slot_free(slot);
+}
+
+void
 child_exit_status(int status)
 {
 	/* Only a forked env has its parent's page: sys_protect finds out without a fault. */

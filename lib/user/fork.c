@@ -234,10 +234,7 @@ fork(void)
 		return id;
 	}
 	if ((err = child_setup((uint64_t)slot, id, index)) < 0) {
-		child_forget(index);
-		sys_env_destroy((uint64_t)slot);
-		sys_cap_delete((uint64_t)slot);
-		slot_free((uint64_t)slot);
+		child_abandon(index, (uint64_t)slot);
 		return err;
 	}
 	child_add(index, (uint64_t)slot);

@@ -170,10 +170,7 @@ spawn(const char *path, const char *const argv[], uint64_t pages)
 		return id;
 	}
 	if ((err = handoff((uint64_t)slot, id, index)) < 0) {
-		child_forget(index);
-		sys_env_destroy((uint64_t)slot);
-		sys_cap_delete((uint64_t)slot);
-		slot_free((uint64_t)slot);
+		child_abandon(index, (uint64_t)slot);
 		return err;
 	}
 	child_add(index, (uint64_t)slot);

@@ -47,6 +47,8 @@ int child_prepare(void);
 int child_attach(uint64_t child, int index, long id);
 void child_add(int index, uint64_t slot);
 void child_forget(int index);
+/* A child whose set-up failed after it was made: forgotten, destroyed, its slot freed. */
+void child_abandon(int index, uint64_t slot);
 void child_exit_status(int status);
 
 #endif

@@ -413,6 +413,15 @@ env_handoff(struct env *e, struct env *partner)
 	return true;
 }
 
+struct env *
+env_handoff_take(void)
+{
+	struct env **p = &handoff_to[percpu_cpu()], *e = *p;
+
+	*p = NULL;
+	return e;
+}
+
 uint64_t
 env_handoffs(unsigned cpu)
 {
@@ -506,11 +515,10 @@ env_sched_next(bool *waiting)
 	struct sched_entity *se;
 	hal_irqstate_t f;
 
-	if ((se = handoff_to[cpu] ? &handoff_to[cpu]->se : NULL) != NULL) {
+	if (handoff_to[cpu] != NULL) {
 		/* env_handoff made it current already (and armed the timer). */
-		handoff_to[cpu] = NULL;
 		*waiting = false;
-		return se->owner;
+		return env_handoff_take();
 	}
 	f = rq_lock_cpu(cpu);
 	if (must_go(rqs[cpu].curr, cpu))

@@ -79,6 +79,11 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 	struct env *e = pc->env; /* the caller, even if the call destroyed it */
 	unsigned after = pc->after;
 
+	/* The IPC fast path (env_handoff): the partner already is this CPU's running entity and
+	 * the caller's frame is saved; when nothing else was asked of the call, straight to it. */
+	if (after == (PERCPU_RESCHED | PERCPU_TF_SAVED) && (e = env_handoff_take()) != NULL)
+		env_run(e);
+	e = pc->env;
 	pc->after &= PERCPU_STICKY;
 	if (after & PERCPU_TRACE)
 		trace(e, f->tf.rax, f->args, ret);

@@ -126,8 +126,10 @@ struct sched_policy {
 	/* optional: may the blocked se wake on rq and run at once, never queued, ahead of every
 	 * entity queued there (sched_handoff)?  Only if pick_next would choose se right after
 	 * enqueue(se, SCHED_ENQ_WAKEUP); then do that enqueue's accounting for se (not the
-	 * queueing) and return true, else change nothing and return false.  Default: only when
-	 * nothing is queued, through that enqueue and pick_next on the empty queue. */
+	 * queueing) and return true, else change nothing and return false.  After a true, se's
+	 * tick with ran 0 must say false and change nothing (the core then asks slice_left only).
+	 * Default: only when nothing is queued, through that enqueue and pick_next on the empty
+	 * queue (then the core asks tick as well). */
 	bool (*wake_direct)(struct sched *s, struct sched_rq *rq, struct sched_entity *se);
 };
 

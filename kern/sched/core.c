@@ -51,6 +51,7 @@ sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_entity *
 }
 
 static inline uint64_t next_timer(struct sched *s, struct sched_rq *rq, uint64_t now);
+static uint64_t slice_timer(struct sched *s, struct sched_rq *rq, uint64_t now);
 
 /* Charge the running entity for the cycles since it was last charged; returns the
  * policy's verdict on whether it must give up the CPU. */
@@ -333,7 +334,7 @@ sched_handoff(struct sched *s, unsigned cpu, uint64_t now, struct sched_entity *
 	rq->curr_since = now;
 	rq->switches++;
 	if (timer)
-		*timer = next_timer(s, rq, now);
+		*timer = s->policy->wake_direct ? slice_timer(s, rq, now) : next_timer(s, rq, now);
 	return 0;
 }
 
@@ -349,6 +350,22 @@ sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
 	else
 		sched_balance_default(s, cpu);
 	return sched_schedule_local(s, cpu, now);
+}
+
+/* sched_next_timer for rq, without the charge: the slice's end or the first release. */
+static uint64_t
+slice_timer(struct sched *s, struct sched_rq *rq, uint64_t now)
+{
+	struct sched_link *l = sched_rq_first_throttled(rq);
+	uint64_t t = SCHED_NO_TIMER;
+
+	if (rq->curr && s->policy->slice_left) {
+		uint64_t left = s->policy->slice_left(s, rq, rq->curr);
+
+		if (left != SCHED_NO_TIMER)
+			t = now + left;
+	}
+	return l && l->key < t ? l->key : t;
 }
 
 /* sched_next_timer for rq. */

@@ -520,14 +520,8 @@ env_sched_next(bool *waiting)
 	unsigned cpu = percpu_cpu();
 	uint64_t now = rdtsc(), t;
 	struct sched_entity *se;
-	hal_irqstate_t f;
+	hal_irqstate_t f = rq_lock_cpu(cpu);
 
-	if (handoff_to[cpu] != NULL) {
-		/* env_handoff made it current already (and armed the timer). */
-		*waiting = false;
-		return env_handoff_take();
-	}
-	f = rq_lock_cpu(cpu);
 	if (must_go(rqs[cpu].curr, cpu))
 		put_away_current(cpu, now);
 	if (yielding[cpu]) {

@@ -96,8 +96,13 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 	if (after & PERCPU_RESCHED) {
 		/* An IPC call that blocked saved the frame under the env lock: a partner on another
 		 * CPU may have written its results there since. */
-		if (e->status != ENV_DEAD && !(after & PERCPU_TF_SAVED))
-			trapframe_copy(&e->tf, &f->tf);
+		if (!(after & PERCPU_TF_SAVED)) {
+			if (e->status != ENV_DEAD)
+				trapframe_copy(&e->tf, &f->tf);
+		} else if ((e = env_handoff_take()) != NULL) {
+			env_run(
+			    e); /* the fast path's partner, after a trace line or a lock check */
+		}
 		env_schedule();
 	}
 	/* sys_env_set_regs on the caller: every register must come back, and its rip may

@@ -503,8 +503,10 @@ fpu_test("fpu-smp4-state-follows-migrating-envs", ["fxsave"], avx=False, smp=4)
 
 
 # ---- sleep_until (kern/env/sleep.c, user/sleeptest.c) ----
-# sleeptest runs under init (its leak-check lines frame it) with icount: the TSC counts
-# instructions, so the lateness it prints repeats exactly.
+# sleeptest runs under init (its leak-check lines frame it).  On one CPU with icount: the TSC
+# counts instructions, so the lateness it prints repeats exactly and the bound is tight.  On
+# four CPUs under plain TCG: QEMU 7.2's round-robin icount lets a busy CPU 0 starve the other
+# vCPUs until it halts (user/sleeptest.c LATE_MAX_SMP), so there only correctness is checked.
 SLEEPTEST_DONE = r"^init: end sleeptest$"
 
 
@@ -525,7 +527,8 @@ def sleep_test(name, cpus, doc):
     want = {"args": 5, "accuracy": 4, "cpus": cpus, "early": 3, "destroy": 3}
 
     @LAB.test(name, parts=dict(want, leak=2), smp=cpus, args="tests=sleeptest",
-              qemu_args=ICOUNT, until=[SLEEPTEST_DONE], fail_fast=KSCHED_DIED,
+              qemu_args=ICOUNT if cpus == 1 else [], until=[SLEEPTEST_DONE],
+              fail_fast=KSCHED_DIED,
               reject=KSCHED_DIED, timeout=120)
     def check(run):
         run.expect(r"^sleeptest: %d CPUs$" % cpus, part="cpus")

@@ -28,10 +28,12 @@ CMDLINE_OPTION(lockcheck, "lockcheck",
                "lockcheck=off: no lock checker (the benchmarks); on by default");
 
 #define LC_MAX_CLASSES 64 /* one bit each in a row of the order matrix */
-#define LC_MAX_HELD    8  /* locks one CPU holds at once (counted in percpu.after too) */
-#define LC_IN_IRQ      1u /* class flags: taken in an interrupt handler */
-#define LC_IRQS_ON     2u /* taken (so held) with interrupts enabled */
-#define RFLAGS_IF      (1UL << 9)
+/* Locks one CPU holds at once (counted in percpu.after too): an idle CPU balancing holds
+ * every run-queue lock (kern/env/sched.c balance), plus a few of its own. */
+#define LC_MAX_HELD (SMP_MAX_CPUS + 8)
+#define LC_IN_IRQ   1u /* class flags: taken in an interrupt handler */
+#define LC_IRQS_ON  2u /* taken (so held) with interrupts enabled */
+#define RFLAGS_IF   (1UL << 9)
 
 _Static_assert(LC_MAX_HELD *PERCPU_LOCK_HELD <= PERCPU_LOCKS_MASK, "the count fits its bits");
 

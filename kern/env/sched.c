@@ -397,14 +397,7 @@ env_handoff(struct env *e, struct env *partner)
 		rq_unlock_cpu(cpu, f);
 		return false;
 	}
-	/* The core's next timer matters only to a partner that shares the CPU or has a budget
-	 * (next_timer): a policy with wake_direct never asks for a tick at once after it (its
-	 * contract, sched.h), so the tickless answer needs none of it. */
-	t = SCHED_NO_TIMER;
-	err = sched_handoff(
-	    &sched, cpu, now, &partner->se,
-	    sched.policy->wake_direct && !rqs[cpu].nqueued && !partner->se.params.budget ? NULL
-	                                                                                 : &t);
+	err = sched_handoff(&sched, cpu, now, &partner->se, &t);
 	if (err == 0)
 		arm_timer_at(cpu, now, t);
 	rq_unlock_cpu(cpu, f);

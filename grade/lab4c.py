@@ -112,5 +112,46 @@ for _cpus in (1, 4):
                               "bad": 2, "panics": 4, "leak": 3}, _cpus,
                60 * _cpus)(check_malloctest)
 
+
+# ---- Pipes, file descriptors and the shell (issue 11 items 3-4) ------------------------------
+# pipetest (user/pipetest.c) checks the LibOS's fds and pipes from the inside and runs shell
+# lines (`sh -c`, and a script on fd 0) with fd 1 on a pipe, comparing what they print; the
+# shell's one-line complaints about bad input go to the console, checked here.  pingpong
+# passes a counter through an IPC endpoint.  Both end with init's leak check.
+
+PIPETEST_TAGS = ["eof", "epipe", "fork", "block", "sh", "bad"]
+SH_BAD_LINES = [r"^sh: unknown command: nosuchprog$", r"^sh: unmatched '$",
+                r"^sh: a pipe to nothing$", r"^sh: a pipe from nothing"]
+
+
+def check_pipetest(run):
+    """Every check OK; each bad shell line answered by exactly one console line."""
+    text = lab3.section(run, "pipetest") or ""
+    lab3.check_lines(run, "pipetest", text, PIPETEST_TAGS)
+    for pat in SH_BAD_LINES:
+        run.expect(pat, part="bad-lines", text=text, count=1 if "nosuchprog$" not in pat
+                   else 2)
+    run.reject(r"panic at", part="bad-lines", text=text)
+    run.expect(r"^pipetest: 0 checks failed$", part="bad-lines", text=text, count=1)
+    lab3.check_leaks(run, "pipetest", "leak")
+
+
+def check_pingpong(run):
+    """Ten calls and ten replies, in order, through the endpoint; nothing left behind."""
+    text = lab3.section(run, "pingpong") or ""
+    got = re.findall(r"^pingpong: (parent|child) got (\d+)$", text, re.M)
+    want = [("parent" if i % 2 == 0 else "child", str(i)) for i in range(20)]
+    if got != want:
+        run.fail("expected parent got 0, child got 1, ... child got 19; got %d lines"
+                 % len(got), "order")
+    run.reject(r"panic at|pingpong: call:", part="order", text=text)
+    lab3.check_leaks(run, "pingpong", "leak")
+
+
+for _cpus in (1, 4):
+    lab4c_test("pipetest", {"eof": 2, "epipe": 2, "fork": 2, "block": 2, "sh": 5, "bad": 4,
+                            "bad-lines": 3, "leak": 3}, _cpus, 90 * _cpus)(check_pipetest)
+lab4c_test("pingpong", {"order": 3, "leak": 2}, 1, 60)(check_pingpong)
+
 if __name__ == "__main__":
     sys.exit(gradelib.main([LAB]))

@@ -82,7 +82,9 @@ cap_table_destroy(struct cap_table *t)
 	if (t == NULL || t->slots == NULL)
 		return E_INVAL;
 	hal_spin_lock(&cap_lock);
-	for (i = 1; i < t->nslots; i++)
+	/* `used` counts the full slots (cap_fill, cap_clear): the scan ends at the last one
+	 * instead of reading every empty slot after it. */
+	for (i = 1; i < t->nslots && t->used > 0; i++)
 		if (t->slots[i].obj != NULL)
 			cap_clear(&t->slots[i]);
 	if (t->used != 0)

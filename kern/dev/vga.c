@@ -52,10 +52,22 @@ vga_scroll(void)
 {
 	unsigned i, last = (vga_rows - 1) * vga_cols;
 
-	for (i = 0; i < last; i++)
-		vga_cells[i] = vga_cells[i + vga_cols];
-	for (i = last; i < last + vga_cols; i++)
-		vga_cells[i] = VGA_ATTR | ' ';
+	if (vga_cols % 4 == 0 && (uintptr_t)vga_cells % 8 == 0) {
+		/* Four cells a move (80 columns are 20 words): a cell at a time, the scroll of
+		 * every printed line cost ~20,000 instructions, a third of an env's exit. */
+		volatile uint64_t *w = (volatile uint64_t *)vga_cells;
+		uint64_t blank = 0x0001000100010001ull * (VGA_ATTR | ' ');
+
+		for (i = 0; i < last / 4; i++)
+			w[i] = w[i + vga_cols / 4];
+		for (; i < (last + vga_cols) / 4; i++)
+			w[i] = blank;
+	} else {
+		for (i = 0; i < last; i++)
+			vga_cells[i] = vga_cells[i + vga_cols];
+		for (i = last; i < last + vga_cols; i++)
+			vga_cells[i] = VGA_ATTR | ' ';
+	}
 	vga_pos -= vga_cols;
 }
 

@@ -73,38 +73,25 @@ env_vm_protect(struct env *e, uint64_t va, unsigned perm)
 	return pt_protect(e->root, va, PAGE_SIZE, pt_flags(perm));
 }
 
-/* Drops the hold of every page mapped under a table of `level`. */
+/* Drops the hold of one page the user half maps (pt_destroy_each's callback). */
 static void
-put_leaves(struct env *e, physaddr_t table, enum pt_level level)
+put_leaf(pte_t pte, enum pt_level level, void *arg)
 {
-	pte_t *t = hal_phys_to_virt(table);
+	struct env *e = arg;
+	struct frame *f;
 
-	for (unsigned i = 0; i < PT_ENTRIES; i++) {
-		struct frame *f;
-
-		if (!(t[i] & PTE_P))
-			continue;
-		if (level > PT_LEVEL_PT && !(t[i] & PTE_PS)) {
-			put_leaves(e, t[i] & PTE_ADDR_MASK, level - 1);
-			continue;
-		}
-		if (level > PT_LEVEL_PT || (f = frame_lookup(t[i] & PTE_ADDR_MASK)) == NULL)
-			panic("env 0x%lx: user entry 0x%lx maps no known frame", e->id, t[i]);
-		cap_object_put(&f->obj);
-	}
+	if (level > PT_LEVEL_PT || (f = frame_lookup(pte & PTE_ADDR_MASK)) == NULL)
+		panic("env 0x%lx: user entry 0x%lx maps no known frame", e->id, pte);
+	cap_object_put(&f->obj);
 }
 
 void
 env_vm_teardown(struct env *e)
 {
-	pte_t *pml4 = hal_phys_to_virt(e->root);
-
-	/* The root is no CPU's current one (env_destroy switched away), so no TLB can still
-	 * reach a page that the puts below free. */
-	for (unsigned i = 0; i < PT_ENTRIES / 2; i++)
-		if (pml4[i] & PTE_P)
-			put_leaves(e, pml4[i] & PTE_ADDR_MASK, PT_LEVEL_PDPT);
-	if (kvm_root_free(e->root) < 0)
+	/* The root is no CPU's current one (env_destroy switched away); pt_destroy_each also
+	 * unhooks and flushes before it hands a page over, so no TLB can still reach a page
+	 * that the puts free.  One walk drops the pages and frees the tables. */
+	if (kvm_root_free_each(e->root, put_leaf, e) < 0)
 		panic("env 0x%lx: freeing the user half's page tables failed", e->id);
 	e->root = 0;
 }

@@ -9,6 +9,7 @@
 
 #include "bootinfo.h"
 #include "hal.h"
+#include "pt.h"
 
 /* Starts the page allocator on the RAM the boot page tables reach, builds the kernel's page
  * tables, switches to them, then hands the allocator the rest of RAM and starts the heap.
@@ -30,5 +31,8 @@ int64_t kvm_root_new(void);
 /* Frees the user half's tables and the PML4 of a root from kvm_root_new; the mapped frames
  * are the caller's.  The root must not be in use. */
 int kvm_root_free(physaddr_t root);
+
+/* kvm_root_free that first hands every page the user half maps to `put` (pt.h). */
+int kvm_root_free_each(physaddr_t root, pt_put_fn put, void *arg);
 
 #endif

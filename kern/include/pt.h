@@ -71,4 +71,14 @@ int pt_lookup(physaddr_t root, uintptr_t va, struct pt_mapping *m);
  * [0, VA_USER_END - 1] for a user half, so a kernel half shared by every root survives. */
 int pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va);
 
+/* Called by pt_destroy_each for every present leaf entry: `e` maps a page of `level`'s size
+ * (PT_LEVEL_PT: 4 KiB, PT_LEVEL_PD: 2 MiB, PT_LEVEL_PDPT: 1 GiB). */
+typedef void (*pt_put_fn)(pte_t e, enum pt_level level, void *arg);
+
+/* pt_destroy that also hands every page mapped in the range to `put` (if not NULL), in
+ * one walk: an env's teardown drops its frames this way.  A leaf is handed over after its
+ * PML4 entry is unhooked and the TLBs are flushed; its table page is freed after. */
+int pt_destroy_each(physaddr_t root, uintptr_t from_va, uintptr_t last_va, pt_put_fn put,
+                    void *arg);
+
 #endif

@@ -10,6 +10,11 @@
 #define OBJ_OFFSET  64 /* objects start after the header, 16-byte aligned */
 #define MAX_OBJS    ((PAGE_SIZE - OBJ_OFFSET) >> KHEAP_MIN_SHIFT)
 #define POISON_BYTE 0x6b /* freed objects are filled with it to expose use after free */
+#define POISON_WORD (0x0101010101010101ull * POISON_BYTE)
+
+/* A word of a freed object, whatever type the object had (may_alias: the stores must not be
+ * assumed unrelated to the object's own fields). */
+typedef uint64_t __attribute__((may_alias)) poison_word_t;
 
 /* The struct page owner of a heap page. */
 enum { HEAP_SLAB = 1, HEAP_LARGE = 2 };
@@ -191,10 +196,14 @@ static void
 slab_give(struct slab *s, unsigned i)
 {
 	struct slab_class *sc = &classes[s->cls];
-	uint8_t *obj = (uint8_t *)s + OBJ_OFFSET + i * obj_size(s->cls);
+	poison_word_t *obj = (poison_word_t *)((uint8_t *)s + OBJ_OFFSET + i * obj_size(s->cls));
 
-	for (size_t b = 0; b < obj_size(s->cls); b++)
-		obj[b] = POISON_BYTE;
+	/* Two words a step (objects are multiples of 16 bytes, 16-byte aligned): a byte at a
+	 * time cost ~3,000 instructions for an FPU save area on every env's exit. */
+	for (size_t w = 0; w < obj_size(s->cls) / sizeof(*obj); w += 2) {
+		obj[w] = POISON_WORD;
+		obj[w + 1] = POISON_WORD;
+	}
 	s->used[i / 64] &= ~(1ull << (i % 64));
 	if (s->nfree++ == 0)
 		list_push(sc, s);

@@ -238,7 +238,13 @@ kvm_root_new(void)
 int
 kvm_root_free(physaddr_t root)
 {
-	int err = pt_destroy(root, 0, VA_USER_END - 1);
+	return kvm_root_free_each(root, NULL, NULL);
+}
+
+int
+kvm_root_free_each(physaddr_t root, pt_put_fn put, void *arg)
+{
+	int err = pt_destroy_each(root, 0, VA_USER_END - 1, put, arg);
 
 	if (err == 0)
 		pt_root_free(root);

@@ -82,6 +82,17 @@ child_add(int index, uint64_t slot)
 	kids[index].slot = slot;
 }
 
+long
+fork_child_slot(long envid)
+{
+	if (envid <= 0 || kids_env != libos_envinfo->envid)
+		return E_NOENT;
+	for (int i = 0; i < FORK_MAX_CHILDREN; i++)
+		if (kids[i].id == envid)
+			return (long)kids[i].slot;
+	return E_NOENT;
+}
+
 void
 child_forget(int index)
 {

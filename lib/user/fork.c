@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fd.h"
 #include "fork.h"
 #include "libos.h"
 #include "pgfault.h"
@@ -172,7 +173,12 @@ child_setup(uint64_t child, long id, int index)
 	for (uint64_t i = 0; i < VM_TABLE->n; i++)
 		if ((err = duppage(child, &VM_TABLE->rec[i])) < 0)
 			return err;
-	return (int)sys_env_set_status(child, ENV_RUNNABLE);
+	/* The child's fds (fd.c): pipe ends count once the child holds them. */
+	if ((err = fd_fork(child)) < 0)
+		return err;
+	if ((err = (int)sys_env_set_status(child, ENV_RUNNABLE)) < 0)
+		fd_unfork();
+	return err;
 }
 
 /* Writes the stack just below the caller's frame, so that the pages fork's walk writes are

@@ -29,3 +29,14 @@ slot_free(uint64_t slot)
 	if (slot < SLOT_MAX)
 		used[slot / 64] &= ~(1ull << (slot % 64));
 }
+
+int
+slot_reserve(uint64_t slot)
+{
+	if (slot < libos_envinfo->first_free || slot >= SLOT_MAX || slot >= libos_envinfo->nslots)
+		return E_RANGE;
+	if (used[slot / 64] & (1ull << (slot % 64)))
+		return E_BUSY;
+	used[slot / 64] |= 1ull << (slot % 64);
+	return 0;
+}

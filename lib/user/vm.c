@@ -132,6 +132,19 @@ vm_page_free(uint64_t va)
 }
 
 int
+vm_record_shared(uint64_t va, uint64_t slot, uint32_t perm)
+{
+	int err;
+
+	if ((err = table_reserve()) < 0)
+		return err;
+	if (vm_find(va) != NULL)
+		return E_EXIST;
+	rec_add(va, slot, perm, VM_SHARE);
+	return 0;
+}
+
+int
 vm_share(uint64_t va)
 {
 	struct vm_rec *r = vm_find(va);

@@ -273,3 +273,24 @@ Test(object, release_hooks_run_on_the_cpu_that_dropped_the_reference)
 	cr_expect_eq(capfix_last_cpu, 3);
 	simhal_set_cpu(0);
 }
+
+/* cap_table_destroy stops at the last full slot (it counts them down): the first, a middle
+ * and the very last slot are all reached, with empty slots between them. */
+Test(object, table_destroy_reaches_the_last_slot)
+{
+	static const uint64_t slots[] = { 1, 2, 37, CAPFIX_SLOTS - 1 };
+	struct cap_object *o[4];
+
+	for (unsigned i = 0; i < 4; i++) {
+		o[i] = capfix_frame((i + 1) * 0x1000ull);
+		cr_assert_eq(cap_create(TA, slots[i], o[i], CAP_R_ALL), 0);
+	}
+	cr_assert_eq(TA->used, 4);
+	cr_assert_eq(cap_table_destroy(TA), 0);
+	cr_expect_eq(TA->used, 0);
+	cr_expect_eq(capfix_nreleased, 4);
+	for (unsigned i = 0; i < 4; i++) {
+		cr_expect_eq(capfix_release_count(o[i]), 1, "slot %lu", (unsigned long)slots[i]);
+		cr_expect_null(TA->slots[slots[i]].obj);
+	}
+}

@@ -154,3 +154,25 @@ Test(kheap, print_stats_lists_classes)
 	cr_assert(strstr(log, "kheap: 16:1/1 32:0/0"), "%s", log);
 	cr_assert(strstr(log, "large 1 blocks 1 pages"), "%s", log);
 }
+
+/* Every byte of a freed object of every slab class is poisoned, and none of its
+ * neighbours' (the fill is word-wise). */
+Test(kheap, every_byte_of_a_freed_object_is_poisoned_and_only_those)
+{
+	for (unsigned shift = KHEAP_MIN_SHIFT; shift <= KHEAP_MAX_SHIFT; shift++) {
+		size_t size = (size_t)1 << shift;
+		uint8_t *a = kmalloc(size), *b = kmalloc(size), *c = kmalloc(size);
+
+		cr_assert(a && b && c);
+		for (size_t i = 0; i < size; i++)
+			a[i] = c[i] = 0x11;
+		kfree(b);
+		for (size_t i = 0; i < size; i++) {
+			cr_assert_eq(b[i], 0x6b, "size %zu byte %zu", size, i);
+			cr_assert_eq(a[i], 0x11, "size %zu: the object before, byte %zu", size, i);
+			cr_assert_eq(c[i], 0x11, "size %zu: the object after, byte %zu", size, i);
+		}
+		kfree(a);
+		kfree(c);
+	}
+}

@@ -304,3 +304,71 @@ Test(pt, destroy_returns_every_table_and_keeps_the_other_half)
 	cr_assert_eq(st.allocated, 0);
 	cr_assert_eq(pmm_check(), 0);
 }
+
+/* What pt_destroy_each handed over: a bit per 4 KiB page of FRAME's first 2 MiB, and the
+ * 2 MiB pages. */
+struct puts {
+	uint64_t small[512 / 64];
+	unsigned small_count, huge_count;
+	physaddr_t huge_pa;
+};
+
+static void
+record_put(pte_t e, enum pt_level level, void *arg)
+{
+	struct puts *p = arg;
+	uint64_t pa = e & PTE_ADDR_MASK;
+
+	cr_assert(e & PTE_P, "put of a non-present entry 0x%llx", (unsigned long long)e);
+	if (level == PT_LEVEL_PD) {
+		cr_assert(e & PTE_PS);
+		p->huge_count++;
+		p->huge_pa = pa & ~(HUGE_SIZE - 1);
+		return;
+	}
+	cr_assert_eq(level, PT_LEVEL_PT);
+	cr_assert(pa >= FRAME && pa < FRAME + HUGE_SIZE, "pa 0x%llx", (unsigned long long)pa);
+	p->small[(pa - FRAME) / PAGE_SIZE / 64] |= 1ull << ((pa - FRAME) / PAGE_SIZE % 64);
+	p->small_count++;
+}
+
+/* Every present leaf once, whichever of a run of eight entries it sits in (first, last,
+ * alone, beside unmapped ones), in every table; then the same tables as pt_destroy frees. */
+Test(pt, destroy_each_hands_over_every_leaf_once)
+{
+	static const unsigned idx[] = { 0, 1, 7, 8, 15, 16, 63, 64, 255, 504, 510, 511 };
+	struct puts got = { 0 };
+	uint64_t mapped = 0;
+
+	for (unsigned i = 0; i < sizeof(idx) / sizeof(idx[0]); i++) {
+		cr_assert_eq(pt_map(root, UVA + idx[i] * PAGE_SIZE, FRAME + idx[i] * PAGE_SIZE,
+		                    PAGE_SIZE, PT_U),
+		             0);
+		mapped++;
+	}
+	/* A page mapped and unmapped leaves a zero entry between present ones. */
+	cr_assert_eq(pt_map(root, UVA + 9 * PAGE_SIZE, FRAME, PAGE_SIZE, PT_U), 0);
+	cr_assert_eq(pt_unmap(root, UVA + 9 * PAGE_SIZE, PAGE_SIZE), 0);
+	/* Other tables at each level: the last PML4 entry of the user half, PDPT[5]. */
+	cr_assert_eq(pt_map(root, 0x00007ffffffff000ull, FRAME + 300 * PAGE_SIZE, PAGE_SIZE, PT_U),
+	             0);
+	cr_assert_eq(
+	    pt_map(root, 5 * 512 * GiB + 5 * GiB, FRAME + 301 * PAGE_SIZE, PAGE_SIZE, PT_U), 0);
+	mapped += 2;
+	cr_assert_eq(pt_map(root, UVA + 64 * MiB, 4 * HUGE_SIZE, HUGE_SIZE, PT_HUGE | PT_U), 0);
+	cr_assert_eq(pt_map(root, KVA, FRAME + 400 * PAGE_SIZE, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(pt_destroy_each(root, 0, VA_USER_END - 1, record_put, &got), 0);
+	cr_assert_eq(got.small_count, mapped);
+	for (unsigned i = 0; i < sizeof(idx) / sizeof(idx[0]); i++)
+		cr_assert(got.small[idx[i] / 64] & (1ull << (idx[i] % 64)), "index %u", idx[i]);
+	cr_assert(got.small[300 / 64] & (1ull << (300 % 64)));
+	cr_assert(got.small[301 / 64] & (1ull << (301 % 64)));
+	cr_assert_eq(got.huge_count, 1);
+	cr_assert_eq(got.huge_pa, 4 * HUGE_SIZE);
+	expect_unmapped(UVA, 4);
+	expect_range(KVA, FRAME + 400 * PAGE_SIZE, PAGE_SIZE, true, false, false);
+	cr_assert_eq(baseline - mmfix_free_pages(), 3, "the kernel half's PDPT, PD and PT remain");
+	cr_assert_eq(pt_destroy_each(root, VA_KERNEL_START, UINTPTR_MAX, NULL, NULL), 0);
+	cr_assert_eq(mmfix_free_pages(), baseline);
+	cr_assert_eq(pt_destroy_each(root, 0, 1 * GiB, record_put, &got), E_ALIGN);
+}

@@ -25,6 +25,10 @@ long fork(void);
 int wait(long envid, int *status);
 #define WAIT_KILLED (-1)
 
+/* The slot of this env's capability to its child `envid` (not waited for yet), or E_NOENT:
+ * to give the child capabilities beyond what fork copies. */
+long fork_child_slot(long envid);
+
 /* At most this many children not waited for. */
 #define FORK_MAX_CHILDREN 64
 

@@ -46,6 +46,8 @@ __attribute__((noreturn, format(printf, 3, 4))) void libos_panic(const char *fil
  * allocator handed out are tracked; the caller deletes the capability itself. */
 long slot_alloc(void);
 void slot_free(uint64_t slot);
+/* Marks `slot` used (a capability someone else put there): 0, E_RANGE or E_BUSY. */
+int slot_reserve(uint64_t slot);
 
 /* The time-stamp counter (SDM Vol. 2B RDTSC): under `qemu -icount shift=0` it counts
  * instructions, which the kernel benchmarks and the scheduling tests rely on. */

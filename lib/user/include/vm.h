@@ -26,6 +26,8 @@
 #define VM_TEMP_VA     0x00007fffd0000000ull /* a scratch window for LibOS code */
 #define VM_COW_TEMP_VA 0x00007fffd0001000ull /* the page-fault handler's own scratch window */
 #define VM_WAIT_VA     0x00007fffd0002000ull /* this env's children's exit statuses */
+#define VM_HANDOFF_VA  0x00007fffd0003000ull /* a spawned program's fds from its parent */
+#define VM_PIPE_VA     0x00007fffd0100000ull /* pipe pages, one per pipe (pipe.c) */
 /* The parent's status page, where exit reports: below the exception stack with an unmapped
  * guard page between, in the page table the exception stack already needs. */
 #define VM_PARENT_WAIT_VA (ABI_UXSTACK_TOP - 3 * ABI_PAGE_SIZE)
@@ -67,6 +69,9 @@ int vm_page_alloc(uint64_t va, uint32_t perm);
 int vm_page_free(uint64_t va);
 /* The record of the page holding va, or NULL. */
 struct vm_rec *vm_find(uint64_t va);
+/* Records a page already mapped at va from the frame in `slot` (a spawned program's pipe
+ * pages, which its parent mapped), VM_SHARE.  0 or a negative E_* code. */
+int vm_record_shared(uint64_t va, uint64_t slot, uint32_t perm);
 /* Marks the recorded page at va VM_SHARE: children see the parent's writes and back. */
 int vm_share(uint64_t va);
 /* Takes over the pages the kernel's loader mapped (text, rodata, data, bss, stack): they are

@@ -1,0 +1,286 @@
+/* Pipes in the LibOS: a ring buffer in one page shared by every env that holds an end, and
+ * two notifications for blocking (a reader waits on `rnote` while the ring is empty, a writer
+ * on `wnote` while it is full).
+ *
+ * Reference counts.  The LibOS cannot see page-table reference counts (JOS's pageref trick),
+ * so the shared page itself counts the open fds on each end, over every env: pipe() sets
+ * 1 reader and 1 writer; dup2 adds one; fork adds, before the child may run, one for every
+ * pipe fd in the child's copy of the table (fd_fork); spawn adds one for every pipe fd it
+ * hands over; close (and exit, which closes every fd) takes one away.  An env killed without
+ * exit never closes its fds: its ends stay counted, so a reader of a pipe whose writer was
+ * killed waits for ever (the cost of keeping the kernel out of it).
+ *
+ * Wake-ups.  The ring, the counts and the lock live in the page; a notification's word is
+ * sticky (signal ORs a bit in, wait returns at once if one is set), so a check under the lock
+ * followed by a wait never loses a wake-up: a reader signals `wnote` when it takes bytes from
+ * a full ring, a writer signals `rnote` when it puts bytes in an empty one, and the last
+ * writer's (reader's) close signals rnote (wnote).  A signal wakes one waiter: one that was
+ * woken and leaves something for others (bytes, space, end of file) signals again. */
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "fd.h"
+#include "libos.h"
+#include "pipe.h"
+#include "usyscall.h"
+#include "vm.h"
+#include "xstring.h"
+
+#define PAGE        ABI_PAGE_SIZE
+#define PIPE_BUF    (PAGE - 64)
+#define NOTE_RIGHTS (CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT)
+
+struct pipe_page {
+	uint32_t lock; /* 1 while an env changes the fields below */
+	uint32_t readers, writers;
+	uint32_t pad;
+	uint64_t rpos, wpos; /* bytes read and written since creation: wpos - rpos are queued */
+	uint8_t pad2[32];
+	char buf[PIPE_BUF];
+};
+_Static_assert(sizeof(struct pipe_page) == PAGE, "one page");
+
+/* This env's view of a pipe: how many of its fds name it (0: the entry is free). */
+struct pipe_local {
+	uint32_t users;
+	uint32_t rnote, wnote; /* notification slots */
+};
+
+static struct pipe_local pipes[PIPE_MAX];
+
+static struct pipe_page *
+page_of(int idx)
+{
+	return (struct pipe_page *)(VM_PIPE_VA + (uint64_t)idx * PAGE);
+}
+
+/* Held for a few dozen instructions; a holder preempted on this CPU gets it back through
+ * the yield. */
+static void
+lock(struct pipe_page *p)
+{
+	while (__atomic_exchange_n(&p->lock, 1, __ATOMIC_ACQUIRE))
+		sys_yield();
+}
+
+static void
+unlock(struct pipe_page *p)
+{
+	__atomic_store_n(&p->lock, 0, __ATOMIC_RELEASE);
+}
+
+static void
+note_free(uint32_t slot)
+{
+	sys_cap_delete(slot);
+	slot_free(slot);
+}
+
+static long
+note_new(void)
+{
+	long slot = slot_alloc(), err;
+
+	if (slot < 0)
+		return slot;
+	if ((err = sys_notify_alloc(ABI_SLOT_UNTYPED, (uint64_t)slot, NOTE_RIGHTS)) < 0) {
+		slot_free((uint64_t)slot);
+		return err;
+	}
+	return slot;
+}
+
+int
+pipe_create(void)
+{
+	long r, w;
+	int idx, err;
+
+	for (idx = 0; idx < PIPE_MAX; idx++)
+		if (pipes[idx].users == 0 && vm_find((uint64_t)page_of(idx)) == NULL)
+			break;
+	if (idx == PIPE_MAX)
+		return E_NOMEM;
+	if ((r = note_new()) < 0)
+		return (int)r;
+	if ((w = note_new()) < 0) {
+		note_free((uint32_t)r);
+		return (int)w;
+	}
+	if ((err = vm_page_alloc((uint64_t)page_of(idx), ABI_PERM_R | ABI_PERM_W)) < 0 ||
+	    (err = vm_share((uint64_t)page_of(idx))) < 0) {
+		vm_page_free((uint64_t)page_of(idx));
+		note_free((uint32_t)r);
+		note_free((uint32_t)w);
+		return err;
+	}
+	page_of(idx)->readers = 1;
+	page_of(idx)->writers = 1;
+	pipes[idx] = (struct pipe_local){ .users = 2, .rnote = (uint32_t)r, .wnote = (uint32_t)w };
+	return idx;
+}
+
+void
+pipe_count(int idx, int end, int delta)
+{
+	struct pipe_page *p = page_of(idx);
+
+	lock(p);
+	if (end == FD_PIPE_R)
+		p->readers += (uint32_t)delta;
+	else
+		p->writers += (uint32_t)delta;
+	unlock(p);
+}
+
+void
+pipe_ref(int idx, int end)
+{
+	pipe_count(idx, end, 1);
+	pipes[idx].users++;
+}
+
+void
+pipe_unref(int idx, int end)
+{
+	struct pipe_page *p = page_of(idx);
+	struct pipe_local *l = &pipes[idx];
+	uint32_t left;
+
+	lock(p);
+	left = end == FD_PIPE_R ? --p->readers : --p->writers;
+	unlock(p);
+	if (left == 0)
+		sys_notify_signal(end == FD_PIPE_R ? l->wnote : l->rnote, 1);
+	if (--l->users > 0)
+		return;
+	vm_page_free((uint64_t)p);
+	note_free(l->rnote);
+	note_free(l->wnote);
+}
+
+long
+pipe_read(int idx, void *buf, size_t n)
+{
+	struct pipe_page *p = page_of(idx);
+	struct pipe_local *l = &pipes[idx];
+	bool waited = false;
+
+	if (n == 0)
+		return 0;
+	for (;;) {
+		uint64_t queued, k;
+
+		lock(p);
+		queued = p->wpos - p->rpos;
+		if (queued > 0) {
+			k = queued < n ? queued : n;
+			for (uint64_t i = 0; i < k; i++)
+				((char *)buf)[i] = p->buf[(p->rpos + i) % PIPE_BUF];
+			p->rpos += k;
+			unlock(p);
+			if (queued == PIPE_BUF)
+				sys_notify_signal(l->wnote, 1);
+			if (waited && (queued > k || p->writers == 0))
+				sys_notify_signal(l->rnote, 1);
+			return (long)k;
+		}
+		k = p->writers;
+		unlock(p);
+		if (k == 0) {
+			if (waited)
+				sys_notify_signal(l->rnote, 1);
+			return 0;
+		}
+		sys_notify_wait(l->rnote, NULL);
+		waited = true;
+	}
+}
+
+long
+pipe_write(int idx, const void *buf, size_t n)
+{
+	struct pipe_page *p = page_of(idx);
+	struct pipe_local *l = &pipes[idx];
+	bool waited = false;
+	size_t done = 0;
+
+	while (done < n) {
+		uint64_t queued, k;
+
+		lock(p);
+		if (p->readers == 0) {
+			unlock(p);
+			return E_PIPE;
+		}
+		queued = p->wpos - p->rpos;
+		if (queued < PIPE_BUF) {
+			k = PIPE_BUF - queued < n - done ? PIPE_BUF - queued : n - done;
+			for (uint64_t i = 0; i < k; i++)
+				p->buf[(p->wpos + i) % PIPE_BUF] = ((const char *)buf)[done + i];
+			p->wpos += k;
+			unlock(p);
+			done += k;
+			if (queued == 0)
+				sys_notify_signal(l->rnote, 1);
+			if (waited && queued + k < PIPE_BUF)
+				sys_notify_signal(l->wnote, 1);
+			continue;
+		}
+		unlock(p);
+		sys_notify_wait(l->wnote, NULL);
+		waited = true;
+	}
+	return (long)n;
+}
+
+void
+pipe_hold(int idx)
+{
+	pipes[idx].users++;
+}
+
+int
+pipe_caps(int idx, uint64_t *va, uint64_t *fslot, uint64_t *rslot, uint64_t *wslot)
+{
+	struct vm_rec *r = vm_find((uint64_t)page_of(idx));
+
+	if (idx < 0 || idx >= PIPE_MAX || pipes[idx].users == 0 || r == NULL)
+		return E_NOENT;
+	*va = r->va;
+	*fslot = r->slot;
+	*rslot = pipes[idx].rnote;
+	*wslot = pipes[idx].wnote;
+	return 0;
+}
+
+int
+pipe_fork(uint64_t child)
+{
+	long err;
+
+	for (int i = 0; i < PIPE_MAX; i++) {
+		if (pipes[i].users == 0)
+			continue;
+		if ((err = sys_cap_copy(pipes[i].rnote, child, pipes[i].rnote)) < 0 ||
+		    (err = sys_cap_copy(pipes[i].wnote, child, pipes[i].wnote)) < 0)
+			return (int)err;
+	}
+	return 0;
+}
+
+int
+pipe_import(uint64_t va, uint64_t fslot, uint64_t rslot, uint64_t wslot)
+{
+	int idx = (int)((va - VM_PIPE_VA) / PAGE), err;
+
+	if (va < VM_PIPE_VA || idx >= PIPE_MAX || va % PAGE != 0)
+		return E_INVAL;
+	if (pipes[idx].users == 0) {
+		if ((err = vm_record_shared(va, fslot, ABI_PERM_R | ABI_PERM_W)) < 0)
+			return err;
+		pipes[idx] =
+		    (struct pipe_local){ .rnote = (uint32_t)rslot, .wnote = (uint32_t)wslot };
+	}
+	return idx;
+}

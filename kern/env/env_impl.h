@@ -51,8 +51,14 @@ int env_sched_new(struct env *e); /* a fresh entity with the default parameters 
 void env_wake(struct env *e);
 void env_block(struct env *e);
 void env_sched_exit(struct env *e, unsigned old_status); /* returns once e is on no CPU */
-void env_yield(struct env *e);                           /* e is the current env */
-bool env_sched_tick(void); /* true: the current env's turn is over (else the timer is armed) */
+/* The IPC fast path: e blocks and partner runs here next, when the rule allows (false:
+ * nothing changed); env_handoffs counts them per CPU (the end-of-run summary prints it). */
+bool env_handoff(struct env *e, struct env *partner);
+struct env *env_handoff_take(
+    void); /* the partner env_handoff made current here, or NULL: syscall_after runs it */
+uint64_t env_handoffs(unsigned cpu);
+void env_yield(struct env *e); /* e is the current env */
+bool env_sched_tick(void);     /* true: the current env's turn is over (else the timer is armed) */
 struct env *env_sched_next(bool *waiting); /* NULL: idle (*waiting: an env is throttled) */
 bool env_sched_idle_all(void);             /* no env is runnable on any CPU */
 

@@ -128,6 +128,11 @@ all_done(void)
 
 	timer_get_stats(&ts);
 	printf("timer: %lu ticks in user mode, %lu in kernel mode\n", ts.user, ts.kernel);
+	/* The IPC fast path's direct switches per CPU (grade/ipc.py reads this line). */
+	printf("ipc: direct switches");
+	for (unsigned c = 0; c < hal_cpu_count() && c < SCHED_MAX_CPUS; c++)
+		printf(" cpu%u %lu", c, env_handoffs(c));
+	printf("\n");
 	printf("env: no runnable environment\n");
 	if (cmdline_has("halt"))
 		ktrace_halt();

@@ -31,10 +31,12 @@ static struct sched sched;
 static uint64_t hz; /* the TSC's rate */
 static struct sched_rq rqs[SCHED_MAX_CPUS];
 static struct hal_spinlock rq_lock[SCHED_MAX_CPUS];
-static bool tickless[SCHED_MAX_CPUS];  /* under rq_lock: its env runs with no timer armed */
-static uint64_t armed[SCHED_MAX_CPUS]; /* under rq_lock: the deadline its timer holds */
-static bool yielding[SCHED_MAX_CPUS];  /* this CPU's env yields at its next schedule */
-static unsigned nrunnable;             /* envs RUNNABLE, on any CPU (atomic) */
+static bool tickless[SCHED_MAX_CPUS];          /* under rq_lock: its env runs with no timer armed */
+static uint64_t armed[SCHED_MAX_CPUS];         /* under rq_lock: the deadline its timer holds */
+static bool yielding[SCHED_MAX_CPUS];          /* this CPU's env yields at its next schedule */
+static struct env *handoff_to[SCHED_MAX_CPUS]; /* runs next here, already current (env_handoff) */
+static uint64_t handoffs[SCHED_MAX_CPUS];      /* direct switches made here (env_handoffs) */
+static unsigned nrunnable;                     /* envs RUNNABLE, on any CPU (atomic) */
 static volatile bool ready;
 
 /* CPUs whose run queues envs go to: every CPU online. */
@@ -367,6 +369,63 @@ env_yield(struct env *e)
 		panic("sched: env 0x%lx yields but does not run here", e->id);
 	yielding[pc->cpu] = true;
 	pc->after |= PERCPU_RESCHED;
+}
+
+/* The IPC fast path's switch (docs/architecture.md, "IPC fast path"), under the env lock:
+ * e, this CPU's env in its system call, blocks and `partner` (NOT_RUNNABLE, blocked in IPC)
+ * becomes this CPU's running entity in one step, through no run queue, when the rule holds
+ * (sched_handoff: nothing queued here, the partner allowed here and in budget).  Neither
+ * may be asked to stop or move, and the partner's registers must be on no CPU.  False, with
+ * nothing changed: the caller blocks and wakes them the ordinary way. */
+bool
+env_handoff(struct env *e, struct env *partner)
+{
+	struct percpu *pc = percpu_this();
+	unsigned cpu = pc->cpu;
+	uint64_t now = rdtsc(), t;
+	hal_irqstate_t f;
+	int err;
+
+	/* A reschedule this call already asked for (a wake-up here, a stop) goes the usual way. */
+	if ((pc->after & (PERCPU_RESCHED | PERCPU_REARM)) || yielding[cpu] || env_sleep_due(cpu) ||
+	    partner->status != ENV_NOT_RUNNABLE ||
+	    __atomic_load_n(&partner->loaded, __ATOMIC_ACQUIRE) != 0)
+		return false;
+	f = rq_lock_cpu(cpu);
+	if (e->stop != 0 || partner->stop != 0 || rqs[cpu].curr != &e->se ||
+	    !sched_allowed(&e->se, cpu)) {
+		rq_unlock_cpu(cpu, f);
+		return false;
+	}
+	err = sched_handoff(&sched, cpu, now, &partner->se, &t);
+	if (err == 0)
+		arm_timer_at(cpu, now, t);
+	rq_unlock_cpu(cpu, f);
+	if (err < 0)
+		return false;
+	ktrace_block(e, false);
+	e->status = ENV_NOT_RUNNABLE;
+	partner->status = ENV_RUNNABLE; /* nrunnable: one less, one more */
+	ktrace_wake(partner, (int)cpu);
+	handoff_to[cpu] = partner;
+	handoffs[cpu]++;
+	pc->after |= PERCPU_RESCHED;
+	return true;
+}
+
+struct env *
+env_handoff_take(void)
+{
+	struct env **p = &handoff_to[percpu_cpu()], *e = *p;
+
+	*p = NULL;
+	return e;
+}
+
+uint64_t
+env_handoffs(unsigned cpu)
+{
+	return cpu < SCHED_MAX_CPUS ? handoffs[cpu] : 0;
 }
 
 /* The running entity must go: another CPU asked (stop), or it may no longer run here. */

@@ -79,6 +79,11 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 	struct env *e = pc->env; /* the caller, even if the call destroyed it */
 	unsigned after = pc->after;
 
+	/* The IPC fast path (env_handoff): the partner already is this CPU's running entity and
+	 * the caller's frame is saved; when nothing else was asked of the call, straight to it. */
+	if (after == (PERCPU_RESCHED | PERCPU_TF_SAVED) && (e = env_handoff_take()) != NULL)
+		env_run(e);
+	e = pc->env;
 	pc->after &= PERCPU_STICKY;
 	if (after & PERCPU_TRACE)
 		trace(e, f->tf.rax, f->args, ret);
@@ -91,8 +96,13 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 	if (after & PERCPU_RESCHED) {
 		/* An IPC call that blocked saved the frame under the env lock: a partner on another
 		 * CPU may have written its results there since. */
-		if (e->status != ENV_DEAD && !(after & PERCPU_TF_SAVED))
-			trapframe_copy(&e->tf, &f->tf);
+		if (!(after & PERCPU_TF_SAVED)) {
+			if (e->status != ENV_DEAD)
+				trapframe_copy(&e->tf, &f->tf);
+		} else if ((e = env_handoff_take()) != NULL) {
+			env_run(
+			    e); /* the fast path's partner, after a trace line or a lock check */
+		}
 		env_schedule();
 	}
 	/* sys_env_set_regs on the caller: every register must come back, and its rip may

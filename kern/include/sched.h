@@ -123,6 +123,14 @@ struct sched_policy {
 	unsigned (*select_cpu)(struct sched *s, struct sched_entity *se);
 	/* optional: idle `cpu` may pull work; return entities moved (default: steal one). */
 	unsigned (*balance)(struct sched *s, unsigned cpu);
+	/* optional: may the blocked se wake on rq and run at once, never queued, ahead of every
+	 * entity queued there (sched_handoff)?  Only if pick_next would choose se right after
+	 * enqueue(se, SCHED_ENQ_WAKEUP); then do that enqueue's accounting for se (not the
+	 * queueing) and return true, else change nothing and return false.  After a true, se's
+	 * tick with ran 0 must say false and change nothing (the core then asks slice_left only).
+	 * Default: only when nothing is queued, through that enqueue and pick_next on the empty
+	 * queue (then the core asks tick as well). */
+	bool (*wake_direct)(struct sched *s, struct sched_rq *rq, struct sched_entity *se);
 };
 
 /* A scheduler instance: one policy over `ncpu` CPUs.  The caller owns the storage. */
@@ -180,6 +188,15 @@ int sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
  * nothing running it is sched_schedule_local.  When `timer` is not NULL it also gets what
  * sched_next_timer(s, cpu, now) would return right after.  The kernel's yield path uses it. */
 struct sched_entity *sched_yield_next(struct sched *s, unsigned cpu, uint64_t now, uint64_t *timer);
+/* The direct switch of an IPC fast path: the running entity of `cpu` blocks and `next`
+ * (BLOCKED, its affinity has `cpu`) runs there in one step, never queued.  Only when the
+ * policy would pick next now anyway: no throttled entity due on `cpu`, next not out of budget,
+ * and the policy's wake_direct says yes (by default: nothing queued on `cpu`); otherwise
+ * E_AGAIN and nothing changed (the caller blocks and wakes the usual way).  `timer` as in
+ * sched_yield_next.  E_INVAL: nothing runs on `cpu`, next is not blocked or not allowed
+ * there.  exosim never calls it. */
+int sched_handoff(struct sched *s, unsigned cpu, uint64_t now, struct sched_entity *next,
+                  uint64_t *timer);
 /* Timer interrupt or one-shot expiry on `cpu`: account, release throttled entities,
  * and return true when the current entity must be preempted. */
 bool sched_tick(struct sched *s, unsigned cpu, uint64_t now);

@@ -68,13 +68,14 @@ deliver_to_waiting(struct env *s, const struct msg *m, struct env *r)
 	uint64_t got = transfer(s, m->info, r, r->ipc.info);
 
 	put_msg(&r->tf, m->badge, got | (m->call ? ABI_IPC_CALLED : 0), m->w);
-	if (m->call) {
-		r->ipc.caller = s;
-		s->ipc.peer = r;
-		s->ipc.info = m->info; /* its offered slot, for the reply */
-		ipc_block(s, IPC_REPLY, NULL, 0, NULL);
+	if (!m->call) {
+		ipc_wake(r, 0);
+		return;
 	}
-	ipc_wake(r, 0);
+	r->ipc.caller = s;
+	s->ipc.peer = r;
+	s->ipc.info = m->info; /* its offered slot, for the reply */
+	ipc_block_wake(s, IPC_REPLY, NULL, 0, NULL, r);
 }
 
 static int64_t
@@ -111,21 +112,28 @@ abandon_caller(struct env *e)
 	}
 }
 
+/* A receive; `replied` (or NULL) is the caller a reply_recv has just answered, woken here:
+ * with e's block when e waits (the fast path's chance), else at once. */
 static int64_t
-do_recv(struct env *e, uint64_t slot, struct cap_object *obj, uint64_t info)
+do_recv(struct env *e, uint64_t slot, struct cap_object *obj, uint64_t info, struct env *replied)
 {
 	struct endpoint *ep = endpoint_of(obj);
 	struct env *s = ep->senders.head;
 	uint64_t got;
 
 	abandon_caller(e);
-	if (s == NULL) {
-		if (info & ABI_IPC_NONBLOCK)
-			return E_AGAIN;
+	if (s == NULL && !(info & ABI_IPC_NONBLOCK)) {
 		e->ipc.info = info;
-		ipc_block(e, IPC_RECEIVING, obj, slot, &ep->receivers);
+		if (replied != NULL)
+			ipc_block_wake(e, IPC_RECEIVING, obj, slot, &ep->receivers, replied);
+		else
+			ipc_block(e, IPC_RECEIVING, obj, slot, &ep->receivers);
 		return 0;
 	}
+	if (replied != NULL)
+		ipc_wake(replied, 0);
+	if (s == NULL)
+		return E_AGAIN;
 	ipc_dequeue(&ep->senders, s);
 	got = transfer(s, s->ipc.info, e, info);
 	put_msg(env_tf(e), s->ipc.badge, got | (s->ipc.call ? ABI_IPC_CALLED : 0), s->ipc.msg);
@@ -198,25 +206,25 @@ sys_ipc_recv(struct env *e, const uint64_t *a)
 		return E_INVAL; /* a receive sends nothing */
 	if ((err = endpoint_get(e, slot, CAP_R_READ, info, false, &obj, NULL)) < 0)
 		return err;
-	ret = do_recv(e, slot, obj, info);
+	ret = do_recv(e, slot, obj, info, NULL);
 	cap_object_put(obj);
 	return ret;
 }
 
 /* The reply to the caller e owes one, if any: its words, no badge, and the capability in
- * info's cslot if the caller offered a slot. */
-static void
+ * info's cslot if the caller offered a slot.  Returns that caller, for do_recv to wake. */
+static struct env *
 reply(struct env *e, uint64_t info, const uint64_t *w)
 {
 	struct env *c = e->ipc.caller;
 	uint64_t got;
 
 	if (c == NULL)
-		return;
+		return NULL;
 	e->ipc.caller = NULL;
 	got = transfer(e, info, c, c->ipc.info);
 	put_msg(&c->tf, CAP_NO_BADGE, got, w);
-	ipc_wake(c, 0);
+	return c;
 }
 
 int64_t
@@ -230,8 +238,7 @@ sys_ipc_reply_recv(struct env *e, const uint64_t *a)
 	/* Checked in full before the reply goes: a bad call changes nothing. */
 	if ((err = endpoint_get(e, slot, CAP_R_READ, info, true, &obj, NULL)) < 0)
 		return err;
-	reply(e, info, &a[2]);
-	ret = do_recv(e, slot, obj, info);
+	ret = do_recv(e, slot, obj, info, reply(e, info, &a[2]));
 	cap_object_put(obj);
 	return ret;
 }

@@ -45,6 +45,11 @@ void ipc_wake_all(struct ipc_queue *q, int err);
  * and it gives the CPU away when the call ends. */
 void ipc_block(struct env *e, enum ipc_wait w, struct cap_object *obj, uint64_t slot,
                struct ipc_queue *q);
+/* ipc_block(e, ...) and then ipc_wake(p, 0) in one step: when both are on this CPU and the
+ * scheduler's rule allows, p runs next without going through a run queue (the fast path,
+ * env_handoff; docs/architecture.md, "IPC fast path"). */
+void ipc_block_wake(struct env *e, enum ipc_wait w, struct cap_object *obj, uint64_t slot,
+                    struct ipc_queue *q, struct env *p);
 /* A blocked env's call ends with `ret` (it is no longer in any queue). */
 void ipc_wake(struct env *e, int64_t ret);
 

@@ -63,14 +63,40 @@ ipc_block(struct env *e, enum ipc_wait w, struct cap_object *obj, uint64_t slot,
 	percpu_this()->after |= PERCPU_TF_SAVED;
 }
 
-void
-ipc_wake(struct env *e, int64_t ret)
+/* The IPC part of a wake-up: e's call ends with `ret`. */
+static inline void
+ipc_end_wait(struct env *e, int64_t ret)
 {
 	e->tf.rax = (uint64_t)ret;
 	e->ipc.wait = IPC_IDLE;
 	e->ipc.obj = NULL;
 	e->ipc.peer = NULL;
+}
+
+void
+ipc_wake(struct env *e, int64_t ret)
+{
+	ipc_end_wait(e, ret);
 	env_wake(e);
+}
+
+void
+ipc_block_wake(struct env *e, enum ipc_wait w, struct cap_object *obj, uint64_t slot,
+               struct ipc_queue *q, struct env *p)
+{
+	e->tf = *env_tf(e);
+	e->ipc.wait = (uint8_t)w;
+	e->ipc.obj = obj;
+	e->ipc.slot = slot;
+	if (q != NULL)
+		ipc_enqueue(q, e);
+	ipc_end_wait(p, 0);
+	/* The fast path (env_handoff), else what ipc_block and ipc_wake do. */
+	if (!env_handoff(e, p)) {
+		env_block(e);
+		env_wake(p);
+	}
+	percpu_this()->after |= PERCPU_TF_SAVED;
 }
 
 void

@@ -51,6 +51,7 @@ sched_dequeue_queued(struct sched *s, struct sched_rq *rq, struct sched_entity *
 }
 
 static inline uint64_t next_timer(struct sched *s, struct sched_rq *rq, uint64_t now);
+static uint64_t slice_timer(struct sched *s, struct sched_rq *rq, uint64_t now);
 
 /* Charge the running entity for the cycles since it was last charged; returns the
  * policy's verdict on whether it must give up the CPU. */
@@ -291,6 +292,52 @@ sched_yield_next(struct sched *s, unsigned cpu, uint64_t now, uint64_t *timer)
 	return next;
 }
 
+/* The default wake_direct: next may run at once only when nothing else is queued; the
+ * policy's wake-up accounting through its enqueue, and pick_next can only return next. */
+static bool
+wake_direct_default(struct sched *s, struct sched_rq *rq, struct sched_entity *next)
+{
+	if (rq->nqueued)
+		return false;
+	next->state = SCHED_RUNNABLE;
+	s->policy->enqueue(s, rq, next, SCHED_ENQ_WAKEUP);
+	s->policy->pick_next(s, rq); /* next: the only one queued */
+	return true;
+}
+
+int
+sched_handoff(struct sched *s, unsigned cpu, uint64_t now, struct sched_entity *next,
+              uint64_t *timer)
+{
+	struct sched_rq *rq;
+	struct sched_entity *se;
+	struct sched_link *l;
+
+	if (cpu >= s->ncpu || !(se = s->rq[cpu].curr) || next->state != SCHED_BLOCKED ||
+	    !sched_allowed(next, cpu))
+		return E_INVAL;
+	rq = &s->rq[cpu];
+	l = sched_rq_first_throttled(rq);
+	if ((l && !sched_key_before(now, l->key)) || sched_key_before(now, next->throttled_until))
+		return E_AGAIN; /* a release is due first, or next would be throttled */
+	/* The policy judges next at `now`, with se's time charged. */
+	charge(s, rq, now);
+	next->cpu = cpu;
+	if (s->policy->wake_direct ? !s->policy->wake_direct(s, rq, next)
+	                           : !wake_direct_default(s, rq, next))
+		return E_AGAIN;
+	/* sched_block's step for se (charged above), then run_next's for next. */
+	s->policy->dequeue(s, rq, se, SCHED_DEQ_SLEEP);
+	se->state = SCHED_BLOCKED;
+	next->state = SCHED_RUNNING;
+	rq->curr = next;
+	rq->curr_since = now;
+	rq->switches++;
+	if (timer)
+		*timer = s->policy->wake_direct ? slice_timer(s, rq, now) : next_timer(s, rq, now);
+	return 0;
+}
+
 struct sched_entity *
 sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
 {
@@ -303,6 +350,22 @@ sched_schedule(struct sched *s, unsigned cpu, uint64_t now)
 	else
 		sched_balance_default(s, cpu);
 	return sched_schedule_local(s, cpu, now);
+}
+
+/* sched_next_timer for rq, without the charge: the slice's end or the first release. */
+static uint64_t
+slice_timer(struct sched *s, struct sched_rq *rq, uint64_t now)
+{
+	struct sched_link *l = sched_rq_first_throttled(rq);
+	uint64_t t = SCHED_NO_TIMER;
+
+	if (rq->curr && s->policy->slice_left) {
+		uint64_t left = s->policy->slice_left(s, rq, rq->curr);
+
+		if (left != SCHED_NO_TIMER)
+			t = now + left;
+	}
+	return l && l->key < t ? l->key : t;
 }
 
 /* sched_next_timer for rq. */

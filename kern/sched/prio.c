@@ -25,6 +25,16 @@ prio_pick_next(struct sched *s, struct sched_rq *rq)
 	return sched_rq_pop_top(rq);
 }
 
+/* A woken entity runs at once only if it is more urgent than everything queued (FIFO within
+ * a level: an equal one queued goes first).  A level has no wake-up state. */
+static bool
+prio_wake_direct(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
+{
+	int level = sched_rq_top_level(rq);
+
+	return level < 0 || se->params.priority < (unsigned)level;
+}
+
 /* Only a more urgent queued entity (e.g. one moved here by balancing) ends a run. */
 static bool
 prio_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
@@ -49,6 +59,7 @@ const struct sched_policy sched_policy_prio = {
 	.pick_next = prio_pick_next,
 	.tick = prio_tick,
 	.wakeup_preempt = prio_wakeup_preempt,
+	.wake_direct = prio_wake_direct,
 };
 
 /* Rate-monotonic assignment (Liu & Layland 1973): the rank of a period among the distinct

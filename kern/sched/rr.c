@@ -33,6 +33,17 @@ rr_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum s
 	sched_rq_push(rq, &se->link, 0, keep_place);
 }
 
+/* FIFO: a woken entity runs at once only with nothing queued ahead of it; it starts a
+ * fresh quantum, as rr_enqueue gives it. */
+static bool
+rr_wake_direct(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
+{
+	if (rq->nqueued)
+		return false;
+	rr_of(se)->used = 0;
+	return true;
+}
+
 static struct sched_entity *
 rr_pick_next(struct sched *s, struct sched_rq *rq)
 {
@@ -63,4 +74,5 @@ const struct sched_policy sched_policy_rr = {
 	.pick_next = rr_pick_next,
 	.tick = rr_tick,
 	.slice_left = rr_slice_left,
+	.wake_direct = rr_wake_direct,
 };

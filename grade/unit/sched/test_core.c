@@ -216,3 +216,90 @@ Test(core, remove_takes_a_waiting_entity_off_its_queue_and_leaves_the_running_on
 	cr_assert_eq(sched_remove(&f.s, &f.e[2], 50, false), 0, "a new entity just blocks");
 	cr_assert_eq(f.e[2].state, SCHED_BLOCKED);
 }
+
+/* sched_handoff (the IPC fast path's direct switch): entity 0 runs on CPU 0, entity 1 is
+ * blocked; entity 2, when `queued`, waits on CPU 0's queue.  Returns sched_handoff's result. */
+static int
+handoff_setup(struct fix *f, const char *policy, unsigned p1, unsigned p2, bool queued)
+{
+	fix_init(f, policy, 1);
+	fix_params(f, 0, (struct sched_params){ .priority = 5 });
+	fix_params(f, 1, (struct sched_params){ .priority = p1 });
+	fix_params(f, 2, (struct sched_params){ .priority = p2 });
+	fix_wake(f, 1, 0);
+	cr_assert_eq(fix_run(f, 0, 0), 1);
+	cr_assert_eq(sched_block(&f->s, 0, 5, false), 0);
+	fix_wake(f, 0, 5);
+	cr_assert_eq(fix_run(f, 0, 5), 0);
+	if (queued)
+		fix_wake(f, 2, 5);
+	return sched_handoff(&f->s, 0, 10, &f->e[1], NULL);
+}
+
+Test(handoff, with_nothing_queued_the_partner_runs_at_once_under_every_policy)
+{
+	static const char *const policies[] = { "rr", "prio", "mlfq", "stride", "edf" };
+
+	for (unsigned i = 0; i < 5; i++) {
+		struct fix f;
+
+		fix_init(&f, policies[i], 1);
+		for (unsigned e = 0; e < 2; e++)
+			fix_params(&f, e,
+			           (struct sched_params){ .priority = 5, .period = 10 * MS });
+		fix_wake(&f, 0, 0);
+		cr_assert_eq(fix_run(&f, 0, 0), 0);
+		f.e[1].state = SCHED_BLOCKED; /* as if it had run and blocked */
+		cr_assert_eq(sched_handoff(&f.s, 0, 100, &f.e[1], NULL), 0, "%s", policies[i]);
+		cr_assert_eq(f.rq[0].curr, &f.e[1], "%s", policies[i]);
+		cr_assert_eq(f.e[1].state, SCHED_RUNNING);
+		cr_assert_eq(f.e[0].state, SCHED_BLOCKED);
+		cr_assert_eq(f.e[0].runtime, 100, "%s: the blocked one is charged", policies[i]);
+		cr_assert_eq(f.rq[0].nqueued, 0);
+		cr_assert_eq(fix_run(&f, 0, 200), 1, "%s: it goes on running", policies[i]);
+	}
+}
+
+Test(handoff, rr_never_passes_a_queued_entity)
+{
+	struct fix f;
+
+	cr_assert_eq(handoff_setup(&f, "rr", 5, 5, true), E_AGAIN);
+	cr_assert_eq(f.rq[0].curr, &f.e[0], "nothing changed");
+	cr_assert_eq(f.e[1].state, SCHED_BLOCKED);
+	cr_assert_eq(f.rq[0].nqueued, 1);
+	cr_assert_eq(handoff_setup(&f, "rr", 5, 5, false), 0);
+}
+
+Test(handoff, prio_passes_only_less_urgent_queued_entities)
+{
+	struct fix f;
+
+	cr_assert_eq(handoff_setup(&f, "prio", 5, 3, true), E_AGAIN, "a more urgent one waits");
+	cr_assert_eq(f.rq[0].curr, &f.e[0]);
+	cr_assert_eq(f.e[1].state, SCHED_BLOCKED);
+	cr_assert_eq(handoff_setup(&f, "prio", 5, 5, true), E_AGAIN, "an equal one came first");
+	cr_assert_eq(handoff_setup(&f, "prio", 5, 7, true), 0, "a less urgent one waits on");
+	cr_assert_eq(f.rq[0].curr, &f.e[1]);
+	cr_assert_eq(f.rq[0].nqueued, 1);
+	cr_assert_eq(fix_run(&f, 0, 20), 1);
+}
+
+Test(handoff, a_partner_not_allowed_here_or_not_blocked_is_refused)
+{
+	struct fix f;
+
+	fix_init(&f, "rr", 2);
+	fix_params(&f, 0, (struct sched_params){ 0 });
+	fix_params(&f, 1, (struct sched_params){ 0 });
+	fix_wake(&f, 0, 0);
+	cr_assert_eq(fix_run(&f, 0, 0), 0);
+	f.e[1].state = SCHED_BLOCKED;
+	f.e[1].affinity = 1u << 1;
+	cr_assert_eq(sched_handoff(&f.s, 0, 10, &f.e[1], NULL), E_INVAL);
+	f.e[1].affinity = ~0ull;
+	f.e[1].state = SCHED_RUNNABLE;
+	cr_assert_eq(sched_handoff(&f.s, 0, 10, &f.e[1], NULL), E_INVAL);
+	cr_assert_eq(sched_handoff(&f.s, 1, 10, &f.e[1], NULL), E_INVAL, "cpu 1 runs nothing");
+	cr_assert_eq(f.rq[0].curr, &f.e[0]);
+}

@@ -100,8 +100,8 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 			if (e->status != ENV_DEAD)
 				trapframe_copy(&e->tf, &f->tf);
 		} else if ((e = env_handoff_take()) != NULL) {
-			env_run(
-			    e); /* the fast path's partner, after a trace line or a lock check */
+			/* The fast path's partner, after a trace line or a lock check. */
+			env_run(e);
 		}
 		env_schedule();
 	}

@@ -53,4 +53,27 @@ fix_run(struct fix *f, unsigned cpu, uint64_t now)
 	return se ? (int)se->id : -1;
 }
 
+/* sched_handoff with nothing queued, under `policy` (test_core.c for the given policies,
+ * test_policies.c and test_edf.c for stride and edf, which lab 4 students write): entity 0
+ * runs, entity 1 is blocked; the handoff makes 1 run at once and 0 blocked, charged. */
+static inline void
+fix_handoff_alone(const char *policy)
+{
+	struct fix f;
+
+	fix_init(&f, policy, 1);
+	for (unsigned e = 0; e < 2; e++)
+		fix_params(&f, e, (struct sched_params){ .priority = 5, .period = 10 * MS });
+	fix_wake(&f, 0, 0);
+	cr_assert_eq(fix_run(&f, 0, 0), 0);
+	f.e[1].state = SCHED_BLOCKED; /* as if it had run and blocked */
+	cr_assert_eq(sched_handoff(&f.s, 0, 100, &f.e[1], NULL), 0, "%s", policy);
+	cr_assert_eq(f.rq[0].curr, &f.e[1], "%s", policy);
+	cr_assert_eq(f.e[1].state, SCHED_RUNNING);
+	cr_assert_eq(f.e[0].state, SCHED_BLOCKED);
+	cr_assert_eq(f.e[0].runtime, 100, "%s: the blocked one is charged", policy);
+	cr_assert_eq(f.rq[0].nqueued, 0);
+	cr_assert_eq(fix_run(&f, 0, 200), 1, "%s: it goes on running", policy);
+}
+
 #endif

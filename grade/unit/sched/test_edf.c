@@ -134,3 +134,8 @@ Test(edf, rejects_impossible_parameters)
 	fix_params(&f, 0, server(10, 0, 10));
 	cr_assert_eq(f.e[0].params.deadline, 10, "implicit deadline");
 }
+
+Test(edf, a_handoff_with_nothing_queued_runs_the_partner_at_once)
+{
+	fix_handoff_alone("edf");
+}

@@ -253,3 +253,8 @@ Test(rr, rejects_a_clock_too_slow_for_the_default_quantum)
 	cr_assert_eq(sched_set_params(&f.s, &f.e[0], &none), E_INVAL);
 	fix_params(&f, 0, (struct sched_params){ .quantum = 1 });
 }
+
+Test(stride, a_handoff_with_nothing_queued_runs_the_partner_at_once)
+{
+	fix_handoff_alone("stride");
+}

@@ -10,7 +10,7 @@ import re
 
 def add_tests(g):
     """Declares the tests on g.LAB, with g's ICOUNT, KSCHED_DIED, LEAK, ROOT and
-    check_tagged (g: the grade/lab4b.py module)."""
+    check_tagged (g: grade/lab4b.py's names)."""
     LAB, ICOUNT, KSCHED_DIED, LEAK, ROOT = g.LAB, g.ICOUNT, g.KSCHED_DIED, g.LEAK, g.ROOT
     check_tagged = g.check_tagged
 

@@ -175,8 +175,12 @@ pci_init(void)
 	else
 		pci_cfg_setup(0, 0, 0);
 	scan_bus(pci_cfg_ecam() ? acpi.mcfg.bus_start : 0, 0);
-	printf("pci: %u functions through %s", pci_ndevs,
-	       pci_cfg_ecam() ? "ECAM" : "ports 0xcf8/0xcfc");
+	printf("pci: %u functions through ", pci_ndevs);
+	if (pci_cfg_ecam())
+		printf("ECAM at 0x%lx (MCFG, buses %u-%u)", acpi.mcfg.base, acpi.mcfg.bus_start,
+		       acpi.mcfg.bus_end);
+	else
+		printf("ports 0xcf8/0xcfc");
 	if (dropped)
 		printf(", %u more ignored (PCI_MAX_DEVS)", dropped);
 	printf("\n");

@@ -275,8 +275,7 @@ mcfg_parse(const uint8_t *mcfg)
 		acpi.mcfg.base = base;
 		acpi.mcfg.bus_start = e[10];
 		acpi.mcfg.bus_end = e[11];
-		printf("acpi: MCFG: ECAM at 0x%lx, buses %u-%u\n", base, e[10], e[11]);
-		return;
+		return; /* pci_init prints it: the boot screen has few lines to spare */
 	}
 	printf("acpi: MCFG has no usable entry for segment 0\n");
 }

@@ -222,16 +222,26 @@ NOTES = {
         ("E_NOMEM", "no kernel memory for the window"),
         ("slot", DST.format("wslot")),
         ("E_INVAL", "`rights` has bits outside CAP_R_ALL")]),
-    "dev_bar_map": ("the window in `wslot`: MAP and the rights `perm` needs (READ, WRITE); "
-                    "the env in `eslot`: MAP", [
+    "region_map": ("the region in `rslot`: MAP and the rights `perm` needs (READ, WRITE); "
+                   "the env in `eslot`: MAP", [
         ("E_ALIGN", "`va` is not page aligned"),
         ("E_INVAL", "`perm` is neither ABI_PERM_R nor ABI_PERM_R|ABI_PERM_W"),
-        ("slot", SRC.format("wslot") + "; not a BAR window `E_INVAL`; without MAP or a "
-                                        "right perm needs `E_PERM`"),
-        ("E_RANGE", "the window's pages from `va` do not all lie in the user range"),
-        ("E_NOMEM", "the window already records ABI_DEV_MAPS_MAX mappings"),
-        ("slot", ENV.format("slot", "MAP")),
+        ("slot", SRC.format("rslot") + "; not a region (ramdisk, BAR window) `E_INVAL`; "
+                                        "without MAP or a right perm needs `E_PERM`"),
+        ("E_RANGE", "the region's pages from `va` do not all lie in the user range (the "
+                    "kernel half included)"),
+        ("slot", ENV.format("eslot", "MAP")),
+        ("E_EXIST", "a page of the range is already mapped in that env (nothing is replaced)"),
+        ("E_NOMEM", "the region already records as many mappings as it can (a BAR window "
+                    "ABI_DEV_MAPS_MAX, the ramdisk one per env, a derived region "
+                    "ABI_REGION_RECS); records of destroyed envs are reused"),
         ("E_NOMEM", "no memory for a page table (pages mapped before it are unmapped)")]),
+    "region_derive": ("the region in `rslot`: DERIVE", [
+        ("slot", SRC.format("rslot") + "; not a region `E_INVAL`; without DERIVE `E_PERM`"),
+        ("E_RANGE", "`npages` is 0 or pages [first, first + npages) are not all in the region"),
+        ("E_NOMEM", "no kernel memory for the region"),
+        ("slot", DST.format("dslot")),
+        ("E_INVAL", "`rights` has bits outside CAP_R_ALL")]),
 }
 
 # The rules of the endpoint and notification calls, after the calls.

@@ -1,5 +1,5 @@
 /* The first env: find the ramdisk among the boot modules, load init=NAME (default "init")
- * from it, give it its quota, the ramdisk's frames, a capability per PCI device (abi/dev.h)
+ * from it, give it its quota, the ramdisk as a region, a capability per PCI device (abi/dev.h)
  * and the tests= list, and run it. */
 #include "abi/memlayout.h"
 #include "bootinfo.h"
@@ -51,32 +51,30 @@ initrd_find(physaddr_t *pa)
 	return 0;
 }
 
-/* One read-only frame capability per ramdisk page in init's slots ABI_SLOT_INITRD..., each
- * also mapped read-only at ABI_INITRD_VA.  The kernel keeps a hold on every one: spawn reads
- * the ramdisk for as long as the machine runs. */
+/* The ramdisk as one region capability (read-only: READ, MAP, GRANT, DERIVE) in init's slot
+ * ABI_SLOT_INITRD, and mapped read-only at ABI_INITRD_VA.  The kernel keeps a hold on every
+ * page: spawn reads the ramdisk for as long as the machine runs.  The region records one
+ * mapping per env, so every env can have it (the LibOS shares it with each child). */
 static int
 initrd_grant(struct env *e, physaddr_t pa, uint64_t npages)
 {
 	struct frame *frames;
+	struct region *r;
 	int err;
 
 	if ((err = frame_wrap(pa, npages, &frames)) < 0)
 		return err;
-	for (uint64_t i = 0; i < npages; i++) {
-		struct frame *f = &frames[i];
-
-		if ((err = cap_create(&e->caps, ABI_SLOT_INITRD + i, &f->obj,
-		                      CAP_R_READ | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)) < 0) {
-			frame_discard(f);
+	for (uint64_t i = 0; i < npages; i++)
+		if ((err = frame_hold(&frames[i])) < 0)
 			return err;
-		}
-		if ((err = frame_hold(f)) < 0 || (err = frame_hold(f)) < 0)
-			return err;
-		if ((err = env_vm_map(e, ABI_INITRD_VA + i * PAGE_SIZE, f, ABI_PERM_R,
-		                      ABI_PERM_R)) < 0)
-			return err;
+	if ((err = region_new(frames, npages, 0, 0, NENV, &r)) < 0)
+		return err;
+	if ((err = cap_create(&e->caps, ABI_SLOT_INITRD, region_obj(r),
+	                      CAP_R_READ | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)) < 0) {
+		region_discard(r);
+		return err;
 	}
-	return 0;
+	return region_map(r, e, ABI_INITRD_VA, ABI_PERM_R);
 }
 
 static int
@@ -92,7 +90,7 @@ init_create(struct env **out, physaddr_t initrd_pa)
 
 	if (name == NULL || *name == '\0')
 		name = "init";
-	while (nslots < ABI_SLOT_INITRD + npages + dev_count() + INIT_SLOTS_SPARE)
+	while (nslots < ABI_SLOT_INITRD + 1 + dev_count() + INIT_SLOTS_SPARE)
 		nslots *= 2;
 	if ((err = env_alloc(&e, 0, nslots, name)) < 0)
 		return err;
@@ -102,7 +100,7 @@ init_create(struct env **out, physaddr_t initrd_pa)
 	info.initrd_slot = ABI_SLOT_INITRD;
 	info.initrd_pages = npages;
 	info.quota_pages = quota;
-	info.dev_slot = ABI_SLOT_INITRD + npages;
+	info.dev_slot = ABI_SLOT_INITRD + 1;
 	info.dev_count = dev_count();
 	info.first_free = info.dev_slot + info.dev_count;
 	strlcpy(info.tests, tests != NULL ? tests : "", sizeof(info.tests));
@@ -132,6 +130,7 @@ env_boot(void)
 
 	syscall_init();
 	env_init();
+	region_init();
 	if ((err = initrd_find(&initrd_pa)) < 0) {
 		printf("env: no usable initrd module (%s): no user space\n", error_name(err));
 		return;

@@ -163,6 +163,19 @@ extern uint64_t env_init_id;
 uint64_t dev_count(void);
 int dev_grant(struct env *e, uint64_t first_slot);
 
+/* region.c: regions (CAP_REGION), a run of frames mapped whole by one call.  region_new
+ * makes a fresh object on npages frames of one run (REGION_UNCACHED: device memory) with
+ * nrecs mapping records; region_map maps it at va in t (checked by the caller) and records
+ * it; region_discard frees one no capability has named yet. */
+#define REGION_UNCACHED 1u
+struct region;
+int region_new(struct frame *frames, uint64_t npages, unsigned flags, uint64_t id, unsigned nrecs,
+               struct region **out);
+struct cap_object *region_obj(struct region *r);
+int region_map(struct region *r, struct env *t, uint64_t va, unsigned perm);
+void region_discard(struct region *r);
+void region_init(void);
+
 /* leak.c */
 bool env_leakcheck_on(void);
 

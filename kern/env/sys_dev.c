@@ -4,10 +4,9 @@
  * (CAP_DEVMEM) whose pages map uncached into an env.
  *
  * A BAR's pages are frame-like objects: frame_wrap makes them once, at boot, and the kernel
- * keeps a hold on each for ever, so a mapping holds them like any frame and unmap, protect
- * and env teardown need nothing special.  The window object is what capabilities name; it
- * records where it was mapped, and its release hook (its last capability deleted, e.g. by a
- * revoke of the device capability it came from) removes those mappings.
+ * keeps a hold on each for ever.  A window is a region (region.c) on those frames: it is
+ * what capabilities name, region_map maps it, and its release hook (its last capability
+ * deleted, e.g. by a revoke of the device capability it came from) removes its mappings.
  *
  * Caching: user mappings of BAR pages set PCD|PWT, which selects IA32_PAT entry 3; the
  * kernel programs that entry UC (pte.h, PTE_PAT_MSR_VALUE; its power-up value is UC as
@@ -17,11 +16,9 @@
 #include "abi/memlayout.h"
 #include "console.h"
 #include "env_impl.h"
-#include "kheap.h"
 #include "mm.h"
 #include "panic.h"
 #include "pci.h"
-#include "pt.h"
 #include "xstring.h"
 
 /* What a CAP_DEVICE capability names. */
@@ -31,17 +28,6 @@ struct devobj {
 	struct frame *bar_frames[PCI_NBARS]; /* the BAR's pages, or NULL: not mappable */
 	uint64_t bar_pa[PCI_NBARS];          /* first page of the BAR */
 	uint64_t bar_pages[PCI_NBARS];
-};
-
-/* What a CAP_DEVMEM capability names: one BAR of one device. */
-struct devwin {
-	struct cap_object obj;
-	struct devobj *dev;
-	unsigned bar;
-	unsigned nmaps;
-	struct {
-		uint64_t env, va;
-	} maps[ABI_DEV_MAPS_MAX];
 };
 
 static struct devobj devobjs[PCI_MAX_DEVS];
@@ -96,13 +82,10 @@ bar_wrap(struct devobj *o, unsigned i)
 	o->bar_pages[i] = n;
 }
 
-static void devwin_release(struct cap_object *obj);
-
 /* Every device object, once: called before init's capabilities are made. */
 static void
 dev_objects_init(void)
 {
-	cap_set_release_hook(CAP_DEVMEM, devwin_release);
 	for (unsigned i = 0; i < pci_ndevs && ndevobjs == 0; i++) {
 		struct devobj *o = &devobjs[i];
 
@@ -139,12 +122,6 @@ static struct devobj *
 devobj_of(struct cap_object *obj)
 {
 	return (struct devobj *)((char *)obj - __builtin_offsetof(struct devobj, obj));
-}
-
-static struct devwin *
-devwin_of(struct cap_object *obj)
-{
-	return (struct devwin *)((char *)obj - __builtin_offsetof(struct devwin, obj));
 }
 
 int64_t
@@ -276,7 +253,7 @@ sys_dev_bar(struct env *e, const uint64_t *a)
 	uint64_t bar = a[1], wslot = a[2], rights = a[3];
 	struct cap_object *obj;
 	struct devobj *o;
-	struct devwin *w;
+	struct region *w;
 	int err = cap_acquire(&e->caps, a[0], CAP_DEVICE, CAP_R_MAP, &obj, NULL);
 
 	if (err < 0)
@@ -288,104 +265,14 @@ sys_dev_bar(struct env *e, const uint64_t *a)
 		err = E_INVAL;
 	else if (o->bar_frames[bar] == NULL)
 		err = E_RANGE;
-	else if ((w = kmalloc(sizeof(*w))) == NULL)
-		err = E_NOMEM;
+	else
+		err = region_new(o->bar_frames[bar], o->bar_pages[bar], REGION_UNCACHED,
+		                 dev_id(o->pci, (unsigned)bar), ABI_DEV_MAPS_MAX, &w);
 	cap_object_put(obj);
 	if (err < 0)
 		return err;
-	memset(w, 0, sizeof(*w));
-	w->dev = o;
-	w->bar = (unsigned)bar;
-	if ((err = cap_object_init_device(&w->obj, CAP_DEVMEM, dev_id(o->pci, w->bar),
-	                                  o->bar_pa[bar], o->bar_pages[bar] * PAGE_SIZE)) < 0 ||
-	    (err = cap_derive_object(&e->caps, a[0], CAP_DEVICE, CAP_R_MAP, &e->caps, wslot,
-	                             &w->obj, rights)) < 0)
-		kfree(w);
-	return err;
-}
-
-/* Removes pages [0, n) of the window's mapping at va in env t, where they still map the
- * window's pages (the env may have unmapped or replaced some since). */
-static void
-unmap_pages(struct env *t, const struct devwin *w, uint64_t va, uint64_t n)
-{
-	physaddr_t pa = w->dev->bar_pa[w->bar];
-
-	for (uint64_t i = 0; i < n; i++) {
-		struct pt_mapping m;
-
-		if (pt_lookup(t->root, va + i * PAGE_SIZE, &m) == 0 && m.pa == pa + i * PAGE_SIZE)
-			env_vm_unmap(t, va + i * PAGE_SIZE);
-	}
-}
-
-/* The env with this id if it still has an address space, else NULL. */
-static struct env *
-env_by_id(uint64_t id)
-{
-	for (unsigned i = 0; i < NENV; i++)
-		if (envs[i].id == id && envs[i].status != ENV_FREE && envs[i].root != 0)
-			return &envs[i];
-	return NULL;
-}
-
-/* The window's last capability is gone: every mapping made through it goes too (callers
- * hold the env lock: a revoke, a delete, an env's table destroyed). */
-static void
-devwin_release(struct cap_object *obj)
-{
-	struct devwin *w = devwin_of(obj);
-	uint64_t n = w->dev->bar_pages[w->bar];
-
-	for (unsigned i = 0; i < w->nmaps; i++) {
-		struct env *t = env_by_id(w->maps[i].env);
-
-		if (t != NULL)
-			unmap_pages(t, w, w->maps[i].va, n);
-	}
-	kfree(w);
-}
-
-int64_t
-sys_dev_bar_map(struct env *e, const uint64_t *a)
-{
-	uint64_t eslot = a[1], va = a[2], perm = a[3], n;
-	struct cap_object *obj;
-	struct devwin *w;
-	struct env *t;
-	int err;
-
-	if (!MM_IS_ALIGNED(va, PAGE_SIZE))
-		return E_ALIGN;
-	if (perm != ABI_PERM_R && perm != (ABI_PERM_R | ABI_PERM_W))
-		return E_INVAL;
-	err = cap_acquire(&e->caps, a[0], CAP_DEVMEM, CAP_R_MAP | (uint32_t)perm, &obj, NULL);
-	if (err < 0)
-		return err;
-	w = devwin_of(obj);
-	n = w->dev->bar_pages[w->bar];
-	if (va < ABI_USER_START || va >= ABI_USER_END || n * PAGE_SIZE > ABI_USER_END - va)
-		err = E_RANGE;
-	else if (w->nmaps == ABI_DEV_MAPS_MAX)
-		err = E_NOMEM;
-	if (err == 0 && (err = env_get(e, eslot, CAP_R_MAP, &t)) == 0) {
-		for (uint64_t i = 0; i < n && err == 0; i++) {
-			struct frame *f = &w->dev->bar_frames[w->bar][i];
-
-			if ((err = frame_hold(f)) == 0 &&
-			    (err = env_vm_map(t, va + i * PAGE_SIZE, f,
-			                      (unsigned)perm | ENV_VM_UNCACHED, (unsigned)perm)) <
-			        0)
-				cap_object_put(&f->obj);
-			if (err < 0)
-				unmap_pages(t, w, va, i);
-		}
-		if (err == 0) {
-			w->maps[w->nmaps].env = t->id;
-			w->maps[w->nmaps++].va = va;
-		}
-		cap_object_put(&t->obj);
-	}
-	cap_object_put(obj);
+	if ((err = cap_derive_object(&e->caps, a[0], CAP_DEVICE, CAP_R_MAP, &e->caps, wslot,
+	                             region_obj(w), rights)) < 0)
+		region_discard(w);
 	return err;
 }

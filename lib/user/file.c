@@ -1,5 +1,6 @@
 /* Read-only ramdisk files (file.h): a reader of the cpio "newc" archive at ABI_INITRD_VA, the
- * file fds open() makes (fd.c reads them), and the sharing of the ramdisk with children.
+ * file fds open() makes (fd.c reads them), and the sharing of the ramdisk with children
+ * (one region capability, abi/cap.h CAP_REGION, copied and mapped with one call each).
  *
  * The format (GNU cpio manual, "newc"): each entry is a 110-byte ASCII header -- the magic
  * "070701" or "070702" then 13 fields of 8 hex digits (ino, mode, uid, gid, nlink, mtime,
@@ -7,7 +8,6 @@
  * (namesize bytes with its NUL), then the data; header + name, and the data, are each padded
  * to a multiple of 4 bytes.  The entry named TRAILER!!! ends the archive.  Nothing in the
  * archive is trusted: every field is checked against the archive's size. */
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "abi/memlayout.h"
@@ -31,25 +31,24 @@ static struct {
 	size_t size; /* 0: none */
 } rd;
 
-/* Whether this env holds the ramdisk's frame capabilities: only the env the kernel made
- * them for (init, parent 0); a child's envinfo may be a copy of init's (fork). */
-static bool
-holds_caps(void)
-{
-	return libos_envinfo->parent == 0 && libos_envinfo->initrd_va == ABI_INITRD_VA &&
-	       libos_envinfo->initrd_pages > 0;
-}
-
-/* An env that was not told (init, a forked child) has the ramdisk if its first page is
- * mapped: init's always is, a forked child's is when its parent held the capabilities. */
+/* Every env that has the ramdisk holds its region capability in slot ABI_SLOT_INITRD (init
+ * from the kernel, a child from its parent: file_initrd_share) and has it mapped read-only
+ * at ABI_INITRD_VA.  Its size in bytes is init's envinfo's, which fork's children inherit;
+ * an env that does not know it (a forked child of a spawned env) takes the region's pages:
+ * the archive ends at its trailer, and the rest of the last page is never read. */
 static void
 initrd_look(void)
 {
+	struct cap_info ci;
+
 	rd.env = libos_envinfo->envid;
 	rd.size = 0;
-	if (libos_envinfo->initrd_size > 0 &&
-	    sys_protect(ABI_SLOT_SELF, ABI_INITRD_VA, ABI_PERM_R) == 0)
-		rd.size = libos_envinfo->initrd_size;
+	if (sys_cap_identify(ABI_SLOT_INITRD, &ci) < 0 || ci.type != CAP_REGION ||
+	    sys_protect(ABI_SLOT_SELF, ABI_INITRD_VA, ABI_PERM_R) < 0)
+		return;
+	rd.size = libos_envinfo->initrd_size > 0 && libos_envinfo->initrd_size <= ci.bytes
+	              ? libos_envinfo->initrd_size
+	              : ci.bytes;
 }
 
 int
@@ -64,28 +63,38 @@ file_initrd(const char **base, size_t *size)
 	return 0;
 }
 
-void
+int
 file_initrd_received(uint64_t size)
 {
+	int err;
+
 	rd.env = libos_envinfo->envid;
+	rd.size = 0;
+	if (size == 0)
+		return 0;
+	if ((err = slot_reserve(ABI_SLOT_INITRD)) < 0)
+		return err;
 	rd.size = (size_t)size;
+	return 0;
 }
 
-/* One map call per page: the frames are the kernel's, held for as long as it runs, and
- * the child's mappings go when it does. */
+/* The child gets a copy of the region capability in the same slot (so it can share the
+ * ramdisk with its own children) and the region mapped at ABI_INITRD_VA: two calls, however
+ * large the ramdisk.  The copy is a child of ours: revoking ours takes it back.  The
+ * mapping goes when the child does. */
 long
 file_initrd_share(uint64_t child)
 {
-	uint64_t pages = libos_envinfo->initrd_pages;
+	const char *base;
+	size_t size;
 	long err;
 
-	if (!holds_caps())
+	if (file_initrd(&base, &size) < 0)
 		return 0;
-	for (uint64_t i = 0; i < pages; i++)
-		if ((err = sys_map(child, libos_envinfo->initrd_slot + i,
-		                   ABI_INITRD_VA + i * ABI_PAGE_SIZE, ABI_PERM_R)) < 0)
-			return err;
-	return (long)libos_envinfo->initrd_size;
+	if ((err = sys_cap_copy(ABI_SLOT_INITRD, child, ABI_SLOT_INITRD)) < 0 ||
+	    (err = sys_region_map(ABI_SLOT_INITRD, child, ABI_INITRD_VA, ABI_PERM_R)) < 0)
+		return err;
+	return (long)size;
 }
 
 /* Field i (0-based after the magic) of the header at h, or -1 unless 8 hex digits. */

@@ -5,7 +5,8 @@
  * The parent first gives the child everything that page names (each pipe's page mapped at
  * the same address, its frame and notification capabilities copied to the child's slots
  * SPAWN_SLOT_BASE and up, its exit-status page as fork does, the pipe counts raised, the
- * ramdisk mapped read-only at ABI_INITRD_VA when this env holds its capabilities), and
+ * ramdisk's region capability copied to the child's ABI_SLOT_INITRD and mapped read-only at
+ * ABI_INITRD_VA when this env has it: file_initrd_share), and
  * maps the page last: its appearance is the signal.  The child reads it, records what it
  * got and unmaps it (the page's frame goes with that mapping). */
 #include <stdbool.h>
@@ -211,7 +212,8 @@ spawn_receive(int *argc, char **argv)
 		                                h->pipe[j].wslot)) < 0)
 			return err;
 	}
-	file_initrd_received(h->initrd_size);
+	if ((err = file_initrd_received(h->initrd_size)) < 0)
+		return err;
 	for (int fd = 0; fd < HANDOFF_FDS; fd++) {
 		const struct fd_ent *f = &h->fd[fd];
 

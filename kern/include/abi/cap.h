@@ -16,22 +16,29 @@
 #define CAP_IRQ      6 /* reserved: an interrupt line */
 #define CAP_CORE     7 /* reserved: a CPU core of a partition */
 #define CAP_NOTIFY   8 /* a notification: a 64-bit word of signal bits */
-#define CAP_DEVMEM   9 /* a memory BAR's pages, mapped uncached (dev_bar, abi/dev.h) */
+#define CAP_REGION   9 /* a run of pages mapped whole by region_map (the ramdisk, a BAR window) */
 #define CAP_NTYPES   10
+
+/* A BAR window (dev_bar, abi/dev.h) is a region whose pages map uncached. */
+#define CAP_DEVMEM CAP_REGION
+
+/* How many mappings a region made by region_derive records at once (the ramdisk's region
+ * records one per env, a BAR window ABI_DEV_MAPS_MAX). */
+#define ABI_REGION_RECS 16
 
 /* Rights.  What each bit allows depends on the type:
  *
- *   READ    frame: map readable.       env: read its state.    endpoint: receive.
+ *   READ    frame, region: map readable.     env: read its state.    endpoint: receive.
  *           notification: wait, poll.
- *   WRITE   frame: map writable.       env: set its state.     endpoint: send, call.
+ *   WRITE   frame, region: map writable.     env: set its state.     endpoint: send, call.
  *           untyped: allocate from the quota.                  notification: signal.
  *   EXEC    frame: map executable.
  *   MAP     frame: map at all.         env: map frames into its address space.
- *           device: make BAR windows.  BAR window: map it (abi/dev.h).
- *   PHYS    frame, BAR window: learn the physical address (cap_identify reports 0 without).
+ *           device: make BAR windows.  region: map it (region_map).
+ *   PHYS    frame, region: learn the physical address (cap_identify reports 0 without).
  *   GRANT   the capability may be placed in another environment's table (copy, or derive
  *           into another table).  endpoint: a message sent through it may carry a capability.
- *   DERIVE  the capability may have children made by derive.
+ *   DERIVE  the capability may have children made by derive.  region: region_derive.
  *   SCHED   env: set its scheduling parameters and CPU affinity (env_set_sched).
  *
  * Rights only shrink: a child's rights are always a subset of its parent's. */

@@ -3,13 +3,13 @@
  *
  * At boot the kernel makes one CAP_DEVICE capability per PCI function it found and gives
  * them all to init, in slots abi_envinfo.dev_slot .. dev_slot + dev_count - 1 (right after
- * the ramdisk's frames, ABI_SLOT_INITRD + initrd_pages), in the kernel's enumeration order.
+ * the ramdisk's region, ABI_SLOT_INITRD + 1), in the kernel's enumeration order.
  * Rights of a device capability: READ config reads and dev_info; WRITE config writes (the
  * command register, MSI and MSI-X only); MAP BAR windows; PHYS a window's physical base in
- * cap_identify; GRANT and DERIVE as for any capability.  A BAR window (CAP_DEVMEM, made by
- * dev_bar) is a child of the device capability: revoking the device capability deletes
- * every window made from it, and when a window's last capability goes, every mapping made
- * through it is removed (a later access faults). */
+ * cap_identify; GRANT and DERIVE as for any capability.  A BAR window (CAP_DEVMEM, which is
+ * CAP_REGION: a region mapped by region_map, made by dev_bar) is a child of the device capability:
+ * revoking the device capability deletes every window made from it, and when a window's last
+ * capability goes, every mapping made through it is removed (a later access faults). */
 #ifndef EXOLAB_ABI_DEV_H
 #define EXOLAB_ABI_DEV_H
 
@@ -28,7 +28,7 @@
 /* The largest BAR dev_bar makes a window of (bytes); larger ones are E_RANGE. */
 #define ABI_DEV_BAR_MAX (16ull << 20)
 
-/* How many dev_bar_map mappings one window records (each removed when it goes). */
+/* How many region_map mappings one window records (each removed when it goes). */
 #define ABI_DEV_MAPS_MAX 4
 
 struct abi_dev_info {

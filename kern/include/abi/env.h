@@ -65,8 +65,8 @@ struct abi_sched_params {
 #define ABI_SLOT_SELF    1 /* an env capability to itself, all rights */
 #define ABI_SLOT_UNTYPED 2 /* its page quota (init: the boot quota; spawn: the given pages) */
 #define ABI_SLOT_INITRD                                                                            \
-	16 /* init only: the ramdisk's frames, read-only, one per page;                            \
-	    * then (init only) one device capability per PCI function,                             \
+	16 /* init only: the ramdisk, one region capability (CAP_REGION) with READ,                \
+	    * MAP, GRANT and DERIVE; then one device capability per PCI function,                  \
 	    * abi_envinfo.dev_slot/dev_count (abi/dev.h) */
 
 /* The read-only page at ABI_ENVINFO_VA. */
@@ -79,8 +79,8 @@ struct abi_envinfo {
 	uint64_t first_free;   /* the lowest slot the kernel left free at creation */
 	uint64_t initrd_va;    /* init only: where the ramdisk is mapped, else 0 */
 	uint64_t initrd_size;  /* bytes */
-	uint64_t initrd_slot;  /* first frame capability of the ramdisk (ABI_SLOT_INITRD) */
-	uint64_t initrd_pages; /* how many */
+	uint64_t initrd_slot;  /* init only: the ramdisk's region capability (ABI_SLOT_INITRD) */
+	uint64_t initrd_pages; /* its pages */
 	uint64_t quota_pages;  /* pages in the quota at ABI_SLOT_UNTYPED at creation */
 	char cmdline[256 + 1]; /* "name arg..." (spawn's cmd, or init=NAME), NUL-terminated */
 	char tests[511];       /* init only: the kernel's tests=a,b,c value, NUL-terminated */

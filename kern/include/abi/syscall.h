@@ -99,9 +99,15 @@
  *                                    (BARs included) is E_PERM (needs WRITE)
  * dev_bar(dslot, bar, wslot, rights) a BAR window (CAP_DEVMEM) on memory BAR `bar` in wslot,
  *                                    a child of dslot, rights = dslot's & rights (needs MAP)
- * dev_bar_map(wslot, eslot, va, perm)  maps the whole window at va (page aligned) in the
- *                                    env eslot names (needs MAP), uncached (PCD|PWT); perm
- *                                    R or R|W, W needs the window's WRITE
+ *
+ * Regions (CAP_REGION, abi/cap.h: the ramdisk, BAR windows); rslot names one:
+ * region_map(rslot, eslot, va, perm)  maps the whole region at va (page aligned, no page
+ *                                    of the range mapped yet) in the env eslot names (needs
+ *                                    MAP); perm R or R|W, W needs the region's WRITE; a BAR
+ *                                    window's pages map uncached (PCD|PWT)
+ * region_derive(rslot, dslot, first, npages, rights)  a new region on pages [first,
+ *                                    first + npages) of rslot's, in dslot, a child of rslot
+ *                                    with rights = rslot's & rights (needs DERIVE)
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -144,7 +150,8 @@
 	X(41, dev_cfg_read, 3, "dslot, off, size")                                                 \
 	X(42, dev_cfg_write, 4, "dslot, off, size, val")                                           \
 	X(43, dev_bar, 4, "dslot, bar, wslot, rights")                                             \
-	X(44, dev_bar_map, 4, "wslot, eslot, va, perm")
+	X(44, region_map, 4, "rslot, eslot, va, perm")                                             \
+	X(45, region_derive, 5, "rslot, dslot, first, npages, rights")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

@@ -396,10 +396,24 @@ sys_dev_bar(uint64_t dslot, uint64_t bar, uint64_t wslot, uint32_t rights)
 	return syscall4(SYS_dev_bar, dslot, bar, wslot, rights);
 }
 
+/* Regions (abi/cap.h): rslot a CAP_REGION capability (the ramdisk, a BAR window). */
+static inline long
+sys_region_map(uint64_t rslot, uint64_t eslot, uintptr_t va, uint32_t perm)
+{
+	return syscall4(SYS_region_map, rslot, eslot, va, perm);
+}
+
+/* The name of region_map for a BAR window. */
 static inline long
 sys_dev_bar_map(uint64_t wslot, uint64_t eslot, uintptr_t va, uint32_t perm)
 {
-	return syscall4(SYS_dev_bar_map, wslot, eslot, va, perm);
+	return sys_region_map(wslot, eslot, va, perm);
+}
+
+static inline long
+sys_region_derive(uint64_t rslot, uint64_t dslot, uint64_t first, uint64_t npages, uint32_t rights)
+{
+	return syscall5(SYS_region_derive, rslot, dslot, first, npages, rights);
 }
 
 #endif

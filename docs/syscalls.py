@@ -231,10 +231,10 @@ NOTES = {
         ("E_RANGE", "the region's pages from `va` do not all lie in the user range (the "
                     "kernel half included)"),
         ("slot", ENV.format("eslot", "MAP")),
-        ("E_EXIST", "a page of the range is already mapped in that env (nothing is replaced)"),
         ("E_NOMEM", "the region already records as many mappings as it can (a BAR window "
                     "ABI_DEV_MAPS_MAX, the ramdisk one per env, a derived region "
                     "ABI_REGION_RECS); records of destroyed envs are reused"),
+        ("E_EXIST", "a page of the range is already mapped in that env (nothing is replaced)"),
         ("E_NOMEM", "no memory for a page table (pages mapped before it are unmapped)")]),
     "region_derive": ("the region in `rslot`: DERIVE", [
         ("slot", SRC.format("rslot") + "; not a region `E_INVAL`; without DERIVE `E_PERM`"),

@@ -137,6 +137,11 @@ void quota_init(void);
  * uncacheable (device registers, kern/env/sys_dev.c), and protect keeps it so. */
 #define ENV_VM_UNCACHED 0x100u
 int env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned allow);
+/* The same for n frames of one physical run (frames[i] is the page i pages after frames[0])
+ * at n consecutive pages from va, none of them mapped yet (else E_EXIST): one page-table
+ * operation for the run.  0, or an error with nothing mapped. */
+int env_vm_map_run(struct env *e, uint64_t va, struct frame *frames, uint64_t n, unsigned perm,
+                   unsigned allow);
 int env_vm_unmap(struct env *e, uint64_t va);
 int env_vm_protect(struct env *e, uint64_t va, unsigned perm);
 void env_vm_teardown(struct env *e);

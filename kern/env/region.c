@@ -133,20 +133,9 @@ rec_free(struct region *r)
 	return NULL;
 }
 
-/* E_EXIST if any page of [va, va + n pages) is mapped in t. */
-static int
-range_free(struct env *t, uint64_t va, uint64_t n)
-{
-	struct pt_mapping m;
-
-	for (uint64_t i = 0; i < n; i++)
-		if (pt_lookup(t->root, va + i * PAGE_SIZE, &m) == 0)
-			return E_EXIST;
-	return 0;
-}
-
 /* Maps all of r at va in t with perm (ABI_PERM_R, maybe W), recorded: 0, or an error with
- * nothing mapped.  The caller checked va, perm and the rights. */
+ * nothing mapped (E_EXIST: a page of the range was mapped).  The caller checked va, perm and
+ * the rights.  A region's frames are one physical run, so one page-table operation maps it. */
 int
 region_map(struct region *r, struct env *t, uint64_t va, unsigned perm)
 {
@@ -154,21 +143,10 @@ region_map(struct region *r, struct env *t, uint64_t va, unsigned perm)
 	struct region_rec *rec;
 	int err;
 
-	if ((err = range_free(t, va, r->npages)) < 0)
-		return err;
 	if ((rec = rec_free(r)) == NULL)
 		return E_NOMEM;
-	for (uint64_t i = 0; i < r->npages; i++) {
-		struct frame *f = &r->frames[i];
-
-		if ((err = frame_hold(f)) == 0 &&
-		    (err = env_vm_map(t, va + i * PAGE_SIZE, f, pte_perm, perm)) < 0)
-			cap_object_put(&f->obj);
-		if (err < 0) {
-			unmap_pages(t, r, va, i);
-			return err;
-		}
-	}
+	if ((err = env_vm_map_run(t, va, r->frames, r->npages, pte_perm, perm)) < 0)
+		return err;
 	rec->env = t->id;
 	rec->va = va;
 	return 0;

@@ -43,6 +43,30 @@ env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned 
 }
 
 int
+env_vm_map_run(struct env *e, uint64_t va, struct frame *frames, uint64_t n, unsigned perm,
+               unsigned allow)
+{
+	int err = pt_map(e->root, va, frames[0].obj.phys, n * PAGE_SIZE, pt_flags(perm));
+	pte_t *pte;
+
+	if (err < 0)
+		return err;
+	for (uint64_t i = 0; i < n; i++) {
+		if (pt_walk(e->root, va + i * PAGE_SIZE, PT_LEVEL_PT, false, &pte) < 0)
+			panic("env 0x%lx: page 0x%lx vanished after pt_map", e->id, va);
+		*pte = (*pte & ~PTE_SOFT_MASK) | ((pte_t)(allow & ABI_PERM_ALL) << SOFT_SHIFT);
+		if ((err = frame_hold(&frames[i])) < 0) {
+			/* Pages [i, n) hold nothing yet; [0, i) each hold their frame. */
+			pt_unmap(e->root, va + i * PAGE_SIZE, (n - i) * PAGE_SIZE);
+			while (i-- > 0)
+				env_vm_unmap(e, va + i * PAGE_SIZE);
+			return err;
+		}
+	}
+	return 0;
+}
+
+int
 env_vm_unmap(struct env *e, uint64_t va)
 {
 	struct pt_mapping m;

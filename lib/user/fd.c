@@ -169,8 +169,8 @@ pipe(int pfd[2])
 }
 
 /* The child's capabilities and ramdisk first (a failure leaves the counts alone: the child
- * is destroyed), then the counts, which cannot fail.  The ramdisk costs two calls (its
- * region capability copied, the region mapped: file_initrd_share) when this env has it. */
+ * is destroyed), then the counts, which cannot fail.  The ramdisk costs one call (its
+ * region capability copied: file_initrd_share) when this env has it. */
 int
 fd_fork(uint64_t child)
 {

@@ -1,6 +1,6 @@
 /* Read-only ramdisk files (file.h): a reader of the cpio "newc" archive at ABI_INITRD_VA, the
  * file fds open() makes (fd.c reads them), and the sharing of the ramdisk with children
- * (one region capability, abi/cap.h CAP_REGION, copied and mapped with one call each).
+ * (one region capability, abi/cap.h CAP_REGION: copied to a child, mapped with one call).
  *
  * The format (GNU cpio manual, "newc"): each entry is a 110-byte ASCII header -- the magic
  * "070701" or "070702" then 13 fields of 8 hex digits (ino, mode, uid, gid, nlink, mtime,
@@ -8,6 +8,7 @@
  * (namesize bytes with its NUL), then the data; header + name, and the data, are each padded
  * to a multiple of 4 bytes.  The entry named TRAILER!!! ends the archive.  Nothing in the
  * archive is trusted: every field is checked against the archive's size. */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "abi/memlayout.h"
@@ -29,13 +30,14 @@
 static struct {
 	uint64_t env;
 	size_t size; /* 0: none */
+	bool mapped; /* at ABI_INITRD_VA in this env */
 } rd;
 
-/* Every env that has the ramdisk holds its region capability in slot ABI_SLOT_INITRD (init
- * from the kernel, a child from its parent: file_initrd_share) and has it mapped read-only
- * at ABI_INITRD_VA.  Its size in bytes is init's envinfo's, which fork's children inherit;
- * an env that does not know it (a forked child of a spawned env) takes the region's pages:
- * the archive ends at its trailer, and the rest of the last page is never read. */
+/* Every env that has the ramdisk holds its region capability in slot ABI_SLOT_INITRD: init
+ * from the kernel (which also maps it), any other env from its parent (file_initrd_share).
+ * Its size in bytes is init's envinfo's, which fork's children inherit; an env that does
+ * not know it (a forked child of a spawned env) takes the region's pages: the archive ends
+ * at its trailer, and the rest of the last page is never read. */
 static void
 initrd_look(void)
 {
@@ -43,14 +45,16 @@ initrd_look(void)
 
 	rd.env = libos_envinfo->envid;
 	rd.size = 0;
-	if (sys_cap_identify(ABI_SLOT_INITRD, &ci) < 0 || ci.type != CAP_REGION ||
-	    sys_protect(ABI_SLOT_SELF, ABI_INITRD_VA, ABI_PERM_R) < 0)
+	rd.mapped = false;
+	if (sys_cap_identify(ABI_SLOT_INITRD, &ci) < 0 || ci.type != CAP_REGION)
 		return;
 	rd.size = libos_envinfo->initrd_size > 0 && libos_envinfo->initrd_size <= ci.bytes
 	              ? libos_envinfo->initrd_size
 	              : ci.bytes;
 }
 
+/* The ramdisk is mapped when it is first read, with one call: a child that never opens a
+ * file (most of a pipeline) never pays for it.  E_EXIST: init's, which the kernel mapped. */
 int
 file_initrd(const char **base, size_t *size)
 {
@@ -58,6 +62,16 @@ file_initrd(const char **base, size_t *size)
 		initrd_look();
 	if (rd.size == 0)
 		return E_NOENT;
+	if (!rd.mapped) {
+		int err =
+		    (int)sys_region_map(ABI_SLOT_INITRD, ABI_SLOT_SELF, ABI_INITRD_VA, ABI_PERM_R);
+
+		if (err == E_EXIST && sys_protect(ABI_SLOT_SELF, ABI_INITRD_VA, ABI_PERM_R) == 0)
+			err = 0;
+		if (err < 0)
+			return err;
+		rd.mapped = true;
+	}
 	*base = (const char *)ABI_INITRD_VA;
 	*size = rd.size;
 	return 0;
@@ -70,6 +84,7 @@ file_initrd_received(uint64_t size)
 
 	rd.env = libos_envinfo->envid;
 	rd.size = 0;
+	rd.mapped = false;
 	if (size == 0)
 		return 0;
 	if ((err = slot_reserve(ABI_SLOT_INITRD)) < 0)
@@ -78,23 +93,21 @@ file_initrd_received(uint64_t size)
 	return 0;
 }
 
-/* The child gets a copy of the region capability in the same slot (so it can share the
- * ramdisk with its own children) and the region mapped at ABI_INITRD_VA: two calls, however
- * large the ramdisk.  The copy is a child of ours: revoking ours takes it back.  The
- * mapping goes when the child does. */
+/* The child gets a copy of the region capability in the same slot: one call, however large
+ * the ramdisk; it maps the region itself when it first reads a file (file_initrd), and can
+ * give it to its own children.  The copy is a child of ours: revoking ours takes it back. */
 long
 file_initrd_share(uint64_t child)
 {
-	const char *base;
-	size_t size;
 	long err;
 
-	if (file_initrd(&base, &size) < 0)
+	if (rd.env != libos_envinfo->envid)
+		initrd_look();
+	if (rd.size == 0)
 		return 0;
-	if ((err = sys_cap_copy(ABI_SLOT_INITRD, child, ABI_SLOT_INITRD)) < 0 ||
-	    (err = sys_region_map(ABI_SLOT_INITRD, child, ABI_INITRD_VA, ABI_PERM_R)) < 0)
+	if ((err = sys_cap_copy(ABI_SLOT_INITRD, child, ABI_SLOT_INITRD)) < 0)
 		return err;
-	return (long)size;
+	return (long)rd.size;
 }
 
 /* Field i (0-based after the magic) of the header at h, or -1 unless 8 hex digits. */

@@ -5,8 +5,8 @@
  * The parent first gives the child everything that page names (each pipe's page mapped at
  * the same address, its frame and notification capabilities copied to the child's slots
  * SPAWN_SLOT_BASE and up, its exit-status page as fork does, the pipe counts raised, the
- * ramdisk's region capability copied to the child's ABI_SLOT_INITRD and mapped read-only at
- * ABI_INITRD_VA when this env has it: file_initrd_share), and
+ * ramdisk's region capability copied to the child's ABI_SLOT_INITRD when this env has it:
+ * file_initrd_share; the child maps it when it first reads a file), and
  * maps the page last: its appearance is the signal.  The child reads it, records what it
  * got and unmaps it (the page's frame goes with that mapping). */
 #include <stdbool.h>
@@ -28,7 +28,7 @@
 struct handoff {
 	uint64_t magic;
 	uint32_t npipes;
-	uint64_t initrd_size;          /* bytes of ramdisk mapped at ABI_INITRD_VA (0: none) */
+	uint64_t initrd_size;          /* bytes of the ramdisk given (0: none) */
 	struct fd_ent fd[HANDOFF_FDS]; /* .pipe: an index in pipe[] */
 	struct {
 		uint64_t va;

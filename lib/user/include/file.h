@@ -1,9 +1,9 @@
 /* Read-only files from the initial ramdisk (file.c): open() gives an fd (fd.h) that read()
  * and close() serve like any other.  The ramdisk is a cpio "newc" archive mapped read-only at
  * ABI_INITRD_VA.  Init gets it from the kernel as one region capability (abi/env.h
- * ABI_SLOT_INITRD); every env that has it gives it to every child it spawns (spawn.c) or
- * forks (fd_fork): a copy of the capability in the same slot and one map call, so
- * grandchildren read files too.  An env without it finds no file. */
+ * ABI_SLOT_INITRD); every env that has it gives a copy, in the same slot, to every child it
+ * spawns (spawn.c) or forks (fd_fork), so grandchildren read files too; an env maps it with
+ * one call when it first reads a file.  An env without it finds no file. */
 #ifndef EXOLAB_FILE_H
 #define EXOLAB_FILE_H
 
@@ -35,11 +35,11 @@ struct file_entry {
  * malformed archive). */
 int file_list(uint64_t *cookie, struct file_entry *e);
 
-/* LibOS internals.  Where this env's ramdisk is: 0 with *base and *size, or E_NOENT. */
+/* LibOS internals.  Where this env's ramdisk is (mapped on the first call): 0 with *base and
+ * *size, or E_NOENT (none), or the map call's error. */
 int file_initrd(const char **base, size_t *size);
-/* spawn and fork: gives `child` the ramdisk (its capability in slot ABI_SLOT_INITRD, mapped
- * read-only at the same address) when this env has it; the size mapped (0: none), or a
- * negative E_* code. */
+/* spawn and fork: gives `child` the ramdisk (a copy of its capability in slot
+ * ABI_SLOT_INITRD) when this env has it; its size (0: none), or a negative E_* code. */
 long file_initrd_share(uint64_t child);
 /* A spawned program's start-up: its parent gave it `size` bytes of ramdisk (0: none); 0, or
  * E_BUSY/E_RANGE if slot ABI_SLOT_INITRD is not free to reserve. */

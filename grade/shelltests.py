@@ -103,3 +103,35 @@ def add_tests(LAB, lab3):
             expect_output(run, line, "2\n3\n5\n7\n11\n", "primes")
         run.reject(r"panic at", part="primes")
         check_leaks(run, "leak")
+
+    wc_motd = "%d %d %d\n" % (text.count("\n"), len(text.split()), len(text))
+    deep_lines = [
+        ('sh -c "cat motd"', text, "grandchild"),
+        ("leaks", None, None),
+        ('sh -c "cat motd"', text, "grandchild"),
+        ("sh -c \"sh -c 'cat motd | wc'\"", wc_motd, "deeper"),
+        ("sh -c \"sh -c 'head -n 1 < motd'\"", text.splitlines(True)[0], "deeper"),
+        ("regiontest", None, None),
+        ("cat motd", text, "revoke"),
+        ("leaks ", None, None),
+    ]
+
+    @LAB.test("shell-grandchild-files", parts={"grandchild": 2, "deeper": 2, "region": 3,
+                                              "revoke": 1, "leak": 2},
+              args="init=sh", steps=[(PROMPT, l) for l, _, _ in deep_lines] + [(PROMPT, "monitor")],
+              until=[r"^K> "], reject=lab3.KERNEL_DIED, timeout=180)
+    def shell_grandchild_files(run):
+        """The ramdisk is one region capability (abi/cap.h CAP_REGION): the shell (init)
+        copies it into each child, which copies it into its own, so a program two and three
+        spawns below init reads files.  regiontest checks region_map's and region_derive's
+        refused arguments and that revoking its copy of the ramdisk capability unmaps a
+        derived region everywhere; the shell's own copy, untouched, still reads motd."""
+        for line, want, part in deep_lines:
+            if want is not None:
+                expect_output(run, line, want, part)
+        got = output(run, "regiontest") or ""
+        if not got.endswith("regiontest: all OK\n") or "FAIL" in got:
+            bad = [l for l in got.splitlines() if "FAIL" in l or "got" in l]
+            run.fail("regiontest: %s" % (bad or [got[-200:]]), "region")
+        run.reject(r"panic at", part="region")
+        check_leaks(run, "leak")

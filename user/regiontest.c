@@ -11,6 +11,7 @@
 
 #include "abi/memlayout.h"
 #include "fd.h"
+#include "file.h"
 #include "fork.h"
 #include "libos.h"
 #include "usyscall.h"
@@ -183,6 +184,7 @@ main(int argc, char **argv)
 {
 	uint64_t rd = ABI_SLOT_INITRD, tmp = (uint64_t)slot_alloc(), kid;
 	struct cap_info ci;
+	int fd;
 
 	slot_alloc();
 	slot_alloc(); /* tmp + 1 and tmp + 2 */
@@ -194,6 +196,9 @@ main(int argc, char **argv)
 	}
 	check("ramdisk", "slot ABI_SLOT_INITRD holds a read-only region",
 	      sys_cap_identify(rd, &ci) == 0 && ci.type == CAP_REGION && ci.rights == RD_RIGHTS, 1);
+	check("ramdisk", "open motd (the LibOS maps the region)",
+	      (fd = open("motd", O_RDONLY)) >= 0, 1);
+	close(fd);
 	if (failures != 0)
 		return 1;
 	arg_cases(rd, ci.bytes / PAGE, tmp);

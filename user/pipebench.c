@@ -1,9 +1,9 @@
 /* pipebench: the LibOS pipe round trip (bench/ipc/ipc.mk, `make bench-pipe`).  Two envs
  * (fork) pass one byte each way through two pipes, ROUNDS times after WARMUP, on one CPU;
  * prints the mean rdtsc cycles of a round trip (each timed alone, so bench/sched/profile.py
- * can profile one), which under `qemu -icount shift=0` are instructions (issue 11's goal: <= 2,000), as `BENCH pipe_roundtrip N instructions`.  The
- * mean, not the best: every round trip blocks and wakes through the kernel, and a wake-up the
- * pipe's fast path skips must show here. */
+ * can profile one), which under `qemu -icount shift=0` are instructions (issue 11's goal: <=
+ * 2,000), as `BENCH pipe_roundtrip N instructions`.  The mean, not the best: every round trip
+ * blocks and wakes through the kernel, and a wake-up the pipe's fast path skips must show here. */
 #include "fd.h"
 #include "fork.h"
 #include "libos.h"
@@ -16,13 +16,13 @@ main(int argc, char **argv)
 {
 	int there[2], back[2];
 	uint64_t sum = 0;
-	long id;
+	long id, err;
 	char c = 'x';
 
 	(void)argc;
 	(void)argv;
-	if (pipe(there) < 0 || pipe(back) < 0 || (id = fork()) < 0)
-		panic("no pipes or no fork");
+	if ((err = pipe(there)) < 0 || (err = pipe(back)) < 0 || (err = id = fork()) < 0)
+		panic("no pipes or no fork: %s", error_name((int)err));
 	if (id == 0) {
 		while (read(there[0], &c, 1) == 1)
 			write(back[1], &c, 1);

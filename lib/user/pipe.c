@@ -31,7 +31,7 @@
 #define NOTE_RIGHTS (CAP_R_READ | CAP_R_WRITE | CAP_R_GRANT)
 
 struct pipe_page {
-	uint32_t lock; /* 1 while an env changes the fields below */
+	uint32_t lock;             /* 1 while an env changes the fields below */
 	uint32_t readers, writers; /* open fds on each end, over every env */
 	uint32_t rwait, wwait;     /* envs counted as sleeping on rnote / wnote */
 	uint64_t rpos, wpos; /* bytes read and written since creation: wpos - rpos are queued */

@@ -11,11 +11,17 @@
  * killed waits for ever (the cost of keeping the kernel out of it).
  *
  * Wake-ups.  The ring, the counts and the lock live in the page; a notification's word is
- * sticky (signal ORs a bit in, wait returns at once if one is set), so a check under the lock
- * followed by a wait never loses a wake-up: a reader signals `wnote` when it takes bytes from
- * a full ring, a writer signals `rnote` when it puts bytes in an empty one, and the last
- * writer's (reader's) close signals rnote (wnote).  A signal wakes one waiter: one that was
- * woken and leaves something for others (bytes, space, end of file) signals again. */
+ * sticky (signal ORs a bit in, wait returns at once if one is set).  An env that finds the
+ * ring empty (full) first yields once, the lock released: on one CPU a ready peer then runs
+ * and usually fills (drains) it, with no signal and no sleep.  Only then does it sleep: it
+ * counts itself in rwait (wwait) under the lock, releases it and waits on rnote (wnote).  A
+ * writer that puts bytes in an empty ring signals rnote only if rwait is not zero, a reader
+ * that takes bytes from a full ring signals wnote only if wwait is not zero.  The count and
+ * the ring change under the same lock (acquire and release orderings: one CPU or several),
+ * so either the sleeper saw the bytes or the writer sees the count; a signal that arrives
+ * between the unlock and the wait stays in the word.  The last writer's (reader's) close
+ * signals rnote (wnote).  A signal wakes one waiter: one that was woken and leaves
+ * something for others still counted (bytes, space, end of file) signals again. */
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -21,7 +21,9 @@
  * so either the sleeper saw the bytes or the writer sees the count; a signal that arrives
  * between the unlock and the wait stays in the word.  The last writer's (reader's) close
  * signals rnote (wnote).  A signal wakes one waiter: one that was woken and leaves
- * something for others still counted (bytes, space, end of file) signals again. */
+ * something for others still counted (bytes, space, end of file) signals again.  (An env
+ * killed while counted stays counted: the signals it draws wake nobody, or wake a later
+ * sleeper once for nothing, and every sleeper checks the ring again.) */
 #include <stdbool.h>
 #include <stdint.h>
 

@@ -68,6 +68,7 @@ prp_xfer(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint8_t *buf, uint6
 	if (prp2 & 7)
 		return ST_PRP_OFFSET;
 	entry = prp2;
+	bool chained = false;
 	while (rest > 0) {
 		uint64_t page, n = rest < PAGE_SIZE ? rest : PAGE_SIZE;
 		if (!nvmem_range_ok(m, entry, 8))
@@ -76,9 +77,15 @@ prp_xfer(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint8_t *buf, uint6
 		if ((entry & (PAGE_SIZE - 1)) == PAGE_SIZE - 8 && rest > PAGE_SIZE) {
 			if (page & 7)
 				return ST_PRP_OFFSET;
+			/* A list page must hold an entry besides its chain pointer: a chain to
+			 * another last slot (or to itself) would never end. */
+			if (chained)
+				return ST_INVALID_FIELD;
 			entry = page; /* the last entry of a list page chains to the next */
+			chained = true;
 			continue;
 		}
+		chained = false;
 		if (page & (PAGE_SIZE - 1))
 			return ST_PRP_OFFSET;
 		if ((st = xfer_piece(m, page, buf, n, to_mem)) != ST_OK)

@@ -82,6 +82,42 @@ Test(nvme_err, a_prp_list_entry_with_an_offset_is_prp_offset_invalid)
 	cr_assert_str_eq(nvme_status_name(d.status), "PRP Offset Invalid");
 }
 
+/* A read of 3 pages at PRP1 + 0xff0 needs a list; PRP2 points at the last slot of a list page,
+ * which holds a pointer to itself. */
+static uint16_t
+raw_read(uint64_t prp1, uint64_t prp2, uint32_t nblocks)
+{
+	uint32_t sqe[16] = { 0 };
+	struct nvme_qpair *qp = &fix_ctrl.ioq[0];
+	struct nvme_done d;
+
+	sqe[SQE_CDW0] = NVME_OP_READ | 5u << 16;
+	sqe[SQE_NSID] = 1;
+	sqe[SQE_PRP1] = (uint32_t)prp1;
+	sqe[SQE_PRP2] = (uint32_t)prp2;
+	sqe[SQE_CDW12] = nblocks - 1;
+	qp->slots[5].busy = true;
+	qp->inflight++;
+	nvme_sqe_put(qp, sqe);
+	nvme_sq_ring(qp);
+	cr_assert_eq(nvme_poll(qp, &d, 1), 1);
+	return d.status;
+}
+
+Test(nvme_err, a_prp_list_chained_to_itself_is_refused)
+{
+	void *va;
+	uint64_t pa = fix_dma(4 * 4096, &va);
+	uint64_t *list;
+	uint64_t lpa = fix_dma(4096, (void **)&list);
+
+	list[511] = lpa + 4088;
+	cr_assert_eq(raw_read(pa, lpa + 4088, 3 * 8), 0x002);
+	list[511] = lpa + 4089; /* a chain pointer must be qword aligned */
+	cr_assert_eq(raw_read(pa, lpa + 4088, 3 * 8), 0x013);
+	cr_assert_eq(raw_read(pa + 2, 0, 1), 0x013); /* PRP1 must be dword aligned */
+}
+
 Test(nvme_err, bad_admin_commands_get_command_specific_statuses)
 {
 	uint32_t sqe[16] = { 0 };

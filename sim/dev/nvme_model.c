@@ -234,7 +234,8 @@ write_doorbell(struct nvme_model *m, uint64_t off, uint32_t val)
 			return;
 		}
 		sq->tail = (uint16_t)val;
-		process_sq(m, qid);
+		if (!m->deferred)
+			process_sq(m, qid);
 		return;
 	}
 	struct nvmem_cq *cq = &m->cq[qid];
@@ -243,10 +244,17 @@ write_doorbell(struct nvme_model *m, uint64_t off, uint32_t val)
 		return;
 	}
 	cq->head = (uint16_t)val;
-	for (uint16_t s = 0; s < NVMEM_NQ; s++) {
+	for (uint16_t s = 0; s < NVMEM_NQ && !m->deferred; s++) {
 		if (m->sq[s].live && m->sq[s].cqid == qid)
 			process_sq(m, s);
 	}
+}
+
+void
+nvme_model_run(struct nvme_model *m)
+{
+	for (uint16_t s = 0; s < NVMEM_NQ; s++)
+		process_sq(m, s);
 }
 
 void

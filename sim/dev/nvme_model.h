@@ -49,6 +49,7 @@ struct nvme_model {
 	unsigned rdy_delay;     /* CSTS reads before RDY follows a change of CC.EN */
 	unsigned rdy_countdown; /* reads left; 0 when RDY matches EN */
 	bool never_ready;       /* injection: RDY never follows EN = 1 */
+	bool deferred;          /* doorbells only record; nvme_model_run executes */
 
 	struct nvmem_sq sq[NVMEM_NQ];
 	struct nvmem_cq cq[NVMEM_NQ];
@@ -78,6 +79,10 @@ void nvme_model_fini(struct nvme_model *m);
  * simhal_mmio_ops, so a model can be registered with sim/hal directly. */
 uint64_t nvme_model_mmio_read(void *m, uint64_t off, unsigned size);
 void nvme_model_mmio_write(void *m, uint64_t off, unsigned size, uint64_t val);
+
+/* Executes what the doorbells rang since the last call (deferred mode: the device makes
+ * progress only when simulated time passes, as a real one does while the driver polls). */
+void nvme_model_run(struct nvme_model *m);
 
 /* Withholds the next `count` I/O commands whose first LBA is in [lo, hi). */
 void nvme_model_withhold(struct nvme_model *m, uint64_t lo, uint64_t hi, unsigned count,

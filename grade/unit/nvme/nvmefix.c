@@ -73,15 +73,20 @@ op_dma_free(void *ctx, struct nvme_dma *dma)
 	/* A bump allocator: the memory is reused only by the next test's fresh fixture. */
 }
 
+/* In deferred mode the device runs when time passes: at each clock reading and wait. */
 static uint64_t
 op_now(void *ctx)
 {
+	if (fix_model.deferred)
+		nvme_model_run(&fix_model);
 	return fix_clock_ns += 1000;
 }
 
 static void
 op_wait(void *ctx, uint64_t deadline)
 {
+	if (fix_model.deferred)
+		nvme_model_run(&fix_model);
 	if (deadline > fix_clock_ns)
 		fix_clock_ns = deadline;
 }

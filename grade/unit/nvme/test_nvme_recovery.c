@@ -221,3 +221,21 @@ Test(nvme_err, an_unabortable_command_is_resubmitted_after_a_reset)
 	cr_assert_eq(memcmp(fix_model.disk + 1000 * 512, va, N * 4096), 0);
 	cr_assert_eq(fix_model.protocol_errors, 0, "%s", fix_model.last_error);
 }
+
+/* A device that withholds the command every time: after NVME_MAX_RESUBMIT resets the driver
+ * gives up on it (E_AGAIN) rather than resetting forever, and the queue still works. */
+Test(nvme_err, a_command_never_answered_fails_after_bounded_resets)
+{
+	void *va;
+	uint64_t pa = fix_dma(4096, &va);
+	uint16_t st = 0xffff;
+
+	nvme_model_withhold(&fix_model, 500, 501, 100, true);
+	cr_assert_eq(io(NVME_OP_READ, 500, 8, pa, &st), E_AGAIN);
+	cr_assert_eq(st, 0);
+	cr_assert_eq(fix_ctrl.stats.resets, NVME_MAX_RESUBMIT + 1);
+	cr_assert_eq(fix_ctrl.stats.resubmitted, NVME_MAX_RESUBMIT);
+	cr_assert_eq(fix_ctrl.stats.dropped, 1);
+	cr_assert_eq(fix_ctrl.ioq[0].inflight, 0);
+	cr_assert_eq(io(NVME_OP_READ, 501, 8, pa, &st), 0);
+}

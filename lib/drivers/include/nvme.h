@@ -10,11 +10,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NVME_PAGE_SIZE   4096u /* CC.MPS = 0: the memory page size the driver programs */
-#define NVME_MAX_IOQ     4     /* I/O queue pairs per controller (one per CPU that uses it) */
-#define NVME_MAX_DEPTH   64    /* entries per I/O queue; at most depth - 1 commands in flight */
-#define NVME_ADMIN_DEPTH 16
-#define NVME_MAX_XFER    (512u * NVME_PAGE_SIZE) /* one PRP list page (NVMe 1.4 §4.3) */
+#define NVME_PAGE_SIZE    4096u /* CC.MPS = 0: the memory page size the driver programs */
+#define NVME_MAX_IOQ      4     /* I/O queue pairs per controller (one per CPU that uses it) */
+#define NVME_MAX_DEPTH    64    /* entries per I/O queue; at most depth - 1 commands in flight */
+#define NVME_ADMIN_DEPTH  16
+#define NVME_MAX_XFER     (512u * NVME_PAGE_SIZE) /* one PRP list page (NVMe 1.4 §4.3) */
+#define NVME_MAX_RESUBMIT 2 /* resets a command survives before it fails with E_AGAIN */
 
 /* A physically contiguous, page-aligned, zeroed DMA region. */
 struct nvme_dma {
@@ -47,6 +48,8 @@ struct nvme_slot {
 	void *cookie;
 	bool busy;
 	bool abort_sent;
+	bool dead; /* dropped by a reset after NVME_MAX_RESUBMIT resubmissions */
+	uint8_t resubmits;
 };
 
 struct nvme_ctrl;
@@ -60,13 +63,14 @@ struct nvme_qpair {
 	uint16_t cq_head;
 	uint8_t phase; /* the phase tag that marks a new completion entry (§4.6) */
 	unsigned inflight;
+	unsigned ndead; /* slots a reset dropped, not yet reported */
 	struct nvme_dma sq, cq;
 	struct nvme_dma prp; /* one PRP list page per slot */
 	struct nvme_slot slots[NVME_MAX_DEPTH];
 };
 
 struct nvme_stats {
-	uint64_t submitted, completed, errors, timeouts, aborts, resets, resubmitted;
+	uint64_t submitted, completed, errors, timeouts, aborts, resets, resubmitted, dropped;
 };
 
 struct nvme_ctrl {
@@ -132,7 +136,8 @@ void nvme_fini(struct nvme_ctrl *ctrl);
  * stops the batch there). */
 int nvme_submit(struct nvme_qpair *qp, const struct nvme_req *reqs, unsigned n);
 /* Reaps up to `max` completions into `out` and handles commands past their timeout (Abort,
- * then controller reset and resubmission).  Returns the number reaped or a negative error. */
+ * then controller reset and resubmission; a command still unanswered after NVME_MAX_RESUBMIT
+ * resubmissions is reported with E_AGAIN).  Returns the number reaped or a negative error. */
 int nvme_poll(struct nvme_qpair *qp, struct nvme_done *out, unsigned max);
 /* Submits one request and polls until it is done: returns its err (status in *status). */
 int nvme_io(struct nvme_qpair *qp, const struct nvme_req *req, uint16_t *status);

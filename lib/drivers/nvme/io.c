@@ -59,8 +59,16 @@ nvme_qpair_resubmit(struct nvme_qpair *qp)
 
 	for (unsigned cid = 0; cid < qp->depth; cid++) {
 		struct nvme_slot *s = &qp->slots[cid];
-		if (!s->busy)
+		if (!s->busy || s->dead)
 			continue;
+		if (s->resubmits >= NVME_MAX_RESUBMIT) {
+			/* The reset dropped it in the device: nvme_poll reports it failed. */
+			s->dead = true;
+			qp->ndead++;
+			qp->ctrl->stats.dropped++;
+			continue;
+		}
+		s->resubmits++;
 		s->deadline = deadline;
 		s->abort_sent = false;
 		nvme_sqe_put(qp, s->sqe);
@@ -152,7 +160,8 @@ nvme_submit(struct nvme_qpair *qp, const struct nvme_req *reqs, unsigned n)
 		if ((err = build_io(qp, (unsigned)cid, &reqs[done], s->sqe)) < 0)
 			break;
 		s->busy = true;
-		s->abort_sent = false;
+		s->abort_sent = s->dead = false;
+		s->resubmits = 0;
 		s->cookie = reqs[done].cookie;
 		s->deadline = deadline;
 		nvme_sqe_put(qp, s->sqe);
@@ -188,7 +197,7 @@ check_timeouts(struct nvme_qpair *qp)
 
 	for (unsigned cid = 0; cid < qp->depth; cid++) {
 		struct nvme_slot *s = &qp->slots[cid];
-		if (!s->busy || t < s->deadline)
+		if (!s->busy || s->dead || t < s->deadline)
 			continue;
 		c->stats.timeouts++;
 		if (!s->abort_sent && try_abort(qp, cid)) {
@@ -201,17 +210,36 @@ check_timeouts(struct nvme_qpair *qp)
 	return 0;
 }
 
+/* Reports the commands a reset dropped (see nvme_qpair_resubmit). */
+static unsigned
+reap_dead(struct nvme_qpair *qp, struct nvme_done *out, unsigned max)
+{
+	unsigned n = 0;
+
+	for (unsigned cid = 0; cid < qp->depth && n < max; cid++) {
+		struct nvme_slot *s = &qp->slots[cid];
+		if (!s->dead)
+			continue;
+		s->dead = s->busy = false;
+		qp->inflight--;
+		qp->ndead--;
+		out[n++] = (struct nvme_done){ s->cookie, E_AGAIN, 0 };
+		qp->ctrl->stats.errors++;
+	}
+	return n;
+}
+
 int
 nvme_poll(struct nvme_qpair *qp, struct nvme_done *out, unsigned max)
 {
 	uint32_t cqe[4];
-	unsigned n = 0;
+	unsigned n = qp->ndead > 0 ? reap_dead(qp, out, max) : 0;
 
 	while (n < max && nvme_cqe_take(qp, cqe)) {
 		unsigned cid = cqe[CQE_DW3] & 0xffff;
 		uint16_t sf = (uint16_t)(cqe[CQE_DW3] >> 17);
 		struct nvme_slot *s = cid < qp->depth ? &qp->slots[cid] : NULL;
-		if (s == NULL || !s->busy || (cqe[CQE_DW2] >> 16) != qp->qid) {
+		if (s == NULL || !s->busy || s->dead || (cqe[CQE_DW2] >> 16) != qp->qid) {
 			qp->ctrl->stats.errors++; /* a completion for nothing we submitted */
 			continue;
 		}

@@ -215,6 +215,9 @@ Test(nvme_err, an_unabortable_command_is_resubmitted_after_a_reset)
 		cr_assert_lt(++polls, 100);
 	}
 	cr_assert_eq(fix_ctrl.stats.resets, 1);
+	/* The refusal (Abort DW0 bit 0 = 1) leads to the reset at once, not a timeout later. */
+	cr_assert_lt(fix_clock_ns, 2 * fix_ctrl.cmd_timeout, "%llu",
+	             (unsigned long long)fix_clock_ns);
 	cr_assert_eq(fix_ctrl.stats.resubmitted, 2);
 	cr_assert_geq(fix_ctrl.stats.aborts, 1);
 	cr_assert_eq(fix_model.resets, 1);

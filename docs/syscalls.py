@@ -194,6 +194,22 @@ NOTES = {
     "notify_poll": ("the notification in `slot`: READ", [
         ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),
         ("E_AGAIN", "the word is 0")]),
+    "share_pages": ("the env in `eslot`: WRITE and MAP; each entry's frame capability "
+                    "(`slot`): GRANT, MAP and the rights its `perm` needs", [
+        ("E_INVAL", "`n` is more than `ABI_SHARE_MAX` (32)"),
+        ("E_FAULT", "the `n` entries at `recs` are not readable user memory"),
+        ("E_ALIGN", "an entry's `va` is not page aligned (entries are checked in order, "
+                    "before anything changes)"),
+        ("E_RANGE", "an entry's `va` is outside the user range"),
+        ("E_INVAL", "an entry's `perm` is malformed (as for `map`) or its `flags` has bits "
+                    "other than `ABI_SHARE_COW`"),
+        ("slot", ENV.format("eslot", "WRITE or MAP")),
+        ("slot", "then entry by entry, stopping at the first error (the entries before it "
+                 "stay done, and a capability copied for the failing entry stays): the "
+                 "`slot` as for `cap_copy` into the env's same slot (occupied `E_EXIST`), "
+                 "as for `map`'s `fslot`"),
+        ("E_NOMEM", "no page for a page table of the env"),
+        ("E_NOENT", "with `ABI_SHARE_COW`: nothing is mapped at `va` in the caller")]),
 }
 
 # The rules of the endpoint and notification calls, after the calls.
@@ -299,8 +315,11 @@ def syscalls():
     text = read(SYSCALL_H)
     calls = [(int(n), name, args) for n, name, _, args in
              re.findall(r'X\((\d+), (\w+), (\d+), "([^"]*)"\)', text)]
-    if [n for n, _, _ in calls] != list(range(len(calls))):
-        raise DocError("%s: call numbers are not 0..%d in order" % (SYSCALL_H, len(calls) - 1))
+    # Ranges of numbers are handed out per subsystem, so the list may have gaps (an unused
+    # number answers E_NOSYS); it must start at 0 and only grow.
+    nums = [n for n, _, _ in calls]
+    if not nums or nums[0] != 0 or any(b <= a for a, b in zip(nums, nums[1:])):
+        raise DocError("%s: call numbers do not start at 0 and increase" % SYSCALL_H)
     block = text[text.index("X(number, name, nargs"):text.index("#define ABI_SYSCALLS")]
     start = re.compile(r"^(\w+)\([^)]*\)\s*(.*)$")
     what = dict(comment_entries(block.splitlines()[1:], start))

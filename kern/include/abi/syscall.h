@@ -88,6 +88,12 @@
  * notify_signal(slot, bits)          ORs bits into the word, wakes one waiter (needs WRITE)
  * notify_wait(slot)                  returns the word and clears it; blocks while it is 0
  * notify_poll(slot)                  the same but returns E_AGAIN instead of blocking
+ *
+ * share_pages(eslot, recs, n)        for each of the n struct abi_share at recs (abi/env.h,
+ *                                    at most ABI_SHARE_MAX), in order: copies the frame
+ *                                    capability to the env's same slot, maps it there, and
+ *                                    with ABI_SHARE_COW makes both mappings read-only (needs
+ *                                    WRITE and MAP); stops at the first failing entry
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -125,7 +131,8 @@
 	X(32, ipc_reply_recv, 6, "slot, info, w0, w1, w2, w3")                                     \
 	X(33, notify_signal, 2, "slot, bits")                                                      \
 	X(34, notify_wait, 1, "slot")                                                              \
-	X(35, notify_poll, 1, "slot")
+	X(35, notify_poll, 1, "slot")                                                              \
+	X(46, share_pages, 3, "eslot, recs, n")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

@@ -46,8 +46,8 @@ xstack_page(struct env *e, uint64_t va)
 	struct pt_cursor c = { .root = e->root };
 	pte_t *pte;
 
-	if (pt_cursor_leaf(&c, va, false, &pte) < 0 || (*pte & (PTE_P | PTE_U | PTE_W)) !=
-	                                                   (PTE_P | PTE_U | PTE_W))
+	if (pt_cursor_leaf(&c, va, false, &pte) < 0 ||
+	    (*pte & (PTE_P | PTE_U | PTE_W)) != (PTE_P | PTE_U | PTE_W))
 		return NULL;
 	return hal_phys_to_virt(*pte & PTE_ADDR_MASK);
 }

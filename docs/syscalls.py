@@ -194,6 +194,44 @@ NOTES = {
     "notify_poll": ("the notification in `slot`: READ", [
         ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),
         ("E_AGAIN", "the word is 0")]),
+    "dev_info": ("the device in `dslot`: READ", [
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without READ `E_PERM`"),
+        ("E_FAULT", "`info` is not writable user memory")]),
+    "dev_cfg_read": ("the device in `dslot`: READ", [
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without READ `E_PERM`"),
+        ("E_INVAL", "`size` is not 1, 2 or 4"),
+        ("E_ALIGN", "`off` is not a multiple of `size`"),
+        ("E_RANGE", "`off + size` is beyond the device's configuration space (cfg_size: "
+                    "4096 through ECAM, 256 through the legacy ports)")]),
+    "dev_cfg_write": ("the device in `dslot`: WRITE", [
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("E_INVAL", "`size` is not 1, 2 or 4"),
+        ("E_ALIGN", "`off` is not a multiple of `size`"),
+        ("E_RANGE", "`off + size` is beyond the configuration space"),
+        ("E_INVAL", "`val` does not fit in `size` bytes"),
+        ("E_PERM", "the bytes are not all inside the command register, the MSI capability "
+                   "after its header, or MSI-X's Message Control (BARs, IDs, status: never)")]),
+    "dev_bar": ("the device in `dslot`: MAP (GRANT is not needed: the window goes to the "
+                "caller's table)", [
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without MAP `E_PERM`"),
+        ("E_RANGE", "`bar` is 6 or more"),
+        ("E_INVAL", "the BAR is not a memory BAR (unimplemented, I/O, or a 64-bit BAR's "
+                    "upper half)"),
+        ("E_RANGE", "the BAR cannot be mapped: larger than ABI_DEV_BAR_MAX, or its pages "
+                    "hold another BAR"),
+        ("E_NOMEM", "no kernel memory for the window"),
+        ("slot", DST.format("wslot")),
+        ("E_INVAL", "`rights` has bits outside CAP_R_ALL")]),
+    "dev_bar_map": ("the window in `wslot`: MAP and the rights `perm` needs (READ, WRITE); "
+                    "the env in `eslot`: MAP", [
+        ("E_ALIGN", "`va` is not page aligned"),
+        ("E_INVAL", "`perm` is neither ABI_PERM_R nor ABI_PERM_R|ABI_PERM_W"),
+        ("slot", SRC.format("wslot") + "; not a BAR window `E_INVAL`; without MAP or a "
+                                        "right perm needs `E_PERM`"),
+        ("E_RANGE", "the window's pages from `va` do not all lie in the user range"),
+        ("E_NOMEM", "the window already records ABI_DEV_MAPS_MAX mappings"),
+        ("slot", ENV.format("slot", "MAP")),
+        ("E_NOMEM", "no memory for a page table (pages mapped before it are unmapped)")]),
     "share_pages": ("the env in `eslot`: WRITE and MAP; each entry's frame capability "
                     "(`slot`): GRANT, MAP and the rights its `perm` needs", [
         ("E_INVAL", "`n` is more than `ABI_SHARE_MAX` (32)"),

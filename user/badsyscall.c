@@ -154,7 +154,7 @@ bad_shares(void)
 	check(SYS_share_pages, E_RANGE, child, recs, 1, 0, 0);
 	sh[0] = good, sh[0].perm = ABI_PERM_ALL;
 	check(SYS_share_pages, E_INVAL, child, recs, 1, 0, 0);
-	sh[0] = good, sh[0].flags = ABI_SHARE_COW << 1;
+	sh[0] = good, sh[0].flags = ABI_SHARE_MAPONLY << 1;
 	check(SYS_share_pages, E_INVAL, child, recs, 1, 0, 0);
 	sh[0] = good;
 	check(SYS_share_pages, E_INVAL, frame, recs, 1, 0, 0);
@@ -167,6 +167,12 @@ bad_shares(void)
 	sh[0] = good, sh[0].flags = ABI_SHARE_COW;
 	check(SYS_share_pages, E_NOENT, child, recs, 1, 0, 0);
 	check(SYS_share_pages, E_EXIST, child, recs, 1, 0, 0);
+	/* Map only: no capability goes over, so the occupied slot is no obstacle and GRANT is
+	 * not needed; the frame's own rights still are. */
+	sh[0] = good, sh[0].slot = (uint32_t)frame_nogrant, sh[0].flags = ABI_SHARE_MAPONLY;
+	check(SYS_share_pages, 0, child, recs, 1, 0, 0);
+	sh[0].slot = (uint32_t)empty;
+	check(SYS_share_pages, E_NOENT, child, recs, 1, 0, 0);
 }
 
 static void

@@ -131,7 +131,8 @@ share_one(struct env *e, struct env *t, const struct abi_share *s, struct pt_cur
 	uint32_t rights;
 	int err;
 
-	if ((err = cap_copy(&e->caps, s->slot, &t->caps, s->slot)) < 0)
+	if (!(s->flags & ABI_SHARE_MAPONLY) &&
+	    (err = cap_copy(&e->caps, s->slot, &t->caps, s->slot)) < 0)
 		return err;
 	if ((err = cap_acquire(&e->caps, s->slot, CAP_FRAME, CAP_R_MAP | perm, &fo, &rights)) < 0)
 		return err;
@@ -148,6 +149,7 @@ sys_share_pages(struct env *e, const uint64_t *a)
 	uint64_t eslot = a[0], recs = a[1], n = a[2];
 	struct abi_share sh[ABI_SHARE_MAX];
 	struct pt_cursor ec = { .root = e->root }, tc;
+	uint32_t need = CAP_R_MAP;
 	struct env *t;
 	int err;
 
@@ -159,10 +161,12 @@ sys_share_pages(struct env *e, const uint64_t *a)
 	for (uint64_t i = 0; i < n; i++) {
 		if ((err = check_va(sh[i].va)) < 0 || (err = check_perm(sh[i].perm)) < 0)
 			return err;
-		if (sh[i].flags & ~ABI_SHARE_COW)
+		if (sh[i].flags & ~(ABI_SHARE_COW | ABI_SHARE_MAPONLY))
 			return E_INVAL;
+		if (!(sh[i].flags & ABI_SHARE_MAPONLY))
+			need |= CAP_R_WRITE; /* a capability goes into its table */
 	}
-	if ((err = env_get(e, eslot, CAP_R_WRITE | CAP_R_MAP, &t)) < 0)
+	if ((err = env_get(e, eslot, need, &t)) < 0)
 		return err;
 	tc = (struct pt_cursor){ .root = t->root };
 	for (uint64_t i = 0; i < n && err == 0; i++)

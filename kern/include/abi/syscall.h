@@ -107,7 +107,8 @@
  *                                    at most ABI_SHARE_MAX), in order: copies the frame
  *                                    capability to the env's same slot, maps it there, and
  *                                    with ABI_SHARE_COW makes both mappings read-only (needs
- *                                    WRITE and MAP); stops at the first failing entry
+ *                                    MAP, and WRITE unless every entry is ABI_SHARE_MAPONLY:
+ *                                    no copy); stops at the first failing entry
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \

@@ -24,6 +24,11 @@ CMDLINE_OPTION(trace, "trace",
 #define SECOND(...)        SECOND_(__VA_ARGS__)
 #define HANDLER_(name)     SECOND(LOCKLESS_##name sys_##name, locked_##name)
 
+static void trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t ret);
+
+/* With trace=syscalls a locked call's line is printed before the lock goes: once another CPU
+ * can see what the call did (an env that exited is dead, a waiting parent says so), the line
+ * is out.  syscall_after prints only the lockless calls' lines (traced_after). */
 #define LOCKED_(num, name, nargs, argnames)                                                        \
 	static __attribute__((unused)) int64_t locked_##name(struct env *e, const uint64_t *a)     \
 	{                                                                                          \
@@ -31,11 +36,17 @@ CMDLINE_OPTION(trace, "trace",
                                                                                                    \
 		env_lock();                                                                        \
 		ret = sys_##name(e, a);                                                            \
+		if (__builtin_expect(percpu_this()->after & PERCPU_TRACE, 0))                      \
+			trace(e, num, a, ret);                                                     \
 		env_unlock();                                                                      \
 		return ret;                                                                        \
 	}
 ABI_SYSCALLS(LOCKED_)
 #undef LOCKED_
+
+#define TRACED_AFTER_(num, name, nargs, argnames) [num] = SECOND(LOCKLESS_##name true, false),
+static const bool traced_after[SYS_NCALLS] = { ABI_SYSCALLS(TRACED_AFTER_) };
+#undef TRACED_AFTER_
 
 #define SYSCALL_ENTRY_(num, name, nargs, argnames) [num] = HANDLER_(name),
 const syscall_fn syscall_table[SYS_NCALLS] = { ABI_SYSCALLS(SYSCALL_ENTRY_) };
@@ -85,7 +96,7 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 		env_run(e);
 	e = pc->env;
 	pc->after &= PERCPU_STICKY;
-	if (after & PERCPU_TRACE)
+	if ((after & PERCPU_TRACE) && (f->tf.rax >= SYS_NCALLS || traced_after[f->tf.rax]))
 		trace(e, f->tf.rax, f->args, ret);
 	f->tf.rax = (uint64_t)ret;
 	if ((after & PERCPU_REARM) && !(after & PERCPU_RESCHED) && env_sched_tick())

@@ -28,6 +28,7 @@
  * after the unlock.  The partner likewise cannot be destroyed, woken or moved meanwhile:
  * those are env-lock operations too, and a partner blocked in IPC has no CPU that could
  * change it (env_handoff checks that its registers are loaded nowhere). */
+#include "abi/memlayout.h"
 #include "ipc_impl.h"
 #include "syscall.h"
 #include "trap.h"
@@ -109,5 +110,13 @@ ipc_fastpath(struct syscall_frame *f, struct percpu *pc)
 		fast_reply_recv(e, ep, f->args[0], &f->args[2], p);
 	ipc_end_wait(p, 0);
 	env_unlock();
-	env_run(env_handoff_take());
+	p = env_handoff_take();
+	/* Back by sysret when the partner's frame is one the syscall stub built (a blocked
+	 * partner's always is, unless sys_env_set_regs rewrote it meanwhile): see
+	 * syscall_sysret.  Else by iretq. */
+	if (p->tf.rcx == p->tf.rip && p->tf.r11 == p->tf.rflags && p->tf.rip < ABI_USER_END) {
+		env_run_prepare(p);
+		syscall_sysret(&p->tf);
+	}
+	env_run(p);
 }

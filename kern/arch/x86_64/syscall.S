@@ -36,11 +36,11 @@ syscall_entry:
 	/* struct syscall_frame: 28 words below a 16-byte aligned top, aligned for the call. */
 	movq %rsp, %rdi
 	/* ipc_call (31) and ipc_reply_recv (32) try the IPC fast path first
-	 * (kern/ipc/fastpath.c), which falls back to syscall_dispatch itself. */
-	leaq -31(%rax), %rcx
-	cmpq $1, %rcx
-	jbe 1f
-	call syscall_dispatch
+	 * (kern/ipc/fastpath.c), which falls back to syscall_dispatch itself; one test here
+	 * (numbers above 30), the second at 1: below. */
+	cmpq $30, %rax
+	ja 1f
+3:	call syscall_dispatch
 2:
 	/* Back to the same env with the result in rax.  The C code preserved rbx, rbp and
 	 * r12-r15 (SysV ABI), so only the registers it may have clobbered are reloaded; rcx
@@ -62,7 +62,9 @@ syscall_entry:
 	popq %r11		/* rflags */
 	popq %rsp		/* the user stack; IF stays clear until sysret */
 	sysretq
-1:	call ipc_fastpath
+1:	cmpq $32, %rax
+	ja 3b
+	call ipc_fastpath
 	jmp 2b
 
 	/* syscall_iret(const struct trapframe *tf): load every register from *tf and iretq.
@@ -72,3 +74,33 @@ syscall_entry:
 syscall_iret:
 	movq %rdi, %rsp
 	jmp trap_return
+
+	/* syscall_sysret(const struct trapframe *tf): the same by sysret, for a frame the stub
+	 * above built: its rcx and r11 are its rip and rflags (checked by the caller), so
+	 * sysret, which loads rip from rcx and rflags from r11 and cs/ss from IA32_STAR (SDM
+	 * Vol. 2B SYSRET), returns exactly what iretq would.  IF stays clear until sysret. */
+	.globl syscall_sysret
+	.balign 16
+syscall_sysret:
+	movq %rdi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	addq $8, %rsp		/* r11: the rflags below */
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	addq $8, %rsp		/* rcx: the rip below */
+	popq %rbx
+	popq %rax
+	addq $16, %rsp		/* vector, error */
+	popq %rcx		/* rip */
+	addq $8, %rsp		/* cs */
+	popq %r11		/* rflags */
+	popq %rsp
+	sysretq

@@ -16,13 +16,18 @@ CMDLINE_OPTION(trace, "trace",
  * lock, so the lockless calls pay nothing for it.  HANDLER_(name) is sys_name when
  * LOCKLESS_name is defined (it then expands to "~," and shifts the arguments), else
  * locked_name. */
-#define LOCKLESS_null      ~,
-#define LOCKLESS_env_id    ~,
-#define LOCKLESS_yield     ~,
-#define LOCKLESS_cpu       ~,
-#define SECOND_(a, b, ...) b
-#define SECOND(...)        SECOND_(__VA_ARGS__)
-#define HANDLER_(name)     SECOND(LOCKLESS_##name sys_##name, locked_##name)
+#define LOCKLESS_null         ~,
+#define LOCKLESS_env_id       ~,
+#define LOCKLESS_yield        ~,
+#define LOCKLESS_cpu          ~,
+#define SECOND_(a, b, ...)    b
+#define SECOND(...)           SECOND_(__VA_ARGS__)
+#define LOCKED_HANDLER_(name) SECOND(LOCKLESS_##name sys_##name, locked_##name)
+/* ipc_call and ipc_reply_recv go to the IPC fast path first (fast_name below, FAST_name
+ * defined): through the table, so no other call pays a test for them. */
+#define FAST_ipc_call       ~, fast_ipc_call
+#define FAST_ipc_reply_recv ~, fast_ipc_reply_recv
+#define HANDLER_(name)      SECOND(FAST_##name, LOCKED_HANDLER_(name))
 
 static void trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t ret);
 
@@ -43,6 +48,21 @@ static void trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t 
 	}
 ABI_SYSCALLS(LOCKED_)
 #undef LOCKED_
+
+/* The fast path returns only when it did not switch: then the ordinary call. */
+static int64_t
+fast_ipc_call(struct env *e, const uint64_t *a)
+{
+	ipc_fastpath(e, a, true);
+	return locked_ipc_call(e, a);
+}
+
+static int64_t
+fast_ipc_reply_recv(struct env *e, const uint64_t *a)
+{
+	ipc_fastpath(e, a, false);
+	return locked_ipc_reply_recv(e, a);
+}
 
 #define TRACED_AFTER_(num, name, nargs, argnames) [num] = SECOND(LOCKLESS_##name true, false),
 static const bool traced_after[SYS_NCALLS] = { ABI_SYSCALLS(TRACED_AFTER_) };

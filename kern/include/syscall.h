@@ -33,10 +33,6 @@ struct syscall_frame {
  * (the rest of the way out, to another env or by iretq, never returns). */
 int64_t syscall_dispatch(struct syscall_frame *f, struct percpu *pc);
 
-/* The stub's first stop for ipc_call and ipc_reply_recv (kern/ipc/fastpath.c): switches
- * straight to the waiting partner, or returns what syscall_dispatch(f, pc) returns. */
-int64_t ipc_fastpath(struct syscall_frame *f, struct percpu *pc);
-
 /* Turns trace=syscalls on or off for the syscalls that follow. */
 void syscall_trace_init(void);
 

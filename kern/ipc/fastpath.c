@@ -1,8 +1,8 @@
 /* The IPC fast path (issue 11 item 1, after seL4's fastpath): ipc_call to a receiver that
  * waits and ipc_reply_recv to a caller that waits for the reply, when the server then waits
  * for the next call, go straight from the syscall entry (syscall.S) to the partner.  The
- * stub sends calls 31 and 32 here before the ordinary dispatch; when any condition below
- * fails, nothing has changed and the call goes to syscall_dispatch as any other.
+ * syscall table sends calls 31 and 32 here first (kern/env/syscall.c, FAST_); when any
+ * condition below fails, nothing has changed and the ordinary handler runs.
  *
  * Taken only when:
  *  - the info word is 0: no capability sent or slot offered, blocking (so no transfer, and
@@ -33,8 +33,8 @@
 #include "syscall.h"
 #include "trap.h"
 
-_Static_assert(SYS_ipc_call == 31 && SYS_ipc_reply_recv == 32,
-               "syscall.S sends calls 31 and 32 to ipc_fastpath");
+_Static_assert(__builtin_offsetof(struct syscall_frame, args) == 0,
+               "ipc_fastpath finds the frame from its args");
 
 /* call: e's message goes to receiver p, e waits for p's reply. */
 static void
@@ -83,31 +83,32 @@ fast_partner(struct env *e, bool call, uint64_t slot, struct endpoint **ep, uint
 	return p;
 }
 
-int64_t
-ipc_fastpath(struct syscall_frame *f, struct percpu *pc)
+void
+ipc_fastpath(struct env *e, const uint64_t *a, bool call)
 {
-	struct env *e = pc->env, *p;
-	bool call = f->tf.rax == SYS_ipc_call;
+	struct syscall_frame *f = (struct syscall_frame *)(uintptr_t)a; /* args come first */
+	struct percpu *pc = percpu_this();
 	struct endpoint *ep;
+	struct env *p;
 	uint64_t badge;
 
-	if (f->args[1] != 0 || pc->after != 0)
-		return syscall_dispatch(f, pc);
+	if (a[1] != 0 || pc->after != 0)
+		return;
 	env_lock();
-	p = fast_partner(e, call, f->args[0], &ep, &badge);
+	p = fast_partner(e, call, a[0], &ep, &badge);
 	/* env_handoff changes nothing when it says no; when it says yes, e is blocked and p is
 	 * this CPU's running entity, and the IPC state below follows under the same lock. */
 	if (p == NULL || !env_handoff(e, p)) {
 		env_unlock();
-		return syscall_dispatch(f, pc);
+		return;
 	}
 	/* e blocks: its registers are saved now, as ipc_block_wake does (a partner on another
 	 * CPU may write its results there as soon as the lock goes). */
 	trapframe_copy(&e->tf, &f->tf);
 	if (call)
-		fast_call(e, ep, badge, &f->args[2], p);
+		fast_call(e, ep, badge, &a[2], p);
 	else
-		fast_reply_recv(e, ep, f->args[0], &f->args[2], p);
+		fast_reply_recv(e, ep, a[0], &a[2], p);
 	ipc_end_wait(p, 0);
 	env_unlock();
 	p = env_handoff_take();

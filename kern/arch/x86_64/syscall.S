@@ -35,13 +35,7 @@ syscall_entry:
 	swapgs
 	/* struct syscall_frame: 28 words below a 16-byte aligned top, aligned for the call. */
 	movq %rsp, %rdi
-	/* ipc_call (31) and ipc_reply_recv (32) try the IPC fast path first
-	 * (kern/ipc/fastpath.c), which falls back to syscall_dispatch itself; one test here
-	 * (numbers above 30), the second at 1: below. */
-	cmpq $30, %rax
-	ja 1f
-3:	call syscall_dispatch
-2:
+	call syscall_dispatch
 	/* Back to the same env with the result in rax.  The C code preserved rbx, rbp and
 	 * r12-r15 (SysV ABI), so only the registers it may have clobbered are reloaded; rcx
 	 * and r11 get the rip and rflags sysret needs. */
@@ -62,10 +56,6 @@ syscall_entry:
 	popq %r11		/* rflags */
 	popq %rsp		/* the user stack; IF stays clear until sysret */
 	sysretq
-1:	cmpq $32, %rax
-	ja 3b
-	call ipc_fastpath
-	jmp 2b
 
 	/* syscall_iret(const struct trapframe *tf): load every register from *tf and iretq.
 	 * The CPU reloads cs and ss from the frame, so a bad user rip faults in user mode. */

@@ -136,11 +136,18 @@ void quota_init(void);
 
 /* vm.c: an env's user half.  env_vm_map consumes one hold on f (kept by the mapping,
  * dropped when the page is unmapped or replaced); perm is ABI_PERM_*, `allow` the
- * ABI_PERM_* bits a later protect may grant. */
+ * ABI_PERM_* bits a later protect may grant.  ENV_VM_UNCACHED in perm maps the page
+ * uncacheable (device registers, kern/env/sys_dev.c), and protect keeps it so. */
+#define ENV_VM_UNCACHED 0x100u
 int env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned allow);
 int env_vm_unmap(struct env *e, uint64_t va);
 int env_vm_protect(struct env *e, uint64_t va, unsigned perm);
 void env_vm_teardown(struct env *e);
+/* The same through a cursor over e's root (pt.h), for runs of pages (share_pages). */
+struct pt_cursor;
+int env_vm_map_at(struct env *e, struct pt_cursor *c, uint64_t va, struct frame *f, unsigned perm,
+                  unsigned allow);
+int env_vm_protect_at(struct env *e, struct pt_cursor *c, uint64_t va, unsigned perm);
 
 /* uaccess.c: the current env's memory, checked page by page against its page table. */
 void uaccess_init(void);
@@ -158,6 +165,11 @@ int env_load(struct env *e, const char *cmd, size_t cmdlen, struct abi_envinfo *
 
 /* boot.c: the first env's id (its children get a leak-check line at release). */
 extern uint64_t env_init_id;
+
+/* sys_dev.c: the device capabilities init gets, one per PCI function, in slots
+ * [first_slot, first_slot + dev_count()). */
+uint64_t dev_count(void);
+int dev_grant(struct env *e, uint64_t first_slot);
 
 /* leak.c */
 bool env_leakcheck_on(void);

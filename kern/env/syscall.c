@@ -33,7 +33,7 @@ static void trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t 
 
 /* With trace=syscalls a locked call's line is printed before the lock goes: once another CPU
  * can see what the call did (an env that exited is dead, a waiting parent says so), the line
- * is out.  syscall_after prints only the lockless calls' lines (traced_after). */
+ * is out.  syscall_after prints the others' (traced_in_lock). */
 #define LOCKED_(num, name, nargs, argnames)                                                        \
 	static __attribute__((unused)) int64_t locked_##name(struct env *e, const uint64_t *a)     \
 	{                                                                                          \
@@ -64,13 +64,27 @@ fast_ipc_reply_recv(struct env *e, const uint64_t *a)
 	return locked_ipc_reply_recv(e, a);
 }
 
-#define TRACED_AFTER_(num, name, nargs, argnames) [num] = SECOND(LOCKLESS_##name true, false),
-static const bool traced_after[SYS_NCALLS] = { ABI_SYSCALLS(TRACED_AFTER_) };
-#undef TRACED_AFTER_
+/* The calls whose trace line the locked wrapper printed (numbers no call uses: false). */
+#define TRACED_IN_LOCK_(num, name, nargs, argnames) [num] = SECOND(LOCKLESS_##name false, true),
+static const bool traced_in_lock[SYS_NCALLS] = { ABI_SYSCALLS(TRACED_IN_LOCK_) };
+#undef TRACED_IN_LOCK_
 
+/* A number inside the table that no call uses (the list may have gaps: ranges of numbers are
+ * handed out per subsystem) answers E_NOSYS, like one past its end: every entry starts as
+ * sys_unused (a GNU range designator) and each listed call overrides its own. */
+static int64_t
+sys_unused(struct env *e, const uint64_t *a)
+{
+	return E_NOSYS;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverride-init"
 #define SYSCALL_ENTRY_(num, name, nargs, argnames) [num] = HANDLER_(name),
-const syscall_fn syscall_table[SYS_NCALLS] = { ABI_SYSCALLS(SYSCALL_ENTRY_) };
+const syscall_fn syscall_table[SYS_NCALLS] = { [0 ... SYS_NCALLS - 1] = sys_unused,
+	                                       ABI_SYSCALLS(SYSCALL_ENTRY_) };
 #undef SYSCALL_ENTRY_
+#pragma GCC diagnostic pop
 
 void
 syscall_trace_init(void)
@@ -116,7 +130,7 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 		env_run(e);
 	e = pc->env;
 	pc->after &= PERCPU_STICKY;
-	if ((after & PERCPU_TRACE) && (f->tf.rax >= SYS_NCALLS || traced_after[f->tf.rax]))
+	if ((after & PERCPU_TRACE) && (f->tf.rax >= SYS_NCALLS || !traced_in_lock[f->tf.rax]))
 		trace(e, f->tf.rax, f->args, ret);
 	f->tf.rax = (uint64_t)ret;
 	if ((after & PERCPU_REARM) && !(after & PERCPU_RESCHED) && env_sched_tick())

@@ -43,6 +43,21 @@ struct abi_fault {
 	struct abi_regs regs; /* the state to resume */
 };
 
+/* One page for share_pages (syscall 46): the caller's frame capability in `slot` is copied
+ * into the target env's table at the same slot number and mapped there at `va` with `perm`
+ * (ABI_PERM_*); with ABI_SHARE_COW, W is left out of that mapping and taken away from the
+ * caller's own mapping at `va` as well (a LibOS's copy-on-write fork, one call a run); with
+ * ABI_SHARE_MAPONLY the capability is not copied (a batched map). */
+struct abi_share {
+	uint64_t va;
+	uint32_t slot;
+	uint16_t perm;
+	uint16_t flags; /* ABI_SHARE_* */
+};
+#define ABI_SHARE_COW     0x1
+#define ABI_SHARE_MAPONLY 0x2 /* no capability copy: the target maps the frame, as map does */
+#define ABI_SHARE_MAX     32  /* entries per call */
+
 /* Scheduling parameters (sys_env_set_sched).  Times are in TSC cycles.  The policy in use
  * (the kernel's sched= option) reads only its own fields, but every field must be in its
  * range whichever policy runs, or the call fails with E_INVAL:
@@ -62,9 +77,12 @@ struct abi_sched_params {
 };
 
 /* Capability slots an env starts with.  Slot 0 is always empty (abi/cap.h). */
-#define ABI_SLOT_SELF    1  /* an env capability to itself, all rights */
-#define ABI_SLOT_UNTYPED 2  /* its page quota (init: the boot quota; spawn: the given pages) */
-#define ABI_SLOT_INITRD  16 /* init only: the ramdisk's frames, read-only, one per page */
+#define ABI_SLOT_SELF    1 /* an env capability to itself, all rights */
+#define ABI_SLOT_UNTYPED 2 /* its page quota (init: the boot quota; spawn: the given pages) */
+#define ABI_SLOT_INITRD                                                                            \
+	16 /* init only: the ramdisk's frames, read-only, one per page;                            \
+	    * then (init only) one device capability per PCI function,                             \
+	    * abi_envinfo.dev_slot/dev_count (abi/dev.h) */
 
 /* The read-only page at ABI_ENVINFO_VA. */
 #define ABI_ENVINFO_MAGIC 0x6f666e69766e6578ull /* "xenvinfo" */
@@ -81,6 +99,8 @@ struct abi_envinfo {
 	uint64_t quota_pages;  /* pages in the quota at ABI_SLOT_UNTYPED at creation */
 	char cmdline[256 + 1]; /* "name arg..." (spawn's cmd, or init=NAME), NUL-terminated */
 	char tests[511];       /* init only: the kernel's tests=a,b,c value, NUL-terminated */
+	uint64_t dev_slot;     /* init only: first device capability (abi/dev.h), else 0 */
+	uint64_t dev_count;    /* how many */
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "abi/cap.h"
+#include "abi/dev.h"
 #include "abi/env.h"
 #include "abi/ipc.h"
 #include "abi/syscall.h"
@@ -160,6 +161,12 @@ static inline long
 sys_protect(uint64_t eslot, uintptr_t va, uint32_t perm)
 {
 	return syscall3(SYS_protect, eslot, va, perm);
+}
+
+static inline long
+sys_share_pages(uint64_t eslot, const struct abi_share *recs, uint64_t n)
+{
+	return syscall3(SYS_share_pages, eslot, (uintptr_t)recs, n);
 }
 
 static inline long
@@ -368,6 +375,37 @@ static inline long
 sys_sleep_until(uint64_t tsc, uint64_t flags)
 {
 	return syscall2(SYS_sleep_until, tsc, flags);
+}
+
+/* Devices (abi/dev.h): dslot a CAP_DEVICE capability, wslot a CAP_DEVMEM BAR window. */
+static inline long
+sys_dev_info(uint64_t dslot, struct abi_dev_info *info)
+{
+	return syscall2(SYS_dev_info, dslot, (uint64_t)(uintptr_t)info);
+}
+
+static inline long
+sys_dev_cfg_read(uint64_t dslot, uint64_t off, uint64_t size)
+{
+	return syscall3(SYS_dev_cfg_read, dslot, off, size);
+}
+
+static inline long
+sys_dev_cfg_write(uint64_t dslot, uint64_t off, uint64_t size, uint64_t val)
+{
+	return syscall4(SYS_dev_cfg_write, dslot, off, size, val);
+}
+
+static inline long
+sys_dev_bar(uint64_t dslot, uint64_t bar, uint64_t wslot, uint32_t rights)
+{
+	return syscall4(SYS_dev_bar, dslot, bar, wslot, rights);
+}
+
+static inline long
+sys_dev_bar_map(uint64_t wslot, uint64_t eslot, uintptr_t va, uint32_t perm)
+{
+	return syscall4(SYS_dev_bar_map, wslot, eslot, va, perm);
 }
 
 #endif

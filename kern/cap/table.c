@@ -115,6 +115,25 @@ cap_probe(struct cap_table *t, uint64_t slot, bool want_full, uint32_t *rights)
 	return err;
 }
 
+/* No cap_lock either: every writer of a table holds the caller's lock too (cap.h). */
+int
+cap_peek(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need, struct cap_object **obj,
+         uint64_t *badge)
+{
+	struct cap *c;
+	int err;
+
+	if ((err = cap_slot_get(t, slot, true, &c)) < 0)
+		return err;
+	if (c->obj->type != type || (need & ~CAP_R_ALL))
+		return E_INVAL;
+	if ((c->rights & need) != need)
+		return E_PERM;
+	*obj = c->obj;
+	*badge = c->badge;
+	return 0;
+}
+
 bool
 cap_names(struct cap_table *t, uint64_t slot, const struct cap_object *obj)
 {

@@ -42,6 +42,9 @@ struct trapframe *env_tf(struct env *e);
  * the monitor when none is runnable). */
 _Noreturn void env_run(struct env *e);
 _Noreturn void env_schedule(void);
+/* env_run without the iretq: the caller leaves to e->tf itself (the IPC fast path's sysret,
+ * kern/ipc/fastpath.c). */
+void env_run_prepare(struct env *e);
 
 /* sched.c: the envs in kern/sched.  Status changes go through these: env_wake makes a
  * NOT_RUNNABLE env RUNNABLE, env_block the reverse, env_sched_exit takes a dying env out;

@@ -12,10 +12,18 @@
  *              makes it, the kernel has no demand paging
  *   fork       the LibOS's copy-on-write fork (lib/user/fork.c); the child exits at once,
  *              the parent waits (polling the child's status with yields, until notifications)
- *   ipc, notify, pipe: n/a until issue 11 (endpoints, notifications, LibOS pipes) */
+ *   ipc        sys_ipc_call to a partner env waiting in sys_ipc_reply_recv on an endpoint
+ *              (the kernel's fast path when the rule allows: kern/ipc/fastpath.c); the
+ *              call returns with the reply, so os_recv on either side after the first is
+ *              nothing, as in bench-ipc (user/benchipc.c)
+ *   pipe       one byte each way through two LibOS pipes (lib/user/pipe.c, through the
+ *              fd calls only) to a forked partner, as user/pipebench does
+ *   notify: n/a (not measured on ExoLab yet) */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "abi/memlayout.h"
+#include "fd.h"
 #include "fork.h"
 #include "libos.h"
 #include "pgfault.h"
@@ -25,24 +33,28 @@
 
 #include "../bench/os/osbench.h"
 
-#define FAULT_VA  0x50000000ull /* the OSB_UFAULT page */
-#define ANON_VA   0x51000000ull /* OSB_ANON_PAGES pages, unmapped until touched */
-#define SHARED_VA 0x52000000ull /* OSB_YIELD: the page shared with the partner */
-#define MAX_WAIT  1000000       /* the partner's yields waiting for the shared page */
-#define PAGE      ABI_PAGE_SIZE
+#define FAULT_VA   0x50000000ull /* the OSB_UFAULT page */
+#define ANON_VA    0x51000000ull /* OSB_ANON_PAGES pages, unmapped until touched */
+#define SHARED_VA  0x52000000ull /* OSB_YIELD: the page shared with the partner */
+#define MAX_WAIT   1000000       /* the partner's yields waiting for the shared page */
+#define PAGE       ABI_PAGE_SIZE
+#define PARTNER_EP 40 /* OSB_IPC: the endpoint's slot in the partner, as in benchipc */
+#define RESULT_EP  41 /* `osbench run`: the endpoint its result goes back through */
 
 static long partner = -1;   /* the partner env's capability slot */
 static long shared = -1;    /* OSB_YIELD: the shared page's frame */
 static long anon_slot = -1; /* the frame the handler mapped for the current anon sample */
+static long ep = -1;        /* OSB_IPC: the endpoint (this env's slot) */
+static int there[2] = { -1, -1 }, back[2] = { -1, -1 }; /* OSB_PIPE: to the partner, back */
+static long pipe_child = -1;                            /* OSB_PIPE: the forked partner's id */
+static pgfault_handler_fn next_handler; /* the handler before ours (fork's, after OSB_PIPE) */
 
 const char *
 os_missing(enum osb_op op)
 {
 	switch (op) {
-	case OSB_IPC:
 	case OSB_NOTIFY:
-	case OSB_PIPE:
-		return "issue 11";
+		return "no ExoLab layer for notifications yet";
 	default:
 		return NULL;
 	}
@@ -60,16 +72,71 @@ os_yield(void)
 	sys_yield();
 }
 
+/* OSB_IPC's partner: the first receive waits for the endpoint's capability (the parent
+ * copies it after the spawn) and receives; each send replies and waits for the next call,
+ * so the receives after it have already happened. */
+static void
+ipc_partner(int send)
+{
+	static uint64_t w[ABI_IPC_WORDS];
+	static bool waiting;
+	struct ipc_msg m;
+	struct cap_info ci;
+
+	if (send) {
+		if (sys_ipc_reply_recv(PARTNER_EP, 0, w, &m) != 0)
+			exit(1);
+		w[0] = m.w[0] + 1;
+		return;
+	}
+	if (waiting)
+		return;
+	while (sys_cap_identify(PARTNER_EP, &ci) != 0)
+		sys_yield();
+	if (sys_ipc_recv(PARTNER_EP, 0, &m) != 0)
+		exit(1);
+	w[0] = m.w[0] + 1;
+	waiting = true;
+}
+
 void
 os_send(enum osb_op op, int side)
 {
-	panic("no IPC, notifications or pipes yet (issue 11)");
+	static uint64_t w[ABI_IPC_WORDS];
+	struct ipc_msg m;
+	char c = 'x';
+
+	if (op == OSB_IPC && side == 1) {
+		ipc_partner(1);
+	} else if (op == OSB_IPC) {
+		if (sys_ipc_call((uint64_t)ep, 0, w, &m) != 0 || m.w[0] != w[0] + 1)
+			panic("ipc_call failed or a wrong reply");
+		w[0]++;
+	} else if (op == OSB_PIPE) {
+		if (write(side == 0 ? there[1] : back[1], &c, 1) != 1)
+			panic("pipe write failed");
+	} else {
+		panic("os_send: no such channel %d", (int)op);
+	}
 }
 
 void
 os_recv(enum osb_op op, int side)
 {
-	panic("no IPC, notifications or pipes yet (issue 11)");
+	char c;
+	long n;
+
+	if (op == OSB_IPC) {
+		if (side == 1)
+			ipc_partner(0);
+		return; /* side 0: the call brought the reply */
+	}
+	if (op != OSB_PIPE)
+		panic("os_recv: no such channel %d", (int)op);
+	if ((n = read(side == 0 ? back[0] : there[0], &c, 1)) == 0 && side == 1)
+		exit(0); /* os_close closed the write end: the partner is done */
+	if (n != 1)
+		panic("pipe read failed");
 }
 
 /* fork replaces this program's fault handler with its own: it runs after ufault and anon. */
@@ -142,7 +209,11 @@ handler(struct abi_fault *f)
 			panic("cannot map an anonymous page at 0x%lx", (unsigned long)page);
 		return;
 	}
-	if (osb_on_fault(f->va) < 0)
+	if (osb_on_fault(f->va) == 0)
+		return;
+	if (next_handler != NULL) /* a copy-on-write fault of OSB_PIPE's fork */
+		next_handler(f);
+	else
 		panic("a fault not the benchmark's: va 0x%lx ip 0x%lx", (unsigned long)f->va,
 		      (unsigned long)f->regs.rip);
 }
@@ -184,6 +255,42 @@ os_anon_done(int i)
 	anon_slot = -1;
 }
 
+/* OSB_IPC: an endpoint, and the partner given a copy of it in PARTNER_EP. */
+static int
+open_ipc(void)
+{
+	if ((ep = slot_alloc()) < 0 ||
+	    sys_endpoint_alloc(ABI_SLOT_UNTYPED, (uint64_t)ep, CAP_R_ALL) < 0 ||
+	    os_start_partner(OSB_IPC) < 0 ||
+	    sys_cap_copy((uint64_t)ep, (uint64_t)partner, PARTNER_EP) < 0) {
+		printf("osbench: cannot set up the endpoint and its partner\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* OSB_PIPE: two pipes and a forked partner holding only its own two ends, so that closing
+ * ours ends it (EOF). */
+static int
+open_pipe(void)
+{
+	int err;
+
+	if ((err = pipe(there)) < 0 || (err = pipe(back)) < 0 ||
+	    (err = (int)(pipe_child = fork())) < 0) {
+		printf("osbench: cannot make the pipes or fork the partner: %s\n", error_name(err));
+		return -1;
+	}
+	if (pipe_child == 0) {
+		close(there[1]);
+		close(back[0]);
+		osb_partner(OSB_PIPE);
+	}
+	close(there[0]);
+	close(back[1]);
+	return 0;
+}
+
 int
 os_open(enum osb_op op)
 {
@@ -196,9 +303,17 @@ os_open(enum osb_op op)
 		}
 		return 0;
 	}
-	if ((op == OSB_UFAULT || op == OSB_ANON) && pgfault_set_handler(handler) < 0) {
-		printf("osbench: cannot set the page-fault handler\n");
-		return -1;
+	if (op == OSB_IPC)
+		return open_ipc();
+	if (op == OSB_PIPE)
+		return open_pipe();
+	if (op == OSB_UFAULT || op == OSB_ANON) {
+		if (pgfault_current != handler)
+			next_handler = pgfault_current;
+		if (pgfault_set_handler(handler) < 0) {
+			printf("osbench: cannot set the page-fault handler\n");
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -206,6 +321,13 @@ os_open(enum osb_op op)
 void
 os_close(enum osb_op op)
 {
+	if (op == OSB_PIPE && pipe_child > 0) {
+		close(there[1]); /* the partner reads EOF and exits */
+		close(back[0]);
+		if (wait(pipe_child, NULL) < 0)
+			panic("the pipe partner was not waited for");
+		pipe_child = -1;
+	}
 	if (partner >= 0) {
 		sys_env_destroy((uint64_t)partner);
 		sys_cap_delete((uint64_t)partner);
@@ -218,14 +340,55 @@ os_close(enum osb_op op)
 		slot_free((uint64_t)shared);
 		shared = -1;
 	}
+	if (ep >= 0) {
+		sys_cap_delete((uint64_t)ep);
+		slot_free((uint64_t)ep);
+		ep = -1;
+	}
 }
 
 #include "../bench/os/osbench.c"
 
+/* `osbench run`: the benchmarks, their result sent to the parent through RESULT_EP. */
+static int
+run(void)
+{
+	uint64_t w[ABI_IPC_WORDS] = { 0 };
+	struct cap_info ci;
+
+	if (slot_reserve(RESULT_EP) < 0)
+		panic("slot %d is not free for the result endpoint", RESULT_EP);
+	while (sys_cap_identify(RESULT_EP, &ci) != 0)
+		sys_yield();
+	w[0] = (uint64_t)osb_main();
+	if (sys_ipc_send(RESULT_EP, 0, w) < 0)
+		panic("cannot send the result");
+	return (int)w[0];
+}
+
+/* Booted as init (bench-linux): init's table has a slot for every ramdisk page, so the slots
+ * the LibOS hands out lie beyond the ENV_NSLOTS of a forked child, and pipe_fork cannot
+ * copy a pipe's capabilities to the same slots there.  So the benchmarks run in a spawned
+ * child (an ordinary table), and this env waits for their result blocked in ipc_recv: not
+ * runnable, so it disturbs no sample (a polling wait would be queued beside the partners). */
 int
 main(int argc, char **argv)
 {
+	long ep = slot_alloc(), child = slot_alloc();
+	struct ipc_msg m;
+	struct cap_info q = { 0 };
+
 	if (argc > 2 && strcmp(argv[1], "partner") == 0)
 		osb_partner((enum osb_op)(argv[2][0] - '0'));
-	return osb_main();
+	if (argc > 1 && strcmp(argv[1], "run") == 0)
+		return run();
+	/* The child gets three quarters of the quota; the rest pays for loading it. */
+	if (ep < 0 || child < 0 ||
+	    sys_endpoint_alloc(ABI_SLOT_UNTYPED, (uint64_t)ep, CAP_R_ALL) < 0 ||
+	    sys_cap_identify(ABI_SLOT_UNTYPED, &q) < 0 ||
+	    sys_spawn("osbench run", 11, (uint64_t)child, ABI_SLOT_UNTYPED, q.pages / 4 * 3) < 0 ||
+	    sys_cap_copy((uint64_t)ep, (uint64_t)child, RESULT_EP) < 0 ||
+	    sys_ipc_recv((uint64_t)ep, 0, &m) < 0)
+		panic("cannot run the benchmarks in a child");
+	return (int)m.w[0];
 }

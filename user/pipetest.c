@@ -6,7 +6,10 @@
  *   epipe  a write fails with E_PIPE once every reader (here and in a child) has closed
  *   fork   a forked child's copy of the fd table: it writes into the parent's pipe, its
  *          console fd still works, dup2 onto fd 1 sends its printf-less output there
- *   block  a write of more than the ring holds blocks until a child reads, nothing lost
+ *   epipe  ... and a writer waiting on a full ring gets it when the last reader closes
+ *   block  a write of more than the ring holds blocks until a child reads, nothing lost;
+ *          several writers and readers at once (any of them may sleep, on any CPU): every
+ *          byte arrives exactly once
  *   sh     shell lines run with fd 0 and 1 on pipes: their output, read back, and status
  *   bad    bad shell input: status, and one line on the console (the grader checks it) */
 #include <stdint.h>
@@ -17,10 +20,14 @@
 #include "usyscall.h"
 #include "xstring.h"
 
-#define SH_PAGES 200
-#define BIG      (3 * 4096 + 123) /* more than a pipe's ring */
-#define SAVE_IN  12
-#define SAVE_OUT 13
+#define SH_PAGES   200
+#define BIG        (3 * 4096 + 123) /* more than a pipe's ring */
+#define MANY_W     3                /* writers of test_many */
+#define MANY_R     2                /* readers of test_many, besides the parent */
+#define MANY_BYTES 6000             /* each writer's, in chunks of MANY_CHUNK */
+#define MANY_CHUNK 250
+#define SAVE_IN    12
+#define SAVE_OUT   13
 
 static int nfailed;
 
@@ -89,6 +96,27 @@ test_epipe(void)
 	close(p[1]);
 }
 
+/* A writer that fills the ring and waits there gets E_PIPE when the last reader goes. */
+static void
+test_epipe_waiting(void)
+{
+	static char big[BIG];
+	int p[2], st = -1;
+	long id;
+	char c;
+
+	pipe(p);
+	if ((id = fork()) == 0) {
+		close(p[0]);
+		exit(write(p[1], big, BIG) == E_PIPE ? 0 : 1);
+	}
+	close(p[1]);
+	check(read(p[0], &c, 1) == 1, "epipe: the writer's first byte arrives");
+	close(p[0]);
+	check(wait(id, &st) == 0 && st == 0,
+	      "epipe: a writer with more than the ring holds gets E_PIPE when the reader closes");
+}
+
 static void
 test_fork(void)
 {
@@ -138,6 +166,65 @@ test_block(void)
 	check(write(p[1], big, BIG) == BIG, "block: a write three times the ring returns whole");
 	close(p[1]);
 	check(wait(id, &st) == 0 && st == 0, "block: the child read every byte in order");
+}
+
+/* One of test_many's readers: counts each writer's bytes until end of file. */
+static void
+count_bytes(int fd, uint32_t got[MANY_W])
+{
+	char c[96];
+	long n;
+
+	while ((n = read(fd, c, sizeof(c))) > 0)
+		for (long i = 0; i < n; i++)
+			if (c[i] >= 'a' && c[i] < 'a' + MANY_W)
+				got[c[i] - 'a']++;
+}
+
+/* MANY_W writers and MANY_R + 1 readers on one pipe, each forked reader sending its counts
+ * back through a second pipe: the sums are each writer's bytes, exactly. */
+static void
+test_many(void)
+{
+	uint32_t got[MANY_W] = { 0 }, theirs[MANY_W];
+	int p[2], res[2], st, bad = 0;
+	long ids[MANY_W + MANY_R];
+
+	pipe(p);
+	pipe(res);
+	for (int i = 0; i < MANY_W + MANY_R; i++) {
+		if ((ids[i] = fork()) != 0)
+			continue;
+		close(res[0]);
+		if (i < MANY_W) {
+			char chunk[MANY_CHUNK];
+
+			close(p[0]);
+			memset(chunk, 'a' + i, sizeof(chunk));
+			for (int k = 0; k < MANY_BYTES / MANY_CHUNK; k++)
+				if (write(p[1], chunk, sizeof(chunk)) != sizeof(chunk))
+					exit(1);
+			exit(0);
+		}
+		close(p[1]);
+		count_bytes(p[0], got);
+		exit(write(res[1], got, sizeof(got)) == sizeof(got) ? 0 : 1);
+	}
+	close(p[1]);
+	close(res[1]);
+	count_bytes(p[0], got);
+	close(p[0]);
+	for (int i = 0; i < MANY_R; i++) {
+		bad += read(res[0], theirs, sizeof(theirs)) != sizeof(theirs);
+		for (int w = 0; w < MANY_W; w++)
+			got[w] += theirs[w];
+	}
+	close(res[0]);
+	for (int i = 0; i < MANY_W + MANY_R; i++)
+		bad += wait(ids[i], &st) != 0 || st != 0;
+	for (int w = 0; w < MANY_W; w++)
+		bad += got[w] != MANY_BYTES;
+	check(bad == 0, "block: 3 writers, 3 readers: each writer's 6000 bytes read exactly once");
 }
 
 /* Runs `sh -c line` (or `sh` reading `input`) with fd 1 on a pipe whose text ends up in out
@@ -234,8 +321,10 @@ main(int argc, char **argv)
 	(void)argv;
 	test_eof();
 	test_epipe();
+	test_epipe_waiting();
 	test_fork();
 	test_block();
+	test_many();
 	test_sh();
 	test_bad();
 	printf("pipetest: %d checks failed\n", nfailed);

@@ -42,6 +42,9 @@ struct trapframe *env_tf(struct env *e);
  * the monitor when none is runnable). */
 _Noreturn void env_run(struct env *e);
 _Noreturn void env_schedule(void);
+/* env_run without the iretq: the caller leaves to e->tf itself (the IPC fast path's sysret,
+ * kern/ipc/fastpath.c). */
+void env_run_prepare(struct env *e);
 
 /* sched.c: the envs in kern/sched.  Status changes go through these: env_wake makes a
  * NOT_RUNNABLE env RUNNABLE, env_block the reverse, env_sched_exit takes a dying env out;
@@ -145,6 +148,11 @@ int env_vm_map_run(struct env *e, uint64_t va, struct frame *frames, uint64_t n,
 int env_vm_unmap(struct env *e, uint64_t va);
 int env_vm_protect(struct env *e, uint64_t va, unsigned perm);
 void env_vm_teardown(struct env *e);
+/* The same through a cursor over e's root (pt.h), for runs of pages (share_pages). */
+struct pt_cursor;
+int env_vm_map_at(struct env *e, struct pt_cursor *c, uint64_t va, struct frame *f, unsigned perm,
+                  unsigned allow);
+int env_vm_protect_at(struct env *e, struct pt_cursor *c, uint64_t va, unsigned perm);
 
 /* uaccess.c: the current env's memory, checked page by page against its page table. */
 void uaccess_init(void);

@@ -56,9 +56,9 @@ env_switch(struct percpu *pc, struct env *next)
 	pc->env = next;
 }
 
-/* Inlined into env_schedule, its one caller (a call less per switch); still external. */
-inline __attribute__((always_inline)) void
-env_run(struct env *e)
+/* Everything of env_run but the way out: e is this CPU's env in its address space. */
+static inline __attribute__((always_inline)) void
+env_enter(struct env *e)
 {
 	struct percpu *pc = percpu_this();
 
@@ -70,6 +70,19 @@ env_run(struct env *e)
 	if ((read_cr3() & ~0xFFFull) != e->root) /* CR3's low bits are flags (SDM Vol. 3A 4.5) */
 		percpu_set_root(pc, e->root);
 	lockcheck_user_return();
+}
+
+void
+env_run_prepare(struct env *e)
+{
+	env_enter(e);
+}
+
+/* Inlined into env_schedule, its one caller (a call less per switch); still external. */
+inline __attribute__((always_inline)) void
+env_run(struct env *e)
+{
+	env_enter(e);
 	/* LAB 3: enter user mode with the env's saved registers. */
 	/* BEGIN LAB 3 */
 	syscall_iret(&e->tf);

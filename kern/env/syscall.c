@@ -16,14 +16,24 @@ CMDLINE_OPTION(trace, "trace",
  * lock, so the lockless calls pay nothing for it.  HANDLER_(name) is sys_name when
  * LOCKLESS_name is defined (it then expands to "~," and shifts the arguments), else
  * locked_name. */
-#define LOCKLESS_null      ~,
-#define LOCKLESS_env_id    ~,
-#define LOCKLESS_yield     ~,
-#define LOCKLESS_cpu       ~,
-#define SECOND_(a, b, ...) b
-#define SECOND(...)        SECOND_(__VA_ARGS__)
-#define HANDLER_(name)     SECOND(LOCKLESS_##name sys_##name, locked_##name)
+#define LOCKLESS_null         ~,
+#define LOCKLESS_env_id       ~,
+#define LOCKLESS_yield        ~,
+#define LOCKLESS_cpu          ~,
+#define SECOND_(a, b, ...)    b
+#define SECOND(...)           SECOND_(__VA_ARGS__)
+#define LOCKED_HANDLER_(name) SECOND(LOCKLESS_##name sys_##name, locked_##name)
+/* ipc_call and ipc_reply_recv go to the IPC fast path first (fast_name below, FAST_name
+ * defined): through the table, so no other call pays a test for them. */
+#define FAST_ipc_call       ~, fast_ipc_call
+#define FAST_ipc_reply_recv ~, fast_ipc_reply_recv
+#define HANDLER_(name)      SECOND(FAST_##name, LOCKED_HANDLER_(name))
 
+static void trace(const struct env *e, uint64_t num, const uint64_t *a, int64_t ret);
+
+/* With trace=syscalls a locked call's line is printed before the lock goes: once another CPU
+ * can see what the call did (an env that exited is dead, a waiting parent says so), the line
+ * is out.  syscall_after prints the others' (traced_in_lock). */
 #define LOCKED_(num, name, nargs, argnames)                                                        \
 	static __attribute__((unused)) int64_t locked_##name(struct env *e, const uint64_t *a)     \
 	{                                                                                          \
@@ -31,11 +41,33 @@ CMDLINE_OPTION(trace, "trace",
                                                                                                    \
 		env_lock();                                                                        \
 		ret = sys_##name(e, a);                                                            \
+		if (__builtin_expect(percpu_this()->after & PERCPU_TRACE, 0))                      \
+			trace(e, num, a, ret);                                                     \
 		env_unlock();                                                                      \
 		return ret;                                                                        \
 	}
 ABI_SYSCALLS(LOCKED_)
 #undef LOCKED_
+
+/* The fast path returns only when it did not switch: then the ordinary call. */
+static int64_t
+fast_ipc_call(struct env *e, const uint64_t *a)
+{
+	ipc_fastpath(e, a, true);
+	return locked_ipc_call(e, a);
+}
+
+static int64_t
+fast_ipc_reply_recv(struct env *e, const uint64_t *a)
+{
+	ipc_fastpath(e, a, false);
+	return locked_ipc_reply_recv(e, a);
+}
+
+/* The calls whose trace line the locked wrapper printed (numbers no call uses: false). */
+#define TRACED_IN_LOCK_(num, name, nargs, argnames) [num] = SECOND(LOCKLESS_##name false, true),
+static const bool traced_in_lock[SYS_NCALLS] = { ABI_SYSCALLS(TRACED_IN_LOCK_) };
+#undef TRACED_IN_LOCK_
 
 /* A number inside the table that no call uses (the list may have gaps: ranges of numbers are
  * handed out per subsystem) answers E_NOSYS, like one past its end: every entry starts as
@@ -98,7 +130,7 @@ syscall_after(struct syscall_frame *f, struct percpu *pc, int64_t ret)
 		env_run(e);
 	e = pc->env;
 	pc->after &= PERCPU_STICKY;
-	if (after & PERCPU_TRACE)
+	if ((after & PERCPU_TRACE) && (f->tf.rax >= SYS_NCALLS || !traced_in_lock[f->tf.rax]))
 		trace(e, f->tf.rax, f->args, ret);
 	f->tf.rax = (uint64_t)ret;
 	if ((after & PERCPU_REARM) && !(after & PERCPU_RESCHED) && env_sched_tick())

@@ -158,6 +158,13 @@ int cap_acquire(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need
 int cap_acquire_badge(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
                       struct cap_object **obj, uint32_t *rights, uint64_t *badge);
 
+/* cap_acquire_badge without the hold, for a caller that holds a lock every change of a
+ * capability table also holds (in the kernel the env lock, kern/env/lock.c): while it keeps
+ * that lock no capability can be deleted, so the object cannot be released and *obj stays
+ * valid; it must not use *obj after letting go.  The IPC fast path (kern/ipc/fastpath.c). */
+int cap_peek(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
+             struct cap_object **obj, uint64_t *badge);
+
 /* Checks (t, slot) as a source (want_full: checks 1-2 of the list above, and its rights
  * through `rights` if not NULL) or as a destination (check 3), changing nothing. */
 int cap_probe(struct cap_table *t, uint64_t slot, bool want_full, uint32_t *rights);

@@ -45,6 +45,11 @@ struct ipc_state {
 	struct env *caller;          /* the caller this env owes a reply to, or NULL */
 };
 
+/* The table's first stop for ipc_call (call) and ipc_reply_recv (kern/ipc/fastpath.c):
+ * switches straight to the waiting partner, or returns having changed nothing.  `a` is the
+ * args of this CPU's syscall_frame (the dispatcher's argument). */
+void ipc_fastpath(struct env *e, const uint64_t *a, bool call);
+
 /* Release hooks for the two object types (called once at boot). */
 void ipc_init(void);
 

@@ -39,6 +39,11 @@ void syscall_trace_init(void);
 /* Leaves the kernel to the user state in `tf` by iretq (any frame, any env). */
 _Noreturn void syscall_iret(const struct trapframe *tf);
 
+/* Leaves the kernel to the user state in `tf` by sysret: only for a frame the syscall stub
+ * built (tf->rcx == tf->rip, tf->r11 == tf->rflags, rip below ABI_USER_END), which sysret
+ * restores exactly (the IPC fast path, kern/ipc/fastpath.c). */
+_Noreturn void syscall_sysret(const struct trapframe *tf);
+
 /* The syscall instruction's target. */
 void syscall_entry(void);
 #endif

@@ -49,18 +49,6 @@ transfer(struct env *s, uint64_t sinfo, struct env *r, uint64_t rinfo)
 	return cap_copy(&s->caps, cslot, &r->caps, rslot) == 0 ? rslot : 0;
 }
 
-/* The registers a receive returns (abi/syscall.h): badge, info, the four words. */
-static void
-put_msg(struct trapframe *tf, uint64_t badge, uint64_t info, const uint64_t *w)
-{
-	tf->rdi = badge;
-	tf->rsi = info;
-	tf->rdx = w[0];
-	tf->r10 = w[1];
-	tf->r8 = w[2];
-	tf->r9 = w[3];
-}
-
 /* Receiver r (waiting) gets m from s; s waits for r's reply if m is a call. */
 static void
 deliver_to_waiting(struct env *s, const struct msg *m, struct env *r)

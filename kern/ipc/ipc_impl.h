@@ -33,6 +33,28 @@ notify_of(struct cap_object *obj)
 	return (struct notification *)((char *)obj - __builtin_offsetof(struct notification, obj));
 }
 
+/* The registers a receive returns (abi/syscall.h): badge, info, the four words. */
+static inline void
+put_msg(struct trapframe *tf, uint64_t badge, uint64_t info, const uint64_t *w)
+{
+	tf->rdi = badge;
+	tf->rsi = info;
+	tf->rdx = w[0];
+	tf->r10 = w[1];
+	tf->r8 = w[2];
+	tf->r9 = w[3];
+}
+
+/* The IPC part of a wake-up: e's call ends with `ret`. */
+static inline void
+ipc_end_wait(struct env *e, int64_t ret)
+{
+	e->tf.rax = (uint64_t)ret;
+	e->ipc.wait = IPC_IDLE;
+	e->ipc.obj = NULL;
+	e->ipc.peer = NULL;
+}
+
 /* queue.c */
 void ipc_enqueue(struct ipc_queue *q, struct env *e);
 void ipc_dequeue(struct ipc_queue *q, struct env *e);

@@ -63,16 +63,6 @@ ipc_block(struct env *e, enum ipc_wait w, struct cap_object *obj, uint64_t slot,
 	percpu_this()->after |= PERCPU_TF_SAVED;
 }
 
-/* The IPC part of a wake-up: e's call ends with `ret`. */
-static inline void
-ipc_end_wait(struct env *e, int64_t ret)
-{
-	e->tf.rax = (uint64_t)ret;
-	e->ipc.wait = IPC_IDLE;
-	e->ipc.obj = NULL;
-	e->ipc.peer = NULL;
-}
-
 void
 ipc_wake(struct env *e, int64_t ret)
 {

@@ -64,3 +64,33 @@ syscall_entry:
 syscall_iret:
 	movq %rdi, %rsp
 	jmp trap_return
+
+	/* syscall_sysret(const struct trapframe *tf): the same by sysret, for a frame the stub
+	 * above built: its rcx and r11 are its rip and rflags (checked by the caller), so
+	 * sysret, which loads rip from rcx and rflags from r11 and cs/ss from IA32_STAR (SDM
+	 * Vol. 2B SYSRET), returns exactly what iretq would.  IF stays clear until sysret. */
+	.globl syscall_sysret
+	.balign 16
+syscall_sysret:
+	movq %rdi, %rsp
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	addq $8, %rsp		/* r11: the rflags below */
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	addq $8, %rsp		/* rcx: the rip below */
+	popq %rbx
+	popq %rax
+	addq $16, %rsp		/* vector, error */
+	popq %rcx		/* rip */
+	addq $8, %rsp		/* cs */
+	popq %r11		/* rflags */
+	popq %rsp
+	sysretq

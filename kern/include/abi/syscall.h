@@ -108,6 +108,13 @@
  * region_derive(rslot, dslot, first, npages, rights)  a new region on pages [first,
  *                                    first + npages) of rslot's, in dslot, a child of rslot
  *                                    with rights = rslot's & rights (needs DERIVE)
+ *
+ * share_pages(eslot, recs, n)        for each of the n struct abi_share at recs (abi/env.h,
+ *                                    at most ABI_SHARE_MAX), in order: copies the frame
+ *                                    capability to the env's same slot, maps it there, and
+ *                                    with ABI_SHARE_COW makes both mappings read-only (needs
+ *                                    MAP, and WRITE unless every entry is ABI_SHARE_MAPONLY:
+ *                                    no copy); stops at the first failing entry
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -151,7 +158,8 @@
 	X(42, dev_cfg_write, 4, "dslot, off, size, val")                                           \
 	X(43, dev_bar, 4, "dslot, bar, wslot, rights")                                             \
 	X(44, region_map, 4, "rslot, eslot, va, perm")                                             \
-	X(45, region_derive, 5, "rslot, dslot, first, npages, rights")
+	X(45, region_derive, 5, "rslot, dslot, first, npages, rights")                             \
+	X(46, share_pages, 3, "eslot, recs, n")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

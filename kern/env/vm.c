@@ -65,8 +65,10 @@ env_vm_map_run(struct env *e, uint64_t va, struct frame *frames, uint64_t n, uns
 
 	if (err < 0)
 		return err;
-	for (uint64_t i = 0; i < n; i++) {
-		if (pt_walk(e->root, va + i * PAGE_SIZE, PT_LEVEL_PT, false, &pte) < 0)
+	for (uint64_t i = 0; i < n; i++, pte++) {
+		/* A walk per page table: its entries for consecutive pages are consecutive. */
+		if ((i == 0 || ((va + i * PAGE_SIZE) & (PT_LEVEL_SIZE(PT_LEVEL_PD) - 1)) == 0) &&
+		    pt_walk(e->root, va + i * PAGE_SIZE, PT_LEVEL_PT, false, &pte) < 0)
 			panic("env 0x%lx: page 0x%lx vanished after pt_map", e->id, va);
 		*pte = (*pte & ~PTE_SOFT_MASK) | ((pte_t)(allow & ABI_PERM_ALL) << SOFT_SHIFT);
 		if ((err = frame_hold(&frames[i])) < 0) {

@@ -156,6 +156,15 @@ int env_load(struct env *e, const char *cmd, size_t cmdlen, struct abi_envinfo *
 /* boot.c: the first env's id (its children get a leak-check line at release). */
 extern uint64_t env_init_id;
 
+/* knotify.c: notifications the kernel signals (env_notify, cons_notify).  env_destroy calls
+ * knotify_env_dead once the dying env is off every CPU (its death binding fires, its console
+ * binding goes); notify_release calls knotify_forget (bindings are weak); the console's
+ * input path calls knotify_cons_input; knotify_cons_bound: some env waits for input. */
+void knotify_env_dead(struct env *e);
+void knotify_forget(struct cap_object *obj);
+void knotify_cons_input(void);
+bool knotify_cons_bound(void);
+
 /* leak.c */
 bool env_leakcheck_on(void);
 

@@ -88,6 +88,14 @@
  * notify_signal(slot, bits)          ORs bits into the word, wakes one waiter (needs WRITE)
  * notify_wait(slot)                  returns the word and clears it; blocks while it is 0
  * notify_poll(slot)                  the same but returns E_AGAIN instead of blocking
+ * env_notify(eslot, nslot, bits)     when the env in eslot dies (exit, a fault, a destroy), the
+ *                                    kernel signals bits on the notification in nslot (needs
+ *                                    WRITE on both); at once if it is dead already.  One
+ *                                    binding per env: a new one replaces the last
+ * cons_notify(nslot, bits)           the kernel signals bits on the notification in nslot
+ *                                    whenever console input arrives (needs WRITE); one
+ *                                    binding per caller, replaced by a new one, gone when the
+ *                                    caller dies or the notification is released
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -125,7 +133,9 @@
 	X(32, ipc_reply_recv, 6, "slot, info, w0, w1, w2, w3")                                     \
 	X(33, notify_signal, 2, "slot, bits")                                                      \
 	X(34, notify_wait, 1, "slot")                                                              \
-	X(35, notify_poll, 1, "slot")
+	X(35, notify_poll, 1, "slot")                                                              \
+	X(36, env_notify, 3, "eslot, nslot, bits")                                                 \
+	X(37, cons_notify, 2, "nslot, bits")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

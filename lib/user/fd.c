@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "fd.h"
+#include "fork.h"
 #include "libos.h"
 #include "pipe.h"
 #include "printfmt.h"
@@ -105,8 +106,10 @@ close(int fd)
 
 	if (f == NULL)
 		return E_NOENT;
-	if (f->type == FD_PIPE_R || f->type == FD_PIPE_W)
+	if (f->type == FD_PIPE_R || f->type == FD_PIPE_W) {
+		child_pipe_note(f->pipe, f->type, -1); /* before: a kill between leaks, not frees */
 		pipe_unref(f->pipe, f->type);
+	}
 	f->type = FD_NONE;
 	return 0;
 }
@@ -121,8 +124,10 @@ dup2(int oldfd, int newfd)
 	if (oldfd == newfd)
 		return newfd;
 	/* The new reference first: closing newfd may drop the pipe's last one otherwise. */
-	if (f->type == FD_PIPE_R || f->type == FD_PIPE_W)
+	if (f->type == FD_PIPE_R || f->type == FD_PIPE_W) {
 		pipe_ref(f->pipe, f->type);
+		child_pipe_note(f->pipe, f->type, 1);
+	}
 	close(newfd);
 	fds[newfd] = *f;
 	return newfd;

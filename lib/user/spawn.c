@@ -144,7 +144,7 @@ handoff(uint64_t child, long id, int index)
 			h.fd[fd].pipe = (uint8_t)j;
 		}
 	}
-	if ((err = child_attach(child, index, id)) < 0)
+	if ((err = child_attach(child, index, id, HANDOFF_FDS)) < 0)
 		return err;
 	count_fds(&h, 1);
 	if ((err = handoff_page(child, &h)) < 0)

@@ -370,4 +370,19 @@ sys_sleep_until(uint64_t tsc, uint64_t flags)
 	return syscall2(SYS_sleep_until, tsc, flags);
 }
 
+/* When the env in eslot dies the kernel signals bits on the notification in nslot (at once if
+ * it is dead already); one binding per env, the last one wins. */
+static inline long
+sys_env_notify(uint64_t eslot, uint64_t nslot, uint64_t bits)
+{
+	return syscall3(SYS_env_notify, eslot, nslot, bits);
+}
+
+/* Console input arriving signals bits on the notification in nslot (one binding per env). */
+static inline long
+sys_cons_notify(uint64_t nslot, uint64_t bits)
+{
+	return syscall2(SYS_cons_notify, nslot, bits);
+}
+
 #endif

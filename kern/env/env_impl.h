@@ -164,6 +164,16 @@ void knotify_env_dead(struct env *e);
 void knotify_forget(struct cap_object *obj);
 void knotify_cons_input(void);
 bool knotify_cons_bound(void);
+/* Console input arrived and is not signalled yet (an interrupt handler cannot take the env
+ * lock): env_unlock then calls knotify_unlock_hook, under the lock; the scheduler treats it
+ * as it treats a due sleeper (env_sched_tick, env_schedule).  Inline: one load. */
+extern bool knotify_cons_pending_;
+void knotify_unlock_hook(void);
+static inline bool
+knotify_cons_due(void)
+{
+	return __atomic_load_n(&knotify_cons_pending_, __ATOMIC_RELAXED);
+}
 
 /* leak.c */
 bool env_leakcheck_on(void);

@@ -12,6 +12,7 @@
  *
  * Locking: everything here runs under the env lock (lock.c), as every notification does
  * (kern/include/ipc.h). */
+#include "console.h"
 #include "env_impl.h"
 #include "ipc.h"
 
@@ -23,6 +24,8 @@ struct binding {
 static struct binding on_death[NENV]; /* signalled when envs[i] dies */
 static struct binding on_input[NENV]; /* made by envs[i]: signalled at each console input */
 static unsigned nbound;               /* bindings in both tables: knotify_forget's shortcut */
+/* Input arrived while its CPU could not take the env lock: the next env_unlock signals. */
+bool knotify_cons_pending_;
 
 static void
 bind(struct binding *b, struct cap_object *obj, uint64_t bits)
@@ -84,6 +87,10 @@ sys_cons_notify(struct env *e, const uint64_t *a)
 		return E_INVAL;
 	if ((err = cap_acquire(&e->caps, nslot, CAP_NOTIFY, CAP_R_WRITE, &nobj, NULL)) < 0)
 		return err;
+	if (!cons_irq_routed()) { /* no signal would ever come: the reader must poll */
+		cap_object_put(nobj);
+		return E_NOSYS;
+	}
 	bind(&on_input[e - envs], nobj, bits);
 	cap_object_put(nobj);
 	return 0;
@@ -126,4 +133,25 @@ knotify_cons_bound(void)
 		if (on_input[i].obj != NULL)
 			return true;
 	return false;
+}
+
+/* An interrupt handler cannot take the env lock (the lock checker's rule: it is taken with
+ * interrupts on), so the input is only marked here and signalled under the lock by the next
+ * env_unlock (lock.c), as due sleepers are woken (sleep.c): from user mode this acts as a
+ * tick that env_sched_tick turns into a switch to env_schedule, which takes the lock
+ * (wake_sleepers); from the idle halt env_schedule looks again at once; from a window where
+ * the CPU waits with interrupts on, the lock's holder or this CPU unlocks soon. */
+void
+env_cons_input(const struct trapframe *tf)
+{
+	__atomic_store_n(&knotify_cons_pending_, true, __ATOMIC_RELEASE);
+	if ((tf->cs & 3) == 3)
+		env_tick(tf);
+}
+
+void
+knotify_unlock_hook(void)
+{
+	if (__atomic_exchange_n(&knotify_cons_pending_, false, __ATOMIC_ACQ_REL))
+		knotify_cons_input();
 }

@@ -166,11 +166,12 @@ env_schedule(void)
 	if (pc->env != NULL && pc->env->status == ENV_DEAD)
 		env_switch(pc, NULL);
 	for (;;) {
-		if (env_sleep_due(pc->cpu))
-			wake_sleepers(pc);
+		if (env_sleep_due(pc->cpu) || knotify_cons_due())
+			wake_sleepers(pc); /* and console input: its env_unlock signals it */
 		if ((next = env_sched_next(&waiting)) != NULL)
 			env_run(next);
-		if (pc->cpu == 0 && !waiting && env_sched_idle_all()) {
+		/* An env bound to console input waits for a key, not for the monitor. */
+		if (pc->cpu == 0 && !waiting && env_sched_idle_all() && !knotify_cons_bound()) {
 			env_switch(pc, NULL);
 			hal_set_root(env_kern_root);
 			all_done();

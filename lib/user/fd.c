@@ -26,8 +26,9 @@ fd_get(int fd)
 	return &fds[fd];
 }
 
-/* At least one character: those waiting, without blocking once one is read.  The console has
- * no interrupt-driven input for user space, so an empty one is polled between yields. */
+/* At least one character: those waiting, without blocking once one is read.  An empty
+ * console is waited for with cons_wait_input (console.c): a notification the kernel signals
+ * when input arrives. */
 static long
 cons_read(char *buf, size_t n)
 {
@@ -39,7 +40,7 @@ cons_read(char *buf, size_t n)
 		if (c == E_AGAIN) {
 			if (got > 0)
 				break;
-			sys_yield();
+			cons_wait_input();
 			continue;
 		}
 		if (c < 0)

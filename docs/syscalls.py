@@ -204,7 +204,9 @@ NOTES = {
     "cons_notify": ("the notification in `nslot`: WRITE", [
         ("E_INVAL", "`bits` is 0"),
         ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
-                                       "`E_PERM`")]),
+                                       "`E_PERM`"),
+        ("E_NOSYS", "the kernel has no console input interrupts (no I/O APIC, no UART or "
+                    "keyboard): nothing would ever be signalled, the reader must poll")]),
 }
 
 # The rules of the endpoint and notification calls, after the calls.
@@ -259,9 +261,11 @@ the kernel signals `bits` on it once the env has left every CPU, as `notify_sign
 If the env is dead already the signal goes at once.  Each env has one such binding (a new
 call replaces it; the LibOS's `wait` gives each child its own bit of one notification).
 `cons_notify(nslot, bits)` binds console input: each character that arrives (serial or
-keyboard) signals `bits` on every bound notification; a reader calls `cgetc` until it
-returns `E_AGAIN`, then `notify_wait` (the word is sticky, so a character that arrives in
-between is not missed).  Each env has one console binding, dropped when it dies.  Both
+keyboard: their interrupts, kern/dev/consirq.c) signals `bits` on every bound notification;
+a reader calls `cgetc` until it returns `E_AGAIN`, then `notify_wait` (the word is sticky, so
+a character that arrives in between is not missed; input that came before the binding
+signalled nothing, so call `cgetc` once more after binding).  While an env has a console
+binding, the kernel waits for input rather than entering its monitor when nothing runs.  Each env has one console binding, dropped when it dies.  Both
 bindings are weak: they hold neither the notification nor its quota page, and when the
 notification's last capability goes the binding is dropped and nothing is signalled.
 

@@ -5,15 +5,20 @@ grade/lab4c.py calls add_tests with its names, and the tests join lab 4C's."""
 
 import re
 
-WAITTEST_TAGS = ["bad", "notify", "wait", "block", "eof"]
+WAITTEST_TAGS = ["bad", "notify", "wait", "block", "eof", "console"]
+
+# The console check: waittest's looker says when the reader has been watched blocking; the
+# grader types a line then (serial input, which interrupts: kern/dev/consirq.c).
+TYPE_STEP = (r"^waittest\[looker\]: typing welcome$", "abc")
 
 # The kernel's line for an env killed by a page fault (kern/env/fault.c).
 FAULT_LINE = r"^\[env 0x[0-9a-f]+\] page fault va 0x[0-9a-f]+ ip 0x[0-9a-f]+ \((\w+), ([\w ]+)\)$"
 
 
 def add_tests(g):
-    """Declares the tests with g's lab4c_test and lab3 (g: grade/lab4c.py's globals())."""
-    lab4c_test, lab3 = g["lab4c_test"], g["lab3"]
+    """Declares the tests on g's LAB with its lab3 (g: grade/lab4c.py's globals())."""
+    LAB, lab3 = g["LAB"], g["lab3"]
+    names = ["waittest", "hello"]
 
     def check_waittest(run):
         """Every check OK; exactly two page-fault kills (the bare env and the faulting
@@ -29,5 +34,9 @@ def add_tests(g):
         lab3.check_leaks(run, "waittest", "leak")
 
     for cpus in (1, 4):
-        lab4c_test("waittest", {"bad": 3, "notify": 4, "wait": 3, "block": 3, "eof": 4,
-                                "kills": 2, "leak": 3}, cpus, 90 * cpus)(check_waittest)
+        LAB.test("waittest" if cpus == 1 else "waittest-smp%d" % cpus,
+                 parts={"bad": 3, "notify": 4, "wait": 3, "block": 3, "eof": 4, "console": 3,
+                        "kills": 2, "leak": 3},
+                 smp=cpus, args=lab3.boot_args(names), steps=[TYPE_STEP],
+                 until=[lab3.done_pattern(names)], reject=lab3.KERNEL_DIED,
+                 timeout=90 * cpus)(check_waittest)

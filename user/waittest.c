@@ -9,7 +9,10 @@
  *          runnable at every one of the child's looks, on one CPU and on four)
  *   eof    a reader sees end of file when the last writer is killed, for a forked writer,
  *          a spawned one (cat, stdout on the pipe, stdin on the console) and a writer that
- *          closed its end before it was killed (not given back twice) */
+ *          closed its end before it was killed (not given back twice)
+ *   console a read of the console (fd 0) blocks until input arrives: a child looks at the
+ *          reader LOOKS times, then prints "waittest[looker]: typing welcome", at which the
+ *          grader types "abc" */
 #include <stdint.h>
 
 #include "fd.h"
@@ -154,39 +157,75 @@ test_wait(void)
 	check(wait(id, &st) == 0 && st == 3, "wait: a child dead before the wait");
 }
 
+/* The looker: waits until `ps` (its parent) is blocked, then counts how often it is
+ * runnable in LOOKS looks; exits with the count. */
+static void
+look_at(volatile uint64_t *go, long ps, const char *done)
+{
+	int runnable = 0, i;
+
+	while (*go == 0) /* the parent's capability arrives */
+		sys_yield();
+	/* The parent may still be on its way into its wait on another CPU. */
+	for (i = 0; i < MAX_YIELDS && sys_env_status((uint64_t)ps) == ENV_RUNNABLE; i++)
+		sys_yield();
+	for (i = 0; i < LOOKS; i++) {
+		runnable += sys_env_status((uint64_t)ps) == ENV_RUNNABLE;
+		sys_yield();
+	}
+	if (done != NULL)
+		printf("%s\n", done);
+	exit(runnable);
+}
+
+/* A forked looker at this env, with a READ capability to it in slot ps; *go set. */
+static long
+looker(volatile uint64_t *go, long ps, const char *done)
+{
+	long id;
+
+	*go = 0;
+	if ((id = fork()) == 0)
+		look_at(go, ps, done);
+	sys_cap_derive(ABI_SLOT_SELF, (uint64_t)fork_child_slot(id), (uint64_t)ps, CAP_R_READ,
+	               CAP_NO_BADGE);
+	*go = 1;
+	return id;
+}
+
 /* The child looks at its parent's status LOOKS times while the parent waits for it. */
 static void
 test_block(void)
 {
-	volatile uint64_t *go = (volatile uint64_t *)SHARED_VA;
 	long id, ps = slot_alloc();
-	int st = -1, i;
+	int st = -1;
 
-	if (ps < 0 || vm_page_alloc(SHARED_VA, ABI_PERM_R | ABI_PERM_W) < 0 ||
-	    vm_share(SHARED_VA) < 0)
-		panic("waittest: no shared page");
-	*go = 0;
-	if ((id = fork()) == 0) {
-		int runnable = 0;
-
-		while (*go == 0) /* the parent's capability arrives */
-			sys_yield();
-		/* The parent may still be on its way into wait on another CPU. */
-		for (i = 0; i < MAX_YIELDS && sys_env_status((uint64_t)ps) == ENV_RUNNABLE; i++)
-			sys_yield();
-		for (i = 0; i < LOOKS; i++) {
-			runnable += sys_env_status((uint64_t)ps) == ENV_RUNNABLE;
-			sys_yield();
-		}
-		exit(runnable);
-	}
-	sys_cap_derive(ABI_SLOT_SELF, (uint64_t)fork_child_slot(id), (uint64_t)ps, CAP_R_READ,
-	               CAP_NO_BADGE);
-	*go = 1;
+	id = looker((volatile uint64_t *)SHARED_VA, ps, NULL);
 	check(wait(id, &st) == 0 && st == 0,
 	      "block: the waiting parent was never runnable in the child's 100 looks");
 	slot_free((uint64_t)ps);
-	vm_page_free(SHARED_VA);
+}
+
+/* The parent reads a line from the console while a child looks at it. */
+static void
+test_console(void)
+{
+	long id, ps = slot_alloc(), n;
+	char line[16];
+	size_t got = 0;
+	int st = -1;
+
+	id = looker((volatile uint64_t *)SHARED_VA, ps, "waittest[looker]: typing welcome");
+	while (got < sizeof(line) - 1 && (n = read(0, line + got, sizeof(line) - 1 - got)) > 0) {
+		got += (size_t)n;
+		if (line[got - 1] == '\r' || line[got - 1] == '\n')
+			break;
+	}
+	line[got] = '\0';
+	check(got == 4 && memcmp(line, "abc", 3) == 0, "console: the line typed, abc");
+	check(wait(id, &st) == 0 && st == 0,
+	      "console: the reader was never runnable while it waited for input");
+	slot_free((uint64_t)ps);
 }
 
 /* A child that reads p[0] until end of file and exits with the byte count (it closes its
@@ -282,8 +321,12 @@ main(int argc, char **argv)
 	test_bad();
 	test_notify();
 	test_wait();
+	if (vm_page_alloc(SHARED_VA, ABI_PERM_R | ABI_PERM_W) < 0 || vm_share(SHARED_VA) < 0)
+		panic("waittest: no shared page");
 	test_block();
 	test_eof();
+	test_console();
+	vm_page_free(SHARED_VA);
 	printf("waittest: %d checks failed\n", nfailed);
 	return 0;
 }

@@ -61,6 +61,7 @@ static uint64_t kids_env;
 static uint64_t kids_note;    /* the notification children's deaths signal */
 static uint64_t kids_dead;    /* bits taken from it for children not waited for yet */
 static uint64_t kids_unbound; /* children whose death could not be bound: wait polls them */
+static uint8_t recorded[FORK_MAX_CHILDREN]; /* each child's pipes, for pipes_hold */
 
 static int
 page_own(void)
@@ -119,12 +120,12 @@ child_prepare(void)
 	return E_NOMEM;
 }
 
-/* The pipe ends among this env's fds [0, nfds), which the child gets: recorded in k, each
- * pipe held for the child. */
+/* The pipe ends among this env's fds [0, nfds), which the child gets, recorded in k before
+ * the child runs.  The pipes are held for it later (pipes_hold). */
 static void
 pipes_record(struct kid *k, int nfds)
 {
-	k->held = 0;
+	k->held = k->track = 0;
 	for (int i = 0; i < PIPE_MAX; i++)
 		k->ends[i][0] = k->ends[i][1] = 0;
 	for (int fd = 0; fd < nfds; fd++) {
@@ -132,12 +133,23 @@ pipes_record(struct kid *k, int nfds)
 
 		if (f == NULL || (f->type != FD_PIPE_R && f->type != FD_PIPE_W))
 			continue;
-		if (!(k->held & (1u << f->pipe)))
-			pipe_hold(f->pipe);
-		k->held |= (uint8_t)(1u << f->pipe);
+		k->track |= (uint8_t)(1u << f->pipe);
 		k->ends[f->pipe][f->type == FD_PIPE_W]++;
 	}
-	k->track = k->held;
+}
+
+/* The parent holds each recorded pipe until it reaps the child.  Taken once the child is
+ * made, after fork's page walk: pipe.c's table is in this env's data, and a hold taken
+ * before the walk would be copied into the child, which would keep the pipe (and its index)
+ * for as long as it lives.  The child may have run and closed ends by now: the pipes are
+ * the ones recorded then (kept in `recorded`: the child may have cleared bits of `track`). */
+static void
+pipes_hold(struct kid *k, uint8_t pipes)
+{
+	for (int i = 0; i < PIPE_MAX; i++)
+		if (pipes & (1u << i))
+			pipe_hold(i);
+	k->held = pipes;
 }
 
 /* The child is gone: its recorded ends given back if it was killed, the holds dropped. */
@@ -162,6 +174,7 @@ child_attach(uint64_t child, int index, long id, int nfds)
 	kids[index].status = WAIT_NONE;
 	kids[index].id = id;
 	pipes_record(&kids[index], nfds);
+	recorded[index] = kids[index].track;
 	return (int)sys_map(child, kids[FORK_MAX_CHILDREN - 1].pad, VM_PARENT_WAIT_VA,
 	                    ABI_PERM_R | ABI_PERM_W);
 }
@@ -172,6 +185,7 @@ child_add(int index, uint64_t slot)
 	uint64_t bit = 1ull << index;
 
 	kids[index].slot = slot;
+	pipes_hold(&kids[index], recorded[index]);
 	kids_dead &= ~bit;
 	kids_unbound &= ~bit;
 	/* Cannot fail with the arguments made here; if it did, wait would poll this child. */

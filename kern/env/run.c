@@ -77,6 +77,8 @@ env_run(struct env *e)
 	/* STUB LAB 3: panic("env_run: user mode is not implemented"); */
 }
 
+static void wake_sleepers(struct percpu *pc);
+
 void
 env_tick(const struct trapframe *tf)
 {
@@ -91,6 +93,12 @@ env_tick(const struct trapframe *tf)
 	/* It stays RUNNABLE: its next turn resumes it right here. */
 	if (e->status != ENV_DEAD)
 		trapframe_copy(&e->tf, tf);
+	/* Console input came (an interrupt, knotify.c): signalled by wake_sleepers' env_unlock.
+	 * Here rather than in env_schedule's loop, which every yield runs through. */
+	if (knotify_cons_due()) {
+		lockcheck_irq_reset(); /* as env_schedule does: this never returns to the handler */
+		wake_sleepers(percpu_this());
+	}
 	env_schedule();
 }
 
@@ -166,8 +174,8 @@ env_schedule(void)
 	if (pc->env != NULL && pc->env->status == ENV_DEAD)
 		env_switch(pc, NULL);
 	for (;;) {
-		if (env_sleep_due(pc->cpu) || knotify_cons_due())
-			wake_sleepers(pc); /* and console input: its env_unlock signals it */
+		if (env_sleep_due(pc->cpu))
+			wake_sleepers(pc);
 		if ((next = env_sched_next(&waiting)) != NULL)
 			env_run(next);
 		/* An env bound to console input waits for a key, not for the monitor. */
@@ -177,6 +185,9 @@ env_schedule(void)
 			all_done();
 		}
 		idle(pc);
+		/* Console input woke it (kern/env/knotify.c): the env_unlock signals it. */
+		if (knotify_cons_due())
+			wake_sleepers(pc);
 	}
 }
 

@@ -22,6 +22,7 @@
 #include "monitor.h"
 #include "multiboot2.h"
 #include "paging.h"
+#include "pci.h"
 #include "percpu.h"
 #include "pmm.h"
 #include "pt.h"
@@ -134,6 +135,7 @@ kern_main(uint64_t mb2_info)
 	fpu_init(); /* user x87/SSE/AVX state; the kernel itself has none */
 	mm_init();
 	cpus_init();
+	pci_init(); /* after acpi_init: the MCFG says how to reach configuration space */
 
 	test = cmdline_get("test");
 	if (test != NULL)

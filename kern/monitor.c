@@ -13,6 +13,7 @@
 #include "monitor.h"
 #include "kheap.h"
 #include "multiboot2.h"
+#include "pci.h"
 #include "pmm.h"
 #include "smp.h"
 #include "x86.h"
@@ -196,6 +197,12 @@ mon_halt(int argc, char **argv)
 }
 
 static void
+mon_lspci(int argc, char **argv)
+{
+	pci_print();
+}
+
+static void
 mon_reboot(int argc, char **argv)
 {
 	machine_reboot();
@@ -211,6 +218,7 @@ static const struct mon_cmd mon_cmds[] = {
 	{ "leaks", "free pages, live capabilities and heap objects", mon_leaks },
 	{ "cpus", "the CPUs running, their APIC ids, the calibrated clocks", mon_cpus },
 	{ "trace", "the scheduling events of every CPU (trace=sched)", mon_trace },
+	{ "lspci", "PCI functions: address, IDs, class, interrupts, BARs", mon_lspci },
 	{ "halt", "stop the machine (printing the trace first with trace=sched)", mon_halt },
 	{ "reboot", "reset the machine", mon_reboot },
 };

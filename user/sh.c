@@ -2,13 +2,16 @@
  * console) or runs one (`sh -c LINE`, exiting with its status).  A line is a pipeline
  * `cmd [args] | cmd ... [&]`: every command is a ramdisk program spawned with spawn(), fd 0
  * and 1 joined by pipes; the shell waits for all of them unless the line ends with `&`, and
- * `$?` is the last one's exit status.  Words may be quoted with '...' (literal) or "..."
- * ($? expanded).  Built-ins, alone on a line: `exit [N]`, `wait` (every background job),
- * `monitor` (see do_monitor).  Bad input prints one line and the shell goes on. */
+ * `$?` is the last one's exit status.  `< FILE` after a command gives it the ramdisk file
+ * FILE as fd 0 (file.h; `>` has nowhere to write).  Words may be quoted with '...'
+ * (literal) or "..." ($? expanded).  Built-ins, alone on a line: `exit [N]`, `wait` (every
+ * background job), `monitor` (see do_monitor), `leaks` (the kernel's leak-check line).  Bad input
+ * prints one line and the shell goes on. */
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "fd.h"
+#include "file.h"
 #include "fork.h"
 #include "abi/syscall.h"
 #include "libos.h"
@@ -29,11 +32,13 @@
 struct cmd {
 	int argc;
 	char *argv[MAX_WORDS + 1];
+	char *in; /* `< in`, or NULL */
 };
 
 struct line {
 	int ncmds;
 	bool background;
+	bool redirect; /* a `<` waits for its file name: the next word */
 	struct cmd cmd[MAX_CMDS];
 	char words[LINE_MAX * 2]; /* the words' text, NUL-separated ($? may lengthen one) */
 };
@@ -42,7 +47,8 @@ static int last_status;
 static long jobs[MAX_JOBS];
 static int njobs;
 
-/* Appends the word being built to the command; false (with the message) if too many. */
+/* Appends the word being built to the command (or makes it the file of a pending `<`); false
+ * (with the message) if too many. */
 static bool
 end_word(struct line *l, char **w, char **out, bool *in_word)
 {
@@ -51,12 +57,16 @@ end_word(struct line *l, char **w, char **out, bool *in_word)
 	if (!*in_word)
 		return true;
 	*(*out)++ = '\0';
-	if (c->argc == MAX_WORDS) {
+	if (l->redirect) {
+		c->in = *w;
+		l->redirect = false;
+	} else if (c->argc == MAX_WORDS) {
 		dprintf(2, "sh: more than %d words in a command\n", MAX_WORDS);
 		return false;
+	} else {
+		c->argv[c->argc++] = *w;
+		c->argv[c->argc] = NULL;
 	}
-	c->argv[c->argc++] = *w;
-	c->argv[c->argc] = NULL;
 	*w = *out;
 	*in_word = false;
 	return true;
@@ -112,9 +122,14 @@ parse(const char *s, struct line *l)
 			s++;
 			continue;
 		}
-		if (c == ' ' || c == '\t' || c == '\n' || c == '\0' || c == '|' || c == '&') {
+		if (c == ' ' || c == '\t' || c == '\n' || c == '\0' || c == '|' || c == '&' ||
+		    c == '<' || c == '>') {
 			if (!end_word(l, &w, &out, &in_word))
 				return -1;
+		}
+		if (l->redirect && (c == '\0' || c == '|' || c == '&' || c == '<' || c == '>')) {
+			dprintf(2, "sh: '<' needs a file name\n");
+			return -1;
 		}
 		if (c == '\0')
 			break;
@@ -131,6 +146,11 @@ parse(const char *s, struct line *l)
 			l->ncmds++;
 		} else if (c == '&') {
 			l->background = true;
+		} else if (c == '<') {
+			l->redirect = true;
+		} else if (c == '>') {
+			dprintf(2, "sh: '>' is not supported: the ramdisk is read-only\n");
+			return -1;
 		} else if (c != ' ' && c != '\t' && c != '\n') {
 			if (!expand_status(&s, &out)) {
 				*out++ = c;
@@ -203,6 +223,10 @@ builtin(struct line *l)
 		do_monitor();
 		return true;
 	}
+	if (strcmp(c->argv[0], "leaks") == 0) {
+		last_status = (int)sys_leak_check();
+		return true;
+	}
 	return false;
 }
 
@@ -214,9 +238,15 @@ start_cmd(struct line *l, int i, int in, int out, uint64_t pages)
 	struct cmd *c = &l->cmd[i];
 	long id;
 
+	if (c->in != NULL && (in = open(c->in, O_RDONLY)) < 0) {
+		dprintf(2, "sh: %s: %s\n", c->in, in == E_NOENT ? "no such file" : error_name(in));
+		return in;
+	}
 	dup2(in >= 0 ? in : SAVE_IN, 0);
 	dup2(out >= 0 ? out : SAVE_OUT, 1);
 	id = spawn(c->argv[0], (const char *const *)c->argv, pages);
+	if (c->in != NULL)
+		close(in);
 	dup2(SAVE_IN, 0);
 	dup2(SAVE_OUT, 1);
 	if (id == E_NOENT)
@@ -311,8 +341,13 @@ do_line(const char *s)
 		last_status = 2;
 		return;
 	}
-	if (l.cmd[0].argc == 0)
+	if (l.cmd[0].argc == 0) {
+		if (l.cmd[0].in != NULL) {
+			dprintf(2, "sh: a redirection with no command\n");
+			last_status = 2;
+		}
 		return;
+	}
 	if (!builtin(&l))
 		run(&l);
 }

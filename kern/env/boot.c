@@ -1,5 +1,6 @@
 /* The first env: find the ramdisk among the boot modules, load init=NAME (default "init")
- * from it, give it its quota, the ramdisk's frames and the tests= list, and run it. */
+ * from it, give it its quota, the ramdisk's frames, a capability per PCI device (abi/dev.h)
+ * and the tests= list, and run it. */
 #include "abi/memlayout.h"
 #include "bootinfo.h"
 #include "cmdline.h"
@@ -91,7 +92,7 @@ init_create(struct env **out, physaddr_t initrd_pa)
 
 	if (name == NULL || *name == '\0')
 		name = "init";
-	while (nslots < ABI_SLOT_INITRD + npages + INIT_SLOTS_SPARE)
+	while (nslots < ABI_SLOT_INITRD + npages + dev_count() + INIT_SLOTS_SPARE)
 		nslots *= 2;
 	if ((err = env_alloc(&e, 0, nslots, name)) < 0)
 		return err;
@@ -101,7 +102,9 @@ init_create(struct env **out, physaddr_t initrd_pa)
 	info.initrd_slot = ABI_SLOT_INITRD;
 	info.initrd_pages = npages;
 	info.quota_pages = quota;
-	info.first_free = ABI_SLOT_INITRD + npages;
+	info.dev_slot = ABI_SLOT_INITRD + npages;
+	info.dev_count = dev_count();
+	info.first_free = info.dev_slot + info.dev_count;
 	strlcpy(info.tests, tests != NULL ? tests : "", sizeof(info.tests));
 	if ((err = quota_new(quota, &q)) < 0)
 		goto fail;
@@ -110,6 +113,7 @@ init_create(struct env **out, physaddr_t initrd_pa)
 		goto fail;
 	}
 	if ((err = initrd_grant(e, initrd_pa, npages)) < 0 ||
+	    (err = dev_grant(e, info.dev_slot)) < 0 ||
 	    (err = env_load(e, name, strlen(name), &info)) < 0)
 		goto fail;
 	*out = e;

@@ -133,7 +133,9 @@ void quota_init(void);
 
 /* vm.c: an env's user half.  env_vm_map consumes one hold on f (kept by the mapping,
  * dropped when the page is unmapped or replaced); perm is ABI_PERM_*, `allow` the
- * ABI_PERM_* bits a later protect may grant. */
+ * ABI_PERM_* bits a later protect may grant.  ENV_VM_UNCACHED in perm maps the page
+ * uncacheable (device registers, kern/env/sys_dev.c), and protect keeps it so. */
+#define ENV_VM_UNCACHED 0x100u
 int env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned allow);
 int env_vm_unmap(struct env *e, uint64_t va);
 int env_vm_protect(struct env *e, uint64_t va, unsigned perm);
@@ -174,6 +176,11 @@ knotify_cons_due(void)
 {
 	return __atomic_load_n(&knotify_cons_pending_, __ATOMIC_RELAXED);
 }
+
+/* sys_dev.c: the device capabilities init gets, one per PCI function, in slots
+ * [first_slot, first_slot + dev_count()). */
+uint64_t dev_count(void);
+int dev_grant(struct env *e, uint64_t first_slot);
 
 /* leak.c */
 bool env_leakcheck_on(void);

@@ -77,15 +77,17 @@ lock_entity(struct env *e, hal_irqstate_t *f)
 
 /* The absolute cycle at which `cpu` (locked) needs its timer, or SCHED_NO_TIMER, given the
  * core's answer t (sched_next_timer).  Alone on its CPU, an env's slice ends for nothing
- * (the policy would pick it again), so only a budget (edf) or a throttled env's release
- * arms the timer: tickless. */
+ * (the policy would pick it again), so only a budget the policy enforces (edf's, see
+ * budget_timer in sched.h) or a throttled env's release arms the timer: tickless.  Every
+ * env has a budget in its params (default_params), used or not. */
 static uint64_t
 next_timer(unsigned cpu, uint64_t now, uint64_t t)
 {
 	struct sched_rq *rq = &rqs[cpu];
 	struct sched_link *l;
 
-	if (t == now || rq->nqueued || !rq->curr || rq->curr->params.budget)
+	if (t == now || rq->nqueued || !rq->curr ||
+	    (sched.policy->budget_timer && rq->curr->params.budget))
 		return t;
 	l = sched_rq_first_throttled(rq);
 	return l ? l->key : SCHED_NO_TIMER;

@@ -15,7 +15,8 @@
 static unsigned
 pt_flags(unsigned perm)
 {
-	return PT_U | ((perm & ABI_PERM_W) ? PT_W : 0) | ((perm & ABI_PERM_X) ? PT_X : 0);
+	return PT_U | ((perm & ABI_PERM_W) ? PT_W : 0) | ((perm & ABI_PERM_X) ? PT_X : 0) |
+	       ((perm & ENV_VM_UNCACHED) ? PT_CACHE_UC : 0);
 }
 
 int
@@ -70,6 +71,8 @@ env_vm_protect(struct env *e, uint64_t va, unsigned perm)
 	allow = (unsigned)((*pte & PTE_SOFT_MASK) >> SOFT_SHIFT);
 	if (perm & ~allow)
 		return E_PERM;
+	if (*pte & PTE_PCD) /* device registers stay uncached (env_vm_map's ENV_VM_UNCACHED) */
+		perm |= ENV_VM_UNCACHED;
 	return pt_protect(e->root, va, PAGE_SIZE, pt_flags(perm));
 }
 

@@ -103,6 +103,20 @@ int cap_object_init_frame(struct cap_object *obj, physaddr_t phys, uint64_t byte
 int cap_object_init_untyped(struct cap_object *obj, uint64_t pages);
 void cap_set_release_hook(unsigned type, cap_release_fn fn);
 
+/* Device objects (kern/cap/device.c): CAP_DEVICE (id: the function's address) and CAP_DEVMEM
+ * (a BAR window: phys and bytes page aligned, bytes > 0).  Same rules as the inits above;
+ * cap_object_init refuses both types, only the kernel's device code makes them. */
+int cap_object_init_device(struct cap_object *obj, unsigned type, uint64_t id, physaddr_t phys,
+                           uint64_t bytes);
+
+/* A child of (t, slot), which must have type `type` (E_INVAL) and the rights `need` (E_PERM),
+ * naming the fresh object `obj` (a BAR window made from its device), in (dt, dslot), with
+ * rights = the source's & mask and the source's badge; another table needs GRANT.  Checks
+ * in cap.h's order, then those. */
+int cap_derive_object(struct cap_table *t, uint64_t slot, unsigned type, uint32_t need,
+                      struct cap_table *dt, uint64_t dslot, struct cap_object *obj,
+                      uint64_t rights_mask);
+
 /* A capability with no parent to a fresh or live object (the kernel's own grants: init's
  * quota, the ramdisk frames, the env capability exofork returns). */
 int cap_create(struct cap_table *t, uint64_t slot, struct cap_object *obj, uint64_t rights);

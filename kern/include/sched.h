@@ -131,6 +131,11 @@ struct sched_policy {
 	 * Default: only when nothing is queued, through that enqueue and pick_next on the empty
 	 * queue (then the core asks tick as well). */
 	bool (*wake_direct)(struct sched *s, struct sched_rq *rq, struct sched_entity *se);
+	/* slice_left is a budget (edf's CBS): it must run out even when se is alone on its CPU,
+	 * so a tickless kernel keeps the timer armed for an entity with params.budget != 0.
+	 * False (rr, mlfq, ...): a lone entity's slice may end unnoticed, the policy would pick
+	 * it again anyway. */
+	bool budget_timer;
 };
 
 /* A scheduler instance: one policy over `ncpu` CPUs.  The caller owns the storage. */

@@ -134,6 +134,7 @@ const struct sched_policy sched_policy_edf = {
 	.tick = edf_tick,
 	.slice_left = edf_slice_left,
 	.wakeup_preempt = edf_wakeup_preempt,
+	.budget_timer = true,
 };
 
 uint64_t

@@ -1,11 +1,13 @@
 /* The LibOS's file-descriptor table (fd.h): an array in this env's data, so fork's child gets
- * a copy-on-write copy of it, and fd_fork makes the copy's pipe ends count.  Every env starts
+ * a copy-on-write copy of it, and fd_fork makes the copy's pipe ends count and gives the
+ * child the ramdisk its file fds read (file.c).  Every env starts
  * with the console on fds 0, 1 and 2 (a program spawned by the LibOS's spawn gets its
  * parent's instead: spawn.c). */
 #include <stdarg.h>
 #include <stdint.h>
 
 #include "fd.h"
+#include "file.h"
 #include "fork.h"
 #include "libos.h"
 #include "pipe.h"
@@ -78,6 +80,8 @@ read(int fd, void *buf, size_t n)
 		return n == 0 ? 0 : cons_read(buf, n);
 	case FD_PIPE_R:
 		return pipe_read(f->pipe, buf, n);
+	case FD_FILE:
+		return file_read(f, buf, n);
 	default:
 		return E_PERM; /* a write end */
 	}
@@ -96,7 +100,7 @@ write(int fd, const void *buf, size_t n)
 	case FD_PIPE_W:
 		return pipe_write(f->pipe, buf, n);
 	default:
-		return E_PERM; /* a read end */
+		return E_PERM; /* a read end, or a read-only file */
 	}
 }
 
@@ -135,6 +139,18 @@ dup2(int oldfd, int newfd)
 }
 
 int
+fd_alloc(const struct fd_ent *f)
+{
+	for (int i = 0; i < FD_MAX; i++) {
+		if (fds[i].type == FD_NONE) {
+			fds[i] = *f;
+			return i;
+		}
+	}
+	return E_NOMEM;
+}
+
+int
 pipe(int pfd[2])
 {
 	int r = -1, w = -1, idx;
@@ -158,15 +174,16 @@ pipe(int pfd[2])
 	return 0;
 }
 
-/* The child's capabilities first (a failure leaves the counts alone: the child is destroyed),
- * then the counts, which cannot fail. */
+/* The child's capabilities and ramdisk first (a failure leaves the counts alone: the child
+ * is destroyed), then the counts, which cannot fail.  The ramdisk is mapped only by the env
+ * holding its capabilities (init), and only then costs a map call per page. */
 int
 fd_fork(uint64_t child)
 {
-	int err;
+	long err;
 
-	if ((err = pipe_fork(child)) < 0)
-		return err;
+	if ((err = pipe_fork(child)) < 0 || (err = file_initrd_share(child)) < 0)
+		return (int)err;
 	for (int i = 0; i < FD_MAX; i++)
 		if (fds[i].type == FD_PIPE_R || fds[i].type == FD_PIPE_W)
 			pipe_count(fds[i].pipe, fds[i].type, 1);
@@ -185,6 +202,12 @@ void
 fd_install(int fd, int type, int pipe)
 {
 	fds[fd] = (struct fd_ent){ .type = (uint8_t)type, .pipe = (uint8_t)pipe };
+}
+
+void
+fd_place(int fd, const struct fd_ent *f)
+{
+	fds[fd] = *f;
 }
 
 void

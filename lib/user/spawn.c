@@ -4,12 +4,15 @@
  * (spawn_receive) sees it and waits, before main, until a page appears at VM_HANDOFF_VA.
  * The parent first gives the child everything that page names (each pipe's page mapped at
  * the same address, its frame and notification capabilities copied to the child's slots
- * SPAWN_SLOT_BASE and up, its exit-status page as fork does, the pipe counts raised), and
+ * SPAWN_SLOT_BASE and up, its exit-status page as fork does, the pipe counts raised, the
+ * ramdisk mapped read-only at ABI_INITRD_VA when this env holds its capabilities), and
  * maps the page last: its appearance is the signal.  The child reads it, records what it
  * got and unmaps it (the page's frame goes with that mapping). */
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "fd.h"
+#include "file.h"
 #include "fork.h"
 #include "libos.h"
 #include "pipe.h"
@@ -24,6 +27,7 @@
 struct handoff {
 	uint64_t magic;
 	uint32_t npipes;
+	uint64_t initrd_size;          /* bytes of ramdisk mapped at ABI_INITRD_VA (0: none) */
 	struct fd_ent fd[HANDOFF_FDS]; /* .pipe: an index in pipe[] */
 	struct {
 		uint64_t va;
@@ -130,6 +134,8 @@ static int
 handoff(uint64_t child, long id, int index)
 {
 	struct handoff h = { .magic = HANDOFF_MAGIC };
+	bool files = false;
+	long size;
 	int err, j;
 
 	for (int fd = 0; fd < HANDOFF_FDS; fd++) {
@@ -138,12 +144,19 @@ handoff(uint64_t child, long id, int index)
 		if (f == NULL)
 			continue;
 		h.fd[fd] = *f;
+		files = files || f->type == FD_FILE;
 		if (f->type == FD_PIPE_R || f->type == FD_PIPE_W) {
 			if ((j = handoff_pipe(child, &h, f)) < 0)
 				return j;
 			h.fd[fd].pipe = (uint8_t)j;
 		}
 	}
+	/* A file fd reads the ramdisk: a child that cannot have it cannot have the fd. */
+	if ((size = file_initrd_share(child)) < 0)
+		return (int)size;
+	if (files && size == 0)
+		return E_PERM;
+	h.initrd_size = (uint64_t)size;
 	if ((err = child_attach(child, index, id, HANDOFF_FDS)) < 0)
 		return err;
 	count_fds(&h, 1);
@@ -198,10 +211,13 @@ spawn_receive(int *argc, char **argv)
 		                                h->pipe[j].wslot)) < 0)
 			return err;
 	}
+	file_initrd_received(h->initrd_size);
 	for (int fd = 0; fd < HANDOFF_FDS; fd++) {
 		const struct fd_ent *f = &h->fd[fd];
 
-		if ((f->type == FD_PIPE_R || f->type == FD_PIPE_W) && f->pipe < h->npipes) {
+		if (f->type == FD_FILE && h->initrd_size > 0) {
+			fd_place(fd, f);
+		} else if ((f->type == FD_PIPE_R || f->type == FD_PIPE_W) && f->pipe < h->npipes) {
 			fd_install(fd, f->type, idx[f->pipe]);
 			pipe_hold(idx[f->pipe]);
 		} else {

@@ -41,6 +41,12 @@ struct acpi_info acpi;
 #define GAS_SPACE_MEMORY  0
 #define GAS_SPACE_IO      1
 
+/* MCFG (PCI Firmware Specification 3.x, 4.1.2, Table 4-3): after the header 8 reserved
+ * bytes, then 16-byte entries: ECAM base (8), PCI segment (2), start bus, end bus, 4
+ * reserved.  ExoLab uses segment 0, the only one QEMU and the Legion have. */
+#define MCFG_ENTRIES   44
+#define MCFG_ENTRY_LEN 16
+
 static uint32_t
 le32(const uint8_t *p)
 {
@@ -255,6 +261,25 @@ fadt_parse(const uint8_t *fadt)
 		printf("acpi: FADT: no usable PM timer\n");
 }
 
+static void
+mcfg_parse(const uint8_t *mcfg)
+{
+	uint32_t len = le32(mcfg + 4);
+
+	for (uint32_t off = MCFG_ENTRIES; off + MCFG_ENTRY_LEN <= len; off += MCFG_ENTRY_LEN) {
+		const uint8_t *e = mcfg + off;
+		uint64_t base = le64(e);
+
+		if ((e[8] | e[9]) != 0 || e[11] < e[10] || base == 0 || (base & 0xfffff) != 0)
+			continue; /* another segment, or an entry that cannot be right */
+		acpi.mcfg.base = base;
+		acpi.mcfg.bus_start = e[10];
+		acpi.mcfg.bus_end = e[11];
+		return; /* pci_init prints it: the boot screen has few lines to spare */
+	}
+	printf("acpi: MCFG has no usable entry for segment 0\n");
+}
+
 void
 acpi_init(const struct bootinfo *bi)
 {
@@ -271,6 +296,8 @@ acpi_init(const struct bootinfo *bi)
 		fadt_parse(t);
 	else
 		printf("acpi: no valid FADT: no PM timer\n");
+	if ((t = table_find("MCFG")) != NULL)
+		mcfg_parse(t);
 }
 
 uint32_t

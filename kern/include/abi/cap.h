@@ -5,18 +5,19 @@
 
 #include <stdint.h>
 
-/* Capability types.  DEVICE, IRQ and CORE are reserved for the driver and partition labs:
+/* Capability types.  IRQ and CORE are reserved for the driver and partition labs:
  * creating, retyping or initialising an object of a reserved type fails with E_INVAL. */
 #define CAP_NULL     0 /* an empty slot */
 #define CAP_UNTYPED  1 /* a quota of pages from which frames (and smaller quotas) are made */
 #define CAP_FRAME    2 /* a physical page of 4 KiB or 2 MiB */
 #define CAP_ENV      3 /* an environment */
 #define CAP_ENDPOINT 4 /* an IPC endpoint */
-#define CAP_DEVICE   5 /* reserved: a device's register window */
+#define CAP_DEVICE   5 /* a PCI function (abi/dev.h); made only by the kernel at boot */
 #define CAP_IRQ      6 /* reserved: an interrupt line */
 #define CAP_CORE     7 /* reserved: a CPU core of a partition */
 #define CAP_NOTIFY   8 /* a notification: a 64-bit word of signal bits */
-#define CAP_NTYPES   9
+#define CAP_DEVMEM   9 /* a memory BAR's pages, mapped uncached (dev_bar, abi/dev.h) */
+#define CAP_NTYPES   10
 
 /* Rights.  What each bit allows depends on the type:
  *
@@ -26,7 +27,8 @@
  *           untyped: allocate from the quota.                  notification: signal.
  *   EXEC    frame: map executable.
  *   MAP     frame: map at all.         env: map frames into its address space.
- *   PHYS    frame: learn the physical address (cap_identify reports 0 without it).
+ *           device: make BAR windows.  BAR window: map it (abi/dev.h).
+ *   PHYS    frame, BAR window: learn the physical address (cap_identify reports 0 without).
  *   GRANT   the capability may be placed in another environment's table (copy, or derive
  *           into another table).  endpoint: a message sent through it may carry a capability.
  *   DERIVE  the capability may have children made by derive.
@@ -51,9 +53,10 @@ struct cap_info {
 	uint32_t type;   /* CAP_* */
 	uint32_t rights; /* CAP_R_* */
 	uint64_t badge;
-	uint64_t id;    /* env, endpoint, notification: the kernel's name for the object; else 0 */
-	uint64_t phys;  /* frame: physical base, only with CAP_R_PHYS; else 0 */
-	uint64_t bytes; /* frame: 4096 or 2 MiB; else 0 */
+	uint64_t id;    /* env, endpoint, notification: the kernel's name for the object;
+	                 * device, BAR window: bus << 16 | device << 11 | function << 8 | BAR */
+	uint64_t phys;  /* frame, BAR window: physical base, only with CAP_R_PHYS; else 0 */
+	uint64_t bytes; /* frame: 4096 or 2 MiB; BAR window: its bytes (whole pages); else 0 */
 	uint64_t pages; /* untyped: pages the quota can still give; else 0 */
 };
 

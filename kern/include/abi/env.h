@@ -62,9 +62,12 @@ struct abi_sched_params {
 };
 
 /* Capability slots an env starts with.  Slot 0 is always empty (abi/cap.h). */
-#define ABI_SLOT_SELF    1  /* an env capability to itself, all rights */
-#define ABI_SLOT_UNTYPED 2  /* its page quota (init: the boot quota; spawn: the given pages) */
-#define ABI_SLOT_INITRD  16 /* init only: the ramdisk's frames, read-only, one per page */
+#define ABI_SLOT_SELF    1 /* an env capability to itself, all rights */
+#define ABI_SLOT_UNTYPED 2 /* its page quota (init: the boot quota; spawn: the given pages) */
+#define ABI_SLOT_INITRD                                                                            \
+	16 /* init only: the ramdisk's frames, read-only, one per page;                            \
+	    * then (init only) one device capability per PCI function,                             \
+	    * abi_envinfo.dev_slot/dev_count (abi/dev.h) */
 
 /* The read-only page at ABI_ENVINFO_VA. */
 #define ABI_ENVINFO_MAGIC 0x6f666e69766e6578ull /* "xenvinfo" */
@@ -81,6 +84,8 @@ struct abi_envinfo {
 	uint64_t quota_pages;  /* pages in the quota at ABI_SLOT_UNTYPED at creation */
 	char cmdline[256 + 1]; /* "name arg..." (spawn's cmd, or init=NAME), NUL-terminated */
 	char tests[511];       /* init only: the kernel's tests=a,b,c value, NUL-terminated */
+	uint64_t dev_slot;     /* init only: first device capability (abi/dev.h), else 0 */
+	uint64_t dev_count;    /* how many */
 };
 
 #endif

@@ -96,6 +96,20 @@
  *                                    whenever console input arrives (needs WRITE); one
  *                                    binding per caller, replaced by a new one, gone when the
  *                                    caller dies or the notification is released
+ *
+ * Devices (abi/dev.h, docs/syscalls.md "Devices"); dslot names a CAP_DEVICE capability:
+ * dev_info(dslot, info)              fills a struct abi_dev_info in user memory (needs READ)
+ * dev_cfg_read(dslot, off, size)     size (1, 2, 4) bytes of configuration space at off
+ *                                    (aligned to size, below cfg_size) (needs READ)
+ * dev_cfg_write(dslot, off, size, val)  writes the command register (bits IO, MEM, bus
+ *                                    master, INTx disable; the others keep their value) or
+ *                                    the MSI/MSI-X capability's registers; anything else
+ *                                    (BARs included) is E_PERM (needs WRITE)
+ * dev_bar(dslot, bar, wslot, rights) a BAR window (CAP_DEVMEM) on memory BAR `bar` in wslot,
+ *                                    a child of dslot, rights = dslot's & rights (needs MAP)
+ * dev_bar_map(wslot, eslot, va, perm)  maps the whole window at va (page aligned) in the
+ *                                    env eslot names (needs MAP), uncached (PCD|PWT); perm
+ *                                    R or R|W, W needs the window's WRITE
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -135,7 +149,12 @@
 	X(34, notify_wait, 1, "slot")                                                              \
 	X(35, notify_poll, 1, "slot")                                                              \
 	X(36, env_notify, 3, "eslot, nslot, bits")                                                 \
-	X(37, cons_notify, 2, "nslot, bits")
+	X(37, cons_notify, 2, "nslot, bits")                                                       \
+	X(40, dev_info, 2, "dslot, info")                                                          \
+	X(41, dev_cfg_read, 3, "dslot, off, size")                                                 \
+	X(42, dev_cfg_write, 4, "dslot, off, size, val")                                           \
+	X(43, dev_bar, 4, "dslot, bar, wslot, rights")                                             \
+	X(44, dev_bar_map, 4, "wslot, eslot, va, perm")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };
@@ -146,7 +165,7 @@ enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };
 #define ABI_SLEEP_MAX     (1ull << 63) /* sleep_until's tsc: below (a deadline that never wraps) */
 #define ABI_SLEEP_RELEASE 1ull         /* sleep_until's flags: the wake-up releases a new job */
 
-/* The call's name ("map"), or "?" for a number outside the table. */
+/* The call's name ("map"), or "?" for a number no call has. */
 static inline const char *
 abi_syscall_name(unsigned long num)
 {
@@ -154,7 +173,7 @@ abi_syscall_name(unsigned long num)
 	static const char *const names[SYS_NCALLS] = { ABI_SYSCALLS(ABI_SYSCALL_NAME_) };
 #undef ABI_SYSCALL_NAME_
 
-	return num < SYS_NCALLS ? names[num] : "?";
+	return num < SYS_NCALLS && names[num] != 0 ? names[num] : "?";
 }
 
 /* How many arguments the call takes (0 for an unknown number). */

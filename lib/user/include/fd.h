@@ -1,6 +1,7 @@
 /* File descriptors in the LibOS: a per-env table (fd.c) of open ends (the console, the two
- * ends of a pipe), inherited by fork (the table is ordinary data, copied on write) and handed
- * to spawned programs for fds 0-2 (spawn.c).  The kernel knows nothing of them. */
+ * ends of a pipe, a ramdisk file: file.h), inherited by fork (the table is ordinary data, copied on
+ * write) and handed to spawned programs for fds 0-2 (spawn.c).  The kernel knows nothing of them.
+ */
 #ifndef EXOLAB_FD_H
 #define EXOLAB_FD_H
 
@@ -22,11 +23,16 @@ enum fd_type {
 	FD_CONS,   /* reads come from sys_cgetc, writes go to sys_cputs */
 	FD_PIPE_R, /* the read end of the pipe fd_ent.pipe */
 	FD_PIPE_W, /* its write end */
+	FD_FILE,   /* a read-only ramdisk file (file.c) */
 };
 
+/* A file's position is the fd's own: dup2, fork and spawn copy it. */
 struct fd_ent {
-	uint8_t type; /* enum fd_type */
-	uint8_t pipe; /* FD_PIPE_*: the index in this env's pipe table (pipe.c) */
+	uint8_t type;  /* enum fd_type */
+	uint8_t pipe;  /* FD_PIPE_*: the index in this env's pipe table (pipe.c) */
+	uint32_t off;  /* FD_FILE: where its bytes start in the ramdisk */
+	uint32_t size; /* FD_FILE: how many */
+	uint32_t pos;  /* FD_FILE: the next one read() returns */
 };
 
 /* Reads at most n bytes: how many (0 at end of file), or a negative E_* code.  A console or
@@ -59,6 +65,12 @@ struct fd_ent *fd_get(int fd);
 int fd_fork(uint64_t child);
 void fd_unfork(void);
 void fd_install(int fd, int type, int pipe);
+/* The lowest free fd made a copy of *f: the fd, or E_NOMEM.  fd_place: fd made one (a
+ * file fd handed over by spawn). */
+int fd_alloc(const struct fd_ent *f);
+void fd_place(int fd, const struct fd_ent *f);
+/* file.c's read of a file fd. */
+long file_read(struct fd_ent *f, void *buf, size_t n);
 void fd_close_all(void);
 int spawn_receive(int *argc, char **argv);
 #define SPAWN_MARK "\x1f"

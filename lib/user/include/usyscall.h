@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "abi/cap.h"
+#include "abi/dev.h"
 #include "abi/env.h"
 #include "abi/ipc.h"
 #include "abi/syscall.h"
@@ -383,6 +384,37 @@ static inline long
 sys_cons_notify(uint64_t nslot, uint64_t bits)
 {
 	return syscall2(SYS_cons_notify, nslot, bits);
+}
+
+/* Devices (abi/dev.h): dslot a CAP_DEVICE capability, wslot a CAP_DEVMEM BAR window. */
+static inline long
+sys_dev_info(uint64_t dslot, struct abi_dev_info *info)
+{
+	return syscall2(SYS_dev_info, dslot, (uint64_t)(uintptr_t)info);
+}
+
+static inline long
+sys_dev_cfg_read(uint64_t dslot, uint64_t off, uint64_t size)
+{
+	return syscall3(SYS_dev_cfg_read, dslot, off, size);
+}
+
+static inline long
+sys_dev_cfg_write(uint64_t dslot, uint64_t off, uint64_t size, uint64_t val)
+{
+	return syscall4(SYS_dev_cfg_write, dslot, off, size, val);
+}
+
+static inline long
+sys_dev_bar(uint64_t dslot, uint64_t bar, uint64_t wslot, uint32_t rights)
+{
+	return syscall4(SYS_dev_bar, dslot, bar, wslot, rights);
+}
+
+static inline long
+sys_dev_bar_map(uint64_t wslot, uint64_t eslot, uintptr_t va, uint32_t perm)
+{
+	return syscall4(SYS_dev_bar_map, wslot, eslot, va, perm);
 }
 
 #endif

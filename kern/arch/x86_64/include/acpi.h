@@ -1,5 +1,6 @@
 /* The ACPI facts the kernel needs, read once at boot from the firmware's tables (acpi.c):
- * the CPUs and IOAPICs of the MADT and the power-management timer of the FADT.  Everything
+ * the CPUs and IOAPICs of the MADT, the power-management timer of the FADT and the
+ * PCIe configuration window of the MCFG.  Everything
  * here has been checked (signatures, checksums, lengths, addresses inside the direct map);
  * a table that fails a check is reported and left out, never trusted. */
 #ifndef EXOLAB_ACPI_H
@@ -36,6 +37,12 @@ struct acpi_pm_timer {
 	bool bits32;   /* FADT flag TMR_VAL_EXT: 32-bit counter, else 24-bit */
 };
 
+/* The ECAM window of PCI segment 0 from the MCFG (PCI Firmware 3.x, 4.1.2); base 0: none. */
+struct acpi_mcfg {
+	uint64_t base;
+	uint8_t bus_start, bus_end;
+};
+
 struct acpi_info {
 	bool valid; /* an RSDP and a root table were found */
 	uint64_t lapic_addr;
@@ -44,6 +51,7 @@ struct acpi_info {
 	unsigned nioapics;
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
 	struct acpi_pm_timer pm_timer;
+	struct acpi_mcfg mcfg;
 };
 
 extern struct acpi_info acpi;

@@ -1,0 +1,55 @@
+# Host tests of the portable NVMe driver (lib/drivers/nvme) against the controller model
+# (sim/dev/nvme_model*.c) over sim/hal (Criterion, ASan + UBSan), appended to UNIT_TESTS; and
+# `nvme-freestanding` in TEST_TARGETS: the driver compiled with the kernel's flags and no libc
+# headers, its undefined symbols checked against what lib/string.c defines.
+include sim/hal/Makefrag
+
+NVMETEST_DIR := $(OBJ)/grade/unit/nvme
+NVMETEST_NAMES := io recovery status
+NVMETEST_BINS := $(addprefix $(NVMETEST_DIR)/test_,$(NVMETEST_NAMES))
+NVME_SRCS := $(sort $(wildcard lib/drivers/nvme/*.c))
+NVMEMODEL_SRCS := sim/dev/nvme_model.c sim/dev/nvme_model_cmd.c
+NVMETEST_LIBSRCS := $(NVME_SRCS) $(NVMEMODEL_SRCS) $(SIMHAL_SRCS) grade/unit/nvme/nvmefix.c
+NVMETEST_LIBOBJS := $(patsubst %.c,$(NVMETEST_DIR)/obj/%.o,$(NVMETEST_LIBSRCS))
+NVME_INC := -Ilib/drivers/include
+NVMETEST_INC := $(NVME_INC) -Ilib/drivers/nvme -Isim/dev $(SIMHAL_INC) -Igrade/unit/nvme
+NVMETEST_HDRS := $(wildcard kern/include/*.h lib/drivers/include/*.h lib/drivers/nvme/*.h \
+	sim/dev/*.h sim/hal/*.h grade/unit/nvme/*.h)
+
+UNIT_TESTS += $(NVMETEST_BINS)
+
+$(NVMETEST_DIR)/obj/%.o: %.c $(NVMETEST_HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(V)$(HOSTCC) $(HOST_CFLAGS) $(NVMETEST_INC) -c -o $@ $<
+
+$(NVMETEST_DIR)/test_%: $(NVMETEST_DIR)/obj/grade/unit/nvme/test_nvme_%.o $(NVMETEST_LIBOBJS)
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion
+
+.PRECIOUS: $(NVMETEST_DIR)/obj/%.o
+
+unit-nvme: $(NVMETEST_BINS) ## build and run the NVMe driver's host tests (against the model)
+	$(V)set -e; for t in $(NVMETEST_BINS); do $$t $(UNITFLAGS); done
+
+# The kernel's flags with -nostdinc (only the compiler's own freestanding headers), the
+# portable include paths and the driver's header: nothing of libc or of kern/arch is reachable.
+NVME_KOBJ_DIR := $(OBJ)/lib/drivers/nvme/freestanding
+NVME_KOBJS := $(patsubst lib/drivers/nvme/%.c,$(NVME_KOBJ_DIR)/%.o,$(NVME_SRCS))
+NVME_KFLAGS = $(filter-out -MMD -MP,$(KERN_CFLAGS)) -nostdinc \
+	-isystem $(shell $(CC) -print-file-name=include) $(PORTABLE_INC) $(NVME_INC)
+
+$(NVME_KOBJ_DIR)/%.o: lib/drivers/nvme/%.c $(NVMETEST_HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(V)$(CC) $(NVME_KFLAGS) -c -o $@ $<
+
+nvme-freestanding: $(NVME_KOBJS) ## compile the NVMe driver with the kernel's flags, no libc
+	$(V)$(CC) $(NVME_KFLAGS) -c -o $(NVME_KOBJ_DIR)/string.o lib/string.c
+	$(V)have=$$($(NM) --defined-only $(NVME_KOBJ_DIR)/string.o $(NVME_KOBJS) | awk '{print $$3}'); \
+	bad=; for s in $$($(NM) -u $(NVME_KOBJS) | awk '/ U /{print $$2}' | sort -u); do \
+		case " $$(echo $$have) " in *" $$s "*) ;; *) bad="$$bad $$s";; esac; \
+	done; \
+	if [ -n "$$bad" ]; then echo "nvme-freestanding: undefined outside lib/:$$bad"; exit 1; fi; \
+	echo "nvme-freestanding: $(words $(NVME_KOBJS)) objects, every external symbol from lib/"
+
+TEST_TARGETS += nvme-freestanding
+
+.PHONY: unit-nvme nvme-freestanding

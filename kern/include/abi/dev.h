@@ -1,0 +1,52 @@
+/* The device ABI (issue 12 items 1-2): what dev_info reports about a PCI function, and the
+ * limits of the device calls (abi/syscall.h 40-44, docs/syscalls.md "Devices").
+ *
+ * At boot the kernel makes one CAP_DEVICE capability per PCI function it found and gives
+ * them all to init, in slots abi_envinfo.dev_slot .. dev_slot + dev_count - 1 (right after
+ * the ramdisk's frames, ABI_SLOT_INITRD + initrd_pages), in the kernel's enumeration order.
+ * Rights of a device capability: READ config reads and dev_info; WRITE config writes (the
+ * command register, MSI and MSI-X only); MAP BAR windows; PHYS a window's physical base in
+ * cap_identify; GRANT and DERIVE as for any capability.  A BAR window (CAP_DEVMEM, made by
+ * dev_bar) is a child of the device capability: revoking the device capability deletes
+ * every window made from it, and when a window's last capability goes, every mapping made
+ * through it is removed (a later access faults). */
+#ifndef EXOLAB_ABI_DEV_H
+#define EXOLAB_ABI_DEV_H
+
+#include <stdint.h>
+
+#define ABI_DEV_NBARS 6
+
+/* abi_dev_info.bars[i].type */
+#define ABI_BAR_NONE  0 /* unimplemented, or the upper half of a 64-bit BAR */
+#define ABI_BAR_IO    1
+#define ABI_BAR_MEM32 2
+#define ABI_BAR_MEM64 3
+
+#define ABI_BAR_PREFETCH 1u /* abi_dev_info.bars[i].flags */
+
+/* The largest BAR dev_bar makes a window of (bytes); larger ones are E_RANGE. */
+#define ABI_DEV_BAR_MAX (16ull << 20)
+
+/* How many dev_bar_map mappings one window records (each removed when it goes). */
+#define ABI_DEV_MAPS_MAX 4
+
+struct abi_dev_info {
+	uint8_t bus, dev, fn;
+	uint8_t class, subclass, progif, revision;
+	uint8_t header; /* header type, multi-function bit cleared */
+	uint16_t vendor, device;
+	uint16_t cfg_size;       /* bytes dev_cfg_read reaches: 4096 (ECAM) or 256 (legacy ports) */
+	uint8_t msi, msix, pcie; /* capability offsets in configuration space, 0: absent */
+	uint8_t msi_len;         /* bytes of the MSI capability */
+	uint8_t intpin;          /* 1..4 = INTA#..INTD#, 0: no legacy interrupt */
+	uint8_t pad[3];
+	struct {
+		uint32_t type; /* ABI_BAR_* */
+		uint32_t flags;
+		uint64_t base;
+		uint64_t size;
+	} bars[ABI_DEV_NBARS];
+};
+
+#endif

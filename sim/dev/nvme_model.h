@@ -1,0 +1,98 @@
+/* A register-level NVMe controller model for exosim and the host tests (sim/dev/nvme_model.c
+ * registers, doorbells and queues; nvme_model_cmd.c admin and NVM commands, PRP walks).  It
+ * runs over a "physical memory" given as one host array and a RAM disk of 512-byte blocks,
+ * and executes commands synchronously when a doorbell is written.  Whatever the driver writes
+ * (registers, queue entries, PRPs), the model answers with the NVMe-defined status or a
+ * counted protocol error; it never reads or writes outside the memory it was given.
+ * References are to the NVM Express Base Specification 1.4. */
+#ifndef EXOLAB_NVME_MODEL_H
+#define EXOLAB_NVME_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NVMEM_NQ         9   /* queue ids 0 (admin) to 8 */
+#define NVMEM_MQES       255 /* CAP.MQES: at most 256 entries per queue (0-based) */
+#define NVMEM_MDTS       7   /* 2^7 pages = 512 KiB per command */
+#define NVMEM_LBA_SIZE   512
+#define NVMEM_MAX_HELD   8
+#define NVMEM_HELD       0xffff /* execute()'s answer for a withheld command */
+#define NVMEM_BAR0_BYTES 0x2000
+
+struct nvmem_sq {
+	bool live;
+	uint64_t base;
+	uint16_t size, head, tail, cqid;
+};
+
+struct nvmem_cq {
+	bool live;
+	uint64_t base;
+	uint16_t size, head, tail;
+	uint8_t phase;
+};
+
+struct nvmem_held {
+	uint16_t sqid, cid;
+};
+
+struct nvme_model {
+	uint8_t *mem; /* simulated physical memory, address 0 at mem[0] */
+	size_t mem_size;
+	uint8_t *disk;
+	uint64_t nblocks;
+
+	/* Registers (§3.1). */
+	uint64_t cap, asq, acq;
+	uint32_t cc, csts, aqa;
+	unsigned rdy_delay;     /* CSTS reads before RDY follows a change of CC.EN */
+	unsigned rdy_countdown; /* reads left; 0 when RDY matches EN */
+	bool never_ready;       /* injection: RDY never follows EN = 1 */
+	bool deferred;          /* doorbells only record; nvme_model_run executes */
+
+	struct nvmem_sq sq[NVMEM_NQ];
+	struct nvmem_cq cq[NVMEM_NQ];
+	uint16_t nsq_granted, ncq_granted; /* Number of Queues feature, 0-based */
+
+	/* Injection: the next `withhold_count` I/O commands starting in [withhold_lo,
+	 * withhold_hi) are consumed but never completed, until an Abort (refused when
+	 * abort_ignored) or a controller reset. */
+	unsigned withhold_count;
+	bool abort_ignored;
+	uint64_t withhold_lo, withhold_hi;
+	struct nvmem_held held[NVMEM_MAX_HELD];
+	unsigned nheld;
+
+	uint64_t commands, aborts_done, resets;
+	unsigned protocol_errors;
+	char last_error[200];
+};
+
+/* dstrd: CAP.DSTRD (doorbell stride 4 << dstrd); to: CAP.TO in 500 ms units.  Returns 0, or -1
+ * when the disk cannot be allocated. */
+int nvme_model_init(struct nvme_model *m, void *mem, size_t mem_size, uint64_t nblocks,
+                    unsigned dstrd, unsigned to);
+void nvme_model_fini(struct nvme_model *m);
+
+/* BAR0 accesses; `off` within NVMEM_BAR0_BYTES, `size` 4 or 8.  The signatures match
+ * simhal_mmio_ops, so a model can be registered with sim/hal directly. */
+uint64_t nvme_model_mmio_read(void *m, uint64_t off, unsigned size);
+void nvme_model_mmio_write(void *m, uint64_t off, unsigned size, uint64_t val);
+
+/* Executes what the doorbells rang since the last call (deferred mode: the device makes
+ * progress only when simulated time passes, as a real one does while the driver polls). */
+void nvme_model_run(struct nvme_model *m);
+
+/* Withholds the next `count` I/O commands whose first LBA is in [lo, hi). */
+void nvme_model_withhold(struct nvme_model *m, uint64_t lo, uint64_t hi, unsigned count,
+                         bool abort_ignored);
+
+/* Internal (nvme_model.c <-> nvme_model_cmd.c). */
+void nvmem_error(struct nvme_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+bool nvmem_range_ok(const struct nvme_model *m, uint64_t pa, uint64_t len);
+void nvmem_post(struct nvme_model *m, uint16_t cqid, uint32_t dw0, uint16_t sqid, uint16_t cid,
+                uint16_t status);
+uint16_t nvmem_execute(struct nvme_model *m, uint16_t sqid, const uint32_t *sqe, uint32_t *dw0);
+
+#endif

@@ -104,8 +104,10 @@ cons_irq_init(void)
 		routed |= ioapic_route(ISA_IRQ_COM1, CONS_IRQ_VEC, lapic_id());
 	if (kbd)
 		routed |= ioapic_route(ISA_IRQ_KBD, CONS_IRQ_VEC, lapic_id());
-	printf("console: input interrupts %s%s on vector 0x%x%s\n", com1 ? "com1 (irq 4) " : "",
-	       kbd ? "keyboard (irq 1)" : "", CONS_IRQ_VEC, routed ? "" : ": no I/O APIC input");
+	/* Silent when it works: the boot banner must stay on a framebuffer's first screen
+	 * (lab 1's boot-uefi-framebuffer). */
+	if (!routed)
+		printf("console: no I/O APIC input for irq 1 or 4: readers poll\n");
 }
 
 bool

@@ -245,6 +245,23 @@ NOTES = {
         ("E_NOMEM", "the window already records ABI_DEV_MAPS_MAX mappings"),
         ("slot", ENV.format("slot", "MAP")),
         ("E_NOMEM", "no memory for a page table (pages mapped before it are unmapped)")]),
+    "share_pages": ("the env in `eslot`: MAP, and WRITE unless every entry has "
+                    "`ABI_SHARE_MAPONLY`; each entry's frame capability (`slot`): MAP, the "
+                    "rights its `perm` needs, and GRANT unless `ABI_SHARE_MAPONLY`", [
+        ("E_INVAL", "`n` is more than `ABI_SHARE_MAX` (32)"),
+        ("E_FAULT", "the `n` entries at `recs` are not readable user memory"),
+        ("E_ALIGN", "an entry's `va` is not page aligned (entries are checked in order, "
+                    "before anything changes)"),
+        ("E_RANGE", "an entry's `va` is outside the user range"),
+        ("E_INVAL", "an entry's `perm` is malformed (as for `map`) or its `flags` has bits "
+                    "other than `ABI_SHARE_COW` and `ABI_SHARE_MAPONLY`"),
+        ("slot", ENV.format("eslot", "WRITE or MAP")),
+        ("slot", "then entry by entry, stopping at the first error (the entries before it "
+                 "stay done, and a capability copied for the failing entry stays): the "
+                 "`slot` as for `cap_copy` into the env's same slot (occupied `E_EXIST`; "
+                 "not with `ABI_SHARE_MAPONLY`), then as for `map`'s `fslot`"),
+        ("E_NOMEM", "no page for a page table of the env"),
+        ("E_NOENT", "with `ABI_SHARE_COW`: nothing is mapped at `va` in the caller")]),
 }
 
 # The rules of the endpoint and notification calls, after the calls.

@@ -136,6 +136,45 @@ bad_mappings(void)
 	check(SYS_protect, ANY_ERROR, self, text, r | 0x80, 0, 0);
 }
 
+/* share_pages (46): the batch as a whole, each entry's values, then entry by entry. */
+static void
+bad_shares(void)
+{
+	static struct abi_share sh[ABI_SHARE_MAX + 1];
+	uint64_t r = ABI_PERM_R, recs = (uintptr_t)sh;
+	struct abi_share good = { .va = FREE_VA, .slot = (uint32_t)frame, .perm = (uint16_t)r };
+
+	check(SYS_share_pages, E_INVAL, child, recs, ABI_SHARE_MAX + 1, 0, 0);
+	check(SYS_share_pages, E_FAULT, child, KERNEL_VA, 1, 0, 0);
+	check(SYS_share_pages, E_FAULT, child, NONCANON_VA, 1, 0, 0);
+	check(SYS_share_pages, 0, child, recs, 0, 0, 0);
+	sh[0] = good, sh[0].va = FREE_VA + 8;
+	check(SYS_share_pages, E_ALIGN, child, recs, 1, 0, 0);
+	sh[0] = good, sh[0].va = KERNEL_VA;
+	check(SYS_share_pages, E_RANGE, child, recs, 1, 0, 0);
+	sh[0] = good, sh[0].perm = ABI_PERM_ALL;
+	check(SYS_share_pages, E_INVAL, child, recs, 1, 0, 0);
+	sh[0] = good, sh[0].flags = ABI_SHARE_MAPONLY << 1;
+	check(SYS_share_pages, E_INVAL, child, recs, 1, 0, 0);
+	sh[0] = good;
+	check(SYS_share_pages, E_INVAL, frame, recs, 1, 0, 0);
+	check(SYS_share_pages, E_RANGE, nslots, recs, 1, 0, 0);
+	sh[0].slot = (uint32_t)empty;
+	check(SYS_share_pages, E_NOENT, child, recs, 1, 0, 0);
+	sh[0].slot = (uint32_t)frame_nogrant;
+	check(SYS_share_pages, E_PERM, child, recs, 1, 0, 0);
+	/* The child gets the capability and the page; this env maps nothing at FREE_VA. */
+	sh[0] = good, sh[0].flags = ABI_SHARE_COW;
+	check(SYS_share_pages, E_NOENT, child, recs, 1, 0, 0);
+	check(SYS_share_pages, E_EXIST, child, recs, 1, 0, 0);
+	/* Map only: no capability goes over, so the occupied slot is no obstacle and GRANT is
+	 * not needed; the frame's own rights still are. */
+	sh[0] = good, sh[0].slot = (uint32_t)frame_nogrant, sh[0].flags = ABI_SHARE_MAPONLY;
+	check(SYS_share_pages, 0, child, recs, 1, 0, 0);
+	sh[0].slot = (uint32_t)empty;
+	check(SYS_share_pages, E_NOENT, child, recs, 1, 0, 0);
+}
+
 static void
 bad_envs(void)
 {
@@ -365,6 +404,7 @@ main(int argc, char **argv)
 	bad_frames();
 	bad_mappings();
 	bad_envs();
+	bad_shares();
 	bad_caps();
 	bad_sched();
 	bad_spawns();

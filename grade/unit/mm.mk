@@ -9,7 +9,7 @@ include sim/hal/Makefrag
 include sim/mmu/Makefrag
 
 MMTEST_DIR := $(OBJ)/grade/unit/mm
-MMTEST_NAMES := simhal mmu buddy buddy_random pmm_window pt pt_huge kheap
+MMTEST_NAMES := simhal mmu buddy buddy_random pmm_window pt pt_huge pt_leaf kheap
 MMTEST_BINS := $(addprefix $(MMTEST_DIR)/test_,$(MMTEST_NAMES))
 MMTEST_LIBSRCS := $(MM_SRCS) $(SIMHAL_SRCS) $(SIMMMU_SRCS) grade/unit/mm/mmfix.c
 MMTEST_LIBOBJS := $(patsubst %.c,$(MMTEST_DIR)/obj/%.o,$(MMTEST_LIBSRCS))

@@ -140,6 +140,11 @@ int env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsig
 int env_vm_unmap(struct env *e, uint64_t va);
 int env_vm_protect(struct env *e, uint64_t va, unsigned perm);
 void env_vm_teardown(struct env *e);
+/* The same through a cursor over e's root (pt.h), for runs of pages (share_pages). */
+struct pt_cursor;
+int env_vm_map_at(struct env *e, struct pt_cursor *c, uint64_t va, struct frame *f, unsigned perm,
+                  unsigned allow);
+int env_vm_protect_at(struct env *e, struct pt_cursor *c, uint64_t va, unsigned perm);
 
 /* uaccess.c: the current env's memory, checked page by page against its page table. */
 void uaccess_init(void);

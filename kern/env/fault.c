@@ -4,7 +4,11 @@
 #include "abi/memlayout.h"
 #include "console.h"
 #include "env_impl.h"
+#include "mm.h"
+#include "pt.h"
+#include "pte.h"
 #include "x86.h"
+#include "xstring.h"
 
 #define RED_ZONE 128 /* bytes below rsp that SysV code may use (x86-64 psABI 3.2.2) */
 
@@ -33,24 +37,56 @@ regs_from_tf(struct abi_regs *r, const struct trapframe *tf)
 	};
 }
 
+/* The kernel's address of user page `va` of e when e may write it (present, user, writable),
+ * else NULL.  The record is written there through the direct map: one walk, no SMAP window,
+ * and no second translation by the CPU. */
+static void *
+xstack_page(struct env *e, uint64_t va)
+{
+	struct pt_cursor c = { .root = e->root };
+	pte_t *pte;
+
+	if (pt_cursor_leaf(&c, va, false, &pte) < 0 ||
+	    (*pte & (PTE_P | PTE_U | PTE_W)) != (PTE_P | PTE_U | PTE_W))
+		return NULL;
+	return hal_phys_to_virt(*pte & PTE_ADDR_MASK);
+}
+
 /* Pushes the fault record and redirects the frame to the upcall; E_FAULT if the exception
  * stack is missing, read-only or full. */
 static int
 push_upcall(struct env *e, struct trapframe *tf, uint64_t va)
 {
-	uint64_t top = e->upcall_xstack, sp = top;
-	struct abi_fault rec = { .va = va, .error = tf->error, .vector = tf->vector };
-	int err;
+	uint64_t top = e->upcall_xstack, sp = top, end;
+	struct abi_fault *rec, tmp;
+	char *lo, *hi;
 
 	/* A fault inside the upcall nests below it, past the interrupted code's red zone. */
 	if (tf->rsp <= top && tf->rsp > top - ABI_UXSTACK_SIZE)
 		sp = tf->rsp - RED_ZONE;
-	if (sp < top - ABI_UXSTACK_SIZE + sizeof(rec))
+	if (sp < top - ABI_UXSTACK_SIZE + sizeof(*rec))
 		return E_FAULT;
-	sp = (sp - sizeof(rec)) & ~15ull;
-	regs_from_tf(&rec.regs, tf);
-	if ((err = copyout(sp, &rec, sizeof(rec))) < 0)
-		return err;
+	sp = (sp - sizeof(*rec)) & ~15ull;
+	end = sp + sizeof(*rec) - 1;
+	if (!ABI_USER_RANGE_OK(sp, sizeof(*rec)) ||
+	    (lo = xstack_page(e, MM_ALIGN_DOWN(sp, PAGE_SIZE))) == NULL)
+		return E_FAULT;
+	hi = lo;
+	if (MM_ALIGN_DOWN(end, PAGE_SIZE) != MM_ALIGN_DOWN(sp, PAGE_SIZE) &&
+	    (hi = xstack_page(e, MM_ALIGN_DOWN(end, PAGE_SIZE))) == NULL)
+		return E_FAULT;
+	/* Written in place when the record lies in one page (nearly always), else in two parts. */
+	rec = hi == lo ? (struct abi_fault *)(lo + sp % PAGE_SIZE) : &tmp;
+	rec->va = va;
+	rec->error = tf->error;
+	rec->vector = tf->vector;
+	regs_from_tf(&rec->regs, tf);
+	if (rec == &tmp) {
+		size_t first = PAGE_SIZE - sp % PAGE_SIZE;
+
+		memcpy(lo + sp % PAGE_SIZE, &tmp, first);
+		memcpy(hi, (char *)&tmp + first, sizeof(tmp) - first);
+	}
 	tf->rsp = sp;
 	tf->rdi = sp;
 	tf->rip = e->upcall_entry;
@@ -81,18 +117,15 @@ env_user_trap(struct trapframe *tf)
 	uaccess_end();
 	if (tf->vector == T_NMI || tf->vector == T_MC || tf->vector >= T_NEXC || e == NULL)
 		return false;
-	env_lock();
-	if (e->status != ENV_DEAD && tf->vector == T_PF && e->upcall_entry != 0 &&
-	    push_upcall(e, tf, va) == 0) {
-		env_unlock();
-		/* A timer or IPI taken while waiting for the lock: look at the queue again. */
-		if ((pc->after & PERCPU_REARM) && env_sched_tick()) {
-			e->tf = *tf;
-			env_schedule();
-		}
-		pc->after &= ~PERCPU_REARM;
+	/* Delivery takes no lock.  Only this CPU runs e, with interrupts off until the iretq, and
+	 * whatever another CPU does to e's address space meanwhile cannot free what the record
+	 * is written into: a table page is freed only by teardown, which first waits for e to
+	 * stop here (env_sched_exit), and a frame only after an unmap or replace, whose TLB
+	 * shootdown waits for this CPU's answer (ipi.c), given after the iretq.  A destroy that
+	 * has begun (DEAD) stops e as soon as interrupts are on again. */
+	if (tf->vector == T_PF && e->upcall_entry != 0 && push_upcall(e, tf, va) == 0)
 		return true;
-	}
+	env_lock();
 	if (e->status != ENV_DEAD)
 		report(e, tf, va);
 	env_destroy(e);

@@ -1,9 +1,9 @@
 /* The env lock: one coarse lock over what system calls share between CPUs (env status and
  * the env table, capability tables and the capability tree, address spaces, frames, the
  * physical-page and heap allocators).  Every system call takes it except null, env_id, cpu
- * and yield, which touch only the caller and this CPU's run queue (syscall.c's table); so
- * do user faults.  Run queues have their own locks (sched.c), taken inside it, never the
- * other way round.
+ * and yield, which touch only the caller and this CPU's run queue (syscall.c's table); a
+ * user fault takes it only to end its env (delivery to the upcall needs none: fault.c).
+ * Run queues have their own locks (sched.c), taken inside it, never the other way round.
  *
  * The kernel otherwise runs with interrupts off; it waits for this lock with them on so that
  * a waiting CPU still answers TLB shootdowns and reschedule IPIs (which take no lock): the

@@ -19,7 +19,11 @@ sys_exofork(struct env *e, const uint64_t *a)
 	struct env *child;
 	int err;
 
-	if ((err = env_alloc(&child, e->id, ENV_NSLOTS, e->name)) < 0)
+	/* At least the caller's slots: a LibOS copies capabilities into the child's table at
+	 * the slot numbers they have in its own (init's are above ENV_NSLOTS). */
+	if ((err = env_alloc(&child, e->id,
+	                     e->caps.nslots > ENV_NSLOTS ? e->caps.nslots : ENV_NSLOTS, e->name)) <
+	    0)
 		return err;
 	child->tf = *env_tf(e);
 	child->tf.rax = 0;

@@ -4,6 +4,7 @@
 #include "abi/memlayout.h"
 #include "env_impl.h"
 #include "mm.h"
+#include "pt.h"
 
 /* A page-aligned user address below ABI_USER_END, or an error. */
 static int
@@ -117,4 +118,59 @@ sys_frame_phys(struct env *e, const uint64_t *a)
 	pa = fo->phys;
 	cap_object_put(fo);
 	return (int64_t)pa;
+}
+
+/* One share_pages entry: the steps of cap_copy, map and (COW) protect, in that order (the
+ * target's mapping exists before the caller's page turns read-only). */
+static int
+share_one(struct env *e, struct env *t, const struct abi_share *s, struct pt_cursor *ec,
+          struct pt_cursor *tc)
+{
+	unsigned perm = s->perm & ~((s->flags & ABI_SHARE_COW) ? ABI_PERM_W : 0u);
+	struct cap_object *fo;
+	uint32_t rights;
+	int err;
+
+	if (!(s->flags & ABI_SHARE_MAPONLY) &&
+	    (err = cap_copy(&e->caps, s->slot, &t->caps, s->slot)) < 0)
+		return err;
+	if ((err = cap_acquire(&e->caps, s->slot, CAP_FRAME, CAP_R_MAP | perm, &fo, &rights)) < 0)
+		return err;
+	if ((err = env_vm_map_at(t, tc, s->va, frame_of(fo), perm, rights & ABI_PERM_ALL)) < 0) {
+		cap_object_put(fo);
+		return err;
+	}
+	return (s->flags & ABI_SHARE_COW) ? env_vm_protect_at(e, ec, s->va, perm) : 0;
+}
+
+int64_t
+sys_share_pages(struct env *e, const uint64_t *a)
+{
+	uint64_t eslot = a[0], recs = a[1], n = a[2];
+	struct abi_share sh[ABI_SHARE_MAX];
+	struct pt_cursor ec = { .root = e->root }, tc;
+	uint32_t need = CAP_R_MAP;
+	struct env *t;
+	int err;
+
+	if (n > ABI_SHARE_MAX)
+		return E_INVAL;
+	if ((err = copyin(sh, recs, n * sizeof(sh[0]))) < 0)
+		return err;
+	/* Every entry's values before anything changes. */
+	for (uint64_t i = 0; i < n; i++) {
+		if ((err = check_va(sh[i].va)) < 0 || (err = check_perm(sh[i].perm)) < 0)
+			return err;
+		if (sh[i].flags & ~(ABI_SHARE_COW | ABI_SHARE_MAPONLY))
+			return E_INVAL;
+		if (!(sh[i].flags & ABI_SHARE_MAPONLY))
+			need |= CAP_R_WRITE; /* a capability goes into its table */
+	}
+	if ((err = env_get(e, eslot, need, &t)) < 0)
+		return err;
+	tc = (struct pt_cursor){ .root = t->root };
+	for (uint64_t i = 0; i < n && err == 0; i++)
+		err = share_one(e, t, &sh[i], &ec, &tc);
+	cap_object_put(&t->obj);
+	return err;
 }

@@ -19,27 +19,41 @@ pt_flags(unsigned perm)
 	       ((perm & ENV_VM_UNCACHED) ? PT_CACHE_UC : 0);
 }
 
+/* The frame a present user leaf maps (every one holds a reference on a known frame). */
+static struct frame *
+leaf_frame(const struct env *e, pte_t pte, uint64_t va)
+{
+	struct frame *f = frame_lookup(pte & PTE_ADDR_MASK);
+
+	if (f == NULL)
+		panic("env 0x%lx: user page 0x%lx maps an unknown frame", e->id, va);
+	return f;
+}
+
+int
+env_vm_map_at(struct env *e, struct pt_cursor *c, uint64_t va, struct frame *f, unsigned perm,
+              unsigned allow)
+{
+	pte_t *pte, old;
+	int err;
+
+	/* One walk (creating tables) and one entry write: the old frame, if any, is dropped
+	 * after the entry no longer maps it (pt_leaf_set flushed it). */
+	if ((err = pt_cursor_leaf(c, va, true, &pte)) < 0)
+		return err;
+	old = pt_leaf_set(e->root, pte, va, f->obj.phys, pt_flags(perm),
+	                  (pte_t)(allow & ABI_PERM_ALL) << SOFT_SHIFT);
+	if (old & PTE_P)
+		cap_object_put(&leaf_frame(e, old, va)->obj);
+	return 0;
+}
+
 int
 env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned allow)
 {
-	struct pt_mapping old;
-	struct frame *oldf = NULL;
-	pte_t *pte;
-	int err;
+	struct pt_cursor c = { .root = e->root };
 
-	if (pt_lookup(e->root, va, &old) == 0) {
-		if ((oldf = frame_lookup(old.pa)) == NULL)
-			panic("env 0x%lx: user page 0x%lx maps an unknown frame", e->id, va);
-	}
-	err = pt_map(e->root, va, f->obj.phys, PAGE_SIZE, pt_flags(perm) | PT_REPLACE);
-	if (err < 0)
-		return err;
-	if (pt_walk(e->root, va, PT_LEVEL_PT, false, &pte) < 0)
-		panic("env 0x%lx: page 0x%lx vanished after pt_map", e->id, va);
-	*pte = (*pte & ~PTE_SOFT_MASK) | ((pte_t)(allow & ABI_PERM_ALL) << SOFT_SHIFT);
-	if (oldf != NULL)
-		cap_object_put(&oldf->obj);
-	return 0;
+	return env_vm_map_at(e, &c, va, f, perm, allow);
 }
 
 int
@@ -60,11 +74,11 @@ env_vm_unmap(struct env *e, uint64_t va)
 }
 
 int
-env_vm_protect(struct env *e, uint64_t va, unsigned perm)
+env_vm_protect_at(struct env *e, struct pt_cursor *c, uint64_t va, unsigned perm)
 {
 	pte_t *pte;
 	unsigned allow;
-	int err = pt_walk(e->root, va, PT_LEVEL_PT, false, &pte);
+	int err = pt_cursor_leaf(c, va, false, &pte);
 
 	if (err < 0 || !(*pte & PTE_P))
 		return err < 0 && err != E_NOENT ? err : E_NOENT;
@@ -73,7 +87,16 @@ env_vm_protect(struct env *e, uint64_t va, unsigned perm)
 		return E_PERM;
 	if (*pte & PTE_PCD) /* device registers stay uncached (env_vm_map's ENV_VM_UNCACHED) */
 		perm |= ENV_VM_UNCACHED;
-	return pt_protect(e->root, va, PAGE_SIZE, pt_flags(perm));
+	pt_leaf_protect(e->root, pte, va, pt_flags(perm));
+	return 0;
+}
+
+int
+env_vm_protect(struct env *e, uint64_t va, unsigned perm)
+{
+	struct pt_cursor c = { .root = e->root };
+
+	return env_vm_protect_at(e, &c, va, perm);
 }
 
 /* Drops the hold of one page the user half maps (pt_destroy_each's callback). */

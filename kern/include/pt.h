@@ -71,6 +71,31 @@ int pt_lookup(physaddr_t root, uintptr_t va, struct pt_mapping *m);
  * [0, VA_USER_END - 1] for a user half, so a kernel half shared by every root survives. */
 int pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va);
 
+/* A cursor over the 4 KiB leaf entries of one address space (pt_cursor_leaf): it keeps the
+ * last leaf table it walked to, so consecutive pages in one 2 MiB region cost one walk.
+ * Start it with `struct pt_cursor c = { .root = root };`.  Tables are freed only by
+ * pt_destroy, which must not run while a cursor over the space is in use. */
+struct pt_cursor {
+	physaddr_t root;
+	uintptr_t region; /* va >> 21 of the region `pt` covers */
+	pte_t *pt;        /* the cached leaf table, NULL: none yet */
+};
+
+/* The 4 KiB leaf entry of `va` (present or not), creating missing tables when `create`:
+ * 0 and *e; E_RANGE (non-canonical), E_NOENT (a table is missing and !create), E_NOMEM,
+ * E_HUGE (a huge page maps va). */
+int pt_cursor_leaf(struct pt_cursor *c, uintptr_t va, bool create, pte_t **e);
+
+/* Points the 4 KiB leaf *e of `va` (from pt_cursor_leaf) at page `pa` with the PT_PERM_MASK
+ * `flags` and the software bits `soft` (PTE_SOFT_MASK); flushes va from every TLB when the
+ * old entry was present.  Returns the old entry. */
+pte_t pt_leaf_set(physaddr_t root, pte_t *e, uintptr_t va, physaddr_t pa, unsigned flags,
+                  pte_t soft);
+
+/* Sets the PT_PERM_MASK `flags` of the present 4 KiB leaf *e of `va`, keeping its page, A/D
+ * and software bits, and flushes va from every TLB. */
+void pt_leaf_protect(physaddr_t root, pte_t *e, uintptr_t va, unsigned flags);
+
 /* Called by pt_destroy_each for every present leaf entry: `e` maps a page of `level`'s size
  * (PT_LEVEL_PT: 4 KiB, PT_LEVEL_PD: 2 MiB, PT_LEVEL_PDPT: 1 GiB). */
 typedef void (*pt_put_fn)(pte_t e, enum pt_level level, void *arg);

@@ -491,3 +491,58 @@ pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va)
 {
 	return pt_destroy_each(root, from_va, last_va, NULL, NULL);
 }
+
+/* Single 4 KiB leaves, for the paths that change one page at a time (a user map or protect,
+ * fork's batch): one walk instead of pt_map's and pt_protect's check-then-act passes, and a
+ * cursor that keeps the last leaf table, so a run of pages in one 2 MiB region walks once. */
+
+int
+pt_cursor_leaf(struct pt_cursor *c, uintptr_t va, bool create, pte_t **e)
+{
+	uintptr_t region = va >> PT_LEVEL_SHIFT(PT_LEVEL_PD);
+	int err;
+
+	if (!is_canonical(va))
+		return E_RANGE;
+	if (c->pt == NULL || c->region != region) {
+		pte_t *slot;
+
+		/* Tables are freed only by pt_destroy, so a cached one stays valid. */
+		if ((err = pt_walk(c->root, va, PT_LEVEL_PT, create, &slot)) < 0)
+			return err;
+		c->pt = slot - PTE_INDEX(va, PT_LEVEL_PT);
+		c->region = region;
+	}
+	*e = &c->pt[PTE_INDEX(va, PT_LEVEL_PT)];
+	return 0;
+}
+
+/* One page: flushed here, and on every other CPU that has root loaded. */
+static void
+flush_one(physaddr_t root, uintptr_t va)
+{
+	hal_tlb_flush_page(va);
+	hal_tlb_shootdown(root, &va, 1);
+}
+
+pte_t
+pt_leaf_set(physaddr_t root, pte_t *e, uintptr_t va, physaddr_t pa, unsigned flags, pte_t soft)
+{
+	pte_t old = *e;
+
+	*e = (pa & PTE_ADDR_MASK) | leaf_bits(flags & PT_PERM_MASK, PT_LEVEL_PT) |
+	     (soft & PTE_SOFT_MASK);
+	/* A TLB caches present entries only (SDM Vol. 3A 4.10.2.3): a new one needs no flush. */
+	if (old & PTE_P)
+		flush_one(root, va);
+	return old;
+}
+
+void
+pt_leaf_protect(physaddr_t root, pte_t *e, uintptr_t va, unsigned flags)
+{
+	pte_t keep = PTE_ADDR_MASK | PTE_A | PTE_D | PTE_SOFT_MASK;
+
+	*e = (*e & keep) | leaf_bits(flags & PT_PERM_MASK, PT_LEVEL_PT);
+	flush_one(root, va);
+}

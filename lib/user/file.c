@@ -71,20 +71,27 @@ file_initrd_received(uint64_t size)
 	rd.size = (size_t)size;
 }
 
-/* One map call per page: the frames are the kernel's, held for as long as it runs, and
- * the child's mappings go when it does. */
+/* Mapped ABI_SHARE_MAX pages a call (share_pages, map only): the frames are the kernel's,
+ * held for as long as it runs, and the child's mappings go when it does. */
 long
 file_initrd_share(uint64_t child)
 {
-	uint64_t pages = libos_envinfo->initrd_pages;
+	uint64_t pages = libos_envinfo->initrd_pages, slot = libos_envinfo->initrd_slot;
+	struct abi_share sh[ABI_SHARE_MAX];
 	long err;
 
 	if (!holds_caps())
 		return 0;
-	for (uint64_t i = 0; i < pages; i++)
-		if ((err = sys_map(child, libos_envinfo->initrd_slot + i,
-		                   ABI_INITRD_VA + i * ABI_PAGE_SIZE, ABI_PERM_R)) < 0)
+	for (uint64_t i = 0, n; i < pages; i += n) {
+		n = pages - i < ABI_SHARE_MAX ? pages - i : ABI_SHARE_MAX;
+		for (uint64_t j = 0; j < n; j++)
+			sh[j] = (struct abi_share){ .va = ABI_INITRD_VA + (i + j) * ABI_PAGE_SIZE,
+				                    .slot = (uint32_t)(slot + i + j),
+				                    .perm = ABI_PERM_R,
+				                    .flags = ABI_SHARE_MAPONLY };
+		if ((err = sys_share_pages(child, sh, n)) < 0)
 			return err;
+	}
 	return (long)libos_envinfo->initrd_size;
 }
 

@@ -43,6 +43,21 @@ struct abi_fault {
 	struct abi_regs regs; /* the state to resume */
 };
 
+/* One page for share_pages (syscall 46): the caller's frame capability in `slot` is copied
+ * into the target env's table at the same slot number and mapped there at `va` with `perm`
+ * (ABI_PERM_*); with ABI_SHARE_COW, W is left out of that mapping and taken away from the
+ * caller's own mapping at `va` as well (a LibOS's copy-on-write fork, one call a run); with
+ * ABI_SHARE_MAPONLY the capability is not copied (a batched map). */
+struct abi_share {
+	uint64_t va;
+	uint32_t slot;
+	uint16_t perm;
+	uint16_t flags; /* ABI_SHARE_* */
+};
+#define ABI_SHARE_COW     0x1
+#define ABI_SHARE_MAPONLY 0x2 /* no capability copy: the target maps the frame, as map does */
+#define ABI_SHARE_MAX     32  /* entries per call */
+
 /* Scheduling parameters (sys_env_set_sched).  Times are in TSC cycles.  The policy in use
  * (the kernel's sched= option) reads only its own fields, but every field must be in its
  * range whichever policy runs, or the call fails with E_INVAL:

@@ -110,6 +110,13 @@
  * dev_bar_map(wslot, eslot, va, perm)  maps the whole window at va (page aligned) in the
  *                                    env eslot names (needs MAP), uncached (PCD|PWT); perm
  *                                    R or R|W, W needs the window's WRITE
+ *
+ * share_pages(eslot, recs, n)        for each of the n struct abi_share at recs (abi/env.h,
+ *                                    at most ABI_SHARE_MAX), in order: copies the frame
+ *                                    capability to the env's same slot, maps it there, and
+ *                                    with ABI_SHARE_COW makes both mappings read-only (needs
+ *                                    MAP, and WRITE unless every entry is ABI_SHARE_MAPONLY:
+ *                                    no copy); stops at the first failing entry
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -154,7 +161,8 @@
 	X(41, dev_cfg_read, 3, "dslot, off, size")                                                 \
 	X(42, dev_cfg_write, 4, "dslot, off, size, val")                                           \
 	X(43, dev_bar, 4, "dslot, bar, wslot, rights")                                             \
-	X(44, dev_bar_map, 4, "wslot, eslot, va, perm")
+	X(44, dev_bar_map, 4, "wslot, eslot, va, perm")                                            \
+	X(46, share_pages, 3, "eslot, recs, n")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

@@ -164,6 +164,12 @@ sys_protect(uint64_t eslot, uintptr_t va, uint32_t perm)
 }
 
 static inline long
+sys_share_pages(uint64_t eslot, const struct abi_share *recs, uint64_t n)
+{
+	return syscall3(SYS_share_pages, eslot, (uintptr_t)recs, n);
+}
+
+static inline long
 sys_frame_phys(uint64_t fslot)
 {
 	return syscall1(SYS_frame_phys, fslot);

@@ -194,6 +194,19 @@ NOTES = {
     "notify_poll": ("the notification in `slot`: READ", [
         ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),
         ("E_AGAIN", "the word is 0")]),
+    "env_notify": ("the env in `eslot`: WRITE; the notification in `nslot`: WRITE", [
+        ("E_INVAL", "`bits` is 0"),
+        ("slot", SRC.format("eslot") + "; not an env capability `E_INVAL`; without WRITE "
+                                       "`E_PERM` (a dead env is no error: the signal goes at "
+                                       "once)"),
+        ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
+                                       "`E_PERM`")]),
+    "cons_notify": ("the notification in `nslot`: WRITE", [
+        ("E_INVAL", "`bits` is 0"),
+        ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
+                                       "`E_PERM`"),
+        ("E_NOSYS", "the kernel has no console input interrupts (no I/O APIC, no UART or "
+                    "keyboard): nothing would ever be signalled, the reader must poll")]),
     "dev_info": ("the device in `dslot`: READ", [
         ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without READ `E_PERM`"),
         ("E_FAULT", "`info` is not writable user memory")]),
@@ -306,6 +319,20 @@ reply; `ipc_reply_recv` has replied before it returns `E_AGAIN`).
 waits, hands it the word and clears it (one waiter per signal, first come first served).
 `notify_wait` returns 0 with the word (never 0) in rdi and clears it, waiting while it is 0;
 `notify_poll` does the same but returns `E_AGAIN` when it is 0.
+
+**Signals from the kernel.** `env_notify(eslot, nslot, bits)` binds an env's death to a
+notification: when the env ends (`exit`, a fault that kills it, `env_destroy` by anyone),
+the kernel signals `bits` on it once the env has left every CPU, as `notify_signal` would.
+If the env is dead already the signal goes at once.  Each env has one such binding (a new
+call replaces it; the LibOS's `wait` gives each child its own bit of one notification).
+`cons_notify(nslot, bits)` binds console input: each character that arrives (serial or
+keyboard: their interrupts, kern/dev/consirq.c) signals `bits` on every bound notification;
+a reader calls `cgetc` until it returns `E_AGAIN`, then `notify_wait` (the word is sticky, so
+a character that arrives in between is not missed; input that came before the binding
+signalled nothing, so call `cgetc` once more after binding).  While an env has a console
+binding, the kernel waits for input rather than entering its monitor when nothing runs.  Each env has one console binding, dropped when it dies.  Both
+bindings are weak: they hold neither the notification nor its quota page, and when the
+notification's last capability goes the binding is dropped and nothing is signalled.
 
 **Teardown.** An env destroyed while it waits leaves the queue.  When the last capability to
 an endpoint or notification goes (delete, revoke of an ancestor, destruction of its holder),

@@ -15,6 +15,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gradelib  # noqa: E402
 import ipctests  # noqa: E402
+import shelltests  # noqa: E402
+import waittests  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     "lab3", os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab3.py"))
@@ -153,14 +155,13 @@ for _cpus in (1, 4):
     lab4c_test("pipetest", {"eof": 2, "epipe": 2, "fork": 2, "block": 2, "sh": 5, "bad": 4,
                             "bad-lines": 3, "leak": 3}, _cpus, 90 * _cpus)(check_pipetest)
 lab4c_test("pingpong", {"order": 3, "leak": 2}, 1, 60)(check_pingpong)
-ipctests.add_tests(LAB, lab3)  # the IPC tests: ping-pong on 2 and 4 CPUs, GRANT, badge, ...
-
-# ---- The shell on the ramdisk's files: grade/shelltests.py adds its tests here ----
-_spec = importlib.util.spec_from_file_location(
-    "shelltests", os.path.join(os.path.dirname(os.path.abspath(__file__)), "shelltests.py"))
-shelltests = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(shelltests)
+# Tests kept in their own files, declared on this lab: the kernel's IPC (ping-pong on 2 and 4
+# CPUs, GRANT, badges, waiters released), exit notifications and the blocking wait, and the
+# shell on the ramdisk's files.
+ipctests.add_tests(LAB, lab3)
+waittests.add_tests(LAB, lab3)
 shelltests.add_tests(LAB, lab3)
+
 
 if __name__ == "__main__":
     sys.exit(gradelib.main([LAB]))

@@ -107,6 +107,7 @@ cpus_init(void)
 	clock_init();
 	timer_register();
 	ipi_init();
+	cons_irq_init(); /* console input interrupts through the I/O APIC */
 	smp_init();
 }
 

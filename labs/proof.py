@@ -72,14 +72,15 @@ EXPECT = {
            "fail": {"spinlock-mutual-exclusion-smp4", "smp-affinity-is-respected",
                     "smp-tickless-one-env-takes-no-tick",
                     "smp-tlb-shootdown-unmapped-page-faults-at-once"}},
-    # Without duppage every fork fails, so the tests that fork fail (pipetest and pingpong
-    # fork too, and so do primes' filters in shell-primes-head); pipetest fails from the
-    # pipe's stubs alone as well (checked on a tree with only lib/user/pipe.c stubbed), and
+    # Without duppage every fork fails, so the tests that fork fail (pipetest, pingpong and
+    # waittest fork too, and so do primes' filters in shell-primes-head); pipetest fails from
+    # the pipe's stubs alone as well (checked on a tree with only lib/user/pipe.c stubbed), and
     # so do shell-files' two pipelines (`echo hi | wc`, `cat motd | wc`): its other parts
     # spawn only and must pass.  The heap test and the IPC tests (ipc-smp2, ipc-smp4: the
     # kernel's IPC is given) fork nothing and use no pipe: they must keep passing.
     "4c": {"fail": {"forktree", "forktree-smp4", "cowtest", "cowtest-smp4", "pipetest",
-                    "pipetest-smp4", "pingpong", "shell-primes-head", "shell-files"},
+                    "pipetest-smp4", "pingpong", "shell-primes-head", "shell-files",
+                    "waittest", "waittest-smp4"},
            "keep": {"shell-files": {"ls", "redirect", "head", "errors", "leak", "monitor"}}},
 }
 

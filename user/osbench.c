@@ -18,7 +18,8 @@
  *              nothing, as in bench-ipc (user/benchipc.c)
  *   pipe       one byte each way through two LibOS pipes (lib/user/pipe.c, through the
  *              fd calls only) to a forked partner, as user/pipebench does
- *   notify: n/a (not measured on ExoLab yet) */
+ *   notify     two notifications, one each way, to a spawned partner: notify_signal(bit 1)
+ *              then notify_wait on the other, as Linux's eventfd ping-pong */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -40,11 +41,13 @@
 #define PAGE       ABI_PAGE_SIZE
 #define PARTNER_EP 40 /* OSB_IPC: the endpoint's slot in the partner, as in benchipc */
 #define RESULT_EP  41 /* `osbench run`: the endpoint its result goes back through */
+#define PARTNER_NT 42 /* OSB_NOTIFY: the partner's copies, PARTNER_NT (there), +1 (back) */
 
-static long partner = -1;   /* the partner env's capability slot */
-static long shared = -1;    /* OSB_YIELD: the shared page's frame */
-static long anon_slot = -1; /* the frame the handler mapped for the current anon sample */
-static long ep = -1;        /* OSB_IPC: the endpoint (this env's slot) */
+static long partner = -1;       /* the partner env's capability slot */
+static long shared = -1;        /* OSB_YIELD: the shared page's frame */
+static long anon_slot = -1;     /* the frame the handler mapped for the current anon sample */
+static long ep = -1;            /* OSB_IPC: the endpoint (this env's slot) */
+static long nt[2] = { -1, -1 }; /* OSB_NOTIFY: to the partner, back (this env's slots) */
 static int there[2] = { -1, -1 }, back[2] = { -1, -1 }; /* OSB_PIPE: to the partner, back */
 static long pipe_child = -1;                            /* OSB_PIPE: the forked partner's id */
 static pgfault_handler_fn next_handler; /* the handler before ours (fork's, after OSB_PIPE) */
@@ -52,12 +55,8 @@ static pgfault_handler_fn next_handler; /* the handler before ours (fork's, afte
 const char *
 os_missing(enum osb_op op)
 {
-	switch (op) {
-	case OSB_NOTIFY:
-		return "no ExoLab layer for notifications yet";
-	default:
-		return NULL;
-	}
+	(void)op;
+	return NULL;
 }
 
 void
@@ -99,6 +98,19 @@ ipc_partner(int send)
 	waiting = true;
 }
 
+/* OSB_NOTIFY's partner waits (polling with yields, before the timed loop) until the parent
+ * has copied both notifications into its slots. */
+static void
+notify_partner_ready(void)
+{
+	static bool ready;
+	struct cap_info ci;
+
+	while (!ready && sys_cap_identify(PARTNER_NT + 1, &ci) != 0)
+		sys_yield();
+	ready = true;
+}
+
 void
 os_send(enum osb_op op, int side)
 {
@@ -112,6 +124,9 @@ os_send(enum osb_op op, int side)
 		if (sys_ipc_call((uint64_t)ep, 0, w, &m) != 0 || m.w[0] != w[0] + 1)
 			panic("ipc_call failed or a wrong reply");
 		w[0]++;
+	} else if (op == OSB_NOTIFY) {
+		if (sys_notify_signal(side == 0 ? (uint64_t)nt[0] : PARTNER_NT + 1, 1) != 0)
+			panic("notify_signal failed");
 	} else if (op == OSB_PIPE) {
 		if (write(side == 0 ? there[1] : back[1], &c, 1) != 1)
 			panic("pipe write failed");
@@ -130,6 +145,16 @@ os_recv(enum osb_op op, int side)
 		if (side == 1)
 			ipc_partner(0);
 		return; /* side 0: the call brought the reply */
+	}
+	if (op == OSB_NOTIFY) {
+		if (side == 1)
+			notify_partner_ready();
+		uint64_t word = 0;
+
+		if (sys_notify_wait(side == 0 ? (uint64_t)nt[1] : PARTNER_NT, &word) != 0 ||
+		    word != 1)
+			panic("notify_wait failed or a wrong word");
+		return;
 	}
 	if (op != OSB_PIPE)
 		panic("os_recv: no such channel %d", (int)op);
@@ -269,6 +294,24 @@ open_ipc(void)
 	return 0;
 }
 
+/* OSB_NOTIFY: two notifications, and the partner given a copy of each. */
+static int
+open_notify(void)
+{
+	for (int i = 0; i < 2; i++)
+		if ((nt[i] = slot_alloc()) < 0 ||
+		    sys_notify_alloc(ABI_SLOT_UNTYPED, (uint64_t)nt[i], CAP_R_ALL) < 0)
+			goto fail;
+	if (os_start_partner(OSB_NOTIFY) < 0 ||
+	    sys_cap_copy((uint64_t)nt[0], (uint64_t)partner, PARTNER_NT) < 0 ||
+	    sys_cap_copy((uint64_t)nt[1], (uint64_t)partner, PARTNER_NT + 1) < 0)
+		goto fail;
+	return 0;
+fail:
+	printf("osbench: cannot set up the notifications and their partner\n");
+	return -1;
+}
+
 /* OSB_PIPE: two pipes and a forked partner holding only its own two ends, so that closing
  * ours ends it (EOF). */
 static int
@@ -305,6 +348,8 @@ os_open(enum osb_op op)
 	}
 	if (op == OSB_IPC)
 		return open_ipc();
+	if (op == OSB_NOTIFY)
+		return open_notify();
 	if (op == OSB_PIPE)
 		return open_pipe();
 	if (op == OSB_UFAULT || op == OSB_ANON) {
@@ -345,6 +390,12 @@ os_close(enum osb_op op)
 		slot_free((uint64_t)ep);
 		ep = -1;
 	}
+	for (int i = 0; i < 2; i++)
+		if (nt[i] >= 0) {
+			sys_cap_delete((uint64_t)nt[i]);
+			slot_free((uint64_t)nt[i]);
+			nt[i] = -1;
+		}
 }
 
 #include "../bench/os/osbench.c"

@@ -11,7 +11,8 @@
 /* COM1 (serial.c).  serial_init returns false when no UART answers (e.g. the laptop). */
 bool serial_init(void);
 void serial_putc(int c);
-int serial_getc(void); /* -1 when the receive buffer is empty */
+int serial_getc(void);        /* -1 when the receive buffer is empty */
+bool serial_irq_enable(void); /* receive interrupt on (consirq.c); false without a UART */
 
 /* VGA text mode (vga.c): `pa` is the physical address of the character cells. */
 void vga_init(uint64_t pa, unsigned cols, unsigned rows);
@@ -30,6 +31,7 @@ extern const uint8_t font8x16[256][FONT_H];
 
 /* i8042 PS/2 keyboard (i8042.c), polled. */
 void kbd_init(void);
-int kbd_getc(void); /* -1 when no complete key press is waiting */
+int kbd_getc(void);        /* -1 when no complete key press is waiting */
+bool kbd_irq_enable(void); /* IRQ 1 on (consirq.c); false without a controller */
 
 #endif

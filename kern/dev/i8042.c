@@ -1,6 +1,7 @@
 /* The i8042 keyboard controller, polled: scan code set 1 (what the controller delivers
  * with translation on, the firmware default) turned into ASCII, with shift, caps lock and
- * control.  Keys without an ASCII meaning (arrows, function keys) are dropped. */
+ * control.  Keys without an ASCII meaning (arrows, function keys) are dropped.  Its IRQ 1
+ * only tells readers that a byte arrived (consirq.c); bytes are still read here. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -9,8 +10,13 @@
 
 #define KBD_DATA        0x60
 #define KBD_STATUS      0x64
-#define STATUS_OUT_FULL 0x01 /* a byte is waiting in the output buffer */
-#define STATUS_AUX      0x20 /* ... and it came from the mouse */
+#define STATUS_OUT_FULL 0x01   /* a byte is waiting in the output buffer */
+#define STATUS_IN_FULL  0x02   /* the controller has not taken the last byte written yet */
+#define STATUS_AUX      0x20   /* ... and it came from the mouse */
+#define CMD_READ_CONFIG 0x20   /* the controller configuration byte to the output buffer */
+#define CMD_WRITE_CFG   0x60   /* the next byte written to KBD_DATA is the configuration */
+#define CONFIG_KBD_IRQ  0x01   /* IRQ 1 when the keyboard's byte fills the output buffer */
+#define KBD_SPIN_LIMIT  100000 /* a controller this slow is given up on */
 
 #define SC_BREAK    0x80 /* set on key release */
 #define SC_EXTENDED 0xE0 /* prefix of the second bank of keys */
@@ -101,6 +107,44 @@ kbd_translate(uint8_t code)
 	if (kbd_ctrl && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')))
 		c &= 0x1F;
 	return c == 0 ? -1 : c;
+}
+
+/* Waits (bounded) until the controller can take a byte; false when it never does. */
+static bool
+kbd_can_write(void)
+{
+	for (unsigned spin = 0; spin < KBD_SPIN_LIMIT; spin++)
+		if (!(inb(KBD_STATUS) & STATUS_IN_FULL))
+			return true;
+	return false;
+}
+
+/* Sets the configuration byte's keyboard-interrupt bit (the firmware usually has).  A key
+ * pressed while the configuration byte is read is a byte this driver reads as
+ * configuration: bounded, harmless, and the key is lost. */
+bool
+kbd_irq_enable(void)
+{
+	unsigned spin;
+	uint8_t cfg;
+
+	if (!kbd_present || !kbd_can_write())
+		return false;
+	outb(KBD_STATUS, CMD_READ_CONFIG);
+	for (spin = 0; spin < KBD_SPIN_LIMIT && !(inb(KBD_STATUS) & STATUS_OUT_FULL); spin++)
+		;
+	if (spin == KBD_SPIN_LIMIT)
+		return false;
+	cfg = inb(KBD_DATA);
+	if (cfg & CONFIG_KBD_IRQ)
+		return true;
+	if (!kbd_can_write())
+		return false;
+	outb(KBD_STATUS, CMD_WRITE_CFG);
+	if (!kbd_can_write())
+		return false;
+	outb(KBD_DATA, cfg | CONFIG_KBD_IRQ);
+	return true;
 }
 
 int

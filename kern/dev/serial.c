@@ -1,5 +1,7 @@
 /* COM1, a 16550-compatible UART at I/O port 0x3F8: 115200 baud 8N1 with FIFOs, polled
- * output and input (no interrupts: the console must work before traps and with them off). */
+ * output and input (the console must work before traps and with them off).  Once traps and
+ * the I/O APIC are up, serial_irq_enable turns on the receive interrupt, which only tells
+ * readers that input arrived (consirq.c): input is still read here, by polling. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,6 +22,8 @@
 #define LCR_8N1             0x03 /* 8 data bits, no parity, 1 stop bit */
 #define LCR_DLAB            0x80 /* divisor latch access */
 #define FCR_ENABLE_CLEAR_14 0xC7 /* enable, clear RX and TX FIFOs, RX trigger at 14 bytes */
+#define FCR_ENABLE_TRIG_1   0x01 /* enable, RX trigger at 1 byte (FIFOs kept) */
+#define IER_RX_DATA         0x01 /* received data available (and the FIFO's timeout) */
 #define MCR_DTR_RTS_OUT2    0x0B
 #define LSR_DATA_READY      0x01
 #define LSR_THR_EMPTY       0x20
@@ -67,6 +71,19 @@ serial_putc(int c)
 		pause();
 	}
 	outb(COM1 + UART_DATA, (uint8_t)c);
+}
+
+/* The receive interrupt on, with the FIFO's trigger at one byte so that every character
+ * interrupts at once (at 14 it would wait for the FIFO's four-character timeout).  OUT2,
+ * which gates the UART's interrupt line on PCs, is already set by serial_init. */
+bool
+serial_irq_enable(void)
+{
+	if (!serial_ok)
+		return false;
+	outb(COM1 + UART_FCR, FCR_ENABLE_TRIG_1);
+	outb(COM1 + UART_IER, IER_RX_DATA);
+	return true;
 }
 
 int

@@ -134,6 +134,7 @@ env_destroy(struct env *e)
 	e->status = ENV_DEAD;
 	env_sched_exit(e, old);
 	ipc_env_teardown(e); /* off every CPU now: nobody can queue it again */
+	knotify_env_dead(e); /* its parent's wait may reap it from here on */
 	/* pc->env stays: the rest of the caller's syscall (trace, schedule) still names it,
 	 * and uaccess refuses a dead env. */
 	if (pc->env == e)

@@ -171,6 +171,25 @@ int env_load(struct env *e, const char *cmd, size_t cmdlen, struct abi_envinfo *
 /* boot.c: the first env's id (its children get a leak-check line at release). */
 extern uint64_t env_init_id;
 
+/* knotify.c: notifications the kernel signals (env_notify, cons_notify).  env_destroy calls
+ * knotify_env_dead once the dying env is off every CPU (its death binding fires, its console
+ * binding goes); notify_release calls knotify_forget (bindings are weak); the console's
+ * input path calls knotify_cons_input; knotify_cons_bound: some env waits for input. */
+void knotify_env_dead(struct env *e);
+void knotify_forget(struct cap_object *obj);
+void knotify_cons_input(void);
+bool knotify_cons_bound(void);
+/* Console input arrived and is not signalled yet (an interrupt handler cannot take the env
+ * lock): env_unlock then calls knotify_unlock_hook, under the lock; the scheduler treats it
+ * as it treats a due sleeper (env_sched_tick, env_schedule).  Inline: one load. */
+extern bool knotify_cons_pending_;
+void knotify_unlock_hook(void);
+static inline bool
+knotify_cons_due(void)
+{
+	return __atomic_load_n(&knotify_cons_pending_, __ATOMIC_RELAXED);
+}
+
 /* sys_dev.c: the device capabilities init gets, one per PCI function, in slots
  * [first_slot, first_slot + dev_count()). */
 uint64_t dev_count(void);

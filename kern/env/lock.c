@@ -39,5 +39,8 @@ env_lock(void)
 void
 env_unlock(void)
 {
+	/* Console input that came while some CPU could not take this lock (knotify.c). */
+	if (knotify_cons_due())
+		knotify_unlock_hook();
 	hal_spin_unlock(&env_big);
 }

@@ -90,6 +90,8 @@ env_run(struct env *e)
 	/* STUB LAB 3: panic("env_run: user mode is not implemented"); */
 }
 
+static void wake_sleepers(struct percpu *pc);
+
 void
 env_tick(const struct trapframe *tf)
 {
@@ -104,6 +106,12 @@ env_tick(const struct trapframe *tf)
 	/* It stays RUNNABLE: its next turn resumes it right here. */
 	if (e->status != ENV_DEAD)
 		trapframe_copy(&e->tf, tf);
+	/* Console input came (an interrupt, knotify.c): signalled by wake_sleepers' env_unlock.
+	 * Here rather than in env_schedule's loop, which every yield runs through. */
+	if (knotify_cons_due()) {
+		lockcheck_irq_reset(); /* as env_schedule does: this never returns to the handler */
+		wake_sleepers(percpu_this());
+	}
 	env_schedule();
 }
 
@@ -183,12 +191,16 @@ env_schedule(void)
 			wake_sleepers(pc);
 		if ((next = env_sched_next(&waiting)) != NULL)
 			env_run(next);
-		if (pc->cpu == 0 && !waiting && env_sched_idle_all()) {
+		/* An env bound to console input waits for a key, not for the monitor. */
+		if (pc->cpu == 0 && !waiting && env_sched_idle_all() && !knotify_cons_bound()) {
 			env_switch(pc, NULL);
 			hal_set_root(env_kern_root);
 			all_done();
 		}
 		idle(pc);
+		/* Console input woke it (kern/env/knotify.c): the env_unlock signals it. */
+		if (knotify_cons_due())
+			wake_sleepers(pc);
 	}
 }
 

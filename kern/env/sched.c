@@ -448,8 +448,8 @@ env_sched_tick(void)
 	uint64_t now = hal_cycles();
 	hal_irqstate_t f = rq_lock_cpu(cpu);
 	/* Due sleepers are woken by env_schedule (it takes the env lock, which a tick cannot). */
-	bool preempt =
-	    sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu) || env_sleep_due(cpu);
+	bool preempt = sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu) ||
+	               env_sleep_due(cpu) || knotify_cons_due();
 
 	if (!preempt)
 		arm_timer(cpu, now);

@@ -5,6 +5,7 @@
 #define EXOLAB_CONSOLE_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 #include "bootinfo.h"
 
@@ -28,6 +29,12 @@ void cons_unlock(void);
 
 /* The next input character from serial or keyboard, or -1 when there is none. */
 int cons_getc(void);
+
+/* Console input interrupts (kern/dev/consirq.c), after the local APIC and ACPI: COM1 and the
+ * keyboard interrupt the boot CPU when input arrives, and the env layer signals the
+ * notifications bound with cons_notify.  cons_irq_routed: they do (else readers poll). */
+void cons_irq_init(void);
+bool cons_irq_routed(void);
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));

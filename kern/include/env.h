@@ -73,6 +73,11 @@ void env_timer_fired(void);
  * goes back to user mode. */
 void env_ipi(const struct trapframe *tf);
 
+/* Console input arrived (kern/dev/consirq.c, EOI already sent): the notifications bound
+ * with cons_notify are signalled (kern/env/knotify.c); from user mode it then acts as a
+ * timer tick, as an IPI does. */
+void env_cons_input(const struct trapframe *tf);
+
 /* Application processors enter the scheduler here once it is ready (smp_idle): they run
  * envs, or halt until an IPI or their timer; false while it is not ready. */
 bool env_sched_ready(void);

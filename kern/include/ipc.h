@@ -60,6 +60,11 @@ void ipc_env_teardown(struct env *e);
 /* e is made runnable by env_set_status while blocked in IPC: its call ends with `err`. */
 void ipc_cancel(struct env *e, int err);
 
+/* The kernel signals the notification `obj` (CAP_NOTIFY, live) on its own account: bits ORed
+ * into its word, one waiter woken, as notify_signal does (kern/env/knotify.c: an env's death,
+ * console input). */
+void ipc_notify_signal(struct cap_object *obj, uint64_t bits);
+
 /* A capability to `obj` was revoked: every env waiting on obj through a capability that is
  * gone now wakes with E_NOENT. */
 void ipc_revoked(struct cap_object *obj);

@@ -10,20 +10,12 @@ sys_notify_alloc(struct env *e, const uint64_t *a)
 	return ipc_object_alloc(e, a, CAP_NOTIFY, sizeof(struct notification));
 }
 
-int64_t
-sys_notify_signal(struct env *e, const uint64_t *a)
+void
+ipc_notify_signal(struct cap_object *obj, uint64_t bits)
 {
-	uint64_t slot = a[0], bits = a[1];
-	struct cap_object *obj;
-	struct notification *n;
+	struct notification *n = notify_of(obj);
 	struct env *w;
-	int err;
 
-	if (bits == 0)
-		return E_INVAL;
-	if ((err = cap_acquire(&e->caps, slot, CAP_NOTIFY, CAP_R_WRITE, &obj, NULL)) < 0)
-		return err;
-	n = notify_of(obj);
 	n->word |= bits;
 	if ((w = n->waiters.head) != NULL) {
 		ipc_dequeue(&n->waiters, w);
@@ -31,6 +23,20 @@ sys_notify_signal(struct env *e, const uint64_t *a)
 		n->word = 0;
 		ipc_wake(w, 0);
 	}
+}
+
+int64_t
+sys_notify_signal(struct env *e, const uint64_t *a)
+{
+	uint64_t slot = a[0], bits = a[1];
+	struct cap_object *obj;
+	int err;
+
+	if (bits == 0)
+		return E_INVAL;
+	if ((err = cap_acquire(&e->caps, slot, CAP_NOTIFY, CAP_R_WRITE, &obj, NULL)) < 0)
+		return err;
+	ipc_notify_signal(obj, bits);
 	cap_object_put(obj);
 	return 0;
 }

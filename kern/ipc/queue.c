@@ -206,6 +206,7 @@ notify_release(struct cap_object *obj)
 	struct notification *n = notify_of(obj);
 
 	ipc_wake_all(&n->waiters, E_NOENT);
+	knotify_forget(obj); /* an env's death or console input signals it no more */
 	kfree(n);
 }
 

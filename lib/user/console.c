@@ -1,7 +1,10 @@
 /* User-space console output: printf, puts and putchar on top of the portable printf engine
- * (lib/printfmt.c), batched into one console-write syscall per line or full buffer. */
+ * (lib/printfmt.c), batched into one console-write syscall per line or full buffer; and the
+ * wait of a console reader (cons_wait_input). */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "libos.h"
 #include "printfmt.h"
@@ -71,4 +74,44 @@ putchar(int c)
 
 	sys_cputs(&ch, 1);
 	return (unsigned char)c;
+}
+
+/* This env's console-input notification: bound with cons_notify at the first wait (a forked
+ * child inherits the variables, not the binding, so each env makes its own). */
+static uint64_t input_env;  /* whose binding `input_note` is */
+static uint64_t input_note; /* its slot */
+static bool input_polls;    /* the kernel has no input interrupts: poll with yields */
+
+/* 0 once bound; a binding made just now returns without waiting, since input that came
+ * before it signalled nothing (the caller looks again first). */
+static int
+input_bind(void)
+{
+	long slot, err;
+
+	if (input_env == libos_envinfo->envid)
+		return 0;
+	input_env = libos_envinfo->envid;
+	input_polls = true;
+	if ((slot = slot_alloc()) < 0)
+		return 1;
+	if ((err = sys_notify_alloc(ABI_SLOT_UNTYPED, (uint64_t)slot, CAP_R_READ | CAP_R_WRITE)) ==
+	        0 &&
+	    (err = sys_cons_notify((uint64_t)slot, 1)) == 0) {
+		input_note = (uint64_t)slot;
+		input_polls = false;
+		return 1;
+	}
+	sys_cap_delete((uint64_t)slot); /* E_NOSYS, or no quota: polling it is */
+	slot_free((uint64_t)slot);
+	return 1;
+}
+
+void
+cons_wait_input(void)
+{
+	if (input_bind() != 0)
+		return;
+	if (input_polls || sys_notify_wait(input_note, NULL) < 0)
+		sys_yield();
 }

@@ -8,6 +8,7 @@
 
 #include "fd.h"
 #include "file.h"
+#include "fork.h"
 #include "libos.h"
 #include "pipe.h"
 #include "printfmt.h"
@@ -27,8 +28,9 @@ fd_get(int fd)
 	return &fds[fd];
 }
 
-/* At least one character: those waiting, without blocking once one is read.  The console has
- * no interrupt-driven input for user space, so an empty one is polled between yields. */
+/* At least one character: those waiting, without blocking once one is read.  An empty
+ * console is waited for with cons_wait_input (console.c): a notification the kernel signals
+ * when input arrives. */
 static long
 cons_read(char *buf, size_t n)
 {
@@ -40,7 +42,7 @@ cons_read(char *buf, size_t n)
 		if (c == E_AGAIN) {
 			if (got > 0)
 				break;
-			sys_yield();
+			cons_wait_input();
 			continue;
 		}
 		if (c < 0)
@@ -109,8 +111,10 @@ close(int fd)
 
 	if (f == NULL)
 		return E_NOENT;
-	if (f->type == FD_PIPE_R || f->type == FD_PIPE_W)
+	if (f->type == FD_PIPE_R || f->type == FD_PIPE_W) {
+		child_pipe_note(f->pipe, f->type, -1); /* before: a kill between leaks, not frees */
 		pipe_unref(f->pipe, f->type);
+	}
 	f->type = FD_NONE;
 	return 0;
 }
@@ -125,8 +129,10 @@ dup2(int oldfd, int newfd)
 	if (oldfd == newfd)
 		return newfd;
 	/* The new reference first: closing newfd may drop the pipe's last one otherwise. */
-	if (f->type == FD_PIPE_R || f->type == FD_PIPE_W)
+	if (f->type == FD_PIPE_R || f->type == FD_PIPE_W) {
 		pipe_ref(f->pipe, f->type);
+		child_pipe_note(f->pipe, f->type, 1);
+	}
 	close(newfd);
 	fds[newfd] = *f;
 	return newfd;

@@ -195,7 +195,7 @@ child_setup(uint64_t child, long id, int index)
 	if ((err = child_page(child, ABI_ENVINFO_VA, ABI_PERM_R, &info, sizeof(info))) < 0 ||
 	    (err = child_page(child, ABI_UXSTACK_TOP - ABI_UXSTACK_SIZE, ABI_PERM_R | ABI_PERM_W,
 	                      NULL, 0)) < 0 ||
-	    (err = child_attach(child, index, id)) < 0 ||
+	    (err = child_attach(child, index, id, FD_MAX)) < 0 ||
 	    (err = (int)sys_cap_copy(ABI_SLOT_UNTYPED, child, ABI_SLOT_UNTYPED)) < 0 ||
 	    (err = (int)sys_env_set_upcall(child, (uintptr_t)pgfault_upcall, FORK_XSTACK_TOP)) < 0)
 		return err;

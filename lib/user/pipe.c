@@ -346,3 +346,40 @@ pipe_import(uint64_t va, uint64_t fslot, uint64_t rslot, uint64_t wslot)
 	}
 	return idx;
 }
+
+/* A parent reaping a child that was killed without exit (child.c) gives back the child's `n`
+ * fds on `end`, as the child's close would have: the last writer (reader) gone wakes the
+ * readers (writers).  The parent holds the pipe (pipe_hold) while the child lives, so its
+ * page and notifications are still here even if the parent closed its own ends. */
+void
+pipe_release_end(int idx, int end, unsigned n)
+{
+	struct pipe_page *p = page_of(idx);
+	struct pipe_local *l = &pipes[idx];
+	uint32_t left;
+
+	if (n == 0)
+		return;
+	lock(p);
+	if (end == FD_PIPE_R)
+		left = p->readers -= n;
+	else
+		left = p->writers -= n;
+	unlock(p);
+	if (left == 0)
+		sys_notify_signal(end == FD_PIPE_R ? l->wnote : l->rnote, 1);
+}
+
+/* Drops a hold of pipe_hold's (no fd, no shared count): this env's last one on the pipe
+ * unmaps its page and deletes its capabilities, as pipe_unref does. */
+void
+pipe_put(int idx)
+{
+	struct pipe_local *l = &pipes[idx];
+
+	if (--l->users > 0)
+		return;
+	vm_page_free((uint64_t)page_of(idx));
+	note_free(l->rnote);
+	note_free(l->wnote);
+}

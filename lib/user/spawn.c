@@ -158,7 +158,7 @@ handoff(uint64_t child, long id, int index)
 	if (files && size == 0)
 		return E_PERM;
 	h.initrd_size = (uint64_t)size;
-	if ((err = child_attach(child, index, id)) < 0)
+	if ((err = child_attach(child, index, id, HANDOFF_FDS)) < 0)
 		return err;
 	count_fds(&h, 1);
 	if ((err = handoff_page(child, &h)) < 0)

@@ -88,6 +88,14 @@
  * notify_signal(slot, bits)          ORs bits into the word, wakes one waiter (needs WRITE)
  * notify_wait(slot)                  returns the word and clears it; blocks while it is 0
  * notify_poll(slot)                  the same but returns E_AGAIN instead of blocking
+ * env_notify(eslot, nslot, bits)     when the env in eslot dies (exit, a fault, a destroy), the
+ *                                    kernel signals bits on the notification in nslot (needs
+ *                                    WRITE on both); at once if it is dead already.  One
+ *                                    binding per env: a new one replaces the last
+ * cons_notify(nslot, bits)           the kernel signals bits on the notification in nslot
+ *                                    whenever console input arrives (needs WRITE); one
+ *                                    binding per caller, replaced by a new one, gone when the
+ *                                    caller dies or the notification is released
  *
  * Devices (abi/dev.h, docs/syscalls.md "Devices"); dslot names a CAP_DEVICE capability:
  * dev_info(dslot, info)              fills a struct abi_dev_info in user memory (needs READ)
@@ -153,6 +161,8 @@
 	X(33, notify_signal, 2, "slot, bits")                                                      \
 	X(34, notify_wait, 1, "slot")                                                              \
 	X(35, notify_poll, 1, "slot")                                                              \
+	X(36, env_notify, 3, "eslot, nslot, bits")                                                 \
+	X(37, cons_notify, 2, "nslot, bits")                                                       \
 	X(40, dev_info, 2, "dslot, info")                                                          \
 	X(41, dev_cfg_read, 3, "dslot, off, size")                                                 \
 	X(42, dev_cfg_write, 4, "dslot, off, size, val")                                           \

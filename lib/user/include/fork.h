@@ -19,9 +19,9 @@ long fork(void);
 /* Waits until the child `envid` (from this env's fork) has ended, then forgets it: 0, or
  * E_NOENT if it is not a child of this env not waited for yet.  With `status` not NULL,
  * stores the child's exit status there (exit's argument, or main's return value), or
- * WAIT_KILLED if it ended without exit (a fault, a destroy).  For now it polls the child's
- * status and yields in between; it becomes a wait on a notification with the kernel's
- * notifications (issue 11, step 2), with the same interface. */
+ * WAIT_KILLED if it ended without exit (a fault, a destroy).  It blocks on a notification
+ * the kernel signals at the child's death (env_notify), never polls; a killed child's pipe
+ * ends are given back then (child.c), so their readers see end of file. */
 int wait(long envid, int *status);
 #define WAIT_KILLED (-1)
 
@@ -44,11 +44,14 @@ void fork_stats(struct fork_stats *st);
  * the child; the child's capability slot recorded once it runs; the entry freed when fork
  * fails; exit's status report. */
 int child_prepare(void);
-int child_attach(uint64_t child, int index, long id);
+int child_attach(uint64_t child, int index, long id, int nfds); /* the child gets fds < nfds */
 void child_add(int index, uint64_t slot);
 void child_forget(int index);
 /* A child whose set-up failed after it was made: forgotten, destroyed, its slot freed. */
 void child_abandon(int index, uint64_t slot);
 void child_exit_status(int status);
+/* In a child: its fds on `end` of pipe idx change by delta (fd.c's close and dup2), kept in
+ * its parent's record so that a parent reaping it killed gives back exactly those. */
+void child_pipe_note(int idx, int end, int delta);
 
 #endif

@@ -30,6 +30,10 @@ int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 int puts(const char *s);
 int putchar(int c);
+/* For a console reader whose sys_cgetc said E_AGAIN: blocks until console input arrives
+ * (a notification the kernel signals, cons_notify), or just yields where the kernel cannot
+ * say (no input interrupts); either way the caller calls sys_cgetc again. */
+void cons_wait_input(void);
 
 /* Prints "<prog>: panic at <file>:<line>: <message>" and exits with LIBOS_PANIC_STATUS. */
 __attribute__((noreturn, format(printf, 3, 4))) void libos_panic(const char *file, int line,

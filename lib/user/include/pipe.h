@@ -35,4 +35,10 @@ int pipe_fork(uint64_t child);
  * the caller has reserved): its index, or a negative E_* code. */
 int pipe_import(uint64_t va, uint64_t fslot, uint64_t rslot, uint64_t wslot);
 
+/* For a parent reaping a child killed without exit (child.c): the child's n fds on `end` go
+ * away from the shared count (waking the other side when it drops to 0); and the hold the
+ * parent took for the child (pipe_hold) is dropped. */
+void pipe_release_end(int idx, int end, unsigned n);
+void pipe_put(int idx);
+
 #endif

@@ -377,6 +377,21 @@ sys_sleep_until(uint64_t tsc, uint64_t flags)
 	return syscall2(SYS_sleep_until, tsc, flags);
 }
 
+/* When the env in eslot dies the kernel signals bits on the notification in nslot (at once if
+ * it is dead already); one binding per env, the last one wins. */
+static inline long
+sys_env_notify(uint64_t eslot, uint64_t nslot, uint64_t bits)
+{
+	return syscall3(SYS_env_notify, eslot, nslot, bits);
+}
+
+/* Console input arriving signals bits on the notification in nslot (one binding per env). */
+static inline long
+sys_cons_notify(uint64_t nslot, uint64_t bits)
+{
+	return syscall2(SYS_cons_notify, nslot, bits);
+}
+
 /* Devices (abi/dev.h): dslot a CAP_DEVICE capability, wslot a CAP_DEVMEM BAR window. */
 static inline long
 sys_dev_info(uint64_t dslot, struct abi_dev_info *info)

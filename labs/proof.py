@@ -75,13 +75,15 @@ EXPECT = {
     # Without duppage every fork fails, so the tests that fork fail (pipetest, pingpong and
     # waittest fork too, and so do primes' filters in shell-primes-head); pipetest fails from
     # the pipe's stubs alone as well (checked on a tree with only lib/user/pipe.c stubbed), and
-    # so do shell-files' two pipelines (`echo hi | wc`, `cat motd | wc`): its other parts
+    # so do shell-files' two pipelines (`echo hi | wc`, `cat motd | wc`) and
+    # shell-grandchild-files' `deeper` part (a pipeline two spawns down): their other parts
     # spawn only and must pass.  The heap test and the IPC tests (ipc-smp2, ipc-smp4: the
     # kernel's IPC is given) fork nothing and use no pipe: they must keep passing.
     "4c": {"fail": {"forktree", "forktree-smp4", "cowtest", "cowtest-smp4", "pipetest",
                     "pipetest-smp4", "pingpong", "shell-primes-head", "shell-files",
-                    "waittest", "waittest-smp4"},
-           "keep": {"shell-files": {"ls", "redirect", "head", "errors", "leak", "monitor"}}},
+                    "waittest", "waittest-smp4", "shell-grandchild-files"},
+           "keep": {"shell-files": {"ls", "redirect", "head", "errors", "leak", "monitor"},
+                    "shell-grandchild-files": {"grandchild", "region", "revoke", "leak"}}},
 }
 
 # Rough grading time of each handout (its own lab's stubbed tests wait for their timeouts),

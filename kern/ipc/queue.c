@@ -100,11 +100,11 @@ ipc_wake_all(struct ipc_queue *q, int err)
 	}
 }
 
-void
-ipc_env_teardown(struct env *e)
+/* e stops waiting: off its queue, and no longer the caller its server owes a reply. */
+static void
+ipc_leave(struct env *e)
 {
 	struct ipc_queue *q = ipc_queue_of(e);
-	struct env *c = e->ipc.caller;
 
 	if (q != NULL)
 		ipc_dequeue(q, e);
@@ -113,6 +113,14 @@ ipc_env_teardown(struct env *e)
 	e->ipc.wait = IPC_IDLE;
 	e->ipc.obj = NULL;
 	e->ipc.peer = NULL;
+}
+
+void
+ipc_env_teardown(struct env *e)
+{
+	struct env *c = e->ipc.caller;
+
+	ipc_leave(e);
 	if (c != NULL) { /* it will never reply now */
 		e->ipc.caller = NULL;
 		ipc_wake(c, E_NOENT);
@@ -122,15 +130,7 @@ ipc_env_teardown(struct env *e)
 void
 ipc_cancel(struct env *e, int err)
 {
-	struct ipc_queue *q = ipc_queue_of(e);
-
-	if (q != NULL)
-		ipc_dequeue(q, e);
-	if (e->ipc.wait == IPC_REPLY && e->ipc.peer != NULL)
-		e->ipc.peer->ipc.caller = NULL;
-	e->ipc.wait = IPC_IDLE;
-	e->ipc.obj = NULL;
-	e->ipc.peer = NULL;
+	ipc_leave(e);
 	e->tf.rax = (uint64_t)(int64_t)err;
 }
 

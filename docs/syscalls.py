@@ -342,10 +342,12 @@ every env that waits through a capability the revoke deleted wakes with `E_NOENT
 `ENV_NOT_RUNNABLE` changes nothing (it keeps waiting, and the partner that completes its
 call makes it runnable).
 
-**Locking.** The env lock covers every endpoint and notification (docs/architecture.md,
-"Locking"); a partner on another CPU is woken through the scheduler's ordinary wake path.
-There is no fast path yet: every wait and wake goes through the scheduler's run queues
-(`make bench-ipc` measures the round trip).
+**Locking.** The env lock covers every endpoint and notification (docs/smp.md, "Locking");
+a partner on another CPU is woken through the scheduler's ordinary wake path.  A blocking
+`ipc_call` or `ipc_reply_recv` that sends no capability, to a partner already waiting on this
+CPU, takes the fast path (kern/ipc/fastpath.c; docs/smp.md, "IPC fast path"): a direct
+switch to the partner when the scheduling policy would run it here now anyway.  Every other
+wait and wake goes through the run queues (`make bench-ipc` measures the round trip).
 """
 
 WHAT = {

@@ -55,7 +55,7 @@ for n in (1, 2, 4):
     ipc_test(n)
 
 
-# The fast path (issue 11 item 1; docs/architecture.md, "IPC fast path"): benchipc's call +
+# The fast path (issue 11 item 1; docs/smp.md, "IPC fast path"): benchipc's call +
 # reply_recv pair on one CPU, and the kernel's count of direct switches per CPU (the end-of-run
 # summary).  Each of the 1000 round trips is two direct switches when the rule allows them;
 # none may happen while the yielder of tests=queuedN waits on the CPU and the policy would

@@ -4,7 +4,7 @@ kern/sched): every CPU of the machine comes up, the TSC and the local APIC timer
 calibrated, IPIs reach every CPU and come back, the one-shot timer fires once, a panic on a
 multiprocessor prints its dump exactly once, each env keeps its own x87/SSE/AVX state on
 every save path, and the kernel's sched= policies do what they promise.  The serial lines it
-matches are the contract in docs/architecture.md ("Boot lines: CPUs and time", "User
+matches are the contract in docs/smp.md ("Boot lines: CPUs and time", "User
 FPU/SSE/AVX state").
 
 The kernel scheduling tests (ksched-*) boot `init=schedtest tests=MODE sched=POLICY`:
@@ -292,7 +292,7 @@ def ksched_bogus(run):
     run.expect(r"^hello, world$", part="default")
 
 
-# ---- The lock checker (kern/arch/x86_64/lockcheck.c, docs/architecture.md "Locking") ----
+# ---- The lock checker (kern/arch/x86_64/lockcheck.c, docs/smp.md "Locking") ----
 # Each self-test (kern/test/lockcheck.c) provokes one kind of report with locks of its own,
 # named ktest-*: the `lockcheck:` line must be exact, and the report ends in a panic with its
 # backtrace (exit status 3).  Every other boot of every lab fails at once on a report

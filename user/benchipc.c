@@ -5,7 +5,7 @@
  *
  * With `tests=queuedN` a third env that only yields runs beside them at priority N (the
  * default is 32): grade/ipc.py checks with it that the fast path's direct switch never passes
- * an env the policy would run first (docs/architecture.md, "IPC fast path"). */
+ * an env the policy would run first (docs/smp.md, "IPC fast path"). */
 #include <stdint.h>
 
 #include "libos.h"

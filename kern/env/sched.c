@@ -4,7 +4,7 @@
  * throttled or running; every change of status goes through here (wake, block, exit), and
  * so do yield, the timer tick and the choice of the next env (kern/env/run.c).
  *
- * Locking (docs/architecture.md, "Locking"): run queue i is guarded by rq_lock[i], taken with
+ * Locking (docs/smp.md, "Locking"): run queue i is guarded by rq_lock[i], taken with
  * interrupts off; an entity's fields belong to the lock of the queue it is on (se->cpu),
  * which lock_entity finds.  Wake-up locks only the chosen CPU's queue, a steal locks two in
  * CPU-index order.  Changes of env status and of a blocked entity happen under the env lock
@@ -374,7 +374,7 @@ env_yield(struct env *e)
 	pc->after |= PERCPU_RESCHED;
 }
 
-/* The IPC fast path's switch (docs/architecture.md, "IPC fast path"), under the env lock:
+/* The IPC fast path's switch (docs/smp.md, "IPC fast path"), under the env lock:
  * e, this CPU's env in its system call, blocks and `partner` (NOT_RUNNABLE, blocked in IPC)
  * becomes this CPU's running entity in one step, through no run queue, when the rule holds
  * (sched_handoff: nothing queued here, the partner allowed here and in budget).  Neither

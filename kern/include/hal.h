@@ -55,7 +55,7 @@ void hal_resched(unsigned cpu);
 void hal_timer_oneshot(uint64_t cycles);
 
 /* Spinlocks.  `name` is for diagnostics and names the lock's class for the lock checker
- * (docs/architecture.md "Locking"): locks with the same name are one class.  `holder` is
+ * (docs/smp.md "Locking"): locks with the same name are one class.  `holder` is
  * the CPU id + 1, 0 when free; `lc_class` is the checker's class number + 1, 0 until the
  * lock is first taken with the checker on. */
 struct hal_spinlock {

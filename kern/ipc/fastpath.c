@@ -13,7 +13,7 @@
  *  - the partner waits: a receiver queued on the endpoint (call), or the caller the server
  *    owes a reply to with no sender queued (reply_recv: the server will wait);
  *  - env_handoff says the scheduler would run the partner here now anyway (same CPU, its
- *    registers on no CPU, nothing queued ahead of it: docs/architecture.md, "IPC fast path").
+ *    registers on no CPU, nothing queued ahead of it: docs/smp.md, "IPC fast path").
  *
  * What it does is exactly what endpoint.c does for that case (do_send -> deliver_to_waiting,
  * reply -> do_recv -> ipc_block_wake), without what cannot apply: the capability transfer,

@@ -69,7 +69,7 @@ void ipc_block(struct env *e, enum ipc_wait w, struct cap_object *obj, uint64_t 
                struct ipc_queue *q);
 /* ipc_block(e, ...) and then ipc_wake(p, 0) in one step: when both are on this CPU and the
  * scheduler's rule allows, p runs next without going through a run queue (the fast path,
- * env_handoff; docs/architecture.md, "IPC fast path"). */
+ * env_handoff; docs/smp.md, "IPC fast path"). */
 void ipc_block_wake(struct env *e, enum ipc_wait w, struct cap_object *obj, uint64_t slot,
                     struct ipc_queue *q, struct env *p);
 /* A blocked env's call ends with `ret` (it is no longer in any queue). */

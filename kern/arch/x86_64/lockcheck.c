@@ -10,7 +10,7 @@
  *   user    a lock held when the CPU returns to user mode.
  *   holder  a lock taken twice by one CPU (always checked, on the contended path of
  *           spinlock.c), or released by a CPU that does not hold it.
- * docs/architecture.md "Locking" has the lock order this checks and why it is on. */
+ * docs/smp.md "Locking" has the lock order this checks and why it is on. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* The lock checker (lockcheck.c; docs/architecture.md "Locking"): lock order, locks held at
+/* The lock checker (lockcheck.c; docs/smp.md "Locking"): lock order, locks held at
  * the return to user mode, locks taken with interrupts in the wrong state, recursion and
  * release by a non-holder.  On unless the command line says lockcheck=off (the benchmarks
  * do); off, it costs a load and a branch per lock operation and nothing on the syscall path.

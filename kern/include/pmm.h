@@ -54,7 +54,13 @@ enum page_use {
  * pmm_free refuses a block whose `frame` is set, so the buddy code never resets it. */
 struct page {
 	struct page *next; /* free-list links, valid while state == PAGE_FREE */
-	struct page *prev;
+	union {
+		struct page *prev;
+		/* Of an allocated PAGE_USE_PT page (kern/mm/pt.c): bit g set when one of the
+		 * entries 8g .. 8g+7 may be present.  Allocation leaves it 0 (the buddy code
+		 * clears the links); freeing reuses it as the link. */
+		uint64_t pt_groups;
+	};
 	struct cap_object *frame; /* of a PAGE_USE_USER head (pmm_set_frame), else NULL */
 	uint32_t owner;           /* environment id for PAGE_USE_USER, else 0 */
 	uint8_t state;            /* enum page_state */
@@ -118,6 +124,11 @@ struct cap_object *pmm_frame(physaddr_t pa);
 /* The metadata of a managed page, or NULL when `pa` is not managed memory.  Read-only
  * outside kern/mm; take no decision on it without holding the caller's own lock. */
 const struct page *pmm_page(physaddr_t pa);
+
+/* The present-entry summary (struct page's pt_groups) of the allocated PAGE_USE_PT page
+ * `pa`, for kern/mm/pt.c only; any other page is a kernel bug and panics.  Lock-free: a
+ * table page's summary is changed only under the lock of the address space it belongs to. */
+uint64_t *pmm_pt_groups(physaddr_t pa);
 
 void pmm_get_stats(struct pmm_stats *st);
 

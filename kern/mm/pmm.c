@@ -361,6 +361,16 @@ pmm_set_use(physaddr_t pa, enum page_use use, uint32_t owner)
 	pmm_lock_release(st);
 }
 
+uint64_t *
+pmm_pt_groups(physaddr_t pa)
+{
+	struct page *pg = find_page(pa);
+
+	if (pg == NULL || pg->state != PAGE_ALLOCATED || pg->use != PAGE_USE_PT)
+		HAL_PANIC("pmm_pt_groups: 0x%llx is not a page-table page", (unsigned long long)pa);
+	return &pg->pt_groups;
+}
+
 void
 pmm_set_frame(physaddr_t pa, struct cap_object *frame)
 {

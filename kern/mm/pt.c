@@ -49,6 +49,35 @@ is_canonical(uint64_t va)
 	return va < VA_USER_END || va >= VA_KERNEL_START;
 }
 
+/* Each table page's struct page keeps a summary of its present entries (pmm_pt_groups):
+ * bit g is set whenever one of the entries 8g .. 8g+7 is present.  Every path here that makes an
+ * entry present calls note_present first; a bit is never cleared while the table lives (a stale bit
+ * costs tear-down one look at eight entries), so tear-down visits only marked groups. Entries must
+ * become present only through this file (kvm_root_new's copy of the kernel half is never torn down
+ * through the summary of the new root: only the user half is). */
+#define GROUP 8
+
+static uint64_t *
+groups_of(const pte_t *e)
+{
+	return pmm_pt_groups(
+	    hal_virt_to_phys((const void *)((uintptr_t)e & ~(uintptr_t)(PAGE_SIZE - 1))));
+}
+
+/* Called before *e (not present) becomes present.  When another entry of its group is
+ * present the group's bit is set already, so a run of new entries pays the look-up of the
+ * table page's metadata once a group. */
+static void
+note_present(pte_t *e)
+{
+	unsigned i = (unsigned)(((uintptr_t)e & (PAGE_SIZE - 1)) / sizeof(pte_t));
+	const pte_t *g = e - i % GROUP;
+
+	if ((g[0] | g[1] | g[2] | g[3] | g[4] | g[5] | g[6] | g[7]) & PTE_P)
+		return;
+	*groups_of(e) |= 1ull << (i / GROUP);
+}
+
 static int64_t
 table_alloc(void)
 {
@@ -164,6 +193,7 @@ pt_walk(physaddr_t root, uintptr_t va, enum pt_level level, bool create, pte_t *
 				return (int)pa;
 			/* A table entry grants everything and the leaf decides, except that
 			 * U is left out in the upper half: no user path into kernel tables. */
+			note_present(e);
 			*e = (physaddr_t)pa | PTE_P | PTE_W | (va < VA_USER_END ? PTE_U : 0);
 		} else if (is_huge_level(l) && (*e & PTE_PS)) {
 			*slot = e;
@@ -290,6 +320,8 @@ map_commit(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned f
 		/* BEGIN LAB 2 */
 		pte_t old = *e;
 
+		if (!(old & PTE_P))
+			note_present(e);
 		*e = (pa + off) | leaf_bits(flags, level);
 		if (old & PTE_P)
 			flush_page(&fl, va + off);
@@ -424,23 +456,22 @@ pt_lookup(physaddr_t root, uintptr_t va, struct pt_mapping *m)
 	return 0;
 }
 
-/* The index of the first present entry in t[i .. PT_ENTRIES), or PT_ENTRIES.  The tables
- * of a small address space are nearly empty, so eight entries are tested at once: the OR of
- * eight entries has P set exactly when one of them has. */
+/* The index of the first present entry in t[i .. last] that the summary `groups` marks, or
+ * PT_ENTRIES: only the groups whose bit is set are read. */
 static unsigned
-next_present(const pte_t *t, unsigned i)
+next_present(const pte_t *t, uint64_t groups, unsigned i, unsigned last)
 {
-	for (; i % 8 != 0 && i < PT_ENTRIES; i++)
-		if (t[i] & PTE_P)
-			return i;
-	for (; i < PT_ENTRIES; i += 8)
-		if ((t[i] | t[i + 1] | t[i + 2] | t[i + 3] | t[i + 4] | t[i + 5] | t[i + 6] |
-		     t[i + 7]) &
-		    PTE_P)
-			break;
-	for (; i < PT_ENTRIES; i++)
-		if (t[i] & PTE_P)
-			return i;
+	while (i <= last) {
+		uint64_t left = groups & (~0ull << (i / GROUP));
+
+		if (left == 0)
+			return PT_ENTRIES;
+		if ((unsigned)__builtin_ctzll(left) != i / GROUP)
+			i = (unsigned)__builtin_ctzll(left) * GROUP;
+		for (unsigned end = (i / GROUP + 1) * GROUP; i < end && i <= last; i++)
+			if (t[i] & PTE_P)
+				return i;
+	}
 	return PT_ENTRIES;
 }
 
@@ -450,8 +481,11 @@ static void
 free_tables(physaddr_t pa, enum pt_level level, pt_put_fn put, void *arg)
 {
 	pte_t *t = table(pa);
+	uint64_t groups = *pmm_pt_groups(pa);
+	unsigned last = PT_ENTRIES - 1;
 
-	for (unsigned i = next_present(t, 0); i < PT_ENTRIES; i = next_present(t, i + 1)) {
+	for (unsigned i = next_present(t, groups, 0, last); i < PT_ENTRIES;
+	     i = next_present(t, groups, i + 1, last)) {
 		if (level > PT_LEVEL_PT && !(t[i] & PTE_PS))
 			free_tables(t[i] & PTE_ADDR_MASK, level - 1, put, arg);
 		else if (put != NULL)
@@ -464,6 +498,7 @@ int
 pt_destroy_each(physaddr_t root, uintptr_t from_va, uintptr_t last_va, pt_put_fn put, void *arg)
 {
 	pte_t *pml4 = table(root);
+	uint64_t groups;
 	unsigned i, last;
 
 	if (!is_canonical(from_va) || !is_canonical(last_va) || from_va > last_va)
@@ -472,8 +507,9 @@ pt_destroy_each(physaddr_t root, uintptr_t from_va, uintptr_t last_va, pt_put_fn
 	    !MM_IS_ALIGNED((uint64_t)last_va + 1, PT_LEVEL_SIZE(PT_LEVEL_PML4)))
 		return E_ALIGN;
 	last = PTE_INDEX(last_va, PT_LEVEL_PML4);
-	for (i = next_present(pml4, PTE_INDEX(from_va, PT_LEVEL_PML4)); i <= last;
-	     i = next_present(pml4, i + 1)) {
+	groups = *pmm_pt_groups(root);
+	for (i = next_present(pml4, groups, PTE_INDEX(from_va, PT_LEVEL_PML4), last); i <= last;
+	     i = next_present(pml4, groups, i + 1, last)) {
 		pte_t e = pml4[i];
 
 		/* Unhook and flush before freeing, so no paging-structure cache still points
@@ -530,6 +566,8 @@ pt_leaf_set(physaddr_t root, pte_t *e, uintptr_t va, physaddr_t pa, unsigned fla
 {
 	pte_t old = *e;
 
+	if (!(old & PTE_P))
+		note_present(e);
 	*e = (pa & PTE_ADDR_MASK) | leaf_bits(flags & PT_PERM_MASK, PT_LEVEL_PT) |
 	     (soft & PTE_SOFT_MASK);
 	/* A TLB caches present entries only (SDM Vol. 3A 4.10.2.3): a new one needs no flush. */
@@ -543,6 +581,8 @@ pt_leaf_protect(physaddr_t root, pte_t *e, uintptr_t va, unsigned flags)
 {
 	pte_t keep = PTE_ADDR_MASK | PTE_A | PTE_D | PTE_SOFT_MASK;
 
+	if (!(*e & PTE_P))
+		note_present(e);
 	*e = (*e & keep) | leaf_bits(flags & PT_PERM_MASK, PT_LEVEL_PT);
 	flush_one(root, va);
 }

@@ -93,3 +93,36 @@ Test(pt_leaf, protect_changes_rights_keeps_frame_and_soft_bits_and_flushes)
 	pt_leaf_protect(root, e, UVA, PT_W | PT_U);
 	cr_assert_eq(mmu_translate(root, UVA, MMU_WRITE | MMU_USER, &r), MMU_OK);
 }
+
+static void
+count_put(pte_t e, enum pt_level level, void *arg)
+{
+	(void)e;
+	if (level == PT_LEVEL_PT)
+		++*(unsigned *)arg;
+}
+
+/* The present-entry summary of a leaf table (pmm_pt_groups): a bit per group of eight
+ * entries, set by pt_leaf_set, pt_leaf_protect and pt_map alike, one bit for a run inside a
+ * group; the upper tables mark the entries pt_walk made; tear-down finds every leaf. */
+Test(pt_leaf, summary_marks_each_group_that_becomes_present)
+{
+	struct pt_cursor c = { .root = root };
+	unsigned puts = 0;
+	pte_t *e;
+
+	cr_assert_eq(pt_cursor_leaf(&c, UVA, true, &e), 0);
+	cr_assert_eq(*pmm_pt_groups(hal_virt_to_phys(e)), 0, "a new table marks nothing");
+	for (unsigned i = 0; i < 8; i++)
+		pt_leaf_set(root, e + i, UVA + i * PAGE_SIZE, FRAME, PT_U, 0);
+	cr_assert_eq(*pmm_pt_groups(hal_virt_to_phys(e)), 1ull, "one group, one bit");
+	pt_leaf_set(root, e + 511, UVA + 511 * PAGE_SIZE, FRAME, PT_U, 0);
+	pt_leaf_protect(root, e + 17, UVA + 17 * PAGE_SIZE, PT_U);
+	cr_assert_eq(pt_map(root, UVA + 300 * PAGE_SIZE, FRAME, PAGE_SIZE, PT_U), 0);
+	cr_assert_eq(*pmm_pt_groups(hal_virt_to_phys(e)),
+	             1ull | 1ull << 63 | 1ull << 2 | 1ull << (300 / 8));
+	cr_assert_eq(*pmm_pt_groups(root), 1ull, "PML4[0] only");
+	cr_assert_eq(pt_destroy_each(root, 0, VA_USER_END - 1, count_put, &puts), 0);
+	cr_assert_eq(puts, 11);
+	cr_assert_eq(mmfix_free_pages(), baseline);
+}

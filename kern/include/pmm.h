@@ -105,6 +105,10 @@ int pmm_boot_exclusions(const struct bootinfo *bi, struct pmm_range *out, unsign
  * PMM_MAX_ORDER, or E_NOMEM.  The contents are not cleared. */
 int64_t pmm_alloc(unsigned order);
 
+/* pmm_alloc, tagged `use` and `owner` as pmm_set_use would (one lock round trip, not two);
+ * E_INVAL also for PAGE_USE_NONE or an unknown use. */
+int64_t pmm_alloc_as(unsigned order, enum page_use use, uint32_t owner);
+
 /* Frees a block from pmm_alloc.  Freeing a page that is not the head of an allocated block,
  * with another order, or while a frame object still names it is a kernel bug and panics. */
 void pmm_free(physaddr_t pa, unsigned order);

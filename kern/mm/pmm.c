@@ -275,23 +275,29 @@ pmm_page(physaddr_t pa)
 }
 
 int64_t
-pmm_alloc(unsigned order)
+pmm_alloc_as(unsigned order, enum page_use use, uint32_t owner)
 {
 	struct page *pg;
 	hal_irqstate_t st;
 	int err;
 
-	if (order > PMM_MAX_ORDER)
+	if (order > PMM_MAX_ORDER || use == PAGE_USE_NONE || use >= PAGE_USE_COUNT)
 		return E_INVAL;
 	st = pmm_lock_acquire();
 	err = buddy_alloc(order, &pg);
 	if (err == 0) {
-		pg->use = PAGE_USE_KERNEL;
-		pg->owner = 0;
-		used_pages[PAGE_USE_KERNEL] += 1ull << order;
+		pg->use = (uint8_t)use;
+		pg->owner = owner;
+		used_pages[use] += 1ull << order;
 	}
 	pmm_lock_release(st);
 	return err < 0 ? err : (int64_t)PFN_TO_PA(buddy_pfn(pg));
+}
+
+int64_t
+pmm_alloc(unsigned order)
+{
+	return pmm_alloc_as(order, PAGE_USE_KERNEL, 0);
 }
 
 static const char *

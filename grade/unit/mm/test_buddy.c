@@ -349,3 +349,32 @@ Test(buddy, check_detects_corrupt_metadata)
 	pg->order = 9;
 	cr_assert_eq(pmm_check(), E_RANGE);
 }
+
+/* pmm_alloc_as tags the block at once (one lock round trip); a page-table page, and only
+ * one, has a present-entry summary, which starts empty even on a page reused after free. */
+Test(buddy, alloc_as_tags_the_block_and_a_table_page_has_a_summary)
+{
+	struct pmm_stats st;
+	int64_t pa, user;
+
+	one_block();
+	cr_assert_eq(pmm_alloc_as(0, PAGE_USE_NONE, 0), E_INVAL);
+	cr_assert_eq(pmm_alloc_as(0, PAGE_USE_COUNT, 0), E_INVAL);
+	cr_assert_eq(pmm_alloc_as(PMM_MAX_ORDER + 1, PAGE_USE_PT, 0), E_INVAL);
+	pa = pmm_alloc_as(0, PAGE_USE_PT, 0);
+	cr_assert_geq(pa, 0);
+	pmm_get_stats(&st);
+	cr_assert_eq(st.used_pages[PAGE_USE_PT], 1);
+	cr_assert_eq(st.used_pages[PAGE_USE_KERNEL], 0);
+	cr_assert_eq(*pmm_pt_groups(pa), 0);
+	*pmm_pt_groups(pa) = 0x81;
+	pmm_free(pa, 0);
+	cr_assert_eq(pmm_alloc_as(0, PAGE_USE_PT, 0), pa, "the same page again");
+	cr_assert_eq(*pmm_pt_groups(pa), 0, "the summary of a reused page starts empty");
+	user = pmm_alloc_as(0, PAGE_USE_USER, 7);
+	cr_assert_eq(pmm_page(user)->owner, 7);
+	MMFIX_EXPECT_PANIC(pmm_pt_groups(user), "pmm_pt_groups: 0x401000 is not a page-table page");
+	pmm_free(user, 0);
+	pmm_free(pa, 0);
+	cr_assert_eq(pmm_check(), 0);
+}

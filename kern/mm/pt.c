@@ -171,7 +171,8 @@ leaf_addr_mask(enum pt_level level)
 int
 pt_walk(physaddr_t root, uintptr_t va, enum pt_level level, bool create, pte_t **slot)
 {
-	/* LAB 2: descend from the PML4 to `level`, allocating missing tables if `create`. */
+	/* LAB 2: descend from the PML4 to `level`, allocating missing tables if `create`;
+	 * note_present(e) before an entry links a new table. */
 	/* BEGIN LAB 2 */
 	pte_t *t = table(root);
 
@@ -311,12 +312,12 @@ map_commit(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned f
 		if (pt_walk(root, va + off, level, false, &e) != 0)
 			HAL_PANIC("pt_map: table for 0x%llx vanished",
 			          (unsigned long long)(va + off));
+		if (!(*e & PTE_P))
+			note_present(e);
 		/* LAB 2: point the entry at the frame; flush the TLB if it replaced a mapping. */
 		/* BEGIN LAB 2 */
 		pte_t old = *e;
 
-		if (!(old & PTE_P))
-			note_present(e);
 		*e = (pa + off) | leaf_bits(flags, level);
 		if (old & PTE_P)
 			flush_page(&fl, va + off);

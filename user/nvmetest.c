@@ -260,7 +260,7 @@ bench_read4k(void)
 	struct nvme_qpair *qp = &ctrl.ioq[0];
 	struct nvme_req rq = { NVME_OP_READ, 0, PAGE / ctrl.lba_size, buf.pa, NULL };
 	struct nvme_done d;
-	uint64_t sw = 0, t0, t1, t2, t3, empty;
+	uint64_t sub = 0, comp = 0, t0, t1, t2, t3, empty;
 	int bad = 0;
 
 	t0 = rdtsc();
@@ -275,13 +275,19 @@ bench_read4k(void)
 		t2 = rdtsc();
 		bad |= nvme_poll(qp, &d, 1) != 1 || d.err != 0;
 		t3 = rdtsc();
-		if (i >= BENCH_WARM)
-			sw += (t1 - t0 - empty) + (t3 - t2 - empty);
+		if (i >= BENCH_WARM) {
+			sub += t1 - t0 - empty;
+			comp += t3 - t2 - empty;
+		}
 	}
 	if (bad)
 		printf("nvmetest: bench: an I/O failed FAIL\n");
 	else
-		printf("BENCH nvme_read4k_sw %lu instructions\n", (unsigned long)(sw / BENCH_N));
+		printf("BENCH nvme_read4k_submit %lu instructions\n"
+		       "BENCH nvme_read4k_complete %lu instructions\n"
+		       "BENCH nvme_read4k_sw %lu instructions\n",
+		       (unsigned long)(sub / BENCH_N), (unsigned long)(comp / BENCH_N),
+		       (unsigned long)((sub + comp) / BENCH_N));
 }
 
 static int

@@ -58,7 +58,6 @@ struct line {
 	uint32_t low;           /* the entry's low word, mask bit clear */
 	volatile uint8_t *base; /* its I/O APIC */
 	uint32_t pin;           /* its entry there */
-	uint64_t count;         /* interrupts taken */
 };
 
 /* Taken by the handlers: every index/window pair is done under it, interrupts off. */
@@ -163,7 +162,6 @@ line_irq(struct trapframe *tf)
 	hal_spin_lock(&ioapic_lock); /* interrupts are off in a handler */
 	if (l->users > 0)
 		ioapic_write(l->base, IOREDTBL(l->pin), l->low | RTE_MASK);
-	l->count++;
 	hal_spin_unlock(&ioapic_lock);
 	__atomic_fetch_or(&fired, 1u << (n % IRQ_LINES), __ATOMIC_ACQ_REL);
 	lapic_eoi();
@@ -238,12 +236,6 @@ uint32_t
 irq_line_gsi(unsigned line)
 {
 	return lines[line % IRQ_LINES].gsi;
-}
-
-uint64_t
-irq_line_count(unsigned line)
-{
-	return __atomic_load_n(&lines[line % IRQ_LINES].count, __ATOMIC_RELAXED);
 }
 
 uint32_t

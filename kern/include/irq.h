@@ -3,7 +3,8 @@
  * notifications (kern/env/sys_irq.c, issue 12 item 3).  Machine-free: kern/env includes it.
  *
  * A device's legacy interrupt (INTx) becomes a "line": one GSI of the I/O APIC, its own
- * vector (IRQ_VEC_BASE + line), level-triggered, delivered to the boot CPU.  The handler
+ * vector (IRQ_VEC_BASE + line), level-triggered, delivered to the CPU that opened it (the
+ * first binder's CPU at irq_bind: a driver pins itself to choose it).  The handler
  * masks the entry, records the line as fired and defers the signal to the env layer
  * (env_irq_defer, kern/env/knotify.c); the entry stays masked until irq_line_unmask. */
 #ifndef EXOLAB_IRQ_H
@@ -38,9 +39,7 @@ void irq_line_close(unsigned line);
 void irq_line_unmask(unsigned line);
 uint32_t irq_line_gsi(unsigned line);
 
-/* The lines that fired since the last call (bit n: line n), cleared.  Interrupts counted
- * per line for the tests: irq_line_count. */
+/* The lines that fired since the last call (bit n: line n), cleared. */
 uint32_t irq_fired_take(void);
-uint64_t irq_line_count(unsigned line);
 
 #endif

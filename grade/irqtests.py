@@ -5,8 +5,8 @@ restrict=on (no route out of the guest; the test sends no traffic at all: it rai
 interrupt by writing the e1000's ICS register).  It binds the e1000's INTx to a
 notification and prints one `irqtest: TAG: what = got OK|FAIL` line per check: exactly one
 delivery per raised interrupt over 64 rounds, none while the line waits for its ack, none
-after the binding's device capability is deleted or revoked, its notification released or
-the binding removed, every bad argument refused; its two leak-check lines must match.
+after the binding's device capability is deleted or revoked, its notification released,
+its binder (a forked child) destroyed or the binding removed, every bad argument refused; its two leak-check lines must match.
 
 Machines: i440fx (`pc`: the GSI is the Interrupt Line register the firmware wrote, checked
 here) and q35 (PIRQ E-H on GSI 20-23 for bus 0's slots), each on 1 and 4 CPUs."""
@@ -22,7 +22,7 @@ import lab3  # noqa: E402
 
 LAB = gradelib.Lab("irq", fail_fast=lab3.KERNEL_DIED + [gradelib.LOCKCHECK_REPORT])
 
-TAGS = ["setup", "args", "bind", "count", "mask", "end"]
+TAGS = ["setup", "death", "args", "bind", "count", "mask", "end"]
 INFO = re.compile(r"^irqtest: e1000 00:([0-9a-f]{2})\.0 pin (\d) line register (-?\d+) "
                   r"gsi (-?\d+)$", re.M)
 

@@ -11,6 +11,8 @@
  * One line per check: `irqtest: TAG: what = got OK|FAIL`. */
 #include <stdint.h>
 
+#include "fd.h"
+#include "fork.h"
 #include "libos.h"
 #include "usyscall.h"
 
@@ -175,6 +177,53 @@ endings(uint64_t dev)
 	reg_read(ICR);
 }
 
+/* A binding ends with its binder: a forked child binds (the e1000's and the notification's
+ * capabilities copied into it while it waits on a pipe), the parent is refused (E_BUSY),
+ * takes the child's delivery on the shared notification, destroys the child, and finds the
+ * line masked and free. */
+static void
+binder_dies(uint64_t dev)
+{
+	int go[2], done[2], status = 0;
+	long id, r = -1;
+	uint64_t word = 0, child;
+	char c = 'g';
+
+	check("death", "pipes", pipe(go) == 0 && pipe(done) == 0, 1);
+	if ((id = fork()) == 0) {
+		read(go[0], &c, 1);
+		r = sys_irq_bind(d2slot, n2slot, BIT);
+		write(done[1], &r, sizeof(r));
+		read(go[0], &c, 1); /* never answered: the parent destroys this env */
+		exit(1);
+	}
+	check("death", "fork", id > 0, 1);
+	if (id <= 0)
+		return;
+	child = (uint64_t)fork_child_slot(id);
+	check("death", "copy the device cap", sys_cap_copy(dev, child, d2slot), 0);
+	check("death", "copy the notification", sys_cap_copy(nslot, child, n2slot), 0);
+	write(go[1], &c, 1);
+	check("death", "the child binds", read(done[0], &r, sizeof(r)) == sizeof(r) && r >= 0, 1);
+	check("death", "the parent cannot", sys_irq_bind(dev, nslot, BIT), E_BUSY);
+	reg_write(ICS, TXDW);
+	check("death", "the child's binding signals",
+	      sys_notify_wait(nslot, &word) == 0 && word == BIT, 1);
+	reg_read(ICR);
+	reg_write(ICS, TXDW); /* masked: the child never acks */
+	check("death", "destroy the child", sys_env_destroy(child), 0);
+	check("death", "wait for it", wait(id, &status) == 0 && status == WAIT_KILLED, 1);
+	check("death", "after its death: nothing signalled", sys_notify_poll(nslot, &word),
+	      E_AGAIN);
+	reg_read(ICR);
+	check("death", "the parent binds", sys_irq_bind(dev, nslot, BIT) >= 0, 1);
+	check("death", "and unbinds", sys_irq_unbind(dev), 0);
+	close(go[0]);
+	close(go[1]);
+	close(done[0]);
+	close(done[1]);
+}
+
 /* Maps BAR0, enables memory decoding and INTx, masks every cause, clears ICR. */
 static int
 setup(uint64_t dev)
@@ -213,6 +262,7 @@ main(int argc, char **argv)
 		return 1;
 	check("setup", "pinned to CPU 0",
 	      sys_env_set_sched(ABI_SLOT_SELF, &p, 1) == 0 && sys_cpu() == 0, 1);
+	binder_dies(dev); /* first: fork's first call takes over the loader's pages */
 	sys_leak_check();
 	bad_args(dev);
 	gsi = sys_irq_bind(dev, nslot, BIT);

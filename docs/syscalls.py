@@ -235,6 +235,27 @@ NOTES = {
         ("E_NOMEM", "no kernel memory for the window"),
         ("slot", DST.format("wslot")),
         ("E_INVAL", "`rights` has bits outside CAP_R_ALL")]),
+    "irq_bind": ("the device in `dslot` and the notification in `nslot`: WRITE", [
+        ("E_INVAL", "`bits` is 0"),
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
+                 "`E_PERM`"),
+        ("E_BUSY", "another env has a binding of this device (its capability still there)"),
+        ("E_NOMEM", "16 bindings, or 8 interrupt lines (GSIs), are in use"),
+        ("E_INVAL", "the device has no INTx pin (its Interrupt Pin register is 0)"),
+        ("E_NOSYS", "its GSI is not known: a chipset other than QEMU's i440fx and q35, "
+                    "a function behind a bridge on q35, no firmware routing on i440fx, or "
+                    "no I/O APIC (kern/dev/irq.c explains)"),
+        ("E_RANGE", "no I/O APIC has that GSI")]),
+    "irq_ack": ("the device in `dslot`: WRITE", [
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("E_NOENT", "the caller has no binding of this device, or the binding's own device "
+                    "capability has gone (deleted, revoked): the binding is removed, its "
+                    "line masked"),
+        ("E_AGAIN", "nothing was signalled since the last ack")]),
+    "irq_unbind": ("the device in `dslot`: WRITE", [
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("E_NOENT", "the caller has no binding of this device")]),
     "region_map": ("the region in `rslot`: MAP and the rights `perm` needs (READ, WRITE); "
                    "the env in `eslot`: MAP", [
         ("E_ALIGN", "`va` is not page aligned"),

@@ -124,6 +124,12 @@ devobj_of(struct cap_object *obj)
 	return (struct devobj *)((char *)obj - __builtin_offsetof(struct devobj, obj));
 }
 
+const struct pci_dev *
+dev_pci(struct cap_object *obj)
+{
+	return devobj_of(obj)->pci;
+}
+
 int64_t
 sys_dev_info(struct env *e, const uint64_t *a)
 {

@@ -222,8 +222,10 @@ NOTES = {
         ("E_ALIGN", "`off` is not a multiple of `size`"),
         ("E_RANGE", "`off + size` is beyond the configuration space"),
         ("E_INVAL", "`val` does not fit in `size` bytes"),
-        ("E_PERM", "the bytes are not all inside the command register, the MSI capability "
-                   "after its header, or MSI-X's Message Control (BARs, IDs, status: never)")]),
+        ("E_PERM", "the bytes are not all inside the command register or the Message "
+                   "Control of MSI or MSI-X, or they set MSI's or MSI-X's enable bit (only the "
+                   "kernel may program messages; BARs, IDs, status, MSI address and data: "
+                   "never)")]),
     "dev_bar": ("the device in `dslot`: MAP (GRANT is not needed: the window goes to the "
                 "caller's table)", [
         ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without MAP `E_PERM`"),

@@ -27,7 +27,7 @@ def read_serial(path):
         return f.read().decode("utf-8", "replace").replace("\r", "")
 
 
-def boot(qemu, iso, args, want, timeout, smp=1):
+def boot(qemu, iso, args, want, timeout, smp=1, extra=()):
     """One boot; returns ({name: value}, serial text).  The boot ends when every wanted
     line is there, when QEMU exits, or at the timeout; QEMU's process group is killed."""
     with tempfile.TemporaryDirectory(prefix="exolab-bench-") as tmp:
@@ -39,6 +39,7 @@ def boot(qemu, iso, args, want, timeout, smp=1):
                 "-icount", "shift=0,sleep=off", "-smp", str(smp),
                 "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                 "-fw_cfg", "name=opt/exolab/cmdline,string=" + args.replace(",", ",,")]
+        argv += list(extra)
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         try:
@@ -69,6 +70,8 @@ def main():
     p.add_argument("--runs", type=int, default=2, help="boots that must agree (default 2)")
     p.add_argument("--smp", type=int, default=1, help="CPUs (default 1)")
     p.add_argument("--timeout", type=float, default=120, help="seconds per boot")
+    p.add_argument("--qemu-arg", action="append", default=[],
+                   help="one more QEMU argument (repeat; e.g. a device and its drive)")
     opts = p.parse_args()
     if not os.path.exists(opts.iso):
         print("%s: no ISO at %s (run make first)" % (opts.name, opts.iso), file=sys.stderr)
@@ -76,7 +79,7 @@ def main():
     results = []
     for i in range(opts.runs):
         figures, text = boot(opts.qemu, opts.iso, opts.args, opts.want, opts.timeout,
-                             opts.smp)
+                             opts.smp, opts.qemu_arg)
         missing = [name for name in opts.want if name not in figures]
         if missing:
             tail = "\n".join(text.rstrip("\n").splitlines()[-15:])

@@ -222,8 +222,10 @@ NOTES = {
         ("E_ALIGN", "`off` is not a multiple of `size`"),
         ("E_RANGE", "`off + size` is beyond the configuration space"),
         ("E_INVAL", "`val` does not fit in `size` bytes"),
-        ("E_PERM", "the bytes are not all inside the command register, the MSI capability "
-                   "after its header, or MSI-X's Message Control (BARs, IDs, status: never)")]),
+        ("E_PERM", "the bytes are not all inside the command register or the Message "
+                   "Control of MSI or MSI-X, or they set MSI's or MSI-X's enable bit (only the "
+                   "kernel may program messages; BARs, IDs, status, MSI address and data: "
+                   "never)")]),
     "dev_bar": ("the device in `dslot`: MAP (GRANT is not needed: the window goes to the "
                 "caller's table)", [
         ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without MAP `E_PERM`"),
@@ -235,6 +237,27 @@ NOTES = {
         ("E_NOMEM", "no kernel memory for the window"),
         ("slot", DST.format("wslot")),
         ("E_INVAL", "`rights` has bits outside CAP_R_ALL")]),
+    "irq_bind": ("the device in `dslot` and the notification in `nslot`: WRITE", [
+        ("E_INVAL", "`bits` is 0"),
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
+                 "`E_PERM`"),
+        ("E_BUSY", "another env has a binding of this device (its capability still there)"),
+        ("E_NOMEM", "16 bindings, or 8 interrupt lines (GSIs), are in use"),
+        ("E_INVAL", "the device has no INTx pin (its Interrupt Pin register is 0)"),
+        ("E_NOSYS", "its GSI is not known: a chipset other than QEMU's i440fx and q35, "
+                    "a function behind a bridge on q35, no firmware routing on i440fx, or "
+                    "no I/O APIC (kern/dev/irq.c explains)"),
+        ("E_RANGE", "no I/O APIC has that GSI")]),
+    "irq_ack": ("the device in `dslot`: WRITE", [
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("E_NOENT", "the caller has no binding of this device, or the binding's own device "
+                    "capability has gone (deleted, revoked): the binding is removed, its "
+                    "line masked"),
+        ("E_AGAIN", "nothing was signalled since the last ack")]),
+    "irq_unbind": ("the device in `dslot`: WRITE", [
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("E_NOENT", "the caller has no binding of this device")]),
     "region_map": ("the region in `rslot`: MAP and the rights `perm` needs (READ, WRITE); "
                    "the env in `eslot`: MAP", [
         ("E_ALIGN", "`va` is not page aligned"),

@@ -65,6 +65,11 @@ cfg_cases(uint64_t nvme, const struct abi_dev_info *ni)
 		      sys_dev_cfg_write(nvme, ni->msix + 2u, 2,
 		                        sys_dev_cfg_read(nvme, ni->msix + 2u, 2)),
 		      0);
+	if (ni->msix) /* only the kernel may enable messages (kern/env/sys_dev.c) */
+		check("cfg", "enable MSI-X",
+		      sys_dev_cfg_write(nvme, ni->msix + 2u, 2,
+		                        sys_dev_cfg_read(nvme, ni->msix + 2u, 2) | 0x8000),
+		      E_PERM);
 	check("cfg", "write MSI-X table offset", sys_dev_cfg_write(nvme, ni->msix + 4u, 4, 0),
 	      E_PERM);
 }

@@ -12,6 +12,9 @@ NVMEMODEL_SRCS := sim/dev/nvme_model.c sim/dev/nvme_model_cmd.c
 NVMETEST_LIBSRCS := $(NVME_SRCS) $(NVMEMODEL_SRCS) $(SIMHAL_SRCS) grade/unit/nvme/nvmefix.c
 NVMETEST_LIBOBJS := $(patsubst %.c,$(NVMETEST_DIR)/obj/%.o,$(NVMETEST_LIBSRCS))
 NVME_INC := -Ilib/drivers/include
+# The driver is portable code: `make seam-check` compiles it without the machine headers too.
+PORTABLE_DIRS += lib/drivers/nvme
+SEAM_INC += $(NVME_INC)
 NVMETEST_INC := $(NVME_INC) -Ilib/drivers/nvme -Isim/dev $(SIMHAL_INC) -Igrade/unit/nvme
 NVMETEST_HDRS := $(wildcard kern/include/*.h lib/drivers/include/*.h lib/drivers/nvme/*.h \
 	sim/dev/*.h sim/hal/*.h grade/unit/nvme/*.h)

@@ -174,7 +174,8 @@ extern uint64_t env_init_id;
 /* knotify.c: notifications the kernel signals (env_notify, cons_notify).  env_destroy calls
  * knotify_env_dead once the dying env is off every CPU (its death binding fires, its console
  * binding goes); notify_release calls knotify_forget (bindings are weak); the console's
- * input path calls knotify_cons_input; knotify_cons_bound: some env waits for input. */
+ * input path calls knotify_cons_input; knotify_cons_bound: some env waits for input (or
+ * for a device interrupt: irq_any_bound). */
 void knotify_env_dead(struct env *e);
 void knotify_forget(struct cap_object *obj);
 void knotify_cons_input(void);
@@ -190,10 +191,22 @@ knotify_cons_due(void)
 	return __atomic_load_n(&knotify_cons_pending_, __ATOMIC_RELAXED);
 }
 
+/* sys_irq.c: device interrupts bound to notifications.  irq_deliver signals the lines that
+ * fired (under the env lock, from knotify_unlock_hook); irq_env_dead unbinds what a dying
+ * env bound (knotify_env_dead); irq_forget unbinds what was bound to a released
+ * notification (knotify_forget).  Each unbinding masks the line if no one else uses it. */
+void irq_deliver(void);
+void irq_env_dead(struct env *e);
+void irq_forget(struct cap_object *obj);
+bool irq_any_bound(void);
+
+struct pci_dev;
 /* sys_dev.c: the device capabilities init gets, one per PCI function, in slots
  * [first_slot, first_slot + dev_count()). */
 uint64_t dev_count(void);
 int dev_grant(struct env *e, uint64_t first_slot);
+/* The PCI function a CAP_DEVICE object names. */
+const struct pci_dev *dev_pci(struct cap_object *obj);
 
 /* region.c: regions (CAP_REGION), a run of frames mapped whole by one call.  region_new
  * makes a fresh object on npages frames of one run (REGION_UNCACHED: device memory) with

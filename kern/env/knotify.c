@@ -105,11 +105,13 @@ knotify_env_dead(struct env *e)
 		ipc_notify_signal(b->obj, b->bits);
 	unbind(b);
 	unbind(&on_input[e - envs]);
+	irq_env_dead(e);
 }
 
 void
 knotify_forget(struct cap_object *obj)
 {
+	irq_forget(obj); /* device interrupts bound to it (sys_irq.c) */
 	for (unsigned i = 0; i < NENV && nbound > 0; i++) {
 		if (on_death[i].obj == obj)
 			unbind(&on_death[i]);
@@ -129,6 +131,8 @@ knotify_cons_input(void)
 bool
 knotify_cons_bound(void)
 {
+	if (irq_any_bound()) /* a driver waits for its device likewise (sys_irq.c) */
+		return true;
 	for (unsigned i = 0; i < NENV && nbound > 0; i++)
 		if (on_input[i].obj != NULL)
 			return true;
@@ -140,9 +144,13 @@ knotify_cons_bound(void)
  * env_unlock (lock.c), as due sleepers are woken (sleep.c): from user mode this acts as a
  * tick that env_sched_tick turns into a switch to env_schedule, which takes the lock
  * (wake_sleepers); from the idle halt env_schedule looks again at once; from a window where
- * the CPU waits with interrupts on, the lock's holder or this CPU unlocks soon. */
+ * the CPU waits with interrupts on, the lock's holder or this CPU unlocks soon.
+ * knotify_cons_pending_ is the one flag all of them look at: it says "something deferred"
+ * (console input, cons_input_; a device interrupt line, irq_deliver's lines, sys_irq.c). */
+static bool cons_input_;
+
 void
-env_cons_input(const struct trapframe *tf)
+env_irq_defer(const struct trapframe *tf)
 {
 	__atomic_store_n(&knotify_cons_pending_, true, __ATOMIC_RELEASE);
 	if ((tf->cs & 3) == 3)
@@ -150,8 +158,18 @@ env_cons_input(const struct trapframe *tf)
 }
 
 void
+env_cons_input(const struct trapframe *tf)
+{
+	__atomic_store_n(&cons_input_, true, __ATOMIC_RELEASE);
+	env_irq_defer(tf);
+}
+
+void
 knotify_unlock_hook(void)
 {
-	if (__atomic_exchange_n(&knotify_cons_pending_, false, __ATOMIC_ACQ_REL))
+	if (!__atomic_exchange_n(&knotify_cons_pending_, false, __ATOMIC_ACQ_REL))
+		return;
+	if (__atomic_exchange_n(&cons_input_, false, __ATOMIC_ACQ_REL))
 		knotify_cons_input();
+	irq_deliver();
 }

@@ -191,7 +191,8 @@ env_schedule(void)
 			wake_sleepers(pc);
 		if ((next = env_sched_next(&waiting)) != NULL)
 			env_run(next);
-		/* An env bound to console input waits for a key, not for the monitor. */
+		/* An env bound to console input or a device interrupt waits for it, not for the
+		 * monitor. */
 		if (pc->cpu == 0 && !waiting && env_sched_idle_all() && !knotify_cons_bound()) {
 			env_switch(pc, NULL);
 			hal_set_root(env_kern_root);

@@ -124,6 +124,12 @@ devobj_of(struct cap_object *obj)
 	return (struct devobj *)((char *)obj - __builtin_offsetof(struct devobj, obj));
 }
 
+const struct pci_dev *
+dev_pci(struct cap_object *obj)
+{
+	return devobj_of(obj)->pci;
+}
+
 int64_t
 sys_dev_info(struct env *e, const uint64_t *a)
 {
@@ -202,8 +208,23 @@ inside(uint64_t off, uint64_t size, unsigned lo, unsigned hi)
 }
 
 /* The registers a driver may write (PCI Local Bus 3.0): the command register's IO, MEM,
- * bus master and INTx-disable bits (6.2.2; the rest keep their value), MSI's control,
- * address, data and mask (6.8.1), MSI-X's control (6.8.2; its table is in a BAR). */
+ * bus master and INTx-disable bits (6.2.2; the rest keep their value), and the Message
+ * Control words of MSI (6.8.1.3) and MSI-X (6.8.2.3) as long as the enable bit stays clear.
+ * A message's address and data choose the vector and the CPU it hits, so a driver that
+ * could write them could raise any vector (the timer's, an IPI's, an exception's) on any
+ * CPU, or, enabled with address 0, make its device write to physical memory: only the
+ * kernel may program and enable MSI, and it does not yet (issue 12 item 3 has INTx only). */
+#define MSI_CTRL_ENABLE  0x0001u /* MSI Message Control bit 0 (6.8.1.3) */
+#define MSIX_CTRL_ENABLE 0x8000u /* MSI-X Message Control bit 15 (6.8.2.3) */
+
+static bool
+msi_ctrl_write_ok(unsigned cap, uint16_t enable, uint64_t off, uint64_t size, uint32_t val)
+{
+	unsigned shift = 8 * (unsigned)(off - (cap + 2u));
+
+	return cap && inside(off, size, cap + 2u, cap + 4u) && !((val << shift) & enable);
+}
+
 static int
 cfg_write_allowed(const struct pci_dev *d, uint64_t off, uint64_t size, uint32_t val)
 {
@@ -218,8 +239,8 @@ cfg_write_allowed(const struct pci_dev *d, uint64_t off, uint64_t size, uint32_t
 		pci_cfg_write(d->bus, d->dev, d->fn, PCI_COMMAND, 2, v);
 		return 0;
 	}
-	if ((d->msi && inside(off, size, d->msi + 2u, d->msi + (unsigned)d->msi_len)) ||
-	    (d->msix && inside(off, size, d->msix + 2u, d->msix + 4u))) {
+	if (msi_ctrl_write_ok(d->msi, MSI_CTRL_ENABLE, off, size, val) ||
+	    msi_ctrl_write_ok(d->msix, MSIX_CTRL_ENABLE, off, size, val)) {
 		pci_cfg_write(d->bus, d->dev, d->fn, (unsigned)off, (unsigned)size, val);
 		return 0;
 	}

@@ -77,6 +77,9 @@ void env_ipi(const struct trapframe *tf);
  * with cons_notify are signalled (kern/env/knotify.c); from user mode it then acts as a
  * timer tick, as an IPI does. */
 void env_cons_input(const struct trapframe *tf);
+/* The same deferral for a device interrupt line (kern/dev/irq.c, EOI sent, entry masked):
+ * the next env_unlock signals the bound notifications (kern/env/sys_irq.c). */
+void env_irq_defer(const struct trapframe *tf);
 
 /* Application processors enter the scheduler here once it is ready (smp_idle): they run
  * envs, or halt until an IPI or their timer; false while it is not ready. */

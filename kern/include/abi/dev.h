@@ -5,11 +5,12 @@
  * them all to init, in slots abi_envinfo.dev_slot .. dev_slot + dev_count - 1 (right after
  * the ramdisk's region, ABI_SLOT_INITRD + 1), in the kernel's enumeration order.
  * Rights of a device capability: READ config reads and dev_info; WRITE config writes (the
- * command register, MSI and MSI-X only); MAP BAR windows; PHYS a window's physical base in
- * cap_identify; GRANT and DERIVE as for any capability.  A BAR window (CAP_DEVMEM, which is
- * CAP_REGION: a region mapped by region_map, made by dev_bar) is a child of the device capability:
- * revoking the device capability deletes every window made from it, and when a window's last
- * capability goes, every mapping made through it is removed (a later access faults). */
+ * command register, and MSI's and MSI-X's Message Control with the enable bit clear); MAP BAR
+ * windows; PHYS a window's physical base in cap_identify; GRANT and DERIVE as for any capability.
+ * A BAR window (CAP_DEVMEM, which is CAP_REGION: a region mapped by region_map, made by dev_bar) is
+ * a child of the device capability: revoking the device capability deletes every window made from
+ * it, and when a window's last capability goes, every mapping made through it is removed (a later
+ * access faults). */
 #ifndef EXOLAB_ABI_DEV_H
 #define EXOLAB_ABI_DEV_H
 

@@ -107,6 +107,14 @@
  *                                    (BARs included) is E_PERM (needs WRITE)
  * dev_bar(dslot, bar, wslot, rights) a BAR window (CAP_DEVMEM) on memory BAR `bar` in wslot,
  *                                    a child of dslot, rights = dslot's & rights (needs MAP)
+ * irq_bind(dslot, nslot, bits)       binds the device's legacy interrupt (INTx, through the
+ *                                    I/O APIC) to the notification in nslot: each interrupt
+ *                                    masks the line and signals bits; returns the GSI (needs
+ *                                    WRITE on both).  Again by the same env: new nslot/bits
+ * irq_ack(dslot)                     the driver has serviced the device: unmasks its line
+ *                                    (E_AGAIN: nothing signalled since the last ack)
+ * irq_unbind(dslot)                  removes the caller's binding; the line is masked unless
+ *                                    another device shares it
  *
  * Regions (CAP_REGION, abi/cap.h: the ramdisk, BAR windows); rslot names one:
  * region_map(rslot, eslot, va, perm)  maps the whole region at va (page aligned, no page
@@ -169,7 +177,10 @@
 	X(43, dev_bar, 4, "dslot, bar, wslot, rights")                                             \
 	X(44, region_map, 4, "rslot, eslot, va, perm")                                             \
 	X(45, region_derive, 5, "rslot, dslot, first, npages, rights")                             \
-	X(46, share_pages, 3, "eslot, recs, n")
+	X(46, share_pages, 3, "eslot, recs, n")                                                    \
+	X(47, irq_bind, 3, "dslot, nslot, bits")                                                   \
+	X(48, irq_ack, 1, "dslot")                                                                 \
+	X(49, irq_unbind, 1, "dslot")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

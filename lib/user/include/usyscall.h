@@ -417,6 +417,26 @@ sys_dev_bar(uint64_t dslot, uint64_t bar, uint64_t wslot, uint32_t rights)
 	return syscall4(SYS_dev_bar, dslot, bar, wslot, rights);
 }
 
+/* Device interrupts: the INTx of the device in dslot signals bits on the notification in
+ * nslot, masked until sys_irq_ack (returns the GSI, or an error). */
+static inline long
+sys_irq_bind(uint64_t dslot, uint64_t nslot, uint64_t bits)
+{
+	return syscall3(SYS_irq_bind, dslot, nslot, bits);
+}
+
+static inline long
+sys_irq_ack(uint64_t dslot)
+{
+	return syscall1(SYS_irq_ack, dslot);
+}
+
+static inline long
+sys_irq_unbind(uint64_t dslot)
+{
+	return syscall1(SYS_irq_unbind, dslot);
+}
+
 /* Regions (abi/cap.h): rslot a CAP_REGION capability (the ramdisk, a BAR window). */
 static inline long
 sys_region_map(uint64_t rslot, uint64_t eslot, uintptr_t va, uint32_t perm)

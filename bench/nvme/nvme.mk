@@ -1,0 +1,15 @@
+# The NVMe driver's software path per 4 KiB read, polled, queue depth 1 (user/nvmetest.c with
+# tests=bench): instructions of nvme_submit plus nvme_poll after the phase tag flipped, the
+# device's time left out (and each part alone), under `qemu -icount shift=0`.  Goal (issue 12): <= 1/10 of Linux's.
+
+bench-nvme: $(ISO) ## NVMe 4 KiB read software path in instructions (qemu -icount shift=0)
+	$(V)img=$$($(PYTHON) grade/nvmetests.py --make-image bench) && \
+	$(PYTHON) bench/icount.py --name bench-nvme --iso $(ISO) \
+		--args "init=nvmetest tests=bench lockcheck=off" --want nvme_read4k_sw \
+		--want nvme_read4k_submit --want nvme_read4k_complete \
+		--qemu-arg=-drive --qemu-arg=file=$$img,if=none,format=raw,id=nv0 \
+		--qemu-arg=-device --qemu-arg=nvme,drive=nv0,serial=exolab-nvme0
+
+BENCH_TARGETS += bench-nvme
+
+.PHONY: bench-nvme

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""NVMe driver grader (issue 12 items 5 and 8), run by `make test-nvme` and `make test`.
+QEMU gets an NVMe controller on a 4 MiB raw image made here under obj/nvme/, pre-filled so
+that block b holds the 32-bit little-endian words b * 0x9e3779b1 + j (j = 0, 1, ...): the
+test can check blocks it never wrote.  user/nvmetest.c runs as init and drives the
+controller with the portable driver (lib/drivers/nvme) through the LibOS ops
+(lib/user/nvme_ops.c), polled; it prints one `nvmetest: TAG: what = N OK|FAIL` line per
+check, and this grader wants every check of its source to pass, the identify line exactly,
+the decoded error of the read beyond the namespace by name, and equal leak-check lines."""
+
+import array
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import gradelib  # noqa: E402
+import lab3  # noqa: E402
+
+LAB = gradelib.Lab("nvme", fail_fast=lab3.KERNEL_DIED + [gradelib.LOCKCHECK_REPORT])
+
+IMAGE_DIR = os.path.join(gradelib.ROOT, "obj", "nvme")
+IMAGE_BYTES = 4 << 20
+BLOCK = 512  # QEMU's nvme default logical block size
+PRE_MUL = 0x9E3779B1
+TAGS = ["init", "spread", "prp", "error", "bad"]
+
+
+def make_image(name):
+    """The pre-filled image (rewritten every run: the test writes to it); its path."""
+    path = os.path.join(IMAGE_DIR, name + ".img")
+    os.makedirs(IMAGE_DIR, exist_ok=True)
+    words = BLOCK // 4
+    data = array.array("I", bytes(IMAGE_BYTES))
+    for b in range(IMAGE_BYTES // BLOCK):
+        base = (b * PRE_MUL) & 0xFFFFFFFF
+        data[b * words:(b + 1) * words] = array.array(
+            "I", [(base + j) & 0xFFFFFFFF for j in range(words)])
+    if sys.byteorder != "little":
+        data.byteswap()
+    with open(path, "wb") as f:
+        data.tofile(f)
+    return path
+
+
+def source_checks():
+    """{tag: number of check("TAG", ...) calls in user/nvmetest.c}."""
+    with open(os.path.join(gradelib.ROOT, "user", "nvmetest.c")) as f:
+        src = f.read()
+    counts = dict.fromkeys(TAGS, 0)
+    for tag in re.findall(r'\bcheck\(\s*"(\w+)"', src):
+        counts[tag] = counts.get(tag, 0) + 1
+    return counts
+
+
+def devices(name):
+    return ["-drive", "file=%s,if=none,format=raw,id=nv0" % make_image(name),
+            "-device", "nvme,drive=nv0,serial=exolab-nvme0"]
+
+
+BLOCKS = IMAGE_BYTES // BLOCK
+IDENTIFY = (r"^nvmetest: model 'QEMU NVMe Ctrl' serial 'exolab-nvme0' %d blocks of %d bytes, "
+            r"max transfer \d+$" % (BLOCKS, BLOCK))
+OOR = (r"^nvmetest: read at block %d \(the namespace's size\): LBA Out of Range "
+       r"\(SCT 0 SC 0x80\), error -\d+$" % BLOCKS)
+
+
+@LAB.test("nvmetest", parts=dict(dict.fromkeys(TAGS, 2), identify=2, decoded=2, leak=2),
+          args="init=nvmetest leakcheck", qemu_args=devices("nvmetest"),
+          until=[r"^nvmetest: done$"], reject=lab3.KERNEL_DIED, timeout=120)
+def nvmetest(run):
+    run.reject(r"^nvmetest: .* FAIL$")
+    want = source_checks()
+    for tag in TAGS:
+        ok = len(re.findall(r"^nvmetest: %s: .* OK$" % tag, run.text, re.M))
+        run.fraction(tag, min(ok, want[tag]), want[tag], "%s checks passed" % tag)
+    run.expect(IDENTIFY, part="identify")
+    run.expect(OOR, part="decoded")
+    run.expect(r"^nvmetest: write across the end: LBA Out of Range$", part="decoded")
+    leaks = lab3.LEAK.findall(run.text)
+    if len(leaks) != 2 or leaks[0] != leaks[1]:
+        run.fail("leak-check lines before and after the tests differ: %s" % leaks, "leak")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--make-image":
+        print(make_image(sys.argv[2]))
+        sys.exit(0)
+    sys.exit(gradelib.main([LAB]))

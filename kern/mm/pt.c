@@ -78,14 +78,19 @@ note_present(pte_t *e)
 	*groups_of(e) |= 1ull << (i / GROUP);
 }
 
+/* A zeroed table page, to be linked from the entry `link` (NULL for a root): link's group
+ * is noted present here, before the caller's store, so no caller can forget it (a bit set
+ * a little early, or for a store that then fails, is only a stale bit). */
 static int64_t
-table_alloc(void)
+table_alloc(pte_t *link)
 {
 	int64_t pa = pmm_alloc_as(0, PAGE_USE_PT, 0);
 	pte_t *t;
 
 	if (pa < 0)
 		return pa;
+	if (link != NULL)
+		note_present(link);
 	t = table((physaddr_t)pa);
 	/* 32 entries a store run: one at a time cost ~2,000 instructions a table, eight ~700
 	 * (a quarter of them loop control), and a fork builds a dozen tables. */
@@ -101,7 +106,7 @@ table_alloc(void)
 int64_t
 pt_root_alloc(void)
 {
-	return table_alloc();
+	return table_alloc(NULL);
 }
 
 void
@@ -171,8 +176,7 @@ leaf_addr_mask(enum pt_level level)
 int
 pt_walk(physaddr_t root, uintptr_t va, enum pt_level level, bool create, pte_t **slot)
 {
-	/* LAB 2: descend from the PML4 to `level`, allocating missing tables if `create`;
-	 * note_present(e) before an entry links a new table. */
+	/* LAB 2: descend from the PML4 to `level`, allocating missing tables if `create`. */
 	/* BEGIN LAB 2 */
 	pte_t *t = table(root);
 
@@ -184,12 +188,11 @@ pt_walk(physaddr_t root, uintptr_t va, enum pt_level level, bool create, pte_t *
 
 			if (!create)
 				return E_NOENT;
-			pa = table_alloc();
+			pa = table_alloc(e);
 			if (pa < 0)
 				return (int)pa;
 			/* A table entry grants everything and the leaf decides, except that
 			 * U is left out in the upper half: no user path into kernel tables. */
-			note_present(e);
 			*e = (physaddr_t)pa | PTE_P | PTE_W | (va < VA_USER_END ? PTE_U : 0);
 		} else if (is_huge_level(l) && (*e & PTE_PS)) {
 			*slot = e;

@@ -89,6 +89,17 @@ def source_checks(prog, tags):
     return counts
 
 
+def check_calls(prog, tags):
+    """{tag: number of check("TAG", ...) calls in user/PROG.c} (the device test programs'
+    form: each call prints one 'PROG: TAG: ... OK' or '... FAIL' line)."""
+    with open(os.path.join(ROOT, "user", prog + ".c")) as f:
+        src = f.read()
+    counts = dict.fromkeys(tags, 0)
+    for tag in re.findall(r'\bcheck\(\s*"(\w+)"', src):
+        counts[tag] = counts.get(tag, 0) + 1
+    return counts
+
+
 def check_lines(run, prog, text, tags):
     """Partial credit per tag: OK lines of `prog` (any role) over the checks in its source."""
     want = source_checks(prog, tags)

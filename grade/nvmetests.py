@@ -44,16 +44,6 @@ def make_image(name):
     return path
 
 
-def source_checks():
-    """{tag: number of check("TAG", ...) calls in user/nvmetest.c}."""
-    with open(os.path.join(gradelib.ROOT, "user", "nvmetest.c")) as f:
-        src = f.read()
-    counts = dict.fromkeys(TAGS, 0)
-    for tag in re.findall(r'\bcheck\(\s*"(\w+)"', src):
-        counts[tag] = counts.get(tag, 0) + 1
-    return counts
-
-
 def devices(name):
     return ["-drive", "file=%s,if=none,format=raw,id=nv0" % make_image(name),
             "-device", "nvme,drive=nv0,serial=exolab-nvme0"]
@@ -71,7 +61,7 @@ OOR = (r"^nvmetest: read at block %d \(the namespace's size\): LBA Out of Range 
           until=[r"^nvmetest: done$"], reject=lab3.KERNEL_DIED, timeout=120)
 def nvmetest(run):
     run.reject(r"^nvmetest: .* FAIL$")
-    want = source_checks()
+    want = lab3.check_calls("nvmetest", TAGS)
     for tag in TAGS:
         ok = len(re.findall(r"^nvmetest: %s: .* OK$" % tag, run.text, re.M))
         run.fraction(tag, min(ok, want[tag]), want[tag], "%s checks passed" % tag)

@@ -100,6 +100,15 @@ def check_calls(prog, tags):
     return counts
 
 
+def score_check_calls(run, prog, tags, want=None):
+    """Partial credit per tag: 'PROG: TAG: ... OK' lines over the check() calls in its source
+    (want: those counts, when the caller adds to check_calls')."""
+    want = want or check_calls(prog, tags)
+    for tag in tags:
+        ok = len(re.findall(r"^%s: %s: .* OK$" % (prog, tag), run.text, re.M))
+        run.fraction(tag, min(ok, want[tag]), want[tag], "%s checks passed" % tag)
+
+
 def check_lines(run, prog, text, tags):
     """Partial credit per tag: OK lines of `prog` (any role) over the checks in its source."""
     want = source_checks(prog, tags)

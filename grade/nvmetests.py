@@ -10,6 +10,7 @@ the decoded error of the read beyond the namespace by name, and equal leak-check
 
 import array
 import os
+import re
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -24,6 +25,7 @@ IMAGE_BYTES = 4 << 20
 BLOCK = 512  # QEMU's nvme default logical block size
 PRE_MUL = 0x9E3779B1
 TAGS = ["init", "spread", "prp", "error", "bad"]
+IRQ_MODE = "nvmetest: mode interrupt"
 
 
 def make_image(name):
@@ -55,12 +57,29 @@ OOR = (r"^nvmetest: read at block %d \(the namespace's size\): LBA Out of Range 
        r"\(SCT 0 SC 0x80\), error -\d+$" % BLOCKS)
 
 
-@LAB.test("nvmetest", parts=dict(dict.fromkeys(TAGS, 2), identify=2, decoded=2, leak=2),
+def score_modes(run):
+    """Every data-integrity check passes in each mode (polled first, then interrupt), and the
+    interrupt mode's own checks (tag irq) pass."""
+    want = lab3.check_calls("nvmetest", TAGS + ["irq"])
+    polled, _, irq = run.text.partition("\n" + IRQ_MODE + "\n")
+    if not irq:
+        run.fail("no '%s' line: the interrupt-mode run never started" % IRQ_MODE, "irq")
+    for tag in TAGS:
+        # The device is looked for once, before the polled run: one init check less after.
+        each = (want[tag], want[tag] - (tag == "init"))
+        ok = sum(min(len(re.findall(r"^nvmetest: %s: .* OK$" % tag, text, re.M)), n)
+                 for text, n in zip((polled, irq), each))
+        run.fraction(tag, ok, sum(each), "%s checks passed (polled + interrupt)" % tag)
+    ok = len(re.findall(r"^nvmetest: irq: .* OK$", irq, re.M))
+    run.fraction("irq", ok, want["irq"], "irq checks passed")
+
+
+@LAB.test("nvmetest", parts=dict(dict.fromkeys(TAGS + ["irq"], 2), identify=2, decoded=2, leak=2),
           args="init=nvmetest leakcheck", qemu_args=devices("nvmetest"),
-          until=[r"^nvmetest: done$"], reject=lab3.KERNEL_DIED, timeout=120)
+          until=[r"^nvmetest: done$"], reject=lab3.KERNEL_DIED, timeout=240)
 def nvmetest(run):
     run.reject(r"^nvmetest: .* FAIL$")
-    lab3.score_check_calls(run, "nvmetest", TAGS)
+    score_modes(run)
     run.expect(IDENTIFY, part="identify")
     run.expect(OOR, part="decoded")
     run.expect(r"^nvmetest: write across the end: LBA Out of Range$", part="decoded")

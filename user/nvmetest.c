@@ -10,6 +10,7 @@
  * software path of a 4 KiB read at queue depth 1 (see bench_read4k). */
 #include <stdint.h>
 
+#include "abi/cap.h"
 #include "abi/dev.h"
 #include "libos.h"
 #include "nvme_libos.h"
@@ -26,6 +27,18 @@ static struct nvme_libos lo;
 static struct nvme_ops ops;
 static struct nvme_ctrl ctrl;
 static struct nvme_dma buf; /* NVME_LIBOS_CONTIG_MAX pages for every transfer */
+/* Every call of ops.wait is a poll that found nothing (nvme_io, admin commands, CSTS.RDY):
+ * counted here in both modes, then passed on (polled: nothing, busy polling goes on). */
+static void (*inner_wait)(void *ctx, uint64_t deadline_ns);
+static uint64_t empty_polls;
+
+static void
+counted_wait(void *ctx, uint64_t deadline_ns)
+{
+	empty_polls++;
+	if (inner_wait != NULL)
+		inner_wait(ctx, deadline_ns);
+}
 
 static void
 check(const char *tag, const char *what, long got, long want)
@@ -290,16 +303,41 @@ bench_read4k(void)
 		       (unsigned long)((sub + comp) / BENCH_N));
 }
 
+/* Interrupt mode: a notification in a fresh slot, bound to the controller's interrupt. */
 static int
-run(uint64_t dev, bool bench)
+bind_irq(uint64_t *nslot)
 {
+	long s = slot_alloc(), r;
+
+	if (s < 0)
+		return (int)s;
+	*nslot = (uint64_t)s;
+	check("irq", "a notification", r = sys_notify_alloc(ABI_SLOT_UNTYPED, *nslot, CAP_R_ALL),
+	      0);
+	if (r == 0)
+		check("irq", "bind the controller's interrupt to it",
+		      r = nvme_libos_irq_bind(&lo, *nslot, 1, &ops), 0);
+	return (int)r;
+}
+
+static int
+run(uint64_t dev, bool bench, bool irq)
+{
+	uint64_t nslot = 0;
 	int r;
 
+	printf("nvmetest: mode %s\n", irq ? "interrupt" : "polled");
 	check("init", "open the device", r = nvme_libos_open(&lo, dev, &ops), 0);
 	if (r < 0)
 		return 1;
-	check("init", "nvme_init: 1 I/O queue pair of depth 2", r = nvme_init(&ctrl, &ops, 1, 2),
-	      0);
+	if (irq && bind_irq(&nslot) < 0)
+		r = E_INVAL;
+	inner_wait = ops.wait;
+	ops.wait = counted_wait;
+	empty_polls = 0;
+	if (r == 0)
+		check("init", "nvme_init: 1 I/O queue pair of depth 2",
+		      r = nvme_init(&ctrl, &ops, 1, 2), 0);
 	if (r == 0) {
 		printf("nvmetest: model '%s' serial '%s' %lu blocks of %u bytes, max transfer %u\n",
 		       ctrl.model, ctrl.serial, (unsigned long)ctrl.nsze, ctrl.lba_size,
@@ -315,11 +353,29 @@ run(uint64_t dev, bool bench)
 		error_cases();
 		bad_input_cases();
 	}
+	printf("nvmetest: %s: %lu I/Os, %lu empty polls, %lu interrupts (%lu blocked for)\n",
+	       irq ? "interrupt" : "polled", (unsigned long)ctrl.stats.submitted,
+	       (unsigned long)empty_polls, (unsigned long)lo.irq.signals,
+	       (unsigned long)lo.irq.blocks);
 	if (buf.va != NULL)
 		nvme_libos_dma_free(&lo, &buf);
 	nvme_fini(&ctrl);
-	nvme_libos_close(&lo);
+	nvme_libos_close(&lo); /* unbinds the interrupt */
+	if (nslot != 0) {
+		(void)sys_cap_delete(nslot);
+		slot_free(nslot);
+	}
 	return 0;
+}
+
+/* Interrupt mode really took interrupts: notifications arrived, most by blocking, and the
+ * driver polled an empty queue fewer times than in polled mode (`polled_polls`). */
+static void
+irq_cases(uint64_t polled_polls)
+{
+	check("irq", "notifications received > 0", lo.irq.signals > 0, 1);
+	check("irq", "some received by blocking in notify_wait", lo.irq.blocks > 0, 1);
+	check("irq", "fewer empty polls than polled mode", empty_polls < polled_polls, 1);
 }
 
 int
@@ -338,7 +394,12 @@ main(int argc, char **argv)
 		nvme_libos_dma_free(&lo, &buf);
 	nvme_libos_close(&lo);
 	sys_leak_check();
-	run(dev, bench);
+	run(dev, bench, false);
+	if (!bench) {
+		uint64_t polled_polls = empty_polls;
+		run(dev, false, true);
+		irq_cases(polled_polls);
+	}
 	sys_leak_check();
 	printf("nvmetest: done\n");
 	return 0;

@@ -14,8 +14,8 @@
 #define NVME_LIBOS_DMA_MAX 128                   /* DMA pages held at once */
 /* The longest physically contiguous allocation: the LibOS has one-frame allocations only, so
  * a longer one is a run of ascending frames found among at most NVME_LIBOS_CONTIG_TRIES. */
-#define NVME_LIBOS_CONTIG_MAX   8
-#define NVME_LIBOS_CONTIG_TRIES 64
+#define NVME_LIBOS_CONTIG_MAX   64 /* a queue of depth 64's PRP lists: one page per slot */
+#define NVME_LIBOS_CONTIG_TRIES 128
 /* The driver's clock: the LibOS knows no TSC rate (abi_envinfo has none), so nanoseconds are
  * TSC cycles / 4, which is never faster than real time for a TSC up to 4 GHz: a timeout
  * lasts at least as long as the driver asked (longer on a slower TSC). */

@@ -88,6 +88,27 @@ def nvmetest(run):
         run.fail("leak-check lines before and after the tests differ: %s" % leaks, "leak")
 
 
+BLK_TAGS = ["owner", "io", "range", "iso", "frame"]
+
+
+@LAB.test("blktest", parts=dict(dict.fromkeys(BLK_TAGS, 2), service=2, leak=2),
+          args="init=blktest leakcheck", qemu_args=devices("blktest"),
+          until=[r"^blktest: done$"], reject=lab3.KERNEL_DIED + [r"^\[env .*\] page fault"],
+          timeout=120)
+def blktest(run):
+    """The block service (user/blksrv.c) and its clients (user/blktest.c, lib/user/blk.c)."""
+    run.reject(r"^blktest: .* FAIL$")
+    lab3.score_check_calls(run, "blktest", BLK_TAGS)
+    run.expect(r"^blksrv: controller up \(0\), %d blocks of %d bytes, interrupts$"
+               % (BLOCKS, BLOCK), part="service")
+    run.expect(r"^blksrv: \d+ requests, \d+ refused, [1-9]\d* interrupts; stopping$",
+               part="service")
+    # The first and the last are blktest's own; the kernel adds one as each spawned env goes.
+    leaks = lab3.LEAK.findall(run.text)
+    if len(leaks) < 2 or leaks[0] != leaks[-1]:
+        run.fail("leak-check lines before and after the tests differ: %s" % leaks, "leak")
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--make-image":
         print(make_image(sys.argv[2]))

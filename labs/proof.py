@@ -84,6 +84,29 @@ EXPECT = {
                     "waittest", "waittest-smp4", "shell-grandchild-files"},
            "keep": {"shell-files": {"ls", "redirect", "head", "errors", "leak", "monitor"},
                     "shell-grandchild-files": {"grandchild", "region", "revoke", "leak"}}},
+    # Part A (NVMe).  The stubbed queues leave nvme_init unable to finish its first admin
+    # command, so every host test that brings the controller up fails at once (the fixture
+    # asserts nvme_init: simulated time, no waiting); the status names and the ready timeout
+    # (given) pass.  In QEMU nvmetest's nvme_init times out after its one second, the test
+    # goes on to its end, and the leak-check lines must still match (the failed bring-up
+    # frees everything).  The kernel's device tests (PCI, IRQ) are given and must pass.
+    # Part B (e1000) will add its tests here.
+    "5": {"fail": {"nvme-io-init-identifies-the-controller-and-namespace-1",
+                   "nvme-io-stride-doorbells-follow-cap-dstrd",
+                   "nvme-err-bad-admin-commands-get-command-specific-statuses",
+                   "nvme-io-patterns-written-across-the-disk-read-back-intact",
+                   "nvme-io-transfers-of-1-2-3-and-64-pages-through-prps-and-prp-lists",
+                   "nvme-io-a-transfer-over-the-maximum-is-refused-before-the-device",
+                   "nvme-err-a-prp-outside-memory-is-a-data-transfer-error",
+                   "nvme-io-batches-larger-than-the-queue-wrap-around-and-all-complete",
+                   "nvme-err-an-lba-out-of-range-is-decoded-and-the-driver-goes-on",
+                   "nvme-err-a-prp-list-entry-with-an-offset-is-prp-offset-invalid",
+                   "nvme-err-a-prp-list-chained-to-itself-is-refused",
+                   "nvme-err-a-timed-out-command-is-aborted",
+                   "nvme-err-an-unabortable-command-is-resubmitted-after-a-reset",
+                   "nvme-err-a-command-never-answered-fails-after-bounded-resets",
+                   "nvmetest"},
+          "keep": {"nvmetest": {"leak"}}},
 }
 
 # Rough grading time of each handout (its own lab's stubbed tests wait for their timeouts),

@@ -1,0 +1,423 @@
+/* bench-linux-nvme: Linux 6.1's instructions per 4 KiB read from QEMU's NVMe controller, the
+ * Linux side of issue 12's NVMe figure (ExoLab's is `make bench-nvme`, user/nvmetest.c).
+ * Runs as the only program of a busybox initramfs (bench/linux/mkinitramfs.py) after the
+ * nvme modules are loaded with poll_queues=1; built static (bench/linux/linux.mk).
+ *
+ * Under `qemu -icount shift=0` rdtsc counts guest instructions (user and kernel), except that
+ * while the CPU is halted QEMU (sleep=off) jumps the clock to the next timer deadline, so an
+ * interrupt-driven wait adds a warp, not executed instructions.  Rows (bench/linux/README.md):
+ *
+ *   total      rdtsc around one whole I/O (submit, wait for the device, completion)
+ *   submit     fill the SQE + io_uring_enter(to_submit) until it returns: the doorbell is
+ *              written and nothing is waited for (a polled queue has no interrupt)
+ *   complete   after a spin in user space long enough that the device has written its
+ *              completion, io_uring_enter(GETEVENTS) + reading the CQE: one poll finds it
+ *              (interrupt-driven ring: the CQE is already there, reading it is all)
+ *   away       instructions interrupts took from the spin (the NVMe completion interrupt
+ *              and what it runs: request completion, io_uring's task work posting the CQE)
+ *
+ * submit + complete (+ away) is the software path with the device's time left out, as
+ * user/nvmetest.c leaves out its wait_phase loop.  Every read is checked (res == 4096). */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/io_uring.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BLK 4096u
+#define NBLK 1024u          /* the 4 MiB namespace in 4 KiB blocks */
+#define WARM 16u            /* untimed I/Os before each row */
+#define N 256u              /* timed samples per row */
+#define QD 32u              /* the deep queue */
+#define SPIN 2000000u       /* instructions a "wait for the device" spins (see complete) */
+#define GAP 64u             /* a spin step longer than this was spent elsewhere */
+#define HIPRI_TIMEOUT 60u   /* seconds (virtual) the preadv2 RWF_HIPRI child may take */
+
+static const char *dev = "/dev/nvme0n1";
+static int fd;
+static uint8_t *bufs; /* QD page-aligned 4 KiB buffers */
+static uint64_t empty; /* an empty rdtsc pair */
+static uint64_t samples[N];
+static int failed;
+static unsigned next_blk;
+
+struct ring {
+	int fd;
+	int fixed; /* registered file and buffers: IORING_OP_READ_FIXED + IOSQE_FIXED_FILE */
+	unsigned *sq_tail, *sq_mask, *sq_array;
+	unsigned *cq_head, *cq_tail, *cq_mask;
+	unsigned tail;
+	struct io_uring_sqe *sqes;
+	struct io_uring_cqe *cqes;
+	int bad; /* CQEs whose result was not 4096 */
+};
+
+static inline uint64_t
+rdtsc(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi)::"memory");
+	return (uint64_t)hi << 32 | lo;
+}
+
+/* Spins until `n` instructions (TSC ticks) have passed: the device's part, never timed.
+ * Returns the instructions the CPU spent elsewhere meanwhile: each step of the loop is a few
+ * instructions, so a step over GAP is an interrupt (the NVMe completion's, a timer tick's)
+ * and everything it ran before returning to user mode (softirq, io_uring's task work). */
+static uint64_t
+spin(uint64_t n)
+{
+	uint64_t t0 = rdtsc(), prev = t0, now, away = 0;
+
+	while ((now = rdtsc()) - t0 < n) {
+		if (now - prev > GAP)
+			away += now - prev;
+		prev = now;
+	}
+	return away;
+}
+
+static off_t
+next_off(void)
+{
+	return (off_t)(next_blk++ % NBLK) * BLK; /* sequential, as nvmetest's bench */
+}
+
+static int
+cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* One row from samples[0..n): each sample is `div` I/Os. */
+static void
+report(const char *row, unsigned n, unsigned div)
+{
+	uint64_t sum = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		sum += samples[i];
+	qsort(samples, n, sizeof samples[0], cmp);
+	printf("NVME %s min %lu median %lu mean %lu max %lu n %u\n", row,
+	       (unsigned long)(samples[0] / div), (unsigned long)(samples[n / 2] / div),
+	       (unsigned long)(sum / n / div), (unsigned long)(samples[n - 1] / div), n);
+}
+
+static void
+na(const char *row, const char *why)
+{
+	printf("NVME-NA %s %s\n", row, why);
+}
+
+static void
+fail(const char *row, const char *what)
+{
+	printf("nvmebench: %s: %s FAIL\n", row, what);
+	failed++;
+}
+
+/* (a) pread O_DIRECT, queue depth 1, interrupt-driven (the default queues). */
+static void
+bench_pread(void)
+{
+	for (unsigned i = 0; i < WARM + N; i++) {
+		off_t off = next_off();
+		uint64_t t0 = rdtsc();
+		ssize_t r = pread(fd, bufs, BLK, off);
+		uint64_t t1 = rdtsc();
+
+		if (r != BLK)
+			return fail("pread_qd1", "a read did not return 4096");
+		if (i >= WARM)
+			samples[i - WARM] = t1 - t0 - empty;
+	}
+	report("pread_qd1", N, 1);
+}
+
+/* (a') preadv2 with RWF_HIPRI, in a child: if the kernel marked the bio polled and nobody
+ * polled it, the child would never return; the parent gives up after HIPRI_TIMEOUT. */
+static void
+hipri_child(void)
+{
+	struct iovec iov = { bufs, BLK };
+
+	for (unsigned i = 0; i < WARM + N; i++) {
+		off_t off = next_off();
+		uint64_t t0 = rdtsc();
+		ssize_t r = preadv2(fd, &iov, 1, off, RWF_HIPRI);
+		uint64_t t1 = rdtsc();
+
+		if (r != BLK) {
+			printf("NVME-NA preadv2_hipri_qd1 preadv2 returned %ld\n", (long)r);
+			_exit(0);
+		}
+		if (i >= WARM)
+			samples[i - WARM] = t1 - t0 - empty;
+	}
+	report("preadv2_hipri_qd1", N, 1);
+	fflush(stdout);
+	_exit(0);
+}
+
+static void
+on_alarm(int sig)
+{
+	/* Only interrupts the parent's waitpid (no SA_RESTART). */
+}
+
+static void
+bench_hipri(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+	int st;
+	pid_t pid;
+
+	sigaction(SIGALRM, &sa, NULL);
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0)
+		return fail("preadv2_hipri_qd1", "fork");
+	if (pid == 0)
+		hipri_child();
+	alarm(HIPRI_TIMEOUT);
+	if (waitpid(pid, &st, 0) != pid)
+		na("preadv2_hipri_qd1", "the child did not finish (a polled bio nobody polls?)");
+	alarm(0);
+}
+
+static void *
+map_ring(int rfd, size_t len, off_t what)
+{
+	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, rfd, what);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static int
+register_fixed(struct ring *r)
+{
+	struct iovec iov[QD];
+
+	for (unsigned i = 0; i < QD; i++)
+		iov[i] = (struct iovec){ bufs + i * BLK, BLK };
+	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_BUFFERS, iov, QD) < 0)
+		return -1;
+	return syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_FILES, &fd, 1) < 0 ? -1 : 0;
+}
+
+/* io_uring_setup(2) and the three mappings of io_uring(7); -1 when the kernel refuses. */
+static int
+ring_open(struct ring *r, unsigned flags, int fixed)
+{
+	struct io_uring_params p;
+	size_t sqlen, cqlen;
+	uint8_t *sq, *cq;
+
+	memset(&p, 0, sizeof p);
+	memset(r, 0, sizeof *r);
+	p.flags = flags;
+	r->fd = syscall(__NR_io_uring_setup, 2 * QD, &p);
+	if (r->fd < 0)
+		return -1;
+	sqlen = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	cqlen = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	if (p.features & IORING_FEAT_SINGLE_MMAP)
+		sqlen = cqlen = sqlen > cqlen ? sqlen : cqlen;
+	sq = map_ring(r->fd, sqlen, IORING_OFF_SQ_RING);
+	cq = p.features & IORING_FEAT_SINGLE_MMAP ? sq : map_ring(r->fd, cqlen, IORING_OFF_CQ_RING);
+	r->sqes = map_ring(r->fd, p.sq_entries * sizeof(struct io_uring_sqe), IORING_OFF_SQES);
+	if (!sq || !cq || !r->sqes)
+		return -1;
+	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
+	r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
+	r->sq_array = (unsigned *)(sq + p.sq_off.array);
+	r->cq_head = (unsigned *)(cq + p.cq_off.head);
+	r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
+	r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
+	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
+	r->tail = *r->sq_tail;
+	r->fixed = fixed;
+	return fixed ? register_fixed(r) : 0;
+}
+
+/* Queues one 4 KiB read into buffer `slot`; the kernel sees it at the next enter. */
+static inline void
+ring_prep(struct ring *r, unsigned slot)
+{
+	unsigned i = r->tail & *r->sq_mask;
+	struct io_uring_sqe *s = &r->sqes[i];
+
+	memset(s, 0, sizeof *s);
+	s->opcode = r->fixed ? IORING_OP_READ_FIXED : IORING_OP_READ;
+	s->fd = r->fixed ? 0 : fd;
+	s->flags = r->fixed ? IOSQE_FIXED_FILE : 0;
+	s->buf_index = r->fixed ? slot : 0;
+	s->addr = (uintptr_t)(bufs + slot * BLK);
+	s->len = BLK;
+	s->off = next_off();
+	s->user_data = slot;
+	r->sq_array[i] = i;
+	r->tail++;
+	__atomic_store_n(r->sq_tail, r->tail, __ATOMIC_RELEASE);
+}
+
+static inline long
+ring_enter(struct ring *r, unsigned submit, unsigned wait)
+{
+	return syscall(__NR_io_uring_enter, r->fd, submit, wait,
+		       wait ? IORING_ENTER_GETEVENTS : 0, NULL, 0);
+}
+
+/* Takes every CQE there is; returns how many. */
+static inline unsigned
+ring_reap(struct ring *r)
+{
+	unsigned h = *r->cq_head, t = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE), n = 0;
+
+	for (; h != t; h++, n++)
+		r->bad |= r->cqes[h & *r->cq_mask].res != (int)BLK;
+	__atomic_store_n(r->cq_head, h, __ATOMIC_RELEASE);
+	return n;
+}
+
+/* Whole I/Os at queue depth `qd`: each sample is rdtsc around `qd` completions while the
+ * queue is kept `qd` deep (refilled as completions arrive). */
+static int
+ring_total(struct ring *r, unsigned qd)
+{
+	unsigned inflight = 0, fresh = 0, slot = 0;
+
+	for (unsigned i = 0; i < WARM + N; i++) {
+		uint64_t t0 = rdtsc();
+
+		for (unsigned done = 0; done < qd;) {
+			for (; inflight < qd; inflight++, fresh++)
+				ring_prep(r, slot++ % QD);
+			if (ring_enter(r, fresh, 1) < 0)
+				return -1;
+			fresh = 0;
+			for (unsigned got = ring_reap(r); got; got--, done++)
+				inflight--;
+		}
+		if (i >= WARM)
+			samples[i - WARM] = rdtsc() - t0 - empty;
+	}
+	while (inflight) {
+		if (ring_enter(r, 0, 1) < 0)
+			return -1;
+		inflight -= ring_reap(r);
+	}
+	return r->bad ? -1 : 0;
+}
+
+/* Split I/Os at queue depth `qd`: submit `qd` reads (one enter), spin while the device
+ * works, then collect all `qd`: from the CQ ring alone when they are there (an interrupt
+ * completed them during the spin, as liburing's io_uring_wait_cqe peeks first), else with
+ * io_uring_enter(GETEVENTS) (a polled ring: the kernel polls the NVMe queue).  Per batch:
+ * sub[] the submit window, away[] the instructions interrupts took during the spin,
+ * samples[] the completion window. */
+static int
+ring_split(struct ring *r, unsigned qd, uint64_t *sub, uint64_t *away)
+{
+	for (unsigned i = 0; i < WARM + N; i++) {
+		uint64_t t0, t1, t2, t3, a;
+		unsigned got = 0;
+
+		t0 = rdtsc();
+		for (unsigned k = 0; k < qd; k++)
+			ring_prep(r, k);
+		if (ring_enter(r, qd, 0) != (long)qd)
+			return -1;
+		t1 = rdtsc();
+		a = spin(SPIN);
+		t2 = rdtsc();
+		got = ring_reap(r);
+		while (got < qd) {
+			if (ring_enter(r, 0, qd - got) < 0)
+				return -1;
+			got += ring_reap(r);
+		}
+		t3 = rdtsc();
+		if (i >= WARM) {
+			sub[i - WARM] = t1 - t0 - empty;
+			away[i - WARM] = a;
+			samples[i - WARM] = t3 - t2 - empty;
+		}
+	}
+	return r->bad ? -1 : 0;
+}
+
+static void
+bench_ring(const char *row, unsigned flags, int fixed, unsigned qd, int split)
+{
+	static uint64_t sub[N], away[N];
+	char name[64];
+	struct ring r;
+
+	if (ring_open(&r, flags, fixed) < 0)
+		return na(row, "io_uring_setup or register refused");
+	if (!split) {
+		if (ring_total(&r, qd) < 0)
+			fail(row, "an I/O failed");
+		else
+			report(row, N, qd);
+	} else if (ring_split(&r, qd, sub, away) < 0) {
+		fail(row, "an I/O failed");
+	} else {
+		snprintf(name, sizeof name, "%s_complete", row);
+		report(name, N, qd);
+		memcpy(samples, sub, sizeof sub);
+		snprintf(name, sizeof name, "%s_submit", row);
+		report(name, N, qd);
+		memcpy(samples, away, sizeof away);
+		snprintf(name, sizeof name, "%s_away", row);
+		report(name, N, qd);
+	}
+	close(r.fd); /* unmapping is left to exit: the rings are small */
+}
+
+int
+main(void)
+{
+	uint64_t t0, t1;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fd = open(dev, O_RDONLY | O_DIRECT);
+	bufs = mmap(NULL, QD * BLK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (fd < 0 || bufs == MAP_FAILED) {
+		perror(dev);
+		printf("nvmebench: done, 1 failed\n");
+		return 1;
+	}
+	memset(bufs, 1, QD * BLK);
+	t0 = rdtsc();
+	t1 = rdtsc();
+	empty = t1 - t0;
+	printf("nvmebench: %s, empty rdtsc pair %lu, spin %u\n", dev, (unsigned long)empty, SPIN);
+	bench_pread();
+	bench_hipri();
+	bench_ring("uring_qd1_intr", 0, 0, 1, 0);
+	bench_ring("uring_qd1_intr", 0, 0, 1, 1);
+	bench_ring("uring_qd1_poll", IORING_SETUP_IOPOLL, 0, 1, 0);
+	bench_ring("uring_qd1_poll", IORING_SETUP_IOPOLL, 0, 1, 1);
+	bench_ring("uring_qd1_poll_fixed", IORING_SETUP_IOPOLL, 1, 1, 0);
+	bench_ring("uring_qd1_poll_fixed", IORING_SETUP_IOPOLL, 1, 1, 1);
+	bench_ring("uring_qd32_intr", 0, 0, QD, 0);
+	bench_ring("uring_qd32_intr", 0, 0, QD, 1);
+	bench_ring("uring_qd32_poll", IORING_SETUP_IOPOLL, 0, QD, 0);
+	bench_ring("uring_qd32_poll", IORING_SETUP_IOPOLL, 0, QD, 1);
+	bench_ring("uring_qd32_poll_fixed", IORING_SETUP_IOPOLL, 1, QD, 1);
+	printf("nvmebench: done, %d failed\n", failed);
+	return failed != 0;
+}

@@ -83,7 +83,9 @@ class BadInput(Exception):
 
 
 def read_elf(path):
-    """The file's bytes (a .xz decompressed); BadInput unless they are an ELF file."""
+    """The file's bytes (PATH, else PATH.xz decompressed); BadInput unless an ELF file."""
+    if not os.path.exists(path) and os.path.exists(path + ".xz"):
+        path += ".xz"  # Debian may ship modules compressed
     with open(path, "rb") as f:
         data = f.read()
     if path.endswith(".xz"):

@@ -21,6 +21,7 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,9 @@ static int fd;
 static uint8_t *bufs; /* QD page-aligned 4 KiB buffers */
 static uint64_t empty; /* an empty rdtsc pair */
 static uint64_t samples[N];
+static uint64_t waits[N];       /* per sample: instructions the idle spinner ran */
+static volatile uint64_t *spun; /* the idle spinner's count, in a shared page */
+static pid_t spinner;
 static int failed;
 static unsigned next_blk;
 
@@ -114,6 +118,73 @@ report(const char *row, unsigned n, unsigned div)
 	       (unsigned long)(sum / n / div), (unsigned long)(samples[n - 1] / div), n);
 }
 
+/* A whole-I/O row: samples[] and waits[] give `row` (the total), `row`_wait (what the idle
+ * spinner ran meanwhile: the wait for the device) and `row`_busy (total - wait, per sample). */
+static void
+report_total(const char *row, unsigned div)
+{
+	static uint64_t sw[N];
+	char name[64];
+
+	for (unsigned i = 0; i < N; i++)
+		sw[i] = samples[i] - waits[i];
+	report(row, N, div);
+	if (!spun)
+		return;
+	memcpy(samples, waits, sizeof waits);
+	snprintf(name, sizeof name, "%s_wait", row);
+	report(name, N, div);
+	memcpy(samples, sw, sizeof sw);
+	snprintf(name, sizeof name, "%s_busy", row);
+	report(name, N, div);
+}
+
+/* The idle spinner: a SCHED_IDLE process that counts, in *spun, the instructions of its own
+ * loop (steps of at most GAP; a longer step is time it did not run).  It runs only when the
+ * benchmark is blocked waiting for the device: in place of the idle loop. */
+static void
+spinner_start(void)
+{
+	struct sched_param sp = { 0 };
+	uint64_t prev, now;
+
+	spun = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (spun == MAP_FAILED) {
+		spun = NULL;
+		return;
+	}
+	spinner = fork();
+	if (spinner != 0) {
+		if (spinner < 0)
+			spun = NULL;
+		return;
+	}
+	if (sched_setscheduler(0, SCHED_IDLE, &sp) < 0)
+		_exit(1);
+	for (prev = rdtsc();; prev = now) {
+		now = rdtsc();
+		if (now - prev <= GAP)
+			*spun += now - prev;
+	}
+}
+
+static void
+spinner_stop(void)
+{
+	if (spinner > 0) {
+		kill(spinner, SIGKILL);
+		waitpid(spinner, NULL, 0);
+	}
+	spinner = 0;
+	spun = NULL;
+}
+
+static inline uint64_t
+spun_now(void)
+{
+	return spun ? *spun : 0;
+}
+
 static void
 na(const char *row, const char *why)
 {
@@ -133,16 +204,18 @@ bench_pread(void)
 {
 	for (unsigned i = 0; i < WARM + N; i++) {
 		off_t off = next_off();
-		uint64_t t0 = rdtsc();
+		uint64_t w0 = spun_now(), t0 = rdtsc();
 		ssize_t r = pread(fd, bufs, BLK, off);
-		uint64_t t1 = rdtsc();
+		uint64_t t1 = rdtsc(), w1 = spun_now();
 
 		if (r != BLK)
 			return fail("pread_qd1", "a read did not return 4096");
-		if (i >= WARM)
+		if (i >= WARM) {
 			samples[i - WARM] = t1 - t0 - empty;
+			waits[i - WARM] = w1 - w0;
+		}
 	}
-	report("pread_qd1", N, 1);
+	report_total("pread_qd1", 1);
 }
 
 /* (a') preadv2 with RWF_HIPRI, in a child: if the kernel marked the bio polled and nobody
@@ -154,18 +227,20 @@ hipri_child(void)
 
 	for (unsigned i = 0; i < WARM + N; i++) {
 		off_t off = next_off();
-		uint64_t t0 = rdtsc();
+		uint64_t w0 = spun_now(), t0 = rdtsc();
 		ssize_t r = preadv2(fd, &iov, 1, off, RWF_HIPRI);
-		uint64_t t1 = rdtsc();
+		uint64_t t1 = rdtsc(), w1 = spun_now();
 
 		if (r != BLK) {
 			printf("NVME-NA preadv2_hipri_qd1 preadv2 returned %ld\n", (long)r);
 			_exit(0);
 		}
-		if (i >= WARM)
+		if (i >= WARM) {
 			samples[i - WARM] = t1 - t0 - empty;
+			waits[i - WARM] = w1 - w0;
+		}
 	}
-	report("preadv2_hipri_qd1", N, 1);
+	report_total("preadv2_hipri_qd1", 1);
 	fflush(stdout);
 	_exit(0);
 }
@@ -299,7 +374,7 @@ ring_total(struct ring *r, unsigned qd)
 	unsigned inflight = 0, fresh = 0, slot = 0;
 
 	for (unsigned i = 0; i < WARM + N; i++) {
-		uint64_t t0 = rdtsc();
+		uint64_t w0 = spun_now(), t0 = rdtsc();
 
 		for (unsigned done = 0; done < qd;) {
 			for (; inflight < qd; inflight++, fresh++)
@@ -310,8 +385,10 @@ ring_total(struct ring *r, unsigned qd)
 			for (unsigned got = ring_reap(r); got; got--, done++)
 				inflight--;
 		}
-		if (i >= WARM)
+		if (i >= WARM) {
 			samples[i - WARM] = rdtsc() - t0 - empty;
+			waits[i - WARM] = spun_now() - w0;
+		}
 	}
 	while (inflight) {
 		if (ring_enter(r, 0, 1) < 0)
@@ -361,7 +438,7 @@ ring_split(struct ring *r, unsigned qd, uint64_t *sub, uint64_t *away)
 static void
 bench_ring(const char *row, unsigned flags, int fixed, unsigned qd, int split)
 {
-	static uint64_t sub[N], away[N];
+	static uint64_t sub[N], away[N], sw[N];
 	char name[64];
 	struct ring r;
 
@@ -371,17 +448,23 @@ bench_ring(const char *row, unsigned flags, int fixed, unsigned qd, int split)
 		if (ring_total(&r, qd) < 0)
 			fail(row, "an I/O failed");
 		else
-			report(row, N, qd);
+			report_total(row, qd);
 	} else if (ring_split(&r, qd, sub, away) < 0) {
 		fail(row, "an I/O failed");
 	} else {
+		memcpy(sw, samples, sizeof sw);
 		snprintf(name, sizeof name, "%s_complete", row);
 		report(name, N, qd);
 		memcpy(samples, sub, sizeof sub);
 		snprintf(name, sizeof name, "%s_submit", row);
 		report(name, N, qd);
+		for (unsigned i = 0; i < N; i++)
+			sw[i] = sub[i] + sw[i] + (flags & IORING_SETUP_IOPOLL ? 0 : away[i]);
 		memcpy(samples, away, sizeof away);
 		snprintf(name, sizeof name, "%s_away", row);
+		report(name, N, qd);
+		memcpy(samples, sw, sizeof sw);
+		snprintf(name, sizeof name, "%s_sw", row);
 		report(name, N, qd);
 	}
 	close(r.fd); /* unmapping is left to exit: the rings are small */
@@ -405,15 +488,21 @@ main(void)
 	t1 = rdtsc();
 	empty = t1 - t0;
 	printf("nvmebench: %s, empty rdtsc pair %lu, spin %u\n", dev, (unsigned long)empty, SPIN);
+	/* Whole I/Os that block: with the idle spinner to measure the wait. */
+	spinner_start();
+	if (!spun)
+		printf("nvmebench: no idle spinner: the blocking rows have no _wait and _sw\n");
 	bench_pread();
 	bench_hipri();
 	bench_ring("uring_qd1_intr", 0, 0, 1, 0);
+	bench_ring("uring_qd32_intr", 0, 0, QD, 0);
+	spinner_stop();
+	/* Polled whole I/Os (the kernel spins; nothing blocks) and every split row. */
 	bench_ring("uring_qd1_intr", 0, 0, 1, 1);
 	bench_ring("uring_qd1_poll", IORING_SETUP_IOPOLL, 0, 1, 0);
 	bench_ring("uring_qd1_poll", IORING_SETUP_IOPOLL, 0, 1, 1);
 	bench_ring("uring_qd1_poll_fixed", IORING_SETUP_IOPOLL, 1, 1, 0);
 	bench_ring("uring_qd1_poll_fixed", IORING_SETUP_IOPOLL, 1, 1, 1);
-	bench_ring("uring_qd32_intr", 0, 0, QD, 0);
 	bench_ring("uring_qd32_intr", 0, 0, QD, 1);
 	bench_ring("uring_qd32_poll", IORING_SETUP_IOPOLL, 0, QD, 0);
 	bench_ring("uring_qd32_poll", IORING_SETUP_IOPOLL, 0, QD, 1);

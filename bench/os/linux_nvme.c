@@ -33,18 +33,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BLK 4096u
-#define NBLK 1024u          /* the 4 MiB namespace in 4 KiB blocks */
-#define WARM 16u            /* untimed I/Os before each row */
-#define N 256u              /* timed samples per row */
-#define QD 32u              /* the deep queue */
-#define SPIN 2000000u       /* instructions a "wait for the device" spins (see complete) */
-#define GAP 64u             /* a spin step longer than this was spent elsewhere */
-#define HIPRI_TIMEOUT 60u   /* seconds (virtual) the preadv2 RWF_HIPRI child may take */
+#define BLK           4096u
+#define NBLK          1024u    /* the 4 MiB namespace in 4 KiB blocks */
+#define WARM          16u      /* untimed I/Os before each row */
+#define N             256u     /* timed samples per row */
+#define QD            32u      /* the deep queue */
+#define SPIN          2000000u /* instructions a "wait for the device" spins (see complete) */
+#define GAP           64u      /* a spin step longer than this was spent elsewhere */
+#define HIPRI_TIMEOUT 60u      /* seconds (virtual) the preadv2 RWF_HIPRI child may take */
 
 static const char *dev = "/dev/nvme0n1";
 static int fd;
-static uint8_t *bufs; /* QD page-aligned 4 KiB buffers */
+static uint8_t *bufs;  /* QD page-aligned 4 KiB buffers */
 static uint64_t empty; /* an empty rdtsc pair */
 static uint64_t samples[N];
 static uint64_t waits[N];       /* per sample: instructions the idle spinner ran */
@@ -350,8 +350,8 @@ ring_prep(struct ring *r, unsigned slot)
 static inline long
 ring_enter(struct ring *r, unsigned submit, unsigned wait)
 {
-	return syscall(__NR_io_uring_enter, r->fd, submit, wait,
-		       wait ? IORING_ENTER_GETEVENTS : 0, NULL, 0);
+	return syscall(__NR_io_uring_enter, r->fd, submit, wait, wait ? IORING_ENTER_GETEVENTS : 0,
+	               NULL, 0);
 }
 
 /* Takes every CQE there is; returns how many. */

@@ -19,6 +19,7 @@ import sidebyside  # noqa: E402
 
 NVME = re.compile(r"^NVME (\S+) min (\d+) median (\d+) mean (\d+) max (\d+) n (\d+)$")
 NVME_NA = re.compile(r"^NVME-NA (\S+) (.+)$")
+NVME_IRQ = re.compile(r"^NVME-IRQ (\S+) (\d+) (\d+)$")
 DONE = re.compile(r"^nvmebench: done, (\d+) failed$", re.M)
 EXO_BENCH = re.compile(r"^BENCH (nvme_\S+) (\d+) instructions$")
 FIELDS = ("min", "median", "mean", "max", "n")
@@ -44,21 +45,25 @@ class ParseError(Exception):
 
 
 def parse_linux(text, source):
-    """{row: {min, median, mean, max, n} or 'n/a (why)'}; ParseError (FILE:LINE: what) on a
-    malformed or repeated line, or when the run did not end with `nvmebench: done, 0 failed`."""
+    """{row: {min, median, mean, max, n} or 'n/a (why)'}, and for `NVME-IRQ row irqs ios`
+    {row + "@irq": (irqs, ios)}; ParseError (FILE:LINE: what) on a malformed or repeated
+    line, when the run did not end with `nvmebench: done, 0 failed`, or when the idle
+    spinner's check (sleep_1ms) shows it did not see the wait."""
     rows = {}
     text = text.replace("\r", "")
     for lineno, line in enumerate(text.splitlines(), 1):
-        m = NVME.match(line) or NVME_NA.match(line)
+        m = NVME.match(line) or NVME_NA.match(line) or NVME_IRQ.match(line)
         if not m:
             if line.startswith("NVME"):
                 raise ParseError("%s:%d: malformed NVME line: %r" % (source, lineno, line))
             continue
-        name = m.group(1)
+        name = m.group(1) + ("@irq" if m.re is NVME_IRQ else "")
         if name in rows:
             raise ParseError("%s:%d: %s printed twice" % (source, lineno, name))
         if m.re is NVME:
             rows[name] = dict(zip(FIELDS, (int(v) for v in m.groups()[1:])))
+        elif m.re is NVME_IRQ:
+            rows[name] = (int(m.group(2)), int(m.group(3)))
         else:
             rows[name] = "n/a (%s)" % m.group(2)
     done = DONE.search(text)
@@ -66,7 +71,20 @@ def parse_linux(text, source):
         raise ParseError("%s: no `nvmebench: done` line (the run did not finish)" % source)
     if done.group(1) != "0":
         raise ParseError("%s: %s row(s) failed" % (source, done.group(1)))
+    check_spinner(rows, source)
     return rows
+
+
+def check_spinner(rows, source):
+    """usleep(1000) blocks 1,000,000 instructions with no device: the spinner must have run
+    (nearly) all of it, or the blocking rows' wait and busy figures mean nothing."""
+    total, wait = rows.get("sleep_1ms"), rows.get("sleep_1ms_wait")
+    if isinstance(total, dict) and isinstance(wait, dict):
+        if wait["median"] < 0.9 * total["median"]:
+            raise ParseError("%s: the idle spinner ran %d of a 1 ms sleep's %d instructions "
+                             "(wanted >= 90%%)" % (source, wait["median"], total["median"]))
+    elif any(n.endswith("_wait") for n in rows):
+        raise ParseError("%s: _wait rows without the spinner's check (sleep_1ms)" % source)
 
 
 def parse_exolab(text, source):
@@ -90,19 +108,30 @@ def exolab_sw(exo, qd):
     return exo[names[0]] if names else None
 
 
-def fig(rows, name):
+def fig(rows, name, field="min"):
     v = rows.get(name)
-    return v["min"] if isinstance(v, dict) else None
+    return v[field] if isinstance(v, dict) else None
+
+
+def irqs(rows, row):
+    """NVMe interrupts per I/O in the row's run (the whole-I/O run, else the split one)."""
+    v = rows.get(row + "@irq") or rows.get(row + "_sw@irq")
+    return "%.2f" % (v[0] / v[1]) if v and v[1] else "-"
 
 
 def table(lin, exo):
-    """Per row (minimum per I/O of each figure): the whole I/O, the wait in it, the software
-    path, ExoLab's, and Linux/ExoLab of the software paths."""
-    head = ("Linux path", "QD", "total", "wait", "software", "(how)", "ExoLab sw", "Linux/ExoLab")
+    """Per row, per I/O: NVMe interrupts; the whole I/O and the wait in it (medians: the
+    device's time is the host's, and a blocking path changes with it, e.g. whether the reader
+    slept; at QD32 the total is the mean, a sample being 32 completions, not the 32 I/Os
+    submitted in it); the software path (split: the minimum, an exact path; total-wait: the
+    median); ExoLab's; Linux/ExoLab of the software paths."""
+    head = ("Linux path", "QD", "irq/IO", "total", "wait", "software", "(how)", "ExoLab sw",
+            "Linux/ExoLab")
     lines = []
     for row, qd, what in ROWS:
-        total, split = fig(lin, row), fig(lin, row + "_sw")
-        idle, busy = fig(lin, row + "_wait"), fig(lin, row + "_busy")
+        total = fig(lin, row, "median" if qd == 1 else "mean")
+        split = fig(lin, row + "_sw")
+        idle, busy = fig(lin, row + "_wait", "median"), fig(lin, row + "_busy", "median")
         if split is not None:
             sw, how = split, "split"
         elif busy is not None:
@@ -110,11 +139,12 @@ def table(lin, exo):
         else:
             sw, how = None, "-"
         wait = idle if idle is not None else (total - sw if total is not None and sw else None)
+        wait = None if wait is not None and wait < 0 else wait
         e = exolab_sw(exo, qd)
         ratio = "%.1f" % (sw / e) if sw and e else "-"
         na = lin.get(row) if isinstance(lin.get(row), str) else None
-        lines.append(("%s (%s)" % (what, row), str(qd), na or fmt(total), fmt(wait), fmt(sw),
-                      how, fmt(e), ratio))
+        lines.append(("%s (%s)" % (what, row), str(qd), irqs(lin, row), na or fmt(total),
+                      fmt(wait), fmt(sw), how, fmt(e), ratio))
     widths = [max(len(r[i]) for r in [head] + lines) for i in range(len(head))]
     out = []
     for i, r in enumerate([head] + lines):

@@ -16,12 +16,17 @@ from test_sidebyside import newc_names  # noqa: E402
 
 LOG = """linux: 6.1.0-57-amd64, 1 CPU
 nvmebench: /dev/nvme0n1, empty rdtsc pair 3, spin 2000000
+NVME sleep_1ms min 1054532 median 1054681 mean 1054691 max 1056039 n 32
+NVME sleep_1ms_wait min 1010340 median 1047210 mean 1043530 max 1047224 n 32
+NVME sleep_1ms_busy min 7455 median 7471 mean 11161 max 45699 n 32
 NVME pread_qd1 min 10991 median 11352 mean 12265 max 44828 n 256
 NVME pread_qd1_wait min 0 median 0 mean 932 max 33470 n 256
 NVME pread_qd1_busy min 10991 median 11352 mean 11332 max 17693 n 256
+NVME-IRQ pread_qd1 272 272
 NVME-NA preadv2_hipri_qd1 the child did not finish
 NVME uring_qd1_poll min 15789 median 21310 mean 22173 max 35408 n 256
 NVME uring_qd1_poll_sw min 6483 median 6493 mean 7770 max 334818 n 256
+NVME-IRQ uring_qd1_poll_sw 0 272
 NVME uring_qd32_poll_sw min 4212 median 4212 mean 4215 max 4582 n 256
 nvmebench: done, 0 failed
 """
@@ -37,7 +42,7 @@ class Parse(unittest.TestCase):
 
     def test_malformed_line(self):
         bad = LOG.replace("max 4582 n 256", "max 4582")
-        with self.assertRaisesRegex(nvmebench.ParseError, r"^log:9: malformed"):
+        with self.assertRaisesRegex(nvmebench.ParseError, r"^log:14: malformed"):
             nvmebench.parse_linux(bad, "log")
 
     def test_twice_and_unfinished_and_failed(self):
@@ -48,6 +53,14 @@ class Parse(unittest.TestCase):
             nvmebench.parse_linux(LOG.replace("nvmebench: done", "x"), "log")
         with self.assertRaisesRegex(nvmebench.ParseError, "failed"):
             nvmebench.parse_linux(LOG.replace("0 failed", "2 failed"), "log")
+
+    def test_spinner_check(self):
+        blind = LOG.replace("median 1047210", "median 500000")
+        with self.assertRaisesRegex(nvmebench.ParseError, "idle spinner ran 500000"):
+            nvmebench.parse_linux(blind, "log")
+        gone = "\n".join(l for l in LOG.splitlines() if "sleep_1ms" not in l)
+        with self.assertRaisesRegex(nvmebench.ParseError, "spinner's check"):
+            nvmebench.parse_linux(gone, "log")
 
     def test_exolab(self):
         self.assertEqual(nvmebench.parse_exolab(EXO, "e")["nvme_read4k_sw"], 433)
@@ -61,13 +74,16 @@ class Table(unittest.TestCase):
         lines = nvmebench.table(rows, nvmebench.parse_exolab(EXO, "e")).splitlines()
         cells = {l.split(" | ")[0].strip(): [c.strip() for c in l.split(" | ")] for l in lines}
         pread = cells["O_DIRECT pread, interrupt (pread_qd1)"]
-        self.assertEqual(pread[2:8], ["10,991", "0", "10,991", "total-wait", "433", "25.4"])
+        # medians for the whole I/O and total-wait; the split's minimum
+        pread = cells["O_DIRECT pread, interrupt (pread_qd1)"]
+        self.assertEqual(pread[2:9], ["1.00", "11,352", "0", "11,352", "total-wait", "433",
+                                      "26.2"])
         poll = cells["io_uring IOPOLL (uring_qd1_poll)"]  # wait = total - split
-        self.assertEqual(poll[2:8], ["15,789", "9,306", "6,483", "split", "433", "15.0"])
+        self.assertEqual(poll[2:9], ["0.00", "21,310", "14,827", "6,483", "split", "433", "15.0"])
         deep = cells["io_uring IOPOLL (uring_qd32_poll)"]
-        self.assertEqual(deep[4:8], ["4,212", "split", "130", "32.4"])
+        self.assertEqual(deep[5:9], ["4,212", "split", "130", "32.4"])
         hipri = cells["O_DIRECT preadv2 RWF_HIPRI (preadv2_hipri_qd1)"]
-        self.assertTrue(hipri[2].startswith("n/a"))
+        self.assertTrue(hipri[3].startswith("n/a"))
 
 
 class Modules(unittest.TestCase):

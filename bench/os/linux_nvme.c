@@ -50,6 +50,7 @@ static uint64_t samples[N];
 static uint64_t waits[N];       /* per sample: instructions the idle spinner ran */
 static volatile uint64_t *spun; /* the idle spinner's count, in a shared page */
 static pid_t spinner;
+static unsigned long irq0, ios; /* NVMe interrupts before a row; I/Os completed in it */
 static int failed;
 static unsigned next_blk;
 
@@ -121,22 +122,22 @@ report(const char *row, unsigned n, unsigned div)
 /* A whole-I/O row: samples[] and waits[] give `row` (the total), `row`_wait (what the idle
  * spinner ran meanwhile: the wait for the device) and `row`_busy (total - wait, per sample). */
 static void
-report_total(const char *row, unsigned div)
+report_total(const char *row, unsigned div, unsigned n)
 {
 	static uint64_t sw[N];
 	char name[64];
 
-	for (unsigned i = 0; i < N; i++)
+	for (unsigned i = 0; i < n; i++)
 		sw[i] = samples[i] - waits[i];
-	report(row, N, div);
+	report(row, n, div);
 	if (!spun)
 		return;
 	memcpy(samples, waits, sizeof waits);
 	snprintf(name, sizeof name, "%s_wait", row);
-	report(name, N, div);
+	report(name, n, div);
 	memcpy(samples, sw, sizeof sw);
 	snprintf(name, sizeof name, "%s_busy", row);
-	report(name, N, div);
+	report(name, n, div);
 }
 
 /* The idle spinner: a SCHED_IDLE process that counts, in *spun, the instructions of its own
@@ -185,6 +186,38 @@ spun_now(void)
 	return spun ? *spun : 0;
 }
 
+/* The NVMe interrupts so far: the CPU0 column of /proc/interrupts' nvme0q* lines (the
+ * admin and interrupt-driven I/O queues; the polled queue has no vector). */
+static unsigned long
+nvme_irqs(void)
+{
+	char line[512];
+	unsigned long sum = 0, n;
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof line, f))
+		if (strstr(line, "nvme0q") && sscanf(line, " %*[^:]: %lu", &n) == 1)
+			sum += n;
+	fclose(f);
+	return sum;
+}
+
+static void
+irq_mark(void)
+{
+	irq0 = nvme_irqs();
+	ios = 0;
+}
+
+/* `NVME-IRQ row interrupts I/Os`: a polled row must take none. */
+static void
+irq_report(const char *row)
+{
+	printf("NVME-IRQ %s %lu %lu\n", row, nvme_irqs() - irq0, ios);
+}
+
 static void
 na(const char *row, const char *why)
 {
@@ -196,6 +229,21 @@ fail(const char *row, const char *what)
 {
 	printf("nvmebench: %s: %s FAIL\n", row, what);
 	failed++;
+}
+
+/* The idle spinner's check: usleep(1000) is a wait of 1,000,000 instructions (virtual ns)
+ * with no device; nvmebench.py wants sleep_1ms_wait near sleep_1ms. */
+static void
+bench_sleep(void)
+{
+	for (unsigned i = 0; i < N / 8; i++) {
+		uint64_t w0 = spun_now(), t0 = rdtsc();
+
+		usleep(1000);
+		samples[i] = rdtsc() - t0 - empty;
+		waits[i] = spun_now() - w0;
+	}
+	report_total("sleep_1ms", 1, N / 8);
 }
 
 /* (a) pread O_DIRECT, queue depth 1, interrupt-driven (the default queues). */
@@ -210,12 +258,13 @@ bench_pread(void)
 
 		if (r != BLK)
 			return fail("pread_qd1", "a read did not return 4096");
+		ios++;
 		if (i >= WARM) {
 			samples[i - WARM] = t1 - t0 - empty;
 			waits[i - WARM] = w1 - w0;
 		}
 	}
-	report_total("pread_qd1", 1);
+	report_total("pread_qd1", 1, N);
 }
 
 /* (a') preadv2 with RWF_HIPRI, in a child: if the kernel marked the bio polled and nobody
@@ -240,7 +289,7 @@ hipri_child(void)
 			waits[i - WARM] = w1 - w0;
 		}
 	}
-	report_total("preadv2_hipri_qd1", 1);
+	report_total("preadv2_hipri_qd1", 1, N);
 	fflush(stdout);
 	_exit(0);
 }
@@ -268,6 +317,8 @@ bench_hipri(void)
 	alarm(HIPRI_TIMEOUT);
 	if (waitpid(pid, &st, 0) != pid)
 		na("preadv2_hipri_qd1", "the child did not finish (a polled bio nobody polls?)");
+	else
+		ios += WARM + N;
 	alarm(0);
 }
 
@@ -363,6 +414,7 @@ ring_reap(struct ring *r)
 	for (; h != t; h++, n++)
 		r->bad |= r->cqes[h & *r->cq_mask].res != (int)BLK;
 	__atomic_store_n(r->cq_head, h, __ATOMIC_RELEASE);
+	ios += n;
 	return n;
 }
 
@@ -444,11 +496,12 @@ bench_ring(const char *row, unsigned flags, int fixed, unsigned qd, int split)
 
 	if (ring_open(&r, flags, fixed) < 0)
 		return na(row, "io_uring_setup or register refused");
+	irq_mark();
 	if (!split) {
 		if (ring_total(&r, qd) < 0)
 			fail(row, "an I/O failed");
 		else
-			report_total(row, qd);
+			report_total(row, qd, N);
 	} else if (ring_split(&r, qd, sub, away) < 0) {
 		fail(row, "an I/O failed");
 	} else {
@@ -467,6 +520,8 @@ bench_ring(const char *row, unsigned flags, int fixed, unsigned qd, int split)
 		snprintf(name, sizeof name, "%s_sw", row);
 		report(name, N, qd);
 	}
+	snprintf(name, sizeof name, split ? "%s_sw" : "%s", row);
+	irq_report(name);
 	close(r.fd); /* unmapping is left to exit: the rings are small */
 }
 
@@ -492,8 +547,13 @@ main(void)
 	spinner_start();
 	if (!spun)
 		printf("nvmebench: no idle spinner: the blocking rows have no _wait and _sw\n");
+	bench_sleep();
+	irq_mark();
 	bench_pread();
+	irq_report("pread_qd1");
+	irq_mark();
 	bench_hipri();
+	irq_report("preadv2_hipri_qd1");
 	bench_ring("uring_qd1_intr", 0, 0, 1, 0);
 	bench_ring("uring_qd32_intr", 0, 0, QD, 0);
 	spinner_stop();

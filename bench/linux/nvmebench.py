@@ -129,29 +129,53 @@ def table(lin, exo):
             "Linux/ExoLab")
     lines = []
     for row, qd, what in ROWS:
-        total = fig(lin, row, "median" if qd == 1 else "mean")
-        split = fig(lin, row + "_sw")
-        idle, busy = fig(lin, row + "_wait", "median"), fig(lin, row + "_busy", "median")
-        if split is not None:
-            sw, how = split, "split"
-        elif busy is not None:
-            sw, how = busy, "total-wait"
-        else:
-            sw, how = None, "-"
-        wait = idle if idle is not None else (total - sw if total is not None and sw else None)
-        wait = None if wait is not None and wait < 0 else wait
-        e = exolab_sw(exo, qd)
-        ratio = "%.1f" % (sw / e) if sw and e else "-"
-        na = lin.get(row) if isinstance(lin.get(row), str) else None
-        lines.append(("%s (%s)" % (what, row), str(qd), irqs(lin, row), na or fmt(total),
-                      fmt(wait), fmt(sw), how, fmt(e), ratio))
+        lines += table_rows(lin, exo, row, qd, what)
     widths = [max(len(r[i]) for r in [head] + lines) for i in range(len(head))]
     out = []
     for i, r in enumerate([head] + lines):
         out.append(" | ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip())
         if i == 0:
             out.append("-+-".join("-" * w for w in widths))
+    enter0 = fig(lin, "uring_qd1_poll_enter0")
+    if enter0 is not None:
+        out.append("io_uring_enter with nothing to do: %s instructions (an enter that submits "
+                   "and polls saves one over the split's two)" % fmt(enter0))
     return "\n".join(out)
+
+
+def table_rows(lin, exo, row, qd, what):
+    """One table line for the row; a blocking row whose samples split by whether the reader
+    slept gets one more line per kind of sample, each with its own software path."""
+    out = [table_line(lin, exo, row, qd, what)]
+    for kind, label in (("slept", "slept"), ("awake", "done before sleeping")):
+        v = lin.get("%s_%s" % (row, kind))
+        if isinstance(v, dict):
+            sw = v["median"]
+            e = exolab_sw(exo, qd)
+            ratio = "%.1f" % (sw / e) if e else "-"
+            out.append(("  %s: %d of %d samples" % (label, v["n"], fig(lin, row, "n") or 0), "",
+                        "", "", "", fmt(sw), "total-wait", fmt(e), ratio))
+    return out
+
+
+def table_line(lin, exo, row, qd, what):
+    """The row's main line (see table)."""
+    total = fig(lin, row, "median" if qd == 1 else "mean")
+    split = fig(lin, row + "_sw")
+    idle, busy = fig(lin, row + "_wait", "median"), fig(lin, row + "_busy", "median")
+    if split is not None:
+        sw, how = split, "split"
+    elif busy is not None:
+        sw, how = busy, "total-wait"
+    else:
+        sw, how = None, "-"
+    wait = idle if idle is not None else (total - sw if total is not None and sw else None)
+    wait = None if wait is not None and wait < 0 else wait
+    e = exolab_sw(exo, qd)
+    ratio = "%.1f" % (sw / e) if sw and e else "-"
+    na = lin.get(row) if isinstance(lin.get(row), str) else None
+    return ("%s (%s)" % (what, row), str(qd), irqs(lin, row), na or fmt(total), fmt(wait),
+            fmt(sw), how, fmt(e), ratio)
 
 
 def fmt(v):

@@ -27,6 +27,9 @@ NVME-NA preadv2_hipri_qd1 the child did not finish
 NVME uring_qd1_poll min 15789 median 21310 mean 22173 max 35408 n 256
 NVME uring_qd1_poll_sw min 6483 median 6493 mean 7770 max 334818 n 256
 NVME-IRQ uring_qd1_poll_sw 0 272
+NVME pread_qd1_slept min 10991 median 11192 mean 11242 max 15433 n 250
+NVME pread_qd1_awake min 5296 median 5296 mean 5300 max 5400 n 6
+NVME uring_qd1_poll_enter0 min 365 median 365 mean 365 max 365 n 256
 NVME uring_qd32_poll_sw min 4212 median 4212 mean 4215 max 4582 n 256
 nvmebench: done, 0 failed
 """
@@ -42,7 +45,7 @@ class Parse(unittest.TestCase):
 
     def test_malformed_line(self):
         bad = LOG.replace("max 4582 n 256", "max 4582")
-        with self.assertRaisesRegex(nvmebench.ParseError, r"^log:14: malformed"):
+        with self.assertRaisesRegex(nvmebench.ParseError, r"^log:17: malformed"):
             nvmebench.parse_linux(bad, "log")
 
     def test_twice_and_unfinished_and_failed(self):
@@ -78,6 +81,10 @@ class Table(unittest.TestCase):
         pread = cells["O_DIRECT pread, interrupt (pread_qd1)"]
         self.assertEqual(pread[2:9], ["1.00", "11,352", "0", "11,352", "total-wait", "433",
                                       "26.2"])
+        self.assertEqual(cells["slept: 250 of 256 samples"][5:9],
+                         ["11,192", "total-wait", "433", "25.8"])
+        self.assertEqual(cells["done before sleeping: 6 of 256 samples"][5], "5,296")
+        self.assertIn("nothing to do: 365 instructions", lines[-1])
         poll = cells["io_uring IOPOLL (uring_qd1_poll)"]  # wait = total - split
         self.assertEqual(poll[2:9], ["0.00", "21,310", "14,827", "6,483", "split", "433", "15.0"])
         deep = cells["io_uring IOPOLL (uring_qd32_poll)"]

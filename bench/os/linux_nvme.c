@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -48,10 +49,12 @@ static uint8_t *bufs;  /* QD page-aligned 4 KiB buffers */
 static uint64_t empty; /* an empty rdtsc pair */
 static uint64_t samples[N];
 static uint64_t waits[N];       /* per sample: instructions the idle spinner ran */
+static unsigned char slept[N];  /* per sample: the benchmark blocked (a voluntary switch) */
 static volatile uint64_t *spun; /* the idle spinner's count, in a shared page */
 static pid_t spinner;
 static unsigned long irq0, ios; /* NVMe interrupts before a row; I/Os completed in it */
 static int failed;
+static void na(const char *row, const char *why);
 static unsigned next_blk;
 
 struct ring {
@@ -119,6 +122,37 @@ report(const char *row, unsigned n, unsigned div)
 	       (unsigned long)(sum / n / div), (unsigned long)(samples[n - 1] / div), n);
 }
 
+/* Voluntary context switches so far (getrusage(2)): one more after an I/O means the
+ * benchmark slept in it. */
+static long
+nvcsw(void)
+{
+	struct rusage ru;
+
+	return getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_nvcsw : 0;
+}
+
+/* `row`_slept and `row`_awake: total - wait of the samples where the benchmark slept, and
+ * of those where the completion came first (two different software paths). */
+static void
+report_slept(const char *row, const uint64_t *busy, unsigned n, unsigned div)
+{
+	char name[64];
+
+	for (int want = 1; want >= 0; want--) {
+		unsigned k = 0;
+
+		for (unsigned i = 0; i < n; i++)
+			if (slept[i] == want)
+				samples[k++] = busy[i];
+		snprintf(name, sizeof name, "%s_%s", row, want ? "slept" : "awake");
+		if (k)
+			report(name, k, div);
+		else
+			na(name, "no sample");
+	}
+}
+
 /* A whole-I/O row: samples[] and waits[] give `row` (the total), `row`_wait (what the idle
  * spinner ran meanwhile: the wait for the device) and `row`_busy (total - wait, per sample). */
 static void
@@ -138,6 +172,7 @@ report_total(const char *row, unsigned div, unsigned n)
 	memcpy(samples, sw, sizeof sw);
 	snprintf(name, sizeof name, "%s_busy", row);
 	report(name, n, div);
+	report_slept(row, sw, n, div); /* sw[] is still in sample order */
 }
 
 /* The idle spinner: a SCHED_IDLE process that counts, in *spun, the instructions of its own
@@ -237,11 +272,13 @@ static void
 bench_sleep(void)
 {
 	for (unsigned i = 0; i < N / 8; i++) {
+		long c0 = nvcsw();
 		uint64_t w0 = spun_now(), t0 = rdtsc();
 
 		usleep(1000);
 		samples[i] = rdtsc() - t0 - empty;
 		waits[i] = spun_now() - w0;
+		slept[i] = nvcsw() != c0;
 	}
 	report_total("sleep_1ms", 1, N / 8);
 }
@@ -252,9 +289,11 @@ bench_pread(void)
 {
 	for (unsigned i = 0; i < WARM + N; i++) {
 		off_t off = next_off();
+		long c0 = nvcsw();
 		uint64_t w0 = spun_now(), t0 = rdtsc();
 		ssize_t r = pread(fd, bufs, BLK, off);
 		uint64_t t1 = rdtsc(), w1 = spun_now();
+		long c1 = nvcsw();
 
 		if (r != BLK)
 			return fail("pread_qd1", "a read did not return 4096");
@@ -262,6 +301,7 @@ bench_pread(void)
 		if (i >= WARM) {
 			samples[i - WARM] = t1 - t0 - empty;
 			waits[i - WARM] = w1 - w0;
+			slept[i - WARM] = c1 != c0;
 		}
 	}
 	report_total("pread_qd1", 1, N);
@@ -276,9 +316,11 @@ hipri_child(void)
 
 	for (unsigned i = 0; i < WARM + N; i++) {
 		off_t off = next_off();
+		long c0 = nvcsw();
 		uint64_t w0 = spun_now(), t0 = rdtsc();
 		ssize_t r = preadv2(fd, &iov, 1, off, RWF_HIPRI);
 		uint64_t t1 = rdtsc(), w1 = spun_now();
+		long c1 = nvcsw();
 
 		if (r != BLK) {
 			printf("NVME-NA preadv2_hipri_qd1 preadv2 returned %ld\n", (long)r);
@@ -287,6 +329,7 @@ hipri_child(void)
 		if (i >= WARM) {
 			samples[i - WARM] = t1 - t0 - empty;
 			waits[i - WARM] = w1 - w0;
+			slept[i - WARM] = c1 != c0;
 		}
 	}
 	report_total("preadv2_hipri_qd1", 1, N);
@@ -426,7 +469,8 @@ ring_total(struct ring *r, unsigned qd)
 	unsigned inflight = 0, fresh = 0, slot = 0;
 
 	for (unsigned i = 0; i < WARM + N; i++) {
-		uint64_t w0 = spun_now(), t0 = rdtsc();
+		long c0 = nvcsw();
+		uint64_t w0 = spun_now(), t0 = rdtsc(), t1;
 
 		for (unsigned done = 0; done < qd;) {
 			for (; inflight < qd; inflight++, fresh++)
@@ -437,9 +481,11 @@ ring_total(struct ring *r, unsigned qd)
 			for (unsigned got = ring_reap(r); got; got--, done++)
 				inflight--;
 		}
+		t1 = rdtsc();
 		if (i >= WARM) {
-			samples[i - WARM] = rdtsc() - t0 - empty;
+			samples[i - WARM] = t1 - t0 - empty;
 			waits[i - WARM] = spun_now() - w0;
+			slept[i - WARM] = nvcsw() != c0;
 		}
 	}
 	while (inflight) {
@@ -487,6 +533,24 @@ ring_split(struct ring *r, unsigned qd, uint64_t *sub, uint64_t *away)
 	return r->bad ? -1 : 0;
 }
 
+/* io_uring_enter(fd, 0, 0, 0) on the ring: the system call and io_uring_enter's own checks,
+ * what one enter that submits and polls saves over split's two. */
+static void
+bench_enter(struct ring *r, const char *row)
+{
+	char name[64];
+
+	for (unsigned i = 0; i < WARM + N; i++) {
+		uint64_t t0 = rdtsc();
+
+		ring_enter(r, 0, 0);
+		if (i >= WARM)
+			samples[i - WARM] = rdtsc() - t0 - empty;
+	}
+	snprintf(name, sizeof name, "%s_enter0", row);
+	report(name, N, 1);
+}
+
 static void
 bench_ring(const char *row, unsigned flags, int fixed, unsigned qd, int split)
 {
@@ -496,6 +560,8 @@ bench_ring(const char *row, unsigned flags, int fixed, unsigned qd, int split)
 
 	if (ring_open(&r, flags, fixed) < 0)
 		return na(row, "io_uring_setup or register refused");
+	if (split && qd == 1)
+		bench_enter(&r, row);
 	irq_mark();
 	if (!split) {
 		if (ring_total(&r, qd) < 0)

@@ -122,9 +122,9 @@ def irqs(rows, row):
 def table(lin, exo):
     """Per row, per I/O: NVMe interrupts; the whole I/O and the wait in it (medians: the
     device's time is the host's, and a blocking path changes with it, e.g. whether the reader
-    slept; at QD32 the total is the mean, a sample being 32 completions, not the 32 I/Os
-    submitted in it); the software path (split: the minimum, an exact path; total-wait: the
-    median); ExoLab's; Linux/ExoLab of the software paths."""
+    slept; at QD32 a minimum would also be biased, a sample being 32 completions, not the 32
+    I/Os submitted in it); the software path (split: the minimum, an exact path; total-wait:
+    the median); ExoLab's; Linux/ExoLab of the software paths."""
     head = ("Linux path", "QD", "irq/IO", "total", "wait", "software", "(how)", "ExoLab sw",
             "Linux/ExoLab")
     lines = []
@@ -160,7 +160,7 @@ def table_rows(lin, exo, row, qd, what):
 
 def table_line(lin, exo, row, qd, what):
     """The row's main line (see table)."""
-    total = fig(lin, row, "median" if qd == 1 else "mean")
+    total = fig(lin, row, "median")
     split = fig(lin, row + "_sw")
     idle, busy = fig(lin, row + "_wait", "median"), fig(lin, row + "_busy", "median")
     if split is not None:

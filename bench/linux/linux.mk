@@ -48,7 +48,7 @@ BLN_IMAGE := $(BL_OBJ)/nvme.img
 BLN_MODULES := crypto/crct10dif_common lib/crc-t10dif lib/crc64 lib/crc64-rocksoft \
 	block/t10-pi drivers/nvme/host/nvme-core
 
-$(BLN_BENCH): bench/os/linux_nvme.c | $(DEPS_STAMP)
+$(BLN_BENCH): bench/os/linux_nvme.c bench/os/linux_uring.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(V)$(CC) -static -O2 -g -std=gnu11 $(WARN) -o $@ bench/os/linux_nvme.c
 

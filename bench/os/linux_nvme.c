@@ -34,6 +34,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "linux_uring.h"
+
 #define BLK           4096u
 #define NBLK          1024u    /* the 4 MiB namespace in 4 KiB blocks */
 #define WARM          16u      /* untimed I/Os before each row */
@@ -56,17 +58,6 @@ static unsigned long irq0, ios; /* NVMe interrupts before a row; I/Os completed 
 static int failed;
 static void na(const char *row, const char *why);
 static unsigned next_blk;
-
-struct ring {
-	int fd;
-	int fixed; /* registered file and buffers: IORING_OP_READ_FIXED + IOSQE_FIXED_FILE */
-	unsigned *sq_tail, *sq_mask, *sq_array;
-	unsigned *cq_head, *cq_tail, *cq_mask;
-	unsigned tail;
-	struct io_uring_sqe *sqes;
-	struct io_uring_cqe *cqes;
-	int bad; /* CQEs whose result was not 4096 */
-};
 
 static inline uint64_t
 rdtsc(void)
@@ -365,98 +356,12 @@ bench_hipri(void)
 	alarm(0);
 }
 
-static void *
-map_ring(int rfd, size_t len, off_t what)
+/* Takes every CQE there is and counts them in `ios`. */
+static unsigned
+reap(struct ring *r)
 {
-	void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, rfd, what);
+	unsigned n = ring_reap(r);
 
-	return p == MAP_FAILED ? NULL : p;
-}
-
-static int
-register_fixed(struct ring *r)
-{
-	struct iovec iov[QD];
-
-	for (unsigned i = 0; i < QD; i++)
-		iov[i] = (struct iovec){ bufs + i * BLK, BLK };
-	if (syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_BUFFERS, iov, QD) < 0)
-		return -1;
-	return syscall(__NR_io_uring_register, r->fd, IORING_REGISTER_FILES, &fd, 1) < 0 ? -1 : 0;
-}
-
-/* io_uring_setup(2) and the three mappings of io_uring(7); -1 when the kernel refuses. */
-static int
-ring_open(struct ring *r, unsigned flags, int fixed)
-{
-	struct io_uring_params p;
-	size_t sqlen, cqlen;
-	uint8_t *sq, *cq;
-
-	memset(&p, 0, sizeof p);
-	memset(r, 0, sizeof *r);
-	p.flags = flags;
-	r->fd = syscall(__NR_io_uring_setup, 2 * QD, &p);
-	if (r->fd < 0)
-		return -1;
-	sqlen = p.sq_off.array + p.sq_entries * sizeof(unsigned);
-	cqlen = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
-	if (p.features & IORING_FEAT_SINGLE_MMAP)
-		sqlen = cqlen = sqlen > cqlen ? sqlen : cqlen;
-	sq = map_ring(r->fd, sqlen, IORING_OFF_SQ_RING);
-	cq = p.features & IORING_FEAT_SINGLE_MMAP ? sq : map_ring(r->fd, cqlen, IORING_OFF_CQ_RING);
-	r->sqes = map_ring(r->fd, p.sq_entries * sizeof(struct io_uring_sqe), IORING_OFF_SQES);
-	if (!sq || !cq || !r->sqes)
-		return -1;
-	r->sq_tail = (unsigned *)(sq + p.sq_off.tail);
-	r->sq_mask = (unsigned *)(sq + p.sq_off.ring_mask);
-	r->sq_array = (unsigned *)(sq + p.sq_off.array);
-	r->cq_head = (unsigned *)(cq + p.cq_off.head);
-	r->cq_tail = (unsigned *)(cq + p.cq_off.tail);
-	r->cq_mask = (unsigned *)(cq + p.cq_off.ring_mask);
-	r->cqes = (struct io_uring_cqe *)(cq + p.cq_off.cqes);
-	r->tail = *r->sq_tail;
-	r->fixed = fixed;
-	return fixed ? register_fixed(r) : 0;
-}
-
-/* Queues one 4 KiB read into buffer `slot`; the kernel sees it at the next enter. */
-static inline void
-ring_prep(struct ring *r, unsigned slot)
-{
-	unsigned i = r->tail & *r->sq_mask;
-	struct io_uring_sqe *s = &r->sqes[i];
-
-	memset(s, 0, sizeof *s);
-	s->opcode = r->fixed ? IORING_OP_READ_FIXED : IORING_OP_READ;
-	s->fd = r->fixed ? 0 : fd;
-	s->flags = r->fixed ? IOSQE_FIXED_FILE : 0;
-	s->buf_index = r->fixed ? slot : 0;
-	s->addr = (uintptr_t)(bufs + slot * BLK);
-	s->len = BLK;
-	s->off = next_off();
-	s->user_data = slot;
-	r->sq_array[i] = i;
-	r->tail++;
-	__atomic_store_n(r->sq_tail, r->tail, __ATOMIC_RELEASE);
-}
-
-static inline long
-ring_enter(struct ring *r, unsigned submit, unsigned wait)
-{
-	return syscall(__NR_io_uring_enter, r->fd, submit, wait, wait ? IORING_ENTER_GETEVENTS : 0,
-	               NULL, 0);
-}
-
-/* Takes every CQE there is; returns how many. */
-static inline unsigned
-ring_reap(struct ring *r)
-{
-	unsigned h = *r->cq_head, t = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE), n = 0;
-
-	for (; h != t; h++, n++)
-		r->bad |= r->cqes[h & *r->cq_mask].res != (int)BLK;
-	__atomic_store_n(r->cq_head, h, __ATOMIC_RELEASE);
 	ios += n;
 	return n;
 }
@@ -474,11 +379,11 @@ ring_total(struct ring *r, unsigned qd)
 
 		for (unsigned done = 0; done < qd;) {
 			for (; inflight < qd; inflight++, fresh++)
-				ring_prep(r, slot++ % QD);
+				ring_prep(r, slot++ % QD, next_off());
 			if (ring_enter(r, fresh, 1) < 0)
 				return -1;
 			fresh = 0;
-			for (unsigned got = ring_reap(r); got; got--, done++)
+			for (unsigned got = reap(r); got; got--, done++)
 				inflight--;
 		}
 		t1 = rdtsc();
@@ -491,7 +396,7 @@ ring_total(struct ring *r, unsigned qd)
 	while (inflight) {
 		if (ring_enter(r, 0, 1) < 0)
 			return -1;
-		inflight -= ring_reap(r);
+		inflight -= reap(r);
 	}
 	return r->bad ? -1 : 0;
 }
@@ -511,17 +416,17 @@ ring_split(struct ring *r, unsigned qd, uint64_t *sub, uint64_t *away)
 
 		t0 = rdtsc();
 		for (unsigned k = 0; k < qd; k++)
-			ring_prep(r, k);
+			ring_prep(r, k, next_off());
 		if (ring_enter(r, qd, 0) != (long)qd)
 			return -1;
 		t1 = rdtsc();
 		a = spin(SPIN);
 		t2 = rdtsc();
-		got = ring_reap(r);
+		got = reap(r);
 		while (got < qd) {
 			if (ring_enter(r, 0, qd - got) < 0)
 				return -1;
-			got += ring_reap(r);
+			got += reap(r);
 		}
 		t3 = rdtsc();
 		if (i >= WARM) {
@@ -558,7 +463,7 @@ bench_ring(const char *row, unsigned flags, int fixed, unsigned qd, int split)
 	char name[64];
 	struct ring r;
 
-	if (ring_open(&r, flags, fixed) < 0)
+	if (ring_open(&r, flags, fixed, fd, bufs, QD) < 0)
 		return na(row, "io_uring_setup or register refused");
 	if (split && qd == 1)
 		bench_enter(&r, row);

@@ -2,8 +2,10 @@
  * defines its struct net_driver; this table is the one place that lists them. */
 #include "netdev.h"
 
+extern const struct net_driver rtl8139_driver, rtl8168_driver;
+
 static const struct net_driver *const drivers[] = {
-	0, /* the drivers' entries go above this line */
+	&rtl8139_driver, &rtl8168_driver, 0, /* the drivers' entries go above this line */
 };
 
 const struct net_driver *

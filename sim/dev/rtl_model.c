@@ -412,7 +412,7 @@ rtl_model_mmio_write(void *mp, uint64_t off, unsigned size, uint64_t val)
 		return;
 	}
 	if (off >= 8 && off < 16 && (size == 1 || (size == 4 && (off & 3) == 0))) {
-		memcpy(m->mar + off - 8, &v, size);
+		memcpy(m->mar + (off - 8), &v, size);
 		return;
 	}
 	if (size == 4 && ring_write(m, off, v))

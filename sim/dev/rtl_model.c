@@ -87,6 +87,7 @@ chip_reset(struct rtl_model *m)
 	m->chipcmd = 0;
 	m->cpcr = m->imr = m->isr = m->rms = 0;
 	m->tcr = m->rcr = 0;
+	m->misc = m->chip == RTLM_8168 ? 0x00080000u : 0;
 	memset(m->tx_base, 0, sizeof(m->tx_base));
 	memset(m->rx_base, 0, sizeof(m->rx_base));
 	m->rx_cur = m->tx_cur = 0;
@@ -205,6 +206,10 @@ rtl_model_inject(struct rtl_model *m, const void *frame, unsigned len, enum rtlm
 
 	if (len < 14 || len > RTLM_FRAME_MAX - 4 || !rx_enabled(m))
 		return false;
+	if (m->misc & 0x00080000u) {
+		m->rx_missed++; /* the receive path is gated off */
+		return false;
+	}
 	if (base(m->rx_base) == 0) {
 		m->rx_missed++; /* QEMU: a ring base never set is ignored, the frame lost */
 		return false;
@@ -360,6 +365,10 @@ rtl_model_mmio_read(void *mp, uint64_t off, unsigned size)
 		return m->cfg9346;
 	case 0xe0 << 3 | 2:
 		return m->cpcr;
+	case 0xf0 << 3 | 4:
+		if (m->chip == RTLM_8168)
+			return m->misc;
+		break;
 	}
 	model_error(m, "read%u of unknown register 0x%02llx", size * 8, (unsigned long long)off);
 	return 0;
@@ -439,6 +448,12 @@ rtl_model_mmio_write(void *mp, uint64_t off, unsigned size, uint64_t val)
 	case 0xe0 << 3 | 2:
 		m->cpcr = (uint16_t)v;
 		return;
+	case 0xf0 << 3 | 4:
+		if (m->chip == RTLM_8168) {
+			m->misc = v;
+			return;
+		}
+		break;
 	case 0xda << 3 | 2:
 		if (chip(m)->has_rms) {
 			m->rms = (uint16_t)v;

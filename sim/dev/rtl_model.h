@@ -3,9 +3,10 @@
  * "physical memory" given as one host array and has a "wire": the frames it transmitted, in
  * order, and a way to inject received ones.  It keeps the hardware's rules (OWN hand-over,
  * EOR wrap, write-1-to-clear status, no DMA through a ring base never set, RX/TX only when
- * enabled, the chip's own register offsets) and counts every breach as a protocol error, so
- * a driver bug fails a test.  It was written from the 8139C+ datasheet / QEMU's model and
- * Linux r8169's register list, separately from the driver's chip table. */
+ * enabled (on the 8168 also the RXDV gate of 8168g and later opened), the chip's own register
+ * offsets) and counts every breach as a protocol error, so a driver bug fails a test.  It was
+ * written from the 8139C+ datasheet / QEMU's model and Linux r8169's register list, separately from
+ * the driver's chip table. */
 #ifndef EXOLAB_RTL_MODEL_H
 #define EXOLAB_RTL_MODEL_H
 
@@ -37,6 +38,7 @@ struct rtl_model {
 	uint8_t chipcmd, cfg9346;
 	uint16_t cpcr, imr, isr, rms;
 	uint32_t tcr, rcr;
+	uint32_t misc; /* 8168: bit 19 RXDV_GATED_EN, set at reset (8168g and later) */
 	uint32_t tx_base[2], rx_base[2]; /* low, high */
 	bool link;
 	unsigned reset_reads;    /* ChipCmd reads that still show RST after a reset */

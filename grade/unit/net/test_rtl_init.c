@@ -35,6 +35,7 @@ init_resets_reads_the_mac_and_enables_rx_and_tx_on(enum rtlm_chip chip)
 		cr_assert_eq(fix_rtl.cpcr & 3, 3, "C+ RX and TX enabled");
 	else
 		cr_assert_eq(fix_rtl.rms, NET_BUF_SIZE);
+	cr_assert_eq(fix_rtl.misc, 0, "8168: the RXDV gate open");
 	/* Every RX buffer is lent to the NIC; none of the TX ring is. */
 	cr_assert_eq(fix_pool.nfree, 64 - 16);
 }

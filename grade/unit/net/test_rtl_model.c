@@ -15,6 +15,8 @@ start_bare(enum rtlm_chip chip)
 	o->write16(0, 0xe0, 3); /* C+ RX/TX on the 8139; INTT bits on the 8168, harmless */
 	o->write8(0, 0x37, 0x0c);
 	o->write32(0, 0x44, 0x0e);
+	if (chip == RTLM_8168)
+		o->write32(0, 0xf0, 0); /* open the RX gate */
 }
 
 /* One descriptor ring of `n` at physical `pa`, each with a 2 KiB buffer after it. */
@@ -77,6 +79,21 @@ model_wraps_at_eor_and_flags_a_ring_without_one_on(enum rtlm_chip chip)
 	for (unsigned i = 0; i < (chip == RTLM_8139CP ? 64u : 1024u); i++)
 		cr_assert(rtl_model_inject(&fix_rtl, f, 64, RTLM_RX_OK));
 	cr_assert_eq(fix_rtl.protocol_errors, 1, "no EOR within the chip's ring limit");
+}
+
+Test(rtl8168, model_receives_nothing_while_the_rxdv_gate_is_closed, .fini = fix_teardown)
+{
+	uint8_t f[64];
+
+	start_bare(RTLM_8168);
+	o->write16(0, 0xda, 2048);
+	ring(0x200000, 4, true, true);
+	o->write32(0, 0xe4, 0x200000);
+	o->write32(0, 0xf0, 0x00080000);
+	fix_frame(f, 64, 1, NULL);
+	cr_assert_not(rtl_model_inject(&fix_rtl, f, 64, RTLM_RX_OK));
+	o->write32(0, 0xf0, 0);
+	cr_assert(rtl_model_inject(&fix_rtl, f, 64, RTLM_RX_OK));
 }
 
 BOTH_CHIPS(model_interrupt_status_is_write_one_to_clear)

@@ -145,6 +145,8 @@ chip_start(struct net_dev *dev, struct rtl_priv *p)
 	write_ring_base(dev, RTL_RDSAR_LO, p->rxring.pa);
 	if (c->unlock_cfg)
 		dev->ops.write8(x, RTL_CFG9346, RTL_CFG9346_LOCK);
+	if (c->rxdv_gate)
+		dev->ops.write32(x, RTL_MISC, dev->ops.read32(x, RTL_MISC) & ~RTL_MISC_RXDV_GATED);
 	dev->ops.write8(x, RTL_CHIPCMD, RTL_CMD_RE | RTL_CMD_TE);
 	dev->ops.write32(x, RTL_RCR, RTL_RCR_VALUE);
 	dev->ops.write32(x, RTL_TCR, RTL_TCR_VALUE);

@@ -7,6 +7,7 @@ const struct rtl_chip rtl_chip_8139cp = {
 	.txpoll = 0xd9, /* 8139C+ datasheet: TPPoll at 0xd9 (QEMU: TxPoll, bit 6 = NPQ) */
 	/* CPlusCmd bit 1 C+ RX enable, bit 0 C+ TX enable: the chip is in C mode until set. */
 	.cpcr = 0x0003,
+	.rxdv_gate = false,
 	.has_rms = false,    /* QEMU: RxMaxSize "8169 only"; the descriptor size bounds RX */
 	.unlock_cfg = false, /* the C+ registers are not write-protected */
 	.link_reg = 0x64,    /* BasicModeStatus (MII BMSR): bit 2 link status */
@@ -25,6 +26,10 @@ const struct rtl_chip rtl_chip_8168 = {
 	/* C+ mode is the only mode; per Linux r8169 cp_cmd keeps only CPCMD_MASK bits: no RX
 	 * checksum, no VLAN, interrupt timer (INTT) 0. */
 	.cpcr = 0x0000,
+	/* Per Linux r8169 rtl_hw_start_8168g (8168g and later, the Legion's 8111H among them):
+	 * the receive path stays gated until MISC bit 19 is cleared.  On older 8168s 0xf0 is a
+	 * register that ignores the bit. */
+	.rxdv_gate = true,
 	.has_rms = true,    /* per Linux r8169: RxMaxSize at 0xda */
 	.unlock_cfg = true, /* per Linux r8169 rtl_hw_start: written between unlock and lock */
 	.link_reg = 0x6c,   /* per Linux r8169: PHYstatus at 0x6c, LinkStatus = 0x02 */

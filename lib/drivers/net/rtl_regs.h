@@ -24,6 +24,9 @@
 #define RTL_CPCR     0xe0 /* C+ Command register (CPlusCmd), 16-bit */
 #define RTL_RDSAR_LO 0xe4 /* 8139C+ RDSAR; per Linux r8169: RxDescAddrLow at 0xe4 */
 #define RTL_RDSAR_HI 0xe8 /* per Linux r8169: RxDescAddrHigh at 0xe8 */
+#define RTL_MISC     0xf0 /* 8168 only; per Linux r8169: MISC at 0xf0, 32-bit */
+
+#define RTL_MISC_RXDV_GATED 0x00080000u /* per Linux r8169: RXDV_GATED_EN, bit 19 */
 
 #define RTL_CMD_RST 0x10 /* ChipCmd: software reset, reads 1 until done */
 #define RTL_CMD_RE  0x08 /* receiver enable */
@@ -82,6 +85,7 @@ struct rtl_chip {
 	uint16_t cpcr;        /* value written to CPlusCmd */
 	bool has_rms;         /* RxMaxSize exists */
 	bool unlock_cfg;      /* ring and size registers written with Cfg9346 unlocked */
+	bool rxdv_gate;       /* MISC.RXDV_GATED_EN must be cleared before anything is received */
 	uint16_t link_reg;    /* link status register */
 	uint8_t link_width;   /* its width in bytes: 1 or 2 */
 	uint16_t link_bit;    /* the link-up bit in it */

@@ -5,7 +5,7 @@
 # drivers' pool (lib/drivers/net/pool.c) define, plus the user programs that use it compiled.
 
 NETTEST_DIR := $(OBJ)/grade/unit/netstack
-NETTEST_NAMES := arp icmp udp malformed netcons
+NETTEST_NAMES := arp icmp udp malformed netcons config
 NETTEST_BINS := $(addprefix $(NETTEST_DIR)/test_,$(NETTEST_NAMES))
 NETSTACK_SRCS := $(sort $(wildcard lib/net/*.c))
 NETTEST_LIBSRCS := $(NETSTACK_SRCS) lib/drivers/net/pool.c grade/unit/netstack/netfix.c

@@ -35,8 +35,7 @@ ip_is_broadcast(struct net_stack *st, uint32_t dst)
 }
 
 int
-net_ip_output(struct net_stack *st, struct net_buf *b, uint32_t dst, uint8_t proto,
-	      uint16_t plen)
+net_ip_output(struct net_stack *st, struct net_buf *b, uint32_t dst, uint8_t proto, uint16_t plen)
 {
 	uint32_t hop = dst;
 
@@ -61,8 +60,7 @@ net_ip_output(struct net_stack *st, struct net_buf *b, uint32_t dst, uint8_t pro
  * fresh 20-byte IPv4 header (the request's options are not echoed), and the frame goes back
  * to the MAC it came from (our gateway's, for a request from off the subnet). */
 static void
-icmp_echo_reply(struct net_stack *st, struct net_buf *b, uint32_t src, uint16_t off,
-		uint16_t len)
+icmp_echo_reply(struct net_stack *st, struct net_buf *b, uint32_t src, uint16_t off, uint16_t len)
 {
 	uint8_t mac[6];
 	uint8_t *icmp = b->data + NET_PAYLOAD_AT;
@@ -78,8 +76,7 @@ icmp_echo_reply(struct net_stack *st, struct net_buf *b, uint32_t src, uint16_t 
 }
 
 static void
-icmp_input(struct net_stack *st, struct net_buf *b, const uint8_t *ip, uint16_t off,
-	   uint16_t len)
+icmp_input(struct net_stack *st, struct net_buf *b, const uint8_t *ip, uint16_t off, uint16_t len)
 {
 	const uint8_t *icmp = b->data + off;
 
@@ -93,7 +90,7 @@ icmp_input(struct net_stack *st, struct net_buf *b, const uint8_t *ip, uint16_t 
 	} else if (icmp[0] == ICMP_ECHO_REPLY && icmp[1] == 0 && st->on_echo_reply != 0) {
 		st->cnt.icmp_reply_in++;
 		st->on_echo_reply(st->echo_arg, get32(ip + IP_OFF_SRC), get16(icmp + 4),
-				  get16(icmp + 6), icmp + ICMP_HDR, (uint16_t)(len - ICMP_HDR));
+		                  get16(icmp + 6), icmp + ICMP_HDR, (uint16_t)(len - ICMP_HDR));
 	} else {
 		st->cnt.icmp_other++;
 	}

@@ -20,17 +20,17 @@
 #define ARP_OP_REPLY  2
 
 /* IPv4 (RFC 791 §3.1): offsets within its header. */
-#define IP_HDR      20
-#define IP_OFF_TLEN 2
-#define IP_OFF_ID   4
-#define IP_OFF_FRAG 6 /* flags (3 bits: 0, DF, MF) and fragment offset (13 bits) */
-#define IP_OFF_TTL  8
-#define IP_OFF_PROT 9
-#define IP_OFF_SUM  10
-#define IP_OFF_SRC  12
-#define IP_OFF_DST  16
-#define IP_MF       0x2000
-#define IP_FRAGOFF  0x1fff
+#define IP_HDR        20
+#define IP_OFF_TLEN   2
+#define IP_OFF_ID     4
+#define IP_OFF_FRAG   6 /* flags (3 bits: 0, DF, MF) and fragment offset (13 bits) */
+#define IP_OFF_TTL    8
+#define IP_OFF_PROT   9
+#define IP_OFF_SUM    10
+#define IP_OFF_SRC    12
+#define IP_OFF_DST    16
+#define IP_MF         0x2000
+#define IP_FRAGOFF    0x1fff
 #define IP_PROTO_ICMP 1
 #define IP_PROTO_UDP  17
 
@@ -92,11 +92,11 @@ void net_ip_input(struct net_stack *st, struct net_buf *b);
 /* Fills the IPv4 header of a frame whose `plen` payload bytes sit at NET_PAYLOAD_AT, and sends
  * it by the routing rule: 0 or E_* (the buffer is the stack's either way). */
 int net_ip_output(struct net_stack *st, struct net_buf *b, uint32_t dst, uint8_t proto,
-		  uint16_t plen);
+                  uint16_t plen);
 
 /* udp.c: `ip` is the IPv4 header inside b->data, `len` the IP payload's length. */
 void net_udp_input(struct net_stack *st, struct net_buf *b, const uint8_t *ip, uint16_t off,
-		   uint16_t len);
+                   uint16_t len);
 void net_udp_fini(struct net_stack *st);
 
 #endif

@@ -5,8 +5,7 @@
 #include "xstring.h"
 
 int
-netcons_init(struct netcons *nc, struct net_stack *st, uint16_t sport, uint32_t dst,
-	     uint16_t dport)
+netcons_init(struct netcons *nc, struct net_stack *st, uint16_t sport, uint32_t dst, uint16_t dport)
 {
 	int sock;
 

@@ -15,7 +15,7 @@ static const char *const counter_names[] = {
 
 void
 net_init(struct net_stack *st, struct net_dev *dev, uint32_t addr, uint32_t netmask,
-	 uint32_t gateway)
+         uint32_t gateway)
 {
 	memset(st, 0, sizeof(*st));
 	st->dev = dev;

@@ -57,7 +57,7 @@ net_udp_fini(struct net_stack *st)
 
 void
 net_udp_input(struct net_stack *st, struct net_buf *b, const uint8_t *ip, uint16_t off,
-	      uint16_t len)
+              uint16_t len)
 {
 	const uint8_t *u = b->data + off;
 	uint32_t src = get32(ip + IP_OFF_SRC), dst = get32(ip + IP_OFF_DST);
@@ -70,7 +70,7 @@ net_udp_input(struct net_stack *st, struct net_buf *b, const uint8_t *ip, uint16
 	} else if ((ulen = get16(u + 4)) < UDP_HDR || ulen > len) {
 		drop = &st->cnt.udp_bad_len;
 	} else if (get16(u + 6) != 0 &&
-		   net_cksum(u, ulen, net_pseudo_sum(src, dst, IP_PROTO_UDP, ulen)) != 0) {
+	           net_cksum(u, ulen, net_pseudo_sum(src, dst, IP_PROTO_UDP, ulen)) != 0) {
 		drop = &st->cnt.udp_bad_checksum;
 	} else {
 		port = get16(u + 2);
@@ -99,7 +99,7 @@ net_udp_input(struct net_stack *st, struct net_buf *b, const uint8_t *ip, uint16
 
 int
 net_udp_recvfrom(struct net_stack *st, int sock, void *data, uint16_t cap, uint32_t *src,
-		 uint16_t *sport)
+                 uint16_t *sport)
 {
 	struct net_sock *s = sock_get(st, sock);
 	struct net_dgram d;
@@ -122,7 +122,7 @@ net_udp_recvfrom(struct net_stack *st, int sock, void *data, uint16_t cap, uint3
 
 int
 net_udp_sendto(struct net_stack *st, int sock, uint32_t dst, uint16_t dport, const void *data,
-	       uint16_t len)
+               uint16_t len)
 {
 	struct net_sock *s = sock_get(st, sock);
 	struct net_buf *b;

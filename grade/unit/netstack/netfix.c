@@ -95,8 +95,8 @@ void
 fix_setup_gw(uint32_t gateway)
 {
 	struct net_ops ops = { .dma_alloc = fake_dma_alloc,
-			       .dma_free = fake_dma_free,
-			       .now_ns = fake_now };
+		               .dma_free = fake_dma_free,
+		               .now_ns = fake_now };
 
 	fix_clock_ns = 1000;
 	fix_ntx = 0;
@@ -120,8 +120,8 @@ fix_teardown(void)
 	while (nrxq > 0)
 		net_buf_free(rxq[--nrxq]);
 	net_fini(&fix_st);
-	cr_expect_eq(fix_pool.nfree, fix_pool.n, "%u of %u buffers leaked", fix_pool.n - fix_pool.nfree,
-		     fix_pool.n);
+	cr_expect_eq(fix_pool.nfree, fix_pool.n, "%u of %u buffers leaked",
+	             fix_pool.n - fix_pool.nfree, fix_pool.n);
 	net_pool_fini(&fix_pool);
 }
 
@@ -207,7 +207,8 @@ fix_fix_ip_sum(uint8_t *f)
 unsigned
 fix_udp_frame(uint8_t *f, uint16_t port, const void *payload, uint16_t len)
 {
-	static const uint8_t hdr[] = { 0x45, 0, 0, 0, 0, 7, 0, 0, 64, 17, 0, 0, 10, 0, 2, 2, 10, 0, 2, 15 };
+	static const uint8_t hdr[] = { 0x45, 0, 0,  0, 0, 7, 0,  0, 64, 17,
+		                       0,    0, 10, 0, 2, 2, 10, 0, 2,  15 };
 	uint8_t *u = f + 34;
 	uint32_t pseudo = 0x0a00 + 0x0202 + 0x0a00 + 0x020f + 17 + 8u + len;
 

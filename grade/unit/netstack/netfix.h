@@ -11,12 +11,12 @@
 
 #include "net.h"
 
-#define FIX_US      NET_IP(10, 0, 2, 15)
-#define FIX_PEER    NET_IP(10, 0, 2, 2)
-#define FIX_MASK    NET_IP(255, 255, 255, 0)
-#define FIX_NBUFS   64
-#define FIX_MAX_TX  64
-#define FIX_MAX_RX  64
+#define FIX_US     NET_IP(10, 0, 2, 15)
+#define FIX_PEER   NET_IP(10, 0, 2, 2)
+#define FIX_MASK   NET_IP(255, 255, 255, 0)
+#define FIX_NBUFS  64
+#define FIX_MAX_TX 64
+#define FIX_MAX_RX 64
 
 struct fix_frame {
 	uint16_t len;

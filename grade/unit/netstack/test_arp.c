@@ -159,7 +159,8 @@ Test(arp, full_cache_replaces_the_oldest_entry)
 	sock = net_udp_bind(&fix_st, 7);
 	for (unsigned i = 0; i <= NET_ARP_ENTRIES; i++) {
 		fix_clock_ns += 10;
-		cr_assert_eq(net_udp_sendto(&fix_st, sock, NET_IP(10, 0, 2, 100 + i), 9, "x", 1), 0);
+		cr_assert_eq(net_udp_sendto(&fix_st, sock, NET_IP(10, 0, 2, 100 + i), 9, "x", 1),
+		             0);
 	}
 	cr_assert_eq(fix_st.cnt.arp_requests_out, NET_ARP_ENTRIES + 1);
 	for (unsigned i = 0; i < NET_ARP_ENTRIES; i++)

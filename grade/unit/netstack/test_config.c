@@ -36,10 +36,21 @@ Test(config, words_set_their_fields)
 Test(config, malformed_values_are_refused_and_change_nothing)
 {
 	static const char *const bad[] = {
-		"ip=10.0.2",   "ip=10.0.2.256", "ip=10.0.2.1.", "ip=1.2.3.4x", "ip=",
-		"ip=1..2.3",   "ip=0001.2.3.4", "mask=a.b.c.d", "netcons=10.0.2.2",
-		"netcons=10.0.2.2:", "netcons=10.0.2.2:0", "netcons=10.0.2.2:65536",
-		"netcons=10.0.2.2:6x", "netcons=:80", "netcons=1234567890123456:1",
+		"ip=10.0.2",
+		"ip=10.0.2.256",
+		"ip=10.0.2.1.",
+		"ip=1.2.3.4x",
+		"ip=",
+		"ip=1..2.3",
+		"ip=0001.2.3.4",
+		"mask=a.b.c.d",
+		"netcons=10.0.2.2",
+		"netcons=10.0.2.2:",
+		"netcons=10.0.2.2:0",
+		"netcons=10.0.2.2:65536",
+		"netcons=10.0.2.2:6x",
+		"netcons=:80",
+		"netcons=1234567890123456:1",
 	};
 	struct net_cfg c, orig;
 

@@ -15,10 +15,10 @@ enum base { UDP, ECHO, ARP };
 struct bad {
 	const char *what;
 	enum base base;
-	int len;            /* the frame's length; 0: the base frame's */
-	int at, val;        /* the byte to change and its value (at < 0: none) */
-	int at2, val2;      /* a second byte (at2 < 0: none) */
-	int fix;            /* 1: recompute the IPv4 header checksum; 2: and the ICMP one */
+	int len;             /* the frame's length; 0: the base frame's */
+	int at, val;         /* the byte to change and its value (at < 0: none) */
+	int at2, val2;       /* a second byte (at2 < 0: none) */
+	int fix;             /* 1: recompute the IPv4 header checksum; 2: and the ICMP one */
 	const char *counter; /* the one counter (beside rx_frames) that must move */
 };
 
@@ -61,7 +61,9 @@ static unsigned
 base_frame(enum base b, uint8_t *f)
 {
 	const unsigned char *src = b == UDP ? udp_in : b == ECHO ? echo_req_in : arp_req_in;
-	unsigned len = b == UDP ? sizeof(udp_in) : b == ECHO ? sizeof(echo_req_in) : sizeof(arp_req_in);
+	unsigned len = b == UDP    ? sizeof(udp_in)
+	               : b == ECHO ? sizeof(echo_req_in)
+	                           : sizeof(arp_req_in);
 
 	memcpy(f, src, len);
 	return len;
@@ -93,7 +95,7 @@ run_case(const struct bad *c)
 	fix_rx(f, len);
 	cr_assert_eq(fix_changed(&which), 2, "%s: %u counters moved", c->what, fix_changed(&which));
 	cr_assert_eq(net_counter_value(&fix_st, (unsigned)want), 1, "%s: %s not counted", c->what,
-		     c->counter);
+	             c->counter);
 	cr_assert_eq(fix_ntx, 0, "%s: something was sent", c->what);
 	cr_assert_eq(fix_pool.nfree, fix_pool.n, "%s: the buffer was not freed", c->what);
 }

@@ -141,8 +141,8 @@ Test(udp, largest_datagram_fills_the_largest_frame)
 	cr_assert_eq(fix_tx[1].len, NET_ETH_MAX);
 	cr_assert_eq(fix_cksum(fix_tx[1].data + 14, 20, 0), 0);
 	cr_assert_eq(fix_cksum(fix_tx[1].data + 34, 8 + NET_UDP_MAX,
-			       0x0a00 + 0x020f + 0x0a00 + 0x0202 + 17 + 8 + NET_UDP_MAX),
-		     0);
+	                       0x0a00 + 0x020f + 0x0a00 + 0x0202 + 17 + 8 + NET_UDP_MAX),
+	             0);
 }
 
 Test(udp, pool_exhaustion_fails_the_send_and_counts)

@@ -9,7 +9,7 @@
 
 struct net_cfg {
 	uint32_t addr, netmask, gateway;
-	uint32_t cons_ip;   /* 0: no netconsole */
+	uint32_t cons_ip; /* 0: no netconsole */
 	uint16_t cons_port;
 };
 

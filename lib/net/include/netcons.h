@@ -18,14 +18,14 @@ struct netcons {
 	int sock;
 	uint32_t dst;
 	uint16_t dport;
-	uint16_t len; /* bytes gathered in line */
+	uint16_t len;            /* bytes gathered in line */
 	uint64_t lines, dropped; /* datagrams sent, and those the stack refused */
 	char line[NETCONS_LINE];
 };
 
 /* Binds local port `sport` on the stack and aims at dst:dport: 0 or E_*. */
 int netcons_init(struct netcons *nc, struct net_stack *st, uint16_t sport, uint32_t dst,
-		 uint16_t dport);
+                 uint16_t dport);
 /* Appends text; sends each completed line. */
 void netcons_write(struct netcons *nc, const char *s, size_t len);
 /* Sends a partial line, if any. */

@@ -114,8 +114,7 @@ EXPECT = {
 }
 
 # Rough grading time of each handout (its own lab's stubbed tests wait for their timeouts;
-# lab 5 regrades the most earlier labs),
-# to start the slowest first.
+# lab 5's regrades six earlier labs), to start the slowest first.
 SLOW = {"5": 5, "4b": 4, "3": 3, "4": 2, "2": 1}
 
 _print_lock = threading.Lock()

@@ -4,9 +4,11 @@ QEMU gets an NVMe controller on a 4 MiB raw image made here under obj/nvme/, pre
 that block b holds the 32-bit little-endian words b * 0x9e3779b1 + j (j = 0, 1, ...): the
 test can check blocks it never wrote.  user/nvmetest.c runs as init and drives the
 controller with the portable driver (lib/drivers/nvme) through the LibOS ops
-(lib/user/nvme_ops.c), polled; it prints one `nvmetest: TAG: what = N OK|FAIL` line per
+(lib/user/nvme_ops.c), polled and then in interrupt mode; it prints one `nvmetest: TAG: what = N OK|FAIL` line per
 check, and this grader wants every check of its source to pass, the identify line exactly,
-the decoded error of the read beyond the namespace by name, and equal leak-check lines."""
+the decoded error of the read beyond the namespace by name, and equal leak-check lines.
+user/blktest.c (test blktest) starts the block service user/blksrv.c on the same kind of
+image and checks it through clients (docs/storage.md)."""
 
 import array
 import os

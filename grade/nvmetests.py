@@ -78,7 +78,7 @@ def score_modes(run):
 
 @LAB.test("nvmetest", parts=dict(dict.fromkeys(TAGS + ["irq"], 2), identify=2, decoded=2, leak=2),
           args="init=nvmetest leakcheck", qemu_args=devices("nvmetest"),
-          until=[r"^nvmetest: done$"], reject=lab3.KERNEL_DIED, timeout=240)
+          until=[r"^nvmetest: done$"], reject=lab3.KERNEL_DIED, timeout=120)
 def nvmetest(run):
     run.reject(r"^nvmetest: .* FAIL$")
     score_modes(run)

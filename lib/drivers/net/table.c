@@ -2,8 +2,11 @@
  * defines its struct net_driver; this table is the one place that lists them. */
 #include "netdev.h"
 
+extern const struct net_driver e1000_driver;
+
 static const struct net_driver *const drivers[] = {
-	0, /* the drivers' entries go above this line */
+	&e1000_driver, /* e1000.c: Intel 82540EM */
+	0,             /* the drivers' entries go above this line */
 };
 
 const struct net_driver *

@@ -231,7 +231,7 @@ bring_up(uint64_t slot, const struct net_driver *drv)
 {
 	int r;
 
-	check("init", "open the device", r = net_libos_open(&lo, slot, drv, 0, &ops), 0);
+	check("init", "open the device", r = net_libos_attach(&lo, slot, drv, 0, &ops), 0);
 	if (r < 0)
 		return r;
 	check("init", "a pool of 256 buffers", r = net_pool_init(&pool, &ops, POOL_BUFS), 0);
@@ -268,7 +268,7 @@ run(uint64_t slot, const struct net_driver *drv, bool bench)
 		check("end", "every buffer back in the pool", pool.nfree, pool.n);
 	}
 	net_pool_fini(&pool);
-	net_libos_close(&lo);
+	net_libos_detach(&lo);
 }
 
 int
@@ -288,9 +288,9 @@ main(int argc, char **argv)
 	       info.bus, info.dev, info.fn);
 	/* Warm-up: the first mappings of the BAR and a DMA page allocate page tables, which stay.
 	 */
-	if (net_libos_open(&lo, slot, drv, 0, &ops) == 0 && net_pool_init(&pool, &ops, 2) == 0)
+	if (net_libos_attach(&lo, slot, drv, 0, &ops) == 0 && net_pool_init(&pool, &ops, 2) == 0)
 		net_pool_fini(&pool);
-	net_libos_close(&lo);
+	net_libos_detach(&lo);
 	sys_leak_check();
 	run(slot, drv, bench);
 	sys_leak_check();

@@ -196,8 +196,8 @@ map_bar(struct net_libos *l, const struct net_driver *drv, uint64_t va)
 }
 
 int
-net_libos_open(struct net_libos *l, uint64_t dev, const struct net_driver *drv, unsigned unit,
-               struct net_ops *ops)
+net_libos_attach(struct net_libos *l, uint64_t dev, const struct net_driver *drv, unsigned unit,
+                 struct net_ops *ops)
 {
 	uint64_t va = NET_LIBOS_VA + unit * NET_LIBOS_UNIT_SPAN;
 	int r;
@@ -260,7 +260,7 @@ net_libos_irq(struct net_libos *l, struct net_dev *dev, bool on)
 }
 
 void
-net_libos_close(struct net_libos *l)
+net_libos_detach(struct net_libos *l)
 {
 	if (l->notif != 0) {
 		(void)sys_irq_unbind(l->dev);
@@ -276,4 +276,40 @@ net_libos_close(struct net_libos *l)
 		slot_free(l->window);
 		l->window = 0;
 	}
+}
+
+/* The one-call form the network programs use (user/udpecho.c, user/ping.c): the first NIC
+ * with a driver, unit 0, polled, rings of NET_LIBOS_RING. */
+static struct net_libos prog_lo;
+
+int
+net_libos_open(struct net_dev *dev, struct net_pool *pool, unsigned nbufs)
+{
+	const struct net_driver *drv;
+	struct abi_dev_info info;
+	struct net_ops ops;
+	uint64_t slot = net_libos_find(0, &drv, &info);
+	int r;
+
+	if (slot == 0)
+		return E_NOENT;
+	if ((r = net_libos_attach(&prog_lo, slot, drv, 0, &ops)) < 0)
+		return r;
+	if ((r = net_pool_init(pool, &ops, nbufs)) < 0) {
+		net_libos_detach(&prog_lo);
+		return r;
+	}
+	if ((r = net_dev_init(dev, drv, &ops, pool, NET_LIBOS_RING, NET_LIBOS_RING)) < 0) {
+		net_pool_fini(pool);
+		net_libos_detach(&prog_lo);
+	}
+	return r;
+}
+
+void
+net_libos_close(struct net_dev *dev, struct net_pool *pool)
+{
+	dev->drv->fini(dev);
+	net_pool_fini(pool);
+	net_libos_detach(&prog_lo);
 }

@@ -20,6 +20,7 @@
 #define NET_LIBOS_UNITS      4
 #define NET_LIBOS_DMA_MAX    288  /* DMA pages held at once: a 512-buffer pool and two rings */
 #define NET_LIBOS_TSC_PER_NS 4    /* as NVME_LIBOS_TSC_PER_NS: a timeout never ends early */
+#define NET_LIBOS_RING       128  /* net_libos_open's ring sizes */
 #define NET_LIBOS_IRQ_BIT    1ull /* the notification bit the NIC's interrupt signals */
 
 struct net_libos_page {
@@ -44,13 +45,20 @@ struct net_libos {
 uint64_t net_libos_find(unsigned nth, const struct net_driver **drv, struct abi_dev_info *info);
 /* Enables memory decoding and bus mastering, maps drv->bar for unit `unit` and fills *ops
  * (polled: ops->wait NULL).  0 or an E_* code (nothing left mapped then). */
-int net_libos_open(struct net_libos *l, uint64_t dev, const struct net_driver *drv, unsigned unit,
-                   struct net_ops *ops);
+int net_libos_attach(struct net_libos *l, uint64_t dev, const struct net_driver *drv, unsigned unit,
+                     struct net_ops *ops);
 /* Interrupt mode on (after net_dev_init): binds the NIC's INTx to a fresh notification, sets
  * ops->wait (and dev->ops.wait) to wait for it, and enables the driver's interrupt causes.
  * Off: masks the causes and unbinds.  0 or an E_* code. */
 int net_libos_irq(struct net_libos *l, struct net_dev *dev, bool on);
 /* Unbinds, deletes the BAR window (unmapping it) and frees every DMA page still held. */
-void net_libos_close(struct net_libos *l);
+void net_libos_detach(struct net_libos *l);
+
+/* For programs that want one NIC and no details (user/udpecho.c, user/ping.c): finds the
+ * first NIC with a driver, attaches it as unit 0, fills `pool` with `nbufs` buffers and runs
+ * net_dev_init with rings of NET_LIBOS_RING, polled.  0, or an E_* code with nothing left
+ * mapped or allocated.  net_libos_close runs the driver's fini, frees the pool, detaches. */
+int net_libos_open(struct net_dev *dev, struct net_pool *pool, unsigned nbufs);
+void net_libos_close(struct net_dev *dev, struct net_pool *pool);
 
 #endif

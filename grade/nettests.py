@@ -5,8 +5,8 @@ network with restrict=on: the guest reaches QEMU's built-in gateway 10.0.2.2 and
 else, and no host address is involved at all.  It drives the NIC with its portable driver
 (lib/drivers/net) through the LibOS glue (lib/user/net_ops.c), polled and then by interrupt
 (INTx to a notification): an ARP request for 10.0.2.2 answered, then 64 requests in batches
-of 32, every one sent (tx counters) and answered; frames the NIC must not get are dropped
-and counted (on the e1000 also an oversized frame the NIC itself hands up, made with PHY
+of 32, every one sent (tx counters) and answered; frames the NIC must not get are refused
+and counted, and with the pool empty a received frame is dropped and counted (on the e1000 also an oversized frame the NIC itself hands up, made with PHY
 loopback and the FCS left in).  One `nettest: TAG: what = N OK|FAIL` line per check; this grader wants every
 check to pass (the per-mode checks once per mode), the MAC and link line, the gateway's MAC
 and equal leak-check lines."""
@@ -26,6 +26,7 @@ LAB = gradelib.Lab("net", fail_fast=lab3.KERNEL_DIED + [gradelib.LOCKCHECK_REPOR
 # tags in user/nettest.c).  One line per model.
 NICS = [
     ("e1000", "e1000", "8086:100e", ["e1000"]),
+    ("rtl8139", "rtl8139", "10ec:8139", []),
 ]
 TAGS = ["init", "poll", "irq", "bad", "end"]
 QEMU_MAC = "52:54:00:12:34:56"  # QEMU's default MAC for the first NIC

@@ -194,6 +194,13 @@ NOTES = {
     "notify_poll": ("the notification in `slot`: READ", [
         ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),
         ("E_AGAIN", "the word is 0")]),
+    "notify_wait_until": ("the notification in `slot`: READ", [
+        ("E_INVAL", "`tsc` is 0 or at least `ABI_SLEEP_MAX`"),
+        ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),
+        ("E_AGAIN", "the TSC reached `tsc` (before the call, or while waiting) with the word "
+                    "still 0"),
+        ("E_NOENT", "while waiting: the notification's last capability, or the one in `slot`, "
+                    "was deleted")]),
     "env_notify": ("the env in `eslot`: WRITE; the notification in `nslot`: WRITE", [
         ("E_INVAL", "`bits` is 0"),
         ("slot", SRC.format("eslot") + "; not an env capability `E_INVAL`; without WRITE "

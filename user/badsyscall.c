@@ -359,6 +359,10 @@ bad_ipc(void)
 	check(SYS_notify_poll, E_NOENT, empty, 0, 0, 0, 0);
 	check(SYS_notify_poll, E_INVAL, frame, 0, 0, 0, 0);
 	check(SYS_notify_poll, E_AGAIN, ntf_ro, 0, 0, 0, 0);
+	check(SYS_notify_wait_until, E_INVAL, ntf, 0, 0, 0, 0);
+	check(SYS_notify_wait_until, E_INVAL, ntf, ABI_SLEEP_MAX, 0, 0, 0);
+	check(SYS_notify_wait_until, E_INVAL, ep, 1, 0, 0, 0);
+	check(SYS_notify_wait_until, E_AGAIN, ntf_ro, 1, 0, 0, 0);
 	check(SYS_sleep_until, E_INVAL, ABI_SLEEP_MAX, 0, 0, 0, 0);
 }
 

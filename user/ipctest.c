@@ -19,6 +19,7 @@
 
 #define MAX_YIELDS 200000
 #define ROUNDS     500
+#define TIMED_WAIT 20000000ull /* TSC cycles of the timed waits: 10 ms at 2 GHz */
 
 /* Helpers' slots, filled by A with cap_copy. */
 #define H_EP   40 /* the endpoint under test */
@@ -142,6 +143,26 @@ role_block(void)
 	exit(nfailed ? 1 : 0);
 }
 
+/* A timed wait that a signal ends long before its time; then the cancelled timer must not
+ * end a later wait early, nor refuse a sleep ("already asleep"). */
+static void
+role_ntimed(void)
+{
+	uint64_t word = 0, until;
+	long r;
+
+	await_cap(H_NTF, CAP_NOTIFY);
+	r = sys_notify_wait_until(H_NTF, rdtsc() + (1ull << 40), &word);
+	check(r == 0 && word == 0x40, "notify: a signal ends a timed wait before its time (0x40)");
+	until = rdtsc() + TIMED_WAIT;
+	check(sys_sleep_until(until, 0) == 0 && rdtsc() >= until,
+	      "notify: a sleep after a signalled timed wait lasts its time");
+	until = rdtsc() + TIMED_WAIT;
+	r = sys_notify_wait_until(H_NTF, until, &word);
+	check(r == E_AGAIN && rdtsc() >= until, "notify: the next timed wait ends at its own time");
+	exit(nfailed ? 1 : 0);
+}
+
 static void
 role_nwait(void)
 {
@@ -167,6 +188,22 @@ spawn_helper(const char *cmd)
 	if (id < 0)
 		panic("spawn %s: %s", cmd, error_name((int)id));
 	return slot;
+}
+
+/* notify_wait_until alone: the time ends the wait, a word ends it at once. */
+static void
+timed_checks(uint64_t ntf)
+{
+	uint64_t word = 0, t0 = rdtsc(), until = t0 + TIMED_WAIT;
+	long r = sys_notify_wait_until(ntf, until, &word);
+
+	check(r == E_AGAIN && rdtsc() >= until,
+	      "notify: a timed wait on a zero word ends with E_AGAIN once its time came");
+	check(sys_notify_wait_until(ntf, 1, &word) == E_AGAIN,
+	      "notify: a timed wait whose time has passed is a poll");
+	check(sys_notify_signal(ntf, 0x8) == 0 &&
+	          sys_notify_wait_until(ntf, rdtsc() + TIMED_WAIT, &word) == 0 && word == 0x8,
+	      "notify: a timed wait on a non-zero word returns it at once");
 }
 
 /* One object, no helper: the notification word, non-blocking calls, identify. */
@@ -197,6 +234,7 @@ local_checks(void)
 	check(sys_notify_signal(ntf, 1ull << 63) == 0 && sys_notify_wait(ntf, &word) == 0 &&
 	          word == 1ull << 63,
 	      "notify: wait on a non-zero word returns at once, bit 63 included");
+	timed_checks(ntf);
 	sys_cap_delete(ep);
 	sys_cap_delete(ntf);
 	slot_free(ep);
@@ -344,6 +382,12 @@ notifications(void)
 		check(sys_cap_revoke(ntf) == 0, "revoke: A revokes the notification's copies");
 	check(env_wait_dead(h, MAX_YIELDS) == 0, "revoke: the woken waiter ends");
 	sys_cap_delete(h);
+	h = spawn_helper("ipctest ntimed");
+	check(sys_cap_copy(ntf, h, H_NTF) == 0, "setup: ntimed gets the notification");
+	if (await_blocked(h))
+		check(sys_notify_signal(ntf, 0x40) == 0, "notify: A signals a timed waiter");
+	check(env_wait_dead(h, MAX_YIELDS) == 0, "notify: the timed waiter ends");
+	sys_cap_delete(h);
 	sys_cap_delete(ntf);
 }
 
@@ -360,6 +404,8 @@ main(int argc, char **argv)
 			role_block();
 		else if (strcmp(role, "nwait") == 0)
 			role_nwait();
+		else if (strcmp(role, "ntimed") == 0)
+			role_ntimed();
 		panic("unknown role %s", role);
 	}
 	local_checks();

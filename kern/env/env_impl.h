@@ -68,9 +68,11 @@ bool env_sched_idle_all(void);             /* no env is runnable on any CPU */
 /* sleep.c: envs asleep until a TSC time, on the queue of the CPU they slept on; all under
  * the env lock but env_sleep_first/_due/_any (atomic reads, for the timer and the idle CPU).
  * env_sleep_start: e (this CPU's current env) sleeps until `at` (it blocks: the caller gives
- * the CPU away at the end of its call).  env_sleep_cancel: e leaves its queue (false: it
- * slept on none); status unchanged.  env_sleep_expire: this CPU's due sleepers are woken. */
+ * the CPU away at the end of its call); env_sleep_arm only queues it (a timed IPC wait, whose
+ * wait queue blocks it).  env_wake ends a sleep too.  env_sleep_cancel: e leaves its queue (false:
+ * it slept on none); status unchanged.  env_sleep_expire: this CPU's due sleepers are woken. */
 void env_sleep_start(struct env *e, uint64_t at, bool release);
+void env_sleep_arm(struct env *e, uint64_t at, bool release); /* the same, not blocking e */
 bool env_sleep_cancel(struct env *e);
 void env_sleep_expire(void);
 bool env_sleep_any(void); /* some env sleeps, on any CPU */

@@ -263,6 +263,7 @@ env_wake(struct env *e)
 
 	if (e->status != ENV_NOT_RUNNABLE)
 		return;
+	env_sleep_cancel(e); /* a timed wait woken before its time */
 	/* Runnable before it is queued: another CPU may pick it, run it and take a tick in it
 	 * (env_tick wants it RUNNABLE), or see it exit (nrunnable), before wake_entity returns. */
 	e->status = ENV_RUNNABLE;

@@ -22,6 +22,7 @@
  * env_sleep_first_[cpu] atomically: a sleeper taken off meanwhile costs one timer interrupt
  * that finds nothing due. */
 #include "env_impl.h"
+#include "ipc.h"
 #include "panic.h"
 
 #define SLEEP_NONE UINT64_MAX /* no sleeper: as SCHED_NO_TIMER */
@@ -59,11 +60,12 @@ update_first(unsigned cpu)
 	                 __ATOMIC_RELEASE);
 }
 
-/* Puts e (this CPU's current env, RUNNABLE) on this CPU's queue until `at` and blocks it;
- * the caller gives the CPU away at the end of its call (PERCPU_RESCHED).  Equal wake times
- * keep the order they went to sleep in. */
+/* Puts e (this CPU's current env) on this CPU's queue until `at`, without blocking it: a
+ * timed IPC wait (notify_wait_until) blocks it on its wait queue as well, and whichever comes
+ * first, the signal (env_wake cancels the sleep) or the time (env_sleep_expire cancels the
+ * wait), wakes it.  Equal wake times keep the order they went to sleep in. */
 void
-env_sleep_start(struct env *e, uint64_t at, bool release)
+env_sleep_arm(struct env *e, uint64_t at, bool release)
 {
 	struct sleeper *s = sleeper_of(e), **p;
 	unsigned cpu = hal_cpu_id();
@@ -77,6 +79,14 @@ env_sleep_start(struct env *e, uint64_t at, bool release)
 	*p = s;
 	update_first(cpu);
 	__atomic_add_fetch(&nsleeping, 1, __ATOMIC_RELEASE);
+}
+
+/* Puts e (this CPU's current env, RUNNABLE) on this CPU's queue until `at` and blocks it;
+ * the caller gives the CPU away at the end of its call (PERCPU_RESCHED). */
+void
+env_sleep_start(struct env *e, uint64_t at, bool release)
+{
+	env_sleep_arm(e, at, release);
 	env_block(e);
 }
 
@@ -114,6 +124,8 @@ env_sleep_expire(void)
 		struct env *e = env_of_sleeper(s);
 
 		env_sleep_cancel(e);
+		if (e->ipc.wait != IPC_IDLE)
+			ipc_cancel(e, E_AGAIN); /* a timed IPC wait's time is up */
 		if (s->release)
 			env_sched_release(e);
 		env_wake(e);

@@ -41,9 +41,12 @@ sys_notify_signal(struct env *e, const uint64_t *a)
 	return 0;
 }
 
-/* wait (block) and poll (E_AGAIN) alike: the word in rdi, cleared. */
+/* wait (block until `until`: 0 never, 1 at once = poll) and poll alike: the word in rdi,
+ * cleared, or E_AGAIN when the time came first.  A timed wait sleeps on the CPU's timer queue
+ * and on the notification's wait queue at once: the signal wakes it (env_wake ends the
+ * sleep), or the timer does (env_sleep_expire ends the wait with E_AGAIN). */
 static int64_t
-take(struct env *e, uint64_t slot, bool block)
+take(struct env *e, uint64_t slot, uint64_t until)
 {
 	struct cap_object *obj;
 	struct notification *n;
@@ -55,7 +58,9 @@ take(struct env *e, uint64_t slot, bool block)
 	if (n->word != 0) {
 		env_tf(e)->rdi = n->word;
 		n->word = 0;
-	} else if (block) {
+	} else if (until == 0 || until > hal_cycles()) {
+		if (until != 0)
+			env_sleep_arm(e, until, false);
 		ipc_block(e, IPC_NOTIFY, obj, slot, &n->waiters);
 	} else {
 		err = E_AGAIN;
@@ -67,11 +72,19 @@ take(struct env *e, uint64_t slot, bool block)
 int64_t
 sys_notify_wait(struct env *e, const uint64_t *a)
 {
-	return take(e, a[0], true);
+	return take(e, a[0], 0);
 }
 
 int64_t
 sys_notify_poll(struct env *e, const uint64_t *a)
 {
-	return take(e, a[0], false);
+	return take(e, a[0], 1);
+}
+
+int64_t
+sys_notify_wait_until(struct env *e, const uint64_t *a)
+{
+	if (a[1] == 0 || a[1] >= ABI_SLEEP_MAX)
+		return E_INVAL;
+	return take(e, a[0], a[1]);
 }

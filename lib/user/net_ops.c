@@ -130,8 +130,7 @@ ops_dma_alloc(void *ctx, size_t len, struct net_dma *out)
 
 /* Interrupt mode: waits for the NIC's interrupt, then clears its causes at the device (the
  * line deasserts) before the kernel unmasks it (irq_ack), so one interrupt is one wake-up.
- * The kernel has no timed notification wait: with no interrupt to come this blocks past
- * the deadline, so callers wait only for what they enabled (a frame, a write-back). */
+ * With no interrupt by the deadline it returns then (notify_wait_until). */
 static void
 ops_wait(void *ctx, uint64_t deadline_ns)
 {
@@ -140,7 +139,8 @@ ops_wait(void *ctx, uint64_t deadline_ns)
 
 	if (l->notif == 0 || ops_now_ns(ctx) >= deadline_ns)
 		return;
-	if (sys_notify_wait(l->notif, &word) < 0)
+	if (sys_notify_wait_until(l->notif, libos_tsc_deadline(deadline_ns, NET_LIBOS_TSC_PER_NS),
+	                          &word) < 0)
 		return;
 	(void)l->netdev->drv->irq_ack(l->netdev);
 	(void)sys_irq_ack(l->dev);

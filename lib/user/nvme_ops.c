@@ -251,10 +251,9 @@ nvme_libos_open(struct nvme_libos *l, uint64_t dev, struct nvme_ops *ops)
  * would only fire again at once).  The notification word is sticky: an interrupt that came
  * between the driver's empty poll and this call is not lost, notify_wait returns at once.
  *
- * Deadline: the ABI has no notification wait with a timeout, so a wait shorter than
- * NVME_LIBOS_SPIN_NS (CSTS.RDY) returns at once, and a longer one blocks until the next
- * interrupt: a controller that never answers an I/O stalls the caller here (see
- * docs/storage.md, "Interrupt mode"). */
+ * Deadline: a wait shorter than NVME_LIBOS_SPIN_NS (CSTS.RDY) returns at once; a longer
+ * one blocks in notify_wait_until, so a controller that never answers still comes back to
+ * the driver by the deadline, which then aborts or resets as in polled mode. */
 static void
 irq_wait(void *ctx, uint64_t deadline_ns)
 {
@@ -274,10 +273,13 @@ irq_wait(void *ctx, uint64_t deadline_ns)
 		l->irq.spins++;
 		return;
 	}
-	if (sys_notify_wait(l->nslot, &word) == 0) {
+	if (sys_notify_wait_until(l->nslot, libos_tsc_deadline(deadline_ns, NVME_LIBOS_TSC_PER_NS),
+	                          &word) == 0) {
 		l->irq.signals++;
 		l->irq.blocks++;
 		l->owed = true;
+	} else {
+		l->irq.spins++;
 	}
 }
 

@@ -88,6 +88,8 @@
  * notify_signal(slot, bits)          ORs bits into the word, wakes one waiter (needs WRITE)
  * notify_wait(slot)                  returns the word and clears it; blocks while it is 0
  * notify_poll(slot)                  the same but returns E_AGAIN instead of blocking
+ * notify_wait_until(slot, tsc)       notify_wait, but returns E_AGAIN once the TSC reaches tsc
+ *                                    (0 < tsc < ABI_SLEEP_MAX) with the word still 0
  * env_notify(eslot, nslot, bits)     when the env in eslot dies (exit, a fault, a destroy), the
  *                                    kernel signals bits on the notification in nslot (needs
  *                                    WRITE on both); at once if it is dead already.  One
@@ -180,7 +182,8 @@
 	X(46, share_pages, 3, "eslot, recs, n")                                                    \
 	X(47, irq_bind, 3, "dslot, nslot, bits")                                                   \
 	X(48, irq_ack, 1, "dslot")                                                                 \
-	X(49, irq_unbind, 1, "dslot")
+	X(49, irq_unbind, 1, "dslot")                                                              \
+	X(54, notify_wait_until, 2, "slot, tsc")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

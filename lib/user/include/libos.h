@@ -9,6 +9,7 @@
 
 #include "abi/env.h"
 #include "abi/error.h"
+#include "abi/syscall.h"
 
 /* The exit status of a program that panicked or could not start. */
 #define LIBOS_PANIC_STATUS 255
@@ -62,6 +63,16 @@ rdtsc(void)
 
 	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
 	return (uint64_t)hi << 32 | lo;
+}
+
+/* A drivers' nanosecond deadline (their clock is rdtsc / tsc_per_ns) as the TSC value
+ * sleep_until and notify_wait_until take, clamped below ABI_SLEEP_MAX. */
+static inline uint64_t
+libos_tsc_deadline(uint64_t ns, uint64_t tsc_per_ns)
+{
+	if (ns >= (ABI_SLEEP_MAX - 1) / tsc_per_ns)
+		return ABI_SLEEP_MAX - 1;
+	return ns * tsc_per_ns == 0 ? 1 : ns * tsc_per_ns;
 }
 
 /* Yields until the env named by the capability in `eslot` is ENV_DEAD: 0 then, E_AGAIN after

@@ -368,6 +368,19 @@ sys_notify_poll(uint64_t slot, uint64_t *word)
 	return notify_trap(SYS_notify_poll, slot, word);
 }
 
+/* sys_notify_wait until rdtsc() reaches tsc: E_AGAIN if the word is still 0 then. */
+static inline long
+sys_notify_wait_until(uint64_t slot, uint64_t tsc, uint64_t *word)
+{
+	uint64_t rdi = slot, rsi = tsc;
+	long ret = SYS_notify_wait_until;
+
+	__asm__ volatile("syscall" : "+a"(ret), "+D"(rdi), "+S"(rsi) : : "rcx", "r11", "memory");
+	if (ret == 0 && word)
+		*word = rdi;
+	return ret;
+}
+
 /* Blocks until rdtsc() >= tsc (at once if it already is); 0, or E_INVAL for a tsc at or
  * above ABI_SLEEP_MAX or unknown flags.  flags ABI_SLEEP_RELEASE: the wake-up is a job
  * release.  env_set_status on the caller may end the sleep early. */

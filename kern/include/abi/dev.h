@@ -32,6 +32,14 @@
 /* How many region_map mappings one window records (each removed when it goes). */
 #define ABI_DEV_MAPS_MAX 4
 
+/* dma_alloc (syscall 50, kern/env/sys_dma.c): at most this many pages (256 KiB) in one
+ * physically contiguous region; npages is rounded up to a power of two and charged so. */
+#define ABI_DMA_MAX_PAGES 64
+/* dma_alloc's cache type for every mapping of the region (SDM Vol. 3A 11.3). */
+#define ABI_DMA_WB 0 /* write-back: descriptor rings, buffers (DMA snoops the caches) */
+#define ABI_DMA_UC 1 /* uncached */
+#define ABI_DMA_WC 2 /* write-combining */
+
 struct abi_dev_info {
 	uint8_t bus, dev, fn;
 	uint8_t class, subclass, progif, revision;

@@ -116,6 +116,12 @@
  * irq_unbind(dslot)                  removes the caller's binding; the line is masked unless
  *                                    another device shares it
  *
+ * dma_alloc(uslot, dslot, npages, attr, rights)  a DMA region (CAP_REGION) in dslot on
+ *                                    2^k >= npages physically contiguous zeroed pages (npages
+ *                                    1..ABI_DMA_MAX_PAGES, else E_RANGE), paid from the quota
+ *                                    in uslot (E_NOMEM), mapped with cache type attr
+ *                                    (ABI_DMA_WB/UC/WC); returns its physical base
+ *
  * Regions (CAP_REGION, abi/cap.h: the ramdisk, BAR windows); rslot names one:
  * region_map(rslot, eslot, va, perm)  maps the whole region at va (page aligned, no page
  *                                    of the range mapped yet) in the env eslot names (needs
@@ -180,7 +186,8 @@
 	X(46, share_pages, 3, "eslot, recs, n")                                                    \
 	X(47, irq_bind, 3, "dslot, nslot, bits")                                                   \
 	X(48, irq_ack, 1, "dslot")                                                                 \
-	X(49, irq_unbind, 1, "dslot")
+	X(49, irq_unbind, 1, "dslot")                                                              \
+	X(50, dma_alloc, 5, "uslot, dslot, npages, attr, rights")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

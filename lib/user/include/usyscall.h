@@ -437,6 +437,14 @@ sys_irq_unbind(uint64_t dslot)
 	return syscall1(SYS_irq_unbind, dslot);
 }
 
+/* DMA memory (abi/dev.h): a contiguous region in dslot paid from the quota in uslot;
+ * returns its physical base or an error.  lib/user/dma.c wraps it (dma.h). */
+static inline long
+sys_dma_alloc(uint64_t uslot, uint64_t dslot, uint64_t npages, uint64_t attr, uint32_t rights)
+{
+	return syscall5(SYS_dma_alloc, uslot, dslot, npages, attr, rights);
+}
+
 /* Regions (abi/cap.h): rslot a CAP_REGION capability (the ramdisk, a BAR window). */
 static inline long
 sys_region_map(uint64_t rslot, uint64_t eslot, uintptr_t va, uint32_t perm)

@@ -200,6 +200,9 @@ knotify_cons_due(void)
  * env bound (knotify_env_dead); irq_forget unbinds what was bound to a released
  * notification (knotify_forget).  Each unbinding masks the line if no one else uses it. */
 void irq_deliver(void);
+/* Removes every binding whose device capability has gone (sys_cap.c after a revoke or a
+ * delete): its line or vector is masked at once. */
+void irq_revalidate(void);
 void irq_env_dead(struct env *e);
 void irq_forget(struct cap_object *obj);
 bool irq_any_bound(void);

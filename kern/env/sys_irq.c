@@ -220,8 +220,8 @@ sys_irq_bind_msi(struct env *e, const uint64_t *a)
 
 	if ((err = which(a[3], &want)) < 0)
 		return err;
-	if (a[4] > 0xffffffffu)
-		return E_RANGE; /* msi_open checks it against the CPUs online */
+	if (a[4] >= hal_cpu_count())
+		return E_RANGE; /* offline: refused before a rebind drops the old binding */
 	want.line = (unsigned)a[4];
 	return bind(e, a[0], a[1], a[2], &want);
 }

@@ -2,6 +2,7 @@
  * maps it whole; the kernel records the mapping and removes it when the region goes. */
 #include "dma.h"
 #include "abi/cap.h"
+#include "abi/memlayout.h"
 #include "libos.h"
 #include "usyscall.h"
 

@@ -6,7 +6,8 @@
 #include "libos.h"
 #include "usyscall.h"
 
-#define DMA_RIGHTS (CAP_R_READ | CAP_R_WRITE | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)
+#define DMA_RIGHTS                                                                                 \
+	(CAP_R_READ | CAP_R_WRITE | CAP_R_MAP | CAP_R_PHYS | CAP_R_GRANT | CAP_R_DERIVE)
 
 static uint64_t dma_next = DMA_VA;
 

@@ -34,13 +34,13 @@
 
 /* In the 2 MiB the e1000's window at VA already has a page table for: no new table pages,
  * so the two leak-check lines still match. */
-#define XVA     0x10040000ul /* the e1000e's BAR0 (128 KiB) */
-#define XTBL    0x10080000ul /* its BAR3: MSI-X table at 0, read-only here */
-#define XVA2    0x100c0000ul /* a BAR0 window made through a capability the test revokes */
-#define IVAR    0xe4
-#define TXQ0    (1u << 22)
-#define XVEC    1u /* the MSI-X vector TXQ0 is routed to */
-#define XWHICH  ABI_IRQ_WHICH(ABI_IRQ_MSIX, XVEC)
+#define XVA    0x10040000ul /* the e1000e's BAR0 (128 KiB) */
+#define XTBL   0x10080000ul /* its BAR3: MSI-X table at 0, read-only here */
+#define XVA2   0x100c0000ul /* a BAR0 window made through a capability the test revokes */
+#define IVAR   0xe4
+#define TXQ0   (1u << 22)
+#define XVEC   1u /* the MSI-X vector TXQ0 is routed to */
+#define XWHICH ABI_IRQ_WHICH(ABI_IRQ_MSIX, XVEC)
 
 static volatile uint32_t *regs, *xregs;
 static uint64_t msix_cap; /* the e1000e's MSI-X capability offset */
@@ -262,17 +262,18 @@ msix_args(uint64_t x, uint64_t e1000, long nvec)
 {
 	check("msix", "bits 0", sys_irq_bind_msi(x, nslot, 0, XWHICH, 0), E_INVAL);
 	check("msix", "kind 3", sys_irq_bind_msi(x, nslot, BIT, ABI_IRQ_WHICH(3, 0), 0), E_INVAL);
-	check("msix", "index = table size", sys_irq_bind_msi(x, nslot, BIT,
-	      ABI_IRQ_WHICH(ABI_IRQ_MSIX, nvec), 0), E_RANGE);
+	check("msix", "index = table size",
+	      sys_irq_bind_msi(x, nslot, BIT, ABI_IRQ_WHICH(ABI_IRQ_MSIX, nvec), 0), E_RANGE);
 	check("msix", "CPU 64 (offline)", sys_irq_bind_msi(x, nslot, BIT, XWHICH, 64), E_RANGE);
 	check("msix", "CPU 2^32", sys_irq_bind_msi(x, nslot, BIT, XWHICH, 1ul << 32), E_RANGE);
-	check("msix", "e1000 has no MSI-X", sys_irq_bind_msi(e1000, nslot, BIT, XWHICH, 0), E_INVAL);
+	check("msix", "e1000 has no MSI-X", sys_irq_bind_msi(e1000, nslot, BIT, XWHICH, 0),
+	      E_INVAL);
 	check("msix", "e1000 has no MSI",
 	      sys_irq_bind_msi(e1000, nslot, BIT, ABI_IRQ_WHICH(ABI_IRQ_MSI, 0), 0), E_INVAL);
 	check("msix", "ack unbound", sys_irq_ack_msi(x, XWHICH), E_NOENT);
 	check("msix", "unbind unbound", sys_irq_unbind_msi(x, XWHICH), E_NOENT);
-	check("msix", "driver cannot enable MSI-X",
-	      sys_dev_cfg_write(x, msix_cap + 2, 2, 0x8000), E_PERM);
+	check("msix", "driver cannot enable MSI-X", sys_dev_cfg_write(x, msix_cap + 2, 2, 0x8000),
+	      E_PERM);
 	check("msix", "nor write a message address", sys_dev_cfg_write(x, msix_cap + 4, 4, 0),
 	      E_PERM);
 }
@@ -311,8 +312,8 @@ msix_cpus(uint64_t x)
 		c++;
 	printf("irqtest: msix cpus %ld\n", c);
 	check("msix", "the first CPU past the last refused", r, E_RANGE);
-	check("msix", "rebind to the last CPU", sys_irq_bind_msi(x, nslot, BIT, XWHICH,
-	      (uint64_t)(c - 1)) >= 0x50, 1);
+	check("msix", "rebind to the last CPU",
+	      sys_irq_bind_msi(x, nslot, BIT, XWHICH, (uint64_t)(c - 1)) >= 0x50, 1);
 	/* Polled, not waited for: a blocking wait here (the signal comes from the other CPU's
 	 * idle loop while this one blocks) hung about one run in five on q35 with 4 CPUs, the
 	 * handler having run there: a lost wake-up for the lead to chase (see the report). */
@@ -374,7 +375,8 @@ msix(uint64_t e1000)
 	msix_cap = info.msix;
 	nvec = (sys_dev_cfg_read(x, info.msix + 2, 2) & 0x7ff) + 1;
 	check("msix", "bar0 window", sys_dev_bar(x, 0, w0, CAP_R_ALL), 0);
-	check("msix", "map it", sys_dev_bar_map(w0, ABI_SLOT_SELF, XVA, ABI_PERM_R | ABI_PERM_W), 0);
+	check("msix", "map it", sys_dev_bar_map(w0, ABI_SLOT_SELF, XVA, ABI_PERM_R | ABI_PERM_W),
+	      0);
 	check("msix", "bar3 window (MSI-X table)", sys_dev_bar(x, 3, w3, CAP_R_ALL), 0);
 	check("msix", "map it read-only", sys_dev_bar_map(w3, ABI_SLOT_SELF, XTBL, ABI_PERM_R), 0);
 	check("msix", "command: MEM, bus master (MSI is a DMA write)",
@@ -383,10 +385,10 @@ msix(uint64_t e1000)
 	xregs[IMC / 4] = 0xffffffffu;
 	xregs[ICR / 4] = 0xffffffffu;
 	msix_args(x, e1000, nvec);
-	check("msix", "bind vector 1 on CPU 0",
-	      sys_irq_bind_msi(x, nslot, BIT, XWHICH, 0) >= 0x50, 1);
-	check("msix", "MSI-X enabled by the kernel",
-	      sys_dev_cfg_read(x, info.msix + 2, 2) >> 15, 1);
+	check("msix", "bind vector 1 on CPU 0", sys_irq_bind_msi(x, nslot, BIT, XWHICH, 0) >= 0x50,
+	      1);
+	check("msix", "MSI-X enabled by the kernel", sys_dev_cfg_read(x, info.msix + 2, 2) >> 15,
+	      1);
 	xregs[IVAR / 4] = (1u << 11) | (XVEC << 8);
 	xregs[IMS / 4] = TXQ0;
 	msix_rounds(x);

@@ -23,12 +23,12 @@
 #include "usyscall.h"
 #include "xstring.h"
 
-#define VA_A      0x0000300000000000ul /* free in every program (below ABI_INITRD_VA) */
-#define VA_B      0x0000300000100000ul
-#define VA_RECS   0x0000300000200000ul /* ABI_REGION_RECS + 1 one-page mappings */
-#define PAGE      ABI_PAGE_SIZE
-#define RD_RIGHTS (CAP_R_READ | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)
-#define NSPAWN    5
+#define VA_A            0x0000300000000000ul /* free in every program (below ABI_INITRD_VA) */
+#define VA_B            0x0000300000100000ul
+#define VA_RECS         0x0000300000200000ul /* ABI_REGION_RECS + 1 one-page mappings */
+#define PAGE            ABI_PAGE_SIZE
+#define RD_RIGHTS       (CAP_R_READ | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)
+#define NSPAWN          5
 #define DMA_CHILD_PAGES 48 /* enough to run the child, less than ABI_DMA_MAX_PAGES */
 
 static int failures;
@@ -203,12 +203,13 @@ dma_cases(uint64_t tmp)
 	check("dma", "physical base page aligned", (long)(pa & (PAGE - 1)), 0);
 	check("dma", "a region of 4 pages (rounded up), base = the returned address",
 	      sys_cap_identify((uint64_t)slot, &ci) == 0 && ci.type == CAP_REGION &&
-	          ci.bytes == 4 * PAGE && ci.phys == pa, 1);
+	          ci.bytes == 4 * PAGE && ci.phys == pa,
+	      1);
 	for (uint64_t k = 0; k < 4; k++) {
 		r = sys_region_derive((uint64_t)slot, tmp, k, 1, CAP_R_ALL);
 		r = r == 0 ? sys_cap_identify(tmp, &di) : r;
-		check("dma", "page k of the run is at base + k pages", r == 0 && di.phys == pa + k * PAGE,
-		      1);
+		check("dma", "page k of the run is at base + k pages",
+		      r == 0 && di.phys == pa + k * PAGE, 1);
 		sys_cap_delete(tmp);
 	}
 	p = va;
@@ -233,9 +234,11 @@ dma_cases(uint64_t tmp)
 	check("dma", "one page, write-combining", slot < 0 ? slot : 0, 0);
 	if (slot >= 0)
 		dma_free(slot);
-	check("dma", "0 pages", sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, 0, ABI_DMA_WB, CAP_R_ALL), E_RANGE);
-	check("dma", "past the limit", sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, ABI_DMA_MAX_PAGES + 1,
-	      ABI_DMA_WB, CAP_R_ALL), E_RANGE);
+	check("dma", "0 pages", sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, 0, ABI_DMA_WB, CAP_R_ALL),
+	      E_RANGE);
+	check("dma", "past the limit",
+	      sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, ABI_DMA_MAX_PAGES + 1, ABI_DMA_WB, CAP_R_ALL),
+	      E_RANGE);
 	check("dma", "attr 3", sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, 1, 3, CAP_R_ALL), E_INVAL);
 	check("dma", "from a region (not a quota)",
 	      sys_dma_alloc(ABI_SLOT_INITRD, tmp, 1, ABI_DMA_WB, CAP_R_ALL), E_INVAL);
@@ -247,15 +250,16 @@ dma_quota_child(uint64_t tmp)
 {
 	struct cap_info ci;
 
-	check("dmaquota", "quota below the limit", sys_cap_identify(ABI_SLOT_UNTYPED, &ci) == 0 &&
-	      ci.pages < ABI_DMA_MAX_PAGES, 1);
+	check("dmaquota", "quota below the limit",
+	      sys_cap_identify(ABI_SLOT_UNTYPED, &ci) == 0 && ci.pages < ABI_DMA_MAX_PAGES, 1);
 	printf("regiontest: dmaquota: %lu pages\n", ci.pages);
 	check("dmaquota", "the limit refused by the quota",
-	      sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, ABI_DMA_MAX_PAGES, ABI_DMA_WB, CAP_R_ALL), E_NOMEM);
-	check("dmaquota", "the quota unchanged", sys_cap_identify(ABI_SLOT_UNTYPED, &ci) == 0 &&
-	      ci.pages < ABI_DMA_MAX_PAGES, 1);
-	check("dmaquota", "one page fits", sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, 1, ABI_DMA_WB,
-	      CAP_R_ALL) >= 0, 1);
+	      sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, ABI_DMA_MAX_PAGES, ABI_DMA_WB, CAP_R_ALL),
+	      E_NOMEM);
+	check("dmaquota", "the quota unchanged",
+	      sys_cap_identify(ABI_SLOT_UNTYPED, &ci) == 0 && ci.pages < ABI_DMA_MAX_PAGES, 1);
+	check("dmaquota", "one page fits",
+	      sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, 1, ABI_DMA_WB, CAP_R_ALL) >= 0, 1);
 	return failures != 0;
 }
 

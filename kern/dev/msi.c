@@ -111,8 +111,8 @@ msix_entry(const struct pci_dev *d, unsigned index)
 	const struct pci_bar *b = &d->bars[tbl & 7u];
 	uint64_t off = (tbl & ~7u) + (uint64_t)index * MSIX_ENTRY_BYTES;
 
-	if ((tbl & 7u) >= PCI_NBARS || b->type < PCI_BAR_MEM32 || off + MSIX_ENTRY_BYTES > b->size ||
-	    b->base + b->size > KERN_BOOT_MAP_SIZE)
+	if ((tbl & 7u) >= PCI_NBARS || b->type < PCI_BAR_MEM32 ||
+	    off + MSIX_ENTRY_BYTES > b->size || b->base + b->size > KERN_BOOT_MAP_SIZE)
 		return NULL;
 	return hal_phys_to_virt(b->base + off);
 }
@@ -210,14 +210,16 @@ msi_open(const struct pci_dev *d, unsigned kind, unsigned index, unsigned cpu, u
 		;
 	for (unsigned c = 0; c < smp_cpu_count() && err == 0; c++)
 		for (unsigned i = 0; i < MSI_NVEC; i++)
-			if (vecs[c][i].dev == d && vecs[c][i].kind == kind && vecs[c][i].index == index)
+			if (vecs[c][i].dev == d && vecs[c][i].kind == kind &&
+			    vecs[c][i].index == index)
 				err = E_BUSY;
 	if (err == 0 && n == MSI_NVEC)
 		err = E_NOMEM;
 	if (err == 0) {
 		bool first = users(d, kind) == 0;
 
-		vecs[cpu][n] = (struct msi_vec){ .dev = d, .kind = kind, .index = index, .entry = entry };
+		vecs[cpu][n] =
+		    (struct msi_vec){ .dev = d, .kind = kind, .index = index, .entry = entry };
 		trap_register(MSI_VEC_BASE + n, msi_irq);
 		program(&vecs[cpu][n], (uint8_t)(MSI_VEC_BASE + n), smp_apic_id(cpu), first);
 		*h = cpu * MSI_NVEC + n;
@@ -246,7 +248,8 @@ msi_close(unsigned h)
 			cfg_write(d, d->msix + 2u, 2,
 			          cfg_read(d, d->msix + 2u, 2) & ~(unsigned)MSIX_CTRL_ENABLE);
 		else if (users(d, v->kind) == 0)
-			cfg_write(d, d->msi + 2u, 2, cfg_read(d, d->msi + 2u, 2) & ~MSI_CTRL_ENABLE);
+			cfg_write(d, d->msi + 2u, 2,
+			          cfg_read(d, d->msi + 2u, 2) & ~MSI_CTRL_ENABLE);
 		__atomic_fetch_and(&fired[h / MSI_NVEC % SMP_MAX_CPUS], ~(1u << (h % MSI_NVEC)),
 		                   __ATOMIC_ACQ_REL);
 	}

@@ -113,8 +113,8 @@ int
 frame_new_run(unsigned order, uint64_t owner, struct frame **first)
 {
 	uint64_t npages = 1ull << order;
-	int64_t pa = order <= PMM_MAX_ORDER ? pmm_alloc_as(order, PAGE_USE_DMA, (uint32_t)owner)
-	                                    : E_INVAL;
+	int64_t pa =
+	    order <= PMM_MAX_ORDER ? pmm_alloc_as(order, PAGE_USE_DMA, (uint32_t)owner) : E_INVAL;
 	struct frame_run *r;
 
 	if (pa < 0)

@@ -199,8 +199,8 @@ sys_region_derive(struct env *e, const uint64_t *a)
 	if (npages == 0 || first >= src->npages || npages > src->npages - first)
 		err = E_RANGE;
 	else
-		err = region_new(src->frames + first, npages, src->flags & ~REGION_OWNS, src->obj.id,
-		                 ABI_REGION_RECS, &r);
+		err = region_new(src->frames + first, npages, src->flags & ~REGION_OWNS,
+		                 src->obj.id, ABI_REGION_RECS, &r);
 	if (err == 0) {
 		r->parent = obj; /* our hold becomes the child's */
 		if ((err = cap_derive_object(&e->caps, a[0], CAP_REGION, CAP_R_DERIVE, &e->caps,

@@ -16,7 +16,9 @@ static unsigned
 pt_flags(unsigned perm)
 {
 	return PT_U | ((perm & ABI_PERM_W) ? PT_W : 0) | ((perm & ABI_PERM_X) ? PT_X : 0) |
-	       ((perm & ENV_VM_UNCACHED) ? PT_CACHE_UC : (perm & ENV_VM_WC) ? PT_CACHE_WC : 0);
+	       ((perm & ENV_VM_UNCACHED) ? PT_CACHE_UC
+	        : (perm & ENV_VM_WC)     ? PT_CACHE_WC
+	                                 : 0);
 }
 
 /* The frame a present user leaf maps (every one holds a reference on a known frame). */

@@ -6,8 +6,7 @@
 #include "libos.h"
 #include "usyscall.h"
 
-#define DMA_RIGHTS                                                                                 \
-	(CAP_R_READ | CAP_R_WRITE | CAP_R_MAP | CAP_R_PHYS | CAP_R_GRANT | CAP_R_DERIVE)
+#define DMA_RIGHTS (CAP_R_READ | CAP_R_WRITE | CAP_R_MAP | CAP_R_PHYS | CAP_R_GRANT | CAP_R_DERIVE)
 
 static uint64_t dma_next = DMA_VA;
 
@@ -19,7 +18,8 @@ dma_alloc_contig(uint64_t npages, unsigned attr, void **va, uint64_t *pa)
 
 	if (slot < 0)
 		return slot;
-	if ((base = sys_dma_alloc(ABI_SLOT_UNTYPED, (uint64_t)slot, npages, attr, DMA_RIGHTS)) < 0) {
+	if ((base = sys_dma_alloc(ABI_SLOT_UNTYPED, (uint64_t)slot, npages, attr, DMA_RIGHTS)) <
+	    0) {
 		slot_free((uint64_t)slot);
 		return base;
 	}

@@ -43,11 +43,11 @@
 /* irq_bind_msi, irq_ack_msi, irq_unbind_msi (syscalls 51-53): `which` names one vector of
  * the device, ABI_IRQ_WHICH(ABI_IRQ_MSI, 0) or ABI_IRQ_WHICH(ABI_IRQ_MSIX, i) with i below
  * the MSI-X table size (Message Control bits 0-10, plus 1). */
-#define ABI_IRQ_MSI          1
-#define ABI_IRQ_MSIX         2
-#define ABI_IRQ_KIND_SHIFT   16
-#define ABI_IRQ_INDEX_MASK   0xffffull
-#define ABI_IRQ_WHICH(k, i)  ((uint64_t)(k) << ABI_IRQ_KIND_SHIFT | (uint64_t)(i))
+#define ABI_IRQ_MSI         1
+#define ABI_IRQ_MSIX        2
+#define ABI_IRQ_KIND_SHIFT  16
+#define ABI_IRQ_INDEX_MASK  0xffffull
+#define ABI_IRQ_WHICH(k, i) ((uint64_t)(k) << ABI_IRQ_KIND_SHIFT | (uint64_t)(i))
 
 struct abi_dev_info {
 	uint8_t bus, dev, fn;

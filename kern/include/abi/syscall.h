@@ -197,7 +197,7 @@
 	X(47, irq_bind, 3, "dslot, nslot, bits")                                                   \
 	X(48, irq_ack, 1, "dslot")                                                                 \
 	X(49, irq_unbind, 1, "dslot")                                                              \
-	X(50, dma_alloc, 5, "uslot, dslot, npages, attr, rights")                                 \
+	X(50, dma_alloc, 5, "uslot, dslot, npages, attr, rights")                                  \
 	X(51, irq_bind_msi, 5, "dslot, nslot, bits, which, cpu")                                   \
 	X(52, irq_ack_msi, 2, "dslot, which")                                                      \
 	X(53, irq_unbind_msi, 2, "dslot, which")

@@ -71,8 +71,8 @@ clean: ## remove every build product
 	rm -rf obj compile_commands.json .gdbinit
 
 help: ## list the targets
-	@grep -hE '^[a-zA-Z0-9_.-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
-	  awk 'BEGIN {FS = ":.*## "} {printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_.%-]+:.*## ' $(MAKEFILE_LIST) | sort -u | \
+	  awk 'BEGIN {FS = ":.*## "} {sub("%", "N", $$1); printf "  %-16s %s\n", $$1, $$2}'
 
 .PHONY: all clean help deps format format-check
 .DELETE_ON_ERROR:

@@ -27,15 +27,16 @@ HOST = "host" in inspect.signature(gradelib.Test.__init__).parameters
 MODE = {"host": True} if HOST else {"until": [r"^K> "], "timeout": 30}
 
 
-def binary(name):
+def binary(name, unit="sched"):
+    """The Criterion binary grade/unit/<unit>.mk builds for test_<name>."""
     obj = os.environ.get("OBJ", "obj")
-    return os.path.join(ROOT, obj, "grade", "unit", "sched", "test_" + name)
+    return os.path.join(ROOT, obj, "grade", "unit", unit, "test_" + name)
 
 
 # What a sanitizer says about a crash, without its stack dump: the error, a UBSan
 # "file:line:col: runtime error", the first frame of test or kernel code, the summary.
 SANITIZER = re.compile(r"ERROR: \w+Sanitizer: [\w-]+|^\S+:\d+:\d+: runtime error: .*|"
-                       r"^\s+#\d+ 0x[0-9a-f]+ in \S+ \S*\b(?:kern|grade)/\S+\.[ch]:\d+|"
+                       r"^\s+#\d+ 0x[0-9a-f]+ in \S+ \S*\b(?:kern|lib|sim|grade)/\S+\.[ch]:\d+|"
                        r"^SUMMARY: .*", re.M)
 
 
@@ -69,13 +70,13 @@ def criterion_report(path, pattern, report):
     return done.returncode, done.stdout + done.stderr, sorted(tests)
 
 
-def criterion(run, name, pattern, part=None):
-    """Run the Criterion tests of grade/unit/sched/test_<name> matching `pattern`; a failure
+def criterion(run, name, pattern, part=None, unit="sched"):
+    """Run the Criterion tests of grade/unit/<unit>/test_<name> matching `pattern`; a failure
     (or no such test: a renamed test must not pass silently) fails `part`, with the
     failed assertions (file:line: message) as the reason."""
-    path = binary(name)
+    path = binary(name, unit)
     if not os.path.exists(path):
-        run.fail("%s is not built (make unit-sched)" % os.path.relpath(path, ROOT), part)
+        run.fail("%s is not built (make unit-%s)" % (os.path.relpath(path, ROOT), unit), part)
         return
     with tempfile.TemporaryDirectory() as tmp:
         try:

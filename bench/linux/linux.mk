@@ -28,9 +28,45 @@ bench-linux: $(ISO) $(BL_INITRD) ## osbench on ExoLab and on Linux 6.1 in the sa
 	$(V)$(PYTHON) bench/linux/sidebyside.py --iso $(ISO) --kernel "$(LINUX_KERNEL)" \
 		--initrd $(BL_INITRD) --save $(BL_OBJ)
 
-bench-linux-check: ## test bench-linux's log parsing, table and initramfs writer on fixed input
+bench-linux-check: ## test bench-linux's (and -nvme's) log parsing, table and initramfs writer on fixed input
 	$(V)$(PYTHON) bench/linux/test_sidebyside.py
+	$(V)$(PYTHON) bench/linux/test_nvmebench.py
 
 TEST_TARGETS += bench-linux-check
 
 .PHONY: bench-linux bench-linux-check
+
+# `make bench-linux-nvme`: the Linux side of issue 12's NVMe figure.  bench/os/linux_nvme.c
+# in an initramfs with the nvme driver's modules (from the guest kernel's /lib/modules, in
+# dependency order, nvme with poll_queues=1 so that io_uring's IOPOLL has a polled queue),
+# booted with the NVMe controller bench-nvme gives ExoLab on an image of its own; the table
+# puts ExoLab's `make bench-nvme` figures next to it (bench/linux/README.md, "bench-linux-nvme").
+BLN_BENCH := $(BL_OBJ)/nvmebench
+BLN_INITRD := $(BL_OBJ)/nvme-initramfs.cpio
+BLN_IMAGE := $(BL_OBJ)/nvme.img
+# modules.dep of Debian's 6.1: nvme needs nvme-core, which needs t10-pi and its CRCs.
+BLN_MODULES := crypto/crct10dif_common lib/crc-t10dif lib/crc64 lib/crc64-rocksoft \
+	block/t10-pi drivers/nvme/host/nvme-core
+
+$(BLN_BENCH): bench/os/linux_nvme.c bench/os/linux_uring.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(V)$(CC) -static -O2 -g -std=gnu11 $(WARN) -o $@ bench/os/linux_nvme.c
+
+$(BLN_INITRD): bench/linux/mkinitramfs.py $(BLN_BENCH) $(BL_DEPS_STAMP)
+	$(V)d=/lib/modules/$$(basename $(LINUX_KERNEL) | sed 's/^vmlinuz-//')/kernel && \
+	$(PYTHON) bench/linux/mkinitramfs.py --busybox $(BUSYBOX) --bench $(BLN_BENCH) \
+		--name nvmebench $(foreach m,$(BLN_MODULES),--module $$d/$(m).ko) \
+		--module "$$d/drivers/nvme/host/nvme.ko poll_queues=1" -o $@
+
+$(BLN_IMAGE):
+	@mkdir -p $(@D)
+	$(V)$(PYTHON) -c "open('$@', 'wb').write(bytes(4 << 20))"
+
+bench-linux-nvme: $(ISO) $(BLN_INITRD) $(BLN_IMAGE) ## Linux's instructions per 4 KiB NVMe read (pread, io_uring) vs ExoLab's
+	$(V)$(MAKE) --no-print-directory bench-nvme > $(BL_OBJ)/exolab-nvme.txt || \
+		{ cat $(BL_OBJ)/exolab-nvme.txt; exit 1; }
+	$(V)$(PYTHON) bench/linux/nvmebench.py --kernel "$(LINUX_KERNEL)" --initrd $(BLN_INITRD) \
+		--image $(BLN_IMAGE) --exolab-log $(BL_OBJ)/exolab-nvme.txt \
+		--save $(BL_OBJ)/linux-nvme.serial
+
+.PHONY: bench-linux-nvme

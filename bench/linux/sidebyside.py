@@ -82,9 +82,10 @@ def table(exo, lin):
     return "\n".join(out)
 
 
-def boot(argv, timeout):
-    """Runs QEMU with the serial port in a file until `osbench: done` or QEMU exits or the
-    timeout; returns the serial text.  QEMU's process group is killed at the end."""
+def boot(argv, timeout, done=DONE):
+    """Runs QEMU with the serial port in a file until `done` (default: `osbench: done`)
+    matches or QEMU exits or the timeout; returns the serial text.  QEMU's process group is
+    killed at the end."""
     with tempfile.TemporaryDirectory(prefix="exolab-osbench-") as tmp:
         serial = os.path.join(tmp, "serial.out")
         proc = subprocess.Popen(argv + ["-serial", "file:" + serial],
@@ -99,7 +100,7 @@ def boot(argv, timeout):
         try:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and proc.poll() is None:
-                if DONE.search(text()):
+                if done.search(text()):
                     break
                 time.sleep(POLL_SECONDS)
             time.sleep(POLL_SECONDS)

@@ -19,7 +19,14 @@ NVMETEST_INC := $(NVME_INC) -Ilib/drivers/nvme -Isim/dev $(SIMHAL_INC) -Igrade/u
 NVMETEST_HDRS := $(wildcard kern/include/*.h lib/drivers/include/*.h lib/drivers/nvme/*.h \
 	sim/dev/*.h sim/hal/*.h grade/unit/nvme/*.h)
 
+# Lab 5 (grade/lab5.py) runs these tests: `make unit`, `make grade` and `make grade-lab5`
+# build them wherever lab 5 is graded (the reference tree, lab 5's handout and later ones);
+# a handout of an earlier lab has the driver's lab 5 regions stubbed, so not there.
+NVMETEST_LAB_BEFORE_5 := $(filter 1 2 3 4 4b 4c,$(strip $(file < .exolab-lab)))
+ifeq ($(NVMETEST_LAB_BEFORE_5),)
 UNIT_TESTS += $(NVMETEST_BINS)
+grade test-grade grade-lab5: $(NVMETEST_BINS)
+endif
 
 $(NVMETEST_DIR)/obj/%.o: %.c $(NVMETEST_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -114,7 +114,7 @@ void net_buf_free(struct net_buf *buf);
 
 /* Binds dev to its driver and pool and runs the driver's init. */
 int net_dev_init(struct net_dev *dev, const struct net_driver *drv, const struct net_ops *ops,
-		 struct net_pool *pool, unsigned nrx, unsigned ntx);
+                 struct net_pool *pool, unsigned nrx, unsigned ntx);
 static inline unsigned
 net_rx(struct net_dev *dev, struct net_buf **bufs, unsigned max)
 {

@@ -27,9 +27,12 @@ struct nvme_dma {
 /* Everything the driver needs from the machine.  Offsets are in BAR0.  `dma_alloc` returns 0
  * or a negative E_* code.  `now_ns` is monotonic.  `wait` is optional (NULL: busy polling): it
  * blocks until the device may have made progress (a notification bound to the controller's
- * interrupt) or until `deadline_ns`, whichever is first; it may return early. */
+ * interrupt) or until `deadline_ns`, whichever is first; it may return early.  `intr`: the
+ * controller's interrupt is bound (the LibOS: nvme_libos_irq_bind), so I/O completion queues
+ * are created with interrupts enabled (IEN, vector 0, §5.3); false: they never interrupt. */
 struct nvme_ops {
 	void *ctx;
+	bool intr;
 	uint32_t (*read32)(void *ctx, uint32_t off);
 	uint64_t (*read64)(void *ctx, uint32_t off);
 	void (*write32)(void *ctx, uint32_t off, uint32_t val);

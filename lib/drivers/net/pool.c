@@ -70,7 +70,7 @@ net_buf_free(struct net_buf *buf)
 
 int
 net_dev_init(struct net_dev *dev, const struct net_driver *drv, const struct net_ops *ops,
-	     struct net_pool *pool, unsigned nrx, unsigned ntx)
+             struct net_pool *pool, unsigned nrx, unsigned ntx)
 {
 	if (drv == 0 || pool == 0 || nrx == 0 || ntx == 0)
 		return E_INVAL;

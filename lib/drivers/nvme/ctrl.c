@@ -184,7 +184,8 @@ create_ioq(struct nvme_ctrl *c, struct nvme_qpair *qp)
 	sqe[SQE_PRP1] = (uint32_t)qp->cq.pa;
 	sqe[SQE_PRP1 + 1] = (uint32_t)(qp->cq.pa >> 32);
 	sqe[SQE_CDW10] = (uint32_t)(qp->depth - 1) << 16 | qp->qid;
-	sqe[SQE_CDW11] = 1; /* PC; interrupts disabled until the notification path exists */
+	/* CDW11: IV 31:16 = 0 (INTx and MSI have one vector), IEN bit 1, PC bit 0 (§5.3). */
+	sqe[SQE_CDW11] = c->ops.intr ? 3 : 1;
 	if ((r = nvme_admin_cmd(c, sqe, NULL, NULL)) < 0)
 		return r;
 	memset(sqe, 0, sizeof(sqe));

@@ -8,16 +8,24 @@
 void
 nvme_sqe_put(struct nvme_qpair *qp, const uint32_t sqe[16])
 {
+	/* LAB 5: copy the 64-byte entry into the submission queue's slot at the tail (qp->sq.va)
+	 * and advance the tail, wrapping at qp->depth (§4.1: a circular queue). */
+	/* BEGIN LAB 5 */
 	memcpy((uint32_t *)qp->sq.va + 16u * qp->sq_tail, sqe, 64);
 	qp->sq_tail = (uint16_t)((qp->sq_tail + 1) % qp->depth);
+	/* END LAB 5 */
 }
 
 /* The entries must be visible to the device before it sees the new tail (§4.1). */
 void
 nvme_sq_ring(struct nvme_qpair *qp)
 {
+	/* LAB 5: tell the controller the new tail: write it to this queue's SQ tail doorbell
+	 * (nvme_sq_db, §3.1.8), after a release fence so that the entries are in memory first. */
+	/* BEGIN LAB 5 */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
 	qp->ctrl->ops.write32(qp->ctrl->ops.ctx, nvme_sq_db(qp->ctrl, qp->qid), qp->sq_tail);
+	/* END LAB 5 */
 }
 
 /* Takes the entry at the CQ head if its phase tag is the current phase (§4.6: the controller
@@ -25,6 +33,12 @@ nvme_sq_ring(struct nvme_qpair *qp)
 bool
 nvme_cqe_take(struct nvme_qpair *qp, uint32_t cqe[4])
 {
+	/* LAB 5: if the entry at the CQ head carries the current phase tag (DW3 bit 16), copy it
+	 * to cqe (after an acquire fence: read the tag before the rest), note the SQ head the
+	 * controller reports (DW2 bits 15:0), advance the head (flipping qp->phase when it
+	 * wraps), write the new head to the CQ head doorbell (nvme_cq_db, §3.1.9), return true.
+	 * Otherwise return false. */
+	/* BEGIN LAB 5 */
 	volatile uint32_t *e = (volatile uint32_t *)qp->cq.va + 4u * qp->cq_head;
 
 	if (((e[CQE_DW3] >> 16) & 1) != qp->phase)
@@ -39,6 +53,8 @@ nvme_cqe_take(struct nvme_qpair *qp, uint32_t cqe[4])
 	}
 	qp->ctrl->ops.write32(qp->ctrl->ops.ctx, nvme_cq_db(qp->ctrl, qp->qid), qp->cq_head);
 	return true;
+	/* END LAB 5 */
+	/* STUB LAB 5: return false; */
 }
 
 /* Empty queues as after creation: entries zeroed so that no stale phase tag reads as new. */
@@ -86,6 +102,11 @@ nvme_qpair_resubmit(struct nvme_qpair *qp)
 static int
 build_prps(struct nvme_qpair *qp, unsigned cid, uint64_t pa, uint32_t len, uint32_t *sqe)
 {
+	/* LAB 5: fill PRP1 (dwords 6-7) and PRP2 (dwords 8-9) for `len` bytes at `pa`: no PRP2
+	 * within the first page, the second page's address for two, else the physical address
+	 * of a list (the slot's page at qp->prp, cid * NVME_PAGE_SIZE in) holding every page
+	 * after the first.  E_RANGE if the list would not fit in its page. */
+	/* BEGIN LAB 5 */
 	uint64_t first = NVME_PAGE_SIZE - (pa & (NVME_PAGE_SIZE - 1));
 	uint64_t prp2 = 0;
 
@@ -109,6 +130,8 @@ build_prps(struct nvme_qpair *qp, unsigned cid, uint64_t pa, uint32_t len, uint3
 	sqe[SQE_PRP2] = (uint32_t)prp2;
 	sqe[SQE_PRP2 + 1] = (uint32_t)(prp2 >> 32);
 	return 0;
+	/* END LAB 5 */
+	/* STUB LAB 5: return E_NOSYS; */
 }
 
 static int
@@ -139,9 +162,13 @@ build_io(struct nvme_qpair *qp, unsigned cid, const struct nvme_req *rq, uint32_
 	if (rq->nblocks == 0 || rq->nblocks > 0x10000 || (rq->buf_pa & 3) != 0 ||
 	    (uint64_t)rq->nblocks * c->lba_size > c->max_xfer)
 		return E_INVAL;
+	/* LAB 5: the starting LBA (CDW10 low, CDW11 high) and the number of blocks (CDW12 bits
+	 * 15:0, a 0's based value: §6.9 and §6.15). */
+	/* BEGIN LAB 5 */
 	sqe[SQE_CDW10] = (uint32_t)rq->lba;
 	sqe[SQE_CDW10 + 1] = (uint32_t)(rq->lba >> 32);
 	sqe[SQE_CDW12] = rq->nblocks - 1;
+	/* END LAB 5 */
 	return build_prps(qp, cid, rq->buf_pa, rq->nblocks * c->lba_size, sqe);
 }
 
@@ -236,6 +263,12 @@ nvme_poll(struct nvme_qpair *qp, struct nvme_done *out, unsigned max)
 	unsigned n = qp->ndead > 0 ? reap_dead(qp, out, max) : 0;
 
 	while (n < max && nvme_cqe_take(qp, cqe)) {
+		/* LAB 5: find the command this entry completes: its CID (DW3 bits 15:0) names the
+		 * slot, which must be busy and not dropped, on this queue (DW2 bits 31:16 SQID);
+		 * any other entry is counted in stats.errors and skipped (the device's word is not
+		 * trusted).  Free the slot and report its cookie, the status field (DW3 bits 31:17)
+		 * and its error (nvme_status_err), counting errors and completions in the stats. */
+		/* BEGIN LAB 5 */
 		unsigned cid = cqe[CQE_DW3] & 0xffff;
 		uint16_t sf = (uint16_t)(cqe[CQE_DW3] >> 17);
 		struct nvme_slot *s = cid < qp->depth ? &qp->slots[cid] : NULL;
@@ -252,6 +285,8 @@ nvme_poll(struct nvme_qpair *qp, struct nvme_done *out, unsigned max)
 			qp->ctrl->stats.errors++;
 		qp->ctrl->stats.completed++;
 		n++;
+		/* END LAB 5 */
+		/* STUB LAB 5: qp->ctrl->stats.errors++; */
 	}
 	if (n == 0 && qp->inflight > 0) {
 		int r = check_timeouts(qp);

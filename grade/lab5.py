@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Lab 5 grader (drivers in user space): part A, the NVMe driver's submission and completion
+path (lib/drivers/nvme/io.c, the BEGIN/END LAB 5 regions).
+
+Two kinds of tests, as labs/lab5-drivers/README.md tells the student to run them:
+
+- host tests: the driver compiled for the host against the controller model
+  (sim/dev/nvme_model.c), grade/unit/nvme/test_*.c run by Criterion (`make unit-nvme`); each
+  gradelib test here is one Criterion test, run with --filter through lab 4's runner, so a
+  failure names the assertion (file:line: message);
+- QEMU tests: every test of grade/nvmetests.py (`make test-nvme`: the driver in a LibOS env
+  on QEMU's NVMe controller), and, as lab 4C grades the kernel's given IPC, the given kernel
+  device support the driver stands on: grade/pcitests.py (PCI, device capabilities, BAR
+  windows) and grade/irqtests.py (interrupts to notifications).
+
+The network part (the e1000's transmit and receive) joins this lab as its own section below:
+its markers in lib/drivers/net, its host tests through host_test(), its QEMU tests through
+adopt(), and its names in labs/proof.py's EXPECT["5"]."""
+
+import copy
+import importlib.util
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import gradelib  # noqa: E402
+import irqtests  # noqa: E402
+import lab3  # noqa: E402
+import nvmetests  # noqa: E402
+import pcitests  # noqa: E402
+
+_spec = importlib.util.spec_from_file_location(
+    "lab4", os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab4.py"))
+lab4 = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(lab4)
+
+LAB = gradelib.Lab("lab5", fail_fast=lab3.KERNEL_DIED + [gradelib.LOCKCHECK_REPORT])
+
+
+def host_test(unit, binname, suite, name, points):
+    """One Criterion test of grade/unit/<unit>/test_<binname> as one graded test named
+    <suite>-<name> with dashes (e.g. nvme-io-init-identifies-...)."""
+    @LAB.test("%s-%s" % (suite.replace("_", "-"), name.replace("_", "-")), points=points,
+              **lab4.MODE)
+    def check(run):
+        run.text = ""  # the Criterion output is the log
+        lab4.criterion(run, binname, "%s/%s" % (suite, name), unit=unit)
+
+
+def adopt(module):
+    """Every test of another grader (its gradelib.Lab `LAB`) as a test of lab 5, unchanged:
+    the same boot, checks and points (a copy, so that the other grader still runs alone)."""
+    for test in module.LAB.tests:
+        mine = copy.copy(test)
+        mine.lab = LAB
+        LAB.tests.append(mine)
+
+
+# ---- Part A: NVMe (lib/drivers/nvme/io.c) ------------------------------------------------
+NVME = "nvme"
+
+# Exercises 1 and 2: the submission queue (nvme_sqe_put, nvme_sq_ring) and the completion
+# queue (nvme_cqe_take).  The admin queue runs on them: with them, nvme_init identifies.
+host_test(NVME, "io", "nvme_io", "init_identifies_the_controller_and_namespace_1", 10)
+host_test(NVME, "io", "nvme_io_stride", "doorbells_follow_cap_dstrd", 5)
+host_test(NVME, "recovery", "nvme_err", "bad_admin_commands_get_command_specific_statuses", 5)
+
+# Exercise 3: Read and Write entries with their PRPs (build_io's command dwords, build_prps).
+host_test(NVME, "io", "nvme_io", "patterns_written_across_the_disk_read_back_intact", 10)
+host_test(NVME, "io", "nvme_io", "transfers_of_1_2_3_and_64_pages_through_prps_and_prp_lists",
+          12)
+host_test(NVME, "io", "nvme_io", "a_transfer_over_the_maximum_is_refused_before_the_device", 3)
+host_test(NVME, "recovery", "nvme_err", "a_prp_outside_memory_is_a_data_transfer_error", 4)
+
+# Exercise 4: completions to commands (nvme_poll): the slot named by the CID, the status field
+# and its error, wrapping queues; the timeout paths (given) rely on it.
+host_test(NVME, "io", "nvme_io", "batches_larger_than_the_queue_wrap_around_and_all_complete",
+          12)
+host_test(NVME, "recovery", "nvme_err", "an_lba_out_of_range_is_decoded_and_the_driver_goes_on",
+          8)
+host_test(NVME, "recovery", "nvme_err", "a_prp_list_entry_with_an_offset_is_prp_offset_invalid",
+          3)
+host_test(NVME, "recovery", "nvme_err", "a_prp_list_chained_to_itself_is_refused", 3)
+host_test(NVME, "recovery", "nvme_err", "a_timed_out_command_is_aborted", 4)
+host_test(NVME, "recovery", "nvme_err", "an_unabortable_command_is_resubmitted_after_a_reset", 4)
+host_test(NVME, "recovery", "nvme_err", "a_command_never_answered_fails_after_bounded_resets", 4)
+
+# The given parts of the driver (status decoding, the ready timeout) must keep working.
+GIVEN = {"status": ("status", "nvme_status/*", 2), "ready": ("recovery", "nvme_ready/*", 1)}
+
+
+@LAB.test("nvme-given-parts", parts={part: g[2] for part, g in GIVEN.items()}, **lab4.MODE)
+def nvme_given_parts(run):
+    run.text = ""
+    for part, (binname, pattern, _) in GIVEN.items():
+        lab4.criterion(run, binname, pattern, part, unit=NVME)
+
+
+# The driver on QEMU's controller (grade/nvmetests.py: nvmetest).
+adopt(nvmetests)
+
+# ---- Given: the kernel's device support (as lab 4C grades the kernel's IPC) ---------------
+adopt(pcitests)
+adopt(irqtests)
+
+
+if __name__ == "__main__":
+    sys.exit(gradelib.main([LAB]))

@@ -1,0 +1,124 @@
+/* udpecho: a UDP echo server on the LibOS network stack (lib/net) over the first NIC this env
+ * holds (issue 12 item 7).  `udpecho PORT [N] [ip=A] [mask=M] [gw=G] [netcons=H:P]`: answers
+ * every datagram to PORT with the same bytes, prints one line per datagram with its count,
+ * and after N datagrams (0 or none: never) prints the stack's non-zero counters and exits.
+ * Blocks in the driver's wait (its interrupt notification) when nothing arrives. */
+#include "libos.h"
+#include "net.h"
+#include "net_cfg.h"
+#include "net_libos.h"
+#include "netcons.h"
+#include "xstring.h"
+
+#define NBUFS   256
+#define WAIT_NS 100000000ull /* one wait: 100 ms, then poll again */
+
+static struct net_pool pool;
+static struct net_dev dev;
+static struct net_stack st;
+static struct netcons nc;
+static char buf[NET_UDP_MAX];
+
+static long
+parse_num(const char *s)
+{
+	long v = 0;
+
+	if (*s == 0)
+		return -1;
+	for (; *s != 0; s++) {
+		if (*s < '0' || *s > '9' || v > 65535 * 65536l)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	return v;
+}
+
+static void
+say(const char *line)
+{
+	printf("udpecho: %s", line);
+	if (nc.st != 0)
+		netcons_write(&nc, line, strlen(line));
+}
+
+static void
+print_counters(void)
+{
+	for (unsigned i = 0; i < NET_NCOUNTERS; i++)
+		if (net_counter_value(&st, i) != 0)
+			printf("udpecho: counter %s = %lu\n", net_counter_name(i),
+			       (unsigned long)net_counter_value(&st, i));
+}
+
+/* Echoes what the socket holds: the number of datagrams. */
+static unsigned
+echo_all(int sock, unsigned long *count)
+{
+	uint32_t src;
+	uint16_t sport;
+	unsigned n = 0;
+	int len;
+
+	while ((len = net_udp_recvfrom(&st, sock, buf, sizeof(buf), &src, &sport)) >= 0) {
+		int r = net_udp_sendto(&st, sock, src, sport, buf, (uint16_t)len);
+
+		printf("udpecho: #%lu: %d bytes from %u.%u.%u.%u:%u, echo %s\n", ++*count, len,
+		       src >> 24, (src >> 16) & 0xff, (src >> 8) & 0xff, src & 0xff, sport,
+		       r == 0 ? "sent" : error_name(r));
+		n++;
+	}
+	return n;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct net_cfg cfg;
+	long port = argc > 1 ? parse_num(argv[1]) : -1, max = 0;
+	unsigned long count = 0;
+	int sock, r;
+
+	net_cfg_default(&cfg);
+	for (int i = 2; i < argc; i++) {
+		r = net_cfg_word(&cfg, argv[i]);
+		if (r == 0 && i == 2 && (max = parse_num(argv[i])) >= 0)
+			continue;
+		if (r <= 0) {
+			printf("udpecho: bad argument '%s'\n", argv[i]);
+			return 1;
+		}
+	}
+	if (port <= 0 || port > 65535) {
+		printf("usage: udpecho PORT [N] [ip=A] [mask=M] [gw=G] [netcons=HOST:PORT]\n");
+		return 1;
+	}
+	r = net_libos_open(&dev, &pool, NBUFS);
+	if (r < 0) {
+		printf("udpecho: no NIC: %s\n", error_name(r));
+		return 1;
+	}
+	net_init(&st, &dev, cfg.addr, cfg.netmask, cfg.gateway);
+	if (cfg.cons_ip != 0 && netcons_init(&nc, &st, 6665, cfg.cons_ip, cfg.cons_port) < 0)
+		printf("udpecho: no netconsole\n");
+	sock = net_udp_bind(&st, (uint16_t)port);
+	if (sock < 0) {
+		printf("udpecho: bind: %s\n", error_name(sock));
+		return 1;
+	}
+	printf("udpecho: %s %02x:%02x:%02x:%02x:%02x:%02x listening on port %ld\n", dev.drv->name,
+	       dev.mac[0], dev.mac[1], dev.mac[2], dev.mac[3], dev.mac[4], dev.mac[5], port);
+	say("ready\n");
+	while (max == 0 || count < (unsigned long)max) {
+		if (net_poll(&st) == 0)
+			net_wait(&st, net_now(&st) + WAIT_NS);
+		echo_all(sock, &count);
+	}
+	say("done\n");
+	print_counters();
+	if (nc.st != 0)
+		netcons_fini(&nc);
+	net_fini(&st);
+	net_libos_close(&dev, &pool);
+	return 0;
+}

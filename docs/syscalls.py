@@ -274,6 +274,8 @@ NOTES = {
                     "one message; MSI-X: the table size)"),
         ("E_NOSYS", "the CPU's APIC id does not fit a message (above 255), or the MSI-X "
                     "table's BAR is not a memory BAR below 4 GiB (kern/dev/msi.c)"),
+        ("E_BUSY", "vectors of the other kind (MSI-X for MSI, MSI for MSI-X) are bound: "
+                   "a function never has both enabled"),
         ("E_NOMEM", "the CPU's pool of 32 vectors (0x50-0x6F) is full")]),
     "irq_ack_msi": ("the device in `dslot`: WRITE", [
         ("E_INVAL", "`which`'s kind is neither ABI_IRQ_MSI nor ABI_IRQ_MSIX"),

@@ -11,7 +11,9 @@ Then MSI-X on an e1000e: vector 1 (TXQ0 routed there by IVAR) delivered once, ma
 MSI-X table until the ack and delivered from its pending bit after it, rebound to every
 online CPU (the count printed must be the machine's), masked at once by an unbind and by a
 revoke of the capability it was bound through (which also unmaps a BAR window made below
-it), every bad argument (index, offline CPU, a device without MSI/MSI-X) refused.
+it), every bad argument (index, offline CPU, a device without MSI/MSI-X) refused; then its
+MSI (no per-vector mask: the kernel clears MSI Enable as the mask) delivered, silent while
+masked, delivered again after the ack, and MSI and MSI-X never bound at once.
 
 Machines: i440fx (`pc`: the GSI is the Interrupt Line register the firmware wrote, checked
 here) and q35 (PIRQ E-H on GSI 20-23 for bus 0's slots), each on 1 and 4 CPUs."""
@@ -27,7 +29,7 @@ import lab3  # noqa: E402
 
 LAB = gradelib.Lab("irq", fail_fast=lab3.KERNEL_DIED + [gradelib.LOCKCHECK_REPORT])
 
-TAGS = ["setup", "death", "args", "bind", "count", "mask", "end", "msix", "xend"]
+TAGS = ["setup", "death", "args", "bind", "count", "mask", "end", "msix", "xend", "msi"]
 INFO = re.compile(r"^irqtest: e1000 00:([0-9a-f]{2})\.0 pin (\d) line register (-?\d+) "
                   r"gsi (-?\d+)$", re.M)
 

@@ -213,6 +213,9 @@ msi_open(const struct pci_dev *d, unsigned kind, unsigned index, unsigned cpu, u
 			if (vecs[c][i].dev == d && vecs[c][i].kind == kind &&
 			    vecs[c][i].index == index)
 				err = E_BUSY;
+	/* MSI and MSI-X are never enabled together (PCI Local Bus 3.0, 6.8.2). */
+	if (err == 0 && users(d, kind == IRQ_MSI ? IRQ_MSIX : IRQ_MSI) > 0)
+		err = E_BUSY;
 	if (err == 0 && n == MSI_NVEC)
 		err = E_NOMEM;
 	if (err == 0) {

@@ -57,8 +57,8 @@ unsigned msi_vectors(const struct pci_dev *d, unsigned kind);
  * function's MSI or MSI-X enabled; *h its handle.  E_INVAL: d has no such capability,
  * E_NOSYS: its MSI-X table is out of the kernel's reach or the CPU's APIC id does not fit
  * a message,
- * E_RANGE: index or cpu out of range, E_BUSY: that vector is bound, E_NOMEM: cpu's pool is
- * full. */
+ * E_RANGE: index or cpu out of range, E_BUSY: that vector is bound or the function has
+ * vectors of the other kind bound, E_NOMEM: cpu's pool is full. */
 int msi_open(const struct pci_dev *d, unsigned kind, unsigned index, unsigned cpu, unsigned *h);
 /* Masks and frees it; the last of a function's vectors disables its MSI or MSI-X. */
 void msi_close(unsigned h);

@@ -330,6 +330,9 @@ msix_endings(uint64_t x)
 {
 	uint64_t word = 0, w = (uint64_t)slot_alloc();
 
+	xregs[ICR / 4] = 0xffffffffu; /* nothing for a disabled MSI-X to fall back to INTx with */
+	check("xend", "nothing signalled before the unbind", sys_notify_poll(nslot, &word),
+	      E_AGAIN);
 	check("xend", "unbind", sys_irq_unbind_msi(x, XWHICH), 0);
 	check("xend", "masked after unbind", xmasked(), 1);
 	check("xend", "MSI-X disabled with its last vector",
@@ -415,8 +418,8 @@ msix(uint64_t e1000)
 	      0);
 	check("msix", "bar3 window (MSI-X table)", sys_dev_bar(x, 3, w3, CAP_R_ALL), 0);
 	check("msix", "map it read-only", sys_dev_bar_map(w3, ABI_SLOT_SELF, XTBL, ABI_PERM_R), 0);
-	check("msix", "command: MEM, bus master (MSI is a DMA write)",
-	      sys_dev_cfg_write(x, 4, 2, (uint64_t)cmd | 6), 0);
+	check("msix", "command: MEM, bus master (MSI is a DMA write), INTx off",
+	      sys_dev_cfg_write(x, 4, 2, (uint64_t)cmd | 6 | 1 << 10), 0);
 	xregs = (volatile uint32_t *)XVA;
 	xregs[IMC / 4] = 0xffffffffu;
 	xregs[ICR / 4] = 0xffffffffu;

@@ -109,7 +109,7 @@ EXPECT = {
                    "nvme-err-a-timed-out-command-is-aborted",
                    "nvme-err-an-unabortable-command-is-resubmitted-after-a-reset",
                    "nvme-err-a-command-never-answered-fails-after-bounded-resets",
-                   "nvmetest"},
+                   "nvmetest", "blktest"},
           "no_timeout": True, "reference": True},
 }
 

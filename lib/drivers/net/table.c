@@ -2,11 +2,12 @@
  * defines its struct net_driver; this table is the one place that lists them. */
 #include "netdev.h"
 
-extern const struct net_driver rtl8139_driver, rtl8168_driver;
+extern const struct net_driver e1000_driver, rtl8139_driver, rtl8168_driver;
 
 /* One driver a line, so that adding a driver touches one line. */
 /* clang-format off */
 static const struct net_driver *const drivers[] = {
+	&e1000_driver,
 	&rtl8139_driver,
 	&rtl8168_driver,
 	0, /* the drivers' entries go above this line */

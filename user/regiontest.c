@@ -6,10 +6,16 @@
  * them (here and in a child made by exofork), and, with the argument `bench` (as init:
  * `init=regiontest tests=bench`), prints the instructions one LibOS spawn of `echo` costs,
  * spawn() alone and spawn + wait (rdtsc: instructions under `qemu -icount shift=0`).  One line per
- * check: `regiontest: TAG: what OK|FAIL`. */
+ * check: `regiontest: TAG: what OK|FAIL`.
+ * DMA regions (dma_alloc, syscall 50; lib/user/dma.c): the rounding to a power of two, the
+ * physical base of the region and of regions derived from its pages, zeroed and writable
+ * pages, the limit (ABI_DMA_MAX_PAGES) and the quota refused, the latter in a child spawned
+ * with a quota smaller than the largest request (`regiontest dmaquota`). */
 #include <stdint.h>
 
+#include "abi/dev.h"
 #include "abi/memlayout.h"
+#include "dma.h"
 #include "fd.h"
 #include "file.h"
 #include "fork.h"
@@ -17,12 +23,13 @@
 #include "usyscall.h"
 #include "xstring.h"
 
-#define VA_A      0x0000300000000000ul /* free in every program (below ABI_INITRD_VA) */
-#define VA_B      0x0000300000100000ul
-#define VA_RECS   0x0000300000200000ul /* ABI_REGION_RECS + 1 one-page mappings */
-#define PAGE      ABI_PAGE_SIZE
-#define RD_RIGHTS (CAP_R_READ | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)
-#define NSPAWN    5
+#define VA_A            0x0000300000000000ul /* free in every program (below ABI_INITRD_VA) */
+#define VA_B            0x0000300000100000ul
+#define VA_RECS         0x0000300000200000ul /* ABI_REGION_RECS + 1 one-page mappings */
+#define PAGE            ABI_PAGE_SIZE
+#define RD_RIGHTS       (CAP_R_READ | CAP_R_MAP | CAP_R_GRANT | CAP_R_DERIVE)
+#define NSPAWN          5
+#define DMA_CHILD_PAGES 48 /* enough to run the child, less than ABI_DMA_MAX_PAGES */
 
 static int failures;
 
@@ -179,6 +186,95 @@ bench(uint64_t tmp)
 	bench_spawn("cat", cat);
 }
 
+/* One 3-page request: a 4-page region whose pages are one physical run. */
+static void
+dma_cases(uint64_t tmp)
+{
+	struct cap_info ci, di;
+	uint64_t pa = 0, va0;
+	void *va = NULL;
+	long r, slot = dma_alloc_contig(3, ABI_DMA_WB, &va, &pa);
+	volatile uint64_t *p;
+	uint64_t sum = 0;
+
+	check("dma", "alloc 3 pages (write-back)", slot >= 0, 1);
+	if (slot < 0)
+		return;
+	check("dma", "physical base page aligned", (long)(pa & (PAGE - 1)), 0);
+	check("dma", "a region of 4 pages (rounded up), base = the returned address",
+	      sys_cap_identify((uint64_t)slot, &ci) == 0 && ci.type == CAP_REGION &&
+	          ci.bytes == 4 * PAGE && ci.phys == pa,
+	      1);
+	for (uint64_t k = 0; k < 4; k++) {
+		r = sys_region_derive((uint64_t)slot, tmp, k, 1, CAP_R_ALL);
+		r = r == 0 ? sys_cap_identify(tmp, &di) : r;
+		check("dma", "page k of the run is at base + k pages",
+		      r == 0 && di.phys == pa + k * PAGE, 1);
+		sys_cap_delete(tmp);
+	}
+	p = va;
+	va0 = (uint64_t)va;
+	for (uint64_t i = 0; i < 4 * PAGE / 8; i++)
+		sum |= p[i];
+	check("dma", "zeroed", (long)sum, 0);
+	p[4 * PAGE / 8 - 1] = 0x5a5a;
+	check("dma", "writable to its last byte", (long)p[4 * PAGE / 8 - 1], 0x5a5a);
+	check("dma", "freed", dma_free(slot), 0);
+	r = sys_region_derive(ABI_SLOT_INITRD, tmp, 0, 1, CAP_R_ALL);
+	check("dma", "its mapping went with it (a page maps there again)",
+	      r == 0 && sys_region_map(tmp, ABI_SLOT_SELF, va0, ABI_PERM_R) == 0 &&
+	          sys_unmap(ABI_SLOT_SELF, va0) == 0,
+	      1);
+	sys_cap_delete(tmp);
+	slot = dma_alloc_contig(ABI_DMA_MAX_PAGES, ABI_DMA_UC, &va, &pa);
+	check("dma", "the limit, uncached", slot < 0 ? slot : (long)(pa & (PAGE - 1)), 0);
+	if (slot >= 0)
+		dma_free(slot);
+	slot = dma_alloc_contig(1, ABI_DMA_WC, &va, &pa);
+	check("dma", "one page, write-combining", slot < 0 ? slot : 0, 0);
+	if (slot >= 0)
+		dma_free(slot);
+	check("dma", "0 pages", sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, 0, ABI_DMA_WB, CAP_R_ALL),
+	      E_RANGE);
+	check("dma", "past the limit",
+	      sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, ABI_DMA_MAX_PAGES + 1, ABI_DMA_WB, CAP_R_ALL),
+	      E_RANGE);
+	check("dma", "attr 3", sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, 1, 3, CAP_R_ALL), E_INVAL);
+	check("dma", "from a region (not a quota)",
+	      sys_dma_alloc(ABI_SLOT_INITRD, tmp, 1, ABI_DMA_WB, CAP_R_ALL), E_INVAL);
+}
+
+/* The child of dma_quota: its quota is below ABI_DMA_MAX_PAGES. */
+static int
+dma_quota_child(uint64_t tmp)
+{
+	struct cap_info ci;
+
+	check("dmaquota", "quota below the limit",
+	      sys_cap_identify(ABI_SLOT_UNTYPED, &ci) == 0 && ci.pages < ABI_DMA_MAX_PAGES, 1);
+	printf("regiontest: dmaquota: %lu pages\n", ci.pages);
+	check("dmaquota", "the limit refused by the quota",
+	      sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, ABI_DMA_MAX_PAGES, ABI_DMA_WB, CAP_R_ALL),
+	      E_NOMEM);
+	check("dmaquota", "the quota unchanged",
+	      sys_cap_identify(ABI_SLOT_UNTYPED, &ci) == 0 && ci.pages < ABI_DMA_MAX_PAGES, 1);
+	check("dmaquota", "one page fits",
+	      sys_dma_alloc(ABI_SLOT_UNTYPED, tmp, 1, ABI_DMA_WB, CAP_R_ALL) >= 0, 1);
+	return failures != 0;
+}
+
+static void
+dma_quota(void)
+{
+	const char *argv[] = { "regiontest", "dmaquota", NULL };
+	long id = spawn("regiontest", argv, DMA_CHILD_PAGES);
+	int status = -1;
+
+	check("dmaquota", "spawn a child with a small quota", id > 0, 1);
+	if (id > 0)
+		check("dmaquota", "its checks passed", wait(id, &status) == 0 && status == 0, 1);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -194,6 +290,8 @@ main(int argc, char **argv)
 		bench(tmp);
 		return failures != 0;
 	}
+	if (argc > 1 && strcmp(argv[1], "dmaquota") == 0)
+		return dma_quota_child(tmp);
 	check("ramdisk", "slot ABI_SLOT_INITRD holds a read-only region",
 	      sys_cap_identify(rd, &ci) == 0 && ci.type == CAP_REGION && ci.rights == RD_RIGHTS, 1);
 	check("ramdisk", "open motd (the LibOS maps the region)",
@@ -204,6 +302,8 @@ main(int argc, char **argv)
 	arg_cases(rd, ci.bytes / PAGE, tmp);
 	revoke_cases(rd, tmp, kid);
 	recs_cases(rd, tmp);
+	dma_cases(tmp);
+	dma_quota();
 	printf("regiontest: %s\n", failures == 0 ? "all OK" : "FAILED");
 	return failures != 0;
 }

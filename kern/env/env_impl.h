@@ -126,6 +126,9 @@ int frame_new(uint64_t owner, struct frame **out); /* zeroed page, object FRESH 
 /* The unmanaged pages [pa, pa + npages pages) (the ramdisk), none of which the pmm manages
  * or is wrapped already; (*first)[i] is the FRESH frame of page i. */
 int frame_wrap(physaddr_t pa, uint64_t npages, struct frame **first);
+/* 2^order zeroed pages of one pmm block (PAGE_USE_DMA, owner), FRESH frames in (*first)[i];
+ * the block returns to the pmm when all its frames are released. */
+int frame_new_run(unsigned order, uint64_t owner, struct frame **first);
 void frame_discard(struct frame *f); /* a FRESH frame nobody named */
 int frame_hold(struct frame *f);     /* a kernel hold, no capability */
 /* The frame of the page at `pa`, or NULL; meaningful while the page is mapped or held. */
@@ -141,6 +144,7 @@ void quota_init(void);
  * ABI_PERM_* bits a later protect may grant.  ENV_VM_UNCACHED in perm maps the page
  * uncacheable (device registers, kern/env/sys_dev.c), and protect keeps it so. */
 #define ENV_VM_UNCACHED 0x100u
+#define ENV_VM_WC       0x200u /* write-combining (IA32_PAT entry 4, pte.h): DMA buffers */
 int env_vm_map(struct env *e, uint64_t va, struct frame *f, unsigned perm, unsigned allow);
 /* The same for n frames of one physical run (frames[i] is the page i pages after frames[0])
  * at n consecutive pages from va, none of them mapped yet (else E_EXIST): one page-table
@@ -198,6 +202,9 @@ knotify_cons_due(void)
  * env bound (knotify_env_dead); irq_forget unbinds what was bound to a released
  * notification (knotify_forget).  Each unbinding masks the line if no one else uses it. */
 void irq_deliver(void);
+/* Removes every binding whose device capability has gone (sys_cap.c after a revoke or a
+ * delete): its line or vector is masked at once. */
+void irq_revalidate(void);
 void irq_env_dead(struct env *e);
 void irq_forget(struct cap_object *obj);
 bool irq_any_bound(void);
@@ -215,6 +222,8 @@ const struct pci_dev *dev_pci(struct cap_object *obj);
  * nrecs mapping records; region_map maps it at va in t (checked by the caller) and records
  * it; region_discard frees one no capability has named yet. */
 #define REGION_UNCACHED 1u
+#define REGION_WC       2u /* mapped write-combining */
+#define REGION_OWNS     4u /* holds each of its frames (a DMA region), put at release */
 struct region;
 int region_new(struct frame *frames, uint64_t npages, unsigned flags, uint64_t id, unsigned nrecs,
                struct region **out);

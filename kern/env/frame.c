@@ -7,7 +7,10 @@
  *  - an unmanaged page (frame_wrap: the ramdisk, later device memory) has no struct page.
  *    Such pages come in a few long physical runs, so each run gets one record holding the
  *    objects of all its pages, and the short list of runs is searched by range.
- * A page is either kind, never both: frame_wrap refuses memory the pmm manages. */
+ * A page is either kind, never both: frame_wrap refuses memory the pmm manages.
+ * A DMA run (frame_new_run: one pmm block, physically contiguous) is kept like an unmanaged
+ * run: its pages carry no frame pointer in their struct page, and the block goes back to the
+ * pmm whole when the run's last frame is released. */
 #include "env_impl.h"
 #include "kheap.h"
 #include "mm.h"
@@ -21,6 +24,7 @@ struct frame_run {
 	physaddr_t base;
 	uint64_t npages;
 	uint64_t live; /* frames not yet released or discarded: the run is freed at 0 */
+	int order;     /* a DMA run's pmm block order, -1: wrapped memory */
 	struct frame frames[];
 };
 
@@ -98,6 +102,39 @@ frame_wrap(physaddr_t pa, uint64_t npages, struct frame **first)
 	}
 	r->base = pa;
 	r->npages = r->live = npages;
+	r->order = -1;
+	r->next = runs;
+	runs = r;
+	*first = r->frames;
+	return 0;
+}
+
+int
+frame_new_run(unsigned order, uint64_t owner, struct frame **first)
+{
+	uint64_t npages = 1ull << order;
+	int64_t pa =
+	    order <= PMM_MAX_ORDER ? pmm_alloc_as(order, PAGE_USE_DMA, (uint32_t)owner) : E_INVAL;
+	struct frame_run *r;
+
+	if (pa < 0)
+		return (int)pa;
+	if ((r = kmalloc(sizeof(*r) + npages * sizeof(struct frame))) == NULL) {
+		pmm_free((physaddr_t)pa, order);
+		return E_NOMEM;
+	}
+	memset(r, 0, sizeof(*r) + npages * sizeof(struct frame));
+	for (uint64_t i = 0; i < npages; i++) {
+		physaddr_t page = (physaddr_t)pa + i * PAGE_SIZE;
+
+		if (cap_object_init_frame(&r->frames[i].obj, page, PAGE_SIZE) < 0)
+			panic("frame_new_run: cannot make a frame of page 0x%lx", page);
+	}
+	/* Zeroed, as frame_new's: no other env's (or the kernel's) data reaches a device. */
+	memset(hal_phys_to_virt((physaddr_t)pa), 0, npages * PAGE_SIZE);
+	r->base = (physaddr_t)pa;
+	r->npages = r->live = npages;
+	r->order = (int)order;
 	r->next = runs;
 	runs = r;
 	*first = r->frames;
@@ -125,6 +162,8 @@ frame_free(struct frame *f)
 	for (pp = &runs; *pp != r; pp = &(*pp)->next)
 		;
 	*pp = r->next;
+	if (r->order >= 0)
+		pmm_free(r->base, (unsigned)r->order);
 	kfree(r);
 }
 

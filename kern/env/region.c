@@ -1,10 +1,12 @@
 /* Regions (CAP_REGION, abi/cap.h): a run of held frames named by one capability and mapped
  * whole, at one address, by one call.  The ramdisk is one (boot.c gives it to init), a BAR
- * window is one (sys_dev.c, mapped uncached), and region_derive makes a new region on a
- * page range of another, later the way a driver hands out part of a DMA buffer.
+ * window is one (sys_dev.c, mapped uncached), a DMA buffer is one (sys_dma.c: contiguous
+ * frames, mapped with the cache type chosen at allocation), and region_derive makes a new
+ * region on a page range of another, the way a driver hands out part of a DMA buffer.
  *
  * The frames are not the region's: the kernel holds the ramdisk's and the BARs' for ever,
- * and a derived region holds its parent object, so its frames outlive it.  A mapping holds
+ * and a derived region holds its parent object, so its frames outlive it.  A DMA region
+ * (REGION_OWNS) holds each of its frames itself and puts them when it goes.  A mapping holds
  * each page like any mapped frame, so unmap, protect and env teardown need nothing special.
  *
  * A region records where it was mapped (env id, address) in a fixed table sized when it is
@@ -26,7 +28,7 @@ struct region {
 	struct cap_object obj;
 	struct frame *frames; /* npages consecutive frames of one run */
 	uint64_t npages;
-	unsigned flags;            /* REGION_UNCACHED */
+	unsigned flags;            /* REGION_UNCACHED, REGION_WC, REGION_OWNS */
 	struct cap_object *parent; /* held while this region lives, or NULL */
 	unsigned nrecs;            /* records in recs[] */
 	struct region_rec recs[];
@@ -72,6 +74,9 @@ region_obj(struct region *r)
 void
 region_discard(struct region *r)
 {
+	if (r->flags & REGION_OWNS)
+		for (uint64_t i = 0; i < r->npages; i++)
+			cap_object_put(&r->frames[i].obj);
 	if (r->parent != NULL)
 		cap_object_put(r->parent);
 	kfree(r);
@@ -139,7 +144,8 @@ rec_free(struct region *r)
 int
 region_map(struct region *r, struct env *t, uint64_t va, unsigned perm)
 {
-	unsigned pte_perm = perm | ((r->flags & REGION_UNCACHED) ? ENV_VM_UNCACHED : 0);
+	unsigned pte_perm = perm | ((r->flags & REGION_UNCACHED) ? ENV_VM_UNCACHED : 0) |
+	                    ((r->flags & REGION_WC) ? ENV_VM_WC : 0);
 	struct region_rec *rec;
 	int err;
 
@@ -193,8 +199,8 @@ sys_region_derive(struct env *e, const uint64_t *a)
 	if (npages == 0 || first >= src->npages || npages > src->npages - first)
 		err = E_RANGE;
 	else
-		err = region_new(src->frames + first, npages, src->flags, src->obj.id,
-		                 ABI_REGION_RECS, &r);
+		err = region_new(src->frames + first, npages, src->flags & ~REGION_OWNS,
+		                 src->obj.id, ABI_REGION_RECS, &r);
 	if (err == 0) {
 		r->parent = obj; /* our hold becomes the child's */
 		if ((err = cap_derive_object(&e->caps, a[0], CAP_REGION, CAP_R_DERIVE, &e->caps,

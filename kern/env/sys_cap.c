@@ -47,6 +47,7 @@ sys_cap_revoke(struct env *e, const uint64_t *a)
 	if (cap_acquire(&e->caps, slot, CAP_ENDPOINT, 0, &obj, NULL) < 0)
 		(void)cap_acquire(&e->caps, slot, CAP_NOTIFY, 0, &obj, NULL);
 	err = cap_revoke(&e->caps, slot);
+	irq_revalidate(); /* device capabilities it deleted: their interrupts masked now */
 	if (obj != NULL) {
 		ipc_revoked(obj);
 		cap_object_put(obj);
@@ -58,8 +59,10 @@ int64_t
 sys_cap_delete(struct env *e, const uint64_t *a)
 {
 	uint64_t slot = a[0];
+	int err = cap_delete(&e->caps, slot);
 
-	return cap_delete(&e->caps, slot);
+	irq_revalidate(); /* a device capability an interrupt was bound through */
+	return err;
 }
 
 int64_t

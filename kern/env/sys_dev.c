@@ -213,7 +213,8 @@ inside(uint64_t off, uint64_t size, unsigned lo, unsigned hi)
  * A message's address and data choose the vector and the CPU it hits, so a driver that
  * could write them could raise any vector (the timer's, an IPI's, an exception's) on any
  * CPU, or, enabled with address 0, make its device write to physical memory: only the
- * kernel may program and enable MSI, and it does not yet (issue 12 item 3 has INTx only). */
+ * kernel may program and enable MSI (kern/dev/msi.c, through irq_bind_msi; docs/devices.md
+ * says why the MSI-X table inside a BAR window is no new power without an IOMMU). */
 #define MSI_CTRL_ENABLE  0x0001u /* MSI Message Control bit 0 (6.8.1.3) */
 #define MSIX_CTRL_ENABLE 0x8000u /* MSI-X Message Control bit 15 (6.8.2.3) */
 

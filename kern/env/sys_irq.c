@@ -1,10 +1,15 @@
-/* Device interrupts to notifications (issue 12 item 3, syscalls 47-49, docs/syscalls.md
- * "Devices"): irq_bind ties a PCI function's legacy interrupt (INTx, through the I/O APIC:
- * kern/dev/irq.c) to a notification; each interrupt masks the line and signals the bits;
- * irq_ack unmasks it.  A driver that never acknowledges leaves its line masked: it costs
- * the kernel one interrupt, not a storm.
+/* Device interrupts to notifications (issue 12 item 3, syscalls 47-49 and 51-53,
+ * docs/syscalls.md "Devices", docs/devices.md): irq_bind ties a PCI function's legacy
+ * interrupt (INTx, through the I/O APIC: kern/dev/irq.c) to a notification, irq_bind_msi one
+ * of its MSI or MSI-X vectors (kern/dev/msi.c) on a CPU the driver chooses; each interrupt
+ * masks the line or vector and signals the bits; the ack unmasks it.  A driver that never
+ * acknowledges leaves it masked: it costs the kernel one interrupt, not a storm.
  *
- * One binding per device object, made by one env through one slot.  Bindings are weak, as
+ * Target CPU: any online one.  The vector costs its CPU one handler run per ack, no more
+ * than the driver's own CPU time pays for, so no right is needed beyond the device's.
+ *
+ * One binding per (device object, source): its INTx, or one MSI/MSI-X vector, made by one
+ * env through one slot.  Bindings are weak, as
  * knotify.c's are: they hold neither the device nor the notification.  The notification's
  * release (knotify_forget -> irq_forget) and the binder's death (knotify_env_dead ->
  * irq_env_dead) unbind at once.  The device capability is checked again whenever the
@@ -18,11 +23,12 @@
  *
  * Locking: everything here runs under the env lock (syscalls, and irq_deliver from
  * env_unlock's hook: knotify.c explains why an interrupt handler only marks the line). */
+#include "abi/dev.h"
 #include "env_impl.h"
 #include "ipc.h"
 #include "irq.h"
 
-#define NBINDS 16
+#define NBINDS 32
 
 struct binding {
 	struct env *env;         /* the binder, NULL: a free entry */
@@ -30,17 +36,20 @@ struct binding {
 	struct cap_object *dev;  /* the device (identity only) */
 	struct cap_object *nobj; /* the notification (a CAP_NOTIFY object) */
 	uint64_t bits;
-	unsigned line;
-	bool owed; /* signalled, not yet acknowledged: the line stays masked */
+	unsigned kind;  /* 0: INTx, else IRQ_MSI or IRQ_MSIX */
+	unsigned index; /* the vector's index (MSI, MSI-X) */
+	unsigned line;  /* INTx: the line; else the msi.c handle */
+	bool owed;      /* signalled, not yet acknowledged: the line stays masked */
 };
 
 static struct binding binds[NBINDS];
 
 static struct binding *
-find(const struct cap_object *dev)
+find(const struct cap_object *dev, unsigned kind, unsigned index)
 {
 	for (unsigned i = 0; i < NBINDS; i++)
-		if (binds[i].env != NULL && binds[i].dev == dev)
+		if (binds[i].env != NULL && binds[i].dev == dev && binds[i].kind == kind &&
+		    binds[i].index == index)
 			return &binds[i];
 	return NULL;
 }
@@ -57,12 +66,13 @@ valid(const struct binding *b)
 	return obj == b->dev;
 }
 
-/* Unmasks b's line unless some binding on it still owes an acknowledgement. */
+/* Unmasks the INTx line unless some binding on it still owes an acknowledgement. */
 static void
 unmask_if_quiet(unsigned line)
 {
 	for (unsigned i = 0; i < NBINDS; i++)
-		if (binds[i].env != NULL && binds[i].line == line && binds[i].owed)
+		if (binds[i].env != NULL && binds[i].kind == 0 && binds[i].line == line &&
+		    binds[i].owed)
 			return;
 	irq_line_unmask(line);
 }
@@ -70,15 +80,29 @@ unmask_if_quiet(unsigned line)
 static void
 unbind(struct binding *b)
 {
-	unsigned line = b->line;
+	unsigned line = b->line, kind = b->kind;
 
 	*b = (struct binding){ 0 };
+	if (kind != 0) {
+		msi_close(line); /* masked, its vector freed */
+		return;
+	}
 	irq_line_close(line); /* masks it when it was the line's last user */
 	for (unsigned i = 0; i < NBINDS; i++)
-		if (binds[i].env != NULL && binds[i].line == line) {
+		if (binds[i].env != NULL && binds[i].kind == 0 && binds[i].line == line) {
 			unmask_if_quiet(line); /* b may have been the one that owed */
 			return;
 		}
+}
+
+/* Unmasks b's source (its INTx line once no binding on it owes an ack). */
+static void
+unmask(const struct binding *b)
+{
+	if (b->kind != 0)
+		msi_unmask(b->line);
+	else
+		unmask_if_quiet(b->line);
 }
 
 /* Takes devslot (WRITE) and, for irq_bind, nslot (WRITE); the caller puts both. */
@@ -95,10 +119,20 @@ take(struct env *e, uint64_t devslot, uint64_t nslot, struct cap_object **dev,
 	return err;
 }
 
-/* A new binding of dev for e; its GSI, or an error. */
+/* What a bind returns: the INTx line's GSI, or the CPU vector of an MSI/MSI-X one. */
+static int
+result(const struct binding *b)
+{
+	if (b->kind == 0)
+		return (int)irq_line_gsi(b->line);
+	return (int)(MSI_VEC_BASE + b->line % MSI_NVEC);
+}
+
+/* A new binding of dev's INTx (kind 0) or MSI/MSI-X vector for e: its GSI or CPU vector,
+ * or an error. */
 static int
 bind_new(struct env *e, uint64_t devslot, struct cap_object *dev, struct cap_object *nobj,
-         uint64_t bits)
+         uint64_t bits, const struct binding *src)
 {
 	struct binding *b = NULL;
 	unsigned line;
@@ -109,19 +143,28 @@ bind_new(struct env *e, uint64_t devslot, struct cap_object *dev, struct cap_obj
 			b = &binds[i];
 	if (b == NULL)
 		return E_NOMEM;
-	if ((err = irq_line_open(dev_pci(dev), &line)) < 0)
+	if (src->kind == 0)
+		err = irq_line_open(dev_pci(dev), &line);
+	else
+		err = msi_open(dev_pci(dev), src->kind, src->index, src->line, &line);
+	if (err < 0)
 		return err;
-	*b = (struct binding){
-		.env = e, .devslot = devslot, .dev = dev, .nobj = nobj, .bits = bits, .line = line
-	};
-	unmask_if_quiet(line);
-	return (int)irq_line_gsi(line);
+	*b = (struct binding){ .env = e,
+		               .devslot = devslot,
+		               .dev = dev,
+		               .nobj = nobj,
+		               .bits = bits,
+		               .kind = src->kind,
+		               .index = src->index,
+		               .line = line };
+	unmask(b);
+	return result(b);
 }
 
-int64_t
-sys_irq_bind(struct env *e, const uint64_t *a)
+/* Binds the source `want` describes (kind, index; line: the target CPU for MSI). */
+static int
+bind(struct env *e, uint64_t devslot, uint64_t nslot, uint64_t bits, const struct binding *want)
 {
-	uint64_t devslot = a[0], nslot = a[1], bits = a[2];
 	struct cap_object *dev, *nobj;
 	struct binding *b;
 	int err;
@@ -130,28 +173,64 @@ sys_irq_bind(struct env *e, const uint64_t *a)
 		return E_INVAL;
 	if ((err = take(e, devslot, nslot, &dev, &nobj)) < 0)
 		return err;
-	if ((b = find(dev)) != NULL && b->env != e && valid(b)) {
+	if ((b = find(dev, want->kind, want->index)) != NULL && b->env != e && valid(b)) {
 		err = E_BUSY; /* another env's driver has it */
-	} else if (b != NULL && b->env == e && valid(b)) {
+	} else if (b != NULL && b->env == e && valid(b) &&
+	           (want->kind == 0 || want->line == b->line / MSI_NVEC)) {
 		b->devslot = devslot; /* a new notification or bits; the line's state stays */
 		b->nobj = nobj;
 		b->bits = bits;
-		err = (int)irq_line_gsi(b->line);
+		err = result(b);
 	} else {
 		if (b != NULL)
-			unbind(b); /* its capability has gone */
-		err = bind_new(e, devslot, dev, nobj, bits);
+			unbind(b); /* its capability has gone, or a new target CPU */
+		err = bind_new(e, devslot, dev, nobj, bits, want);
 	}
 	cap_object_put(nobj);
 	cap_object_put(dev);
 	return err;
 }
 
-/* The caller's binding of the device in devslot, or NULL (one found stale is removed). */
-static struct binding *
-mine(struct env *e, struct cap_object *dev)
+int64_t
+sys_irq_bind(struct env *e, const uint64_t *a)
 {
-	struct binding *b = find(dev);
+	struct binding want = { .kind = 0 };
+
+	return bind(e, a[0], a[1], a[2], &want);
+}
+
+/* The source an ABI_IRQ_WHICH word names (kind MSI or MSI-X), or E_INVAL. */
+static int
+which(uint64_t w, struct binding *out)
+{
+	uint64_t kind = w >> ABI_IRQ_KIND_SHIFT;
+
+	if (kind != ABI_IRQ_MSI && kind != ABI_IRQ_MSIX)
+		return E_INVAL;
+	out->kind = kind == ABI_IRQ_MSI ? IRQ_MSI : IRQ_MSIX;
+	out->index = (unsigned)(w & ABI_IRQ_INDEX_MASK);
+	return 0;
+}
+
+int64_t
+sys_irq_bind_msi(struct env *e, const uint64_t *a)
+{
+	struct binding want;
+	int err;
+
+	if ((err = which(a[3], &want)) < 0)
+		return err;
+	if (a[4] >= hal_cpu_count())
+		return E_RANGE; /* offline: refused before a rebind drops the old binding */
+	want.line = (unsigned)a[4];
+	return bind(e, a[0], a[1], a[2], &want);
+}
+
+/* The caller's binding of (dev, want's source), or NULL (one found stale is removed). */
+static struct binding *
+mine(struct env *e, struct cap_object *dev, const struct binding *want)
+{
+	struct binding *b = find(dev, want->kind, want->index);
 
 	if (b == NULL || b->env != e)
 		return NULL;
@@ -162,37 +241,37 @@ mine(struct env *e, struct cap_object *dev)
 	return b;
 }
 
-int64_t
-sys_irq_ack(struct env *e, const uint64_t *a)
+static int
+ack(struct env *e, uint64_t devslot, const struct binding *want)
 {
 	struct cap_object *dev;
 	struct binding *b;
 	int err;
 
-	if ((err = take(e, a[0], 0, &dev, NULL)) < 0)
+	if ((err = take(e, devslot, 0, &dev, NULL)) < 0)
 		return err;
-	if ((b = mine(e, dev)) == NULL) {
+	if ((b = mine(e, dev, want)) == NULL) {
 		err = E_NOENT;
 	} else if (!b->owed) {
 		err = E_AGAIN; /* nothing delivered since the last ack */
 	} else {
 		b->owed = false;
-		unmask_if_quiet(b->line);
+		unmask(b);
 	}
 	cap_object_put(dev);
 	return err;
 }
 
-int64_t
-sys_irq_unbind(struct env *e, const uint64_t *a)
+static int
+unbind_call(struct env *e, uint64_t devslot, const struct binding *want)
 {
 	struct cap_object *dev;
 	struct binding *b;
 	int err;
 
-	if ((err = take(e, a[0], 0, &dev, NULL)) < 0)
+	if ((err = take(e, devslot, 0, &dev, NULL)) < 0)
 		return err;
-	if ((b = mine(e, dev)) == NULL)
+	if ((b = mine(e, dev, want)) == NULL)
 		err = E_NOENT;
 	else
 		unbind(b);
@@ -200,25 +279,80 @@ sys_irq_unbind(struct env *e, const uint64_t *a)
 	return err;
 }
 
+int64_t
+sys_irq_ack(struct env *e, const uint64_t *a)
+{
+	struct binding want = { .kind = 0 };
+
+	return ack(e, a[0], &want);
+}
+
+int64_t
+sys_irq_unbind(struct env *e, const uint64_t *a)
+{
+	struct binding want = { .kind = 0 };
+
+	return unbind_call(e, a[0], &want);
+}
+
+int64_t
+sys_irq_ack_msi(struct env *e, const uint64_t *a)
+{
+	struct binding want;
+	int err = which(a[1], &want);
+
+	return err < 0 ? err : ack(e, a[0], &want);
+}
+
+int64_t
+sys_irq_unbind_msi(struct env *e, const uint64_t *a)
+{
+	struct binding want;
+	int err = which(a[1], &want);
+
+	return err < 0 ? err : unbind_call(e, a[0], &want);
+}
+
+/* b's line or vector is in the fired sets. */
+static bool
+fired_in(const struct binding *b, uint32_t lines, const uint32_t *vecs)
+{
+	if (b->kind == 0)
+		return lines >> b->line & 1;
+	return vecs[b->line / MSI_NVEC % CAP_MAX_CPUS] >> (b->line % MSI_NVEC) & 1;
+}
+
 /* Every valid binding on a line that fired owes an ack before any stale one is removed:
  * removing one unmasks the line when no binding on it owes one. */
 void
 irq_deliver(void)
 {
-	uint32_t fired = irq_fired_take();
+	uint32_t lines = irq_fired_take(), vecs[CAP_MAX_CPUS] = { 0 }, any = lines;
 
-	if (fired == 0)
+	for (unsigned c = 0; c < hal_cpu_count() && c < CAP_MAX_CPUS; c++)
+		any |= vecs[c] = msi_fired_take(c);
+	if (any == 0)
 		return;
 	for (unsigned i = 0; i < NBINDS; i++) {
 		struct binding *b = &binds[i];
 
-		if (b->env != NULL && (fired >> b->line & 1) && valid(b)) {
+		if (b->env != NULL && fired_in(b, lines, vecs) && valid(b)) {
 			b->owed = true;
 			ipc_notify_signal(b->nobj, b->bits);
 		}
 	}
 	for (unsigned i = 0; i < NBINDS; i++)
-		if (binds[i].env != NULL && (fired >> binds[i].line & 1) && !binds[i].owed)
+		if (binds[i].env != NULL && fired_in(&binds[i], lines, vecs) && !binds[i].owed)
+			unbind(&binds[i]);
+}
+
+/* Removes the bindings whose device capability has gone (a revoke or delete): their lines
+ * and vectors are masked at once, not at their next interrupt. */
+void
+irq_revalidate(void)
+{
+	for (unsigned i = 0; i < NBINDS; i++)
+		if (binds[i].env != NULL && !valid(&binds[i]))
 			unbind(&binds[i]);
 }
 

@@ -16,7 +16,9 @@ static unsigned
 pt_flags(unsigned perm)
 {
 	return PT_U | ((perm & ABI_PERM_W) ? PT_W : 0) | ((perm & ABI_PERM_X) ? PT_X : 0) |
-	       ((perm & ENV_VM_UNCACHED) ? PT_CACHE_UC : 0);
+	       ((perm & ENV_VM_UNCACHED) ? PT_CACHE_UC
+	        : (perm & ENV_VM_WC)     ? PT_CACHE_WC
+	                                 : 0);
 }
 
 /* The frame a present user leaf maps (every one holds a reference on a known frame). */
@@ -113,6 +115,8 @@ env_vm_protect_at(struct env *e, struct pt_cursor *c, uint64_t va, unsigned perm
 		return E_PERM;
 	if (*pte & PTE_PCD) /* device registers stay uncached (env_vm_map's ENV_VM_UNCACHED) */
 		perm |= ENV_VM_UNCACHED;
+	else if (*pte & PTE_PAT) /* and write-combining DMA buffers stay so (PAT entry 4) */
+		perm |= ENV_VM_WC;
 	pt_leaf_protect(e->root, pte, va, pt_flags(perm));
 	return 0;
 }

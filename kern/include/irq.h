@@ -42,4 +42,29 @@ uint32_t irq_line_gsi(unsigned line);
 /* The lines that fired since the last call (bit n: line n), cleared. */
 uint32_t irq_fired_take(void);
 
+/* MSI and MSI-X (kern/dev/msi.c).  A bound device vector gets vector MSI_VEC_BASE + n of
+ * its target CPU's pool (n < MSI_NVEC, per CPU: the same n may serve other vectors on other
+ * CPUs), named by a handle cpu * MSI_NVEC + n.  Its handler masks the device vector, records
+ * it as fired and defers the signal as a line's does; msi_unmask undoes the mask. */
+#define MSI_VEC_BASE 0x50
+#define MSI_NVEC     32 /* vectors 0x50-0x6F on every CPU */
+#define IRQ_MSI      1u /* kinds (abi/dev.h ABI_IRQ_MSI/MSIX's kind field) */
+#define IRQ_MSIX     2u
+
+/* How many vectors d has of kind (MSI: 1, the kernel enables one message; 0: none). */
+unsigned msi_vectors(const struct pci_dev *d, unsigned kind);
+/* Vector `index` of d's MSI or MSI-X to a fresh vector of `cpu`, programmed and masked, the
+ * function's MSI or MSI-X enabled; *h its handle.  E_INVAL: d has no such capability,
+ * E_NOSYS: its MSI-X table is out of the kernel's reach or the CPU's APIC id does not fit
+ * a message,
+ * E_RANGE: index or cpu out of range, E_BUSY: that vector is bound or the function has
+ * vectors of the other kind bound, E_NOMEM: cpu's pool is full. */
+int msi_open(const struct pci_dev *d, unsigned kind, unsigned index, unsigned cpu, unsigned *h);
+/* Masks and frees it; the last of a function's vectors disables its MSI or MSI-X. */
+void msi_close(unsigned h);
+void msi_unmask(unsigned h);
+bool msi_masked(unsigned h);
+/* Vectors of `cpu` that fired since the last call (bit n: handle cpu * MSI_NVEC + n). */
+uint32_t msi_fired_take(unsigned cpu);
+
 #endif

@@ -32,6 +32,23 @@
 /* How many region_map mappings one window records (each removed when it goes). */
 #define ABI_DEV_MAPS_MAX 4
 
+/* dma_alloc (syscall 50, kern/env/sys_dma.c): at most this many pages (256 KiB) in one
+ * physically contiguous region; npages is rounded up to a power of two and charged so. */
+#define ABI_DMA_MAX_PAGES 64
+/* dma_alloc's cache type for every mapping of the region (SDM Vol. 3A 11.3). */
+#define ABI_DMA_WB 0 /* write-back: descriptor rings, buffers (DMA snoops the caches) */
+#define ABI_DMA_UC 1 /* uncached */
+#define ABI_DMA_WC 2 /* write-combining */
+
+/* irq_bind_msi, irq_ack_msi, irq_unbind_msi (syscalls 51-53): `which` names one vector of
+ * the device, ABI_IRQ_WHICH(ABI_IRQ_MSI, 0) or ABI_IRQ_WHICH(ABI_IRQ_MSIX, i) with i below
+ * the MSI-X table size (Message Control bits 0-10, plus 1). */
+#define ABI_IRQ_MSI         1
+#define ABI_IRQ_MSIX        2
+#define ABI_IRQ_KIND_SHIFT  16
+#define ABI_IRQ_INDEX_MASK  0xffffull
+#define ABI_IRQ_WHICH(k, i) ((uint64_t)(k) << ABI_IRQ_KIND_SHIFT | (uint64_t)(i))
+
 struct abi_dev_info {
 	uint8_t bus, dev, fn;
 	uint8_t class, subclass, progif, revision;

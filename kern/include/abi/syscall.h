@@ -117,6 +117,22 @@
  *                                    (E_AGAIN: nothing signalled since the last ack)
  * irq_unbind(dslot)                  removes the caller's binding; the line is masked unless
  *                                    another device shares it
+ * irq_bind_msi(dslot, nslot, bits, which, cpu)  binds MSI or MSI-X vector `which`
+ *                                    (abi/dev.h ABI_IRQ_WHICH) to the notification, delivered
+ *                                    to CPU `cpu` (online, else E_RANGE); the kernel programs
+ *                                    the message and masks the vector at each interrupt;
+ *                                    returns the CPU vector.  E_INVAL: no such capability or
+ *                                    a bad kind, E_RANGE: index beyond the table, E_BUSY: an
+ *                                    other env has it, E_NOMEM: the CPU's pool is full
+ * irq_ack_msi(dslot, which)          unmasks the vector (E_AGAIN: nothing since the last ack)
+ * irq_unbind_msi(dslot, which)       masks it and frees its CPU vector; the function's MSI or
+ *                                    MSI-X is disabled with its last bound vector
+ *
+ * dma_alloc(uslot, dslot, npages, attr, rights)  a DMA region (CAP_REGION) in dslot on
+ *                                    2^k >= npages physically contiguous zeroed pages (npages
+ *                                    1..ABI_DMA_MAX_PAGES, else E_RANGE), paid from the quota
+ *                                    in uslot (E_NOMEM), mapped with cache type attr
+ *                                    (ABI_DMA_WB/UC/WC); returns its physical base
  *
  * Regions (CAP_REGION, abi/cap.h: the ramdisk, BAR windows); rslot names one:
  * region_map(rslot, eslot, va, perm)  maps the whole region at va (page aligned, no page
@@ -183,6 +199,10 @@
 	X(47, irq_bind, 3, "dslot, nslot, bits")                                                   \
 	X(48, irq_ack, 1, "dslot")                                                                 \
 	X(49, irq_unbind, 1, "dslot")                                                              \
+	X(50, dma_alloc, 5, "uslot, dslot, npages, attr, rights")                                  \
+	X(51, irq_bind_msi, 5, "dslot, nslot, bits, which, cpu")                                   \
+	X(52, irq_ack_msi, 2, "dslot, which")                                                      \
+	X(53, irq_unbind_msi, 2, "dslot, which")                                                   \
 	X(54, notify_wait_until, 2, "slot, tsc")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,

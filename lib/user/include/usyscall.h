@@ -450,6 +450,34 @@ sys_irq_unbind(uint64_t dslot)
 	return syscall1(SYS_irq_unbind, dslot);
 }
 
+/* MSI/MSI-X vector `which` (abi/dev.h ABI_IRQ_WHICH) of the device in dslot to the
+ * notification in nslot, on CPU cpu, masked until sys_irq_ack_msi (returns the CPU vector). */
+static inline long
+sys_irq_bind_msi(uint64_t dslot, uint64_t nslot, uint64_t bits, uint64_t which, uint64_t cpu)
+{
+	return syscall5(SYS_irq_bind_msi, dslot, nslot, bits, which, cpu);
+}
+
+static inline long
+sys_irq_ack_msi(uint64_t dslot, uint64_t which)
+{
+	return syscall2(SYS_irq_ack_msi, dslot, which);
+}
+
+static inline long
+sys_irq_unbind_msi(uint64_t dslot, uint64_t which)
+{
+	return syscall2(SYS_irq_unbind_msi, dslot, which);
+}
+
+/* DMA memory (abi/dev.h): a contiguous region in dslot paid from the quota in uslot;
+ * returns its physical base or an error.  lib/user/dma.c wraps it (dma.h). */
+static inline long
+sys_dma_alloc(uint64_t uslot, uint64_t dslot, uint64_t npages, uint64_t attr, uint32_t rights)
+{
+	return syscall5(SYS_dma_alloc, uslot, dslot, npages, attr, rights);
+}
+
 /* Regions (abi/cap.h): rslot a CAP_REGION capability (the ramdisk, a BAR window). */
 static inline long
 sys_region_map(uint64_t rslot, uint64_t eslot, uintptr_t va, uint32_t perm)

@@ -1,9 +1,10 @@
 /* The 82540EM descriptor engine model (e1000_model.h): registers, the receive and transmit
  * rings of legacy descriptors, interrupt causes, the wire.  Section numbers are those of the
  * 8254x Software Developer's Manual (SDM).  A register the model does not know, or an access
- * that is not an aligned dword (13.1: "all registers are 32 bits ... accessed as dwords"), is
+ * that is not an aligned dword (chapter 13: the registers are 32 bits wide), is
  * a protocol error. */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +115,7 @@ mac_reset(struct e1000_model *m)
 		m->rah = m->eeprom[2] | RAH_AV;
 	}
 	m->tx_pending = false;
+	m->txf.len = 0;
 	m->reset_reads = m->reset_delay;
 	m->resets++;
 }
@@ -332,7 +334,7 @@ tx_one(struct e1000_model *m, uint64_t base, struct e1km_frame *f)
 	memcpy(&len, m->mem + d + D_LEN, 2);
 	if (cmd & TXD_DEXT) {
 		model_error(m,
-		            "TX descriptor %u: DEXT set (a context or data descriptor, 3.3.6); "
+		            "TX descriptor %u: DEXT set (an extended descriptor); "
 		            "the model knows legacy descriptors only",
 		            m->tdh);
 		return false;
@@ -371,15 +373,13 @@ tx_one(struct e1000_model *m, uint64_t base, struct e1km_frame *f)
 static void
 transmit(struct e1000_model *m)
 {
-	static struct e1km_frame f;
 	uint64_t base = (uint64_t)m->tdbah << 32 | m->tdbal;
 
 	if (!(m->tctl & TCTL_EN) || m->tdh == m->tdt)
 		return;
 	if (!ring_ok(m, "TX", base, m->tdlen))
 		return;
-	f.len = 0;
-	while (m->tdh != m->tdt && tx_one(m, base, &f))
+	while (m->tdh != m->tdt && tx_one(m, base, &m->txf))
 		;
 	if (m->tdh == m->tdt)
 		m->icr |= ICR_TXQE;
@@ -415,7 +415,7 @@ tail_ok(struct e1000_model *m, const char *reg, uint32_t head, uint32_t old, uin
 }
 
 /* Ring registers: base and length only while the ring's engine is off, heads only then
- * (13.4.28, 13.4.41: "should only be written ... after a reset and before enabling"). */
+ * (13.4.28, 13.4.41: the heads are set up once, before the ring is enabled). */
 static bool
 ring_write(struct e1000_model *m, uint64_t off, uint32_t v)
 {
@@ -434,9 +434,39 @@ ring_write(struct e1000_model *m, uint64_t off, uint32_t v)
 	return true;
 }
 
+#define REG(r, field)                                                                              \
+	{                                                                                          \
+		r, offsetof(struct e1000_model, field)                                             \
+	}
+
+/* The registers that read back what was stored in them. */
+static uint32_t *
+stored_reg(struct e1000_model *m, uint64_t off)
+{
+	static const struct {
+		uint32_t off;
+		size_t field;
+	} regs[] = {
+		REG(EERD, eerd),   REG(MDIC, mdic),   REG(IMS, ims),     REG(RCTL, rctl),
+		REG(TCTL, tctl),   REG(TIPG, tipg),   REG(RDBAL, rdbal), REG(RDBAH, rdbah),
+		REG(RDLEN, rdlen), REG(RDH, rdh),     REG(RDT, rdt),     REG(TDBAL, tdbal),
+		REG(TDBAH, tdbah), REG(TDLEN, tdlen), REG(TDH, tdh),     REG(TDT, tdt),
+		REG(RAL0, ral),    REG(RAH0, rah),
+	};
+
+	if (off >= MTA && off < MTA + 4 * 128)
+		return &m->mta[(off - MTA) / 4];
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		if (regs[i].off == off)
+			return (uint32_t *)((char *)m + regs[i].field);
+	return NULL;
+}
+
 static uint32_t
 reg_read(struct e1000_model *m, uint64_t off)
 {
+	uint32_t v, *r;
+
 	switch (off) {
 	case CTRL:
 		if (m->reset_reads > 0 && --m->reset_reads > 0)
@@ -444,51 +474,14 @@ reg_read(struct e1000_model *m, uint64_t off)
 		return m->ctrl;
 	case STATUS:
 		return m->link ? STATUS_LU | STATUS_FD | STATUS_1G : STATUS_FD;
-	case EERD:
-		return m->eerd;
-	case MDIC:
-		return m->mdic;
-	case ICR: {
-		uint32_t v = m->icr; /* 13.4.17: read to clear */
+	case ICR:
+		v = m->icr; /* 13.4.17: read to clear */
 		m->icr = 0;
 		m->icr_reads++;
 		return v;
 	}
-	case IMS:
-		return m->ims;
-	case RCTL:
-		return m->rctl;
-	case TCTL:
-		return m->tctl;
-	case TIPG:
-		return m->tipg;
-	case RDBAL:
-		return m->rdbal;
-	case RDBAH:
-		return m->rdbah;
-	case RDLEN:
-		return m->rdlen;
-	case RDH:
-		return m->rdh;
-	case RDT:
-		return m->rdt;
-	case TDBAL:
-		return m->tdbal;
-	case TDBAH:
-		return m->tdbah;
-	case TDLEN:
-		return m->tdlen;
-	case TDH:
-		return m->tdh;
-	case TDT:
-		return m->tdt;
-	case RAL0:
-		return m->ral;
-	case RAH0:
-		return m->rah;
-	}
-	if (off >= MTA && off < MTA + 4 * 128)
-		return m->mta[(off - MTA) / 4];
+	if ((r = stored_reg(m, off)) != NULL)
+		return *r;
 	model_error(m, "read of unknown register 0x%04llx", (unsigned long long)off);
 	return 0;
 }
@@ -499,7 +492,7 @@ e1000_model_mmio_read(void *mp, uint64_t off, unsigned size)
 	struct e1000_model *m = mp;
 
 	if (size != 4 || (off & 3) != 0) {
-		model_error(m, "read%u at 0x%04llx: registers are aligned dwords (13.1)", size * 8,
+		model_error(m, "read%u at 0x%04llx: registers are aligned dwords (13)", size * 8,
 		            (unsigned long long)off);
 		return 0;
 	}
@@ -576,21 +569,6 @@ ctl_write(struct e1000_model *m, uint64_t off, uint32_t v)
 	case IMC:
 		m->ims &= ~v;
 		return true;
-	case RCTL:
-		m->rctl = v;
-		return true;
-	case TCTL:
-		m->tctl = v;
-		return true;
-	case TIPG:
-		m->tipg = v;
-		return true;
-	case RAL0:
-		m->ral = v;
-		return true;
-	case RAH0:
-		m->rah = v;
-		return true;
 	}
 	return false;
 }
@@ -602,7 +580,7 @@ e1000_model_mmio_write(void *mp, uint64_t off, unsigned size, uint64_t val)
 	uint32_t v = (uint32_t)val;
 
 	if (size != 4 || (off & 3) != 0) {
-		model_error(m, "write%u at 0x%04llx: registers are aligned dwords (13.1)", size * 8,
+		model_error(m, "write%u at 0x%04llx: registers are aligned dwords (13)", size * 8,
 		            (unsigned long long)off);
 		return;
 	}
@@ -615,8 +593,9 @@ e1000_model_mmio_write(void *mp, uint64_t off, unsigned size, uint64_t val)
 	if ((off >= RDBAL && off <= RDH) || (off >= TDBAL && off <= TDH))
 		if (ring_write(m, off, v))
 			return;
-	if (off >= MTA && off < MTA + 4 * 128) {
-		m->mta[(off - MTA) / 4] = v;
+	uint32_t *r = stored_reg(m, off);
+	if (r != NULL && off != EERD && off != MDIC && off != IMS) {
+		*r = v; /* RCTL, TCTL, TIPG, RAL0, RAH0, the MTA */
 		return;
 	}
 	model_error(m, "write 0x%x to unknown register 0x%04llx", v, (unsigned long long)off);

@@ -48,8 +48,9 @@ struct e1000_model {
 	unsigned reset_reads; /* CTRL reads that still show RST after a reset */
 	unsigned reset_delay; /* reset_reads after each reset */
 
-	bool tx_paused;  /* TDT writes only record; e1000_model_run transmits */
-	bool tx_pending; /* a TDT write since the last run */
+	bool tx_paused;        /* TDT writes only record; e1000_model_run transmits */
+	bool tx_pending;       /* a TDT write since the last run */
+	struct e1km_frame txf; /* the frame being assembled: descriptors up to EOP (3.3.3) */
 
 	struct e1km_frame *wire; /* frames transmitted, wire[0] first */
 	unsigned nwire;

@@ -5,7 +5,7 @@
 include sim/hal/Makefrag
 
 NVMETEST_DIR := $(OBJ)/grade/unit/nvme
-NVMETEST_NAMES := io recovery status
+NVMETEST_NAMES := io recovery status diag
 NVMETEST_BINS := $(addprefix $(NVMETEST_DIR)/test_,$(NVMETEST_NAMES))
 NVME_SRCS := $(sort $(wildcard lib/drivers/nvme/*.c))
 NVMEMODEL_SRCS := sim/dev/nvme_model.c sim/dev/nvme_model_cmd.c sim/dev/nvme_model_check.c

@@ -85,11 +85,17 @@ controller_enable(struct nvme_model *m)
 	         cqs = (uint16_t)(((m->aqa >> 16) & 0xfff) + 1);
 	bool bad = true;
 
-	if (!m->aqa_set || !m->asq_set || !m->acq_set)
-		nvmem_diag(m, "CC.EN = 1 before %s%s%s written (NVMe 1.4 §7.6.1)",
-		           m->aqa_set ? "" : "AQA ", m->asq_set ? "" : "ASQ ",
-		           m->acq_set ? "" : "ACQ");
-	else if (sqs < 2 || cqs < 2)
+	if (!m->aqa_set || !m->asq_set || !m->acq_set) {
+		char miss[16] = "";
+		const char *name[3] = { "AQA", "ASQ", "ACQ" };
+		bool set[3] = { m->aqa_set, m->asq_set, m->acq_set };
+		for (unsigned i = 0; i < 3; i++) {
+			if (!set[i])
+				snprintf(miss + strlen(miss), sizeof(miss) - strlen(miss), "%s%s",
+				         miss[0] ? "/" : "", name[i]);
+		}
+		nvmem_diag(m, "CC.EN = 1 before %s written (NVMe 1.4 §7.6.1)", miss);
+	} else if (sqs < 2 || cqs < 2)
 		nvmem_diag(m,
 		           "CC.EN = 1 with AQA 0x%x: admin queues need 2 entries (NVMe 1.4 §3.1.8)",
 		           m->aqa);

@@ -83,8 +83,13 @@ prp_xfer(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint8_t *buf, uint6
 	if (rest == 0)
 		return ST_OK;
 	if (rest <= PAGE_SIZE) {
-		if (prp2 & (PAGE_SIZE - 1))
-			return prp_offset(m, "PRP2 (second page)", 2, prp2);
+		if (prp2 & (PAGE_SIZE - 1)) {
+			nvmem_diag(m,
+			           "SQ%u command %u PRP2 0x%llx has an offset: the second page "
+			           "starts at 0 (NVMe 1.4 §4.3)",
+			           m->cur_sqid, m->cur_cid, (unsigned long long)prp2);
+			return ST_PRP_OFFSET;
+		}
 		return xfer_piece(m, prp2, buf, rest, to_mem);
 	}
 	if (prp2 & 7) {

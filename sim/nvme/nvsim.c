@@ -296,6 +296,8 @@ setup(struct nvs *s, char *err, size_t errlen)
 		return -1;
 	}
 	s->ctrl.cmd_timeout = c->timeout_ns;
+	if (c->tamper)
+		c->tamper(&s->ctrl);
 	for (unsigned qi = 0; qi < c->nq; qi++) {
 		rng_stream(&s->q[qi].arr_rng, c->seed, "nvme-arrival", qi);
 		for (unsigned i = 0; i < c->qd; i++) {

@@ -61,6 +61,8 @@ struct nvsim_cfg {
 	struct nvsim_cost cost;
 	struct nvsim_fault fault[NVSIM_MAX_FAULTS];
 	unsigned nfaults;
+	/* Tests: called after nvme_init, to break the driver on purpose. */
+	void (*tamper)(struct nvme_ctrl *c);
 };
 
 struct nvsim_qstat {
@@ -97,6 +99,11 @@ int nvsim_load(const char *path, const char *hw_dir, const char *machine, uint64
                struct nvsim_cfg *cfg, char *err, size_t errlen);
 int nvsim_load_buffer(const char *text, size_t len, const char *name, uint64_t hz,
                       struct nvsim_cfg *cfg, char *err, size_t errlen);
+
+/* An SSD profile's text (hw/NAME/nvme.json): the SSD `ssd` (NULL: its default_ssd) and the
+ * driver costs into cfg (cfg->hz set). */
+int nvsim_profile(const char *text, size_t len, const char *name, struct nvsim_cfg *cfg,
+                  const char *ssd, char *err, size_t errlen);
 
 /* The summary: per queue IOPS, bandwidth, latency percentiles (nvsim_report.c). */
 void nvsim_print(const struct nvsim_cfg *cfg, const struct nvsim_result *res, FILE *f, bool host);

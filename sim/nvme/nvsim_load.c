@@ -299,9 +299,6 @@ nvsim_is_workload(const char *path)
 	return yes;
 }
 
-int nvsim_profile(const char *text, size_t len, const char *name, struct nvsim_cfg *cfg,
-                  const char *ssd, char *err, size_t errlen);
-
 int
 nvsim_load(const char *path, const char *hw_dir, const char *machine, uint64_t hz,
            struct nvsim_cfg *cfg, char *err, size_t errlen)

@@ -110,9 +110,6 @@ costs(struct ld *ld, json_t *o, struct nvsim_cost *c)
 	return 0;
 }
 
-int nvsim_profile(const char *text, size_t len, const char *name, struct nvsim_cfg *cfg,
-                  const char *want, char *err, size_t errlen);
-
 int
 nvsim_profile(const char *text, size_t len, const char *name, struct nvsim_cfg *cfg,
               const char *want, char *err, size_t errlen)

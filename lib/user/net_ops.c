@@ -150,9 +150,9 @@ ops_wait(void *ctx, uint64_t deadline_ns)
 uint64_t
 net_libos_find(unsigned nth, const struct net_driver **drv, struct abi_dev_info *info)
 {
-	uint64_t first = libos_envinfo->dev_slot;
+	uint64_t first, count = libos_devices(&first);
 
-	for (uint64_t s = first; s < first + libos_envinfo->dev_count; s++) {
+	for (uint64_t s = first; s < first + count; s++) {
 		if (sys_dev_info(s, info) < 0 || info->class != PCI_CLASS_NET ||
 		    info->subclass != PCI_SUB_ETH)
 			continue;

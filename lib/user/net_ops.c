@@ -299,7 +299,11 @@ net_libos_open(struct net_dev *dev, struct net_pool *pool, unsigned nbufs)
 		net_libos_detach(&prog_lo);
 		return r;
 	}
-	if ((r = net_dev_init(dev, drv, &ops, pool, NET_LIBOS_RING, NET_LIBOS_RING)) < 0) {
+	/* The receive ring holds its buffers all the time: at most half the pool, so that
+	 * replies and sends always find one. */
+	if ((r = net_dev_init(dev, drv, &ops, pool,
+	                      nbufs / 2 < NET_LIBOS_RING ? nbufs / 2 : NET_LIBOS_RING,
+	                      NET_LIBOS_RING)) < 0) {
 		net_pool_fini(pool);
 		net_libos_detach(&prog_lo);
 	}

@@ -28,7 +28,8 @@ usage(FILE *f)
 	    "                  [--fingerprint] [--cpus N] [--zero-costs] [--no-host]\n"
 	    "                  [--quiet] [--hw-dir DIR]\n"
 	    "       exosim run --machine NAME --workload NVME.json [--seed N] [--duration D]\n"
-	    "                  [--strict] [--no-host] [--hw-dir DIR]   (the real NVMe driver)\n"
+	    "                  [--strict] [--trace F] [--no-host] [--hw-dir DIR]  (the NVMe "
+	    "driver)\n"
 	    "       exosim list [--hw-dir DIR]\n"
 	    "D is a number with a unit: s, ms, us, ns or cycles (e.g. 1s, 250ms, 1e6cycles).\n"
 	    "The hw directory is --hw-dir, else $EXOSIM_HW_DIR, else ./hw, else the tree's hw/.\n",
@@ -256,6 +257,18 @@ report(struct cli *c, struct met *met, const struct sim_result *res)
 	return rc;
 }
 
+static int
+nvme_trace(const char *path, const struct nvsim_cfg *cfg, const struct nvsim_result *res)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || nvsim_trace(cfg, res, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "exosim: --trace: cannot write '%s'\n", path);
+		return -1;
+	}
+	return 0;
+}
+
 /* An NVMe workload: the real driver against the controller model (sim/nvme).  Exit 0, or 1
  * when the run failed, the model reported a protocol error under --strict, or (verify mode)
  * acknowledged data was not read back. */
@@ -290,6 +303,8 @@ cmd_nvme(struct cli *c)
 	}
 	if (res.strict_stop) {
 		fprintf(stderr, "%s\n", res.first_diag);
+		rc = 1;
+	} else if (c->trace && nvme_trace(c->trace, &cfg, &res) < 0) {
 		rc = 1;
 	} else {
 		printf("exosim: machine %s, workload %s, seed %llu\n", m.name, c->workload,

@@ -42,16 +42,25 @@ matches(const void *va, uint32_t bs, uint64_t blk, uint32_t ver)
 }
 
 static int
-lat_push(struct nvsim_qstat *q, uint64_t v)
+lat_push(struct nvsim_qstat *q, uint64_t start, uint64_t v, bool write)
 {
 	if (q->nlat == q->cap) {
 		size_t cap = q->cap ? 2 * q->cap : 4096;
-		uint64_t *p = realloc(q->lat, cap * sizeof(*p));
-		if (!p)
+		uint64_t *p = realloc(q->lat, cap * sizeof(*p)), *t;
+		if (p)
+			q->lat = p;
+		t = realloc(q->start, cap * sizeof(*t));
+		if (t)
+			q->start = t;
+		uint8_t *w = realloc(q->write, cap);
+		if (w)
+			q->write = w;
+		if (!p || !t || !w)
 			return -1;
-		q->lat = p;
 		q->cap = cap;
 	}
+	q->start[q->nlat] = start;
+	q->write[q->nlat] = write;
 	q->lat[q->nlat++] = v;
 	return 0;
 }
@@ -194,7 +203,7 @@ reap(struct nvs *s, unsigned qi)
 		} else {
 			st->bytes += c->bs;
 		}
-		if (lat_push(st, s->cyc - r->t0) < 0)
+		if (lat_push(st, r->t0, s->cyc - r->t0, r->write) < 0)
 			s->oom = true;
 		if (s->blk_busy)
 			s->blk_busy[r->blk] = 0;
@@ -367,6 +376,9 @@ nvsim_result_free(struct nvsim_result *res)
 {
 	for (unsigned qi = 0; qi < NVME_MAX_IOQ; qi++) {
 		free(res->q[qi].lat);
-		res->q[qi].lat = NULL;
+		free(res->q[qi].start);
+		free(res->q[qi].write);
+		res->q[qi].lat = res->q[qi].start = NULL;
+		res->q[qi].write = NULL;
 	}
 }

@@ -67,7 +67,9 @@ struct nvsim_cfg {
 
 struct nvsim_qstat {
 	uint64_t done, errors, bytes;
-	uint64_t *lat; /* cycles, one per completion */
+	uint64_t *lat;   /* cycles, one per completion */
+	uint64_t *start; /* its arrival or submission cycle */
+	uint8_t *write;  /* whether it was a write */
 	size_t nlat, cap;
 };
 
@@ -104,6 +106,10 @@ int nvsim_load_buffer(const char *text, size_t len, const char *name, uint64_t h
  * driver costs into cfg (cfg->hz set). */
 int nvsim_profile(const char *text, size_t len, const char *name, struct nvsim_cfg *cfg,
                   const char *ssd, char *err, size_t errlen);
+
+/* A Chrome trace (Perfetto): one async track per device queue, a slice per request from its
+ * arrival (or submission) to its reaping.  Returns 0 or -1 on a write error. */
+int nvsim_trace(const struct nvsim_cfg *cfg, const struct nvsim_result *res, FILE *f);
 
 /* The summary: per queue IOPS, bandwidth, latency percentiles (nvsim_report.c). */
 void nvsim_print(const struct nvsim_cfg *cfg, const struct nvsim_result *res, FILE *f, bool host);

@@ -245,6 +245,16 @@ def test_nvme(exosim, tmp):
     check(a == b, "nvme-randread: same seed, identical summary")
     rc, c, _ = run(exosim, *args, "--seed", "3")
     check(rc == 0 and c != a, "nvme-randread: another seed, another run")
+    tr = os.path.join(tmp, "nvme.trace")
+    rc, _, err = run(exosim, *args, "--trace", tr)
+    try:
+        ev = json.load(open(tr))["traceEvents"]
+    except (OSError, ValueError, KeyError):
+        ev = []
+    begins = [e for e in ev if e.get("ph") == "b" and e.get("cat") == "nvme q1"]
+    ends = {e["id"]: e["ts"] for e in ev if e.get("ph") == "e"}
+    check(rc == 0 and begins and all(ends.get(e["id"], -1) >= e["ts"] for e in begins),
+          "nvme --trace: one slice per request on the queue's track", err)
     for name, line in (("nvme_qd.json", "3:11: 64 is out of range [1, 63]"),
                        ("nvme_fault.json", '3:16: a "cfs" fault needs "at"')):
         path = os.path.join(BAD, name)

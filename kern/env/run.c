@@ -47,8 +47,14 @@ env_switch(struct percpu *pc, struct env *next)
 		__atomic_store_n(&prev->loaded, 0, __ATOMIC_RELEASE);
 	}
 	if (next != NULL) {
-		while (__atomic_load_n(&next->loaded, __ATOMIC_ACQUIRE) != 0)
+		while (__atomic_load_n(&next->loaded, __ATOMIC_ACQUIRE) != 0) {
 			env_spin_irqs_on();
+			/* A device interrupt taken in this window was only marked (knotify.c), and
+			 * no lock is taken from here to user mode: a reschedule IPI to this CPU,
+			 * pending until next runs, makes that a tick (env_tick) that signals it. */
+			if (knotify_cons_due())
+				hal_resched(pc->cpu);
+		}
 		next->loaded = pc->cpu + 1;
 		fpu_restore(next->fpu);
 	}

@@ -1,14 +1,14 @@
 /* nvmetest: the portable NVMe driver (lib/drivers/nvme) running on QEMU's controller through
- * the LibOS ops (lib/user/nvme_ops.c), polled and then in interrupt mode (issue 12 items 5
- * and 8; the interrupt run also checks that notifications came).  Run as init (`init=nvmetest`:
- * only init holds device capabilities) by grade/nvmetests.py, which makes the disk image: block b
- * holds the 32-bit little-endian words b * PRE_MUL + j, so a block never written has known
- * contents.  Writes seeded patterns to blocks across the whole disk (first, last and pseudo-random
- * between), reads them back and compares checksums; transfers of 3 and 8 pages (PRP lists, NVMe 1.4
- * §4.3); a read beyond the namespace fails with its decoded status and the next I/O works; Flush;
- * refused arguments; no leak.  One line per check: `nvmetest: TAG: what = N OK|FAIL`.  With
- * tests=bench it measures instead the software path of a 4 KiB read at queue depth 1 and 32 (see
- * bench_read4k, bench_qd32). */
+ * the LibOS ops (lib/user/nvme_ops.c), polled, then in interrupt mode with INTx, then with
+ * MSI-X (issue 12 items 5 and 8; the interrupt runs also check that interrupts came).  Run as init
+ * (`init=nvmetest`: only init holds device capabilities) by grade/nvmetests.py, which makes the
+ * disk image: block b holds the 32-bit little-endian words b * PRE_MUL + j, so a block never
+ * written has known contents.  Writes seeded patterns to blocks across the whole disk (first, last
+ * and pseudo-random between), reads them back and compares checksums; transfers of 3 and 8 pages
+ * (PRP lists, NVMe 1.4 §4.3); a read beyond the namespace fails with its decoded status and the
+ * next I/O works; Flush; refused arguments; no leak.  One line per check: `nvmetest: TAG: what = N
+ * OK|FAIL`.  With tests=bench it measures instead the software path of a 4 KiB read at queue depth
+ * 1 and 32, polled, and at depth 1 with MSI-X (see bench_read4k, bench_qd32, bench_irq_read4k). */
 #include <stdint.h>
 
 #include "abi/cap.h"

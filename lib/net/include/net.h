@@ -146,6 +146,9 @@ int net_udp_sendto(struct net_stack *st, int sock, uint32_t dst, uint16_t dport,
 int net_udp_recvfrom(struct net_stack *st, int sock, void *data, uint16_t cap, uint32_t *src,
                      uint16_t *sport);
 
+/* Broadcasts an ARP Announcement of our address (RFC 5227 §2.3): 0 or E_NOMEM. */
+int net_arp_announce(struct net_stack *st);
+
 /* ICMP echo request (RFC 792) of `len` data bytes (a counting pattern) to dst: 0 or E_*. */
 int net_icmp_echo(struct net_stack *st, uint32_t dst, uint16_t id, uint16_t seq, uint16_t len);
 

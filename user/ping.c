@@ -10,7 +10,7 @@
 #include "net_libos.h"
 #include "xstring.h"
 
-#define NBUFS      128
+#define NBUFS      256    /* the RX ring (NET_LIBOS_RING) holds 128 of them */
 #define PING_ID    0x4558 /* "EX" */
 #define PING_DATA  56     /* data bytes per request, as BSD's ping */
 #define TIMEOUT_NS 1000000000ull

@@ -16,9 +16,9 @@
 #define NET_ARP_TTL_NS  (60ull * 1000000000) /* a resolved entry is trusted this long */
 #define NET_ARP_WAIT_NS (1ull * 1000000000)  /* an unanswered request is retried after this */
 #define NET_SOCKS       8                    /* UDP sockets */
-#define NET_SOCK_QLEN   8                    /* datagrams queued per socket (more are dropped) */
-#define NET_UDP_MAX     1472u /* the largest UDP payload: 1500 - 20 (IPv4) - 8 (UDP) */
-#define NET_IP_TTL      64    /* the TTL of every datagram we send (RFC 1700's default) */
+#define NET_SOCK_QLEN   NET_BATCH /* datagrams queued per socket (more are dropped): a batch */
+#define NET_UDP_MAX     1472u     /* the largest UDP payload: 1500 - 20 (IPv4) - 8 (UDP) */
+#define NET_IP_TTL      64        /* the TTL of every datagram we send (RFC 1700's default) */
 
 #define NET_IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define NET_IP_BROADCAST   0xffffffffu

@@ -9,7 +9,12 @@ of 32, every one sent (tx counters) and answered; frames the NIC must not get ar
 and counted, and with the pool empty a received frame is dropped and counted (on the e1000 also an oversized frame the NIC itself hands up, made with PHY
 loopback and the FCS left in).  One `nettest: TAG: what = N OK|FAIL` line per check; this grader wants every
 check to pass (the per-mode checks once per mode), the MAC and link line, the gateway's MAC
-and equal leak-check lines."""
+and equal leak-check lines.
+
+Then the network stack (lib/net) for real, per NIC model: udpecho-hostfwd (user network,
+restrict=on, a hostfwd on 127.0.0.1), udpecho-wire (raw Ethernet from the grader through
+QEMU's socket backend: malformed frames counted, the netconsole) and ping (two ExoLabs on
+one socket backend).  docs/net-stack.md has the table of what each checks."""
 
 import os
 import re

@@ -10,7 +10,8 @@ pcitest-*: user/pcitest.c runs as init and prints one `pcitest: TAG: ... OK|FAIL
 check; its two leak-check lines must match; its last access, to a revoked BAR window, must
 be reported as a page fault by the kernel, which then runs the monitor, whose `lspci` must
 list the three devices exactly.  lspci-user: user/lspci.c as init prints what dev_info
-reports, which must equal the monitor's lspci line for line."""
+reports, which must equal the monitor's lspci line for line.  lspci-shell: the same from the
+shell, whose programs get the shell's device capabilities by the spawn handoff."""
 
 import os
 import re
@@ -159,6 +160,24 @@ def lspci_user(run):
     mon = run.reply("lspci")
     if mon is None or parse_lspci(mon) != user:
         run.fail("user lspci differs from the monitor's", "same")
+
+
+@LAB.test("lspci-shell-pc", parts={"shell": 3, "same": 3}, args="init=sh",
+          qemu_args=devices(False, "lspci-shell-pc"),
+          steps=[(r"^\$ ", "lspci"), (r"^lspci: end$[\s\S]*^\$ ", "exit"), (r"^K> ", "lspci")],
+          until=[r"^00:00\.0 .*$[\s\S]*^K> "], reject=lab3.KERNEL_DIED, timeout=90)
+def lspci_shell(run):
+    """lspci run by the shell (not init) lists what the monitor lists."""
+    m = re.search(r"^lspci: (\d+) devices\n([\s\S]*?)^lspci: end$", run.text, re.M)
+    if not m or int(m.group(1)) == 0:
+        run.fail("the shell's lspci saw no devices (its child got no device capabilities)",
+                 "shell")
+        return
+    user = parse_lspci(m.group(2))
+    check_devices(run, user, "shell", False)
+    mon = run.reply("lspci")
+    if mon is None or parse_lspci(mon) != user:
+        run.fail("the shell's lspci differs from the monitor's", "same")
 
 
 if __name__ == "__main__":

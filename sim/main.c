@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "machine/run.h"
+#include "nvme/nvsim.h"
 
 #define EXIT_BADINPUT 2
 
@@ -15,7 +16,7 @@ struct cli {
 	const char *json, *csv, *trace, *duration;
 	uint64_t seed;
 	unsigned cpus;
-	bool fingerprint, zero_costs, no_host, quiet;
+	bool fingerprint, zero_costs, no_host, quiet, strict;
 };
 
 static void
@@ -26,6 +27,9 @@ usage(FILE *f)
 	    "                  [--seed N] [--duration D] [--json F] [--csv F] [--trace F]\n"
 	    "                  [--fingerprint] [--cpus N] [--zero-costs] [--no-host]\n"
 	    "                  [--quiet] [--hw-dir DIR]\n"
+	    "       exosim run --machine NAME --workload NVME.json [--seed N] [--duration D]\n"
+	    "                  [--strict] [--trace F] [--no-host] [--hw-dir DIR]  (the NVMe "
+	    "driver)\n"
 	    "       exosim list [--hw-dir DIR]\n"
 	    "D is a number with a unit: s, ms, us, ns or cycles (e.g. 1s, 250ms, 1e6cycles).\n"
 	    "The hw directory is --hw-dir, else $EXOSIM_HW_DIR, else ./hw, else the tree's hw/.\n",
@@ -117,6 +121,8 @@ parse_args(int argc, char **argv, struct cli *c)
 			c->no_host = true;
 		} else if (!strcmp(o, "--quiet")) {
 			c->quiet = true;
+		} else if (!strcmp(o, "--strict")) {
+			c->strict = true;
 		} else {
 			fprintf(stderr, "exosim: %s: unknown option\n", o);
 			usage(stderr);
@@ -252,6 +258,66 @@ report(struct cli *c, struct met *met, const struct sim_result *res)
 }
 
 static int
+nvme_trace(const char *path, const struct nvsim_cfg *cfg, const struct nvsim_result *res)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || nvsim_trace(cfg, res, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "exosim: --trace: cannot write '%s'\n", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* An NVMe workload: the real driver against the controller model (sim/nvme).  Exit 0, or 1
+ * when the run failed, the model reported a protocol error under --strict, or (verify mode)
+ * acknowledged data was not read back. */
+static int
+cmd_nvme(struct cli *c)
+{
+	char buf[4096], err[1024];
+	const char *dir = sim_machine_hw_dir(c->hw_dir, buf, sizeof(buf));
+	struct sim_machine m;
+	struct nvsim_cfg cfg;
+	struct nvsim_result res;
+	int rc;
+
+	if (!c->machine)
+		return bad("--machine", "missing (see exosim list)");
+	if (sim_machine_load(dir, c->machine, &m, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exosim: %s\n", err);
+		return EXIT_BADINPUT;
+	}
+	if (nvsim_load(c->workload, dir, c->machine, m.hz, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exosim: %s\n", err);
+		return EXIT_BADINPUT;
+	}
+	if (c->duration && parse_duration(c->duration, m.hz, &cfg.duration) < 0)
+		return bad("--duration", "needs a number and a unit: s, ms, us, ns or cycles");
+	cfg.seed = c->seed;
+	cfg.strict = c->strict;
+	if (nvsim_run(&cfg, &res, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exosim: %s\n", err);
+		nvsim_result_free(&res);
+		return 1;
+	}
+	if (res.strict_stop) {
+		fprintf(stderr, "%s\n", res.first_diag);
+		rc = 1;
+	} else if (c->trace && nvme_trace(c->trace, &cfg, &res) < 0) {
+		rc = 1;
+	} else {
+		printf("exosim: machine %s, workload %s, seed %llu\n", m.name, c->workload,
+		       (unsigned long long)c->seed);
+		if (!c->quiet)
+			nvsim_print(&cfg, &res, stdout, !c->no_host);
+		rc = cfg.verify && (res.verify_bad || res.submitted != res.reaped) ? 1 : 0;
+	}
+	nvsim_result_free(&res);
+	return rc;
+}
+
+static int
 cmd_run(int argc, char **argv)
 {
 	struct cli c = { 0 };
@@ -266,6 +332,8 @@ cmd_run(int argc, char **argv)
 	const char **names;
 	int rc = parse_args(argc, argv, &c);
 
+	if (!rc && c.workload && strncmp(c.workload, "gen:", 4) && nvsim_is_workload(c.workload))
+		return cmd_nvme(&c);
 	if (rc || (rc = setup(&c, &m, &pol, &w, &duration)))
 		return rc;
 	csv = open_out("--csv", c.csv, &rc);

@@ -33,7 +33,7 @@ print_dev(const struct abi_dev_info *d)
 int
 main(int argc, char **argv)
 {
-	uint64_t first = libos_envinfo->dev_slot, n = libos_envinfo->dev_count;
+	uint64_t first, n = libos_devices(&first);
 
 	printf("lspci: %lu devices\n", (unsigned long)n);
 	for (uint64_t s = first; s < first + n; s++) {

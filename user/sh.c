@@ -25,9 +25,10 @@
 #define SAVE_IN   (FD_MAX - 2) /* the shell's own fd 0 and 1 while a pipeline is set up */
 #define SAVE_OUT  (FD_MAX - 1)
 /* Pages the shell keeps for itself; the rest of its quota is split among a line's commands
- * (at most CMD_PAGES_MAX each: primes' filters share their program's). */
+ * (at most CMD_PAGES_MAX each: primes' filters share their program's; a driver's packet
+ * pool and rings, e.g. udpecho's 256 buffers, take about 140). */
 #define SH_PAGES      36
-#define CMD_PAGES_MAX 128
+#define CMD_PAGES_MAX 512
 
 struct cmd {
 	int argc;

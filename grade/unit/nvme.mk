@@ -5,19 +5,28 @@
 include sim/hal/Makefrag
 
 NVMETEST_DIR := $(OBJ)/grade/unit/nvme
-NVMETEST_NAMES := io recovery status
-NVMETEST_BINS := $(addprefix $(NVMETEST_DIR)/test_,$(NVMETEST_NAMES))
+NVMETEST_NAMES := io recovery status diag
+NVMETEST_BINS = $(addprefix $(NVMETEST_DIR)/test_,$(NVMETEST_NAMES)) $(NVMESIM_TEST)
 NVME_SRCS := $(sort $(wildcard lib/drivers/nvme/*.c))
-NVMEMODEL_SRCS := sim/dev/nvme_model.c sim/dev/nvme_model_cmd.c
+NVMEMODEL_SRCS := sim/dev/nvme_model.c sim/dev/nvme_model_cmd.c sim/dev/nvme_model_check.c
 NVMETEST_LIBSRCS := $(NVME_SRCS) $(NVMEMODEL_SRCS) $(SIMHAL_SRCS) grade/unit/nvme/nvmefix.c
 NVMETEST_LIBOBJS := $(patsubst %.c,$(NVMETEST_DIR)/obj/%.o,$(NVMETEST_LIBSRCS))
 NVME_INC := -Ilib/drivers/include
 # The driver is portable code: `make seam-check` compiles it without the machine headers too.
 PORTABLE_DIRS += lib/drivers/nvme
 SEAM_INC += $(NVME_INC)
-NVMETEST_INC := $(NVME_INC) -Ilib/drivers/nvme -Isim/dev $(SIMHAL_INC) -Igrade/unit/nvme
+NVMETEST_INC := $(NVME_INC) -Ilib/drivers/nvme -Isim/dev $(SIMHAL_INC) -Igrade/unit/nvme \
+	-Isim -Isim/nvme
 NVMETEST_HDRS := $(wildcard kern/include/*.h lib/drivers/include/*.h lib/drivers/nvme/*.h \
-	sim/dev/*.h sim/hal/*.h grade/unit/nvme/*.h)
+	sim/dev/*.h sim/hal/*.h grade/unit/nvme/*.h sim/nvme/*.h)
+
+# exosim's NVMe run (sim/nvme: the driver in the simulator, faults, the workload parser),
+# linked against exosim's sanitizer library rather than the objects above.
+ifneq ($(SIM_SAN_LIB),)
+NVMESIM_TEST := $(NVMETEST_DIR)/test_sim
+$(NVMESIM_TEST): $(NVMETEST_DIR)/obj/grade/unit/nvme/test_nvme_sim.o $(SIM_SAN_LIB)
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion $(SIM_LIBS)
+endif
 
 # Lab 5 (grade/lab5.py) runs these tests: `make unit`, `make grade` and `make grade-lab5`
 # build them wherever lab 5 is graded (the reference tree, lab 5's handout and later ones);

@@ -150,9 +150,9 @@ ops_wait(void *ctx, uint64_t deadline_ns)
 uint64_t
 net_libos_find(unsigned nth, const struct net_driver **drv, struct abi_dev_info *info)
 {
-	uint64_t first = libos_envinfo->dev_slot;
+	uint64_t first, count = libos_devices(&first);
 
-	for (uint64_t s = first; s < first + libos_envinfo->dev_count; s++) {
+	for (uint64_t s = first; s < first + count; s++) {
 		if (sys_dev_info(s, info) < 0 || info->class != PCI_CLASS_NET ||
 		    info->subclass != PCI_SUB_ETH)
 			continue;
@@ -299,7 +299,11 @@ net_libos_open(struct net_dev *dev, struct net_pool *pool, unsigned nbufs)
 		net_libos_detach(&prog_lo);
 		return r;
 	}
-	if ((r = net_dev_init(dev, drv, &ops, pool, NET_LIBOS_RING, NET_LIBOS_RING)) < 0) {
+	/* The receive ring holds its buffers all the time: at most half the pool, so that
+	 * replies and sends always find one. */
+	if ((r = net_dev_init(dev, drv, &ops, pool,
+	                      nbufs / 2 < NET_LIBOS_RING ? nbufs / 2 : NET_LIBOS_RING,
+	                      NET_LIBOS_RING)) < 0) {
 		net_pool_fini(pool);
 		net_libos_detach(&prog_lo);
 	}

@@ -6,7 +6,9 @@
  * the same address, its frame and notification capabilities copied to the child's slots
  * SPAWN_SLOT_BASE and up, its exit-status page as fork does, the pipe counts raised, the
  * ramdisk's region capability copied to the child's ABI_SLOT_INITRD when this env has it:
- * file_initrd_share; the child maps it when it first reads a file), and
+ * file_initrd_share; the child maps it when it first reads a file; this env's device
+ * capabilities copied to SPAWN_DEV_BASE and up, so that a program the shell runs can drive
+ * the hardware the shell was given, as a Unix root shell's children are root), and
  * maps the page last: its appearance is the signal.  The child reads it, records what it
  * got and unmaps it (the page's frame goes with that mapping). */
 #include <stdbool.h>
@@ -24,11 +26,14 @@
 #define HANDOFF_MAGIC   0x66666f646e6168ull /* "handoff" */
 #define SPAWN_SLOT_BASE 240                 /* in the child: 3 slots per pipe, 3 pipes at most */
 #define HANDOFF_FDS     3
+#define SPAWN_DEV_BASE  208 /* in the child: its device capabilities, up to SPAWN_DEV_MAX */
+#define SPAWN_DEV_MAX   32
 
 struct handoff {
 	uint64_t magic;
 	uint32_t npipes;
 	uint64_t initrd_size;          /* bytes of the ramdisk given (0: none) */
+	uint32_t ndev;                 /* device capabilities at SPAWN_DEV_BASE and up */
 	struct fd_ent fd[HANDOFF_FDS]; /* .pipe: an index in pipe[] */
 	struct {
 		uint64_t va;
@@ -120,6 +125,21 @@ handoff_page(uint64_t child, const struct handoff *h)
 	return (int)err;
 }
 
+/* Copies of this env's device capabilities (libos_devices) for the child. */
+static int
+handoff_devices(uint64_t child, struct handoff *h)
+{
+	uint64_t first, n = libos_devices(&first);
+	long err;
+
+	for (uint64_t i = 0; i < n && i < SPAWN_DEV_MAX; i++) {
+		if ((err = sys_cap_copy(first + i, child, SPAWN_DEV_BASE + i)) < 0)
+			return (int)err;
+		h->ndev++;
+	}
+	return 0;
+}
+
 static void
 count_fds(const struct handoff *h, int delta)
 {
@@ -158,6 +178,8 @@ handoff(uint64_t child, long id, int index)
 	if (files && size == 0)
 		return E_PERM;
 	h.initrd_size = (uint64_t)size;
+	if ((err = handoff_devices(child, &h)) < 0)
+		return err;
 	if ((err = child_attach(child, index, id, HANDOFF_FDS)) < 0)
 		return err;
 	count_fds(&h, 1);
@@ -202,8 +224,12 @@ spawn_receive(int *argc, char **argv)
 	argv[--*argc] = NULL;
 	while (sys_protect(ABI_SLOT_SELF, VM_HANDOFF_VA, ABI_PERM_R) < 0)
 		sys_yield();
-	if (h->magic != HANDOFF_MAGIC || h->npipes > HANDOFF_FDS)
+	if (h->magic != HANDOFF_MAGIC || h->npipes > HANDOFF_FDS || h->ndev > SPAWN_DEV_MAX)
 		return E_INVAL;
+	for (uint32_t i = 0; i < h->ndev; i++)
+		if ((err = slot_reserve(SPAWN_DEV_BASE + i)) < 0)
+			return err;
+	libos_devices_received(SPAWN_DEV_BASE, h->ndev);
 	for (uint32_t j = 0; j < h->npipes; j++) {
 		if ((err = slot_reserve(h->pipe[j].fslot)) < 0 ||
 		    (err = slot_reserve(h->pipe[j].rslot)) < 0 ||

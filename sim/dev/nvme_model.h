@@ -31,6 +31,8 @@ struct nvmem_cq {
 	uint64_t base;
 	uint16_t size, head, tail;
 	uint8_t phase;
+	bool ien;        /* interrupts enabled (CDW11 bit 1, §5.3) */
+	uint16_t posted; /* entries posted and not yet released by the head doorbell */
 };
 
 struct nvmem_held {
@@ -67,6 +69,23 @@ struct nvme_model {
 	uint64_t commands, aborts_done, resets;
 	unsigned protocol_errors;
 	char last_error[200];
+
+	/* Protocol checking (nvme_model_check.c): each mistake is one line "nvme: RULE: evidence
+	 * (NVMe 1.4 §x) at cycle N", N read from *clock (0 without one), kept in last_error and
+	 * passed to on_error (exosim's --strict stops there). */
+	const uint64_t *clock;
+	void (*on_error)(void *ctx, const char *msg);
+	void *hook_ctx;
+	bool aqa_set, asq_set, acq_set;    /* written since the last reset */
+	uint16_t cur_sqid, cur_cid;        /* the command being executed */
+	uint64_t outstanding[NVMEM_NQ][4]; /* CIDs < 256 consumed and not yet completed */
+	/* Timed completion (exosim): when set, an I/O command's completion goes to `defer`
+	 * instead of the CQ, and nvme_model_complete posts it when its service time is over. */
+	void (*defer)(void *ctx, uint16_t sqid, uint16_t cid, uint16_t status, const uint32_t *sqe);
+	/* Fault injection (exosim): asked before an I/O command runs; 0 runs it, NVMEM_HELD
+	 * withholds it (a lost completion), anything else completes it with that status. */
+	uint16_t (*inject)(void *ctx, uint16_t sqid, const uint32_t *sqe);
+	uint64_t interrupts; /* completions posted to a CQ with IEN (an MSI-X message each) */
 };
 
 /* dstrd: CAP.DSTRD (doorbell stride 4 << dstrd); to: CAP.TO in 500 ms units.  Returns 0, or -1
@@ -88,8 +107,17 @@ void nvme_model_run(struct nvme_model *m);
 void nvme_model_withhold(struct nvme_model *m, uint64_t lo, uint64_t hi, unsigned count,
                          bool abort_ignored);
 
-/* Internal (nvme_model.c <-> nvme_model_cmd.c). */
-void nvmem_error(struct nvme_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Posts a deferred completion (see `defer`); false when the queue is gone (a reset since) or
+ * full.  Raises the CQ's interrupt: the return tells whether it has IEN set. */
+bool nvme_model_complete(struct nvme_model *m, uint16_t sqid, uint16_t cid, uint16_t status,
+                         bool *irq);
+/* Sets CSTS.CFS: the controller stops processing commands until a reset (§3.1.6). */
+void nvme_model_fatal(struct nvme_model *m);
+
+/* Internal (nvme_model.c <-> nvme_model_cmd.c <-> nvme_model_check.c). */
+void nvmem_diag(struct nvme_model *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nvmem_cid_busy(struct nvme_model *m, uint16_t sqid, uint16_t cid);
+void nvmem_cid_done(struct nvme_model *m, uint16_t sqid, uint16_t cid);
 bool nvmem_range_ok(const struct nvme_model *m, uint64_t pa, uint64_t len);
 void nvmem_post(struct nvme_model *m, uint16_t cqid, uint32_t dw0, uint16_t sqid, uint16_t cid,
                 uint16_t status);

@@ -30,8 +30,14 @@ dw64(const uint32_t *sqe, unsigned i)
 static uint16_t
 xfer_piece(struct nvme_model *m, uint64_t pa, uint8_t *buf, uint64_t len, bool to_mem)
 {
-	if (!nvmem_range_ok(m, pa, len))
+	if (!nvmem_range_ok(m, pa, len)) {
+		nvmem_diag(m,
+		           "SQ%u command %u data at 0x%llx (%llu bytes) outside memory "
+		           "(NVMe 1.4 §4.3)",
+		           m->cur_sqid, m->cur_cid, (unsigned long long)pa,
+		           (unsigned long long)len);
 		return ST_DATA_XFER;
+	}
 	if (to_mem)
 		memcpy(m->mem + pa, buf, len);
 	else
@@ -44,14 +50,30 @@ xfer_piece(struct nvme_model *m, uint64_t pa, uint8_t *buf, uint64_t len, bool t
  * pointer (qword aligned), whose last entry in a page points at the next list page when more
  * entries remain. */
 static uint16_t
+prp_offset(struct nvme_model *m, const char *what, unsigned i, uint64_t v)
+{
+	nvmem_diag(m, "SQ%u command %u %s %u (0x%llx) has an offset (NVMe 1.4 §4.3)", m->cur_sqid,
+	           m->cur_cid, what, i, (unsigned long long)v);
+	return ST_PRP_OFFSET;
+}
+
+/* §4.3: PRP1 may hold an offset (dword aligned); the other entries are page addresses.  A
+ * transfer ending in the second page puts that page in PRP2; a longer one makes PRP2 a list
+ * pointer (qword aligned), whose last entry in a page points at the next list page when more
+ * entries remain. */
+static uint16_t
 prp_xfer(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint8_t *buf, uint64_t len,
          bool to_mem)
 {
 	uint64_t first = PAGE_SIZE - (prp1 & (PAGE_SIZE - 1)), rest, entry;
 	uint16_t st;
+	unsigned idx = 0;
 
-	if (prp1 & 3)
+	if (prp1 & 3) {
+		nvmem_diag(m, "SQ%u command %u PRP1 0x%llx not dword aligned (NVMe 1.4 §4.3)",
+		           m->cur_sqid, m->cur_cid, (unsigned long long)prp1);
 		return ST_PRP_OFFSET;
+	}
 	if (first > len)
 		first = len;
 	if ((st = xfer_piece(m, prp1, buf, first, to_mem)) != ST_OK)
@@ -61,12 +83,21 @@ prp_xfer(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint8_t *buf, uint6
 	if (rest == 0)
 		return ST_OK;
 	if (rest <= PAGE_SIZE) {
-		if (prp2 & (PAGE_SIZE - 1))
+		if (prp2 & (PAGE_SIZE - 1)) {
+			nvmem_diag(m,
+			           "SQ%u command %u PRP2 0x%llx has an offset: the second page "
+			           "starts at 0 (NVMe 1.4 §4.3)",
+			           m->cur_sqid, m->cur_cid, (unsigned long long)prp2);
 			return ST_PRP_OFFSET;
+		}
 		return xfer_piece(m, prp2, buf, rest, to_mem);
 	}
-	if (prp2 & 7)
+	if (prp2 & 7) {
+		nvmem_diag(
+		    m, "SQ%u command %u PRP list pointer 0x%llx not qword aligned (NVMe 1.4 §4.3)",
+		    m->cur_sqid, m->cur_cid, (unsigned long long)prp2);
 		return ST_PRP_OFFSET;
+	}
 	entry = prp2;
 	bool chained = false;
 	while (rest > 0) {
@@ -76,7 +107,7 @@ prp_xfer(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint8_t *buf, uint6
 		memcpy(&page, m->mem + entry, 8);
 		if ((entry & (PAGE_SIZE - 1)) == PAGE_SIZE - 8 && rest > PAGE_SIZE) {
 			if (page & 7)
-				return ST_PRP_OFFSET;
+				return prp_offset(m, "PRP list chain entry", idx, page);
 			/* A list page must hold an entry besides its chain pointer: a chain to
 			 * another last slot (or to itself) would never end. */
 			if (chained)
@@ -87,12 +118,13 @@ prp_xfer(struct nvme_model *m, uint64_t prp1, uint64_t prp2, uint8_t *buf, uint6
 		}
 		chained = false;
 		if (page & (PAGE_SIZE - 1))
-			return ST_PRP_OFFSET;
+			return prp_offset(m, "PRP list entry", idx, page);
 		if ((st = xfer_piece(m, page, buf, n, to_mem)) != ST_OK)
 			return st;
 		buf += n;
 		rest -= n;
 		entry += 8;
+		idx++;
 	}
 	return ST_OK;
 }
@@ -157,13 +189,42 @@ check_new_queue(struct nvme_model *m, const uint32_t *sqe, bool live, unsigned g
 {
 	uint32_t qid = sqe[10] & 0xffff, qsize = sqe[10] >> 16;
 	uint64_t base = dw64(sqe, 6);
+	char k = esize == 64 ? 'S' : 'C';
+	const char *sec = esize == 64 ? "§5.4" : "§5.3";
 
-	if (qid == 0 || qid >= NVMEM_NQ || qid > granted + 1 || live)
+	if (qid == 0 || qid >= NVMEM_NQ || qid > granted + 1) {
+		nvmem_diag(m,
+		           "Create I/O %cQ %u beyond the %u granted by Number of Queues "
+		           "(NVMe 1.4 §5.21.1.7)",
+		           k, qid, granted + 1);
 		return ST_INVALID_QID;
-	if (qsize == 0 || qsize > NVMEM_MQES)
+	}
+	if (live) {
+		nvmem_diag(m, "Create I/O %cQ %u, which already exists (NVMe 1.4 %s)", k, qid, sec);
+		return ST_INVALID_QID;
+	}
+	if (qsize == 0 || qsize > NVMEM_MQES) {
+		nvmem_diag(m,
+		           "Create I/O %cQ %u of %u entries outside 2..%u (CAP.MQES) (NVMe 1.4 %s)",
+		           k, qid, qsize + 1, NVMEM_MQES + 1, sec);
 		return ST_INVALID_QSIZE;
-	if (!(sqe[11] & 1) || (base & (PAGE_SIZE - 1)))
+	}
+	if (!(sqe[11] & 1)) {
+		nvmem_diag(m, "Create I/O %cQ %u without PC although CAP.CQR = 1 (NVMe 1.4 %s)", k,
+		           qid, sec);
 		return ST_INVALID_FIELD;
+	}
+	if (base & (PAGE_SIZE - 1)) {
+		nvmem_diag(m, "Create I/O %cQ %u base 0x%llx not page aligned (NVMe 1.4 %s)", k,
+		           qid, (unsigned long long)base, sec);
+		return ST_INVALID_FIELD;
+	}
+	unsigned es = esize == 64 ? (m->cc >> 16) & 0xf : (m->cc >> 20) & 0xf;
+	if ((1u << es) != esize) {
+		nvmem_diag(m, "Create I/O %cQ %u while CC.IO%cQES = %u, not %u (NVMe 1.4 §3.1.5)",
+		           k, qid, k, es, esize == 64 ? 6 : 4);
+		return ST_INVALID_FIELD;
+	}
 	if (!nvmem_range_ok(m, base, (qsize + 1ull) * esize))
 		return ST_DATA_XFER;
 	return ST_OK;
@@ -172,14 +233,22 @@ check_new_queue(struct nvme_model *m, const uint32_t *sqe, bool live, unsigned g
 static uint16_t
 create_cq(struct nvme_model *m, const uint32_t *sqe)
 {
-	uint32_t qid = sqe[10] & 0xffff;
+	uint32_t qid = sqe[10] & 0xffff, iv = sqe[11] >> 16;
 	uint16_t st =
 	    check_new_queue(m, sqe, qid < NVMEM_NQ && m->cq[qid].live, m->ncq_granted, 16);
 
 	if (st != ST_OK)
 		return st;
-	m->cq[qid] =
-	    (struct nvmem_cq){ true, dw64(sqe, 6), (uint16_t)((sqe[10] >> 16) + 1), 0, 0, 1 };
+	if ((sqe[11] & 2) && iv >= NVMEM_NQ) {
+		nvmem_diag(m,
+		           "Create I/O CQ %u with interrupt vector %u, the controller has %u "
+		           "(NVMe 1.4 §5.3)",
+		           qid, iv, NVMEM_NQ);
+		return 0x108; /* Invalid Interrupt Vector */
+	}
+	m->cq[qid] = (struct nvmem_cq){
+		true, dw64(sqe, 6), (uint16_t)((sqe[10] >> 16) + 1), 0, 0, 1, (sqe[11] & 2) != 0, 0
+	};
 	return ST_OK;
 }
 
@@ -192,8 +261,11 @@ create_sq(struct nvme_model *m, const uint32_t *sqe)
 
 	if (st != ST_OK)
 		return st;
-	if (cqid == 0 || cqid >= NVMEM_NQ || !m->cq[cqid].live)
+	if (cqid == 0 || cqid >= NVMEM_NQ || !m->cq[cqid].live) {
+		nvmem_diag(m, "Create I/O SQ %u names CQ %u, which does not exist (NVMe 1.4 §5.4)",
+		           qid, cqid);
 		return ST_CQ_INVALID;
+	}
 	m->sq[qid] = (struct nvmem_sq){ true, dw64(sqe, 6),  (uint16_t)((sqe[10] >> 16) + 1), 0,
 		                        0,    (uint16_t)cqid };
 	return ST_OK;
@@ -244,22 +316,40 @@ nvm(struct nvme_model *m, uint16_t sqid, const uint32_t *sqe)
 {
 	uint32_t op = sqe[0] & 0xff, nlb = (sqe[12] & 0xffff) + 1;
 	uint64_t slba = dw64(sqe, 10), len = (uint64_t)nlb * NVMEM_LBA_SIZE;
+	uint16_t inj;
 
 	if (op != 0x00 && op != 0x01 && op != 0x02)
 		return ST_INVALID_OPCODE;
-	if (sqe[1] != 1)
+	if (sqe[1] != 1) {
+		nvmem_diag(m,
+		           "SQ%u command %u NSID %u is not an active namespace (NN = 1) "
+		           "(NVMe 1.4 §6.1)",
+		           sqid, m->cur_cid, sqe[1]);
 		return ST_INVALID_NS;
+	}
 	if (op == 0x00)
 		return ST_OK;
 	if (slba >= m->nblocks || nlb > m->nblocks - slba)
 		return ST_LBA_RANGE;
-	if (len > (uint64_t)PAGE_SIZE << NVMEM_MDTS)
+	if (len > (uint64_t)PAGE_SIZE << NVMEM_MDTS) {
+		nvmem_diag(m,
+		           "SQ%u command %u transfers %llu bytes > MDTS %u bytes "
+		           "(NVMe 1.4 §5.15.2.1)",
+		           sqid, m->cur_cid, (unsigned long long)len, PAGE_SIZE << NVMEM_MDTS);
 		return ST_INVALID_FIELD;
+	}
 	if (m->withhold_count > 0 && slba >= m->withhold_lo && slba < m->withhold_hi &&
 	    m->nheld < NVMEM_MAX_HELD) {
 		m->withhold_count--;
 		m->held[m->nheld++] = (struct nvmem_held){ sqid, (uint16_t)(sqe[0] >> 16) };
 		return NVMEM_HELD;
+	}
+	if (m->inject != NULL && (inj = m->inject(m->hook_ctx, sqid, sqe)) != ST_OK) {
+		if (inj == NVMEM_HELD && m->nheld < NVMEM_MAX_HELD)
+			m->held[m->nheld++] = (struct nvmem_held){ sqid, (uint16_t)(sqe[0] >> 16) };
+		else if (inj == NVMEM_HELD)
+			inj = ST_ABORT_REQ;
+		return inj;
 	}
 	return prp_xfer(m, dw64(sqe, 6), dw64(sqe, 8), m->disk + slba * NVMEM_LBA_SIZE, len,
 	                op == 0x02);

@@ -234,6 +234,37 @@ def test_cpus_option(exosim, tmp):
           f"{rows}, want start {want}")
 
 
+def test_nvme(exosim, tmp):
+    """The real NVMe driver against the model: the bundled QD32 workload, deterministic with
+    --no-host, and an NVMe workload's bad input exiting 2 with FILE:LINE:COL."""
+    wl = os.path.join(WL, "nvme-randread.json")
+    args = ["run", "--machine", "legion", "--workload", wl, "--duration", "5ms", "--no-host"]
+    rc, a, err = run(exosim, *args)
+    check(rc == 0 and "  q1 " in a and "0 protocol errors" in a, "nvme-randread runs", err + a)
+    rc, b, _ = run(exosim, *args)
+    check(a == b, "nvme-randread: same seed, identical summary")
+    rc, c, _ = run(exosim, *args, "--seed", "3")
+    check(rc == 0 and c != a, "nvme-randread: another seed, another run")
+    tr = os.path.join(tmp, "nvme.trace")
+    rc, _, err = run(exosim, *args, "--trace", tr)
+    try:
+        ev = json.load(open(tr))["traceEvents"]
+    except (OSError, ValueError, KeyError):
+        ev = []
+    begins = [e for e in ev if e.get("ph") == "b" and e.get("cat") == "nvme q1"]
+    ends = {e["id"]: e["ts"] for e in ev if e.get("ph") == "e"}
+    check(rc == 0 and begins and all(ends.get(e["id"], -1) >= e["ts"] for e in begins),
+          "nvme --trace: one slice per request on the queue's track", err)
+    for name, line in (("nvme_qd.json", "3:11: 64 is out of range [1, 63]"),
+                       ("nvme_fault.json", '3:16: a "cfs" fault needs "at"')):
+        path = os.path.join(BAD, name)
+        rc, _, err = run(exosim, "run", "--machine", "legion", "--workload", path)
+        check(rc == 2 and err.strip() == f"exosim: {path}:{line}",
+              f"bad NVMe workload {name} exits 2 with FILE:LINE:COL", f"rc={rc} {err!r}")
+    rc, _, err = run(exosim, "run", "--workload", wl)
+    check(rc == 2 and "--machine" in err, "an NVMe run needs --machine", err)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exosim", required=True)
@@ -241,7 +272,8 @@ def main():
     exosim = os.path.abspath(args.exosim)
     with tempfile.TemporaryDirectory() as tmp:
         for t in (test_list, test_determinism, test_trace, test_bad_input, test_zero_cost_rta,
-                  test_edf_late_exhaustion, test_rejected_params_message, test_cpus_option):
+                  test_edf_late_exhaustion, test_rejected_params_message, test_cpus_option,
+                  test_nvme):
             t(exosim, tmp)
     print(f"sim-test: {len(failures)} failure(s)")
     return 1 if failures else 0

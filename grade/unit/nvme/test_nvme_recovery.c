@@ -153,7 +153,8 @@ Test(nvme_err, a_doorbell_for_no_queue_is_counted_and_ignored)
 
 	fix_ctrl.ops.write32(fix_ctrl.ops.ctx, NVME_REG_DBS + 2 * 6 * 4, 1); /* SQ6: not created */
 	cr_assert_eq(fix_model.protocol_errors, before + 1);
-	cr_assert_str_eq(fix_model.last_error, "nvme: SQ6 tail doorbell 1 invalid (§3.1.8)");
+	cr_assert_str_eq(fix_model.last_error, "nvme: SQ6 tail doorbell 1 for a queue that does "
+	                                       "not exist (NVMe 1.4 §3.1.24) at cycle 0");
 	fix_ctrl.ops.write32(fix_ctrl.ops.ctx, NVME_REG_DBS + 2 * 1 * 4, 8); /* beyond 8 entries */
 	cr_assert_eq(fix_model.protocol_errors, before + 2);
 }

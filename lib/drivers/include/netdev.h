@@ -112,7 +112,8 @@ void net_pool_fini(struct net_pool *pool);
 struct net_buf *net_buf_alloc(struct net_pool *pool); /* NULL when none is free */
 void net_buf_free(struct net_buf *buf);
 
-/* Binds dev to its driver and pool and runs the driver's init. */
+/* Binds dev to its driver and pool and runs the driver's init; when that fails, dev->drv is
+ * NULL again (the driver's init undoes what it did). */
 int net_dev_init(struct net_dev *dev, const struct net_driver *drv, const struct net_ops *ops,
                  struct net_pool *pool, unsigned nrx, unsigned ntx);
 static inline unsigned

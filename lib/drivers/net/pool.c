@@ -72,11 +72,15 @@ int
 net_dev_init(struct net_dev *dev, const struct net_driver *drv, const struct net_ops *ops,
              struct net_pool *pool, unsigned nrx, unsigned ntx)
 {
+	int err;
+
 	if (drv == 0 || pool == 0 || nrx == 0 || ntx == 0)
 		return E_INVAL;
 	memset(dev, 0, sizeof(*dev));
 	dev->drv = drv;
 	dev->ops = *ops;
 	dev->pool = pool;
-	return drv->init(dev, nrx, ntx);
+	if ((err = drv->init(dev, nrx, ntx)) < 0)
+		dev->drv = 0; /* not bound: nothing to fini */
+	return err;
 }

@@ -54,6 +54,11 @@ void slot_free(uint64_t slot);
 /* Marks `slot` used (a capability someone else put there): 0, E_RANGE or E_BUSY. */
 int slot_reserve(uint64_t slot);
 
+/* devices.c: this env's device capabilities, slots *first .. *first + count - 1 (count 0:
+ * none).  init's come from the kernel, a spawned program's from its parent (spawn.c). */
+uint64_t libos_devices(uint64_t *first);
+void libos_devices_received(uint64_t first, uint64_t count);
+
 /* The time-stamp counter (SDM Vol. 2B RDTSC): under `qemu -icount shift=0` it counts
  * instructions, which the kernel benchmarks and the scheduling tests rely on. */
 static inline uint64_t

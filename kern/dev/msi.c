@@ -237,6 +237,41 @@ vec_of(unsigned h)
 	return &vecs[(h / MSI_NVEC) % SMP_MAX_CPUS][h % MSI_NVEC];
 }
 
+int
+msi_retarget(unsigned h, unsigned cpu, unsigned *nh)
+{
+	hal_irqstate_t s;
+	struct msi_vec *old, *v;
+	unsigned n;
+	int err = 0;
+
+	if (cpu >= smp_cpu_count() || !lapic_ready())
+		return E_RANGE;
+	if (smp_apic_id(cpu) > 0xFF)
+		return E_NOSYS;
+	s = hal_spin_lock_irqsave(&msi_lock);
+	old = vec_of(h);
+	for (n = 0; n < MSI_NVEC && vecs[cpu][n].dev != NULL; n++)
+		;
+	if (old->dev == NULL)
+		err = E_NOENT;
+	else if (n == MSI_NVEC)
+		err = E_NOMEM;
+	if (err == 0) {
+		v = &vecs[cpu][n];
+		*v = *old;
+		vec_mask(v, true); /* the device's vector: masked while its message changes */
+		trap_register(MSI_VEC_BASE + n, msi_irq);
+		program(v, (uint8_t)(MSI_VEC_BASE + n), smp_apic_id(cpu), false);
+		*old = (struct msi_vec){ 0 };
+		__atomic_fetch_and(&fired[h / MSI_NVEC % SMP_MAX_CPUS], ~(1u << (h % MSI_NVEC)),
+		                   __ATOMIC_ACQ_REL);
+		*nh = cpu * MSI_NVEC + n;
+	}
+	hal_spin_unlock_irqrestore(&msi_lock, s);
+	return err;
+}
+
 void
 msi_close(unsigned h)
 {

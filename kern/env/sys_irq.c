@@ -181,6 +181,17 @@ bind(struct env *e, uint64_t devslot, uint64_t nslot, uint64_t bits, const struc
 		b->nobj = nobj;
 		b->bits = bits;
 		err = result(b);
+	} else if (b != NULL && b->env == e && valid(b) &&
+	           (err = msi_retarget(b->line, want->line, &b->line)) == 0) {
+		/* A new target CPU: the same device vector, moved (its function stays enabled). */
+		b->devslot = devslot;
+		b->nobj = nobj;
+		b->bits = bits;
+		b->owed = false;
+		unmask(b);
+		err = result(b);
+	} else if (b != NULL && b->env == e && valid(b)) {
+		/* msi_retarget's error; the binding stays as it was */
 	} else {
 		if (b != NULL)
 			unbind(b); /* its capability has gone, or a new target CPU */

@@ -83,15 +83,48 @@ enum {
 #define TXD_DD      0x01u
 #define TXD_LEN_MAX 16288u /* 3.3.3: the longest buffer a legacy descriptor may name */
 
-static void
+/* A driver mistake: one line "e1000: RULE (8254x SDM §x) at cycle N" (docs/sim.md, "NICs: the
+ * driver's mistakes"), kept in last_error, counted and passed to the hook. */
+static void __attribute__((format(printf, 2, 3)))
 model_error(struct e1000_model *m, const char *fmt, ...)
 {
+	char msg[192];
 	va_list ap;
 
 	m->protocol_errors++;
 	va_start(ap, fmt);
-	vsnprintf(m->last_error, sizeof(m->last_error), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	snprintf(m->last_error, sizeof(m->last_error), "e1000: %s at cycle %llu", msg,
+	         (unsigned long long)(m->clock ? *m->clock : 0));
+	if (m->on_error)
+		m->on_error(m->hook_ctx, m->last_error);
+}
+
+/* "Handed twice": the 256-byte blocks that NIC-owned descriptors point into.  A buffer handed
+ * over while a descriptor the NIC still owns names it is the driver's mistake (3.2.6, 3.4). */
+static uint8_t *
+held_block(const struct e1000_model *m, uint8_t *map, uint64_t addr)
+{
+	return map != NULL && addr != 0 && addr < m->mem_size ? &map[addr >> 8] : NULL;
+}
+
+static void
+held_clear(const struct e1000_model *m)
+{
+	if (m->rx_held)
+		memset(m->rx_held, 0, (m->mem_size >> 8) + 1);
+	if (m->tx_held)
+		memset(m->tx_held, 0, (m->mem_size >> 8) + 1);
+}
+
+static void
+held_release(const struct e1000_model *m, uint8_t *map, uint64_t addr)
+{
+	uint8_t *b = held_block(m, map, addr);
+
+	if (b)
+		*b = 0;
 }
 
 static bool
@@ -116,6 +149,7 @@ mac_reset(struct e1000_model *m)
 	}
 	m->tx_pending = false;
 	m->txf.len = 0;
+	held_clear(m);
 	m->reset_reads = m->reset_delay;
 	m->resets++;
 }
@@ -133,8 +167,12 @@ e1000_model_init(struct e1000_model *m, void *mem, size_t mem_size, const uint8_
 	m->reset_delay = 3;
 	m->phy[0] = 0x1140; /* PHY Control: autonegotiation enabled, full duplex */
 	m->wire = calloc(E1KM_WIRE_MAX, sizeof(*m->wire));
-	if (m->wire == NULL)
+	m->rx_held = calloc((mem_size >> 8) + 1, 1);
+	m->tx_held = calloc((mem_size >> 8) + 1, 1);
+	if (m->wire == NULL || m->rx_held == NULL || m->tx_held == NULL) {
+		e1000_model_fini(m);
 		return -1;
+	}
 	mac_reset(m);
 	m->reset_reads = 0;
 	m->resets = 0;
@@ -145,7 +183,10 @@ void
 e1000_model_fini(struct e1000_model *m)
 {
 	free(m->wire);
+	free(m->rx_held);
+	free(m->tx_held);
 	m->wire = NULL;
+	m->rx_held = m->tx_held = NULL;
 }
 
 bool
@@ -183,32 +224,46 @@ e1000_model_tx_owned(const struct e1000_model *m)
 static bool
 ring_ok(struct e1000_model *m, const char *ring, uint64_t base, uint32_t len)
 {
-	if (len == 0 || (len & 127) != 0 || (base & 15) != 0) {
-		model_error(m,
-		            "%s ring: base 0x%llx length %u (13.4.25/13.4.38: base 16-byte, "
-		            "length 128-byte aligned, not 0)",
-		            ring, (unsigned long long)base, len);
-		return false;
-	}
-	if (base == 0 || !range_ok(m, base, len)) {
-		model_error(m, "%s ring at 0x%llx+%u outside memory", ring,
-		            (unsigned long long)base, len);
-		return false;
-	}
-	return true;
+	bool rx = ring[0] == 'R';
+	const char *sec = rx ? "13.4.27" : "13.4.40";
+
+	if (len == 0)
+		model_error(m, "%s ring in use with %cDLEN 0 (8254x SDM §%s)", ring, ring[0], sec);
+	else if ((len & 127) != 0)
+		model_error(m, "%cDLEN %u not a multiple of 128 bytes (8254x SDM §%s)", ring[0],
+		            len, sec);
+	else if ((base & 15) != 0)
+		model_error(m, "%s ring base 0x%llx not 16-byte aligned (8254x SDM §%s)", ring,
+		            (unsigned long long)base, rx ? "13.4.25" : "13.4.38");
+	else if (base == 0)
+		model_error(m, "%s ring in use with base address 0, never set (8254x SDM §%s)",
+		            ring, rx ? "14.4" : "14.5");
+	else if (!range_ok(m, base, len))
+		model_error(m, "%s ring 0x%llx+%u outside memory (8254x SDM §%s)", ring,
+		            (unsigned long long)base, len, rx ? "3.2.6" : "3.4");
+	else
+		return true;
+	return false;
 }
 
-/* IEEE 802.3 CRC-32 (reflected, polynomial 0xedb88320), the frame check sequence. */
+/* IEEE 802.3 CRC-32 (reflected, polynomial 0xedb88320), the frame check sequence, a byte at
+ * a time from a table built on first use (exosim injects millions of frames). */
 static uint32_t
 crc32(const uint8_t *p, unsigned len)
 {
+	static uint32_t table[256];
 	uint32_t c = 0xffffffffu;
 
-	for (unsigned i = 0; i < len; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & -(c & 1));
+	if (table[1] == 0) {
+		for (uint32_t i = 0; i < 256; i++) {
+			uint32_t t = i;
+			for (int k = 0; k < 8; k++)
+				t = (t >> 1) ^ (0xedb88320u & -(t & 1));
+			table[i] = t;
+		}
 	}
+	for (unsigned i = 0; i < len; i++)
+		c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
 	return ~c;
 }
 
@@ -259,13 +314,19 @@ rx_store(struct e1000_model *m, const uint8_t *f, unsigned len, uint8_t errors)
 		uint16_t l = (uint16_t)seg;
 
 		memcpy(&addr, m->mem + d + D_ADDR, 8);
-		if (addr == 0 || !range_ok(m, addr, bsize)) {
+		if (addr == 0) {
+			model_error(m, "RX descriptor %u has buffer address 0 (8254x SDM §3.2.3)",
+			            m->rdh);
+			return false;
+		}
+		if (!range_ok(m, addr, bsize)) {
 			model_error(m,
-			            "RX descriptor %u: buffer address 0x%llx (3.2.3: a buffer of "
-			            "%u bytes in memory)",
+			            "RX descriptor %u buffer 0x%llx+%u outside memory (8254x SDM "
+			            "§3.2.3)",
 			            m->rdh, (unsigned long long)addr, bsize);
 			return false;
 		}
+		held_release(m, m->rx_held, addr);
 		memcpy(m->mem + addr, f + done, seg);
 		done += seg;
 		memcpy(m->mem + d + D_LEN, &l, 2);
@@ -334,17 +395,30 @@ tx_one(struct e1000_model *m, uint64_t base, struct e1km_frame *f)
 	memcpy(&len, m->mem + d + D_LEN, 2);
 	if (cmd & TXD_DEXT) {
 		model_error(m,
-		            "TX descriptor %u: DEXT set (an extended descriptor); "
-		            "the model knows legacy descriptors only",
+		            "TX descriptor %u has DEXT set: only legacy descriptors are modelled "
+		            "(8254x SDM §3.3.3)",
 		            m->tdh);
 		return false;
 	}
-	if (addr == 0 || len == 0 || len > TXD_LEN_MAX || !range_ok(m, addr, len) ||
-	    f->len + len > E1KM_FRAME_MAX) {
-		model_error(m, "TX descriptor %u: buffer 0x%llx length %u (3.3.3)", m->tdh,
-		            (unsigned long long)addr, len);
-		return false;
-	}
+	if (addr == 0)
+		model_error(m, "TX descriptor %u has buffer address 0 (8254x SDM §3.3.3)", m->tdh);
+	else if (len == 0)
+		model_error(m, "TX descriptor %u has length 0 (8254x SDM §3.3.3)", m->tdh);
+	else if (len > TXD_LEN_MAX)
+		model_error(m, "TX descriptor %u length %u over %u (8254x SDM §3.3.3)", m->tdh, len,
+		            TXD_LEN_MAX);
+	else if (!range_ok(m, addr, len))
+		model_error(m,
+		            "TX descriptor %u buffer 0x%llx+%u outside memory (8254x SDM §3.3.3)",
+		            m->tdh, (unsigned long long)addr, len);
+	else if (f->len + len > E1KM_FRAME_MAX)
+		model_error(m, "TX frame over %u bytes without EOP (8254x SDM §3.3.3)",
+		            E1KM_FRAME_MAX);
+	else
+		goto ok;
+	return false;
+ok:
+	held_release(m, m->tx_held, addr);
 	memcpy(f->data + f->len, m->mem + addr, len);
 	f->len = (uint16_t)(f->len + len);
 	if (cmd & TXD_RS) {
@@ -354,15 +428,20 @@ tx_one(struct e1000_model *m, uint64_t base, struct e1km_frame *f)
 	}
 	if (cmd & TXD_EOP) {
 		if (!(cmd & TXD_IFCS))
-			model_error(m, "TX frame without IFCS: it leaves with no FCS (3.3.3.1)");
+			model_error(m,
+			            "TX descriptor %u ends a frame (EOP) without IFCS: it leaves "
+			            "with no FCS (8254x SDM §3.3.3.1)",
+			            m->tdh);
 		if ((m->tctl & TCTL_PSP) && f->len < 60) {
 			memset(f->data + f->len, 0, 60u - f->len); /* 13.4.33 PSP */
 			f->len = 60;
 		}
-		if (m->nwire < E1KM_WIRE_MAX)
+		if (m->on_tx)
+			m->on_tx(m->hook_ctx, f->data, f->len);
+		else if (m->nwire < E1KM_WIRE_MAX)
 			m->wire[m->nwire++] = *f;
 		else
-			model_error(m, "wire full");
+			model_error(m, "wire full (the model's %u frames)", E1KM_WIRE_MAX);
 		f->len = 0;
 	}
 	m->tdh = (m->tdh + 1) % ring_n(m->tdlen);
@@ -401,17 +480,56 @@ tail_ok(struct e1000_model *m, const char *reg, uint32_t head, uint32_t old, uin
         uint32_t len)
 {
 	unsigned n = ring_n(len);
+	const char *sec = reg[0] == 'R' ? "3.2.6" : "3.4";
 
 	if (v >= n) {
-		model_error(m, "%s %u beyond the ring of %u descriptors: ignored", reg, v, n);
+		model_error(m, "%s %u beyond ring of %u descriptors (8254x SDM §%s)", reg, v, n,
+		            sec);
+		return false;
+	}
+	if (v == head && old != head) {
+		model_error(m,
+		            "%s %u passes %cDH %u: the whole ring handed over reads as empty "
+		            "(8254x SDM §%s)",
+		            reg, v, reg[0], head, sec);
 		return false;
 	}
 	if (owned(head, v, n) < owned(head, old, n)) {
-		model_error(m, "%s %u moves back over descriptors the NIC owns (head %u, tail %u)",
-		            reg, v, head, old);
+		model_error(m,
+		            "%s %u moves back over descriptors the NIC owns (%cDH %u, %s %u) "
+		            "(8254x SDM §%s)",
+		            reg, v, reg[0], head, reg, old, sec);
 		return false;
 	}
 	return true;
+}
+
+/* The descriptors [old, v) just handed over: a buffer a NIC-owned descriptor already names
+ * is a descriptor handed twice. */
+static void
+hand_over(struct e1000_model *m, bool rx, uint32_t old, uint32_t v)
+{
+	uint64_t base =
+	    rx ? (uint64_t)m->rdbah << 32 | m->rdbal : (uint64_t)m->tdbah << 32 | m->tdbal;
+	unsigned n = ring_n(rx ? m->rdlen : m->tdlen);
+	uint8_t *map = rx ? m->rx_held : m->tx_held;
+
+	if (!range_ok(m, base, 16ull * n))
+		return;
+	for (uint32_t i = old; i != v; i = (i + 1) % n) {
+		uint64_t addr;
+		memcpy(&addr, m->mem + base + 16ull * i + D_ADDR, 8);
+		uint8_t *b = held_block(m, map, addr);
+		if (b == NULL)
+			continue;
+		if (*b)
+			model_error(m,
+			            "%s descriptor %u hands buffer 0x%llx the NIC already owns "
+			            "(handed twice) (8254x SDM §%s)",
+			            rx ? "RX" : "TX", i, (unsigned long long)addr,
+			            rx ? "3.2.6" : "3.4");
+		*b = 1;
+	}
 }
 
 /* Ring registers: base and length only while the ring's engine is off, heads only then
@@ -424,13 +542,18 @@ ring_write(struct e1000_model *m, uint64_t off, uint32_t v)
 		          rx ? &m->rdlen : &m->tdlen, NULL, rx ? &m->rdh : &m->tdh };
 	unsigned i = (unsigned)(off & 0xff) / 4;
 
+	static const char *const names[] = { "BAL", "BAH", "LEN", NULL, "H" };
+
 	if (i >= 5 || r[i] == NULL)
 		return false;
-	if (on)
-		model_error(m, "%s ring register 0x%04llx written while enabled", rx ? "RX" : "TX",
-		            (unsigned long long)off);
-	else
+	if (on) {
+		model_error(m, "%cD%s written while %cCTL.EN is set (8254x SDM §%s)",
+		            rx ? 'R' : 'T', names[i], rx ? 'R' : 'T', rx ? "14.4" : "14.5");
+	} else {
 		*r[i] = v;
+		if (i == 4)
+			held_clear(m);
+	}
 	return true;
 }
 
@@ -482,7 +605,8 @@ reg_read(struct e1000_model *m, uint64_t off)
 	}
 	if ((r = stored_reg(m, off)) != NULL)
 		return *r;
-	model_error(m, "read of unknown register 0x%04llx", (unsigned long long)off);
+	model_error(m, "read of unknown register 0x%04llx (8254x SDM §13.4)",
+	            (unsigned long long)off);
 	return 0;
 }
 
@@ -492,8 +616,8 @@ e1000_model_mmio_read(void *mp, uint64_t off, unsigned size)
 	struct e1000_model *m = mp;
 
 	if (size != 4 || (off & 3) != 0) {
-		model_error(m, "read%u at 0x%04llx: registers are aligned dwords (13)", size * 8,
-		            (unsigned long long)off);
+		model_error(m, "read%u at 0x%04llx: registers are aligned 32-bit (8254x SDM §13)",
+		            size * 8, (unsigned long long)off);
 		return 0;
 	}
 	return reg_read(m, off);
@@ -527,13 +651,20 @@ tail_write(struct e1000_model *m, uint64_t off, uint32_t v)
 {
 	if (off == RDT) {
 		m->rdt_writes++;
-		if (tail_ok(m, "RDT", m->rdh, m->rdt, v, m->rdlen))
+		if (tail_ok(m, "RDT", m->rdh, m->rdt, v, m->rdlen)) {
+			hand_over(m, true, m->rdt, v);
 			m->rdt = v;
+		}
 		return;
 	}
 	m->tdt_writes++;
 	if (!tail_ok(m, "TDT", m->tdh, m->tdt, v, m->tdlen))
 		return;
+	if (v != m->tdt && !(m->tctl & TCTL_EN))
+		model_error(
+		    m, "TDT %u written while TCTL.EN is clear: nothing is sent (8254x SDM §14.5)",
+		    v);
+	hand_over(m, false, m->tdt, v);
 	m->tdt = v;
 	if (m->tx_paused)
 		m->tx_pending = true;
@@ -580,8 +711,8 @@ e1000_model_mmio_write(void *mp, uint64_t off, unsigned size, uint64_t val)
 	uint32_t v = (uint32_t)val;
 
 	if (size != 4 || (off & 3) != 0) {
-		model_error(m, "write%u at 0x%04llx: registers are aligned dwords (13)", size * 8,
-		            (unsigned long long)off);
+		model_error(m, "write%u at 0x%04llx: registers are aligned 32-bit (8254x SDM §13)",
+		            size * 8, (unsigned long long)off);
 		return;
 	}
 	if (off == RDT || off == TDT) {
@@ -598,5 +729,6 @@ e1000_model_mmio_write(void *mp, uint64_t off, unsigned size, uint64_t val)
 		*r = v; /* RCTL, TCTL, TIPG, RAL0, RAH0, the MTA */
 		return;
 	}
-	model_error(m, "write 0x%x to unknown register 0x%04llx", v, (unsigned long long)off);
+	model_error(m, "write 0x%x to unknown register 0x%04llx (8254x SDM §13.4)", v,
+	            (unsigned long long)off);
 }

@@ -24,10 +24,10 @@ setup(struct ns *s, char *err, size_t errlen)
 
 	for (unsigned i = 0; i < 2; i++) {
 		struct nsnic *n = &s->nic[i];
-		int r = net_pool_init(&n->pool, &n->ops, NET_POOL_MAX);
+		struct net_pool *pool = c->shared_pool ? &s->nic[0].pool : &n->pool;
+		int r = i == 0 || !c->shared_pool ? net_pool_init(pool, &n->ops, NET_POOL_MAX) : 0;
 		if (r == 0)
-			r = net_dev_init(&n->dev, driver(c->nic), &n->ops, &n->pool, c->ring,
-			                 c->ring);
+			r = net_dev_init(&n->dev, driver(c->nic), &n->ops, pool, c->ring, c->ring);
 		if (r < 0) {
 			snprintf(err, errlen, "net: NIC %c: init failed (%d)%s%s", 'A' + i, r,
 			         s->res->first_diag[0] ? ": " : "", s->res->first_diag);
@@ -131,8 +131,10 @@ finish(struct ns *s)
 			continue;
 		(i ? &s->res->drv_b : &s->res->drv_a)[0] = n->dev.stats;
 		n->dev.drv->fini(&n->dev);
-		net_pool_fini(&n->pool);
 	}
+	for (unsigned i = 0; i < (s->cfg->shared_pool ? 1u : 2u); i++)
+		if (s->nic[i].up)
+			net_pool_fini(&s->nic[i].pool);
 	for (unsigned i = 0; i < 2; i++) {
 		struct nsnic *n = &s->nic[i];
 		s->res->diags +=

@@ -49,6 +49,7 @@ struct netsim_cfg {
 	double link_bps;  /* both wires */
 	unsigned ring, batch;
 	bool intr, strict;
+	bool shared_pool; /* one pool for both NICs (else one each, as user/netfwd.c) */
 	struct netsim_cost cost;
 	struct netsim_fault fault[NETSIM_MAX_FAULTS];
 	unsigned nfaults;

@@ -162,9 +162,10 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 {
 	static const char *const keys[] = { "nic",        "duration",  "frame_bytes", "rate_pps",
 		                            "arrival",    "link_gbps", "ring",        "batch",
-		                            "interrupts", "faults",    NULL };
+		                            "interrupts", "faults",    "pools",       NULL };
 	static const char *const nics[] = { "e1000", "rtl8139", "rtl8168", NULL };
-	unsigned nic = 0, fb = 64;
+	static const char *const pools[] = { "per_nic", "shared", NULL };
+	unsigned nic = 0, fb = 64, pool = 0;
 	double gbps = 10, line;
 
 	if (keys_ok(ld, o, keys, "\"net\""))
@@ -178,6 +179,8 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 	FIELD(ld, o, "interrupts", bool_field(ld, v_, &c->intr));
 	FIELD(ld, o, "arrival", arrival(ld, v_, c));
 	FIELD(ld, o, "faults", faults(ld, v_, c));
+	FIELD(ld, o, "pools", choice(ld, v_, pools, &pool));
+	c->shared_pool = pool == 1;
 	c->nic = (enum netsim_nic)nic;
 	c->frame = fb - 4; /* the FCS is the NIC's */
 	c->link_bps = gbps * 1e9;

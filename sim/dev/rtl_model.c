@@ -180,24 +180,36 @@ tx_enabled(const struct rtl_model *m)
 	return (m->chipcmd & CMD_TE) && (!chip(m)->cplus_enables || (m->cpcr & 0x1));
 }
 
-/* IEEE 802.3 CRC-32 (reflected, polynomial 0xedb88320), the frame check sequence, a byte at
- * a time from a table built on first use (exosim injects millions of frames). */
+/* IEEE 802.3 CRC-32 (reflected, polynomial 0xedb88320), the frame check sequence: eight bytes
+ * a step through eight tables built on first use ("slicing by 8"; exosim injects millions of
+ * frames), the rest a byte at a time. */
 static uint32_t
 crc32(const uint8_t *p, unsigned len)
 {
-	static uint32_t table[256];
+	static uint32_t t[8][256];
 	uint32_t c = 0xffffffffu;
+	unsigned i = 0;
 
-	if (table[1] == 0) {
-		for (uint32_t i = 0; i < 256; i++) {
-			uint32_t t = i;
+	if (t[0][1] == 0) {
+		for (uint32_t b = 0; b < 256; b++) {
+			uint32_t x = b;
 			for (int k = 0; k < 8; k++)
-				t = (t >> 1) ^ (0xedb88320u & -(t & 1));
-			table[i] = t;
+				x = (x >> 1) ^ (0xedb88320u & -(x & 1));
+			t[0][b] = x;
 		}
+		for (uint32_t b = 0; b < 256; b++)
+			for (int k = 1; k < 8; k++)
+				t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xff];
 	}
-	for (unsigned i = 0; i < len; i++)
-		c = table[(c ^ p[i]) & 0xff] ^ (c >> 8);
+	for (; i + 8 <= len; i += 8) {
+		uint32_t lo = c ^ (uint32_t)(p[i] | p[i + 1] << 8 | p[i + 2] << 16 |
+		                             (uint32_t)p[i + 3] << 24);
+		c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
+		    t[4][lo >> 24] ^ t[3][p[i + 4]] ^ t[2][p[i + 5]] ^ t[1][p[i + 6]] ^
+		    t[0][p[i + 7]];
+	}
+	for (; i < len; i++)
+		c = t[0][(c ^ p[i]) & 0xff] ^ (c >> 8);
 	return ~c;
 }
 
@@ -224,7 +236,7 @@ bool
 rtl_model_inject(struct rtl_model *m, const void *frame, unsigned len, enum rtlm_rx_err err)
 {
 	const struct chip_desc *c = chip(m);
-	uint8_t buf[RTLM_FRAME_MAX + 4] = { 0 };
+	uint8_t buf[RTLM_FRAME_MAX + 4];
 	unsigned n = len < 60 ? 60 : len; /* padded as QEMU's model pads (MIN_BUF_SIZE) */
 	uint64_t d = base(m->rx_base) + 16ull * m->rx_cur;
 	uint32_t opts1, fcs;
@@ -279,6 +291,7 @@ rtl_model_inject(struct rtl_model *m, const void *frame, unsigned len, enum rtlm
 		return false;
 	}
 	memcpy(buf, frame, len);
+	memset(buf + len, 0, n - len); /* the padding */
 	fcs = crc32(buf, n);
 	memcpy(buf + n, &fcs, 4);
 	memcpy(m->mem + addr, buf, n + 4);

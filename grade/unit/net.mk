@@ -6,7 +6,7 @@
 include sim/hal/Makefrag
 
 NETDRVTEST_DIR := $(OBJ)/grade/unit/net
-NETDRVTEST_NAMES := rtl_init rtl_io rtl_model e1000_init e1000_io e1000_model
+NETDRVTEST_NAMES := rtl_init rtl_io rtl_model e1000_init e1000_io e1000_model e1000_diag rtl_diag
 NETDRVTEST_BINS := $(addprefix $(NETDRVTEST_DIR)/test_,$(NETDRVTEST_NAMES))
 NETDRV_SRCS := $(sort $(wildcard lib/drivers/net/*.c))
 NETDRVMODEL_SRCS := sim/dev/rtl_model.c sim/dev/e1000_model.c

@@ -548,7 +548,7 @@ bad_access(struct rtl_model *m, const char *op, uint64_t off, unsigned size)
 	const char *name = reg_name(m, off, &w);
 
 	if (name != NULL && w != size)
-		model_error(m, "%s%u of %s (0x%02llx), a %u-bit register (%s: registers)", op,
+		model_error(m, "%s%u of %s (0x%02llx), which is %u bits wide (%s: registers)", op,
 		            size * 8, name, (unsigned long long)off, w * 8, src(m));
 	else
 		model_error(m, "%s%u of unknown register 0x%02llx (%s: registers)", op, size * 8,

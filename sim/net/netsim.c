@@ -48,11 +48,12 @@ stalls(struct ns *s)
 {
 	for (unsigned i = 0; i < s->cfg->nfaults; i++) {
 		const struct netsim_fault *f = &s->cfg->fault[i];
-		if (f->kind == NSF_STALL && !s->fired[i] && s->cyc >= f->at) {
+		uint64_t at = s->start + f->at;
+		if (f->kind == NSF_STALL && !s->fired[i] && s->cyc >= at) {
 			s->fired[i] = true;
-			ns_inject_until(s, f->at + f->len);
-			if (s->cyc < f->at + f->len)
-				s->cyc = f->at + f->len;
+			ns_inject_until(s, at + f->len);
+			if (s->cyc < at + f->len)
+				s->cyc = at + f->len;
 		}
 	}
 }

@@ -35,7 +35,8 @@ struct netsim_cost {
 enum netsim_fault_kind { NSF_LINK, NSF_DROP, NSF_CORRUPT, NSF_STALL };
 struct netsim_fault {
 	enum netsim_fault_kind kind;
-	uint64_t at, len; /* LINK: down at `at` for `len` cycles; STALL: the core stops as long */
+	uint64_t at, len; /* LINK: down at `at` (cycles after the traffic starts) for `len`;
+	                   * STALL: the core stops as long */
 	uint64_t every;   /* DROP, CORRUPT: every n-th frame offered (1-based) */
 };
 

@@ -103,15 +103,17 @@ op_now(void *ctx)
 	return (uint64_t)((unsigned __int128)s->cyc * 1000000000u / s->cfg->hz);
 }
 
-/* The driver waits (a reset in progress): time passes, frames keep arriving. */
+/* The driver waits (a reset in progress): time passes to the deadline or by 1 us, whichever is
+ * first (netdev.h: a wait may return early; the models progress per register read). */
 static void
 op_wait(void *ctx, uint64_t deadline_ns)
 {
 	struct ns *s = ((struct nsnic *)ctx)->s;
 	uint64_t c = (uint64_t)((unsigned __int128)deadline_ns * s->cfg->hz / 1000000000u);
 
-	if (c > s->cyc)
-		s->cyc = c;
+	uint64_t step = s->cyc + s->cfg->hz / 1000000; /* the device may progress within 1 us */
+
+	s->cyc = c < step ? (c > s->cyc ? c : s->cyc) : step;
 }
 
 /* The sink on B's wire: the frame leaves after those before it (preamble, FCS and the
@@ -271,7 +273,7 @@ link_down(const struct ns *s, uint64_t t)
 {
 	for (unsigned i = 0; i < s->cfg->nfaults; i++) {
 		const struct netsim_fault *f = &s->cfg->fault[i];
-		if (f->kind == NSF_LINK && t >= f->at && t < f->at + f->len)
+		if (f->kind == NSF_LINK && t >= s->start + f->at && t < s->start + f->at + f->len)
 			return true;
 	}
 	return false;

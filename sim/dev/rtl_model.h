@@ -56,7 +56,7 @@ struct rtl_model {
 	void *hook_ctx;
 	void (*on_error)(void *ctx, const char *msg);
 	void (*on_tx)(void *ctx, const uint8_t *frame, unsigned len);
-	bool tx_asm;               /* a frame is being assembled (FS seen, LS not yet) */
+	bool tx_asm;                /* a frame is being assembled (FS seen, LS not yet) */
 	struct rtlm_frame tx_frame; /* the frame being assembled */
 
 	uint64_t txpolls, rx_missed, rx_filtered, resets;

@@ -92,8 +92,11 @@ idle(struct ns *s)
 	struct net_dev *a = &s->nic[0].dev;
 	uint64_t next = (uint64_t)s->next + 1;
 
-	if (ns_gen_done(s))
+	if (ns_gen_done(s)) {
+		if (s->cyc < s->end)
+			s->cyc = s->end; /* a capture ended early: nothing more arrives */
 		return;
+	}
 	if (next > s->cyc)
 		s->cyc = next;
 	if (s->cfg->intr) {
@@ -168,7 +171,7 @@ netsim_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, s
 		} else if (setup(s, err, errlen) == 0) {
 			s->start = s->cyc;
 			s->end = s->start + cfg->duration;
-			s->next = (double)s->start;
+			s->next = (double)s->start; /* a capture's first frame is at its time 0 */
 			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
 			if (loop(s, err, errlen) == 0) {
 				clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);

@@ -20,7 +20,7 @@
 #define NETSIM_MAX_FAULTS 16
 
 enum netsim_nic { NETSIM_E1000, NETSIM_RTL8139, NETSIM_RTL8168 };
-enum netsim_arrival { NETSIM_FIXED, NETSIM_POISSON, NETSIM_BURSTY };
+enum netsim_arrival { NETSIM_FIXED, NETSIM_POISSON, NETSIM_BURSTY, NETSIM_PCAP };
 
 /* The driver's cost in cycles (hw/NAME/nic.json "driver_costs"). */
 struct netsim_cost {
@@ -47,6 +47,7 @@ struct netsim_cfg {
 	double rate;    /* frames per second offered (the mean while on, for bursty) */
 	enum netsim_arrival arrival;
 	uint64_t on, off; /* bursty: cycles on, cycles off */
+	char pcap[256];   /* pcap: the capture replayed (its own times and frames) */
 	double link_bps;  /* both wires */
 	unsigned ring, batch;
 	bool intr, strict;

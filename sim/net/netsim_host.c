@@ -131,8 +131,9 @@ sink(void *ctx, const uint8_t *f, unsigned len)
 	s->wire_free = leave;
 	r->sunk++;
 	r->sunk_bytes += len;
-	if (len != s->cfg->frame || memcmp(f, s->frame, 14) != 0 ||
-	    memcmp(f + 30, s->frame + 30, len - 30) != 0) {
+	if (s->cfg->arrival == NETSIM_PCAP ? len < 30 || memcmp(f, s->frame, 6) != 0
+	                                   : len != s->cfg->frame || memcmp(f, s->frame, 14) != 0 ||
+	                                         memcmp(f + 30, s->frame + 30, len - 30) != 0) {
 		r->sunk_bad++;
 		return;
 	}
@@ -225,6 +226,8 @@ ns_host_init(struct ns *s, char *err, size_t errlen)
 	for (unsigned i = 14; i < sizeof(s->frame); i++)
 		s->frame[i] = (uint8_t)(i * 7 + 1);
 	rng_stream(&s->rng, s->cfg->seed, "net-arrival", 0);
+	if (s->cfg->arrival == NETSIM_PCAP)
+		return ns_pcap_load(s->cfg->pcap, s->cfg->hz, &s->pcap, err, errlen);
 	return 0;
 }
 
@@ -237,6 +240,7 @@ ns_host_fini(struct ns *s)
 		else
 			rtl_model_fini(&s->nic[i].r);
 	}
+	ns_pcap_free(&s->pcap);
 	simhal_fini();
 }
 
@@ -254,6 +258,9 @@ gen_next(struct ns *s, double t)
 	double period = (double)c->hz / c->rate, cyc, phase;
 
 	switch (c->arrival) {
+	case NETSIM_PCAP:
+		return ++s->pcap_next < s->pcap.n ? (double)(s->start + s->pcap.pkt[s->pcap_next].t)
+		                                  : 1e30;
 	case NETSIM_POISSON:
 		return t + rng_exp(&s->rng, period);
 	case NETSIM_BURSTY:
@@ -316,9 +323,20 @@ ns_inject_until(struct ns *s, uint64_t t)
 		bool down = link_down(s, at);
 
 		set_link(&s->nic[0], !down);
+		uint8_t *frame = s->frame;
+		unsigned len = s->cfg->frame;
 		s->cyc = at; /* the model's diagnostics name the frame's cycle */
-		memcpy(s->frame + 14, &n, 8);
-		memcpy(s->frame + 22, &at, 8);
+		if (s->cfg->arrival == NETSIM_PCAP) {
+			/* A replayed frame goes to A (its destination rewritten) and carries
+			 * the stamp over its first 16 payload bytes. */
+			const struct ns_pkt *p = &s->pcap.pkt[s->pcap_next];
+			frame = s->pframe;
+			len = p->len;
+			memcpy(frame, p->data, len);
+			memcpy(frame, s->frame, 6);
+		}
+		memcpy(frame + 14, &n, 8);
+		memcpy(frame + 22, &at, 8);
 		if (down) {
 			r->link_lost++;
 		} else if (every(s, NSF_DROP, n)) {
@@ -326,7 +344,7 @@ ns_inject_until(struct ns *s, uint64_t t)
 		} else {
 			bool bad = every(s, NSF_CORRUPT, n);
 			r->corrupted += bad;
-			if (inject(&s->nic[0], s->frame, s->cfg->frame, bad))
+			if (inject(&s->nic[0], frame, len, bad))
 				r->injected++;
 			else if (!bad)
 				r->nic_missed++;

@@ -16,6 +16,19 @@
 
 struct ns;
 
+/* A capture to replay (netsim_pcap.c): each frame's time from the first, in cycles. */
+struct ns_pkt {
+	uint64_t t;
+	uint16_t len;
+	uint8_t data[NET_ETH_MAX];
+};
+struct ns_pcap {
+	struct ns_pkt *pkt;
+	size_t n, cap;
+};
+int ns_pcap_load(const char *path, uint64_t hz, struct ns_pcap *pc, char *err, size_t errlen);
+void ns_pcap_free(struct ns_pcap *pc);
+
 struct nsnic {
 	struct ns *s;
 	enum netsim_nic kind;
@@ -37,7 +50,10 @@ struct ns {
 	double next;
 	struct rng rng;
 	uint8_t frame[NET_ETH_MAX];
-	uint64_t wire_free; /* B's wire: the cycle its last frame's last bit leaves */
+	uint8_t pframe[NET_ETH_MAX]; /* a replayed frame, rewritten */
+	uint64_t wire_free;          /* B's wire: the cycle its last frame's last bit leaves */
+	struct ns_pcap pcap;         /* arrival "pcap": the frames, next one pcap_next */
+	size_t pcap_next;
 	bool fired[NETSIM_MAX_FAULTS];
 	bool oom;
 	jmp_buf jmp;

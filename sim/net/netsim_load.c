@@ -84,13 +84,26 @@ arrival(struct ld *ld, json_t *v, struct netsim_cfg *c)
 	static const char *const names[] = { "fixed", "poisson", NULL };
 	static const char *const keys[] = { "on", "off", NULL };
 	json_t *b = json_is_object(v) ? json_object_get(v, "bursty") : NULL;
+	json_t *pc = json_is_object(v) ? json_object_get(v, "pcap") : NULL;
 	unsigned k;
+
+	if (pc) {
+		ld_push_key(ld, "pcap");
+		if (!json_is_string(pc) || json_string_length(pc) == 0 ||
+		    json_string_length(pc) >= sizeof(c->pcap))
+			return ld_fail(ld, false, "expected a file name of 1..%zu characters",
+			               sizeof(c->pcap) - 1);
+		snprintf(c->pcap, sizeof(c->pcap), "%s", json_string_value(pc));
+		ld_pop(ld);
+		c->arrival = NETSIM_PCAP;
+		return 0;
+	}
 
 	if (!b) {
 		if (choice(ld, v, names, &k))
 			return ld_fail(ld, false,
-			               "expected \"fixed\", \"poisson\" or {\"bursty\": {\"on\": "
-			               "time, \"off\": time}}");
+			               "expected \"fixed\", \"poisson\", {\"bursty\": {\"on\": "
+			               "time, \"off\": time}} or {\"pcap\": file}");
 		c->arrival = (enum netsim_arrival)k;
 		return 0;
 	}

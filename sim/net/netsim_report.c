@@ -26,14 +26,22 @@ void
 netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f, bool host)
 {
 	static const char *const nics[] = { "e1000", "rtl8139", "rtl8168" };
-	static const char *const arr[] = { "fixed", "poisson", "bursty" };
+	static const char *const arr[] = { "fixed", "poisson", "bursty", "pcap" };
 	double win = (double)c->duration / (double)c->hz, us = 1e6 / (double)c->hz;
 
-	fprintf(f,
-	        "net: %s -> %s forwarding, %u-byte frames, %s %.3f Mpps offered for %.3f ms, batch "
-	        "%u, ring %u, %s\n",
-	        nics[c->nic], nics[c->nic], c->frame + 4, arr[c->arrival], c->rate / 1e6, win * 1e3,
-	        c->batch, c->ring, c->intr ? "interrupts" : "polling");
+	if (c->arrival == NETSIM_PCAP)
+		fprintf(f,
+		        "net: %s -> %s forwarding, the frames of %s for at most %.3f ms, batch %u, "
+		        "ring %u, %s\n",
+		        nics[c->nic], nics[c->nic], c->pcap, win * 1e3, c->batch, c->ring,
+		        c->intr ? "interrupts" : "polling");
+	else
+		fprintf(f,
+		        "net: %s -> %s forwarding, %u-byte frames, %s %.3f Mpps offered for %.3f "
+		        "ms, batch "
+		        "%u, ring %u, %s\n",
+		        nics[c->nic], nics[c->nic], c->frame + 4, arr[c->arrival], c->rate / 1e6,
+		        win * 1e3, c->batch, c->ring, c->intr ? "interrupts" : "polling");
 	fprintf(f, "  frames: offered %llu, received %llu, forwarded %llu, sunk %llu (%llu bad)\n",
 	        (unsigned long long)r->offered, (unsigned long long)r->received,
 	        (unsigned long long)r->forwarded, (unsigned long long)r->sunk,

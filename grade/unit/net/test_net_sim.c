@@ -1,11 +1,12 @@
 /* exosim's network run (sim/net) with the real NIC drivers: the same forwarding tests on the
  * e1000, the RTL8139C+ and the RTL8168 (line rate, Poisson, bursty, interrupts), faults
- * declared in the workload and the driver's recovery after each, --strict on a driver made to
- * break a rule, and the workload parser's bad-input messages. */
+ * declared in the workload and the driver's recovery after each, replay of a pcap capture, --strict
+ * on a driver made to break a rule, and the workload parser's bad-input messages. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "netsim.h"
 
@@ -201,6 +202,79 @@ Test(netsim, strict_stops_at_the_first_mistake)
 	cr_assert_not(res.strict_stop, "counted, not stopped, without --strict");
 	cr_assert_eq(res.diags, 1);
 	cr_assert_eq(res.sunk, res.offered);
+}
+
+static void
+put32(FILE *f, uint32_t v, bool big)
+{
+	uint8_t b[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+
+	if (big) {
+		uint8_t t = b[0];
+		b[0] = b[3], b[3] = t, t = b[1], b[1] = b[2], b[2] = t;
+	}
+	fwrite(b, 1, 4, f);
+}
+
+/* A capture of `n` frames (60..1459 bytes, to a broadcast address) 2 us apart, timestamps in
+ * microseconds little-endian or nanoseconds big-endian. */
+static void
+write_pcap(const char *path, unsigned n, bool big_ns)
+{
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	put32(f, big_ns ? 0xa1b23c4du : 0xa1b2c3d4u, big_ns);
+	put32(f, big_ns ? 0x00020004u : 0x00040002u, big_ns); /* version 2.4 */
+	put32(f, 0, big_ns);
+	put32(f, 0, big_ns);
+	put32(f, 65535, big_ns);
+	put32(f, 1, big_ns); /* Ethernet */
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t fr[1514];
+		unsigned len = 60 + (i * 37) % 1400;
+		uint64_t t = 5000 + 2000ull * i; /* ns */
+		memset(fr, 0xff, 6);
+		for (unsigned j = 6; j < len; j++)
+			fr[j] = (uint8_t)(i + j);
+		put32(f, (uint32_t)(t / 1000000000u), big_ns);
+		put32(f, (uint32_t)(big_ns ? t % 1000000000u : t % 1000000000u / 1000), big_ns);
+		put32(f, len, big_ns);
+		put32(f, len, big_ns);
+		fwrite(fr, 1, len, f);
+	}
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(netsim, a_pcap_capture_is_replayed_on_every_nic)
+{
+	char body[256], us[64], ns[64], badf[64], err[256] = "", want[128];
+
+	snprintf(us, sizeof(us), "/tmp/exosim-%d-us.pcap", (int)getpid());
+	snprintf(ns, sizeof(ns), "/tmp/exosim-%d-ns.pcap", (int)getpid());
+	snprintf(badf, sizeof(badf), "/tmp/exosim-%d-bad.pcap", (int)getpid());
+	write_pcap(us, 200, false);
+	write_pcap(ns, 200, true);
+	for (unsigned i = 0; i < 4; i++) {
+		snprintf(body, sizeof(body), "\"arrival\": {\"pcap\": \"%s\"}", i == 3 ? ns : us);
+		load(nics[i % 3], body);
+		run();
+		all_forwarded(nics[i % 3]);
+		cr_assert_eq(res.offered, 200, "%s", nics[i % 3]);
+		cr_assert_eq(res.drv_a.rx_packets, 200);
+		netsim_result_free(&res);
+	}
+	FILE *f = fopen(badf, "wb");
+	fputs("not a capture at all", f);
+	fclose(f);
+	snprintf(body, sizeof(body), "\"arrival\": {\"pcap\": \"%s\"}", badf);
+	load("e1000", body);
+	cr_assert_eq(netsim_run(&cfg, &res, err, sizeof(err)), -1);
+	snprintf(want, sizeof(want), "%s: not a pcap file (pcapng is not read)", badf);
+	cr_assert_str_eq(err, want);
+	remove(us);
+	remove(ns);
+	remove(badf);
 }
 
 static void

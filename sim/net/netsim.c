@@ -85,26 +85,41 @@ round_trip(struct ns *s)
 	return k;
 }
 
-/* Nothing received: time passes to the next arrival (and, with interrupts, the wake-up). */
+static bool
+irq_line(struct nsnic *n)
+{
+	return n->kind == NETSIM_E1000 ? e1000_model_irq(&n->e) : rtl_model_irq(&n->r);
+}
+
+/* Nothing received: time passes to the next arrival (busy polling), or, with interrupts, the
+ * core sleeps until NIC A raises its interrupt line (the model's causes and mask, as the
+ * driver set them), pays the wake-up and the driver acknowledges the causes.  A driver that
+ * never enabled its interrupts sleeps through the rest of the traffic. */
 static void
 idle(struct ns *s)
 {
-	struct net_dev *a = &s->nic[0].dev;
-	uint64_t next = (uint64_t)s->next + 1;
+	struct nsnic *a = &s->nic[0];
 
-	if (ns_gen_done(s)) {
-		if (s->cyc < s->end)
-			s->cyc = s->end; /* a capture ended early: nothing more arrives */
-		return;
-	}
-	if (next > s->cyc)
-		s->cyc = next;
-	if (s->cfg->intr) {
+	for (;;) {
+		if (ns_gen_done(s)) {
+			if (s->cyc < s->end)
+				s->cyc = s->end; /* nothing more arrives */
+			if (!s->cfg->intr || !irq_line(a))
+				return;
+			break;
+		}
+		uint64_t next = (uint64_t)s->next + 1;
+		if (next > s->cyc)
+			s->cyc = next;
+		if (!s->cfg->intr)
+			return;
 		ns_inject_until(s, s->cyc);
-		s->cyc += s->cfg->cost.irq;
-		s->res->interrupts++;
-		(void)a->drv->irq_ack(a);
+		if (irq_line(a))
+			break;
 	}
+	s->cyc += s->cfg->cost.irq;
+	s->res->interrupts++;
+	(void)a->dev.drv->irq_ack(&a->dev);
 }
 
 static int

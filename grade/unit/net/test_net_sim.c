@@ -278,6 +278,30 @@ Test(netsim, a_pcap_capture_is_replayed_on_every_nic)
 }
 
 static void
+tamper_mask(struct net_dev *a, struct net_dev *b)
+{
+	a->drv->irq_enable(a, false);
+}
+
+/* Interrupts are the model's line: a driver that masks them sleeps while the ring overruns. */
+Test(netsim, a_driver_with_its_interrupts_masked_is_never_woken)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		load(nics[i],
+		     "\"duration\": \"200us\", \"rate_pps\": 2000000, \"interrupts\": true");
+		cfg.tamper = tamper_mask;
+		run();
+		cr_assert_eq(res.interrupts, 0, "%s", nics[i]);
+		cr_assert_gt(res.nic_missed_model, 0, "%s", nics[i]);
+		cr_assert_eq(res.sunk, res.offered - res.nic_missed_model,
+		             "%s: the ring's frames, "
+		             "once the core polls after the traffic",
+		             nics[i]);
+		netsim_result_free(&res);
+	}
+}
+
+static void
 bad(const char *json, const char *want)
 {
 	char err[512];

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "machine/run.h"
+#include "net/netsim.h"
 #include "nvme/nvsim.h"
 
 #define EXIT_BADINPUT 2
@@ -317,6 +318,45 @@ cmd_nvme(struct cli *c)
 	return rc;
 }
 
+/* A network workload: the real NIC driver forwarding between two NIC models (sim/net).  Exit
+ * 0, or 1 when the run failed or the model reported a protocol error under --strict. */
+static int
+cmd_net(struct cli *c)
+{
+	char buf[4096], err[1024];
+	const char *dir = sim_machine_hw_dir(c->hw_dir, buf, sizeof(buf));
+	struct sim_machine m;
+	struct netsim_cfg cfg;
+	struct netsim_result res;
+	int rc = 0;
+
+	if (!c->machine)
+		return bad("--machine", "missing (see exosim list)");
+	if (sim_machine_load(dir, c->machine, &m, err, sizeof(err)) < 0 ||
+	    netsim_load(c->workload, dir, c->machine, m.hz, &cfg, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exosim: %s\n", err);
+		return EXIT_BADINPUT;
+	}
+	if (c->duration && parse_duration(c->duration, m.hz, &cfg.duration) < 0)
+		return bad("--duration", "needs a number and a unit: s, ms, us, ns or cycles");
+	cfg.seed = c->seed;
+	cfg.strict = c->strict;
+	if (netsim_run(&cfg, &res, err, sizeof(err)) < 0) {
+		fprintf(stderr, "exosim: %s\n", err);
+		rc = 1;
+	} else if (res.strict_stop) {
+		fprintf(stderr, "%s\n", res.first_diag);
+		rc = 1;
+	} else {
+		printf("exosim: machine %s, workload %s, seed %llu\n", m.name, c->workload,
+		       (unsigned long long)c->seed);
+		if (!c->quiet)
+			netsim_print(&cfg, &res, stdout, !c->no_host);
+	}
+	netsim_result_free(&res);
+	return rc;
+}
+
 static int
 cmd_run(int argc, char **argv)
 {
@@ -334,6 +374,8 @@ cmd_run(int argc, char **argv)
 
 	if (!rc && c.workload && strncmp(c.workload, "gen:", 4) && nvsim_is_workload(c.workload))
 		return cmd_nvme(&c);
+	if (!rc && c.workload && strncmp(c.workload, "gen:", 4) && netsim_is_workload(c.workload))
+		return cmd_net(&c);
 	if (rc || (rc = setup(&c, &m, &pol, &w, &duration)))
 		return rc;
 	csv = open_out("--csv", c.csv, &rc);

@@ -1,15 +1,15 @@
 # Host tests of the portable network drivers (lib/drivers/net) against the NIC models
-# (sim/dev/rtl_model.c, sim/dev/e1000_model.c) over sim/hal (Criterion, ASan + UBSan), appended
+# (sim/dev/rtl_model.c, sim/dev/e1000_model*.c) over sim/hal (Criterion, ASan + UBSan), appended
 # to UNIT_TESTS; and
 # `net-freestanding` in TEST_TARGETS: the drivers compiled with the kernel's flags and no libc
 # headers, their undefined symbols checked against what lib/string.c defines.
 include sim/hal/Makefrag
 
 NETDRVTEST_DIR := $(OBJ)/grade/unit/net
-NETDRVTEST_NAMES := rtl_init rtl_io rtl_model e1000_init e1000_io e1000_model
+NETDRVTEST_NAMES := rtl_init rtl_io rtl_model e1000_init e1000_io e1000_model e1000_diag rtl_diag
 NETDRVTEST_BINS := $(addprefix $(NETDRVTEST_DIR)/test_,$(NETDRVTEST_NAMES))
 NETDRV_SRCS := $(sort $(wildcard lib/drivers/net/*.c))
-NETDRVMODEL_SRCS := sim/dev/rtl_model.c sim/dev/e1000_model.c
+NETDRVMODEL_SRCS := sim/dev/rtl_model.c sim/dev/e1000_model.c sim/dev/e1000_model_regs.c
 NETDRVTEST_LIBSRCS := $(NETDRV_SRCS) $(NETDRVMODEL_SRCS) $(SIMHAL_SRCS) grade/unit/net/netfix.c
 NETDRVTEST_LIBOBJS := $(patsubst %.c,$(NETDRVTEST_DIR)/obj/%.o,$(NETDRVTEST_LIBSRCS))
 NETDRV_INC := -Ilib/drivers/include
@@ -38,8 +38,20 @@ $(NETDRVTEST_DIR)/test_%: $(NETDRVTEST_DIR)/obj/grade/unit/net/test_%.o $(NETDRV
 
 .PRECIOUS: $(NETDRVTEST_DIR)/obj/%.o
 
-unit-net: $(NETDRVTEST_BINS) ## build and run the network drivers' host tests (against the models)
-	$(V)set -e; for t in $(NETDRVTEST_BINS); do $$t $(UNITFLAGS); done
+# exosim's network run (sim/net: the drivers in the simulator, traffic, faults, the workload
+# parser), linked against exosim's sanitizer library rather than the objects above.
+ifneq ($(SIM_SAN_LIB),)
+NETSIM_TEST := $(NETDRVTEST_DIR)/test_net_sim
+$(NETSIM_TEST): $(NETDRVTEST_DIR)/obj/grade/unit/net/test_net_sim.o $(SIM_SAN_LIB)
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion $(SIM_LIBS)
+$(NETDRVTEST_DIR)/obj/grade/unit/net/test_net_sim.o: NETDRVTEST_INC += -Isim -Isim/net
+ifeq ($(NETDRVTEST_LAB_BEFORE_5),)
+UNIT_TESTS += $(NETSIM_TEST)
+endif
+endif
+
+unit-net: $(NETDRVTEST_BINS) $(NETSIM_TEST) ## build and run the network drivers' host tests (against the models)
+	$(V)set -e; for t in $(NETDRVTEST_BINS) $(NETSIM_TEST); do $$t $(UNITFLAGS); done
 
 # The kernel's flags with -nostdinc (only the compiler's own freestanding headers), the
 # portable include paths and the drivers' headers: nothing of libc or of kern/arch is reachable.
@@ -64,3 +76,4 @@ net-freestanding: $(NETDRV_KOBJS) ## compile the network drivers with the kernel
 TEST_TARGETS += net-freestanding
 
 .PHONY: unit-net net-freestanding
+

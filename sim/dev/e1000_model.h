@@ -55,10 +55,20 @@ struct e1000_model {
 	struct e1km_frame *wire; /* frames transmitted, wire[0] first */
 	unsigned nwire;
 
+	/* exosim and the diagnostics tests: the simulated cycle for messages (NULL: 0), a hook
+	 * called with each message (exosim's --strict stops there), and a sink that takes each
+	 * transmitted frame instead of the wire array (exosim's traffic sink). */
+	const uint64_t *clock;
+	void *hook_ctx;
+	void (*on_error)(void *ctx, const char *msg);
+	void (*on_tx)(void *ctx, const uint8_t *frame, unsigned len);
+	uint8_t *tx_held; /* 256-byte blocks a NIC-owned TX descriptor points into (a bitmap) */
+	uint8_t *rx_held; /* the same for RX descriptors */
+
 	uint64_t tdt_writes, rdt_writes, icr_reads, resets;
 	uint64_t rx_missed, rx_filtered, rx_long, crc_errors; /* MPC, -, ROC, CRCERRS (13.7) */
 	unsigned protocol_errors;
-	char last_error[200];
+	char last_error[240]; /* "e1000: RULE (8254x SDM §x) at cycle N" */
 };
 
 /* Returns 0, or -1 when the wire cannot be allocated.  The link is up, the EEPROM holds `mac`

@@ -42,16 +42,33 @@ static const struct chip_desc chips[] = {
 	[RTLM_8168] = { 0x38, false, true, 0x3fff, 1u << 21, 1u << 20, 1u << 19, 1024 },
 };
 
-static void
+/* A driver mistake: one line "rtl8139|rtl8168: RULE (source) at cycle N" (docs/sim.md, "NICs:
+ * the driver's mistakes"), kept in last_error, counted and passed to the hook.  Sources: SRC
+ * expands to the chip's ("8139C+ datasheet" or "Linux r8169" for the 8168). */
+static void __attribute__((format(printf, 2, 3)))
 model_error(struct rtl_model *m, const char *fmt, ...)
 {
+	char msg[192];
 	va_list ap;
 
 	m->protocol_errors++;
 	va_start(ap, fmt);
-	vsnprintf(m->last_error, sizeof(m->last_error), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	snprintf(m->last_error, sizeof(m->last_error), "%s: %s at cycle %llu",
+	         m->chip == RTLM_8139CP ? "rtl8139" : "rtl8168", msg,
+	         (unsigned long long)(m->clock ? *m->clock : 0));
+	if (m->on_error)
+		m->on_error(m->hook_ctx, m->last_error);
 }
+
+static const char *
+src(const struct rtl_model *m)
+{
+	return m->chip == RTLM_8139CP ? "8139C+ datasheet" : "Linux r8169";
+}
+
+static void bad_access(struct rtl_model *m, const char *op, uint64_t off, unsigned size);
 
 static const struct chip_desc *
 chip(const struct rtl_model *m)
@@ -92,6 +109,7 @@ chip_reset(struct rtl_model *m)
 	memset(m->rx_base, 0, sizeof(m->rx_base));
 	m->rx_cur = m->tx_cur = 0;
 	m->tx_pending = false;
+	m->tx_asm = false;
 	m->reset_reads = m->reset_delay;
 	m->resets++;
 }
@@ -143,7 +161,8 @@ next_desc(struct rtl_model *m, unsigned cur, uint32_t opts1, const char *ring)
 	if (opts1 & EOR)
 		return 0;
 	if (cur + 1 >= chip(m)->ring_max) {
-		model_error(m, "%s ring: no EOR within %u descriptors", ring, chip(m)->ring_max);
+		model_error(m, "%s ring: no EOR within %u descriptors (%s: EOR ends the ring)",
+		            ring, chip(m)->ring_max, src(m));
 		return 0;
 	}
 	return cur + 1;
@@ -161,17 +180,36 @@ tx_enabled(const struct rtl_model *m)
 	return (m->chipcmd & CMD_TE) && (!chip(m)->cplus_enables || (m->cpcr & 0x1));
 }
 
-/* IEEE 802.3 CRC-32 (reflected, polynomial 0xedb88320), the frame check sequence. */
+/* IEEE 802.3 CRC-32 (reflected, polynomial 0xedb88320), the frame check sequence: eight bytes
+ * a step through eight tables built on first use ("slicing by 8"; exosim injects millions of
+ * frames), the rest a byte at a time. */
 static uint32_t
 crc32(const uint8_t *p, unsigned len)
 {
+	static uint32_t t[8][256];
 	uint32_t c = 0xffffffffu;
+	unsigned i = 0;
 
-	for (unsigned i = 0; i < len; i++) {
-		c ^= p[i];
-		for (int k = 0; k < 8; k++)
-			c = (c >> 1) ^ (0xedb88320u & -(c & 1));
+	if (t[0][1] == 0) {
+		for (uint32_t b = 0; b < 256; b++) {
+			uint32_t x = b;
+			for (int k = 0; k < 8; k++)
+				x = (x >> 1) ^ (0xedb88320u & -(x & 1));
+			t[0][b] = x;
+		}
+		for (uint32_t b = 0; b < 256; b++)
+			for (int k = 1; k < 8; k++)
+				t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xff];
 	}
+	for (; i + 8 <= len; i += 8) {
+		uint32_t lo = c ^ (uint32_t)(p[i] | p[i + 1] << 8 | p[i + 2] << 16 |
+		                             (uint32_t)p[i + 3] << 24);
+		c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
+		    t[4][lo >> 24] ^ t[3][p[i + 4]] ^ t[2][p[i + 5]] ^ t[1][p[i + 6]] ^
+		    t[0][p[i + 7]];
+	}
+	for (; i < len; i++)
+		c = t[0][(c ^ p[i]) & 0xff] ^ (c >> 8);
 	return ~c;
 }
 
@@ -198,7 +236,7 @@ bool
 rtl_model_inject(struct rtl_model *m, const void *frame, unsigned len, enum rtlm_rx_err err)
 {
 	const struct chip_desc *c = chip(m);
-	uint8_t buf[RTLM_FRAME_MAX + 4] = { 0 };
+	uint8_t buf[RTLM_FRAME_MAX + 4];
 	unsigned n = len < 60 ? 60 : len; /* padded as QEMU's model pads (MIN_BUF_SIZE) */
 	uint64_t d = base(m->rx_base) + 16ull * m->rx_cur;
 	uint32_t opts1, fcs;
@@ -208,6 +246,10 @@ rtl_model_inject(struct rtl_model *m, const void *frame, unsigned len, enum rtlm
 		return false;
 	if (m->misc & 0x00080000u) {
 		m->rx_missed++; /* the receive path is gated off */
+		model_error(m,
+		            "frame lost: receiver on with MISC RXDV_GATED_EN (bit 19) still set "
+		            "(%s rtl_hw_start_8168g)",
+		            src(m));
 		return false;
 	}
 	if (base(m->rx_base) == 0) {
@@ -219,22 +261,37 @@ rtl_model_inject(struct rtl_model *m, const void *frame, unsigned len, enum rtlm
 		return false;
 	}
 	if (!range_ok(m, d, 16)) {
-		model_error(m, "RX descriptor %u at 0x%llx outside memory", m->rx_cur,
-		            (unsigned long long)d);
+		model_error(m, "RX descriptor %u at 0x%llx outside memory (%s: RDSAR)", m->rx_cur,
+		            (unsigned long long)d, src(m));
 		return false;
 	}
 	opts1 = load32(m, d);
 	memcpy(&addr, m->mem + d + 8, 8);
+	if ((opts1 & OWN) && addr == 0) {
+		model_error(
+		    m, "RX descriptor %u owned by the NIC has buffer address 0 (%s: RX descriptor)",
+		    m->rx_cur, src(m));
+		return false;
+	}
+	if ((opts1 & OWN) && (opts1 & c->len_mask) == 0) {
+		model_error(
+		    m, "RX descriptor %u owned by the NIC has buffer size 0 (%s: RX descriptor)",
+		    m->rx_cur, src(m));
+		return false;
+	}
 	if (!(opts1 & OWN) || n + 4 > (opts1 & c->len_mask) || (c->has_rms && n + 4 > m->rms)) {
 		m->rx_missed++; /* no descriptor, or none large enough */
 		m->isr |= INT_RDU;
 		return false;
 	}
 	if (!range_ok(m, addr, n + 4)) {
-		model_error(m, "RX buffer 0x%llx outside memory", (unsigned long long)addr);
+		model_error(m,
+		            "RX descriptor %u buffer 0x%llx+%u outside memory (%s: RX descriptor)",
+		            m->rx_cur, (unsigned long long)addr, n + 4, src(m));
 		return false;
 	}
 	memcpy(buf, frame, len);
+	memset(buf + len, 0, n - len); /* the padding */
 	fcs = crc32(buf, n);
 	memcpy(buf + n, &fcs, 4);
 	memcpy(m->mem + addr, buf, n + 4);
@@ -250,16 +307,47 @@ rtl_model_inject(struct rtl_model *m, const void *frame, unsigned len, enum rtlm
 	return true;
 }
 
-/* Reads one TX descriptor and appends its segment; false when the NIC must stop. */
+/* The segment of TX descriptor `d` (opts1, buffer addr, seg bytes) checked: false when it is
+ * the driver's mistake (reported). */
 static bool
-tx_one(struct rtl_model *m, struct rtlm_frame *asm_)
+tx_seg_ok(struct rtl_model *m, uint32_t opts1, uint64_t addr, uint32_t seg)
+{
+	if (!(opts1 & FS) && !m->tx_asm)
+		model_error(m,
+		            "TX descriptor %u continues a frame that never began: FS missing (%s: "
+		            "TX descriptor)",
+		            m->tx_cur, src(m));
+	else if (addr == 0)
+		model_error(m, "TX descriptor %u has buffer address 0 (%s: TX descriptor)",
+		            m->tx_cur, src(m));
+	else if (seg == 0)
+		model_error(m, "TX descriptor %u has length 0 (%s: TX descriptor)", m->tx_cur,
+		            src(m));
+	else if (!range_ok(m, addr, seg))
+		model_error(m,
+		            "TX descriptor %u buffer 0x%llx+%u outside memory (%s: TX descriptor)",
+		            m->tx_cur, (unsigned long long)addr, seg, src(m));
+	else if ((opts1 & FS ? 0 : m->tx_frame.len) + seg > RTLM_FRAME_MAX)
+		model_error(m, "TX frame over %u bytes before LS (%s: TX descriptor)",
+		            RTLM_FRAME_MAX, src(m));
+	else
+		return true;
+	return false;
+}
+
+/* Reads one TX descriptor and appends its segment; false when the NIC must stop.  `prev`
+ * holds the buffers of the descriptors taken in this poll: one named twice was handed twice. */
+static bool
+tx_one(struct rtl_model *m, uint64_t *prev, unsigned nprev)
 {
 	uint64_t d = base(m->tx_base) + 16ull * m->tx_cur;
+	struct rtlm_frame *f = &m->tx_frame;
 	uint32_t opts1, seg;
 	uint64_t addr;
 
 	if (!range_ok(m, d, 16)) {
-		model_error(m, "TX descriptor %u outside memory", m->tx_cur);
+		model_error(m, "TX descriptor %u at 0x%llx outside memory (%s: TNPDS)", m->tx_cur,
+		            (unsigned long long)d, src(m));
 		return false;
 	}
 	opts1 = load32(m, d);
@@ -267,21 +355,35 @@ tx_one(struct rtl_model *m, struct rtlm_frame *asm_)
 		return false;
 	memcpy(&addr, m->mem + d + 8, 8);
 	seg = opts1 & 0xffff;
-	if (opts1 & FS)
-		asm_->len = 0;
-	if (!range_ok(m, addr, seg) || asm_->len + seg > RTLM_FRAME_MAX) {
-		model_error(m, "TX descriptor %u: buffer 0x%llx+%u bad", m->tx_cur,
-		            (unsigned long long)addr, seg);
-		seg = 0;
+	for (unsigned i = 0; i < nprev && addr != 0; i++) {
+		if (prev[i] == addr) {
+			model_error(
+			    m,
+			    "TX descriptor %u hands buffer 0x%llx already in a descriptor of "
+			    "this poll (handed twice) (%s: OWN)",
+			    m->tx_cur, (unsigned long long)addr, src(m));
+			break;
+		}
 	}
-	memcpy(asm_->data + asm_->len, m->mem + addr, seg);
-	asm_->len = (uint16_t)(asm_->len + seg);
+	prev[nprev] = addr;
+	if (tx_seg_ok(m, opts1, addr, seg)) {
+		if (opts1 & FS)
+			f->len = 0;
+		memcpy(f->data + f->len, m->mem + addr, seg);
+		f->len = (uint16_t)(f->len + seg);
+		m->tx_asm = !(opts1 & LS);
+	} else {
+		m->tx_asm = false;
+		opts1 &= ~LS; /* the frame is dropped */
+	}
 	store32(m, d, opts1 & ~OWN);
 	if (opts1 & LS) {
-		if (m->nwire < RTLM_WIRE_MAX)
-			m->wire[m->nwire++] = *asm_;
+		if (m->on_tx)
+			m->on_tx(m->hook_ctx, f->data, f->len);
+		else if (m->nwire < RTLM_WIRE_MAX)
+			m->wire[m->nwire++] = *f;
 		else
-			model_error(m, "wire full");
+			model_error(m, "wire full (the model's %u frames)", RTLM_WIRE_MAX);
 	}
 	m->tx_cur = next_desc(m, m->tx_cur, opts1, "TX");
 	return true;
@@ -290,18 +392,20 @@ tx_one(struct rtl_model *m, struct rtlm_frame *asm_)
 static void
 transmit(struct rtl_model *m)
 {
-	static struct rtlm_frame asm_;
+	uint64_t prev[1024];
 	unsigned sent = 0;
 
 	if (!tx_enabled(m)) {
-		model_error(m, "TxPoll with the transmitter disabled");
+		model_error(m, "TxPoll with the transmitter disabled (ChipCmd.TE%s) (%s: TxPoll)",
+		            chip(m)->cplus_enables ? " and CPlusCmd bit 0" : "", src(m));
 		return;
 	}
 	if (base(m->tx_base) == 0) {
-		model_error(m, "TxPoll with no TX ring base");
+		model_error(m, "TxPoll with no TX ring base (TNPDS never set) (%s: TxPoll)",
+		            src(m));
 		return;
 	}
-	while (sent < chip(m)->ring_max && tx_one(m, &asm_))
+	while (sent < chip(m)->ring_max && tx_one(m, prev, sent))
 		sent++;
 	if (sent > 0)
 		m->isr |= INT_TOK;
@@ -370,7 +474,7 @@ rtl_model_mmio_read(void *mp, uint64_t off, unsigned size)
 			return m->misc;
 		break;
 	}
-	model_error(m, "read%u of unknown register 0x%02llx", size * 8, (unsigned long long)off);
+	bad_access(m, "read", off, size);
 	return 0;
 }
 
@@ -388,20 +492,67 @@ chipcmd_write(struct rtl_model *m, uint8_t v)
 	m->chipcmd = v & (CMD_RE | CMD_TE);
 }
 
+/* The ring bases: 256-byte aligned (8139C+ datasheet; per Linux r8169 "needs 256 bytes
+ * alignment"), written at any time (as QEMU's model allows). */
 static bool
 ring_write(struct rtl_model *m, uint64_t off, uint32_t v)
 {
-	switch (off) {
-	case 0x20:
-	case 0x24:
+	bool tx = off == 0x20 || off == 0x24;
+	const char *name = tx ? "TNPDS" : "RDSAR";
+
+	if (!tx && off != 0xe4 && off != 0xe8)
+		return false;
+	if ((off == 0x20 || off == 0xe4) && (v & 0xff) != 0)
+		model_error(m, "%s 0x%x not 256-byte aligned (%s: ring base)", name, v, src(m));
+	if (tx)
 		m->tx_base[(off - 0x20) / 4] = v;
-		return true;
-	case 0xe4:
-	case 0xe8:
+	else
 		m->rx_base[(off - 0xe4) / 4] = v;
-		return true;
+	return true;
+}
+
+/* The registers either chip has and their widths, for the wrong-width message. */
+static const char *
+reg_name(const struct rtl_model *m, uint64_t off, unsigned *width)
+{
+	static const struct {
+		uint8_t off, width, chips; /* chips: bit 0 8139C+, bit 1 8168 */
+		const char *name;
+	} regs[] = {
+		{ 0x00, 1, 3, "IDR0" },        { 0x20, 4, 3, "TNPDS" },
+		{ 0x24, 4, 3, "TNPDS high" },  { 0x37, 1, 3, "ChipCmd" },
+		{ 0x38, 1, 2, "TxPoll" },      { 0x3c, 2, 3, "IMR" },
+		{ 0x3e, 2, 3, "ISR" },         { 0x40, 4, 3, "TxConfig" },
+		{ 0x44, 4, 3, "RxConfig" },    { 0x50, 1, 3, "Cfg9346" },
+		{ 0x58, 1, 1, "MediaStatus" }, { 0x64, 2, 1, "BMSR" },
+		{ 0x6c, 1, 2, "PHYstatus" },   { 0xd9, 1, 1, "TxPoll" },
+		{ 0xda, 2, 2, "RxMaxSize" },   { 0xe0, 2, 3, "CPlusCmd" },
+		{ 0xe4, 4, 3, "RDSAR" },       { 0xe8, 4, 3, "RDSAR high" },
+		{ 0xf0, 4, 2, "MISC" },
+	};
+
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		if (regs[i].off == off && (regs[i].chips >> m->chip & 1)) {
+			*width = regs[i].width;
+			return regs[i].name;
+		}
 	}
-	return false;
+	return NULL;
+}
+
+/* An access no register answers: the wrong width of a known one, or an unknown offset. */
+static void
+bad_access(struct rtl_model *m, const char *op, uint64_t off, unsigned size)
+{
+	unsigned w;
+	const char *name = reg_name(m, off, &w);
+
+	if (name != NULL && w != size)
+		model_error(m, "%s%u of %s (0x%02llx), which is %u bits wide (%s: registers)", op,
+		            size * 8, name, (unsigned long long)off, w * 8, src(m));
+	else
+		model_error(m, "%s%u of unknown register 0x%02llx (%s: registers)", op, size * 8,
+		            (unsigned long long)off, src(m));
 }
 
 void
@@ -413,7 +564,9 @@ rtl_model_mmio_write(void *mp, uint64_t off, unsigned size, uint64_t val)
 	if (off == chip(m)->txpoll && size == 1) {
 		m->txpolls++;
 		if (!(v & 0x40))
-			model_error(m, "TxPoll without NPQ (0x%02x)", v);
+			model_error(
+			    m, "TxPoll 0x%02x without NPQ (bit 6): nothing is polled (%s: TxPoll)",
+			    v, src(m));
 		else if (m->tx_paused)
 			m->tx_pending = true;
 		else
@@ -461,6 +614,5 @@ rtl_model_mmio_write(void *mp, uint64_t off, unsigned size, uint64_t val)
 		}
 		break;
 	}
-	model_error(m, "write%u 0x%x to unknown register 0x%02llx", size * 8, v,
-	            (unsigned long long)off);
+	bad_access(m, "write", off, size);
 }

@@ -51,9 +51,17 @@ struct rtl_model {
 	struct rtlm_frame *wire; /* frames transmitted, wire[0] first */
 	unsigned nwire;
 
+	/* As in e1000_model.h: the cycle for messages, the error hook, the transmit sink. */
+	const uint64_t *clock;
+	void *hook_ctx;
+	void (*on_error)(void *ctx, const char *msg);
+	void (*on_tx)(void *ctx, const uint8_t *frame, unsigned len);
+	bool tx_asm;                /* a frame is being assembled (FS seen, LS not yet) */
+	struct rtlm_frame tx_frame; /* the frame being assembled */
+
 	uint64_t txpolls, rx_missed, rx_filtered, resets;
 	unsigned protocol_errors;
-	char last_error[200];
+	char last_error[240]; /* "rtl8139|rtl8168: RULE (source) at cycle N" */
 };
 
 /* Returns 0, or -1 when the wire cannot be allocated.  The link is up, the MAC `mac`. */

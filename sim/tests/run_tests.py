@@ -265,6 +265,27 @@ def test_nvme(exosim, tmp):
     check(rc == 2 and "--machine" in err, "an NVMe run needs --machine", err)
 
 
+def test_net(exosim, tmp):
+    """The real NIC drivers forwarding between two NIC models: the bundled l2fwd workloads
+    (e1000 and RTL8168), deterministic with --no-host, --strict accepted, and a network
+    workload's bad input exiting 2 with FILE:LINE:COL."""
+    for name in ("l2fwd-10g.json", "l2fwd-10g-rtl8168.json"):
+        wl = os.path.join(WL, name)
+        args = ["run", "--machine", "legion", "--workload", wl, "--duration", "1ms", "--no-host"]
+        rc, a, err = run(exosim, *args)
+        check(rc == 0 and "14.881 Mpps forwarded" in a and "  drops: 0 " in a
+              and "diagnostics: 0" in a, f"{name} forwards at line rate", err + a)
+        rc, b, _ = run(exosim, *args, "--strict")
+        check(rc == 0 and a == b, f"{name}: identical again, and under --strict", err)
+    for name, line in (("net_rate.json",
+                        "4:17: 20000000 frames/s is over the line rate 14880952 of 64-byte frames"),
+                       ("net_fault.json", '3:16: a "link_down" fault needs "at" and "for"')):
+        path = os.path.join(BAD, name)
+        rc, _, err = run(exosim, "run", "--machine", "legion", "--workload", path)
+        check(rc == 2 and err.strip() == f"exosim: {path}:{line}",
+              f"bad network workload {name} exits 2 with FILE:LINE:COL", f"rc={rc} {err!r}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--exosim", required=True)
@@ -273,7 +294,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for t in (test_list, test_determinism, test_trace, test_bad_input, test_zero_cost_rta,
                   test_edf_late_exhaustion, test_rejected_params_message, test_cpus_option,
-                  test_nvme):
+                  test_nvme, test_net):
             t(exosim, tmp)
     print(f"sim-test: {len(failures)} failure(s)")
     return 1 if failures else 0

@@ -1,0 +1,69 @@
+/* Internals of exosim's network run (netsim.c the forwarding loop, netsim_host.c the machine:
+ * the NICs, their ops tables, the traffic generator and the sink). */
+#ifndef EXOSIM_NETSIM_INT_H
+#define EXOSIM_NETSIM_INT_H
+
+#include <setjmp.h>
+
+#include "e1000_model.h"
+#include "netsim.h"
+#include "rng/rng.h"
+#include "rtl_model.h"
+
+#define NS_MEM_BYTES (32u << 20)
+#define NS_BAR_A     0xfeb00000u
+#define NS_BAR_B     0xfeb40000u
+
+struct ns;
+
+/* A capture to replay (netsim_pcap.c): each frame's time from the first, in cycles. */
+struct ns_pkt {
+	uint64_t t;
+	uint16_t len;
+	uint8_t data[NET_ETH_MAX];
+};
+struct ns_pcap {
+	struct ns_pkt *pkt;
+	size_t n, cap;
+};
+int ns_pcap_load(const char *path, uint64_t hz, struct ns_pcap *pc, char *err, size_t errlen);
+void ns_pcap_free(struct ns_pcap *pc);
+
+struct nsnic {
+	struct ns *s;
+	enum netsim_nic kind;
+	uintptr_t bar;
+	struct e1000_model e;
+	struct rtl_model r;
+	struct net_ops ops;
+	struct net_dev dev;
+	struct net_pool pool;
+	bool up;
+};
+
+struct ns {
+	const struct netsim_cfg *cfg;
+	struct netsim_result *res;
+	uint64_t cyc, start, end, dma_next;
+	struct nsnic nic[2];
+	/* The generator: the next arrival (cycles), frames offered so far. */
+	double next;
+	struct rng rng;
+	uint8_t frame[NET_ETH_MAX];
+	uint8_t pframe[NET_ETH_MAX]; /* a replayed frame, rewritten */
+	uint64_t wire_free;          /* B's wire: the cycle its last frame's last bit leaves */
+	struct ns_pcap pcap;         /* arrival "pcap": the frames, next one pcap_next */
+	size_t pcap_next;
+	bool fired[NETSIM_MAX_FAULTS];
+	bool oom;
+	jmp_buf jmp;
+	bool jmp_armed;
+};
+
+int ns_host_init(struct ns *s, char *err, size_t errlen);
+void ns_host_fini(struct ns *s);
+/* Puts every frame due up to cycle `t` (and before the window's end) on A's wire. */
+void ns_inject_until(struct ns *s, uint64_t t);
+bool ns_gen_done(const struct ns *s);
+
+#endif

@@ -1,0 +1,79 @@
+/* The network run's summary: offered and forwarded rates, where frames were lost, latency
+ * percentiles from arrival on A's wire to the last bit leaving B's, the core's load, the
+ * model's diagnostics and the host's speed. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "netsim.h"
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double
+pct(const uint64_t *v, size_t n, double p)
+{
+	size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
+
+	return (double)v[i < n ? i : n - 1];
+}
+
+void
+netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f, bool host)
+{
+	static const char *const nics[] = { "e1000", "rtl8139", "rtl8168" };
+	static const char *const arr[] = { "fixed", "poisson", "bursty", "pcap" };
+	double win = (double)c->duration / (double)c->hz, us = 1e6 / (double)c->hz;
+
+	if (c->arrival == NETSIM_PCAP)
+		fprintf(f,
+		        "net: %s -> %s forwarding, the frames of %s for at most %.3f ms, batch %u, "
+		        "ring %u, %s\n",
+		        nics[c->nic], nics[c->nic], c->pcap, win * 1e3, c->batch, c->ring,
+		        c->intr ? "interrupts" : "polling");
+	else
+		fprintf(f,
+		        "net: %s -> %s forwarding, %u-byte frames, %s %.3f Mpps offered for %.3f "
+		        "ms, batch "
+		        "%u, ring %u, %s\n",
+		        nics[c->nic], nics[c->nic], c->frame + 4, arr[c->arrival], c->rate / 1e6,
+		        win * 1e3, c->batch, c->ring, c->intr ? "interrupts" : "polling");
+	fprintf(f, "  frames: offered %llu, received %llu, forwarded %llu, sunk %llu (%llu bad)\n",
+	        (unsigned long long)r->offered, (unsigned long long)r->received,
+	        (unsigned long long)r->forwarded, (unsigned long long)r->sunk,
+	        (unsigned long long)r->sunk_bad);
+	fprintf(f, "  rate: %.3f Mpps forwarded (%.3f Gb/s of frames)\n",
+	        (double)r->sunk / win / 1e6, (double)r->sunk_bytes * 8 / win / 1e9);
+	fprintf(f,
+	        "  drops: %llu (NIC A ring full %llu, link down %llu, wire %llu, corrupted %llu, "
+	        "driver rx %llu/%llu err/drop, tx refused %llu)\n",
+	        (unsigned long long)(r->offered - r->sunk), (unsigned long long)r->nic_missed_model,
+	        (unsigned long long)r->link_lost, (unsigned long long)r->wire_dropped,
+	        (unsigned long long)r->corrupted, (unsigned long long)r->drv_a.rx_errors,
+	        (unsigned long long)r->drv_a.rx_dropped, (unsigned long long)r->tx_refused);
+	if (r->nlat > 0) {
+		uint64_t *v = malloc(r->nlat * sizeof(*v));
+		if (v) {
+			memcpy(v, r->lat, r->nlat * sizeof(*v));
+			qsort(v, r->nlat, sizeof(*v), cmp_u64);
+			fprintf(f, "  latency us: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n",
+			        pct(v, r->nlat, 50) * us, pct(v, r->nlat, 90) * us,
+			        pct(v, r->nlat, 99) * us, pct(v, r->nlat, 99.9) * us,
+			        (double)v[r->nlat - 1] * us);
+			free(v);
+		}
+	}
+	fprintf(f, "  core: %.1f%% busy, %llu net_rx calls, %llu MMIO accesses, %llu interrupts\n",
+	        r->window ? 100.0 * (double)r->busy / (double)r->window : 0.0,
+	        (unsigned long long)r->rx_calls, (unsigned long long)r->mmio,
+	        (unsigned long long)r->interrupts);
+	fprintf(f, "  diagnostics: %u%s%s\n", r->diags, r->diags ? ", first: " : "", r->first_diag);
+	if (host && r->window)
+		fprintf(f, "  host: %.3f s for %.3f simulated ms: %.2f host s per simulated s\n",
+		        r->host_seconds, (double)r->window / (double)c->hz * 1e3,
+		        r->host_seconds / ((double)r->window / (double)c->hz));
+}

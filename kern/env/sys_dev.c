@@ -16,6 +16,7 @@
 #include "abi/memlayout.h"
 #include "console.h"
 #include "env_impl.h"
+#include "iommu.h"
 #include "mm.h"
 #include "panic.h"
 #include "pci.h"
@@ -294,7 +295,11 @@ sys_dev_bar(struct env *e, const uint64_t *a)
 	if (err < 0)
 		return err;
 	if ((err = cap_derive_object(&e->caps, a[0], CAP_DEVICE, CAP_R_MAP, &e->caps, wslot,
-	                             region_obj(w), rights)) < 0)
+	                             region_obj(w), rights)) < 0) {
 		region_discard(w);
-	return err;
+		return err;
+	}
+	/* The env that maps a device's registers is its driver: the device's DMA goes through
+	 * that env's domain from now on (docs/devices.md "DMA isolation"). */
+	return iommu_attach(o->pci->bus, (unsigned)(o->pci->dev << 3 | o->pci->fn), e->id);
 }

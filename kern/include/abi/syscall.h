@@ -203,7 +203,10 @@
 	X(51, irq_bind_msi, 5, "dslot, nslot, bits, which, cpu")                                   \
 	X(52, irq_ack_msi, 2, "dslot, which")                                                      \
 	X(53, irq_unbind_msi, 2, "dslot, which")                                                   \
-	X(54, notify_wait_until, 2, "slot, tsc")
+	X(54, notify_wait_until, 2, "slot, tsc")                                                   \
+	X(55, iommu_map, 1, "slot")                                                                \
+	X(56, iommu_unmap, 1, "slot")                                                              \
+	X(57, iommu_faults, 0, "")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

@@ -90,6 +90,12 @@
  * notify_poll(slot)                  the same but returns E_AGAIN instead of blocking
  * notify_wait_until(slot, tsc)       notify_wait, but returns E_AGAIN once the TSC reaches tsc
  *                                    (0 < tsc < ABI_SLEEP_MAX) with the word still 0
+ * iommu_map(slot)                    the frame or region in slot (needs PHYS) becomes reachable
+ *                                    by the caller's devices at its physical address, which
+ *                                    it returns (docs/devices.md "DMA isolation")
+ * iommu_unmap(slot)                  withdraws it; the IOTLB is invalidated before it returns
+ * iommu_faults()                     reads the IOMMU's fault records (one console line each);
+ *                                    the count of the caller's domain (E_NOSYS: no remapping)
  * env_notify(eslot, nslot, bits)     when the env in eslot dies (exit, a fault, a destroy), the
  *                                    kernel signals bits on the notification in nslot (needs
  *                                    WRITE on both); at once if it is dead already.  One

@@ -21,7 +21,7 @@ LAB = gradelib.Lab("iommu", fail_fast=lab3.KERNEL_DIED + [gradelib.LOCKCHECK_REP
 IOMMU = ["-M", "q35,kernel-irqchip=split",
          "-device", "intel-iommu,intremap=off,aw-bits=48"]  # before the devices (QEMU)
 BOOT = r"^iommu: 1 units, translation on \(4-level tables, 0 RMRRs\)$"
-TAGS = ["init", "kernel", "other", "unmapped"]
+TAGS = ["init", "kernel", "other", "unmapped", "revoke"]
 
 
 def fault_line(addr=r"0x[0-9a-f]+"):
@@ -43,6 +43,8 @@ def malicious(run):
     if len(re.findall(fault_line(), run.text, re.M)) != 3:
         run.fail("want exactly 3 fault lines (kernel, other env, unmapped page)", "faults")
     run.expect(r"^iommutest: 3 faults counted for this driver$", part="faults")
+    run.expect(r"^iommu: [0-9a-f]{2}:[0-9a-f]{2}\.\d detached: its driver's capability is "
+               r"gone\n(.*\n)?iommutest: revoked$", part="revoke")
 
 
 @LAB.test("nvmetest", parts=dict(dict.fromkeys(nvmetests.TAGS + ["irq"], 2), identify=2,

@@ -6,6 +6,10 @@
  * context entries, second-level translation); register-based invalidation (6.5.1), which
  * every unit supports, rather than the queue (6.5.2).  The env lock protects all of it.
  *
+ * Every unit gets the same root table and domains, so a DRHD's device scopes (8.3.1; QEMU
+ * 7.2 lists its devices by scope instead of setting INCLUDE_PCI_ALL) need not be read: each
+ * unit sees requests only from the devices in its scope, and translates them all alike.
+ *
  * Firmware is input: a DRHD whose registers are outside the direct map or whose CAP.SAGAW
  * offers neither 3- nor 4-level tables is reported and left untranslated; nothing panics. */
 #include "abi/error.h"
@@ -285,9 +289,6 @@ drhd_parse(const uint8_t *s, unsigned len)
 	u->cap = rd64(u, REG_CAP);
 	u->ecap = rd64(u, REG_ECAP);
 	coherent = coherent && ECAP_C(u->ecap);
-	if (!(s[4] & 1))
-		printf("iommu: DRHD at 0x%lx has a device scope: treated as INCLUDE_PCI_ALL\n",
-		       base);
 }
 
 /* An RMRR whose scope names an endpoint directly below its start bus (path length 1). */

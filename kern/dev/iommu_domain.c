@@ -176,6 +176,18 @@ iommu_attach(unsigned bus, unsigned devfn, uint64_t env)
 	return iommu_rmrr_map(bus, devfn, env);
 }
 
+void
+iommu_detach(unsigned bus, unsigned devfn)
+{
+	uint64_t *ce;
+
+	if (!iommu_on() || (ce = iommu_context_entry(bus, devfn, false)) == NULL)
+		return;
+	ce[0] = 0;
+	iommu_flush(ce, 16);
+	iommu_invalidate();
+}
+
 /* Frees a table page and, above the last level, the tables it points to. */
 static void
 tables_free(uint64_t table, unsigned lvl)

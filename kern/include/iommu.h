@@ -22,6 +22,8 @@ bool iommu_on(void);
 /* The device bus:devfn now belongs to the domain of env `env` (its driver): its context
  * entry points at that domain's page tables.  Nothing happens with translation off. */
 int iommu_attach(unsigned bus, unsigned devfn, uint64_t env);
+/* The device leaves its domain: no context entry, all its DMA blocked (caches invalidated). */
+void iommu_detach(unsigned bus, unsigned devfn);
 
 /* Pages [pa, pa + n pages) become reachable (read and write) at device address pa by the
  * devices of env's domain; unmap removes them and invalidates the IOTLB before returning.

@@ -106,6 +106,7 @@ class Emulator:
         self.serial = os.path.join(workdir, "serial.out")
         self.stderr = os.path.join(workdir, "emulator.err")
         self.proc = None
+        self.extra_args = []  # a run's own QEMU options (gradelib's peer)
 
     def _spawn(self, argv, **kw):
         if stopping.is_set():
@@ -159,7 +160,7 @@ class Qemu(Emulator):
             argv += ["-M", "q35",
                      "-drive", "if=pflash,format=raw,readonly=on,file=" + OVMF_CODE,
                      "-drive", "if=pflash,format=raw,file=" + vars_copy]
-        self._spawn(argv + t.qemu_args, stdin=subprocess.PIPE)
+        self._spawn(argv + t.qemu_args + self.extra_args, stdin=subprocess.PIPE)
 
     def send(self, line):
         # A terminal sends CR for Enter; the kernel's line editor sees exactly that.

@@ -125,12 +125,16 @@ class Test:
     so they also fail the test wherever they appear, and a stub fails in seconds instead of
     waiting out the timeout.  `qemu_args` are extra QEMU options (e.g. ["-cpu", "max"]).
     Patterns are multi-line regexes; end one with `$` to wait for the whole line, not just
-    its start.  A `host` test boots nothing: check(run) runs alone and may fill run.text."""
+    its start.  A `host` test boots nothing: check(run) runs alone and may fill run.text.
+    `peer` (QEMU only) is a class whose instance plays the other end of the guest's network
+    for one run: peer(test, workdir, iso) is made first, its start(run) is called before QEMU
+    starts (it may start threads or another emulator), its qemu_args (a list) are added to
+    QEMU's, its stop(run) is called when the run ends, before the checks, and close() last."""
 
     def __init__(self, lab, name, check, points=0, parts=None, args="", uefi=False, emu=None,
                  steps=(), expect=(), reject=(), until=(), exit_status=None, wait_exit=False,
                  screendump=False, timeout=30, mem=256, smp=None, host=False, fail_fast=(),
-                 qemu_args=()):
+                 qemu_args=(), peer=None):
         self.lab, self.name, self.check = lab, name, check
         self.parts = dict(parts or {})
         self.points = sum(self.parts.values()) if self.parts else points
@@ -146,6 +150,7 @@ class Test:
         self.host = host  # no emulator: check(run) does the work (e.g. runs host programs)
         self.fail_fast = list(lab.fail_fast) + list(fail_fast)
         self.qemu_args = list(qemu_args)
+        self.peer = peer
 
     @property
     def fullname(self):
@@ -163,7 +168,7 @@ class Test:
             return "an exit status"
         if self.uefi or self.screendump:
             return "UEFI/screendump"
-        if self.qemu_args:
+        if self.qemu_args or self.peer:
             return "QEMU options"
         return None
 
@@ -330,9 +335,15 @@ def run_test(test, opts):
     user = re.sub(r"\W", "_", os.environ.get("USER", str(os.getuid())))
     workdir = tempfile.mkdtemp(prefix="exolab-grade-%s-" % user)
     emu = (Bochs if emu_name == "bochs" else Qemu)(test, workdir, opts.iso)
+    peer = test.peer(test, workdir, opts.iso) if test.peer else None
     try:
+        if peer:
+            peer.start(run)
+            emu.extra_args = list(peer.qemu_args)
         emu.start()
         _drive(test, emu, run, opts)
+        if peer:
+            peer.stop(run)
         if test.screendump and run.reason == "complete":
             run.screen = emu.screendump(os.path.join(workdir, "screen.ppm"))
         emu.stop()
@@ -343,6 +354,8 @@ def run_test(test, opts):
         run.fail(str(e))
     finally:
         emu.stop()
+        if peer:
+            peer.close()
         shutil.rmtree(workdir, ignore_errors=True)
     return run
 

@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
 """Lab 5 grader (drivers in user space): part A, the NVMe driver's submission and completion
-path (lib/drivers/nvme/io.c, the BEGIN/END LAB 5 regions).
+path (lib/drivers/nvme/io.c, the BEGIN/END LAB 5 regions); part B, the e1000 network card's
+transmit and receive path (lib/drivers/net/e1000.c, the same markers).
 
 Two kinds of tests, as labs/lab5-drivers/README.md tells the student to run them:
 
 - host tests: the driver compiled for the host against the controller model
-  (sim/dev/nvme_model.c), grade/unit/nvme/test_*.c run by Criterion (`make unit-nvme`); each
+  (sim/dev/nvme_model.c), grade/unit/nvme/test_*.c run by Criterion (`make unit-nvme`), and
+  the e1000 against the 82540EM model (sim/dev/e1000_model.c), grade/unit/net/test_e1000_*.c
+  (`make unit-net`); each
   gradelib test here is one Criterion test, run with --filter through lab 4's runner, so a
   failure names the assertion (file:line: message);
 - QEMU tests: every test of grade/nvmetests.py (`make test-nvme`: the driver in a LibOS env
-  on QEMU's NVMe controller), and, as lab 4C grades the kernel's given IPC, the given kernel
+  on QEMU's NVMe controller), every test of grade/nettests.py (`make test-net`: the network
+  drivers in a LibOS env on QEMU's e1000 and rtl8139), and, as lab 4C grades the kernel's
+  given IPC, the given kernel
   device support the driver stands on: grade/pcitests.py (PCI, device capabilities, BAR
   windows) and grade/irqtests.py (interrupts to notifications).
 
-The network part (the e1000's transmit and receive) joins this lab as its own section below:
-its markers in lib/drivers/net, its host tests through host_test(), its QEMU tests through
-adopt(), and its names in labs/proof.py's EXPECT["5"]."""
+The Realtek driver's host tests (grade/unit/net/test_rtl_*.c) are not graded here: the
+student does not write that driver; its QEMU test comes with grade/nettests.py and must pass."""
 
 import copy
 import importlib.util
@@ -27,6 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gradelib  # noqa: E402
 import irqtests  # noqa: E402
 import lab3  # noqa: E402
+import nettests  # noqa: E402
 import nvmetests  # noqa: E402
 import pcitests  # noqa: E402
 
@@ -99,6 +104,49 @@ def nvme_given_parts(run):
 
 # The driver on QEMU's controller (grade/nvmetests.py: nvmetest).
 adopt(nvmetests)
+
+# ---- Part B: the e1000 (lib/drivers/net/e1000.c) --------------------------------------
+NET = "net"
+
+# Transmit: fill a legacy descriptor per frame, one TDT write per batch, reclaim by DD.
+host_test(NET, "e1000_io", "e1000", "tx_batch_of_32_reaches_the_wire_in_order_with_one_tdt_write",
+          10)
+host_test(NET, "e1000_io", "e1000", "short_frames_leave_padded_to_60_bytes_with_zeros", 3)
+host_test(NET, "e1000_io", "e1000",
+          "tx_takes_a_frame_of_a_bad_length_counts_it_and_never_sends_it", 4)
+host_test(NET, "e1000_io", "e1000",
+          "a_full_tx_ring_queues_what_fits_and_the_rest_after_the_nic_is_done", 8)
+
+# Receive: reap DD descriptors in order, hand up, refill, one RDT write per call.
+host_test(NET, "e1000_io", "e1000",
+          "rx_delivers_injected_frames_in_order_with_one_rdt_write_per_call", 10)
+host_test(NET, "e1000_io", "e1000",
+          "a_full_rx_ring_misses_frames_and_rx_takes_the_ring_in_order", 6)
+host_test(NET, "e1000_io", "e1000",
+          "rx_without_a_pool_buffer_drops_the_frame_and_keeps_the_ring_full", 6)
+host_test(NET, "e1000_io", "e1000", "error_frames_are_dropped_and_counted_and_the_rest_delivered",
+          6)
+
+# Both: wrapping rings, interrupt causes, every buffer accounted for.
+host_test(NET, "e1000_io", "e1000", "rings_wrap_over_hundreds_of_packets_without_losing_one", 10)
+host_test(NET, "e1000_io", "e1000", "transmit_and_receive_raise_txdw_and_rxt0", 3)
+host_test(NET, "e1000_io", "e1000", "fini_after_traffic_gives_every_buffer_back", 4)
+
+# The given parts of the driver (table, bring-up, MAC, link, interrupt masking) keep working.
+E1000_GIVEN = {"table": ("e1000_init", "e1000_table/*", 1),
+               "init": ("e1000_init", "e1000/*", 4)}
+
+
+@LAB.test("e1000-given-parts", parts={part: g[2] for part, g in E1000_GIVEN.items()},
+          **lab4.MODE)
+def e1000_given_parts(run):
+    run.text = ""
+    for part, (binname, pattern, _) in E1000_GIVEN.items():
+        lab4.criterion(run, binname, pattern, part, unit=NET)
+
+
+# The drivers on QEMU's NICs (grade/nettests.py: nettest-e1000, nettest-rtl8139, ...).
+adopt(nettests)
 
 # ---- Given: the kernel's device support (as lab 4C grades the kernel's IPC) ---------------
 adopt(pcitests)

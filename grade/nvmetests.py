@@ -4,8 +4,8 @@ QEMU gets an NVMe controller on a 4 MiB raw image made here under obj/nvme/, pre
 that block b holds the 32-bit little-endian words b * 0x9e3779b1 + j (j = 0, 1, ...): the
 test can check blocks it never wrote.  user/nvmetest.c runs as init and drives the
 controller with the portable driver (lib/drivers/nvme) through the LibOS ops
-(lib/user/nvme_ops.c), polled and then in interrupt mode; it prints one `nvmetest: TAG: what = N OK|FAIL` line per
-check, and this grader wants every check of its source to pass, the identify line exactly,
+(lib/user/nvme_ops.c), polled, then in interrupt mode with INTx, then with MSI-X; it prints
+one `nvmetest: TAG: what = N OK|FAIL` line per check, and this grader wants every check of its source to pass, the identify line exactly,
 the decoded error of the read beyond the namespace by name, and equal leak-check lines.
 user/blktest.c (test blktest) starts the block service user/blksrv.c on the same kind of
 image and checks it through clients (docs/storage.md)."""
@@ -27,7 +27,7 @@ IMAGE_BYTES = 4 << 20
 BLOCK = 512  # QEMU's nvme default logical block size
 PRE_MUL = 0x9E3779B1
 TAGS = ["init", "spread", "prp", "error", "bad"]
-IRQ_MODE = "nvmetest: mode interrupt"
+MODES = ["polled", "interrupt (INTx)", "interrupt (MSI-X)"]
 
 
 def make_image(name):
@@ -59,21 +59,34 @@ OOR = (r"^nvmetest: read at block %d \(the namespace's size\): LBA Out of Range 
        r"\(SCT 0 SC 0x80\), error -\d+$" % BLOCKS)
 
 
+def split_modes(run):
+    """The output of each run, by its `nvmetest: mode M` line (polled, INTx, MSI-X)."""
+    parts = re.split(r"^nvmetest: mode (.*)$", run.text, flags=re.M)
+    texts = dict(zip(parts[1::2], parts[2::2]))
+    texts["polled"] = parts[0] + texts.get("polled", "")  # the device is looked for first
+    for mode in MODES[1:]:
+        if mode not in texts:
+            run.fail("no 'nvmetest: mode %s' line: that run never started" % mode, "irq")
+    return [texts.get(mode, "") for mode in MODES]
+
+
 def score_modes(run):
-    """Every data-integrity check passes in each mode (polled first, then interrupt), and the
-    interrupt mode's own checks (tag irq) pass."""
+    """Every data-integrity check passes in each mode (polled, then INTx, then MSI-X), and
+    each interrupt mode's own checks (tag irq) pass: interrupts were really taken."""
     want = lab3.check_calls("nvmetest", TAGS + ["irq"])
-    polled, _, irq = run.text.partition("\n" + IRQ_MODE + "\n")
-    if not irq:
-        run.fail("no '%s' line: the interrupt-mode run never started" % IRQ_MODE, "irq")
+    texts = split_modes(run)
     for tag in TAGS:
         # The device is looked for once, before the polled run: one init check less after.
-        each = (want[tag], want[tag] - (tag == "init"))
+        each = [want[tag] - (tag == "init" and i > 0) for i in range(len(MODES))]
         ok = sum(min(len(re.findall(r"^nvmetest: %s: .* OK$" % tag, text, re.M)), n)
-                 for text, n in zip((polled, irq), each))
-        run.fraction(tag, ok, sum(each), "%s checks passed (polled + interrupt)" % tag)
-    ok = len(re.findall(r"^nvmetest: irq: .* OK$", irq, re.M))
-    run.fraction("irq", ok, want["irq"], "irq checks passed")
+                 for text, n in zip(texts, each))
+        run.fraction(tag, ok, sum(each), "%s checks passed (polled + INTx + MSI-X)" % tag)
+    # bind_irq's 3 checks and irq_cases' 3 in both interrupt modes; the 2 MSI-X Enable
+    # checks in the MSI-X run only.
+    each = [0, want["irq"] - 2, want["irq"]]
+    ok = sum(min(len(re.findall(r"^nvmetest: irq: .* OK$", text, re.M)), n)
+             for text, n in zip(texts, each))
+    run.fraction("irq", ok, sum(each), "irq checks passed (INTx + MSI-X)")
 
 
 @LAB.test("nvmetest", parts=dict(dict.fromkeys(TAGS + ["irq"], 2), identify=2, decoded=2, leak=2),
@@ -101,7 +114,7 @@ def blktest(run):
     """The block service (user/blksrv.c) and its clients (user/blktest.c, lib/user/blk.c)."""
     run.reject(r"^blktest: .* FAIL$")
     lab3.score_check_calls(run, "blktest", BLK_TAGS)
-    run.expect(r"^blksrv: controller up \(0\), %d blocks of %d bytes, interrupts$"
+    run.expect(r"^blksrv: controller up \(0\), %d blocks of %d bytes, interrupts \(MSI-X\)$"
                % (BLOCKS, BLOCK), part="service")
     run.expect(r"^blksrv: \d+ requests, \d+ refused, [1-9]\d* interrupts; stopping$",
                part="service")

@@ -1,13 +1,12 @@
 /* blksrv: the block service (issue 12 item 7; protocol in blk.h, docs/storage.md).  It owns
  * the NVMe controller (the device capability its starter copied to BLK_SRV_SLOT_DEV), drives
- * it with the portable driver in interrupt mode (polled if the binding fails), and serves
- * clients on the endpoint in BLK_SRV_SLOT_EP.  Access control is the badge: the owner
- * (badge 0) grants each client badge a range of blocks, and every READ and WRITE is checked
- * against the range of the badge the kernel stamped on the message.  A request that fails a
- * check gets its error in the reply and the service goes on.  Client buffers are the
- * clients' frames (BLK_ATTACH): the service only checks their rights and learns their
- * physical addresses; a request of several pages is one NVMe command per page, submitted
- * in one batch. */
+ * it with the portable driver in interrupt mode, MSI-X else INTx (polled if neither binds), and
+ * serves clients on the endpoint in BLK_SRV_SLOT_EP.  Access control is the badge: the owner (badge
+ * 0) grants each client badge a range of blocks, and every READ and WRITE is checked against the
+ * range of the badge the kernel stamped on the message.  A request that fails a check gets its
+ * error in the reply and the service goes on.  Client buffers are the clients' frames (BLK_ATTACH):
+ * the service only checks their rights and learns their physical addresses; a request of several
+ * pages is one NVMe command per page, submitted in one batch. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -228,7 +227,8 @@ serve(const struct ipc_msg *m, uint64_t cslot, uint64_t *out, bool *kept, bool *
 	nrefused += r < 0 && status == 0;
 }
 
-/* The controller, in interrupt mode if its interrupt can be bound. */
+/* The controller, in interrupt mode if its interrupt can be bound: MSI-X if it has it (no
+ * shared line, no IOAPIC routing), else INTx. */
 static void
 start(void)
 {
@@ -236,13 +236,16 @@ start(void)
 	int r = nvme_libos_open(&lo, DEV, &ops);
 
 	if (r == 0 && ns > 0 && sys_notify_alloc(ABI_SLOT_UNTYPED, (uint64_t)ns, CAP_R_ALL) == 0 &&
-	    nvme_libos_irq_bind(&lo, (uint64_t)ns, 1, &ops) < 0)
+	    nvme_libos_irq_bind(&lo, (uint64_t)ns, 1, NVME_LIBOS_ANY, &ops) < 0)
 		printf("blksrv: no interrupt, polling\n");
 	if (r == 0)
 		r = nvme_init(&ctrl, &ops, 1, BLK_MAX_PAGES + 1);
 	up = r == 0;
 	printf("blksrv: controller %s (%d), %lu blocks of %u bytes, %s\n", up ? "up" : "down", r,
-	       (unsigned long)ctrl.nsze, ctrl.lba_size, ops.intr ? "interrupts" : "polled");
+	       (unsigned long)ctrl.nsze, ctrl.lba_size,
+	       !ops.intr                    ? "polled"
+	       : lo.kind == NVME_LIBOS_MSIX ? "interrupts (MSI-X)"
+	                                    : "interrupts (INTx)");
 }
 
 int

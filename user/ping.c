@@ -1,13 +1,16 @@
 /* ping: ICMP echo (RFC 792) through the LibOS network stack (lib/net) over the first NIC this
  * env holds (issue 12 item 7).  `ping ADDR [N] [ip=A] [mask=M] [gw=G]` sends N (default 4)
  * echo requests one after the other, each waiting up to a second for its reply, and prints
- * each round-trip time in TSC ticks, then a summary and the stack's non-zero counters. */
+ * each round-trip time in TSC ticks, then a summary and the stack's non-zero counters.  Run as
+ * init, it takes its words from the kernel's tests= option, commas for spaces
+ * (`init=ping tests=10.0.0.2,4,ip=10.0.0.1`). */
 #include "libos.h"
 #include "net.h"
 #include "net_cfg.h"
 #include "net_libos.h"
+#include "xstring.h"
 
-#define NBUFS      128
+#define NBUFS      256    /* the RX ring (NET_LIBOS_RING) holds 128 of them */
 #define PING_ID    0x4558 /* "EX" */
 #define PING_DATA  56     /* data bytes per request, as BSD's ping */
 #define TIMEOUT_NS 1000000000ull
@@ -56,6 +59,26 @@ print_counters(void)
 			       (unsigned long)net_counter_value(&st, i));
 }
 
+/* Run as init (no words on the command line): the words of the kernel's tests= option. */
+static int
+init_words(int argc, char **argv, char **words, int max)
+{
+	static char list[sizeof(libos_envinfo->tests)];
+	int n = 1;
+
+	if (argc > 1 || libos_envinfo->tests[0] == 0)
+		return 0;
+	strlcpy(list, libos_envinfo->tests, sizeof(list));
+	words[0] = argv[0];
+	for (char *w = list; w != NULL && n < max; n++) {
+		words[n] = w;
+		w = strchr(w, ',');
+		if (w != NULL)
+			*w++ = 0;
+	}
+	return n;
+}
+
 static int
 parse_args(int argc, char **argv, uint32_t *dst, long *n, struct net_cfg *cfg)
 {
@@ -80,12 +103,17 @@ parse_args(int argc, char **argv, uint32_t *dst, long *n, struct net_cfg *cfg)
 int
 main(int argc, char **argv)
 {
+	static char *words[LIBOS_MAX_ARGS + 1];
 	struct net_cfg cfg;
 	uint32_t dst;
 	long n = 4, received = 0;
 	uint64_t min = ~0ull, max = 0, sum = 0;
-	int r;
+	int r = init_words(argc, argv, words, LIBOS_MAX_ARGS);
 
+	if (r > 0) {
+		argc = r;
+		argv = words;
+	}
 	if (parse_args(argc, argv, &dst, &n, &cfg) < 0) {
 		printf("usage: ping ADDR [N] [ip=A] [mask=M] [gw=G]\n");
 		return 1;

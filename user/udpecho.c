@@ -1,8 +1,13 @@
 /* udpecho: a UDP echo server on the LibOS network stack (lib/net) over the first NIC this env
  * holds (issue 12 item 7).  `udpecho PORT [N] [ip=A] [mask=M] [gw=G] [netcons=H:P]`: answers
- * every datagram to PORT with the same bytes, prints one line per datagram with its count,
- * and after N datagrams (0 or none: never) prints the stack's non-zero counters and exits.
- * Blocks in the driver's wait (its interrupt notification) when nothing arrives. */
+ * every datagram to PORT with the same bytes (and every ICMP echo request to its address),
+ * prints one line per datagram with its count, and after N datagrams (0 or none: never)
+ * prints the stack's non-zero counters and exits.  With netcons=H:P every console line it
+ * prints from "listening" to the counters also goes to H:P (the console tee), and a last
+ * line, on the serial console only, says how many went.  Run as init, it takes its words
+ * from the kernel's tests= option, commas for spaces (`init=udpecho tests=7,6,ip=10.0.0.2`).
+ * Polls, waiting up to WAIT_NS in the driver's wait when nothing arrives. */
+#include "console_tee.h"
 #include "libos.h"
 #include "net.h"
 #include "net_cfg.h"
@@ -10,8 +15,9 @@
 #include "netcons.h"
 #include "xstring.h"
 
-#define NBUFS   256
-#define WAIT_NS 100000000ull /* one wait: 100 ms, then poll again */
+#define NBUFS        256
+#define WAIT_NS      100000000ull /* one wait: 100 ms, then poll again */
+#define NETCONS_PORT 6665         /* the netconsole's source port (Linux's netconsole's) */
 
 static struct net_pool pool;
 static struct net_dev dev;
@@ -34,12 +40,30 @@ parse_num(const char *s)
 	return v;
 }
 
-static void
-say(const char *line)
+/* Run as init (no words on the command line): the words of the kernel's tests= option. */
+static int
+init_words(int argc, char **argv, char **words, int max)
 {
-	printf("udpecho: %s", line);
-	if (nc.st != 0)
-		netcons_write(&nc, line, strlen(line));
+	static char list[sizeof(libos_envinfo->tests)];
+	int n = 1;
+
+	if (argc > 1 || libos_envinfo->tests[0] == 0)
+		return 0;
+	strlcpy(list, libos_envinfo->tests, sizeof(list));
+	words[0] = argv[0];
+	for (char *w = list; w != NULL && n < max; n++) {
+		words[n] = w;
+		w = strchr(w, ',');
+		if (w != NULL)
+			*w++ = 0;
+	}
+	return n;
+}
+
+static void
+netcons_tee(void *arg, const char *s, size_t len)
+{
+	netcons_write(arg, s, len);
 }
 
 static void
@@ -74,11 +98,17 @@ echo_all(int sock, unsigned long *count)
 int
 main(int argc, char **argv)
 {
+	static char *words[LIBOS_MAX_ARGS + 1];
 	struct net_cfg cfg;
-	long port = argc > 1 ? parse_num(argv[1]) : -1, max = 0;
+	long port, max = 0;
 	unsigned long count = 0;
-	int sock, r;
+	int sock, r, n = init_words(argc, argv, words, LIBOS_MAX_ARGS);
 
+	if (n > 0) {
+		argc = n;
+		argv = words;
+	}
+	port = argc > 1 ? parse_num(argv[1]) : -1;
 	net_cfg_default(&cfg);
 	for (int i = 2; i < argc; i++) {
 		r = net_cfg_word(&cfg, argv[i]);
@@ -99,26 +129,37 @@ main(int argc, char **argv)
 		return 1;
 	}
 	net_init(&st, &dev, cfg.addr, cfg.netmask, cfg.gateway);
-	if (cfg.cons_ip != 0 && netcons_init(&nc, &st, 6665, cfg.cons_ip, cfg.cons_port) < 0)
-		printf("udpecho: no netconsole\n");
 	sock = net_udp_bind(&st, (uint16_t)port);
 	if (sock < 0) {
 		printf("udpecho: bind: %s\n", error_name(sock));
 		return 1;
 	}
+	if (cfg.cons_ip != 0) {
+		r = netcons_init(&nc, &st, NETCONS_PORT, cfg.cons_ip, cfg.cons_port);
+		if (r < 0)
+			printf("udpecho: no netconsole: %s\n", error_name(r));
+		else
+			console_tee(netcons_tee, &nc);
+	}
 	printf("udpecho: %s %02x:%02x:%02x:%02x:%02x:%02x listening on port %ld\n", dev.drv->name,
 	       dev.mac[0], dev.mac[1], dev.mac[2], dev.mac[3], dev.mac[4], dev.mac[5], port);
-	say("ready\n");
+	net_arp_announce(&st);
+	printf("udpecho: ready\n");
 	while (max == 0 || count < (unsigned long)max) {
 		if (net_poll(&st) == 0)
 			net_wait(&st, net_now(&st) + WAIT_NS);
 		echo_all(sock, &count);
 	}
-	say("done\n");
+	printf("udpecho: done\n");
 	print_counters();
-	if (nc.st != 0)
+	if (nc.st != 0) {
+		console_tee(NULL, NULL);
 		netcons_fini(&nc);
+		printf("udpecho: netconsole: %lu lines sent, %lu dropped\n",
+		       (unsigned long)nc.lines, (unsigned long)nc.dropped);
+	}
 	net_fini(&st);
 	net_libos_close(&dev, &pool);
+	printf("udpecho: end\n");
 	return 0;
 }

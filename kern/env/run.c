@@ -47,8 +47,14 @@ env_switch(struct percpu *pc, struct env *next)
 		__atomic_store_n(&prev->loaded, 0, __ATOMIC_RELEASE);
 	}
 	if (next != NULL) {
-		while (__atomic_load_n(&next->loaded, __ATOMIC_ACQUIRE) != 0)
+		while (__atomic_load_n(&next->loaded, __ATOMIC_ACQUIRE) != 0) {
 			env_spin_irqs_on();
+			/* A device interrupt taken in this window was only marked (knotify.c), and
+			 * no lock is taken from here to user mode: a reschedule IPI to this CPU,
+			 * pending until next runs, makes that a tick (env_tick) that signals it. */
+			if (knotify_cons_due())
+				hal_resched(pc->cpu);
+		}
 		next->loaded = pc->cpu + 1;
 		fpu_restore(next->fpu);
 	}
@@ -191,6 +197,18 @@ env_schedule(void)
 			wake_sleepers(pc);
 		if ((next = env_sched_next(&waiting)) != NULL)
 			env_run(next);
+		/* Nothing to run: before this CPU halts, signal what an interrupt deferred (console
+		 * input, a device's line or vector: knotify.c) that it took with interrupts on
+		 * anywhere but the halt below: in smp_idle before it came here, in a lock's or
+		 * spin's window.  Checked after the halt only, such a deferral stayed pending
+		 * while this CPU halted for good: no env_unlock ran anywhere (an MSI-X vector
+		 * aimed at an AP still in smp_idle hung irqtest's blocking wait on CPU 0).
+		 * Interrupts stay off from here to the sti;hlt, so one taken later wakes the halt
+		 * and is seen on the next turn of the loop. */
+		if (knotify_cons_due()) {
+			wake_sleepers(pc);
+			continue;
+		}
 		/* An env bound to console input or a device interrupt waits for it, not for the
 		 * monitor. */
 		if (pc->cpu == 0 && !waiting && env_sched_idle_all() && !knotify_cons_bound()) {
@@ -199,9 +217,6 @@ env_schedule(void)
 			all_done();
 		}
 		idle(pc);
-		/* Console input woke it (kern/env/knotify.c): the env_unlock signals it. */
-		if (knotify_cons_due())
-			wake_sleepers(pc);
 	}
 }
 

@@ -163,6 +163,26 @@ net_arp_output(struct net_stack *st, struct net_buf *b, uint32_t ip)
 	return 0;
 }
 
+/* RFC 5227 §2.3: an ARP Announcement, a request whose sender and target addresses are both
+ * ours, broadcast when the interface comes up so neighbours learn our MAC before they need
+ * it (QEMU's user network, for one, then forwards to us without asking first). */
+int
+net_arp_announce(struct net_stack *st)
+{
+	static const uint8_t zero[6];
+	struct net_buf *b = net_buf_alloc(st->dev->pool);
+
+	if (b == 0) {
+		st->cnt.tx_no_buf++;
+		return E_NOMEM;
+	}
+	arp_fill(st, b, ARP_OP_REQ, zero, st->addr);
+	st->cnt.arp_requests_out++;
+	net_eth_send(st, b, net_bcast_mac, ETH_TYPE_ARP);
+	net_flush(st);
+	return 0;
+}
+
 void
 net_arp_sweep(struct net_stack *st)
 {

@@ -8,6 +8,7 @@
 
 #include "libos.h"
 #include "printfmt.h"
+#include "console_tee.h"
 #include "usyscall.h"
 
 /* A line longer than this is written in pieces; each piece is one syscall. */
@@ -18,11 +19,30 @@ struct conbuf {
 	size_t len;
 };
 
+/* The tee (console_tee.h): one more place each piece of console text goes. */
+static console_tee_fn *tee_fn;
+static void *tee_arg;
+
+void
+console_tee(console_tee_fn *fn, void *arg)
+{
+	tee_fn = fn;
+	tee_arg = arg;
+}
+
+static void
+console_out(const char *s, size_t len)
+{
+	sys_cputs(s, len);
+	if (tee_fn != NULL)
+		tee_fn(tee_arg, s, len);
+}
+
 static void
 conbuf_flush(struct conbuf *b)
 {
 	if (b->len > 0)
-		sys_cputs(b->buf, b->len);
+		console_out(b->buf, b->len);
 	b->len = 0;
 }
 
@@ -72,7 +92,7 @@ putchar(int c)
 {
 	char ch = (char)c;
 
-	sys_cputs(&ch, 1);
+	console_out(&ch, 1);
 	return (unsigned char)c;
 }
 

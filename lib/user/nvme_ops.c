@@ -1,22 +1,20 @@
 /* The NVMe driver's ops table in the LibOS (lib/drivers/include/nvme.h): BAR0 through a
- * device capability's window mapped uncached by region_map, DMA memory from frames of the
- * env's quota (frame_alloc, map, frame_phys), time from the TSC.  The kernel only checks
+ * device capability's window mapped uncached by region_map, DMA memory from the env's
+ * quota as the kernel's contiguous DMA regions (dma_alloc, syscall 50, lib/user/dma.c),
+ * interrupts as notifications (INTx or MSI-X), time from the TSC.  The kernel only checks
  * rights; everything the driver does to the controller is ordinary user code here.
  *
- * DMA limit: the kernel hands out one frame per frame_alloc.  One page suffices for each
- * queue the driver makes at depth <= 64 (64-byte SQ entries, 16-byte CQ entries), but its
- * PRP lists (one page per slot) and callers' multi-page buffers need physical contiguity:
- * an allocation of n > 1 pages takes frames one at a time until n of them form an ascending
- * run (the buddy allocator hands out the halves of a split block in ascending order, so this
- * normally needs n frames), giving up with E_NOMEM after NVME_LIBOS_CONTIG_TRIES frames. */
+ * DMA: one allocation is one region of 2^k >= n physically contiguous zeroed pages (the
+ * kernel rounds up and charges 2^k pages to the quota), mapped write-back; the PRP lists
+ * (one page per queue slot) and callers' multi-page buffers rely on the contiguity. */
 #include "abi/dev.h"
+#include "dma.h"
 #include "libos.h"
 #include "nvme_libos.h"
 #include "usyscall.h"
 #include "xstring.h"
 
-#define PAGE         4096ull
-#define FRAME_RIGHTS (CAP_R_READ | CAP_R_WRITE | CAP_R_MAP | CAP_R_PHYS)
+#define PAGE 4096ull
 /* PCI Local Bus 3.0 §6.2.2: command register bit 1 Memory Space, bit 2 Bus Master. */
 #define PCI_CMD     4
 #define PCI_CMD_MEM 0x2
@@ -58,96 +56,23 @@ ops_now_ns(void *ctx)
 	return rdtsc() / NVME_LIBOS_TSC_PER_NS;
 }
 
-/* One frame into a fresh slot: its slot in *slot and physical address, or an E_* code. */
-static long
-frame_get(uint64_t *slot)
-{
-	long s = slot_alloc(), pa;
-
-	if (s < 0)
-		return s;
-	if ((pa = sys_frame_alloc(ABI_SLOT_UNTYPED, (uint64_t)s, FRAME_RIGHTS)) < 0 ||
-	    (pa = sys_frame_phys((uint64_t)s)) < 0) {
-		(void)sys_cap_delete((uint64_t)s);
-		slot_free((uint64_t)s);
-		return pa;
-	}
-	*slot = (uint64_t)s;
-	return pa;
-}
-
-static void
-frame_put(uint64_t slot)
-{
-	(void)sys_cap_delete(slot);
-	slot_free(slot);
-}
-
-/* Takes frames until `n` of them are physically ascending and adjacent: their slots into
- * run[0..n) and the first one's physical address, or E_NOMEM.  Frames not in the run are
- * freed at the end (freeing them at once would hand the same frame back). */
-static long
-contig_run(uint64_t *run, unsigned n)
-{
-	uint64_t spare[NVME_LIBOS_CONTIG_TRIES];
-	unsigned nspare = 0, have = 0;
-	long first = 0, last = 0;
-
-	for (unsigned i = 0; i < NVME_LIBOS_CONTIG_TRIES && have < n; i++) {
-		uint64_t s;
-		long pa = frame_get(&s);
-		if (pa < 0)
-			break;
-		if (have > 0 && (uint64_t)pa != (uint64_t)last + PAGE) {
-			for (unsigned k = 0; k < have; k++)
-				spare[nspare++] = run[k];
-			have = 0;
-		}
-		if (have == 0)
-			first = pa;
-		run[have++] = s;
-		last = pa;
-	}
-	for (unsigned k = 0; k < nspare; k++)
-		frame_put(spare[k]);
-	if (have == n)
-		return first;
-	for (unsigned k = 0; k < have; k++)
-		frame_put(run[k]);
-	return E_NOMEM;
-}
-
-static struct nvme_libos_page *
-page_entry(struct nvme_libos *l, uint64_t va)
+static struct nvme_libos_dma *
+dma_entry(struct nvme_libos *l, uint64_t va)
 {
 	for (unsigned i = 0; i < NVME_LIBOS_DMA_MAX; i++)
-		if (l->pages[i].slot != 0 && l->pages[i].va == va)
-			return &l->pages[i];
+		if (l->dma[i].slot != 0 && l->dma[i].va == va)
+			return &l->dma[i];
 	return NULL;
-}
-
-static unsigned
-free_entries(struct nvme_libos *l)
-{
-	unsigned n = 0;
-
-	for (unsigned i = 0; i < NVME_LIBOS_DMA_MAX; i++)
-		n += l->pages[i].slot == 0;
-	return n;
 }
 
 void
 nvme_libos_dma_free(void *ctx, struct nvme_dma *dma)
 {
-	struct nvme_libos *l = ctx;
+	struct nvme_libos_dma *e = dma_entry(ctx, (uint64_t)dma->va);
 
-	for (uint64_t off = 0; off < dma->len; off += PAGE) {
-		struct nvme_libos_page *p = page_entry(l, (uint64_t)dma->va + off);
-		if (p == NULL)
-			continue;
-		(void)sys_unmap(ABI_SLOT_SELF, p->va);
-		frame_put(p->slot);
-		p->slot = 0;
+	if (e != NULL) {
+		(void)dma_free(e->slot); /* the kernel unmaps the region */
+		e->slot = 0;
 	}
 	dma->va = NULL;
 }
@@ -156,35 +81,23 @@ int
 nvme_libos_dma_alloc(void *ctx, size_t len, struct nvme_dma *out)
 {
 	struct nvme_libos *l = ctx;
-	uint64_t run[NVME_LIBOS_CONTIG_MAX];
-	unsigned n = (unsigned)((len + PAGE - 1) / PAGE), i = 0, k;
-	long pa, r = 0;
+	uint64_t n = (len + PAGE - 1) / PAGE, pa;
+	unsigned i = 0;
+	void *va;
+	long s;
 
 	if (len == 0 || len > NVME_LIBOS_CONTIG_MAX * PAGE)
 		return E_INVAL;
-	if (free_entries(l) < n)
+	while (i < NVME_LIBOS_DMA_MAX && l->dma[i].slot != 0)
+		i++;
+	if (i == NVME_LIBOS_DMA_MAX)
 		return E_NOMEM;
-	if ((pa = contig_run(run, n)) < 0)
-		return (int)pa;
-	*out = (struct nvme_dma){ (void *)l->dma_next, (uint64_t)pa, n * PAGE };
-	for (k = 0; k < n; k++) {
-		uint64_t va = l->dma_next + k * PAGE;
-		while (l->pages[i].slot != 0)
-			i++;
-		if (r == 0)
-			r = sys_map(ABI_SLOT_SELF, run[k], va, ABI_PERM_R | ABI_PERM_W);
-		if (r < 0) {
-			frame_put(run[k]);
-			continue;
-		}
-		l->pages[i] = (struct nvme_libos_page){ va, run[k] };
-	}
-	l->dma_next += (n + 1) * PAGE; /* an unmapped guard page after each allocation */
-	if (r < 0) {
-		nvme_libos_dma_free(l, out);
-		return (int)r;
-	}
-	return 0; /* frame_alloc's frames are zeroed */
+	/* Write-back: x86 DMA snoops the caches, so queues and buffers need no flushing. */
+	if ((s = dma_alloc_contig(n, ABI_DMA_WB, &va, &pa)) < 0)
+		return (int)s;
+	l->dma[i] = (struct nvme_libos_dma){ (uint64_t)va, (uint64_t)s };
+	*out = (struct nvme_dma){ va, pa, n * PAGE };
+	return 0; /* the kernel zeroes the pages */
 }
 
 static int
@@ -228,7 +141,6 @@ nvme_libos_open(struct nvme_libos *l, uint64_t dev, struct nvme_ops *ops)
 
 	memset(l, 0, sizeof(*l));
 	l->dev = dev;
-	l->dma_next = NVME_LIBOS_DMA_VA;
 	if ((r = map_bar0(l)) < 0)
 		return r;
 	*ops = (struct nvme_ops){
@@ -245,11 +157,31 @@ nvme_libos_open(struct nvme_libos *l, uint64_t dev, struct nvme_ops *ops)
 	return 0;
 }
 
-/* ops.wait in interrupt mode.  Order matters: the line is acknowledged at the start of the
- * next wait, after the driver reaped the completions the last interrupt announced (a level
- * INTx stays asserted while a completion queue holds unread entries, so acknowledging first
- * would only fire again at once).  The notification word is sticky: an interrupt that came
- * between the driver's empty poll and this call is not lost, notify_wait returns at once.
+/* Acknowledges the interrupt the last notification announced (the kernel masked it). */
+static long
+irq_ack(struct nvme_libos *l)
+{
+	if (l->kind == NVME_LIBOS_MSIX)
+		return sys_irq_ack_msi(l->dev, NVME_LIBOS_MSIX_WHICH);
+	return sys_irq_ack(l->dev);
+}
+
+/* ops.wait in interrupt mode.  Order matters: the interrupt is acknowledged at the start of
+ * the next wait, after the driver reaped the completions the last interrupt announced, and
+ * before this wait looks at the notification or blocks.
+ *
+ * INTx is level-triggered: the line stays asserted while a completion queue holds entries
+ * the CQ head doorbell has not released, so acknowledging before reaping would only fire
+ * again at once.  MSI-X is an edge (one message as the controller posts completions); the
+ * kernel masks the table entry on delivery, and a message the controller would send while
+ * the entry is masked sets its Pending bit and is sent at the unmask (PCI Local Bus 3.0
+ * §6.8.2.9).  So a completion posted between the driver's last look at the queue and this
+ * ack is not lost: the unmask delivers it, the notification word (sticky) holds it, and
+ * notify_poll below returns at once.  Acknowledging before reaping would be as correct for
+ * MSI-X but lets each completion posted during the reap raise its own interrupt; after the
+ * reap they cost one at most (or one spurious wake-up, when the reap already took them).
+ * What must never happen is blocking with the interrupt still masked: a pending message
+ * would wait for an ack that never comes, and the driver would sleep to its deadline.
  *
  * Deadline: a wait shorter than NVME_LIBOS_SPIN_NS (CSTS.RDY) returns at once; a longer
  * one blocks in notify_wait_until, so a controller that never answers still comes back to
@@ -261,7 +193,7 @@ irq_wait(void *ctx, uint64_t deadline_ns)
 	uint64_t word, t;
 
 	l->irq.waits++;
-	if (l->owed && sys_irq_ack(l->dev) == 0)
+	if (l->owed && irq_ack(l) == 0)
 		l->owed = false;
 	if (sys_notify_poll(l->nslot, &word) == 0) {
 		l->irq.signals++;
@@ -283,16 +215,34 @@ irq_wait(void *ctx, uint64_t deadline_ns)
 	}
 }
 
-int
-nvme_libos_irq_bind(struct nvme_libos *l, uint64_t nslot, uint64_t bits, struct nvme_ops *ops)
+static long
+irq_bind(struct nvme_libos *l, uint64_t nslot, uint64_t bits, unsigned kinds)
 {
-	long r = sys_irq_bind(l->dev, nslot, bits);
+	long r = E_INVAL;
+
+	l->kind = 0;
+	if (kinds & NVME_LIBOS_MSIX) {
+		r = sys_irq_bind_msi(l->dev, nslot, bits, NVME_LIBOS_MSIX_WHICH,
+		                     NVME_LIBOS_MSIX_CPU);
+		l->kind = r >= 0 ? NVME_LIBOS_MSIX : 0;
+	}
+	if (l->kind == 0 && (kinds & NVME_LIBOS_INTX)) {
+		r = sys_irq_bind(l->dev, nslot, bits);
+		l->kind = r >= 0 ? NVME_LIBOS_INTX : 0;
+	}
+	return r;
+}
+
+int
+nvme_libos_irq_bind(struct nvme_libos *l, uint64_t nslot, uint64_t bits, unsigned kinds,
+                    struct nvme_ops *ops)
+{
+	long r = irq_bind(l, nslot, bits, kinds);
 
 	if (r < 0)
 		return (int)r;
 	l->nslot = nslot;
 	l->nbits = bits;
-	l->bound = true;
 	l->owed = false;
 	l->irq = (struct nvme_libos_irq_stats){ 0 };
 	ops->wait = irq_wait;
@@ -300,12 +250,21 @@ nvme_libos_irq_bind(struct nvme_libos *l, uint64_t nslot, uint64_t bits, struct 
 	return 0;
 }
 
+static void
+irq_unbind(struct nvme_libos *l)
+{
+	if (l->kind == NVME_LIBOS_MSIX)
+		(void)sys_irq_unbind_msi(l->dev, NVME_LIBOS_MSIX_WHICH);
+	else if (l->kind == NVME_LIBOS_INTX)
+		(void)sys_irq_unbind(l->dev);
+	l->kind = 0;
+	l->owed = false;
+}
+
 void
 nvme_libos_irq_unbind(struct nvme_libos *l, struct nvme_ops *ops)
 {
-	if (l->bound)
-		(void)sys_irq_unbind(l->dev);
-	l->bound = l->owed = false;
+	irq_unbind(l);
 	ops->wait = NULL;
 	ops->intr = false;
 }
@@ -313,15 +272,11 @@ nvme_libos_irq_unbind(struct nvme_libos *l, struct nvme_ops *ops)
 void
 nvme_libos_close(struct nvme_libos *l)
 {
-	if (l->bound)
-		(void)sys_irq_unbind(l->dev);
-	l->bound = false;
+	irq_unbind(l);
 	for (unsigned i = 0; i < NVME_LIBOS_DMA_MAX; i++) {
-		if (l->pages[i].slot == 0)
-			continue;
-		(void)sys_unmap(ABI_SLOT_SELF, l->pages[i].va);
-		frame_put(l->pages[i].slot);
-		l->pages[i].slot = 0;
+		if (l->dma[i].slot != 0)
+			(void)dma_free(l->dma[i].slot);
+		l->dma[i].slot = 0;
 	}
 	if (l->window != 0) {
 		(void)sys_cap_delete(l->window); /* unmaps BAR0 */

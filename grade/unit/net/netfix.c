@@ -122,14 +122,20 @@ fix_driver(enum rtlm_chip chip)
 }
 
 void
-fix_setup_rtl(enum rtlm_chip chip)
+fix_setup_mem(void)
 {
 	cr_assert_eq(simhal_init(FIX_MEM_BYTES), 0);
+	fix_clock_ns = 0;
+	dma_next = 1u << 20; /* the first MiB stays unused: a stray address 0 reads as garbage */
+}
+
+void
+fix_setup_rtl(enum rtlm_chip chip)
+{
+	fix_setup_mem();
 	cr_assert_eq(
 	    rtl_model_init(&fix_rtl, chip, hal_phys_to_virt(0), simhal_phys_size(), fix_mac), 0);
 	cr_assert_eq(simhal_mmio_register(FIX_BAR, RTLM_BAR_BYTES, &rtl_mmio, &fix_rtl), 0);
-	fix_clock_ns = 0;
-	dma_next = 1u << 20; /* the first MiB stays unused: a stray address 0 reads as garbage */
 }
 
 void

@@ -18,6 +18,8 @@ extern struct net_pool fix_pool;
 extern uint64_t fix_clock_ns;
 extern const uint8_t fix_mac[6];
 
+/* Simulated memory, the clock and the DMA allocator, fresh; no device yet. */
+void fix_setup_mem(void);
 /* Memory and the model for `chip`; the driver not yet initialised. */
 void fix_setup_rtl(enum rtlm_chip chip);
 /* fix_setup_rtl, a pool of `nbuf` buffers and the chip's driver with `nring` descriptors

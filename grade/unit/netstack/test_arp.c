@@ -167,3 +167,25 @@ Test(arp, full_cache_replaces_the_oldest_entry)
 		cr_assert_neq(fix_st.arp[i].ip, NET_IP(10, 0, 2, 100), "the oldest is gone");
 	cr_assert_eq(fix_pool.nfree, fix_pool.n - NET_ARP_ENTRIES, "its held packet was freed");
 }
+
+Test(arp, announcement_names_our_address_as_sender_and_target)
+{
+	static const uint8_t head[] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t arp[] = { 0x08, 0x06, 0, 1, 0x08, 0x00, 6, 4, 0, 1 };
+	static const uint8_t us[4] = { 10, 0, 2, 15 };
+	const uint8_t *f;
+
+	cr_assert_eq(net_arp_announce(&fix_st), 0);
+	cr_assert_eq(fix_ntx, 1);
+	f = fix_tx[0].data;
+	cr_assert_eq(fix_tx[0].len, NET_ETH_MIN, "padded to the minimum frame");
+	cr_assert_arr_eq(f, head, 6, "broadcast");
+	cr_assert_arr_eq(f + 6, fix_dev.mac, 6);
+	cr_assert_arr_eq(f + 12, arp, sizeof(arp), "ARP request for IPv4 over Ethernet");
+	cr_assert_arr_eq(f + 22, fix_dev.mac, 6, "sender MAC");
+	cr_assert_arr_eq(f + 28, us, 4, "sender IP");
+	for (unsigned i = 32; i < 38; i++)
+		cr_assert_eq(f[i], 0, "target MAC zero (RFC 5227 §2.3)");
+	cr_assert_arr_eq(f + 38, us, 4, "target IP: ours too");
+	cr_assert_eq(fix_st.cnt.arp_requests_out, 1);
+}

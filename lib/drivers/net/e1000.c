@@ -194,18 +194,33 @@ e1000_init(struct net_dev *dev, unsigned nrx, unsigned ntx)
 	return 0;
 }
 
-/* 3.2.3: a frame the stack may take: whole (EOP: a 2048-byte buffer holds any frame the
- * filter passes without RCTL.LPE) and a length between a header and NET_ETH_MAX.  The NIC
- * is trusted no further than that: anything else is dropped and counted. */
+/* LAB 5: true when the stack may take the frame descriptor d holds, `len` bytes long (3.2.3):
+ * whole (EOP set: a 2048-byte buffer holds any frame the filter passes without RCTL.LPE, so
+ * a frame without EOP is one the NIC split, never one to hand up) and between an Ethernet
+ * header (14 bytes) and NET_ETH_MAX long.  The NIC is trusted no further than that. */
+/* BEGIN LAB 5 */
 static bool
 rx_good(const volatile struct e1000_rx_desc *d, uint16_t len)
 {
 	return (d->status & E1000_RXD_EOP) && len >= 14 && len <= NET_ETH_MAX;
 }
+/* END LAB 5 */
 
 static unsigned
 e1000_rx(struct net_dev *dev, struct net_buf **bufs, unsigned max)
 {
+	/* LAB 5: reap the receive ring from e->rx_next: while fewer than `max` frames are taken
+	 * and the descriptor there has DD set (3.2.3.1; read the rest of it only after DD, an
+	 * acquire fence), take it.  A frame with an error bit (E1000_RXE_FRAME, 3.2.3.2) counts in
+	 * rx_errors, one rx_good refuses in rx_dropped, and so does a good one when the pool has
+	 * no buffer to put in its place: in all three cases the buffer stays on the ring.  Else
+	 * hand the buffer up (its len, in bufs[n]), count it, and put a fresh pool buffer in the
+	 * descriptor (its pa in addr, its pool index in e->rx_buf).  Clear each taken
+	 * descriptor's status, so that a stale DD never reads as new.  Then, once per call and
+	 * only if something was taken, give the descriptors back: RDT (13.4.29) is the last one
+	 * the NIC may fill, one behind the next it should look at (the ring keeps one empty so
+	 * that RDH == RDT means "nothing for the NIC"), after a release fence. */
+	/* BEGIN LAB 5 */
 	struct e1000 *e = priv(dev);
 	unsigned n = 0, i = e->rx_next, taken = 0;
 
@@ -241,12 +256,19 @@ e1000_rx(struct net_dev *dev, struct net_buf **bufs, unsigned max)
 		wr(dev, E1000_RDT, i == 0 ? e->nrx - 1u : i - 1u);
 	}
 	return n;
+	/* END LAB 5 */
+	/* STUB LAB 5: return 0; */
 }
 
 /* 3.3.3.2: gives back every transmit descriptor the NIC has written back (RS asked for DD). */
 static void
 tx_reclaim(struct net_dev *dev)
 {
+	/* LAB 5: from e->tx_clean up to (not including) e->tx_next, while the descriptor has DD
+	 * (3.3.3.2: the NIC wrote it back because the driver asked with RS), count the frame
+	 * (tx_errors when E1000_TXD_EC_LC says it was not sent, else tx_packets and tx_bytes),
+	 * free its buffer to its pool, forget it (e->tx_buf[i] = 0), and advance tx_clean. */
+	/* BEGIN LAB 5 */
 	struct e1000 *e = priv(dev);
 	unsigned i = e->tx_clean;
 
@@ -263,6 +285,7 @@ tx_reclaim(struct net_dev *dev)
 		i = i + 1 == e->ntx ? 0 : i + 1;
 	}
 	e->tx_clean = (uint16_t)i;
+	/* END LAB 5 */
 }
 
 /* A frame with a length the NIC must not be given is taken as if queued (freed and counted
@@ -270,10 +293,20 @@ tx_reclaim(struct net_dev *dev)
 static unsigned
 e1000_tx(struct net_dev *dev, struct net_buf **bufs, unsigned n)
 {
+	tx_reclaim(dev);
+	/* LAB 5: queue bufs[0..n) from e->tx_next, stopping when the ring is full (the next slot
+	 * is e->tx_clean: one descriptor stays empty so that TDH == TDT means "all sent").  A
+	 * frame shorter than 14 or longer than NET_ETH_MAX bytes must not reach the NIC: count it
+	 * in tx_errors and free it, as if queued.  A legacy descriptor (3.3.3) gets the buffer's
+	 * pa and len, zero cso/css/special/status, and cmd EOP (the frame is this one buffer),
+	 * IFCS (the NIC appends the FCS) and RS (report status: DD when done, which
+	 * tx_reclaim waits for).  Remember the buffer in e->tx_buf.  Then, once per call and only
+	 * if a descriptor was filled, write the new tail to TDT (13.4.42) after a release fence:
+	 * the NIC sends [TDH, TDT).  Return how many of bufs the driver took. */
+	/* BEGIN LAB 5 */
 	struct e1000 *e = priv(dev);
 	unsigned i = e->tx_next, k;
 
-	tx_reclaim(dev);
 	for (k = 0; k < n; k++) {
 		unsigned next = i + 1 == e->ntx ? 0 : i + 1;
 		struct net_buf *b = bufs[k];
@@ -301,6 +334,8 @@ e1000_tx(struct net_dev *dev, struct net_buf **bufs, unsigned n)
 		wr(dev, E1000_TDT, i);
 	}
 	return k;
+	/* END LAB 5 */
+	/* STUB LAB 5: return 0; */
 }
 
 static bool

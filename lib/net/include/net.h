@@ -16,9 +16,9 @@
 #define NET_ARP_TTL_NS  (60ull * 1000000000) /* a resolved entry is trusted this long */
 #define NET_ARP_WAIT_NS (1ull * 1000000000)  /* an unanswered request is retried after this */
 #define NET_SOCKS       8                    /* UDP sockets */
-#define NET_SOCK_QLEN   8                    /* datagrams queued per socket (more are dropped) */
-#define NET_UDP_MAX     1472u /* the largest UDP payload: 1500 - 20 (IPv4) - 8 (UDP) */
-#define NET_IP_TTL      64    /* the TTL of every datagram we send (RFC 1700's default) */
+#define NET_SOCK_QLEN   NET_BATCH /* datagrams queued per socket (more are dropped): a batch */
+#define NET_UDP_MAX     1472u     /* the largest UDP payload: 1500 - 20 (IPv4) - 8 (UDP) */
+#define NET_IP_TTL      64        /* the TTL of every datagram we send (RFC 1700's default) */
 
 #define NET_IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 #define NET_IP_BROADCAST   0xffffffffu
@@ -145,6 +145,9 @@ int net_udp_sendto(struct net_stack *st, int sock, uint32_t dst, uint16_t dport,
  * when the queue is empty (never blocks: net_poll fills the queue).  src/sport may be NULL. */
 int net_udp_recvfrom(struct net_stack *st, int sock, void *data, uint16_t cap, uint32_t *src,
                      uint16_t *sport);
+
+/* Broadcasts an ARP Announcement of our address (RFC 5227 §2.3): 0 or E_NOMEM. */
+int net_arp_announce(struct net_stack *st);
 
 /* ICMP echo request (RFC 792) of `len` data bytes (a counting pattern) to dst: 0 or E_*. */
 int net_icmp_echo(struct net_stack *st, uint32_t dst, uint16_t id, uint16_t seq, uint16_t len);

@@ -19,8 +19,9 @@
 #include "xstring.h"
 
 #define PAGE        4096u
-#define KERNEL_PAGE 0x100000ull /* the kernel image's first page (kern/kernel.ld) */
-#define VICTIM_VA   0x0000540000000000ull
+#define KERNEL_PAGE 0x100000ull           /* the kernel image's first page (kern/kernel.ld) */
+#define VICTIM_VA   0x0000540000000000ull /* the forked victim's page */
+#define OWN_VA      0x0000540000100000ull /* the driver's page it unmaps */
 #define FRAME_R     (CAP_R_READ | CAP_R_WRITE | CAP_R_MAP | CAP_R_PHYS)
 
 static struct nvme_libos lo;
@@ -114,7 +115,7 @@ victim(int to_parent, int from_parent)
 static void
 attacks(long other_pa, int to_victim)
 {
-	uint64_t va = NVME_LIBOS_DMA_VA - 16 * PAGE, slot = page_new(va, 0x33), sum;
+	uint64_t va = OWN_VA, slot = page_new(va, 0x33), sum;
 	long pa = slot ? sys_frame_phys(slot) : -1;
 
 	blocked("kernel", KERNEL_PAGE);

@@ -4,7 +4,8 @@
 user/iommutest.c, a malicious driver, points NVMe reads at a kernel page, at another env's
 page and at a page it withdrew from its DMA domain: each is blocked (one `iommu: fault:`
 line and one counted fault each) and the targets keep their checksums.  The honest
-nvmetest of grade/nvmetests.py (imported, not changed) passes in full with translation on."""
+nvmetest and blktest of grade/nvmetests.py (imported, not changed) pass in full with
+translation on and no fault."""
 
 import os
 import re
@@ -58,6 +59,17 @@ def nvmetest(run):
     run.expect(BOOT, part="boot")
     run.reject(r"^iommu: fault:")
     nvmetests.nvmetest(run)
+
+
+@LAB.test("blktest", parts=dict(dict.fromkeys(nvmetests.BLK_TAGS, 2), service=2, leak=2, boot=2),
+          args="init=blktest leakcheck", qemu_args=IOMMU + nvmetests.devices("iommu-blktest"),
+          until=[r"^blktest: done$"], reject=lab3.KERNEL_DIED + [r"^\[env .*\] page fault"],
+          timeout=120)
+def blktest(run):
+    """The block service and its clients (grade/nvmetests.py's checks) with translation on."""
+    run.expect(BOOT, part="boot")
+    run.reject(r"^iommu: fault:")
+    nvmetests.blktest(run)
 
 
 if __name__ == "__main__":

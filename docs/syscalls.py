@@ -194,6 +194,16 @@ NOTES = {
     "notify_poll": ("the notification in `slot`: READ", [
         ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),
         ("E_AGAIN", "the word is 0")]),
+    "iommu_map": ("the frame or region in `slot`: PHYS", [
+        ("slot", SRC.format("slot") + "; neither a frame nor a region `E_INVAL`; without PHYS "
+                                      "`E_PERM`"),
+        ("E_NOMEM", "no free DMA domain (32) or no table page for the domain"),
+        ("E_RANGE", "the pages lie beyond the domain's address width")]),
+    "iommu_unmap": ("the frame or region in `slot`: PHYS", [
+        ("slot", SRC.format("slot") + "; neither a frame nor a region `E_INVAL`; without PHYS "
+                                      "`E_PERM`")]),
+    "iommu_faults": ("none", [
+        ("E_NOSYS", "DMA remapping is off (no DMAR table, or `iommu=off`)")]),
     "notify_wait_until": ("the notification in `slot`: READ", [
         ("E_INVAL", "`tsc` is 0 or at least `ABI_SLEEP_MAX`"),
         ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),

@@ -12,6 +12,7 @@
 #include "cpu.h"
 #include "env.h"
 #include "fpu.h"
+#include "iommu.h"
 #include "kerninfo.h"
 #include "ktrace.h"
 #include "test/ktest.h"
@@ -135,7 +136,8 @@ kern_main(uint64_t mb2_info)
 	fpu_init(); /* user x87/SSE/AVX state; the kernel itself has none */
 	mm_init();
 	cpus_init();
-	pci_init(); /* after acpi_init: the MCFG says how to reach configuration space */
+	pci_init();   /* after acpi_init: the MCFG says how to reach configuration space */
+	iommu_init(); /* after acpi_init: the DMAR lists the remapping units */
 
 	test = cmdline_get("test");
 	if (test != NULL)

@@ -52,6 +52,7 @@ static void
 detach(struct client *c)
 {
 	for (unsigned i = 0; i < c->npages; i++) {
+		(void)sys_iommu_unmap(c->slot[i]); /* out of our DMA domain (docs/devices.md) */
 		(void)sys_cap_delete(c->slot[i]);
 		slot_free(c->slot[i]);
 	}
@@ -73,6 +74,10 @@ attach(struct client *c, uint64_t slot, bool *kept)
 		return E_PERM;
 	if (c->npages == BLK_MAX_PAGES)
 		return E_NOMEM;
+	/* With an IOMMU the controller reaches the frame only once it is in our DMA domain
+	 * (iommu_map, 55; without one this only returns the address). */
+	if ((long)(ci.phys = (uint64_t)sys_iommu_map(slot)) < 0)
+		return (long)ci.phys;
 	c->slot[c->npages] = slot;
 	c->pa[c->npages] = ci.phys;
 	*kept = true;

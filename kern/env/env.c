@@ -4,6 +4,7 @@
  * release (when the last capability naming it is gone). */
 #include "env_impl.h"
 #include "fpu.h"
+#include "iommu.h"
 #include "kheap.h"
 #include "kvm.h"
 #include "panic.h"
@@ -139,6 +140,7 @@ env_destroy(struct env *e)
 	 * and uaccess refuses a dead env. */
 	if (pc->env == e)
 		hal_set_root(env_kern_root);
+	iommu_env_gone(e->id); /* its devices blocked before its frames can go */
 	env_vm_teardown(e);
 	cap_table_destroy(&e->caps);
 	kfree(slots);

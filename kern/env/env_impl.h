@@ -214,6 +214,9 @@ struct pci_dev;
  * [first_slot, first_slot + dev_count()). */
 uint64_t dev_count(void);
 int dev_grant(struct env *e, uint64_t first_slot);
+/* After a revoke or delete: a device whose driver no longer holds the capability it mapped
+ * its registers through leaves that driver's DMA domain (kern/dev/iommu_domain.c). */
+void dev_revalidate(void);
 /* The PCI function a CAP_DEVICE object names. */
 const struct pci_dev *dev_pci(struct cap_object *obj);
 

@@ -12,6 +12,7 @@
  * run: its pages carry no frame pointer in their struct page, and the block goes back to the
  * pmm whole when the run's last frame is released. */
 #include "env_impl.h"
+#include "iommu.h"
 #include "kheap.h"
 #include "mm.h"
 #include "panic.h"
@@ -149,6 +150,7 @@ frame_free(struct frame *f)
 	physaddr_t pa = f->obj.phys;
 	struct frame_run **pp, *r;
 
+	iommu_page_gone(pa); /* no device reaches it once it can be reused */
 	if (pmm_frame(pa) == &f->obj) {
 		pmm_set_frame(pa, NULL);
 		pmm_free(pa, 0);

@@ -48,6 +48,7 @@ sys_cap_revoke(struct env *e, const uint64_t *a)
 		(void)cap_acquire(&e->caps, slot, CAP_NOTIFY, 0, &obj, NULL);
 	err = cap_revoke(&e->caps, slot);
 	irq_revalidate(); /* device capabilities it deleted: their interrupts masked now */
+	dev_revalidate(); /* ... and their devices out of their drivers' DMA domains */
 	if (obj != NULL) {
 		ipc_revoked(obj);
 		cap_object_put(obj);
@@ -62,6 +63,7 @@ sys_cap_delete(struct env *e, const uint64_t *a)
 	int err = cap_delete(&e->caps, slot);
 
 	irq_revalidate(); /* a device capability an interrupt was bound through */
+	dev_revalidate();
 	return err;
 }
 

@@ -16,6 +16,7 @@
 #include "abi/memlayout.h"
 #include "console.h"
 #include "env_impl.h"
+#include "iommu.h"
 #include "mm.h"
 #include "panic.h"
 #include "pci.h"
@@ -28,6 +29,10 @@ struct devobj {
 	struct frame *bar_frames[PCI_NBARS]; /* the BAR's pages, or NULL: not mappable */
 	uint64_t bar_pa[PCI_NBARS];          /* first page of the BAR */
 	uint64_t bar_pages[PCI_NBARS];
+	/* The driver whose DMA domain the device is in (iommu_attach): that env and the slot of
+	 * the device capability it made a window through; NULL: in none (all DMA blocked). */
+	struct env *dma_env;
+	uint64_t dma_env_id, dma_slot;
 };
 
 static struct devobj devobjs[PCI_MAX_DEVS];
@@ -294,7 +299,51 @@ sys_dev_bar(struct env *e, const uint64_t *a)
 	if (err < 0)
 		return err;
 	if ((err = cap_derive_object(&e->caps, a[0], CAP_DEVICE, CAP_R_MAP, &e->caps, wslot,
-	                             region_obj(w), rights)) < 0)
+	                             region_obj(w), rights)) < 0) {
 		region_discard(w);
+		return err;
+	}
+	/* The env that maps a device's registers is its driver: the device's DMA goes through
+	 * that env's domain from now on, until that capability goes (dev_revalidate) or another
+	 * env maps it (docs/devices.md "DMA isolation"). */
+	if ((err = iommu_attach(o->pci->bus, (unsigned)(o->pci->dev << 3 | o->pci->fn), e->id)) ==
+	        0 &&
+	    iommu_on()) {
+		o->dma_env = e;
+		o->dma_env_id = e->id;
+		o->dma_slot = a[0];
+	}
 	return err;
+}
+
+/* The driver still holds, in the slot it used, a capability to this device. */
+static bool
+driver_holds(const struct devobj *o)
+{
+	struct cap_object *obj;
+
+	if (o->dma_env->id != o->dma_env_id || o->dma_env->status == ENV_DEAD ||
+	    o->dma_env->status == ENV_FREE)
+		return false;
+	if (cap_acquire(&o->dma_env->caps, o->dma_slot, CAP_DEVICE, 0, &obj, NULL) < 0)
+		return false;
+	cap_object_put(obj);
+	return obj == &o->obj;
+}
+
+void
+dev_revalidate(void)
+{
+	for (unsigned i = 0; i < ndevobjs; i++) {
+		struct devobj *o = &devobjs[i];
+
+		if (o->dma_env == NULL || driver_holds(o))
+			continue;
+		/* Revoked or deleted (or its env gone): the device leaves the domain and every
+		 * transfer it still has in flight is blocked from here on. */
+		iommu_detach(o->pci->bus, (unsigned)(o->pci->dev << 3 | o->pci->fn));
+		printf("iommu: %02x:%02x.%u detached: its driver's capability is gone\n",
+		       o->pci->bus, o->pci->dev, o->pci->fn);
+		o->dma_env = NULL;
+	}
 }

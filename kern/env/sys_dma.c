@@ -16,6 +16,7 @@
  * lines being clean, which the zeroing followed by the mapping's TLB entry does not ensure). */
 #include "abi/dev.h"
 #include "env_impl.h"
+#include "iommu.h"
 #include "mm.h"
 #include "panic.h"
 
@@ -60,6 +61,12 @@ sys_dma_alloc(struct env *e, const uint64_t *a)
 	for (uint64_t i = 0; i < 1ull << order; i++)
 		if (frame_hold(&f[i]) < 0)
 			panic("dma: no hold on a fresh frame");
+	/* The caller's devices reach the region at once (its DMA domain, iommu_domain.c); the
+	 * frames leave the domain when they are freed (frame.c). */
+	if ((err = iommu_map(e->id, f[0].obj.phys, 1ull << order)) < 0) {
+		region_discard(r);
+		return err;
+	}
 	err = cap_retype(&e->caps, uslot, &e->caps, dslot, region_obj(r), 1ull << order, rights);
 	if (err < 0) {
 		region_discard(r); /* puts the holds: the frames and the block go */

@@ -3,6 +3,7 @@
  * checks rights and addresses; where things go is user space's business. */
 #include "abi/memlayout.h"
 #include "env_impl.h"
+#include "iommu.h"
 #include "mm.h"
 #include "pt.h"
 
@@ -117,6 +118,10 @@ sys_frame_phys(struct env *e, const uint64_t *a)
 		return err;
 	pa = fo->phys;
 	cap_object_put(fo);
+	/* Asking for a frame's physical address is asking to DMA to it: with the IOMMU on the
+	 * frame joins the caller's DMA domain (kern/dev/iommu_domain.c, docs/devices.md). */
+	if ((err = iommu_map(e->id, pa, 1)) < 0)
+		return err;
 	return (int64_t)pa;
 }
 

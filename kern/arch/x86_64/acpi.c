@@ -298,6 +298,8 @@ acpi_init(const struct bootinfo *bi)
 		printf("acpi: no valid FADT: no PM timer\n");
 	if ((t = table_find("MCFG")) != NULL)
 		mcfg_parse(t);
+	if ((t = table_find("DMAR")) != NULL) /* VT-d 8.1: kern/dev/iommu.c reads it */
+		acpi.dmar = hal_virt_to_phys(t);
 }
 
 uint32_t

@@ -90,6 +90,12 @@
  * notify_poll(slot)                  the same but returns E_AGAIN instead of blocking
  * notify_wait_until(slot, tsc)       notify_wait, but returns E_AGAIN once the TSC reaches tsc
  *                                    (0 < tsc < ABI_SLEEP_MAX) with the word still 0
+ * iommu_map(slot)                    the frame or region in slot (needs PHYS) becomes reachable
+ *                                    by the caller's devices at its physical address, which
+ *                                    it returns (docs/devices.md "DMA isolation")
+ * iommu_unmap(slot)                  withdraws it; the IOTLB is invalidated before it returns
+ * iommu_faults()                     reads the IOMMU's fault records (one console line each);
+ *                                    the count of the caller's domain (E_NOSYS: no remapping)
  * env_notify(eslot, nslot, bits)     when the env in eslot dies (exit, a fault, a destroy), the
  *                                    kernel signals bits on the notification in nslot (needs
  *                                    WRITE on both); at once if it is dead already.  One
@@ -203,7 +209,10 @@
 	X(51, irq_bind_msi, 5, "dslot, nslot, bits, which, cpu")                                   \
 	X(52, irq_ack_msi, 2, "dslot, which")                                                      \
 	X(53, irq_unbind_msi, 2, "dslot, which")                                                   \
-	X(54, notify_wait_until, 2, "slot, tsc")
+	X(54, notify_wait_until, 2, "slot, tsc")                                                   \
+	X(55, iommu_map, 1, "slot")                                                                \
+	X(56, iommu_unmap, 1, "slot")                                                              \
+	X(57, iommu_faults, 0, "")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

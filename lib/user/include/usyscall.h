@@ -478,6 +478,27 @@ sys_dma_alloc(uint64_t uslot, uint64_t dslot, uint64_t npages, uint64_t attr, ui
 	return syscall5(SYS_dma_alloc, uslot, dslot, npages, attr, rights);
 }
 
+/* DMA domain (docs/devices.md "DMA isolation"): expose the frame or region in slot (PHYS
+ * right) to the caller's devices (returns its physical base), withdraw it, and the count of
+ * IOMMU faults of the caller's devices (E_NOSYS: no translation). */
+static inline long
+sys_iommu_map(uint64_t slot)
+{
+	return syscall1(SYS_iommu_map, slot);
+}
+
+static inline long
+sys_iommu_unmap(uint64_t slot)
+{
+	return syscall1(SYS_iommu_unmap, slot);
+}
+
+static inline long
+sys_iommu_faults(void)
+{
+	return syscall0(SYS_iommu_faults);
+}
+
 /* Regions (abi/cap.h): rslot a CAP_REGION capability (the ramdisk, a BAR window). */
 static inline long
 sys_region_map(uint64_t rslot, uint64_t eslot, uintptr_t va, uint32_t perm)

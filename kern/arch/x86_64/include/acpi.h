@@ -52,6 +52,7 @@ struct acpi_info {
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
 	struct acpi_pm_timer pm_timer;
 	struct acpi_mcfg mcfg;
+	uint64_t dmar; /* physical address of the checked DMAR table (VT-d 8.1), 0: none */
 };
 
 extern struct acpi_info acpi;

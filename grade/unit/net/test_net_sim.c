@@ -16,7 +16,7 @@ static struct netsim_cfg cfg;
 static struct netsim_result res;
 static const char *const nics[] = { "e1000", "rtl8139", "rtl8168" };
 
-/* Loads {"net": {"nic": NIC, "pools": "shared", BODY}} and hw/legion/nic.json. */
+/* Loads {"net": {"nic": NIC, "pools": "per_nic", BODY}} and hw/legion/nic.json. */
 static void
 load(const char *nic, const char *body)
 {
@@ -27,8 +27,8 @@ load(const char *nic, const char *body)
 	cr_assert(f && prof, "hw/legion/nic.json (run from the tree's root)");
 	n = fread(prof, 1, 1 << 16, f);
 	fclose(f);
-	snprintf(json, sizeof(json), "{\"net\": {\"nic\": \"%s\", \"pools\": \"shared\"%s%s}}", nic,
-	         body[0] ? ", " : "", body);
+	snprintf(json, sizeof(json), "{\"net\": {\"nic\": \"%s\", \"pools\": \"per_nic\"%s%s}}",
+	         nic, body[0] ? ", " : "", body);
 	cr_assert_eq(netsim_load_buffer(json, strlen(json), "w.json", HZ, &cfg, err, sizeof(err)),
 	             0, "%s", err);
 	cr_assert_eq(netsim_profile(prof, n, "nic.json", &cfg, err, sizeof(err)), 0, "%s", err);

@@ -16,7 +16,7 @@
 #define NET_BATCH      32u   /* the batch the benchmarks and the fast path use */
 #define NET_ETH_MIN    60u   /* shortest frame without its FCS (IEEE 802.3 §3.2.7, padded) */
 #define NET_ETH_MAX    1514u /* longest frame without its FCS */
-#define NET_PRIV_BYTES 2048u /* a driver's state, inside struct net_dev */
+#define NET_PRIV_BYTES 4096u /* a driver's state, inside struct net_dev */
 
 /* A physically contiguous, page-aligned, zeroed DMA region. */
 struct net_dma {

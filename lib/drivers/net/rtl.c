@@ -16,11 +16,14 @@ struct rtl_priv {
 	const struct rtl_chip *chip;
 	struct net_dma rxring, txring;
 	uint16_t nrx, ntx;
-	uint16_t rx_filled;        /* RX descriptors holding a pool buffer */
-	uint16_t rx_next;          /* the next RX descriptor the NIC gives back */
-	uint16_t tx_head, tx_tail; /* next free TX descriptor; oldest one in flight */
-	uint16_t tx_used;          /* TX descriptors in flight */
-	uint16_t rxbuf[RTL_RING_MAX], txbuf[RTL_RING_MAX]; /* pool index per descriptor */
+	uint16_t rx_filled;           /* RX descriptors holding a pool buffer */
+	uint16_t rx_next;             /* the next RX descriptor the NIC gives back */
+	uint16_t tx_head, tx_tail;    /* next free TX descriptor; oldest one in flight */
+	uint16_t tx_used;             /* TX descriptors in flight */
+	uint16_t rxbuf[RTL_RING_MAX]; /* RX: index in dev->pool per descriptor */
+	/* TX: the buffer per descriptor, which may belong to another pool (a forwarder sends
+	 * what another NIC received): it goes back to its own pool (netdev.h). */
+	struct net_buf *txbuf[RTL_RING_MAX];
 };
 
 _Static_assert(sizeof(struct rtl_priv) <= NET_PRIV_BYTES, "rtl_priv outgrew net_dev.priv");
@@ -210,7 +213,7 @@ rtl_fini(struct net_dev *dev)
 		net_buf_free(&bufs[p->rxbuf[i]]);
 	p->rx_filled = 0;
 	for (; p->tx_used > 0; p->tx_used--) {
-		net_buf_free(&bufs[p->txbuf[p->tx_tail]]);
+		net_buf_free(p->txbuf[p->tx_tail]);
 		p->tx_tail = (uint16_t)((p->tx_tail + 1u) % p->ntx);
 	}
 	rings_free(dev, p);
@@ -274,7 +277,7 @@ tx_reclaim(struct net_dev *dev, struct rtl_priv *p)
 {
 	while (p->tx_used > 0) {
 		volatile struct rtl_desc *d = desc(&p->txring, p->tx_tail);
-		struct net_buf *b = &dev->pool->bufs[p->txbuf[p->tx_tail]];
+		struct net_buf *b = p->txbuf[p->tx_tail];
 
 		if (d->opts1 & RTL_DESC_OWN)
 			break;
@@ -306,7 +309,7 @@ rtl_tx(struct net_dev *dev, struct net_buf **bufs, unsigned n)
 			memset(b->data + b->len, 0, NET_ETH_MIN - b->len);
 			b->len = NET_ETH_MIN;
 		}
-		p->txbuf[i] = b->idx;
+		p->txbuf[i] = b;
 		give(desc(&p->txring, i), b->pa,
 		     RTL_DESC_FS | RTL_DESC_LS | b->len | (i == p->ntx - 1u ? RTL_DESC_EOR : 0));
 		p->tx_head = (uint16_t)((i + 1u) % p->ntx);

@@ -126,7 +126,7 @@ EXPECT = {
                    "e1000-rings-wrap-over-hundreds-of-packets-without-losing-one",
                    "e1000-transmit-and-receive-raise-txdw-and-rxt0",
                    "e1000-fini-after-traffic-gives-every-buffer-back",
-                   "nettest-e1000"},
+                   "nettest-e1000", "udpecho-hostfwd-e1000", "udpecho-wire-e1000", "ping-e1000"},
           "no_timeout": True, "reference": True},
 }
 

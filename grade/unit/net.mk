@@ -9,7 +9,8 @@ NETDRVTEST_DIR := $(OBJ)/grade/unit/net
 NETDRVTEST_NAMES := rtl_init rtl_io rtl_model e1000_init e1000_io e1000_model e1000_diag rtl_diag
 NETDRVTEST_BINS := $(addprefix $(NETDRVTEST_DIR)/test_,$(NETDRVTEST_NAMES))
 NETDRV_SRCS := $(sort $(wildcard lib/drivers/net/*.c))
-NETDRVMODEL_SRCS := sim/dev/rtl_model.c sim/dev/e1000_model.c sim/dev/e1000_model_regs.c
+NETDRVMODEL_SRCS := sim/dev/rtl_model.c sim/dev/e1000_model.c sim/dev/e1000_model_regs.c \
+	sim/dev/crc32.c
 NETDRVTEST_LIBSRCS := $(NETDRV_SRCS) $(NETDRVMODEL_SRCS) $(SIMHAL_SRCS) grade/unit/net/netfix.c
 NETDRVTEST_LIBOBJS := $(patsubst %.c,$(NETDRVTEST_DIR)/obj/%.o,$(NETDRVTEST_LIBSRCS))
 NETDRV_INC := -Ilib/drivers/include

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crc32.h"
 #include "e1000_model.h"
 
 #include "e1000_model_int.h"
@@ -176,39 +177,6 @@ ring_ok(struct e1000_model *m, const char *ring, uint64_t base, uint32_t len)
 	return false;
 }
 
-/* IEEE 802.3 CRC-32 (reflected, polynomial 0xedb88320), the frame check sequence: eight bytes
- * a step through eight tables built on first use ("slicing by 8"; exosim injects millions of
- * frames), the rest a byte at a time. */
-static uint32_t
-crc32(const uint8_t *p, unsigned len)
-{
-	static uint32_t t[8][256];
-	uint32_t c = 0xffffffffu;
-	unsigned i = 0;
-
-	if (t[0][1] == 0) {
-		for (uint32_t b = 0; b < 256; b++) {
-			uint32_t x = b;
-			for (int k = 0; k < 8; k++)
-				x = (x >> 1) ^ (0xedb88320u & -(x & 1));
-			t[0][b] = x;
-		}
-		for (uint32_t b = 0; b < 256; b++)
-			for (int k = 1; k < 8; k++)
-				t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xff];
-	}
-	for (; i + 8 <= len; i += 8) {
-		uint32_t lo = c ^ (uint32_t)(p[i] | p[i + 1] << 8 | p[i + 2] << 16 |
-		                             (uint32_t)p[i + 3] << 24);
-		c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
-		    t[4][lo >> 24] ^ t[3][p[i + 4]] ^ t[2][p[i + 5]] ^ t[1][p[i + 6]] ^
-		    t[0][p[i + 7]];
-	}
-	for (; i < len; i++)
-		c = t[0][(c ^ p[i]) & 0xff] ^ (c >> 8);
-	return ~c;
-}
-
 /* 13.4.22 and 13.5.1: the receive filter.  Broadcast with BAM; multicast with MPE or its bit
  * in the MTA (RCTL.MO 00: destination bits 47:36 index the 4096-bit table); unicast with UPE
  * or equal to RAL0/RAH0 when AV. */
@@ -308,7 +276,7 @@ e1000_model_inject(struct e1000_model *m, const void *frame, unsigned len, uint8
 	if (m->rctl & RCTL_SECRC) {
 		total = len; /* stripped: no need to compute it */
 	} else {
-		uint32_t fcs = crc32(buf, len);
+		uint32_t fcs = simdev_crc32(buf, len);
 		memcpy(buf + len, &fcs, 4);
 	}
 	bsize = rx_buf_size(m);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crc32.h"
 #include "rtl_model.h"
 
 #define OWN 0x80000000u
@@ -180,39 +181,6 @@ tx_enabled(const struct rtl_model *m)
 	return (m->chipcmd & CMD_TE) && (!chip(m)->cplus_enables || (m->cpcr & 0x1));
 }
 
-/* IEEE 802.3 CRC-32 (reflected, polynomial 0xedb88320), the frame check sequence: eight bytes
- * a step through eight tables built on first use ("slicing by 8"; exosim injects millions of
- * frames), the rest a byte at a time. */
-static uint32_t
-crc32(const uint8_t *p, unsigned len)
-{
-	static uint32_t t[8][256];
-	uint32_t c = 0xffffffffu;
-	unsigned i = 0;
-
-	if (t[0][1] == 0) {
-		for (uint32_t b = 0; b < 256; b++) {
-			uint32_t x = b;
-			for (int k = 0; k < 8; k++)
-				x = (x >> 1) ^ (0xedb88320u & -(x & 1));
-			t[0][b] = x;
-		}
-		for (uint32_t b = 0; b < 256; b++)
-			for (int k = 1; k < 8; k++)
-				t[k][b] = (t[k - 1][b] >> 8) ^ t[0][t[k - 1][b] & 0xff];
-	}
-	for (; i + 8 <= len; i += 8) {
-		uint32_t lo = c ^ (uint32_t)(p[i] | p[i + 1] << 8 | p[i + 2] << 16 |
-		                             (uint32_t)p[i + 3] << 24);
-		c = t[7][lo & 0xff] ^ t[6][(lo >> 8) & 0xff] ^ t[5][(lo >> 16) & 0xff] ^
-		    t[4][lo >> 24] ^ t[3][p[i + 4]] ^ t[2][p[i + 5]] ^ t[1][p[i + 6]] ^
-		    t[0][p[i + 7]];
-	}
-	for (; i < len; i++)
-		c = t[0][(c ^ p[i]) & 0xff] ^ (c >> 8);
-	return ~c;
-}
-
 /* RxConfig's address filter.  Multicast goes through the 64-bit MAR hash; which bit a group
  * hashes to is modelled only roughly (top 6 bits of the FCS): the driver sets every bit. */
 static bool
@@ -225,7 +193,7 @@ rx_accept(const struct rtl_model *m, const uint8_t *f)
 	if (memcmp(f, bcast, 6) == 0)
 		return (m->rcr & RCR_AB) != 0;
 	if (f[0] & 1) {
-		uint32_t bit = crc32(f, 6) >> 26;
+		uint32_t bit = simdev_crc32(f, 6) >> 26;
 
 		return (m->rcr & RCR_AM) && m->mar[bit >> 3] & (1u << (bit & 7));
 	}
@@ -292,7 +260,7 @@ rtl_model_inject(struct rtl_model *m, const void *frame, unsigned len, enum rtlm
 	}
 	memcpy(buf, frame, len);
 	memset(buf + len, 0, n - len); /* the padding */
-	fcs = crc32(buf, n);
+	fcs = simdev_crc32(buf, n);
 	memcpy(buf + n, &fcs, 4);
 	memcpy(m->mem + addr, buf, n + 4);
 	opts1 = (opts1 & EOR) | FS | LS | (n + 4);

@@ -8,8 +8,6 @@
 #include "netsim.h"
 #include "workload/load.h"
 
-#define MAX_FILE (1u << 20)
-
 static int
 keys_ok(struct ld *ld, json_t *obj, const char *const *keys, const char *where)
 {
@@ -298,43 +296,23 @@ netsim_profile(const char *text, size_t len, const char *name, struct netsim_cfg
 	return 0;
 }
 
+/* The whole file, or NULL with "PATH: what" in err. */
 static char *
 slurp(const char *path, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = f ? malloc(MAX_FILE + 1) : NULL;
+	char msg[128];
+	int code;
+	char *t = ld_read_file(path, len, &code, msg, sizeof(msg));
 
-	if (!f || !buf) {
-		snprintf(err, errlen, "%s: cannot open: %s", path,
-		         f ? "out of memory" : strerror(errno));
-		if (f)
-			fclose(f);
-		free(buf);
-		return NULL;
-	}
-	*len = fread(buf, 1, MAX_FILE + 1, f);
-	fclose(f);
-	if (*len > MAX_FILE) {
-		snprintf(err, errlen, "%s: larger than 1 MiB", path);
-		free(buf);
-		return NULL;
-	}
-	buf[*len] = 0;
-	return buf;
+	if (t == NULL)
+		snprintf(err, errlen, "%s: %s", path, msg);
+	return t;
 }
 
 bool
 netsim_is_workload(const char *path)
 {
-	char err[64];
-	size_t len;
-	char *t = slurp(path, &len, err, sizeof(err));
-	json_t *root = t ? json_loadb(t, len, 0, NULL) : NULL;
-	bool yes = root && json_is_object(root) && json_object_get(root, "net");
-
-	json_decref(root);
-	free(t);
-	return yes;
+	return ld_file_has_key(path, "net");
 }
 
 int

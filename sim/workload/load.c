@@ -352,31 +352,68 @@ wl_load_buffer(const char *buf, size_t len, const char *name, const struct wl_en
 	return 0;
 }
 
+char *
+ld_read_file(const char *path, size_t *len, int *code, char *msg, size_t msglen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = f ? malloc(WL_MAX_FILE + 1) : NULL;
+	bool bad;
+
+	*code = f == NULL ? WL_E_IO : buf == NULL ? WL_E_NOMEM : 0;
+	if (*code != 0) {
+		if (f)
+			snprintf(msg, msglen, "out of memory");
+		else
+			snprintf(msg, msglen, "cannot open: %s", strerror(errno));
+		if (f)
+			fclose(f);
+		return NULL;
+	}
+	*len = fread(buf, 1, WL_MAX_FILE + 1, f);
+	bad = ferror(f) || *len > WL_MAX_FILE;
+	if (ferror(f))
+		snprintf(msg, msglen, "cannot read: %s", strerror(errno));
+	else if (*len > WL_MAX_FILE)
+		snprintf(msg, msglen, "larger than %u MiB", WL_MAX_FILE >> 20);
+	fclose(f);
+	if (bad) {
+		*code = WL_E_IO;
+		free(buf);
+		return NULL;
+	}
+	buf[*len] = 0;
+	return buf;
+}
+
+bool
+ld_file_has_key(const char *path, const char *key)
+{
+	char msg[64];
+	size_t len;
+	int code;
+	char *t = ld_read_file(path, &len, &code, msg, sizeof(msg));
+	json_t *root = t ? json_loadb(t, len, 0, NULL) : NULL;
+	bool yes = root && json_is_object(root) && json_object_get(root, key);
+
+	json_decref(root);
+	free(t);
+	return yes;
+}
+
 int
 wl_load_file(const char *path, const struct wl_env *env, struct workload **out,
              struct wl_error *err)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
+	char msg[128];
 	size_t n;
 	int rc;
+	char *buf;
 
 	*out = NULL;
 	memset(err, 0, sizeof(*err));
-	if (!f)
-		return ld_fail_file(err, path, WL_E_IO, "cannot open: %s", strerror(errno));
-	buf = malloc(WL_MAX_FILE + 1);
-	if (!buf) {
-		fclose(f);
-		return ld_fail_file(err, path, WL_E_NOMEM, "out of memory");
-	}
-	n = fread(buf, 1, WL_MAX_FILE + 1, f);
-	rc = ferror(f) ? ld_fail_file(err, path, WL_E_IO, "cannot read: %s", strerror(errno)) : 0;
-	if (rc == 0 && n > WL_MAX_FILE)
-		rc = ld_fail_file(err, path, WL_E_IO, "larger than %u MiB", WL_MAX_FILE >> 20);
-	fclose(f);
-	if (rc == 0)
-		rc = wl_load_buffer(buf, n, path, env, out, err);
+	if ((buf = ld_read_file(path, &n, &rc, msg, sizeof(msg))) == NULL)
+		return ld_fail_file(err, path, rc, "%s", msg);
+	rc = wl_load_buffer(buf, n, path, env, out, err);
 	free(buf);
 	return rc;
 }

@@ -31,6 +31,12 @@ void ld_pop(struct ld *ld);
  * at_key) into ld->err and returns WL_E_INVALID. */
 int ld_fail(struct ld *ld, bool at_key, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The same for an error with no JSON position. */
+/* The whole file at `path` (at most WL_MAX_FILE bytes), NUL-terminated, malloc'd; NULL with
+ * *code (WL_E_IO, WL_E_NOMEM) and a message without the path in msg.  The device loaders
+ * (sim/nvme, sim/net) read their workloads and profiles through it too. */
+char *ld_read_file(const char *path, size_t *len, int *code, char *msg, size_t msglen);
+/* The file is a JSON object with member `key` (how exosim tells its workload kinds apart). */
+bool ld_file_has_key(const char *path, const char *key);
 int ld_fail_file(struct wl_error *err, const char *name, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 

@@ -20,8 +20,9 @@ FPTEST_BINS := $(addprefix $(FPTEST_DIR)/test_,$(FPTEST_SAN_NAMES)) \
 	$(addprefix $(FPTEST_DIR)/tsan_,$(FPTEST_TSAN_NAMES))
 FPTEST_LIBSRCS := $(FASTPATH_SRCS) lib/printfmt.c
 
+# -iquote: kern/include/sched.h must not hide the C library's <sched.h> from the threads.
 TSAN_CFLAGS := -std=gnu11 -O1 -g $(WARN) -fsanitize=thread -fno-omit-frame-pointer \
-	-Ikern/include -Ilib/include
+	-iquote kern/include -Ilib/include
 FPTEST_INC := $(FASTPATH_INC) -Igrade/unit/fastpath
 
 $(FPTEST_DIR)/san/%.o: %.c $(FPTEST_HDRS) | $(DEPS_STAMP)
@@ -38,7 +39,7 @@ $(FPTEST_DIR)/test_%: $(FPTEST_DIR)/san/grade/unit/fastpath/test_%.o \
 
 $(FPTEST_DIR)/tsan_%: $(FPTEST_DIR)/tsan/grade/unit/fastpath/tsan_%.o \
 		$(patsubst %.c,$(FPTEST_DIR)/tsan/%.o,$(FPTEST_LIBSRCS))
-	$(V)$(HOSTCC) $(TSAN_CFLAGS) -o $@ $^ -lcriterion -lpthread
+	$(V)$(HOSTCC) $(TSAN_CFLAGS) -o $@ $^ -lpthread
 
 .PRECIOUS: $(FPTEST_DIR)/san/%.o $(FPTEST_DIR)/tsan/%.o
 
@@ -54,7 +55,7 @@ unit-fastpath: $(FPTEST_BINS) ## build and run lib/fastpath's host tests (ASan+U
 FPBENCH := $(FPTEST_DIR)/ring_bench
 $(FPBENCH): grade/unit/fastpath/ring_bench.c $(FASTPATH_SRCS) $(FPTEST_HDRS) | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(V)$(HOSTCC) -std=gnu11 -O2 -g $(WARN) -Ikern/include -Ilib/include $(FPTEST_INC) \
+	$(V)$(HOSTCC) -std=gnu11 -O2 -g $(WARN) -iquote kern/include -Ilib/include $(FPTEST_INC) \
 		-o $@ grade/unit/fastpath/ring_bench.c $(FASTPATH_SRCS) lib/printfmt.c -lpthread
 
 bench-fastpath-ring: $(FPBENCH) ## two threads move 10M items through an SPSC ring: items/s

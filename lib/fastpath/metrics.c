@@ -95,16 +95,16 @@ fp_metrics_name_hist(struct fp_metrics *m, uint32_t i, const char *name)
 		fp_copy_str(m->sh->hist_name[i], name, FP_METRICS_NAME);
 }
 
-/* Single writer: a relaxed load of its own last store and a relaxed store (no locked
- * read-modify-write); atomic so the reader never sees half a 64-bit value. */
-#define FP_BUMP(p, d)                                                                              \
-	__atomic_store_n((p), __atomic_load_n((p), __ATOMIC_RELAXED) + (d), __ATOMIC_RELAXED)
-
+/* Counters: the single writer loads its own last store and stores the sum (no locked
+ * read-modify-write); relaxed, as a counter orders nothing else, yet atomic so that the
+ * reader never sees half a 64-bit value. */
 void
 fp_counter_add(struct fp_metrics *m, uint32_t i, uint64_t delta)
 {
 	if (i < FP_METRICS_COUNTERS)
-		FP_BUMP(&m->sh->counter[i], delta);
+		__atomic_store_n(&m->sh->counter[i],
+		                 __atomic_load_n(&m->sh->counter[i], __ATOMIC_RELAXED) + delta,
+		                 __ATOMIC_RELAXED);
 }
 
 uint64_t
@@ -112,6 +112,14 @@ fp_counter_read(const struct fp_metrics *m, uint32_t i)
 {
 	return i < FP_METRICS_COUNTERS ? __atomic_load_n(&m->sh->counter[i], __ATOMIC_RELAXED) : 0;
 }
+
+/* The sequence count (Lamport's "reading and writing without waiting"; as a seqlock in C11,
+ * Boehm, "Can seqlocks get along with programming language memory models?", MSPC 2012):
+ * odd while an update is under way.  No fences (ThreadSanitizer does not model them): each
+ * data store is a release and each of the reader's data loads an acquire, which costs
+ * nothing on x86 (plain moves) and gives the same guarantee, see fp_hist_snapshot. */
+#define FP_PUT(p, v) __atomic_store_n((p), (v), __ATOMIC_RELEASE)
+#define FP_ADD(p, d) FP_PUT((p), __atomic_load_n((p), __ATOMIC_RELAXED) + (d))
 
 void
 fp_hist_record(struct fp_metrics *m, uint32_t i, uint64_t v)
@@ -123,37 +131,39 @@ fp_hist_record(struct fp_metrics *m, uint32_t i, uint64_t v)
 	if (i >= m->nhists)
 		return;
 	h = &m->sh->hist[i];
+	/* Relaxed loads of the writer's own fields: nobody else stores them. */
 	s = __atomic_load_n(&h->seq, __ATOMIC_RELAXED);
-	/* W1: the odd count, then a release fence: a reader whose data loads see any store
-	 * below also sees (at its acquire fence R2) this odd count or a later one. */
-	__atomic_store_n(&h->seq, s + 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
 	n = __atomic_load_n(&h->count, __ATOMIC_RELAXED);
+	/* W1: the odd count.  Every data store below is a release (W2), so it is ordered
+	 * after this store: a reader that sees any of them sees this odd count or later. */
+	__atomic_store_n(&h->seq, s + 1, __ATOMIC_RELAXED);
 	if (n == 0 || v < __atomic_load_n(&h->min, __ATOMIC_RELAXED))
-		__atomic_store_n(&h->min, v, __ATOMIC_RELAXED);
+		FP_PUT(&h->min, v);
 	if (v > __atomic_load_n(&h->max, __ATOMIC_RELAXED))
-		__atomic_store_n(&h->max, v, __ATOMIC_RELAXED);
+		FP_PUT(&h->max, v);
 	if (v >= FP_HIST_LIMIT)
-		FP_BUMP(&h->overflow, 1);
-	FP_BUMP(&h->bucket[fp_hist_index(v)], 1);
-	FP_BUMP(&h->sum, v);
-	__atomic_store_n(&h->count, n + 1, __ATOMIC_RELAXED);
-	/* W2, release: pairs with the reader's acquire load R1; a reader that sees this even
+		FP_ADD(&h->overflow, 1);
+	FP_ADD(&h->bucket[fp_hist_index(v)], 1);
+	FP_ADD(&h->sum, v);
+	FP_PUT(&h->count, n + 1);
+	/* W3, release: pairs with the reader's acquire load R1; a reader that sees this even
 	 * count sees every store above. */
 	__atomic_store_n(&h->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* One copy of every field with relaxed atomic loads (each value untorn). */
+/* R2: one copy of every field, each load an acquire (pairs with the writer's release
+ * stores W2: if it reads a value of update U, U's odd count W1 happens-before every later
+ * load here, the final load of seq included). */
 static void
 hist_copy(const struct fp_hist *h, struct fp_hist *out)
 {
-	out->count = __atomic_load_n(&h->count, __ATOMIC_RELAXED);
-	out->sum = __atomic_load_n(&h->sum, __ATOMIC_RELAXED);
-	out->min = __atomic_load_n(&h->min, __ATOMIC_RELAXED);
-	out->max = __atomic_load_n(&h->max, __ATOMIC_RELAXED);
-	out->overflow = __atomic_load_n(&h->overflow, __ATOMIC_RELAXED);
+	out->count = __atomic_load_n(&h->count, __ATOMIC_ACQUIRE);
+	out->sum = __atomic_load_n(&h->sum, __ATOMIC_ACQUIRE);
+	out->min = __atomic_load_n(&h->min, __ATOMIC_ACQUIRE);
+	out->max = __atomic_load_n(&h->max, __ATOMIC_ACQUIRE);
+	out->overflow = __atomic_load_n(&h->overflow, __ATOMIC_ACQUIRE);
 	for (uint32_t b = 0; b < FP_HIST_BUCKETS; b++)
-		out->bucket[b] = __atomic_load_n(&h->bucket[b], __ATOMIC_RELAXED);
+		out->bucket[b] = __atomic_load_n(&h->bucket[b], __ATOMIC_ACQUIRE);
 }
 
 int
@@ -167,12 +177,14 @@ fp_hist_snapshot(const struct fp_metrics *m, uint32_t i, struct fp_hist *out)
 		return 1;
 	h = &m->sh->hist[i];
 	for (int t = 0; t < FP_SNAPSHOT_TRIES; t++) {
-		/* R1, acquire: pairs with W2 (the data of the update that wrote s1). */
+		/* R1, acquire: pairs with W3, so the copy sees at least every update up to
+		 * the one that wrote s1. */
 		uint32_t s1 = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE), s2;
 
 		hist_copy(h, out);
-		/* R2, acquire fence: pairs with W1's release fence; see fp_hist_record. */
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
+		/* R3: relaxed, yet after the acquire loads of R2 (an acquire orders every
+		 * later access): if the copy saw any store of a later update, this load sees
+		 * that update's odd count or later, so s2 != s1 and the copy is retried. */
 		s2 = __atomic_load_n(&h->seq, __ATOMIC_RELAXED);
 		out->seq = s1;
 		if (s1 == s2 && !(s1 & 1))
@@ -194,6 +206,8 @@ fp_hist_percentile(const struct fp_hist *h, uint32_t ppm)
 
 	if (h->count == 0)
 		return 0;
+	if (rank >= h->count)
+		return h->max; /* the largest value is known exactly */
 	if (rank == 0)
 		rank = 1;
 	for (uint32_t b = 0; b < FP_HIST_BUCKETS; b++) {

@@ -8,7 +8,7 @@
 FPTEST_DIR := $(OBJ)/grade/unit/fastpath
 FASTPATH_SRCS := $(sort $(wildcard lib/fastpath/*.c))
 FASTPATH_INC := -Ilib/fastpath/include
-FPTEST_HDRS := $(wildcard kern/include/abi/*.h lib/include/*.h lib/fastpath/include/*.h \
+FPTEST_HDRS := $(wildcard kern/include/abi/*.h lib/include/*.h lib/fastpath/*.h lib/fastpath/include/*.h \
 	grade/unit/fastpath/*.h)
 # The library is portable code: `make seam-check` compiles it without the machine headers.
 PORTABLE_DIRS += lib/fastpath
@@ -43,10 +43,12 @@ $(FPTEST_DIR)/tsan_%: $(FPTEST_DIR)/tsan/grade/unit/fastpath/tsan_%.o \
 
 .PRECIOUS: $(FPTEST_DIR)/san/%.o $(FPTEST_DIR)/tsan/%.o
 
-# Every binary runs; with TEST_LOG (make test) each one is a PASS or FAIL line.
+# Every binary runs (UNITFLAGS go to the Criterion ones); with TEST_LOG (make test) each one
+# is a PASS or FAIL line.
 unit-fastpath: $(FPTEST_BINS) ## build and run lib/fastpath's host tests (ASan+UBSan and TSan)
 	$(V)failed=; for t in $(FPTEST_BINS); do \
-		if $$t $(UNITFLAGS); then r=PASS; else r=FAIL; failed="$$failed $${t##*/}"; fi; \
+		case $${t##*/} in test_*) f="$(UNITFLAGS)";; *) f=;; esac; \
+		if $$t $$f; then r=PASS; else r=FAIL; failed="$$failed $${t##*/}"; fi; \
 		if [ -n "$(TEST_LOG)" ]; then echo "$$r unit-fastpath $${t##*/}" >> "$(TEST_LOG)"; fi; \
 	done; \
 	if [ -n "$$failed" ]; then echo "unit-fastpath: failed:$$failed"; exit 1; fi

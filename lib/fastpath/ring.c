@@ -3,7 +3,7 @@
  * labelled P1..P2 (producer) and C1..C2 (consumer).  The argument: docs/fastpath.md. */
 #include "abi/error.h"
 #include "fp_ring.h"
-#include "xstring.h"
+#include "ring_util.h"
 
 size_t
 fp_ring_bytes(uint32_t nslots, uint32_t slot_size)
@@ -73,45 +73,6 @@ fp_ring_attach(struct fp_ring *r, enum fp_ring_role role, void *mem, size_t byte
 	r->pos = role == FP_RING_PRODUCER ? tail : head;
 	r->cached = role == FP_RING_PRODUCER ? head : tail;
 	return 0;
-}
-
-/* Of n items from index `at` on, how many lie before the end of the slot array (the rest
- * wrap around to slot 0). */
-static uint32_t
-ring_run(const struct fp_ring *r, uint32_t at, uint32_t n)
-{
-	uint32_t room = r->mask + 1 - (at & r->mask);
-
-	return n < room ? n : room;
-}
-
-static void
-ring_copy_in(struct fp_ring *r, uint32_t at, const void *items, uint32_t n)
-{
-	size_t ss = r->slot_size, first = ring_run(r, at, n);
-	const uint8_t *b = items;
-
-	memcpy(r->slots + (at & r->mask) * ss, b, first * ss);
-	memcpy(r->slots, b + first * ss, (n - first) * ss);
-}
-
-static void
-ring_copy_out(const struct fp_ring *r, uint32_t at, void *items, uint32_t n)
-{
-	size_t ss = r->slot_size, first = ring_run(r, at, n);
-	uint8_t *b = items;
-
-	memcpy(b, r->slots + (at & r->mask) * ss, first * ss);
-	memcpy(b + first * ss, r->slots, (n - first) * ss);
-}
-
-/* The other side's index is only believable if it leaves 0 ... nslots items in the ring. */
-static bool
-ring_sane(struct fp_ring *r, uint32_t tail, uint32_t head)
-{
-	if (tail - head > r->mask + 1)
-		r->corrupt = true;
-	return !r->corrupt;
 }
 
 uint32_t

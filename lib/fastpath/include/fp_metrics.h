@@ -75,8 +75,9 @@ uint64_t fp_counter_read(const struct fp_metrics *m, uint32_t i);
  * the last copy with count set to the sum of its buckets, so its percentiles agree. */
 int fp_hist_snapshot(const struct fp_metrics *m, uint32_t i, struct fp_hist *out);
 
-/* The value at quantile ppm/10^6 of a snapshot (the smallest bucket value at or above that
- * rank, held within [min, max]); 0 for an empty histogram. */
+/* The value at quantile ppm/10^6 of a snapshot: the reported value (fp_hist_value) of the
+ * bucket holding the ceil(count * ppm / 10^6)-th smallest value, held within [min, max];
+ * the top rank is max exactly; 0 for an empty histogram. */
 uint64_t fp_hist_percentile(const struct fp_hist *h, uint32_t ppm);
 
 struct fp_hist_summary {

@@ -204,7 +204,7 @@ met_job(struct met *m, const struct met_job *j)
 void
 met_job_unfinished(struct met *m, const struct met_job *j, uint64_t now)
 {
-	bool missed = j->deadline && j->deadline < now;
+	bool missed = j->deadline && j->deadline <= now;
 
 	fp_record(m, 5, j->task, j->release, j->deadline, now);
 	if (!valid(m, j->cpu, j->task))

@@ -65,9 +65,9 @@ struct met_job {
 /* A job finished: response = finish - release; missed = deadline && finish > deadline.
  * Writes its CSV row, feeds the histograms, and on a miss a trace instant at `deadline`. */
 void met_job(struct met *m, const struct met_job *j);
-/* A job released but not finished when the run stopped at `now` (j->finish ignored):
- * counted as unfinished, and as a miss if its deadline is < now; CSV row with empty
- * finish and response. */
+/* A job released but not finished when the run stopped after every event at `now`
+ * (j->finish ignored): counted as unfinished, and also as a miss if its deadline is <= now
+ * (it cannot finish by then); CSV row with empty finish and response. */
 void met_job_unfinished(struct met *m, const struct met_job *j, uint64_t now);
 
 /* A context switch on `cpu` (the new task is `to`, or -1 for idle). */

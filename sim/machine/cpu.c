@@ -97,6 +97,20 @@ charge_switch(struct sim_model *sm, struct sim_cpu *c, struct sim_task *next)
 	next->last_cpu = (int)c->id;
 }
 
+/* The per-task trace track of a task that left its CPU (unless another CPU took it at this
+ * instant and said so). */
+static void
+note_left(struct sim_model *sm, struct sim_task *t)
+{
+	static const enum met_task_state of[] = {
+		[SCHED_RUNNABLE] = MET_TS_READY,  [SCHED_THROTTLED] = MET_TS_READY,
+		[SCHED_BLOCKED] = MET_TS_BLOCKED, [SCHED_DEAD] = MET_TS_EXITED,
+	};
+
+	if (t->se.state != SCHED_RUNNING && t->se.state != SCHED_NEW)
+		met_task_state(sm->met, t->id, of[t->se.state], t->se.cpu, sm->eng.now);
+}
+
 void
 sim_cpu_resched(struct sim_model *sm, struct sim_cpu *c)
 {
@@ -108,6 +122,10 @@ sim_cpu_resched(struct sim_model *sm, struct sim_cpu *c)
 	next = se ? se->owner : NULL;
 	if (next != prev) {
 		met_switch(sm->met, c->id, next ? (int)next->id : -1, sm->eng.now);
+		if (prev)
+			note_left(sm, prev);
+		if (next)
+			met_task_state(sm->met, next->id, MET_TS_RUNNING, c->id, sm->eng.now);
 		c->curr = next;
 		if (next)
 			charge_switch(sm, c, next);

@@ -43,8 +43,11 @@ wake(struct sim_model *sm, struct sim_task *t)
 	int cpu = sched_wakeup(&sm->sched, &t->se, sm->eng.now, &preempt);
 	bool remote;
 
-	if (cpu < 0 || !preempt)
-		return; /* cpu < 0: affinity was checked at set-up, cannot happen */
+	if (cpu < 0)
+		return; /* affinity was checked at set-up: cannot happen */
+	met_task_state(sm->met, t->id, MET_TS_READY, (unsigned)cpu, sm->eng.now);
+	if (!preempt)
+		return;
 	remote = t->last_cpu >= 0 && t->last_cpu != cpu;
 	sm->cpu[cpu].resched = true; /* first: the stall below then leaves the timers alone */
 	if (remote)

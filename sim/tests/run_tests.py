@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 
+import test_cli_trace
 import test_semantics
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -300,7 +301,8 @@ def main():
                   test_edf_late_exhaustion, test_rejected_params_message, test_cpus_option,
                   test_nvme, test_net):
             t(exosim, tmp)
-        test_semantics.run_all(lambda *a, **k: run(exosim, *a, **k), check, tmp)
+        for module in (test_semantics, test_cli_trace):
+            module.run_all(lambda *a, **k: run(exosim, *a, **k), check, tmp)
     print(f"sim-test: {len(failures)} failure(s)")
     return 1 if failures else 0
 

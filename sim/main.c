@@ -134,7 +134,8 @@ parse_args(int argc, char **argv, struct cli *c)
 			if (slot) {
 				*slot = argv[++i];
 			} else if (parse_u64(argv[++i], &v) < 0) {
-				fprintf(stderr, "exosim: %s: '%s' is not an integer in %s\n", o, argv[i],
+				fprintf(stderr, "exosim: %s: '%s' is not an integer in %s\n", o,
+				        argv[i],
 				        seed ? "[0, 18446744073709551615]"
 				             : "[1, the machine's hardware threads]");
 				return EXIT_BADINPUT;
@@ -157,8 +158,8 @@ parse_args(int argc, char **argv, struct cli *c)
 		} else if (!strcmp(o, "--strict")) {
 			c->strict = true;
 		} else {
-			fprintf(stderr, "exosim: %s: unknown option (exosim run --help lists them)\n",
-			        o);
+			fprintf(stderr,
+			        "exosim: %s: unknown option (exosim run --help lists them)\n", o);
 			return EXIT_BADINPUT;
 		}
 	}
@@ -467,10 +468,18 @@ cmd_run(int argc, char **argv)
 		for (uint32_t i = 0; i < w->ntasks; i++)
 			names[i] = w->tasks[i].name;
 		struct met_config mc = {
-			.hz = m.hz,           .ncpus = m.ncpus,       .ntasks = w->ntasks,
-			.task_names = names,  .machine = m.name,      .policy = pol->name,
-			.workload = w->name,  .seed = c.seed,         .csv = csv,
-			.trace = trace,       .window_from = win_from, .window_to = win_to,
+			.hz = m.hz,
+			.ncpus = m.ncpus,
+			.ntasks = w->ntasks,
+			.task_names = names,
+			.machine = m.name,
+			.policy = pol->name,
+			.workload = w->name,
+			.seed = c.seed,
+			.csv = csv,
+			.trace = trace,
+			.window_from = win_from,
+			.window_to = win_to,
 		};
 
 		if (met_init(&met, &mc) < 0)

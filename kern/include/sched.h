@@ -9,7 +9,7 @@
 #include "abi/error.h"
 #include "sched_rq.h"
 
-#define SCHED_MAX_CPUS 64         /* affinity is a 64-bit mask */
+#define SCHED_MAX_CPUS   64         /* affinity is a 64-bit mask */
 #define SCHED_NO_TIMER   UINT64_MAX /* "no deadline" for sched_next_timer() */
 #define SCHED_NO_RELEASE UINT64_MAX /* sched_entity.release: the caller knows no job release */
 

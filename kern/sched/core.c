@@ -19,7 +19,10 @@ void
 sched_entity_init(struct sched_entity *se, unsigned id, void *owner)
 {
 	*se = (struct sched_entity){
-		.id = id, .state = SCHED_NEW, .affinity = ~0ULL, .release = SCHED_NO_RELEASE,
+		.id = id,
+		.state = SCHED_NEW,
+		.affinity = ~0ULL,
+		.release = SCHED_NO_RELEASE,
 		.owner = owner,
 	};
 	se->link.next = se->link.prev = &se->link;

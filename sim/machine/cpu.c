@@ -103,8 +103,10 @@ static void
 note_left(struct sim_model *sm, struct sim_task *t)
 {
 	static const enum met_task_state of[] = {
-		[SCHED_RUNNABLE] = MET_TS_READY,  [SCHED_THROTTLED] = MET_TS_READY,
-		[SCHED_BLOCKED] = MET_TS_BLOCKED, [SCHED_DEAD] = MET_TS_EXITED,
+		[SCHED_RUNNABLE] = MET_TS_READY,
+		[SCHED_THROTTLED] = MET_TS_READY,
+		[SCHED_BLOCKED] = MET_TS_BLOCKED,
+		[SCHED_DEAD] = MET_TS_EXITED,
 	};
 
 	if (t->se.state != SCHED_RUNNING && t->se.state != SCHED_NEW)

@@ -32,7 +32,7 @@ static sim_handler_fn model_handlers[SIM_EV_NKINDS] = {
 	[SIM_EV_SEG_END] = sim_cpu_on_seg_end,  [SIM_EV_TASK_START] = sim_task_on_start,
 	[SIM_EV_TASK_WAKE] = sim_task_on_wake,  [SIM_EV_TIMER_EXPIRE] = sim_task_on_timer,
 	[SIM_EV_ARRIVAL] = sim_task_on_arrival, [SIM_EV_ONESHOT] = sim_cpu_on_oneshot,
-	[SIM_EV_TICK] = sim_cpu_on_tick,       [SIM_EV_INSTANT_END] = sim_instant_on_end,
+	[SIM_EV_TICK] = sim_cpu_on_tick,        [SIM_EV_INSTANT_END] = sim_instant_on_end,
 };
 
 /* The watchdog allows this many events at one cycle, plus SIM_STALL_PER_OBJECT per task
@@ -170,7 +170,8 @@ build(struct sim_model *sm, const struct sim_options *o, char *err, size_t errle
 	sm->task = calloc(sm->ntasks, sizeof(*sm->task));
 	sm->wake = calloc(sm->ntasks ? sm->ntasks : 1, sizeof(*sm->wake));
 	p = calloc(sm->ntasks, sizeof(*p));
-	if (!sm->rq || !sm->cpu || !sm->task || !sm->wake || !p || sim_engine_init(&sm->eng, 1024, sm) < 0) {
+	if (!sm->rq || !sm->cpu || !sm->task || !sm->wake || !p ||
+	    sim_engine_init(&sm->eng, 1024, sm) < 0) {
 		free(p);
 		return E_NOMEM;
 	}

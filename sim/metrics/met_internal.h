@@ -31,8 +31,8 @@ struct met {
 	struct met_task total; /* every job of every task */
 	struct met_cpu *cpus;
 	uint64_t switches, migrations, bad_records;
-	uint64_t fp;        /* running fingerprint */
-	bool trace_started; /* an event has been written (for separators) */
+	uint64_t fp;               /* running fingerprint */
+	bool trace_started;        /* an event has been written (for separators) */
 	uint64_t win_from, win_to; /* trace window in cycles (win_to: UINT64_MAX = no end) */
 	bool oom;
 	struct met_end end;

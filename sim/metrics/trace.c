@@ -86,8 +86,9 @@ met_trace_begin(struct met *m)
 		fprintf(m->trace, ",\"name\":\"thread_sort_index\",\"args\":{\"sort_index\":%u}}",
 		        c);
 	}
-	fprintf(m->trace, ",\n{\"ph\":\"M\",\"pid\":%u,\"name\":\"process_name\","
-	                  "\"args\":{\"name\":\"tasks\"}}",
+	fprintf(m->trace,
+	        ",\n{\"ph\":\"M\",\"pid\":%u,\"name\":\"process_name\","
+	        "\"args\":{\"name\":\"tasks\"}}",
 	        PID_TASKS);
 	for (unsigned t = 0; t < m->ntasks; t++) {
 		event_open_in(m, "M", PID_TASKS, t);
@@ -168,7 +169,7 @@ met_trace_end(struct met *m)
 	fprintf(m->trace, ",\"seed\":\"%" PRIu64 "\",\"cycles\":\"%" PRIu64 "\"", m->seed,
 	        m->end.cycles);
 	if (m->win_from || m->win_to != UINT64_MAX)
-		fprintf(m->trace, ",\"window_cycles\":[\"%" PRIu64 "\",\"%" PRIu64 "\"]", m->win_from,
-		        m->win_to < m->end.cycles ? m->win_to : m->end.cycles);
+		fprintf(m->trace, ",\"window_cycles\":[\"%" PRIu64 "\",\"%" PRIu64 "\"]",
+		        m->win_from, m->win_to < m->end.cycles ? m->win_to : m->end.cycles);
 	fprintf(m->trace, "}}\n");
 }

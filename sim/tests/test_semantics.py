@@ -189,6 +189,13 @@ def test_ties(run, check, tmp):
     check(rc == 0 and order == ["a", "c", "b", "a"],
           "tie rule 3 (edf): a preempted job goes behind the queued jobs with its deadline",
           f"{order} {err}")
+    # rule 4: a job whose work ends exactly when its 4 ms rr slice does finishes first.
+    wl = write(tmp, "tie4.json", {"a": {"loop": 1, "run": "4ms"}, "b": {"loop": 1, "run": "4ms"}})
+    rc, err, jobs, _, _ = sim(run, tmp, "tie4", wl, "rr", duration="20ms")
+    got = {j["task"]: (j["start"], j["finish"]) for j in jobs}
+    check(rc == 0 and got == {"a": (0, 4 * MS), "b": (4 * MS, 8 * MS)},
+          "tie rule 4 (rr): a job ending with its slice finishes, then the next runs",
+          f"{got} {err}")
 
 
 def run_all(run, check, tmp):

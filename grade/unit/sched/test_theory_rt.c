@@ -102,8 +102,8 @@ Test(theory, edf_with_u_over_1_misses_first_where_demand_exceeds_time)
 				shortest = w->tasks[i].sp.period;
 		cr_assert_gt(wl_utilisation(w), 1.0);
 		cr_assert_gt(t, shortest, "set %u: some deadline comes before the overload", s);
-		/* Horizons are closed: a run to t - 1 sees no deadline at t, a run to t sees the job
-		 * due at t unfinished, and a miss. */
+		/* Horizons are closed: a run to t - 1 sees no deadline at t, a run to t sees the
+		 * job due at t unfinished, and a miss. */
 		met = th_run(w, "edf", t - 1, s);
 		cr_assert_eq(total_misses(met, n, &unfinished), 0,
 		             "set %u (n=%u): a deadline before %llu ns missed", s, n,

@@ -103,6 +103,23 @@ def test_edf_overload(run, check, tmp):
               str(bad[:3]))
 
 
+def test_cbs_isolation(run, check, tmp):
+    """A budgeted edf task is a CBS server: its overrunning jobs (15 ms of work per 10 ms
+    period) get at most its budget per period, and the task beside it meets every deadline
+    (reserved bandwidth 0.2 + 0.5 <= 1)."""
+    wl = write(tmp, "cbs.json", {
+        "srv": {"loop": -1, "run": "15ms", "budget": "2ms", "period": "10ms",
+                "timer": {"ref": "s", "period": "10ms", "mode": "absolute"}},
+        "p": {"loop": -1, "run": "4ms", "timer": {"ref": "p", "period": "8ms"}},
+    })
+    rc, err, _, js, _ = sim(run, tmp, "cbs", wl, "edf", duration="400ms")
+    tasks = {t["name"]: t for t in js.get("tasks", [])}
+    ok = rc == 0 and tasks["p"]["misses"] == 0 and tasks["p"]["jobs"] == 50
+    check(ok and tasks["srv"]["runtime_cycles"] <= 80 * MS + 2 * MS,
+          "edf CBS server: overruns stay within the budget, the other task meets its deadlines",
+          f"{ {k: (t['jobs'], t['misses'], t['runtime_cycles']) for k, t in tasks.items()} } {err}")
+
+
 def test_horizon(run, check, tmp):
     """The horizon [0, H] is closed: a job finishing exactly at H is finished and on time;
     one still unfinished after H with its deadline at H is a miss (and unfinished)."""
@@ -199,6 +216,6 @@ def test_ties(run, check, tmp):
 
 
 def run_all(run, check, tmp):
-    for t in (test_edf_overload, test_horizon, test_ipi_only_remote,
+    for t in (test_edf_overload, test_cbs_isolation, test_horizon, test_ipi_only_remote,
               test_one_decision_per_instant, test_ties):
         t(run, check, tmp)

@@ -12,7 +12,7 @@ PKGS="make git gcc clang lld llvm libclang-rt-14-dev binutils python3 gdb cpio \
 qemu-system-x86 qemu-system-gui ipxe-qemu seabios qemu-utils ovmf \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools \
 bochs bochsbios vgabios bochs-term \
-libcriterion-dev libjansson-dev graphviz clang-format"
+libcriterion-dev libjansson-dev zlib1g-dev graphviz clang-format"
 
 mode=""
 if [ "${1:-}" = "--missing" ]; then

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
 #include "machine/run.h"
+#include "sweep/sweep.h"
 #include "net/netsim.h"
 #include "nvme/nvsim.h"
 
@@ -416,6 +418,10 @@ main(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "run"))
 		return cmd_run(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "analyze"))
+		return an_cmd_analyze(argc - 2, argv + 2);
+	if (argc >= 2 && !strcmp(argv[1], "sweep"))
+		return sweep_cmd(argc - 2, argv + 2);
 	if (argc >= 2 && !strcmp(argv[1], "list"))
 		return cmd_list(argc - 2, argv + 2);
 	if (argc >= 2 && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help"))) {

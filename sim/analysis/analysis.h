@@ -30,7 +30,7 @@ struct an_set {
 
 /* The overheads of a machine profile folded into fixed-priority RTA (an_rta). */
 struct an_cost {
-	uint64_t cs;          /* context switch (SIM_COST_SWITCH) */
+	uint64_t cs;                /* context switch (SIM_COST_SWITCH) */
 	uint64_t tick, tick_period; /* timer interrupt cost and periodic tick (0: none) */
 };
 

@@ -51,9 +51,10 @@ an_parse(int argc, char **argv, struct an_cli *c)
 			continue;
 		}
 		if (!slot && strcmp(o, "--seed") && strcmp(o, "--cpus")) {
-			fprintf(stderr, "exosim analyze: %s: unknown option\nusage: exosim analyze "
-			                "--machine M --sched P --workload F [--cpus N] [--seed N] "
-			                "[--zero-costs] [--hw-dir D]\n",
+			fprintf(stderr,
+			        "exosim analyze: %s: unknown option\nusage: exosim analyze "
+			        "--machine M --sched P --workload F [--cpus N] [--seed N] "
+			        "[--zero-costs] [--hw-dir D]\n",
 			        o);
 			return 2;
 		}
@@ -71,7 +72,9 @@ an_parse(int argc, char **argv, struct an_cli *c)
 		}
 	}
 	if (!c->machine || !c->sched || !c->workload)
-		return an_bad(!c->machine ? "--machine" : !c->sched ? "--sched" : "--workload",
+		return an_bad(!c->machine ? "--machine"
+		              : !c->sched ? "--sched"
+		                          : "--workload",
 		              "missing");
 	return 0;
 }
@@ -85,8 +88,8 @@ us(uint64_t cycles, uint64_t hz)
 static void
 print_tasks(const struct an_set *s, const struct sim_machine *m, const struct an_cost *k)
 {
-	printf("%-12s %4s %5s %12s %12s %12s %7s %14s %14s  %s\n", "task", "cpu", "level",
-	       "C(us)", "T(us)", "D(us)", "U", "R0(us)", "R(us,ovh)", "RTA verdict");
+	printf("%-12s %4s %5s %12s %12s %12s %7s %14s %14s  %s\n", "task", "cpu", "level", "C(us)",
+	       "T(us)", "D(us)", "U", "R0(us)", "R(us,ovh)", "RTA verdict");
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct an_task *t = &s->task[i];
 		uint64_t r0, r1;
@@ -114,7 +117,9 @@ print_tasks(const struct an_set *s, const struct sim_machine *m, const struct an
 			printf("%14.3f ", us(r1, m->hz));
 		else
 			printf("%14s ", "> D");
-		printf(" %s\n", !r0 ? "unschedulable" : r1 ? "schedulable" : "only without overheads");
+		printf(" %s\n", !r0  ? "unschedulable"
+		                : r1 ? "schedulable"
+		                     : "only without overheads");
 	}
 }
 
@@ -169,9 +174,10 @@ an_report(const struct an_cli *c, const struct sim_machine *m, const struct an_s
 	for (unsigned cpu = 0; cpu < m->ncpus && all_pinned; cpu++)
 		ok = print_partition(s, (int)cpu, fp, m->hz) && ok;
 	if (!all_pinned)
-		printf("global (tasks not pinned to one cpu): the uniprocessor tests do not apply\n");
-	printf("global EDF on %u cpus, GFB: density %.4f <= %.4f: %s (sufficient)\n", m->ncpus,
-	       lhs, rhs, gfb ? "schedulable" : "inconclusive");
+		printf(
+		    "global (tasks not pinned to one cpu): the uniprocessor tests do not apply\n");
+	printf("global EDF on %u cpus, GFB: density %.4f <= %.4f: %s (sufficient)\n", m->ncpus, lhs,
+	       rhs, gfb ? "schedulable" : "inconclusive");
 	if (!s->ok)
 		printf("verdict for %s: some tasks are not analysable\n", c->sched);
 	else if (!all_pinned)

@@ -100,7 +100,7 @@ simulate(const struct sim_machine *m, const struct sched_policy *pol, const stru
 		return -1;
 	for (uint32_t i = 0; i < w->ntasks; i++)
 		names[i] = w->tasks[i].name;
-	struct met_config mc = { m->hz,    m->ncpus, w->ntasks, names, m->name,
+	struct met_config mc = { m->hz,     m->ncpus, w->ntasks, names, m->name,
 		                 pol->name, w->name,  seed,      NULL,  NULL };
 	r = met_init(met, &mc);
 	free(names);
@@ -159,7 +159,8 @@ sweep_run_one(const struct sweep_spec *s, const struct sweep_point *p, const cha
 
 	err[0] = 0;
 	if (!pol) {
-		snprintf(err, errlen, "policy \"%s\": unknown (see exosim list)", p->val[SW_POLICY]);
+		snprintf(err, errlen, "policy \"%s\": unknown (see exosim list)",
+		         p->val[SW_POLICY]);
 		return -1;
 	}
 	if (setup_machine(p, hw_dir, &m, err, errlen) < 0)

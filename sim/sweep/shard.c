@@ -22,8 +22,8 @@ shell_word(FILE *f, const char *s)
 }
 
 int
-sweep_slurm(const char *spec, const char *out, unsigned shards, unsigned cpus,
-            const char *hw_dir, const char *script)
+sweep_slurm(const char *spec, const char *out, unsigned shards, unsigned cpus, const char *hw_dir,
+            const char *script)
 {
 	char exe[PATH_MAX], spec_abs[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
@@ -35,11 +35,13 @@ sweep_slurm(const char *spec, const char *out, unsigned shards, unsigned cpus,
 		return 2;
 	}
 	exe[n] = 0;
-	fprintf(f, "#!/bin/bash\n# exosim sweep of %s as a Slurm job array: %u shards of %u "
-	           "cores.\n",
+	fprintf(f,
+	        "#!/bin/bash\n# exosim sweep of %s as a Slurm job array: %u shards of %u "
+	        "cores.\n",
 	        spec_abs, shards, cpus);
-	fprintf(f, "# Submit with sbatch; when every task is done, join the shards:\n#   %s sweep "
-	           "--merge %s %s.shard-*-of-%u.csv\n",
+	fprintf(f,
+	        "# Submit with sbatch; when every task is done, join the shards:\n#   %s sweep "
+	        "--merge %s %s.shard-*-of-%u.csv\n",
 	        exe, out, out, shards);
 	fprintf(f, "#SBATCH --job-name=exosim-sweep\n#SBATCH --array=0-%u\n", shards - 1);
 	fprintf(f, "#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=%u\n", cpus);
@@ -145,7 +147,8 @@ sweep_merge(const char *out, char **in, unsigned nin)
 				kept++;
 			}
 		rc = fclose(f) != 0;
-		fprintf(stderr, "exosim sweep: merged %zu runs from %u files -> %s\n", kept, nin, out);
+		fprintf(stderr, "exosim sweep: merged %zu runs from %u files -> %s\n", kept, nin,
+		        out);
 	} else if (rc == 0) {
 		fprintf(stderr, "exosim sweep: --merge: cannot write %s\n", out);
 		rc = 2;

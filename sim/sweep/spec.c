@@ -17,9 +17,9 @@ struct sp_ctx {
 };
 
 static const char *const axis_names[SW_NAXES] = {
-	[SW_MACHINE] = "machine", [SW_CPUS] = "cpus",         [SW_ZERO_COSTS] = "zero_costs",
-	[SW_PERIODS] = "periods", [SW_DISCARD] = "discard",   [SW_TASKS] = "tasks",
-	[SW_UTIL] = "utilisation", [SW_SEED] = "seed",        [SW_POLICY] = "policy",
+	[SW_MACHINE] = "machine",  [SW_CPUS] = "cpus",       [SW_ZERO_COSTS] = "zero_costs",
+	[SW_PERIODS] = "periods",  [SW_DISCARD] = "discard", [SW_TASKS] = "tasks",
+	[SW_UTIL] = "utilisation", [SW_SEED] = "seed",       [SW_POLICY] = "policy",
 };
 
 static int __attribute__((format(printf, 4, 5)))
@@ -85,8 +85,9 @@ axis_values(const struct sp_ctx *c, json_t *v, struct sweep_axis *a, const char 
 
 		if (json_object_size(v) != 3 || !(step > 0) || !(to >= from) ||
 		    (to - from) / step > SWEEP_MAX_AXIS)
-			return sp_fail(c, key, sub, "%s: a range needs numbers from <= to and step > 0 "
-			                            "(at most %d values)",
+			return sp_fail(c, key, sub,
+			               "%s: a range needs numbers from <= to and step > 0 "
+			               "(at most %d values)",
 			               a->name, SWEEP_MAX_AXIS);
 		for (long k = 0; from + k * step <= to + step * 1e-9; k++) {
 			char b[32];
@@ -98,9 +99,9 @@ axis_values(const struct sp_ctx *c, json_t *v, struct sweep_axis *a, const char 
 		return 0;
 	}
 	if (!json_is_array(v))
-		return add_value(a, v) < 0 ? sp_fail(c, key, sub, "%s: a value or an array expected",
-		                                     a->name)
-		                           : 0;
+		return add_value(a, v) < 0
+		           ? sp_fail(c, key, sub, "%s: a value or an array expected", a->name)
+		           : 0;
 	json_array_foreach(v, i, x) if (add_value(a, x) < 0) return sp_fail(
 	    c, key, sub, "%s: element %zu is not a scalar (or more than %d)", a->name, i,
 	    SWEEP_MAX_AXIS);
@@ -118,7 +119,8 @@ seeds(const struct sp_ctx *c, json_t *v, struct sweep_spec *s)
 		n = json_integer_value(json_object_get(v, "count"));
 	}
 	if (n <= 0 || from < 0 || n > 1000000)
-		return sp_fail(c, "seeds", NULL, "seeds: a count 1..1000000 or {\"from\", \"count\"}");
+		return sp_fail(c, "seeds", NULL,
+		               "seeds: a count 1..1000000 or {\"from\", \"count\"}");
 	/* The seed axis holds only its bounds: values are from + k. */
 	s->axis[SW_SEED].n = (unsigned)n;
 	s->axis[SW_SEED].v[0] = malloc(24);
@@ -194,7 +196,9 @@ static int
 defaults(struct sweep_spec *s)
 {
 	static const char *const dflt[SW_NAXES] = {
-		[SW_CPUS] = "1",          [SW_ZERO_COSTS] = "0",      [SW_DISCARD] = "1",
+		[SW_CPUS] = "1",
+		[SW_ZERO_COSTS] = "0",
+		[SW_DISCARD] = "1",
 		[SW_PERIODS] = "10ms/20ms/25ms/50ms/100ms",
 	};
 
@@ -228,7 +232,9 @@ parse(const struct sp_ctx *c, struct sweep_spec *s)
 	for (unsigned i = 0; rc == 0 && i < SW_NAXES; i++) {
 		if (s->axis[i].n == 0)
 			return sp_fail(c, NULL, NULL, "\"%s\" is required",
-			               i == SW_POLICY ? "policies" : i == SW_SEED ? "seeds" : axis_names[i]);
+			               i == SW_POLICY ? "policies"
+			               : i == SW_SEED ? "seeds"
+			                              : axis_names[i]);
 		s->runs *= s->axis[i].n;
 	}
 	return rc;

@@ -65,13 +65,14 @@ resume(const char *out, unsigned char *done, uint64_t runs, uint64_t *ndone)
 			break; /* torn: cut off below */
 		line[n - 1] = 0;
 		if (lineno == 1 && strcmp(line, sweep_csv_header)) {
-			fprintf(stderr, "%s:1: not this sweep's CSV header (another version?)\n", out);
+			fprintf(stderr, "%s:1: not this sweep's CSV header (another version?)\n",
+			        out);
 			fclose(f);
 			return 2;
 		}
 		if (lineno > 1 && (sscanf(line, "%llu,", &run) != 1 || run >= runs)) {
-			fprintf(stderr, "%s:%u: no run number of this spec (0..%llu)\n", out, lineno,
-			        (unsigned long long)runs - 1);
+			fprintf(stderr, "%s:%u: no run number of this spec (0..%llu)\n", out,
+			        lineno, (unsigned long long)runs - 1);
 			fclose(f);
 			return 2;
 		}
@@ -100,8 +101,8 @@ worker(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *todo
 
 		sweep_point(s, todo[i], &p);
 		if (sweep_run_one(s, &p, o->hw_dir, row, sizeof(row), err, sizeof(err)) < 0) {
-			fprintf(stderr, "\nexosim sweep: run %llu: %s\n", (unsigned long long)todo[i],
-			        err);
+			fprintf(stderr, "\nexosim sweep: run %llu: %s\n",
+			        (unsigned long long)todo[i], err);
 			rc = 1;
 			continue;
 		}
@@ -118,8 +119,8 @@ progress_bar(uint64_t done, uint64_t total, double t0, bool final)
 	int w = 40, fill = total ? (int)(w * done / total) : w;
 
 	fprintf(stderr, "\rsweep [%.*s%*s] %llu/%llu runs, %.1f s, eta %.0f s%s", fill,
-	        "########################################", w - fill, "",
-	        (unsigned long long)done, (unsigned long long)total, el, eta, final ? "\n" : "");
+	        "########################################", w - fill, "", (unsigned long long)done,
+	        (unsigned long long)total, el, eta, final ? "\n" : "");
 }
 
 /* Fork the workers and append what they send to the CSV. */
@@ -130,7 +131,7 @@ run_all(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *tod
 	FILE *csv = fopen(o->out, "a"), *in;
 	char row[4096];
 	uint64_t got = 0;
-	double t0 = now_s();
+	double t0 = now_s(), shown = 0;
 
 	if (!csv || pipe(fds) < 0)
 		return sw_bad(o->out, "cannot append to the CSV");
@@ -151,8 +152,10 @@ run_all(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *tod
 		fputs(row, csv);
 		fflush(csv); /* a row on disk is a run that a resumed sweep skips */
 		got++;
-		if (o->progress)
+		if (o->progress && now_s() - shown >= 0.1) {
 			progress_bar(got, n, t0, false);
+			shown = now_s();
+		}
 	}
 	while (wait(&st) > 0)
 		rc |= !WIFEXITED(st) || WEXITSTATUS(st) != 0;
@@ -212,7 +215,8 @@ sw_count(const char *opt, const char *s, unsigned lo, unsigned hi, unsigned *out
 	unsigned long v = strtoul(s, &end, 10);
 
 	if (end == s || *end || s[0] == '-' || v < lo || v > hi) {
-		fprintf(stderr, "exosim sweep: %s: \"%s\" is not an integer %u..%u\n", opt, s, lo, hi);
+		fprintf(stderr, "exosim sweep: %s: \"%s\" is not an integer %u..%u\n", opt, s, lo,
+		        hi);
 		return 2;
 	}
 	*out = (unsigned)v;
@@ -309,7 +313,8 @@ sweep_cmd(int argc, char **argv)
 	if (o.merge) {
 		for (int i = 0; i < argc; i++)
 			if (!strcmp(argv[i], "--merge"))
-				return sweep_merge(argv[i + 1], argv + i + 2, (unsigned)(argc - i - 2));
+				return sweep_merge(argv[i + 1], argv + i + 2,
+				                   (unsigned)(argc - i - 2));
 	}
 	if (!o.spec) {
 		sw_usage(stderr);

@@ -21,6 +21,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
 
 matplotlib.rcParams["svg.hashsalt"] = "exosim"  # the same input gives the same SVG
 
@@ -92,6 +93,9 @@ def draw_gantt(ax, rows, title):
                               facecolors=[colour[k] for _, _, k in bars])
         coll.set_gid(f"series-{label}")
     ax.set_yticks(range(len(labels)), labels)
+    if len(keys) > 1:
+        ax.legend(handles=[Patch(color=colour[k], label=k) for k in keys], fontsize="small",
+                  loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.set_xlabel("time (us)")
     ax.set_title(title)
 

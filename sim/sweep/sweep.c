@@ -13,7 +13,7 @@
 
 struct sw_opts {
 	const char *spec, *out, *hw_dir, *script, *merge;
-	unsigned jobs, shard, nshards, cpus_per_task;
+	unsigned jobs, shard, nshards, slurm_shards, cpus_per_task;
 	bool slurm, progress;
 };
 
@@ -248,7 +248,7 @@ sw_value(const char *o, const char *v, struct sw_opts *x)
 	else if (!strcmp(o, "--jobs"))
 		return sw_count(o, v, 1, 1024, &x->jobs);
 	else if (!strcmp(o, "--shards"))
-		return sw_count(o, v, 1, 100000, &x->nshards);
+		return sw_count(o, v, 1, 100000, &x->slurm_shards);
 	else if (!strcmp(o, "--cpus-per-task"))
 		return sw_count(o, v, 1, 1024, &x->cpus_per_task);
 	else if (!strcmp(o, "--shard"))
@@ -328,9 +328,11 @@ sweep_cmd(int argc, char **argv)
 		if (sweep_spec_load(o.spec, &s) < 0) /* check it before submitting */
 			return 2;
 		sweep_spec_free(&s);
-		return sweep_slurm(o.spec, o.out, o.nshards, o.cpus_per_task ? o.cpus_per_task : 1,
-		                   o.hw_dir, o.script);
+		return sweep_slurm(o.spec, o.out, o.slurm_shards ? o.slurm_shards : 1,
+		                   o.cpus_per_task ? o.cpus_per_task : 1, o.hw_dir, o.script);
 	}
+	if (o.slurm_shards || o.cpus_per_task || o.script)
+		return sw_bad("--shards, --cpus-per-task, --script", "only with --slurm");
 	if (!o.jobs)
 		o.jobs = ncpu > 0 ? (unsigned)ncpu : 1;
 	o.progress = o.progress || isatty(2);

@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
 #include "machine/run.h"
+#include "sweep/sweep.h"
 #include "net/netsim.h"
 #include "nvme/nvsim.h"
 
@@ -520,6 +522,10 @@ static const struct command {
 	const char *summary;
 } commands[] = {
 	{ "run", cmd_run, "run one simulation (exosim run --help)" },
+	{ "analyze", an_cmd_analyze,
+	  "schedulability analysis of a workload (docs/sim-research.md)" },
+	{ "sweep", sweep_cmd,
+	  "a grid of runs to one CSV, local or on Slurm (docs/sim-research.md)" },
 	{ "list", cmd_list, "list machine profiles and scheduling policies" },
 	{ "help", cmd_help, "this text" },
 };

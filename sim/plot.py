@@ -75,10 +75,13 @@ def trace_slices(path):
     events = doc.get("traceEvents") if isinstance(doc, dict) else None
     if not isinstance(events, list):
         fail(path, 1, "no traceEvents array (not an exosim --trace file)")
-    names = {e["tid"]: e["args"]["name"] for e in events
+    # Process 1 holds the per-CPU tracks; process 2 the per-task ones (running, ready,
+    # blocked), which the per-task chart rebuilds from the CPU slices instead.
+    cpu = [e for e in events if e.get("pid", 1) == 1]
+    names = {e["tid"]: e["args"]["name"] for e in cpu
              if e.get("ph") == "M" and e.get("name") == "thread_name"}
     runs = [(names.get(e.get("tid"), f"tid{e.get('tid')}"), e["name"], e["ts"], e["dur"])
-            for e in events if e.get("ph") == "X" and e.get("cat") == "run"]
+            for e in cpu if e.get("ph") == "X" and e.get("cat") == "run"]
     return runs
 
 

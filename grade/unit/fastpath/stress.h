@@ -7,6 +7,7 @@
 
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
@@ -27,8 +28,39 @@ struct stress {
 	uint64_t items;
 	uint64_t received, bad; /* the consumer's results */
 	uint64_t full_spins, empty_spins;
+	int stalled; /* set (atomically) by a side that saw no progress for STRESS_STALL_S */
 	void *mem;
 };
+
+/* A ring that never moves (a stubbed or broken enqueue or dequeue) must fail the test, not
+ * hang it: a side that makes no progress for this long gives up and says so.  A working
+ * ring on a loaded machine moves within milliseconds. */
+#define STRESS_STALL_S 10
+
+static inline double
+stress_now(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+/* Called after each empty-handed try (*idle counts them; *since is when they began): true
+ * when this side or the other has given up. */
+static inline bool
+stress_stalled(struct stress *st, uint64_t *idle, double *since)
+{
+	if (__atomic_load_n(&st->stalled, __ATOMIC_RELAXED))
+		return true;
+	if ((*idle)++ == 0)
+		*since = stress_now();
+	else if (*idle % 1024 == 0 && stress_now() - *since > STRESS_STALL_S) {
+		__atomic_store_n(&st->stalled, 1, __ATOMIC_RELAXED);
+		return true;
+	}
+	return false;
+}
 
 /* Batch sizes 1 ... STRESS_BATCH from a fixed-seed generator (each thread its own). */
 static inline uint32_t
@@ -45,7 +77,8 @@ stress_producer(void *arg)
 {
 	struct stress *st = arg;
 	struct stress_item buf[STRESS_BATCH];
-	uint64_t next = 0, seed = 1;
+	uint64_t next = 0, seed = 1, idle = 0;
+	double since = 0;
 
 	while (next < st->items) {
 		uint32_t want = stress_batch(&seed), n;
@@ -57,8 +90,12 @@ stress_producer(void *arg)
 		/* A partial batch is fine: what was not taken is offered again. */
 		n = fp_ring_enqueue(&st->prod, buf, want);
 		next += n;
-		if (n == 0) {
+		if (n) {
+			idle = 0;
+		} else {
 			st->full_spins++;
+			if (stress_stalled(st, &idle, &since))
+				break;
 			sched_yield(); /* two cores shared by many: let the consumer run */
 		}
 	}
@@ -70,7 +107,8 @@ stress_consumer(void *arg)
 {
 	struct stress *st = arg;
 	struct stress_item buf[STRESS_BATCH];
-	uint64_t seed = 2;
+	uint64_t seed = 2, idle = 0;
+	double since = 0;
 
 	while (st->received < st->items) {
 		uint32_t n = fp_ring_dequeue(&st->cons, buf, stress_batch(&seed));
@@ -82,8 +120,12 @@ stress_consumer(void *arg)
 				st->bad++;
 		}
 		st->received += n;
-		if (n == 0) {
+		if (n) {
+			idle = 0;
+		} else {
 			st->empty_spins++;
+			if (stress_stalled(st, &idle, &since))
+				break;
 			sched_yield();
 		}
 	}
@@ -101,6 +143,7 @@ stress_run(struct stress *st, uint64_t items)
 	st->mem = aligned_alloc(FP_CACHELINE, bytes);
 	st->items = items;
 	st->received = st->bad = st->full_spins = st->empty_spins = 0;
+	st->stalled = 0;
 	if (!st->mem ||
 	    fp_ring_init(&st->prod, FP_RING_PRODUCER, st->mem, bytes, STRESS_SLOTS,
 	                 sizeof(struct stress_item)) ||

@@ -18,6 +18,8 @@ ten_million_items_arrive_once_in_order_untorn(void)
 	double s = stress_run(&st, STRESS_ITEMS);
 
 	TCHECK(s >= 0, "setup failed");
+	TCHECK(!st.stalled, "the ring moved nothing for %d s (%llu of %llu items received)",
+	       STRESS_STALL_S, (unsigned long long)st.received, (unsigned long long)STRESS_ITEMS);
 	TCHECK(st.received == STRESS_ITEMS, "%llu received", (unsigned long long)st.received);
 	TCHECK(st.bad == 0, "%llu items out of order or torn", (unsigned long long)st.bad);
 	fprintf(stderr,

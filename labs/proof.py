@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The handout proof that `make test` runs: for every lab n, generate the lab-n handout,
 build it, grade it as a student would (`make grade`, which grades labs 1..n), and check that
-it builds, that every earlier lab gets full marks, and that lab n loses exactly the
-expected tests (the ones its stubs break), not everything at once.
+it builds, that every earlier lab gets full marks, that lab n earns 0 points untouched, and
+that lab n loses exactly the expected tests (the ones its stubs break), not everything at
+once (tests of given code, worth 0 points, must still pass).
 
     python3 labs/proof.py --out obj/handout [--jobs 2] [--log FILE] [LAB ...]
 
@@ -48,7 +49,7 @@ EXPECT = {
     "1": {"fail": {"boot-bios", "boot-uefi-framebuffer", "printf-formats", "backtrace",
                  "monitor", "trap-divzero", "trap-ud", "trap-pgfault"},
         "keep": {"boot-bios": {"banner", "prompt", "no-reset"}}},
-    "2": {"fail": {"mm-checks", "mm-checks-uefi", "memory-above-4g", "fb-above-4g",
+    "2": {"fail": {"mm-checks", "mm-checks-uefi", "pages", "memory-above-4g", "fb-above-4g",
                  "protect-wp", "protect-nx", "protect-guard"}},
     # Without the lab 3 code no user program runs, so every lab 3 test fails.
     "3": {"fail": {"hello", "faultnull", "faultread", "faultwrite", "faultexec", "faultkernel",
@@ -149,6 +150,13 @@ EXPECT = {
           "unlinked": True, "no_timeout": True, "reference": True},
 }
 
+# Labs whose untouched handout still earns points on its own tests (tests of given code
+# worth points, partial credit for given cases; issue 19): the proof only demands less than
+# full marks there and names the tests that earn.  Every other lab must earn exactly 0.
+# Lab 1's stub earns 32.46 of 100 (measured): boot-bios 7, boot-uefi-framebuffer 3,
+# printf-formats 3.46, monitor 9, cmdline-unknown-option 5, boot-bochs 5.
+STUB_EARNS_TODO = {"1", "4", "4b", "4c", "5"}
+
 # Rough grading time of each handout (its own lab's stubbed tests wait for their timeouts;
 # lab 5's regrades six earlier labs), to start the slowest first.
 SLOW = {"5": 5, "4b": 4, "3": 3, "4": 2, "2": 1}
@@ -210,9 +218,19 @@ def judge_lab(p, k, rows):
         p.check(not failed, "lab%s (earlier) gets full marks%s"
                 % (k, "; lost points in " + ", ".join(sorted(failed)) if failed else ""))
         return
+    # The untouched handout earns nothing on its own lab: a test or part that passes on the
+    # stubs checks given code (worth 0 points, kept as a check) or is not this lab's test.
     got = sum(r["score"] for r in rows)
     top = sum(r["max_score"] for r in rows if not r["skipped"])
-    p.check(got < top, "lab%s (its own) scores less than full marks: %g/%g" % (k, got, top))
+    earning = sorted("%s %g/%g" % (r["name"], r["score"], r["max_score"])
+                     for r in rows if r["score"] > 0)
+    if k in STUB_EARNS_TODO:
+        p.check(got < top, "lab%s (its own) scores less than full marks: %g/%g (the untouched "
+                "handout should earn 0%s)" % (k, got, top, "; points from " + ", ".join(earning)
+                                              if earning else ""))
+    else:
+        p.check(got == 0 and top > 0, "lab%s (its own) earns 0 points untouched: %g/%g%s"
+                % (k, got, top, "; points from " + ", ".join(earning) if earning else ""))
     want = EXPECT.get(k)
     if want is None:
         p.check(False, "labs/proof.py has no EXPECT entry for lab %s; failing tests are %s"

@@ -36,13 +36,14 @@ def ring_test(suite, name, points):
         lab4.criterion(run, "ring", "%s/%s" % (suite, name), unit=UNIT)
 
 
-ring_test("ring", "init_refuses_bad_geometry", 3)
-ring_test("ring", "indices_sit_on_separate_cache_lines", 2)
-ring_test("ring", "empty_ring_gives_nothing_and_full_ring_takes_nothing", 8)
-ring_test("ring", "partial_batches_take_what_fits_and_give_what_is_there", 8)
-ring_test("ring", "order_survives_many_wraps_of_slots_and_of_the_32_bit_indices", 8)
-ring_test("ring", "peek_stops_at_the_end_of_the_slots_and_release_frees", 6)
-ring_test("ring", "an_impossible_peer_index_kills_the_ring_for_this_side", 5)
+# Given code (the ring's geometry and layout, fp_ring_init): checked, worth nothing.
+ring_test("ring", "init_refuses_bad_geometry", 0)
+ring_test("ring", "indices_sit_on_separate_cache_lines", 0)
+ring_test("ring", "empty_ring_gives_nothing_and_full_ring_takes_nothing", 9)
+ring_test("ring", "partial_batches_take_what_fits_and_give_what_is_there", 9)
+ring_test("ring", "order_survives_many_wraps_of_slots_and_of_the_32_bit_indices", 9)
+ring_test("ring", "peek_stops_at_the_end_of_the_slots_and_release_frees", 7)
+ring_test("ring", "an_impossible_peer_index_kills_the_ring_for_this_side", 6)
 ring_test("ring", "each_side_refuses_the_other_sides_operation", 5)
 ring_test("poll", "sources_get_their_budget_and_the_heartbeat_counts_iterations", 5)
 

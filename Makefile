@@ -38,7 +38,7 @@ ifeq ($(MAKELEVEL)$(wildcard $(DEPS_MISSING)),0$(DEPS_MISSING))
 DEPS_STILL := $(strip $(shell NODEPS=1 DEPS_MISSING_FILE=$(DEPS_MISSING) hw/host/deps.sh --missing \
 	2>/dev/null; cat $(DEPS_MISSING) 2>/dev/null))
 ifneq ($(DEPS_STILL),)
-$(info deps: still missing: $(DEPS_STILL) (sudo apt-get install $(DEPS_STILL); `make deps` says which target needs which))
+$(info deps: still missing: $(DEPS_STILL) (sudo apt-get install $(DEPS_STILL); hw/host/deps.sh --missing says which target needs which))
 endif
 endif
 

@@ -10,7 +10,7 @@ host test:
            lab1-extra.py all claiming full marks), a GNUmakefile and a .exolab-lab of its
            own: graded by the real graders, it does not get full marks.
 
-About 2.5 minutes (two kernel builds, two short boots).  Python standard library only."""
+About 3 minutes on a loaded two-core machine (two kernel builds, two short boots).  Python standard library only."""
 
 import argparse
 import json
@@ -26,6 +26,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "labs"))
 sys.path.insert(0, os.path.join(ROOT, "grade", "tests"))
 
+sys.path.insert(0, HERE)
+
+import autograder  # noqa: E402
 import handout  # noqa: E402
 import markers  # noqa: E402
 from test_gradelib import check_gradescope_schema  # noqa: E402
@@ -76,6 +79,35 @@ def solve_lab1(tree):
             write(os.path.join(tree, path), markers.strip_for_lab(text, regions, "2"))
             solved += 1
     assert solved, "no file has a lab 1 region"
+
+
+class Protect(unittest.TestCase):
+    """autograder.py's copying alone, on a small tree (no build)."""
+
+    def test_the_submission_keeps_its_code_and_loses_every_protected_change(self):
+        with tempfile.TemporaryDirectory() as d:
+            clean, sub, tree = (os.path.join(d, n) for n in ("clean", "sub", "tree"))
+            for path, text in [("grade/gradelib.py", "good"), ("Makefile", "all:"),
+                               (".exolab-lab", "1"), ("kern/a.c", "int x;"),
+                               ("user/hello.c", "hello")]:
+                write(os.path.join(clean, path), text)
+            for path in ["grade/gradelib.py", "grade/lab1-x.py", "GNUmakefile", "kern/evil.mk",
+                         ".exolab-lab", "obj/exolab.iso", "user/hello.c", "kern/tool.py"]:
+                write(os.path.join(sub, path), "evil")
+            write(os.path.join(sub, "kern/a.c"), "int y;")
+            os.symlink("/etc", os.path.join(sub, "hw"))
+            autograder.copy_over(clean, tree)
+            autograder.copy_over(autograder.submission_root(sub), tree, skip=autograder.SKIPPED)
+            autograder.restore_protected(clean, tree)
+            got = {}
+            for root, _, files in os.walk(tree):
+                for f in files:
+                    with open(os.path.join(root, f)) as fh:
+                        got[os.path.relpath(os.path.join(root, f), tree)] = fh.read()
+            self.assertEqual(got, {"grade/gradelib.py": "good", "Makefile": "all:",
+                                   ".exolab-lab": "1", "kern/a.c": "int y;",
+                                   "user/hello.c": "hello"})
+            self.assertFalse(os.path.lexists(os.path.join(tree, "hw")))
 
 
 class Bundle(unittest.TestCase):
@@ -144,14 +176,17 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--log", help="append PASS|FAIL lines (make test)")
     opts, rest = p.parse_known_args()
-    suite = unittest.defaultTestLoader.loadTestsFromTestCase(Bundle)
+    load = unittest.defaultTestLoader.loadTestsFromTestCase
+    suite = unittest.TestSuite(list(load(Protect)) + list(load(Bundle)))
+    ids = [t.id() for t in suite]  # the runner drops the tests as they finish
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     if opts.log:
         bad = {t.id() for t, _ in result.failures + result.errors}
+        setup_failed = bool(bad - set(ids))  # setUpClass failed: no test ran
         with open(opts.log, "a") as f:
-            for t in suite:
-                f.write("%s gradescope %s\n" % ("FAIL" if t.id() in bad else "PASS",
-                                                t.id().rsplit(".", 1)[-1]))
+            for i in ids:
+                verdict = "FAIL" if setup_failed or i in bad else "PASS"
+                f.write("%s gradescope %s\n" % (verdict, i.rsplit(".", 1)[-1]))
     return 0 if result.wasSuccessful() else 1
 
 

@@ -26,7 +26,8 @@ FAKES = {
     "sudo": 'echo "sudo: $USER is not in the sudoers file." >&2; exit 1\n',
     "apt-get": 'echo "$@" >> "$FAKE_APT_LOG"\n',
 }
-# QEMU run by `make qemu`: the real one, stopped once the shell's prompt appears.
+# QEMU run by `make qemu`: the real one, stopped at the first prompt (the shell's, or the
+# kernel monitor's in a handout whose user programs do not run yet).
 QEMU_WRAPPER = r'''#!/usr/bin/env python3
 import subprocess, sys
 p = subprocess.Popen(["qemu-system-x86_64"] + sys.argv[1:], stdin=subprocess.DEVNULL,
@@ -38,7 +39,7 @@ while True:
         sys.exit(2)
     seen += c
     sys.stdout.buffer.write(c)
-    if seen.endswith(b"$ "):
+    if seen.endswith(b"$ ") or seen.endswith(b"K> "):  # the shell, or the monitor
         p.kill()
         print("\nWRAPPER: reached the prompt")
         sys.exit(0)

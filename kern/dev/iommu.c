@@ -16,11 +16,15 @@
 #include "acpi.h"
 #include "cmdline.h"
 #include "console.h"
+#include "env.h"
 #include "hal.h"
 #include "iommu.h"
 #include "kvm.h"
+#include "lapic.h"
 #include "mm.h"
 #include "pmm.h"
+#include "smp.h"
+#include "trap.h"
 #include "xstring.h"
 
 CMDLINE_OPTION(iommu, "iommu", "iommu=off: no DMA remapping even with a DMAR (trusted drivers)");
@@ -34,6 +38,9 @@ CMDLINE_OPTION(iommu, "iommu", "iommu=off: no DMA remapping even with a DMAR (tr
 #define REG_CCMD   0x28
 #define REG_FSTS   0x34
 #define REG_FECTL  0x38
+#define REG_FEDATA 0x3c
+#define REG_FEADDR 0x40
+#define REG_FEUADR 0x44
 
 #define GCMD_TE      (1u << 31) /* 10.4.4: persistent bits TE, QIE, IRE, CFI */
 #define GCMD_SRTP    (1u << 30) /* one-shot: set root table pointer */
@@ -44,6 +51,7 @@ CMDLINE_OPTION(iommu, "iommu", "iommu=off: no DMA remapping even with a DMAR (tr
 #define IOTLB_IVT    (1ull << 63) /* 10.4.8.1 */
 #define IOTLB_GLOBAL (1ull << 60) /* IIRG = 01 */
 #define IOTLB_DRAIN  (3ull << 48) /* DR | DW: drain reads and writes first */
+#define FECTL_IM     (1u << 31)   /* 10.4.10: interrupt mask (IP, bit 30, is the unit's) */
 #define FSTS_PFO     (1u << 0)    /* 10.4.9 */
 #define FSTS_PPF     (1u << 1)
 #define FRCD_F       (1ull << 63) /* 10.4.14, upper quadword */
@@ -56,7 +64,11 @@ CMDLINE_OPTION(iommu, "iommu", "iommu=off: no DMA remapping even with a DMAR (tr
 #define ECAP_C(e)    ((e)&1) /* page walks snoop the caches */
 #define ECAP_IRO(e)  ((((e) >> 8) & 0x3ff) * 16)
 #define REG_SPAN     0x1000
-#define SPIN_LIMIT   10000000u /* a unit that never answers is reported, not waited for */
+/* The fault event's vector: its own, just above msi.c's pool (0x50-0x6F, irq.h).  The pool
+ * hands out vectors of PCI functions, whose masking it does in configuration space; a
+ * remapping unit is no PCI function and is masked through FECTL.IM instead. */
+#define FAULT_VEC  0x70
+#define SPIN_LIMIT 10000000u /* a unit that never answers is reported, not waited for */
 
 /* DMAR (8.1): the header, host address width, flags, 10 reserved, then structures of
  * (type 2, length 2).  DRHD (8.3): flags (INCLUDE_PCI_ALL bit 0), size, segment, register
@@ -86,7 +98,8 @@ static struct unit units[IOMMU_MAX_UNITS];
 static unsigned nunits;
 static struct rmrr rmrrs[IOMMU_MAX_RMRR];
 static unsigned nrmrrs;
-static bool translating, coherent = true;
+static bool translating, coherent = true, fault_irq_on;
+static bool fault_fired;     /* set by the handler, taken under the env lock (iommu_fault_take) */
 static uint64_t *root_table; /* 256 root entries (9.1), shared by every unit */
 static uint64_t pool_pa;
 static uint64_t pool_used[POOL_PAGES / 64];
@@ -260,6 +273,44 @@ levels_common(void)
 	return (all & 4) ? 4 : (all & 2) ? 3 : 0;
 }
 
+/* The fault event (7.3, 10.4.10-10.4.13): a recorded fault makes the unit send the message
+ * FEDATA to FEADDR, an MSI in the format of the SDM Vol. 3A 11.11 (no interrupt remapping):
+ * fixed delivery of FAULT_VEC to the boot CPU.  The handler masks it (FECTL.IM) and defers
+ * the reading of the records to the env lock (knotify_unlock_hook -> iommu_fault_deliver,
+ * kern/env/sys_iommu.c); iommu_faults unmasks it once the records are cleared, and a fault
+ * recorded meanwhile (FECTL.IP) is sent at the unmask.  Without a local APIC: polled. */
+static void
+fault_irq(struct trapframe *tf)
+{
+	for (unsigned i = 0; i < nunits; i++)
+		if (units[i].on)
+			hal_mmio_write32(units[i].regs + REG_FECTL, FECTL_IM);
+	__atomic_store_n(&fault_fired, true, __ATOMIC_RELEASE);
+	lapic_eoi();
+	env_irq_defer(tf); /* may not return (a tick from user mode) */
+}
+
+static void
+fault_event_setup(const struct unit *u)
+{
+	hal_mmio_write32(u->regs + REG_FECTL, FECTL_IM);
+	if (!lapic_ready() || smp_apic_id(0) > 0xff)
+		return; /* an 8-bit destination only, as msi.c's */
+	hal_mmio_write32(u->regs + REG_FEDATA, FAULT_VEC);
+	hal_mmio_write32(u->regs + REG_FEADDR, 0xFEE00000u | smp_apic_id(0) << 12);
+	hal_mmio_write32(u->regs + REG_FEUADR, 0);
+	if (!fault_irq_on)
+		trap_register(FAULT_VEC, fault_irq);
+	fault_irq_on = true;
+	hal_mmio_write32(u->regs + REG_FECTL, 0);
+}
+
+bool
+iommu_fault_take(void)
+{
+	return __atomic_exchange_n(&fault_fired, false, __ATOMIC_ACQ_REL);
+}
+
 /* Root table pointer, invalidation, translation on (10.4.4-10.4.6). */
 static void
 unit_enable(struct unit *u)
@@ -268,7 +319,7 @@ unit_enable(struct unit *u)
 	if (!gcmd(u, GCMD_SRTP, GCMD_SRTP))
 		return;
 	unit_invalidate(u);
-	hal_mmio_write32(u->regs + REG_FECTL, 1u << 31); /* IM: faults are polled */
+	fault_event_setup(u);
 	u->on = gcmd(u, GCMD_TE, GCMD_TE);
 }
 
@@ -396,7 +447,7 @@ fault_record(const struct unit *u, unsigned off)
 	uint64_t hi = rd64(u, off + 8), lo = rd64(u, off);
 	unsigned sid = (unsigned)(hi & 0xffff), reason = (unsigned)(hi >> 32) & 0xff;
 	uint64_t *ce = iommu_context_entry(sid >> 8, sid & 0xff, false);
-	unsigned did = ce != NULL && (ce[0] & 1) ? (unsigned)(ce[1] >> 8) & 0xffff : 0;
+	unsigned did = ce != NULL ? (unsigned)(ce[1] >> 8) & 0xffff : 0; /* kept by a detach */
 
 	printf("iommu: fault: %02x:%02x.%u %s at 0x%lx blocked: %s (reason %u), env %lx\n",
 	       sid >> 8, (sid >> 3) & 0x1f, sid & 7, (hi & FRCD_T) ? "read" : "write",
@@ -412,15 +463,17 @@ iommu_faults(uint64_t env)
 		const struct unit *u = &units[i];
 		unsigned n = CAP_NFR(u->cap), fri = (rd32(u, REG_FSTS) >> 8) & 0xff;
 
-		if (!u->on || !(rd32(u, REG_FSTS) & FSTS_PPF))
+		if (!u->on)
 			continue;
-		for (unsigned k = 0; k < n; k++) {
+		for (unsigned k = 0; k < n && (rd32(u, REG_FSTS) & FSTS_PPF); k++) {
 			unsigned off = CAP_FRO(u->cap) + ((fri + k) % n) * 16;
 
 			if (rd64(u, off + 8) & FRCD_F)
 				fault_record(u, off);
 		}
 		hal_mmio_write32(u->regs + REG_FSTS, FSTS_PFO); /* overflow noted, cleared */
+		if (fault_irq_on) /* records cleared: the next fault raises the event again */
+			hal_mmio_write32(u->regs + REG_FECTL, 0);
 	}
 	return iommu_domain_faults(env);
 }

@@ -306,6 +306,8 @@ qi_enable(struct unit *u)
 	if (gcmd(u, GCMD_QIE, GCMD_QIE))
 		return true;
 	u->iq = NULL;
+	iommu_table_free((uint64_t)q);
+	iommu_table_free((uint64_t)st);
 	return false;
 }
 

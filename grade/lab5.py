@@ -11,6 +11,8 @@ Two kinds of tests, as labs/lab5-drivers/README.md tells the student to run them
   (`make unit-net`); each
   gradelib test here is one Criterion test, run with --filter through lab 4's runner, so a
   failure names the assertion (file:line: message);
+- model-checked runs: `make sim-lab5` (sim/tests/lab5_sim.py), the driver in exosim against
+  the same models with --strict, graded by the model's verdict and the I/O counts (sim-*);
 - QEMU tests: every test of grade/nvmetests.py (`make test-nvme`: the driver in a LibOS env
   on QEMU's NVMe controller), every test of grade/nettests.py (`make test-net`: the network
   drivers in a LibOS env on QEMU's e1000 and rtl8139), and, as lab 4C grades the kernel's
@@ -37,6 +39,10 @@ import lab3  # noqa: E402
 import nettests  # noqa: E402
 import nvmetests  # noqa: E402
 import pcitests  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "sim", "tests"))
+import lab5_sim  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
     "lab4", os.path.join(os.path.dirname(os.path.abspath(__file__)), "lab4.py"))
@@ -105,6 +111,26 @@ def nvme_given_parts(run):
         lab4.criterion(run, binname, pattern, part, unit=NVME)
 
 
+
+
+def sim_test(name, points):
+    """One run of `make sim-lab5` (sim/tests/lab5_sim.py): the driver in exosim against the
+    models with --strict; a protocol error or a wrong I/O count fails it with the model's line."""
+    @LAB.test("sim-" + name, points=points, **lab4.MODE)
+    def check(run):
+        exosim = os.path.join(lab5_sim.ROOT, os.environ.get("OBJ", "obj"), "sim", "exosim")
+        ok, line = lab5_sim.check_run(exosim, name, timeout=60 * gradelib.timeout_scale())
+        if ok:
+            run.text = "PASS: %s\n" % line
+        else:
+            run.fail(line)
+
+
+# The model-checked runs (exosim --strict): mixed reads and writes verified through two
+# queues with an injected error, and polled QD32 reads.
+sim_test("nvme-rw-verify", 5)
+sim_test("nvme-randread-polled", 3)
+
 # The driver on QEMU's controller (grade/nvmetests.py: nvmetest).
 adopt(nvmetests)
 
@@ -147,6 +173,11 @@ def e1000_given_parts(run):
     for part, (binname, pattern, _) in E1000_GIVEN.items():
         lab4.criterion(run, binname, pattern, part, unit=NET)
 
+
+# The model-checked runs (exosim --strict): 64-byte frames forwarded at 10 GbE line rate
+# polled, and full-size frames by interrupt.
+sim_test("e1000-fwd-line-rate", 4)
+sim_test("e1000-fwd-interrupts", 4)
 
 # The drivers on QEMU's NICs (grade/nettests.py: nettest-e1000, nettest-rtl8139, ...).
 adopt(nettests)

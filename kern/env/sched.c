@@ -87,8 +87,13 @@ next_timer(unsigned cpu, uint64_t now, uint64_t t)
 	struct sched_rq *rq = &rqs[cpu];
 	struct sched_link *l;
 
-	if (core_owned(cpu))
-		return SCHED_NO_TIMER; /* its owner alone, outside the policy (sys_core.c) */
+	/* An owned core runs its owner alone, whatever the policy's slices and budgets say
+	 * (sys_core.c); only an owner the policy throttled (it yielded or blocked out of budget)
+	 * needs the timer, to run again at its release. */
+	if (core_owned(cpu)) {
+		l = sched_rq_first_throttled(rq);
+		return l ? l->key : SCHED_NO_TIMER;
+	}
 	if (t == now || rq->nqueued || !rq->curr ||
 	    (sched.policy->budget_timer && rq->curr->params.budget))
 		return t;

@@ -6,7 +6,7 @@
  *   args     bad arguments of core_claim, core_release and core_stat get their errors
  *   own      the parent claims CPU 2 for a spinning child (through a capability it derived
  *            from init's): the child runs there, polling a counter in the shared page
- *   quiet    while four busy children, free to run anywhere, load the other CPUs (more
+ *   quiet    while six busy children, free to run anywhere, load the other CPUs (more
  *            envs than CPUs, so their timers tick) and the parent makes system calls on
  *            CPU 0, CPU 2 takes no interrupt of any kind, and the child's counter grows
  *   ticks    meanwhile the unowned CPUs took timer interrupts
@@ -28,8 +28,8 @@
 #define SHARED_VA   0x30000000ull
 #define MAX_YIELDS  2000000
 #define OWN_CPU     2
-#define NBUSY       4
-#define BUSY_CYCLES 200000000ull /* each busy child's spin (TSC cycles): load, not a wait */
+#define NBUSY       6
+#define BUSY_CYCLES 100000000ull /* each busy child's spin (TSC cycles): load, not a wait */
 
 struct shared {
 	volatile uint64_t count;  /* the owner's loop turns */

@@ -184,7 +184,8 @@ test_args(void)
 	      E_NOENT);
 	check("args", "claim through the quota", sys_core_claim(ABI_SLOT_UNTYPED, ABI_CORE_SELF),
 	      E_INVAL);
-	check("args", "claim for a quota", sys_core_claim(core(OWN_CPU), ABI_SLOT_UNTYPED), E_INVAL);
+	check("args", "claim for a quota", sys_core_claim(core(OWN_CPU), ABI_SLOT_UNTYPED),
+	      E_INVAL);
 	check("args", "claim cpu 0", sys_core_claim(core(0), ABI_CORE_SELF), E_BUSY);
 	check("args", "derive without CLAIM",
 	      sys_cap_derive(core(OWN_CPU), ABI_SLOT_SELF, (uint64_t)s, CAP_R_READ, 0), 0);
@@ -319,8 +320,8 @@ main(int argc, char **argv)
 	test_args();
 	page = new_page(SHARED_VA);
 	cslot = slot_alloc();
-	if (cslot < 0 || sys_cap_derive(core(OWN_CPU), ABI_SLOT_SELF, (uint64_t)cslot, CAP_R_ALL,
-	                                0) < 0)
+	if (cslot < 0 ||
+	    sys_cap_derive(core(OWN_CPU), ABI_SLOT_SELF, (uint64_t)cslot, CAP_R_ALL, 0) < 0)
 		panic("cannot derive the core capability");
 	child = test_own(page, (uint64_t)cslot);
 	test_revoke(page, child);

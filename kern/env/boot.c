@@ -113,8 +113,7 @@ init_create(struct env **out, physaddr_t initrd_pa)
 		goto fail;
 	}
 	if ((err = initrd_grant(e, initrd_pa, npages)) < 0 ||
-	    (err = dev_grant(e, info.dev_slot)) < 0 ||
-	    (err = core_grant(e, info.core_slot)) < 0 ||
+	    (err = dev_grant(e, info.dev_slot)) < 0 || (err = core_grant(e, info.core_slot)) < 0 ||
 	    (err = env_load(e, name, strlen(name), &info)) < 0)
 		goto fail;
 	*out = e;

@@ -33,9 +33,9 @@ struct claim {
 
 static struct cap_object coreobjs[CAP_MAX_CPUS];
 static struct claim claims[CAP_MAX_CPUS];
-static uint64_t owned;           /* bit c: claims[c] holds (atomic) */
+static uint64_t owned;               /* bit c: claims[c] holds (atomic) */
 static uint64_t stops[CAP_MAX_CPUS]; /* claims ended by their capability's deletion */
-uint64_t core_stopping;          /* bit c: core c must stop its owner (atomic) */
+uint64_t core_stopping;              /* bit c: core c must stop its owner (atomic) */
 
 static unsigned
 ncores(void)

@@ -146,8 +146,9 @@
  *                                    interrupt, until released or cslot is deleted (needs
  *                                    CLAIM).  E_BUSY: CPU 0, owned already, or the env owns
  *                                    another core
- * core_release(cslot)                the claim made through cslot ends; the env runs on
- *                                    (needs CLAIM; E_NOENT: no claim through cslot)
+ * core_release(cslot)                the claim on cslot's core ends, whichever capability
+ *                                    made it; its env runs on (needs CLAIM; E_NOENT: not
+ *                                    owned)
  * core_stat(cpu, out)                fills a struct abi_core_stat (E_RANGE: no such CPU)
  *
  * Regions (CAP_REGION, abi/cap.h: the ramdisk, BAR windows); rslot names one:

@@ -56,9 +56,9 @@ struct percpu {
 	uint64_t wakeups;    /* timer interrupts taken while idle */
 	uint64_t timer_irqs; /* timer interrupts taken (any mode): the tickless test reads it */
 	uint64_t ipis;       /* reschedule and shootdown IPIs taken */
-	volatile uint64_t root;     /* the PML4 in CR3 (hal_set_root): shootdown targets */
-	volatile uint64_t tlb_req;  /* shootdowns asked of this CPU (ipi.c) */
-	volatile uint64_t tlb_done; /* shootdowns it has carried out */
+	volatile uint64_t root;          /* the PML4 in CR3 (hal_set_root): shootdown targets */
+	volatile uint64_t tlb_req;       /* shootdowns asked of this CPU (ipi.c) */
+	volatile uint64_t tlb_done;      /* shootdowns it has carried out */
 	uint64_t irqs[PERCPU_IRQ_KINDS]; /* interrupts taken, by kind (percpu_count_irq) */
 };
 

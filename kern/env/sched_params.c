@@ -76,11 +76,11 @@ env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity)
 	 * scratch entity, so a refusal leaves e as it was. */
 	if ((affinity & online_mask()) == 0 || !params_in_range(p))
 		return E_INVAL;
-	e->affinity = affinity; /* less the cores other envs own (sys_core.c) */
-	affinity = core_allowed(e);
 	sched_entity_init(&scratch, e->se.id, e);
 	if ((err = sched.policy->set_params(&sched, &scratch, p)) < 0)
 		return err;
+	e->affinity = affinity; /* less the cores other envs own (sys_core.c) */
+	affinity = core_allowed(e);
 	cpu = lock_entity(e, &f);
 	if (e->se.state == SCHED_RUNNING && cpu == hal_cpu_id()) {
 		/* The core re-queues only a waiting entity: this one yields first. */

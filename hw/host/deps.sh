@@ -6,13 +6,15 @@
 # target runs (its own stamp file), so a package missing from it never blocks the others:
 #   bench-linux   the Linux guest of `make bench-linux` (bench/linux/): a Debian kernel
 #                 (vmlinuz under /boot) and a static busybox for its initramfs.
+#   sim-plot      sim/plot.py's figures (`make sim-plot-test`): Debian's matplotlib.
+#   sim-slurm     a one-node Slurm on 127.0.0.1 for `make sim-sweep-test`'s job-array run.
 set -eu
 
 PKGS="make git gcc clang lld llvm libclang-rt-14-dev binutils python3 gdb cpio \
 qemu-system-x86 qemu-system-gui ipxe-qemu seabios qemu-utils ovmf \
 grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools \
 bochs bochsbios vgabios bochs-term \
-libcriterion-dev libjansson-dev graphviz clang-format"
+libcriterion-dev libjansson-dev zlib1g-dev graphviz clang-format"
 
 mode=""
 if [ "${1:-}" = "--missing" ]; then
@@ -22,8 +24,10 @@ fi
 case "${1:-}" in
 "") ;;
 bench-linux) PKGS="linux-image-amd64 busybox-static" ;;
+sim-plot) PKGS="python3-matplotlib" ;;
+sim-slurm) PKGS="slurm-wlm munge" ;;
 *)
-	echo "deps: unknown package set '$1' (known: bench-linux)" >&2
+	echo "deps: unknown package set '$1' (known: bench-linux, sim-plot, sim-slurm)" >&2
 	exit 1
 	;;
 esac

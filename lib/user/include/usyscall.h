@@ -500,6 +500,13 @@ sys_iommu_faults(void)
 	return syscall0(SYS_iommu_faults);
 }
 
+/* A fault of the caller's devices signals bits on the notification in nslot (0: none). */
+static inline long
+sys_iommu_fault_notify(uint64_t nslot, uint64_t bits)
+{
+	return syscall2(SYS_iommu_fault_notify, nslot, bits);
+}
+
 /* Cores (abi/core.h, docs/partitions.md): cslot a CAP_CORE capability; eslot an env
  * capability or ABI_CORE_SELF. */
 static inline long

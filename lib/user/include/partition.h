@@ -104,8 +104,8 @@ int part_attach(struct part_area *a, uint32_t generation, struct fp_log *log,
 int part_app_layout(struct part_area *a, const struct fp_clock *clk, uint32_t nrecs,
                     uint32_t nhists, struct fp_log *log, struct fp_metrics *met);
 void part_app_ready(struct part_area *a);
-/* Host: runs `fpstat -p` with the area mapped (it reads the metrics and drains the log: the
- * caller attaches to the log again afterwards) and waits until it ends; 0 or an E_* code. */
+/* Host: runs `fpstat -p` with the area mapped (it reads the metrics and shows the log records
+ * waiting without taking them) and waits until it ends; 0 or an E_* code. */
 int part_run_fpstat(struct part_area *a);
 /* Host: prints every log record waiting, "<prefix>: [s.ns] LEVEL msg" with the app's TSC. */
 uint32_t part_log_drain(struct fp_log *log, uint64_t hz, const char *prefix);

@@ -30,6 +30,7 @@ struct wd {
 	struct fp_metrics met;
 	int attached;
 	uint64_t beat, beat_tsc, start_tsc, detect_tsc, worst;
+	uint64_t stall_tsc; /* the stalled app's last heartbeat change: the stall's start */
 };
 
 static uint64_t
@@ -68,6 +69,7 @@ stalled(struct wd *w, uint64_t now)
 	int err;
 
 	w->detect_tsc = now;
+	w->stall_tsc = w->beat_tsc;
 	printf("watchdog: stall: heartbeat %lu unchanged for %lu us (limit %lu us); revoking "
 	       "cpu %u\n",
 	       w->beat, us(now - w->beat_tsc), us(w->stall), w->cpu);
@@ -93,8 +95,9 @@ restarted(struct wd *w, uint64_t now)
 
 	w->worst = t > w->worst ? t : w->worst;
 	printf("watchdog: restart %lu: running again %lu us after detection (%lu TSC cycles; "
-	       "loop began %lu us after)\n",
-	       w->done, us(t), t, us(w->area.ctl->started_tsc - w->detect_tsc));
+	       "loop began %lu us after; %lu us after the last heartbeat)\n",
+	       w->done, us(t), t, us(w->area.ctl->started_tsc - w->detect_tsc),
+	       us(now - w->stall_tsc));
 	w->detect_tsc = 0;
 }
 

@@ -11,10 +11,10 @@
  *   deadlines counted as interference (pfp runs them FIFO, so this is safe);
  * - fixed priority, one at a time: the Liu-Layland bound n (2^(1/n) - 1), the tally of a
  *   CPU being all the online placement keeps.
- * Utilisations are fixed point (PART_UNIT = 1.0), rounded up so a test never passes a set
- * that exceeds its bound.  The kernel never learns that an env exited (the core has no
- * call for it), so its placements only add up: past the bound an env still gets the
- * least-utilised CPU, unguaranteed. */
+ * A whole set's EDF test is exact (fractions); one-at-a-time placement keeps only per-CPU
+ * sums, fixed point (PART_UNIT = 1.0) rounded up, so it never passes a set over its bound.  The
+ * kernel never learns that an env exited (the core has no call for it), so its placements only add
+ * up: past the bound an env still gets the least-utilised CPU, unguaranteed. */
 #include "part.h"
 
 #define RQ_UTIL(r)    ((r)->policy_data[0]) /* sum of util of the tasks placed here */
@@ -101,6 +101,48 @@ rta_fits(struct sched *s, struct sched_entity *x, unsigned cpu, const struct bat
 	return true;
 }
 
+static uint64_t
+gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
+
+/* EDF for a whole set: the densities of cpu's tasks and x sum to at most 1, exactly, as a
+ * fraction num / den kept in lowest terms over the least common multiple of the deadlines
+ * (rounded densities would turn down a CPU filled to exactly 1).  A denominator past 2^62
+ * falls back to the rounded sum. */
+static bool
+edf_fits(struct sched *s, struct sched_entity *x, unsigned cpu, const struct batch *b)
+{
+	uint64_t num = 0, den = 1;
+
+	for (unsigned k = 0; k <= b->placed; k++) {
+		struct sched_entity *e = k < b->placed ? b->se[k] : x;
+		uint64_t c = e->params.budget, d = e->params.deadline, g, l;
+
+		if ((k < b->placed && part_of(e)->cpu != cpu) || c == 0)
+			continue;
+		g = gcd(c, d);
+		c /= g;
+		d /= g;
+		g = gcd(den, d);
+		if (den / g > (1ULL << 62) / d)
+			return RQ_DENSITY(&s->rq[cpu]) + part_of(x)->density <= PART_UNIT;
+		l = den / g * d;
+		num = num * (l / den) + c * (l / d); /* each term <= l <= 2^62: no overflow */
+		den = l;
+		if (num > den)
+			return false;
+	}
+	return true;
+}
+
 static bool
 fits(struct sched *s, struct sched_entity *se, unsigned cpu, const struct part_rule *r,
      const struct batch *b)
@@ -108,10 +150,10 @@ fits(struct sched *s, struct sched_entity *se, unsigned cpu, const struct part_r
 	struct sched_rq *rq = &s->rq[cpu];
 	uint64_t n = RQ_COUNT(rq) + 1;
 
+	if (b)
+		return r->fp ? rta_fits(s, se, cpu, b) : edf_fits(s, se, cpu, b);
 	if (!r->fp)
 		return RQ_DENSITY(rq) + part_of(se)->density <= PART_UNIT;
-	if (b)
-		return rta_fits(s, se, cpu, b);
 	return RQ_UTIL(rq) + part_of(se)->util <= (n < 9 ? liu_layland[n] : LN2_UNIT);
 }
 

@@ -49,17 +49,25 @@ cpu_of(struct pset *ps, unsigned i)
 static const uint64_t hand_c[5] = { 6 * MS, 5 * MS, 4 * MS, 3 * MS, 2 * MS };
 static const uint64_t hand_t[5] = { 10 * MS, 10 * MS, 10 * MS, 10 * MS, 10 * MS };
 
+/* Given in increasing order too: the partitioner sorts. */
 Test(partition, first_fit_decreasing_packs_the_lowest_cpu_first)
 {
 	static const unsigned want[5] = { 0, 1, 0, 1, 1 };
 	const char *pol[2] = { "pedf_ff", "pfp_ff" };
+	uint64_t rev_c[5];
 
+	for (unsigned i = 0; i < 5; i++)
+		rev_c[i] = hand_c[4 - i];
 	for (unsigned k = 0; k < 2; k++) {
 		struct pset ps;
 
 		cr_assert_eq(partition(&ps, pol[k], 2, hand_c, hand_t, 5), 0, "%s", pol[k]);
 		for (unsigned i = 0; i < 5; i++)
 			cr_assert_eq(cpu_of(&ps, i), want[i], "%s: task %u", pol[k], i);
+		cr_assert_eq(partition(&ps, pol[k], 2, rev_c, hand_t, 5), 0, "%s", pol[k]);
+		for (unsigned i = 0; i < 5; i++)
+			cr_assert_eq(cpu_of(&ps, i), want[4 - i], "%s: reversed task %u", pol[k],
+			             i);
 	}
 }
 

@@ -68,7 +68,7 @@ Test(theory, gedf_meets_every_deadline_of_sets_under_the_gfb_bound, .timeout = 1
 
 	for (unsigned s = 0; s < 120; s++) {
 		unsigned m = s % 2 ? 4 : 2, n = m + 1 + s % (2 * m);
-		double u = m * (0.4 + 0.5 * (s % 7) / 6.0);
+		double u = m * (0.3 + 0.5 * (s % 7) / 6.0);
 		struct workload *w = gen_set(n, u, m, 7000 + s);
 		uint64_t misses, migrations;
 

@@ -3,7 +3,7 @@
 # (Criterion, ASan + UBSan).  `make unit-sched` runs just these.
 
 SCHEDTEST_DIR := $(OBJ)/grade/unit/sched
-SCHEDTEST_UNIT := core policies edf fair partition
+SCHEDTEST_UNIT := core policies edf fair partition gedf
 SCHEDTEST_SIM := theory_rt theory_share theory_multi progress stress
 SCHEDTEST_BINS := $(addprefix $(SCHEDTEST_DIR)/test_,$(SCHEDTEST_UNIT) $(SCHEDTEST_SIM) doc_policy)
 SCHEDTEST_HDRS := $(wildcard kern/include/sched*.h grade/unit/sched/*.h)

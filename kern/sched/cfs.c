@@ -164,10 +164,14 @@ cfs_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t
 	return rq->nqueued && RQ_RAN(rq) >= slice(s, rq, se);
 }
 
+/* Alone, an entity's slice never ends (tick would not end it): no timer. */
 static uint64_t
 cfs_slice_left(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 {
 	uint64_t sl = slice(s, rq, se);
+
+	if (!rq->nqueued)
+		return SCHED_NO_TIMER;
 
 	return RQ_RAN(rq) < sl ? sl - RQ_RAN(rq) : 0;
 }

@@ -29,11 +29,10 @@ struct part_rule {
 	bool fp; /* deadline-monotonic fixed priority (RTA); else EDF (density <= 1) */
 };
 
-int part_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p,
-                    const struct part_rule *r);
+int part_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p);
 int part_partition(struct sched *s, struct sched_entity **se, unsigned n,
                    const struct part_rule *r);
-unsigned part_select_cpu(struct sched *s, struct sched_entity *se);
+unsigned part_select_cpu(struct sched *s, struct sched_entity *se, const struct part_rule *r);
 unsigned part_balance(struct sched *s, unsigned cpu);
 
 #endif

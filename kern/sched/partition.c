@@ -2,8 +2,8 @@
  * CPUs by utilisation, first-fit or worst-fit, with a per-CPU schedulability test as the
  * bin's capacity.  A whole task set known in advance is placed in decreasing order of
  * utilisation (FFD, WFD: Lopez, Diaz & Garcia 2004 for EDF; Dhall & Liu 1978, Oh & Baker
- * 1998 for rate-monotonic first-fit); an entity whose parameters come one at a time (the
- * kernel's envs) is placed when they come.  The tests:
+ * 1998 for rate-monotonic first-fit); an entity not placed that way (the kernel's envs,
+ * whose parameters come one at a time) is placed when it first wakes.  The tests:
  * - EDF: the densities C/D of a CPU's tasks sum to at most 1 (Liu & Layland 1973 for D = P;
  *   sufficient for D < P);
  * - fixed priority, whole set: response-time analysis (Joseph & Pandya 1986; Audsley et al.
@@ -32,21 +32,19 @@ ratio_up(uint64_t c, uint64_t t)
 	return sched_div128((unsigned __int128)c * PART_UNIT + t - 1, t);
 }
 
+/* Add or take away se's share on its CPU.  Atomic: the kernel places a waking entity in
+ * select_cpu, which holds no run-queue lock (the tallies are then a hint: two CPUs placing
+ * at once may both fill the same CPU). */
 static void
 tally(struct sched *s, struct sched_entity *se, bool add)
 {
 	struct part_state *ps = part_of(se);
 	struct sched_rq *rq = &s->rq[ps->cpu];
+	uint64_t sign = add ? 1 : ~0ULL; /* adding ~0 * x subtracts x, modulo 2^64 */
 
-	if (add) {
-		RQ_UTIL(rq) += ps->util;
-		RQ_DENSITY(rq) += ps->density;
-		RQ_COUNT(rq)++;
-	} else {
-		RQ_UTIL(rq) -= ps->util;
-		RQ_DENSITY(rq) -= ps->density;
-		RQ_COUNT(rq)--;
-	}
+	__atomic_add_fetch(&RQ_UTIL(rq), sign * ps->util, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&RQ_DENSITY(rq), sign * ps->density, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&RQ_COUNT(rq), sign, __ATOMIC_RELAXED);
 	ps->placed = add;
 }
 
@@ -196,24 +194,27 @@ place(struct sched *s, struct sched_entity *se, const struct part_rule *r, const
 	return 1;
 }
 
+/* The kernel judges parameters on a scratch entity first (kern/env/sched_params.c), so this
+ * changes no tally for an entity that is not placed yet.  A placed one that waits or runs
+ * keeps its CPU with its new share; a new or blocked one is placed afresh when it wakes. */
 int
-part_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p,
-                const struct part_rule *r)
+part_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
 {
 	uint64_t d = p->deadline ? p->deadline : p->period;
 	struct part_state *ps = part_of(se);
+	bool keep = ps->placed && se->state != SCHED_NEW && se->state != SCHED_BLOCKED;
 
 	if (p->period == 0 || d > p->period || p->budget > d)
 		return E_INVAL;
-	if (ps->placed && se->state != SCHED_NEW && se->state != SCHED_BLOCKED)
-		return E_BUSY; /* moving a runnable entity between CPUs: block it first */
 	if (ps->placed)
 		tally(s, se, false);
 	se->params = *p;
 	se->params.deadline = d;
 	*ps = (struct part_state){ .util = ratio_up(p->budget, p->period),
-		                   .density = ratio_up(p->budget, d) };
-	place(s, se, r, NULL);
+		                   .density = ratio_up(p->budget, d),
+		                   .cpu = ps->cpu };
+	if (keep)
+		tally(s, se, true);
 	return 0;
 }
 
@@ -253,10 +254,19 @@ part_partition(struct sched *s, struct sched_entity **se, unsigned n, const stru
 	return unfit;
 }
 
+/* Where se runs: its CPU, placed now by r if it has none (params given one by one, as the
+ * kernel's envs get theirs) or if its affinity no longer allows it. */
 unsigned
-part_select_cpu(struct sched *s, struct sched_entity *se)
+part_select_cpu(struct sched *s, struct sched_entity *se, const struct part_rule *r)
 {
-	return part_of(se)->cpu;
+	struct part_state *ps = part_of(se);
+
+	if (ps->placed && ps->cpu < s->ncpu && sched_allowed(se, ps->cpu))
+		return ps->cpu;
+	if (ps->placed)
+		tally(s, se, false);
+	place(s, se, r, NULL);
+	return ps->cpu;
 }
 
 /* Partitioned: an idle CPU never takes another CPU's task. */

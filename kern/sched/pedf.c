@@ -10,16 +10,16 @@
 static const struct part_rule first_fit = { .fit = PART_FIRST_FIT, .fp = false };
 static const struct part_rule worst_fit = { .fit = PART_WORST_FIT, .fp = false };
 
-static int
-pedf_ff_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
+static unsigned
+pedf_ff_select_cpu(struct sched *s, struct sched_entity *se)
 {
-	return part_set_params(s, se, p, &first_fit);
+	return part_select_cpu(s, se, &first_fit);
 }
 
-static int
-pedf_wf_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
+static unsigned
+pedf_wf_select_cpu(struct sched *s, struct sched_entity *se)
 {
-	return part_set_params(s, se, p, &worst_fit);
+	return part_select_cpu(s, se, &worst_fit);
 }
 
 static int
@@ -69,13 +69,13 @@ pedf_wakeup_preempt(struct sched *s, struct sched_rq *rq, struct sched_entity *s
 const struct sched_policy sched_policy_pedf_ff = {
 	.name = "pedf_ff",
 	.summary = "partitioned EDF, first-fit decreasing by utilisation (params.budget = C)",
-	.set_params = pedf_ff_set_params,
+	.set_params = part_set_params,
 	.enqueue = pedf_enqueue,
 	.dequeue = sched_dequeue_queued,
 	.pick_next = pedf_pick_next,
 	.tick = pedf_tick,
 	.wakeup_preempt = pedf_wakeup_preempt,
-	.select_cpu = part_select_cpu,
+	.select_cpu = pedf_ff_select_cpu,
 	.balance = part_balance,
 	.partition = pedf_ff_partition,
 };
@@ -83,13 +83,13 @@ const struct sched_policy sched_policy_pedf_ff = {
 const struct sched_policy sched_policy_pedf_wf = {
 	.name = "pedf_wf",
 	.summary = "partitioned EDF, worst-fit decreasing by utilisation (params.budget = C)",
-	.set_params = pedf_wf_set_params,
+	.set_params = part_set_params,
 	.enqueue = pedf_enqueue,
 	.dequeue = sched_dequeue_queued,
 	.pick_next = pedf_pick_next,
 	.tick = pedf_tick,
 	.wakeup_preempt = pedf_wakeup_preempt,
-	.select_cpu = part_select_cpu,
+	.select_cpu = pedf_wf_select_cpu,
 	.balance = part_balance,
 	.partition = pedf_wf_partition,
 };

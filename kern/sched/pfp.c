@@ -10,16 +10,16 @@
 static const struct part_rule first_fit = { .fit = PART_FIRST_FIT, .fp = true };
 static const struct part_rule worst_fit = { .fit = PART_WORST_FIT, .fp = true };
 
-static int
-pfp_ff_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
+static unsigned
+pfp_ff_select_cpu(struct sched *s, struct sched_entity *se)
 {
-	return part_set_params(s, se, p, &first_fit);
+	return part_select_cpu(s, se, &first_fit);
 }
 
-static int
-pfp_wf_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
+static unsigned
+pfp_wf_select_cpu(struct sched *s, struct sched_entity *se)
 {
-	return part_set_params(s, se, p, &worst_fit);
+	return part_select_cpu(s, se, &worst_fit);
 }
 
 static int
@@ -80,13 +80,13 @@ pfp_wakeup_preempt(struct sched *s, struct sched_rq *rq, struct sched_entity *se
 const struct sched_policy sched_policy_pfp_ff = {
 	.name = "pfp_ff",
 	.summary = "partitioned deadline-monotonic priority, first-fit decreasing, RTA admission",
-	.set_params = pfp_ff_set_params,
+	.set_params = part_set_params,
 	.enqueue = pfp_enqueue,
 	.dequeue = sched_dequeue_queued,
 	.pick_next = pfp_pick_next,
 	.tick = pfp_tick,
 	.wakeup_preempt = pfp_wakeup_preempt,
-	.select_cpu = part_select_cpu,
+	.select_cpu = pfp_ff_select_cpu,
 	.balance = part_balance,
 	.partition = pfp_ff_partition,
 };
@@ -94,13 +94,13 @@ const struct sched_policy sched_policy_pfp_ff = {
 const struct sched_policy sched_policy_pfp_wf = {
 	.name = "pfp_wf",
 	.summary = "partitioned deadline-monotonic priority, worst-fit decreasing, RTA admission",
-	.set_params = pfp_wf_set_params,
+	.set_params = part_set_params,
 	.enqueue = pfp_enqueue,
 	.dequeue = sched_dequeue_queued,
 	.pick_next = pfp_pick_next,
 	.tick = pfp_tick,
 	.wakeup_preempt = pfp_wakeup_preempt,
-	.select_cpu = part_select_cpu,
+	.select_cpu = pfp_wf_select_cpu,
 	.balance = part_balance,
 	.partition = pfp_wf_partition,
 };

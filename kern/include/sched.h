@@ -265,6 +265,15 @@ int sched_prio_assign_rm(struct sched_params *p, unsigned n);
 unsigned sched_mlfq_level(const struct sched_entity *se);   /* its queue, 0 = highest */
 uint64_t sched_edf_deadline(const struct sched_entity *se); /* absolute, of this period */
 uint64_t sched_edf_budget_left(const struct sched_entity *se);
+/* gedf, pedf: a job that yields is done, and the next one is released a period after it,
+ * or now if that instant has passed (then due D from now).  Returns its absolute deadline. */
+static inline uint64_t
+sched_next_job(uint64_t period, uint64_t rel_deadline, uint64_t deadline, uint64_t now)
+{
+	uint64_t next = deadline + period;
+
+	return next - rel_deadline > now ? next : now + rel_deadline;
+}
 /* Linux's weight of a nice value (-20..19; clamped): 1024 at nice 0, about 1.25x per step. */
 #define SCHED_NICE0_WEIGHT 1024
 unsigned sched_nice_weight(int nice);

@@ -2,7 +2,9 @@
  * the earliest absolute deadlines run on the m CPUs.  A job's deadline is its release plus
  * the relative deadline D <= P; a wake-up at or after the current deadline releases a new
  * job (periodic and sporadic tasks with D <= P wake exactly then), an earlier one (a job
- * that blocked mid-way) keeps its deadline.  No budgets: params.budget is ignored.
+ * that blocked mid-way) keeps its deadline.  A job that yields is done: the next is released
+ * a period after it (sched_next_job).  No budgets (params.budget is ignored): a job that
+ * overruns keeps its deadline and runs on, as EDF says; edf.c's CBS budgets isolate tasks.
  *
  * The m earliest run because of one invariant: every queued job's deadline is at least
  * every running job's, and a job waits only while every CPU is busy.  Kept by push and
@@ -79,10 +81,13 @@ gedf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum
 {
 	uint64_t old = gedf_of(se)->abs_deadline;
 
-	if (why == SCHED_ENQ_WAKEUP && (old == 0 || rq->now >= old)) {
+	if (why == SCHED_ENQ_WAKEUP && (old == 0 || rq->now >= old))
 		gedf_of(se)->abs_deadline = rq->now + se->params.deadline;
+	else if (why == SCHED_ENQ_YIELD)
+		gedf_of(se)->abs_deadline =
+		    sched_next_job(se->params.period, se->params.deadline, old, rq->now);
+	if (gedf_of(se)->abs_deadline != old)
 		sched_note_release(s, rq, se, old, gedf_of(se)->abs_deadline);
-	}
 	sched_rq_insert_ordered(rq, &se->link, 0, gedf_of(se)->abs_deadline);
 	refresh_queued(rq);
 }

@@ -3,7 +3,7 @@
  * scheduled there by EDF, never migrating.  A CPU whose densities sum to at most 1 meets
  * every deadline (Liu & Layland 1973), so a set the partitioner places whole is schedulable.
  * A job's deadline is its release plus D, as in gedf.c: a wake-up at or after the current
- * deadline releases a new job.  params.budget is the worst-case execution time C that
+ * deadline releases a new job, a yield ends one (sched_next_job).  params.budget is the worst-case execution time C that
  * partitioning packs by; it is not enforced. */
 #include "part.h"
 
@@ -39,10 +39,13 @@ pedf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum
 {
 	uint64_t old = part_of(se)->abs_deadline;
 
-	if (why == SCHED_ENQ_WAKEUP && (old == 0 || rq->now >= old)) {
+	if (why == SCHED_ENQ_WAKEUP && (old == 0 || rq->now >= old))
 		part_of(se)->abs_deadline = rq->now + se->params.deadline;
+	else if (why == SCHED_ENQ_YIELD)
+		part_of(se)->abs_deadline =
+		    sched_next_job(se->params.period, se->params.deadline, old, rq->now);
+	if (part_of(se)->abs_deadline != old)
 		sched_note_release(s, rq, se, old, part_of(se)->abs_deadline);
-	}
 	sched_rq_insert_ordered(rq, &se->link, 0, part_of(se)->abs_deadline);
 }
 

@@ -50,3 +50,23 @@ Test(gedf, a_cpu_pulls_the_globally_earliest_job_before_its_own)
 	cr_assert_eq(f.e[2].cpu, 0);
 	cr_assert_eq(f.rq[0].nqueued, 1);
 }
+
+/* A yield ends the job: the next one's deadline is a period later, behind a job due sooner
+ * (without it a task polling with yields would keep its passed deadline and starve others). */
+Test(gedf, a_yield_ends_the_job_and_the_next_is_due_a_period_later)
+{
+	const char *pol[2] = { "gedf", "pedf_ff" };
+
+	for (unsigned k = 0; k < 2; k++) {
+		struct fix f;
+
+		fix_init(&f, pol[k], 1);
+		job(&f, 0, 10 * MS);
+		job(&f, 1, 15 * MS);
+		fix_wake(&f, 0, 0);
+		fix_wake(&f, 1, 0);
+		cr_assert_eq(fix_run(&f, 0, 0), 0);
+		cr_assert_eq(sched_yield_cpu(&f.s, 0, MS), 0);
+		cr_assert_eq(fix_run(&f, 0, MS), 1, "%s: due at 15 ms, before 20 ms", pol[k]);
+	}
+}

@@ -3,8 +3,8 @@
  * scheduled there by EDF, never migrating.  A CPU whose densities sum to at most 1 meets
  * every deadline (Liu & Layland 1973), so a set the partitioner places whole is schedulable.
  * A job's deadline is its release plus D, as in gedf.c: a wake-up at or after the current
- * deadline releases a new job, a yield ends one (sched_next_job).  params.budget is the worst-case execution time C that
- * partitioning packs by; it is not enforced. */
+ * deadline releases a new job, a yield ends one (sched_next_job).  params.budget is the worst-case
+ * execution time C that partitioning packs by; it is not enforced. */
 #include "part.h"
 
 static const struct part_rule first_fit = { .fit = PART_FIRST_FIT, .fp = false };

@@ -265,6 +265,17 @@ int sched_prio_assign_rm(struct sched_params *p, unsigned n);
 unsigned sched_mlfq_level(const struct sched_entity *se);   /* its queue, 0 = highest */
 uint64_t sched_edf_deadline(const struct sched_entity *se); /* absolute, of this period */
 uint64_t sched_edf_budget_left(const struct sched_entity *se);
+/* gedf, pedf, pfp: parameters without a period (a kernel env that never set any) make a
+ * background task, period and deadline one second, no budget; otherwise p unchanged. */
+static inline struct sched_params
+sched_rt_background(const struct sched *s, const struct sched_params *p)
+{
+	struct sched_params q = *p;
+
+	if (q.period == 0 && q.deadline == 0 && q.budget == 0)
+		q.period = s->hz;
+	return q;
+}
 /* gedf, pedf: a job that yields is done, and the next one is released a period after it,
  * or now if that instant has passed (then due D from now).  Returns its absolute deadline. */
 static inline uint64_t

@@ -66,11 +66,12 @@ gedf_init(struct sched *s)
 static int
 gedf_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
 {
-	uint64_t d = p->deadline ? p->deadline : p->period;
+	struct sched_params q = sched_rt_background(s, p);
+	uint64_t d = q.deadline ? q.deadline : q.period;
 
-	if (p->period == 0 || d > p->period)
+	if (q.period == 0 || d > q.period)
 		return E_INVAL;
-	se->params = *p;
+	se->params = q;
 	se->params.deadline = d;
 	gedf_of(se)->abs_deadline = 0;
 	return 0;

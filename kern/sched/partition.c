@@ -200,18 +200,19 @@ place(struct sched *s, struct sched_entity *se, const struct part_rule *r, const
 int
 part_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p)
 {
-	uint64_t d = p->deadline ? p->deadline : p->period;
+	struct sched_params q = sched_rt_background(s, p);
+	uint64_t d = q.deadline ? q.deadline : q.period;
 	struct part_state *ps = part_of(se);
 	bool keep = ps->placed && se->state != SCHED_NEW && se->state != SCHED_BLOCKED;
 
-	if (p->period == 0 || d > p->period || p->budget > d)
+	if (q.period == 0 || d > q.period || q.budget > d)
 		return E_INVAL;
 	if (ps->placed)
 		tally(s, se, false);
-	se->params = *p;
+	se->params = q;
 	se->params.deadline = d;
-	*ps = (struct part_state){ .util = ratio_up(p->budget, p->period),
-		                   .density = ratio_up(p->budget, d),
+	*ps = (struct part_state){ .util = ratio_up(q.budget, q.period),
+		                   .density = ratio_up(q.budget, d),
 		                   .cpu = ps->cpu };
 	if (keep)
 		tally(s, se, true);

@@ -180,6 +180,7 @@ class Lab:
     def __init__(self, name, fail_fast=()):
         self.name, self.tests = name, []
         self.fail_fast = list(fail_fast)
+        self.hidden = False  # from an instructor's overlay (load_lab: grade/labK-NAME.py)
 
     def test(self, name, **kw):
         """Decorator: @lab.test("boot", points=10, expect=[...]) over an optional check(run)."""
@@ -395,6 +396,23 @@ def _results(tests, runs):
     return rows
 
 
+def gradescope_results(tests, rows, reports, score, seconds):
+    """Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder
+    Specifications"): per test name, number, score, max_score, status, output and visibility;
+    a hidden overlay's tests (grade/labK-NAME.py) show after the grades are published, the
+    rest at once; run_autograder's stdout is for the instructor only."""
+    out = []
+    for test, r, rep in zip(tests, rows, reports):
+        if r["skipped"]:
+            continue
+        out.append({"name": "%s %s" % (r["lab"], r["name"]), "number": str(len(out) + 1),
+                    "score": r["score"], "max_score": r["max_score"],
+                    "status": "passed" if r["passed"] else "failed", "output": "\n".join(rep),
+                    "visibility": "after_published" if test.lab.hidden else "visible"})
+    return {"score": score, "execution_time": int(round(seconds)),
+            "stdout_visibility": "hidden", "tests": out}
+
+
 def _write_outputs(opts, tests, runs, reports, seconds):
     rows = _results(tests, runs)
     graded = [r for r in rows if not r["skipped"]]
@@ -404,13 +422,8 @@ def _write_outputs(opts, tests, runs, reports, seconds):
             json.dump({"score": score, "max_score": sum(r["max_score"] for r in graded),
                        "tests": rows}, f, indent=2)
     if opts.gradescope:
-        tests_gs = [{"name": "%s %s" % (r["lab"], r["name"]), "score": r["score"],
-                     "max_score": r["max_score"], "output": "\n".join(rep),
-                     "status": "passed" if r["passed"] else "failed"}
-                    for r, rep in zip(rows, reports) if not r["skipped"]]
         with open(opts.gradescope, "w") as f:
-            json.dump({"score": score, "execution_time": round(seconds, 1),
-                       "tests": tests_gs}, f, indent=2)
+            json.dump(gradescope_results(tests, rows, reports, score, seconds), f, indent=2)
     if opts.log:
         with open(opts.log, "a") as f:
             for r in graded:
@@ -485,6 +498,7 @@ def load_lab(path):
     spec = importlib.util.spec_from_file_location("exolab_grade_" + name, path)
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    mod.LAB.hidden = "-" in name  # labK-NAME.py: a hidden test an overlay added
     return mod.LAB
 
 

@@ -24,6 +24,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import markers  # noqa: E402
+import student_readme  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MANIFEST = "labs/instructor-only"
@@ -187,6 +188,10 @@ def cmd_make(root, lab, dest):
         copy_file(root, path, dest, text)
     with open(os.path.join(dest, LAB_FILE), "w") as f:
         f.write("%s\n" % lab)
+    # The reference README describes the reference tree: the student's says what theirs is.
+    earlier = [k for k in labs if markers.lab_key(k) < markers.lab_key(lab)]
+    with open(os.path.join(dest, "README.md"), "w") as f:
+        f.write(student_readme.render(root, lab, labs[lab], earlier))
     git_commit(dest, lab)
     stubs = sum(1 for _, regions in found.values() for r in regions
                 if markers.lab_key(r.lab) >= markers.lab_key(lab))

@@ -1,12 +1,16 @@
 /* exosim's command line: `exosim run` (one simulation, its summary and output files) and
- * `exosim list` (machine profiles and scheduling policies).  Bad input exits 2. */
+ * `exosim list` (machine profiles and scheduling policies), dispatched from the table
+ * `commands` at the end.  Bad input exits 2 with one message naming the option and what it
+ * accepts; --help prints the usage on stdout and exits 0. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/analysis.h"
 #include "machine/run.h"
+#include "sweep/sweep.h"
 #include "net/netsim.h"
 #include "nvme/nvsim.h"
 
@@ -14,26 +18,38 @@
 
 struct cli {
 	const char *machine, *sched, *workload, *hw_dir;
-	const char *json, *csv, *trace, *duration;
-	uint64_t seed;
-	unsigned cpus;
-	bool fingerprint, zero_costs, no_host, quiet, strict;
+	const char *json, *csv, *trace, *duration, *trace_window;
+	uint64_t seed, cpus;
+	bool cpus_set, fingerprint, zero_costs, no_host, quiet, strict, help;
 };
 
+static void usage(FILE *f);
+
 static void
-usage(FILE *f)
+usage_run(FILE *f)
 {
 	fputs(
-	    "usage: exosim run --machine NAME --sched POLICY --workload FILE|gen:SPEC\n"
-	    "                  [--seed N] [--duration D] [--json F] [--csv F] [--trace F]\n"
-	    "                  [--fingerprint] [--cpus N] [--zero-costs] [--no-host]\n"
-	    "                  [--quiet] [--hw-dir DIR]\n"
-	    "       exosim run --machine NAME --workload NVME.json [--seed N] [--duration D]\n"
-	    "                  [--strict] [--trace F] [--no-host] [--hw-dir DIR]  (the NVMe "
-	    "driver)\n"
-	    "       exosim list [--hw-dir DIR]\n"
-	    "D is a number with a unit: s, ms, us, ns or cycles (e.g. 1s, 250ms, 1e6cycles).\n"
-	    "The hw directory is --hw-dir, else $EXOSIM_HW_DIR, else ./hw, else the tree's hw/.\n",
+	    "usage: exosim run --machine NAME --sched POLICY --workload FILE|gen:SPEC [options]\n"
+	    "       exosim run --machine NAME --workload NVME-OR-NET.json [--seed N]\n"
+	    "                  [--duration D] [--strict] [--trace F] [--no-host] [--hw-dir DIR]\n"
+	    "Runs one simulation: the policy (exosim list) on the machine profile against the\n"
+	    "workload (a JSON file, or gen:periodic|poisson|bursty:key=value,...; docs/sim.md).\n"
+	    "  --seed N             run seed, 0..2^64-1 (default 0)\n"
+	    "  --duration D         simulated time, the horizon [0, D] (default: the workload's\n"
+	    "                       global.duration, else 1s)\n"
+	    "  --cpus N             only the first N hardware threads, 1..the machine's\n"
+	    "  --zero-costs         every cost of the machine's cost table 0\n"
+	    "  --json F / --csv F   statistics as JSON / one row per job\n"
+	    "  --trace F            Perfetto/Chrome trace JSON, gzip-compressed when F ends .gz\n"
+	    "  --trace-window A:B   only [A, B] in the trace, e.g. 10ms:20ms (0 <= A < B)\n"
+	    "  --fingerprint        print a hash of the run\n"
+	    "  --no-host            leave host-dependent numbers out (byte-identical output)\n"
+	    "  --quiet              no summary on stdout\n"
+	    "  --strict             (NVMe, network) stop at the first protocol error\n"
+	    "  --hw-dir DIR         machine profiles (else $EXOSIM_HW_DIR, ./hw, the tree's hw/)\n"
+	    "  --help               this text\n"
+	    "Times D, A, B: a number and a unit: s, ms, us, ns or cycles (1s, 250ms, 1e6cycles).\n"
+	    "Exit status: 0 done, 2 bad input, 1 the run failed.\n",
 	    f);
 }
 
@@ -74,6 +90,16 @@ parse_duration(const char *s, uint64_t hz, uint64_t *out)
 }
 
 static int
+bad_duration(const char *s)
+{
+	fprintf(stderr,
+	        "exosim: --duration: '%s' is not a time > 0 with a unit: s, ms, us, ns or cycles "
+	        "(e.g. 250ms), at most 2^64-1 cycles\n",
+	        s ? s : "");
+	return EXIT_BADINPUT;
+}
+
+static int
 parse_u64(const char *s, uint64_t *out)
 {
 	char *end;
@@ -100,20 +126,29 @@ parse_args(int argc, char **argv, struct cli *c)
 		                                               : NULL;
 		uint64_t v;
 
-		if (slot || !strcmp(o, "--seed") || !strcmp(o, "--cpus")) {
+		bool seed = !strcmp(o, "--seed"), cpus = !strcmp(o, "--cpus");
+
+		if (!slot && !strcmp(o, "--trace-window"))
+			slot = &c->trace_window;
+		if (slot || seed || cpus) {
 			if (i + 1 >= argc)
 				return bad(o, "needs a value");
 			if (slot) {
 				*slot = argv[++i];
-			} else if (parse_u64(argv[++i], &v) < 0 ||
-			           (o[2] == 'c' && (v == 0 || v > 64))) {
-				return bad(o, o[2] == 'c' ? "must be an integer 1..64"
-				                          : "must be a non-negative integer");
-			} else if (o[2] == 'c') {
-				c->cpus = (unsigned)v;
+			} else if (parse_u64(argv[++i], &v) < 0) {
+				fprintf(stderr, "exosim: %s: '%s' is not an integer in %s\n", o,
+				        argv[i],
+				        seed ? "[0, 18446744073709551615]"
+				             : "[1, the machine's hardware threads]");
+				return EXIT_BADINPUT;
+			} else if (cpus) {
+				c->cpus = v;
+				c->cpus_set = true;
 			} else {
 				c->seed = v;
 			}
+		} else if (!strcmp(o, "--help") || !strcmp(o, "-h")) {
+			c->help = true;
 		} else if (!strcmp(o, "--fingerprint")) {
 			c->fingerprint = true;
 		} else if (!strcmp(o, "--zero-costs")) {
@@ -125,8 +160,8 @@ parse_args(int argc, char **argv, struct cli *c)
 		} else if (!strcmp(o, "--strict")) {
 			c->strict = true;
 		} else {
-			fprintf(stderr, "exosim: %s: unknown option\n", o);
-			usage(stderr);
+			fprintf(stderr,
+			        "exosim: %s: unknown option (exosim run --help lists them)\n", o);
 			return EXIT_BADINPUT;
 		}
 	}
@@ -144,6 +179,11 @@ cmd_list(int argc, char **argv)
 
 	if (r)
 		return r;
+	if (c.help) {
+		printf("usage: exosim list [--hw-dir DIR]\n"
+		       "Prints the machine profiles and the scheduling policies.\n");
+		return 0;
+	}
 	dir = sim_machine_hw_dir(c.hw_dir, buf, sizeof(buf));
 	n = sim_machine_list(dir, names, 64);
 	printf("machines (%s):\n", dir);
@@ -167,9 +207,14 @@ open_out(const char *opt, const char *path, int *rc)
 {
 	FILE *f;
 
+	size_t n = path ? strlen(path) : 0;
+
 	if (!path)
 		return NULL;
-	f = fopen(path, "w");
+	if (!strcmp(opt, "--trace") && n > 3 && !strcmp(path + n - 3, ".gz"))
+		f = met_gzip_open(path);
+	else
+		f = fopen(path, "w");
 	if (!f) {
 		fprintf(stderr, "exosim: %s: cannot write '%s': %s\n", opt, path, strerror(errno));
 		*rc = EXIT_BADINPUT;
@@ -207,8 +252,14 @@ setup(struct cli *c, struct sim_machine *m, const struct sched_policy **pol, str
 		fprintf(stderr, "exosim: %s\n", err);
 		return EXIT_BADINPUT;
 	}
-	if (c->cpus && sim_machine_limit_cpus(m, c->cpus) < 0)
-		return bad("--cpus", "more hardware threads than the machine has");
+	if (c->cpus_set && (c->cpus == 0 || c->cpus > m->ncpus ||
+	                    sim_machine_limit_cpus(m, (unsigned)c->cpus) < 0)) {
+		fprintf(stderr,
+		        "exosim: --cpus: %" PRIu64 " is out of range [1, %u] (machine %s has %u "
+		        "hardware threads)\n",
+		        c->cpus, m->ncpus, m->name, m->ncpus);
+		return EXIT_BADINPUT;
+	}
 	if (c->zero_costs)
 		memset(m->cost, 0, sizeof(m->cost));
 	*pol = sched_policy_find(c->sched);
@@ -218,7 +269,7 @@ setup(struct cli *c, struct sim_machine *m, const struct sched_policy **pol, str
 		return EXIT_BADINPUT;
 	}
 	if (c->duration && parse_duration(c->duration, m->hz, duration) < 0)
-		return bad("--duration", "needs a number and a unit: s, ms, us, ns or cycles");
+		return bad_duration(c->duration);
 	env = (struct wl_env){ .hz = m->hz, .ncpus = m->ncpus };
 	if (wl_open(c->workload, &env, c->seed, w, &werr) < 0) {
 		fprintf(stderr, "exosim: %s\n", werr.msg);
@@ -228,9 +279,35 @@ setup(struct cli *c, struct sim_machine *m, const struct sched_policy **pol, str
 		*duration = (*w)->duration ? (*w)->duration : m->hz;
 	if (*duration == 0) {
 		wl_free(*w);
-		return bad("--duration", "must be positive");
+		return bad_duration(c->duration);
 	}
 	return 0;
+}
+
+/* --trace-window FROM:TO in cycles; TO is kept within the run. */
+static int
+trace_window(const struct cli *c, uint64_t hz, uint64_t duration, uint64_t *from, uint64_t *to)
+{
+	const char *colon = c->trace_window ? strchr(c->trace_window, ':') : NULL;
+	char a[64];
+
+	*from = *to = 0;
+	if (!c->trace_window)
+		return 0;
+	if (!c->trace)
+		return bad("--trace-window", "needs --trace F");
+	if (colon && (size_t)(colon - c->trace_window) < sizeof(a)) {
+		memcpy(a, c->trace_window, (size_t)(colon - c->trace_window));
+		a[colon - c->trace_window] = '\0';
+		if (parse_duration(a, hz, from) == 0 && parse_duration(colon + 1, hz, to) == 0 &&
+		    *from < *to && *from <= duration)
+			return 0;
+	}
+	fprintf(stderr,
+	        "exosim: --trace-window: '%s' is not FROM:TO, two times with units (s, ms, us, "
+	        "ns, cycles) with 0 <= FROM < TO and FROM <= the duration, e.g. 10ms:20ms\n",
+	        c->trace_window);
+	return EXIT_BADINPUT;
 }
 
 static int
@@ -294,7 +371,7 @@ cmd_nvme(struct cli *c)
 		return EXIT_BADINPUT;
 	}
 	if (c->duration && parse_duration(c->duration, m.hz, &cfg.duration) < 0)
-		return bad("--duration", "needs a number and a unit: s, ms, us, ns or cycles");
+		return bad_duration(c->duration);
 	cfg.seed = c->seed;
 	cfg.strict = c->strict;
 	if (nvsim_run(&cfg, &res, err, sizeof(err)) < 0) {
@@ -338,7 +415,7 @@ cmd_net(struct cli *c)
 		return EXIT_BADINPUT;
 	}
 	if (c->duration && parse_duration(c->duration, m.hz, &cfg.duration) < 0)
-		return bad("--duration", "needs a number and a unit: s, ms, us, ns or cycles");
+		return bad_duration(c->duration);
 	cfg.seed = c->seed;
 	cfg.strict = c->strict;
 	if (netsim_run(&cfg, &res, err, sizeof(err)) < 0) {
@@ -364,7 +441,7 @@ cmd_run(int argc, char **argv)
 	struct sim_machine m;
 	const struct sched_policy *pol;
 	struct workload *w = NULL;
-	uint64_t duration = 0;
+	uint64_t duration = 0, win_from, win_to;
 	struct met *met = NULL;
 	struct sim_result res;
 	FILE *csv = NULL, *trace = NULL;
@@ -372,20 +449,40 @@ cmd_run(int argc, char **argv)
 	const char **names;
 	int rc = parse_args(argc, argv, &c);
 
+	if (!rc && c.help) {
+		usage_run(stdout);
+		return 0;
+	}
 	if (!rc && c.workload && strncmp(c.workload, "gen:", 4) && nvsim_is_workload(c.workload))
 		return cmd_nvme(&c);
 	if (!rc && c.workload && strncmp(c.workload, "gen:", 4) && netsim_is_workload(c.workload))
 		return cmd_net(&c);
 	if (rc || (rc = setup(&c, &m, &pol, &w, &duration)))
 		return rc;
+	if ((rc = trace_window(&c, m.hz, duration, &win_from, &win_to))) {
+		wl_free(w);
+		return rc;
+	}
 	csv = open_out("--csv", c.csv, &rc);
 	trace = open_out("--trace", c.trace, &rc);
 	names = calloc(w->ntasks, sizeof(*names));
 	if (!rc && names) {
 		for (uint32_t i = 0; i < w->ntasks; i++)
 			names[i] = w->tasks[i].name;
-		struct met_config mc = { m.hz,      m.ncpus, w->ntasks, names, m.name,
-			                 pol->name, w->name, c.seed,    csv,   trace };
+		struct met_config mc = {
+			.hz = m.hz,
+			.ncpus = m.ncpus,
+			.ntasks = w->ntasks,
+			.task_names = names,
+			.machine = m.name,
+			.policy = pol->name,
+			.workload = w->name,
+			.seed = c.seed,
+			.csv = csv,
+			.trace = trace,
+			.window_from = win_from,
+			.window_to = win_to,
+		};
 
 		if (met_init(&met, &mc) < 0)
 			rc = 1;
@@ -411,17 +508,46 @@ cmd_run(int argc, char **argv)
 	return rc;
 }
 
+static int
+cmd_help(int argc, char **argv)
+{
+	usage(stdout);
+	return 0;
+}
+
+/* The subcommands: one line each. */
+static const struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} commands[] = {
+	{ "run", cmd_run, "run one simulation (exosim run --help)" },
+	{ "analyze", an_cmd_analyze,
+	  "schedulability analysis of a workload (docs/sim-research.md)" },
+	{ "sweep", sweep_cmd,
+	  "a grid of runs to one CSV, local or on Slurm (docs/sim-research.md)" },
+	{ "list", cmd_list, "list machine profiles and scheduling policies" },
+	{ "help", cmd_help, "this text" },
+};
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: exosim COMMAND [options]   (exosim COMMAND --help for its options)\n");
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "docs/sim.md describes the model, the workloads and every output.\n");
+}
+
 int
 main(int argc, char **argv)
 {
-	if (argc >= 2 && !strcmp(argv[1], "run"))
-		return cmd_run(argc - 2, argv + 2);
-	if (argc >= 2 && !strcmp(argv[1], "list"))
-		return cmd_list(argc - 2, argv + 2);
-	if (argc >= 2 && (!strcmp(argv[1], "help") || !strcmp(argv[1], "--help"))) {
-		usage(stdout);
-		return 0;
-	}
+	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return cmd_help(argc - 2, argv + 2);
+	for (size_t i = 0; argc >= 2 && i < NCOMMANDS; i++)
+		if (!strcmp(argv[1], commands[i].name))
+			return commands[i].run(argc - 2, argv + 2);
 	if (argc >= 2)
 		fprintf(stderr, "exosim: unknown command '%s'\n", argv[1]);
 	usage(stderr);

@@ -98,5 +98,67 @@ class QemuArgs(unittest.TestCase):
         self.assertEqual(run.reason, "skipped")
 
 
+# Gradescope's documented results.json (gradescope-autograders.readthedocs.io, "Autograder
+# Specifications", "Output format"): the values visibility and stdout_visibility may take, a
+# test's status, and the types of the fields.
+VISIBILITY = {"hidden", "after_due_date", "after_published", "visible"}
+
+
+def check_gradescope_schema(case, res):
+    """Every rule of the documented format that ExoLab's results rely on."""
+    case.assertIsInstance(res["score"], (int, float))
+    case.assertIsInstance(res["execution_time"], int)
+    case.assertGreaterEqual(res["execution_time"], 0)
+    case.assertIn(res["stdout_visibility"], VISIBILITY)
+    numbers = set()
+    for t in res["tests"]:
+        case.assertEqual(set(t), {"name", "number", "score", "max_score", "status", "output",
+                                  "visibility"})
+        case.assertIsInstance(t["name"], str)
+        case.assertIsInstance(t["number"], str)
+        case.assertIsInstance(t["output"], str)
+        case.assertIsInstance(t["score"], (int, float))
+        case.assertIsInstance(t["max_score"], (int, float))
+        case.assertTrue(0 <= t["score"] <= t["max_score"], t)
+        case.assertIn(t["status"], {"passed", "failed"})
+        case.assertIn(t["visibility"], VISIBILITY)
+        case.assertNotIn(t["number"], numbers)
+        numbers.add(t["number"])
+    # The top-level score overrides the tests' sum on Gradescope: they must agree.
+    case.assertEqual(res["score"], sum(t["score"] for t in res["tests"]))
+
+
+class GradescopeResults(unittest.TestCase):
+    def results(self, hidden_lab):
+        visible = gradelib.Lab("lab1")
+        hidden = gradelib.Lab("lab1-extra")
+        hidden.hidden = hidden_lab
+        tests = [gradelib.Test(visible, "ok", None, points=5, expect=[r"^hello$"], timeout=5),
+                 gradelib.Test(hidden, "secret", None, points=3, expect=[r"^nope$"],
+                               timeout=5)]
+        runs = [grade(t, "hello|bye") for t in tests]
+        rows = gradelib._results(tests, runs)
+        reports = [gradelib._report(t, r) for t, r in zip(tests, runs)]
+        return gradelib.gradescope_results(tests, rows, reports, 5, 2.4)
+
+    def test_results_follow_gradescopes_schema_and_hidden_tests_wait_for_publishing(self):
+        res = self.results(True)
+        check_gradescope_schema(self, res)
+        self.assertEqual([(t["name"], t["number"], t["score"], t["status"], t["visibility"])
+                          for t in res["tests"]],
+                         [("lab1 ok", "1", 5, "passed", "visible"),
+                          ("lab1-extra secret", "2", 0, "failed", "after_published")])
+        self.assertEqual((res["score"], res["execution_time"], res["stdout_visibility"]),
+                         (5, 2, "hidden"))
+
+    def test_a_test_from_a_labK_NAME_file_is_hidden(self):
+        with tempfile.TemporaryDirectory() as d:
+            for name in ("lab9.py", "lab9-extra.py"):
+                with open(os.path.join(d, name), "w") as f:
+                    f.write("import gradelib\nLAB = gradelib.Lab('x')\n")
+            self.assertFalse(gradelib.load_lab(os.path.join(d, "lab9.py")).hidden)
+            self.assertTrue(gradelib.load_lab(os.path.join(d, "lab9-extra.py")).hidden)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

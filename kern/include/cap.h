@@ -103,11 +103,27 @@ int cap_object_init_frame(struct cap_object *obj, physaddr_t phys, uint64_t byte
 int cap_object_init_untyped(struct cap_object *obj, uint64_t pages);
 void cap_set_release_hook(unsigned type, cap_release_fn fn);
 
+/* Called by cap_clear under cap_lock, the slot already empty, when a capability with the
+ * PHYS right to a CAP_FRAME or CAP_REGION leaves table t (delete, revoke, table destroy):
+ * the DMA domains withdraw what t's env no longer holds (kern/env/sys_iommu.c).
+ * cap_holds_locked: some slot of t names obj with every right in `rights` (cap_lock held). */
+typedef void (*cap_phys_drop_fn)(struct cap_table *t, struct cap_object *obj);
+void cap_set_phys_drop_hook(cap_phys_drop_fn fn);
+bool cap_holds_locked(const struct cap_table *t, const struct cap_object *obj, uint32_t rights);
+
 /* Device objects (kern/cap/device.c): CAP_DEVICE (id: the function's address) and CAP_DEVMEM
  * (a BAR window: phys and bytes page aligned, bytes > 0).  Same rules as the inits above;
  * cap_object_init refuses both types, only the kernel's device code makes them. */
 int cap_object_init_device(struct cap_object *obj, unsigned type, uint64_t id, physaddr_t phys,
                            uint64_t bytes);
+
+/* Core objects (kern/cap/core.c): CAP_CORE, id the CPU number (< CAP_MAX_CPUS).  Only the
+ * kernel makes them.  The hook is called, under the module lock (it may take no lock that
+ * is held around a cap_* call, and call no cap_* function), whenever a capability to a core
+ * object is emptied, with that capability: the kernel ends a claim made through it. */
+typedef void (*cap_clear_fn)(const struct cap *c);
+int cap_object_init_core(struct cap_object *obj, uint64_t cpu);
+void cap_set_core_hook(cap_clear_fn fn);
 
 /* A child of (t, slot), which must have type `type` (E_INVAL) and the rights `need` (E_PERM),
  * naming the fresh object `obj` (a BAR window made from its device), in (dt, dslot), with

@@ -9,8 +9,9 @@
 #include "abi/error.h"
 #include "sched_rq.h"
 
-#define SCHED_MAX_CPUS 64         /* affinity is a 64-bit mask */
-#define SCHED_NO_TIMER UINT64_MAX /* "no deadline" for sched_next_timer() */
+#define SCHED_MAX_CPUS   64         /* affinity is a 64-bit mask */
+#define SCHED_NO_TIMER   UINT64_MAX /* "no deadline" for sched_next_timer() */
+#define SCHED_NO_RELEASE UINT64_MAX /* sched_entity.release: the caller knows no job release */
 
 enum sched_state {
 	SCHED_NEW,       /* initialised, never woken */
@@ -49,6 +50,9 @@ struct sched_entity {
 	uint64_t runtime;         /* total cycles accounted while running */
 	uint64_t throttled_until; /* cycle at which a throttled entity may run again */
 	struct sched_params params;
+	/* Release of the entity's current job, when the caller knows jobs (exosim sets it before
+	 * each sched_wakeup and sched_job_release); SCHED_NO_RELEASE otherwise (the kernel). */
+	uint64_t release;
 	_Alignas(uint64_t) unsigned char policy_area[SCHED_POLICY_AREA]; /* see above */
 	void *owner; /* the embedding object (an env, a simulated task) */
 };
@@ -133,6 +137,10 @@ struct sched_policy {
 	 * Default: only when nothing is queued, through that enqueue and pick_next on the empty
 	 * queue (then the core asks tick as well). */
 	bool (*wake_direct)(struct sched *s, struct sched_rq *rq, struct sched_entity *se);
+	/* optional: the running se started a new job, released at se->release (<= rq->now),
+	 * without blocking (its previous job overran past this release).  Update the job's
+	 * scheduling state; return true when se must give up the CPU.  Default: nothing. */
+	bool (*job_release)(struct sched *s, struct sched_rq *rq, struct sched_entity *se);
 	/* slice_left is a budget (edf's CBS): it must run out even when se is alone on its CPU,
 	 * so a tickless kernel keeps the timer armed for an entity with params.budget != 0.
 	 * False (rr, mlfq, ...): a lone entity's slice may end unnoticed, the policy would pick
@@ -196,6 +204,10 @@ int sched_block(struct sched *s, unsigned cpu, uint64_t now, bool dead);
  * it blocks, or is dead when `dead`.  E_INVAL for a running or dead one (a running entity
  * leaves through sched_block on its own CPU). */
 int sched_remove(struct sched *s, struct sched_entity *se, uint64_t now, bool dead);
+/* The running entity of `cpu` starts a new job released at `release` (<= now) without
+ * blocking: sets se->release and asks the policy's job_release.  Returns true when the CPU
+ * must reschedule. */
+bool sched_job_release(struct sched *s, unsigned cpu, uint64_t now, uint64_t release);
 /* The running entity of `cpu` yields; it stays runnable. */
 int sched_yield_cpu(struct sched *s, unsigned cpu, uint64_t now);
 /* sched_yield_cpu then sched_schedule_local in one pass (the same result, without charging

@@ -19,7 +19,11 @@ void
 sched_entity_init(struct sched_entity *se, unsigned id, void *owner)
 {
 	*se = (struct sched_entity){
-		.id = id, .state = SCHED_NEW, .affinity = ~0ULL, .owner = owner
+		.id = id,
+		.state = SCHED_NEW,
+		.affinity = ~0ULL,
+		.release = SCHED_NO_RELEASE,
+		.owner = owner,
 	};
 	se->link.next = se->link.prev = &se->link;
 }
@@ -161,6 +165,23 @@ sched_remove(struct sched *s, struct sched_entity *se, uint64_t now, bool dead)
 		sched_rq_unthrottle(rq, &se->link); /* its dequeue was done when it was throttled */
 	se->state = dead ? SCHED_DEAD : SCHED_BLOCKED;
 	return 0;
+}
+
+bool
+sched_job_release(struct sched *s, unsigned cpu, uint64_t now, uint64_t release)
+{
+	struct sched_rq *rq;
+	struct sched_entity *se;
+	bool preempt;
+
+	if (cpu >= s->ncpu || !(se = s->rq[cpu].curr))
+		return false;
+	se->release = release;
+	if (!s->policy->job_release)
+		return false;
+	rq = &s->rq[cpu];
+	preempt = charge(s, rq, now);
+	return s->policy->job_release(s, rq, se) || preempt;
 }
 
 int

@@ -10,7 +10,14 @@
  * reservation: the recharge waits for the next period.  A server that exhausts its budget
  * after that period has begun (it ran past its deadline) is recharged at once, with the
  * deadline now + D: the old deadline + P may be in the past, and throttling "until" a past
- * instant would let it run again at once with no budget, forever. */
+ * instant would let it run again at once with no budget, forever.
+ *
+ * A caller that knows jobs (exosim: se->release != SCHED_NO_RELEASE) gets textbook EDF for
+ * an entity without budget: each job's deadline is its release + D, also for a job released
+ * while its predecessor still ran (job_release) or found already released on waking.  A
+ * budgeted entity is a CBS server: a job arriving while the server is busy is served with
+ * the server's current deadline and budget (CBS changes them only on exhaustion and on
+ * wake-up), so job_release changes nothing for it. */
 #include "sched.h"
 
 struct edf_state {
@@ -57,6 +64,13 @@ edf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum 
 {
 	uint64_t old_deadline = edf_of(se)->abs_deadline;
 
+	if (why == SCHED_ENQ_WAKEUP && se->params.budget == 0 && se->release != SCHED_NO_RELEASE) {
+		edf_of(se)->abs_deadline = se->release + se->params.deadline;
+		sched_rq_insert_ordered(rq, &se->link, 0, edf_of(se)->abs_deadline);
+		if (edf_of(se)->abs_deadline != old_deadline)
+			sched_note_release(s, rq, se, old_deadline, edf_of(se)->abs_deadline);
+		return;
+	}
 	/* LAB 4: on wake-up apply the CBS rule, then queue by absolute deadline. */
 	/* BEGIN LAB 4 */
 	if (why == SCHED_ENQ_WAKEUP && needs_new_period(se, rq->now)) {
@@ -112,6 +126,22 @@ edf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t
 	return first && sched_key_before(first->key, edf_of(se)->abs_deadline);
 }
 
+/* A job released while se ran its predecessor: a new deadline, unless se is a CBS server. */
+static bool
+edf_job_release(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
+{
+	uint64_t old_deadline = edf_of(se)->abs_deadline;
+	struct sched_link *first;
+
+	if (se->params.budget)
+		return false;
+	edf_of(se)->abs_deadline = se->release + se->params.deadline;
+	if (edf_of(se)->abs_deadline != old_deadline)
+		sched_note_release(s, rq, se, old_deadline, edf_of(se)->abs_deadline);
+	first = sched_rq_first(rq, 0);
+	return first && sched_key_before(first->key, edf_of(se)->abs_deadline);
+}
+
 static uint64_t
 edf_slice_left(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 {
@@ -134,6 +164,7 @@ const struct sched_policy sched_policy_edf = {
 	.tick = edf_tick,
 	.slice_left = edf_slice_left,
 	.wakeup_preempt = edf_wakeup_preempt,
+	.job_release = edf_job_release,
 	.budget_timer = true,
 };
 

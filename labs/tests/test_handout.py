@@ -6,6 +6,7 @@ selection and overlay in labs/Makefrag, on small trees built in temporary direct
 """
 
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -255,7 +256,7 @@ class Generator(unittest.TestCase):
         done = self.make(2, dest)
         self.assertEqual(done.returncode, 0, done.stderr)
         files = run(["git", "-C", dest, "ls-files"]).stdout.split()
-        self.assertEqual(files, [".exolab-lab", "kern/a.c", "kern/blob.bin", "kern/run.sh",
+        self.assertEqual(files, [".exolab-lab", "README.md", "kern/a.c", "kern/blob.bin", "kern/run.sh",
                                  "labs/lab1-boot/README.md", "labs/lab2-paging/README.md"])
         with open(os.path.join(dest, ".exolab-lab")) as f:
             self.assertEqual(f.read(), "2\n")
@@ -392,6 +393,46 @@ class GradeSelection(unittest.TestCase):
         os.remove(os.path.join(self.tree, ".exolab-lab"))
         done = run(["make", "-s", "show"], cwd=self.tree)
         self.assertEqual(done.stdout, "every-grader\n", done.stderr)
+
+
+class StudentReadme(unittest.TestCase):
+    """The README of a real lab 2 handout of this tree is for students (labs/student_readme.py)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="exolab-readme-")
+        cls.tree = os.path.join(cls.tmp.name, "lab2")
+        done = run([sys.executable, os.path.join(LABS, "handout.py"), "make", "--lab", "2",
+                    "--dest", cls.tree])
+        assert done.returncode == 0, done.stderr
+        with open(os.path.join(cls.tree, "README.md")) as f:
+            cls.text = f.read()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_it_names_the_lab_and_links_its_handout(self):
+        self.assertIn("# ExoLab: your tree for lab 2", self.text)
+        self.assertIn("Lab 2: physical pages and page tables", self.text)
+        self.assertIn("(labs/lab2-paging/README.md)", self.text)
+        self.assertTrue(os.path.exists(os.path.join(self.tree, "labs/lab2-paging/README.md")))
+        self.assertIn("`make grade` grades labs 1, 2 ", self.text)
+
+    def test_nothing_of_the_reference_tree(self):
+        for word in ("reference solution", "make handout", "check-markers", "make test"):
+            self.assertNotIn(word, self.text)
+
+    def test_every_make_target_it_names_exists_in_the_handout(self):
+        targets = set(re.findall(r"\bmake ([a-z][\w-]*)", self.text))
+        self.assertTrue({"qemu", "qemu-nox", "grade", "gdb", "help"} <= targets, targets)
+        for target in sorted(targets):
+            done = run(["make", "-n", target], cwd=self.tree)
+            self.assertEqual(done.returncode, 0, "make -n %s: %s" % (target, done.stderr))
+
+    def test_a_missing_target_would_be_caught(self):
+        done = run(["make", "-n", "check-markers"], cwd=self.tree)
+        self.assertNotEqual(done.returncode, 0)
 
 
 class _Recorder(unittest.TextTestResult):

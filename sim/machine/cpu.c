@@ -34,6 +34,8 @@ sim_cpu_rearm(struct sim_model *sm, struct sim_cpu *c)
 {
 	uint64_t now = sm->eng.now, t;
 
+	if (c->resched)
+		return; /* the reschedule at the end of this instant re-arms them */
 	c->seg_gen++;
 	if (c->curr && c->curr->remaining)
 		sim_model_schedule(sm, c->run_from + c->curr->remaining, SIM_PRIO_DONE,
@@ -95,6 +97,22 @@ charge_switch(struct sim_model *sm, struct sim_cpu *c, struct sim_task *next)
 	next->last_cpu = (int)c->id;
 }
 
+/* The per-task trace track of a task that left its CPU (unless another CPU took it at this
+ * instant and said so). */
+static void
+note_left(struct sim_model *sm, struct sim_task *t)
+{
+	static const enum met_task_state of[] = {
+		[SCHED_RUNNABLE] = MET_TS_READY,
+		[SCHED_THROTTLED] = MET_TS_READY,
+		[SCHED_BLOCKED] = MET_TS_BLOCKED,
+		[SCHED_DEAD] = MET_TS_EXITED,
+	};
+
+	if (t->se.state != SCHED_RUNNING && t->se.state != SCHED_NEW)
+		met_task_state(sm->met, t->id, of[t->se.state], t->se.cpu, sm->eng.now);
+}
+
 void
 sim_cpu_resched(struct sim_model *sm, struct sim_cpu *c)
 {
@@ -106,6 +124,10 @@ sim_cpu_resched(struct sim_model *sm, struct sim_cpu *c)
 	next = se ? se->owner : NULL;
 	if (next != prev) {
 		met_switch(sm->met, c->id, next ? (int)next->id : -1, sm->eng.now);
+		if (prev)
+			note_left(sm, prev);
+		if (next)
+			met_task_state(sm->met, next->id, MET_TS_RUNNING, c->id, sm->eng.now);
 		c->curr = next;
 		if (next)
 			charge_switch(sm, c, next);
@@ -121,13 +143,19 @@ sim_cpu_on_seg_end(struct sim_engine *e, const struct sim_event *ev)
 	struct sim_model *sm = SIM_MODEL(e);
 	struct sim_cpu *c = &sm->cpu[ev->arg];
 	struct sim_task *t = c->curr;
+	uint64_t jobs;
 
 	if (ev->data != c->seg_gen || !t)
 		return; /* cancelled: the task was preempted or stalled meanwhile */
 	sim_cpu_progress(sm, c);
+	jobs = t->jobs;
 	switch (sim_task_advance(sm, t)) {
 	case SIM_TN_CPU:
-		sim_cpu_rearm(sm, c);
+		/* A job released while its predecessor ran: the policy learns of it. */
+		if (t->jobs != jobs && sched_job_release(&sm->sched, c->id, e->now, t->se.release))
+			sim_instant_resched(sm, c);
+		else
+			sim_cpu_rearm(sm, c);
 		return;
 	case SIM_TN_YIELD:
 		sched_yield_cpu(&sm->sched, c->id, e->now);
@@ -137,7 +165,7 @@ sim_cpu_on_seg_end(struct sim_engine *e, const struct sim_event *ev)
 		sched_block(&sm->sched, c->id, e->now, t->wait == SIM_TW_EXITED);
 		break;
 	}
-	sim_cpu_resched(sm, c);
+	sim_instant_resched(sm, c);
 }
 
 void
@@ -151,7 +179,7 @@ sim_cpu_on_oneshot(struct sim_engine *e, const struct sim_event *ev)
 	c->timer_at = SCHED_NO_TIMER;
 	sim_cpu_stall(sm, c, MET_OVH_TICK, sm->m->cost[SIM_COST_TICK]);
 	if (sched_tick(&sm->sched, c->id, e->now))
-		sim_cpu_resched(sm, c);
+		sim_instant_resched(sm, c);
 	else
 		sim_cpu_rearm(sm, c);
 }
@@ -165,7 +193,7 @@ sim_cpu_on_tick(struct sim_engine *e, const struct sim_event *ev)
 	sim_model_schedule(sm, e->now + sm->m->tick_period, SIM_PRIO_TIMER, SIM_EV_TICK, c->id, 0);
 	sim_cpu_stall(sm, c, MET_OVH_TICK, sm->m->cost[SIM_COST_TICK]);
 	if (sched_tick(&sm->sched, c->id, e->now))
-		sim_cpu_resched(sm, c);
+		sim_instant_resched(sm, c);
 	else
 		sim_cpu_rearm(sm, c);
 }

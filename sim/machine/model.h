@@ -15,7 +15,8 @@
 
 /* Event kinds, and their priorities at equal cycles: work finishing comes before new work
  * arriving, which comes before timers, so a job that ends exactly when its budget or
- * quantum does is not preempted first. */
+ * quantum does is not preempted first.  Last at every instant comes SIM_EV_INSTANT_END
+ * (instant.c): the wake-ups and reschedules the instant's events asked for. */
 enum sim_ev {
 	SIM_EV_SEG_END,      /* arg cpu, data generation: the running RUN phase is complete */
 	SIM_EV_TASK_START,   /* arg task: first release at the task's offset */
@@ -24,9 +25,10 @@ enum sim_ev {
 	SIM_EV_ARRIVAL,      /* arg task: an open-loop request arrives */
 	SIM_EV_ONESHOT,      /* arg cpu, data generation: the policy's one-shot timer */
 	SIM_EV_TICK,         /* arg cpu: periodic tick */
+	SIM_EV_INSTANT_END,  /* wake-ups, then reschedules, of this instant (instant.c) */
 	SIM_EV_NKINDS,
 };
-enum { SIM_PRIO_DONE = 0, SIM_PRIO_ARRIVE = 1, SIM_PRIO_TIMER = 2 };
+enum { SIM_PRIO_DONE = 0, SIM_PRIO_ARRIVE = 1, SIM_PRIO_TIMER = 2, SIM_PRIO_LAST = 15 };
 
 enum sim_task_wait { SIM_TW_NONE, SIM_TW_SLEEP, SIM_TW_TIMER, SIM_TW_ARRIVAL, SIM_TW_EXITED };
 
@@ -44,6 +46,7 @@ struct sim_task {
 	uint64_t *timer_next; /* next expiry per timer */
 	uint32_t timer_wait;  /* the timer waited on in SIM_TW_TIMER */
 	int last_cpu;         /* -1 before it first runs */
+	bool wake_pending;    /* on sm->wake, made ready at the end of this instant */
 	/* the current job */
 	bool job_active, job_started;
 	uint64_t job_idx, job_release, job_start, job_deadline;
@@ -59,6 +62,7 @@ struct sim_cpu {
 	uint64_t run_from;   /* curr progresses from here (overheads end) */
 	uint64_t busy_until; /* end of the last overhead interval */
 	uint64_t seg_gen, timer_gen, timer_at;
+	bool resched; /* reschedule at the end of this instant (instant.c) */
 };
 
 struct sim_model {
@@ -73,6 +77,10 @@ struct sim_model {
 	struct met *met;
 	uint64_t seed, end;
 	bool oom; /* an allocation failed: the run is abandoned */
+	/* Tasks made ready at this instant (ids, nwake of them) and whether the instant's
+	 * end event is scheduled (instant.c). */
+	unsigned *wake, nwake;
+	bool instant_pending;
 	/* The no-progress watchdog (run.c): events dispatched at stall_cycle so far. */
 	uint64_t stall_cycle, stall_events, stall_limit;
 	bool stalled; /* the watchdog stopped the run; stall_ev is the last event */
@@ -92,6 +100,10 @@ void sim_cpu_on_oneshot(struct sim_engine *e, const struct sim_event *ev);
 void sim_cpu_on_tick(struct sim_engine *e, const struct sim_event *ev);
 void sim_model_schedule(struct sim_model *sm, uint64_t cycle, unsigned prio, enum sim_ev kind,
                         uint32_t arg, uint64_t data);
+
+/* instant.c */
+void sim_instant_resched(struct sim_model *sm, struct sim_cpu *c);
+void sim_instant_on_end(struct sim_engine *e, const struct sim_event *ev);
 
 /* task.c */
 /* What a task needs after running through its phases. */

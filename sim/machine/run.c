@@ -32,7 +32,7 @@ static sim_handler_fn model_handlers[SIM_EV_NKINDS] = {
 	[SIM_EV_SEG_END] = sim_cpu_on_seg_end,  [SIM_EV_TASK_START] = sim_task_on_start,
 	[SIM_EV_TASK_WAKE] = sim_task_on_wake,  [SIM_EV_TIMER_EXPIRE] = sim_task_on_timer,
 	[SIM_EV_ARRIVAL] = sim_task_on_arrival, [SIM_EV_ONESHOT] = sim_cpu_on_oneshot,
-	[SIM_EV_TICK] = sim_cpu_on_tick,
+	[SIM_EV_TICK] = sim_cpu_on_tick,        [SIM_EV_INSTANT_END] = sim_instant_on_end,
 };
 
 /* The watchdog allows this many events at one cycle, plus SIM_STALL_PER_OBJECT per task
@@ -50,6 +50,7 @@ static const char *const event_names[SIM_EV_NKINDS] = {
 	[SIM_EV_ARRIVAL] = "arrival for task",
 	[SIM_EV_ONESHOT] = "one-shot timer of cpu",
 	[SIM_EV_TICK] = "periodic tick of cpu",
+	[SIM_EV_INSTANT_END] = "end of the instant",
 };
 
 /* True when simulated time has stopped advancing: the run must stop. */
@@ -153,9 +154,9 @@ seed_events(struct sim_model *sm)
 			uint64_t a = wl_arrival_next(t->wt, &t->arr, &t->arr_rng);
 
 			t->wait = SIM_TW_ARRIVAL;
-			if (a < sm->end)
+			if (a <= sm->end)
 				sim_model_schedule(sm, a, SIM_PRIO_ARRIVE, SIM_EV_ARRIVAL, i, 0);
-		} else if (t->wt->offset < sm->end) {
+		} else if (t->wt->offset <= sm->end) {
 			sim_model_schedule(sm, t->wt->offset, SIM_PRIO_ARRIVE, SIM_EV_TASK_START, i,
 			                   0);
 		}
@@ -187,8 +188,10 @@ build(struct sim_model *sm, const struct sim_options *o, char *err, size_t errle
 	sm->rq = calloc(sm->ncpus, sizeof(*sm->rq));
 	sm->cpu = calloc(sm->ncpus, sizeof(*sm->cpu));
 	sm->task = calloc(sm->ntasks, sizeof(*sm->task));
+	sm->wake = calloc(sm->ntasks ? sm->ntasks : 1, sizeof(*sm->wake));
 	p = calloc(sm->ntasks, sizeof(*p));
-	if (!sm->rq || !sm->cpu || !sm->task || !p || sim_engine_init(&sm->eng, 1024, sm) < 0) {
+	if (!sm->rq || !sm->cpu || !sm->task || !sm->wake || !p ||
+	    sim_engine_init(&sm->eng, 1024, sm) < 0) {
 		free(p);
 		return E_NOMEM;
 	}
@@ -219,6 +222,7 @@ teardown(struct sim_model *sm)
 		free(sm->task[i].pend);
 	}
 	free(sm->task);
+	free(sm->wake);
 	free(sm->cpu);
 	free(sm->rq);
 	sim_engine_free(&sm->eng);
@@ -236,7 +240,8 @@ show_progress(const struct sim_model *sm, double t0)
 }
 
 /* Run in slices so a long run can show progress: on a terminal, after 2 host seconds,
- * four times a second. */
+ * four times a second.  The horizon is closed: every event at cycle sm->end is handled too
+ * (docs/sim.md, "The end of a run"). */
 static void
 run_loop(struct sim_model *sm, bool progress, double t0)
 {
@@ -245,12 +250,11 @@ run_loop(struct sim_model *sm, bool progress, double t0)
 	double next_show = t0 + 2.0;
 
 	progress = progress && isatty(STDERR_FILENO);
-	while (!sm->eng.stop && sm->eng.now < sm->end - 1) {
-		uint64_t until =
-		    sm->end - 1 - sm->eng.now > slice ? sm->eng.now + slice : sm->end - 1;
+	while (!sm->eng.stop) {
+		uint64_t until = sm->end - sm->eng.now > slice ? sm->eng.now + slice : sm->end;
 
 		sim_run_until(&sm->eng, until);
-		if (sm->eng.n == 0)
+		if (sm->eng.n == 0 || until == sm->end)
 			break;
 		if (progress && host_now() > next_show) {
 			show_progress(sm, t0);

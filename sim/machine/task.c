@@ -35,6 +35,7 @@ start_job(struct sim_model *sm, struct sim_task *t, uint64_t release, uint64_t r
 	t->job_idx = t->jobs++;
 	t->job_release = release;
 	t->job_deadline = rel_deadline ? release + rel_deadline : 0;
+	t->se.release = release;
 	if (announce)
 		met_release(sm->met, t->id, t->job_idx, t->se.cpu, release);
 	if (t->se.state == SCHED_RUNNING)
@@ -194,20 +195,6 @@ sim_task_advance(struct sim_model *sm, struct sim_task *t)
 	return run_phases(sm, t);
 }
 
-void
-sim_task_make_ready(struct sim_model *sm, struct sim_task *t)
-{
-	bool preempt;
-	int cpu = sched_wakeup(&sm->sched, &t->se, sm->eng.now, &preempt);
-
-	if (cpu < 0)
-		return; /* affinity was checked at set-up: cannot happen */
-	if (preempt) {
-		sim_cpu_stall(sm, &sm->cpu[cpu], MET_OVH_IPI, sm->m->cost[SIM_COST_IPI]);
-		sim_cpu_resched(sm, &sm->cpu[cpu]);
-	}
-}
-
 /* A blocked task's next step: run (needs a CPU) or stay blocked. */
 static void
 continue_blocked(struct sim_model *sm, struct sim_task *t, enum sim_task_next r)
@@ -277,7 +264,7 @@ sim_task_on_arrival(struct sim_engine *e, const struct sim_event *ev)
 	uint64_t next = wl_arrival_next(t->wt, &t->arr, &t->arr_rng);
 
 	met_release(sm->met, t->id, t->arrivals++, t->se.cpu, e->now);
-	if (next < sm->end)
+	if (next <= sm->end)
 		sim_model_schedule(sm, next, SIM_PRIO_ARRIVE, SIM_EV_ARRIVAL, t->id, 0);
 	if (t->wait != SIM_TW_ARRIVAL) {
 		if (pend_push(t, e->now) < 0) {

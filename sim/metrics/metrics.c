@@ -52,6 +52,8 @@ met_init(struct met **out, const struct met_config *cfg)
 	m->ntasks = cfg->ntasks;
 	m->csv = cfg->csv;
 	m->trace = cfg->trace;
+	m->win_from = cfg->window_from;
+	m->win_to = cfg->window_to ? cfg->window_to : UINT64_MAX;
 	m->fp = 0x6a09e667f3bcc908ULL ^ cfg->seed;
 	m->machine = dup_or_empty(cfg->machine);
 	m->policy = dup_or_empty(cfg->policy);
@@ -204,7 +206,7 @@ met_job(struct met *m, const struct met_job *j)
 void
 met_job_unfinished(struct met *m, const struct met_job *j, uint64_t now)
 {
-	bool missed = j->deadline && j->deadline < now;
+	bool missed = j->deadline && j->deadline <= now;
 
 	fp_record(m, 5, j->task, j->release, j->deadline, now);
 	if (!valid(m, j->cpu, j->task))
@@ -217,6 +219,24 @@ met_job_unfinished(struct met *m, const struct met_job *j, uint64_t now)
 	}
 	if (m->csv)
 		csv_row(m, j, false, missed);
+}
+
+void
+met_task_state(struct met *m, unsigned task, enum met_task_state s, unsigned cpu, uint64_t cycle)
+{
+	struct met_task *t;
+
+	fp_record(m, 9, task, s, cpu, cycle);
+	if (!valid(m, cpu, task))
+		return;
+	t = &m->tasks[task];
+	if (t->state == s && (s != MET_TS_RUNNING || t->state_cpu == cpu))
+		return;
+	if (m->trace && t->state != MET_TS_NONE && t->state != MET_TS_EXITED && cycle > t->since)
+		met_trace_task_slice(m, task, t->state, t->state_cpu, t->since, cycle);
+	t->state = s;
+	t->state_cpu = cpu;
+	t->since = cycle;
 }
 
 void
@@ -254,6 +274,12 @@ met_finish(struct met *m, const struct met_end *end)
 	int bad = m->oom;
 
 	m->end = *end;
+	for (unsigned i = 0; i < m->ntasks && m->trace; i++) {
+		struct met_task *t = &m->tasks[i];
+
+		if (t->state != MET_TS_NONE && t->state != MET_TS_EXITED && end->cycles > t->since)
+			met_trace_task_slice(m, i, t->state, t->state_cpu, t->since, end->cycles);
+	}
 	if (m->trace) {
 		met_trace_end(m);
 		bad |= fflush(m->trace) != 0 || ferror(m->trace);

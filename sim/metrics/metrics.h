@@ -21,6 +21,9 @@ struct met_config {
 	uint64_t seed;
 	FILE *csv;   /* per-job rows are streamed here; NULL = none */
 	FILE *trace; /* Chrome trace JSON is streamed here; NULL = none */
+	/* The trace holds only [window_from, window_to] (cycles; slices are clipped to it);
+	 * window_to == 0: the whole run.  Statistics always cover the whole run. */
+	uint64_t window_from, window_to;
 };
 
 /* Returns 0, or -1 (out of memory or a bad config) with nothing allocated.
@@ -65,10 +68,16 @@ struct met_job {
 /* A job finished: response = finish - release; missed = deadline && finish > deadline.
  * Writes its CSV row, feeds the histograms, and on a miss a trace instant at `deadline`. */
 void met_job(struct met *m, const struct met_job *j);
-/* A job released but not finished when the run stopped at `now` (j->finish ignored):
- * counted as unfinished, and as a miss if its deadline is < now; CSV row with empty
- * finish and response. */
+/* A job released but not finished when the run stopped after every event at `now`
+ * (j->finish ignored): counted as unfinished, and also as a miss if its deadline is <= now
+ * (it cannot finish by then); CSV row with empty finish and response. */
 void met_job_unfinished(struct met *m, const struct met_job *j, uint64_t now);
+
+/* A task's state for the per-task trace tracks: from `cycle` on it is ready (waiting for a
+ * CPU or throttled), running on `cpu`, blocked, or has exited. */
+enum met_task_state { MET_TS_NONE, MET_TS_READY, MET_TS_RUNNING, MET_TS_BLOCKED, MET_TS_EXITED };
+void met_task_state(struct met *m, unsigned task, enum met_task_state s, unsigned cpu,
+                    uint64_t cycle);
 
 /* A context switch on `cpu` (the new task is `to`, or -1 for idle). */
 void met_switch(struct met *m, unsigned cpu, int to, uint64_t cycle);
@@ -86,6 +95,10 @@ struct met_end {
 /* Finishes the trace (closing brackets) and flushes CSV and trace.  Returns 0, or -1 if
  * a write failed (disk full, closed pipe) or a recorder ran out of memory. */
 int met_finish(struct met *m, const struct met_end *end);
+
+/* A FILE * writing gzip to `path` (zlib), for --trace F.gz; NULL on failure.  fclose()
+ * finishes the gzip stream. */
+FILE *met_gzip_open(const char *path);
 
 /* Human-readable summary (deterministic except the "host" line when host is true). */
 void met_print_summary(const struct met *m, FILE *f, bool host);

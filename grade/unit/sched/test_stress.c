@@ -209,7 +209,8 @@ ns_of(json_t *v)
 	return (uint64_t)llround(json_number_value(v) * 1000.0); /* µs -> ns = cycles at 1 GHz */
 }
 
-/* Reads the trace's slices of CPU `cpu` (task < 0) or of task `task` (every CPU). */
+/* Reads the trace's slices of CPU `cpu` (task < 0) or of task `task` (every CPU), from the
+ * machine's tracks (process 1; process 2 holds the per-task state tracks). */
 static size_t
 slices_of(json_t *events, long cpu, long task, bool overheads, struct slice *out, size_t max)
 {
@@ -223,7 +224,8 @@ slices_of(json_t *events, long cpu, long task, bool overheads, struct slice *out
 		long t = -1;
 		bool run = cat && !strcmp(cat, "run");
 
-		if (!cat || (!run && !overheads) || (cpu >= 0 && tid != cpu))
+		if (json_integer_value(json_object_get(e, "pid")) != 1 || !cat ||
+		    (!run && !overheads) || (cpu >= 0 && tid != cpu))
 			continue;
 		if (run)
 			t = (long)json_integer_value(

@@ -96,6 +96,8 @@
  * iommu_unmap(slot)                  withdraws it; the IOTLB is invalidated before it returns
  * iommu_faults()                     reads the IOMMU's fault records (one console line each);
  *                                    the count of the caller's domain (E_NOSYS: no remapping)
+ * iommu_fault_notify(nslot, bits)    a fault of the caller's devices signals bits on the
+ *                                    notification in nslot (needs WRITE); nslot 0: no longer
  * env_notify(eslot, nslot, bits)     when the env in eslot dies (exit, a fault, a destroy), the
  *                                    kernel signals bits on the notification in nslot (needs
  *                                    WRITE on both); at once if it is dead already.  One
@@ -139,6 +141,17 @@
  *                                    1..ABI_DMA_MAX_PAGES, else E_RANGE), paid from the quota
  *                                    in uslot (E_NOMEM), mapped with cache type attr
  *                                    (ABI_DMA_WB/UC/WC); returns its physical base
+ *
+ * Cores (CAP_CORE, abi/core.h, docs/partitions.md); cslot names a core capability:
+ * core_claim(cslot, eslot)           the core runs only the env eslot names (ABI_CORE_SELF:
+ *                                    the caller; needs SCHED on it), tickless, with no device
+ *                                    interrupt, until released or cslot is deleted (needs
+ *                                    CLAIM).  E_BUSY: CPU 0, owned already, or the env owns
+ *                                    another core
+ * core_release(cslot)                the claim on cslot's core ends, whichever capability
+ *                                    made it; its env runs on (needs CLAIM; E_NOENT: not
+ *                                    owned)
+ * core_stat(cpu, out)                fills a struct abi_core_stat (E_RANGE: no such CPU)
  *
  * Regions (CAP_REGION, abi/cap.h: the ramdisk, BAR windows); rslot names one:
  * region_map(rslot, eslot, va, perm)  maps the whole region at va (page aligned, no page
@@ -212,7 +225,11 @@
 	X(54, notify_wait_until, 2, "slot, tsc")                                                   \
 	X(55, iommu_map, 1, "slot")                                                                \
 	X(56, iommu_unmap, 1, "slot")                                                              \
-	X(57, iommu_faults, 0, "")
+	X(57, iommu_faults, 0, "")                                                                 \
+	X(58, iommu_fault_notify, 2, "nslot, bits")                                                \
+	X(60, core_claim, 2, "cslot, eslot")                                                       \
+	X(61, core_release, 1, "cslot")                                                            \
+	X(62, core_stat, 2, "cpu, out")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

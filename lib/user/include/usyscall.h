@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "abi/cap.h"
+#include "abi/core.h"
 #include "abi/dev.h"
 #include "abi/env.h"
 #include "abi/ipc.h"
@@ -497,6 +498,33 @@ static inline long
 sys_iommu_faults(void)
 {
 	return syscall0(SYS_iommu_faults);
+}
+
+/* A fault of the caller's devices signals bits on the notification in nslot (0: none). */
+static inline long
+sys_iommu_fault_notify(uint64_t nslot, uint64_t bits)
+{
+	return syscall2(SYS_iommu_fault_notify, nslot, bits);
+}
+
+/* Cores (abi/core.h, docs/partitions.md): cslot a CAP_CORE capability; eslot an env
+ * capability or ABI_CORE_SELF. */
+static inline long
+sys_core_claim(uint64_t cslot, uint64_t eslot)
+{
+	return syscall2(SYS_core_claim, cslot, eslot);
+}
+
+static inline long
+sys_core_release(uint64_t cslot)
+{
+	return syscall1(SYS_core_release, cslot);
+}
+
+static inline long
+sys_core_stat(uint64_t cpu, struct abi_core_stat *out)
+{
+	return syscall2(SYS_core_stat, cpu, (uintptr_t)out);
 }
 
 /* Regions (abi/cap.h): rslot a CAP_REGION capability (the ramdisk, a BAR window). */

@@ -30,6 +30,9 @@ static struct {
 	struct fp_ring req, rep;
 	uint64_t posted, done, bad, errors, seed;
 	uint32_t freebuf[PART_BLK_BUFS], nfree;
+	uint64_t lba_of[PART_BLK_BUFS]; /* the block each buffer in flight was asked for */
+	uint8_t busy[PART_BLK_BUFS];
+	const uint8_t *bufs; /* the app's buffers, checked to lie in the area */
 } c;
 
 static uint64_t
@@ -53,13 +56,21 @@ next_block(void)
 	return (c.seed >> 33) % c.blocks;
 }
 
+/* The reply comes from the app: its tag must name a buffer in flight, and the block checked
+ * is the one this side asked for. */
 static void
 check_reply(const struct part_blk_reply *r)
 {
-	const uint32_t *w = (const uint32_t *)(PART_VA + c.a.ctl->arg[PART_BLK_BUF_OFF] +
-	                                       (r->tag & 0xff) * PART_BLK_BLOCK);
-	uint64_t lba = r->tag >> 8;
+	uint64_t b = r->tag, lba;
+	const uint32_t *w;
 
+	if (b >= PART_BLK_BUFS || !c.busy[b]) {
+		if (c.bad++ == 0)
+			printf("blkclient: a reply for tag %lu, not in flight\n", b);
+		return;
+	}
+	lba = c.lba_of[b];
+	w = (const uint32_t *)(c.bufs + b * PART_BLK_BLOCK);
 	c.done++;
 	if (r->err != 0) {
 		if (c.errors++ == 0)
@@ -75,7 +86,8 @@ check_reply(const struct part_blk_reply *r)
 				break;
 			}
 	}
-	c.freebuf[c.nfree++] = (uint32_t)(r->tag & 0xff);
+	c.busy[b] = 0;
+	c.freebuf[c.nfree++] = (uint32_t)b;
 }
 
 /* Posts and reaps until every request is answered; 0, or E_AGAIN if the service went
@@ -91,13 +103,15 @@ run(void)
 
 		while (c.posted < c.nreq && c.nfree > 0) {
 			uint32_t b = c.freebuf[c.nfree - 1];
-			uint64_t lba = next_block();
-			struct part_blk_req q = {
-				.tag = lba << 8 | b, .lba = lba, .buf = b, .post_tsc = rdtsc()
-			};
+			struct part_blk_req q = { .tag = b, .buf = b };
 
-			if (fp_ring_enqueue(&c.req, &q, 1) != 1)
+			if (fp_ring_count(&c.req) == fp_ring_capacity(&c.req))
 				break;
+			q.lba = c.lba_of[b] = next_block();
+			q.post_tsc = rdtsc();
+			if (fp_ring_enqueue(&c.req, &q, 1) != 1)
+				break; /* not reached: the count said there was room */
+			c.busy[b] = 1;
 			c.nfree--;
 			c.posted++;
 			moved = 1;
@@ -118,21 +132,17 @@ attach(void)
 	int r = 0;
 
 	for (uint64_t i = 0; i < WAIT_YIELDS && r == 0; i++)
-		if ((r = part_attach(&c.a, ctl->generation, &c.log, &c.met)) == 0)
+		if ((r = part_attach(&c.a, 1, &c.log, &c.met)) == 0)
 			sys_yield();
 	if (r <= 0)
 		return r ? r : E_AGAIN;
-	if (ctl->ring_bytes[0] > AREA_PAGES * 4096ull ||
-	    ctl->ring_bytes[1] > AREA_PAGES * 4096ull ||
-	    ctl->ring_off[0] > AREA_PAGES * 4096ull - ctl->ring_bytes[0] ||
-	    ctl->ring_off[1] > AREA_PAGES * 4096ull - ctl->ring_bytes[1] ||
-	    ctl->arg[PART_BLK_BUF_OFF] > AREA_PAGES * 4096ull - PART_BLK_BUFS * PART_BLK_BLOCK)
+	c.bufs = part_span(&c.a, &ctl->arg[PART_BLK_BUF_OFF], PART_BLK_BUFS * PART_BLK_BLOCK);
+	if (c.bufs == NULL)
 		return E_RANGE;
-	if ((r = fp_ring_attach(&c.req, FP_RING_PRODUCER, (void *)(PART_VA + ctl->ring_off[0]),
-	                        ctl->ring_bytes[0], sizeof(struct part_blk_req))) < 0)
+	if ((r = part_ring_attach(&c.a, 0, FP_RING_PRODUCER, sizeof(struct part_blk_req), &c.req)) <
+	    0)
 		return r;
-	return fp_ring_attach(&c.rep, FP_RING_CONSUMER, (void *)(PART_VA + ctl->ring_off[1]),
-	                      ctl->ring_bytes[1], sizeof(struct part_blk_reply));
+	return part_ring_attach(&c.a, 1, FP_RING_CONSUMER, sizeof(struct part_blk_reply), &c.rep);
 }
 
 static int

@@ -135,21 +135,18 @@ static int
 setup(struct fp_clock *clk)
 {
 	struct part_ctl *c = s.a.ctl;
-	size_t rb = fp_ring_bytes(PART_BLK_SLOTS, 32);
-	void *rq, *rp;
 	int err;
 
 	if ((err = part_app_layout(&s.a, clk, 64, 1, &s.log, &s.met)) < 0)
 		return err;
-	rq = part_carve(&s.a, rb, &c->ring_off[0]);
-	rp = part_carve(&s.a, rb, &c->ring_off[1]);
-	s.bufs = part_carve(&s.a, PART_BLK_BUFS * PART_BLK_BLOCK, &c->arg[PART_BLK_BUF_OFF]);
-	if (rq == NULL || rp == NULL || s.bufs == NULL)
-		return E_NOMEM;
-	c->ring_bytes[0] = c->ring_bytes[1] = rb;
-	if ((err = fp_ring_init(&s.req, FP_RING_CONSUMER, rq, rb, PART_BLK_SLOTS, 32)) < 0 ||
-	    (err = fp_ring_init(&s.rep, FP_RING_PRODUCER, rp, rb, PART_BLK_SLOTS, 32)) < 0)
+	if ((err = part_ring_init(&s.a, 0, FP_RING_CONSUMER, PART_BLK_SLOTS,
+	                          sizeof(struct part_blk_req), &s.req)) < 0 ||
+	    (err = part_ring_init(&s.a, 1, FP_RING_PRODUCER, PART_BLK_SLOTS,
+	                          sizeof(struct part_blk_reply), &s.rep)) < 0)
 		return err;
+	s.bufs = part_carve(&s.a, PART_BLK_BUFS * PART_BLK_BLOCK, &c->arg[PART_BLK_BUF_OFF]);
+	if (s.bufs == NULL)
+		return E_NOMEM;
 	fp_metrics_name_counter(&s.met, C_REQS, "requests");
 	fp_metrics_name_counter(&s.met, C_ERRS, "errors");
 	fp_metrics_name_counter(&s.met, C_BYTES, "bytes");

@@ -30,6 +30,7 @@ struct wd {
 	struct fp_metrics met;
 	int attached;
 	uint64_t beat, beat_tsc, start_tsc, detect_tsc, worst;
+	uint32_t gen;       /* the generation started last */
 	uint64_t stall_tsc; /* the stalled app's last heartbeat change: the stall's start */
 };
 
@@ -45,7 +46,7 @@ start(struct wd *w)
 	struct part_ctl *c = w->area.ctl;
 	int err;
 
-	c->generation++;
+	c->generation = ++w->gen; /* the app may write the block: the count is kept here */
 	__atomic_store_n(&c->ready, 0, __ATOMIC_RELEASE);
 	c->poll.heartbeat = 0;
 	c->poll.stop = 0;
@@ -57,7 +58,7 @@ start(struct wd *w)
 		       error_name(err));
 	else
 		printf("watchdog: started '%s' (generation %u) as env 0x%lx on cpu %u\n", w->cmd,
-		       c->generation, w->app.envid, w->cpu);
+		       w->gen, w->app.envid, w->cpu);
 	return err;
 }
 
@@ -109,7 +110,7 @@ check(struct wd *w)
 	int r;
 
 	if (!w->attached) {
-		if ((r = part_attach(&w->area, w->area.ctl->generation, &w->log, &w->met)) < 0) {
+		if ((r = part_attach(&w->area, w->gen, &w->log, &w->met)) < 0) {
 			printf("watchdog: the app's area is bad: %s\n", error_name(r));
 			return stalled(w, now);
 		}

@@ -281,30 +281,67 @@ part_app_ready(struct part_area *a)
 	__atomic_store_n(&a->ctl->ready, a->ctl->generation, __ATOMIC_RELEASE);
 }
 
-/* The offsets come from the app: checked against the area before use. */
-static int
-span_ok(const struct part_area *a, uint64_t off, uint64_t bytes)
+/* A word of the control block the app may rewrite at any time: read exactly once. */
+static uint64_t
+once(const uint64_t *p)
 {
-	uint64_t size = a->npages * PAGE;
+	return __atomic_load_n(p, __ATOMIC_RELAXED);
+}
 
-	return off >= sizeof(struct part_ctl) && off <= size && bytes <= size - off &&
-	       off % FP_CACHELINE == 0;
+void *
+part_span(const struct part_area *a, const uint64_t *off, uint64_t bytes)
+{
+	uint64_t o = once(off), size = a->npages * PAGE;
+
+	if (o < sizeof(struct part_ctl) || o > size || bytes > size - o || o % FP_CACHELINE != 0)
+		return NULL;
+	return (void *)(PART_VA + o);
 }
 
 int
 part_attach(struct part_area *a, uint32_t generation, struct fp_log *log, struct fp_metrics *met)
 {
 	struct part_ctl *c = a->ctl;
+	uint64_t lb = once(&c->log_bytes), mb = once(&c->met_bytes);
+	void *lm, *mm;
 	int err;
 
 	if (__atomic_load_n(&c->ready, __ATOMIC_ACQUIRE) != generation)
 		return 0;
-	if (!span_ok(a, c->log_off, c->log_bytes) || !span_ok(a, c->met_off, c->met_bytes))
+	if ((lm = part_span(a, &c->log_off, lb)) == NULL ||
+	    (mm = part_span(a, &c->met_off, mb)) == NULL)
 		return E_RANGE;
-	if ((err = fp_log_attach(log, (void *)(PART_VA + c->log_off), c->log_bytes)) < 0 ||
-	    (err = fp_metrics_attach(met, (void *)(PART_VA + c->met_off), c->met_bytes)) < 0)
+	if ((err = fp_log_attach(log, lm, lb)) < 0 || (err = fp_metrics_attach(met, mm, mb)) < 0)
 		return err;
 	return 1;
+}
+
+int
+part_ring_init(struct part_area *a, unsigned i, enum fp_ring_role role, uint32_t nslots,
+               uint32_t slot_size, struct fp_ring *r)
+{
+	size_t bytes = fp_ring_bytes(nslots, slot_size);
+	void *m;
+
+	if (i >= 2 || bytes == 0 || (m = part_carve(a, bytes, &a->ctl->ring_off[i])) == NULL)
+		return E_NOMEM;
+	a->ctl->ring_bytes[i] = bytes;
+	return fp_ring_init(r, role, m, bytes, nslots, slot_size);
+}
+
+int
+part_ring_attach(struct part_area *a, unsigned i, enum fp_ring_role role, uint32_t slot_size,
+                 struct fp_ring *r)
+{
+	uint64_t bytes;
+	void *m;
+
+	if (i >= 2)
+		return E_INVAL;
+	bytes = once(&a->ctl->ring_bytes[i]);
+	if ((m = part_span(a, &a->ctl->ring_off[i], bytes)) == NULL)
+		return E_RANGE;
+	return fp_ring_attach(r, role, m, bytes, slot_size);
 }
 
 struct drain_ctx {

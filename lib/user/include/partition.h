@@ -99,6 +99,15 @@ void part_app_destroy(struct part_app *app);
  * attached, 0 when the app is not ready yet, or an E_* code. */
 int part_attach(struct part_area *a, uint32_t generation, struct fp_log *log,
                 struct fp_metrics *met);
+/* Host: the area's bytes [*off, *off + bytes) if they lie in the area past the control block
+ * and 64-byte aligned, else NULL.  *off is the app's word, read once. */
+void *part_span(const struct part_area *a, const uint64_t *off, uint64_t bytes);
+/* App: ring i (0 or 1) of the control block, carved and laid out (this side's role); host:
+ * its handle on it, the app's offset and size checked.  0 or an E_* code. */
+int part_ring_init(struct part_area *a, unsigned i, enum fp_ring_role role, uint32_t nslots,
+                   uint32_t slot_size, struct fp_ring *r);
+int part_ring_attach(struct part_area *a, unsigned i, enum fp_ring_role role, uint32_t slot_size,
+                     struct fp_ring *r);
 /* App: lays out the log (nrecs records) and metrics (nhists histograms) and records them in
  * the control block; 0 or an E_* code.  The app stores ready itself when all is laid out. */
 int part_app_layout(struct part_area *a, const struct fp_clock *clk, uint32_t nrecs,

@@ -81,7 +81,8 @@ EXPECT = {
     # Each stub alone fails a test of this subset (checked on trees with only that stub:
     # the spinlock fails its self-test; the AP hand-off the affinity, tickless, shootdown
     # and cross-CPU wake-up tests; the reschedule IPI affinity, wake-up and shootdown; the
-    # shootdown targets only the shootdown test).
+    # shootdown targets only the shootdown test).  The given-code tests of this subset pass,
+    # worth nothing (an untouched handout earns 0 of lab 4B's points on every test).
     "4b": {"only": "spinlock-mutual-exclusion-smp4|smp-affinity-is-respected|"
                    "smp-tickless-one-env-takes-no-tick|smp-tlb-shootdown-unmapped-page-"
                    "faults-at-once|smp-4|smp-12-q35|ipi-round-trip|oneshot-timer|"
@@ -162,7 +163,7 @@ EXPECT = {
 # Labs whose untouched handout still earns points on its own tests (tests of given code
 # worth points, partial credit for given cases; issue 19): the proof only demands less than
 # full marks there and names the tests that earn.  Every other lab must earn exactly 0.
-STUB_EARNS_TODO = {"4b", "4c", "5"}
+STUB_EARNS_TODO = {"4c", "5"}
 
 # Rough grading time of each handout (its own lab's stubbed tests wait for their timeouts;
 # lab 5's regrades six earlier labs), to start the slowest first.

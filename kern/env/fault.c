@@ -104,6 +104,9 @@ report(const struct env *e, const struct trapframe *tf, uint64_t va)
 	else
 		printf("[env 0x%lx] %s ip 0x%lx\n", e->id, trap_name((unsigned)tf->vector),
 		       tf->rip);
+	if (tf->cs != SYSCALL_USER_CS)
+		printf("[env 0x%lx] left 64-bit user mode (cs 0x%lx rflags 0x%lx)\n", e->id, tf->cs,
+		       tf->rflags);
 }
 
 bool
@@ -123,7 +126,10 @@ env_user_trap(struct trapframe *tf)
 	 * stop here (env_sched_exit), and a frame only after an unmap or replace, whose TLB
 	 * shootdown waits for this CPU's answer (ipi.c), given after the iretq.  A destroy that
 	 * has begun (DEAD) stops e as soon as interrupts are on again. */
-	if (tf->vector == T_PF && e->upcall_entry != 0 && push_upcall(e, tf, va) == 0)
+	/* Only a 64-bit user frame can be resumed at the upcall: an env that left that mode
+	 * (trap.h trap_from_user: cs = 0 after TCG's virtual-8086 entry) is destroyed. */
+	if (tf->vector == T_PF && tf->cs == SYSCALL_USER_CS && e->upcall_entry != 0 &&
+	    push_upcall(e, tf, va) == 0)
 		return true;
 	env_lock();
 	if (e->status != ENV_DEAD)

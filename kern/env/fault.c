@@ -7,6 +7,7 @@
 #include "mm.h"
 #include "pt.h"
 #include "pte.h"
+#include "syscall.h"
 #include "x86.h"
 #include "xstring.h"
 

@@ -155,6 +155,13 @@
  *                                    with ABI_SHARE_COW makes both mappings read-only (needs
  *                                    MAP, and WRITE unless every entry is ABI_SHARE_MAPONLY:
  *                                    no copy); stops at the first failing entry
+ *
+ * Debugging:
+ * kcheck()                           the kernel invariant checker (kern/check): walks every
+ *                                    capability table, object reference count, quota and
+ *                                    user page table, prints one `kcheck:` line per
+ *                                    inconsistency (then `kcheck: N inconsistencies`, or
+ *                                    `kcheck: ok (...)`) and returns N
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -212,7 +219,8 @@
 	X(54, notify_wait_until, 2, "slot, tsc")                                                   \
 	X(55, iommu_map, 1, "slot")                                                                \
 	X(56, iommu_unmap, 1, "slot")                                                              \
-	X(57, iommu_faults, 0, "")
+	X(57, iommu_faults, 0, "")                                                                 \
+	X(64, kcheck, 0, "")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

@@ -25,16 +25,16 @@
 #define VM86_VA   0x32000000ull /* the vm86 child's IRET frame: below 4 GiB */
 #define NPEEK     2
 #define ROUNDS    12
-#define WANT_MOVE 4           /* spins during which a peeker ran: preempted or beside us */
+#define WANT_MOVE 4            /* spins during which a peeker ran: preempted or beside us */
 #define SPIN_MAX  (1ull << 25) /* a spin ends when a peeker moved twice, or after this */
 #define MAX_WAIT  1000000
 #define SECRET    0xD1CE5EC12E7A0017ull /* bit 63 set: a normal x87 significand */
 #define FL_AC     (1ull << 18)
 
 struct shared {
-	volatile uint64_t peeks;            /* incremented by every peeker's every scan */
-	volatile uint64_t done;             /* the holder finished */
-	volatile uint64_t rounds, moved;    /* the holder's rounds, spins a peeker ran during */
+	volatile uint64_t peeks;             /* incremented by every peeker's every scan */
+	volatile uint64_t done;              /* the holder finished */
+	volatile uint64_t rounds, moved;     /* the holder's rounds, spins a peeker ran during */
 	volatile uint64_t held_ok, held_bad; /* holder's checks of its own secret */
 	volatile uint64_t scans[NPEEK], leaks[NPEEK];
 };
@@ -99,15 +99,16 @@ load_secret(bool mmx)
 		                 "movq %%mm0, %%mm6\n\tmovq %%mm0, %%mm7"
 		                 :
 		                 : "m"(pair[0]));
-	__asm__ volatile("movdqu %0, %%xmm0\n\t"
-	                 "movdqa %%xmm0, %%xmm1\n\tmovdqa %%xmm0, %%xmm2\n\tmovdqa %%xmm0, %%xmm3\n\t"
-	                 "movdqa %%xmm0, %%xmm4\n\tmovdqa %%xmm0, %%xmm5\n\tmovdqa %%xmm0, %%xmm6\n\t"
-	                 "movdqa %%xmm0, %%xmm7\n\tmovdqa %%xmm0, %%xmm8\n\tmovdqa %%xmm0, %%xmm9\n\t"
-	                 "movdqa %%xmm0, %%xmm10\n\tmovdqa %%xmm0, %%xmm11\n\t"
-	                 "movdqa %%xmm0, %%xmm12\n\tmovdqa %%xmm0, %%xmm13\n\t"
-	                 "movdqa %%xmm0, %%xmm14\n\tmovdqa %%xmm0, %%xmm15"
-	                 :
-	                 : "m"(pair));
+	__asm__ volatile(
+	    "movdqu %0, %%xmm0\n\t"
+	    "movdqa %%xmm0, %%xmm1\n\tmovdqa %%xmm0, %%xmm2\n\tmovdqa %%xmm0, %%xmm3\n\t"
+	    "movdqa %%xmm0, %%xmm4\n\tmovdqa %%xmm0, %%xmm5\n\tmovdqa %%xmm0, %%xmm6\n\t"
+	    "movdqa %%xmm0, %%xmm7\n\tmovdqa %%xmm0, %%xmm8\n\tmovdqa %%xmm0, %%xmm9\n\t"
+	    "movdqa %%xmm0, %%xmm10\n\tmovdqa %%xmm0, %%xmm11\n\t"
+	    "movdqa %%xmm0, %%xmm12\n\tmovdqa %%xmm0, %%xmm13\n\t"
+	    "movdqa %%xmm0, %%xmm14\n\tmovdqa %%xmm0, %%xmm15"
+	    :
+	    : "m"(pair));
 }
 
 /* Spins in registers only until the peekers' counter moved twice (one ran meanwhile) or
@@ -287,8 +288,8 @@ static void
 test_initrd(void)
 {
 	const uint8_t *rd = (const uint8_t *)libos_envinfo->initrd_va;
-	uint64_t size = libos_envinfo->initrd_size, end = (size + ABI_PAGE_SIZE - 1) &
-	                                                 ~(ABI_PAGE_SIZE - 1);
+	uint64_t size = libos_envinfo->initrd_size,
+	         end = (size + ABI_PAGE_SIZE - 1) & ~(ABI_PAGE_SIZE - 1);
 	uint64_t nonzero = 0;
 
 	if (rd == NULL || size == 0) {
@@ -324,8 +325,8 @@ test_fpu(void)
 		leaks += shared->leaks[k];
 	}
 	printf("reltest: fpu: %lu rounds (%lu with a peeker running), %lu scans, %lu leaks\n",
-	       (unsigned long)shared->rounds, (unsigned long)shared->moved,
-	       (unsigned long)scans, (unsigned long)leaks);
+	       (unsigned long)shared->rounds, (unsigned long)shared->moved, (unsigned long)scans,
+	       (unsigned long)leaks);
 	check(dead && shared->done, "fpu", "the holder and both peekers finished");
 	check(shared->moved >= WANT_MOVE, "fpu", "peekers ran while the secret was in registers");
 	check(scans > 0 && leaks == 0, "fpu", "no other env saw the secret in x87, MMX or SSE");

@@ -127,8 +127,7 @@ check_object(struct cap_check *ck, const struct cap_object *o, uint64_t seen)
 		bad(ck, "an object was paid from a pool that is not a LIVE untyped", o,
 		    o->pool->state, CAP_OBJ_LIVE);
 	if ((o->pool != NULL) != (o->charged != 0))
-		bad(ck, "an object's charge and its pool disagree", o, o->charged,
-		    o->pool != NULL);
+		bad(ck, "an object's charge and its pool disagree", o, o->charged, o->pool != NULL);
 	if (o->type == CAP_UNTYPED && o->quota > ck->max_pages)
 		bad(ck, "an untyped quota exceeds the machine's pages", o, o->quota, ck->max_pages);
 }

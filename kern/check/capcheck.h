@@ -13,8 +13,8 @@
 
 /* One inconsistency: what (a fixed sentence), where (the capability or object), and two
  * numbers the sentence explains (got, want). */
-typedef void (*cap_check_report_fn)(void *ctx, const char *what, const void *where,
-                                    uint64_t got, uint64_t want);
+typedef void (*cap_check_report_fn)(void *ctx, const char *what, const void *where, uint64_t got,
+                                    uint64_t want);
 
 struct cap_check {
 	/* In: the tables to walk (each once), the references held outside them that the

@@ -36,12 +36,13 @@ check_leaf(struct kcheck *k, const struct env *e, uint64_t va, pte_t pte, uint64
 	physaddr_t pa = pte & (bytes == CAP_PAGE_BYTES ? PTE_ADDR_MASK : PTE_ADDR_2M);
 	struct frame *f = frame_lookup(pa);
 
-	if (f == NULL || f->obj.type != CAP_FRAME || f->obj.phys != pa ||
-	    f->obj.bytes != bytes || f->obj.state != CAP_OBJ_LIVE) {
+	if (f == NULL || f->obj.type != CAP_FRAME || f->obj.phys != pa || f->obj.bytes != bytes ||
+	    f->obj.state != CAP_OBJ_LIVE) {
 		if (k->extra == NULL) /* reported once, on the counting pass */
-			printf("kcheck: env 0x%lx maps va 0x%lx to 0x%lx, which is no LIVE frame of "
-			       "0x%lx bytes (frame %p)\n",
-			       e->id, va, pa, bytes, (void *)f);
+			printf(
+			    "kcheck: env 0x%lx maps va 0x%lx to 0x%lx, which is no LIVE frame of "
+			    "0x%lx bytes (frame %p)\n",
+			    e->id, va, pa, bytes, (void *)f);
 		k->nerrors += k->extra == NULL;
 		return;
 	}

@@ -55,10 +55,18 @@ static struct hal_spinlock lock = HAL_SPINLOCK_INIT("ubsan");
 
 /* The compilers' list of checked accesses (the type_check_kind values). */
 static const char *const mismatch_kinds[] = {
-	"load of",        "store to",           "reference binding to",
-	"member access within", "member call on", "constructor call on",
-	"downcast of",    "downcast of",        "upcast of",
-	"cast to virtual base of", "nonnull binding to", "dynamic operation on",
+	"load of",
+	"store to",
+	"reference binding to",
+	"member access within",
+	"member call on",
+	"constructor call on",
+	"downcast of",
+	"downcast of",
+	"upcast of",
+	"cast to virtual base of",
+	"nonnull binding to",
+	"dynamic operation on",
 };
 
 /* True the first time a location reports (an overflowing table reports everything). */
@@ -97,8 +105,8 @@ type_name(const struct ubsan_type *t)
 	return t != NULL ? t->name : "?";
 }
 
-#define HANDLER(name, ...)                                                                 \
-	void __ubsan_handle_##name(__VA_ARGS__);                                           \
+#define HANDLER(name, ...)                                                                         \
+	void __ubsan_handle_##name(__VA_ARGS__);                                                   \
 	void __ubsan_handle_##name(__VA_ARGS__)
 
 HANDLER(type_mismatch_v1, const struct ubsan_mismatch *d, uintptr_t ptr)
@@ -106,9 +114,9 @@ HANDLER(type_mismatch_v1, const struct ubsan_mismatch *d, uintptr_t ptr)
 	const char *kind = d->kind < sizeof(mismatch_kinds) / sizeof(mismatch_kinds[0])
 	                       ? mismatch_kinds[d->kind]
 	                       : "access to";
-	const char *what = ptr == 0 ? "null pointer"
+	const char *what = ptr == 0                               ? "null pointer"
 	                   : (ptr & ((1ull << d->log_align) - 1)) ? "misaligned address"
-	                                                           : "too small an object";
+	                                                          : "too small an object";
 
 	if (!report(&d->loc, what))
 		return;

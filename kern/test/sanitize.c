@@ -23,10 +23,10 @@ ktest_ubsan(void)
 #ifndef KERN_SANITIZE
 	printf("ktest-ubsan: this kernel is not instrumented (make kernel-ubsan)\n");
 #endif
-	sink = int_max + 1;         /* signed overflow */
-	sink = 1 << shift;          /* shift by more than the width */
-	sink = (int)*misaligned;    /* misaligned load */
-	sink = small[index];        /* index out of bounds */
+	sink = int_max + 1;      /* signed overflow */
+	sink = 1 << shift;       /* shift by more than the width */
+	sink = (int)*misaligned; /* misaligned load */
+	sink = small[index];     /* index out of bounds */
 	(void)sink;
 	printf("ktest-ubsan: done\n");
 }

@@ -31,10 +31,15 @@ static uint64_t
 run(struct cap_object *const *extra, size_t nextra)
 {
 	static struct cap_table *const tables[] = { TA, TB, TC, TD };
-	struct cap_check ck = { .tables = tables, .ntables = 4, .extra = extra,
-		                .nextra = nextra, .scratch = scratch,
+	struct cap_check ck = { .tables = tables,
+		                .ntables = 4,
+		                .extra = extra,
+		                .nextra = nextra,
+		                .scratch = scratch,
 		                .nscratch = sizeof(scratch) / sizeof(scratch[0]),
-		                .max_pages = 1000, .all_tables = true, .report = record };
+		                .max_pages = 1000,
+		                .all_tables = true,
+		                .report = record };
 
 	nseen = 0;
 	cr_assert_leq(cap_check_scratch_need(tables, 4, nextra), ck.nscratch);

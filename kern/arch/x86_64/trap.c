@@ -169,7 +169,10 @@ static inline void
 trap_clear_ac(void)
 {
 	if (read_rflags() & FL_AC)
-		__asm__ volatile("pushfq; andq %0, (%%rsp); popfq" : : "i"(~FL_AC) : "memory", "cc");
+		__asm__ volatile("pushfq; andq %0, (%%rsp); popfq"
+		                 :
+		                 : "i"(~FL_AC)
+		                 : "memory", "cc");
 }
 
 /* The check the kernel invariant checker reports (kern/check): AC is clear whenever a

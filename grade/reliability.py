@@ -2,7 +2,7 @@
 """Reliability and isolation regressions of issue 17 (items 4-6, 10): user/reltest booted as
 the first program (`init=reltest`, so it holds the ramdisk as init does), once on 1 CPU and
 once on 2.  reltest prints one `reltest: TAG: what OK|FAIL` line per check (tags kcheck,
-initrd, vm86, ac, fpu) and `reltest: N of M checks failed`; the kernel must not trap or
+initrd, vm86, ac, wx, fpu) and `reltest: N of M checks failed`; the kernel must not trap or
 panic (the virtual-8086 child must be destroyed, with the kernel's report naming cs 0 under
 QEMU's TCG), and its invariant checker (syscall 64) must find nothing."""
 
@@ -19,7 +19,7 @@ KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64
 LAB = gradelib.Lab("reliability", fail_fast=KERNEL_DIED + [gradelib.LOCKCHECK_REPORT])
 END = r"^reltest: \d+ of \d+ checks failed$"
 # OK lines per tag, as user/reltest.c prints them.
-WANT = {"kcheck": 2, "initrd": 1, "vm86": 1, "ac": 2, "fpu": 4}
+WANT = {"kcheck": 2, "initrd": 1, "vm86": 1, "ac": 2, "wx": 3, "fpu": 4}
 
 
 def check_reltest(run, vm86_entered=True):

@@ -12,7 +12,7 @@
  *                      (until the timer preempted it or a peeker ran beside it) and yields.
  *   reltest peek       (a child) saves its own x87/MMX/SSE state again and again and looks
  *                      for the secret in it.
- * Tags: kcheck (the invariant checker: syscall 64), vm86, ac, initrd, fpu. */
+ * Tags: kcheck (the invariant checker: syscall 64), initrd, vm86, ac, wx, fpu. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -23,6 +23,7 @@
 
 #define SHARED_VA 0x30000000ull /* the fpu test's page, in every env of it */
 #define VM86_VA   0x32000000ull /* the vm86 child's IRET frame: below 4 GiB */
+#define WX_VA     0x34000000ull /* three pages for the W^X checks */
 #define NPEEK     2
 #define ROUNDS    12
 #define WANT_MOVE 4            /* spins during which a peeker ran: preempted or beside us */
@@ -303,6 +304,30 @@ test_initrd(void)
 	check(nonzero == 0, "initrd", "the last page shows nothing past the archive");
 }
 
+/* W^X holds per mapping, not per frame (docs/architecture.md "User memory"). */
+static void
+test_wx(void)
+{
+	long slot = slot_alloc();
+	uint64_t rw = WX_VA, rx = WX_VA + ABI_PAGE_SIZE, rwx = WX_VA + 2 * ABI_PAGE_SIZE;
+
+	if (slot < 0 || sys_frame_alloc(ABI_SLOT_UNTYPED, (uint64_t)slot,
+	                                CAP_R_READ | CAP_R_WRITE | CAP_R_MAP) < 0)
+		panic("reltest: cannot allocate the W^X frame");
+	check(sys_map(ABI_SLOT_SELF, (uint64_t)slot, rwx, ABI_PERM_ALL) == E_INVAL, "wx",
+	      "a mapping both writable and executable is refused");
+	check(sys_map(ABI_SLOT_SELF, (uint64_t)slot, rw, ABI_PERM_R | ABI_PERM_W) == 0 &&
+	          sys_map(ABI_SLOT_SELF, (uint64_t)slot, rx, ABI_PERM_R | ABI_PERM_X) == 0,
+	      "wx", "one frame may be writable at one address and executable at another");
+	check(sys_protect(ABI_SLOT_SELF, rx, ABI_PERM_ALL) == E_INVAL, "wx",
+	      "protect cannot make a mapping writable and executable");
+	sys_unmap(ABI_SLOT_SELF, rw);
+	sys_unmap(ABI_SLOT_SELF, rx);
+	if (sys_cap_delete((uint64_t)slot) < 0)
+		panic("reltest: cannot free the W^X frame");
+	slot_free((uint64_t)slot);
+}
+
 static void
 test_fpu(void)
 {
@@ -352,6 +377,7 @@ main(int argc, char **argv)
 	test_initrd();
 	test_vm86();
 	test_ac();
+	test_wx();
 	test_fpu();
 	test_kcheck("at the end");
 	printf("reltest: %u of %u checks failed\n", nfailed, nchecks);

@@ -312,7 +312,7 @@ test_wx(void)
 	uint64_t rw = WX_VA, rx = WX_VA + ABI_PAGE_SIZE, rwx = WX_VA + 2 * ABI_PAGE_SIZE;
 
 	if (slot < 0 || sys_frame_alloc(ABI_SLOT_UNTYPED, (uint64_t)slot,
-	                                CAP_R_READ | CAP_R_WRITE | CAP_R_MAP) < 0)
+	                                CAP_R_READ | CAP_R_WRITE | CAP_R_EXEC | CAP_R_MAP) < 0)
 		panic("reltest: cannot allocate the W^X frame");
 	check(sys_map(ABI_SLOT_SELF, (uint64_t)slot, rwx, ABI_PERM_ALL) == E_INVAL, "wx",
 	      "a mapping both writable and executable is refused");

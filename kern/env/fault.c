@@ -139,3 +139,19 @@ env_user_trap(struct trapframe *tf)
 	env_unlock();
 	env_schedule();
 }
+
+_Noreturn void
+env_user_bad_mode(struct trapframe *tf)
+{
+	struct env *e = percpu_this()->env;
+
+	env_lock();
+	if (e != NULL && e->status != ENV_DEAD) {
+		printf("[env 0x%lx] left 64-bit user mode (cs 0x%lx rflags 0x%lx) at an "
+		       "interrupt\n",
+		       e->id, tf->cs, tf->rflags);
+		env_destroy(e);
+	}
+	env_unlock();
+	env_schedule();
+}

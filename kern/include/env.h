@@ -61,6 +61,12 @@ void env_boot(void);
  * False only for vectors that are not the env's doing (NMI, machine check). */
 bool env_user_trap(struct trapframe *tf);
 
+/* An interrupt arrived while the env ran outside 64-bit user mode (trap_dispatch: a user cs
+ * that is not the 64-bit user code selector, as after TCG's virtual-8086 entry): the
+ * handlers took it for kernel mode and never preempt it, so it is destroyed here.  Does not
+ * return. */
+_Noreturn void env_user_bad_mode(struct trapframe *tf);
+
 /* The timer tick interrupted user mode (from kern/arch/x86_64/timer.c, EOI already sent).
  * Returns if the current env keeps the CPU (the policy's tick says so); else saves its frame
  * (it stays runnable) and runs the next one. */

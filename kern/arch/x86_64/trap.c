@@ -211,6 +211,10 @@ trap_dispatch(struct trapframe *tf)
 		trap_note_ac();
 		handlers[tf->vector](tf);
 		lockcheck_irq_exit();
+		/* The handlers test cs & 3 for user mode, so they took a virtual-8086 env for
+		 * the kernel and did not preempt it: it goes now, or it would keep the CPU. */
+		if (trap_from_user(tf) && tf->cs != GDT_UCODE)
+			env_user_bad_mode(tf);
 		if (trap_from_user(tf))
 			lockcheck_user_return();
 		return;

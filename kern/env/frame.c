@@ -193,4 +193,5 @@ void
 frame_init(void)
 {
 	cap_set_release_hook(CAP_FRAME, frame_release);
+	iommu_cap_init(); /* a frame's DMA right revoked or deleted: out of the domain */
 }

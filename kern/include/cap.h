@@ -103,6 +103,14 @@ int cap_object_init_frame(struct cap_object *obj, physaddr_t phys, uint64_t byte
 int cap_object_init_untyped(struct cap_object *obj, uint64_t pages);
 void cap_set_release_hook(unsigned type, cap_release_fn fn);
 
+/* Called by cap_clear under cap_lock, the slot already empty, when a capability with the
+ * PHYS right to a CAP_FRAME or CAP_REGION leaves table t (delete, revoke, table destroy):
+ * the DMA domains withdraw what t's env no longer holds (kern/env/sys_iommu.c).
+ * cap_holds_locked: some slot of t names obj with every right in `rights` (cap_lock held). */
+typedef void (*cap_phys_drop_fn)(struct cap_table *t, struct cap_object *obj);
+void cap_set_phys_drop_hook(cap_phys_drop_fn fn);
+bool cap_holds_locked(const struct cap_table *t, const struct cap_object *obj, uint32_t rights);
+
 /* Device objects (kern/cap/device.c): CAP_DEVICE (id: the function's address) and CAP_DEVMEM
  * (a BAR window: phys and bytes page aligned, bytes > 0).  Same rules as the inits above;
  * cap_object_init refuses both types, only the kernel's device code makes them. */

@@ -41,13 +41,18 @@ def check_reltest(run, vm86_entered=True, one_cpu=True):
         run.expect(r"^\[env 0x[0-9a-f]+\] left 64-bit user mode \(cs 0x100 .* at an interrupt$",
                    part="vm86")
     run.reject(r"^kcheck: (?!ok ).*$", part="kcheck")
+    # The monitor's `check` command, once reltest is gone and the monitor prompts.
+    after = run.text[run.text.find("env: no runnable environment"):]
+    run.expect(r"^K> check\s*\n(?:.*\n)*?kcheck: ok \(\d+ tables, ", part="kcheck",
+               text=after)
 
 
 # QEMU's default CPU saves with FXSAVE; `-cpu max` has XSAVE, XSAVEOPT and AVX.
 for _name, _cpus, _qemu in (("reltest", 1, []), ("reltest-smp2", 2, []),
                             ("reltest-smp2-cpu-max", 2, ["-cpu", "max"])):
     LAB.test(_name, parts={tag: 1 for tag in WANT}, smp=_cpus, args="init=reltest",
-             qemu_args=_qemu, until=[END], reject=KERNEL_DIED, timeout=180)(
+             qemu_args=_qemu, until=[r"^kcheck: (ok|\d+ inconsistencies)"], reject=KERNEL_DIED,
+             steps=[(END + r"[\s\S]*^K> ", "check")], timeout=180)(
         lambda run, _vm86=not _qemu, _one=_cpus == 1: check_reltest(run, _vm86, _one))
 
 

@@ -378,6 +378,8 @@ test_fpu(void)
 	envs[0] = spawn("reltest hold", page, 0);
 	envs[1] = spawn("reltest peek 0", page, 0);
 	envs[2] = spawn("reltest peek 1", page, 0);
+	check(sys_kcheck() == 0, "kcheck",
+	      "the invariant checker finds nothing with three children sharing a page");
 	for (int i = 0; i <= NPEEK; i++)
 		dead &= reap(envs[i]);
 	for (int k = 0; k < NPEEK; k++) {

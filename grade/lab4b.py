@@ -278,7 +278,7 @@ def sched_validation_test(policy):
     return check
 
 
-for _policy in ("rr", "stride", "edf"):
+for _policy in ("rr", "stride", "edf", "pedf_wf", "eevdf"):
     sched_validation_test(_policy)
 
 
@@ -286,8 +286,8 @@ for _policy in ("rr", "stride", "edf"):
           args="tests=hello sched=bogus", until=[r"^init: all 1 tests done$"],
           fail_fast=KSCHED_DIED, reject=KSCHED_DIED, timeout=30)
 def ksched_bogus(run):
-    run.expect(r"^sched: unknown policy 'bogus' \(known: rr prio mlfq stride edf\); "
-               r"using rr$", part="message")
+    run.expect(r"^sched: unknown policy 'bogus' \(known: rr prio mlfq stride edf gedf pedf_ff "
+               r"pedf_wf pfp_ff pfp_wf cfs eevdf lottery\); using rr$", part="message")
     run.expect(r"^sched: policy rr on 1 CPU$", part="default")
     run.expect(r"^hello, world$", part="default")
 

@@ -95,6 +95,8 @@ cap_clear(struct cap *c)
 			tree_link(up, child);
 	}
 	tree_unlink(c);
+	if (obj->type == CAP_CORE)
+		cap_core_cleared(c); /* a claim made through c ends (core.c) */
 	c->obj = NULL;
 	c->rights = 0;
 	c->badge = CAP_NO_BADGE;

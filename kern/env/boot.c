@@ -122,7 +122,7 @@ init_create(struct env **out, physaddr_t initrd_pa)
 
 	if (name == NULL || *name == '\0')
 		name = "init";
-	while (nslots < ABI_SLOT_INITRD + 1 + dev_count() + INIT_SLOTS_SPARE)
+	while (nslots < ABI_SLOT_INITRD + 1 + dev_count() + core_count() + INIT_SLOTS_SPARE)
 		nslots *= 2;
 	if ((err = env_alloc(&e, 0, nslots, name)) < 0)
 		return err;
@@ -134,7 +134,9 @@ init_create(struct env **out, physaddr_t initrd_pa)
 	info.quota_pages = quota;
 	info.dev_slot = ABI_SLOT_INITRD + 1;
 	info.dev_count = dev_count();
-	info.first_free = info.dev_slot + info.dev_count;
+	info.core_slot = info.dev_slot + info.dev_count;
+	info.core_count = core_count();
+	info.first_free = info.core_slot + info.core_count;
 	strlcpy(info.tests, tests != NULL ? tests : "", sizeof(info.tests));
 	if ((err = quota_new(quota, &q)) < 0)
 		goto fail;
@@ -143,7 +145,7 @@ init_create(struct env **out, physaddr_t initrd_pa)
 		goto fail;
 	}
 	if ((err = initrd_grant(e, initrd_pa, npages)) < 0 ||
-	    (err = dev_grant(e, info.dev_slot)) < 0 ||
+	    (err = dev_grant(e, info.dev_slot)) < 0 || (err = core_grant(e, info.core_slot)) < 0 ||
 	    (err = env_load(e, name, strlen(name), &info)) < 0)
 		goto fail;
 	*out = e;

@@ -40,7 +40,11 @@ struct env {
 	 * it while it runs (ENV_STOP_*: its CPU reads it under its run-queue lock). */
 	volatile unsigned loaded;
 	volatile unsigned stop;
-	bool waking;          /* env_wake is queueing it: a new period now follows a block */
+	bool waking; /* env_wake is queueing it: a new period now follows a block */
+	/* Partitions (kern/env/sys_core.c): the CPUs env_set_sched asked for (se.affinity is
+	 * that less the cores other envs own), and the CPU + 1 this env owns (0: none). */
+	uint64_t affinity;
+	unsigned owns;
 	struct ipc_state ipc; /* endpoint and notification waits (kern/ipc, env lock) */
 	char name[ENV_NAMELEN];
 };

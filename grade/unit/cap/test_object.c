@@ -325,3 +325,45 @@ Test(object, a_saturated_reference_count_is_an_error_not_a_panic)
 	cr_expect_eq(obj, f);
 	cap_object_put(f);
 }
+
+/* Core objects (kern/cap/core.c): the hook sees every capability to a core as it is emptied,
+ * whichever operation empties it, and the core's id is its CPU. */
+static const struct cap *core_cleared[8];
+static unsigned ncore_cleared;
+
+static void
+core_hook(const struct cap *c)
+{
+	if (ncore_cleared < 8)
+		core_cleared[ncore_cleared++] = c;
+}
+
+Test(object, core_hook_sees_each_deleted_core_capability)
+{
+	static struct cap_object core;
+	struct cap_info info;
+
+	core = (struct cap_object){ 0 };
+	ncore_cleared = 0;
+	cr_assert_eq(cap_object_init_core(&core, CAP_MAX_CPUS), E_INVAL);
+	cr_assert_eq(cap_object_init_core(&core, 2), 0);
+	cr_assert_eq(cap_object_hold(&core), 0); /* the kernel's, for ever */
+	cap_set_core_hook(core_hook);
+	cr_assert_eq(cap_create(TA, 1, &core, CAP_R_ALL), 0);
+	cr_assert_eq(cap_identify(TA, 1, &info), 0);
+	cr_expect_eq(info.type, CAP_CORE);
+	cr_expect_eq(info.id, 2);
+	cr_assert_eq(cap_derive(TA, 1, TB, 1, CAP_R_ALL, 0), 0);
+	cr_assert_eq(cap_derive(TB, 1, TB, 2, CAP_R_CLAIM, 0), 0);
+	cr_assert_eq(cap_delete(TB, 2), 0);
+	cr_expect_eq(ncore_cleared, 1);
+	cr_expect_eq(core_cleared[0], &TB->slots[2]);
+	cr_assert_eq(cap_revoke(TA, 1), 0);
+	cr_expect_eq(ncore_cleared, 2);
+	cr_expect_eq(core_cleared[1], &TB->slots[1]);
+	cr_assert_eq(cap_delete(TA, 1), 0);
+	cr_expect_eq(ncore_cleared, 3);
+	cr_expect_eq(core.state, CAP_OBJ_LIVE, "the kernel's hold keeps it");
+	cap_set_core_hook(NULL);
+	cap_object_put(&core);
+}

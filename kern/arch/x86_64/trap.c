@@ -207,6 +207,7 @@ trap_dispatch(struct trapframe *tf)
 	/* An interrupt is nobody's fault: no dump, and its handler may switch to another env
 	 * and never return, so it runs outside the nesting count. */
 	if (tf->vector >= T_NEXC && tf->vector < 256 && handlers[tf->vector]) {
+		percpu_count_irq(tf->vector); /* first: the handler may never return */
 		lockcheck_irq_enter();
 		trap_note_ac();
 		handlers[tf->vector](tf);

@@ -60,8 +60,9 @@ env_of(struct cap_object *obj)
  * returns only if there is no ramdisk or init cannot be loaded. */
 void env_boot(void);
 
-/* A user-mode exception (trap.h trap_from_user), from trap_dispatch: true if handled (the frame was
- * turned into a page-fault upcall); otherwise the env is destroyed and this does not return.
+/* A user-mode exception (trap.h trap_from_user), from trap_dispatch: true if handled (the
+ * frame was turned into a page-fault upcall); otherwise the env is destroyed and this does
+ * not return.
  * False only for vectors that are not the env's doing (NMI, machine check). */
 bool env_user_trap(struct trapframe *tf);
 

@@ -112,6 +112,8 @@ NOTES = {
                     "segment outside the user range)"),
         ("slot", DST.format("dslot"))]),
     "leak_check": ("none", []),
+    "kcheck": ("none", [
+        ("E_NOMEM", "the kernel heap cannot hold the checker's scratch arrays")]),
     "env_set_sched": ("the env in `eslot`: SCHED", [
         ("E_FAULT", "`params` is not readable user memory"),
         ("slot", ENV.format("eslot", "SCHED")),

@@ -32,6 +32,7 @@ struct wd {
 	uint64_t beat, beat_tsc, start_tsc, detect_tsc, worst;
 	uint32_t gen;       /* the generation started last */
 	uint64_t stall_tsc; /* the stalled app's last heartbeat change: the stall's start */
+	uint64_t late;      /* the longest a 1 ms wake-up came after its time */
 };
 
 static uint64_t
@@ -168,7 +169,7 @@ int
 main(int argc, char **argv)
 {
 	static struct wd w;
-	uint64_t next, period = part_ms_to_tsc(1);
+	uint64_t next, t, period = part_ms_to_tsc(1);
 	int err;
 
 	if (parse(&w, argc, argv) < 0) {
@@ -184,6 +185,9 @@ main(int argc, char **argv)
 	       part_tsc_hz());
 	for (next = rdtsc() + period;; next += period) {
 		sys_sleep_until(next, 0);
+		t = rdtsc();
+		if (t > next && t - next > w.late)
+			w.late = t - next;
 		if (!check(&w))
 			break;
 		if (next < rdtsc()) /* a restart took longer than a period: no catching up */
@@ -191,7 +195,7 @@ main(int argc, char **argv)
 	}
 	part_area_free(&w.area);
 	printf("watchdog: done: %lu restarts, worst detection to running again %lu us (%lu TSC "
-	       "cycles)\n",
-	       w.done, us(w.worst), w.worst);
+	       "cycles); wake-ups up to %lu us late\n",
+	       w.done, us(w.worst), w.worst, us(w.late));
 	return 0;
 }

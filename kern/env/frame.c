@@ -193,4 +193,5 @@ void
 frame_init(void)
 {
 	cap_set_release_hook(CAP_FRAME, frame_release);
+	cap_set_revoke_hook(CAP_FRAME, env_vm_revoke_frame);
 }

@@ -35,7 +35,7 @@ sys_spawn(struct env *e, const uint64_t *a)
 		return E_INVAL;
 	if ((err = copyin(cmdline, cmd, len)) < 0)
 		return err;
-	if ((err = env_alloc(&child, e->id, ENV_NSLOTS, "spawn")) < 0)
+	if ((err = env_alloc_charged(&child, e, uslot, ENV_NSLOTS, "spawn")) < 0)
 		return err;
 	memset(&info, 0, sizeof(info));
 	info.first_free = ABI_SLOT_UNTYPED + 1;

@@ -151,3 +151,21 @@ env_vm_teardown(struct env *e)
 		panic("env 0x%lx: freeing the user half's page tables failed", e->id);
 	e->root = 0;
 }
+
+/* cap_revoke's hook for frames (frame_init registers it): a revoke takes the frame back from
+ * every address space but its keeper's (the env whose capability was revoked, when that
+ * capability names the frame itself): each mapping loses its hold once no TLB reaches it. */
+void
+env_vm_revoke_frame(struct cap_object *obj, struct cap_table *keeper)
+{
+	for (unsigned i = 0; i < NENV; i++) {
+		struct env *x = &envs[i];
+		uint64_t n;
+
+		if (x->root == 0 || x->status == ENV_FREE || x->status == ENV_DEAD ||
+		    &x->caps == keeper)
+			continue;
+		for (n = pt_unmap_frame(x->root, obj->phys); n > 0; n--)
+			cap_object_put(obj);
+	}
+}

@@ -26,7 +26,9 @@ struct env {
 	struct cap_table caps;
 	physaddr_t root; /* PML4; the upper half is the kernel's */
 	uint64_t id;
-	uint64_t parent;
+	uint64_t parent;        /* its creator's id: it dies with it (docs/architecture.md) */
+	struct cap_object *pool; /* the quota its creation was charged to (held), or NULL */
+	uint64_t charged;        /* pages charged to pool, given back at its release */
 	unsigned status;        /* ENV_* */
 	bool held;              /* the kernel's hold on obj (dropped by destroy) */
 	bool leak_report;       /* print a leak-check line at release (init's programs) */

@@ -106,4 +106,9 @@ typedef void (*pt_put_fn)(pte_t e, enum pt_level level, void *arg);
 int pt_destroy_each(physaddr_t root, uintptr_t from_va, uintptr_t last_va, pt_put_fn put,
                     void *arg);
 
+/* Removes every 4 KiB leaf of the user half of root that maps the page at pa (a revoked
+ * frame, kern/env/vm.c), flushing this CPU's TLB and shooting the others down; returns how
+ * many it removed.  The caller drops their holds after the call (the flushes are done). */
+uint64_t pt_unmap_frame(physaddr_t root, physaddr_t pa);
+
 #endif

@@ -521,6 +521,45 @@ pt_destroy_each(physaddr_t root, uintptr_t from_va, uintptr_t last_va, pt_put_fn
 	return 0;
 }
 
+struct unmap_frame {
+	struct flush fl;
+	physaddr_t pa;
+	uint64_t removed;
+};
+
+/* pt_unmap_frame below the table at tpa (of `level`, mapping from va `base`). */
+static void
+unmap_frame_in(physaddr_t tpa, enum pt_level level, uintptr_t base, struct unmap_frame *u)
+{
+	pte_t *t = table(tpa);
+	uint64_t groups = *pmm_pt_groups(tpa);
+	unsigned last = level == PT_LEVEL_PML4 ? PTE_INDEX(VA_USER_END - 1, PT_LEVEL_PML4)
+	                                       : PT_ENTRIES - 1;
+
+	for (unsigned i = next_present(t, groups, 0, last); i <= last;
+	     i = next_present(t, groups, i + 1, last)) {
+		uintptr_t va = base + (uintptr_t)i * PT_LEVEL_SIZE(level);
+
+		if (level > PT_LEVEL_PT && !(t[i] & PTE_PS))
+			unmap_frame_in(t[i] & PTE_ADDR_MASK, level - 1, va, u);
+		else if (level == PT_LEVEL_PT && (t[i] & PTE_ADDR_MASK) == u->pa) {
+			t[i] = 0;
+			flush_page(&u->fl, va);
+			u->removed++;
+		}
+	}
+}
+
+uint64_t
+pt_unmap_frame(physaddr_t root, physaddr_t pa)
+{
+	struct unmap_frame u = { .fl = { .root = root }, .pa = pa & PTE_ADDR_MASK };
+
+	unmap_frame_in(root, PT_LEVEL_PML4, 0, &u);
+	flush_done(&u.fl);
+	return u.removed;
+}
+
 int
 pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va)
 {

@@ -13,6 +13,8 @@
 #include "kvm.h"
 #include "mm.h"
 #include "panic.h"
+#include "pmm.h"
+#include "pt.h"
 #include "syscall.h"
 #include "xstring.h"
 
@@ -102,6 +104,8 @@ env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 		goto fail_fpu;
 	}
 	e->root = (physaddr_t)root;
+	/* Its tables are charged to e->pt_pool (pt.h: a table's account is its root's owner). */
+	pmm_set_use(e->root, PAGE_USE_PT, idx + 1);
 	if ((err = env_caps_init(e, nslots)) < 0) {
 		kvm_root_free(e->root);
 		goto fail_fpu;
@@ -150,6 +154,9 @@ env_alloc_charged(struct env **out, struct env *creator, uint64_t uslot, uint64_
 	}
 	(*out)->pool = pool; /* the hold passes to the env */
 	(*out)->charged = cost;
+	/* Its page tables come from the same quota (spawn gives them the child's own). */
+	if (cap_object_hold(pool) == 0)
+		(*out)->pt_pool = pool;
 	return 0;
 }
 
@@ -212,6 +219,10 @@ env_destroy_one(struct env *e)
 		hal_set_root(env_kern_root);
 	iommu_env_gone(e->id); /* its devices blocked before its frames can go */
 	env_vm_teardown(e);
+	if (e->pt_pool != NULL) { /* every table is back: nothing more is charged to it */
+		cap_object_put(e->pt_pool);
+		e->pt_pool = NULL;
+	}
 	cap_table_destroy(&e->caps);
 	kfree(slots);
 	e->caps.slots = NULL;
@@ -268,6 +279,7 @@ env_init(void)
 	env_sched_init();
 	syscall_trace_init();
 	cap_set_release_hook(CAP_ENV, env_release);
+	pt_set_charge_hook(env_vm_charge);
 	frame_init();
 	quota_init();
 	ipc_init();

@@ -160,6 +160,8 @@ int env_vm_map_run(struct env *e, uint64_t va, struct frame *frames, uint64_t n,
 int env_vm_unmap(struct env *e, uint64_t va);
 int env_vm_protect(struct env *e, uint64_t va, unsigned perm);
 void env_vm_teardown(struct env *e);
+/* pt.h's charge hook: page tables are paid from their env's pt_pool. */
+int env_vm_charge(uint32_t owner, int pages);
 /* cap_revoke's frame hook (cap.h): the frame leaves every address space but keeper's. */
 void env_vm_revoke_frame(struct cap_object *obj, struct cap_table *keeper);
 /* The same through a cursor over e's root (pt.h), for runs of pages (share_pages). */

@@ -5,7 +5,8 @@
 #include "xstring.h"
 
 /* Gives `child` `pages` of the quota in (parent, uslot) as its own quota in its
- * ABI_SLOT_UNTYPED. */
+ * ABI_SLOT_UNTYPED, which pays for its page tables from then on (those of the program
+ * env_load maps included). */
 static int
 spawn_quota(struct env *parent, uint64_t uslot, struct env *child, uint64_t pages)
 {
@@ -17,9 +18,16 @@ spawn_quota(struct env *parent, uint64_t uslot, struct env *child, uint64_t page
 	if ((err = quota_new(pages, &q)) < 0)
 		return err;
 	err = cap_retype(&parent->caps, uslot, &child->caps, ABI_SLOT_UNTYPED, q, pages, CAP_R_ALL);
-	if (err < 0)
+	if (err < 0) {
 		quota_discard(q);
-	return err;
+		return err;
+	}
+	if (cap_object_hold(q) == 0) {
+		if (child->pt_pool != NULL)
+			cap_object_put(child->pt_pool);
+		child->pt_pool = q;
+	}
+	return 0;
 }
 
 int64_t

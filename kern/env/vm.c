@@ -169,3 +169,18 @@ env_vm_revoke_frame(struct cap_object *obj, struct cap_table *keeper)
 			cap_object_put(obj);
 	}
 }
+
+/* pt.h's charge hook: owner is an env's index + 1 (env_alloc tags its root); its tables are
+ * paid from its pt_pool, when it has one (init's and the kernel's are charged to nobody). */
+int
+env_vm_charge(uint32_t owner, int pages)
+{
+	struct env *e = owner >= 1 && owner <= NENV ? &envs[owner - 1] : NULL;
+
+	if (e == NULL || e->pt_pool == NULL)
+		return 0;
+	if (pages > 0)
+		return cap_quota_take(e->pt_pool, (uint64_t)pages);
+	cap_quota_give(e->pt_pool, (uint64_t)-pages);
+	return 0;
+}

@@ -29,6 +29,7 @@ struct env {
 	uint64_t parent;        /* its creator's id: it dies with it (docs/architecture.md) */
 	struct cap_object *pool; /* the quota its creation was charged to (held), or NULL */
 	uint64_t charged;        /* pages charged to pool, given back at its release */
+	struct cap_object *pt_pool; /* the quota its page tables are charged to (held), or NULL */
 	unsigned status;        /* ENV_* */
 	bool held;              /* the kernel's hold on obj (dropped by destroy) */
 	bool leak_report;       /* print a leak-check line at release (init's programs) */

@@ -78,17 +78,48 @@ note_present(pte_t *e)
 	*groups_of(e) |= 1ull << (i / GROUP);
 }
 
+static unsigned next_present(const pte_t *t, uint64_t groups, unsigned i, unsigned last);
+static void flush_one(physaddr_t root, uintptr_t va);
+
+static pt_charge_fn charge_hook;
+
+void
+pt_set_charge_hook(pt_charge_fn fn)
+{
+	charge_hook = fn;
+}
+
+/* The account a table page is charged to: its struct page's owner (0: nobody, the kernel's
+ * tables and every table of a root nobody tagged).  A table inherits its parent's. */
+static uint32_t
+table_owner(physaddr_t pa)
+{
+	const struct page *pg = pmm_page(pa);
+
+	return pg != NULL ? pg->owner : 0;
+}
+
 /* A zeroed table page, to be linked from the entry `link` (NULL for a root): link's group
  * is noted present here, before the caller's store, so no caller can forget it (a bit set
- * a little early, or for a store that then fails, is only a stale bit). */
+ * a little early, or for a store that then fails, is only a stale bit).  The page is charged
+ * to the account of the table holding `link` first (E_NOMEM when it is spent). */
 static int64_t
 table_alloc(pte_t *link)
 {
-	int64_t pa = pmm_alloc_as(0, PAGE_USE_PT, 0);
+	uint32_t owner = link != NULL ? table_owner(hal_virt_to_phys(
+	                                    (void *)((uintptr_t)link & ~(uintptr_t)(PAGE_SIZE - 1))))
+	                              : 0;
+	bool charged = owner != 0 && charge_hook != NULL;
+	int64_t pa;
 	pte_t *t;
 
-	if (pa < 0)
+	if (charged && (pa = charge_hook(owner, 1)) < 0)
 		return pa;
+	if ((pa = pmm_alloc_as(0, PAGE_USE_PT, owner)) < 0) {
+		if (charged)
+			charge_hook(owner, -1);
+		return pa;
+	}
 	if (link != NULL)
 		note_present(link);
 	t = table((physaddr_t)pa);
@@ -101,6 +132,17 @@ table_alloc(pte_t *link)
 		p[24] = p[25] = p[26] = p[27] = p[28] = p[29] = p[30] = p[31] = 0;
 	}
 	return pa;
+}
+
+/* A table page (not a root) goes back, and its charge with it. */
+static void
+table_free(physaddr_t pa)
+{
+	uint32_t owner = table_owner(pa);
+
+	pmm_free(pa, 0);
+	if (owner != 0 && charge_hook != NULL)
+		charge_hook(owner, -1);
 }
 
 int64_t
@@ -390,18 +432,59 @@ unmap_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 	/* END LAB 2 */
 }
 
+/* After an unmap: unlinks the tables on va's path that have no present entry left, deepest
+ * first (never the root), flushes (INVLPG also drops the paging-structure caches, SDM Vol. 3A
+ * 4.10.4.1; the shootdown does the same on the other CPUs), then frees them.  Tables that
+ * stay allocated while empty would let an env spend memory on tables with nothing mapped. */
+static void
+prune_at(physaddr_t root, uintptr_t va)
+{
+	pte_t *link[PT_LEVEL_PML4], *t = table(root);
+	physaddr_t freed[PT_LEVEL_PML4];
+	unsigned n = 0, nfreed = 0;
+
+	for (enum pt_level l = PT_LEVEL_PML4; l > PT_LEVEL_PT; l--) {
+		pte_t *e = &t[PTE_INDEX(va, l)];
+
+		if (!(*e & PTE_P) || (is_huge_level(l) && (*e & PTE_PS)))
+			break;
+		link[n++] = e;
+		t = table(*e);
+	}
+	while (n > 0) {
+		physaddr_t child = *link[n - 1] & PTE_ADDR_MASK;
+
+		if (next_present(table(child), *pmm_pt_groups(child), 0, PT_ENTRIES - 1) !=
+		    PT_ENTRIES)
+			break;
+		*link[--n] = 0;
+		freed[nfreed++] = child;
+	}
+	if (nfreed == 0)
+		return;
+	flush_one(root, va);
+	while (nfreed > 0)
+		table_free(freed[--nfreed]);
+}
+
 int
 pt_unmap(physaddr_t root, uintptr_t va, size_t size)
 {
 	struct flush fl = { .root = root };
 	int err = check_range(va, size);
+	uint64_t last = (uint64_t)va + size - 1;
 
 	if (err == 0)
-		err = for_each_leaf(root, va, va + size - 1, false, NULL, NULL);
+		err = for_each_leaf(root, va, last, false, NULL, NULL);
 	if (err < 0)
 		return err;
-	for_each_leaf(root, va, va + size - 1, false, unmap_leaf, &fl);
+	for_each_leaf(root, va, last, false, unmap_leaf, &fl);
 	flush_done(&fl);
+	if (va >= VA_USER_END) /* the kernel's tables are shared by every root: kept */
+		return 0;
+	for (uint64_t v = va & ~(HUGE_SIZE - 1); v <= last && v >= (va & ~(HUGE_SIZE - 1));
+	     v += HUGE_SIZE)
+		prune_at(root, v);
 	return 0;
 }
 
@@ -490,7 +573,7 @@ free_tables(physaddr_t pa, enum pt_level level, pt_put_fn put, void *arg)
 		else if (put != NULL)
 			put(t[i], level, arg);
 	}
-	pmm_free(pa, 0);
+	table_free(pa);
 }
 
 int
@@ -581,7 +664,8 @@ pt_cursor_leaf(struct pt_cursor *c, uintptr_t va, bool create, pte_t **e)
 	if (c->pt == NULL || c->region != region) {
 		pte_t *slot;
 
-		/* Tables are freed only by pt_destroy, so a cached one stays valid. */
+		/* A cached table stays valid while no pt_unmap or pt_destroy runs (both free
+		 * tables): a cursor lives within one operation that does neither. */
 		if ((err = pt_walk(c->root, va, PT_LEVEL_PT, create, &slot)) < 0)
 			return err;
 		c->pt = slot - PTE_INDEX(va, PT_LEVEL_PT);

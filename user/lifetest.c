@@ -188,7 +188,8 @@ revoke(void)
 	}
 	while ((sync[1] != 1 || sync[2] != 1) && ++spins < MAX_SPINS)
 		sys_yield();
-	check("revoke", *(volatile uint64_t *)FRAME_VA == 0xb1 || *(volatile uint64_t *)FRAME_VA == 0xb2,
+	check("revoke",
+	      *(volatile uint64_t *)FRAME_VA == 0xb1 || *(volatile uint64_t *)FRAME_VA == 0xb2,
 	      "the children wrote through their mappings");
 	check("revoke", sys_cap_revoke((uint64_t)fslot) == 0, "revoke the frame's copies");
 	sync[0] = 2;
@@ -198,8 +199,8 @@ revoke(void)
 	check("revoke", sync[2] == 3, "the second child's mapping is gone");
 	*(volatile uint64_t *)FRAME_VA = 0xa0;
 	check("revoke", *(volatile uint64_t *)FRAME_VA == 0xa0, "this env keeps its own mapping");
-	check("revoke", wait(id[0], &st[0]) == 0 && wait(id[1], &st[1]) == 0 && st[0] == 0 &&
-	                    st[1] == 0,
+	check("revoke",
+	      wait(id[0], &st[0]) == 0 && wait(id[1], &st[1]) == 0 && st[0] == 0 && st[1] == 0,
 	      "both children ended well");
 	check("revoke",
 	      sys_unmap(ABI_SLOT_SELF, FRAME_VA) == 0 && sys_cap_delete((uint64_t)fslot) == 0,

@@ -26,10 +26,7 @@ struct env {
 	struct cap_table caps;
 	physaddr_t root; /* PML4; the upper half is the kernel's */
 	uint64_t id;
-	uint64_t parent;        /* its creator's id: it dies with it (docs/architecture.md) */
-	struct cap_object *pool; /* the quota its creation was charged to (held), or NULL */
-	uint64_t charged;        /* pages charged to pool, given back at its release */
-	struct cap_object *pt_pool; /* the quota its page tables are charged to (held), or NULL */
+	uint64_t parent;
 	unsigned status;        /* ENV_* */
 	bool held;              /* the kernel's hold on obj (dropped by destroy) */
 	bool leak_report;       /* print a leak-check line at release (init's programs) */
@@ -45,6 +42,12 @@ struct env {
 	volatile unsigned stop;
 	bool waking;          /* env_wake is queueing it: a new period now follows a block */
 	struct ipc_state ipc; /* endpoint and notification waits (kern/ipc, env lock) */
+	/* Lifetimes (env.c; docs/architecture.md, "Lifetimes"): it dies with `parent`; its
+	 * creation cost `charged` pages of `pool`, its page tables are paid from `pt_pool`
+	 * (each held, or NULL: charged to nobody). */
+	struct cap_object *pool;
+	uint64_t charged;
+	struct cap_object *pt_pool;
 	char name[ENV_NAMELEN];
 };
 

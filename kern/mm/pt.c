@@ -106,8 +106,8 @@ table_owner(physaddr_t pa)
 static int64_t
 table_alloc(pte_t *link)
 {
-	uint32_t owner = link != NULL ? table_owner(hal_virt_to_phys(
-	                                    (void *)((uintptr_t)link & ~(uintptr_t)(PAGE_SIZE - 1))))
+	uint32_t owner = link != NULL ? table_owner(hal_virt_to_phys((
+	                                    void *)((uintptr_t)link & ~(uintptr_t)(PAGE_SIZE - 1))))
 	                              : 0;
 	bool charged = owner != 0 && charge_hook != NULL;
 	int64_t pa;
@@ -616,8 +616,8 @@ unmap_frame_in(physaddr_t tpa, enum pt_level level, uintptr_t base, struct unmap
 {
 	pte_t *t = table(tpa);
 	uint64_t groups = *pmm_pt_groups(tpa);
-	unsigned last = level == PT_LEVEL_PML4 ? PTE_INDEX(VA_USER_END - 1, PT_LEVEL_PML4)
-	                                       : PT_ENTRIES - 1;
+	unsigned last =
+	    level == PT_LEVEL_PML4 ? PTE_INDEX(VA_USER_END - 1, PT_LEVEL_PML4) : PT_ENTRIES - 1;
 
 	for (unsigned i = next_present(t, groups, 0, last); i <= last;
 	     i = next_present(t, groups, i + 1, last)) {

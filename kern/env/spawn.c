@@ -48,8 +48,10 @@ sys_spawn(struct env *e, const uint64_t *a)
 	memset(&info, 0, sizeof(info));
 	info.first_free = ABI_SLOT_UNTYPED + 1;
 	info.quota_pages = pages;
-	if ((err = spawn_quota(e, uslot, child, pages)) < 0 ||
-	    (err = env_load(child, cmdline, len, &info)) < 0 ||
+	child->pt_loading = true; /* the image's tables are part of spawn's charge */
+	err = env_load(child, cmdline, len, &info);
+	child->pt_loading = false;
+	if (err < 0 || (err = spawn_quota(e, uslot, child, pages)) < 0 ||
 	    (err = cap_create(&e->caps, dslot, &child->obj, CAP_R_ALL)) < 0) {
 		env_destroy(child);
 		return err;

@@ -170,17 +170,38 @@ env_vm_revoke_frame(struct cap_object *obj, struct cap_table *keeper)
 	}
 }
 
-/* pt.h's charge hook: owner is an env's index + 1 (env_alloc tags its root); its tables are
- * paid from its pt_pool, when it has one (init's and the kernel's are charged to nobody). */
+/* pt.h's charge hook: owner is an env's index + 1 (env_alloc tags its root).  A table made
+ * while spawn loads the program is part of spawn's charge (paid from the creator's quota, e->pool,
+ * given back with the env's slot); any other is paid from e->pt_pool.  A freed table gives
+ * back to pt_pool while pt_pool has tables paid, else it only counts the image's down: no
+ * quota ever gets back more than it paid.  Init's and the kernel's tables cost nobody. */
 int
 env_vm_charge(uint32_t owner, int pages)
 {
 	struct env *e = owner >= 1 && owner <= NENV ? &envs[owner - 1] : NULL;
+	int err;
 
-	if (e == NULL || e->pt_pool == NULL)
+	if (e == NULL)
 		return 0;
-	if (pages > 0)
-		return cap_quota_take(e->pt_pool, (uint64_t)pages);
-	cap_quota_give(e->pt_pool, (uint64_t)-pages);
+	if (pages > 0 && e->pt_loading) {
+		if (e->pool != NULL && (err = cap_quota_take(e->pool, 1)) < 0)
+			return err;
+		e->pt_image++;
+		e->charged += e->pool != NULL;
+		return 0;
+	}
+	if (pages > 0) {
+		if (e->pt_pool != NULL && (err = cap_quota_take(e->pt_pool, 1)) < 0)
+			return err;
+		e->pt_own++;
+		return 0;
+	}
+	if (e->pt_own > 0) {
+		e->pt_own--;
+		if (e->pt_pool != NULL)
+			cap_quota_give(e->pt_pool, 1);
+	} else if (e->pt_image > 0) {
+		e->pt_image--; /* its page comes back with e->charged */
+	}
 	return 0;
 }

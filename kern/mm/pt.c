@@ -432,16 +432,33 @@ unmap_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 	/* END LAB 2 */
 }
 
-/* After an unmap: unlinks the tables on va's path that have no present entry left, deepest
- * first (never the root), flushes (INVLPG also drops the paging-structure caches, SDM Vol. 3A
- * 4.10.4.1; the shootdown does the same on the other CPUs), then frees them.  Tables that
- * stay allocated while empty would let an env spend memory on tables with nothing mapped. */
+/* After an unmap: the tables on a path that have no present entry left are unlinked,
+ * deepest first (never the root), and freed once the flush is done (INVLPG also drops the
+ * paging-structure caches, SDM Vol. 3A 4.10.4.1; the shootdown does the same on the other
+ * CPUs).  Tables left allocated while empty would let an env spend memory on tables that
+ * map nothing. */
+#define PRUNE_MAX 48
+
+struct prune {
+	struct flush fl;
+	unsigned n;
+	physaddr_t pa[PRUNE_MAX];
+};
+
 static void
-prune_at(physaddr_t root, uintptr_t va)
+prune_flush(struct prune *p)
 {
-	pte_t *link[PT_LEVEL_PML4], *t = table(root);
-	physaddr_t freed[PT_LEVEL_PML4];
-	unsigned n = 0, nfreed = 0;
+	flush_done(&p->fl);
+	p->fl.pages = 0;
+	while (p->n > 0)
+		table_free(p->pa[--p->n]);
+}
+
+static void
+prune_at(struct prune *p, uintptr_t va)
+{
+	pte_t *link[PT_LEVEL_PML4], *t = table(p->fl.root);
+	unsigned n = 0;
 
 	for (enum pt_level l = PT_LEVEL_PML4; l > PT_LEVEL_PT; l--) {
 		pte_t *e = &t[PTE_INDEX(va, l)];
@@ -457,34 +474,31 @@ prune_at(physaddr_t root, uintptr_t va)
 		if (next_present(table(child), *pmm_pt_groups(child), 0, PT_ENTRIES - 1) !=
 		    PT_ENTRIES)
 			break;
+		if (p->n == PRUNE_MAX)
+			prune_flush(p);
+		if (p->fl.pages == 0) /* the unmap's own flush covers it otherwise */
+			flush_page(&p->fl, va);
 		*link[--n] = 0;
-		freed[nfreed++] = child;
+		p->pa[p->n++] = child;
 	}
-	if (nfreed == 0)
-		return;
-	flush_one(root, va);
-	while (nfreed > 0)
-		table_free(freed[--nfreed]);
 }
 
 int
 pt_unmap(physaddr_t root, uintptr_t va, size_t size)
 {
-	struct flush fl = { .root = root };
+	struct prune p = { .fl = { .root = root } };
 	int err = check_range(va, size);
-	uint64_t last = (uint64_t)va + size - 1;
+	uint64_t last = (uint64_t)va + size - 1, first = va & ~(uint64_t)(HUGE_SIZE - 1);
 
 	if (err == 0)
 		err = for_each_leaf(root, va, last, false, NULL, NULL);
 	if (err < 0)
 		return err;
-	for_each_leaf(root, va, last, false, unmap_leaf, &fl);
-	flush_done(&fl);
-	if (va >= VA_USER_END) /* the kernel's tables are shared by every root: kept */
-		return 0;
-	for (uint64_t v = va & ~(HUGE_SIZE - 1); v <= last && v >= (va & ~(HUGE_SIZE - 1));
-	     v += HUGE_SIZE)
-		prune_at(root, v);
+	for_each_leaf(root, va, last, false, unmap_leaf, &p.fl);
+	/* The kernel's tables are shared by every root: only a user range is pruned. */
+	for (uint64_t v = first; va < VA_USER_END && v <= last && v >= first; v += HUGE_SIZE)
+		prune_at(&p, v);
+	prune_flush(&p);
 	return 0;
 }
 

@@ -372,3 +372,58 @@ Test(pt, destroy_each_hands_over_every_leaf_once)
 	cr_assert_eq(mmfix_free_pages(), baseline);
 	cr_assert_eq(pt_destroy_each(root, 0, 1 * GiB, record_put, &got), E_ALIGN);
 }
+
+Test(pt, unmap_frees_the_tables_it_empties)
+{
+	cr_assert_eq(pt_map(root, UVA, FRAME, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(pt_map(root, UVA + 1 * GiB, FRAME, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(baseline - mmfix_free_pages(), 5, "PDPT, two PDs, two PTs");
+	cr_assert_eq(pt_unmap(root, UVA, PAGE_SIZE), 0);
+	cr_assert_eq(baseline - mmfix_free_pages(), 3, "the first PT and PD went");
+	expect_range(UVA + 1 * GiB, FRAME, PAGE_SIZE, true, false, false);
+	cr_assert_eq(pt_unmap(root, UVA + 1 * GiB, PAGE_SIZE), 0);
+	cr_assert_eq(mmfix_free_pages(), baseline, "every table went with the last page");
+	expect_unmapped(UVA + 1 * GiB, 4);
+}
+
+static int charged, charge_limit;
+
+static int
+count_charge(uint32_t owner, int pages)
+{
+	cr_assert_eq(owner, 7, "charged to the root's owner");
+	if (pages > 0 && charged + pages > charge_limit)
+		return E_NOMEM;
+	charged += pages;
+	return 0;
+}
+
+Test(pt, tables_are_charged_to_the_roots_owner_and_given_back)
+{
+	pmm_set_use(root, PAGE_USE_PT, 7);
+	charged = 0, charge_limit = 100;
+	pt_set_charge_hook(count_charge);
+	cr_assert_eq(pt_map(root, UVA, FRAME, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(charged, 3, "PDPT, PD, PT");
+	cr_assert_eq(pt_map(root, UVA + 1 * GiB, FRAME, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(charged, 5, "and a PD and a PT");
+	cr_assert_eq(pt_unmap(root, UVA, PAGE_SIZE), 0);
+	cr_assert_eq(pt_unmap(root, UVA + 1 * GiB, PAGE_SIZE), 0);
+	cr_assert_eq(charged, 0, "every table given back");
+	pt_set_charge_hook(NULL);
+}
+
+Test(pt, a_spent_account_refuses_the_table)
+{
+	pmm_set_use(root, PAGE_USE_PT, 7);
+	charged = 0, charge_limit = 2;
+	pt_set_charge_hook(count_charge);
+	cr_assert_eq(pt_map(root, UVA, FRAME, PAGE_SIZE, PT_W), E_NOMEM);
+	cr_assert_eq(charged, 2, "the PDPT and PD were made, the PT refused");
+	cr_assert_eq(baseline - mmfix_free_pages(), 2, "no page for the refused table");
+	expect_unmapped(UVA, 2);
+	cr_assert_eq(pt_unmap(root, UVA, PAGE_SIZE), 0);
+	cr_assert_eq(charged, 0, "an unmap there frees the empty tables");
+	cr_assert_eq(mmfix_free_pages(), baseline);
+	pt_set_charge_hook(NULL);
+}

@@ -80,6 +80,7 @@ note_present(pte_t *e)
 
 static unsigned next_present(const pte_t *t, uint64_t groups, unsigned i, unsigned last);
 static void flush_one(physaddr_t root, uintptr_t va);
+static void prune_user(physaddr_t root, uint64_t va, uint64_t last);
 
 static pt_charge_fn charge_hook;
 
@@ -335,8 +336,11 @@ map_prepare(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned 
 
 		step = step_size(root, va + off, pa + off, size - off, flags);
 		err = pt_walk(root, va + off, step_level(step), true, &e);
-		if (err < 0)
+		if (err < 0) {
+			/* No leaf is mapped yet: the tables made so far would be left empty. */
+			prune_user(root, va, va + off + step - 1);
 			return err;
+		}
 	}
 	return 0;
 }
@@ -483,22 +487,39 @@ prune_at(struct prune *p, uintptr_t va)
 	}
 }
 
+/* Prunes every 2 MiB region [va, last] touches, then flushes and frees.  The kernel's tables
+ * are shared by every root: only a user range is pruned. */
+static void
+prune_range(struct prune *p, uint64_t va, uint64_t last)
+{
+	uint64_t first = va & ~(uint64_t)(HUGE_SIZE - 1);
+
+	for (uint64_t v = first; va < VA_USER_END && v <= last && v >= first; v += HUGE_SIZE)
+		prune_at(p, v);
+	prune_flush(p);
+}
+
+static void
+prune_user(physaddr_t root, uint64_t va, uint64_t last)
+{
+	struct prune p = { .fl = { .root = root } };
+
+	prune_range(&p, va, last);
+}
+
 int
 pt_unmap(physaddr_t root, uintptr_t va, size_t size)
 {
 	struct prune p = { .fl = { .root = root } };
 	int err = check_range(va, size);
-	uint64_t last = (uint64_t)va + size - 1, first = va & ~(uint64_t)(HUGE_SIZE - 1);
+	uint64_t last = (uint64_t)va + size - 1;
 
 	if (err == 0)
 		err = for_each_leaf(root, va, last, false, NULL, NULL);
 	if (err < 0)
 		return err;
 	for_each_leaf(root, va, last, false, unmap_leaf, &p.fl);
-	/* The kernel's tables are shared by every root: only a user range is pruned. */
-	for (uint64_t v = first; va < VA_USER_END && v <= last && v >= first; v += HUGE_SIZE)
-		prune_at(&p, v);
-	prune_flush(&p);
+	prune_range(&p, va, last);
 	return 0;
 }
 
@@ -680,8 +701,11 @@ pt_cursor_leaf(struct pt_cursor *c, uintptr_t va, bool create, pte_t **e)
 
 		/* A cached table stays valid while no pt_unmap or pt_destroy runs (both free
 		 * tables): a cursor lives within one operation that does neither. */
-		if ((err = pt_walk(c->root, va, PT_LEVEL_PT, create, &slot)) < 0)
+		if ((err = pt_walk(c->root, va, PT_LEVEL_PT, create, &slot)) < 0) {
+			if (create) /* the tables a refused walk made would stay empty */
+				pt_unmap(c->root, va & ~(uintptr_t)(PAGE_SIZE - 1), PAGE_SIZE);
 			return err;
+		}
 		c->pt = slot - PTE_INDEX(va, PT_LEVEL_PT);
 		c->region = region;
 	}

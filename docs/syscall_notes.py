@@ -191,6 +191,11 @@ NOTES = {
                                       "`E_PERM`")]),
     "iommu_faults": ("none", [
         ("E_NOSYS", "DMA remapping is off (no DMAR table, or `iommu=off`)")]),
+    "iommu_fault_notify": ("the notification in `nslot` (unless 0): WRITE", [
+        ("E_NOSYS", "DMA remapping is off (no DMAR table, or `iommu=off`)"),
+        ("E_INVAL", "`bits` is 0 (with `nslot` not 0)"),
+        ("slot", SRC.format("nslot") + "; not a notification `E_INVAL`; without WRITE "
+                                       "`E_PERM`")]),
     "notify_wait_until": ("the notification in `slot`: READ", [
         ("E_INVAL", "`tsc` is 0 or at least `ABI_SLEEP_MAX`"),
         ("slot", SRC.format("slot") + "; not a notification `E_INVAL`; without READ `E_PERM`"),

@@ -287,13 +287,114 @@ printf(const char *fmt, ...)
 	return n;
 }
 
+/* Line editing for readline: Backspace (BS from the keyboard, DEL from most terminals),
+ * Ctrl-U (erase the line), and a history of the last CONS_HIST lines walked with Up/Down.
+ * A terminal sends Up/Down as ESC [ A / ESC [ B (ESC O A / ESC O B in application mode;
+ * ECMA-48 5.4: a control sequence ends at its first byte in 0x40-0x7E); the keyboard driver
+ * turns its arrow keys into Ctrl-P / Ctrl-N, which work from a terminal as well. */
+#define CONS_HIST  16
+#define KEY_CTRL_N 0x0e
+#define KEY_CTRL_P 0x10
+#define KEY_CTRL_U 0x15
+#define KEY_ESC    0x1b
+
+static char cons_hist[CONS_HIST][CONS_LINE_MAX];
+static unsigned cons_hist_count; /* lines ever saved; the newest is (count - 1) % CONS_HIST */
+
+struct line_ed {
+	char *buf;
+	size_t len;
+	unsigned back; /* 0: the line being typed; k: the k-th newest history line */
+	int esc;       /* 0, or 1 after ESC, 2 inside ESC [ or ESC O */
+	bool cut;
+};
+
+static void
+line_erase(struct line_ed *ed)
+{
+	for (; ed->len > 0; ed->len--)
+		printf("\b \b");
+}
+
+/* Replaces the line with the history line `back` steps back (0: an empty line). */
+static void
+line_recall(struct line_ed *ed, unsigned back)
+{
+	const char *h;
+
+	if (back > cons_hist_count || back > CONS_HIST)
+		return;
+	line_erase(ed);
+	ed->back = back;
+	if (back == 0)
+		return;
+	h = cons_hist[(cons_hist_count - back) % CONS_HIST];
+	ed->len = strlen(h);
+	memcpy(ed->buf, h, ed->len);
+	for (size_t i = 0; i < ed->len; i++)
+		cons_putc(ed->buf[i]);
+}
+
+/* One input character that is not Enter. */
+static void
+line_key(struct line_ed *ed, int c)
+{
+	if (ed->esc == 1) {
+		ed->esc = c == '[' || c == 'O' ? 2 : 0;
+		return;
+	}
+	if (ed->esc == 2) {
+		if (c >= 0x40 && c <= 0x7e) {
+			ed->esc = 0;
+			if (c == 'A')
+				line_recall(ed, ed->back + 1);
+			else if (c == 'B' && ed->back > 0)
+				line_recall(ed, ed->back - 1);
+		}
+		return;
+	}
+	if (c == KEY_ESC) {
+		ed->esc = 1;
+	} else if (c == KEY_CTRL_P) {
+		line_recall(ed, ed->back + 1);
+	} else if (c == KEY_CTRL_N) {
+		if (ed->back > 0)
+			line_recall(ed, ed->back - 1);
+	} else if (c == KEY_CTRL_U) {
+		line_erase(ed);
+	} else if (c == '\b' || c == 0x7f) {
+		if (ed->len > 0) {
+			ed->len--;
+			printf("\b \b");
+		}
+	} else if (c >= ' ' && c < 0x7f) {
+		if (ed->len < CONS_LINE_MAX - 1) {
+			ed->buf[ed->len++] = (char)c;
+			cons_putc(c);
+		} else {
+			ed->cut = true;
+		}
+	}
+}
+
+/* Saves a non-empty line that differs from the newest saved one. */
+static void
+line_save(const char *line)
+{
+	const char *newest = cons_hist[(cons_hist_count - 1) % CONS_HIST];
+
+	if (line[0] == '\0' || (cons_hist_count > 0 && strcmp(line, newest) == 0))
+		return;
+	strlcpy(cons_hist[cons_hist_count % CONS_HIST], line, CONS_LINE_MAX);
+	cons_hist_count++;
+}
+
 char *
 readline(const char *prompt)
 {
 	static char line[CONS_LINE_MAX];
 	static bool after_cr; /* a "\r\n" pair from a terminal ends one line, not two */
-	size_t len = 0;
-	bool cut = false;
+	struct line_ed ed = { .buf = line };
 	int c;
 
 	if (prompt != NULL)
@@ -307,24 +408,12 @@ readline(const char *prompt)
 		after_cr = c == '\r';
 		if (c == '\r' || c == '\n')
 			break;
-		/* Backspace (BS from the keyboard, DEL from most terminals) erases a character. */
-		if (c == '\b' || c == 0x7f) {
-			if (len > 0) {
-				len--;
-				printf("\b \b");
-			}
-		} else if (c >= ' ' && c < 0x7f) {
-			if (len < sizeof(line) - 1) {
-				line[len++] = (char)c;
-				cons_putc(c);
-			} else {
-				cut = true;
-			}
-		}
+		line_key(&ed, c);
 	}
 	cons_putc('\n');
-	line[len] = '\0';
-	if (cut)
+	line[ed.len] = '\0';
+	if (ed.cut)
 		printf("readline: line too long, cut to %zu characters\n", sizeof(line) - 1);
+	line_save(line);
 	return line;
 }

@@ -220,7 +220,8 @@ static const struct mon_cmd mon_cmds[] = {
 	{ "trace", "the scheduling events of every CPU (trace=sched)", mon_trace },
 	{ "lspci", "PCI functions: address, IDs, class, interrupts, BARs", mon_lspci },
 	{ "halt", "stop the machine (printing the trace first with trace=sched)", mon_halt },
-	{ "reboot", "reset the machine", mon_reboot },
+	{ "reboot", "reset the machine (make qemu's -no-reboot turns that into quitting)",
+	  mon_reboot },
 };
 #define MON_NCMDS (sizeof(mon_cmds) / sizeof(mon_cmds[0]))
 

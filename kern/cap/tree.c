@@ -13,6 +13,31 @@
  * grandparent's). */
 #include "cap_impl.h"
 
+static cap_phys_drop_fn phys_drop;
+
+void
+cap_set_phys_drop_hook(cap_phys_drop_fn fn)
+{
+	phys_drop = fn;
+}
+
+bool
+cap_holds_locked(const struct cap_table *t, const struct cap_object *obj, uint32_t rights)
+{
+	uint32_t seen = 0;
+
+	for (uint32_t i = 1; i < t->nslots && seen < t->used; i++) {
+		const struct cap *c = &t->slots[i];
+
+		if (c->obj == NULL)
+			continue;
+		seen++;
+		if (c->obj == obj && (c->rights & rights) == rights)
+			return true;
+	}
+	return false;
+}
+
 static void
 tree_link(struct cap *parent, struct cap *c)
 {
@@ -60,6 +85,7 @@ cap_clear(struct cap *c)
 {
 	struct cap *up = c->parent;
 	struct cap_object *obj = c->obj;
+	bool phys = (c->rights & CAP_R_PHYS) && (obj->type == CAP_FRAME || obj->type == CAP_REGION);
 
 	while (c->first_child) {
 		struct cap *child = c->first_child;
@@ -74,6 +100,8 @@ cap_clear(struct cap *c)
 	c->badge = CAP_NO_BADGE;
 	c->table->used--;
 	cap_nlive--;
+	if (phys && phys_drop != NULL) /* a DMA right gone: issue 14's revoke rule */
+		phys_drop(c->table, obj);
 	cap_obj_unref(obj);
 }
 

@@ -1,7 +1,8 @@
 /* The i8042 keyboard controller, polled: scan code set 1 (what the controller delivers
  * with translation on, the firmware default) turned into ASCII, with shift, caps lock and
- * control.  Keys without an ASCII meaning (arrows, function keys) are dropped.  Its IRQ 1
- * only tells readers that a byte arrived (consirq.c); bytes are still read here. */
+ * control.  Keys without an ASCII meaning (function keys, left/right) are dropped; Up and
+ * Down arrive as Ctrl-P and Ctrl-N.  Its IRQ 1 only tells readers that a byte arrived
+ * (consirq.c); bytes are still read here. */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@
 #define SC_CAPS     0x3A
 #define SC_KP_ENTER 0x1C /* after E0 */
 #define SC_KP_SLASH 0x35 /* after E0 */
+#define SC_UP       0x48 /* after E0 */
+#define SC_DOWN     0x50 /* after E0 */
 
 /* Set 1 make codes 0x00-0x53 (IBM PC AT Technical Reference, keyboard scan codes); the
  * rest of each table is zero, "no character". */
@@ -95,8 +98,14 @@ kbd_translate(uint8_t code)
 	}
 	if (kbd_modifier(code, release) || release)
 		return -1;
-	if (ext) /* of the second bank only the keypad's Enter and '/' are characters */
-		return make == SC_KP_ENTER ? '\n' : make == SC_KP_SLASH ? '/' : -1;
+	/* Of the second bank only the keypad's Enter and '/' are characters; Up and Down become
+	 * Ctrl-P and Ctrl-N, which readline takes as history keys (kern/console.c). */
+	if (ext)
+		return make == SC_KP_ENTER   ? '\n'
+		       : make == SC_KP_SLASH ? '/'
+		       : make == SC_UP       ? 0x10
+		       : make == SC_DOWN     ? 0x0e
+		                             : -1;
 	if (make >= sizeof(kbd_plain))
 		return -1;
 	c = (unsigned char)(shift ? kbd_shifted : kbd_plain)[make];

@@ -183,6 +183,9 @@ iommu_detach(unsigned bus, unsigned devfn)
 
 	if (!iommu_on() || (ce = iommu_context_entry(bus, devfn, false)) == NULL)
 		return;
+	/* Not present (9.3: P = 0, every request blocked); the upper quadword keeps the DID, so
+	 * a blocked transfer still counts against the driver that lost the device (iommu.c's
+	 * fault_record), until its domain goes (iommu_env_gone). */
 	ce[0] = 0;
 	iommu_flush(ce, 16);
 	iommu_invalidate();
@@ -213,8 +216,9 @@ iommu_env_gone(uint64_t env)
 
 			if (ce == NULL)
 				break;
-			if ((ce[0] & 1) && ((ce[1] >> 8) & 0xffff) == did_of(d)) {
+			if (((ce[1] >> 8) & 0xffff) == did_of(d)) {
 				ce[0] = 0; /* its device is blocked: context entry not present */
+				ce[1] = 0; /* and its faults no longer this DID's */
 				iommu_flush(ce, 16);
 			}
 		}
@@ -234,6 +238,12 @@ uint64_t
 iommu_domain_env(unsigned did)
 {
 	return did >= 1 && did <= IOMMU_MAX_DOMAINS ? doms[did - 1].env : 0;
+}
+
+bool
+iommu_domain_exists(uint64_t env)
+{
+	return iommu_on() && env != 0 && domain_find(env, false) != NULL;
 }
 
 uint64_t

@@ -14,6 +14,7 @@
  * (kern/include/ipc.h). */
 #include "console.h"
 #include "env_impl.h"
+#include "iommu.h"
 #include "ipc.h"
 
 struct binding {
@@ -112,6 +113,7 @@ void
 knotify_forget(struct cap_object *obj)
 {
 	irq_forget(obj); /* device interrupts bound to it (sys_irq.c) */
+	iommu_fault_forget(obj);
 	for (unsigned i = 0; i < NENV && nbound > 0; i++) {
 		if (on_death[i].obj == obj)
 			unbind(&on_death[i]);
@@ -131,7 +133,7 @@ knotify_cons_input(void)
 bool
 knotify_cons_bound(void)
 {
-	if (irq_any_bound()) /* a driver waits for its device likewise (sys_irq.c) */
+	if (irq_any_bound() || iommu_fault_bound()) /* a driver waits for its device likewise */
 		return true;
 	for (unsigned i = 0; i < NENV && nbound > 0; i++)
 		if (on_input[i].obj != NULL)
@@ -172,4 +174,5 @@ knotify_unlock_hook(void)
 	if (__atomic_exchange_n(&cons_input_, false, __ATOMIC_ACQ_REL))
 		knotify_cons_input();
 	irq_deliver();
+	iommu_fault_deliver(); /* the IOMMU's fault event (sys_iommu.c) */
 }

@@ -105,6 +105,14 @@ int cap_object_init_frame(struct cap_object *obj, physaddr_t phys, uint64_t byte
 int cap_object_init_untyped(struct cap_object *obj, uint64_t pages);
 void cap_set_release_hook(unsigned type, cap_release_fn fn);
 
+/* Called by cap_clear under cap_lock, the slot already empty, when a capability with the
+ * PHYS right to a CAP_FRAME or CAP_REGION leaves table t (delete, revoke, table destroy):
+ * the DMA domains withdraw what t's env no longer holds (kern/env/sys_iommu.c).
+ * cap_holds_locked: some slot of t names obj with every right in `rights` (cap_lock held). */
+typedef void (*cap_phys_drop_fn)(struct cap_table *t, struct cap_object *obj);
+void cap_set_phys_drop_hook(cap_phys_drop_fn fn);
+bool cap_holds_locked(const struct cap_table *t, const struct cap_object *obj, uint32_t rights);
+
 /* Device objects (kern/cap/device.c): CAP_DEVICE (id: the function's address) and CAP_DEVMEM
  * (a BAR window: phys and bytes page aligned, bytes > 0).  Same rules as the inits above;
  * cap_object_init refuses both types, only the kernel's device code makes them. */
@@ -192,7 +200,7 @@ void cap_quota_give(struct cap_object *pool, uint64_t pages);
  * capability in the revoke and is still referenced (a mapping or another hold keeps it):
  * `keeper` is the table whose capability was revoked when it names obj itself (its holder
  * keeps what it mapped), NULL when it names something else (an untyped quota the object was
- * paid from).  The kernel's frame hook removes the mappings (kern/env/vm_revoke.c). */
+ * paid from).  The kernel's frame hook removes the mappings (kern/env/vm.c). */
 typedef void (*cap_revoke_fn)(struct cap_object *obj, struct cap_table *keeper);
 void cap_set_revoke_hook(unsigned type, cap_revoke_fn fn);
 

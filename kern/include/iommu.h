@@ -41,12 +41,28 @@ void iommu_env_gone(uint64_t env);
  * against the domain of the device; returns the count of env's domain. */
 uint64_t iommu_faults(uint64_t env);
 
+/* The fault event interrupt fired since the last call (iommu.c; then iommu_faults reads the
+ * records and unmasks it). */
+bool iommu_fault_take(void);
+
+/* kern/env/sys_iommu.c.  Under the env lock from knotify_unlock_hook: reads the records when
+ * the fault event fired and signals the notifications registered with iommu_fault_notify
+ * (syscall 58).  iommu_fault_forget: a notification object is released.  iommu_cap_init
+ * installs the capability hook that withdraws a frame or region from its holder's domain
+ * when the holder's last capability with PHYS to it goes (delete, revoke). */
+struct cap_object;
+void iommu_fault_deliver(void);
+void iommu_fault_forget(struct cap_object *obj);
+bool iommu_fault_bound(void); /* some env waits for faults: the system is not idle for good */
+void iommu_cap_init(void);
+
 /* iommu_domain.c, for iommu.c: the levels the domains use, a fault counted against a domain
  * id, the env of a domain id (0: none), a domain's fault count. */
 void iommu_domain_setup(unsigned levels);
 void iommu_domain_fault(unsigned did);
 uint64_t iommu_domain_env(unsigned did);
 uint64_t iommu_domain_faults(uint64_t env);
+bool iommu_domain_exists(uint64_t env);
 
 /* iommu.c, for iommu_domain.c. */
 int iommu_rmrr_map(unsigned bus, unsigned devfn, uint64_t env);

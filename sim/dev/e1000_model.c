@@ -11,6 +11,7 @@
 
 #include "crc32.h"
 #include "e1000_model.h"
+#include "simhal.h"
 
 #include "e1000_model_int.h"
 
@@ -28,6 +29,7 @@ e1km_error(struct e1000_model *m, const char *fmt, ...)
 	va_end(ap);
 	snprintf(m->last_error, sizeof(m->last_error), "e1000: %s at cycle %llu", msg,
 	         (unsigned long long)(m->clock ? *m->clock : 0));
+	simhal_mmio_src_append(m->last_error, sizeof(m->last_error));
 	if (m->on_error)
 		m->on_error(m->hook_ctx, m->last_error);
 }

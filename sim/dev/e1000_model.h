@@ -68,7 +68,7 @@ struct e1000_model {
 	uint64_t tdt_writes, rdt_writes, icr_reads, resets;
 	uint64_t rx_missed, rx_filtered, rx_long, crc_errors; /* MPC, -, ROC, CRCERRS (13.7) */
 	unsigned protocol_errors;
-	char last_error[240]; /* "e1000: RULE (8254x SDM §x) at cycle N" */
+	char last_error[320]; /* "e1000: RULE (8254x SDM §x) at cycle N" */
 };
 
 /* Returns 0, or -1 when the wire cannot be allocated.  The link is up, the EEPROM holds `mac`

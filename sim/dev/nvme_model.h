@@ -68,7 +68,7 @@ struct nvme_model {
 
 	uint64_t commands, aborts_done, resets;
 	unsigned protocol_errors;
-	char last_error[200];
+	char last_error[300];
 
 	/* Protocol checking (nvme_model_check.c): each mistake is one line "nvme: RULE: evidence
 	 * (NVMe 1.4 §x) at cycle N", N read from *clock (0 without one), kept in last_error and

@@ -7,6 +7,7 @@
 #include <stdio.h>
 
 #include "nvme_model.h"
+#include "simhal.h"
 
 void
 nvmem_diag(struct nvme_model *m, const char *fmt, ...)
@@ -20,6 +21,7 @@ nvmem_diag(struct nvme_model *m, const char *fmt, ...)
 	m->protocol_errors++;
 	snprintf(m->last_error, sizeof(m->last_error), "nvme: %s at cycle %llu", msg,
 	         (unsigned long long)(m->clock ? *m->clock : 0));
+	simhal_mmio_src_append(m->last_error, sizeof(m->last_error));
 	if (m->on_error)
 		m->on_error(m->hook_ctx, m->last_error);
 }

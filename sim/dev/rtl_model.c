@@ -9,6 +9,7 @@
 
 #include "crc32.h"
 #include "rtl_model.h"
+#include "simhal.h"
 
 #define OWN 0x80000000u
 #define EOR 0x40000000u
@@ -59,6 +60,7 @@ model_error(struct rtl_model *m, const char *fmt, ...)
 	snprintf(m->last_error, sizeof(m->last_error), "%s: %s at cycle %llu",
 	         m->chip == RTLM_8139CP ? "rtl8139" : "rtl8168", msg,
 	         (unsigned long long)(m->clock ? *m->clock : 0));
+	simhal_mmio_src_append(m->last_error, sizeof(m->last_error));
 	if (m->on_error)
 		m->on_error(m->hook_ctx, m->last_error);
 }

@@ -61,7 +61,7 @@ struct rtl_model {
 
 	uint64_t txpolls, rx_missed, rx_filtered, resets;
 	unsigned protocol_errors;
-	char last_error[240]; /* "rtl8139|rtl8168: RULE (source) at cycle N" */
+	char last_error[320]; /* "rtl8139|rtl8168: RULE (source) at cycle N" */
 };
 
 /* Returns 0, or -1 when the wire cannot be allocated.  The link is up, the MAC `mac`. */

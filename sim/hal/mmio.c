@@ -1,5 +1,8 @@
 /* MMIO on the host: hal_mmio_* accesses are dispatched by address to the device model that
  * registered the range; an access nobody registered, or a misaligned one, is a failure. */
+#include <stdio.h>
+#include <string.h>
+
 #include "abi/error.h"
 #include "simhal.h"
 
@@ -13,10 +16,43 @@ struct mmio_range {
 static struct mmio_range ranges[SIMHAL_MAX_MMIO];
 static unsigned nranges;
 
+/* The driver's source line (lib/drivers/include/drv_mmio.h): recorded by drv_mmio_src just
+ * before an access (`next`), then the line of the access being dispatched (`cur`), so that a
+ * model can name it in a protocol error.  An access a driver makes without the accessors has
+ * no line: `next` is consumed by every access. */
+struct src_line {
+	const char *file;
+	int line;
+};
+static struct src_line next, cur;
+
+void
+drv_mmio_src(const char *file, int line)
+{
+	next = (struct src_line){ file, line };
+}
+
+const char *
+simhal_mmio_src(int *line)
+{
+	*line = cur.line;
+	return cur.file;
+}
+
+void
+simhal_mmio_src_append(char *buf, size_t size)
+{
+	size_t n = strlen(buf);
+
+	if (cur.file != NULL && n + 1 < size)
+		snprintf(buf + n, size - n, ", driver pc %s:%d", cur.file, cur.line);
+}
+
 void
 simhal_mmio_reset(void)
 {
 	nranges = 0;
+	next = cur = (struct src_line){ 0 };
 }
 
 int
@@ -71,8 +107,13 @@ static uint64_t
 mmio_read(volatile void *addr, unsigned size, const char *who)
 {
 	const struct mmio_range *r = lookup(addr, size, who);
+	uint64_t v;
 
-	return r->ops->read(r->ctx, (uintptr_t)addr - r->base, size);
+	cur = next;
+	next = (struct src_line){ 0 };
+	v = r->ops->read(r->ctx, (uintptr_t)addr - r->base, size);
+	cur = (struct src_line){ 0 };
+	return v;
 }
 
 static void
@@ -80,7 +121,10 @@ mmio_write(volatile void *addr, unsigned size, uint64_t val, const char *who)
 {
 	const struct mmio_range *r = lookup(addr, size, who);
 
+	cur = next;
+	next = (struct src_line){ 0 };
 	r->ops->write(r->ctx, (uintptr_t)addr - r->base, size, val);
+	cur = (struct src_line){ 0 };
 }
 
 uint8_t

@@ -88,6 +88,12 @@ int simhal_mmio_unregister(uintptr_t base);
 /* Forgets every range (simhal_init does it). */
 void simhal_mmio_reset(void);
 volatile void *simhal_mmio_ptr(uintptr_t base);
+/* During an access a model is handling: the driver's source file and line that made it
+ * (lib/drivers/include/drv_mmio.h), or NULL when the driver did not say (or outside one). */
+const char *simhal_mmio_src(int *line);
+/* Appends ", driver pc FILE:LINE" (that line) to the string in buf when it is known. */
+void simhal_mmio_src_append(char *buf, size_t size);
+void drv_mmio_src(const char *file, int line);
 
 /* Reports a broken simulation invariant through the panic path (used by sim/hal and sim/mmu). */
 #define SIMHAL_FAIL(...) hal_panic(__FILE__, __LINE__, __VA_ARGS__)

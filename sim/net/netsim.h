@@ -69,7 +69,7 @@ struct netsim_result {
 	size_t nlat, cap;
 	double host_seconds;
 	unsigned diags;
-	char first_diag[240];
+	char first_diag[320];
 	bool strict_stop;
 };
 

@@ -81,7 +81,7 @@ struct nvsim_result {
 	uint64_t submitted, reaped, failed, faults_fired;
 	uint64_t acked_writes, verified, verify_bad; /* verify mode */
 	unsigned diags;                              /* the model's protocol errors */
-	char first_diag[200];
+	char first_diag[300];
 	bool strict_stop;     /* --strict: the run stopped at first_diag */
 	uint64_t measured;    /* cycles of the issuing window (for rates) */
 	uint64_t loop_cycles; /* the workload loop (issuing and draining), timed by host_seconds */

@@ -1,5 +1,6 @@
 /* The network drivers' host tests' fixture (netfix.h). */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "hal.h"
@@ -182,4 +183,25 @@ fix_frame(uint8_t *out, unsigned len, uint32_t seq, const uint8_t *dst)
 	}
 	if (len >= 18)
 		memcpy(out + 14, &seq, 4);
+}
+
+unsigned
+fix_src_line(const char *file, const char *func, const char *needle)
+{
+	char line[512];
+	unsigned n = 0, found = 0;
+	bool in_func = false;
+	FILE *f = fopen(file, "r");
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		if (!strncmp(line, func, strlen(func)))
+			in_func = true;
+		else if (in_func && strstr(line, needle) != NULL)
+			found = n;
+	}
+	fclose(f);
+	return found;
 }

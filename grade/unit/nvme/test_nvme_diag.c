@@ -1,11 +1,15 @@
 /* The controller model's mistake catalogue (docs/sim.md, "NVMe: the driver's mistakes"): each
  * test makes one mistake on purpose, by register writes or hand-built queue entries, and
- * asserts the exact one-line diagnostic (rule, evidence, section, cycle) and that it was the
- * only one. */
+ * asserts the exact one-line diagnostic (rule, evidence, section, cycle, and the source line of
+ * the register access when it went through the drivers' accessors, drv_mmio.h) and that it
+ * was the only one.  The 32-bit writes (w32, every doorbell) go through DRV_WR32 here, so the
+ * line they name is this file's, whatever the driver's io.c looks like; the 64-bit accesses go
+ * straight to the ops table, so their messages name no line. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "drv_mmio.h"
 #include "nvme_regs.h"
 #include "nvmefix.h"
 
@@ -44,13 +48,19 @@ up(void)
 	arm();
 }
 
-/* Exactly one diagnostic since arm(), with this text (after "nvme: ", before " at cycle"). */
+static int w32_line; /* the line of w32's access */
+
+/* Exactly one diagnostic since arm(), with this text (after "nvme: ", before " at cycle"),
+ * raised on an access that named no line (from_w32 false) or on w32's. */
 static void
-expect(const char *rule)
+expect_from(const char *rule, bool from_w32)
 {
-	char want[240];
+	char want[300];
 
 	snprintf(want, sizeof(want), "nvme: %s at cycle 123456", rule);
+	if (from_w32)
+		snprintf(want + strlen(want), sizeof(want) - strlen(want), ", driver pc %s:%d",
+		         __FILE__, w32_line);
 	cr_assert_eq(fix_model.protocol_errors, 1, "%u errors, last: %s", fix_model.protocol_errors,
 	             fix_model.last_error);
 	cr_assert_str_eq(fix_model.last_error, want);
@@ -58,10 +68,18 @@ expect(const char *rule)
 	cr_assert_str_eq(hook_msg, want);
 }
 
+/* The mistakes the tests make by register writes: w32's line is in the message. */
+static void
+expect(const char *rule)
+{
+	expect_from(rule, true);
+}
+
 static void
 w32(uint32_t off, uint32_t v)
 {
-	fix_ops()->write32(NULL, off, v);
+	w32_line = __LINE__ + 1;
+	DRV_WR32(fix_ops(), off, v);
 }
 
 static void
@@ -109,14 +127,14 @@ Test(diag_regs, write_to_a_read_only_register)
 Test(diag_io, qword_write_to_a_doorbell)
 {
 	w64(nvme_sq_db(&fix_ctrl, 1), 1);
-	expect("8-byte write of 32-bit register doorbell at 0x1008 (NVMe 1.4 §3.1)");
+	expect_from("8-byte write of 32-bit register doorbell at 0x1008 (NVMe 1.4 §3.1)", false);
 	cr_assert_eq(fix_model.sq[1].tail, 0, "the write is ignored");
 }
 
 Test(diag_regs, qword_read_of_a_dword_register)
 {
 	cr_assert_eq(fix_ops()->read64(NULL, NVME_REG_VS), ~0ull);
-	expect("8-byte read of 32-bit register VS at 0x8 (NVMe 1.4 §3.1)");
+	expect_from("8-byte read of 32-bit register VS at 0x8 (NVMe 1.4 §3.1)", false);
 }
 
 Test(diag_regs, doorbell_before_the_controller_is_ready)
@@ -192,7 +210,7 @@ raw(uint32_t cid, uint32_t nsid, uint64_t prp1, uint64_t prp2, uint32_t nlb0)
 	sqe[SQE_PRP2 + 1] = (uint32_t)(prp2 >> 32);
 	sqe[SQE_CDW12] = nlb0;
 	nvme_sqe_put(qp, sqe);
-	nvme_sq_ring(qp);
+	w32(nvme_sq_db(&fix_ctrl, qp->qid), qp->sq_tail); /* nvme_sq_ring's write, made here */
 }
 
 Test(diag_io, command_identifier_reused_while_outstanding)
@@ -270,15 +288,17 @@ Test(diag_io, transfer_beyond_mdts)
 static uint16_t
 admin(uint8_t op, uint32_t cdw10, uint32_t cdw11, uint64_t prp1)
 {
-	uint32_t sqe[16] = { 0 };
-	uint16_t st = 0;
+	struct nvme_qpair *aq = &fix_ctrl.admin;
+	uint32_t sqe[16] = { 0 }, cqe[4];
 
-	sqe[SQE_CDW0] = op;
+	sqe[SQE_CDW0] = op | (uint32_t)aq->sq_tail << 16;
 	sqe[SQE_CDW10] = cdw10;
 	sqe[SQE_CDW11] = cdw11;
 	sqe[SQE_PRP1] = (uint32_t)prp1;
-	(void)nvme_admin_cmd(&fix_ctrl, sqe, NULL, &st);
-	return st;
+	nvme_sqe_put(aq, sqe);
+	w32(nvme_sq_db(&fix_ctrl, 0), aq->sq_tail); /* the controller runs it now */
+	cr_assert(nvme_cqe_take(aq, cqe), "the admin command completed");
+	return (uint16_t)(cqe[CQE_DW3] >> 17);
 }
 
 Test(diag_io, create_sq_for_a_cq_that_does_not_exist)

@@ -98,6 +98,8 @@
  * iommu_unmap(slot)                  withdraws it; the IOTLB is invalidated before it returns
  * iommu_faults()                     reads the IOMMU's fault records (one console line each);
  *                                    the count of the caller's domain (E_NOSYS: no remapping)
+ * iommu_fault_notify(nslot, bits)    a fault of the caller's devices signals bits on the
+ *                                    notification in nslot (needs WRITE); nslot 0: no longer
  * env_notify(eslot, nslot, bits)     when the env in eslot dies (exit, a fault, a destroy), the
  *                                    kernel signals bits on the notification in nslot (needs
  *                                    WRITE on both); at once if it is dead already.  One
@@ -214,7 +216,8 @@
 	X(54, notify_wait_until, 2, "slot, tsc")                                                   \
 	X(55, iommu_map, 1, "slot")                                                                \
 	X(56, iommu_unmap, 1, "slot")                                                              \
-	X(57, iommu_faults, 0, "")
+	X(57, iommu_faults, 0, "")                                                                 \
+	X(58, iommu_fault_notify, 2, "nslot, bits")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

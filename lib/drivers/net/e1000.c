@@ -9,6 +9,7 @@
  * that head == tail means empty.  rx_next is the oldest receive descriptor the driver has
  * not taken; tx_clean..tx_next are the transmit descriptors queued and not yet reclaimed. */
 #include "abi/error.h"
+#include "drv_mmio.h"
 #include "e1000_regs.h"
 #include "netdev.h"
 
@@ -39,16 +40,21 @@ priv(struct net_dev *dev)
 }
 
 static uint32_t
-rd(struct net_dev *dev, uint32_t off)
+rd32(struct net_dev *dev, uint32_t off)
 {
 	return dev->ops.read32(dev->ops.ctx, off);
 }
 
 static void
-wr(struct net_dev *dev, uint32_t off, uint32_t val)
+wr32(struct net_dev *dev, uint32_t off, uint32_t val)
 {
 	dev->ops.write32(dev->ops.ctx, off, val);
 }
+
+/* Every register access: a host build records the caller's line first (drv_mmio.h); the
+ * kernel's build is the bare call, argument for argument. */
+#define rd(dev, off)      (DRV_MMIO_AT(), rd32((dev), (off)))
+#define wr(dev, off, val) (DRV_MMIO_AT(), wr32((dev), (off), (val)))
 
 /* 13.4.1: CTRL.RST resets the MAC (not the PCI configuration) and self-clears.  Interrupts
  * are masked before and after it and receive and transmit stopped first, so that no DMA is

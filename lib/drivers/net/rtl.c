@@ -4,6 +4,7 @@
  * bit; every buffer comes from the device's pool (netdev.h) and goes back to it.  Register
  * facts: rtl_regs.h. */
 #include "abi/error.h"
+#include "drv_mmio.h"
 #include "netdev.h"
 #include "rtl_regs.h"
 #include "xstring.h"
@@ -54,8 +55,8 @@ static void
 write_ring_base(struct net_dev *dev, uint32_t lo, uint64_t pa)
 {
 	/* Per Linux r8169 rtl_set_rx_tx_desc_registers: the high half first. */
-	dev->ops.write32(dev->ops.ctx, lo + 4, (uint32_t)(pa >> 32));
-	dev->ops.write32(dev->ops.ctx, lo, (uint32_t)pa);
+	DRV_WR32(&dev->ops, lo + 4, (uint32_t)(pa >> 32));
+	DRV_WR32(&dev->ops, lo, (uint32_t)pa);
 }
 
 /* ChipCmd RST: the NIC stops, clears its ring positions and reads RST as 1 until done. */
@@ -64,8 +65,8 @@ chip_reset(struct net_dev *dev)
 {
 	uint64_t deadline = dev->ops.now_ns(dev->ops.ctx) + RESET_NS;
 
-	dev->ops.write8(dev->ops.ctx, RTL_CHIPCMD, RTL_CMD_RST);
-	while (dev->ops.read8(dev->ops.ctx, RTL_CHIPCMD) & RTL_CMD_RST) {
+	DRV_WR8(&dev->ops, RTL_CHIPCMD, RTL_CMD_RST);
+	while (DRV_RD8(&dev->ops, RTL_CHIPCMD) & RTL_CMD_RST) {
 		uint64_t t = dev->ops.now_ns(dev->ops.ctx);
 
 		if (t >= deadline)
@@ -137,28 +138,27 @@ static void
 chip_start(struct net_dev *dev, struct rtl_priv *p)
 {
 	const struct rtl_chip *c = p->chip;
-	void *x = dev->ops.ctx;
 
 	if (c->unlock_cfg)
-		dev->ops.write8(x, RTL_CFG9346, RTL_CFG9346_UNLOCK);
-	dev->ops.write16(x, RTL_CPCR, c->cpcr);
+		DRV_WR8(&dev->ops, RTL_CFG9346, RTL_CFG9346_UNLOCK);
+	DRV_WR16(&dev->ops, RTL_CPCR, c->cpcr);
 	if (c->has_rms)
-		dev->ops.write16(x, RTL_RMS, RX_BUF);
+		DRV_WR16(&dev->ops, RTL_RMS, RX_BUF);
 	write_ring_base(dev, RTL_TNPDS_LO, p->txring.pa);
 	write_ring_base(dev, RTL_RDSAR_LO, p->rxring.pa);
 	if (c->unlock_cfg)
-		dev->ops.write8(x, RTL_CFG9346, RTL_CFG9346_LOCK);
+		DRV_WR8(&dev->ops, RTL_CFG9346, RTL_CFG9346_LOCK);
 	if (c->rxdv_gate)
-		dev->ops.write32(x, RTL_MISC, dev->ops.read32(x, RTL_MISC) & ~RTL_MISC_RXDV_GATED);
-	dev->ops.write8(x, RTL_CHIPCMD, RTL_CMD_RE | RTL_CMD_TE);
-	dev->ops.write32(x, RTL_RCR, RTL_RCR_VALUE);
-	dev->ops.write32(x, RTL_TCR, RTL_TCR_VALUE);
+		DRV_WR32(&dev->ops, RTL_MISC, DRV_RD32(&dev->ops, RTL_MISC) & ~RTL_MISC_RXDV_GATED);
+	DRV_WR8(&dev->ops, RTL_CHIPCMD, RTL_CMD_RE | RTL_CMD_TE);
+	DRV_WR32(&dev->ops, RTL_RCR, RTL_RCR_VALUE);
+	DRV_WR32(&dev->ops, RTL_TCR, RTL_TCR_VALUE);
 	/* Every multicast group passes the hash filter: the stack filters (Linux does the
 	 * same for IFF_ALLMULTI). */
-	dev->ops.write32(x, RTL_MAR0, 0xffffffffu);
-	dev->ops.write32(x, RTL_MAR0 + 4, 0xffffffffu);
-	dev->ops.write16(x, RTL_IMR, 0);
-	dev->ops.write16(x, RTL_ISR, RTL_INT_ALL);
+	DRV_WR32(&dev->ops, RTL_MAR0, 0xffffffffu);
+	DRV_WR32(&dev->ops, RTL_MAR0 + 4, 0xffffffffu);
+	DRV_WR16(&dev->ops, RTL_IMR, 0);
+	DRV_WR16(&dev->ops, RTL_ISR, RTL_INT_ALL);
 }
 
 static int
@@ -178,7 +178,7 @@ rtl_init(struct net_dev *dev, const struct rtl_chip *chip, unsigned nrx, unsigne
 	if ((r = chip_reset(dev)) < 0)
 		return r;
 	for (unsigned i = 0; i < 6; i++)
-		dev->mac[i] = dev->ops.read8(dev->ops.ctx, RTL_IDR0 + i);
+		dev->mac[i] = DRV_RD8(&dev->ops, RTL_IDR0 + i);
 	if ((r = rings_alloc(dev, p)) < 0) {
 		rtl_fini(dev);
 		return r;
@@ -206,8 +206,8 @@ rtl_fini(struct net_dev *dev)
 	struct rtl_priv *p = priv(dev);
 	struct net_buf *bufs = dev->pool->bufs;
 
-	dev->ops.write16(dev->ops.ctx, RTL_IMR, 0);
-	dev->ops.write8(dev->ops.ctx, RTL_CHIPCMD, 0);
+	DRV_WR16(&dev->ops, RTL_IMR, 0);
+	DRV_WR8(&dev->ops, RTL_CHIPCMD, 0);
 	chip_reset(dev);
 	for (unsigned i = 0; i < p->rx_filled; i++)
 		net_buf_free(&bufs[p->rxbuf[i]]);
@@ -317,7 +317,7 @@ rtl_tx(struct net_dev *dev, struct net_buf **bufs, unsigned n)
 	}
 	if (q > 0) {
 		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* descriptors before the doorbell */
-		dev->ops.write8(dev->ops.ctx, p->chip->txpoll, RTL_TXPOLL_NPQ);
+		DRV_WR8(&dev->ops, p->chip->txpoll, RTL_TXPOLL_NPQ);
 	}
 	return q;
 }
@@ -326,8 +326,8 @@ static bool
 rtl_link_up(struct net_dev *dev)
 {
 	const struct rtl_chip *c = priv(dev)->chip;
-	uint16_t v = c->link_width == 1 ? dev->ops.read8(dev->ops.ctx, c->link_reg)
-	                                : dev->ops.read16(dev->ops.ctx, c->link_reg);
+	uint16_t v =
+	    c->link_width == 1 ? DRV_RD8(&dev->ops, c->link_reg) : DRV_RD16(&dev->ops, c->link_reg);
 
 	return (v & c->link_bit) != 0;
 }
@@ -335,17 +335,17 @@ rtl_link_up(struct net_dev *dev)
 static void
 rtl_irq_enable(struct net_dev *dev, bool on)
 {
-	dev->ops.write16(dev->ops.ctx, RTL_IMR, on ? RTL_INT_USED : 0);
+	DRV_WR16(&dev->ops, RTL_IMR, on ? RTL_INT_USED : 0);
 }
 
 /* IntrStatus is write-1-to-clear: writing back what was read clears exactly those causes. */
 static uint32_t
 rtl_irq_ack(struct net_dev *dev)
 {
-	uint16_t s = dev->ops.read16(dev->ops.ctx, RTL_ISR);
+	uint16_t s = DRV_RD16(&dev->ops, RTL_ISR);
 
 	if (s != 0)
-		dev->ops.write16(dev->ops.ctx, RTL_ISR, s);
+		DRV_WR16(&dev->ops, RTL_ISR, s);
 	return s;
 }
 

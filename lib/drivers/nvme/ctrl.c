@@ -2,20 +2,13 @@
  * Identify, Set Features (Number of Queues), I/O queue creation, and the controller reset that
  * resubmits every uncompleted command (§7.3.2).  The I/O path is in io.c. */
 #include "abi/error.h"
+#include "drv_mmio.h"
 #include "nvme_regs.h"
 #include "xstring.h"
 
-static uint32_t
-rd32(struct nvme_ctrl *c, uint32_t off)
-{
-	return c->ops.read32(c->ops.ctx, off);
-}
-
-static void
-wr32(struct nvme_ctrl *c, uint32_t off, uint32_t v)
-{
-	c->ops.write32(c->ops.ctx, off, v);
-}
+/* Macros, not functions, so that a host build records the caller's line (drv_mmio.h). */
+#define rd32(c, off)    DRV_RD32(&(c)->ops, (off))
+#define wr32(c, off, v) DRV_WR32(&(c)->ops, (off), (v))
 
 static uint64_t
 now(struct nvme_ctrl *c)
@@ -69,8 +62,8 @@ ctrl_enable(struct nvme_ctrl *c)
 
 	nvme_qpair_reset_state(aq);
 	wr32(c, NVME_REG_AQA, (uint32_t)(aq->depth - 1) << 16 | (uint32_t)(aq->depth - 1));
-	c->ops.write64(c->ops.ctx, NVME_REG_ASQ, aq->sq.pa);
-	c->ops.write64(c->ops.ctx, NVME_REG_ACQ, aq->cq.pa);
+	DRV_WR64(&c->ops, NVME_REG_ASQ, aq->sq.pa);
+	DRV_WR64(&c->ops, NVME_REG_ACQ, aq->cq.pa);
 	wr32(c, NVME_REG_CC,
 	     NVME_CC_CSS_NVM | NVME_CC_MPS(0) | NVME_CC_IOSQES(NVME_SQE_SIZE_LOG2) |
 	         NVME_CC_IOCQES(NVME_CQE_SIZE_LOG2) | NVME_CC_EN);

@@ -2,6 +2,7 @@
  * submission with one doorbell write, completion by the phase tag (§4.6), and per-command
  * timeouts: Abort (§5.1), and when that fails a controller reset with resubmission. */
 #include "abi/error.h"
+#include "drv_mmio.h"
 #include "nvme_regs.h"
 #include "xstring.h"
 
@@ -24,7 +25,7 @@ nvme_sq_ring(struct nvme_qpair *qp)
 	 * (nvme_sq_db, §3.1.8), after a release fence so that the entries are in memory first. */
 	/* BEGIN LAB 5 */
 	__atomic_thread_fence(__ATOMIC_RELEASE);
-	qp->ctrl->ops.write32(qp->ctrl->ops.ctx, nvme_sq_db(qp->ctrl, qp->qid), qp->sq_tail);
+	DRV_WR32(&qp->ctrl->ops, nvme_sq_db(qp->ctrl, qp->qid), qp->sq_tail);
 	/* END LAB 5 */
 }
 
@@ -51,7 +52,7 @@ nvme_cqe_take(struct nvme_qpair *qp, uint32_t cqe[4])
 		qp->cq_head = 0;
 		qp->phase ^= 1;
 	}
-	qp->ctrl->ops.write32(qp->ctrl->ops.ctx, nvme_cq_db(qp->ctrl, qp->qid), qp->cq_head);
+	DRV_WR32(&qp->ctrl->ops, nvme_cq_db(qp->ctrl, qp->qid), qp->cq_head);
 	return true;
 	/* END LAB 5 */
 	/* STUB LAB 5: return false; */

@@ -499,6 +499,13 @@ sys_iommu_faults(void)
 	return syscall0(SYS_iommu_faults);
 }
 
+/* A fault of the caller's devices signals bits on the notification in nslot (0: none). */
+static inline long
+sys_iommu_fault_notify(uint64_t nslot, uint64_t bits)
+{
+	return syscall2(SYS_iommu_fault_notify, nslot, bits);
+}
+
 /* Regions (abi/cap.h): rslot a CAP_REGION capability (the ramdisk, a BAR window). */
 static inline long
 sys_region_map(uint64_t rslot, uint64_t eslot, uintptr_t va, uint32_t perm)

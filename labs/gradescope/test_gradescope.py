@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""The Gradescope bundle end to end (`make gradescope-selftest`): build lab 1's zip with a
+hidden overlay test, unzip it into a fake /autograder root (EXOLAB_AUTOGRADER_ROOT), and run
+its run_autograder on two submissions, grading one boot test (printf-formats) and the hidden
+host test:
+
+  honest   the lab 1 handout with lab 1 solved: full marks, results.json valid against
+           Gradescope's documented schema, the hidden test marked after_published;
+  hostile  the untouched handout plus its own grade/ (gradelib.py, lab1.py and a new
+           lab1-extra.py all claiming full marks), a GNUmakefile and a .exolab-lab of its
+           own: graded by the real graders, it does not get full marks.
+
+About 3 minutes on a loaded two-core machine (two kernel builds, two short boots).  Python standard library only."""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "labs"))
+sys.path.insert(0, os.path.join(ROOT, "grade", "tests"))
+
+sys.path.insert(0, HERE)
+
+import autograder  # noqa: E402
+import handout  # noqa: E402
+import markers  # noqa: E402
+from test_gradelib import check_gradescope_schema  # noqa: E402
+
+ONLY = "printf-formats"
+HIDDEN = '''import gradelib
+LAB = gradelib.Lab("lab1-hidden")
+
+
+def lab_is_one(run):
+    with open(".exolab-lab") as f:
+        run.text = f.read()
+
+
+LAB.test("tree-is-lab1", points=2, host=True, expect=[r"^1$"])(lab_is_one)
+'''
+# A fake grader that claims everything: it writes a perfect results.json wherever it can.
+HOSTILE_GRADELIB = '''import json, os, sys
+res = {"score": 1000, "execution_time": 0, "stdout_visibility": "visible",
+       "tests": [{"name": "all", "number": "1", "score": 1000, "max_score": 1000,
+                  "status": "passed", "output": "", "visibility": "visible"}]}
+for i, a in enumerate(sys.argv):
+    if a == "--gradescope":
+        json.dump(res, open(sys.argv[i + 1], "w"))
+root = os.environ.get("EXOLAB_AUTOGRADER_ROOT", "/autograder")
+os.makedirs(root + "/results", exist_ok=True)
+json.dump(res, open(root + "/results/results.json", "w"))
+print("Score: 1000/1000")
+'''
+HOSTILE_MAKE = "grade-lab1:\n\t@echo 'Score: 1000/1000'\n"
+
+
+def write(path, text):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def solve_lab1(tree):
+    """Each file of the handout with a lab 1 region becomes what lab 2's handout carries
+    (lab 1 solved, later labs still stubs)."""
+    files = handout.student_files(ROOT, "1")
+    found, errors = handout.scan(ROOT, files)
+    assert not errors, errors
+    solved = 0
+    for path, (text, regions) in found.items():
+        if any(r.lab == "1" for r in regions) and os.path.exists(os.path.join(tree, path)):
+            write(os.path.join(tree, path), markers.strip_for_lab(text, regions, "2"))
+            solved += 1
+    assert solved, "no file has a lab 1 region"
+
+
+class Protect(unittest.TestCase):
+    """autograder.py's copying alone, on a small tree (no build)."""
+
+    def test_the_submission_keeps_its_code_and_loses_every_protected_change(self):
+        with tempfile.TemporaryDirectory() as d:
+            clean, sub, tree = (os.path.join(d, n) for n in ("clean", "sub", "tree"))
+            for path, text in [("grade/gradelib.py", "good"), ("Makefile", "all:"),
+                               (".exolab-lab", "1"), ("kern/a.c", "int x;"),
+                               ("user/hello.c", "hello")]:
+                write(os.path.join(clean, path), text)
+            for path in ["grade/gradelib.py", "grade/lab1-x.py", "GNUmakefile", "kern/evil.mk",
+                         ".exolab-lab", "obj/exolab.iso", "user/hello.c", "kern/tool.py"]:
+                write(os.path.join(sub, path), "evil")
+            write(os.path.join(sub, "kern/a.c"), "int y;")
+            os.symlink("/etc", os.path.join(sub, "hw"))
+            autograder.copy_over(clean, tree)
+            autograder.copy_over(autograder.submission_root(sub), tree, skip=autograder.SKIPPED)
+            autograder.restore_protected(clean, tree)
+            got = {}
+            for root, _, files in os.walk(tree):
+                for f in files:
+                    with open(os.path.join(root, f)) as fh:
+                        got[os.path.relpath(os.path.join(root, f), tree)] = fh.read()
+            self.assertEqual(got, {"grade/gradelib.py": "good", "Makefile": "all:",
+                                   ".exolab-lab": "1", "kern/a.c": "int y;",
+                                   "user/hello.c": "hello"})
+            self.assertFalse(os.path.lexists(os.path.join(tree, "hw")))
+
+
+class Bundle(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="exolab-gs-test-")
+        overlay = os.path.join(cls.tmp, "overlay")
+        write(os.path.join(overlay, "grade", "lab1-hidden.py"), HIDDEN)
+        cls.zip = os.path.join(cls.tmp, "lab1.zip")
+        subprocess.run([sys.executable, os.path.join(HERE, "build.py"), "--lab", "1",
+                        "--out", cls.zip, "--overlay", overlay], check=True)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def autograde(self, name, make_submission):
+        """A fresh fake /autograder: the zip in source/, the submission, run_autograder."""
+        root = os.path.join(self.tmp, name)
+        source, sub = os.path.join(root, "source"), os.path.join(root, "submission")
+        os.makedirs(source)
+        subprocess.run(["unzip", "-q", self.zip, "-d", source], check=True)
+        # Gradescope copies run_autograder to /autograder and runs it from there.
+        shutil.copy2(os.path.join(source, "run_autograder"), root)
+        shutil.copytree(os.path.join(source, "handout"), sub, symlinks=True)
+        make_submission(sub)
+        env = dict(os.environ, EXOLAB_AUTOGRADER_ROOT=root)
+        done = subprocess.run([os.path.join(root, "run_autograder"), "--only", ONLY,
+                               "--only", "tree-is-lab1"], env=env, capture_output=True,
+                              text=True)
+        self.assertEqual(done.returncode, 0, done.stdout[-3000:] + done.stderr[-3000:])
+        with open(os.path.join(root, "results", "results.json")) as f:
+            res = json.load(f)
+        check_gradescope_schema(self, res)
+        return res, root
+
+    def test_an_honest_solution_gets_full_marks_and_the_hidden_test_waits(self):
+        res, _ = self.autograde("honest", solve_lab1)
+        got = {t["name"]: (t["score"], t["max_score"], t["visibility"]) for t in res["tests"]}
+        self.assertEqual(got, {"lab1 printf-formats": (20, 20, "visible"),
+                               "lab1-hidden tree-is-lab1": (2, 2, "after_published")})
+        self.assertEqual(res["score"], 22)
+
+    def test_a_submission_shipping_its_own_grader_cannot_change_its_score(self):
+        def hostile(sub):
+            for name in ("gradelib.py", "lab1.py", "lab1-hidden.py", "lab1-extra.py"):
+                write(os.path.join(sub, "grade", name), HOSTILE_GRADELIB)
+            write(os.path.join(sub, "GNUmakefile"), HOSTILE_MAKE)
+            write(os.path.join(sub, "kern", "evil.mk"), HOSTILE_MAKE)
+            write(os.path.join(sub, ".exolab-lab"), "9\n")
+        res, root = self.autograde("hostile", hostile)
+        got = {t["name"]: (t["score"], t["visibility"]) for t in res["tests"]}
+        self.assertEqual(set(got), {"lab1 printf-formats", "lab1-hidden tree-is-lab1"})
+        self.assertLess(got["lab1 printf-formats"][0], 20)  # the stub fails the real test
+        self.assertEqual(got["lab1-hidden tree-is-lab1"], (2, "after_published"))
+        self.assertLess(res["score"], 22)
+        tree = os.path.join(root, "work", "exolab")
+        for gone in ("GNUmakefile", "kern/evil.mk", "grade/lab1-extra.py"):
+            self.assertFalse(os.path.exists(os.path.join(tree, gone)), gone)
+        with open(os.path.join(tree, "grade", "gradelib.py")) as a, \
+                open(os.path.join(ROOT, "grade", "gradelib.py")) as b:
+            self.assertEqual(a.read(), b.read())
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--log", help="append PASS|FAIL lines (make test)")
+    opts, rest = p.parse_known_args()
+    load = unittest.defaultTestLoader.loadTestsFromTestCase
+    suite = unittest.TestSuite(list(load(Protect)) + list(load(Bundle)))
+    ids = [t.id() for t in suite]  # the runner drops the tests as they finish
+    result = unittest.TextTestRunner(verbosity=2).run(suite)
+    if opts.log:
+        bad = {t.id() for t, _ in result.failures + result.errors}
+        setup_failed = bool(bad - set(ids))  # setUpClass failed: no test ran
+        with open(opts.log, "a") as f:
+            for i in ids:
+                verdict = "FAIL" if setup_failed or i in bad else "PASS"
+                f.write("%s gradescope %s\n" % (verdict, i.rsplit(".", 1)[-1]))
+    return 0 if result.wasSuccessful() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

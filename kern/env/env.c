@@ -152,6 +152,7 @@ env_alloc_charged(struct env **out, struct env *creator, uint64_t uslot, uint64_
 		cap_object_put(pool);
 		return err;
 	}
+	creator->created = true;
 	(*out)->pool = pool; /* the hold passes to the env */
 	(*out)->charged = cost;
 	/* Its page tables come from the same quota (spawn gives them the child's own). */
@@ -177,7 +178,7 @@ env_id_alive(uint64_t id)
 void
 env_destroy(struct env *e)
 {
-	bool again = true;
+	bool again = e->created; /* an env that never made one has no descendant */
 
 	env_destroy_one(e);
 	while (again) {

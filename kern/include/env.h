@@ -51,6 +51,7 @@ struct env {
 	struct cap_object *pt_pool;
 	uint64_t pt_own, pt_image;
 	bool pt_loading; /* spawn's env_load runs: new tables are the image's */
+	bool created;    /* it made an env: its destroy looks for descendants */
 	char name[ENV_NAMELEN];
 };
 

@@ -120,6 +120,8 @@ NOTES = {
                     "segment outside the user range)"),
         ("slot", DST.format("dslot"))]),
     "leak_check": ("none", []),
+    "kcheck": ("none", [
+        ("E_NOMEM", "the kernel heap cannot hold the checker's scratch arrays")]),
     "env_set_sched": ("the env in `eslot`: SCHED", [
         ("E_FAULT", "`params` is not readable user memory"),
         ("slot", ENV.format("eslot", "SCHED")),
@@ -278,6 +280,8 @@ NOTES = {
                  "`E_PERM`"),
         ("E_BUSY", "another env has a binding of this vector (its capability still there)"),
         ("E_NOMEM", "32 bindings are in use"),
+        ("E_PERM", "an env owns CPU `cpu` (`core_claim`, docs/partitions.md): no device "
+                   "interrupt goes to an owned core"),
         ("E_INVAL", "the device has no MSI (or no MSI-X) capability"),
         ("E_RANGE", "the index is not below the vector count (MSI: 1, the kernel enables "
                     "one message; MSI-X: the table size)"),
@@ -286,6 +290,24 @@ NOTES = {
         ("E_BUSY", "vectors of the other kind (MSI-X for MSI, MSI for MSI-X) are bound: "
                    "a function never has both enabled"),
         ("E_NOMEM", "the CPU's pool of 32 vectors (0x50-0x6F) is full")]),
+    "core_claim": ("the core in `cslot`: CLAIM (`CAP_R_SCHED`); the env in `eslot` (if not "
+                   "`ABI_CORE_SELF`): SCHED", [
+        ("slot", SRC.format("cslot") + "; not a core capability `E_INVAL`; without CLAIM "
+                                       "`E_PERM`"),
+        ("slot", SRC.format("eslot") + " (0 is the caller itself, no error); not an env "
+                                       "capability `E_INVAL`; without SCHED `E_PERM`; the env "
+                                       "has been destroyed `E_NOENT`"),
+        ("E_BUSY", "the core is CPU 0 (it keeps the console, the monitor and the interrupts "
+                   "moved off owned cores), is owned already, or the env owns another core"),
+        ("E_NOMEM", "an MSI/MSI-X binding aimed at the core cannot move: CPU 0's pool of 32 "
+                    "vectors is full (nothing is claimed)")]),
+    "core_release": ("the core in `cslot`: CLAIM", [
+        ("slot", SRC.format("cslot") + "; not a core capability `E_INVAL`; without CLAIM "
+                                       "`E_PERM`"),
+        ("E_NOENT", "no env owns the core")]),
+    "core_stat": ("none", [
+        ("E_RANGE", "`cpu` is not an online CPU"),
+        ("E_FAULT", "`out` is not writable user memory for a `struct abi_core_stat`")]),
     "irq_ack_msi": ("the device in `dslot`: WRITE", [
         ("E_INVAL", "`which`'s kind is neither ABI_IRQ_MSI nor ABI_IRQ_MSIX"),
         ("slot", SRC.format("dslot") + "; not a device `E_INVAL`; without WRITE `E_PERM`"),

@@ -31,4 +31,7 @@ void cap_fill(struct cap *c, struct cap_object *obj, uint32_t rights, uint64_t b
 /* Empties c: its children move to c's parent, its object loses a reference. */
 void cap_clear(struct cap *c);
 
+/* c, a capability to a core object, is being emptied: core.c calls the kernel's hook. */
+void cap_core_cleared(const struct cap *c);
+
 #endif

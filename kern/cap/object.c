@@ -186,6 +186,9 @@ cap_acquire_badge(struct cap_table *t, uint64_t slot, unsigned type, uint32_t ne
 		err = E_INVAL;
 	if (err == 0 && (c->rights & need) != need)
 		err = E_PERM;
+	/* A count at its maximum is an error for the caller (sys_map, ...), never a panic. */
+	if (err == 0 && c->obj->refs == UINT32_MAX)
+		err = E_RANGE;
 	if (err == 0) {
 		cap_obj_ref(c->obj);
 		*obj = c->obj;

@@ -65,7 +65,7 @@ cap_identify(struct cap_table *t, uint64_t slot, struct cap_info *out)
 	obj = c->obj;
 	*out = (struct cap_info){ .type = obj->type, .rights = c->rights, .badge = c->badge };
 	if (obj->type == CAP_ENV || obj->type == CAP_ENDPOINT || obj->type == CAP_NOTIFY ||
-	    obj->type == CAP_DEVICE || obj->type == CAP_DEVMEM)
+	    obj->type == CAP_DEVICE || obj->type == CAP_DEVMEM || obj->type == CAP_CORE)
 		out->id = obj->id;
 	if (obj->type == CAP_FRAME || obj->type == CAP_DEVMEM) {
 		out->bytes = obj->bytes;

@@ -33,12 +33,14 @@
 
 #include "abi/error.h"
 #include "acpi.h"
+#include "corecap.h"
 #include "env.h"
 #include "hal.h"
 #include "irq.h"
 #include "kerninfo.h"
 #include "lapic.h"
 #include "pci.h"
+#include "smp.h"
 #include "trap.h"
 
 #define IOREGSEL    0x00
@@ -58,6 +60,7 @@ struct line {
 	uint32_t low;           /* the entry's low word, mask bit clear */
 	volatile uint8_t *base; /* its I/O APIC */
 	uint32_t pin;           /* its entry there */
+	unsigned cpu;           /* the CPU its interrupts go to */
 };
 
 /* Taken by the handlers: every index/window pair is done under it, interrupts off. */
@@ -171,7 +174,7 @@ line_irq(struct trapframe *tf)
 int
 irq_line_open(const struct pci_dev *d, unsigned *line)
 {
-	unsigned flags, n = IRQ_LINES;
+	unsigned flags, n = IRQ_LINES, cpu;
 	uint32_t gsi, pin;
 	volatile uint8_t *base;
 	hal_irqstate_t s;
@@ -196,9 +199,12 @@ irq_line_open(const struct pci_dev *d, unsigned *line)
 			lines[n] = (struct line){ .gsi = gsi, .base = base, .pin = pin };
 			lines[n].low =
 			    (IRQ_VEC_BASE + n) | RTE_LEVEL | (flags & IRQ_LOW ? RTE_LOW : 0);
-			/* The CPU that opens the line takes its interrupts. */
+			/* The CPU that opens the line takes its interrupts, unless an env owns it
+			 * (docs/partitions.md): then the host CPU does. */
+			cpu = core_owned(hal_cpu_id()) ? CORE_HOST_CPU : hal_cpu_id();
+			lines[n].cpu = cpu;
 			ioapic_write(base, IOREDTBL(pin), RTE_MASK);
-			ioapic_write(base, IOREDTBL(pin) + 1, lapic_id() << 24);
+			ioapic_write(base, IOREDTBL(pin) + 1, smp_apic_id(cpu) << 24);
 			ioapic_write(base, IOREDTBL(pin), lines[n].low | RTE_MASK);
 		}
 	}
@@ -242,4 +248,25 @@ uint32_t
 irq_fired_take(void)
 {
 	return __atomic_exchange_n(&fired, 0, __ATOMIC_ACQ_REL);
+}
+
+void
+irq_lines_avoid_owned(void)
+{
+	hal_irqstate_t s = hal_spin_lock_irqsave(&ioapic_lock);
+
+	for (unsigned n = 0; n < IRQ_LINES; n++) {
+		struct line *l = &lines[n];
+		uint32_t low;
+
+		if (l->users == 0 || !core_owned(l->cpu))
+			continue;
+		/* Masked while the destination changes; the mask bit then as it was. */
+		low = ioapic_read(l->base, IOREDTBL(l->pin));
+		ioapic_write(l->base, IOREDTBL(l->pin), low | RTE_MASK);
+		ioapic_write(l->base, IOREDTBL(l->pin) + 1, smp_apic_id(CORE_HOST_CPU) << 24);
+		ioapic_write(l->base, IOREDTBL(l->pin), low);
+		l->cpu = CORE_HOST_CPU;
+	}
+	hal_spin_unlock_irqrestore(&ioapic_lock, s);
 }

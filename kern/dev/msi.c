@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "abi/error.h"
+#include "corecap.h"
 #include "env.h"
 #include "hal.h"
 #include "irq.h"
@@ -197,6 +198,8 @@ msi_open(const struct pci_dev *d, unsigned kind, unsigned index, unsigned cpu, u
 	unsigned n;
 	int err = 0;
 
+	if (cpu < smp_cpu_count() && core_owned(cpu))
+		return E_PERM; /* an env owns that core: no device interrupt goes there */
 	if (msi_vectors(d, kind) == 0)
 		return E_INVAL;
 	if (index >= msi_vectors(d, kind) || cpu >= smp_cpu_count() || !lapic_ready())
@@ -247,6 +250,8 @@ msi_retarget(unsigned h, unsigned cpu, unsigned *nh)
 
 	if (cpu >= smp_cpu_count() || !lapic_ready())
 		return E_RANGE;
+	if (core_owned(cpu))
+		return E_PERM; /* as msi_open */
 	if (smp_apic_id(cpu) > 0xFF)
 		return E_NOSYS;
 	s = hal_spin_lock_irqsave(&msi_lock);

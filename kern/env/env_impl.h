@@ -224,6 +224,27 @@ struct pci_dev;
  * [first_slot, first_slot + dev_count()). */
 uint64_t dev_count(void);
 int dev_grant(struct env *e, uint64_t first_slot);
+
+/* sys_core.c (docs/partitions.md): one core capability per CPU for init, in slots
+ * [first_slot, first_slot + core_count()); the CPUs e may run on now (its own core if it
+ * owns one, else env.affinity less the owned cores); the end of e's claim when it dies
+ * (env_sched_exit); and, on an owned CPU, stopping its owner once the claim's capability is
+ * gone (env_schedule; core_stop_due says when, in one load). */
+uint64_t core_count(void);
+int core_grant(struct env *e, uint64_t first_slot);
+uint64_t core_allowed(const struct env *e);
+void core_env_gone(struct env *e);
+void core_stop(unsigned cpu);
+extern uint64_t core_stopping;
+static inline bool
+core_stop_due(unsigned cpu)
+{
+	return __atomic_load_n(&core_stopping, __ATOMIC_RELAXED) >> cpu & 1;
+}
+/* sched.c: e's entity may run on `mask` from now on (it moves if it must). */
+void env_sched_affinity(struct env *e, uint64_t mask);
+/* sleep.c: every sleeper on from's queue but keep's goes to to's. */
+void env_sleep_move(unsigned from, unsigned to, const struct env *keep);
 /* After a revoke or delete: a device whose driver no longer holds the capability it mapped
  * its registers through leaves that driver's DMA domain (kern/dev/iommu_domain.c). */
 void dev_revalidate(void);

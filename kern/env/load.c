@@ -125,6 +125,10 @@ env_load(struct env *e, const char *cmd, size_t cmdlen, struct abi_envinfo *info
 	e->tf.ss = SYSCALL_USER_SS;
 	e->tf.rflags = 0x2;
 	/* END LAB 3 */
-	strlcpy(e->name, cmd, nl + 1 < sizeof(e->name) ? nl + 1 : sizeof(e->name));
+	/* cmd need not be NUL-terminated (it is cmdlen bytes of the caller's buffer): copy the
+	 * name's nl bytes, never strlcpy, which would read up to a NUL past the buffer. */
+	nl = nl < sizeof(e->name) - 1 ? nl : sizeof(e->name) - 1;
+	memcpy(e->name, cmd, nl);
+	e->name[nl] = '\0';
 	return 0;
 }

@@ -181,6 +181,20 @@ wake_sleepers(struct percpu *pc)
 	env_unlock();
 }
 
+/* The capability this CPU's claim was made through is gone (sys_core.c): stop its owner,
+ * here, under the env lock, and give the core back.  The CPU lets go of the env first, as
+ * wake_sleepers does. */
+static void
+stop_owner(struct percpu *pc)
+{
+	env_switch(pc, NULL);
+	if (hal_get_root() != env_kern_root)
+		hal_set_root(env_kern_root);
+	env_lock();
+	core_stop(pc->cpu);
+	env_unlock();
+}
+
 void
 env_schedule(void)
 {
@@ -193,6 +207,8 @@ env_schedule(void)
 	if (pc->env != NULL && pc->env->status == ENV_DEAD)
 		env_switch(pc, NULL);
 	for (;;) {
+		if (core_stop_due(pc->cpu))
+			stop_owner(pc);
 		if (env_sleep_due(pc->cpu))
 			wake_sleepers(pc);
 		if ((next = env_sched_next(&waiting)) != NULL)

@@ -17,13 +17,17 @@
 #include "clock.h"
 #include "cmdline.h"
 #include "console.h"
+#include "corecap.h"
 #include "env_impl.h"
 #include "ktrace.h"
 #include "sched_impl.h"
 #include "panic.h"
 #include "xstring.h"
 
-CMDLINE_OPTION(sched, "sched", "sched=rr|prio|mlfq|stride|edf: the scheduling policy (default rr)");
+CMDLINE_OPTION(
+    sched, "sched",
+    "sched=rr|prio|mlfq|stride|edf|gedf|pedf_ff|pedf_wf|pfp_ff|pfp_wf|cfs|eevdf|lottery: "
+    "the scheduling policy (default rr; docs/policies.md)");
 
 #define ENV_SCHED_HZ      1000000000ull /* TSC rate when uncalibrated: see above */
 #define ENV_SCHED_DEFAULT "rr"
@@ -86,6 +90,13 @@ next_timer(unsigned cpu, uint64_t now, uint64_t t)
 	struct sched_rq *rq = &rqs[cpu];
 	struct sched_link *l;
 
+	/* An owned core runs its owner alone, whatever the policy's slices and budgets say
+	 * (sys_core.c); only an owner the policy throttled (it yielded or blocked out of budget)
+	 * needs the timer, to run again at its release. */
+	if (core_owned(cpu)) {
+		l = sched_rq_first_throttled(rq);
+		return l ? l->key : SCHED_NO_TIMER;
+	}
 	if (t == now || rq->nqueued || !rq->curr ||
 	    (sched.policy->budget_timer && rq->curr->params.budget))
 		return t;
@@ -199,6 +210,9 @@ env_sched_new(struct env *e)
 	struct sched_params p = default_params();
 
 	sched_entity_init(&e->se, (unsigned)(e - envs), e);
+	e->affinity = e->se.affinity;
+	e->owns = 0;
+	e->se.affinity = core_allowed(e); /* no core another env owns (sys_core.c) */
 	return sched_set_params(&sched, &e->se, &p);
 }
 
@@ -359,6 +373,32 @@ env_sched_exit(struct env *e, unsigned old_status)
 	for (unsigned c = 0; c < sched.ncpu; c++)
 		while (c != hal_cpu_id() && percpu_of(c)->root == e->root)
 			env_spin_irqs_on();
+	core_env_gone(e); /* a core it owned goes back to the scheduler */
+}
+
+void
+env_sched_affinity(struct env *e, uint64_t mask)
+{
+	uint64_t now = hal_cycles();
+	hal_irqstate_t f;
+	unsigned cpu = lock_entity(e, &f);
+	bool move;
+
+	e->se.affinity = mask;
+	if (e->se.state == SCHED_RUNNING) {
+		/* It moves (must_go) at its CPU's next schedule, which this asks for. */
+		if (!sched_allowed(&e->se, cpu))
+			kick(cpu, true);
+		rq_unlock_cpu(cpu, f);
+		return;
+	}
+	move = (e->se.state == SCHED_RUNNABLE || e->se.state == SCHED_THROTTLED) &&
+	       !sched_allowed(&e->se, cpu);
+	if (move && sched_remove(&sched, &e->se, now, false) < 0)
+		panic("sched: env 0x%lx cannot move to its new CPUs", e->id);
+	rq_unlock_cpu(cpu, f);
+	if (move)
+		wake_entity(e, now);
 }
 
 /* The yield itself happens in env_sched_next, under the run-queue lock it takes anyway.
@@ -450,7 +490,7 @@ env_sched_tick(void)
 	hal_irqstate_t f = rq_lock_cpu(cpu);
 	/* Due sleepers are woken by env_schedule (it takes the env lock, which a tick cannot). */
 	bool preempt = sched_tick(&sched, cpu, now) || must_go(rqs[cpu].curr, cpu) ||
-	               env_sleep_due(cpu) || knotify_cons_due();
+	               env_sleep_due(cpu) || knotify_cons_due() || core_stop_due(cpu);
 
 	if (!preempt)
 		arm_timer(cpu, now);

@@ -79,6 +79,8 @@ env_sched_set(struct env *e, const struct sched_params *p, uint64_t affinity)
 	sched_entity_init(&scratch, e->se.id, e);
 	if ((err = sched.policy->set_params(&sched, &scratch, p)) < 0)
 		return err;
+	e->affinity = affinity; /* less the cores other envs own (sys_core.c) */
+	affinity = core_allowed(e);
 	cpu = lock_entity(e, &f);
 	if (e->se.state == SCHED_RUNNING && cpu == hal_cpu_id()) {
 		/* The core re-queues only a waiting entity: this one yields first. */

@@ -107,6 +107,29 @@ env_sleep_cancel(struct env *e)
 	return true;
 }
 
+void
+env_sleep_move(unsigned from, unsigned to, const struct env *keep)
+{
+	struct sleeper **p = &queue[from], *s;
+
+	while ((s = *p) != NULL) {
+		struct sleeper **q;
+
+		if (env_of_sleeper(s) == keep) {
+			p = &s->next;
+			continue;
+		}
+		*p = s->next;
+		for (q = &queue[to]; *q != NULL && (*q)->at <= s->at; q = &(*q)->next)
+			;
+		s->next = *q;
+		*q = s;
+		s->cpu = to;
+	}
+	update_first(from);
+	update_first(to);
+}
+
 bool
 env_sleep_any(void)
 {

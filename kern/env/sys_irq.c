@@ -24,6 +24,7 @@
  * Locking: everything here runs under the env lock (syscalls, and irq_deliver from
  * env_unlock's hook: knotify.c explains why an interrupt handler only marks the line). */
 #include "abi/dev.h"
+#include "corecap.h"
 #include "env_impl.h"
 #include "ipc.h"
 #include "irq.h"
@@ -390,4 +391,23 @@ irq_any_bound(void)
 		if (binds[i].env != NULL)
 			return true;
 	return false;
+}
+
+int
+irq_evict_cpu(unsigned cpu, unsigned to)
+{
+	for (unsigned i = 0; i < NBINDS; i++) {
+		struct binding *b = &binds[i];
+		int err;
+
+		if (b->env == NULL || b->kind == 0 || b->line / MSI_NVEC != cpu)
+			continue;
+		/* msi_retarget leaves it masked: unmasked again unless an ack is owed (a
+		 * masked MSI-X vector's message waits in the device, PCI 3.0 6.8.2.9). */
+		if ((err = msi_retarget(b->line, to, &b->line)) < 0)
+			return err;
+		if (!b->owed)
+			msi_unmask(b->line);
+	}
+	return 0;
 }

@@ -119,6 +119,14 @@ bool cap_holds_locked(const struct cap_table *t, const struct cap_object *obj, u
 int cap_object_init_device(struct cap_object *obj, unsigned type, uint64_t id, physaddr_t phys,
                            uint64_t bytes);
 
+/* Core objects (kern/cap/core.c): CAP_CORE, id the CPU number (< CAP_MAX_CPUS).  Only the
+ * kernel makes them.  The hook is called, under the module lock (it may take no lock that
+ * is held around a cap_* call, and call no cap_* function), whenever a capability to a core
+ * object is emptied, with that capability: the kernel ends a claim made through it. */
+typedef void (*cap_clear_fn)(const struct cap *c);
+int cap_object_init_core(struct cap_object *obj, uint64_t cpu);
+void cap_set_core_hook(cap_clear_fn fn);
+
 /* A child of (t, slot), which must have type `type` (E_INVAL) and the rights `need` (E_PERM),
  * naming the fresh object `obj` (a BAR window made from its device), in (dt, dslot), with
  * rights = the source's & mask and the source's badge; another table needs GRANT.  Checks

@@ -58,12 +58,13 @@ unsigned msi_vectors(const struct pci_dev *d, unsigned kind);
  * E_NOSYS: its MSI-X table is out of the kernel's reach or the CPU's APIC id does not fit
  * a message,
  * E_RANGE: index or cpu out of range, E_BUSY: that vector is bound or the function has
- * vectors of the other kind bound, E_NOMEM: cpu's pool is full. */
+ * vectors of the other kind bound, E_NOMEM: cpu's pool is full, E_PERM: an env owns cpu
+ * (corecap.h; checked first). */
 int msi_open(const struct pci_dev *d, unsigned kind, unsigned index, unsigned cpu, unsigned *h);
 /* Moves handle h's device vector to a fresh vector of `cpu` (*nh its new handle), masked,
  * without disabling the function's MSI or MSI-X meanwhile (a device may fall back to INTx
  * while it is off, and QEMU 7.2's e1000e aborts when MSI-X goes off under a pending
- * throttling timer).  E_RANGE, E_NOSYS as msi_open; E_NOENT: h is not open; E_NOMEM. */
+ * throttling timer).  E_RANGE, E_NOSYS, E_PERM as msi_open; E_NOENT: h is not open; E_NOMEM. */
 int msi_retarget(unsigned h, unsigned cpu, unsigned *nh);
 /* Masks and frees it; the last of a function's vectors disables its MSI or MSI-X. */
 void msi_close(unsigned h);

@@ -294,3 +294,76 @@ Test(object, table_destroy_reaches_the_last_slot)
 		cr_expect_null(TA->slots[slots[i]].obj);
 	}
 }
+
+/* Issue 17 item 6: a reference count at its maximum makes every operation that would add a
+ * reference fail with E_RANGE (sys_map's cap_acquire among them), where cap_obj_ref
+ * panicked.  The count is set by hand: reaching 2^32 references for real takes too long. */
+Test(object, a_saturated_reference_count_is_an_error_not_a_panic)
+{
+	struct cap_object *f = capfix_frame(0x7000), *g = capfix_frame(0x8000);
+	struct cap_object *u = capfix_untyped(4), *obj = NULL;
+	uint32_t saved;
+
+	cr_assert_eq(cap_create(TA, 1, f, CAP_R_ALL), 0);
+	cr_assert_eq(cap_create(TA, 3, u, CAP_R_ALL), 0);
+	saved = f->refs;
+	f->refs = UINT32_MAX;
+	cr_expect_eq(cap_acquire(TA, 1, CAP_FRAME, 0, &obj, NULL), E_RANGE);
+	cr_expect_eq(obj, NULL);
+	cr_expect_eq(cap_object_hold(f), E_RANGE);
+	cr_expect_eq(cap_copy(TA, 1, TB, 1), E_RANGE);
+	cr_expect_eq(cap_derive(TA, 1, TA, 2, CAP_R_READ, 0), E_RANGE);
+	cr_expect_eq(cap_create(TA, 2, f, CAP_R_ALL), E_RANGE);
+	cr_expect_eq(f->refs, UINT32_MAX, "nothing changed the count");
+	f->refs = saved;
+	saved = u->refs;
+	u->refs = UINT32_MAX;
+	cr_expect_eq(cap_retype(TA, 3, TA, 4, g, 1, CAP_R_ALL), E_RANGE);
+	cr_expect_eq(u->quota, 4);
+	u->refs = saved;
+	cr_expect_eq(cap_acquire(TA, 1, CAP_FRAME, 0, &obj, NULL), 0);
+	cr_expect_eq(obj, f);
+	cap_object_put(f);
+}
+
+/* Core objects (kern/cap/core.c): the hook sees every capability to a core as it is emptied,
+ * whichever operation empties it, and the core's id is its CPU. */
+static const struct cap *core_cleared[8];
+static unsigned ncore_cleared;
+
+static void
+core_hook(const struct cap *c)
+{
+	if (ncore_cleared < 8)
+		core_cleared[ncore_cleared++] = c;
+}
+
+Test(object, core_hook_sees_each_deleted_core_capability)
+{
+	static struct cap_object core;
+	struct cap_info info;
+
+	core = (struct cap_object){ 0 };
+	ncore_cleared = 0;
+	cr_assert_eq(cap_object_init_core(&core, CAP_MAX_CPUS), E_INVAL);
+	cr_assert_eq(cap_object_init_core(&core, 2), 0);
+	cr_assert_eq(cap_object_hold(&core), 0); /* the kernel's, for ever */
+	cap_set_core_hook(core_hook);
+	cr_assert_eq(cap_create(TA, 1, &core, CAP_R_ALL), 0);
+	cr_assert_eq(cap_identify(TA, 1, &info), 0);
+	cr_expect_eq(info.type, CAP_CORE);
+	cr_expect_eq(info.id, 2);
+	cr_assert_eq(cap_derive(TA, 1, TB, 1, CAP_R_ALL, 0), 0);
+	cr_assert_eq(cap_derive(TB, 1, TB, 2, CAP_R_CLAIM, 0), 0);
+	cr_assert_eq(cap_delete(TB, 2), 0);
+	cr_expect_eq(ncore_cleared, 1);
+	cr_expect_eq(core_cleared[0], &TB->slots[2]);
+	cr_assert_eq(cap_revoke(TA, 1), 0);
+	cr_expect_eq(ncore_cleared, 2);
+	cr_expect_eq(core_cleared[1], &TB->slots[1]);
+	cr_assert_eq(cap_delete(TA, 1), 0);
+	cr_expect_eq(ncore_cleared, 3);
+	cr_expect_eq(core.state, CAP_OBJ_LIVE, "the kernel's hold keeps it");
+	cap_set_core_hook(NULL);
+	cap_object_put(&core);
+}

@@ -4,7 +4,9 @@
 #include <stdint.h>
 
 #include "hal.h"
+#include "irq.h"
 #include "kerninfo.h"
+#include "lapic.h"
 #include "percpu.h"
 #include "smp.h"
 #include "x86.h"
@@ -70,4 +72,21 @@ struct percpu *
 percpu_of(unsigned cpu)
 {
 	return &percpu_area[cpu];
+}
+
+/* The kinds by vector: the timer's, the scheduler's IPIs (lapic.h), the device range from
+ * the console's 0x40 (kern/dev/consirq.c) through the INTx lines to the last MSI vector
+ * (irq.h), and everything else (spurious vectors, the IPI self-tests). */
+void
+percpu_count_irq(uint64_t vector)
+{
+	unsigned kind = PERCPU_IRQ_OTHER;
+
+	if (vector == LAPIC_VEC_TIMER)
+		kind = PERCPU_IRQ_TIMER;
+	else if (vector == LAPIC_VEC_RESCHED || vector == LAPIC_VEC_TLB)
+		kind = PERCPU_IRQ_IPI;
+	else if (vector >= IRQ_VEC_BASE - 1 && vector < MSI_VEC_BASE + MSI_NVEC)
+		kind = PERCPU_IRQ_DEVICE;
+	__atomic_add_fetch(&percpu_this()->irqs[kind], 1, __ATOMIC_RELAXED);
 }

@@ -101,6 +101,8 @@ struct abi_envinfo {
 	char tests[511];       /* init only: the kernel's tests=a,b,c value, NUL-terminated */
 	uint64_t dev_slot;     /* init only: first device capability (abi/dev.h), else 0 */
 	uint64_t dev_count;    /* how many */
+	uint64_t core_slot;    /* init only: the capability of CPU 0 (abi/core.h), else 0 */
+	uint64_t core_count;   /* how many: one per CPU, CPU i's in core_slot + i */
 };
 
 #endif

@@ -144,6 +144,17 @@
  *                                    in uslot (E_NOMEM), mapped with cache type attr
  *                                    (ABI_DMA_WB/UC/WC); returns its physical base
  *
+ * Cores (CAP_CORE, abi/core.h, docs/partitions.md); cslot names a core capability:
+ * core_claim(cslot, eslot)           the core runs only the env eslot names (ABI_CORE_SELF:
+ *                                    the caller; needs SCHED on it), tickless, with no device
+ *                                    interrupt, until released or cslot is deleted (needs
+ *                                    CLAIM).  E_BUSY: CPU 0, owned already, or the env owns
+ *                                    another core
+ * core_release(cslot)                the claim on cslot's core ends, whichever capability
+ *                                    made it; its env runs on (needs CLAIM; E_NOENT: not
+ *                                    owned)
+ * core_stat(cpu, out)                fills a struct abi_core_stat (E_RANGE: no such CPU)
+ *
  * Regions (CAP_REGION, abi/cap.h: the ramdisk, BAR windows); rslot names one:
  * region_map(rslot, eslot, va, perm)  maps the whole region at va (page aligned, no page
  *                                    of the range mapped yet) in the env eslot names (needs
@@ -159,6 +170,13 @@
  *                                    with ABI_SHARE_COW makes both mappings read-only (needs
  *                                    MAP, and WRITE unless every entry is ABI_SHARE_MAPONLY:
  *                                    no copy); stops at the first failing entry
+ *
+ * Debugging:
+ * kcheck()                           the kernel invariant checker (kern/check): walks every
+ *                                    capability table, object reference count, quota and
+ *                                    user page table, prints one `kcheck:` line per
+ *                                    inconsistency (then `kcheck: N inconsistencies`, or
+ *                                    `kcheck: ok (...)`) and returns N
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -217,7 +235,11 @@
 	X(55, iommu_map, 1, "slot")                                                                \
 	X(56, iommu_unmap, 1, "slot")                                                              \
 	X(57, iommu_faults, 0, "")                                                                 \
-	X(58, iommu_fault_notify, 2, "nslot, bits")
+	X(58, iommu_fault_notify, 2, "nslot, bits")                                                \
+	X(60, core_claim, 2, "cslot, eslot")                                                       \
+	X(61, core_release, 1, "cslot")                                                            \
+	X(62, core_stat, 2, "cpu, out")                                                            \
+	X(64, kcheck, 0, "")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

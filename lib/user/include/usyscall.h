@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "abi/cap.h"
+#include "abi/core.h"
 #include "abi/dev.h"
 #include "abi/env.h"
 #include "abi/ipc.h"
@@ -251,6 +252,13 @@ static inline long
 sys_leak_check(void)
 {
 	return syscall0(SYS_leak_check);
+}
+
+/* The kernel invariant checker: the number of inconsistencies it printed (0: none). */
+static inline long
+sys_kcheck(void)
+{
+	return syscall0(SYS_kcheck);
 }
 
 /* affinity: bit i lets the env run on CPU i (~0ull: any CPU). */
@@ -504,6 +512,26 @@ static inline long
 sys_iommu_fault_notify(uint64_t nslot, uint64_t bits)
 {
 	return syscall2(SYS_iommu_fault_notify, nslot, bits);
+}
+
+/* Cores (abi/core.h, docs/partitions.md): cslot a CAP_CORE capability; eslot an env
+ * capability or ABI_CORE_SELF. */
+static inline long
+sys_core_claim(uint64_t cslot, uint64_t eslot)
+{
+	return syscall2(SYS_core_claim, cslot, eslot);
+}
+
+static inline long
+sys_core_release(uint64_t cslot)
+{
+	return syscall1(SYS_core_release, cslot);
+}
+
+static inline long
+sys_core_stat(uint64_t cpu, struct abi_core_stat *out)
+{
+	return syscall2(SYS_core_stat, cpu, (uintptr_t)out);
 }
 
 /* Regions (abi/cap.h): rslot a CAP_REGION capability (the ramdisk, a BAR window). */

@@ -26,6 +26,13 @@
  * syscall_after must not copy the live frame over what a partner may have written since. */
 #define PERCPU_TF_SAVED 0x10
 
+/* percpu.irqs' kinds (abi/core.h struct abi_core_stat, in this order). */
+#define PERCPU_IRQ_TIMER  0
+#define PERCPU_IRQ_DEVICE 1
+#define PERCPU_IRQ_IPI    2
+#define PERCPU_IRQ_OTHER  3
+#define PERCPU_IRQ_KINDS  4
+
 #ifndef __ASSEMBLY__
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,10 +56,15 @@ struct percpu {
 	uint64_t wakeups;    /* timer interrupts taken while idle */
 	uint64_t timer_irqs; /* timer interrupts taken (any mode): the tickless test reads it */
 	uint64_t ipis;       /* reschedule and shootdown IPIs taken */
-	volatile uint64_t root;     /* the PML4 in CR3 (hal_set_root): shootdown targets */
-	volatile uint64_t tlb_req;  /* shootdowns asked of this CPU (ipi.c) */
-	volatile uint64_t tlb_done; /* shootdowns it has carried out */
+	volatile uint64_t root;          /* the PML4 in CR3 (hal_set_root): shootdown targets */
+	volatile uint64_t tlb_req;       /* shootdowns asked of this CPU (ipi.c) */
+	volatile uint64_t tlb_done;      /* shootdowns it has carried out */
+	uint64_t irqs[PERCPU_IRQ_KINDS]; /* interrupts taken, by kind (percpu_count_irq) */
 };
+
+/* Counts an interrupt (vector >= 32) on this CPU by kind, before its handler runs
+ * (trap.c): what core_stat reports (abi/core.h). */
+void percpu_count_irq(uint64_t vector);
 
 /* Sets up the boot CPU's area (CPU 0) and the MSRs that point at it. */
 void percpu_init(void);

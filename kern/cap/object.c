@@ -238,3 +238,29 @@ cap_live_objects(void)
 	hal_spin_unlock(&cap_lock);
 	return n;
 }
+
+int
+cap_quota_take(struct cap_object *pool, uint64_t pages)
+{
+	int err = 0;
+
+	if (pool == NULL || pool->type != CAP_UNTYPED)
+		return E_INVAL;
+	hal_spin_lock(&cap_lock);
+	if (pool->state != CAP_OBJ_LIVE)
+		err = E_INVAL;
+	else if (pool->quota < pages)
+		err = E_NOMEM;
+	else
+		pool->quota -= pages;
+	hal_spin_unlock(&cap_lock);
+	return err;
+}
+
+void
+cap_quota_give(struct cap_object *pool, uint64_t pages)
+{
+	hal_spin_lock(&cap_lock);
+	pool->quota += pages;
+	hal_spin_unlock(&cap_lock);
+}

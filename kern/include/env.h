@@ -46,6 +46,16 @@ struct env {
 	uint64_t affinity;
 	unsigned owns;
 	struct ipc_state ipc; /* endpoint and notification waits (kern/ipc, env lock) */
+	/* Lifetimes (env.c; docs/architecture.md, "Lifetimes"): it dies with `parent`; its
+	 * creation cost `charged` pages of `pool` (its image's page tables included), its other
+	 * page tables are paid from `pt_pool` (each held, or NULL: charged to nobody); pt_own
+	 * tables are paid from pt_pool, pt_image from pool (vm.c, env_vm_charge). */
+	struct cap_object *pool;
+	uint64_t charged;
+	struct cap_object *pt_pool;
+	uint64_t pt_own, pt_image;
+	bool pt_loading; /* spawn's env_load runs: new tables are the image's */
+	bool created;    /* it made an env: its destroy looks for descendants */
 	char name[ENV_NAMELEN];
 };
 

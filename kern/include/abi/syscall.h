@@ -36,7 +36,9 @@
  *                                    registers, status NOT_RUNNABLE, its own env capability in
  *                                    its slot ABI_SLOT_SELF.  The caller gets an env capability
  *                                    (all rights) in dslot and the child's id; the child, once
- *                                    run, sees 0 returned
+ *                                    run, sees 0 returned.  Charged to the quota in the
+ *                                    caller's ABI_SLOT_UNTYPED (needs WRITE); the child dies
+ *                                    with the caller
  * env_set_status(eslot, status)      ENV_RUNNABLE or ENV_NOT_RUNNABLE (needs WRITE)
  * env_set_regs(eslot, regs)          loads a struct abi_regs from user memory (needs WRITE);
  *                                    rip and rsp must be user addresses

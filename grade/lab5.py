@@ -205,6 +205,8 @@ def given(name, parts=None):
     t.points = sum(t.parts.values())
 
 
+# ping's server is a second ExoLab that only has to boot: its part shows nothing of yours.
+given("ping-e1000", ["server"])
 for _name in list(TESTS):
     if _name.endswith("-given-parts") or _name.endswith("-rtl8139") or \
             _name.startswith(("pcitest-", "lspci-", "irqtest-")):

@@ -258,24 +258,32 @@ class RawWire(Peer):
                 return False
         return True
 
+    def unreached(self, *parts):
+        """The dialogue stopped early: the later steps' parts fail too (they were not shown
+        to work; a driver that answers nothing must not earn them)."""
+        for part in parts:
+            self.problem(part, "not tested: an earlier step of the dialogue failed")
+
     def talk(self, run):
         if not wait_serial(lambda: run.text, r"^udpecho: ready$", self.stopped, WAIT):
-            return self.problem("echo", "udpecho never said ready")
+            self.problem("echo", "udpecho never said ready")
+            return self.unreached("arp", "icmp")
         if not self.wire.arp_answered.wait(WAIT * gradelib.timeout_scale()):
-            return self.problem("netcons", "the guest never asked for 10.0.0.1's MAC")
+            self.problem("netcons", "the guest never asked for 10.0.0.1's MAC")
+            return self.unreached("arp", "icmp", "echo")
         self.wire.send(nw.eth(nw.BCAST_MAC, nw.ETH_ARP, nw.arp(1, nw.HOST_IP, nw.GUEST_IP)))
         if not self.answer("arp", "ARP reply for 10.0.0.2",
                            lambda f: f["kind"] == "arp" and f["op"] == 2 and
                            f["sha"] == nw.GUEST_MAC and f["spa"] == nw.GUEST_IP and
                            f["tpa"] == nw.HOST_IP and f["mac_dst"] == nw.HOST_MAC):
-            return
+            return self.unreached("icmp", "echo")
         data = payload(56, 9)
         self.wire.send(nw.eth(nw.GUEST_MAC, nw.ETH_IPV4, nw.ipv4(1, nw.icmp_echo(0x4758, 1,
                                                                               data))))
         if not self.answer("icmp", "ICMP echo reply",
                            lambda f: f["kind"] == "icmp" and f["type"] == 0 and
                            f["id"] == 0x4758 and f["seq"] == 1 and f["payload"] == data):
-            return
+            return self.unreached("echo")
         if not self.echoes(41000):
             return
         for _, frame in bad_frames():

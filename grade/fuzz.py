@@ -53,7 +53,7 @@ def verdicts(text, fuzzing):
     """[(name, verdict, detail)] for every frame of the output, in order."""
     first = re.search(r"^(fuzz: seed \d+ start|init: start )", text, re.M)
     base = LEAK.findall(text[:first.start()] if first else "")
-    base = base[-1] if base else None
+    base = start = base[-1] if base else None
     out = []
     for name, body, ended in frames(text, fuzzing):
         died = [(kind, m.group(0)) for pat, kind in DIED for m in [pat.search(body)] if m]
@@ -67,8 +67,13 @@ def verdicts(text, fuzzing):
         elif base is None or not leaks:
             out.append((name, "LEAK", "no leak-check line (baseline %s)" % (base,)))
         elif leaks[-1] != base:
+            # Each seed against the seed before it (the first against the baseline): a leak
+            # is reported once, by the seed that made it; `since start` is the drift.
             d = [int(a) - int(b) for a, b in zip(leaks[-1], base)]
-            out.append((name, "LEAK", "pages %+d caps %+d heap %+d" % tuple(d)))
+            t = [int(a) - int(b) for a, b in zip(leaks[-1], start)]
+            base = leaks[-1]
+            out.append((name, "LEAK", "pages %+d caps %+d heap %+d (since start: %+d %+d %+d)"
+                        % tuple(d + t)))
         else:
             m = re.search(r"^fuzz: worker seed \d+: (\d+) calls", body, re.M)
             out.append((name, "ok", "%s calls" % m.group(1) if m else ""))

@@ -127,7 +127,7 @@ fz_worker(uint64_t seed, uint64_t calls, uint64_t flags)
 			gen_call(known[below(n)]);
 	}
 	cleanup();
-	printf("fuzz: worker seed %lu: %lu calls, %lu succeeded\n", seed, fz.calls, fz.ok);
+	printf("\nfuzz: worker seed %lu: %lu calls, %lu succeeded\n", seed, fz.calls, fz.ok);
 	return 0;
 }
 

@@ -6,8 +6,9 @@ A seed's verdict: `ok`; `LEAK` (the kernel's leak-check line after the seed diff
 one printed before the first seed: free pages, capabilities, heap objects); `HANG` (the
 master waited too long for the worker, or no output came for --idle seconds: the boot is
 killed and the hang is reported, never retried); `PANIC`/`TRAP` (the kernel died: the seed
-that was running is named); `DIED` (the worker never printed its summary: a fault killed
-it).  A seed replays exactly: `python3 grade/fuzz.py --first S --seeds 1 --calls M`.
+that was running is named); `died` (the worker never printed its summary: a fault killed
+it; a finding except under failalloc, where a program may die of an allocation that
+failed); `nospawn` (the master's spawn of the worker returned an error code: not a finding).  A seed replays exactly: `python3 grade/fuzz.py --first S --seeds 1 --calls M`.
 
 `--failalloc SEED:RATE` boots with the kernel's allocation-failure injection
 (kern/mm/failalloc.c); `--programs a,b,c` runs those programs through init's tests= list
@@ -49,6 +50,12 @@ def frames(text, fuzzing):
     return out
 
 
+# Verdicts that are not findings: the master could not spawn the worker (an error code, as
+# under failalloc), or (only under failalloc) the worker died of an allocation that failed.
+FINE = {"ok", "nospawn"}
+FINE_FAILALLOC = FINE | {"died"}
+
+
 def verdicts(text, fuzzing):
     """[(name, verdict, detail)] for every frame of the output, in order."""
     first = re.search(r"^(fuzz: seed \d+ start|init: start )", text, re.M)
@@ -60,10 +67,12 @@ def verdicts(text, fuzzing):
         leaks = LEAK.findall(body)
         if died:
             out.append((name, died[0][0], died[0][1]))
+        elif fuzzing and re.search(r"^fuzz: seed \d+: spawn: E_\w+$", body, re.M):
+            out.append((name, "nospawn", "spawning the worker failed with an error code"))
         elif not ended or "HANG" in body:
             out.append((name, "HANG", "no end line" if not ended else "the worker never ended"))
         elif fuzzing and not re.search(r"^fuzz: worker seed \d+: \d+ calls", body, re.M):
-            out.append((name, "DIED", "the worker never finished its calls"))
+            out.append((name, "died", "the worker never finished its calls"))
         elif base is None or not leaks:
             out.append((name, "LEAK", "no leak-check line (baseline %s)" % (base,)))
         elif leaks[-1] != base:
@@ -145,7 +154,7 @@ def campaign(opts):
             results.append(("regression", "FAIL", m.group(1)))
         for name, verdict, detail in results:
             counts[verdict] = counts.get(verdict, 0) + 1
-            if verdict != "ok":
+            if verdict not in (FINE_FAILALLOC if opts.failalloc else FINE):
                 bad.append((name, verdict, detail))
             label = "program" if opts.programs else "seed"
             print("fuzz: %s %s: %s %s" % (label, name, verdict, detail), flush=True)

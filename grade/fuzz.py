@@ -21,6 +21,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -198,6 +199,8 @@ def main(argv=None):
     p.add_argument("--log", help="append a PASS/FAIL line here (make test)")
     p.add_argument("--name", default="fuzz", help="the name in the --log line")
     opts = p.parse_args(argv)
+    # `timeout` and make send SIGTERM: leave through the finally blocks that kill QEMU.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     if not os.path.exists(opts.iso):
         print("grade/fuzz.py: no ISO at %s (run make first)" % opts.iso, file=sys.stderr)
         return 2

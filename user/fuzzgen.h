@@ -34,8 +34,14 @@ static struct {
 	unsigned char live[FZ_NRES]; /* exofork/spawn put a child in this RES slot */
 } fz;
 
-/* A page the kernel may write (cap_identify, dev_info, core_stat...) or read (regs, recs). */
-static uint8_t sink[2 * 4096] __attribute__((aligned(4096)));
+/* Pages the kernel may write (cap_identify, dev_info, core_stat...) or read (regs, recs),
+ * and a slack page after them that takes a write straddling their end (uptr), so no such
+ * write reaches the worker's own state. */
+static struct {
+	uint8_t page[2 * 4096];
+	uint8_t slack[4096];
+} sinkbuf __attribute__((aligned(4096)));
+#define sink sinkbuf.page
 static const char cputs_text[] = "fuzz: cputs\n";
 
 #define FZ_KNOWN_(num, name, nargs, argnames) num,
@@ -244,19 +250,31 @@ dslot_kill(void)
 	return strict() && protected_slot(s) ? FZ_SLOT_POOL + below(FZ_NPOOL) : s;
 }
 
-/* Where exofork/spawn put a new child: a free RES slot (strict), or anywhere. */
+/* Where exofork/spawn put a new child: a free RES slot (strict), or anywhere.  With every RES
+ * slot taken, one is recycled: its child destroyed (in orphans mode, only sometimes) and its
+ * capability deleted. */
 static uint64_t
 child_slot(int *res)
 {
+	unsigned i = (unsigned)below(FZ_NRES);
+
 	*res = -1;
 	if (!strict() && below(4) == 0)
 		return slot();
-	for (unsigned k = 0, i = (unsigned)below(FZ_NRES); k < FZ_NRES; k++, i = (i + 1) % FZ_NRES)
-		if (!fz.live[i]) {
+	for (unsigned k = 0; k < FZ_NRES; k++, i = (i + 1) % FZ_NRES)
+		if (!fz.live[i]) { /* not a child's root: whatever a random call left there goes */
+			call(SYS_cap_delete, FZ_SLOT_RES + i, 0, 0, 0, 0, 0);
 			*res = (int)i;
 			return FZ_SLOT_RES + i;
 		}
-	return below(2) ? 0 : 256; /* no free slot: exercise the refusal */
+	if (below(8) == 0)
+		return below(2) ? 0 : 256; /* exercise the refusal of a bad slot */
+	if (strict() || below(2))
+		call(SYS_env_destroy, FZ_SLOT_RES + i, 0, 0, 0, 0, 0);
+	call(SYS_cap_delete, FZ_SLOT_RES + i, 0, 0, 0, 0, 0);
+	fz.live[i] = 0;
+	*res = (int)i;
+	return FZ_SLOT_RES + i;
 }
 
 static uint64_t

@@ -3,6 +3,7 @@
  * one-object-per-program rule builds the fuzzer unchanged.
  *
  * The worker's capability table (256 slots, ENV_NSLOTS):
+ *   FZ_SLOT_CODE    the frame of the random-code children
  *   FZ_SLOT_RES..   the env capabilities exofork and spawn return (its children)
  *   FZ_SLOT_POOL..  where every other call puts what it makes
  *   FZ_SLOT_GIVEN.. copies of the master's notification, endpoint, frame, the ramdisk
@@ -17,6 +18,7 @@
 
 #define FZ_ORPHANS    1ull /* flag: the defect-1 patterns (see user/fuzz.c) */
 #define FZ_TRACE      2ull /* flag: print every call before it is made (replaying a seed) */
+#define FZ_SLOT_CODE  199  /* the frame random-code children run (user/fuzzscen.h) */
 #define FZ_SLOT_RES   200
 #define FZ_NRES       16
 #define FZ_SLOT_POOL  216
@@ -30,6 +32,7 @@
 static struct {
 	uint64_t x; /* xorshift64* state */
 	uint64_t flags, calls, limit, ok;
+	uint64_t code_runs;          /* random-code children made runnable */
 	uint64_t nsyscalls;          /* entries of known[] */
 	unsigned char live[FZ_NRES]; /* exofork/spawn put a child in this RES slot */
 } fz;
@@ -241,13 +244,16 @@ protected_slot(uint64_t s)
 	return s == ABI_SLOT_SELF || (s >= FZ_SLOT_RES && s < FZ_SLOT_RES + FZ_NRES);
 }
 
-/* A slot cap_delete/cap_revoke may take: in strict mode never a child's root capability. */
+/* A slot cap_delete/cap_revoke may take: in strict mode never a child's root capability;
+ * the worker's own quota only rarely (without it the rest of the seed allocates nothing). */
 static uint64_t
 dslot_kill(void)
 {
 	uint64_t s = slot();
 
-	return strict() && protected_slot(s) ? FZ_SLOT_POOL + below(FZ_NPOOL) : s;
+	if ((strict() && protected_slot(s)) || (s == ABI_SLOT_UNTYPED && below(64) != 0))
+		return FZ_SLOT_POOL + below(FZ_NPOOL);
+	return s;
 }
 
 /* Where exofork/spawn put a new child: a free RES slot (strict), or anywhere.  With every RES

@@ -27,18 +27,20 @@ static void
 scen_code(void)
 {
 	int res;
-	uint64_t es = child_slot(&res), fs = FZ_SLOT_POOL + below(FZ_NPOOL);
+	uint64_t es = child_slot(&res), fs = FZ_SLOT_CODE;
 	struct abi_regs *regs = (struct abi_regs *)sink;
 	long r;
 
 	if (res < 0)
 		return;
-	call(SYS_cap_delete, fs, 0, 0, 0, 0, 0);
 	if (call(SYS_exofork, es, 0, 0, 0, 0, 0) <= 0)
 		return;
 	fz.live[res] = 1;
-	if (call(SYS_frame_alloc, ABI_SLOT_UNTYPED, fs, CAP_R_ALL, 0, 0, 0) < 0 ||
-	    call(SYS_map, ABI_SLOT_SELF, fs, FZ_CODE_VA, ABI_PERM_R | ABI_PERM_W, 0, 0) < 0)
+	/* The code frame stays in FZ_SLOT_CODE (a random call may delete it: then a new one). */
+	if (call(SYS_map, ABI_SLOT_SELF, fs, FZ_CODE_VA, ABI_PERM_R | ABI_PERM_W, 0, 0) < 0 &&
+	    (call(SYS_cap_delete, fs, 0, 0, 0, 0, 0),
+	     call(SYS_frame_alloc, ABI_SLOT_UNTYPED, fs, CAP_R_ALL, 0, 0, 0) < 0 ||
+	         call(SYS_map, ABI_SLOT_SELF, fs, FZ_CODE_VA, ABI_PERM_R | ABI_PERM_W, 0, 0) < 0))
 		return;
 	fill_code((uint8_t *)FZ_CODE_VA);
 	call(SYS_unmap, ABI_SLOT_SELF, FZ_CODE_VA, 0, 0, 0, 0);
@@ -46,10 +48,11 @@ scen_code(void)
 		return;
 	fill_sink();
 	regs->rip = ABI_UTEXT + below(4096);
-	regs->rsp = below(2) ? ABI_UTEXT + 4096 : val();
+	regs->rsp = below(4) ? ABI_UTEXT + 4096 : val();
 	if (call(SYS_env_set_regs, es, (uint64_t)regs, 0, 0, 0, 0) < 0 ||
 	    call(SYS_env_set_status, es, ENV_RUNNABLE, 0, 0, 0, 0) < 0)
 		return;
+	fz.code_runs++;
 	for (unsigned i = 0; i < FZ_CODE_YIELDS; i++)
 		call(SYS_yield, 0, 0, 0, 0, 0, 0);
 	r = call(SYS_env_status, es, 0, 0, 0, 0, 0);
@@ -127,7 +130,8 @@ fz_worker(uint64_t seed, uint64_t calls, uint64_t flags)
 			gen_call(known[below(n)]);
 	}
 	cleanup();
-	printf("\nfuzz: worker seed %lu: %lu calls, %lu succeeded\n", seed, fz.calls, fz.ok);
+	printf("\nfuzz: worker seed %lu: %lu calls, %lu succeeded, %lu random-code children\n",
+	       seed, fz.calls, fz.ok, fz.code_runs);
 	return 0;
 }
 

@@ -2,7 +2,8 @@
 """The syscall fuzzer's driver (issue 17 items 7 and 8): boots QEMU with user/fuzz as init
 (`init=fuzz tests=seed=S,seeds=N,calls=M leakcheck`), one line per seed and a summary.
 
-A seed's verdict: `ok`; `LEAK` (the kernel's leak-check line after the seed differs from the
+A seed's verdict: `ok`; `KCHECK` (the kernel's invariant checker, syscall 64, which the
+master calls after every seed and the worker at random, found an inconsistency); `LEAK` (the kernel's leak-check line after the seed differs from the
 one printed before the first seed: free pages, capabilities, heap objects); `HANG` (the
 master waited too long for the worker, or no output came for --idle seconds: the boot is
 killed and the hang is reported, never retried); `PANIC`/`TRAP` (the kernel died: the seed
@@ -33,7 +34,8 @@ import gradelib  # noqa: E402
 
 LEAK = re.compile(r"^leak-check: pages (\d+) caps (\d+) heap (\d+)$", re.M)
 DIED = [(re.compile(r"^panic: .*$", re.M), "PANIC"), (re.compile(r"^TRAP \d+ .*$", re.M), "TRAP"),
-        (re.compile(r"^lockcheck: .*$", re.M), "LOCKCHECK")]
+        (re.compile(r"^lockcheck: .*$", re.M), "LOCKCHECK"),
+        (re.compile(r"^kcheck: [1-9]\d* inconsistencies$", re.M), "KCHECK")]
 INJECTED = re.compile(r"^failalloc: injected (\d+) of (\d+) allocations", re.M)
 
 
@@ -121,7 +123,8 @@ def run_boot(opts, first, count):
                 if chunk:
                     text += chunk
                     last = time.monotonic()
-                if re.search(done, text, re.M) or any(p.search(text) for p, _ in DIED):
+                if re.search(done, text, re.M) or any(p.search(text) for p, k in DIED
+                                                      if k != "KCHECK"):
                     time.sleep(0.5)
                     text += serial.read().decode("utf-8", "replace").replace("\r", "")
                     break
@@ -190,7 +193,8 @@ def main(argv=None):
     p.add_argument("--orphans", action="store_true", help="issue 17 defect-1 patterns too")
     p.add_argument("--trace", action="store_true", help="the worker prints every call")
     p.add_argument("--failalloc", default="", help="SEED:RATE allocation-failure injection")
-    p.add_argument("--programs", default="", help="a,b,c: run these through init instead")
+    p.add_argument("--programs", default="",
+                   help="a,b,c (or lab3: lab 3's programs): run these through init instead")
     p.add_argument("--smp", type=int, default=1)
     p.add_argument("--mem", type=int, default=256)
     p.add_argument("--idle", type=int, default=120, help="seconds without output: a hang")
@@ -199,6 +203,9 @@ def main(argv=None):
     p.add_argument("--log", help="append a PASS/FAIL line here (make test)")
     p.add_argument("--name", default="fuzz", help="the name in the --log line")
     opts = p.parse_args(argv)
+    if opts.programs == "lab3":  # the programs of lab 3's all-in-one boot, and spin
+        import lab3
+        opts.programs = ",".join(lab3.ALL + ["spin", "faultupcall"])
     # `timeout` and make send SIGTERM: leave through the finally blocks that kill QEMU.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     if not os.path.exists(opts.iso):

@@ -23,8 +23,12 @@
 
 #include "fuzzgen.h"
 
-#define WORKER_QUOTA  384      /* pages of the master's quota each worker gets */
-#define WORKER_YIELDS 20000000 /* a worker still alive after this many master yields: a hang */
+#define WORKER_QUOTA  384 /* pages of the master's quota each worker gets */
+#define WORKER_YIELDS 20000000
+#define SPAWN_TRIES                                                                                \
+	50 /* spawns of a worker that failed with E_NOMEM (failalloc) */ /* a worker still alive   \
+	                                                                    after this many master \
+	                                                                    yields: a hang */
 
 /* The master's objects, copied into each worker at FZ_SLOT_GIVEN.. (fuzzgen.h). */
 static uint64_t given[FZ_NGIVEN];
@@ -113,7 +117,13 @@ run_seed(uint64_t seed, uint64_t calls, uint64_t flags)
 	if (slot < 0)
 		return (int)slot;
 	n = fmt_snprintf(cmd, sizeof(cmd), "fuzz -w %lu %lu %lu", seed, calls, flags);
-	id = sys_spawn(cmd, (size_t)n, (uint64_t)slot, ABI_SLOT_UNTYPED, WORKER_QUOTA);
+	/* Under failalloc a spawn may fail with E_NOMEM: an answer, not a finding; try again. */
+	for (unsigned tries = 0;; tries++) {
+		id = sys_spawn(cmd, (size_t)n, (uint64_t)slot, ABI_SLOT_UNTYPED, WORKER_QUOTA);
+		if (id != E_NOMEM || tries == SPAWN_TRIES)
+			break;
+		sys_cap_delete((uint64_t)slot); /* nothing there unless the kernel is wrong */
+	}
 	if (id < 0) {
 		printf("fuzz: seed %lu: spawn: %s\n", seed, error_name((int)id));
 		slot_free((uint64_t)slot);
@@ -154,6 +164,7 @@ master(void)
 		printf("fuzz: seed %lu start\n", s);
 		run_seed(s, calls, flags);
 		sys_leak_check();
+		sys_kcheck(); /* kern/check: capability trees, reference counts, quotas */
 		printf("fuzz: seed %lu end\n", s);
 	}
 	printf("fuzz: done %lu seeds, %lu tsc\n", seeds, rdtsc() - t0);

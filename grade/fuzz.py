@@ -74,8 +74,6 @@ def verdicts(text, fuzzing):
             out.append((name, "nospawn", "spawning the worker failed with an error code"))
         elif not ended or "HANG" in body:
             out.append((name, "HANG", "no end line" if not ended else "the worker never ended"))
-        elif fuzzing and not re.search(r"^fuzz: worker seed \d+: \d+ calls", body, re.M):
-            out.append((name, "died", "the worker never finished its calls"))
         elif base is None or not leaks:
             out.append((name, "LEAK", "no leak-check line (baseline %s)" % (base,)))
         elif leaks[-1] != base:
@@ -86,6 +84,8 @@ def verdicts(text, fuzzing):
             base = leaks[-1]
             out.append((name, "LEAK", "pages %+d caps %+d heap %+d (since start: %+d %+d %+d)"
                         % tuple(d + t)))
+        elif fuzzing and not re.search(r"^fuzz: worker seed \d+: \d+ calls", body, re.M):
+            out.append((name, "died", "the worker never finished its calls"))
         else:
             m = re.search(r"^fuzz: worker seed \d+: (\d+) calls", body, re.M)
             out.append((name, "ok", "%s calls" % m.group(1) if m else ""))

@@ -34,8 +34,14 @@ test-failalloc: iso ## allocation-failure injection: the fuzzer and lab 3's prog
 			--name failalloc-lab3-$$fa $(if $(TEST_LOG),--log "$(TEST_LOG)") || fail=1; \
 	done; exit $$fail
 
+# A fuzz pass on the undefined-behaviour-checking kernel (kernel-ubsan, grade/Makefrag): any
+# `ubsan:` report is a finding.
+test-fuzz-ubsan: kernel-ubsan ## bounded fuzz pass on the UBSan kernel (obj/ubsan/exolab.iso)
+	$(V)$(PYTHON) grade/fuzz.py --iso obj/ubsan/exolab.iso --first 21 --seeds 4 --calls 3000 \
+		--orphans --idle 120 --name fuzz-ubsan $(if $(TEST_LOG),--log "$(TEST_LOG)")
+
 # Not in the handouts of labs 1 to 5: the fuzzer calls every syscall, stubs included.
 ifeq ($(filter 1 2 3 4 4b 4c 5,$(strip $(file < .exolab-lab))),)
-TEST_TARGETS += test-fuzz test-failalloc
+TEST_TARGETS += test-fuzz test-failalloc test-fuzz-ubsan
 endif
-.PHONY: fuzz-kernel test-fuzz test-failalloc
+.PHONY: fuzz-kernel test-fuzz test-failalloc test-fuzz-ubsan

@@ -3,7 +3,9 @@
 (`init=fuzz tests=seed=S,seeds=N,calls=M leakcheck`), one line per seed and a summary.
 
 A seed's verdict: `ok`; `KCHECK` (the kernel's invariant checker, syscall 64, which the
-master calls after every seed and the worker at random, found an inconsistency); `LEAK` (the kernel's leak-check line after the seed differs from the
+master calls after every seed and the worker at random, found an inconsistency); `UBSAN`
+(a kernel built with `make kernel-ubsan` reported undefined behaviour: --iso
+obj/ubsan/exolab.iso); `LEAK` (the kernel's leak-check line after the seed differs from the
 one printed before the first seed: free pages, capabilities, heap objects); `HANG` (the
 master waited too long for the worker, or no output came for --idle seconds: the boot is
 killed and the hang is reported, never retried); `PANIC`/`TRAP` (the kernel died: the seed
@@ -35,7 +37,9 @@ import gradelib  # noqa: E402
 LEAK = re.compile(r"^leak-check: pages (\d+) caps (\d+) heap (\d+)$", re.M)
 DIED = [(re.compile(r"^panic: .*$", re.M), "PANIC"), (re.compile(r"^TRAP \d+ .*$", re.M), "TRAP"),
         (re.compile(r"^lockcheck: .*$", re.M), "LOCKCHECK"),
-        (re.compile(r"^kcheck: [1-9]\d* inconsistencies$", re.M), "KCHECK")]
+        (re.compile(r"^kcheck: [1-9]\d* inconsistencies$", re.M), "KCHECK"),
+        (re.compile(r"^ubsan: .*$", re.M), "UBSAN")]
+GOES_ON = ("KCHECK", "UBSAN")  # findings after which the kernel runs on
 INJECTED = re.compile(r"^failalloc: injected (\d+) of (\d+) allocations", re.M)
 
 
@@ -124,7 +128,7 @@ def run_boot(opts, first, count):
                     text += chunk
                     last = time.monotonic()
                 if re.search(done, text, re.M) or any(p.search(text) for p, k in DIED
-                                                      if k != "KCHECK"):
+                                                      if k not in GOES_ON):
                     time.sleep(0.5)
                     text += serial.read().decode("utf-8", "replace").replace("\r", "")
                     break

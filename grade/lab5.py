@@ -187,6 +187,30 @@ adopt(pcitests)
 adopt(irqtests)
 
 
+# ---- What earns points (issue 19: an untouched handout earns nothing) ----------------------
+# Lab 5's code is the NVMe driver's queues and I/O entries and the e1000's transmit and
+# receive path.  The rest is given, and its tests are checked but worth nothing: the drivers'
+# given parts (status decoding, bring-up), the Realtek driver the student does not write (its
+# QEMU tests), and the kernel's device support (PCI, interrupts).
+TESTS = {t.name: t for t in LAB.tests}
+
+
+def given(name, parts=None):
+    """Test `name`'s `parts` (all: None) check given code: worth 0 points.  (A copy of the
+    parts: adopt()'s tests share theirs with the other graders' tests.)"""
+    t = TESTS[name]
+    t.parts = dict(t.parts)
+    for part in parts or list(t.parts):
+        t.parts[part] = 0
+    t.points = sum(t.parts.values())
+
+
+for _name in list(TESTS):
+    if _name.endswith("-given-parts") or _name.endswith("-rtl8139") or \
+            _name.startswith(("pcitest-", "lspci-", "irqtest-")):
+        given(_name)
+
+
 # ---- With the IOMMU (issue 14): `--iommu`, or EXOLAB_IOMMU=1 ------------------------------
 # The drivers' QEMU tests (NVMe and network) on q35 with QEMU's intel-iommu, options as
 # grade/iommutests.py's: translation must be on and no DMA of an honest driver may fault.

@@ -99,16 +99,6 @@ bad_duration(const char *s)
 	return EXIT_BADINPUT;
 }
 
-static int
-parse_u64(const char *s, uint64_t *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	return (errno || end == s || *end || s[0] == '-') ? -1 : 0;
-}
-
 /* Options taking a value, then flags. */
 static int
 parse_args(int argc, char **argv, struct cli *c)
@@ -135,7 +125,7 @@ parse_args(int argc, char **argv, struct cli *c)
 				return bad(o, "needs a value");
 			if (slot) {
 				*slot = argv[++i];
-			} else if (parse_u64(argv[++i], &v) < 0) {
+			} else if (sim_parse_u64(argv[++i], &v) < 0) {
 				fprintf(stderr, "exosim: %s: '%s' is not an integer in %s\n", o,
 				        argv[i],
 				        seed ? "[0, 18446744073709551615]"

@@ -32,16 +32,6 @@ check(const char *tag, int ok, const char *what)
 	printf("lifetest: %s: %s %s\n", tag, what, ok ? "OK" : "FAIL");
 }
 
-static uint64_t
-quota(void)
-{
-	struct cap_info ci;
-
-	if (sys_cap_identify(ABI_SLOT_UNTYPED, &ci) < 0)
-		return 0;
-	return ci.pages;
-}
-
 /* Runs fn in a forked child and waits for it: its exit status, or a negative code. */
 static int
 in_child(int (*fn)(void))
@@ -121,18 +111,20 @@ lifetimes(void)
 	/* The first fork takes the loader's pages over (a page of quota each, for good), and
 	 * writes after it copy pages: a fork that has ended leaves the quota where it was. */
 	check("exit", in_child(nothing) == 0 && in_child(nothing) == 0, "two warm-up forks");
-	q = quota();
+	q = libos_quota_pages();
 
 	check("exit", in_child(exofork_and_exit) == 0, "a child exoforks and exits");
-	check("exit", quota() == q, "its raw child's charge is back in the quota");
+	check("exit", libos_quota_pages() == q, "its raw child's charge is back in the quota");
 	check("blocked", in_child(exofork_blocked) == 0, "a child blocks its raw child, exits");
-	check("blocked", quota() == q, "the blocked child's charge is back in the quota");
+	check("blocked", libos_quota_pages() == q,
+	      "the blocked child's charge is back in the quota");
 	check("fill", in_child(exofork_fill) == 0, "exofork until failure stops at the quota");
-	check("fill", quota() == q, "every filled env's charge is back in the quota");
+	check("fill", libos_quota_pages() == q, "every filled env's charge is back in the quota");
 	check("spin", in_child(spin_orphan) == 0, "a child leaves a spinning grandchild");
-	check("spin", quota() == q, "the spinner died with its parent");
-	if (quota() != q)
-		printf("lifetest: quota %lu, was %lu\n", (unsigned long)quota(), (unsigned long)q);
+	check("spin", libos_quota_pages() == q, "the spinner died with its parent");
+	if (libos_quota_pages() != q)
+		printf("lifetest: quota %lu, was %lu\n", (unsigned long)libos_quota_pages(),
+		       (unsigned long)q);
 }
 
 /* A child of the revoke scenario: maps the frame through its derived capability, says so in
@@ -163,7 +155,7 @@ revoke(void)
 {
 	volatile uint64_t *sync = (volatile uint64_t *)SYNC_VA;
 	long fslot = slot_alloc(), sslot = slot_alloc(), id[2];
-	uint64_t q = quota();
+	uint64_t q = libos_quota_pages();
 	long spins = 0;
 	int st[2];
 
@@ -207,10 +199,10 @@ revoke(void)
 	      sys_unmap(ABI_SLOT_SELF, FRAME_VA) == 0 && sys_cap_delete((uint64_t)fslot) == 0,
 	      "unmap and delete the frame");
 	/* Still out: the sync page, and the page table both pages were mapped through. */
-	check("revoke", quota() == q - 2, "the frame's page is back in the quota");
+	check("revoke", libos_quota_pages() == q - 2, "the frame's page is back in the quota");
 	sys_unmap(ABI_SLOT_SELF, SYNC_VA);
 	sys_cap_delete((uint64_t)sslot);
-	check("revoke", quota() == q, "the sync page and the emptied table too");
+	check("revoke", libos_quota_pages() == q, "the sync page and the emptied table too");
 }
 
 int

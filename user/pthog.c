@@ -30,16 +30,6 @@ check(const char *tag, int ok, const char *what)
 	printf("pthog: %s: %s %s\n", tag, what, ok ? "OK" : "FAIL");
 }
 
-static uint64_t
-quota(void)
-{
-	struct cap_info ci;
-
-	if (sys_cap_identify(ABI_SLOT_UNTYPED, &ci) < 0)
-		return 0;
-	return ci.pages;
-}
-
 /* Maps the frame in slot at BASE_VA + i * STRIDE for i = 0, 1, ... until an error: how many. */
 static long
 map_all(uint64_t slot, long *err)
@@ -72,17 +62,18 @@ hog(void)
 
 	check("pt", slot > 0 && sys_frame_alloc(ABI_SLOT_UNTYPED, (uint64_t)slot, CAP_R_ALL) == 0,
 	      "one frame");
-	before = quota();
+	before = libos_quota_pages();
 	n = map_all((uint64_t)slot, &err);
 	printf("pthog: %ld maps before %s, quota %lu of %lu left\n", n, error_name((int)err),
-	       (unsigned long)quota(), (unsigned long)before);
+	       (unsigned long)libos_quota_pages(), (unsigned long)before);
 	check("pt", n > 0 && n < HOG_PAGES && err == E_NOMEM,
 	      "the quota stops the maps, at E_NOMEM");
 	check("pt", unmap_all(n) == 0, "unmap every address");
-	check("pt", quota() == before, "every page table is back in the quota");
+	check("pt", libos_quota_pages() == before, "every page table is back in the quota");
 	again = map_all((uint64_t)slot, &err);
 	check("pt", again == n, "the same maps succeed again");
-	check("pt", unmap_all(again) == 0 && quota() == before, "and give the tables back again");
+	check("pt", unmap_all(again) == 0 && libos_quota_pages() == before,
+	      "and give the tables back again");
 	return nfailed != 0;
 }
 
@@ -102,8 +93,8 @@ main(int argc, char **argv)
 		id = spawn("pthog", args, HOG_PAGES);
 		check("pt", id > 0 && wait(id, &st) == 0 && st == 0, "the hog ran and ended well");
 		if (i == 1)
-			check("pt", quota() == q, "its quota is back in this env's");
-		q = quota();
+			check("pt", libos_quota_pages() == q, "its quota is back in this env's");
+		q = libos_quota_pages();
 	}
 	return nfailed != 0;
 }

@@ -130,7 +130,7 @@ struct cap_object *pmm_frame(physaddr_t pa);
 const struct page *pmm_page(physaddr_t pa);
 
 /* The present-entry summary (struct page's pt_groups) of the allocated PAGE_USE_PT page
- * `pa`, for kern/mm/pt.c only; any other page is a kernel bug and panics.  Lock-free: a
+ * `pa`, for kern/mm/pt*.c only; any other page is a kernel bug and panics.  Lock-free: a
  * table page's summary is changed only under the lock of the address space it belongs to. */
 uint64_t *pmm_pt_groups(physaddr_t pa);
 

@@ -303,5 +303,21 @@ unsigned sched_nice_weight(int nice);
 /* floor(n / d) for a 128-bit n whose quotient fits 64 bits, d > 0 (kern/sched/div128.c:
  * the freestanding kernel has no 128-bit division). */
 uint64_t sched_div128(unsigned __int128 n, uint64_t d);
+/* Virtual time for `ran` cycles at `weight`: ran * SCHED_NICE0_WEIGHT / weight, carrying the
+ * remainder in *vrem so that no cycle is lost over many calls (CFS, EEVDF). */
+uint64_t sched_vtime_advance(uint64_t ran, uint64_t weight, uint64_t *vrem);
+/* The greatest common divisor of a and b (Euclid); gcd(a, 0) = a.  Inline: exosim's workload
+ * code (sim/workload, also linked without kern/sched) uses it for hyperperiods. */
+static inline uint64_t
+sched_gcd(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t r = a % b;
+
+		a = b;
+		b = r;
+	}
+	return a;
+}
 
 #endif

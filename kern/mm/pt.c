@@ -1,62 +1,15 @@
-/* Page tables: walking, mapping, unmapping, protecting and tearing down x86-64 4-level
- * address spaces (format in pte.h).  Portable: tables are reached through hal_phys_to_virt,
- * table pages come from the buddy allocator, TLBs are flushed through the HAL. */
+/* Page tables: walking, mapping, unmapping and protecting x86-64 4-level address spaces
+ * (format in pte.h); freeing empty tables and tearing spaces down is in pt_reclaim.c.
+ * Portable: tables are reached through hal_phys_to_virt, table pages come from the buddy
+ * allocator, TLBs are flushed through the HAL. */
 #include "abi/error.h"
 #include "hal.h"
 #include "mm.h"
 #include "pmm.h"
 #include "pt.h"
+#include "pt_impl.h"
 
-/* Beyond this many pages one full flush is cheaper than one INVLPG per page. */
-#define FLUSH_PAGE_LIMIT 32
-
-/* The pages of one operation on one address space: flushed here at once, and batched for
- * the other CPUs that have the space loaded (one shootdown per operation). */
-struct flush {
-	physaddr_t root;
-	unsigned pages;
-	uintptr_t va[FLUSH_PAGE_LIMIT];
-};
-
-static void
-flush_page(struct flush *fl, uintptr_t va)
-{
-	if (fl->pages < FLUSH_PAGE_LIMIT) {
-		hal_tlb_flush_page(va);
-		fl->va[fl->pages] = va;
-	}
-	fl->pages++;
-}
-
-static void
-flush_done(const struct flush *fl)
-{
-	if (fl->pages > FLUSH_PAGE_LIMIT)
-		hal_tlb_flush_all();
-	if (fl->pages > 0)
-		hal_tlb_shootdown(fl->root, fl->va, fl->pages > FLUSH_PAGE_LIMIT ? 0 : fl->pages);
-}
-
-static pte_t *
-table(pte_t entry_or_pa)
-{
-	return hal_phys_to_virt(entry_or_pa & PTE_ADDR_MASK);
-}
-
-static bool
-is_canonical(uint64_t va)
-{
-	return va < VA_USER_END || va >= VA_KERNEL_START;
-}
-
-/* Each table page's struct page keeps a summary of its present entries (pmm_pt_groups):
- * bit g is set whenever one of the entries 8g .. 8g+7 is present.  Every path here that makes an
- * entry present calls note_present first; a bit is never cleared while the table lives (a stale bit
- * costs tear-down one look at eight entries), so tear-down visits only marked groups. Entries must
- * become present only through this file (kvm_root_new's copy of the kernel half is never torn down
- * through the summary of the new root: only the user half is). */
-#define GROUP 8
-
+/* The present-entry summary (GROUP, pt_impl.h) of the table page that holds e. */
 static uint64_t *
 groups_of(const pte_t *e)
 {
@@ -78,9 +31,7 @@ note_present(pte_t *e)
 	*groups_of(e) |= 1ull << (i / GROUP);
 }
 
-static unsigned next_present(const pte_t *t, uint64_t groups, unsigned i, unsigned last);
 static void flush_one(physaddr_t root, uintptr_t va);
-static void prune_user(physaddr_t root, uint64_t va, uint64_t last);
 
 static pt_charge_fn charge_hook;
 
@@ -136,8 +87,8 @@ table_alloc(pte_t *link)
 }
 
 /* A table page (not a root) goes back, and its charge with it. */
-static void
-table_free(physaddr_t pa)
+void
+pt_table_free(physaddr_t pa)
 {
 	uint32_t owner = table_owner(pa);
 
@@ -156,14 +107,6 @@ void
 pt_root_free(physaddr_t root)
 {
 	pmm_free(root, 0);
-}
-
-/* True when an entry of `level` that maps a page maps a huge one: a PDE (2 MiB) or a PDPTE
- * (1 GiB): only entries of those levels have a PS bit (SDM Vol. 3A 4.5). */
-static bool
-is_huge_level(enum pt_level level)
-{
-	return level == PT_LEVEL_PD || level == PT_LEVEL_PDPT;
 }
 
 /* The entry bits of a leaf at `level` (PT: 4 KiB, PD: 2 MiB, PDPT: 1 GiB) with these flags. */
@@ -338,7 +281,7 @@ map_prepare(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned 
 		err = pt_walk(root, va + off, step_level(step), true, &e);
 		if (err < 0) {
 			/* No leaf is mapped yet: the tables made so far would be left empty. */
-			prune_user(root, va, va + off + step - 1);
+			pt_prune_user(root, va, va + off + step - 1);
 			return err;
 		}
 	}
@@ -436,77 +379,6 @@ unmap_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 	/* END LAB 2 */
 }
 
-/* After an unmap: the tables on a path that have no present entry left are unlinked,
- * deepest first (never the root), and freed once the flush is done (INVLPG also drops the
- * paging-structure caches, SDM Vol. 3A 4.10.4.1; the shootdown does the same on the other
- * CPUs).  Tables left allocated while empty would let an env spend memory on tables that
- * map nothing. */
-#define PRUNE_MAX 48
-
-struct prune {
-	struct flush fl;
-	unsigned n;
-	physaddr_t pa[PRUNE_MAX];
-};
-
-static void
-prune_flush(struct prune *p)
-{
-	flush_done(&p->fl);
-	p->fl.pages = 0;
-	while (p->n > 0)
-		table_free(p->pa[--p->n]);
-}
-
-static void
-prune_at(struct prune *p, uintptr_t va)
-{
-	pte_t *link[PT_LEVEL_PML4], *t = table(p->fl.root);
-	unsigned n = 0;
-
-	for (enum pt_level l = PT_LEVEL_PML4; l > PT_LEVEL_PT; l--) {
-		pte_t *e = &t[PTE_INDEX(va, l)];
-
-		if (!(*e & PTE_P) || (is_huge_level(l) && (*e & PTE_PS)))
-			break;
-		link[n++] = e;
-		t = table(*e);
-	}
-	while (n > 0) {
-		physaddr_t child = *link[n - 1] & PTE_ADDR_MASK;
-
-		if (next_present(table(child), *pmm_pt_groups(child), 0, PT_ENTRIES - 1) !=
-		    PT_ENTRIES)
-			break;
-		if (p->n == PRUNE_MAX)
-			prune_flush(p);
-		if (p->fl.pages == 0) /* the unmap's own flush covers it otherwise */
-			flush_page(&p->fl, va);
-		*link[--n] = 0;
-		p->pa[p->n++] = child;
-	}
-}
-
-/* Prunes every 2 MiB region [va, last] touches, then flushes and frees.  The kernel's tables
- * are shared by every root: only a user range is pruned. */
-static void
-prune_range(struct prune *p, uint64_t va, uint64_t last)
-{
-	uint64_t first = va & ~(uint64_t)(HUGE_SIZE - 1);
-
-	for (uint64_t v = first; va < VA_USER_END && v <= last && v >= first; v += HUGE_SIZE)
-		prune_at(p, v);
-	prune_flush(p);
-}
-
-static void
-prune_user(physaddr_t root, uint64_t va, uint64_t last)
-{
-	struct prune p = { .fl = { .root = root } };
-
-	prune_range(&p, va, last);
-}
-
 int
 pt_unmap(physaddr_t root, uintptr_t va, size_t size)
 {
@@ -519,7 +391,7 @@ pt_unmap(physaddr_t root, uintptr_t va, size_t size)
 	if (err < 0)
 		return err;
 	for_each_leaf(root, va, last, false, unmap_leaf, &p.fl);
-	prune_range(&p, va, last);
+	pt_prune_range(&p, va, last);
 	return 0;
 }
 
@@ -571,117 +443,6 @@ pt_lookup(physaddr_t root, uintptr_t va, struct pt_mapping *m)
 	m->pa = (*e & leaf_addr_mask(level)) | (va & (m->size - 1));
 	m->flags = leaf_flags(*e, level);
 	return 0;
-}
-
-/* The index of the first present entry in t[i .. last] that the summary `groups` marks, or
- * PT_ENTRIES: only the groups whose bit is set are read. */
-static unsigned
-next_present(const pte_t *t, uint64_t groups, unsigned i, unsigned last)
-{
-	while (i <= last) {
-		uint64_t left = groups & (~0ull << (i / GROUP));
-
-		if (left == 0)
-			return PT_ENTRIES;
-		if ((unsigned)__builtin_ctzll(left) != i / GROUP)
-			i = (unsigned)__builtin_ctzll(left) * GROUP;
-		for (unsigned end = (i / GROUP + 1) * GROUP; i < end && i <= last; i++)
-			if (t[i] & PTE_P)
-				return i;
-	}
-	return PT_ENTRIES;
-}
-
-/* Frees a table page of `level` and every table below it, first handing each page it maps
- * to `put` (when not NULL) with the level of the entry that maps it. */
-static void
-free_tables(physaddr_t pa, enum pt_level level, pt_put_fn put, void *arg)
-{
-	pte_t *t = table(pa);
-	uint64_t groups = *pmm_pt_groups(pa);
-	unsigned last = PT_ENTRIES - 1;
-
-	for (unsigned i = next_present(t, groups, 0, last); i < PT_ENTRIES;
-	     i = next_present(t, groups, i + 1, last)) {
-		if (level > PT_LEVEL_PT && !(t[i] & PTE_PS))
-			free_tables(t[i] & PTE_ADDR_MASK, level - 1, put, arg);
-		else if (put != NULL)
-			put(t[i], level, arg);
-	}
-	table_free(pa);
-}
-
-int
-pt_destroy_each(physaddr_t root, uintptr_t from_va, uintptr_t last_va, pt_put_fn put, void *arg)
-{
-	pte_t *pml4 = table(root);
-	uint64_t groups;
-	unsigned i, last;
-
-	if (!is_canonical(from_va) || !is_canonical(last_va) || from_va > last_va)
-		return E_RANGE;
-	if (!MM_IS_ALIGNED(from_va, PT_LEVEL_SIZE(PT_LEVEL_PML4)) ||
-	    !MM_IS_ALIGNED((uint64_t)last_va + 1, PT_LEVEL_SIZE(PT_LEVEL_PML4)))
-		return E_ALIGN;
-	last = PTE_INDEX(last_va, PT_LEVEL_PML4);
-	groups = *pmm_pt_groups(root);
-	for (i = next_present(pml4, groups, PTE_INDEX(from_va, PT_LEVEL_PML4), last); i <= last;
-	     i = next_present(pml4, groups, i + 1, last)) {
-		pte_t e = pml4[i];
-
-		/* Unhook and flush before freeing, so no paging-structure cache still points
-		 * at a table page (or `put` frees a frame) that is being reused. */
-		pml4[i] = 0;
-		hal_tlb_flush_all();
-		hal_tlb_shootdown(root, NULL, 0);
-		free_tables(e & PTE_ADDR_MASK, PT_LEVEL_PDPT, put, arg);
-	}
-	return 0;
-}
-
-struct unmap_frame {
-	struct flush fl;
-	physaddr_t pa;
-	uint64_t removed;
-};
-
-/* pt_unmap_frame below the table at tpa (of `level`, mapping from va `base`). */
-static void
-unmap_frame_in(physaddr_t tpa, enum pt_level level, uintptr_t base, struct unmap_frame *u)
-{
-	pte_t *t = table(tpa);
-	uint64_t groups = *pmm_pt_groups(tpa);
-	unsigned last =
-	    level == PT_LEVEL_PML4 ? PTE_INDEX(VA_USER_END - 1, PT_LEVEL_PML4) : PT_ENTRIES - 1;
-
-	for (unsigned i = next_present(t, groups, 0, last); i <= last;
-	     i = next_present(t, groups, i + 1, last)) {
-		uintptr_t va = base + (uintptr_t)i * PT_LEVEL_SIZE(level);
-
-		if (level > PT_LEVEL_PT && !(t[i] & PTE_PS))
-			unmap_frame_in(t[i] & PTE_ADDR_MASK, level - 1, va, u);
-		else if (level == PT_LEVEL_PT && (t[i] & PTE_ADDR_MASK) == u->pa) {
-			t[i] = 0;
-			flush_page(&u->fl, va);
-			u->removed++;
-		}
-	}
-}
-
-uint64_t
-pt_unmap_frame(physaddr_t root, physaddr_t pa)
-{
-	struct unmap_frame u = { .fl = { .root = root }, .pa = pa & PTE_ADDR_MASK };
-
-	unmap_frame_in(root, PT_LEVEL_PML4, 0, &u);
-	flush_done(&u.fl);
-	return u.removed;
-}
-
-int
-pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va)
-{
-	return pt_destroy_each(root, from_va, last_va, NULL, NULL);
 }
 
 /* Single 4 KiB leaves, for the paths that change one page at a time (a user map or protect,

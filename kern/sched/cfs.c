@@ -153,12 +153,8 @@ static bool
 cfs_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
 {
 	struct cfs_state *cs = cfs_of(se);
-	unsigned __int128 v = (unsigned __int128)ran * SCHED_NICE0_WEIGHT + cs->vrem;
 
-	uint64_t dv = sched_div128(v, cs->weight);
-
-	cs->vruntime += dv;
-	cs->vrem = (uint64_t)(v - (unsigned __int128)dv * cs->weight);
+	cs->vruntime += sched_vtime_advance(ran, cs->weight, &cs->vrem);
 	RQ_RAN(rq) += ran;
 	update_min_vruntime(rq, se);
 	return rq->nqueued && RQ_RAN(rq) >= slice(s, rq, se);

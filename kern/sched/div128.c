@@ -1,7 +1,7 @@
-/* Division of a 128-bit product by a 64-bit divisor for the policies: the kernel is
- * freestanding, with no compiler library to provide __udivti3, so C's 128-bit division
- * cannot be used there.  Products are 128-bit (they may exceed 2^64); quotients must fit
- * 64 bits. */
+/* Integer arithmetic for the policies (and exosim's workloads): division of a 128-bit
+ * product by a 64-bit divisor, as the kernel is freestanding, with no compiler library to
+ * provide __udivti3, so C's 128-bit division cannot be used there (products are 128-bit,
+ * they may exceed 2^64; quotients must fit 64 bits); weighted virtual time. */
 #include "sched.h"
 
 uint64_t
@@ -22,4 +22,14 @@ sched_div128(unsigned __int128 n, uint64_t d)
 		}
 	}
 	return q;
+}
+
+uint64_t
+sched_vtime_advance(uint64_t ran, uint64_t weight, uint64_t *vrem)
+{
+	unsigned __int128 v = (unsigned __int128)ran * SCHED_NICE0_WEIGHT + *vrem;
+	uint64_t dv = sched_div128(v, weight);
+
+	*vrem = (uint64_t)(v - (unsigned __int128)dv * weight);
+	return dv;
 }

@@ -188,12 +188,8 @@ static bool
 eevdf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
 {
 	struct eevdf_state *es = ev_of(se);
-	unsigned __int128 v = (unsigned __int128)ran * SCHED_NICE0_WEIGHT + es->vrem;
 
-	uint64_t dv = sched_div128(v, es->weight);
-
-	es->vruntime += dv;
-	es->vrem = (uint64_t)(v - (unsigned __int128)dv * es->weight);
+	es->vruntime += sched_vtime_advance(ran, es->weight, &es->vrem);
 	if (sched_key_before(es->vruntime, es->deadline))
 		return false;
 	es->deadline = es->vruntime + vslice(s, se);

@@ -99,18 +99,6 @@ rta_fits(struct sched *s, struct sched_entity *x, unsigned cpu, const struct bat
 	return true;
 }
 
-static uint64_t
-gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t r = a % b;
-
-		a = b;
-		b = r;
-	}
-	return a;
-}
-
 /* EDF for a whole set: the densities of cpu's tasks and x sum to at most 1, exactly, as a
  * fraction num / den kept in lowest terms over the least common multiple of the deadlines
  * (rounded densities would turn down a CPU filled to exactly 1).  A denominator past 2^62
@@ -126,10 +114,10 @@ edf_fits(struct sched *s, struct sched_entity *x, unsigned cpu, const struct bat
 
 		if ((k < b->placed && part_of(e)->cpu != cpu) || c == 0)
 			continue;
-		g = gcd(c, d);
+		g = sched_gcd(c, d);
 		c /= g;
 		d /= g;
-		g = gcd(den, d);
+		g = sched_gcd(den, d);
 		if (den / g > (1ULL << 62) / d)
 			return RQ_DENSITY(&s->rq[cpu]) + part_of(x)->density <= PART_UNIT;
 		l = den / g * d;

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "libos.h"
+#include "usyscall.h"
 
 /* Slots at or above this are never handed out; enough for every program in user/. */
 #define SLOT_MAX 1024
@@ -39,4 +40,14 @@ slot_reserve(uint64_t slot)
 		return E_BUSY;
 	used[slot / 64] |= 1ull << (slot % 64);
 	return 0;
+}
+
+uint64_t
+libos_quota_pages(void)
+{
+	struct cap_info ci;
+
+	if (sys_cap_identify(ABI_SLOT_UNTYPED, &ci) < 0)
+		return 0;
+	return ci.pages;
 }

@@ -1,6 +1,5 @@
 /* `exosim analyze --workload F --machine M --sched P`: per task the analytic bound and
  * verdict, then the set-level tests, and which of them decides for policy P. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +24,7 @@ an_bad(const char *opt, const char *what)
 static int
 an_number(const char *opt, const char *s, uint64_t max, uint64_t *out)
 {
-	char *end;
-
-	errno = 0;
-	*out = strtoull(s, &end, 0);
-	if (errno || end == s || *end || s[0] == '-' || *out > max)
+	if (sim_parse_u64(s, out) < 0 || *out > max)
 		return an_bad(opt, "must be a non-negative integer in range");
 	return 0;
 }

@@ -2,6 +2,7 @@
  * workload; seed the first events; run the engine for the duration; close open jobs. */
 #include "run.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -313,4 +314,14 @@ sim_run(const struct sim_options *o, struct sim_result *res, char *err, size_t e
 	res->host_seconds = host_clock(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 	teardown(&sm);
 	return r;
+}
+
+int
+sim_parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	return (errno || end == s || *end || s[0] == '-') ? -1 : 0;
 }

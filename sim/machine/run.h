@@ -39,4 +39,8 @@ int sim_run(const struct sim_options *o, struct sim_result *res, char *err, size
 int sim_task_params(const struct workload *w, const struct sched_policy *policy, uint64_t hz,
                     struct sched_params *out);
 
+/* A command-line number (decimal, 0x hex or 0 octal, as strtoull reads them): 0, or -1 when
+ * `s` is empty, has anything after the digits, is negative or overflows 64 bits. */
+int sim_parse_u64(const char *s, uint64_t *out);
+
 #endif

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sched.h"
+
 uint64_t *
 wl_task_table(struct wl_task *t, size_t n)
 {
@@ -127,17 +129,6 @@ wl_utilisation(const struct workload *w)
 	return u;
 }
 
-static uint64_t
-gcd(uint64_t a, uint64_t b)
-{
-	while (b) {
-		uint64_t r = a % b;
-		a = b;
-		b = r;
-	}
-	return a;
-}
-
 uint64_t
 wl_hyperperiod(const struct workload *w)
 {
@@ -148,7 +139,7 @@ wl_hyperperiod(const struct workload *w)
 
 		if (p == 0)
 			return 0;
-		q = p / gcd(h, p);
+		q = p / sched_gcd(h, p);
 		if (h > UINT64_MAX / q)
 			return 0;
 		h *= q;

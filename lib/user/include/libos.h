@@ -53,6 +53,9 @@ long slot_alloc(void);
 void slot_free(uint64_t slot);
 /* Marks `slot` used (a capability someone else put there): 0, E_RANGE or E_BUSY. */
 int slot_reserve(uint64_t slot);
+/* The pages left in this env's quota (the untyped capability in ABI_SLOT_UNTYPED), 0 when
+ * it cannot be read. */
+uint64_t libos_quota_pages(void);
 
 /* devices.c: this env's device capabilities, slots *first .. *first + count - 1 (count 0:
  * none).  init's come from the kernel, a spawned program's from its parent (spawn.c). */

@@ -6,6 +6,7 @@
 #include "bootinfo.h"
 #include "cmdline.h"
 #include "console.h"
+#include "failalloc.h"
 #include "fwcfg.h"
 #include "xstring.h"
 
@@ -116,6 +117,7 @@ cmdline_check(void)
 	for (i = 0; i < nopts; i++)
 		if (!known(opts[i].key))
 			printf("cmdline: unknown option '%s'\n", opts[i].key);
+	failalloc_init(); /* testing option: arms the allocators' hook (kern/mm/failalloc.c) */
 }
 
 const char *

@@ -4,6 +4,7 @@
 #include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
+#include "failalloc.h"
 #include "kheap.h"
 #include "pmm.h"
 
@@ -30,6 +31,7 @@ env_leak_print(void)
 		heap += hs.objects[c];
 	printf("leak-check: pages %lu caps %lu heap %lu\n", ps.free + ps.used_pages[PAGE_USE_HEAP],
 	       cap_live_count(), heap);
+	failalloc_print();
 }
 
 int64_t

@@ -41,7 +41,7 @@ int64_t
 sys_dma_alloc(struct env *e, const uint64_t *a)
 {
 	uint64_t uslot = a[0], dslot = a[1], npages = a[2], attr = a[3], rights = a[4];
-	unsigned order = order_of(npages);
+	unsigned order;
 	struct frame *f;
 	struct region *r;
 	int err;
@@ -50,6 +50,8 @@ sys_dma_alloc(struct env *e, const uint64_t *a)
 		return E_INVAL;
 	if (npages == 0 || npages > ABI_DMA_MAX_PAGES)
 		return E_RANGE;
+	/* Only now: above 2^63 pages order_of never ends (found by user/fuzz, seed 2). */
+	order = order_of(npages);
 	if ((err = frame_new_run(order, e->id, &f)) < 0)
 		return err;
 	if ((err = region_new(f, 1ull << order, attr_flags[attr], f[0].obj.phys, ABI_REGION_RECS,

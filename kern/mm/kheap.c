@@ -3,6 +3,7 @@
  * live objects (so a double free is caught exactly); larger requests take whole buddy blocks.
  * The struct page of every heap page says which of the two it is. */
 #include "hal.h"
+#include "failalloc.h"
 #include "kheap.h"
 #include "pmm.h"
 
@@ -145,6 +146,9 @@ kmalloc(size_t size)
 	void *p = NULL;
 
 	if (size == 0)
+		return NULL;
+	if (failalloc_hook != NULL &&
+	    failalloc_hook(FAILALLOC_HEAP, size, __builtin_return_address(0)))
 		return NULL;
 	st = hal_spin_lock_irqsave(&heap_lock);
 	if (size > obj_size(KHEAP_NCLASSES - 1)) {

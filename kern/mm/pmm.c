@@ -3,6 +3,7 @@
  * the buddy system (kern/mm/buddy.c) with locking, checks, use tags and statistics. */
 #include "abi/error.h"
 #include "buddy.h"
+#include "failalloc.h"
 #include "hal.h"
 #include "pmm.h"
 
@@ -15,6 +16,7 @@ static struct hal_spinlock pmm_lock = HAL_SPINLOCK_INIT("pmm");
 static uint64_t total_pages;   /* available RAM in the map, page-rounded inward */
 static uint64_t managed_pages; /* pages in regions, minus their metadata */
 static uint64_t used_pages[PAGE_USE_COUNT];
+bool (*failalloc_hook)(enum failalloc_kind kind, uint64_t arg, void *caller);
 static uint64_t window_end; /* RAM below this is managed (pmm_init_below, pmm_add_above) */
 
 /* Scratch lists for pmm_init, static so that early boot needs no stack for them. */
@@ -283,6 +285,9 @@ pmm_alloc_as(unsigned order, enum page_use use, uint32_t owner)
 
 	if (order > PMM_MAX_ORDER || use == PAGE_USE_NONE || use >= PAGE_USE_COUNT)
 		return E_INVAL;
+	if (failalloc_hook != NULL &&
+	    failalloc_hook(FAILALLOC_PAGE, order, __builtin_return_address(0)))
+		return E_NOMEM;
 	st = pmm_lock_acquire();
 	err = buddy_alloc(order, &pg);
 	if (err == 0) {

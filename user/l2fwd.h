@@ -58,7 +58,7 @@ l2_get64(const uint8_t *p)
 {
 	uint64_t v;
 
-	memcpy(&v, p, sizeof(v));
+	__builtin_memcpy(&v, p, sizeof(v));
 	return v;
 }
 
@@ -67,7 +67,7 @@ l2_get32(const uint8_t *p)
 {
 	uint32_t v;
 
-	memcpy(&v, p, sizeof(v));
+	__builtin_memcpy(&v, p, sizeof(v));
 	return v;
 }
 
@@ -76,7 +76,7 @@ l2_get16(const uint8_t *p)
 {
 	uint16_t v;
 
-	memcpy(&v, p, sizeof(v));
+	__builtin_memcpy(&v, p, sizeof(v));
 	return v;
 }
 

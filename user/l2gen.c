@@ -4,7 +4,7 @@
  * before its transmit, and takes them back on unit 3 through the forwarder.  One batch is in
  * flight at a time (no frame can be lost to a full ring): after a batch it sleeps PACE TSC
  * cycles, so that CPU 0 is idle while the forwarder works (under icount QEMU then runs the
- * forwarder's CPU at once), then polls, yielding, until the batch is back (bounded).  Every
+ * forwarder's CPU at once), then polls, sleeping, until the batch is back (bounded).  Every
  * frame must come back exactly once, 60 bytes, with the MAC header rewritten and everything
  * else as sent.  `l2gen busy` is the other env of l2fwd's shared mode: it spins for ever. */
 #include <stdint.h>
@@ -17,11 +17,12 @@
 
 #include "l2fwd.h"
 
-#define POOL_BUFS  128
-#define RING       64
-#define PACE       20000ull /* TSC cycles after each batch (instructions under icount) */
-#define MAX_POLLS  200000   /* polls per batch before it counts as lost */
-#define WARM_POLLS 20000000 /* the first frame waits for QEMU's e1000 link-up delay */
+#define POOL_BUFS 128
+#define RING      64
+#define PACE      20000ull      /* TSC cycles after each batch (instructions under icount) */
+#define STEP      20000ull      /* TSC cycles of each sleep while waiting for frames */
+#define BATCH_TSC 2000000000ull /* a batch not back after this is lost */
+#define WARM_TSC  8000000000ull /* the first frame's bound */
 
 struct port {
 	struct net_libos lo;
@@ -118,14 +119,16 @@ take(const struct net_buf *b)
 		dups++;
 }
 
-/* Takes frames on unit 3 until `want` came back or `polls` polls: the count. */
+/* Takes frames on unit 3 until `want` came back or the TSC passed `end`: the count.  It
+ * sleeps STEP cycles whenever the ring is empty: an idle CPU 0 lets the forwarder's CPU run
+ * (under icount QEMU runs one CPU at a time) and lets QEMU's virtual clock pass. */
 static unsigned
-collect(unsigned want, unsigned long polls)
+collect(unsigned want, uint64_t end)
 {
 	struct net_buf *bufs[NET_BATCH];
 	unsigned got = 0;
 
-	for (unsigned long i = 0; got < want && i < polls; i++) {
+	while (got < want) {
 		unsigned k = net_rx(&ports[1].dev, bufs, NET_BATCH);
 
 		for (unsigned j = 0; j < k; j++) {
@@ -133,8 +136,10 @@ collect(unsigned want, unsigned long polls)
 			net_buf_free(bufs[j]);
 		}
 		got += k;
+		if (k == 0 && rdtsc() >= end)
+			break;
 		if (k == 0)
-			sys_yield();
+			sys_sleep_until(rdtsc() + STEP, 0);
 	}
 	return got;
 }
@@ -145,12 +150,13 @@ generate(void)
 	uint32_t seq = 0;
 
 	check("warm", "first frame sent", send_batch(0, 1, L2_FLAG_WARM), 1);
-	check("warm", "first frame back", collect(1, WARM_POLLS), 1);
+	/* QEMU's e1000 takes nothing for a second (of its virtual clock) after RCTL is written. */
+	check("warm", "first frame back", collect(1, rdtsc() + WARM_TSC), 1);
 	while (seq < L2_NFRAMES) {
 		unsigned n = send_batch(seq, NET_BATCH, 0), back;
 
 		sys_sleep_until(rdtsc() + PACE, 0);
-		back = collect(n, MAX_POLLS);
+		back = collect(n, rdtsc() + BATCH_TSC);
 		lost += n - back;
 		if (n == 0 || back != n)
 			break;

@@ -1,5 +1,5 @@
 /* l2fwd: the partitioned fast path's layer-2 forwarder (issue 15 item 4, docs/l2fwd.md), run
- * as init (`init=l2fwd [tests=shared]`: only init holds core capabilities) on two CPUs with
+ * as init (`init=l2fwd [tests=load|shared]`: only init holds core capabilities) on two CPUs with
  * four e1000s on two QEMU hubs (user/l2fwd.h).  It spawns the generator (user/l2gen.c) on
  * CPU 0, then forwards every frame from unit 0 to unit 1 in batches of NET_BATCH, polled by
  * lib/fastpath's loop, rewriting the MAC header.  Each frame's latency, the forwarder's TSC
@@ -7,6 +7,7 @@
  *
  *   owned   CPU 1 is claimed for the forwarder (core_claim): no tick, no device interrupt;
  *           its interrupt counters (core_stat) must not move during the run
+ *   load    owned, and a busy env that asks for CPU 1 (the test: the claim moves it off)
  *   shared  no claim: the forwarder is an ordinary env pinned to CPU 1 beside a busy env
  *           (l2gen busy), both under the scheduler's tick: the tail that the claim removes
  *
@@ -151,37 +152,51 @@ busy_pin(uint64_t env, uint64_t mask)
 		panic("cannot pin env slot %lu", (unsigned long)env);
 }
 
-/* The partition's setup, in one place (the lead may move it to lib/user/partition.c): owned, claim
- * CPU FWD_CPU for this env; shared, pin this env there beside a busy env.  The busy env's
- * slot (0: none). */
 static uint64_t
-partition_setup(int owned)
+spawn_busy(void)
 {
 	static const char busy[] = "l2gen busy";
-	long s;
+	long s = slot_alloc();
+
+	if (s < 0 ||
+	    sys_spawn(busy, sizeof(busy) - 1, (uint64_t)s, ABI_SLOT_UNTYPED, BUSY_PAGES) < 0)
+		panic("cannot spawn %s", busy);
+	return (uint64_t)s;
+}
+
+/* The partition's setup, in one place (the lead may move it to lib/user/partition.c): owned,
+ * claim CPU FWD_CPU for this env (with `load`, a busy env asking for CPU 1 first: the
+ * claim must move it off); shared, pin this env there beside a busy env.  The busy
+ * env's slot (0: none). */
+static uint64_t
+partition_setup(int owned, int load)
+{
+	uint64_t busy = 0;
 
 	if (owned) {
+		if (load) {
+			busy = spawn_busy();
+			busy_pin(busy, 1ull << FWD_CPU);
+		}
 		check("setup", "claim cpu 1",
 		      sys_core_claim(libos_envinfo->core_slot + FWD_CPU, ABI_CORE_SELF), 0);
 		check("setup", "running on cpu 1", sys_cpu(), FWD_CPU);
-		return 0;
+		return busy;
 	}
 	busy_pin(ABI_SLOT_SELF, 1ull << FWD_CPU);
-	if ((s = slot_alloc()) < 0 ||
-	    sys_spawn(busy, sizeof(busy) - 1, (uint64_t)s, ABI_SLOT_UNTYPED, BUSY_PAGES) < 0)
-		panic("cannot spawn %s", busy);
-	busy_pin((uint64_t)s, 1ull << FWD_CPU);
+	busy = spawn_busy();
+	busy_pin(busy, 1ull << FWD_CPU);
 	check("setup", "running on cpu 1", sys_cpu(), FWD_CPU);
-	return (uint64_t)s;
+	return busy;
 }
 
 static void
 partition_end(uint64_t busy)
 {
-	if (fw.owned) {
+	if (fw.owned)
 		check("end", "release cpu 1", sys_core_release(libos_envinfo->core_slot + FWD_CPU),
 		      0);
-	} else if (busy != 0) {
+	if (busy != 0) {
 		sys_env_destroy(busy);
 		sys_cap_delete(busy);
 		slot_free(busy);
@@ -274,9 +289,10 @@ main(int argc, char **argv)
 	struct abi_core_stat before, after;
 	uint64_t busy;
 	long gen;
-	int status = -1, r0, r1;
+	int status = -1, r0, r1, load;
 
 	fw.owned = strcmp(mode, "shared") != 0;
+	load = strcmp(mode, "load") == 0;
 	fw.io_min = ~0ull;
 	mode = fw.owned ? "owned" : "shared";
 	metrics_setup();
@@ -288,7 +304,7 @@ main(int argc, char **argv)
 	memcpy(rewrite + 6, fw.port[1].dev.mac, 6);
 	/* The generator first, so that it is on CPU 0 and this env alone moves to CPU 1. */
 	check("init", "spawn l2gen", (gen = spawn("l2gen", gen_argv, GEN_PAGES)) > 0, 1);
-	busy = partition_setup(fw.owned);
+	busy = partition_setup(fw.owned, load);
 	run(&before, &after);
 	report(mode, &before, &after);
 	check("end", "l2gen finished", gen > 0 ? wait(gen, &status) : -1, 0);

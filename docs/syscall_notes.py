@@ -48,7 +48,8 @@ NOTES = {
                 ("slot", ENV.format("eslot", "MAP")),
                 ("slot", SRC.format("fslot") + "; not a frame `E_INVAL`; a right missing "
                                                "`E_PERM`"),
-                ("E_NOMEM", "no page for a page table")]),
+                ("E_NOMEM", "no page for a page table, or the target env's page-table quota "
+                            "(its pt_pool: docs/architecture.md, Lifetimes) is spent")]),
     "unmap": ("the env in `eslot`: MAP", [
         ("E_ALIGN", "`va` is not page aligned"),
         ("E_RANGE", "`va` is outside the user range"),
@@ -64,8 +65,12 @@ NOTES = {
                     ("E_PERM", "`perm` asks for more than that frame capability allowed")]),
     "frame_phys": ("the frame in `fslot`: PHYS", [
         ("slot", SRC.format("fslot") + "; not a frame `E_INVAL`; without PHYS `E_PERM`")]),
-    "exofork": ("none", [("E_NOMEM", "no free env, or no memory for its tables"),
-                         ("slot", DST.format("dslot"))]),
+    "exofork": ("the untyped capability in the caller's `ABI_SLOT_UNTYPED`: WRITE (the child "
+                "costs env_cost pages of it, given back when its slot is released)", [
+                    ("slot", SRC.format("ABI_SLOT_UNTYPED") + "; not an untyped capability "
+                             "`E_INVAL`; without WRITE `E_PERM`; too few pages left `E_NOMEM`"),
+                    ("E_NOMEM", "no free env, or no memory for its tables"),
+                    ("slot", DST.format("dslot"))]),
     "env_set_status": ("the env in `eslot`: WRITE", [
         ("E_INVAL", "`status` is neither `ENV_RUNNABLE` nor `ENV_NOT_RUNNABLE`"),
         ("slot", ENV.format("eslot", "WRITE"))]),
@@ -78,7 +83,8 @@ NOTES = {
                     "16-byte aligned, below `ABI_USER_START + ABI_UXSTACK_SIZE` or above "
                     "`ABI_USER_END`"),
         ("slot", ENV.format("eslot", "WRITE"))]),
-    "env_destroy": ("the env in `eslot`: WRITE", [("slot", ENV.format("eslot", "WRITE"))]),
+    "env_destroy": ("the env in `eslot`: WRITE (every env it created, and theirs, dies with it)",
+                    [("slot", ENV.format("eslot", "WRITE"))]),
     "env_status": ("the env in `eslot`: READ", [
         ("slot", SRC.format("eslot") + "; not an env capability `E_INVAL`; without READ "
                                        "`E_PERM` (a destroyed env reports `ENV_DEAD`)")]),
@@ -95,23 +101,27 @@ NOTES = {
         ("slot", SRC.format("slot")),
         ("slot", DST.format("dslot") + " (in the target env's table)"),
         ("E_PERM", "GRANT missing")]),
-    "cap_revoke": ("none beyond holding the capability", [("slot", SRC.format("slot"))]),
+    "cap_revoke": ("none beyond holding the capability (a revoked frame is unmapped from every "
+                   "address space but the revoker's)", [("slot", SRC.format("slot"))]),
     "cap_delete": ("none beyond holding the capability", [("slot", SRC.format("slot"))]),
     "cap_identify": ("none beyond holding the capability (the physical address needs PHYS)",
                      [("slot", SRC.format("slot")),
                       ("E_FAULT", "`info` is not writable user memory")]),
-    "spawn": ("when `pages` > 0, the untyped capability in `uslot`: WRITE and GRANT", [
+    "spawn": ("the untyped capability in `uslot`: WRITE (the child costs env_cost pages of "
+              "it), and GRANT when `pages` > 0", [
         ("E_INVAL", "`len` is 0 or > `ABI_CMD_MAX`"),
         ("E_FAULT", "`cmd` is not readable user memory"),
         ("E_NOMEM", "no free env, or no memory"),
-        ("slot", "when `pages` > 0, " + SRC.format("uslot") + "; not an untyped capability "
-                 "`E_INVAL`; WRITE or GRANT missing `E_PERM`; fewer than `pages` left "
-                 "`E_NOMEM`"),
+        ("slot", SRC.format("uslot") + "; not an untyped capability `E_INVAL`; WRITE (or, "
+                 "when `pages` > 0, GRANT) missing `E_PERM`; fewer than `pages` + env_cost "
+                 "left `E_NOMEM`"),
         ("E_NOENT", "no program of that name in the ramdisk"),
         ("E_INVAL", "the program is not a static x86-64 ELF executable (or `E_RANGE`: a "
                     "segment outside the user range)"),
         ("slot", DST.format("dslot"))]),
     "leak_check": ("none", []),
+    "kcheck": ("none", [
+        ("E_NOMEM", "the kernel heap cannot hold the checker's scratch arrays")]),
     "env_set_sched": ("the env in `eslot`: SCHED", [
         ("E_FAULT", "`params` is not readable user memory"),
         ("slot", ENV.format("eslot", "SCHED")),

@@ -163,5 +163,65 @@ waittests.add_tests(LAB, lab3)
 shelltests.add_tests(LAB, lab3)
 
 
+# ---- What earns points (issue 19: an untouched handout earns nothing) ----------------------
+# Lab 4C's code is fork's duppage and the pipe (lib/user/fork.c, lib/user/pipe.c).  The heap
+# (lib/user/malloc.c) and the kernel's IPC are given: their tests are checked, worth nothing.
+# So are the parts that check given code: the kernel's notification errors and exit
+# notifications, and the shell's spawning, files and region capabilities.  A program's leak
+# check, and the checks it makes before or beside your code (setup, end-of-file on a pipe
+# nobody wrote, bad arguments), pass when nothing forks at all: they earn only when the
+# checks of your code (the gates) earn something.
+TESTS = {t.name: t for t in LAB.tests}
+
+
+def given(name, parts=None):
+    """Test `name`'s `parts` (all: None) check given code: worth 0 points."""
+    t = TESTS[name]
+    for part in parts or list(t.parts):
+        t.parts[part] = 0
+    t.points = sum(t.parts.values())
+
+
+def earned_nothing(run, part):
+    if any(p is None or p == part for p, _ in run.failures):
+        return True
+    return run.fractions.get(part, (1, 1))[0] == 0
+
+
+def gated(name, gates, parts):
+    """Test `name`'s `parts` fail when every one of `gates` earned nothing."""
+    t, inner = TESTS[name], TESTS[name].check
+
+    def check(run):
+        if inner:
+            inner(run)
+        if all(earned_nothing(run, g) for g in gates):
+            for part in parts:
+                run.fail("earns nothing while %s earn nothing (none of your code's checks "
+                         "passed)" % ", ".join(gates), part)
+
+    check.__doc__ = inner.__doc__ if inner else None
+    t.check = check
+
+
+for _suffix in ("", "-smp4"):
+    given("malloctest" + _suffix)
+    gated("forktree" + _suffix, ["tree", "done"], ["ids", "leak"])
+    gated("cowtest" + _suffix, ["iso", "count", "heap", "wait", "zero", "kill", "kernel-line"],
+          ["setup", "leak"])
+    gated("pipetest" + _suffix, ["epipe", "fork", "block", "bad-lines"],
+          ["eof", "sh", "bad", "leak"])
+    given("waittest" + _suffix, ["bad", "notify"])
+    gated("waittest" + _suffix, ["block", "console", "kills"], ["wait", "eof", "leak"])
+given("ipc-smp2")
+given("ipc-smp4")
+gated("pingpong", ["order"], ["leak"])
+given("shell-files", ["ls", "redirect", "head", "errors", "monitor"])
+gated("shell-files", ["wc", "cat"], ["leak"])
+gated("shell-primes-head", ["primes"], ["leak"])
+given("shell-grandchild-files", ["grandchild", "region", "revoke"])
+gated("shell-grandchild-files", ["deeper"], ["leak"])
+
+
 if __name__ == "__main__":
     sys.exit(gradelib.main([LAB]))

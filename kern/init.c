@@ -28,6 +28,7 @@
 #include "pmm.h"
 #include "pt.h"
 #include "smp.h"
+#include "stackprot.h"
 #include "timer.h"
 #include "trap.h"
 
@@ -119,6 +120,7 @@ kern_main(uint64_t mb2_info)
 {
 	const char *test;
 
+	stackprot_init(); /* first: every later frame checks the per-boot guard */
 	cons_init_early();
 	cpu_init();
 	percpu_init(); /* hal_cpu_id() works from here on */

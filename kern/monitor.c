@@ -7,6 +7,7 @@
 #include "bootinfo.h"
 #include "console.h"
 #include "env.h"
+#include "kcheck.h"
 #include "kerninfo.h"
 #include "ktrace.h"
 #include "machine.h"
@@ -179,6 +180,12 @@ mon_leaks(int argc, char **argv)
 }
 
 static void
+mon_check(int argc, char **argv)
+{
+	kcheck_run();
+}
+
+static void
 mon_cpus(int argc, char **argv)
 {
 	smp_print_cpus();
@@ -216,6 +223,8 @@ static const struct mon_cmd mon_cmds[] = {
 	{ "cpuid", "processor vendor, model and features", mon_cpuid },
 	{ "pages", "physical pages: total, reserved, free blocks per order; the heap", mon_pages },
 	{ "leaks", "free pages, live capabilities and heap objects", mon_leaks },
+	{ "check", "kernel invariants: capability trees, reference counts, quotas, mappings",
+	  mon_check },
 	{ "cpus", "the CPUs running, their APIC ids, the calibrated clocks", mon_cpus },
 	{ "trace", "the scheduling events of every CPU (trace=sched)", mon_trace },
 	{ "lspci", "PCI functions: address, IDs, class, interrupts, BARs", mon_lspci },

@@ -9,8 +9,9 @@
 #include "xstring.h"
 
 /* Pages of init's quota each test program gets as its own (captest and memtest allocate;
- * forktree's fifteen envs share one, each with a few private pages). */
-#define TEST_QUOTA_PAGES 256
+ * forktree's fifteen envs share one, each costing env_cost pages, its page tables and a few
+ * private pages: docs/architecture.md, "Lifetimes"). */
+#define TEST_QUOTA_PAGES 512
 
 /* A test that has not died after this many of init's yields is destroyed. */
 #define TEST_MAX_YIELDS 10000000

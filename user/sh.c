@@ -29,6 +29,10 @@
  * pool and rings, e.g. udpecho's 256 buffers, take about 140). */
 #define SH_PAGES      36
 #define CMD_PAGES_MAX 512
+/* What spawn charges the shell's quota beside a command's pages: the env (env_cost: its
+ * PML4, FPU area and capability table) and its program's page tables (docs/architecture.md,
+ * "Lifetimes"). */
+#define CMD_OVERHEAD 16
 
 struct cmd {
 	int argc;
@@ -295,7 +299,9 @@ run(struct line *l)
 	long ids[MAX_CMDS];
 	int prev = -1, p[2], n = 0, st = 0;
 
-	pages = quota > SH_PAGES ? (quota - SH_PAGES) / (uint64_t)l->ncmds : 0;
+	pages = quota > SH_PAGES + CMD_OVERHEAD * (uint64_t)l->ncmds
+	            ? (quota - SH_PAGES) / (uint64_t)l->ncmds - CMD_OVERHEAD
+	            : 0;
 	pages = pages > CMD_PAGES_MAX ? CMD_PAGES_MAX : pages;
 	dup2(0, SAVE_IN);
 	dup2(1, SAVE_OUT);

@@ -3,8 +3,8 @@
 # (Criterion, ASan + UBSan).  `make unit-sched` runs just these.
 
 SCHEDTEST_DIR := $(OBJ)/grade/unit/sched
-SCHEDTEST_UNIT := core policies edf
-SCHEDTEST_SIM := theory_rt theory_share progress stress
+SCHEDTEST_UNIT := core policies edf fair partition gedf
+SCHEDTEST_SIM := theory_rt theory_share theory_multi progress stress
 SCHEDTEST_BINS := $(addprefix $(SCHEDTEST_DIR)/test_,$(SCHEDTEST_UNIT) $(SCHEDTEST_SIM) doc_policy)
 SCHEDTEST_HDRS := $(wildcard kern/include/sched*.h grade/unit/sched/*.h)
 
@@ -19,7 +19,7 @@ $(SCHEDTEST_DIR)/%.o: grade/unit/sched/%.c $(SCHEDTEST_HDRS) | $(DEPS_STAMP)
 # Framework tests link only kern/sched, the others the whole simulator library.
 $(addprefix $(SCHEDTEST_DIR)/test_,$(SCHEDTEST_UNIT)): $(SCHEDTEST_DIR)/test_%: \
 		$(SCHEDTEST_DIR)/test_%.o $(patsubst %.c,$(OBJ)/sim/san/%.o,$(wildcard kern/sched/*.c))
-	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion
+	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion -lm
 
 $(addprefix $(SCHEDTEST_DIR)/test_,$(SCHEDTEST_SIM)): $(SCHEDTEST_DIR)/test_%: \
 		$(SCHEDTEST_DIR)/test_%.o $(SIM_SAN_LIB)

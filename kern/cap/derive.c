@@ -13,6 +13,10 @@ lookup_pair(struct cap_table *t, uint64_t slot, struct cap_table *dt, uint64_t d
 
 	if ((err = cap_slot_get(t, slot, true, src)) < 0)
 		return err;
+	/* Every result references the source's object (or, for retype, pays from it): a count
+	 * at its maximum is an error, not cap_obj_ref's panic. */
+	if ((*src)->obj->refs == UINT32_MAX)
+		return E_RANGE;
 	return cap_slot_get(dt, dslot, false, dst);
 }
 

@@ -186,6 +186,9 @@ cap_acquire_badge(struct cap_table *t, uint64_t slot, unsigned type, uint32_t ne
 		err = E_INVAL;
 	if (err == 0 && (c->rights & need) != need)
 		err = E_PERM;
+	/* A count at its maximum is an error for the caller (sys_map, ...), never a panic. */
+	if (err == 0 && c->obj->refs == UINT32_MAX)
+		err = E_RANGE;
 	if (err == 0) {
 		cap_obj_ref(c->obj);
 		*obj = c->obj;
@@ -234,4 +237,30 @@ cap_live_objects(void)
 	n = nobjects;
 	hal_spin_unlock(&cap_lock);
 	return n;
+}
+
+int
+cap_quota_take(struct cap_object *pool, uint64_t pages)
+{
+	int err = 0;
+
+	if (pool == NULL || pool->type != CAP_UNTYPED)
+		return E_INVAL;
+	hal_spin_lock(&cap_lock);
+	if (pool->state != CAP_OBJ_LIVE)
+		err = E_INVAL;
+	else if (pool->quota < pages)
+		err = E_NOMEM;
+	else
+		pool->quota -= pages;
+	hal_spin_unlock(&cap_lock);
+	return err;
+}
+
+void
+cap_quota_give(struct cap_object *pool, uint64_t pages)
+{
+	hal_spin_lock(&cap_lock);
+	pool->quota += pages;
+	hal_spin_unlock(&cap_lock);
 }

@@ -2,8 +2,51 @@
  * table, deepest first.  The walk keeps only the current node: it descends to a leaf,
  * deletes it, and resumes at the leaf's parent, so each edge is walked down once and each
  * node is deleted once (time linear in the subtree, constant stack).  Deleting only leaves
- * means no node is ever re-parented during a revoke. */
+ * means no node is ever re-parented during a revoke.
+ *
+ * A revoke also takes back what the deleted capabilities gave: an object that loses a
+ * capability here and is still referenced afterwards (a frame some address space maps) is
+ * put on a list, with a hold, and the type's revoke hook runs for it once the lock is gone
+ * (the kernel's frame hook removes its mappings: docs/architecture.md, "Lifetimes"). */
 #include "cap_impl.h"
+
+static cap_revoke_fn revoke_hook[CAP_NTYPES];
+
+void
+cap_set_revoke_hook(unsigned type, cap_revoke_fn fn)
+{
+	if (type >= CAP_NTYPES)
+		HAL_PANIC("cap_set_revoke_hook: type %u", type);
+	hal_spin_lock(&cap_lock);
+	revoke_hook[type] = fn;
+	hal_spin_unlock(&cap_lock);
+}
+
+/* Puts on *list, with a hold, each object a descendant of root names whose type has a hook
+ * (a walk in pre-order through the sibling and parent links, before anything is deleted). */
+static void
+revoke_collect(struct cap *root, struct cap_object **list)
+{
+	struct cap *c = root->first_child;
+
+	while (c != NULL) {
+		struct cap_object *obj = c->obj;
+
+		if (revoke_hook[obj->type] != NULL && !obj->revoking) {
+			cap_obj_ref(obj);
+			obj->revoking = true;
+			obj->revoke_next = *list;
+			*list = obj;
+		}
+		if (c->first_child != NULL) {
+			c = c->first_child;
+			continue;
+		}
+		while (c != root && c->next_sibling == NULL)
+			c = c->parent;
+		c = c == root ? NULL : c->next_sibling;
+	}
+}
 
 static int
 revoke_subtree(struct cap *root)
@@ -31,14 +74,34 @@ revoke_subtree(struct cap *root)
 int
 cap_revoke(struct cap_table *t, uint64_t slot)
 {
+	struct cap_object *list = NULL, *keep = NULL;
 	struct cap *c;
 	int err;
 
 	hal_spin_lock(&cap_lock);
 	err = cap_slot_get(t, slot, true, &c);
-	if (err == 0)
+	if (err == 0) {
+		keep = c->obj;
+		revoke_collect(c, &list);
 		err = revoke_subtree(c);
+	}
 	hal_spin_unlock(&cap_lock);
 	cap_release_run();
+	while (list != NULL) {
+		struct cap_object *obj = list;
+		cap_revoke_fn fn;
+		bool used;
+
+		hal_spin_lock(&cap_lock);
+		list = obj->revoke_next;
+		obj->revoke_next = NULL;
+		obj->revoking = false;
+		fn = revoke_hook[obj->type];
+		used = obj->refs > 1; /* more than our hold: a mapping or a capability is left */
+		hal_spin_unlock(&cap_lock);
+		if (used)
+			fn(obj, obj == keep ? t : NULL);
+		cap_object_put(obj);
+	}
 	return err;
 }

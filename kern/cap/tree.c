@@ -121,6 +121,8 @@ cap_create(struct cap_table *t, uint64_t slot, struct cap_object *obj, uint64_t 
 		err = E_INVAL;
 	if (err == 0 && (obj->state != CAP_OBJ_FRESH && obj->state != CAP_OBJ_LIVE))
 		err = E_INVAL;
+	if (err == 0 && obj->refs == UINT32_MAX)
+		err = E_RANGE;
 	if (err == 0)
 		cap_fill(c, obj, (uint32_t)rights, CAP_NO_BADGE, NULL);
 	hal_spin_unlock(&cap_lock);

@@ -32,6 +32,37 @@ parse_u64(const char *s, uint64_t dflt)
 	return *s == '\0' ? v : dflt;
 }
 
+static bool
+overlaps(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end)
+{
+	return a < b_end && b < a_end;
+}
+
+/* Init maps the ramdisk's pages whole, so the bytes after the archive in its last page are
+ * init's to read: zero them, as they hold whatever the loader or the firmware left there,
+ * unless they belong to something else the loader placed in that page (another module,
+ * the multiboot2 information), which stays and is said. */
+static void
+initrd_clear_tail(const struct boot_module *m)
+{
+	uint64_t end = MM_ALIGN_UP(m->end, PAGE_SIZE);
+
+	if (end == m->end)
+		return;
+	for (unsigned i = 0; i < bootinfo.nmodules; i++)
+		if (&bootinfo.modules[i] != m &&
+		    overlaps(m->end, end, bootinfo.modules[i].start, bootinfo.modules[i].end))
+			goto shared;
+	if (overlaps(m->end, end, bootinfo.info_start, bootinfo.info_end))
+		goto shared;
+	memset((char *)hal_phys_to_virt(m->start) + (m->end - m->start), 0, end - m->end);
+	return;
+shared:
+	printf("env: the ramdisk's last page holds other boot data: init can read %lu bytes "
+	       "past the archive\n",
+	       end - m->end);
+}
+
 /* The module named "initrd" (or the first one), page aligned, into initrd_data/size. */
 static int
 initrd_find(physaddr_t *pa)
@@ -45,6 +76,7 @@ initrd_find(physaddr_t *pa)
 		return E_NOENT;
 	if (!MM_IS_ALIGNED(m->start, PAGE_SIZE))
 		return E_ALIGN; /* its first page would show init what lies before it */
+	initrd_clear_tail(m);
 	*pa = m->start;
 	initrd_data = hal_phys_to_virt(m->start);
 	initrd_size = m->end - m->start;

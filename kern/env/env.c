@@ -1,13 +1,20 @@
 /* The env table and an env's lifetime: creation (address space with the kernel's upper
  * half, capability table with a self capability, FPU save area in its initial state),
  * destruction (unmap, delete capabilities, free the save area, drop the kernel's hold) and
- * release (when the last capability naming it is gone). */
+ * release (when the last capability naming it is gone).
+ *
+ * The lifetime rule (docs/architecture.md, "Lifetimes"): an env made by exofork or spawn
+ * dies with its creator, so destroying an env destroys all its descendants, and an env's
+ * creation is charged to a quota (env_cost pages) given back when its slot is released. */
 #include "env_impl.h"
 #include "fpu.h"
 #include "iommu.h"
 #include "kheap.h"
 #include "kvm.h"
+#include "mm.h"
 #include "panic.h"
+#include "pmm.h"
+#include "pt.h"
 #include "syscall.h"
 #include "xstring.h"
 
@@ -97,6 +104,8 @@ env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name)
 		goto fail_fpu;
 	}
 	e->root = (physaddr_t)root;
+	/* Its tables are charged to e->pt_pool (pt.h: a table's account is its root's owner). */
+	pmm_set_use(e->root, PAGE_USE_PT, idx + 1);
 	if ((err = env_caps_init(e, nslots)) < 0) {
 		kvm_root_free(e->root);
 		goto fail_fpu;
@@ -117,8 +126,77 @@ fail_fpu:
 	return err;
 }
 
+uint64_t
+env_cost(uint64_t nslots)
+{
+	/* Its PML4, its FPU save area (at most a page) and its capability table. */
+	return 2 + (nslots * sizeof(struct cap) + PAGE_SIZE - 1) / PAGE_SIZE;
+}
+
+int
+env_alloc_charged(struct env **out, struct env *creator, uint64_t uslot, uint64_t nslots,
+                  const char *name)
+{
+	struct cap_object *pool;
+	uint64_t cost = env_cost(nslots);
+	int err = cap_acquire(&creator->caps, uslot, CAP_UNTYPED, CAP_R_WRITE, &pool, NULL);
+
+	if (err < 0)
+		return err;
+	if ((err = cap_quota_take(pool, cost)) < 0) {
+		cap_object_put(pool);
+		return err;
+	}
+	if ((err = env_alloc(out, creator->id, nslots, name)) < 0) {
+		cap_quota_give(pool, cost);
+		cap_object_put(pool);
+		return err;
+	}
+	creator->created = true;
+	(*out)->pool = pool; /* the hold passes to the env */
+	(*out)->charged = cost;
+	/* Its page tables come from the same quota (spawn gives them the child's own). */
+	if (cap_object_hold(pool) == 0)
+		(*out)->pt_pool = pool;
+	return 0;
+}
+
+static void env_destroy_one(struct env *e);
+
+static bool
+env_id_alive(uint64_t id)
+{
+	uint64_t idx = id & 0xfff; /* env_alloc: generation << 12 | index */
+	const struct env *p = &envs[idx < NENV ? idx : 0];
+
+	return idx < NENV && p->id == id && p->status != ENV_FREE && p->status != ENV_DEAD;
+}
+
+/* Destroys e, then every env whose creator is no longer alive, until none is left: the
+ * descendants of e die with it.  A scan of the table per round, no recursion (a chain of
+ * NENV envs costs NENV rounds; destroy is rare). */
 void
 env_destroy(struct env *e)
+{
+	bool again = e->created; /* an env that never made one has no descendant */
+
+	env_destroy_one(e);
+	while (again) {
+		again = false;
+		for (unsigned i = 0; i < NENV; i++) {
+			struct env *x = &envs[i];
+
+			if (x->status == ENV_FREE || x->status == ENV_DEAD || x->parent == 0 ||
+			    env_id_alive(x->parent))
+				continue;
+			env_destroy_one(x);
+			again = true;
+		}
+	}
+}
+
+static void
+env_destroy_one(struct env *e)
 {
 	struct percpu *pc = percpu_this();
 	struct cap *slots = e->caps.slots;
@@ -142,6 +220,10 @@ env_destroy(struct env *e)
 		hal_set_root(env_kern_root);
 	iommu_env_gone(e->id); /* its devices blocked before its frames can go */
 	env_vm_teardown(e);
+	if (e->pt_pool != NULL) { /* every table is back: nothing more is charged to it */
+		cap_object_put(e->pt_pool);
+		e->pt_pool = NULL;
+	}
 	cap_table_destroy(&e->caps);
 	kfree(slots);
 	e->caps.slots = NULL;
@@ -182,6 +264,11 @@ env_release(struct cap_object *obj)
 	if (e->status != ENV_DEAD)
 		panic("env 0x%lx released while alive", e->id);
 	e->status = ENV_FREE;
+	if (e->pool != NULL) {
+		cap_quota_give(e->pool, e->charged);
+		cap_object_put(e->pool);
+		e->pool = NULL;
+	}
 	if (e->leak_report && env_leakcheck_on())
 		env_leak_print();
 }
@@ -193,6 +280,7 @@ env_init(void)
 	env_sched_init();
 	syscall_trace_init();
 	cap_set_release_hook(CAP_ENV, env_release);
+	pt_set_charge_hook(env_vm_charge);
 	frame_init();
 	quota_init();
 	ipc_init();

@@ -27,6 +27,12 @@ extern physaddr_t env_kern_root; /* the kernel's PML4: every env's upper half co
 /* env.c: lifetime.  env_alloc makes an env with an empty user half, a table of `nslots`
  * slots holding only its self capability, status NOT_RUNNABLE and a kernel hold. */
 int env_alloc(struct env **out, uint64_t parent, uint64_t nslots, const char *name);
+/* env_alloc charged to the quota in (creator, uslot) (CAP_R_WRITE): env_cost(nslots)
+ * pages, given back when the env's slot is released; its creator is its parent. */
+int env_alloc_charged(struct env **out, struct env *creator, uint64_t uslot, uint64_t nslots,
+                      const char *name);
+uint64_t env_cost(uint64_t nslots);
+/* Destroys e and every env descended from it (the lifetime rule, env.c). */
 void env_destroy(struct env *e);
 void env_init(void);
 
@@ -154,6 +160,10 @@ int env_vm_map_run(struct env *e, uint64_t va, struct frame *frames, uint64_t n,
 int env_vm_unmap(struct env *e, uint64_t va);
 int env_vm_protect(struct env *e, uint64_t va, unsigned perm);
 void env_vm_teardown(struct env *e);
+/* pt.h's charge hook: page tables are paid from their env's pt_pool. */
+int env_vm_charge(uint32_t owner, int pages);
+/* cap_revoke's frame hook (cap.h): the frame leaves every address space but keeper's. */
+void env_vm_revoke_frame(struct cap_object *obj, struct cap_table *keeper);
 /* The same through a cursor over e's root (pt.h), for runs of pages (share_pages). */
 struct pt_cursor;
 int env_vm_map_at(struct env *e, struct pt_cursor *c, uint64_t va, struct frame *f, unsigned perm,

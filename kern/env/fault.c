@@ -7,6 +7,7 @@
 #include "mm.h"
 #include "pt.h"
 #include "pte.h"
+#include "syscall.h"
 #include "x86.h"
 #include "xstring.h"
 
@@ -104,6 +105,9 @@ report(const struct env *e, const struct trapframe *tf, uint64_t va)
 	else
 		printf("[env 0x%lx] %s ip 0x%lx\n", e->id, trap_name((unsigned)tf->vector),
 		       tf->rip);
+	if (tf->cs != SYSCALL_USER_CS)
+		printf("[env 0x%lx] left 64-bit user mode (cs 0x%lx rflags 0x%lx)\n", e->id, tf->cs,
+		       tf->rflags);
 }
 
 bool
@@ -123,12 +127,31 @@ env_user_trap(struct trapframe *tf)
 	 * stop here (env_sched_exit), and a frame only after an unmap or replace, whose TLB
 	 * shootdown waits for this CPU's answer (ipi.c), given after the iretq.  A destroy that
 	 * has begun (DEAD) stops e as soon as interrupts are on again. */
-	if (tf->vector == T_PF && e->upcall_entry != 0 && push_upcall(e, tf, va) == 0)
+	/* Only a 64-bit user frame can be resumed at the upcall: an env that left that mode
+	 * (trap.h trap_from_user: cs = 0 after TCG's virtual-8086 entry) is destroyed. */
+	if (tf->vector == T_PF && tf->cs == SYSCALL_USER_CS && e->upcall_entry != 0 &&
+	    push_upcall(e, tf, va) == 0)
 		return true;
 	env_lock();
 	if (e->status != ENV_DEAD)
 		report(e, tf, va);
 	env_destroy(e);
+	env_unlock();
+	env_schedule();
+}
+
+_Noreturn void
+env_user_bad_mode(struct trapframe *tf)
+{
+	struct env *e = percpu_this()->env;
+
+	env_lock();
+	if (e != NULL && e->status != ENV_DEAD) {
+		printf("[env 0x%lx] left 64-bit user mode (cs 0x%lx rflags 0x%lx) at an "
+		       "interrupt\n",
+		       e->id, tf->cs, tf->rflags);
+		env_destroy(e);
+	}
 	env_unlock();
 	env_schedule();
 }

@@ -193,5 +193,6 @@ void
 frame_init(void)
 {
 	cap_set_release_hook(CAP_FRAME, frame_release);
+	cap_set_revoke_hook(CAP_FRAME, env_vm_revoke_frame); /* revoke unmaps (vm.c) */
 	iommu_cap_init(); /* a frame's DMA right revoked or deleted: out of the domain */
 }

@@ -2,6 +2,7 @@
  * an unmapped guard page below it, the read-only env info page, and the first registers.
  * The pages are the kernel's gift: each is held by its mapping alone and freed at unmap. */
 #include "abi/memlayout.h"
+#include "clock.h"
 #include "console.h"
 #include "env_impl.h"
 #include "mm.h"
@@ -71,6 +72,7 @@ load_stack_and_info(struct env *e, struct abi_envinfo *info)
 			return err;
 	if ((err = map_new_page(e, ABI_ENVINFO_VA, ABI_PERM_R, &kva)) < 0)
 		return err;
+	info->tsc_hz = clock_tsc_hz(); /* every env's, for fast-path timestamps (partition.h) */
 	memcpy(kva, info, sizeof(*info));
 	return 0;
 }
@@ -125,6 +127,10 @@ env_load(struct env *e, const char *cmd, size_t cmdlen, struct abi_envinfo *info
 	e->tf.ss = SYSCALL_USER_SS;
 	e->tf.rflags = 0x2;
 	/* END LAB 3 */
-	strlcpy(e->name, cmd, nl + 1 < sizeof(e->name) ? nl + 1 : sizeof(e->name));
+	/* cmd need not be NUL-terminated (it is cmdlen bytes of the caller's buffer): copy the
+	 * name's nl bytes, never strlcpy, which would read up to a NUL past the buffer. */
+	nl = nl < sizeof(e->name) - 1 ? nl : sizeof(e->name) - 1;
+	memcpy(e->name, cmd, nl);
+	e->name[nl] = '\0';
 	return 0;
 }

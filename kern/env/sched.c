@@ -24,7 +24,10 @@
 #include "panic.h"
 #include "xstring.h"
 
-CMDLINE_OPTION(sched, "sched", "sched=rr|prio|mlfq|stride|edf: the scheduling policy (default rr)");
+CMDLINE_OPTION(
+    sched, "sched",
+    "sched=rr|prio|mlfq|stride|edf|gedf|pedf_ff|pedf_wf|pfp_ff|pfp_wf|cfs|eevdf|lottery: "
+    "the scheduling policy (default rr; docs/policies.md)");
 
 #define ENV_SCHED_HZ      1000000000ull /* TSC rate when uncalibrated: see above */
 #define ENV_SCHED_DEFAULT "rr"

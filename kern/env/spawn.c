@@ -5,7 +5,8 @@
 #include "xstring.h"
 
 /* Gives `child` `pages` of the quota in (parent, uslot) as its own quota in its
- * ABI_SLOT_UNTYPED. */
+ * ABI_SLOT_UNTYPED, which pays for its page tables from then on (those of the program
+ * env_load maps included). */
 static int
 spawn_quota(struct env *parent, uint64_t uslot, struct env *child, uint64_t pages)
 {
@@ -17,9 +18,16 @@ spawn_quota(struct env *parent, uint64_t uslot, struct env *child, uint64_t page
 	if ((err = quota_new(pages, &q)) < 0)
 		return err;
 	err = cap_retype(&parent->caps, uslot, &child->caps, ABI_SLOT_UNTYPED, q, pages, CAP_R_ALL);
-	if (err < 0)
+	if (err < 0) {
 		quota_discard(q);
-	return err;
+		return err;
+	}
+	if (cap_object_hold(q) == 0) {
+		if (child->pt_pool != NULL)
+			cap_object_put(child->pt_pool);
+		child->pt_pool = q;
+	}
+	return 0;
 }
 
 int64_t
@@ -35,13 +43,15 @@ sys_spawn(struct env *e, const uint64_t *a)
 		return E_INVAL;
 	if ((err = copyin(cmdline, cmd, len)) < 0)
 		return err;
-	if ((err = env_alloc(&child, e->id, ENV_NSLOTS, "spawn")) < 0)
+	if ((err = env_alloc_charged(&child, e, uslot, ENV_NSLOTS, "spawn")) < 0)
 		return err;
 	memset(&info, 0, sizeof(info));
 	info.first_free = ABI_SLOT_UNTYPED + 1;
 	info.quota_pages = pages;
-	if ((err = spawn_quota(e, uslot, child, pages)) < 0 ||
-	    (err = env_load(child, cmdline, len, &info)) < 0 ||
+	child->pt_loading = true; /* the image's tables are part of spawn's charge */
+	err = env_load(child, cmdline, len, &info);
+	child->pt_loading = false;
+	if (err < 0 || (err = spawn_quota(e, uslot, child, pages)) < 0 ||
 	    (err = cap_create(&e->caps, dslot, &child->obj, CAP_R_ALL)) < 0) {
 		env_destroy(child);
 		return err;

@@ -135,9 +135,13 @@ core_env_gone(struct env *e)
 void
 core_stop(unsigned cpu)
 {
-	struct claim *k = &claims[cpu];
-	struct env *e = k->env;
+	struct claim *k;
+	struct env *e;
 
+	if (cpu >= CAP_MAX_CPUS) /* no core capability beyond CAP_MAX_CPUS: nothing to stop */
+		return;
+	k = &claims[cpu];
+	e = k->env;
 	if (!(__atomic_load_n(&core_stopping, __ATOMIC_ACQUIRE) >> cpu & 1))
 		return;
 	if (k->cap == NULL) { /* ended meanwhile (released, or its owner died) */

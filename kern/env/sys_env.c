@@ -20,10 +20,11 @@ sys_exofork(struct env *e, const uint64_t *a)
 	int err;
 
 	/* At least the caller's slots: a LibOS copies capabilities into the child's table at
-	 * the slot numbers they have in its own (init's are above ENV_NSLOTS). */
-	if ((err = env_alloc(&child, e->id,
-	                     e->caps.nslots > ENV_NSLOTS ? e->caps.nslots : ENV_NSLOTS, e->name)) <
-	    0)
+	 * the slot numbers they have in its own (init's are above ENV_NSLOTS).  Charged to the
+	 * quota in the caller's ABI_SLOT_UNTYPED, which must grant WRITE. */
+	if ((err = env_alloc_charged(&child, e, ABI_SLOT_UNTYPED,
+	                             e->caps.nslots > ENV_NSLOTS ? e->caps.nslots : ENV_NSLOTS,
+	                             e->name)) < 0)
 		return err;
 	child->tf = *env_tf(e);
 	child->tf.rax = 0;

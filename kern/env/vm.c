@@ -151,3 +151,57 @@ env_vm_teardown(struct env *e)
 		panic("env 0x%lx: freeing the user half's page tables failed", e->id);
 	e->root = 0;
 }
+
+/* cap_revoke's hook for frames (frame_init registers it): a revoke takes the frame back from
+ * every address space but its keeper's (the env whose capability was revoked, when that
+ * capability names the frame itself): each mapping loses its hold once no TLB reaches it. */
+void
+env_vm_revoke_frame(struct cap_object *obj, struct cap_table *keeper)
+{
+	for (unsigned i = 0; i < NENV; i++) {
+		struct env *x = &envs[i];
+		uint64_t n;
+
+		if (x->root == 0 || x->status == ENV_FREE || x->status == ENV_DEAD ||
+		    &x->caps == keeper)
+			continue;
+		for (n = pt_unmap_frame(x->root, obj->phys); n > 0; n--)
+			cap_object_put(obj);
+	}
+}
+
+/* pt.h's charge hook: owner is an env's index + 1 (env_alloc tags its root).  A table made
+ * while spawn loads the program is part of spawn's charge (paid from the creator's quota, e->pool,
+ * given back with the env's slot); any other is paid from e->pt_pool.  A freed table gives
+ * back to pt_pool while pt_pool has tables paid, else it only counts the image's down: no
+ * quota ever gets back more than it paid.  Init's and the kernel's tables cost nobody. */
+int
+env_vm_charge(uint32_t owner, int pages)
+{
+	struct env *e = owner >= 1 && owner <= NENV ? &envs[owner - 1] : NULL;
+	int err;
+
+	if (e == NULL)
+		return 0;
+	if (pages > 0 && e->pt_loading) {
+		if (e->pool != NULL && (err = cap_quota_take(e->pool, 1)) < 0)
+			return err;
+		e->pt_image++;
+		e->charged += e->pool != NULL;
+		return 0;
+	}
+	if (pages > 0) {
+		if (e->pt_pool != NULL && (err = cap_quota_take(e->pt_pool, 1)) < 0)
+			return err;
+		e->pt_own++;
+		return 0;
+	}
+	if (e->pt_own > 0) {
+		e->pt_own--;
+		if (e->pt_pool != NULL)
+			cap_quota_give(e->pt_pool, 1);
+	} else if (e->pt_image > 0) {
+		e->pt_image--; /* its page comes back with e->charged */
+	}
+	return 0;
+}

@@ -63,6 +63,8 @@ struct cap_object {
 	struct cap_object *pool; /* the untyped object this one was paid from, or NULL */
 	uint64_t charged;        /* pages paid to `pool`, refunded at release */
 	struct cap_object *release_next; /* release queue link */
+	struct cap_object *revoke_next;  /* revoke.c: frames whose mappings a revoke takes back */
+	bool revoking;                   /* on a revoke's list (cap_lock) */
 };
 
 /* One slot.  Empty when obj is NULL.  The derivation tree: every capability has at most one
@@ -195,6 +197,20 @@ bool cap_names(struct cap_table *t, uint64_t slot, const struct cap_object *obj)
  * E_RANGE: the reference count is full.  Dropped with cap_object_put like any hold. */
 int cap_object_hold(struct cap_object *obj);
 void cap_object_put(struct cap_object *obj);
+
+/* Charges to an untyped object the caller holds (a quota whose pages pay for kernel memory
+ * with no capability of its own: an env's pages, its page tables).  take: E_NOMEM when fewer
+ * than `pages` remain, E_INVAL for a released or non-untyped object; give returns them. */
+int cap_quota_take(struct cap_object *pool, uint64_t pages);
+void cap_quota_give(struct cap_object *pool, uint64_t pages);
+
+/* Called after cap_revoke, with no lock held, once per object of `type` that lost a
+ * capability in the revoke and is still referenced (a mapping or another hold keeps it):
+ * `keeper` is the table whose capability was revoked when it names obj itself (its holder
+ * keeps what it mapped), NULL when it names something else (an untyped quota the object was
+ * paid from).  The kernel's frame hook removes the mappings (kern/env/vm.c). */
+typedef void (*cap_revoke_fn)(struct cap_object *obj, struct cap_table *keeper);
+void cap_set_revoke_hook(unsigned type, cap_revoke_fn fn);
 
 /* Accounting, for leak checks: capabilities in every table, objects not yet released. */
 uint64_t cap_live_count(void);

@@ -46,6 +46,16 @@ struct env {
 	uint64_t affinity;
 	unsigned owns;
 	struct ipc_state ipc; /* endpoint and notification waits (kern/ipc, env lock) */
+	/* Lifetimes (env.c; docs/architecture.md, "Lifetimes"): it dies with `parent`; its
+	 * creation cost `charged` pages of `pool` (its image's page tables included), its other
+	 * page tables are paid from `pt_pool` (each held, or NULL: charged to nobody); pt_own
+	 * tables are paid from pt_pool, pt_image from pool (vm.c, env_vm_charge). */
+	struct cap_object *pool;
+	uint64_t charged;
+	struct cap_object *pt_pool;
+	uint64_t pt_own, pt_image;
+	bool pt_loading; /* spawn's env_load runs: new tables are the image's */
+	bool created;    /* it made an env: its destroy looks for descendants */
 	char name[ENV_NAMELEN];
 };
 
@@ -60,10 +70,17 @@ env_of(struct cap_object *obj)
  * returns only if there is no ramdisk or init cannot be loaded. */
 void env_boot(void);
 
-/* A user-mode exception (cs & 3 == 3), from trap_dispatch: true if handled (the frame was
- * turned into a page-fault upcall); otherwise the env is destroyed and this does not return.
+/* A user-mode exception (trap.h trap_from_user), from trap_dispatch: true if handled (the
+ * frame was turned into a page-fault upcall); otherwise the env is destroyed and this does
+ * not return.
  * False only for vectors that are not the env's doing (NMI, machine check). */
 bool env_user_trap(struct trapframe *tf);
+
+/* An interrupt arrived while the env ran outside 64-bit user mode (trap_dispatch: a user cs
+ * that is not the 64-bit user code selector, as after TCG's virtual-8086 entry): the
+ * handlers took it for kernel mode and never preempt it, so it is destroyed here.  Does not
+ * return. */
+_Noreturn void env_user_bad_mode(struct trapframe *tf);
 
 /* The timer tick interrupted user mode (from kern/arch/x86_64/timer.c, EOI already sent).
  * Returns if the current env keeps the CPU (the policy's tick says so); else saves its frame

@@ -106,4 +106,16 @@ typedef void (*pt_put_fn)(pte_t e, enum pt_level level, void *arg);
 int pt_destroy_each(physaddr_t root, uintptr_t from_va, uintptr_t last_va, pt_put_fn put,
                     void *arg);
 
+/* Accounting of table pages: a table is charged to its parent table's owner (struct page's
+ * owner, set on a root with pmm_set_use; 0: nobody).  The hook takes (pages 1: E_NOMEM or
+ * another error refuses the table) or gives back (pages -1, always 0) one page of `owner`'s
+ * account.  pt_unmap frees the tables it leaves empty (user half only). */
+typedef int (*pt_charge_fn)(uint32_t owner, int pages);
+void pt_set_charge_hook(pt_charge_fn fn);
+
+/* Removes every 4 KiB leaf of the user half of root that maps the page at pa (a revoked
+ * frame, kern/env/vm.c), flushing this CPU's TLB and shooting the others down; returns how
+ * many it removed.  The caller drops their holds after the call (the flushes are done). */
+uint64_t pt_unmap_frame(physaddr_t root, physaddr_t pa);
+
 #endif

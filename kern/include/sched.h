@@ -30,7 +30,9 @@ struct sched_params {
 	uint64_t quantum;  /* rr: time slice in cycles (0: the policy default) */
 	uint64_t period;   /* edf, rate-monotonic prio: release period in cycles */
 	uint64_t deadline; /* edf: relative deadline in cycles (0: the period) */
-	uint64_t budget;   /* edf: cycles per period (0: no budget enforcement) */
+	uint64_t budget;   /* edf: cycles per period (0: no budget enforcement); pedf, pfp:
+	                    * the worst-case execution time that partitioning packs by */
+	int nice;          /* cfs, eevdf: -20..19, the weight from Linux's table (0: 1024) */
 };
 
 /* Bytes each entity reserves for the private state of the policy in charge, aligned for
@@ -144,6 +146,8 @@ struct sched_policy {
 	 * False (rr, mlfq, ...): a lone entity's slice may end unnoticed, the policy would pick
 	 * it again anyway. */
 	bool budget_timer;
+	/* optional: place a whole task set at once (partitioned policies).  See sched_partition. */
+	int (*partition)(struct sched *s, struct sched_entity **se, unsigned n);
 };
 
 /* A scheduler instance: one policy over `ncpu` CPUs.  The caller owns the storage. */
@@ -179,6 +183,12 @@ int sched_init(struct sched *s, const struct sched_policy *p, struct sched_rq *r
                uint64_t hz);
 void sched_entity_init(struct sched_entity *se, unsigned id, void *owner);
 int sched_set_params(struct sched *s, struct sched_entity *se, const struct sched_params *p);
+/* For a caller that knows a whole task set before it runs (exosim): after set_params of
+ * every one of the n NEW entities, lets a partitioned policy place them together (first-fit
+ * or worst-fit decreasing, kern/sched/partition.c) instead of one by one as their params
+ * came.  Reorders se[].  Returns how many found no CPU that passes the policy's test (they
+ * run on the least-loaded allowed CPU, unguaranteed): 0 for a policy without partition. */
+int sched_partition(struct sched *s, struct sched_entity **se, unsigned n);
 
 /* Make a NEW or BLOCKED entity runnable.  Returns its CPU (>= 0) or E_INVAL;
  * *preempt tells whether that CPU's current entity should be preempted now. */
@@ -267,5 +277,31 @@ int sched_prio_assign_rm(struct sched_params *p, unsigned n);
 unsigned sched_mlfq_level(const struct sched_entity *se);   /* its queue, 0 = highest */
 uint64_t sched_edf_deadline(const struct sched_entity *se); /* absolute, of this period */
 uint64_t sched_edf_budget_left(const struct sched_entity *se);
+/* gedf, pedf, pfp: parameters without a period (a kernel env that never set any) make a
+ * background task, period and deadline one second, no budget; otherwise p unchanged. */
+static inline struct sched_params
+sched_rt_background(const struct sched *s, const struct sched_params *p)
+{
+	struct sched_params q = *p;
+
+	if (q.period == 0 && q.deadline == 0 && q.budget == 0)
+		q.period = s->hz;
+	return q;
+}
+/* gedf, pedf: a job that yields is done, and the next one is released a period after it,
+ * or now if that instant has passed (then due D from now).  Returns its absolute deadline. */
+static inline uint64_t
+sched_next_job(uint64_t period, uint64_t rel_deadline, uint64_t deadline, uint64_t now)
+{
+	uint64_t next = deadline + period;
+
+	return next - rel_deadline > now ? next : now + rel_deadline;
+}
+/* Linux's weight of a nice value (-20..19; clamped): 1024 at nice 0, about 1.25x per step. */
+#define SCHED_NICE0_WEIGHT 1024
+unsigned sched_nice_weight(int nice);
+/* floor(n / d) for a 128-bit n whose quotient fits 64 bits, d > 0 (kern/sched/div128.c:
+ * the freestanding kernel has no 128-bit division). */
+uint64_t sched_div128(unsigned __int128 n, uint64_t d);
 
 #endif

@@ -78,17 +78,49 @@ note_present(pte_t *e)
 	*groups_of(e) |= 1ull << (i / GROUP);
 }
 
+static unsigned next_present(const pte_t *t, uint64_t groups, unsigned i, unsigned last);
+static void flush_one(physaddr_t root, uintptr_t va);
+static void prune_user(physaddr_t root, uint64_t va, uint64_t last);
+
+static pt_charge_fn charge_hook;
+
+void
+pt_set_charge_hook(pt_charge_fn fn)
+{
+	charge_hook = fn;
+}
+
+/* The account a table page is charged to: its struct page's owner (0: nobody, the kernel's
+ * tables and every table of a root nobody tagged).  A table inherits its parent's. */
+static uint32_t
+table_owner(physaddr_t pa)
+{
+	const struct page *pg = pmm_page(pa);
+
+	return pg != NULL ? pg->owner : 0;
+}
+
 /* A zeroed table page, to be linked from the entry `link` (NULL for a root): link's group
  * is noted present here, before the caller's store, so no caller can forget it (a bit set
- * a little early, or for a store that then fails, is only a stale bit). */
+ * a little early, or for a store that then fails, is only a stale bit).  The page is charged
+ * to the account of the table holding `link` first (E_NOMEM when it is spent). */
 static int64_t
 table_alloc(pte_t *link)
 {
-	int64_t pa = pmm_alloc_as(0, PAGE_USE_PT, 0);
+	uint32_t owner = link != NULL ? table_owner(hal_virt_to_phys((
+	                                    void *)((uintptr_t)link & ~(uintptr_t)(PAGE_SIZE - 1))))
+	                              : 0;
+	bool charged = owner != 0 && charge_hook != NULL;
+	int64_t pa;
 	pte_t *t;
 
-	if (pa < 0)
+	if (charged && (pa = charge_hook(owner, 1)) < 0)
 		return pa;
+	if ((pa = pmm_alloc_as(0, PAGE_USE_PT, owner)) < 0) {
+		if (charged)
+			charge_hook(owner, -1);
+		return pa;
+	}
 	if (link != NULL)
 		note_present(link);
 	t = table((physaddr_t)pa);
@@ -101,6 +133,17 @@ table_alloc(pte_t *link)
 		p[24] = p[25] = p[26] = p[27] = p[28] = p[29] = p[30] = p[31] = 0;
 	}
 	return pa;
+}
+
+/* A table page (not a root) goes back, and its charge with it. */
+static void
+table_free(physaddr_t pa)
+{
+	uint32_t owner = table_owner(pa);
+
+	pmm_free(pa, 0);
+	if (owner != 0 && charge_hook != NULL)
+		charge_hook(owner, -1);
 }
 
 int64_t
@@ -293,8 +336,11 @@ map_prepare(physaddr_t root, uintptr_t va, physaddr_t pa, size_t size, unsigned 
 
 		step = step_size(root, va + off, pa + off, size - off, flags);
 		err = pt_walk(root, va + off, step_level(step), true, &e);
-		if (err < 0)
+		if (err < 0) {
+			/* No leaf is mapped yet: the tables made so far would be left empty. */
+			prune_user(root, va, va + off + step - 1);
 			return err;
+		}
 	}
 	return 0;
 }
@@ -390,18 +436,90 @@ unmap_leaf(pte_t *e, enum pt_level level, uintptr_t va, void *arg)
 	/* END LAB 2 */
 }
 
+/* After an unmap: the tables on a path that have no present entry left are unlinked,
+ * deepest first (never the root), and freed once the flush is done (INVLPG also drops the
+ * paging-structure caches, SDM Vol. 3A 4.10.4.1; the shootdown does the same on the other
+ * CPUs).  Tables left allocated while empty would let an env spend memory on tables that
+ * map nothing. */
+#define PRUNE_MAX 48
+
+struct prune {
+	struct flush fl;
+	unsigned n;
+	physaddr_t pa[PRUNE_MAX];
+};
+
+static void
+prune_flush(struct prune *p)
+{
+	flush_done(&p->fl);
+	p->fl.pages = 0;
+	while (p->n > 0)
+		table_free(p->pa[--p->n]);
+}
+
+static void
+prune_at(struct prune *p, uintptr_t va)
+{
+	pte_t *link[PT_LEVEL_PML4], *t = table(p->fl.root);
+	unsigned n = 0;
+
+	for (enum pt_level l = PT_LEVEL_PML4; l > PT_LEVEL_PT; l--) {
+		pte_t *e = &t[PTE_INDEX(va, l)];
+
+		if (!(*e & PTE_P) || (is_huge_level(l) && (*e & PTE_PS)))
+			break;
+		link[n++] = e;
+		t = table(*e);
+	}
+	while (n > 0) {
+		physaddr_t child = *link[n - 1] & PTE_ADDR_MASK;
+
+		if (next_present(table(child), *pmm_pt_groups(child), 0, PT_ENTRIES - 1) !=
+		    PT_ENTRIES)
+			break;
+		if (p->n == PRUNE_MAX)
+			prune_flush(p);
+		if (p->fl.pages == 0) /* the unmap's own flush covers it otherwise */
+			flush_page(&p->fl, va);
+		*link[--n] = 0;
+		p->pa[p->n++] = child;
+	}
+}
+
+/* Prunes every 2 MiB region [va, last] touches, then flushes and frees.  The kernel's tables
+ * are shared by every root: only a user range is pruned. */
+static void
+prune_range(struct prune *p, uint64_t va, uint64_t last)
+{
+	uint64_t first = va & ~(uint64_t)(HUGE_SIZE - 1);
+
+	for (uint64_t v = first; va < VA_USER_END && v <= last && v >= first; v += HUGE_SIZE)
+		prune_at(p, v);
+	prune_flush(p);
+}
+
+static void
+prune_user(physaddr_t root, uint64_t va, uint64_t last)
+{
+	struct prune p = { .fl = { .root = root } };
+
+	prune_range(&p, va, last);
+}
+
 int
 pt_unmap(physaddr_t root, uintptr_t va, size_t size)
 {
-	struct flush fl = { .root = root };
+	struct prune p = { .fl = { .root = root } };
 	int err = check_range(va, size);
+	uint64_t last = (uint64_t)va + size - 1;
 
 	if (err == 0)
-		err = for_each_leaf(root, va, va + size - 1, false, NULL, NULL);
+		err = for_each_leaf(root, va, last, false, NULL, NULL);
 	if (err < 0)
 		return err;
-	for_each_leaf(root, va, va + size - 1, false, unmap_leaf, &fl);
-	flush_done(&fl);
+	for_each_leaf(root, va, last, false, unmap_leaf, &p.fl);
+	prune_range(&p, va, last);
 	return 0;
 }
 
@@ -490,7 +608,7 @@ free_tables(physaddr_t pa, enum pt_level level, pt_put_fn put, void *arg)
 		else if (put != NULL)
 			put(t[i], level, arg);
 	}
-	pmm_free(pa, 0);
+	table_free(pa);
 }
 
 int
@@ -521,6 +639,45 @@ pt_destroy_each(physaddr_t root, uintptr_t from_va, uintptr_t last_va, pt_put_fn
 	return 0;
 }
 
+struct unmap_frame {
+	struct flush fl;
+	physaddr_t pa;
+	uint64_t removed;
+};
+
+/* pt_unmap_frame below the table at tpa (of `level`, mapping from va `base`). */
+static void
+unmap_frame_in(physaddr_t tpa, enum pt_level level, uintptr_t base, struct unmap_frame *u)
+{
+	pte_t *t = table(tpa);
+	uint64_t groups = *pmm_pt_groups(tpa);
+	unsigned last =
+	    level == PT_LEVEL_PML4 ? PTE_INDEX(VA_USER_END - 1, PT_LEVEL_PML4) : PT_ENTRIES - 1;
+
+	for (unsigned i = next_present(t, groups, 0, last); i <= last;
+	     i = next_present(t, groups, i + 1, last)) {
+		uintptr_t va = base + (uintptr_t)i * PT_LEVEL_SIZE(level);
+
+		if (level > PT_LEVEL_PT && !(t[i] & PTE_PS))
+			unmap_frame_in(t[i] & PTE_ADDR_MASK, level - 1, va, u);
+		else if (level == PT_LEVEL_PT && (t[i] & PTE_ADDR_MASK) == u->pa) {
+			t[i] = 0;
+			flush_page(&u->fl, va);
+			u->removed++;
+		}
+	}
+}
+
+uint64_t
+pt_unmap_frame(physaddr_t root, physaddr_t pa)
+{
+	struct unmap_frame u = { .fl = { .root = root }, .pa = pa & PTE_ADDR_MASK };
+
+	unmap_frame_in(root, PT_LEVEL_PML4, 0, &u);
+	flush_done(&u.fl);
+	return u.removed;
+}
+
 int
 pt_destroy(physaddr_t root, uintptr_t from_va, uintptr_t last_va)
 {
@@ -542,9 +699,13 @@ pt_cursor_leaf(struct pt_cursor *c, uintptr_t va, bool create, pte_t **e)
 	if (c->pt == NULL || c->region != region) {
 		pte_t *slot;
 
-		/* Tables are freed only by pt_destroy, so a cached one stays valid. */
-		if ((err = pt_walk(c->root, va, PT_LEVEL_PT, create, &slot)) < 0)
+		/* A cached table stays valid while no pt_unmap or pt_destroy runs (both free
+		 * tables): a cursor lives within one operation that does neither. */
+		if ((err = pt_walk(c->root, va, PT_LEVEL_PT, create, &slot)) < 0) {
+			if (create) /* the tables a refused walk made would stay empty */
+				pt_unmap(c->root, va & ~(uintptr_t)(PAGE_SIZE - 1), PAGE_SIZE);
 			return err;
+		}
 		c->pt = slot - PTE_INDEX(va, PT_LEVEL_PT);
 		c->region = region;
 	}

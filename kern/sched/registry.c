@@ -9,6 +9,14 @@
 	P(mlfq)                                                                                    \
 	P(stride)                                                                                  \
 	P(edf)                                                                                     \
+	P(gedf)                                                                                    \
+	P(pedf_ff)                                                                                 \
+	P(pedf_wf)                                                                                 \
+	P(pfp_ff)                                                                                  \
+	P(pfp_wf)                                                                                  \
+	P(cfs)                                                                                     \
+	P(eevdf)                                                                                   \
+	P(lottery)                                                                                 \
 	/* one line per policy, each ending in a backslash, above this comment */
 
 #define DECLARE(name) extern const struct sched_policy sched_policy_##name;

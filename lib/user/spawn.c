@@ -8,7 +8,8 @@
  * ramdisk's region capability copied to the child's ABI_SLOT_INITRD when this env has it:
  * file_initrd_share; the child maps it when it first reads a file; this env's device
  * capabilities copied to SPAWN_DEV_BASE and up, so that a program the shell runs can drive
- * the hardware the shell was given, as a Unix root shell's children are root), and
+ * the hardware the shell was given, as a Unix root shell's children are root; its core
+ * capabilities likewise to SPAWN_CORE_BASE and up, partition.h), and
  * maps the page last: its appearance is the signal.  The child reads it, records what it
  * got and unmaps it (the page's frame goes with that mapping). */
 #include <stdbool.h>
@@ -18,6 +19,7 @@
 #include "file.h"
 #include "fork.h"
 #include "libos.h"
+#include "partition.h"
 #include "pipe.h"
 #include "usyscall.h"
 #include "vm.h"
@@ -28,12 +30,15 @@
 #define HANDOFF_FDS     3
 #define SPAWN_DEV_BASE  208 /* in the child: its device capabilities, up to SPAWN_DEV_MAX */
 #define SPAWN_DEV_MAX   32
+#define SPAWN_CORE_BASE 192 /* in the child: its core capabilities (partition.h), one per CPU */
+#define SPAWN_CORE_MAX  16
 
 struct handoff {
 	uint64_t magic;
 	uint32_t npipes;
 	uint64_t initrd_size;          /* bytes of the ramdisk given (0: none) */
 	uint32_t ndev;                 /* device capabilities at SPAWN_DEV_BASE and up */
+	uint32_t ncore;                /* core capabilities at SPAWN_CORE_BASE and up */
 	struct fd_ent fd[HANDOFF_FDS]; /* .pipe: an index in pipe[] */
 	struct {
 		uint64_t va;
@@ -140,6 +145,21 @@ handoff_devices(uint64_t child, struct handoff *h)
 	return 0;
 }
 
+/* Copies of this env's core capabilities (part_cores): a shell's `watchdog` owns cores. */
+static int
+handoff_cores(uint64_t child, struct handoff *h)
+{
+	uint64_t first, n = part_cores(&first);
+	long err;
+
+	for (uint64_t i = 0; i < n && i < SPAWN_CORE_MAX; i++) {
+		if ((err = sys_cap_copy(first + i, child, SPAWN_CORE_BASE + i)) < 0)
+			return (int)err;
+		h->ncore++;
+	}
+	return 0;
+}
+
 static void
 count_fds(const struct handoff *h, int delta)
 {
@@ -178,7 +198,7 @@ handoff(uint64_t child, long id, int index)
 	if (files && size == 0)
 		return E_PERM;
 	h.initrd_size = (uint64_t)size;
-	if ((err = handoff_devices(child, &h)) < 0)
+	if ((err = handoff_devices(child, &h)) < 0 || (err = handoff_cores(child, &h)) < 0)
 		return err;
 	if ((err = child_attach(child, index, id, HANDOFF_FDS)) < 0)
 		return err;
@@ -224,12 +244,17 @@ spawn_receive(int *argc, char **argv)
 	argv[--*argc] = NULL;
 	while (sys_protect(ABI_SLOT_SELF, VM_HANDOFF_VA, ABI_PERM_R) < 0)
 		sys_yield();
-	if (h->magic != HANDOFF_MAGIC || h->npipes > HANDOFF_FDS || h->ndev > SPAWN_DEV_MAX)
+	if (h->magic != HANDOFF_MAGIC || h->npipes > HANDOFF_FDS || h->ndev > SPAWN_DEV_MAX ||
+	    h->ncore > SPAWN_CORE_MAX)
 		return E_INVAL;
 	for (uint32_t i = 0; i < h->ndev; i++)
 		if ((err = slot_reserve(SPAWN_DEV_BASE + i)) < 0)
 			return err;
 	libos_devices_received(SPAWN_DEV_BASE, h->ndev);
+	for (uint32_t i = 0; i < h->ncore; i++)
+		if ((err = slot_reserve(SPAWN_CORE_BASE + i)) < 0)
+			return err;
+	part_cores_received(SPAWN_CORE_BASE, h->ncore);
 	for (uint32_t j = 0; j < h->npipes; j++) {
 		if ((err = slot_reserve(h->pipe[j].fslot)) < 0 ||
 		    (err = slot_reserve(h->pipe[j].rslot)) < 0 ||

@@ -124,6 +124,26 @@ init_task(struct sim_model *sm, unsigned i, const struct sched_params *p, char *
 	return 0;
 }
 
+/* A partitioned policy places the whole task set at once (sched_partition).  A set it
+ * cannot place whole still runs, unguaranteed: the run shows what happens. */
+static int
+partition(struct sim_model *sm)
+{
+	struct sched_entity **se = calloc(sm->ntasks ? sm->ntasks : 1, sizeof(*se));
+	int unfit;
+
+	if (!se)
+		return E_NOMEM;
+	for (unsigned i = 0; i < sm->ntasks; i++)
+		se[i] = &sm->task[i].se;
+	unfit = sched_partition(&sm->sched, se, sm->ntasks);
+	free(se);
+	if (unfit > 0)
+		fprintf(stderr, "exosim: %s: %d task%s fit no CPU under %s's test\n", sm->w->name,
+		        unfit, unfit == 1 ? "" : "s", sm->sched.policy->name);
+	return unfit < 0 ? unfit : 0;
+}
+
 static void
 seed_events(struct sim_model *sm)
 {
@@ -183,6 +203,8 @@ build(struct sim_model *sm, const struct sim_options *o, char *err, size_t errle
 	for (unsigned i = 0; r == 0 && i < sm->ntasks; i++)
 		r = init_task(sm, i, &p[i], err, errlen);
 	free(p);
+	if (r == 0)
+		r = partition(sm);
 	if (r == E_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	else if (r < 0 && !err[0])

@@ -91,7 +91,7 @@ def test_bad_input(exosim, tmp):
     wl = os.path.join(WL, "mixed.json")
     base = ["run", "--machine", "legion", "--sched", "rr", "--workload", wl]
     cases = [
-        ("unknown policy", ["run", "--machine", "legion", "--sched", "cfs", "--workload", wl],
+        ("unknown policy", ["run", "--machine", "legion", "--sched", "bfs", "--workload", wl],
          "--sched"),
         ("unknown machine", ["run", "--machine", "vax", "--sched", "rr", "--workload", wl],
          "--machine"),

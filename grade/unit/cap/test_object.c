@@ -295,6 +295,37 @@ Test(object, table_destroy_reaches_the_last_slot)
 	}
 }
 
+/* Issue 17 item 6: a reference count at its maximum makes every operation that would add a
+ * reference fail with E_RANGE (sys_map's cap_acquire among them), where cap_obj_ref
+ * panicked.  The count is set by hand: reaching 2^32 references for real takes too long. */
+Test(object, a_saturated_reference_count_is_an_error_not_a_panic)
+{
+	struct cap_object *f = capfix_frame(0x7000), *g = capfix_frame(0x8000);
+	struct cap_object *u = capfix_untyped(4), *obj = NULL;
+	uint32_t saved;
+
+	cr_assert_eq(cap_create(TA, 1, f, CAP_R_ALL), 0);
+	cr_assert_eq(cap_create(TA, 3, u, CAP_R_ALL), 0);
+	saved = f->refs;
+	f->refs = UINT32_MAX;
+	cr_expect_eq(cap_acquire(TA, 1, CAP_FRAME, 0, &obj, NULL), E_RANGE);
+	cr_expect_eq(obj, NULL);
+	cr_expect_eq(cap_object_hold(f), E_RANGE);
+	cr_expect_eq(cap_copy(TA, 1, TB, 1), E_RANGE);
+	cr_expect_eq(cap_derive(TA, 1, TA, 2, CAP_R_READ, 0), E_RANGE);
+	cr_expect_eq(cap_create(TA, 2, f, CAP_R_ALL), E_RANGE);
+	cr_expect_eq(f->refs, UINT32_MAX, "nothing changed the count");
+	f->refs = saved;
+	saved = u->refs;
+	u->refs = UINT32_MAX;
+	cr_expect_eq(cap_retype(TA, 3, TA, 4, g, 1, CAP_R_ALL), E_RANGE);
+	cr_expect_eq(u->quota, 4);
+	u->refs = saved;
+	cr_expect_eq(cap_acquire(TA, 1, CAP_FRAME, 0, &obj, NULL), 0);
+	cr_expect_eq(obj, f);
+	cap_object_put(f);
+}
+
 /* Core objects (kern/cap/core.c): the hook sees every capability to a core as it is emptied,
  * whichever operation empties it, and the core's id is its CPU. */
 static const struct cap *core_cleared[8];

@@ -200,3 +200,70 @@ Test(revoke, delete_without_children_unlinks_from_siblings)
 	}
 	cr_expect_eq(n, 2);
 }
+
+/* The revoke hook (issue 17): called after the revoke, once per object that lost a
+ * capability and is still referenced, with the revoker's table when it names that object. */
+static struct cap_object *hook_obj[4];
+static struct cap_table *hook_keeper[4];
+static unsigned hook_calls;
+
+static void
+record_revoke(struct cap_object *obj, struct cap_table *keeper)
+{
+	cr_assert_lt(hook_calls, 4);
+	cr_assert_geq(obj->refs, 2, "the revoke's own hold and another");
+	hook_obj[hook_calls] = obj;
+	hook_keeper[hook_calls++] = keeper;
+}
+
+Test(revoke, the_hook_sees_each_still_held_frame_once_with_its_keeper)
+{
+	struct cap_object *f = capfix_frame(0x3000);
+
+	cap_set_revoke_hook(CAP_FRAME, record_revoke);
+	three_table_tree(f);
+	cr_assert_eq(cap_object_hold(f), 0); /* a mapping of it */
+	hook_calls = 0;
+	cr_assert_eq(cap_revoke(TA, 1), 0);
+	cr_assert_eq(hook_calls, 1, "six copies of one frame: one call");
+	cr_expect_eq(hook_obj[0], f);
+	cr_expect_eq(hook_keeper[0], TA, "the revoker keeps its own mappings");
+	cr_expect(!f->revoking && f->revoke_next == NULL);
+	cap_object_put(f);
+	cr_assert_eq(cap_delete(TA, 1), 0);
+	cr_expect_eq(capfix_release_count(f), 1);
+	cap_set_revoke_hook(CAP_FRAME, NULL);
+}
+
+Test(revoke, the_hook_skips_a_frame_nothing_else_holds)
+{
+	struct cap_object *u = capfix_untyped(8), *g = capfix_frame(0x5000);
+
+	cap_set_revoke_hook(CAP_FRAME, record_revoke);
+	cr_assert_eq(cap_create(TA, 5, u, CAP_R_ALL), 0);
+	cr_assert_eq(cap_retype(TA, 5, TB, 5, g, 1, CAP_R_ALL), 0);
+	hook_calls = 0;
+	cr_assert_eq(cap_revoke(TA, 5), 0);
+	cr_expect_eq(hook_calls, 0, "no mapping: nothing to take back");
+	cr_expect_eq(capfix_release_count(g), 1);
+	cr_expect_eq(u->quota, 8);
+	cap_set_revoke_hook(CAP_FRAME, NULL);
+}
+
+Test(revoke, a_revoked_quota_takes_its_frames_back_from_everyone)
+{
+	struct cap_object *u = capfix_untyped(8), *g = capfix_frame(0x5000);
+
+	cap_set_revoke_hook(CAP_FRAME, record_revoke);
+	cr_assert_eq(cap_create(TA, 5, u, CAP_R_ALL), 0);
+	cr_assert_eq(cap_retype(TA, 5, TB, 5, g, 1, CAP_R_ALL), 0);
+	cr_assert_eq(cap_object_hold(g), 0);
+	hook_calls = 0;
+	cr_assert_eq(cap_revoke(TA, 5), 0);
+	cr_assert_eq(hook_calls, 1);
+	cr_expect_eq(hook_obj[0], g);
+	cr_expect_null(hook_keeper[0], "the revoked capability names the quota: no keeper");
+	cap_object_put(g);
+	cr_expect_eq(u->quota, 8, "the frame's page is back in the quota");
+	cap_set_revoke_hook(CAP_FRAME, NULL);
+}

@@ -272,8 +272,8 @@ Test(pt, nomem_changes_no_mapping)
 	n = starve(held, 3);
 	cr_assert_eq(pt_map(root, UVA, FRAME, 4 * MiB, PT_W), E_NOMEM);
 	for (uint64_t off = 0; off < 4 * MiB; off += PAGE_SIZE)
-		expect_unmapped(UVA + off, off < 2 * MiB ? 1 : 2);
-	cr_assert_eq(mmfix_free_pages(), 0, "the three tables made stay, empty");
+		expect_unmapped(UVA + off, 4);
+	cr_assert_eq(mmfix_free_pages(), 3, "the three tables made went back, empty");
 	while (n > 0)
 		pmm_free(held[--n], 0);
 	cr_assert_eq(pt_map(root, UVA, FRAME, 4 * MiB, PT_W), 0);
@@ -371,4 +371,56 @@ Test(pt, destroy_each_hands_over_every_leaf_once)
 	cr_assert_eq(pt_destroy_each(root, VA_KERNEL_START, UINTPTR_MAX, NULL, NULL), 0);
 	cr_assert_eq(mmfix_free_pages(), baseline);
 	cr_assert_eq(pt_destroy_each(root, 0, 1 * GiB, record_put, &got), E_ALIGN);
+}
+
+Test(pt, unmap_frees_the_tables_it_empties)
+{
+	cr_assert_eq(pt_map(root, UVA, FRAME, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(pt_map(root, UVA + 1 * GiB, FRAME, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(baseline - mmfix_free_pages(), 5, "PDPT, two PDs, two PTs");
+	cr_assert_eq(pt_unmap(root, UVA, PAGE_SIZE), 0);
+	cr_assert_eq(baseline - mmfix_free_pages(), 3, "the first PT and PD went");
+	expect_range(UVA + 1 * GiB, FRAME, PAGE_SIZE, true, false, false);
+	cr_assert_eq(pt_unmap(root, UVA + 1 * GiB, PAGE_SIZE), 0);
+	cr_assert_eq(mmfix_free_pages(), baseline, "every table went with the last page");
+	expect_unmapped(UVA + 1 * GiB, 4);
+}
+
+static int charged, charge_limit;
+
+static int
+count_charge(uint32_t owner, int pages)
+{
+	cr_assert_eq(owner, 7, "charged to the root's owner");
+	if (pages > 0 && charged + pages > charge_limit)
+		return E_NOMEM;
+	charged += pages;
+	return 0;
+}
+
+Test(pt, tables_are_charged_to_the_roots_owner_and_given_back)
+{
+	pmm_set_use(root, PAGE_USE_PT, 7);
+	charged = 0, charge_limit = 100;
+	pt_set_charge_hook(count_charge);
+	cr_assert_eq(pt_map(root, UVA, FRAME, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(charged, 3, "PDPT, PD, PT");
+	cr_assert_eq(pt_map(root, UVA + 1 * GiB, FRAME, PAGE_SIZE, PT_W), 0);
+	cr_assert_eq(charged, 5, "and a PD and a PT");
+	cr_assert_eq(pt_unmap(root, UVA, PAGE_SIZE), 0);
+	cr_assert_eq(pt_unmap(root, UVA + 1 * GiB, PAGE_SIZE), 0);
+	cr_assert_eq(charged, 0, "every table given back");
+	pt_set_charge_hook(NULL);
+}
+
+Test(pt, a_spent_account_refuses_the_table)
+{
+	pmm_set_use(root, PAGE_USE_PT, 7);
+	charged = 0, charge_limit = 2;
+	pt_set_charge_hook(count_charge);
+	cr_assert_eq(pt_map(root, UVA, FRAME, PAGE_SIZE, PT_W), E_NOMEM);
+	cr_assert_eq(charged, 0, "the PDPT and PD made before the PT was refused went back");
+	cr_assert_eq(mmfix_free_pages(), baseline);
+	expect_unmapped(UVA, 4);
+	pt_set_charge_hook(NULL);
 }

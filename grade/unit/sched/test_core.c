@@ -2,16 +2,19 @@
  * balance.c, registry.c), driven through the rr policy where a policy is needed. */
 #include "schedfix.h"
 
-Test(registry, finds_the_five_policies_by_name_and_rejects_others)
+Test(registry, finds_every_policy_by_name_in_table_order_and_rejects_others)
 {
-	const char *names[] = { "rr", "prio", "mlfq", "stride", "edf" };
+	const char *names[] = { "rr",   "prio",    "mlfq",    "stride", "edf",
+		                "gedf", "pedf_ff", "pedf_wf", "pfp_ff", "pfp_wf",
+		                "cfs",  "eevdf",   "lottery" };
+	unsigned n = sizeof(names) / sizeof(names[0]);
 
-	for (unsigned i = 0; i < 5; i++) {
+	for (unsigned i = 0; i < n; i++) {
 		cr_assert_not_null(sched_policy_find(names[i]));
 		cr_assert_str_eq(sched_policy_at(i)->name, names[i]);
 	}
-	cr_assert_null(sched_policy_at(5));
-	cr_assert_null(sched_policy_find("cfs"));
+	cr_assert_null(sched_policy_at(n));
+	cr_assert_null(sched_policy_find("bfs"));
 	cr_assert_null(sched_policy_find("rr "));
 	cr_assert_null(sched_policy_find(""));
 }

@@ -17,7 +17,8 @@
 #define ST_DURATION  (200 * TH_MS)
 #define ST_MAX_TASKS 7
 
-static const char *const policies[] = { "rr", "prio", "mlfq", "stride", "edf" };
+static const char *const policies[] = { "rr",      "prio",   "mlfq", "stride", "edf",    "gedf",
+	                                "pedf_ff", "pfp_wf", "cfs",  "eevdf",  "lottery" };
 #define NPOLICIES (sizeof(policies) / sizeof(policies[0]))
 
 static uint64_t

@@ -14,6 +14,8 @@
 #include "trap.h"
 #include "x86.h"
 
+_Static_assert(TRAP_KERNEL_CS == GDT_KCODE, "trap.h names the kernel code selector");
+
 /* 64-bit IDT gate descriptor (Intel SDM Vol. 3A 6.14.1, Figure 6-7). */
 struct idt_gate {
 	uint16_t off_lo;
@@ -153,10 +155,47 @@ trap_print(const struct trapframe *tf)
 		print_pf_reason(tf->error);
 }
 
+/* RFLAGS.AC (SDM Vol. 1 3.4.3.3).  Interrupt and trap gates clear TF, VM, RF and NT, IF for
+ * an interrupt gate, but keep AC (Vol. 3A 6.12.1.3), so a handler entered from user mode
+ * runs with the user's AC, which with SMAP on lets any supervisor access reach user pages
+ * (Vol. 3A 4.6.1).  The syscall entry masks AC through IA32_FMASK (syscall_msr.c). */
+#define FL_AC (1ull << 18)
+
+static uint64_t ac_in_handler; /* handlers entered with AC still set: must stay 0 */
+
+/* Clears AC with popfq rather than clac, which faults #UD without SMAP (where a set AC
+ * means nothing at CPL 0, but is still cleared so the check below holds everywhere). */
+static inline void
+trap_clear_ac(void)
+{
+	if (read_rflags() & FL_AC)
+		__asm__ volatile("pushfq; andq %0, (%%rsp); popfq"
+		                 :
+		                 : "i"(~FL_AC)
+		                 : "memory", "cc");
+}
+
+/* The check the kernel invariant checker reports (kern/check): AC is clear whenever a
+ * handler runs. */
+static inline void
+trap_note_ac(void)
+{
+	if (read_rflags() & FL_AC)
+		__atomic_add_fetch(&ac_in_handler, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t
+trap_ac_violations(void)
+{
+	return __atomic_load_n(&ac_in_handler, __ATOMIC_RELAXED);
+}
+
 void
 trap_dispatch(struct trapframe *tf)
 {
 	int *depth_of_this_cpu, depth;
+
+	trap_clear_ac();
 
 	/* Another CPU is printing a dump and stopped this one (panic_stop_all).  Checked before
 	 * anything reads the per-CPU area: an NMI can arrive inside the syscall stub, where
@@ -170,14 +209,21 @@ trap_dispatch(struct trapframe *tf)
 	if (tf->vector >= T_NEXC && tf->vector < 256 && handlers[tf->vector]) {
 		percpu_count_irq(tf->vector); /* first: the handler may never return */
 		lockcheck_irq_enter();
+		trap_note_ac();
 		handlers[tf->vector](tf);
 		lockcheck_irq_exit();
-		if ((tf->cs & 3) == 3)
+		/* The handlers test cs & 3 for user mode, so they took a virtual-8086 env for
+		 * the kernel and did not preempt it: it goes now, or it would keep the CPU. */
+		if (trap_from_user(tf) && tf->cs != GDT_UCODE)
+			env_user_bad_mode(tf);
+		if (trap_from_user(tf))
 			lockcheck_user_return();
 		return;
 	}
-	/* An exception in user mode is the env's, not the kernel's (kern/env/fault.c). */
-	if ((tf->cs & 3) == 3 && env_user_trap(tf)) {
+	/* An exception in user mode is the env's, not the kernel's (kern/env/fault.c), whatever
+	 * mode the env was in (trap.h trap_from_user). */
+	trap_note_ac();
+	if (trap_from_user(tf) && env_user_trap(tf)) {
 		lockcheck_user_return();
 		return;
 	}

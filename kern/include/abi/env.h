@@ -103,6 +103,7 @@ struct abi_envinfo {
 	uint64_t dev_count;    /* how many */
 	uint64_t core_slot;    /* init only: the capability of CPU 0 (abi/core.h), else 0 */
 	uint64_t core_count;   /* how many: one per CPU, CPU i's in core_slot + i */
+	uint64_t tsc_hz;       /* rdtsc cycles a second, calibrated at boot; 0: unknown */
 };
 
 #endif

@@ -36,7 +36,9 @@
  *                                    registers, status NOT_RUNNABLE, its own env capability in
  *                                    its slot ABI_SLOT_SELF.  The caller gets an env capability
  *                                    (all rights) in dslot and the child's id; the child, once
- *                                    run, sees 0 returned
+ *                                    run, sees 0 returned.  Charged to the quota in the
+ *                                    caller's ABI_SLOT_UNTYPED (needs WRITE); the child dies
+ *                                    with the caller
  * env_set_status(eslot, status)      ENV_RUNNABLE or ENV_NOT_RUNNABLE (needs WRITE)
  * env_set_regs(eslot, regs)          loads a struct abi_regs from user memory (needs WRITE);
  *                                    rip and rsp must be user addresses
@@ -168,6 +170,13 @@
  *                                    with ABI_SHARE_COW makes both mappings read-only (needs
  *                                    MAP, and WRITE unless every entry is ABI_SHARE_MAPONLY:
  *                                    no copy); stops at the first failing entry
+ *
+ * Debugging:
+ * kcheck()                           the kernel invariant checker (kern/check): walks every
+ *                                    capability table, object reference count, quota and
+ *                                    user page table, prints one `kcheck:` line per
+ *                                    inconsistency (then `kcheck: N inconsistencies`, or
+ *                                    `kcheck: ok (...)`) and returns N
  */
 #define ABI_SYSCALLS(X)                                                                            \
 	X(0, null, 0, "")                                                                          \
@@ -229,7 +238,8 @@
 	X(58, iommu_fault_notify, 2, "nslot, bits")                                                \
 	X(60, core_claim, 2, "cslot, eslot")                                                       \
 	X(61, core_release, 1, "cslot")                                                            \
-	X(62, core_stat, 2, "cpu, out")
+	X(62, core_stat, 2, "cpu, out")                                                            \
+	X(64, kcheck, 0, "")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

@@ -16,9 +16,10 @@
 /* The longest DMA allocation in pages: dma_alloc's limit (256 KiB), a queue of depth 64's
  * PRP lists (one page per slot). */
 #define NVME_LIBOS_CONTIG_MAX ABI_DMA_MAX_PAGES
-/* The driver's clock: the LibOS knows no TSC rate (abi_envinfo has none), so nanoseconds are
- * TSC cycles / 4, which is never faster than real time for a TSC up to 4 GHz: a timeout
- * lasts at least as long as the driver asked (longer on a slower TSC). */
+/* The driver's clock: nanoseconds are TSC cycles / 4, which is never faster than real time
+ * for a TSC up to 4 GHz: a timeout lasts at least as long as the driver asked (longer on a
+ * slower TSC).  (abi_envinfo.tsc_hz now gives the real rate, as lib/user/partition.c uses
+ * it; moving this clock to it is a follow-up.) */
 #define NVME_LIBOS_TSC_PER_NS 4
 
 /* Interrupt mode: a wait shorter than this spins (returns at once) instead of blocking.  The

@@ -254,6 +254,13 @@ sys_leak_check(void)
 	return syscall0(SYS_leak_check);
 }
 
+/* The kernel invariant checker: the number of inconsistencies it printed (0: none). */
+static inline long
+sys_kcheck(void)
+{
+	return syscall0(SYS_kcheck);
+}
+
 /* affinity: bit i lets the env run on CPU i (~0ull: any CPU). */
 static inline long
 sys_env_set_sched(uint64_t eslot, const struct abi_sched_params *params, uint64_t affinity)

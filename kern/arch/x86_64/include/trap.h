@@ -60,6 +60,22 @@ trapframe_copy(struct trapframe *dst, const struct trapframe *src)
 	__asm__ volatile("rep movsq" : "+D"(dst), "+S"(src), "+c"(n) : : "memory");
 }
 
+/* The kernel runs only in its one code segment (cpu.h GDT_KCODE, value 0x08): a frame
+ * with any other saved cs came from user mode, whatever its privilege bits say.  (QEMU's
+ * TCG lets an `iretl` from ring 3 with VM set enter virtual-8086 mode, which IA-32e mode
+ * cannot do on hardware, SDM Vol. 3A 20.1; its next trap arrives with cs = 0.) */
+#define TRAP_KERNEL_CS 0x08
+
+static inline int
+trap_from_user(const struct trapframe *tf)
+{
+	return tf->cs != TRAP_KERNEL_CS;
+}
+
+/* How many trap handlers ran with RFLAGS.AC set since boot (trap.c): 0 unless an entry path
+ * forgot to clear it; reported by the invariant checker (kern/check). */
+uint64_t trap_ac_violations(void);
+
 /* A handler for one vector.  Returning resumes the trapped code (with tf's registers). */
 typedef void (*trap_handler_fn)(struct trapframe *tf);
 

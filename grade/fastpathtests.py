@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Fast-path grader (issue 15 items 3-4), run by `make test-fastpath` and `make test`.
+One boot on four CPUs with an NVMe controller, the shell as init; the lines typed:
+
+- `fpstat` (core counters alone) as a warm-up, then `leaks`;
+- `watchdog -r 2 fpspin 300`: fpspin's handler spins for ever after 300 iterations on CPU 2;
+  the watchdog must see each stall (heartbeat unchanged 10 ms), revoke the core (the kernel's
+  `core: cpu 2 taken ...` line), restart the app on CPU 2 twice and end after the third
+  stall, with every restart's detection-to-running time under RESTART_BOUND_US;
+- `leaks` again: the same pages, capabilities and heap as before the watchdog ran.
+
+A second boot (the NVMe image of grade/nvmetests.py, block b pre-filled with the words
+b * 0x9e3779b1 + j) types `blkclient -n 2000`: blkserve serves 2000 one-block reads on CPU 2,
+polled; every block must match the pattern, CPU 2 must take no interrupt of any kind while
+it serves, and the fpstat that blkclient runs on the partition must print the counters,
+every percentile of the service-time histogram, the log's drops, the heartbeat's age, the
+per-CPU interrupt table with CPU 2's owner, and the service's log lines."""
+
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import gradelib  # noqa: E402
+import lab3  # noqa: E402
+import nvmetests  # noqa: E402
+import shelltests  # noqa: E402
+
+LAB = gradelib.Lab("fastpath", fail_fast=lab3.KERNEL_DIED + [gradelib.LOCKCHECK_REPORT])
+PROMPT = r"^\$ "
+# The goal is 10 ms of TSC (issue 15), but the time is mostly the host's: four vCPUs share a
+# loaded two-core machine, and the owned vCPU must run to take the revoke's IPI (measured
+# 65-440 ms here under KVM).  The test's bound catches a watchdog that never restarts or
+# waits out a timeout; the watchdog prints the measured time for the report.
+RESTART_BOUND_US = 2000000
+WATCHDOG = "watchdog -r 2 fpspin 300"
+
+
+@LAB.test("watchdog-restart", parts={"stall": 2, "revoke": 2, "restart": 3, "bound": 2,
+                                     "log": 1, "leak": 2},
+          smp=4, args="init=sh",
+          steps=[(PROMPT, l) for l in ["fpstat", "leaks", WATCHDOG, "leaks ", "monitor"]],
+          until=[r"^K> "], reject=lab3.KERNEL_DIED, timeout=180)
+def watchdog_restart(run):
+    """Three stalls detected, each revoked and the first two restarted within the bound."""
+    out = shelltests.output(run, WATCHDOG) or ""
+    stalls = re.findall(r"^watchdog: stall: heartbeat (\d+) unchanged for (\d+) us", out, re.M)
+    if len(stalls) != 3:
+        run.fail("%d stalls detected, expected 3" % len(stalls), "stall")
+    taken = re.findall(r"^core: cpu 2 taken from env 0x[0-9a-f]+: its capability is gone$",
+                       out, re.M)
+    revokes = re.findall(r"^watchdog: revoke ok: cpu 2 free \d+ us after detection; "
+                         r"env 0x[0-9a-f]+ status (\d+)$", out, re.M)
+    if len(taken) != 3 or len(revokes) != 3:
+        run.fail("%d kernel stop lines, %d revokes, expected 3 each" % (len(taken),
+                                                                         len(revokes)), "revoke")
+    restarts = [int(x) for x in re.findall(r"^watchdog: restart \d+: running again (\d+) us "
+                                           r"after detection", out, re.M)]
+    started = re.findall(r"^watchdog: started 'fpspin 300' \(generation (\d)\)", out, re.M)
+    if len(restarts) != 2 or started != ["1", "2", "3"]:
+        run.fail("%d restarts, generations %s; expected 2, 1 2 3" % (len(restarts), started),
+                 "restart")
+    if not re.search(r"^watchdog: done: 2 restarts", out, re.M):
+        run.fail("no 'watchdog: done: 2 restarts' line", "restart")
+    if not restarts or max(restarts) > RESTART_BOUND_US:
+        run.fail("restart times %s us, bound %d" % (restarts, RESTART_BOUND_US), "bound")
+    stuck = re.findall(r"^app: \[\d+\.\d{9}\] WARN +handler stuck after 300 iterations$", out,
+                       re.M)
+    if len(stuck) != 3:
+        run.fail("%d 'handler stuck' log lines with a timestamp, expected 3" % len(stuck),
+                 "log")
+    shelltests.check_leaks(run, "leak")
+
+
+BLK = "blkclient -n 2000"
+FILL = "blkclient -f -b 16 -n 200"  # writes the pattern first (the same as the image's)
+
+
+@LAB.test("blkserve-fpstat", parts={"data": 3, "quiet": 3, "fpstat": 3, "stop": 1, "leak": 2},
+          smp=4, args="init=sh", qemu_args=nvmetests.devices("fastpath"),
+          steps=[(PROMPT, l) for l in ["fpstat", "leaks", BLK, FILL, "leaks ", "monitor"]],
+          until=[r"^K> "], reject=lab3.KERNEL_DIED + [r"^\[env .*\] page fault"], timeout=180)
+def blkserve_fpstat(run):
+    """Every block read through the rings is right, the owned core stays quiet, fpstat
+    reports on the partition, and the service stops and leaves nothing behind."""
+    out = shelltests.output(run, BLK) or ""
+    if not re.search(r"^blkclient: 2000 requests, 2000 answered, 0 bad blocks, 0 errors, ", out,
+                     re.M):
+        run.fail("no 'blkclient: 2000 requests, 2000 answered, 0 bad blocks, 0 errors' line",
+                 "data")
+    quiet = re.search(r"^blkclient: cpu 2 took timer (\d+) device (\d+) ipi (\d+) other (\d+) "
+                      r"during the run; owner 0x([0-9a-f]+)$", out, re.M)
+    if not quiet or quiet.groups()[:4] != ("0", "0", "0", "0") or quiet.group(5) == "0":
+        run.fail("owned cpu 2's interrupts during the run: %s" %
+                 (quiet.group(0) if quiet else "no line"), "quiet")
+    want = [r"^fpstat: partition on cpu 2, generation 1, tsc \d+ Hz$",
+            r"^fpstat: requests +2000 \(\d+/s\)$",
+            r"^fpstat: errors +0 ",
+            r"^fpstat: service cycles: 2000 values(?: \(busy copy\))?, cycles p50 \d+ p90 \d+ "
+            r"p99 \d+ p99\.9 \d+ p99\.99 \d+ max \d+$",
+            r"^fpstat: service cycles: us p50 \d+ p90 \d+ p99 \d+ p99\.9 \d+ p99\.99 \d+ "
+            r"max \d+$",
+            r"^fpstat: log: 1 lines waiting, 0 dropped$",
+            r"^fpstat: heartbeat \d+, age <= \d+ us$",
+            r"^fpstat: +2 +\d+ +\d+ +\d+ +\d+ +0  0x[1-9a-f][0-9a-f]*$",
+            r"^fpstat: log: \[\d+\.\d{9}\] INFO cpu 2, blocks 0\+64, polled$"]
+    for w in want:
+        if not re.search(w, out, re.M):
+            run.fail("fpstat printed no line like %r" % w, "fpstat")
+    if not re.search(r"^blkserve: \[\d+\.\d{9}\] INFO cpu 2, blocks 0\+64, polled\n"
+                     r"blkserve: \[\d+\.\d{9}\] INFO stopping after \d+ iterations\n"
+                     r"(?:.*\n)*blkclient: done$", out, re.M):
+        run.fail("the service did not log its stop before 'blkclient: done'", "stop")
+    if not re.search(r"^blkclient: 200 requests, 200 answered, 0 bad blocks, 0 errors, ",
+                     shelltests.output(run, FILL) or "", re.M):
+        run.fail("%r: not every block right" % FILL, "data")
+    shelltests.check_leaks(run, "leak")
+
+
+if __name__ == "__main__":
+    sys.exit(gradelib.main([LAB]))

@@ -1,0 +1,128 @@
+/* fpstat [-p]: the host partition's view of the fast path (issue 15 item 4,
+ * docs/partitions.md "fpstat").  Always: every CPU's interrupt counters by kind and its owner
+ * (core_stat, syscall 62).  With -p (a host program such as blkclient runs it so, the
+ * partition's area mapped at PART_VA, partition.h): the app's counters with their rate since
+ * its loop began, each histogram's percentiles p50 ... p99.99 and max (TSC cycles and
+ * microseconds), the heartbeat and its age (how long until it moved, up to 1 s), and the log:
+ * its drops and the records waiting, printed in place (the program that reads the log keeps
+ * them). */
+#include <stdint.h>
+
+#include "abi/core.h"
+#include "libos.h"
+#include "partition.h"
+#include "usyscall.h"
+#include "xstring.h"
+
+/* A heartbeat that has not moved in this long is reported as stalled.  Longer than the
+ * watchdog's 10 ms: fpstat only reports, and a loaded host deschedules vCPUs for that long. */
+#define AGE_MAX_MS 1000
+
+static struct fp_hist snap;
+
+static void
+cores(void)
+{
+	struct abi_core_stat st;
+
+	printf("fpstat: cpu  timer  device  ipi  other  stops  owner\n");
+	for (uint64_t c = 0; sys_core_stat(c, &st) == 0; c++)
+		printf("fpstat: %3lu %6lu %7lu %4lu %6lu %6lu  0x%lx\n", c, st.timer, st.device,
+		       st.ipi, st.other, st.stops, st.owner);
+}
+
+static uint64_t
+us(uint64_t cycles, uint64_t hz)
+{
+	return fp_cycles_to_ns(cycles, hz) / 1000;
+}
+
+static void
+metrics(const struct fp_metrics *m, uint64_t hz, uint64_t elapsed)
+{
+	struct fp_hist_summary s;
+	uint64_t secs_ns = fp_cycles_to_ns(elapsed, hz);
+
+	for (uint32_t i = 0; i < FP_METRICS_COUNTERS; i++) {
+		uint64_t v = fp_counter_read(m, i);
+		char name[FP_METRICS_NAME + 1] = { 0 };
+
+		memcpy(name, m->sh->counter_name[i], FP_METRICS_NAME);
+		if (name[0] == '\0')
+			continue;
+		printf("fpstat: %-16s %lu (%lu/s)\n", name, v,
+		       secs_ns ? v * 1000 / (secs_ns / 1000000 + 1) : 0);
+	}
+	for (uint32_t i = 0; i < m->nhists; i++) {
+		char name[FP_METRICS_NAME + 1] = { 0 };
+		int exact = fp_hist_snapshot(m, i, &snap);
+
+		memcpy(name, m->sh->hist_name[i], FP_METRICS_NAME);
+		fp_hist_summarize(&snap, &s);
+		printf("fpstat: %s: %lu values%s, cycles p50 %lu p90 %lu p99 %lu p99.9 %lu "
+		       "p99.99 %lu max %lu\n",
+		       name, s.count, exact ? "" : " (busy copy)", s.p50, s.p90, s.p99, s.p999,
+		       s.p9999, s.max);
+		printf("fpstat: %s: us p50 %lu p90 %lu p99 %lu p99.9 %lu p99.99 %lu max %lu\n",
+		       name, us(s.p50, hz), us(s.p90, hz), us(s.p99, hz), us(s.p999, hz),
+		       us(s.p9999, hz), us(s.max, hz));
+	}
+}
+
+/* The heartbeat's age: how long it takes to move, up to AGE_MAX_MS (then: stalled). */
+static void
+heartbeat(const struct part_ctl *c, uint64_t hz)
+{
+	uint64_t b0 = fp_poll_heartbeat(&c->poll), t0 = rdtsc(), t;
+	uint64_t limit = part_ms_to_tsc(AGE_MAX_MS);
+
+	while ((t = rdtsc()) - t0 < limit)
+		if (fp_poll_heartbeat(&c->poll) != b0) {
+			printf("fpstat: heartbeat %lu, age <= %lu us\n", b0, us(t - t0, hz));
+			return;
+		}
+	printf("fpstat: heartbeat %lu, unchanged for %u ms: stalled\n", b0, AGE_MAX_MS);
+}
+
+/* The log records waiting, printed in place (peek, no release): the host program that runs
+ * fpstat stays the log's one consumer, its handle still right afterwards. */
+static void
+waiting(struct fp_log *log, uint64_t hz)
+{
+	uint32_t n = fp_ring_count(&log->ring), k;
+	void *first;
+	char line[96];
+
+	printf("fpstat: log: %u lines waiting, %lu dropped\n", n, fp_log_drops(log));
+	k = fp_ring_peek(&log->ring, &first, n);
+	for (uint32_t i = 0; i < k; i++) {
+		fp_log_format((const struct fp_log_rec *)first + i, hz, line, sizeof(line));
+		printf("fpstat: log: %s\n", line);
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	struct part_area a;
+	struct fp_log log;
+	struct fp_metrics m;
+	uint64_t hz;
+	int r;
+
+	cores();
+	if (argc < 2 || strcmp(argv[1], "-p") != 0)
+		return 0;
+	if ((r = part_area_wait(&a)) < 0 ||
+	    (r = part_attach(&a, a.ctl->generation, &log, &m)) <= 0) {
+		printf("fpstat: no partition area: %s\n", r ? error_name(r) : "not ready");
+		return 1;
+	}
+	hz = a.ctl->tsc_hz;
+	printf("fpstat: partition on cpu %u, generation %u, tsc %lu Hz\n", a.ctl->cpu,
+	       a.ctl->generation, hz);
+	metrics(&m, hz, rdtsc() - a.ctl->started_tsc);
+	heartbeat(a.ctl, hz);
+	waiting(&log, hz);
+	return 0;
+}

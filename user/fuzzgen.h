@@ -244,14 +244,18 @@ protected_slot(uint64_t s)
 	return s == ABI_SLOT_SELF || (s >= FZ_SLOT_RES && s < FZ_SLOT_RES + FZ_NRES);
 }
 
-/* A slot cap_delete/cap_revoke may take: in strict mode never a child's root capability;
- * the worker's own quota only rarely (without it the rest of the seed allocates nothing). */
+/* A slot cap_delete/cap_revoke may take: never the worker's own env capability (its
+ * scenarios map into ABI_SLOT_SELF: once deleted, an exofork could put a child there and the
+ * worker would map into the child, as orphans-mode seed 1001 did); in strict mode never a
+ * child's root capability; the worker's own quota only rarely (without it the rest of the
+ * seed allocates nothing). */
 static uint64_t
 dslot_kill(void)
 {
 	uint64_t s = slot();
 
-	if ((strict() && protected_slot(s)) || (s == ABI_SLOT_UNTYPED && below(64) != 0))
+	if (s == ABI_SLOT_SELF || (strict() && protected_slot(s)) ||
+	    (s == ABI_SLOT_UNTYPED && below(64) != 0))
 		return FZ_SLOT_POOL + below(FZ_NPOOL);
 	return s;
 }

@@ -16,8 +16,6 @@
 #define PAGE        4096ull
 #define WAIT_YIELDS 2000000 /* bounds on waits for another env: a count, not a time */
 
-static uint64_t handed_first, handed_count; /* core capabilities from a parent (spawn.c) */
-
 static uint64_t
 tsc_now(void *ctx)
 {
@@ -46,32 +44,6 @@ part_ms_to_tsc(uint64_t ms)
 	uint64_t hz = part_tsc_hz() ? part_tsc_hz() : 1000000000ull;
 
 	return ms * (hz / 1000);
-}
-
-uint64_t
-part_cores(uint64_t *first)
-{
-	if (handed_count != 0) {
-		*first = handed_first;
-		return handed_count;
-	}
-	*first = libos_envinfo->core_slot;
-	return libos_envinfo->core_count;
-}
-
-void
-part_cores_received(uint64_t first, uint64_t count)
-{
-	handed_first = first;
-	handed_count = count;
-}
-
-uint64_t
-part_core_slot(unsigned cpu)
-{
-	uint64_t first, n = part_cores(&first);
-
-	return first != 0 && cpu < n ? first + cpu : 0;
 }
 
 int

@@ -384,7 +384,8 @@ def check_unlinked(p):
                     bad.append("%s (%s)" % (os.path.relpath(full, p.tree),
                                             ", ".join(sorted(hit)[:3])))
     p.check(seen > 0 and not bad, "no earlier lab's program links lab%s's code (%d executables"
-            " checked)%s" % (p.lab, seen, "; linked into: " + "; ".join(bad) if bad else ""))
+            " checked)%s" % (p.lab, seen, "; linked into %d, e.g. %s" % (len(bad), "; ".join(
+                bad[:4])) if bad else ""))
 
 
 def grade_tree(p, make, log, timeout, own_jobs):

@@ -87,10 +87,10 @@ resume(const char *out, unsigned char *done, uint64_t runs, uint64_t *ndone)
 	return good ? 0 : resume(out, done, runs, ndone); /* even the header was torn */
 }
 
-/* A worker: runs todo[k], todo[k + jobs], ...; each row goes down the pipe in one write
+/* A worker: runs pending[k], pending[k + jobs], ...; each row goes down the pipe in one write
  * (rows are shorter than PIPE_BUF, so rows of different workers never interleave). */
 static void
-worker(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *todo, uint64_t n,
+worker(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *pending, uint64_t n,
        unsigned k, int fd)
 {
 	char row[2048], err[1024];
@@ -99,10 +99,10 @@ worker(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *todo
 	for (uint64_t i = k; i < n; i += o->jobs) {
 		struct sweep_point p;
 
-		sweep_point(s, todo[i], &p);
+		sweep_point(s, pending[i], &p);
 		if (sweep_run_one(s, &p, o->hw_dir, row, sizeof(row), err, sizeof(err)) < 0) {
 			fprintf(stderr, "\nexosim sweep: run %llu: %s\n",
-			        (unsigned long long)todo[i], err);
+			        (unsigned long long)pending[i], err);
 			rc = 1;
 			continue;
 		}
@@ -125,7 +125,7 @@ progress_bar(uint64_t done, uint64_t total, double t0, bool final)
 
 /* Fork the workers and append what they send to the CSV. */
 static int
-run_all(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *todo, uint64_t n)
+run_all(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *pending, uint64_t n)
 {
 	int fds[2], rc = 0, st;
 	FILE *csv = fopen(o->out, "a"), *in;
@@ -141,7 +141,7 @@ run_all(const struct sweep_spec *s, const struct sw_opts *o, const uint64_t *tod
 
 		if (pid == 0) {
 			close(fds[0]);
-			worker(s, o, todo, n, k, fds[1]);
+			worker(s, o, pending, n, k, fds[1]);
 		}
 		if (pid < 0)
 			rc = 1;
@@ -175,24 +175,25 @@ sweep_local(const struct sw_opts *o)
 {
 	struct sweep_spec s;
 	unsigned char *done;
-	uint64_t *todo, n = 0, ndone;
+	uint64_t *pending, n = 0, ndone;
 	int rc;
 
 	if (sweep_spec_load(o->spec, &s) < 0)
 		return 2;
 	done = calloc(s.runs, 1);
-	todo = calloc(s.runs, sizeof(*todo));
-	rc = done && todo ? resume(o->out, done, s.runs, &ndone) : sw_bad(o->spec, "too many runs");
+	pending = calloc(s.runs, sizeof(*pending));
+	rc = done && pending ? resume(o->out, done, s.runs, &ndone)
+	                     : sw_bad(o->spec, "too many runs");
 	for (uint64_t i = 0; rc == 0 && i < s.runs; i++)
 		if (!done[i] && i % o->nshards == o->shard)
-			todo[n++] = i;
+			pending[n++] = i;
 	if (rc == 0 && ndone)
 		fprintf(stderr, "exosim sweep: %llu runs already in %s, skipped\n",
 		        (unsigned long long)ndone, o->out);
 	if (rc == 0 && n)
-		rc = run_all(&s, o, todo, n);
+		rc = run_all(&s, o, pending, n);
 	free(done);
-	free(todo);
+	free(pending);
 	sweep_spec_free(&s);
 	return rc;
 }

@@ -544,6 +544,8 @@ GIVEN_TESTS = [
     "rtapp-periodic3-edf-every-job-meets-its-deadline",
 ]
 _TESTS = {t.name: t for t in LAB.tests}
+# Every ksched-* test (the kernel's scheduling syscalls under each policy, given) as well.
+GIVEN_TESTS += [n for n in _TESTS if n.startswith("ksched-") and n not in GIVEN_TESTS]
 for _name in GIVEN_TESTS:
     _t = _TESTS[_name]
     _t.parts = dict.fromkeys(_t.parts, 0)

@@ -40,15 +40,8 @@
 enum { C_FRAMES, C_BATCHES, C_FULL, C_CYCLES, C_DROPS };
 enum { H_LAT, H_BATCH, NHISTS };
 
-struct port {
-	struct net_libos lo;
-	struct net_ops ops;
-	struct net_pool pool;
-	struct net_dev dev;
-};
-
 struct fwd {
-	struct port port[2];
+	struct l2_port port[2];
 	struct fp_metrics m;
 	struct fp_poll_shared sh;
 	uint64_t io_min; /* the least net_rx + net_tx of a full batch */
@@ -70,31 +63,13 @@ check(const char *tag, const char *what, long got, long want)
 	printf("l2fwd: %s: %s = %ld %s\n", tag, what, got, got == want ? "OK" : "FAIL");
 }
 
-static int
-port_up(unsigned unit, const uint8_t want_mac[6])
-{
-	struct port *p = &fw.port[unit];
-	const struct net_driver *drv;
-	struct abi_dev_info info;
-	uint64_t slot = net_libos_find(unit, &drv, &info);
-	int r;
-
-	if (slot == 0)
-		return E_NOENT;
-	if ((r = net_libos_attach(&p->lo, slot, drv, unit, &p->ops)) < 0 ||
-	    (r = net_pool_init(&p->pool, &p->ops, POOL_BUFS)) < 0 ||
-	    (r = net_dev_init(&p->dev, drv, &p->ops, &p->pool, RING, RING)) < 0)
-		return r;
-	return memcmp(p->dev.mac, want_mac, 6) == 0 ? 0 : E_INVAL;
-}
-
 /* The forwarding handler: a batch from port 0 out of port 1, MAC header rewritten, each
  * frame's latency recorded.  The fp_source of the poll loop. */
 static uint32_t
 forward_batch(void *ctx, uint32_t budget)
 {
 	struct net_buf *bufs[NET_BATCH];
-	struct port *in = &fw.port[0], *out = &fw.port[1];
+	struct l2_port *in = &fw.port[0], *out = &fw.port[1];
 	uint64_t t0 = rdtsc(), now, t2;
 	unsigned k = net_rx(&in->dev, bufs, budget < NET_BATCH ? budget : NET_BATCH), n = 0, sent;
 
@@ -296,8 +271,8 @@ main(int argc, char **argv)
 	fw.io_min = ~0ull;
 	mode = fw.owned ? "owned" : "shared";
 	metrics_setup();
-	check("init", "port 0 up", r0 = port_up(0, mac0), 0);
-	check("init", "port 1 up", r1 = port_up(1, mac1), 0);
+	check("init", "port 0 up", r0 = l2_port_up(&fw.port[0], 0, mac0, POOL_BUFS, RING), 0);
+	check("init", "port 1 up", r1 = l2_port_up(&fw.port[1], 1, mac1, POOL_BUFS, RING), 0);
 	if (r0 < 0 || r1 < 0)
 		return 1;
 	memcpy(rewrite, dst1, 6);

@@ -13,6 +13,8 @@
 
 #include <stdint.h>
 
+#include "abi/error.h"
+#include "net_libos.h"
 #include "xstring.h"
 
 /* The QEMU options the grader and the benchmark give (-device e1000,mac=...). */
@@ -46,6 +48,35 @@
 #define L2_FLAG_STOP 2 /* the last: the forwarder stops (and drops it) */
 
 #define L2_NFRAMES 2048 /* measured frames, sent in batches of NET_BATCH */
+
+/* One NIC port of either side: the LibOS attachment, its buffer pool and the driver. */
+struct l2_port {
+	struct net_libos lo;
+	struct net_ops ops;
+	struct net_pool pool;
+	struct net_dev dev;
+};
+
+/* Brings e1000 `unit` up with `bufs` pool buffers and rings of `ring` descriptors: 0, or
+ * E_NOENT (no such NIC), the LibOS's or the driver's error, or E_INVAL when its address is
+ * not the one the QEMU options gave. */
+static inline int
+l2_port_up(struct l2_port *p, unsigned unit, const uint8_t want_mac[6], unsigned bufs,
+           unsigned ring)
+{
+	const struct net_driver *drv;
+	struct abi_dev_info info;
+	uint64_t slot = net_libos_find(unit, &drv, &info);
+	int r;
+
+	if (slot == 0)
+		return E_NOENT;
+	if ((r = net_libos_attach(&p->lo, slot, drv, unit, &p->ops)) < 0 ||
+	    (r = net_pool_init(&p->pool, &p->ops, bufs)) < 0 ||
+	    (r = net_dev_init(&p->dev, drv, &p->ops, &p->pool, ring, ring)) < 0)
+		return r;
+	return memcmp(p->dev.mac, want_mac, 6) == 0 ? 0 : E_INVAL;
+}
 
 static inline uint8_t
 l2_fill(uint32_t seq, unsigned i)

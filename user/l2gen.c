@@ -24,14 +24,7 @@
 #define BATCH_TSC 2000000000ull /* a batch not back after this is lost */
 #define WARM_TSC  8000000000ull /* the first frame's bound */
 
-struct port {
-	struct net_libos lo;
-	struct net_ops ops;
-	struct net_pool pool;
-	struct net_dev dev;
-};
-
-static struct port ports[2];
+static struct l2_port ports[2];
 static uint8_t seen[L2_NFRAMES];
 static uint64_t lost, dups, bad;
 static int nfailed;
@@ -41,23 +34,6 @@ check(const char *tag, const char *what, long got, long want)
 {
 	nfailed += got != want;
 	printf("l2gen: %s: %s = %ld %s\n", tag, what, got, got == want ? "OK" : "FAIL");
-}
-
-static int
-port_up(struct port *p, unsigned unit, const uint8_t want_mac[6])
-{
-	const struct net_driver *drv;
-	struct abi_dev_info info;
-	uint64_t slot = net_libos_find(unit, &drv, &info);
-	int r;
-
-	if (slot == 0)
-		return E_NOENT;
-	if ((r = net_libos_attach(&p->lo, slot, drv, unit, &p->ops)) < 0 ||
-	    (r = net_pool_init(&p->pool, &p->ops, POOL_BUFS)) < 0 ||
-	    (r = net_dev_init(&p->dev, drv, &p->ops, &p->pool, RING, RING)) < 0)
-		return r;
-	return memcmp(p->dev.mac, want_mac, 6) == 0 ? 0 : E_INVAL;
 }
 
 static void
@@ -199,8 +175,8 @@ main(int argc, char **argv)
 	if (argc > 1 && strcmp(argv[1], "busy") == 0)
 		busy();
 	pin_cpu0();
-	check("init", "port 2 up", r0 = port_up(&ports[0], 2, mac0), 0);
-	check("init", "port 3 up", r1 = port_up(&ports[1], 3, mac1), 0);
+	check("init", "port 2 up", r0 = l2_port_up(&ports[0], 2, mac0, POOL_BUFS, RING), 0);
+	check("init", "port 3 up", r1 = l2_port_up(&ports[1], 3, mac1, POOL_BUFS, RING), 0);
 	if (r0 == 0 && r1 == 0)
 		generate();
 	for (unsigned u = 0; u < 2; u++) {

@@ -88,14 +88,14 @@ Test(log, lines_show_seconds_from_the_tsc_and_long_messages_are_cut)
 
 	channel();
 	tick = 2500000000ull - 1000; /* the record's stamp: 2.5 s at 1 GHz */
-	memset(longmsg, 'x', sizeof(longmsg) - 1);
+	memset(longmsg, 'm', sizeof(longmsg) - 1);
 	longmsg[sizeof(longmsg) - 1] = '\0';
 	fp_log_write(&w, FP_LOG_DEBUG, longmsg);
 	cr_assert_eq(fp_log_read(&r, &rec, &gap), 1);
 	cr_assert_eq(strlen(rec.msg), FP_LOG_MSG - 1u);
 	fp_log_format(&rec, clk.hz, line, sizeof(line));
 	cr_assert_str_eq(line,
-	                 "[2.500000000] DEBUG xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	                 "[2.500000000] DEBUG mmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmmm");
 }
 
 Test(log, the_reader_does_not_trust_the_writer_to_terminate_a_message)

@@ -200,7 +200,8 @@ def check_net(words):
     for w in words.split():
         key, eq, val = w.partition("=")
         if not eq or key not in NET_KEYS:
-            raise Error("--net", "'%s' is not one of %s=VALUE" % (w, "=, ".join(NET_KEYS)))
+            raise Error("--net", "'%s' is not KEY=VALUE with KEY one of %s"
+                        % (w, ", ".join(NET_KEYS)))
         if key in seen:
             raise Error("--net", "%s= given twice" % key)
         host, _, port = val.partition(":") if key == "netcons" else (val, "", "")

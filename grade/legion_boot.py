@@ -1,0 +1,211 @@
+#!/usr/bin/env python3
+"""The Legion image booted on its stand-in (issue 16 item 2; `make test-legion-boot`).
+
+For each menu entry, hw/legion/mkimage.py writes a variant of the USB image whose default is
+that entry, with timeout 0; it boots under OVMF from emulated USB on the exact machine of
+`make qemu-legion` (hw/legion/Makefrag's LEGION_MACHINE, given after `--`), with copies of
+the NVMe disk and the firmware's variable store.  The serial output must show, in order,
+the kernel side (OVMF starting the USB disk, GRUB booting the entry, the command line with
+legion=MODE, the GOP framebuffer, the CPUs online, init starting) and then the entry's
+user-level lines from USER below.  A run ends as soon as every line is there, or at a
+kernel death, at QEMU's exit or at the deadline (TIMEOUT seconds, times
+GRADE_TIMEOUT_SCALE); the checks read the output, never the clock.
+
+Until user/legion is in the ramdisk, init cannot start: the kernel side is checked up to
+`env: cannot start init`, and the run says so."""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MKIMAGE = os.path.join(ROOT, "hw/legion/mkimage.py")
+MENU = os.path.join(ROOT, "hw/legion/grub.cfg")
+TIMEOUT = 240  # seconds per boot; a boot takes about 15 s under TCG on an idle machine
+POLL = 0.1  # how often the serial file is read (waiting, not synchronising)
+KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64"]
+# The kernel monitor: nothing more comes (user space ended or never started).
+ENDED = r"^ExoLab kernel monitor"
+ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
+
+# CPUs each entry must bring up: safe mode boots with cpus=1.
+CPUS = {"bench": 12, "selftest": 12, "shell": 12, "safe": 1}
+
+# What user/legion.c prints in each mode, after init has started: (what, regex) in order,
+# each looked for after the previous one.  The lead extends these as the modes grow.
+USER = {
+    "bench": [],
+    "selftest": [],
+    "shell": [],
+    "safe": [],
+}
+
+
+def ramdisk_names(path):
+    """The file names of a newc cpio archive (the ramdisk)."""
+    names, pos = [], 0
+    with open(path, "rb") as f:
+        data = f.read()
+    while data[pos:pos + 6] == b"070701":
+        fsize, nsize = int(data[pos + 54:pos + 62], 16), int(data[pos + 94:pos + 102], 16)
+        name = data[pos + 110:pos + 110 + nsize - 1].decode()
+        if name == "TRAILER!!!":
+            break
+        names.append(name)
+        pos = (pos + 110 + nsize + 3) & ~3
+        pos = (pos + fsize + 3) & ~3
+    return names
+
+
+def expectations(mode, text, has_legion):
+    """The lines the run must show, in order.  A kernel without the cpus= word says
+    "unknown option 'cpus'"; then safe mode gets every CPU, and the run notes it."""
+    cpus = CPUS[mode]
+    if cpus != 12 and re.search(r"^cmdline: unknown option 'cpus'$", text, re.M):
+        cpus = 12
+    exp = [("OVMF starts the USB disk", r'^BdsDxe: starting Boot\d+ "[^"]*USB'),
+           ("GRUB boots the entry", r"Booting `ExoLab %s" % mode),
+           ("GRUB is the loader", r"^loader: GRUB 2"),
+           ("legion=%s on the command line" % mode,
+            r"^cmdline: init=legion legion=%s .*nvme_ro" % mode),
+           ("the GOP framebuffer", r"^fb: rgb \d+x\d+ 32 bpp"),
+           ("%d CPU%s online" % (cpus, "s" if cpus > 1 else ""),
+            r"^smp: %d CPUs? online" % cpus)]
+    if not has_legion:
+        return exp + [("init tried (no legion in the ramdisk)", r"^env: cannot start init")]
+    return exp + [("init starts", r"^env: init is env 0x[0-9a-f]+")] + USER[mode]
+
+
+def progress(exp, text):
+    """How many of exp appear in order in text (complete lines only)."""
+    pos = 0
+    complete = text[:text.rfind("\n") + 1]
+    for i, (_, pat) in enumerate(exp):
+        m = re.compile(pat, re.M).search(complete, pos)
+        if not m:
+            return i
+        pos = m.end()
+    return len(exp)
+
+
+def read_serial(path):
+    try:
+        with open(path, "rb") as f:
+            raw = f.read().decode("utf-8", "replace")
+    except FileNotFoundError:
+        return ""
+    return ANSI.sub("", raw.replace("\r", ""))
+
+
+def make_variant(a, tmp, mode):
+    out = os.path.join(tmp, "legion-%s.img" % mode)
+    r = subprocess.run([sys.executable, MKIMAGE, "usb", "-o", out, "--efi", a.efi, "--kernel",
+                        a.kernel, "--initrd", a.initrd, "--menu", MENU, "--default", mode,
+                        "--timeout", "0"], stderr=subprocess.PIPE, universal_newlines=True)
+    if r.returncode:
+        raise SystemExit("legion_boot: mkimage.py: %s" % r.stderr.strip())
+    return out
+
+
+def qemu_argv(a, tmp, mode, image):
+    """The machine from the Makefrag plus the drives LEGION_DRIVES names, on copies."""
+    vars_copy = os.path.join(tmp, "vars-%s.fd" % mode)
+    nvme = os.path.join(tmp, "nvme-%s.img" % mode)
+    shutil.copyfile(a.ovmf_vars, vars_copy)
+    subprocess.run(["cp", "--sparse=always", a.nvme, nvme], check=True)
+    return ([os.environ.get("QEMU", "qemu-system-x86_64")] + a.machine +
+            ["-drive", "if=pflash,format=raw,file=" + vars_copy,
+             "-drive", "if=none,id=stick,format=raw,file=" + image,
+             "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0",
+             "-drive", "if=none,id=nvm,format=raw,file=" + nvme,
+             "-device", "nvme,drive=nvm,serial=legion-nvme0",
+             "-display", "none", "-monitor", "none",
+             "-serial", "file:" + os.path.join(tmp, "serial-%s.out" % mode)])
+
+
+def boot(a, tmp, mode, has_legion):
+    """One boot: (text, expectations, why it ended, seconds)."""
+    image = make_variant(a, tmp, mode)
+    serial = os.path.join(tmp, "serial-%s.out" % mode)
+    scale = float(os.environ.get("GRADE_TIMEOUT_SCALE", "1"))
+    start = time.monotonic()
+    with open(os.path.join(tmp, "qemu-%s.err" % mode), "wb") as err:
+        proc = subprocess.Popen(qemu_argv(a, tmp, mode, image), stdin=subprocess.DEVNULL,
+                                stdout=err, stderr=subprocess.STDOUT, start_new_session=True)
+    why = "deadline (%d s)" % (TIMEOUT * scale)
+    try:
+        while time.monotonic() - start < TIMEOUT * scale:
+            exited = proc.poll() is not None  # then one last look at the output
+            text = read_serial(serial)
+            exp = expectations(mode, text, has_legion)
+            if progress(exp, text) == len(exp):
+                why = "done"
+                break
+            died = [p for p in KERNEL_DIED if re.search(p, text, re.M)]
+            if died or exited or re.search(ENDED, text, re.M):
+                why = ("kernel died (%s)" % died[0] if died else "QEMU exited (%s)" % proc.poll()
+                       if exited else "at the kernel monitor")
+                break
+            time.sleep(POLL)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    os.remove(image)
+    text = read_serial(serial)
+    return text, expectations(mode, text, has_legion), why, time.monotonic() - start
+
+
+def report(mode, text, exp, why, seconds):
+    n = progress(exp, text)
+    ok = n == len(exp)
+    print("legion-boot %s: %s in %.1f s (%s)" % (mode, "PASS" if ok else "FAIL", seconds, why))
+    for i, (what, pat) in enumerate(exp):
+        if i < n:
+            print("  ok   %s" % what)
+        elif re.search(pat, text, re.M):
+            print("  MISS %s: /%s/ is there, but not after the lines above" % (what, pat))
+        else:
+            print("  MISS %s: /%s/" % (what, pat))
+    if not ok:
+        print("  --- serial output, last 30 lines:")
+        for line in [ln for ln in text.splitlines() if ln.strip()][-30:]:
+            print("  | " + line)
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    for opt in ("efi", "kernel", "initrd", "nvme", "ovmf-vars"):
+        ap.add_argument("--" + opt, required=True)
+    ap.add_argument("--only", action="append", choices=sorted(CPUS), help="these entries only")
+    ap.add_argument("--log", help="append PASS/FAIL lines for `make test`")
+    ap.add_argument("machine", nargs=argparse.REMAINDER, help="-- then QEMU's machine options")
+    a = ap.parse_args()
+    a.machine = a.machine[1:] if a.machine[:1] == ["--"] else a.machine
+    if not a.machine:
+        ap.error("give the machine's QEMU options after --")
+    has_legion = "legion" in ramdisk_names(a.initrd)
+    if not has_legion:
+        print("legion-boot: no legion in %s: checking the kernel side only" % a.initrd)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="legion-boot-") as tmp:
+        for mode in a.only or ["bench", "selftest", "shell", "safe"]:
+            text, exp, why, seconds = boot(a, tmp, mode, has_legion)
+            if "unknown option 'cpus'" in text and CPUS[mode] == 1:
+                print("legion-boot %s: NOTE: this kernel has no cpus= word: all CPUs start" % mode)
+            results.append((mode, report(mode, text, exp, why, seconds)))
+    if a.log:
+        with open(a.log, "a") as f:
+            for mode, ok in results:
+                f.write("%s legion-boot-%s\n" % ("PASS" if ok else "FAIL", mode))
+    return 0 if all(ok for _, ok in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -102,26 +102,30 @@ def write_gpt(f, total, parts, disk_guid):
     f.write(gpt_header(total - 1, 1, first, last, disk_guid, backup_array, crc))
 
 
-def read_header(img, data, lba, total):
-    """One header, checked: signature, size, its CRC, its own LBA, the array's CRC."""
+def read_header(img, f, lba, alt_ok):
+    """One header, checked: signature, size, its CRC, its own LBA, where it says the other
+    copy is (alt_ok), the array's CRC.  Returns (fields that must agree, other LBA, array)."""
     where = "%s: GPT header at LBA %d" % (img, lba)
-    hdr = data[lba * SECTOR:lba * SECTOR + HEADER_SIZE]
+    f.seek(lba * SECTOR)
+    hdr = f.read(HEADER_SIZE)
+    if len(hdr) < HEADER_SIZE:
+        raise Error(where, "beyond the end of the disk")
     (sig, rev, size, crc, _, my, alt, first, last, dguid, array_lba, n, esize,
      array_crc) = struct.unpack("<8sIIIIQQQQ16sQIII", hdr)
     if sig != GPT_SIGNATURE or size != HEADER_SIZE or rev != GPT_REVISION:
         raise Error(where, "no GPT header (signature, revision or size wrong)")
     if zlib.crc32(hdr[:16] + b"\0\0\0\0" + hdr[20:]) != crc:
         raise Error(where, "header CRC32 wrong")
-    if my != lba or alt != (total - 1 if lba == 1 else 1):
-        raise Error(where, "MyLBA %d / AlternateLBA %d wrong for a %d-sector disk"
-                    % (my, alt, total))
+    if my != lba or not alt_ok(alt):
+        raise Error(where, "MyLBA %d / AlternateLBA %d wrong" % (my, alt))
     if n * esize != NENTRIES * ENTRY_SIZE or esize != ENTRY_SIZE:
         raise Error(where, "entry array of %d x %d bytes, expected %d x %d"
                     % (n, esize, NENTRIES, ENTRY_SIZE))
-    array = data[array_lba * SECTOR:array_lba * SECTOR + n * esize]
+    f.seek(array_lba * SECTOR)
+    array = f.read(n * esize)
     if zlib.crc32(array) != array_crc:
         raise Error(where, "entry array CRC32 wrong")
-    return (first, last, uuid.UUID(bytes_le=dguid)), array
+    return (first, last, uuid.UUID(bytes_le=dguid)), alt, array
 
 
 def parse_entries(img, array, first, last):
@@ -145,21 +149,27 @@ def parse_entries(img, array, first, last):
 
 def read_gpt(img):
     """The partitions of img's GPT, after checking the protective MBR and that the primary
-    and backup copies are both valid and agree."""
+    and backup copies are both valid and agree.  img may be a disk larger than the image
+    written to it (a USB stick): the backup is then where the primary header says, before
+    the disk's last LBA.  Returns (disk sectors, backup LBA, disk GUID, partitions)."""
     with open(img, "rb") as f:
-        data = f.read()
-    if len(data) % SECTOR or len(data) < SECTOR * (3 + 2 * ARRAY_SECTORS):
-        raise Error(img, "size %d is not a disk of 512-byte sectors" % len(data))
-    total = len(data) // SECTOR
-    mbr = data[:SECTOR]
-    if mbr[510:] != b"\x55\xaa" or mbr[450] != 0xEE or struct.unpack("<I", mbr[454:458])[0] != 1:
-        raise Error(img, "no protective MBR (type 0xEE from LBA 1)")
-    primary, parray = read_header(img, data, 1, total)
-    backup, barray = read_header(img, data, total - 1, total)
+        size = f.seek(0, 2)
+        if size % SECTOR or size < SECTOR * (3 + 2 * ARRAY_SECTORS):
+            raise Error(img, "size %d is not a disk of 512-byte sectors" % size)
+        total = size // SECTOR
+        f.seek(0)
+        mbr = f.read(SECTOR)
+        if (mbr[510:] != b"\x55\xaa" or mbr[450] != 0xEE or
+                struct.unpack("<I", mbr[454:458])[0] != 1):
+            raise Error(img, "no protective MBR (type 0xEE from LBA 1)")
+        primary, alt, parray = read_header(img, f, 1, lambda a: 1 + 2 * ARRAY_SECTORS < a < total)
+        backup, _, barray = read_header(img, f, alt, lambda a: a == 1)
     if primary != backup or parray != barray:
         raise Error(img, "primary and backup GPT differ")
     first, last, disk_guid = primary
-    return total, disk_guid, parse_entries(img, parray, first, last)
+    if last >= alt - ARRAY_SECTORS:
+        raise Error(img, "last usable LBA %d overlaps the backup array" % last)
+    return total, alt, disk_guid, parse_entries(img, parray, first, last)
 
 
 def new_image(path, total, parts, disk_guid):
@@ -259,8 +269,8 @@ def fill_esp(img, first, count, files):
         mtool(["mcopy", "-i", dev, src, "::/" + dest])
 
 
-def readable(path):
-    if not os.path.isfile(path):
+def readable(path, device_ok=False):
+    if not (os.path.isfile(path) or device_ok and os.path.exists(path)):
         raise Error(path, "no such file")
     return path
 
@@ -322,9 +332,12 @@ def cmd_disk(a):
 
 
 def cmd_check(a):
-    total, disk_guid, parts = read_gpt(readable(a.image))
+    total, alt, disk_guid, parts = read_gpt(readable(a.image, device_ok=True))
     print("%s: GPT ok: %d sectors, disk %s, %d partition(s)"
           % (a.image, total, disk_guid, len(parts)))
+    if alt != total - 1:
+        print("  the backup header is at LBA %d, not the last (%d): an image written to a "
+              "larger disk" % (alt, total - 1))
     for p in parts:
         kind = "esp" if p["type"] == ESP_TYPE else str(p["type"])
         print("  %d: LBA %d-%d (%d MiB) %s '%s'" % (p["index"], p["first"], p["last"],

@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,8 @@ POLL = 0.1  # how often the serial file is read (waiting, not synchronising)
 KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64"]
 # The kernel monitor: nothing more comes (user space ended or never started).
 ENDED = r"^ExoLab kernel monitor"
+# GRUB draws the menu on the serial line with cursor moves, not newlines.
+MENU_TITLES = r"ExoLab bench.*ExoLab selftest.*ExoLab shell.*ExoLab safe mode"
 ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 # CPUs each entry must bring up: safe mode boots with cpus=1.
@@ -103,17 +106,18 @@ def read_serial(path):
     return ANSI.sub("", raw.replace("\r", ""))
 
 
-def make_variant(a, tmp, mode):
+def make_variant(a, tmp, mode, timeout=0):
     out = os.path.join(tmp, "legion-%s.img" % mode)
     r = subprocess.run([sys.executable, MKIMAGE, "usb", "-o", out, "--efi", a.efi, "--kernel",
                         a.kernel, "--initrd", a.initrd, "--menu", MENU, "--default", mode,
-                        "--timeout", "0"], stderr=subprocess.PIPE, universal_newlines=True)
+                        "--timeout", str(timeout)], stderr=subprocess.PIPE,
+                       universal_newlines=True)
     if r.returncode:
         raise SystemExit("legion_boot: mkimage.py: %s" % r.stderr.strip())
     return out
 
 
-def qemu_argv(a, tmp, mode, image):
+def qemu_argv(a, tmp, mode, image, monitor="none"):
     """The machine from the Makefrag plus the drives LEGION_DRIVES names, on copies."""
     vars_copy = os.path.join(tmp, "vars-%s.fd" % mode)
     nvme = os.path.join(tmp, "nvme-%s.img" % mode)
@@ -125,7 +129,7 @@ def qemu_argv(a, tmp, mode, image):
              "-device", "usb-storage,bus=xhci.0,drive=stick,bootindex=0",
              "-drive", "if=none,id=nvm,format=raw,file=" + nvme,
              "-device", "nvme,drive=nvm,serial=legion-nvme0",
-             "-display", "none", "-monitor", "none",
+             "-display", "none", "-monitor", monitor,
              "-serial", "file:" + os.path.join(tmp, "serial-%s.out" % mode)])
 
 
@@ -161,6 +165,83 @@ def boot(a, tmp, mode, has_legion):
     return text, expectations(mode, text, has_legion), why, time.monotonic() - start
 
 
+def monitor_command(path, command):
+    """One HMP command on QEMU's monitor socket; waits for the prompt after it."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(30)
+        s.connect(path)
+        got = b""
+        for _ in range(2):
+            while not got.endswith(b"(qemu) "):
+                chunk = s.recv(4096)
+                if not chunk:
+                    return
+                got += chunk
+            s.sendall(command.encode() + b"\n")
+            command, got = "", b""
+
+
+def highlight_bar(path):
+    """The screendump (P6) has a row with a run of one non-black colour over at least 40%
+    of the width: the menu's highlighted entry, drawn by the firmware's text console."""
+    with open(path, "rb") as f:
+        data = f.read()
+    fields = data.split(b"\n", 3)
+    if fields[0] != b"P6":
+        return False
+    width, height = map(int, fields[1].split())
+    rgb = fields[3]
+    for y in range(height):
+        row = rgb[3 * width * y:3 * width * (y + 1)]
+        x = width // 2
+        px = row[3 * x:3 * x + 3]
+        if px == b"\0\0\0" or len(px) < 3:
+            continue
+        lo = hi = x
+        while lo > 0 and row[3 * (lo - 1):3 * lo] == px:
+            lo -= 1
+        while hi + 1 < width and row[3 * (hi + 1):3 * (hi + 2)] == px:
+            hi += 1
+        if hi - lo + 1 >= width * 2 // 5:
+            return True
+    return False
+
+
+def menu_run(a, tmp):
+    """The menu with no timeout (GRUB waits for a key): every entry's title on the serial
+    line, then the highlighted entry on the framebuffer (a screendump).  Returns
+    (ok, what was wrong, seconds)."""
+    image = make_variant(a, tmp, "bench", timeout=-1)
+    serial, mon = os.path.join(tmp, "serial-menu.out"), os.path.join(tmp, "monitor.sock")
+    dump = os.path.join(tmp, "menu.ppm")
+    scale = float(os.environ.get("GRADE_TIMEOUT_SCALE", "1"))
+    start = time.monotonic()
+    argv = qemu_argv(a, tmp, "menu", image, monitor="unix:%s,server,nowait" % mon)
+    with open(os.path.join(tmp, "qemu-menu.err"), "wb") as err:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    problem = "the menu's four titles never reached the serial line"
+    deadline = start + TIMEOUT * scale
+    try:
+        while time.monotonic() < deadline and proc.poll() is None:
+            if problem.startswith("the menu's"):
+                if re.search(MENU_TITLES, read_serial(serial)):
+                    problem = "no highlighted entry on the framebuffer"
+                    # The screen is drawn with the serial line: a few screendumps will do.
+                    deadline = time.monotonic() + 20 * scale
+            else:
+                monitor_command(mon, "screendump " + dump)
+                if os.path.exists(dump) and highlight_bar(dump):
+                    problem = None
+                    break
+            time.sleep(POLL * 5)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    os.remove(image)
+    return problem, time.monotonic() - start
+
+
 def report(mode, text, exp, why, seconds):
     n = progress(exp, text)
     ok = n == len(exp)
@@ -183,7 +264,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     for opt in ("efi", "kernel", "initrd", "nvme", "ovmf-vars"):
         ap.add_argument("--" + opt, required=True)
-    ap.add_argument("--only", action="append", choices=sorted(CPUS), help="these entries only")
+    ap.add_argument("--only", action="append", choices=["menu"] + sorted(CPUS),
+                    help="only these runs (menu: the menu on the framebuffer)")
     ap.add_argument("--log", help="append PASS/FAIL lines for `make test`")
     ap.add_argument("machine", nargs=argparse.REMAINDER, help="-- then QEMU's machine options")
     a = ap.parse_args()
@@ -195,7 +277,13 @@ def main():
         print("legion-boot: no legion in %s: checking the kernel side only" % a.initrd)
     results = []
     with tempfile.TemporaryDirectory(prefix="legion-boot-") as tmp:
-        for mode in a.only or ["bench", "selftest", "shell", "safe"]:
+        runs = a.only or ["menu", "bench", "selftest", "shell", "safe"]
+        if "menu" in runs:
+            problem, seconds = menu_run(a, tmp)
+            print("legion-boot menu: %s in %.1f s%s" % ("FAIL" if problem else "PASS", seconds,
+                                                        ": " + problem if problem else ""))
+            results.append(("menu", problem is None))
+        for mode in [r for r in runs if r != "menu"]:
             text, exp, why, seconds = boot(a, tmp, mode, has_legion)
             if "unknown option 'cpus'" in text and CPUS[mode] == 1:
                 print("legion-boot %s: NOTE: this kernel has no cpus= word: all CPUs start" % mode)

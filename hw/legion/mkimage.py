@@ -242,8 +242,8 @@ def render_menu(path, default, timeout, net):
     if default not in ids:
         raise Error("--default", "'%s' is no entry of %s (entries: %s)"
                     % (default, path, ", ".join(ids)))
-    if not 0 <= timeout <= 600:
-        raise Error("--timeout", "%d: not 0-600 seconds" % timeout)
+    if not -1 <= timeout <= 600:
+        raise Error("--timeout", "%d: not 0-600 seconds, or -1 (wait for a key)" % timeout)
     subst = {"TIMEOUT": str(timeout), "DEFAULT": default, "NET": check_net(net)}
     return re.sub(r"@([A-Z]+)@", lambda m: subst[m.group(1)], text)
 
@@ -353,7 +353,8 @@ def arguments(argv):
     for opt in ("efi", "kernel", "initrd", "menu"):
         u.add_argument("--" + opt, required=True)
     u.add_argument("--default", help="the entry booted after the timeout (its --id)")
-    u.add_argument("--timeout", type=int, default=5, help="seconds (0: boot at once)")
+    u.add_argument("--timeout", type=int, default=5,
+                   help="seconds (0: boot at once, -1: wait for a key)")
     u.add_argument("--net", default=DEFAULT_NET, help="lib/net words for every entry")
     u.add_argument("--esp-mib", type=int, default=64)
     d = sub.add_parser("disk", help="a data disk carrying a GPT")

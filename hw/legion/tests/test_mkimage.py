@@ -145,7 +145,7 @@ def bad_input(tmp, a):
          r"--net: mask=255.255.255.0;: not an IPv4 address"),
         (usb + ["--menu", MENU, "--net", "ip=10.0.2.15 init=sh"],
          r"--net: 'init=sh' is not KEY=VALUE with KEY one of ip, mask"),
-        (usb + ["--menu", MENU, "--timeout", "-1"], r"--timeout: -1: not 0-600"),
+        (usb + ["--menu", MENU, "--timeout", "-2"], r"--timeout: -2: not 0-600"),
         (usb[:4] + ["/nonexistent/kernel"] + usb[5:] + ["--menu", MENU],
          r"^/nonexistent/kernel: no such file"),
         (["disk", "-o", os.path.join(tmp, "d.img"), "--mib", "4", "--part", "2048+100",

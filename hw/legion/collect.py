@@ -2,7 +2,7 @@
 """Records what a Legion image prints over its netconsole, and its BENCH lines as CSV.
 
     collect.py [--bind ADDR] [--port N] [--log FILE] [--csv FILE] [--machine NAME]
-               [--count N] [--until REGEX]
+               [--count N] [--until REGEX] [--echo-port N]
     collect.py --from-file LOG [--log FILE] [--csv FILE] [--machine NAME] [--date YYYY-MM-DD]
 
 Live: listens on UDP (default 0.0.0.0:6666, the image's default netcons=169.254.77.1:6666 on
@@ -12,7 +12,8 @@ size: text is joined per sender until its newline.  Every line goes to the log a
 `TIMESTAMP SENDER TEXT` (UTC, microseconds); every `BENCH NAME VALUE UNIT` line becomes a
 CSV row `name,value,unit,machine,date`.  The machine is the text after the `MACHINE ` line
 the image prints at start (--machine overrides it), the date the UTC day the line came.
-Stops after --count lines, at the first line matching --until, or at Ctrl-C.
+Stops after --count lines, at the first line matching --until, or at Ctrl-C.  --echo-port N
+also sends back every datagram that comes to port N (a peer for a UDP round trip).
 
 Offline (--from-file): the same for a saved serial or netconsole log (a collect.py log, whose
 timestamps give the dates, or raw console text, dated --date or the file's modification day).
@@ -25,6 +26,7 @@ import csv
 import datetime
 import os
 import re
+import select
 import socket
 import sys
 
@@ -50,6 +52,7 @@ class Recorder:
         self.bench = 0
         self.errors = []
         self.done = False
+        self.echoed = 0
 
     def line(self, text, when, sender, where):
         """One console line `text` received at `when` (a UTC datetime) from `sender`; `where`
@@ -108,32 +111,49 @@ class Joiner:
         return out
 
 
-def listen(rec, bind, port, out=sys.stdout, ready=None):
-    """Receives datagrams on bind:port until rec.done or Ctrl-C.  `ready`, if given, is called
-    with the bound address once the socket listens (the tests use it)."""
+def listen(rec, bind, port, out=sys.stdout, ready=None, echo_port=None):
+    """Receives datagrams on bind:port until rec.done or Ctrl-C.  With `echo_port`, every
+    datagram that comes to bind:echo_port is sent back to its sender unchanged (a UDP echo
+    peer for a round-trip benchmark; not logged).  `ready`, if given, is called with the
+    bound address(es) once the sockets listen (the tests use it)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((bind, port))
+    echo = None
+    if echo_port is not None:
+        echo = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        echo.bind((bind, echo_port))
     joiner, counts = Joiner(), {}
     if ready:
-        ready(sock.getsockname())
+        ready(sock.getsockname() if echo is None else (sock.getsockname(), echo.getsockname()))
     try:
         while not rec.done:
-            data, addr = sock.recvfrom(MAX_DATAGRAM)
-            sender = "%s:%d" % addr
-            for text in joiner.feed(sender, data):
-                counts[sender] = counts.get(sender, 0) + 1
-                rec.line(text, now(), sender, "%s#%d" % (sender, counts[sender]))
-                if out:
-                    print(text, file=out, flush=True)
-                if rec.done:
-                    break
+            readable, _, _ = select.select([sock] + ([echo] if echo else []), [], [])
+            if echo in readable:
+                data, addr = echo.recvfrom(MAX_DATAGRAM)
+                echo.sendto(data, addr)
+                rec.echoed += 1
+            if sock in readable:
+                data, addr = sock.recvfrom(MAX_DATAGRAM)
+                lines(rec, joiner, counts, "%s:%d" % addr, data, out)
     except KeyboardInterrupt:
         pass
     finally:
         sock.close()
+        if echo:
+            echo.close()
     for sender, text in joiner.rest():
         rec.line(text, now(), sender, "%s#end" % sender)
+
+
+def lines(rec, joiner, counts, sender, data, out):
+    for text in joiner.feed(sender, data):
+        counts[sender] = counts.get(sender, 0) + 1
+        rec.line(text, now(), sender, "%s#%d" % (sender, counts[sender]))
+        if out:
+            print(text, file=out, flush=True)
+        if rec.done:
+            return
 
 
 def from_file(rec, path, date):
@@ -176,6 +196,8 @@ def parse_args(argv):
     p.add_argument("--until", help="stop after the first line matching this regex")
     p.add_argument("--from-file", metavar="LOG", help="convert a saved log instead of listening")
     p.add_argument("--date", help="with --from-file: the date of undated lines (YYYY-MM-DD)")
+    p.add_argument("--echo-port", type=int, help="also send back every datagram that comes to "
+                   "this UDP port (a peer for a UDP round-trip benchmark; default: none)")
     p.add_argument("--quiet", action="store_true", help="do not echo lines to standard output")
     a = p.parse_args(argv)
     if a.count is not None and a.count <= 0:
@@ -207,7 +229,7 @@ def main(argv):
             from_file(rec, a.from_file, file_date(a.from_file, a.date))
         else:
             quiet = a.quiet or a.csv == "-"
-            listen(rec, a.bind, a.port, None if quiet else sys.stdout)
+            listen(rec, a.bind, a.port, None if quiet else sys.stdout, echo_port=a.echo_port)
     finally:
         if log:
             log.close()
@@ -215,8 +237,9 @@ def main(argv):
             csv_file.close()
     for e in rec.errors:
         print("collect.py: " + e, file=sys.stderr)
-    print("collect.py: %d lines, %d BENCH rows, machine %s%s"
+    print("collect.py: %d lines, %d BENCH rows, machine %s%s%s"
           % (rec.lines, rec.bench, rec.machine or "unknown",
+             ", %d datagrams echoed" % rec.echoed if a.echo_port is not None else "",
              ", %d errors" % len(rec.errors) if rec.errors else ""), file=sys.stderr)
     return 1 if rec.errors else 0
 

@@ -79,12 +79,12 @@ class OfflineTest(unittest.TestCase):
 class LoopbackTest(unittest.TestCase):
     """A real UDP exchange on 127.0.0.1: datagrams as the netconsole sends them."""
 
-    def run_listener(self, rec):
+    def run_listener(self, rec, echo_port=None):
         bound = []
         ready = threading.Event()
 
         def go():
-            collect.listen(rec, "127.0.0.1", 0, out=None,
+            collect.listen(rec, "127.0.0.1", 0, out=None, echo_port=echo_port,
                            ready=lambda addr: (bound.append(addr), ready.set()))
 
         t = threading.Thread(target=go, daemon=True)
@@ -126,6 +126,22 @@ class LoopbackTest(unittest.TestCase):
         t.join(20)
         self.assertFalse(t.is_alive())
         self.assertEqual(rec.lines, 2)
+
+    def test_the_echo_port_sends_each_datagram_back_and_logs_nothing(self):
+        log = io.StringIO()
+        rec = collect.Recorder(log, None, count=1)
+        t, (addr, echo_addr) = self.run_listener(rec, echo_port=0)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(10)
+        for payload in (b"ping 1", b"\x00\xffbinary"):
+            s.sendto(payload, echo_addr)
+            self.assertEqual(s.recvfrom(2048), (payload, echo_addr))
+        s.sendto(b"done\n", addr)
+        s.close()
+        t.join(20)
+        self.assertFalse(t.is_alive())
+        self.assertEqual(rec.echoed, 2)
+        self.assertEqual(len(log.getvalue().splitlines()), 1)
 
 
 if __name__ == "__main__":

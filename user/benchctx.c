@@ -25,7 +25,7 @@
 #define IPC_N     1000
 #define TIMER_N   64
 #define WARM      16
-#define SRV_EP    40 /* the server's slot for the endpoint */
+#define SRV_EP    40         /* the server's slot for the endpoint */
 #define SLEEP_DEF 1000000ull /* cycles to sleep when the TSC rate is unknown */
 
 static const char *unit = "instructions";
@@ -149,8 +149,8 @@ ipc_bench(unsigned cpu)
 			each[i] = t;
 	}
 	if (wrong)
-		printf("benchctx: the server answered from CPU %lu, not %u\n", (unsigned long)m.w[1],
-		       cpu);
+		printf("benchctx: the server answered from CPU %lu, not %u\n",
+		       (unsigned long)m.w[1], cpu);
 	sys_env_destroy((uint64_t)srv);
 	sys_cap_delete((uint64_t)srv);
 	sys_cap_delete((uint64_t)ep);

@@ -233,9 +233,10 @@ main(int argc, char **argv)
 		unit = "cycles";
 	timeout = libos_envinfo->tsc_hz ? libos_envinfo->tsc_hz : 4000000000ull;
 	if (dev == 0) {
-		printf("benchnvme: no NVMe controller (class 01/08/02) among this env's %lu devices: "
-		       "nothing measured\nBENCH-NA nvme_qd1_lat no NVMe controller\n",
-		       (unsigned long)ndev);
+		printf(
+		    "benchnvme: no NVMe controller (class 01/08/02) among this env's %lu devices: "
+		    "nothing measured\nBENCH-NA nvme_qd1_lat no NVMe controller\n",
+		    (unsigned long)ndev);
 		return 0;
 	}
 	if ((r = nvme_libos_open(&lo, dev, &ops)) != 0) {

@@ -19,22 +19,30 @@
 #define LEGION_BENCH_ARGS 4 /* argv entries, the program's name and the NULL included */
 
 struct legion_bench {
-	const char *program;                    /* the ramdisk program */
-	const char *args[LEGION_BENCH_ARGS];    /* its argv: args[0] = program, NULL-terminated */
-	uint64_t pages;                         /* quota pages to give it (spawn's `pages`) */
-	const char *description;                /* one line for the summary screen */
+	const char *program;                 /* the ramdisk program */
+	const char *args[LEGION_BENCH_ARGS]; /* its argv: args[0] = program, NULL-terminated */
+	uint64_t pages;                      /* quota pages to give it (spawn's `pages`) */
+	const char *description;             /* one line for the summary screen */
 };
 
 static const struct legion_bench legion_benches[] = {
-	{ "benchnull", { "benchnull", "cycles", NULL }, 64,
+	{ "benchnull",
+	  { "benchnull", "cycles", NULL },
+	  64,
 	  "syscall: a null system call round trip (BENCH syscall_null)" },
-	{ "benchctx", { "benchctx", "cycles", NULL }, 256,
+	{ "benchctx",
+	  { "benchctx", "cycles", NULL },
+	  256,
 	  "TSC rate, context switch (yield round trip on one CPU), IPC round trip on one CPU and "
 	  "across two (wake-up IPIs), timer wake-up (BENCH tsc_hz, ctxsw_yield_roundtrip, "
 	  "ipc_local_roundtrip, ipc_xcpu_roundtrip, timer_wake)" },
-	{ "benchipc", { "benchipc", "cycles", NULL }, 128,
+	{ "benchipc",
+	  { "benchipc", "cycles", NULL },
+	  128,
 	  "IPC call round trip as make bench-ipc measures it (BENCH ipc_call_roundtrip)" },
-	{ "benchnvme", { "benchnvme", "cycles", NULL }, 512,
+	{ "benchnvme",
+	  { "benchnvme", "cycles", NULL },
+	  512,
 	  "NVMe 4 KiB reads, read only: latency p50/p99 at depth 1 and 32, driver software path "
 	  "(BENCH nvme_qd1_lat_*, nvme_qd32_lat_*, nvme_read4k_*, nvme_qd32_*)" },
 };

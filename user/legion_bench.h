@@ -14,6 +14,7 @@
 #ifndef EXOLAB_LEGION_BENCH_H
 #define EXOLAB_LEGION_BENCH_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define LEGION_BENCH_ARGS 4 /* argv entries, the program's name and the NULL included */

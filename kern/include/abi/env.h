@@ -104,6 +104,8 @@ struct abi_envinfo {
 	uint64_t core_slot;    /* init only: the capability of CPU 0 (abi/core.h), else 0 */
 	uint64_t core_count;   /* how many: one per CPU, CPU i's in core_slot + i */
 	uint64_t tsc_hz;       /* rdtsc cycles a second, calibrated at boot; 0: unknown */
+	char kcmdline[1023 + 1]; /* the kernel's whole command line, NUL-terminated: words
+	                          * for user programs (docs/architecture.md, "Command line") */
 };
 
 #endif

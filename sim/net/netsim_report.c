@@ -79,11 +79,13 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 		        c->intr ? "interrupts" : "polling");
 	else
 		fprintf(f,
-		        "net: %s -> %s forwarding, %u-byte frames, %s %.3f Mpps offered for %.3f "
+		        "net: %s -> %s %s, %u-byte frames, %s %.3f Mpps offered for %.3f "
 		        "ms, batch "
 		        "%u, ring %u, %s\n",
-		        nics[c->nic], nics[c->nic], c->frame + 4, arr[c->arrival], c->rate / 1e6,
-		        win * 1e3, c->batch, c->ring, c->intr ? "interrupts" : "polling");
+		        nics[c->nic], nics[c->nic],
+		        c->app == NETSIM_APP_L2FWD ? "l2fwd's step" : "forwarding", c->frame + 4,
+		        arr[c->arrival], c->rate / 1e6, win * 1e3, c->batch, c->ring,
+		        c->intr ? "interrupts" : "polling");
 	if (c->app == NETSIM_APP_L2FWD)
 		l2_print(c, r, f);
 	fprintf(f, "  frames: offered %llu, received %llu, forwarded %llu, sunk %llu (%llu bad)\n",

@@ -101,6 +101,11 @@ def check_netcons_mirrors(run, part, last):
 def selftest_smp4(run):
     expect_in_order(run, lx.EXPECT["selftest"][0], "table")
     check_netcons_mirrors(run, "netcons", lx.EXPECT["selftest"][0][-1])
+    got = netcons_lines(run)
+    for p in lx.CHILD_LINES:
+        run.expect(p, "table")
+        if not any(re.match(p, line) for line in got):
+            run.fail("the netconsole never sent the program's line /%s/" % p, "netcons")
 
 
 @LAB.test("bench", parts={"bench": 3, "netcons": 1}, smp=2, args=lx.boot_args("bench"),

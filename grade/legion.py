@@ -12,7 +12,8 @@ grader answers ARP for 10.0.0.1 and collects the netconsole's datagrams):
   shell          the shell answers a command, and its answer went over the netconsole too;
   safe           cpus=1, the device capabilities dropped, the shell answers, and the NIC sent
                  nothing at all;
-  bad-mode       legion=bogus lists the modes, then the shell.
+  bad-mode-no-nic  legion=bogus lists the modes, then the shell; with no NIC at all, which
+                 legion says.
 
 And a host check that the program lists of grade/legion_expect.py are user/legion_tests.h's."""
 
@@ -146,11 +147,11 @@ def safe(run):
         run.fail("the NIC sent frames in safe mode", "no-device")
 
 
-@LAB.test("bad-mode", parts={"modes": 2}, args=lx.boot_args("bogus"), qemu_args=Q35,
-          peer=collector("rtl8139"), until=[lx.EXPECT["bogus"][1]], reject=lab3.KERNEL_DIED,
-          timeout=120)
-def bad_mode(run):
+@LAB.test("bad-mode-no-nic", parts={"modes": 2, "no-nic": 1}, args=lx.boot_args("bogus"),
+          qemu_args=Q35, until=[lx.EXPECT["bogus"][1]], reject=lab3.KERNEL_DIED, timeout=120)
+def bad_mode_no_nic(run):
     expect_in_order(run, lx.EXPECT["bogus"][0], "modes")
+    run.expect(r"^legion: NO NIC \(E_NOENT\): console only, no netconsole$", "no-nic")
 
 
 def header_lists(path):

@@ -15,7 +15,8 @@ grader answers ARP for 10.0.0.1 and collects the netconsole's datagrams):
   bad-mode-no-nic  legion=bogus lists the modes, then the shell; with no NIC at all, which
                  legion says.
 
-And a host check that the program lists of grade/legion_expect.py are user/legion_tests.h's."""
+And a host check that the program lists of grade/legion_expect.py are user/legion_tests.h's
+and user/legion_bench.h's."""
 
 import os
 import re
@@ -154,25 +155,24 @@ def bad_mode_no_nic(run):
     run.expect(r"^legion: NO NIC \(E_NOENT\): console only, no netconsole$", "no-nic")
 
 
-def header_lists(path):
-    """The program names of the two tables in user/legion_tests.h."""
-    text = open(path).read()
-    out = {}
-    for table in ("legion_selftests", "legion_benches"):
-        body = re.search(r"%s\[\] = \{(.*?)\n\};" % table, text, re.S)
-        out[table] = re.findall(r'\{ \{ "(\w+)"', body.group(1)) if body else None
-    return out
+def header_lists():
+    """The program names of user/legion_tests.h's selftests and user/legion_bench.h's
+    benchmarks (None for a table that is not there)."""
+    def table(name, var, entry):
+        with open(os.path.join(ROOT, "user", name)) as f:
+            body = re.search(r"%s\[\] = \{(.*?)\n\};" % var, f.read(), re.S)
+        return re.findall(entry, body.group(1), re.M) if body else None
+    return (table("legion_tests.h", "legion_selftests", r'\{ \{ "(\w+)"'),
+            table("legion_bench.h", "legion_benches", r'^\t\{ "(\w+)",'))
 
 
 @LAB.test("lists-agree", points=1, host=True)
 def lists_agree(run):
-    got = header_lists(os.path.join(ROOT, "user", "legion_tests.h"))
-    if got["legion_selftests"] != lx.SELFTESTS:
-        run.fail("selftests: user/legion_tests.h %r, legion_expect.py %r"
-                 % (got["legion_selftests"], lx.SELFTESTS))
-    if got["legion_benches"] != lx.BENCHES:
-        run.fail("benches: user/legion_tests.h %r, legion_expect.py %r"
-                 % (got["legion_benches"], lx.BENCHES))
+    tests, benches = header_lists()
+    if tests != lx.SELFTESTS:
+        run.fail("selftests: user/legion_tests.h %r, legion_expect.py %r" % (tests, lx.SELFTESTS))
+    if benches != lx.BENCHES:
+        run.fail("benches: user/legion_bench.h %r, legion_expect.py %r" % (benches, lx.BENCHES))
 
 
 if __name__ == "__main__":

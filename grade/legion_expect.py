@@ -3,8 +3,8 @@ the ISO with `init=legion legion=MODE`, and for the USB image's test, which boot
 modes through the image's GRUB menu.  Patterns are multi-line regexes over the serial console
 (CRs removed).
 
-SELFTESTS and BENCHES name the programs of user/legion_tests.h, in its order: grade/legion.py
-checks that the lists agree with the header."""
+SELFTESTS and BENCHES name the programs of user/legion_tests.h and user/legion_bench.h, in
+their order: grade/legion.py checks that the lists agree with the headers."""
 
 MACHINE = r"^MACHINE \S.* cpus=\d+ tsc_hz=\d+$"
 MODES_LIST = "bench selftest shell safe"
@@ -16,7 +16,7 @@ SELFTESTS = ["captest", "memtest", "cowtest", "forktree", "pipetest", "fputest",
 # over the netconsole in selftest mode.
 CHILD_LINES = [r"^captest: 0 checks failed in all three envs$", r"^cowtest: 0 checks failed$",
                r"^forktree: the whole tree is done$", r"^regiontest: all OK$"]
-BENCHES = ["benchnull", "benchipc", "benchirq"]
+BENCHES = ["benchnull", "benchctx", "benchipc", "benchnvme"]
 BENCH_LINE = r"^BENCH (\S+) (\S+) (\S+)$"
 
 # The network words the graders add (the grader's wire: grade/netwire.py HOST_IP, GUEST_IP).

@@ -20,6 +20,7 @@
 
 #include "console_tee.h"
 #include "kcmdline.h"
+#include "legion_bench.h"
 #include "legion_judge.h"
 #include "legion_run.h"
 #include "legion_tests.h"
@@ -29,16 +30,17 @@
 #include "netcons.h"
 #include "printfmt.h"
 
-#define LEGION_IP        "169.254.77.2"
-#define LEGION_MASK      "255.255.0.0"
-#define LEGION_GW        "0.0.0.0"
-#define LEGION_CONS      "169.254.77.1:6666"
-#define NETCONS_SPORT    6665 /* the netconsole's source port, as user/udpecho.c's */
-#define NBUFS            128
-#define LINK_WAIT_NS     5000000000ull /* a link that is not up after this: console only */
-#define ARP_WAIT_NS      3000000000ull /* the collector's MAC, before the first lines go */
-#define POLL_NS          10000000ull
-#define LEGION_MAX_BENCH 64
+#define LEGION_IP            "169.254.77.2"
+#define LEGION_MASK          "255.255.0.0"
+#define LEGION_GW            "0.0.0.0"
+#define LEGION_CONS          "169.254.77.1:6666"
+#define NETCONS_SPORT        6665 /* the netconsole's source port, as user/udpecho.c's */
+#define NBUFS                128
+#define LINK_WAIT_NS         5000000000ull /* a link that is not up after this: console only */
+#define ARP_WAIT_NS          3000000000ull /* the collector's MAC, before the first lines go */
+#define POLL_NS              10000000ull
+#define LEGION_MAX_BENCH     64
+#define LEGION_BENCH_SECONDS 60 /* each benchmark's bound (legion_bench.h: seconds each) */
 
 static struct net_pool pool;
 static struct net_dev dev;
@@ -203,23 +205,25 @@ net_up(void)
 /* The runner, spawned with fds 1 and 2 on the pipe's write end: its id, or an E_* code.
  * legion prints nothing while its own fd 1 is the pipe (its printf would go there). */
 static long
-spawn_runner(const char *const argv[], unsigned seconds, int wfd)
+spawn_runner(const char *const argv[], unsigned seconds, uint64_t pages, int wfd)
 {
-	const char *args[LEGION_MAX_ARGS + 4] = { "legion", "-run", NULL };
-	char secs[16];
+	const char *args[LEGION_MAX_ARGS + 5] = { "legion", "-run", NULL };
+	char secs[16], npages[24];
 	long id;
 	int err;
 
 	fmt_snprintf(secs, sizeof(secs), "%u", seconds);
+	fmt_snprintf(npages, sizeof(npages), "%lu", (unsigned long)pages);
 	args[2] = secs;
+	args[3] = npages;
 	for (int i = 0; i < LEGION_MAX_ARGS && argv[i] != NULL; i++)
-		args[3 + i] = argv[i];
+		args[4 + i] = argv[i];
 	if ((err = dup2(1, LEGION_SAVE_FD)) < 0)
 		return err;
 	if ((err = dup2(wfd, 1)) < 0 || (err = dup2(wfd, 2)) < 0)
 		id = err;
 	else
-		id = spawn("legion", args, LEGION_RUN_PAGES);
+		id = spawn("legion", args, pages + LEGION_RUN_OWN);
 	dup2(LEGION_SAVE_FD, 1);
 	dup2(LEGION_SAVE_FD, 2);
 	close(LEGION_SAVE_FD);
@@ -228,7 +232,7 @@ spawn_runner(const char *const argv[], unsigned seconds, int wfd)
 
 /* Runs argv[0] through a runner (legion_run.h), forwarding its output: its status. */
 static int
-legion_exec(const char *const argv[], unsigned seconds, struct legion_run *r)
+legion_exec(const char *const argv[], unsigned seconds, uint64_t pages, struct legion_run *r)
 {
 	char buf[256];
 	int fds[2], err;
@@ -241,7 +245,7 @@ legion_exec(const char *const argv[], unsigned seconds, struct legion_run *r)
 		printf("legion: pipe: %s\n", error_name(err));
 		return LEGION_ST_NOSPAWN;
 	}
-	w = spawn_runner(argv, seconds, fds[1]);
+	w = spawn_runner(argv, seconds, pages, fds[1]);
 	close(fds[1]);
 	if (w < 0) {
 		close(fds[0]);
@@ -302,17 +306,17 @@ bench_line(struct legion_run *run, const char *line)
 static void
 mode_bench(void)
 {
-	const unsigned n = sizeof(legion_benches) / sizeof(legion_benches[0]);
+	const unsigned n = LEGION_NBENCH;
 	struct legion_run run = { .line = bench_line };
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct legion_bench *b = &legion_benches[i];
 		int s;
 
-		printf("legion: bench %u/%u: %s (%s)\n", i + 1, n, b->argv[0], b->what);
-		s = legion_exec(b->argv, b->seconds, &run);
+		printf("legion: bench %u/%u: %s: %s\n", i + 1, n, b->program, b->description);
+		s = legion_exec(b->args, LEGION_BENCH_SECONDS, b->pages, &run);
 		if (s != 0)
-			printf("legion: %s ended with status %d\n", b->argv[0], s);
+			printf("legion: %s ended with status %d\n", b->program, s);
 	}
 	printf("legion: ---- bench summary ----\n");
 	printf("legion: %-32s %14s %s\n", "name", "value", "unit");
@@ -352,7 +356,7 @@ mode_selftest(void)
 		int s;
 
 		printf("legion: selftest %u/%u: %s\n", i + 1, n, v.t->argv[0]);
-		s = legion_exec(v.t->argv, v.t->seconds, &run);
+		s = legion_exec(v.t->argv, v.t->seconds, LEGION_PAGES, &run);
 		why[i] = judge(&v, s);
 		passed += why[i] == NULL;
 		printf("legion: %s %s%s%s (status %d)\n", v.t->argv[0], why[i] ? "FAIL" : "PASS",
@@ -375,7 +379,8 @@ mode_shell(void)
 
 	printf("legion: starting the shell%s\n",
 	       net_on ? " (its output goes to the netconsole too)" : "");
-	printf("legion: the shell ended with status %d\n", legion_exec(argv, 0, &run));
+	printf("legion: the shell ended with status %d\n",
+	       legion_exec(argv, 0, LEGION_PAGES, &run));
 }
 
 /* No driver: the device capabilities go before anything runs, so nothing spawned from here

@@ -3,7 +3,7 @@
  * tee), within a bound of time.
  *
  * The LibOS's pipe read blocks and has no deadline, so the bound is kept by a second env: for
- * each run legion spawns itself as a runner (`legion -run SECONDS PROG ARGS...`, its fds 1 and
+ * each run legion spawns itself as a runner (`legion -run SECONDS PAGES PROG ARGS...`, fds 1 and
  * 2 the pipe; a spawn, not a fork, so it gets legion's device capabilities to hand on), which
  * spawns the program with the same fds (so its printf lands in the pipe: lib/user/console.c),
  * watches it, destroys it when the bound passes, reaps it (wait gives a killed child's pipe
@@ -27,7 +27,7 @@
 #define LEGION_ST_TIMEOUT 0x10000 /* statuses beyond any exit's byte: the bound passed */
 #define LEGION_ST_NOSPAWN 0x10001 /* ... the program could not be started */
 #define LEGION_PAGES      512     /* quota pages a program gets, as init gives a test */
-#define LEGION_RUN_PAGES  (LEGION_PAGES + 256) /* the runner's: the program's and its own */
+#define LEGION_RUN_OWN    256     /* the runner's own pages, beyond what it gives the program */
 #define LEGION_SAVE_FD    (FD_MAX - 1) /* legion's console, while fds 1 and 2 are the pipe */
 #define LEGION_LINE       256
 #define LEGION_WATCH_HZ   20 /* the runner looks at its program this often */
@@ -54,22 +54,24 @@ legion_atoi(const char *s)
 	return neg ? -v : v;
 }
 
-/* The runner's main: argv is `legion -run SECONDS PROG ARGS...`. */
+/* The runner's main: argv is `legion -run SECONDS PAGES PROG ARGS...` (SECONDS 0: no bound;
+ * PAGES: the program's quota). */
 static int
 legion_runner(int argc, char **argv)
 {
 	uint64_t hz = libos_envinfo->tsc_hz ? libos_envinfo->tsc_hz : 1000000000ull;
-	unsigned seconds = argc > 3 ? (unsigned)legion_atoi(argv[2]) : 0;
+	unsigned seconds = argc > 4 ? (unsigned)legion_atoi(argv[2]) : 0;
+	uint64_t pages = argc > 4 ? (uint64_t)legion_atoi(argv[3]) : 0;
 	int status = 0, st;
 	long id, slot;
 
-	if (argc < 4) {
-		printf("usage: legion -run SECONDS PROG [ARGS...]\n");
+	if (argc < 5) {
+		printf("usage: legion -run SECONDS PAGES PROG [ARGS...]\n");
 		return 1;
 	}
-	id = spawn(argv[3], (const char *const *)argv + 3, LEGION_PAGES);
+	id = spawn(argv[4], (const char *const *)argv + 4, pages);
 	if (id < 0) {
-		printf("legion: cannot start %s: %s\n", argv[3], error_name((int)id));
+		printf("legion: cannot start %s: %s\n", argv[4], error_name((int)id));
 		dprintf(1, "%c%d\n", LEGION_MARK, LEGION_ST_NOSPAWN);
 		return 0;
 	}
@@ -80,7 +82,7 @@ legion_runner(int argc, char **argv)
 		while (sys_env_status((uint64_t)slot) != ENV_DEAD && rdtsc() < end)
 			sys_sleep_until(rdtsc() + hz / LEGION_WATCH_HZ, 0);
 		if (sys_env_status((uint64_t)slot) != ENV_DEAD) {
-			printf("legion: %s did not end within %u s: destroyed\n", argv[3], seconds);
+			printf("legion: %s did not end within %u s: destroyed\n", argv[4], seconds);
 			sys_env_destroy((uint64_t)slot);
 			status = LEGION_ST_TIMEOUT;
 		}

@@ -1,4 +1,4 @@
-/* What legion's bench and selftest modes run (user/legion.c), in order.  Every program here is
+/* What legion's selftest mode runs (user/legion.c), in order.  Every program here is
  * safe on the real laptop: none writes a disk (no nvmetest, blktest, blkserve), none touches the
  * NIC legion drives (no irqtest, nettest), none ends in a deliberate fault (pcitest), and each
  * runs as a LibOS child, not only as init (smptest and schedtest take their mode from init's
@@ -28,18 +28,5 @@ static const struct legion_test legion_selftests[] = {
 	{ { "sleeptest" }, 20, NULL },
 };
 /* clang-format on */
-
-/* The benchmarks: each prints `BENCH name value unit` lines. */
-struct legion_bench {
-	const char *argv[LEGION_MAX_ARGS + 1];
-	unsigned seconds;
-	const char *what;
-};
-
-static const struct legion_bench legion_benches[] = {
-	{ { "benchnull" }, 30, "a null system call" },
-	{ { "benchipc" }, 30, "an IPC call and reply" },
-	{ { "benchirq" }, 30, "the timer interrupt" },
-};
 
 #endif

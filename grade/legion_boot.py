@@ -2,14 +2,18 @@
 """The Legion image booted on its stand-in (issue 16 item 2; `make test-legion-boot`).
 
 For each menu entry, hw/legion/mkimage.py writes a variant of the USB image whose default is
-that entry, with timeout 0; it boots under OVMF from emulated USB on the exact machine of
-`make qemu-legion` (hw/legion/Makefrag's LEGION_MACHINE, given after `--`), with copies of
-the NVMe disk and the firmware's variable store.  The serial output must show, in order,
-the kernel side (OVMF starting the USB disk, GRUB booting the entry, the command line with
-legion=MODE, the GOP framebuffer, the CPUs online, init starting) and then the entry's
-user-level lines from USER below.  A run ends as soon as every line is there, or at a
-kernel death, at QEMU's exit or at the deadline (TIMEOUT seconds, times
-GRADE_TIMEOUT_SCALE); the checks read the output, never the clock.
+that entry, with timeout 0 and the netconsole sent to a port of 127.0.0.1 this run holds
+(netcons=169.254.77.1:PORT: the stand-in's user network maps 169.254.77.1 to 127.0.0.1).
+It boots under OVMF from emulated USB on the exact machine of `make qemu-legion`
+(hw/legion/Makefrag's LEGION_MACHINE, given after `--`), with copies of the NVMe disk and of
+the firmware's variable store.  The serial output must show, in order, the kernel side (OVMF
+starting the USB disk, GRUB booting the entry, the command line with legion=MODE, the GOP
+framebuffer, the CPUs online, init starting) and then the entry's own lines
+(grade/legion_expect.py, the table grade/legion.py uses too); the netconsole must have
+carried legion's lines, in the same order (safe mode: nothing at all).  A run ends as soon as
+everything is there, or at a kernel death, the kernel monitor, QEMU's exit or the deadline
+(TIMEOUT seconds, times GRADE_TIMEOUT_SCALE); the checks read the output, never the clock.
+One more run, "menu", boots a variant whose menu waits for a key and looks at the screen.
 
 Until user/legion is in the ramdisk, init cannot start: the kernel side is checked up to
 `env: cannot start init`, and the run says so."""
@@ -25,10 +29,15 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import legion_expect as lx  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MKIMAGE = os.path.join(ROOT, "hw/legion/mkimage.py")
 MENU = os.path.join(ROOT, "hw/legion/grub.cfg")
 TIMEOUT = 240  # seconds per boot; a boot takes about 15 s under TCG on an idle machine
+NETCONS_WAIT = 20  # seconds the netconsole may lag behind the serial line at most
 POLL = 0.1  # how often the serial file is read (waiting, not synchronising)
 KERNEL_DIED = [r"^panic: ", r"^TRAP \d+ ", r"^ExoLab x86-64[\s\S]*^ExoLab x86-64"]
 # The kernel monitor: nothing more comes (user space ended or never started).
@@ -39,15 +48,19 @@ ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 
 # CPUs each entry must bring up: safe mode boots with cpus=1.
 CPUS = {"bench": 12, "selftest": 12, "shell": 12, "safe": 1}
+MODES = ["bench", "selftest", "shell", "safe"]
 
-# What user/legion.c prints in each mode, after init has started: (what, regex) in order,
-# each looked for after the previous one.  The lead extends these as the modes grow.
-USER = {
-    "bench": [],
-    "selftest": [],
-    "shell": [],
-    "safe": [],
-}
+
+def user_lines(mode):
+    """What user/legion.c prints in that mode, after init has started: (what, regex) in
+    order, from grade/legion_expect.py."""
+    return [("legion: /%s/" % p, p) for p in lx.EXPECT[mode][0]]
+
+
+def netcons_lines(mode):
+    """What must come over the netconsole: legion's lines (not the shell's prompt, which is
+    not a whole line); nothing in safe mode, which starts no driver."""
+    return [] if mode == "safe" else [e for e in user_lines(mode) if e[1] != lx.PROMPT]
 
 
 def ramdisk_names(path):
@@ -66,12 +79,9 @@ def ramdisk_names(path):
     return names
 
 
-def expectations(mode, text, has_legion):
-    """The lines the run must show, in order.  A kernel without the cpus= word says
-    "unknown option 'cpus'"; then safe mode gets every CPU, and the run notes it."""
+def expectations(mode, has_legion):
+    """The serial lines the run must show, in order."""
     cpus = CPUS[mode]
-    if cpus != 12 and re.search(r"^cmdline: unknown option 'cpus'$", text, re.M):
-        cpus = 12
     exp = [("OVMF starts the USB disk", r'^BdsDxe: starting Boot\d+ "[^"]*USB'),
            ("GRUB boots the entry", r"Booting `ExoLab %s" % mode),
            ("GRUB is the loader", r"^loader: GRUB 2"),
@@ -82,15 +92,17 @@ def expectations(mode, text, has_legion):
             r"^smp: %d CPUs? online" % cpus)]
     if not has_legion:
         return exp + [("init tried (no legion in the ramdisk)", r"^env: cannot start init")]
-    return exp + [("init starts", r"^env: init is env 0x[0-9a-f]+")] + USER[mode]
+    return exp + [("init starts", r"^env: init is env 0x[0-9a-f]+")] + user_lines(mode)
 
 
 def progress(exp, text):
-    """How many of exp appear in order in text (complete lines only)."""
+    """How many of exp appear in order in text.  A pattern ending in `$` is looked for in
+    the complete lines only (the last one may still be arriving); one that does not (the
+    shell's prompt, a partial line) in the whole text."""
     pos = 0
     complete = text[:text.rfind("\n") + 1]
     for i, (_, pat) in enumerate(exp):
-        m = re.compile(pat, re.M).search(complete, pos)
+        m = re.compile(pat, re.M).search(complete if pat.endswith("$") else text, pos)
         if not m:
             return i
         pos = m.end()
@@ -106,11 +118,12 @@ def read_serial(path):
     return ANSI.sub("", raw.replace("\r", ""))
 
 
-def make_variant(a, tmp, mode, timeout=0):
+def make_variant(a, tmp, mode, timeout=0, port=6666):
     out = os.path.join(tmp, "legion-%s.img" % mode)
+    net = "ip=169.254.77.2 mask=255.255.0.0 netcons=169.254.77.1:%d" % port
     r = subprocess.run([sys.executable, MKIMAGE, "usb", "-o", out, "--efi", a.efi, "--kernel",
                         a.kernel, "--initrd", a.initrd, "--menu", MENU, "--default", mode,
-                        "--timeout", str(timeout)], stderr=subprocess.PIPE,
+                        "--timeout", str(timeout), "--net", net], stderr=subprocess.PIPE,
                        universal_newlines=True)
     if r.returncode:
         raise SystemExit("legion_boot: mkimage.py: %s" % r.stderr.strip())
@@ -133,36 +146,62 @@ def qemu_argv(a, tmp, mode, image, monitor="none"):
              "-serial", "file:" + os.path.join(tmp, "serial-%s.out" % mode)])
 
 
+def drain(sock, got):
+    """Every datagram waiting on the netconsole's socket, appended to got (bytes)."""
+    try:
+        while True:
+            got.extend(sock.recv(65536))
+    except BlockingIOError:
+        return got
+
+
+def ended(proc, text):
+    """Why the run cannot get further, or None."""
+    died = [p for p in KERNEL_DIED if re.search(p, text, re.M)]
+    if died:
+        return "kernel died (%s)" % died[0]
+    if proc.poll() is not None:
+        return "QEMU exited (%s)" % proc.poll()
+    return "at the kernel monitor" if re.search(ENDED, text, re.M) else None
+
+
 def boot(a, tmp, mode, has_legion):
-    """One boot: (text, expectations, why it ended, seconds)."""
-    image = make_variant(a, tmp, mode)
+    """One boot: (serial text, netconsole text, why it ended, seconds)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.setblocking(False)
+    image = make_variant(a, tmp, mode, port=sock.getsockname()[1])
     serial = os.path.join(tmp, "serial-%s.out" % mode)
     scale = float(os.environ.get("GRADE_TIMEOUT_SCALE", "1"))
-    start = time.monotonic()
+    start, net, exp = time.monotonic(), bytearray(), expectations(mode, has_legion)
+    nexp = netcons_lines(mode) if has_legion else []
     with open(os.path.join(tmp, "qemu-%s.err" % mode), "wb") as err:
         proc = subprocess.Popen(qemu_argv(a, tmp, mode, image), stdin=subprocess.DEVNULL,
                                 stdout=err, stderr=subprocess.STDOUT, start_new_session=True)
-    why = "deadline (%d s)" % (TIMEOUT * scale)
+    deadline, why = start + TIMEOUT * scale, "deadline (%d s)" % (TIMEOUT * scale)
     try:
-        while time.monotonic() - start < TIMEOUT * scale:
-            exited = proc.poll() is not None  # then one last look at the output
-            text = read_serial(serial)
-            exp = expectations(mode, text, has_legion)
+        while time.monotonic() < deadline:
+            stop = ended(proc, read_serial(serial))  # then one last look at the output
+            text, nettext = read_serial(serial), drain(sock, net).decode("utf-8", "replace")
             if progress(exp, text) == len(exp):
-                why = "done"
-                break
-            died = [p for p in KERNEL_DIED if re.search(p, text, re.M)]
-            if died or exited or re.search(ENDED, text, re.M):
-                why = ("kernel died (%s)" % died[0] if died else "QEMU exited (%s)" % proc.poll()
-                       if exited else "at the kernel monitor")
+                if progress(nexp, nettext) == len(nexp):
+                    why = "done"
+                    break
+                if deadline > time.monotonic() + NETCONS_WAIT * scale:
+                    # The screen is complete: its datagrams were sent as each line was.
+                    deadline = time.monotonic() + NETCONS_WAIT * scale
+                    why = "the netconsole's lines %d s after the screen's" % NETCONS_WAIT
+            if stop:
+                why = stop
                 break
             time.sleep(POLL)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     os.remove(image)
-    text = read_serial(serial)
-    return text, expectations(mode, text, has_legion), why, time.monotonic() - start
+    nettext = drain(sock, net).decode("utf-8", "replace").replace("\r", "")
+    sock.close()
+    return read_serial(serial), nettext, why, time.monotonic() - start
 
 
 def monitor_command(path, command):
@@ -242,17 +281,27 @@ def menu_run(a, tmp):
     return problem, time.monotonic() - start
 
 
-def report(mode, text, exp, why, seconds):
+def report_list(title, exp, text):
     n = progress(exp, text)
-    ok = n == len(exp)
-    print("legion-boot %s: %s in %.1f s (%s)" % (mode, "PASS" if ok else "FAIL", seconds, why))
     for i, (what, pat) in enumerate(exp):
         if i < n:
-            print("  ok   %s" % what)
+            print("  ok   %s%s" % (title, what))
         elif re.search(pat, text, re.M):
-            print("  MISS %s: /%s/ is there, but not after the lines above" % (what, pat))
+            print("  MISS %s%s: there, but not after the lines above" % (title, what))
         else:
-            print("  MISS %s: /%s/" % (what, pat))
+            print("  MISS %s%s" % (title, what))
+    return n == len(exp)
+
+
+def report(mode, has_legion, text, nettext, why, seconds):
+    ok = report_list("", expectations(mode, has_legion), text)
+    if has_legion:
+        ok = report_list("netconsole: ", netcons_lines(mode), nettext) and ok
+    if has_legion and mode == "safe":
+        quiet = not nettext
+        print("  %s the netconsole got nothing" % ("ok  " if quiet else "MISS"))
+        ok = ok and quiet
+    print("legion-boot %s: %s in %.1f s (%s)" % (mode, "PASS" if ok else "FAIL", seconds, why))
     if not ok:
         print("  --- serial output, last 30 lines:")
         for line in [ln for ln in text.splitlines() if ln.strip()][-30:]:
@@ -277,17 +326,15 @@ def main():
         print("legion-boot: no legion in %s: checking the kernel side only" % a.initrd)
     results = []
     with tempfile.TemporaryDirectory(prefix="legion-boot-") as tmp:
-        runs = a.only or ["menu", "bench", "selftest", "shell", "safe"]
+        runs = a.only or ["menu"] + MODES
         if "menu" in runs:
             problem, seconds = menu_run(a, tmp)
             print("legion-boot menu: %s in %.1f s%s" % ("FAIL" if problem else "PASS", seconds,
                                                         ": " + problem if problem else ""))
             results.append(("menu", problem is None))
         for mode in [r for r in runs if r != "menu"]:
-            text, exp, why, seconds = boot(a, tmp, mode, has_legion)
-            if "unknown option 'cpus'" in text and CPUS[mode] == 1:
-                print("legion-boot %s: NOTE: this kernel has no cpus= word: all CPUs start" % mode)
-            results.append((mode, report(mode, text, exp, why, seconds)))
+            text, nettext, why, seconds = boot(a, tmp, mode, has_legion)
+            results.append((mode, report(mode, has_legion, text, nettext, why, seconds)))
     if a.log:
         with open(a.log, "a") as f:
             for mode, ok in results:

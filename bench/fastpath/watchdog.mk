@@ -9,8 +9,9 @@
 #   watchdog_detect             last heartbeat change seen to detection (the 10 ms limit
 #                               plus up to one 1 ms check period)
 #   watchdog_stall_to_restart   the two together: last change seen to first new beat seen
-#   watchdog_revoke_destroy     detection to the core free and the app destroyed
-#   watchdog_spawn              the new app spawned, its core claimed, the area shared
+#   watchdog_revoke_respawn     detection to the new app started (watch_restart: the core
+#                               revoked and free, the app destroyed, the new one spawned,
+#                               its core claimed, the area shared)
 #
 # Units.  Under icount the TSC counts instructions: QEMU runs the vCPUs in turn on one
 # virtual clock that every executed instruction of any vCPU advances by 1 ns (docs/sim.md,
@@ -18,12 +19,12 @@
 # watchdog_tsc_hz line) and the watchdog's "10 ms" limit is 10^7 instructions of all vCPUs
 # together.  The Legion's TSC runs at 2.592 GHz (hw/legion/machine.json), so there 10 ms is
 # 25.92 M TSC cycles, and a path of N instructions takes N / (2.592e9 * IPC) seconds: the
-# restart path's ~0.27 M instructions are ~0.1 ms at an IPC of 1 and still under 0.5 ms at
+# restart path's ~0.26 M instructions are ~0.1 ms at an IPC of 1 and still under 0.5 ms at
 # an IPC of 0.25.  The goal (issue 15: stall detected and worker restarted within 10 ms) is
-# met with room: detection to running again is ~0.27 M instructions (0.27 ms here);
+# met with room: detection to running again is ~0.26 M instructions (0.26 ms here);
 # detection itself comes 10-11 ms after the last heartbeat seen, as configured (-s).
 BENCH_WATCHDOG := watchdog_restart watchdog_restart_loop watchdog_detect \
-	watchdog_stall_to_restart watchdog_revoke_destroy watchdog_spawn
+	watchdog_stall_to_restart watchdog_revoke_respawn
 
 bench-watchdog: $(ISO) ## watchdog: stall detection to restart on an owned core, in instructions (icount)
 	$(V)$(PYTHON) bench/icount.py --name bench-watchdog --iso $(ISO) --smp 4 \

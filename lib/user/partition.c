@@ -81,6 +81,19 @@ part_area_alloc(struct part_area *a, uint64_t npages, unsigned cpu)
 	return 0;
 }
 
+/* Relaxed stores for the words the old app shared (it is dead or stopped: nothing reads
+ * them but the host); ready last, with release, as the app's own stores of it. */
+void
+part_area_renew(struct part_area *a, uint32_t generation)
+{
+	struct part_ctl *c = a->ctl;
+
+	c->generation = generation;
+	__atomic_store_n(&c->poll.heartbeat, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->poll.stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->ready, 0, __ATOMIC_RELEASE);
+}
+
 /* Deleting a frame capability unmaps it everywhere (the app's mapping was made from it). */
 void
 part_area_free(struct part_area *a)

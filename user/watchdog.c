@@ -92,8 +92,8 @@ finish(struct wd *w, const char *why)
 
 	if (w->attached)
 		part_log_drain(&w->log, w->area.ctl->tsc_hz, LOG_PREFIX);
-	printf("watchdog: %s: revoke %s, cpu %u free; env 0x%lx status %ld\n", why,
-	       err < 0 ? error_name(err) : "ok", w->cpu, w->app.envid,
+	printf("watchdog: %s: heartbeat %lu; revoke %s, cpu %u free; env 0x%lx status %ld\n", why,
+	       w->watch.beat, err < 0 ? error_name(err) : "ok", w->cpu, w->app.envid,
 	       sys_env_status(w->app.eslot));
 	part_app_destroy(&w->app);
 }

@@ -125,6 +125,9 @@ stalled(struct wd *w, uint64_t now)
 	       "%lu us after detection\n",
 	       rev < 0 ? error_name(rev) : "ok", envid, w->cpu, err < 0 ? error_name(err) : "ok",
 	       w->gen, us(w->freed_tsc - now));
+	if (err == 0)
+		printf("watchdog: started '%s' (generation %u) as env 0x%lx on cpu %u\n", w->cmd,
+		       w->gen, w->app.envid, w->cpu);
 	return err == 0;
 }
 

@@ -12,7 +12,9 @@
  *           (l2gen busy), both under the scheduler's tick: the tail that the claim removes
  *
  * Under `qemu -icount shift=0` the TSC counts instructions (bench/fastpath): prints `BENCH
- * l2fwd_MODE_NAME N UNIT` lines, and `l2fwd: TAG: what = N OK|FAIL` check lines. */
+ * l2fwd_MODE_NAME N UNIT` lines, and `l2fwd: TAG: what = N OK|FAIL` check lines.  Its
+ * metrics page, log and heartbeat live in a partition area (partition.h) as a watchdog-run
+ * app's do; after the run it shows them with `fpstat -p` (part_run_fpstat). */
 #include <stdint.h>
 
 #include "abi/core.h"
@@ -22,6 +24,7 @@
 #include "fp_poll.h"
 #include "libos.h"
 #include "net_libos.h"
+#include "partition.h"
 #include "printfmt.h"
 #include "usyscall.h"
 #include "xstring.h"
@@ -36,6 +39,8 @@
 /* The run's bound (TSC cycles) if the stop frame never comes: the grader's timeout is the
  * real one; this only keeps a broken run from owning the core for ever. */
 #define RUN_MAX_TSC 400000000000ull
+#define AREA_PAGES  16 /* the published metrics: the control block, the log, two histograms */
+#define LOG_RECS    16
 
 enum { C_FRAMES, C_BATCHES, C_FULL, C_CYCLES, C_DROPS };
 enum { H_LAT, H_BATCH, NHISTS };
@@ -43,16 +48,15 @@ enum { H_LAT, H_BATCH, NHISTS };
 struct fwd {
 	struct l2_port port[2];
 	struct fp_metrics m;
-	struct fp_poll_shared sh;
+	struct fp_poll_shared *sh; /* the heartbeat and stop, in the area */
+	struct part_area area;     /* what fpstat -p reads: metrics, log, heartbeat */
+	struct fp_log log;
 	uint64_t io_min; /* the least net_rx + net_tx of a full batch */
 	int owned;
 };
 
 static struct fwd fw;
 static uint8_t rewrite[12]; /* the new MAC header: destination, source */
-static uint8_t
-    metrics_mem[(sizeof(struct fp_metrics_shared) + NHISTS * sizeof(struct fp_hist) + 4095) &
-                ~4095ul] __attribute__((aligned(4096)));
 
 static int nfailed;
 
@@ -84,7 +88,7 @@ forward_batch(void *ctx, uint32_t budget)
 
 		if (bufs[i]->len < L2_FRAME_LEN || (flags & L2_FLAG_STOP)) {
 			if (flags & L2_FLAG_STOP)
-				fp_poll_stop(&fw.sh);
+				fp_poll_stop(fw.sh);
 			net_buf_free(bufs[i]);
 			continue;
 		}
@@ -178,11 +182,20 @@ partition_end(uint64_t busy)
 	}
 }
 
+/* The metrics page and the log, laid out in a partition area of this env's own (generation
+ * 1: part_attach needs one that is not 0) as an app started by a host program lays its out. */
 static void
 metrics_setup(void)
 {
-	if (fp_metrics_init(&fw.m, metrics_mem, sizeof(metrics_mem), NHISTS) < 0)
+	struct fp_clock clk;
+
+	part_clock(&clk);
+	if (part_area_alloc(&fw.area, AREA_PAGES, FWD_CPU) < 0)
+		panic("partition area");
+	part_area_renew(&fw.area, 1);
+	if (part_app_layout(&fw.area, &clk, LOG_RECS, NHISTS, &fw.log, &fw.m) < 0)
 		panic("metrics page");
+	fw.sh = &fw.area.ctl->poll;
 	fp_metrics_name_counter(&fw.m, C_FRAMES, "frames");
 	fp_metrics_name_counter(&fw.m, C_BATCHES, "batches");
 	fp_metrics_name_counter(&fw.m, C_FULL, "full batches");
@@ -204,12 +217,14 @@ static void
 run(struct abi_core_stat *before, struct abi_core_stat *after)
 {
 	struct fp_source src = { .name = "port0", .poll = forward_batch };
-	struct fp_poller p = { .src = &src, .nsrc = 1, .budget = NET_BATCH, .sh = &fw.sh };
+	struct fp_poller p = { .src = &src, .nsrc = 1, .budget = NET_BATCH, .sh = fw.sh };
 	uint64_t end;
 
+	fp_logf(&fw.log, FP_LOG_INFO, "forwarding on cpu %ld, batch %u", sys_cpu(), NET_BATCH);
+	part_app_ready(&fw.area);
 	sys_core_stat(FWD_CPU, before);
 	end = rdtsc() + RUN_MAX_TSC;
-	while (!__atomic_load_n(&fw.sh.stop, __ATOMIC_ACQUIRE) && rdtsc() < end)
+	while (!__atomic_load_n(&fw.sh->stop, __ATOMIC_ACQUIRE) && rdtsc() < end)
 		fp_poll_once(&p);
 	sys_core_stat(FWD_CPU, after);
 }
@@ -282,6 +297,7 @@ main(int argc, char **argv)
 	busy = partition_setup(fw.owned, load);
 	run(&before, &after);
 	report(mode, &before, &after);
+	check("end", "fpstat -p on the metrics page", part_run_fpstat(&fw.area), 0);
 	check("end", "l2gen finished", gen > 0 ? wait(gen, &status) : -1, 0);
 	check("end", "l2gen status", status, 0);
 	partition_end(busy);
@@ -293,6 +309,7 @@ main(int argc, char **argv)
 		net_pool_fini(&fw.port[u].pool);
 		net_libos_detach(&fw.port[u].lo);
 	}
+	part_area_free(&fw.area);
 	printf("l2fwd: %s: %d checks failed\n", mode, nfailed);
 	printf("l2fwd: done\n");
 	return 0;

@@ -33,7 +33,7 @@ PROMPT = r"^\$ "
 # loaded two-core machine, and the owned vCPU must run to take the revoke's IPI (measured
 # 65-440 ms here under KVM).  The test's bound catches a watchdog that never restarts or
 # waits out a timeout; the watchdog prints the measured time for the report.  The
-# reproducible figure is `make bench-watchdog`'s, under icount (about 0.26 M instructions
+# reproducible figure is `make bench-watchdog`'s, under icount (about 0.27 M instructions
 # from detection to the restarted app's first heartbeat).
 RESTART_BOUND_US = 2000000
 WATCHDOG = "watchdog -r 2 fpspin 300"

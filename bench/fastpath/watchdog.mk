@@ -19,9 +19,9 @@
 # watchdog_tsc_hz line) and the watchdog's "10 ms" limit is 10^7 instructions of all vCPUs
 # together.  The Legion's TSC runs at 2.592 GHz (hw/legion/machine.json), so there 10 ms is
 # 25.92 M TSC cycles, and a path of N instructions takes N / (2.592e9 * IPC) seconds: the
-# restart path's ~0.26 M instructions are ~0.1 ms at an IPC of 1 and still under 0.5 ms at
+# restart path's ~0.27 M instructions are ~0.1 ms at an IPC of 1 and still under 0.5 ms at
 # an IPC of 0.25.  The goal (issue 15: stall detected and worker restarted within 10 ms) is
-# met with room: detection to running again is ~0.26 M instructions (0.26 ms here);
+# met with room: detection to running again is ~0.27 M instructions (0.27 ms here);
 # detection itself comes 10-11 ms after the last heartbeat seen, as configured (-s).
 BENCH_WATCHDOG := watchdog_restart watchdog_restart_loop watchdog_detect \
 	watchdog_stall_to_restart watchdog_revoke_respawn

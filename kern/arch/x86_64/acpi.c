@@ -33,18 +33,21 @@ struct acpi_info acpi;
 #define MADT_ONLINE_CAPABLE (1u << 1) /* ACPI 6.3+; reserved (0) before */
 
 /* FADT (5.2.9, Table 5.9) offsets. */
-#define FADT_PM_TMR_BLK      76
-#define FADT_PM_TMR_LEN      91
-#define FADT_FLAGS           112
-#define FADT_X_PM_TMR_BLK    208 /* a Generic Address Structure (5.2.3.2), 12 bytes */
-#define FADT_FIRMWARE_CTRL   36  /* the FACS, 32-bit */
+#define FADT_PM_TMR_BLK   76
+#define FADT_PM_TMR_LEN   91
+#define FADT_FLAGS        112
+#define FADT_X_PM_TMR_BLK 208 /* a Generic Address Structure (5.2.3.2), 12 bytes */
+#define FADT_TMR_VAL_EXT  (1u << 8)
+#define GAS_SPACE_MEMORY  0
+#define GAS_SPACE_IO      1
+
+/* The FADT's pointers to the FACS and the DSDT (no root table lists them), 32-bit, then the
+ * 64-bit forms, preferred when set (ACPI 2.0+). */
+#define FADT_FIRMWARE_CTRL   36
 #define FADT_DSDT            40
-#define FADT_X_FIRMWARE_CTRL 132 /* 64-bit forms, preferred when set (ACPI 2.0+) */
+#define FADT_X_FIRMWARE_CTRL 132
 #define FADT_X_DSDT          140
 #define FACS_MIN_LEN         64 /* 5.2.10, Table 5.14 */
-#define FADT_TMR_VAL_EXT     (1u << 8)
-#define GAS_SPACE_MEMORY     0
-#define GAS_SPACE_IO         1
 
 /* MCFG (PCI Firmware Specification 3.x, 4.1.2, Table 4-3): after the header 8 reserved
  * bytes, then 16-byte entries: ECAM base (8), PCI segment (2), start bus, end bus, 4

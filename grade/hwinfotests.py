@@ -1,9 +1,9 @@
 """The hardware report grader (issue 16 item 3), run by `make test-hwinfo` (grade/hwinfotests.py).
 
-hwinfo: QEMU q35 under OVMF with 4 CPUs, an NVMe drive (a read-only 8 MiB image: QEMU itself
-refuses any write) and an rtl8139 boots init=hwinfo (user/hwinfo.c); the lines QEMU fixes
-must be there exactly: the CPU count and the MADT's CPUs, the ACPI tables QEMU's q35 provides,
-the MCFG window, the PM timer, the clock's source under TCG, the framebuffer, the PCI IDs,
+hwinfo: QEMU q35 under OVMF with 4 CPUs, VT-d, an NVMe drive (a read-only 8 MiB image: QEMU
+itself refuses any write) and an rtl8139 boots init=hwinfo (user/hwinfo.c); the lines QEMU
+fixes must be there exactly: the CPU count and the MADT's CPUs, the ACPI tables QEMU's q35
+provides, the DMAR unit, the MCFG window, the PM timer, the clock's source under TCG, the framebuffer, the PCI IDs,
 the NVMe Identify data, the NIC's chip, MAC and link, and a memory map that adds up to -m.
 The report starts with the hwinfo system call's argument checks (abi/hwinfo.h): every one
 must pass.
@@ -37,7 +37,8 @@ def devices():
     os.makedirs(os.path.dirname(IMAGE), exist_ok=True)
     with open(IMAGE, "wb") as f:
         f.truncate(IMAGE_BYTES)
-    return ["-drive", "file=%s,if=none,format=raw,id=nv0,readonly=on" % IMAGE,
+    return ["-device", "intel-iommu,intremap=off,aw-bits=48",  # before the devices (QEMU)
+            "-drive", "file=%s,if=none,format=raw,id=nv0,readonly=on" % IMAGE,
             "-device", "nvme,drive=nv0,serial=" + SERIAL,
             "-netdev", "user,id=n0,restrict=on", "-device", "rtl8139,netdev=n0"]
 
@@ -48,14 +49,16 @@ def source_checks():
 
 
 # QEMU 7.2's q35 tables (hw/i386/acpi-build.c): OEM id BOCHS, table id BXPC.
-QEMU_TABLES = ["FACP", "APIC", "HPET", "MCFG", "WAET", "DSDT"]
+QEMU_TABLES = ["FACP", "APIC", "HPET", "MCFG", "WAET", "DSDT", "DMAR"]
 HEX = r"0x[0-9a-f]+"
 LINES = [
     r"^hwinfo: cpus online 4 of 4 in the MADT, mask 0xf$",
     r"^hwinfo: tsc \d+ Hz \(acpi pm timer\), crystal 0 Hz$",
     r"^hwinfo: lapic timer \d+ Hz \(measured against the tsc\), one-shot by (count|tsc-deadline)$",
     r"^hwinfo: pm timer at port 0x608, 24 bits$",
-    r"^hwinfo: acpi rsdp v2 at %s, root XSDT, \d+ tables; iommu off$" % HEX,
+    r"^hwinfo: acpi rsdp v2 at %s, root XSDT, \d+ tables; iommu on$" % HEX,
+    # QEMU 7.2 lists the devices by scope instead of setting INCLUDE_PCI_ALL (kern/dev/iommu.c).
+    r"^hwinfo: dmar unit 0 at 0xfed90000 segment 0 haw 48$",
     r"^hwinfo: acpi XSDT rev 1 len \d+ at %s oem 'BOCHS ' table 'BXPC    ' .* sum ok$" % HEX,
     r"^hwinfo: acpi FACS rev \d+ len 64 at %s$" % HEX,
     r"^hwinfo: ioapic id 0 at 0xfec00000 gsi 0$",

@@ -346,10 +346,13 @@ print_nvme(uint64_t slot)
 	char fw[9];
 	int r;
 
-	if ((r = nvme_libos_open(&lo, slot, &ops)) < 0 || (r = nvme_init(&ctrl, &ops, 1, 2)) < 0) {
+	if ((r = nvme_libos_open(&lo, slot, &ops)) < 0) {
+		printf("hwinfo: nvme: cannot map the controller: %s\n", error_name(r));
+		return;
+	}
+	if ((r = nvme_init(&ctrl, &ops, 1, 2)) < 0) { /* it cleans up after itself */
 		printf("hwinfo: nvme: cannot start the controller: %s\n", error_name(r));
-		if (lo.bar != NULL)
-			nvme_libos_close(&lo);
+		nvme_libos_close(&lo);
 		return;
 	}
 	if ((r = nvme_libos_dma_alloc(&lo, NVME_PAGE_SIZE, &buf)) == 0 &&

@@ -53,6 +53,7 @@ QEMU_TABLES = ["FACP", "APIC", "HPET", "MCFG", "WAET", "DSDT", "DMAR"]
 HEX = r"0x[0-9a-f]+"
 LINES = [
     r"^hwinfo: cpus online 4 of 4 in the MADT, mask 0xf$",
+    r"^\[env 0x[0-9a-f]+\] exit status 0$",
     r"^hwinfo: tsc \d+ Hz \(acpi pm timer\), crystal 0 Hz$",
     r"^hwinfo: lapic timer \d+ Hz \(measured against the tsc\), one-shot by (count|tsc-deadline)$",
     r"^hwinfo: pm timer at port 0x608, 24 bits$",

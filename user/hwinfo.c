@@ -320,6 +320,9 @@ nvme_namespaces(struct nvme_ctrl *c, struct nvme_dma *buf)
 	if (identify(c, buf, 0, 2) == 0) /* CNS 02h: active IDs, ascending, 0-terminated */
 		for (; n < NS_SHOWN && le(d + 4 * n, 4) != 0; n++)
 			ids[n] = (uint32_t)le(d + 4 * n, 4);
+	else /* NVMe 1.0 has no CNS 02h: namespaces 1..NN */
+		for (; n < NS_SHOWN && n < c->nn; n++)
+			ids[n] = n + 1;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t nsze;
 		unsigned lbads;
@@ -330,9 +333,13 @@ nvme_namespaces(struct nvme_ctrl *c, struct nvme_dma *buf)
 		}
 		nsze = le(d, 8);
 		lbads = d[128 + 4 * (d[26] & 0xf) + 2]; /* FLBAS picks LBAF n: LBADS byte 2 */
+		if (lbads < 9 || lbads > 16) { /* §5.15.2.2: 2^LBADS bytes, at least 512 */
+			printf("hwinfo: nvme namespace %u: %lu blocks, LBA size 2^%u: unusable\n",
+			       ids[i], (unsigned long)nsze, lbads);
+			continue;
+		}
 		printf("hwinfo: nvme namespace %u: %lu blocks of %u bytes (%lu MiB)\n", ids[i],
-		       (unsigned long)nsze, 1u << lbads,
-		       (unsigned long)((lbads < 64 ? nsze << lbads : 0) / MIB));
+		       (unsigned long)nsze, 1u << lbads, (unsigned long)(nsze / (MIB >> lbads)));
 	}
 }
 

@@ -100,7 +100,8 @@ def check_memory(run):
 
 @LAB.test("hwinfo", points=10, args="init=hwinfo", uefi=True, smp=4, mem=MEM_MIB,
           qemu_args=devices(), expect=LINES, until=[r"^hwinfo: end$"],
-          reject=lab3.KERNEL_DIED + [r"^hwinfo: .*(FAIL|SUM BAD|failed|cannot)"], timeout=300)
+          reject=lab3.KERNEL_DIED + [r"^hwinfo: .*(FAIL|SUM BAD|failed|cannot)", r"^ubsan: "],
+          timeout=300)
 def hwinfo(run):
     n = source_checks()
     run.expect(r"^hwinfo: syscall checks: %d of %d ok$" % (n, n))

@@ -8,7 +8,8 @@
  * read the GPT; writes touching the partition, the partition table's blocks or anything
  * outside the window are refused; writes inside the window and outside the partition go and
  * read back.  One line per check: `nvmewp: TAG: what = N OK|FAIL`, and the count of checks and
- * failures in the last line; the grader then checks the image file: the partition and the tables unchanged, the allowed blocks written. */
+ * failures in the last line; the grader then checks the image file: the partition and the tables
+ * unchanged, the allowed blocks written. */
 #include <stdint.h>
 
 #include "abi/dev.h"

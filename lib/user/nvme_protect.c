@@ -22,11 +22,21 @@ under_hypervisor(void)
 	return (c >> 31) & 1;
 }
 
+/* "GPT partition 2", "MBR partition 0", "partition table blocks", "whole disk". */
+static void
+show_src(const struct nvme_wp_range *g)
+{
+	printf("%s", nvme_wp_src_name((enum nvme_wp_src)g->src));
+	if (g->src == NVME_WP_SRC_GPT || g->src == NVME_WP_SRC_MBR)
+		printf(" %u", g->index);
+}
+
 static void
 show_range(const char *what, const struct nvme_wp_range *g)
 {
-	printf("nvme: %s LBAs %lu..%lu (%s %u)\n", what, g->first, g->last,
-	       nvme_wp_src_name((enum nvme_wp_src)g->src), g->index);
+	printf("nvme: %s LBAs %lu..%lu (", what, g->first, g->last);
+	show_src(g);
+	printf(")\n");
 }
 
 static void
@@ -57,17 +67,23 @@ report(void *ctx, const struct nvme_wp *wp, const struct nvme_wp_refusal *r)
 		       r->opcode, nvme_wp_why_name(r->why));
 		return;
 	}
-	printf("nvme: write of LBAs %lu+%lu (opcode 0x%02x) refused (E_PERM): %s", r->lba, r->count,
-	       r->opcode, nvme_wp_why_name(r->why));
-	if (r->why == NVME_WP_WHY_READONLY)
+	if (r->why == NVME_WP_WHY_BAD_RANGE)
+		printf("nvme: write of %lu blocks at LBA %lu", r->count, r->lba);
+	else
+		printf("nvme: write of LBAs %lu..%lu (%lu block%s)", r->lba,
+		       r->lba + (r->count - 1), r->count, r->count == 1 ? "" : "s");
+	printf(" refused (E_PERM, opcode 0x%02x): %s", r->opcode, nvme_wp_why_name(r->why));
+	if (r->why == NVME_WP_WHY_READONLY) {
 		printf(" (%s)", wp->note);
-	else if (r->why == NVME_WP_WHY_OUTSIDE)
-		printf(" (LBAs %lu+%lu)", wp->win_start, wp->win_count);
-	else if (r->why == NVME_WP_WHY_NO_TABLE)
+	} else if (r->why == NVME_WP_WHY_OUTSIDE) {
+		printf(" (LBAs %lu..%lu)", wp->win_start, wp->win_start + (wp->win_count - 1));
+	} else if (r->why == NVME_WP_WHY_NO_TABLE) {
 		printf(" (%s)", wp->table_note);
-	else if (r->why == NVME_WP_WHY_PARTITION)
-		printf(": %s %u, LBAs %lu..%lu", nvme_wp_src_name((enum nvme_wp_src)r->hit.src),
-		       r->hit.index, r->hit.first, r->hit.last);
+	} else if (r->why == NVME_WP_WHY_PARTITION) {
+		printf(": ");
+		show_src(&r->hit);
+		printf(", LBAs %lu..%lu", r->hit.first, r->hit.last);
+	}
 	printf("\n");
 }
 
@@ -86,8 +102,8 @@ nvme_libos_protect(struct nvme_libos *l)
 	if (wp->mode == NVME_WP_READONLY)
 		printf("nvme: write protection (%s): read-only: %s\n", why, wp->note);
 	else
-		printf("nvme: write protection (%s): writes only in LBAs %lu+%lu outside every "
+		printf("nvme: write protection (%s): writes only in LBAs %lu..%lu, outside every "
 		       "partition\n",
-		       why, wp->win_start, wp->win_count);
+		       why, wp->win_start, wp->win_start + (wp->win_count - 1));
 	return wp;
 }

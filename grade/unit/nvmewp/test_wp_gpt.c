@@ -105,7 +105,7 @@ Test(gpt, both_headers_damaged_protect_the_whole_disk)
 Test(gpt, a_protective_mbr_without_any_gpt_protects_the_disk)
 {
 	wpdisk_build(512, 8192, NULL, 0, 128);
-	memset(wpdisk.data + 512, 0, 512);          /* no primary header */
+	memset(wpdisk.data + 512, 0, 512);        /* no primary header */
 	memset(wpdisk.data + 8191 * 512, 0, 512); /* no backup */
 	cr_assert_eq(scan(), 0);
 	cr_assert_str_eq(wp.table_note, "protective MBR without a GPT: the disk is protected");
@@ -120,9 +120,9 @@ Test(gpt, mbr_partitions_are_protected_and_a_blank_disk_only_at_lba_0)
 	cr_assert_eq(scan(), 0);
 	cr_assert_str_eq(wp.table_note, "no partition table (blank disk): LBA 0 protected");
 	cr_assert(protects(0) && !protects(1) && !protects(8191));
-	wpdisk_mbr(0, 0x83, 63, 1000);      /* LBAs 63..1062 */
-	wpdisk_mbr(2, 0x07, 8000, 1000);    /* past the end: clamped to 8191 */
-	wpdisk_mbr(3, 0x00, 3000, 100);     /* unused (type 0) */
+	wpdisk_mbr(0, 0x83, 63, 1000);   /* LBAs 63..1062 */
+	wpdisk_mbr(2, 0x07, 8000, 1000); /* past the end: clamped to 8191 */
+	wpdisk_mbr(3, 0x00, 3000, 100);  /* unused (type 0) */
 	cr_assert_eq(scan(), 0);
 	cr_assert_str_eq(wp.table_note, "MBR partitions (no GPT)");
 	cr_assert(protects(0) && !protects(62) && protects(63) && protects(1062));

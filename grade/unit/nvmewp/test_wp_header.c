@@ -63,9 +63,9 @@ Test(gpt_header, my_lba_must_be_where_the_header_was_read)
 
 Test(gpt_header, the_usable_range_must_fit_between_the_headers)
 {
-	cr_assert_eq(with_field(40, 1, true), GPT_E_USABLE);          /* FirstUsable on the header */
-	cr_assert_eq(with_field(40, 8159, true), GPT_E_USABLE);       /* past LastUsable */
-	cr_assert_eq(with_field(48, 8191, true), GPT_E_USABLE);       /* LastUsable on the backup */
+	cr_assert_eq(with_field(40, 1, true), GPT_E_USABLE);    /* FirstUsable on the header */
+	cr_assert_eq(with_field(40, 8159, true), GPT_E_USABLE); /* past LastUsable */
+	cr_assert_eq(with_field(48, 8191, true), GPT_E_USABLE); /* LastUsable on the backup */
 	cr_assert_eq(with_field(48, UINT64_MAX, true), GPT_E_USABLE); /* off the disk */
 }
 
@@ -135,15 +135,18 @@ Test(gpt_header, a_fuzzed_primary_never_unprotects_the_partition)
 			wpdisk.data[at] ^= (uint8_t)(1u << ((r >> 32) % 8));
 		}
 		if (xorshift(&seed) & 1)
-			wpdisk_rehash(1); /* a header that passes its CRC: only its fields protect */
+			wpdisk_rehash(
+			    1); /* a header that passes its CRC: only its fields protect */
 		nvme_wp_configure(&wp, true, "0+8192");
 		cr_assert_eq(wpdisk_scan(&wp), 0, "round %u", round);
 		valid += wp.gpt_primary == GPT_OK;
 		for (uint64_t lba = 2048; lba <= 4095; lba += 2047)
 			cr_assert_eq(nvme_wp_decide(&wp, lba, 1, NULL), NVME_WP_WHY_PARTITION,
 			             "round %u: LBA %lu writable (%s; primary: %s)", round,
-			             (unsigned long)lba, wp.table_note, gpt_err_name(wp.gpt_primary));
-		cr_assert_eq(nvme_wp_decide(&wp, 0, 1, NULL), NVME_WP_WHY_PARTITION, "round %u", round);
+			             (unsigned long)lba, wp.table_note,
+			             gpt_err_name(wp.gpt_primary));
+		cr_assert_eq(nvme_wp_decide(&wp, 0, 1, NULL), NVME_WP_WHY_PARTITION, "round %u",
+		             round);
 	}
 	cr_assert(valid > 0 && valid < 3000, "the fuzz reached both outcomes (%u valid)", valid);
 }

@@ -73,7 +73,8 @@ wpdisk_build(uint32_t bs, uint64_t nblocks, const struct wpdisk_part *p, unsigne
              unsigned nentries)
 {
 	size_t abytes = (size_t)nentries * 128;
-	uint64_t ablocks = (abytes + bs - 1) / bs, first = 2 + ablocks, last = nblocks - 2 - ablocks;
+	uint64_t ablocks = (abytes + bs - 1) / bs, first = 2 + ablocks,
+	         last = nblocks - 2 - ablocks;
 	uint8_t *arr = calloc(1, ablocks * bs);
 
 	free(wpdisk.data);
@@ -81,7 +82,7 @@ wpdisk_build(uint32_t bs, uint64_t nblocks, const struct wpdisk_part *p, unsigne
 	cr_assert(wpdisk.data != NULL && arr != NULL);
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *e = arr + 128 * i;
-		memset(e, 0xaf, 16);     /* a type GUID (any non-zero) */
+		memset(e, 0xaf, 16);       /* a type GUID (any non-zero) */
 		memset(e + 16, i + 1, 16); /* unique GUID */
 		for (unsigned k = 0; k < 8; k++) {
 			e[32 + k] = (uint8_t)(p[i].first >> (8 * k));

@@ -5,6 +5,7 @@
  * protected whatever the primary says (the backup and the protective MBR stand behind it). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "abi/error.h"
 #include "nvme_wp.h"
@@ -123,10 +124,13 @@ Test(gpt_header, a_fuzzed_primary_never_unprotects_the_partition)
 {
 	uint64_t seed = 0x9e3779b97f4a7c15ull;
 	unsigned valid = 0;
+	static uint8_t pristine[34 * 512]; /* the MBR, the primary header and array */
 
+	wpdisk_build(512, 8192, part, 1, 128);
+	memcpy(pristine, wpdisk.data, sizeof(pristine));
 	for (unsigned round = 0; round < 3000; round++) {
 		struct nvme_wp wp = { 0 };
-		wpdisk_build(512, 8192, part, 1, 128);
+		memcpy(wpdisk.data, pristine, sizeof(pristine));
 		unsigned flips = 1 + xorshift(&seed) % 4;
 		for (unsigned i = 0; i < flips; i++) {
 			uint64_t r = xorshift(&seed);

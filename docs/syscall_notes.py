@@ -310,7 +310,7 @@ NOTES = {
     # reveals no kernel address (only physical addresses of firmware tables and device
     # windows, which device capabilities expose anyway), changes nothing, and takes no lock
     # longer than one record's copy: a benchmark env or a shell may run the report.
-    "hwinfo": ("none (read-only firmware facts, see docs/hwinfo.md \"Hardware report\")", [
+    "hwinfo": ("none (read-only firmware facts, see docs/legion.md \"Hardware report\")", [
         ("E_INVAL", "`kind` is not an ABI_HW_* kind (>= ABI_HW_NKINDS), or `len` < "
                     "sizeof(struct abi_hwinfo)"),
         ("E_NOENT", "`index` >= the number of records of that kind (64-bit: never "

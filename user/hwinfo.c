@@ -1,4 +1,4 @@
-/* hwinfo: the hardware report a bring-up needs (docs/hwinfo.md, "Hardware report"), one
+/* hwinfo: the hardware report a bring-up needs (docs/legion.md, "Hardware report"), one
  * `hwinfo: ` line per fact, ending with `hwinfo: end`: the CPU (CPUID brand string and the
  * features the kernel uses), the clocks and how the kernel found their rates, the ACPI tables,
  * the MADT's CPUs and which run, MCFG, DMAR, the memory map and the framebuffer (all from the

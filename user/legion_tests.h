@@ -1,5 +1,5 @@
 /* What legion's selftest mode runs (user/legion.c), in order.  Every program here is
- * safe on the real laptop: hwinfo first (the bring-up report, docs/hwinfo.md: NVMe Identify
+ * safe on the real laptop: hwinfo first (the bring-up report, docs/legion.md: NVMe Identify
  * and NIC register reads only), none writes a disk (no nvmetest, blktest, blkserve), none touches
  * the NIC legion drives (no irqtest, nettest), none ends in a deliberate fault (pcitest), and each
  * runs as a LibOS child, not only as init (smptest and schedtest take their mode from init's

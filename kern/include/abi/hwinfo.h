@@ -1,6 +1,6 @@
 /* The hardware report's kernel half: hwinfo(kind, index, buf, len) (syscall 66) copies one
  * record about what the firmware and the boot loader told the kernel, and what the kernel
- * made of it, into user memory.  user/hwinfo.c prints them all (docs/hwinfo.md, "Hardware
+ * made of it, into user memory.  user/hwinfo.c prints them all (docs/legion.md, "Hardware
  * report").  Read-only, and no capability: every fact is one the firmware hands any OS
  * (docs/syscall_notes.py says why that is safe).
  *

@@ -171,7 +171,7 @@
  *                                    MAP, and WRITE unless every entry is ABI_SHARE_MAPONLY:
  *                                    no copy); stops at the first failing entry
  *
- * Hardware report (abi/hwinfo.h, docs/hwinfo.md "Hardware report"):
+ * Hardware report (abi/hwinfo.h, docs/legion.md "Hardware report"):
  * hwinfo(kind, index, buf, len)      copies record `index` of kind `kind` (ABI_HW_*: clocks,
  *                                    ACPI tables, MADT CPUs and I/O APICs, MCFG, DMAR units,
  *                                    memory map, framebuffer) as a struct abi_hwinfo to buf

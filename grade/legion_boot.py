@@ -10,7 +10,9 @@ the firmware's variable store.  The serial output must show, in order, the kerne
 starting the USB disk, GRUB booting the entry, the command line with legion=MODE, the GOP
 framebuffer, the CPUs online, init starting) and then the entry's own lines
 (grade/legion_expect.py, the table grade/legion.py uses too); the netconsole must have
-carried legion's lines, in the same order (safe mode: nothing at all).  A run ends as soon as
+carried legion's lines, in the same order (safe mode: nothing at all).  The bench entry's
+netconsole goes to hw/legion/collect.py's own receiver, whose CSV must hold the screen's BENCH
+lines, row for row, with the machine and the date.  A run ends as soon as
 everything is there, or at a kernel death, the kernel monitor, QEMU's exit or the deadline
 (TIMEOUT seconds, times GRADE_TIMEOUT_SCALE); the checks read the output, never the clock.
 One more run, "menu", boots a variant whose menu waits for a key and looks at the screen.
@@ -19,6 +21,7 @@ Until user/legion is in the ramdisk, init cannot start: the kernel side is check
 `env: cannot start init`, and the run says so."""
 
 import argparse
+import csv
 import os
 import re
 import shutil
@@ -27,11 +30,16 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import legion_expect as lx  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "hw", "legion"))
+import collect  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MKIMAGE = os.path.join(ROOT, "hw/legion/mkimage.py")
@@ -49,6 +57,8 @@ ANSI = re.compile(r"\x1b\[[0-9;=?]*[A-Za-z]")
 # CPUs each entry must bring up: safe mode boots with cpus=1.
 CPUS = {"bench": 12, "selftest": 12, "shell": 12, "safe": 1}
 MODES = ["bench", "selftest", "shell", "safe"]
+# Where the bench entry's collector stops, as docs/legion.md tells the benchmarker.
+BENCH_DONE = r"^legion: bench done"
 
 
 def user_lines(mode):
@@ -165,12 +175,94 @@ def ended(proc, text):
     return "at the kernel monitor" if re.search(ENDED, text, re.M) else None
 
 
+class Collector:
+    """The bench entry's receiver: hw/legion/collect.py's own listen loop and Recorder (what a
+    benchmarker runs on the receiving computer) on an ephemeral port of 127.0.0.1, in a
+    thread, writing its log and CSV in tmp; `recv` hands over what it printed so far."""
+
+    class Out:
+        def __init__(self):
+            self.parts, self.taken = [], 0
+
+        def write(self, text):
+            self.parts.append(text)
+
+        def flush(self):
+            pass
+
+    def __init__(self, tmp):
+        self.csv_path = os.path.join(tmp, "collect.csv")
+        self.log = open(os.path.join(tmp, "collect.log"), "w")
+        self.csv_file = open(self.csv_path, "w")
+        rows = csv.writer(self.csv_file, lineterminator="\n")
+        rows.writerow(collect.CSV_FIELDS)
+        self.rec = collect.Recorder(self.log, rows, until=BENCH_DONE)
+        self.out, bound = Collector.Out(), []
+        ready = threading.Event()
+        self.thread = threading.Thread(
+            target=collect.listen, args=(self.rec, "127.0.0.1", 0, self.out),
+            kwargs={"ready": lambda addr: (bound.append(addr), ready.set())}, daemon=True)
+        self.thread.start()
+        ready.wait(30)
+        self.port = bound[0][1] if bound else 0
+
+    def recv(self, got):
+        parts = self.out.parts
+        got.extend("".join(parts[self.out.taken:]).encode())
+        self.out.taken = len(parts)
+        return got
+
+    def close(self):
+        """Waits briefly for the loop to see the last line; True when it ended by itself."""
+        self.thread.join(NETCONS_WAIT)
+        self.csv_file.close()
+        self.log.close()
+        return not self.thread.is_alive()
+
+
+class Socket:
+    """Every other entry's receiver: a plain socket, drained without blocking."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.setblocking(False)
+        self.port = self.sock.getsockname()[1]
+
+    def recv(self, got):
+        return drain(self.sock, got)
+
+    def close(self):
+        self.sock.close()
+        return True
+
+
+def check_csv(text, collector):
+    """The bench entry's CSV from collect.py: one row per BENCH line on the screen, same name,
+    value and unit, the MACHINE line's name and a date; (ok, what) lines to print."""
+    screen = [tuple(m) for m in re.findall(r"^BENCH (\S+) (\S+) (\S+)\s*$", text, re.M)]
+    want = re.search(r"^MACHINE (.+?)\s*$", text, re.M)
+    with open(collector.csv_path) as f:
+        rows = list(csv.DictReader(f))
+    got = [(r["name"], r["value"], r["unit"]) for r in rows]
+    out = [(bool(screen) and got == screen,
+            "collect.py's CSV has the screen's %d BENCH lines as rows, in order (it has %d)"
+            % (len(screen), len(got)))]
+    out.append((bool(rows) and want is not None and
+                all(r["machine"] == want.group(1) for r in rows),
+                "every row names the MACHINE line's machine"))
+    out.append((bool(rows) and all(re.fullmatch(r"\d{4}-\d\d-\d\d", r["date"] or "")
+                                   for r in rows), "every row has a date"))
+    errors = collector.rec.errors
+    out.append((not errors, "collect.py reported no bad line" +
+                (": " + "; ".join(errors[:2]) if errors else "")))
+    return out
+
+
 def boot(a, tmp, mode, has_legion):
-    """One boot: (serial text, netconsole text, why it ended, seconds)."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("127.0.0.1", 0))
-    sock.setblocking(False)
-    image = make_variant(a, tmp, mode, port=sock.getsockname()[1])
+    """One boot: (serial text, netconsole text, why it ended, seconds, csv checks)."""
+    receiver = Collector(tmp) if mode == "bench" and has_legion else Socket()
+    image = make_variant(a, tmp, mode, port=receiver.port)
     serial = os.path.join(tmp, "serial-%s.out" % mode)
     scale = float(os.environ.get("GRADE_TIMEOUT_SCALE", "1"))
     start, net, exp = time.monotonic(), bytearray(), expectations(mode, has_legion)
@@ -182,7 +274,7 @@ def boot(a, tmp, mode, has_legion):
     try:
         while time.monotonic() < deadline:
             stop = ended(proc, read_serial(serial))  # then one last look at the output
-            text, nettext = read_serial(serial), drain(sock, net).decode("utf-8", "replace")
+            text, nettext = read_serial(serial), receiver.recv(net).decode("utf-8", "replace")
             if progress(exp, text) == len(exp):
                 if progress(nexp, nettext) == len(nexp):
                     why = "done"
@@ -199,9 +291,13 @@ def boot(a, tmp, mode, has_legion):
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     os.remove(image)
-    nettext = drain(sock, net).decode("utf-8", "replace").replace("\r", "")
-    sock.close()
-    return read_serial(serial), nettext, why, time.monotonic() - start
+    nettext = receiver.recv(net).decode("utf-8", "replace").replace("\r", "")
+    ended_itself = receiver.close()
+    text, csv_checks = read_serial(serial), []
+    if isinstance(receiver, Collector):
+        csv_checks = [(ended_itself, "collect.py stopped by itself at 'legion: bench done'")]
+        csv_checks += check_csv(text, receiver)
+    return text, nettext, why, time.monotonic() - start, csv_checks
 
 
 def monitor_command(path, command):
@@ -293,10 +389,13 @@ def report_list(title, exp, text):
     return n == len(exp)
 
 
-def report(mode, has_legion, text, nettext, why, seconds):
+def report(mode, has_legion, text, nettext, why, seconds, csv_checks):
     ok = report_list("", expectations(mode, has_legion), text)
     if has_legion:
         ok = report_list("netconsole: ", netcons_lines(mode), nettext) and ok
+    for good, what in csv_checks:
+        print("  %s %s" % ("ok  " if good else "MISS", what))
+        ok = ok and good
     if has_legion and mode == "safe":
         quiet = not nettext
         print("  %s the netconsole got nothing" % ("ok  " if quiet else "MISS"))
@@ -333,8 +432,9 @@ def main():
                                                         ": " + problem if problem else ""))
             results.append(("menu", problem is None))
         for mode in [r for r in runs if r != "menu"]:
-            text, nettext, why, seconds = boot(a, tmp, mode, has_legion)
-            results.append((mode, report(mode, has_legion, text, nettext, why, seconds)))
+            text, nettext, why, seconds, csv_checks = boot(a, tmp, mode, has_legion)
+            results.append((mode, report(mode, has_legion, text, nettext, why, seconds,
+                                         csv_checks)))
     if a.log:
         with open(a.log, "a") as f:
             for mode, ok in results:

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "abi/error.h"
 #include "fp_metrics.h"
@@ -182,4 +183,37 @@ Test(hist, a_snapshot_that_always_overlaps_an_update_says_so_and_stays_self_cons
 	cr_assert_eq(fp_hist_snapshot(&m, 0, &snap), 0);
 	cr_assert_eq(snap.count, 2u, "count from the buckets");
 	cr_assert_eq(fp_hist_percentile(&snap, 1000000), 20u);
+}
+
+Test(hist, a_batch_record_equals_one_record_per_value)
+{
+	static uint64_t v[1000];
+	static struct fp_hist a, b;
+	static const uint32_t sizes[] = { 0, 1, 32, 7, 200, 31, 729 };
+	struct fp_metrics m;
+	size_t at = 0;
+
+	cr_assert_eq(fp_metrics_init(&m, page, sizeof(page), 2), 0);
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		v[i] = i % 97 ? rnd_value() >> (i % 30) : FP_HIST_LIMIT + i; /* some overflow */
+	v[500] = 0;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		fp_hist_record(&m, 0, v[i]);
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		fp_hist_record_n(&m, 1, v + at, sizes[i]);
+		at += sizes[i];
+	}
+	cr_assert_eq(at, sizeof(v) / sizeof(v[0]));
+	fp_hist_record_n(&m, 2, v, 3); /* no such histogram: ignored */
+	cr_assert_eq(fp_hist_snapshot(&m, 0, &a), 1);
+	cr_assert_eq(fp_hist_snapshot(&m, 1, &b), 1);
+	cr_assert_eq(a.count, b.count);
+	cr_assert_eq(a.sum, b.sum);
+	cr_assert_eq(a.min, 0u);
+	cr_assert_eq(b.min, 0u);
+	cr_assert_eq(a.max, b.max);
+	cr_assert_neq(b.overflow, 0u);
+	cr_assert_eq(a.overflow, b.overflow);
+	cr_assert_eq(memcmp(a.bucket, b.bucket, sizeof(a.bucket)), 0, "the same buckets");
+	cr_assert_eq(b.seq, 2u * 6, "one update per non-empty batch");
 }

@@ -1,5 +1,6 @@
 /* lib/fastpath's metrics page read while it is written, under ThreadSanitizer: a writer
- * thread records the values 1, 2, 3, ... into a histogram and bumps a counter; the reader
+ * thread records the values 1, 2, 3, ... into a histogram (the first half one by one, the
+ * rest in batches with fp_hist_record_n) and bumps a counter; the reader
  * snapshots meanwhile.  An exact snapshot (fp_hist_snapshot returns 1) of count c must be
  * exactly the first c values: sum c(c+1)/2, min 1, max c, c in the buckets, an even seq;
  * a best-effort one must agree with its own buckets; counters and counts never go back;
@@ -20,9 +21,20 @@ static uint32_t done;
 static void *
 writer(void *arg)
 {
-	for (uint64_t v = 1; v <= WRITES; v++) {
+	uint64_t v = 1, batch[5];
+
+	for (; v <= WRITES / 2; v++) {
 		fp_hist_record(&wr, 0, v);
 		fp_counter_add(&wr, 0, 1);
+	}
+	/* The second half five at a time: fp_hist_record_n is one update per batch. */
+	while (v <= WRITES) {
+		uint32_t n = 0;
+
+		for (; n < 5 && v <= WRITES; n++)
+			batch[n] = v++;
+		fp_hist_record_n(&wr, 0, batch, n);
+		fp_counter_add(&wr, 0, n);
 	}
 	/* Release: pairs with the reader's acquire load of done. */
 	__atomic_store_n(&done, 1, __ATOMIC_RELEASE);

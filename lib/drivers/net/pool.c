@@ -1,6 +1,7 @@
 /* Packet buffers for the network drivers (netdev.h): a pool of NET_BUF_SIZE-byte buffers, two
  * per DMA page so that none crosses a page and each needs one physical address only.  The
- * free buffers are a stack, so the buffer freed last (still in the cache) is reused first. */
+ * free buffers are a stack, so the buffer freed last (still in the cache) is reused first
+ * (net_buf_alloc and net_buf_free are inline in netdev.h). */
 #include "abi/error.h"
 #include "netdev.h"
 #include "xstring.h"
@@ -46,26 +47,6 @@ net_pool_fini(struct net_pool *pool)
 			pool->ops.dma_free(pool->ops.ctx, &pool->pages[p]);
 	memset(pool->pages, 0, sizeof(pool->pages));
 	pool->n = pool->nfree = 0;
-}
-
-struct net_buf *
-net_buf_alloc(struct net_pool *pool)
-{
-	struct net_buf *b;
-
-	if (pool->nfree == 0)
-		return 0;
-	b = &pool->bufs[pool->free[--pool->nfree]];
-	b->len = 0;
-	return b;
-}
-
-void
-net_buf_free(struct net_buf *buf)
-{
-	struct net_pool *pool = buf->pool;
-
-	pool->free[pool->nfree++] = buf->idx;
 }
 
 int

@@ -66,6 +66,9 @@ void fp_metrics_name_hist(struct fp_metrics *m, uint32_t i, const char *name);
 /* Writer: counter i += delta; histogram i gets one value. */
 void fp_counter_add(struct fp_metrics *m, uint32_t i, uint64_t delta);
 void fp_hist_record(struct fp_metrics *m, uint32_t i, uint64_t v);
+/* Writer: histogram i gets the n values v[0..n), as n fp_hist_record calls would, under one
+ * update (a reader's snapshot holds all of them or none). */
+void fp_hist_record_n(struct fp_metrics *m, uint32_t i, const uint64_t *v, uint32_t n);
 
 /* Reader: counter i (each counter alone is never torn; two counters are not read at one
  * instant). */

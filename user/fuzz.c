@@ -23,12 +23,11 @@
 
 #include "fuzzgen.h"
 
-#define WORKER_QUOTA  384 /* pages of the master's quota each worker gets */
+#define WORKER_QUOTA 384 /* pages of the master's quota each worker gets */
+/* Master yields after which a worker still alive is a hang. */
 #define WORKER_YIELDS 20000000
-#define SPAWN_TRIES                                                                                \
-	50 /* spawns of a worker that failed with E_NOMEM (failalloc) */ /* a worker still alive   \
-	                                                                    after this many master \
-	                                                                    yields: a hang */
+/* Spawns of a worker that failed with E_NOMEM (failalloc) before the seed gives up. */
+#define SPAWN_TRIES 50
 
 /* The master's objects, copied into each worker at FZ_SLOT_GIVEN.. (fuzzgen.h). */
 static uint64_t given[FZ_NGIVEN];

@@ -20,6 +20,17 @@ CMDLINE_OPTION(test, "test", "test=NAME: run a boot-time self-test (kern/test/)"
 CMDLINE_OPTION(halt, "halt", "halt: halt the machine after the self-test instead of the monitor");
 CMDLINE_OPTION(console, "console", "console=serial,vga,fb: the consoles to use (default: all)");
 
+/* Words for user programs, read through abi_envinfo.kcmdline (lib/user/include/kcmdline.h):
+ * the kernel only passes them on.  Lib/net's address words and netconsole, the Legion image's
+ * mode (user/legion.c) and the NVMe write policy (docs/legion.md). */
+CMDLINE_OPTION(u_legion, "legion", "legion=bench|selftest|shell|safe: the Legion image's mode");
+CMDLINE_OPTION(u_ip, "ip", "ip=A.B.C.D: this machine's IPv4 address (lib/net)");
+CMDLINE_OPTION(u_mask, "mask", "mask=A.B.C.D: its netmask (lib/net)");
+CMDLINE_OPTION(u_gw, "gw", "gw=A.B.C.D: its gateway (lib/net)");
+CMDLINE_OPTION(u_netcons, "netcons", "netcons=HOST:PORT: send console lines there over UDP");
+CMDLINE_OPTION(u_nvme_ro, "nvme_ro", "nvme_ro: open NVMe disks read-only, as on real hardware");
+CMDLINE_OPTION(u_nvme_write, "nvme_write", "nvme_write=START+COUNT: the LBAs a test may write");
+
 static char line[CMDLINE_MAX];  /* the whole line, for display */
 static char words[CMDLINE_MAX]; /* the same, NUL-separated: keys and values point in here */
 static struct {

@@ -230,6 +230,10 @@ def judge_lab(p, k, rows):
     if markers.lab_key(k) < markers.lab_key(p.lab):
         p.check(not failed, "lab%s (earlier) gets full marks%s"
                 % (k, "; lost points in " + ", ".join(sorted(failed)) if failed else ""))
+        for r in sorted((r for r in rows if r["name"] in failed), key=lambda r: r["name"]):
+            why = ["%s: %s" % (f["part"], f["message"]) for f in r.get("failures", [])]
+            print("    lab%s %s (%s): %s" % (k, r["name"], r.get("end", "?"),
+                                          "; ".join(why + r.get("notes", [])) or "no message"))
         return
     # The untouched handout earns nothing on its own lab: a test or part that passes on the
     # stubs checks given code (worth 0 points, kept as a check) or is not this lab's test.

@@ -4,6 +4,8 @@
  * CPU 0, then forwards every frame from unit 0 to unit 1 in batches of NET_BATCH, polled by
  * lib/fastpath's loop, rewriting the MAC header.  Each frame's latency, the forwarder's TSC
  * at receive minus the generator's stamp in the frame, goes into a lib/fastpath histogram.
+ * The per-batch step is fp_l2fwd_poll (lib/fastpath/l2fwd/l2fwd_loop.c), the same code
+ * exosim runs (docs/sim.md, "The fast path in exosim").
  *
  *   owned   CPU 1 is claimed for the forwarder (core_claim): no tick, no device interrupt;
  *           its interrupt counters (core_stat) must not move during the run
@@ -37,21 +39,17 @@
  * real one; this only keeps a broken run from owning the core for ever. */
 #define RUN_MAX_TSC 400000000000ull
 
-enum { C_FRAMES, C_BATCHES, C_FULL, C_CYCLES, C_DROPS };
-enum { H_LAT, H_BATCH, NHISTS };
-
 struct fwd {
 	struct l2_port port[2];
 	struct fp_metrics m;
 	struct fp_poll_shared sh;
-	uint64_t io_min; /* the least net_rx + net_tx of a full batch */
+	struct fp_l2fwd l2; /* the forwarding step (lib/fastpath/l2fwd, shared with exosim) */
 	int owned;
 };
 
 static struct fwd fw;
-static uint8_t rewrite[12]; /* the new MAC header: destination, source */
 static uint8_t
-    metrics_mem[(sizeof(struct fp_metrics_shared) + NHISTS * sizeof(struct fp_hist) + 4095) &
+    metrics_mem[(sizeof(struct fp_metrics_shared) + FP_L2_NHISTS * sizeof(struct fp_hist) + 4095) &
                 ~4095ul] __attribute__((aligned(4096)));
 
 static int nfailed;
@@ -63,56 +61,12 @@ check(const char *tag, const char *what, long got, long want)
 	printf("l2fwd: %s: %s = %ld %s\n", tag, what, got, got == want ? "OK" : "FAIL");
 }
 
-/* The forwarding handler: a batch from port 0 out of port 1, MAC header rewritten, each
- * frame's latency recorded.  The fp_source of the poll loop. */
-static uint32_t
-forward_batch(void *ctx, uint32_t budget)
+/* The forwarding step's clock: the TSC (under icount, instructions). */
+static uint64_t
+tsc_now(void *ctx)
 {
-	struct net_buf *bufs[NET_BATCH];
-	struct l2_port *in = &fw.port[0], *out = &fw.port[1];
-	uint64_t t0 = rdtsc(), now, t2;
-	unsigned k = net_rx(&in->dev, bufs, budget < NET_BATCH ? budget : NET_BATCH), n = 0, sent;
-
 	(void)ctx;
-	if (k == 0)
-		return 0;
-	now = rdtsc();
-
-	for (unsigned i = 0; i < k; i++) {
-		uint8_t *f = bufs[i]->data;
-		uint16_t flags = l2_get16(f + L2_OFF_FLAGS);
-
-		if (bufs[i]->len < L2_FRAME_LEN || (flags & L2_FLAG_STOP)) {
-			if (flags & L2_FLAG_STOP)
-				fp_poll_stop(&fw.sh);
-			net_buf_free(bufs[i]);
-			continue;
-		}
-		if (!(flags & L2_FLAG_WARM))
-			fp_hist_record(&fw.m, H_LAT, now - l2_get64(f + L2_OFF_STAMP));
-		/* DPDK l2fwd's rewrite: 02:00:00:00:00:<out port>, then our own address (the
-		 * builtin: -ffreestanding would make memcpy a call per frame). */
-		__builtin_memcpy(f, rewrite, 12);
-		bufs[n++] = bufs[i];
-	}
-	t2 = rdtsc();
-	sent = net_tx(&out->dev, bufs, n);
-	t2 = rdtsc() - t2;
-	for (unsigned i = sent; i < n; i++)
-		net_buf_free(bufs[i]);
-	fp_counter_add(&fw.m, C_FRAMES, sent);
-	fp_counter_add(&fw.m, C_DROPS, n - sent);
-	fp_counter_add(&fw.m, C_BATCHES, 1);
-	if (k == NET_BATCH) {
-		fp_counter_add(&fw.m, C_FULL, 1);
-		uint64_t d = rdtsc() - t0;
-
-		fp_counter_add(&fw.m, C_CYCLES, d);
-		fp_hist_record(&fw.m, H_BATCH, d);
-		if (now - t0 + t2 < fw.io_min)
-			fw.io_min = now - t0 + t2;
-	}
-	return k;
+	return rdtsc();
 }
 
 static void
@@ -181,15 +135,9 @@ partition_end(uint64_t busy)
 static void
 metrics_setup(void)
 {
-	if (fp_metrics_init(&fw.m, metrics_mem, sizeof(metrics_mem), NHISTS) < 0)
+	if (fp_metrics_init(&fw.m, metrics_mem, sizeof(metrics_mem), FP_L2_NHISTS) < 0)
 		panic("metrics page");
-	fp_metrics_name_counter(&fw.m, C_FRAMES, "frames");
-	fp_metrics_name_counter(&fw.m, C_BATCHES, "batches");
-	fp_metrics_name_counter(&fw.m, C_FULL, "full batches");
-	fp_metrics_name_counter(&fw.m, C_CYCLES, "full cycles");
-	fp_metrics_name_counter(&fw.m, C_DROPS, "tx drops");
-	fp_metrics_name_hist(&fw.m, H_LAT, "latency");
-	fp_metrics_name_hist(&fw.m, H_BATCH, "full batch");
+	fp_l2fwd_name_metrics(&fw.m);
 }
 
 static uint64_t
@@ -203,7 +151,7 @@ irqs(const struct abi_core_stat *a, const struct abi_core_stat *b)
 static void
 run(struct abi_core_stat *before, struct abi_core_stat *after)
 {
-	struct fp_source src = { .name = "port0", .poll = forward_batch };
+	struct fp_source src = { .name = "port0", .poll = fp_l2fwd_poll, .ctx = &fw.l2 };
 	struct fp_poller p = { .src = &src, .nsrc = 1, .budget = NET_BATCH, .sh = &fw.sh };
 	uint64_t end;
 
@@ -219,21 +167,22 @@ report(const char *mode, const struct abi_core_stat *b, const struct abi_core_st
 {
 	struct fp_hist h;
 	struct fp_hist_summary s;
-	uint64_t full = fp_counter_read(&fw.m, C_FULL);
+	uint64_t full = fp_counter_read(&fw.m, FP_L2_FULL);
 
-	fp_hist_snapshot(&fw.m, H_LAT, &h);
+	fp_hist_snapshot(&fw.m, FP_L2_H_LAT, &h);
 	fp_hist_summarize(&h, &s);
 	printf("l2fwd: %s: frames %lu batches %lu full %lu drops %lu\n", mode,
-	       (unsigned long)fp_counter_read(&fw.m, C_FRAMES),
-	       (unsigned long)fp_counter_read(&fw.m, C_BATCHES), (unsigned long)full,
-	       (unsigned long)fp_counter_read(&fw.m, C_DROPS));
+	       (unsigned long)fp_counter_read(&fw.m, FP_L2_FRAMES),
+	       (unsigned long)fp_counter_read(&fw.m, FP_L2_BATCHES), (unsigned long)full,
+	       (unsigned long)fp_counter_read(&fw.m, FP_L2_DROPS));
 	printf("l2fwd: %s: cpu 1 took timer %lu device %lu ipi %lu other %lu\n", mode,
 	       (unsigned long)(a->timer - b->timer), (unsigned long)(a->device - b->device),
 	       (unsigned long)(a->ipi - b->ipi), (unsigned long)(a->other - b->other));
 	printf("l2fwd: %s: latency count %lu p50 %lu p90 %lu p99 %lu p99.9 %lu max %lu\n", mode,
 	       (unsigned long)s.count, (unsigned long)s.p50, (unsigned long)s.p90,
 	       (unsigned long)s.p99, (unsigned long)s.p999, (unsigned long)s.max);
-	check("run", "frames forwarded", (long)fp_counter_read(&fw.m, C_FRAMES), L2_NFRAMES + 1);
+	check("run", "frames forwarded", (long)fp_counter_read(&fw.m, FP_L2_FRAMES),
+	      L2_NFRAMES + 1);
 	check("run", "latencies recorded", (long)s.count, L2_NFRAMES);
 	if (fw.owned)
 		check("quiet", "interrupts on cpu 1", (long)irqs(b, a), 0);
@@ -241,13 +190,13 @@ report(const char *mode, const struct abi_core_stat *b, const struct abi_core_st
 	/* Per frame of a full batch: under icount the other CPU's instructions land in a batch
 	 * when QEMU switches CPUs during it, so the least batch is the undisturbed handler. */
 	if (full != 0) {
-		fp_hist_snapshot(&fw.m, H_BATCH, &h);
+		fp_hist_snapshot(&fw.m, FP_L2_H_BATCH, &h);
 		printf("BENCH l2fwd_%s_pkt %lu instructions\n", mode,
 		       (unsigned long)(h.min / NET_BATCH));
 		printf("BENCH l2fwd_%s_pkt_mean %lu instructions\n", mode,
-		       (unsigned long)(fp_counter_read(&fw.m, C_CYCLES) / (full * NET_BATCH)));
+		       (unsigned long)(fp_counter_read(&fw.m, FP_L2_CYCLES) / (full * NET_BATCH)));
 		printf("BENCH l2fwd_%s_rxtx_pkt %lu instructions\n", mode,
-		       (unsigned long)(fw.io_min / NET_BATCH));
+		       (unsigned long)(fw.l2.io_min / NET_BATCH));
 	}
 	printf("BENCH l2fwd_%s_lat_p50 %lu instructions\n", mode, (unsigned long)s.p50);
 	printf("BENCH l2fwd_%s_lat_p99 %lu instructions\n", mode, (unsigned long)s.p99);
@@ -268,15 +217,20 @@ main(int argc, char **argv)
 
 	fw.owned = strcmp(mode, "shared") != 0;
 	load = strcmp(mode, "load") == 0;
-	fw.io_min = ~0ull;
 	mode = fw.owned ? "owned" : "shared";
 	metrics_setup();
 	check("init", "port 0 up", r0 = l2_port_up(&fw.port[0], 0, mac0, POOL_BUFS, RING), 0);
 	check("init", "port 1 up", r1 = l2_port_up(&fw.port[1], 1, mac1, POOL_BUFS, RING), 0);
 	if (r0 < 0 || r1 < 0)
 		return 1;
-	memcpy(rewrite, dst1, 6);
-	memcpy(rewrite + 6, fw.port[1].dev.mac, 6);
+	fw.l2 = (struct fp_l2fwd){ .in = &fw.port[0].dev,
+		                   .out = &fw.port[1].dev,
+		                   .m = &fw.m,
+		                   .sh = &fw.sh,
+		                   .clk = { .now = tsc_now },
+		                   .io_min = ~0ull };
+	memcpy(fw.l2.rewrite, dst1, 6);
+	memcpy(fw.l2.rewrite + 6, fw.port[1].dev.mac, 6);
 	/* The generator first, so that it is on CPU 0 and this env alone moves to CPU 1. */
 	check("init", "spawn l2gen", (gen = spawn("l2gen", gen_argv, GEN_PAGES)) > 0, 1);
 	busy = partition_setup(fw.owned, load);

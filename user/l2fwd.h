@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "abi/error.h"
+#include "fp_l2fwd.h" /* the frame layout and the forwarding step */
 #include "net_libos.h"
 #include "xstring.h"
 
@@ -34,18 +35,6 @@
 	{                                                                                          \
 		0x02, 0x00, 0x00, 0x00, 0x00, 0x01                                                 \
 	} /* = the rewrite's destination */
-
-/* A 60-byte frame (64 on the wire with the FCS the NIC adds): the MAC header, the IEEE
- * 802 local experimental EtherType 88b5 (IEEE Std 802-2014 §9.2.4), then the test header
- * and a pattern that is a function of the sequence number. */
-#define L2_FRAME_LEN 60
-#define L2_ETHERTYPE 0x88b5
-#define L2_OFF_SEQ   14 /* uint32_t, little endian */
-#define L2_OFF_FLAGS 18 /* uint16_t */
-#define L2_OFF_STAMP 20 /* uint64_t: the generator's TSC just before the transmit */
-#define L2_OFF_FILL  28
-#define L2_FLAG_WARM 1 /* not measured: the first frame, through links that just came up */
-#define L2_FLAG_STOP 2 /* the last: the forwarder stops (and drops it) */
 
 #define L2_NFRAMES 2048 /* measured frames, sent in batches of NET_BATCH */
 
@@ -82,33 +71,6 @@ static inline uint8_t
 l2_fill(uint32_t seq, unsigned i)
 {
 	return (uint8_t)(seq * 7u + i);
-}
-
-static inline uint64_t
-l2_get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t
-l2_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint16_t
-l2_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	__builtin_memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 #endif

@@ -497,6 +497,31 @@ msix_enabled(uint64_t dev)
 	return mc >> 15 & 1;
 }
 
+/* Interrupt mode, one read, nothing else in flight: the driver's own protocol (wait, the
+ * LibOS's irq_wait under counted_wait, then poll) completes it, and at least one notification
+ * came back through the wait.  Whether a wait found it already posted (notify_poll) or blocked
+ * for it in notify_wait_until is QEMU's timing, and a notification left from nvme_init's admin
+ * commands may come first: so the loop waits until the poll reaps the read, and only the sum
+ * is checked.  The deadline (10 s) only keeps a lost interrupt from hanging the test. */
+static void
+wait_case(void)
+{
+	struct nvme_qpair *qp = &ctrl.ioq[0];
+	struct nvme_req rq = { NVME_OP_READ, 0, PAGE / ctrl.lba_size, buf.pa, NULL };
+	struct nvme_done d = { 0 };
+	uint64_t before = lo.irq.signals, deadline;
+	int n = 0;
+
+	deadline = ops.now_ns(ops.ctx) + 10000000000ull;
+	if (nvme_submit(qp, &rq, 1) == 1)
+		do {
+			inner_wait(ops.ctx, deadline);
+			n = nvme_poll(qp, &d, 1);
+		} while (n == 0 && ops.now_ns(ops.ctx) < deadline);
+	check("irq", "one read completes through the driver's wait and poll",
+	      n == 1 && d.err == 0 && lo.irq.signals > before, 1);
+}
+
 /* One run on a fresh controller: polled (kind 0) or interrupt mode of that kind. */
 static int
 run(uint64_t dev, bool bench, unsigned kind)
@@ -528,6 +553,8 @@ run(uint64_t dev, bool bench, unsigned kind)
 	} else if (r == 0 && bench) {
 		bench_all();
 	} else if (r == 0) {
+		if (kind != 0)
+			wait_case();
 		spread_cases(ctrl.nsze / 2 + 3);
 		multipage_cases();
 		error_cases();
@@ -552,13 +579,13 @@ run(uint64_t dev, bool bench, unsigned kind)
 	return 0;
 }
 
-/* Interrupt mode really took interrupts: notifications arrived, most by blocking, and the
+/* Interrupt mode really took interrupts: notifications arrived (how many by blocking is
+ * QEMU's timing: printed, not checked; wait_case checks one wait deterministically), and the
  * driver polled an empty queue fewer times than in polled mode (`polled_polls`). */
 static void
 irq_cases(uint64_t polled_polls)
 {
 	check("irq", "notifications received > 0", lo.irq.signals > 0, 1);
-	check("irq", "some received by blocking in notify_wait", lo.irq.blocks > 0, 1);
 	check("irq", "fewer empty polls than polled mode", empty_polls < polled_polls, 1);
 }
 

@@ -6,6 +6,7 @@
  * gives the page back to that quota (docs/architecture.md, "Lifetimes"). */
 #include "abi/memlayout.h"
 #include "clock.h"
+#include "cmdline.h"
 #include "console.h"
 #include "env_impl.h"
 #include "mm.h"
@@ -97,6 +98,7 @@ load_stack_and_info(struct env *e, struct abi_envinfo *info)
 	if ((err = map_new_page(e, ABI_ENVINFO_VA, ABI_PERM_R, &kva)) < 0)
 		return err;
 	info->tsc_hz = clock_tsc_hz(); /* every env's, for fast-path timestamps (partition.h) */
+	strlcpy(info->kcmdline, cmdline_str(), sizeof(info->kcmdline));
 	memcpy(kva, info, sizeof(*info));
 	return 0;
 }

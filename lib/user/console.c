@@ -1,6 +1,8 @@
 /* User-space console output: printf, puts and putchar on top of the portable printf engine
  * (lib/printfmt.c), batched into one console-write syscall per line or full buffer; and the
- * wait of a console reader (cons_wait_input). */
+ * wait of a console reader (cons_wait_input).  A program whose fd 1 is the write end of a
+ * pipe prints into the pipe instead (as a Unix program's stdout): user/legion.c runs its
+ * children so and forwards what they print to the screen and the netconsole. */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -9,6 +11,7 @@
 #include "libos.h"
 #include "printfmt.h"
 #include "console_tee.h"
+#include "fd.h"
 #include "usyscall.h"
 
 /* A line longer than this is written in pieces; each piece is one syscall. */
@@ -33,7 +36,11 @@ console_tee(console_tee_fn *fn, void *arg)
 static void
 console_out(const char *s, size_t len)
 {
-	sys_cputs(s, len);
+	const struct fd_ent *out = fd_get(1);
+
+	/* A pipe with no reader left (E_PIPE) falls back to the console: nothing is lost. */
+	if (out == NULL || out->type != FD_PIPE_W || write(1, s, len) < 0)
+		sys_cputs(s, len);
 	if (tee_fn != NULL)
 		tee_fn(tee_arg, s, len);
 }

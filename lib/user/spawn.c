@@ -137,8 +137,11 @@ handoff_devices(uint64_t child, struct handoff *h)
 	uint64_t first, n = libos_devices(&first);
 	long err;
 
-	for (uint64_t i = 0; i < n && i < SPAWN_DEV_MAX; i++) {
-		if ((err = sys_cap_copy(first + i, child, SPAWN_DEV_BASE + i)) < 0)
+	for (uint64_t i = 0; i < n && h->ndev < SPAWN_DEV_MAX; i++) {
+		err = sys_cap_copy(first + i, child, SPAWN_DEV_BASE + h->ndev);
+		if (err == E_NOENT)
+			continue; /* dropped (legion's safe mode), or a forked env's (not copied) */
+		if (err < 0)
 			return (int)err;
 		h->ndev++;
 	}
@@ -153,7 +156,10 @@ handoff_cores(uint64_t child, struct handoff *h)
 	long err;
 
 	for (uint64_t i = 0; i < n && i < SPAWN_CORE_MAX; i++) {
-		if ((err = sys_cap_copy(first + i, child, SPAWN_CORE_BASE + i)) < 0)
+		err = sys_cap_copy(first + i, child, SPAWN_CORE_BASE + i);
+		if (err == E_NOENT)
+			break; /* a forked env's (not copied): CPU i's must stay at BASE + i */
+		if (err < 0)
 			return (int)err;
 		h->ncore++;
 	}

@@ -188,7 +188,8 @@ netsim_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, s
 			s->end = s->start + cfg->duration;
 			s->next = (double)s->start; /* a capture's first frame is at its time 0 */
 			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
-			if (loop(s, err, errlen) == 0) {
+			if ((cfg->app == NETSIM_APP_L2FWD ? ns_fp_loop(s, err, errlen)
+			                                  : loop(s, err, errlen)) == 0) {
 				clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
 				res->host_seconds = (double)(t1.tv_sec - t0.tv_sec) +
 				                    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;

@@ -15,12 +15,16 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "fp_metrics.h"
 #include "netdev.h"
 
 #define NETSIM_MAX_FAULTS 16
 
 enum netsim_nic { NETSIM_E1000, NETSIM_RTL8139, NETSIM_RTL8168 };
-enum netsim_arrival { NETSIM_FIXED, NETSIM_POISSON, NETSIM_BURSTY, NETSIM_PCAP };
+enum netsim_arrival { NETSIM_FIXED, NETSIM_POISSON, NETSIM_BURSTY, NETSIM_PCAP, NETSIM_CLOSED };
+/* What the core runs: user/netfwd.c's loop (net_rx, net_tx), or l2fwd's forwarding step
+ * (lib/fastpath/l2fwd/l2fwd_loop.c under lib/fastpath's poll loop, sim/net/netsim_fp.c). */
+enum netsim_app { NETSIM_APP_FORWARD, NETSIM_APP_L2FWD };
 
 /* The driver's cost in cycles (hw/NAME/nic.json "driver_costs"). */
 struct netsim_cost {
@@ -29,6 +33,12 @@ struct netsim_cost {
 	uint64_t tx_call, tx_pkt;       /* per net_tx call, per frame it queues */
 	uint64_t fwd_pkt;               /* the forwarding loop's own work per frame */
 	uint64_t irq;                   /* per interrupt wake-up (interrupt mode) */
+	/* app l2fwd (optional in nic.json, 0 when absent): the step's own work per frame
+	 * (latency record, rewrite) and per batch (counters); user/l2gen.c's stamp per frame
+	 * and, on a machine whose CPUs share one clock (serial), the cycles from its transmit
+	 * until the forwarder's CPU runs again (the sleep call, going idle). */
+	uint64_t l2fwd_pkt, l2fwd_batch, gen_stamp, gen_gap;
+	bool serial; /* QEMU -icount: one vCPU runs at a time on one instruction clock */
 };
 
 /* Faults on A's wire and in the forwarder, declared in the workload. */
@@ -52,11 +62,20 @@ struct netsim_cfg {
 	unsigned ring, batch;
 	bool intr, strict;
 	bool shared_pool; /* one pool for both NICs (else one each, as user/netfwd.c) */
+	enum netsim_app app;
+	unsigned frames; /* closed loop: frames in batches of `batch`, one batch in flight */
+	uint64_t pace;   /* closed loop: the generator's sleep after each batch (cycles) */
 	struct netsim_cost cost;
 	struct netsim_fault fault[NETSIM_MAX_FAULTS];
 	unsigned nfaults;
 	/* Tests: called after both drivers' init, to break the driver on purpose. */
 	void (*tamper)(struct net_dev *a, struct net_dev *b);
+};
+
+/* app l2fwd: what the step's own metrics page says (as user/l2fwd.c reports it). */
+struct netsim_l2 {
+	uint64_t frames, batches, full, full_cycles, drops, batch_min, io_min, stopped;
+	struct fp_hist_summary lat;
 };
 
 struct netsim_result {
@@ -71,6 +90,7 @@ struct netsim_result {
 	unsigned diags;
 	char first_diag[320];
 	bool strict_stop;
+	struct netsim_l2 l2;
 };
 
 /* Runs the workload: 0 (see res), or -1 with a message in err. */

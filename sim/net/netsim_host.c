@@ -131,13 +131,14 @@ sink(void *ctx, const uint8_t *f, unsigned len)
 	s->wire_free = leave;
 	r->sunk++;
 	r->sunk_bytes += len;
-	if (s->cfg->arrival == NETSIM_PCAP ? len < 30 || memcmp(f, s->frame, 6) != 0
-	                                   : len != s->cfg->frame || memcmp(f, s->frame, 14) != 0 ||
-	                                         memcmp(f + 30, s->frame + 30, len - 30) != 0) {
+	if (s->cfg->arrival == NETSIM_PCAP
+	        ? len < 30 || memcmp(f, s->out_hdr, 6) != 0
+	        : len != s->cfg->frame || memcmp(f, s->out_hdr, 14) != 0 ||
+	              memcmp(f + 30, s->frame + 30, len - 30) != 0) {
 		r->sunk_bad++;
 		return;
 	}
-	memcpy(&t0, f + 22, 8);
+	memcpy(&t0, f + s->stamp_off, 8);
 	if (r->nlat == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 65536;
 		uint64_t *p = realloc(r->lat, cap * sizeof(*p));
@@ -166,6 +167,7 @@ on_error(void *ctx, const char *msg)
 
 static const uint8_t mac_a[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t mac_b[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x57 };
+const uint8_t ns_l2_dst[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
 static int
 nic_init(struct ns *s, struct nsnic *n, uintptr_t bar, const uint8_t *mac)
@@ -225,6 +227,16 @@ ns_host_init(struct ns *s, char *err, size_t errlen)
 	s->frame[13] = 0xb5;
 	for (unsigned i = 14; i < sizeof(s->frame); i++)
 		s->frame[i] = (uint8_t)(i * 7 + 1);
+	/* App l2fwd: user/l2gen.c's layout (lib/fastpath/include/fp_l2fwd.h: sequence number,
+	 * flags, stamp) and the header the step writes, DPDK l2fwd's (to 02:00:00:00:00:01,
+	 * from B); else the frame's number at 14, its arrival at 22, the header unchanged. */
+	memcpy(s->out_hdr, s->frame, 14);
+	s->stamp_off = 22;
+	if (s->cfg->app == NETSIM_APP_L2FWD) {
+		memcpy(s->out_hdr, ns_l2_dst, 6);
+		memcpy(s->out_hdr + 6, mac_b, 6);
+		s->stamp_off = L2_OFF_STAMP;
+	}
 	rng_stream(&s->rng, s->cfg->seed, "net-arrival", 0);
 	if (s->cfg->arrival == NETSIM_PCAP)
 		return ns_pcap_load(s->cfg->pcap, s->cfg->hz, &s->pcap, err, errlen);
@@ -335,8 +347,14 @@ ns_inject_until(struct ns *s, uint64_t t)
 			memcpy(frame, p->data, len);
 			memcpy(frame, s->frame, 6);
 		}
-		memcpy(frame + 14, &n, 8);
-		memcpy(frame + 22, &at, 8);
+		if (s->cfg->app == NETSIM_APP_L2FWD) {
+			uint32_t seq = (uint32_t)n;
+			memcpy(frame + L2_OFF_SEQ, &seq, 4);
+			memset(frame + L2_OFF_FLAGS, 0, 2);
+		} else {
+			memcpy(frame + 14, &n, 8);
+		}
+		memcpy(frame + s->stamp_off, &at, 8);
 		if (down) {
 			r->link_lost++;
 		} else if (every(s, NSF_DROP, n)) {
@@ -353,4 +371,21 @@ ns_inject_until(struct ns *s, uint64_t t)
 	}
 	s->cyc = now;
 	set_link(&s->nic[0], !link_down(s, now));
+}
+
+bool
+ns_inject_l2(struct ns *s, uint32_t seq, uint16_t flags, uint64_t stamp)
+{
+	uint64_t now = s->cyc;
+	bool ok;
+
+	s->res->offered++;
+	memcpy(s->frame + L2_OFF_SEQ, &seq, 4);
+	memcpy(s->frame + L2_OFF_FLAGS, &flags, 2);
+	memcpy(s->frame + L2_OFF_STAMP, &stamp, 8);
+	ok = inject(&s->nic[0], s->frame, s->cfg->frame, false);
+	s->res->injected += ok;
+	s->res->nic_missed += !ok;
+	s->cyc = now;
+	return ok;
 }

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 
 #include "e1000_model.h"
+#include "fp_l2fwd.h"
 #include "netsim.h"
 #include "rng/rng.h"
 #include "rtl_model.h"
@@ -54,6 +55,8 @@ struct ns {
 	uint64_t wire_free;          /* B's wire: the cycle its last frame's last bit leaves */
 	struct ns_pcap pcap;         /* arrival "pcap": the frames, next one pcap_next */
 	size_t pcap_next;
+	uint8_t out_hdr[14]; /* the header a forwarded frame must have at the sink */
+	unsigned stamp_off;  /* where the generator's stamp is in a frame */
 	bool fired[NETSIM_MAX_FAULTS];
 	bool oom;
 	jmp_buf jmp;
@@ -65,5 +68,11 @@ void ns_host_fini(struct ns *s);
 /* Puts every frame due up to cycle `t` (and before the window's end) on A's wire. */
 void ns_inject_until(struct ns *s, uint64_t t);
 bool ns_gen_done(const struct ns *s);
+/* App l2fwd: the destination the step writes; one user/l2gen.c frame onto A's wire now (the
+ * caller sets s->cyc); false when NIC A had no room. */
+extern const uint8_t ns_l2_dst[6];
+bool ns_inject_l2(struct ns *s, uint32_t seq, uint16_t flags, uint64_t stamp);
+/* App l2fwd's run (netsim_fp.c): 0, or -1 with a message. */
+int ns_fp_loop(struct ns *s, char *err, size_t errlen);
 
 #endif

@@ -168,12 +168,32 @@ bool_field(struct ld *ld, json_t *v, bool *out)
 	return 0;
 }
 
+/* "closed_loop": {"frames": n, "pace": time}: user/l2gen.c's generator (app l2fwd only). */
+static int
+closed_loop(struct ld *ld, json_t *v, struct netsim_cfg *c)
+{
+	static const char *const keys[] = { "frames", "pace", NULL };
+
+	if (keys_ok(ld, v, keys, "closed_loop"))
+		return WL_E_INVALID;
+	c->frames = 0;
+	FIELD(ld, v, "frames", uint_field(ld, v_, 1, 100000000, &c->frames));
+	FIELD(ld, v, "pace", ld_time_pos(ld, v_, &c->pace));
+	if (c->frames == 0)
+		return ld_fail(ld, false, "closed_loop needs \"frames\"");
+	c->arrival = NETSIM_CLOSED;
+	return 0;
+}
+
 static int
 net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 {
-	static const char *const keys[] = { "nic",        "duration",  "frame_bytes", "rate_pps",
-		                            "arrival",    "link_gbps", "ring",        "batch",
-		                            "interrupts", "faults",    "pools",       NULL };
+	static const char *const keys[] = { "nic",         "duration",  "frame_bytes", "rate_pps",
+		                            "arrival",     "link_gbps", "ring",        "batch",
+		                            "interrupts",  "faults",    "pools",       "app",
+		                            "closed_loop", NULL };
+	static const char *const apps[] = { "forward", "l2fwd", NULL };
+	unsigned app = 0;
 	static const char *const nics[] = { "e1000", "rtl8139", "rtl8168", NULL };
 	static const char *const pools[] = { "per_nic", "shared", NULL };
 	unsigned nic = 0, fb = 64, pool = 0;
@@ -191,6 +211,20 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 	FIELD(ld, o, "arrival", arrival(ld, v_, c));
 	FIELD(ld, o, "faults", faults(ld, v_, c));
 	FIELD(ld, o, "pools", choice(ld, v_, pools, &pool));
+	FIELD(ld, o, "app", choice(ld, v_, apps, &app));
+	c->app = (enum netsim_app)app;
+	FIELD(ld, o, "closed_loop", closed_loop(ld, v_, c));
+	if (c->app == NETSIM_APP_L2FWD && c->intr) {
+		ld_push_key(ld, "interrupts");
+		return ld_fail(ld, false, "app l2fwd polls (lib/fastpath's loop): no interrupts");
+	}
+	if (c->arrival == NETSIM_CLOSED &&
+	    (c->app != NETSIM_APP_L2FWD || c->intr || json_object_get(o, "arrival"))) {
+		ld_push_key(ld, "closed_loop");
+		return ld_fail(ld, false,
+		               "a closed loop is user/l2gen.c's generator: it needs \"app\": "
+		               "\"l2fwd\", polling and no \"arrival\"");
+	}
 	c->shared_pool = pool == 1;
 	c->nic = (enum netsim_nic)nic;
 	c->frame = fb - 4; /* the FCS is the NIC's */
@@ -254,12 +288,16 @@ int
 netsim_profile(const char *text, size_t len, const char *name, struct netsim_cfg *cfg, char *err,
                size_t errlen)
 {
-	static const char *const names[] = { "mmio_read", "mmio_write", "rx_call",
-		                             "rx_pkt",    "tx_call",    "tx_pkt",
-		                             "fwd_pkt",   "irq",        NULL };
+	/* The first NREQUIRED are required; the app l2fwd ones are optional (0). */
+	enum { NREQUIRED = 8 };
+	static const char *const names[] = { "mmio_read", "mmio_write",  "rx_call",     "rx_pkt",
+		                             "tx_call",   "tx_pkt",      "fwd_pkt",     "irq",
+		                             "l2fwd_pkt", "l2fwd_batch", "l2gen_stamp", "l2gen_gap",
+		                             NULL };
 	struct netsim_cost *c = &cfg->cost;
-	uint64_t *slot[] = { &c->mmio_read, &c->mmio_write, &c->rx_call, &c->rx_pkt,
-		             &c->tx_call,   &c->tx_pkt,     &c->fwd_pkt, &c->irq };
+	uint64_t *slot[] = { &c->mmio_read, &c->mmio_write,  &c->rx_call,   &c->rx_pkt,
+		             &c->tx_call,   &c->tx_pkt,      &c->fwd_pkt,   &c->irq,
+		             &c->l2fwd_pkt, &c->l2fwd_batch, &c->gen_stamp, &c->gen_gap };
 	struct wl_error werr = { 0 };
 	struct wl_env env = { .hz = cfg->hz, .ncpus = 1 };
 	struct ld ld = { .name = name, .text = text, .len = len, .env = &env, .err = &werr };
@@ -278,6 +316,8 @@ netsim_profile(const char *text, size_t len, const char *name, struct netsim_cfg
 	for (unsigned i = 0; !r && names[i]; i++) {
 		json_t *e = json_object_get(dc, names[i]), *cy;
 		long long x;
+		if (!e && i >= NREQUIRED)
+			continue;
 		ld_push_key(&ld, names[i]);
 		if (!e || !json_is_object(e) || !(cy = json_object_get(e, "cycles")))
 			r = ld_fail(&ld, false, "\"%s\" needs {\"cycles\": n, ...}", names[i]);
@@ -287,6 +327,19 @@ netsim_profile(const char *text, size_t len, const char *name, struct netsim_cfg
 		else if (!(r = ld_int(&ld, cy, 0, 100000000, &x)))
 			*slot[i] = (uint64_t)x;
 		ld_pop(&ld);
+	}
+	if (!r && dc)
+		ld_pop(&ld);
+	/* "serial_cpus": {"value": true, "source": ...}: QEMU -icount's one instruction clock. */
+	json_t *se = json_object_get(root, "serial_cpus");
+	if (!r && se) {
+		json_t *v = json_is_object(se) ? json_object_get(se, "value") : NULL;
+		ld_push_key(&ld, "serial_cpus");
+		if (!v || !json_is_boolean(v) || !json_object_get(se, "source"))
+			r = ld_fail(&ld, false,
+			            "expected {\"value\": true|false, \"source\": ...}");
+		else
+			cfg->cost.serial = json_is_true(v);
 	}
 	json_decref(root);
 	if (r) {

@@ -22,14 +22,56 @@ pct(const uint64_t *v, size_t n, double p)
 	return (double)v[i < n ? i : n - 1];
 }
 
+/* App l2fwd: the step's own metrics page, as user/l2fwd.c prints it (BENCH lines in cycles of
+ * the profile: instructions on the qemu profile) and in microseconds. */
+static void
+l2_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f)
+{
+	const struct netsim_l2 *l = &r->l2;
+	const struct fp_hist_summary *s = &l->lat;
+	double us = 1e6 / (double)c->hz;
+
+	fprintf(f, "  l2fwd: frames %llu batches %llu full %llu drops %llu, stop frame %s\n",
+	        (unsigned long long)l->frames, (unsigned long long)l->batches,
+	        (unsigned long long)l->full, (unsigned long long)l->drops,
+	        l->stopped ? "seen" : "none");
+	fprintf(f, "  l2fwd: latency us: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f (%llu)\n",
+	        (double)s->p50 * us, (double)s->p90 * us, (double)s->p99 * us, (double)s->p999 * us,
+	        (double)s->max * us, (unsigned long long)s->count);
+	if (l->full) {
+		fprintf(f, "BENCH l2fwd_sim_pkt %llu cycles\n",
+		        (unsigned long long)(l->batch_min / NET_BATCH));
+		fprintf(f, "BENCH l2fwd_sim_pkt_mean %llu cycles\n",
+		        (unsigned long long)(l->full_cycles / (l->full * NET_BATCH)));
+		fprintf(f, "BENCH l2fwd_sim_rxtx_pkt %llu cycles\n",
+		        (unsigned long long)(l->io_min / NET_BATCH));
+	}
+	if (r->received)
+		fprintf(f, "BENCH l2fwd_sim_busy_pkt %llu cycles\n",
+		        (unsigned long long)(r->busy / r->received));
+	fprintf(f, "BENCH l2fwd_sim_lat_p50 %llu cycles\n", (unsigned long long)s->p50);
+	fprintf(f, "BENCH l2fwd_sim_lat_p99 %llu cycles\n", (unsigned long long)s->p99);
+	fprintf(f, "BENCH l2fwd_sim_lat_p999 %llu cycles\n", (unsigned long long)s->p999);
+	fprintf(f, "BENCH l2fwd_sim_lat_max %llu cycles\n", (unsigned long long)s->max);
+	fprintf(f, "BENCH l2fwd_sim_irqs %llu interrupts\n", (unsigned long long)r->interrupts);
+}
+
 void
 netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f, bool host)
 {
 	static const char *const nics[] = { "e1000", "rtl8139", "rtl8168" };
-	static const char *const arr[] = { "fixed", "poisson", "bursty", "pcap" };
+	static const char *const arr[] = { "fixed", "poisson", "bursty", "pcap", "closed" };
 	double win = (double)c->duration / (double)c->hz, us = 1e6 / (double)c->hz;
 
-	if (c->arrival == NETSIM_PCAP)
+	if (c->arrival == NETSIM_CLOSED)
+		fprintf(
+		    f,
+		    "net: %s -> %s, l2fwd's step, user/l2gen.c's closed loop: %u %u-byte frames "
+		    "in batches of %u, one in flight, pace %llu cycles, ring %u, polling%s\n",
+		    nics[c->nic], nics[c->nic], c->frames, c->frame + 4, c->batch,
+		    (unsigned long long)c->pace, c->ring,
+		    c->cost.serial ? ", serial CPUs (one instruction clock)" : "");
+	else if (c->arrival == NETSIM_PCAP)
 		fprintf(f,
 		        "net: %s -> %s forwarding, the frames of %s for at most %.3f ms, batch %u, "
 		        "ring %u, %s\n",
@@ -37,11 +79,15 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 		        c->intr ? "interrupts" : "polling");
 	else
 		fprintf(f,
-		        "net: %s -> %s forwarding, %u-byte frames, %s %.3f Mpps offered for %.3f "
+		        "net: %s -> %s %s, %u-byte frames, %s %.3f Mpps offered for %.3f "
 		        "ms, batch "
 		        "%u, ring %u, %s\n",
-		        nics[c->nic], nics[c->nic], c->frame + 4, arr[c->arrival], c->rate / 1e6,
-		        win * 1e3, c->batch, c->ring, c->intr ? "interrupts" : "polling");
+		        nics[c->nic], nics[c->nic],
+		        c->app == NETSIM_APP_L2FWD ? "l2fwd's step" : "forwarding", c->frame + 4,
+		        arr[c->arrival], c->rate / 1e6, win * 1e3, c->batch, c->ring,
+		        c->intr ? "interrupts" : "polling");
+	if (c->app == NETSIM_APP_L2FWD)
+		l2_print(c, r, f);
 	fprintf(f, "  frames: offered %llu, received %llu, forwarded %llu, sunk %llu (%llu bad)\n",
 	        (unsigned long long)r->offered, (unsigned long long)r->received,
 	        (unsigned long long)r->forwarded, (unsigned long long)r->sunk,

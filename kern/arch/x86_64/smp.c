@@ -17,6 +17,7 @@
 #include "backtrace.h"
 #include "bootinfo.h"
 #include "clock.h"
+#include "cmdline.h"
 #include "console.h"
 #include "cpu.h"
 #include "env.h"
@@ -227,16 +228,48 @@ smp_idle(void)
 	}
 }
 
+CMDLINE_OPTION(cpus, "cpus", "cpus=N: start at most N CPUs, the boot CPU included");
+
+/* cpus=N: start at most N CPUs, the boot CPU included (N >= 1; the Legion image's safe mode
+ * boots with cpus=1).  Absent or malformed: every CPU. */
+static unsigned
+cpus_wanted(void)
+{
+	const char *v = cmdline_get("cpus");
+	unsigned long n = 0;
+
+	if (v == NULL || *v == '\0')
+		return SMP_MAX_CPUS;
+	for (; *v != '\0'; v++) {
+		if (*v < '0' || *v > '9' || n > SMP_MAX_CPUS) {
+			printf("smp: cpus=%s is not a number from 1 to %u: ignored\n",
+			       cmdline_get("cpus"), SMP_MAX_CPUS);
+			return SMP_MAX_CPUS;
+		}
+		n = n * 10 + (unsigned long)(*v - '0');
+	}
+	if (n == 0) {
+		printf("smp: cpus=0 makes no sense: starting only the boot CPU\n");
+		return 1;
+	}
+	return n < SMP_MAX_CPUS ? (unsigned)n : SMP_MAX_CPUS;
+}
+
 static void
 start_all(void)
 {
 	uint32_t bsp = apic_ids[0];
+	unsigned limit = cpus_wanted();
 
 	for (unsigned i = 0; i < acpi.ncpus; i++) {
 		const struct acpi_cpu *c = &acpi.cpus[i];
 
 		if (c->apic_id == bsp)
 			continue;
+		if (ncpus >= limit) {
+			printf("smp: cpus=%u: apic id %u not started\n", limit, c->apic_id);
+			continue;
+		}
 		if (!c->enabled) {
 			printf("smp: apic id %u is online-capable only: not started\n", c->apic_id);
 			continue;

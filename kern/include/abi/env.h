@@ -89,21 +89,23 @@ struct abi_sched_params {
 struct abi_envinfo {
 	uint64_t magic;
 	uint64_t envid;
-	uint64_t parent;       /* the creator's id, 0 for init */
-	uint64_t nslots;       /* size of the env's capability table */
-	uint64_t first_free;   /* the lowest slot the kernel left free at creation */
-	uint64_t initrd_va;    /* init only: where the ramdisk is mapped, else 0 */
-	uint64_t initrd_size;  /* bytes */
-	uint64_t initrd_slot;  /* init only: the ramdisk's region capability (ABI_SLOT_INITRD) */
-	uint64_t initrd_pages; /* its pages */
-	uint64_t quota_pages;  /* pages in the quota at ABI_SLOT_UNTYPED at creation */
-	char cmdline[256 + 1]; /* "name arg..." (spawn's cmd, or init=NAME), NUL-terminated */
-	char tests[511];       /* init only: the kernel's tests=a,b,c value, NUL-terminated */
-	uint64_t dev_slot;     /* init only: first device capability (abi/dev.h), else 0 */
-	uint64_t dev_count;    /* how many */
-	uint64_t core_slot;    /* init only: the capability of CPU 0 (abi/core.h), else 0 */
-	uint64_t core_count;   /* how many: one per CPU, CPU i's in core_slot + i */
-	uint64_t tsc_hz;       /* rdtsc cycles a second, calibrated at boot; 0: unknown */
+	uint64_t parent;         /* the creator's id, 0 for init */
+	uint64_t nslots;         /* size of the env's capability table */
+	uint64_t first_free;     /* the lowest slot the kernel left free at creation */
+	uint64_t initrd_va;      /* init only: where the ramdisk is mapped, else 0 */
+	uint64_t initrd_size;    /* bytes */
+	uint64_t initrd_slot;    /* init only: the ramdisk's region capability (ABI_SLOT_INITRD) */
+	uint64_t initrd_pages;   /* its pages */
+	uint64_t quota_pages;    /* pages in the quota at ABI_SLOT_UNTYPED at creation */
+	char cmdline[256 + 1];   /* "name arg..." (spawn's cmd, or init=NAME), NUL-terminated */
+	char tests[511];         /* init only: the kernel's tests=a,b,c value, NUL-terminated */
+	uint64_t dev_slot;       /* init only: first device capability (abi/dev.h), else 0 */
+	uint64_t dev_count;      /* how many */
+	uint64_t core_slot;      /* init only: the capability of CPU 0 (abi/core.h), else 0 */
+	uint64_t core_count;     /* how many: one per CPU, CPU i's in core_slot + i */
+	uint64_t tsc_hz;         /* rdtsc cycles a second, calibrated at boot; 0: unknown */
+	char kcmdline[1023 + 1]; /* the kernel's whole command line, NUL-terminated: words
+	                          * for user programs (docs/architecture.md, "Command line") */
 };
 
 #endif

@@ -307,6 +307,17 @@ NOTES = {
         ("slot", SRC.format("cslot") + "; not a core capability `E_INVAL`; without CLAIM "
                                        "`E_PERM`"),
         ("E_NOENT", "no env owns the core")]),
+    # No capability: every record is a firmware fact any OS is handed at boot (ACPI headers,
+    # MADT, MCFG, DMAR, the boot loader's memory map and framebuffer mode, clock rates).  It
+    # reveals no kernel address (only physical addresses of firmware tables and device
+    # windows, which device capabilities expose anyway), changes nothing, and takes no lock
+    # longer than one record's copy: a benchmark env or a shell may run the report.
+    "hwinfo": ("none (read-only firmware facts, see docs/legion.md \"Hardware report\")", [
+        ("E_INVAL", "`kind` is not an ABI_HW_* kind (>= ABI_HW_NKINDS), or `len` < "
+                    "sizeof(struct abi_hwinfo)"),
+        ("E_NOENT", "`index` >= the number of records of that kind (64-bit: never "
+                    "truncated)"),
+        ("E_FAULT", "`buf` is not writable user memory for a `struct abi_hwinfo`")]),
     "core_stat": ("none", [
         ("E_RANGE", "`cpu` is not an online CPU"),
         ("E_FAULT", "`out` is not writable user memory for a `struct abi_core_stat`")]),

@@ -182,12 +182,15 @@ class Qemu(Emulator):
 
     def screendump(self, path):
         deadline = time.monotonic() + 10 * timeout_scale()
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(10 * timeout_scale())
-            sock.connect(self.monitor)
-            self._monitor_until_prompt(sock, deadline)
-            sock.sendall(b"screendump " + path.encode() + b"\n")
-            self._monitor_until_prompt(sock, deadline)
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+                sock.settimeout(10 * timeout_scale())
+                sock.connect(self.monitor)
+                self._monitor_until_prompt(sock, deadline)
+                sock.sendall(b"screendump " + path.encode() + b"\n")
+                self._monitor_until_prompt(sock, deadline)
+        except OSError as e:  # QEMU exited meanwhile: a failed test, not a grader crash
+            raise GradeError("no screendump: the QEMU monitor is gone (%s)" % e)
         if not os.path.exists(path):
             raise GradeError("QEMU wrote no screendump")
         return Screen.read_ppm(path)

@@ -32,7 +32,9 @@ PROMPT = r"^\$ "
 # The goal is 10 ms of TSC (issue 15), but the time is mostly the host's: four vCPUs share a
 # loaded two-core machine, and the owned vCPU must run to take the revoke's IPI (measured
 # 65-440 ms here under KVM).  The test's bound catches a watchdog that never restarts or
-# waits out a timeout; the watchdog prints the measured time for the report.
+# waits out a timeout; the watchdog prints the measured time for the report.  The
+# reproducible figure is `make bench-watchdog`'s, under icount (about 0.27 M instructions
+# from detection to the restarted app's first heartbeat).
 RESTART_BOUND_US = 2000000
 WATCHDOG = "watchdog -r 2 fpspin 300"
 
@@ -50,19 +52,21 @@ def watchdog_restart(run):
         run.fail("%d stalls detected, expected 3" % len(stalls), "stall")
     taken = re.findall(r"^core: cpu 2 taken from env 0x[0-9a-f]+: its capability is gone$",
                        out, re.M)
-    revokes = re.findall(r"^watchdog: revoke ok: cpu 2 free \d+ us after detection; "
-                         r"env 0x[0-9a-f]+ status (\d+)$", out, re.M)
+    revokes = re.findall(r"^watchdog: (?:revoke ok: env 0x[0-9a-f]+ gone from cpu 2, restart "
+                         r"ok \(generation \d\) \d+ us after detection|no restart left: "
+                         r"heartbeat \d+; revoke ok, cpu 2 free; env 0x[0-9a-f]+ status \d+)$",
+                         out, re.M)
     if len(taken) != 3 or len(revokes) != 3:
         run.fail("%d kernel stop lines, %d revokes, expected 3 each" % (len(taken),
                                                                          len(revokes)), "revoke")
-    restarts = [int(x) for x in re.findall(r"^watchdog: restart \d+: running again (\d+) us "
-                                           r"after detection", out, re.M)]
+    restarts = [int(x) for x in re.findall(r"^watchdog: restart \d+: running again on cpu 2 "
+                                           r"(\d+) us after detection", out, re.M)]
     started = re.findall(r"^watchdog: started 'fpspin 300' \(generation (\d)\)", out, re.M)
     if len(restarts) != 2 or started != ["1", "2", "3"]:
         run.fail("%d restarts, generations %s; expected 2, 1 2 3" % (len(restarts), started),
                  "restart")
-    if not re.search(r"^watchdog: done: 2 restarts", out, re.M):
-        run.fail("no 'watchdog: done: 2 restarts' line", "restart")
+    if not re.search(r"^watchdog: done: \d+ checks, 3 stalls, 2 restarts", out, re.M):
+        run.fail("no 'watchdog: done: ... 3 stalls, 2 restarts' line", "restart")
     if not restarts or max(restarts) > RESTART_BOUND_US:
         run.fail("restart times %s us, bound %d" % (restarts, RESTART_BOUND_US), "bound")
     stuck = re.findall(r"^app: \[\d+\.\d{9}\] WARN +handler stuck after 300 iterations$", out,

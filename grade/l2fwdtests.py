@@ -9,7 +9,9 @@ every one of the 2048 stamped frames comes back to the generator exactly once, 6
 with the MAC header rewritten (destination 02:00:00:00:00:01, source the out port's address)
 and every other byte as sent; the forwarder counts 2049 frames (with the warm-up frame) and
 2048 latencies in its histogram; CPU 1's interrupt counters (core_stat: timer, device, IPI,
-other) do not move during the run; the core is released and every buffer is back.  The
+other) do not move during the run; the core is released and every buffer is back; the
+forwarder's metrics page, published in a partition area, reads back through `fpstat -p`
+(its counters, both histograms' percentiles, the stopped heartbeat, its log line).  The
 generator's and the forwarder's check lines (`l2gen: TAG: what = N OK|FAIL`, `l2fwd: ...`)
 must all say OK."""
 
@@ -43,7 +45,18 @@ def checks_ok(run, prog, tag, n, part):
     run.fraction(part, min(ok, n), n, "%s %s checks passed" % (prog, tag))
 
 
-@LAB.test("l2fwd-owned", parts=dict(setup=1, forward=4, quiet=3, end=2),
+FPSTAT = [r"^fpstat: partition on cpu 1, generation 1, tsc \d+ Hz$",
+          r"^fpstat: frames +2049 \(\d+/s\)$",
+          r"^fpstat: tx drops +0 ",
+          r"^fpstat: latency: 2048 values(?: \(busy copy\))?, cycles p50 \d+ p90 \d+ p99 \d+ "
+          r"p99\.9 \d+ p99\.99 \d+ max \d+$",
+          r"^fpstat: full batch: \d+ values(?: \(busy copy\))?, cycles p50 \d+ ",
+          r"^fpstat: heartbeat \d+, loop stopped$",
+          r"^fpstat: log: 1 lines waiting, 0 dropped$",
+          r"^fpstat: log: \[\d+\.\d{9}\] INFO forwarding on cpu 1, batch 32$"]
+
+
+@LAB.test("l2fwd-owned", parts=dict(setup=1, forward=4, quiet=3, end=2, fpstat=2),
           smp=2, args="init=l2fwd tests=load sched=rr", qemu_args=devices(),
           until=[r"^l2fwd: done$"], reject=lab3.KERNEL_DIED, timeout=90)
 def owned(run):
@@ -54,7 +67,9 @@ def owned(run):
     checks_ok(run, "l2fwd", "run", 2, "forward")
     checks_ok(run, "l2fwd", "quiet", 1, "quiet")
     run.expect(r"^l2fwd: owned: cpu 1 took timer 0 device 0 ipi 0 other 0$", part="quiet")
-    checks_ok(run, "l2fwd", "end", 5, "end")
+    checks_ok(run, "l2fwd", "end", 6, "end")
+    for pat in FPSTAT:
+        run.expect(pat, part="fpstat")
     run.expect(r"^l2fwd: owned: 0 checks failed$", part="end")
 
 

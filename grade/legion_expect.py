@@ -10,8 +10,8 @@ MACHINE = r"^MACHINE \S.* cpus=\d+ tsc_hz=\d+$"
 MODES_LIST = "bench selftest shell safe"
 PROMPT = r"^\$ "
 
-SELFTESTS = ["captest", "memtest", "cowtest", "forktree", "pipetest", "fputest", "malloctest",
-             "regiontest", "sleeptest"]
+SELFTESTS = ["hwinfo", "captest", "memtest", "cowtest", "forktree", "pipetest", "fputest",
+             "malloctest", "regiontest", "sleeptest"]
 # Lines the programs themselves print (legion forwards them from its pipe): on the screen and
 # over the netconsole in selftest mode.
 CHILD_LINES = [r"^captest: 0 checks failed in all three envs$", r"^cowtest: 0 checks failed$",

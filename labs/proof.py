@@ -148,10 +148,14 @@ EXPECT = {
                    "sim-nvme-rw-verify", "sim-nvme-randread-polled", "sim-e1000-fwd-line-rate",
                    "sim-e1000-fwd-interrupts"},
           "no_timeout": True, "reference": True},
-    # Lab 6 so far is lib/fastpath's SPSC ring (lib/fastpath/ring.c): the stubbed enqueue
+    # Lab 6 part A is lib/fastpath's SPSC ring (lib/fastpath/ring.c): the stubbed enqueue
     # takes nothing and the stubbed consumer sees nothing, so every ring test that moves an
-    # item fails, and the two-thread stress test loses every item.  No program of an earlier
-    # lab links the ring ("unlinked"), so the earlier labs are not regraded in this tree.
+    # item fails, the two-thread stress test loses every item, and fpring's producer on its
+    # owned core gets nothing into the ring (fpring gives up after 5 s without progress).
+    # Part B is the watchdog (lib/user/watch.c): the stubbed watch_look calls every look a
+    # stall and the stubbed watch_restart restarts nothing, so both watchdog tests end at
+    # the first look.  No program of an earlier lab links the ring or the watchdog's code
+    # ("unlinked"), so the earlier labs are not regraded in this tree.
     "6": {"fail": {"ring-empty-ring-gives-nothing-and-full-ring-takes-nothing",
                    "ring-partial-batches-take-what-fits-and-give-what-is-there",
                    "ring-order-survives-many-wraps-of-slots-and-of-the-32-bit-indices",
@@ -159,10 +163,14 @@ EXPECT = {
                    "ring-an-impossible-peer-index-kills-the-ring-for-this-side",
                    "ring-each-side-refuses-the-other-sides-operation",
                    "poll-sources-get-their-budget-and-the-heartbeat-counts-iterations",
-                   "ring-stress-two-threads-10m-items-under-tsan"},
+                   "ring-stress-two-threads-10m-items-under-tsan",
+                   "ring-two-owned-cores-pass-5000-items-in-order",
+                   "watchdog-stalled-worker-is-named-revoked-and-restarted",
+                   "watchdog-healthy-worker-is-never-declared-stalled"},
           "unlinked": True, "no_timeout": True, "reference": True,
           # lab 6's own programs (the fast-path apps of issue 15), which no earlier lab runs
-          "own_programs": {"blkclient", "blkserve", "fpspin", "fpstat", "l2fwd", "watchdog"}},
+          "own_programs": {"blkclient", "blkserve", "fpring", "fpspin", "fpstat", "l2fwd",
+                           "watchdog"}},
 }
 
 # Labs whose untouched handout still earns points on its own tests (tests of given code

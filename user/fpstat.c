@@ -69,13 +69,18 @@ metrics(const struct fp_metrics *m, uint64_t hz, uint64_t elapsed)
 	}
 }
 
-/* The heartbeat's age: how long it takes to move, up to AGE_MAX_MS (then: stalled). */
+/* The heartbeat's age: how long it takes to move, up to AGE_MAX_MS (then: stalled); none
+ * when the loop was told to stop (l2fwd's stop frame, blkserve's client). */
 static void
 heartbeat(const struct part_ctl *c, uint64_t hz)
 {
 	uint64_t b0 = fp_poll_heartbeat(&c->poll), t0 = rdtsc(), t;
 	uint64_t limit = part_ms_to_tsc(AGE_MAX_MS);
 
+	if (__atomic_load_n(&c->poll.stop, __ATOMIC_ACQUIRE)) {
+		printf("fpstat: heartbeat %lu, loop stopped\n", b0);
+		return;
+	}
 	while ((t = rdtsc()) - t0 < limit)
 		if (fp_poll_heartbeat(&c->poll) != b0) {
 			printf("fpstat: heartbeat %lu, age <= %lu us\n", b0, us(t - t0, hz));

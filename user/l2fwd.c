@@ -14,7 +14,9 @@
  *           (l2gen busy), both under the scheduler's tick: the tail that the claim removes
  *
  * Under `qemu -icount shift=0` the TSC counts instructions (bench/fastpath): prints `BENCH
- * l2fwd_MODE_NAME N UNIT` lines, and `l2fwd: TAG: what = N OK|FAIL` check lines. */
+ * l2fwd_MODE_NAME N UNIT` lines, and `l2fwd: TAG: what = N OK|FAIL` check lines.  Its
+ * metrics page, log and heartbeat live in a partition area (partition.h) as a watchdog-run
+ * app's do; after the run it shows them with `fpstat -p` (part_run_fpstat). */
 #include <stdint.h>
 
 #include "abi/core.h"
@@ -24,6 +26,7 @@
 #include "fp_poll.h"
 #include "libos.h"
 #include "net_libos.h"
+#include "partition.h"
 #include "printfmt.h"
 #include "usyscall.h"
 #include "xstring.h"
@@ -38,19 +41,20 @@
 /* The run's bound (TSC cycles) if the stop frame never comes: the grader's timeout is the
  * real one; this only keeps a broken run from owning the core for ever. */
 #define RUN_MAX_TSC 400000000000ull
+#define AREA_PAGES  16 /* the published metrics: the control block, the log, two histograms */
+#define LOG_RECS    16
 
 struct fwd {
 	struct l2_port port[2];
 	struct fp_metrics m;
-	struct fp_poll_shared sh;
+	struct fp_poll_shared *sh; /* the heartbeat and stop, in the area */
+	struct part_area area;     /* what fpstat -p reads: metrics, log, heartbeat */
+	struct fp_log log;
 	struct fp_l2fwd l2; /* the forwarding step (lib/fastpath/l2fwd, shared with exosim) */
 	int owned;
 };
 
 static struct fwd fw;
-static uint8_t
-    metrics_mem[(sizeof(struct fp_metrics_shared) + FP_L2_NHISTS * sizeof(struct fp_hist) + 4095) &
-                ~4095ul] __attribute__((aligned(4096)));
 
 static int nfailed;
 
@@ -132,11 +136,20 @@ partition_end(uint64_t busy)
 	}
 }
 
+/* The metrics page and the log, laid out in a partition area of this env's own (generation
+ * 1: part_attach needs one that is not 0) as an app started by a host program lays its out. */
 static void
 metrics_setup(void)
 {
-	if (fp_metrics_init(&fw.m, metrics_mem, sizeof(metrics_mem), FP_L2_NHISTS) < 0)
+	struct fp_clock clk;
+
+	part_clock(&clk);
+	if (part_area_alloc(&fw.area, AREA_PAGES, FWD_CPU) < 0)
+		panic("partition area");
+	part_area_renew(&fw.area, 1);
+	if (part_app_layout(&fw.area, &clk, LOG_RECS, FP_L2_NHISTS, &fw.log, &fw.m) < 0)
 		panic("metrics page");
+	fw.sh = &fw.area.ctl->poll;
 	fp_l2fwd_name_metrics(&fw.m);
 }
 
@@ -152,12 +165,14 @@ static void
 run(struct abi_core_stat *before, struct abi_core_stat *after)
 {
 	struct fp_source src = { .name = "port0", .poll = fp_l2fwd_poll, .ctx = &fw.l2 };
-	struct fp_poller p = { .src = &src, .nsrc = 1, .budget = NET_BATCH, .sh = &fw.sh };
+	struct fp_poller p = { .src = &src, .nsrc = 1, .budget = NET_BATCH, .sh = fw.sh };
 	uint64_t end;
 
+	fp_logf(&fw.log, FP_LOG_INFO, "forwarding on cpu %ld, batch %u", sys_cpu(), NET_BATCH);
+	part_app_ready(&fw.area);
 	sys_core_stat(FWD_CPU, before);
 	end = rdtsc() + RUN_MAX_TSC;
-	while (!__atomic_load_n(&fw.sh.stop, __ATOMIC_ACQUIRE) && rdtsc() < end)
+	while (!__atomic_load_n(&fw.sh->stop, __ATOMIC_ACQUIRE) && rdtsc() < end)
 		fp_poll_once(&p);
 	sys_core_stat(FWD_CPU, after);
 }
@@ -226,7 +241,7 @@ main(int argc, char **argv)
 	fw.l2 = (struct fp_l2fwd){ .in = &fw.port[0].dev,
 		                   .out = &fw.port[1].dev,
 		                   .m = &fw.m,
-		                   .sh = &fw.sh,
+		                   .sh = fw.sh,
 		                   .clk = { .now = tsc_now },
 		                   .io_min = ~0ull };
 	memcpy(fw.l2.rewrite, dst1, 6);
@@ -236,6 +251,7 @@ main(int argc, char **argv)
 	busy = partition_setup(fw.owned, load);
 	run(&before, &after);
 	report(mode, &before, &after);
+	check("end", "fpstat -p on the metrics page", part_run_fpstat(&fw.area), 0);
 	check("end", "l2gen finished", gen > 0 ? wait(gen, &status) : -1, 0);
 	check("end", "l2gen status", status, 0);
 	partition_end(busy);
@@ -247,6 +263,7 @@ main(int argc, char **argv)
 		net_pool_fini(&fw.port[u].pool);
 		net_libos_detach(&fw.port[u].lo);
 	}
+	part_area_free(&fw.area);
 	printf("l2fwd: %s: %d checks failed\n", mode, nfailed);
 	printf("l2fwd: done\n");
 	return 0;

@@ -153,6 +153,7 @@ nvme_libos_open(struct nvme_libos *l, uint64_t dev, struct nvme_ops *ops)
 		.dma_free = nvme_libos_dma_free,
 		.now_ns = ops_now_ns,
 		.wait = NULL, /* polled until nvme_libos_irq_bind */
+		.wp = nvme_libos_protect(l),
 	};
 	return 0;
 }

@@ -15,6 +15,8 @@
 
 #define PAGE        4096ull
 #define WAIT_YIELDS 2000000 /* bounds on waits for another env: a count, not a time */
+#define WAIT_NAP_US 10      /* a wait for another CPU sleeps this long between looks */
+#define WAIT_NAPS   200000  /* and gives up after this many naps (2 s) */
 
 static uint64_t
 tsc_now(void *ctx)
@@ -77,6 +79,19 @@ part_area_alloc(struct part_area *a, uint64_t npages, unsigned cpu)
 	a->ctl->cpu = cpu;
 	a->used = sizeof(struct part_ctl);
 	return 0;
+}
+
+/* Relaxed stores for the words the old app shared (it is dead or stopped: nothing reads
+ * them but the host); ready last, with release, as the app's own stores of it. */
+void
+part_area_renew(struct part_area *a, uint32_t generation)
+{
+	struct part_ctl *c = a->ctl;
+
+	c->generation = generation;
+	__atomic_store_n(&c->poll.heartbeat, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->poll.stop, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&c->ready, 0, __ATOMIC_RELEASE);
 }
 
 /* Deleting a frame capability unmaps it everywhere (the app's mapping was made from it). */
@@ -199,18 +214,25 @@ part_app_start(struct part_app *app, struct part_area *a, unsigned cpu, const ch
 	return 0;
 }
 
+/* The wait for the owned core to stop its owner sleeps instead of yielding: the host CPU
+ * halts between looks rather than spinning.  That matters under `qemu -icount`, where one
+ * host thread runs the vCPUs in turn and a vCPU spinning in sys_yield keeps the turn to its
+ * next timer deadline, so the owned vCPU takes the revoke's IPI only then (40-100 ms of
+ * virtual time, measured with bench-watchdog); a halt hands the turn over at once.  On
+ * hardware it frees the host core's pipeline for its sibling thread. */
 int
 part_app_revoke(struct part_app *app)
 {
 	struct abi_core_stat st;
+	uint64_t nap = part_tsc_hz() / (1000000 / WAIT_NAP_US);
 	long err = sys_cap_revoke(app->core);
 
 	if (err < 0)
 		return (int)err;
-	for (int i = 0; i < WAIT_YIELDS; i++) {
+	for (int i = 0; i < WAIT_NAPS; i++) {
 		if (sys_core_stat(app->cpu, &st) == 0 && st.owner == 0)
 			return 0;
-		sys_yield();
+		sys_sleep_until(rdtsc() + (nap ? nap : 1), 0);
 	}
 	return E_AGAIN;
 }

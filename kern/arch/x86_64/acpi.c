@@ -41,6 +41,14 @@ struct acpi_info acpi;
 #define GAS_SPACE_MEMORY  0
 #define GAS_SPACE_IO      1
 
+/* The FADT's pointers to the FACS and the DSDT (no root table lists them), 32-bit, then the
+ * 64-bit forms, preferred when set (ACPI 2.0+). */
+#define FADT_FIRMWARE_CTRL   36
+#define FADT_DSDT            40
+#define FADT_X_FIRMWARE_CTRL 132
+#define FADT_X_DSDT          140
+#define FACS_MIN_LEN         64 /* 5.2.10, Table 5.14 */
+
 /* MCFG (PCI Firmware Specification 3.x, 4.1.2, Table 4-3): after the header 8 reserved
  * bytes, then 16-byte entries: ECAM base (8), PCI segment (2), start bus, end bus, 4
  * reserved.  ExoLab uses segment 0, the only one QEMU and the Legion have. */
@@ -280,6 +288,51 @@ mcfg_parse(const uint8_t *mcfg)
 	printf("acpi: MCFG has no usable entry for segment 0\n");
 }
 
+/* Notes a table for the hardware report when its header and `min` bytes are readable. */
+static void
+table_note(uint64_t pa, uint32_t min)
+{
+	uint32_t len;
+
+	if (pa == 0 || !phys_readable(pa, SDT_HEADER_LEN))
+		return;
+	len = le32((const uint8_t *)hal_phys_to_virt(pa) + 4);
+	if (len < min || len > SDT_MAX_LEN || !phys_readable(pa, len))
+		return;
+	for (unsigned i = 0; i < acpi.ntables; i++)
+		if (acpi.tables[i] == pa)
+			return;
+	if (acpi.ntables < ACPI_MAX_TABLES)
+		acpi.tables[acpi.ntables++] = pa;
+}
+
+/* The list behind the hardware report: the root, its entries, and the DSDT and FACS that only
+ * the FADT points at (5.2.9: X_DSDT and X_FIRMWARE_CTRL win over the 32-bit fields). */
+static void
+tables_list(const uint8_t *fadt)
+{
+	uint32_t n = (le32(root + 4) - SDT_HEADER_LEN) / root_entry_size;
+	uint32_t flen = fadt != NULL ? le32(fadt + 4) : 0;
+
+	table_note(hal_virt_to_phys(root), SDT_HEADER_LEN);
+	for (uint32_t i = 0; i < n; i++) {
+		const uint8_t *e = root + SDT_HEADER_LEN + i * root_entry_size;
+
+		table_note(root_entry_size == 8 ? le64(e) : le32(e), SDT_HEADER_LEN);
+	}
+	if (flen >= FADT_DSDT + 4)
+		table_note(flen >= FADT_X_DSDT + 8 && le64(fadt + FADT_X_DSDT) != 0
+		               ? le64(fadt + FADT_X_DSDT)
+		               : le32(fadt + FADT_DSDT),
+		           SDT_HEADER_LEN);
+	if (flen >= FADT_FIRMWARE_CTRL + 4)
+		table_note(flen >= FADT_X_FIRMWARE_CTRL + 8 &&
+		                   le64(fadt + FADT_X_FIRMWARE_CTRL) != 0
+		               ? le64(fadt + FADT_X_FIRMWARE_CTRL)
+		               : le32(fadt + FADT_FIRMWARE_CTRL),
+		           FACS_MIN_LEN);
+}
+
 void
 acpi_init(const struct bootinfo *bi)
 {
@@ -296,6 +349,7 @@ acpi_init(const struct bootinfo *bi)
 		fadt_parse(t);
 	else
 		printf("acpi: no valid FADT: no PM timer\n");
+	tables_list(t);
 	if ((t = table_find("MCFG")) != NULL)
 		mcfg_parse(t);
 	if ((t = table_find("DMAR")) != NULL) /* VT-d 8.1: kern/dev/iommu.c reads it */

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "abi/hwinfo.h"
 #include "acpi.h"
 #include "clock.h"
 #include "console.h"
@@ -21,6 +22,7 @@
 
 static uint64_t tsc_hz, lapic_hz;
 static bool tsc_deadline;
+static unsigned tsc_source = ABI_HW_TSC_NONE; /* how tsc_hz was found (the hardware report) */
 
 uint64_t
 clock_crystal_hz(void)
@@ -56,6 +58,7 @@ tsc_from_cpuid(const char **source)
 	crystal = clock_crystal_hz();
 	if (den != 0 && num != 0 && crystal != 0) {
 		*source = "cpuid 0x15";
+		tsc_source = ABI_HW_TSC_CPUID15;
 		return crystal * num / den;
 	}
 	if (max >= 0x16)
@@ -63,6 +66,7 @@ tsc_from_cpuid(const char **source)
 	base_mhz &= 0xFFFF;
 	if (base_mhz != 0) {
 		*source = "cpuid 0x16";
+		tsc_source = ABI_HW_TSC_CPUID16;
 		return (uint64_t)base_mhz * 1000000;
 	}
 	return 0;
@@ -128,10 +132,13 @@ clock_init(void)
 	const char *source = NULL;
 
 	tsc_hz = tsc_from_cpuid(&source);
-	if (tsc_hz == 0 && (tsc_hz = tsc_from_pm_timer()) != 0)
+	if (tsc_hz == 0 && (tsc_hz = tsc_from_pm_timer()) != 0) {
 		source = "pm timer";
+		tsc_source = ABI_HW_TSC_PM_TIMER;
+	}
 	if (tsc_hz == 0) {
 		tsc_hz = FALLBACK_TSC_HZ;
+		tsc_source = ABI_HW_TSC_GUESS;
 		source = "no CPUID 0x15/0x16 and no PM timer: a guess";
 	}
 	printf("time: tsc %lu MHz (%s)\n", MHZ(tsc_hz), source);
@@ -149,6 +156,12 @@ uint64_t
 clock_tsc_hz(void)
 {
 	return tsc_hz;
+}
+
+unsigned
+clock_tsc_source(void)
+{
+	return tsc_source;
 }
 
 uint64_t

@@ -2,6 +2,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cmdline.h"
 #include "fwcfg.h"
 #include "machine.h"
 #include "x86.h"
@@ -26,7 +27,7 @@ void
 machine_halt(int code)
 {
 	cli();
-	if (machine_is_qemu())
+	if (machine_is_qemu() && (code == 0 || !cmdline_has("legion")))
 		outl(QEMU_DEBUG_EXIT_PORT, (uint32_t)code);
 	for (;;)
 		hlt();

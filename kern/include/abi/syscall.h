@@ -171,6 +171,13 @@
  *                                    MAP, and WRITE unless every entry is ABI_SHARE_MAPONLY:
  *                                    no copy); stops at the first failing entry
  *
+ * Hardware report (abi/hwinfo.h, docs/legion.md "Hardware report"):
+ * hwinfo(kind, index, buf, len)      copies record `index` of kind `kind` (ABI_HW_*: clocks,
+ *                                    ACPI tables, MADT CPUs and I/O APICs, MCFG, DMAR units,
+ *                                    memory map, framebuffer) as a struct abi_hwinfo to buf
+ *                                    (len >= its size) and returns its size; E_INVAL: unknown
+ *                                    kind or short len, E_NOENT: index past the last record
+ *
  * Debugging:
  * kcheck()                           the kernel invariant checker (kern/check): walks every
  *                                    capability table, object reference count, quota and
@@ -239,7 +246,8 @@
 	X(60, core_claim, 2, "cslot, eslot")                                                       \
 	X(61, core_release, 1, "cslot")                                                            \
 	X(62, core_stat, 2, "cpu, out")                                                            \
-	X(64, kcheck, 0, "")
+	X(64, kcheck, 0, "")                                                                       \
+	X(66, hwinfo, 4, "kind, index, buf, len")
 
 #define ABI_SYSCALL_ENUM_(num, name, nargs, argnames) SYS_##name = num,
 enum { ABI_SYSCALLS(ABI_SYSCALL_ENUM_) SYS_NCALLS };

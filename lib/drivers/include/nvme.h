@@ -29,10 +29,14 @@ struct nvme_dma {
  * blocks until the device may have made progress (a notification bound to the controller's
  * interrupt) or until `deadline_ns`, whichever is first; it may return early.  `intr`: the
  * controller's interrupt is bound (the LibOS: nvme_libos_irq_bind), so I/O completion queues
- * are created with interrupts enabled (IEN, vector 0, §5.3); false: they never interrupt. */
+ * are created with interrupts enabled (IEN, vector 0, §5.3); false: they never interrupt.
+ * `wp`: the write protection (nvme_wp.h; NULL: none): every I/O and admin command is checked
+ * against it before it is queued, and nvme_init reads the partition tables it needs. */
+struct nvme_wp;
 struct nvme_ops {
 	void *ctx;
 	bool intr;
+	struct nvme_wp *wp;
 	uint32_t (*read32)(void *ctx, uint32_t off);
 	uint64_t (*read64)(void *ctx, uint32_t off);
 	void (*write32)(void *ctx, uint32_t off, uint32_t val);
@@ -135,8 +139,8 @@ int nvme_init(struct nvme_ctrl *ctrl, const struct nvme_ops *ops, unsigned nioq,
 void nvme_fini(struct nvme_ctrl *ctrl);
 
 /* Queues up to `n` requests and rings the doorbell once.  Returns how many were queued (fewer
- * when the queue fills), or E_INVAL when reqs[0] is malformed (a later malformed request
- * stops the batch there). */
+ * when the queue fills), or E_INVAL when reqs[0] is malformed, E_PERM when the write
+ * protection refuses it (a later malformed or refused request stops the batch there). */
 int nvme_submit(struct nvme_qpair *qp, const struct nvme_req *reqs, unsigned n);
 /* Reaps up to `max` completions into `out` and handles commands past their timeout (Abort,
  * then controller reset and resubmission; a command still unanswered after NVME_MAX_RESUBMIT

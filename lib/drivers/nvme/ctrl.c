@@ -4,6 +4,7 @@
 #include "abi/error.h"
 #include "drv_mmio.h"
 #include "nvme_regs.h"
+#include "nvme_wp.h"
 #include "xstring.h"
 
 /* Macros, not functions, so that a host build records the caller's line (drv_mmio.h). */
@@ -262,9 +263,14 @@ nvme_init(struct nvme_ctrl *c, const struct nvme_ops *ops, unsigned nioq, unsign
 	c->ready_ns =
 	    (uint64_t)(NVME_CAP_TO(c->cap) ? NVME_CAP_TO(c->cap) : 1) * NVME_CAP_TO_UNIT_NS;
 	c->cmd_timeout = 1000000000ull;
-	if ((r = bring_up(c, nioq, depth)) < 0)
+	if ((r = bring_up(c, nioq, depth)) < 0) {
 		nvme_fini(c);
-	return r;
+		return r;
+	}
+	/* Under write protection, the partition tables before the first write (nvme_wp.h); a
+	 * failure leaves every write refused, reads work. */
+	(void)nvme_wp_load(c);
+	return 0;
 }
 
 void
@@ -315,7 +321,10 @@ nvme_admin_cmd(struct nvme_ctrl *c, uint32_t sqe[16], uint32_t *dw0, uint16_t *s
 	uint16_t cid = aq->sq_tail;
 	uint32_t cqe[4];
 	uint64_t deadline = now(c) + c->cmd_timeout;
+	int r;
 
+	if ((r = nvme_wp_check_admin(c->ops.wp, (uint8_t)sqe[SQE_CDW0])) < 0)
+		return r; /* Format NVM, Sanitize, firmware...: never under write protection */
 	sqe[SQE_CDW0] = (sqe[SQE_CDW0] & 0xffff) | (uint32_t)cid << 16;
 	nvme_sqe_put(aq, sqe);
 	nvme_sq_ring(aq);

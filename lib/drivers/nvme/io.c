@@ -4,6 +4,7 @@
 #include "abi/error.h"
 #include "drv_mmio.h"
 #include "nvme_regs.h"
+#include "nvme_wp.h"
 #include "xstring.h"
 
 void
@@ -185,7 +186,11 @@ nvme_submit(struct nvme_qpair *qp, const struct nvme_req *reqs, unsigned n)
 		if (cid < 0)
 			break;
 		struct nvme_slot *s = &qp->slots[cid];
-		if ((err = build_io(qp, (unsigned)cid, &reqs[done], s->sqe)) < 0)
+		const struct nvme_req *rq = &reqs[done];
+		/* The write protection (nvme_wp.h) sees every command before the queue does. */
+		if ((err = nvme_wp_check_io(qp->ctrl->ops.wp, rq->op, rq->lba, rq->nblocks)) < 0)
+			break;
+		if ((err = build_io(qp, (unsigned)cid, rq, s->sqe)) < 0)
 			break;
 		s->busy = true;
 		s->abort_sent = s->dead = false;

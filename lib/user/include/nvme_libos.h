@@ -10,6 +10,7 @@
 
 #include "abi/dev.h"
 #include "nvme.h"
+#include "nvme_wp.h"
 
 #define NVME_LIBOS_BAR_VA  0x0000500000000000ull /* BAR0's window */
 #define NVME_LIBOS_DMA_MAX 32 /* DMA allocations held at once (each one region) */
@@ -60,12 +61,17 @@ struct nvme_libos {
 		uint64_t blocks;  /* of them, received by blocking in notify_wait */
 		uint64_t spins;   /* waits that returned without a notification */
 	} irq;
+	struct nvme_wp wp; /* the write protection (ops.wp points here when it is on) */
 };
 
 /* Checks that `dev` is an NVMe controller (class 01/08/02) with a memory BAR0, enables memory
- * decoding and bus mastering in its command register, maps BAR0 and fills *ops.  0 or an
- * E_* code (nothing is left mapped or allocated then). */
+ * decoding and bus mastering in its command register, maps BAR0 and fills *ops, with ops->wp
+ * from nvme_libos_protect.  0 or an E_* code (nothing is left mapped or allocated then). */
 int nvme_libos_open(struct nvme_libos *l, uint64_t dev, struct nvme_ops *ops);
+/* The write protection (lib/user/nvme_protect.c): on real hardware (CPUID.01H:ECX[31] clear)
+ * or with the kernel word `nvme_ro`, configures l->wp from `nvme_write=START+COUNT`, prints
+ * the policy in one line and returns &l->wp; otherwise NULL (no protection). */
+struct nvme_wp *nvme_libos_protect(struct nvme_libos *l);
 /* Removes the interrupt binding, deletes BAR0's window (which unmaps it) and frees every DMA
  * region still allocated. */
 void nvme_libos_close(struct nvme_libos *l);

@@ -74,6 +74,9 @@ uint64_t part_core_slot(unsigned cpu);
 /* Host: npages zeroed frames mapped at PART_VA, the control block initialised. */
 int part_area_alloc(struct part_area *a, uint64_t npages, unsigned cpu);
 void part_area_free(struct part_area *a);
+/* Host: the control block made ready for the app's generation `generation` (not ready, its
+ * heartbeat 0, no stop), before part_app_start and after the last app is gone. */
+void part_area_renew(struct part_area *a, uint32_t generation);
 /* Host: maps the area into the env in eslot at PART_VA (share_pages, map only). */
 int part_area_share(const struct part_area *a, uint64_t eslot);
 /* App: waits until the host has mapped the area (bounded by yields); 0 or E_AGAIN. */

@@ -11,6 +11,7 @@
 #include "abi/core.h"
 #include "abi/dev.h"
 #include "abi/env.h"
+#include "abi/hwinfo.h"
 #include "abi/ipc.h"
 #include "abi/syscall.h"
 
@@ -552,6 +553,13 @@ static inline long
 sys_region_derive(uint64_t rslot, uint64_t dslot, uint64_t first, uint64_t npages, uint32_t rights)
 {
 	return syscall5(SYS_region_derive, rslot, dslot, first, npages, rights);
+}
+
+/* The hardware report's records (abi/hwinfo.h): the record's size, or E_INVAL/E_NOENT/E_FAULT. */
+static inline long
+sys_hwinfo(uint64_t kind, uint64_t index, struct abi_hwinfo *buf, uint64_t len)
+{
+	return syscall4(SYS_hwinfo, kind, index, (uintptr_t)buf, len);
 }
 
 #endif

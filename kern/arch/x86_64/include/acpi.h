@@ -13,6 +13,7 @@
 
 #define ACPI_MAX_CPUS    64 /* SMP_MAX_CPUS: further MADT entries are reported and ignored */
 #define ACPI_MAX_IOAPICS 8
+#define ACPI_MAX_TABLES  48 /* tables listed for the hardware report; more are left out */
 
 /* A processor of the MADT (ACPI 6.5 5.2.12.2 and 5.2.12.12). */
 struct acpi_cpu {
@@ -53,6 +54,11 @@ struct acpi_info {
 	struct acpi_pm_timer pm_timer;
 	struct acpi_mcfg mcfg;
 	uint64_t dmar; /* physical address of the checked DMAR table (VT-d 8.1), 0: none */
+	/* Every table seen, for the hardware report (kern/env/sys_hwinfo.c): the root, each
+	 * entry whose header and length are readable, then the FADT's DSDT and FACS; physical
+	 * addresses, the headers are read again (ACPI memory is never reused, kern/mm/pmm.c). */
+	unsigned ntables;
+	uint64_t tables[ACPI_MAX_TABLES];
 };
 
 extern struct acpi_info acpi;

@@ -14,6 +14,9 @@ void clock_init(void);
 /* TSC ticks per second; 0 before clock_init. */
 uint64_t clock_tsc_hz(void);
 
+/* How clock_tsc_hz was found: ABI_HW_TSC_* (abi/hwinfo.h), for the hardware report. */
+unsigned clock_tsc_source(void);
+
 /* The local APIC timer's input clock (before its divider), in Hz; 0 when unmeasured. */
 uint64_t clock_lapic_hz(void);
 

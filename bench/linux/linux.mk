@@ -94,7 +94,8 @@ $(BLF_PLUGIN): bench/linux/l2count.c bench/ipi/plugin_api.h
 $(BLF_INITRD): bench/linux/mkinitramfs.py $(BLF_BENCH) $(BL_DEPS_STAMP)
 	$(V)d=/lib/modules/$$(basename $(LINUX_KERNEL) | sed 's/^vmlinuz-//')/kernel && \
 	$(PYTHON) bench/linux/mkinitramfs.py --busybox $(BUSYBOX) --bench $(BLF_BENCH) \
-		--name l2fwdbench --module $$d/drivers/net/ethernet/intel/e1000/e1000.ko -o $@
+		--name l2fwdbench \
+		--module "$$d/drivers/net/ethernet/intel/e1000/e1000.ko InterruptThrottleRate=0,0,0,0" -o $@
 
 bench-linux-l2fwd: $(ISO) $(BLF_INITRD) $(BLF_PLUGIN) ## Linux AF_PACKET forwarding vs ExoLab's l2fwd: insn/frame, latency, irqs
 	$(V)$(MAKE) --no-print-directory bench-fastpath > $(BL_OBJ)/exolab-l2fwd.txt || \

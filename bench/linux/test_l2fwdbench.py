@@ -65,12 +65,16 @@ class Figures(unittest.TestCase):
     def test_table(self):
         lin = l2fwdbench.parse_serial(SERIAL, "serial")
         lin.update(l2fwdbench.figures(l2fwdbench.parse_events(events(), "ev"), "ev"))
+        lin["lat_exact"] = False
         t = l2fwdbench.table(l2fwdbench.parse_exolab(EXO, "exo"), lin).splitlines()
         self.assertEqual(len(t), 5)
         self.assertRegex(t[2], r"^ExoLab owned core +\| +208 \| +215 \| +5,000 \| +5,600 \| "
                          r"+5,800 \| +5,900 \| +1.16 \| +0$")
         self.assertRegex(t[3], r"^ExoLab shared core +\| +230 \| +- \|.* - \| +-$")
-        self.assertRegex(t[4], r"^Linux AF_PACKET, isolated core +\| +3,000 \| .* \| +3$")
+        self.assertRegex(t[4], r"^Linux AF_PACKET, isolated core +\| +3,000 \| +3,065 \| +- \| "
+                         r"+- \| +- \| +- \| +- \| +3$")
+        self.assertEqual(l2fwdbench.latency_note(lin).split(":")[-1],
+                         " p50 1,039 p99 1,561 p99.9 1,563 max 1,563 instructions")
 
     def test_bad_input(self):
         with self.assertRaisesRegex(l2fwdbench.ParseError, r"1 check\(s\) failed"):

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """`make bench-linux-l2fwd`: Linux 6.1's AF_PACKET forwarder (bench/os/linux_l2fwd.c) on the
 machine `make bench-fastpath` gives ExoLab's l2fwd (two CPUs, four e1000s on two QEMU hubs,
-CPU 1 isolated: isolcpus, nohz_full, rcu_nocbs, irqaffinity=0), next to bench-fastpath's
-owned and shared rows.  Linux does not bring its second CPU up under -icount, so QEMU runs
-the vCPUs round-robin on one thread (-accel tcg,thread=single) and the l2count plugin
-(bench/linux/l2count.c) counts instructions: the forwarder vCPU's own per batch, and both
-vCPUs' together as the latency clock (the units of -icount shift=0).  Method:
-bench/linux/README.md, "bench-linux-l2fwd".  --linux-log/--events read saved output."""
+`-icount shift=0,sleep=off`, CPU 1 isolated: isolcpus, nohz_full, rcu_nocbs, irqaffinity=0),
+next to bench-fastpath's owned and shared rows.  Linux's boot-time bring-up of CPU 1 stalls
+under icount, so the kernel boots with maxcpus=1 and the program brings CPU 1 online by
+hotplug.  The l2count plugin (bench/linux/l2count.c) counts the forwarder vCPU's own
+instructions per batch; the latencies are the program's (rdtsc under icount, as ExoLab's).
+Method: bench/linux/README.md, "bench-linux-l2fwd".  --linux-log/--events read saved output."""
 
 import argparse
 import os
@@ -30,8 +30,9 @@ DONE = re.compile(r"^l2fwd-linux: done, (\d+) failed$", re.M)
 L2FWD = re.compile(r"^L2FWD (\S+) (\d+)$")
 EVENT = re.compile(r"^([RTB]) (\d+) (\d+) (\d+)$")
 EXO = re.compile(r"^BENCH l2fwd_(owned|shared)_(\S+) (\d+) (\S+)$")
+SERIAL_NAMES = ("pkt", "pkt_mean", "lat_p50", "lat_p99", "lat_p999", "lat_max", "irqs")
 APPEND = ("console=ttyS0 quiet panic=-1 ipv6.disable=1 isolcpus=1 nohz_full=1 rcu_nocbs=1 "
-          "irqaffinity=0")
+          "irqaffinity=0 maxcpus=1")
 
 
 class ParseError(Exception):
@@ -54,8 +55,9 @@ def parse_serial(text, source):
         raise ParseError("%s: no `l2fwd-linux: done` line (the run did not finish)" % source)
     if done.group(1) != "0":
         raise ParseError("%s: %s check(s) failed" % (source, done.group(1)))
-    if "irqs" not in out:
-        raise ParseError("%s: no `L2FWD irqs N` line" % source)
+    missing = [n for n in SERIAL_NAMES if n not in out]
+    if missing:
+        raise ParseError("%s: no L2FWD line for %s" % (source, ", ".join(missing)))
     return out
 
 
@@ -98,8 +100,9 @@ def pct(values, q):
 
 def figures(ev, source):
     """Per-frame instructions at batch 32 (least full batch / 32; mean over the measured
-    frames) on the forwarder's vCPU, and the latency (stamp to receive, both vCPUs'
-    instructions) distribution over the measured frames."""
+    frames) on the forwarder's vCPU, and the latency distribution over the measured frames
+    by the plugin's clock (stamp to receive, both vCPUs' instructions: icount's clock but
+    for its jumps while both CPUs are idle), a cross-check of the program's own."""
     sent = [t for t in ev["T"] if t[1] == BATCH]
     if len(sent) != NFRAMES // BATCH:
         raise ParseError("%s: %d stamped batches of %d, wanted %d"
@@ -120,8 +123,8 @@ def figures(ev, source):
         "pkt": min(full) // BATCH if full else None,
         "pkt_mean": sum(insns for _, _, insns in body) // NFRAMES,
         "full": len(full), "batches": len(body),
-        "lat_p50": pct(lat, 500), "lat_p99": pct(lat, 990), "lat_p999": pct(lat, 999),
-        "lat_max": lat[-1],
+        "clk_p50": pct(lat, 500), "clk_p99": pct(lat, 990), "clk_p999": pct(lat, 999),
+        "clk_max": lat[-1],
     }
 
 
@@ -156,10 +159,6 @@ def table(exo, lin):
 
 
 def row(label, f):
-    """A table line; a row whose latency is not exact (Linux: "lat_exact" False) shows "-"
-    there (latency_note prints it apart)."""
-    if f.get("lat_exact") is False:
-        f = {k: v for k, v in f.items() if not k.startswith("lat_")}
     ratio = ("%.2f" % (f["lat_p999"] / f["lat_p50"])
              if f.get("lat_p50") and f.get("lat_p999") is not None else "-")
     return (label,) + tuple(fmt(f.get(k)) for k in (
@@ -167,12 +166,24 @@ def row(label, f):
         ratio, fmt(f.get("irqs")))
 
 
-def latency_note(f):
-    """Linux's latency, printed apart from the table: the clock is exact but what it measures
-    is not (QEMU's round-robin hands the CPUs over on a host-time kick: README)."""
-    return ("Linux latency, not exact (depends on the host's speed, see bench/linux/README.md):"
-            " p50 %s p99 %s p99.9 %s max %s instructions"
-            % tuple(fmt(f[k]) for k in ("lat_p50", "lat_p99", "lat_p999", "lat_max")))
+def linux_row(serial, ev):
+    """Linux's figures: insn/frame from the plugin's events, latency and interrupts from the
+    program's lines (rdtsc under icount, ExoLab's method), and the cross-checks."""
+    out = dict(ev)
+    out.update({k: serial[k] for k in SERIAL_NAMES if k.startswith("lat_") or k == "irqs"})
+    out["tsc_pkt"], out["tsc_pkt_mean"] = serial["pkt"], serial["pkt_mean"]
+    return out
+
+
+def notes(f):
+    return [
+        "Linux: %d measured batches on the forwarder's vCPU, %d of them full (%d)"
+        % (f["batches"], f["full"], BATCH),
+        "Linux cross-checks: the program's rdtsc (both CPUs' instructions under icount) "
+        "least full batch / 32 %s, mean %s; latency by the plugin's clock p50 %s p99 %s "
+        "p99.9 %s max %s" % tuple(fmt(f[k]) for k in (
+            "tsc_pkt", "tsc_pkt_mean", "clk_p50", "clk_p99", "clk_p999", "clk_max")),
+    ]
 
 
 def fmt(v):
@@ -189,25 +200,25 @@ def symbol(nm, binary, name):
 
 
 def run_linux(o, events):
-    """Boots the guest as bench-linux does (sidebyside.COMMON) but on two CPUs, round-robin,
-    with the plugin and bench-fastpath's four e1000s instead of -icount and no NIC."""
+    """Boots the guest as bench-linux does (sidebyside.COMMON: -icount shift=0,sleep=off) but
+    with 512 MiB, two CPUs, the plugin and bench-fastpath's four e1000s instead of no NIC."""
     common, skip = [], 0
-    for i, a in enumerate(sidebyside.COMMON):
+    for a in sidebyside.COMMON:
         if skip:
             skip -= 1
-        elif a in ("-icount", "-nic", "-m"):
+        elif a in ("-nic", "-m"):
             skip = 1
         else:
             common.append(a)
     argv = [o.qemu, "-kernel", o.kernel, "-initrd", o.initrd, "-append", o.append] + common
-    argv += ["-m", "512", "-smp", "2", "-accel", "tcg,thread=single", "-plugin",
+    argv += ["-m", "512", "-smp", "2", "-plugin",
              "%s,marks=%#x,out=%s" % (o.plugin, symbol(o.nm, o.binary, "l2mark"), events)]
     return sidebyside.boot(argv + devices(), o.timeout, DONE)
 
 
 def devices():
-    """bench-fastpath's e1000s (grade/l2fwdtests.py) with QEMU's interrupt mitigation off:
-    its timer runs on host time when QEMU is not under icount (the README says why)."""
+    """bench-fastpath's e1000s (grade/l2fwdtests.py) with QEMU's interrupt mitigation off
+    (Linux tuned for latency: the README says why)."""
     return [a + ",mitigation=off" if a.startswith("e1000,") else a
             for a in l2fwdtests.devices()]
 
@@ -258,8 +269,8 @@ def main():
         exo = parse_exolab(read(o.exolab_log), o.exolab_log)
         text, source, events, esource = measure(o)
         try:
-            lin = parse_serial(text, source)
-            lin.update(figures(parse_events(events, esource), esource))
+            lin = linux_row(parse_serial(text, source),
+                            figures(parse_events(events, esource), esource))
         except ParseError:
             tail = "\n".join(text.rstrip("\n").splitlines()[-20:])
             print("linux: serial tail:\n%s" % tail, file=sys.stderr)
@@ -267,11 +278,8 @@ def main():
     except (ParseError, OSError, subprocess.CalledProcessError) as e:
         print("bench-linux-l2fwd: %s" % e, file=sys.stderr)
         return 1
-    lin["lat_exact"] = False
     print(table(exo, lin))
-    print(latency_note(lin))
-    print("Linux: %d measured batches on the forwarder's vCPU, %d of them full (%d)"
-          % (lin["batches"], lin["full"], BATCH))
+    print("\n".join(notes(lin)))
     return 0
 
 

@@ -12,7 +12,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import l2fwdbench  # noqa: E402
 
 SERIAL = """l2fwd-linux: four e1000 ports found by their MAC addresses OK
-L2FWD pkt 33164
+L2FWD pkt 5120
+L2FWD pkt_mean 9000
+L2FWD rxtx_pkt 5000
+L2FWD lat_p50 40000
+L2FWD lat_p99 61000
+L2FWD lat_p999 90000
+L2FWD lat_max 120000
 L2FWD irqs 3
 l2fwd-linux: done, 0 failed
 """
@@ -57,30 +63,35 @@ class Figures(unittest.TestCase):
         lat = sorted([1000 + k for k in range(0, 64, 2) for _ in range(32)] +
                      [1000 + k for k in range(1, 64, 2) for _ in range(20)] +
                      [1500 + k for k in range(1, 64, 2) for _ in range(12)])
-        self.assertEqual(f["lat_p50"], lat[1023])
-        self.assertEqual(f["lat_p99"], lat[2028 - 1])
-        self.assertEqual(f["lat_p999"], lat[2046 - 1])
-        self.assertEqual(f["lat_max"], 1563)
+        self.assertEqual(f["clk_p50"], lat[1023])
+        self.assertEqual(f["clk_p99"], lat[2028 - 1])
+        self.assertEqual(f["clk_p999"], lat[2046 - 1])
+        self.assertEqual(f["clk_max"], 1563)
 
     def test_table(self):
-        lin = l2fwdbench.parse_serial(SERIAL, "serial")
-        lin.update(l2fwdbench.figures(l2fwdbench.parse_events(events(), "ev"), "ev"))
-        lin["lat_exact"] = False
+        ev = l2fwdbench.figures(l2fwdbench.parse_events(events(), "ev"), "ev")
+        lin = l2fwdbench.linux_row(l2fwdbench.parse_serial(SERIAL, "serial"), ev)
         t = l2fwdbench.table(l2fwdbench.parse_exolab(EXO, "exo"), lin).splitlines()
         self.assertEqual(len(t), 5)
         self.assertRegex(t[2], r"^ExoLab owned core +\| +208 \| +215 \| +5,000 \| +5,600 \| "
                          r"+5,800 \| +5,900 \| +1.16 \| +0$")
         self.assertRegex(t[3], r"^ExoLab shared core +\| +230 \| +- \|.* - \| +-$")
-        self.assertRegex(t[4], r"^Linux AF_PACKET, isolated core +\| +3,000 \| +3,065 \| +- \| "
-                         r"+- \| +- \| +- \| +- \| +3$")
-        self.assertEqual(l2fwdbench.latency_note(lin).split(":")[-1],
-                         " p50 1,039 p99 1,561 p99.9 1,563 max 1,563 instructions")
+        self.assertRegex(t[4], r"^Linux AF_PACKET, isolated core +\| +3,000 \| +3,065 \| "
+                         r"+40,000 \| +61,000 \| +90,000 \| +120,000 \| +2.25 \| +3$")
+        n = l2fwdbench.notes(lin)
+        self.assertEqual(n[0], "Linux: 96 measured batches on the forwarder's vCPU, 32 of "
+                         "them full (32)")
+        self.assertTrue(n[1].endswith("least full batch / 32 5,120, mean 9,000; latency by "
+                                      "the plugin's clock p50 1,039 p99 1,561 p99.9 1,563 "
+                                      "max 1,563"), n[1])
 
     def test_bad_input(self):
         with self.assertRaisesRegex(l2fwdbench.ParseError, r"1 check\(s\) failed"):
             l2fwdbench.parse_serial(SERIAL.replace("0 failed", "1 failed"), "s")
         with self.assertRaisesRegex(l2fwdbench.ParseError, "no `l2fwd-linux: done`"):
             l2fwdbench.parse_serial("L2FWD irqs 0\n", "s")
+        with self.assertRaisesRegex(l2fwdbench.ParseError, "no L2FWD line for lat_max"):
+            l2fwdbench.parse_serial(SERIAL.replace("L2FWD lat_max 120000\n", ""), "s")
         with self.assertRaisesRegex(l2fwdbench.ParseError, r"s:2: malformed or repeated"):
             l2fwdbench.parse_serial("L2FWD irqs 0\nL2FWD irqs 1\n", "s")
         with self.assertRaisesRegex(l2fwdbench.ParseError, r"ev:2: malformed event"):

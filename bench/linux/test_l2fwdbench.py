@@ -68,6 +68,12 @@ class Figures(unittest.TestCase):
         self.assertEqual(f["clk_p999"], lat[2046 - 1])
         self.assertEqual(f["clk_max"], 1563)
 
+    def test_pct(self):
+        v = list(range(1, 1001))
+        self.assertEqual([l2fwdbench.pct(v, q) for q in (500, 990, 999, 1000)],
+                         [500, 990, 999, 1000])
+        self.assertEqual(l2fwdbench.pct([7, 9], 500), 7)
+
     def test_table(self):
         ev = l2fwdbench.figures(l2fwdbench.parse_events(events(), "ev"), "ev")
         lin = l2fwdbench.linux_row(l2fwdbench.parse_serial(SERIAL, "serial"), ev)

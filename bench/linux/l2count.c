@@ -12,9 +12,11 @@
  * is about to poll; slot 1 (E): it has sent the batch; slot 2+n (R): it received n frames;
  * slot 35+n (T): the generator stamped n frames.  Lines written to FILE:
  *
- *     R <vcpu> <n> <clock>    T <vcpu> <n> <clock>    B <vcpu> <n> <insns from S to E>
+ *     R <vcpu> <n> <clock> <idle>    T <vcpu> <n> <clock> <idle>    B <vcpu> <n> <insns S to E>
  *
- * (clock: both vCPUs' instructions so far; B's n is the last R's on that vCPU).
+ * (clock: both vCPUs' instructions so far; idle: the part of them spent in polls that
+ * received nothing, from one S to the next with no R between; B's n is the last R's on that
+ * vCPU).
  *
  * Counting is an inline add before every instruction (exact: a block left early by a fault
  * or a syscall skips the adds of the instructions it did not run) into one counter, split
@@ -55,6 +57,8 @@ static unsigned running;        /* the vCPU that ran since split_at */
 static uint64_t own[MAX_VCPUS]; /* each vCPU's instructions up to split_at */
 static uint64_t start[MAX_VCPUS];
 static unsigned frames[MAX_VCPUS];
+static int polled[MAX_VCPUS]; /* an S came: start[] is that poll's */
+static uint64_t idle_insns;   /* instructions of polls that received nothing, all vCPUs */
 
 static uint64_t
 own_now(unsigned vcpu)
@@ -75,9 +79,11 @@ on_tb(unsigned int vcpu, void *udata __attribute__((unused)))
 static void
 emit(char kind, unsigned vcpu, unsigned n, uint64_t value)
 {
-	char line[64];
-	int len = snprintf(line, sizeof(line), "%c %u %u %llu\n", kind, vcpu, n,
-	                   (unsigned long long)value);
+	char line[96];
+	int len = kind == 'B' ? snprintf(line, sizeof(line), "B %u %u %llu\n", vcpu, n,
+	                                 (unsigned long long)value)
+	                      : snprintf(line, sizeof(line), "%c %u %u %llu %llu\n", kind, vcpu, n,
+	                                 (unsigned long long)value, (unsigned long long)idle_insns);
 
 	if (write(out_fd, line, (size_t)len) != len)
 		_exit(70); /* the measurement is lost: stop QEMU rather than report less */
@@ -92,6 +98,9 @@ on_mark(unsigned int vcpu, void *udata)
 		return;
 	on_tb(vcpu, NULL); /* the slot may be the first instruction run after a switch */
 	if (slot == SLOT_START) {
+		if (polled[vcpu] && frames[vcpu] == 0)
+			idle_insns += own_now(vcpu) - start[vcpu]; /* S to S: an empty poll */
+		polled[vcpu] = 1;
 		start[vcpu] = own_now(vcpu);
 		frames[vcpu] = 0;
 	} else if (slot == SLOT_END) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """`make bench-linux-l2fwd`: Linux 6.1's AF_PACKET forwarder (bench/os/linux_l2fwd.c) on the
 machine `make bench-fastpath` gives ExoLab's l2fwd (two CPUs, four e1000s on two QEMU hubs,
-`-icount shift=0,sleep=off`, CPU 1 isolated: isolcpus, nohz_full, rcu_nocbs, irqaffinity=0),
-next to bench-fastpath's owned and shared rows.  Linux's boot-time bring-up of CPU 1 stalls
-under icount, so the kernel boots with maxcpus=1 and the program brings CPU 1 online by
-hotplug.  The l2count plugin (bench/linux/l2count.c) counts the forwarder vCPU's own
-instructions per batch; the latencies are the program's (rdtsc under icount, as ExoLab's).
-Method: bench/linux/README.md, "bench-linux-l2fwd".  --linux-log/--events read saved output."""
+CPU 1 isolated: isolcpus, nohz_full, rcu_nocbs, irqaffinity=0), next to bench-fastpath's
+owned and shared rows.  Not under -icount (Linux's boot-time bring-up of CPU 1 stalls there,
+and a hotplugged CPU 1 forwards only at QEMU's round-robin kicks): QEMU runs the vCPUs
+round-robin on one thread (-accel tcg,thread=single) and the l2count plugin
+(bench/linux/l2count.c) counts instructions: the forwarder vCPU's own per batch, and both
+vCPUs' less the forwarder's empty polls as the latency clock.  Method:
+bench/linux/README.md, "bench-linux-l2fwd".  --linux-log/--events read saved output."""
 
 import argparse
 import os
@@ -28,11 +29,11 @@ NFRAMES = 2048
 BATCH = 32
 DONE = re.compile(r"^l2fwd-linux: done, (\d+) failed$", re.M)
 L2FWD = re.compile(r"^L2FWD (\S+) (\d+)$")
-EVENT = re.compile(r"^([RTB]) (\d+) (\d+) (\d+)$")
+EVENT = re.compile(r"^([RTB]) (\d+) (\d+) (\d+)(?: (\d+))?$")
 EXO = re.compile(r"^BENCH l2fwd_(owned|shared)_(\S+) (\d+) (\S+)$")
-SERIAL_NAMES = ("pkt", "pkt_mean", "lat_p50", "lat_p99", "lat_p999", "lat_max", "irqs")
+SERIAL_NAMES = ("irqs",)
 APPEND = ("console=ttyS0 quiet panic=-1 ipv6.disable=1 isolcpus=1 nohz_full=1 rcu_nocbs=1 "
-          "irqaffinity=0 maxcpus=1")
+          "irqaffinity=0")
 
 
 class ParseError(Exception):
@@ -62,19 +63,19 @@ def parse_serial(text, source):
 
 
 def parse_events(text, source):
-    """The plugin's lines as lists: T and R [(vcpu, n, clock)], B [(vcpu, n, insns)]."""
+    """The plugin's lines as lists: T and R [(vcpu, n, clock, idle)], B [(vcpu, n, insns)]."""
     ev = {"T": [], "R": [], "B": []}
     for lineno, line in enumerate(text.splitlines(), 1):
         m = EVENT.match(line)
-        if not m:
+        if not m or (m.group(1) == "B") != (m.group(5) is None):
             raise ParseError("%s:%d: malformed event line: %r" % (source, lineno, line))
-        ev[m.group(1)].append(tuple(int(v) for v in m.groups()[1:]))
+        ev[m.group(1)].append(tuple(int(v) for v in m.groups()[1:] if v is not None))
     return ev
 
 
 def frames(events):
-    """One clock value per frame, in order (an event of n frames gives n)."""
-    return [clock for _, n, clock in events for _ in range(n)]
+    """One (clock, idle) per frame, in order (an event of n frames gives n)."""
+    return [(e[2], e[3]) for e in events for _ in range(e[1])]
 
 
 def measured_batches(batches, source):
@@ -100,9 +101,9 @@ def pct(values, q):
 
 def figures(ev, source):
     """Per-frame instructions at batch 32 (least full batch / 32; mean over the measured
-    frames) on the forwarder's vCPU, and the latency distribution over the measured frames
-    by the plugin's clock (stamp to receive, both vCPUs' instructions: icount's clock but
-    for its jumps while both CPUs are idle), a cross-check of the program's own."""
+    frames) on the forwarder's vCPU, and the latency distribution over the measured frames:
+    the generator's stamp to the forwarder's receive in both vCPUs' instructions less the
+    forwarder's empty polls (and, as spin_*, with them)."""
     sent = [t for t in ev["T"] if t[1] == BATCH]
     if len(sent) != NFRAMES // BATCH:
         raise ParseError("%s: %d stamped batches of %d, wanted %d"
@@ -113,7 +114,10 @@ def figures(ev, source):
     if stop[1] != 1 or len(rx) < NFRAMES + 1:
         raise ParseError("%s: %d frames received, wanted the %d measured and the stop frame"
                          % (source, len(rx), NFRAMES))
-    lat = sorted(r - t for r, t in zip(rx[-NFRAMES - 1:-1], frames(sent)))
+    # Stamp to receive in both vCPUs' instructions, less the forwarder's empty polls between.
+    lat = sorted((r - t) - (ri - ti) for (r, ri), (t, ti) in zip(rx[-NFRAMES - 1:-1],
+                                                                 frames(sent)))
+    spin = sorted(r - t for (r, _), (t, _) in zip(rx[-NFRAMES - 1:-1], frames(sent)))
     if lat[0] < 0:
         raise ParseError("%s: a frame received before it was stamped (events out of order)"
                          % source)
@@ -123,8 +127,8 @@ def figures(ev, source):
         "pkt": min(full) // BATCH if full else None,
         "pkt_mean": sum(insns for _, _, insns in body) // NFRAMES,
         "full": len(full), "batches": len(body),
-        "clk_p50": pct(lat, 500), "clk_p99": pct(lat, 990), "clk_p999": pct(lat, 999),
-        "clk_max": lat[-1],
+        "lat_p50": pct(lat, 500), "lat_p99": pct(lat, 990), "lat_p999": pct(lat, 999),
+        "lat_max": lat[-1], "spin_p50": pct(spin, 500), "spin_max": spin[-1],
     }
 
 
@@ -167,22 +171,19 @@ def row(label, f):
 
 
 def linux_row(serial, ev):
-    """Linux's figures: insn/frame from the plugin's events, latency and interrupts from the
-    program's lines (rdtsc under icount, ExoLab's method), and the cross-checks."""
+    """Linux's figures: instructions and latency from the plugin's events, interrupts from the
+    program's lines."""
     out = dict(ev)
-    out.update({k: serial[k] for k in SERIAL_NAMES if k.startswith("lat_") or k == "irqs"})
-    out["tsc_pkt"], out["tsc_pkt_mean"] = serial["pkt"], serial["pkt_mean"]
+    out["irqs"] = serial["irqs"]
     return out
 
 
 def notes(f):
     return [
-        "Linux: %d measured batches on the forwarder's vCPU, %d of them full (%d)"
-        % (f["batches"], f["full"], BATCH),
-        "Linux cross-checks: the program's rdtsc (both CPUs' instructions under icount) "
-        "least full batch / 32 %s, mean %s; latency by the plugin's clock p50 %s p99 %s "
-        "p99.9 %s max %s" % tuple(fmt(f[k]) for k in (
-            "tsc_pkt", "tsc_pkt_mean", "clk_p50", "clk_p99", "clk_p999", "clk_max")),
+        "Linux: %d measured batches on the forwarder's vCPU, %d of them full (%d); latency "
+        "counts both vCPUs' instructions but the forwarder's empty polls; with them (QEMU's "
+        "round-robin handoff, host-timed): p50 %s max %s"
+        % (f["batches"], f["full"], BATCH, fmt(f["spin_p50"]), fmt(f["spin_max"])),
     ]
 
 
@@ -200,25 +201,25 @@ def symbol(nm, binary, name):
 
 
 def run_linux(o, events):
-    """Boots the guest as bench-linux does (sidebyside.COMMON: -icount shift=0,sleep=off) but
-    with 512 MiB, two CPUs, the plugin and bench-fastpath's four e1000s instead of no NIC."""
+    """Boots the guest as bench-linux does (sidebyside.COMMON) but with 512 MiB, two CPUs
+    round-robin instead of -icount, the plugin and bench-fastpath's four e1000s."""
     common, skip = [], 0
     for a in sidebyside.COMMON:
         if skip:
             skip -= 1
-        elif a in ("-nic", "-m"):
+        elif a in ("-icount", "-nic", "-m"):
             skip = 1
         else:
             common.append(a)
     argv = [o.qemu, "-kernel", o.kernel, "-initrd", o.initrd, "-append", o.append] + common
-    argv += ["-m", "512", "-smp", "2", "-plugin",
+    argv += ["-m", "512", "-smp", "2", "-accel", "tcg,thread=single", "-plugin",
              "%s,marks=%#x,out=%s" % (o.plugin, symbol(o.nm, o.binary, "l2mark"), events)]
     return sidebyside.boot(argv + devices(), o.timeout, DONE)
 
 
 def devices():
-    """bench-fastpath's e1000s (grade/l2fwdtests.py) with QEMU's interrupt mitigation off
-    (Linux tuned for latency: the README says why)."""
+    """bench-fastpath's e1000s (grade/l2fwdtests.py) with QEMU's interrupt mitigation off:
+    its timer runs on host time without icount (the README says why)."""
     return [a + ",mitigation=off" if a.startswith("e1000,") else a
             for a in l2fwdtests.devices()]
 

@@ -196,32 +196,56 @@ frame_ok(const uint8_t *f, ssize_t len, uint32_t seq)
 	return 1;
 }
 
-/* The sum of CPU 1's column of /proc/interrupts (every kind: device, timer, IPIs); the
- * generator reads it on CPU 0 around the measured frames. */
+/* CPU 1's column of /proc/interrupts (every kind: device, timer, IPIs), per line; the
+ * generator reads it on CPU 0 around the measured frames.  Returns the sum. */
+#define IRQ_LINES 64
+struct irq_snap {
+	char name[IRQ_LINES][16];
+	uint64_t count[IRQ_LINES];
+	int n;
+};
+
 static uint64_t
-cpu1_interrupts(void)
+cpu1_interrupts(struct irq_snap *snap)
 {
 	FILE *f = fopen("/proc/interrupts", "r");
 	char line[512];
 	uint64_t sum = 0;
 
+	snap->n = 0;
 	if (f == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
-		char *colon = strchr(line, ':'), *end;
-		unsigned long long c0, c1;
+		char *colon = strchr(line, ':'), *end, *name = line;
+		unsigned long long c1;
 
 		if (colon == NULL)
 			continue;
-		c0 = strtoull(colon + 1, &end, 10);
+		(void)strtoull(colon + 1, &end, 10);
 		if (end == colon + 1)
 			continue;
 		c1 = strtoull(end, &end, 10);
-		(void)c0;
 		sum += c1;
+		if (snap->n == IRQ_LINES)
+			continue;
+		*colon = '\0';
+		while (*name == ' ')
+			name++;
+		snprintf(snap->name[snap->n], sizeof(snap->name[0]), "%.15s", name);
+		snap->count[snap->n++] = c1;
 	}
 	fclose(f);
 	return sum;
+}
+
+/* `IRQ1 <line> <count>` for each /proc/interrupts line whose CPU 1 count changed. */
+static void
+print_irq_delta(const struct irq_snap *a, const struct irq_snap *b)
+{
+	for (int i = 0; i < a->n && i < b->n; i++)
+		if (b->count[i] != a->count[i] && strcmp(a->name[i], b->name[i]) == 0)
+			printf("IRQ1 %s %lu\n", b->name[i],
+			       (unsigned long)(b->count[i] - a->count[i]));
 }
 
 static void
@@ -361,6 +385,7 @@ static void
 generator(void)
 {
 	int tx = port_socket(2), rx = port_socket(3), warm = 0, good = 0;
+	static struct irq_snap snap[2];
 	uint64_t irq0;
 
 	check("generator sockets on ports 2 and 3", tx >= 0 && rx >= 0);
@@ -369,10 +394,11 @@ generator(void)
 	for (int t = 0; t < WARM_TRIES && !warm; t++)
 		warm = gen_batch(tx, rx, 0, 1, FLAG_WARM) == 1;
 	check("a warm-up frame came back through the forwarder", warm);
-	irq0 = cpu1_interrupts(); /* every CPU's column is in /proc/interrupts */
+	irq0 = cpu1_interrupts(&snap[0]); /* every CPU's column is in /proc/interrupts */
 	for (uint32_t seq = 1; warm && seq <= NFRAMES; seq += BATCH)
 		good += gen_batch(tx, rx, seq, BATCH, 0);
-	res->irqs = cpu1_interrupts() - irq0;
+	res->irqs = cpu1_interrupts(&snap[1]) - irq0;
+	print_irq_delta(&snap[0], &snap[1]);
 	printf("l2fwd-linux: %d of %d frames came back once, in order, rewritten\n", good, NFRAMES);
 	check("every frame forwarded once, unmodified but for the MAC header", good == NFRAMES);
 	gen_batch(tx, rx, NFRAMES + 1, 1, FLAG_STOP);

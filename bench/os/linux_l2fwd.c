@@ -1,10 +1,12 @@
 /* bench-linux-l2fwd: the Linux side of issue 15's forwarding figure (ExoLab's is `make
  * bench-fastpath`, user/l2fwd.c).  Runs as the only program of a busybox initramfs
  * (bench/linux/mkinitramfs.py, with e1000.ko) on the machine bench-fastpath gives ExoLab: two
- * CPUs, four e1000s on two QEMU hubs (grade/l2fwdtests.py), `-icount shift=0`, so rdtsc counts
- * executed guest instructions (both CPUs' together: the generator sleeps while a batch is in
- * flight, as l2gen does).  The kernel line isolates CPU 1 the way Linux can (isolcpus,
- * nohz_full, rcu_nocbs, irqaffinity=0): the closest Linux has to an owned core.
+ * CPUs, four e1000s on two QEMU hubs (grade/l2fwdtests.py).  The kernel line isolates CPU 1
+ * the way Linux can (isolcpus, nohz_full, rcu_nocbs, irqaffinity=0): the closest Linux has to
+ * an owned core.  bench-linux-l2fwd runs it without icount (Linux does not start CPU 1 under
+ * icount: bench/linux/README.md) and takes its figures from the l2count plugin, which sees
+ * the calls to the l2mark slots below; the program's own rdtsc figures (the L2FWD lines) are
+ * then host cycles, and would be instructions under -icount shift=0.
  *
  * The forwarder (CPU 1) is the AF_PACKET equivalent of l2fwd's loop: it busy-polls
  * recvmmsg(MSG_DONTWAIT) for up to 32 frames on port 0, takes one rdtsc, records each frame's

@@ -146,7 +146,8 @@ def shell_fastpath(run):
     if re.search(r"^l2(fwd|gen): .* FAIL$", l2, re.M):
         run.fail("a check failed: %s" % re.search(r"^l2(fwd|gen): .* FAIL$", l2, re.M).group(0),
                  "l2fwd")
-    for prog, tag, n in [("l2gen", "run", 5), ("l2fwd", "run", 2), ("l2fwd", "end", 6)]:
+    for prog, tag, n in [("l2fwd", "init", 3), ("l2fwd", "setup", 2), ("l2gen", "run", 5),
+                         ("l2fwd", "run", 2), ("l2fwd", "end", 6)]:
         ok = len(re.findall(r"^%s: %s: .* OK$" % (prog, tag), l2, re.M))
         if ok != n:
             run.fail("%d of %d '%s: %s:' checks OK" % (ok, n, prog, tag), "l2fwd")

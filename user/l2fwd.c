@@ -1,6 +1,7 @@
 /* l2fwd: the partitioned fast path's layer-2 forwarder (issue 15 item 4, docs/l2fwd.md), run
- * as init (`init=l2fwd [tests=load|shared]`: only init holds core capabilities) on two CPUs with
- * four e1000s on two QEMU hubs (user/l2fwd.h).  It spawns the generator (user/l2gen.c) on
+ * as init (`init=l2fwd [tests=load|shared]`) on two CPUs, or typed at the shell (`l2fwd`, with
+ * the core capabilities spawn hands a shell command: make qemu-fastpath), with four e1000s on
+ * two QEMU hubs (user/l2fwd.h).  It spawns the generator (user/l2gen.c) on
  * CPU 0, then forwards every frame from unit 0 to unit 1 in batches of NET_BATCH, polled by
  * lib/fastpath's loop, rewriting the MAC header.  Each frame's latency, the forwarder's TSC
  * at receive minus the generator's stamp in the frame, goes into a lib/fastpath histogram.

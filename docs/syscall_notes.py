@@ -102,19 +102,21 @@ NOTES = {
         ("slot", DST.format("dslot") + " (in the target env's table)"),
         ("E_PERM", "GRANT missing")]),
     "cap_revoke": ("none beyond holding the capability (a revoked frame is unmapped from every "
-                   "address space but the revoker's)", [("slot", SRC.format("slot"))]),
+                   "address space but the revoker's; a region's mappings go wherever their "
+                   "maker holds no capability to it any more)", [("slot", SRC.format("slot"))]),
     "cap_delete": ("none beyond holding the capability", [("slot", SRC.format("slot"))]),
     "cap_identify": ("none beyond holding the capability (the physical address needs PHYS)",
                      [("slot", SRC.format("slot")),
                       ("E_FAULT", "`info` is not writable user memory")]),
     "spawn": ("the untyped capability in `uslot`: WRITE (the child costs env_cost pages of "
-              "it), and GRANT when `pages` > 0", [
+              "it, its image's page tables and every page the loader maps), and GRANT when "
+              "`pages` > 0", [
         ("E_INVAL", "`len` is 0 or > `ABI_CMD_MAX`"),
         ("E_FAULT", "`cmd` is not readable user memory"),
         ("E_NOMEM", "no free env, or no memory"),
         ("slot", SRC.format("uslot") + "; not an untyped capability `E_INVAL`; WRITE (or, "
-                 "when `pages` > 0, GRANT) missing `E_PERM`; fewer than `pages` + env_cost "
-                 "left `E_NOMEM`"),
+                 "when `pages` > 0, GRANT) missing `E_PERM`; fewer than `pages` + env_cost + the "
+                 "image (its pages and tables) left `E_NOMEM`"),
         ("E_NOENT", "no program of that name in the ramdisk"),
         ("E_INVAL", "the program is not a static x86-64 ELF executable (or `E_RANGE`: a "
                     "segment outside the user range)"),

@@ -12,7 +12,9 @@ framebuffer, the CPUs online, init starting) and then the entry's own lines
 (grade/legion_expect.py, the table grade/legion.py uses too); the netconsole must have
 carried legion's lines, in the same order (safe mode: nothing at all).  The bench entry's
 netconsole goes to hw/legion/collect.py's own receiver, whose CSV must hold the screen's BENCH
-lines, row for row, with the machine and the date.  A run ends as soon as
+lines, row for row, with the machine and the date; its echo port (collect.py --echo-port,
+the image's netecho=PORT) is the packet bench's peer, so the stand-in measures the packet path
+end to end and the CSV must hold its packet_* rows.  A run ends as soon as
 everything is there, or at a kernel death, the kernel monitor, QEMU's exit or the deadline
 (TIMEOUT seconds, times GRADE_TIMEOUT_SCALE); the checks read the output, never the clock.
 One more run, "menu", boots a variant whose menu waits for a key and looks at the screen.
@@ -128,9 +130,11 @@ def read_serial(path):
     return ANSI.sub("", raw.replace("\r", ""))
 
 
-def make_variant(a, tmp, mode, timeout=0, port=6666):
+def make_variant(a, tmp, mode, timeout=0, port=6666, echo_port=None):
     out = os.path.join(tmp, "legion-%s.img" % mode)
     net = "ip=169.254.77.2 mask=255.255.0.0 netcons=169.254.77.1:%d" % port
+    if echo_port:
+        net += " netecho=%d" % echo_port
     r = subprocess.run([sys.executable, MKIMAGE, "usb", "-o", out, "--efi", a.efi, "--kernel",
                         a.kernel, "--initrd", a.initrd, "--menu", MENU, "--default", mode,
                         "--timeout", str(timeout), "--net", net], stderr=subprocess.PIPE,
@@ -201,10 +205,13 @@ class Collector:
         ready = threading.Event()
         self.thread = threading.Thread(
             target=collect.listen, args=(self.rec, "127.0.0.1", 0, self.out),
-            kwargs={"ready": lambda addr: (bound.append(addr), ready.set())}, daemon=True)
+            kwargs={"ready": lambda addr: (bound.append(addr), ready.set()), "echo_port": 0},
+            daemon=True)
         self.thread.start()
         ready.wait(30)
-        self.port = bound[0][1] if bound else 0
+        # collect.py's echo port too (ephemeral here; the image's netecho=PORT names it)
+        self.port = bound[0][0][1] if bound else 0
+        self.echo_port = bound[0][1][1] if bound else 0
 
     def recv(self, got):
         parts = self.out.parts
@@ -253,6 +260,11 @@ def check_csv(text, collector):
                 "every row names the MACHINE line's machine"))
     out.append((bool(rows) and all(re.fullmatch(r"\d{4}-\d\d-\d\d", r["date"] or "")
                                    for r in rows), "every row has a date"))
+    names = {r["name"] for r in rows}
+    out.append(({"packet_tx_1", "packet_rtt_p50", "packet_rtt_p99"} <= names and
+                collector.rec.echoed >= 16,
+                "the packet path measured against collect.py's echo port (%d datagrams "
+                "echoed)" % collector.rec.echoed))
     errors = collector.rec.errors
     out.append((not errors, "collect.py reported no bad line" +
                 (": " + "; ".join(errors[:2]) if errors else "")))
@@ -262,7 +274,8 @@ def check_csv(text, collector):
 def boot(a, tmp, mode, has_legion):
     """One boot: (serial text, netconsole text, why it ended, seconds, csv checks)."""
     receiver = Collector(tmp) if mode == "bench" and has_legion else Socket()
-    image = make_variant(a, tmp, mode, port=receiver.port)
+    image = make_variant(a, tmp, mode, port=receiver.port,
+                         echo_port=getattr(receiver, "echo_port", None))
     serial = os.path.join(tmp, "serial-%s.out" % mode)
     scale = float(os.environ.get("GRADE_TIMEOUT_SCALE", "1"))
     start, net, exp = time.monotonic(), bytearray(), expectations(mode, has_legion)

@@ -11,7 +11,7 @@ MODES_LIST = "bench selftest shell safe"
 PROMPT = r"^\$ "
 
 SELFTESTS = ["hwinfo", "captest", "memtest", "cowtest", "forktree", "pipetest", "fputest",
-             "malloctest", "regiontest", "sleeptest"]
+             "malloctest", "regiontest"]
 # Lines the programs themselves print (legion forwards them from its pipe): on the screen and
 # over the netconsole in selftest mode.
 CHILD_LINES = [r"^captest: 0 checks failed in all three envs$", r"^cowtest: 0 checks failed$",

@@ -28,6 +28,7 @@ CMDLINE_OPTION(u_ip, "ip", "ip=A.B.C.D: this machine's IPv4 address (lib/net)");
 CMDLINE_OPTION(u_mask, "mask", "mask=A.B.C.D: its netmask (lib/net)");
 CMDLINE_OPTION(u_gw, "gw", "gw=A.B.C.D: its gateway (lib/net)");
 CMDLINE_OPTION(u_netcons, "netcons", "netcons=HOST:PORT: send console lines there over UDP");
+CMDLINE_OPTION(u_netecho, "netecho", "netecho=PORT: the bench's UDP echo port (default 6667)");
 CMDLINE_OPTION(u_nvme_ro, "nvme_ro", "nvme_ro: open NVMe disks read-only, as on real hardware");
 CMDLINE_OPTION(u_nvme_write, "nvme_write", "nvme_write=START+COUNT: the LBAs a test may write");
 

@@ -1,7 +1,8 @@
 /* legion: the init of the Legion image (issue 16, docs/legion.md).  Each menu entry boots the
  * kernel with `init=legion legion=MODE`; legion reads MODE from the kernel command line
  * (kcmdline.h) and runs it:
- *   bench     the benchmarks (legion_tests.h), their BENCH lines, a summary table;
+ *   bench     the benchmarks (legion_bench.h), then its own packet path against the
+ *             netconsole host's echo port (legion_pkt.h), their BENCH lines, a summary table;
  *   selftest  the tests safe on real hardware, a PASS/FAIL table;
  *   shell     the shell;
  *   safe      no driver at all (the device capabilities are dropped), the shell on one CPU
@@ -22,6 +23,7 @@
 #include "kcmdline.h"
 #include "legion_bench.h"
 #include "legion_judge.h"
+#include "legion_pkt.h"
 #include "legion_run.h"
 #include "legion_tests.h"
 #include "net.h"
@@ -47,6 +49,7 @@ static struct net_dev dev;
 static struct net_stack st;
 static struct netcons nc;
 static bool net_on;
+static uint32_t cons_ip; /* the netconsole's host: the packet bench's echo peer */
 static char early[2048]; /* what legion printed before the netconsole was up */
 static size_t early_len;
 
@@ -191,6 +194,7 @@ net_up(void)
 		printf("legion: no netconsole: %s\n", error_name(r));
 		return false;
 	}
+	cons_ip = cfg.cons_ip;
 	net_arp_announce(&st);
 	console_tee(NULL, NULL);
 	netcons_start();
@@ -303,13 +307,47 @@ bench_line(struct legion_run *run, const char *line)
 		nresults++;
 }
 
+/* A line of legion's own packet bench (legion_pkt.h): printed, and a result if it is one. */
+static void
+pkt_out(const char *line)
+{
+	printf("%s\n", line);
+	bench_line(NULL, line);
+}
+
+/* The packet path against the echo peer: the netconsole's host, port netecho=PORT. */
+static void
+bench_packet(unsigned i, unsigned n)
+{
+	const char *w = kcmdline_get("netecho"), *c = w;
+	unsigned long port = 0;
+
+	printf("legion: bench %u/%u: packet: UDP to the echo peer, driver and stack cycles, round "
+	       "trip (BENCH packet_*)\n",
+	       i, n);
+	for (; c != NULL && *c >= '0' && *c <= '9' && port <= 65535; c++)
+		port = port * 10 + (unsigned long)(*c - '0');
+	if (w == NULL) {
+		port = LEGION_ECHO_PORT;
+	} else if (*w == 0 || *c != 0 || port == 0 || port > 65535) {
+		printf("legion: bad netecho=%s: the default %u stays\n", w, LEGION_ECHO_PORT);
+		port = LEGION_ECHO_PORT;
+	}
+	if (!net_on) {
+		pkt_out("BENCH-NA packet_rtt no NIC or no link");
+		return;
+	}
+	net_flush(&st);
+	legion_pkt_bench(&st, cons_ip, (uint16_t)port, pkt_out);
+}
+
 static void
 mode_bench(void)
 {
-	const unsigned n = LEGION_NBENCH;
+	const unsigned n = LEGION_NBENCH + 1;
 	struct legion_run run = { .line = bench_line };
 
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < LEGION_NBENCH; i++) {
 		const struct legion_bench *b = &legion_benches[i];
 		int s;
 
@@ -318,6 +356,7 @@ mode_bench(void)
 		if (s != 0)
 			printf("legion: %s ended with status %d\n", b->program, s);
 	}
+	bench_packet(n, n);
 	printf("legion: ---- bench summary ----\n");
 	printf("legion: %-32s %14s %s\n", "name", "value", "unit");
 	for (unsigned i = 0; i < nresults; i++)

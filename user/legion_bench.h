@@ -2,7 +2,8 @@
  * in this order, each a ramdisk program spawned with these arguments (fds, devices and
  * ramdisk handed over as sh does).  Every line it prints goes to the console and the
  * netconsole; hw/legion/collect.py keeps the `BENCH name value unit` lines as CSV and
- * hw/legion/calibrate.py turns them into exosim's hw/legion profile (docs/legion.md).
+ * hw/legion/calibrate.py turns them into exosim's hw/legion profile (docs/legion.md).  After
+ * them legion measures the packet path itself (legion_pkt.h: it owns the NIC).
  *
  * Each entry is safe on the laptop: no writes to any disk (benchnvme builds read commands
  * only), bounded time (seconds; a device that does not answer within a second ends the

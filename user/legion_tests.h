@@ -4,7 +4,9 @@
  * the NIC legion drives (no irqtest, nettest), none ends in a deliberate fault (pcitest), and each
  * runs as a LibOS child, not only as init (smptest and schedtest take their mode from init's
  * tests=, waittest waits for typed input, ipctest's helper does not answer when ipctest is not
- * init's child, lifetest's spin check failed once in two runs on 4 CPUs: not here).
+ * init's child, lifetest's spin check failed once in two runs on 4 CPUs, and sleeptest's
+ * lateness bounds are for icount: under a loaded TCG host they fail: not here).  The bounds
+ * (seconds) only catch a hang: a loaded emulator may be ten times slower than the laptop.
  * grade/legion_expect.py lists the same names for the graders. */
 #ifndef EXOLAB_USER_LEGION_TESTS_H
 #define EXOLAB_USER_LEGION_TESTS_H
@@ -23,15 +25,14 @@ struct legion_test {
 /* clang-format off: one program a line */
 static const struct legion_test legion_selftests[] = {
 	{ { "hwinfo" }, 60, "hwinfo: end" },
-	{ { "captest" }, 20, NULL },
-	{ { "memtest" }, 20, NULL },
-	{ { "cowtest" }, 20, NULL },
-	{ { "forktree" }, 20, "forktree: the whole tree is done" },
-	{ { "pipetest" }, 20, NULL },
-	{ { "fputest" }, 20, NULL },
-	{ { "malloctest" }, 20, NULL },
-	{ { "regiontest" }, 20, "regiontest: all OK" },
-	{ { "sleeptest" }, 20, NULL },
+	{ { "captest" }, 60, NULL },
+	{ { "memtest" }, 60, NULL },
+	{ { "cowtest" }, 60, NULL },
+	{ { "forktree" }, 60, "forktree: the whole tree is done" },
+	{ { "pipetest" }, 60, NULL },
+	{ { "fputest" }, 60, NULL },
+	{ { "malloctest" }, 60, NULL },
+	{ { "regiontest" }, 60, "regiontest: all OK" },
 };
 /* clang-format on */
 

@@ -9,18 +9,34 @@
  *            grandchild dies with it (else the machine never goes idle).
  *   revoke:  this env derives a frame to two forked children, each maps it; after revoke
  *            neither maps it any more, this env keeps its own mapping, and once deleted and
- *            unmapped the frame's page is back in the quota. */
+ *            unmapped the frame's page is back in the quota.
+ *   region:  this env derives a DMA region's capability to a forked child, which maps it
+ *            (reads the secret) and deletes its copy; after revoke the child's mapping is
+ *            gone (protect finds nothing) and its next read faults with the kernel's
+ *            page-fault line and kills it (the grader checks the line), while this env's
+ *            own mapping stays; the region's pages go back to the quota at its delete.
+ *   spawn:   sys_spawn charges its creator's quota for the env, its image's tables and every
+ *            page the loader maps (segments, stack, info page); the image's pages come back
+ *            at the child's death, the rest with its slot.  A helper ("lifetest tight N")
+ *            with exactly one page too few is refused with E_NOMEM, nothing taken, and with
+ *            exactly N is left with a quota of 0. */
 #include <stdint.h>
 
+#include "fd.h"
 #include "fork.h"
+#include "printfmt.h"
 #include "libos.h"
 #include "usyscall.h"
 #include "xstring.h"
 
-#define FRAME_VA  0x31000000ull /* the revoked frame, in every env that maps it */
-#define SYNC_VA   0x31001000ull /* a page the children share with this env (never revoked) */
-#define NSPIN     100000
-#define MAX_SPINS 2000000
+#define FRAME_VA     0x31000000ull /* the revoked frame, in every env that maps it */
+#define SYNC_VA      0x31001000ull /* a page the children share with this env (never revoked) */
+#define NSPIN        100000
+#define MAX_SPINS    2000000
+#define REGION_VA    0x31200000ull /* the DMA region here */
+#define KID_VA       0x31400000ull /* and in the child (fork does not copy region mappings) */
+#define SECRET       0x5ec7e75ec7e7ull
+#define TIGHT_FRAMES 64 /* extra quota the tight helper burns down (one slot a frame) */
 
 static int nchecks, nfailed;
 
@@ -205,11 +221,178 @@ revoke(void)
 	check("revoke", libos_quota_pages() == q, "the sync page and the emptied table too");
 }
 
+/* The child of the region scenario: maps the region through its derived capability,
+ * checks the secret, deletes its copy (the mapping outlives a delete) and says so; once told,
+ * reports whether the mapping survived the revoke, then reads it: a fault ends it here. */
+static int
+region_child(uint64_t rslot, uint64_t sslot)
+{
+	volatile uint64_t *sync = (volatile uint64_t *)SYNC_VA;
+	long spins = 0;
+
+	while (sys_map(ABI_SLOT_SELF, sslot, SYNC_VA, ABI_PERM_R | ABI_PERM_W) < 0)
+		if (sys_yield(), ++spins > MAX_SPINS)
+			return 10;
+	if (sys_region_map(rslot, ABI_SLOT_SELF, KID_VA, ABI_PERM_R) < 0)
+		return 11;
+	if (*(volatile uint64_t *)KID_VA != SECRET || sys_cap_delete(rslot) < 0)
+		return 12;
+	sync[1] = 1;
+	while (sync[0] != 2)
+		if (sys_yield(), ++spins > MAX_SPINS)
+			return 13;
+	sync[1] = sys_protect(ABI_SLOT_SELF, KID_VA, ABI_PERM_R) == E_NOENT ? 3 : 4;
+	sync[2] = *(volatile uint64_t *)KID_VA; /* faults: the page fault line, and death */
+	return 14;
+}
+
+static void
+region_revoke(void)
+{
+	volatile uint64_t *sync = (volatile uint64_t *)SYNC_VA;
+	long rslot = slot_alloc(), sslot = slot_alloc(), id, cs;
+	uint64_t q = libos_quota_pages();
+	long spins = 0;
+	int st = 0;
+
+	check("region", rslot > 0 && sslot > 0, "two slots");
+	check("region",
+	      sys_dma_alloc(ABI_SLOT_UNTYPED, (uint64_t)rslot, 1, ABI_DMA_WB, CAP_R_ALL) > 0 &&
+	          sys_region_map((uint64_t)rslot, ABI_SLOT_SELF, REGION_VA,
+	                         ABI_PERM_R | ABI_PERM_W) == 0 &&
+	          sys_frame_alloc(ABI_SLOT_UNTYPED, (uint64_t)sslot, CAP_R_ALL) == 0 &&
+	          sys_map(ABI_SLOT_SELF, (uint64_t)sslot, SYNC_VA, ABI_PERM_R | ABI_PERM_W) == 0,
+	      "a DMA region and a sync page mapped here");
+	*(volatile uint64_t *)REGION_VA = SECRET;
+	sync[0] = sync[1] = sync[2] = 0;
+	if ((id = fork()) == 0)
+		exit(region_child((uint64_t)rslot, (uint64_t)sslot));
+	cs = fork_child_slot(id);
+	check("region",
+	      id > 0 && cs > 0 &&
+	          sys_cap_derive((uint64_t)rslot, (uint64_t)cs, (uint64_t)rslot,
+	                         CAP_R_READ | CAP_R_MAP, CAP_NO_BADGE) == 0 &&
+	          sys_cap_copy((uint64_t)sslot, (uint64_t)cs, (uint64_t)sslot) == 0,
+	      "the child gets a derived copy of the region");
+	while (sync[1] != 1 && ++spins < MAX_SPINS)
+		sys_yield();
+	check("region", sync[1] == 1, "the child read the secret and deleted its copy");
+	check("region", sys_cap_revoke((uint64_t)rslot) == 0, "revoke the region's copies");
+	sync[0] = 2;
+	check("region", wait(id, &st) == 0 && st == WAIT_KILLED, "the child's read killed it");
+	check("region", sync[1] == 3 && sync[2] == 0, "its mapping was gone, no data read");
+	check("region", *(volatile uint64_t *)REGION_VA == SECRET, "this env keeps its mapping");
+	check("region",
+	      sys_unmap(ABI_SLOT_SELF, REGION_VA) == 0 && sys_cap_delete((uint64_t)rslot) == 0 &&
+	          sys_unmap(ABI_SLOT_SELF, SYNC_VA) == 0 && sys_cap_delete((uint64_t)sslot) == 0,
+	      "unmap and delete the region and the sync page");
+	check("region", libos_quota_pages() == q, "the region's page is back in the quota");
+	slot_free((uint64_t)rslot);
+	slot_free((uint64_t)sslot);
+}
+
+/* A child that only yields, spawned with `pages` of quota: its env slot, or an error. */
+static long
+spawn_spinner(uint64_t pages)
+{
+	static const char cmd[] = "lifetest spinner";
+	long slot = slot_alloc(), id;
+
+	if (slot < 0)
+		return slot;
+	id = sys_spawn(cmd, sizeof(cmd) - 1, (uint64_t)slot, ABI_SLOT_UNTYPED, pages);
+	if (id < 0) {
+		slot_free((uint64_t)slot);
+		return id;
+	}
+	return slot;
+}
+
+/* Destroys the spinner in `slot` (the quota holding q_alive pages while it lives): true when
+ * its death gives its loaded image back and its capability is deleted. */
+static int
+spinner_end(long slot, uint64_t q_alive)
+{
+	int ok = sys_env_destroy((uint64_t)slot) == 0 &&
+	         libos_quota_pages() == q_alive + libos_image_pages();
+
+	ok &= sys_cap_delete((uint64_t)slot) == 0;
+	slot_free((uint64_t)slot);
+	return ok;
+}
+
+static uint64_t
+parse_u64(const char *s)
+{
+	uint64_t v = 0;
+
+	while (*s >= '0' && *s <= '9')
+		v = v * 10 + (uint64_t)(*s++ - '0');
+	return v;
+}
+
+/* "lifetest tight N": with its quota at N - 1 pages a spawn of the spinner fails with
+ * E_NOMEM and takes nothing; at N it succeeds and leaves 0; the spinner's end gives all N
+ * back.  Frames of the quota, never mapped (so no table), burn it down to the page. */
+static int
+tight(uint64_t need)
+{
+	long frames[TIGHT_FRAMES], slot;
+	int n = 0;
+
+	while (libos_quota_pages() > need - 1 && n < TIGHT_FRAMES &&
+	       (frames[n] = slot_alloc()) > 0 &&
+	       sys_frame_alloc(ABI_SLOT_UNTYPED, (uint64_t)frames[n], CAP_R_ALL) == 0)
+		n++;
+	check("tight", need > 0 && libos_quota_pages() == need - 1, "quota burnt to one short");
+	check("tight", spawn_spinner(0) == E_NOMEM, "spawn with one page too few: E_NOMEM");
+	check("tight", libos_quota_pages() == need - 1, "the refused spawn took nothing");
+	check("tight", n > 0 && sys_cap_delete((uint64_t)frames[--n]) == 0, "give one page back");
+	slot = spawn_spinner(0);
+	check("tight", slot > 0 && libos_quota_pages() == 0, "spawn with exactly its charge");
+	check("tight", slot > 0 && spinner_end(slot, 0), "its death gives the image back");
+	check("tight", libos_quota_pages() == need, "the whole charge is back");
+	while (n > 0)
+		sys_cap_delete((uint64_t)frames[--n]);
+	return nfailed;
+}
+
+static void
+spawn_charge(void)
+{
+	uint64_t img = libos_image_pages(), q0 = libos_quota_pages(), q1;
+	long slot = spawn_spinner(0), id;
+	char need[24];
+	const char *argv[] = { "lifetest", "tight", need, NULL };
+	int st = -1;
+
+	check("spawn", slot > 0, "spawn a spinner with no quota of its own");
+	if (slot <= 0)
+		return;
+	q1 = libos_quota_pages();
+	printf("lifetest: spawn: charged %lu pages, %lu of them the loaded image\n",
+	       (unsigned long)(q0 - q1), (unsigned long)img);
+	check("spawn", q0 - q1 >= img + 3, "spawn charges the env, its tables and its image");
+	check("spawn", spinner_end(slot, q1), "the spinner's death gives its image back");
+	check("spawn", libos_quota_pages() == q0, "the slot's release gives back the rest");
+	fmt_snprintf(need, sizeof(need), "%lu", (unsigned long)(q0 - q1));
+	id = spawn("lifetest", argv, q0 - q1 + TIGHT_FRAMES);
+	check("spawn", id > 0 && wait(id, &st) == 0 && st == 0, "the tight helper passed");
+	check("spawn", libos_quota_pages() == q0, "the helper's quota is back");
+}
+
 int
 main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "spinner") == 0)
+		for (;;)
+			sys_yield();
+	if (argc == 3 && strcmp(argv[1], "tight") == 0)
+		return tight(parse_u64(argv[2]));
 	lifetimes();
 	revoke();
+	region_revoke();
+	spawn_charge();
 	printf("lifetest: %d checks, %d failed\n", nchecks, nfailed);
 	return nfailed != 0;
 }

@@ -20,7 +20,9 @@
 #include "usyscall.h"
 #include "xstring.h"
 
-#define SH_PAGES   400              /* primes 10: eleven envs, each with its env_cost and tables */
+/* The shell's quota: primes 10 makes eleven envs, each with its env_cost and tables, and
+ * primes 5 | wc leaves each command half of it less spawn's charge (sh.c, CMD_OVERHEAD). */
+#define SH_PAGES   440
 #define BIG        (3 * 4096 + 123) /* more than a pipe's ring */
 #define MANY_W     3                /* writers of test_many */
 #define MANY_R     2                /* readers of test_many, besides the parent */

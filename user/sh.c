@@ -30,9 +30,11 @@
 #define SH_PAGES      36
 #define CMD_PAGES_MAX 512
 /* What spawn charges the shell's quota beside a command's pages: the env (env_cost: its
- * PML4, FPU area and capability table) and its program's page tables (docs/architecture.md,
- * "Lifetimes"). */
-#define CMD_OVERHEAD 16
+ * PML4, FPU area and capability table), its program's page tables and every page the loader
+ * maps (segments, 16 stack pages, the info page; docs/architecture.md, "Lifetimes"): 38
+ * for most programs, up to 58 for the network ones (udpecho), which run alone and take the
+ * rest from SH_PAGES. */
+#define CMD_OVERHEAD 48
 
 struct cmd {
 	int argc;

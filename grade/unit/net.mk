@@ -45,7 +45,8 @@ ifneq ($(SIM_SAN_LIB),)
 NETSIM_TEST := $(NETDRVTEST_DIR)/test_net_sim
 $(NETSIM_TEST): $(NETDRVTEST_DIR)/obj/grade/unit/net/test_net_sim.o $(SIM_SAN_LIB)
 	$(V)$(HOSTCC) $(HOST_CFLAGS) -o $@ $^ -lcriterion $(SIM_LIBS)
-$(NETDRVTEST_DIR)/obj/grade/unit/net/test_net_sim.o: NETDRVTEST_INC += -Isim -Isim/net
+$(NETDRVTEST_DIR)/obj/grade/unit/net/test_net_sim.o: NETDRVTEST_INC += -Isim -Isim/net -Ilib/fastpath/include
+$(NETDRVTEST_DIR)/obj/grade/unit/net/test_net_sim.o: $(wildcard sim/*.h sim/net/*.h lib/fastpath/include/*.h)
 ifeq ($(NETDRVTEST_LAB_BEFORE_5),)
 UNIT_TESTS += $(NETSIM_TEST)
 endif

@@ -31,7 +31,7 @@ import sys
 
 FIELDS = ["name", "value", "unit", "machine", "date"]
 # Every unit a BENCH line of this tree uses; anything else is a typo or a foreign tool.
-UNITS = {"cycles", "instructions", "interrupts", "hz", "cqes"}
+UNITS = {"cycles", "instructions", "interrupts", "hz", "cqes", "frames"}
 DATE = re.compile(r"^\d{4}-\d\d-\d\d$")
 QD = 32  # the queue depth of benchnvme's and nvmetest's depth-32 runs
 Z99 = 2.3263  # the standard normal's 99th percentile: p99 / median of a lognormal = e^(Z99 sigma)
@@ -185,6 +185,36 @@ def nvme_poll(s):
             ["nvme_read4k_complete", "nvme_qd32_complete", "nvme_qd32_per_poll"], how)
 
 
+# The Legion's packet bench (user/legion_pkt.h, run by legion's bench entry against
+# collect.py --echo-port): the driver's own calls, timed around net_tx/net_rx only.
+def nic_legion_tx(s):
+    """tx_call + n tx_pkt fitted to a transmit call with one frame and one with a burst."""
+    c1, cb, k = s.get("packet_tx_1"), s.get("packet_tx_burst"), s.get("packet_burst_frames",
+                                                                      "frames")
+    if k <= 1:
+        raise Missing("packet_burst_frames")
+    b = (cb - c1) / (k - 1)
+    return ({"tx_call": c1 - b, "tx_pkt": b},
+            ["packet_tx_1", "packet_tx_burst", "packet_burst_frames"],
+            "fitted a + b*n to BENCH packet_tx_1 (n = 1) and packet_tx_burst (one transmit call "
+            "of n = packet_burst_frames = %g frames; legion's packet bench, the driver's call "
+            "only)" % k)
+
+
+def nic_legion_rx(s):
+    """rx_call: a receive call that finds nothing; rx_pkt: each frame beyond that."""
+    empty = s.get("packet_rx_empty")
+    try:
+        frame, how = s.get("packet_rx_frame"), "packet_rx_frame (the frames of echoed bursts)"
+        names = ["packet_rx_empty", "packet_rx_frame"]
+    except Missing:
+        frame, how = s.get("packet_rx_1") - empty, "packet_rx_1 - packet_rx_empty"
+        names = ["packet_rx_empty", "packet_rx_1"]
+    return ({"rx_call": empty, "rx_pkt": frame}, names,
+            "BENCH packet_rx_empty (a receive call finding nothing) and %s; legion's packet "
+            "bench, the driver's call only" % how)
+
+
 def nic_costs(s):
     rx, tx, fwd = s.get("net_rx_pkt"), s.get("net_tx_pkt"), s.get("net_fwd_pkt")
     return ({"rx_pkt": rx, "tx_pkt": tx, "fwd_pkt": fwd - rx - tx},
@@ -245,10 +275,13 @@ class Calibration:
     def driver(self, file, derivations, names_all):
         costs = self.p[file]["driver_costs"]
         done = set()
-        for d in derivations:
+        for d in derivations:  # the first derivation that gives a cost wins
             try:
                 values, names, how = d(self.src)
             except Missing:
+                continue
+            values = {k: v for k, v in values.items() if k not in done}
+            if not values:
                 continue
             if min(values.values()) < 0:
                 self.notes.append("%s: %s gave a negative figure %s: kept the old figures" %
@@ -309,6 +342,16 @@ class Calibration:
                               "time against %.1f us at depth 1" % (max(q, 0), med)))
         self.measured.append("nvme.ssds.%s.units" % self.ssd)
 
+    def packet_rtt(self):
+        """The round trip includes the wire and the echo peer: reported, no profile figure."""
+        try:
+            p50, p99 = self.src.get("packet_rtt_p50"), self.src.get("packet_rtt_p99")
+        except Missing:
+            return
+        self.notes.append("packet_rtt p50 %g, p99 %g cycles: the round trip to collect.py's "
+                          "echo port includes the wire and the peer computer, so it is no "
+                          "profile figure (exosim's link model is nic.json's own)" % (p50, p99))
+
     def optional(self, name):
         try:
             return self.src.get(name)
@@ -318,8 +361,10 @@ class Calibration:
     def run(self):
         self.machine()
         self.driver("nvme", [nvme_submit, nvme_poll], self.p["nvme"]["driver_costs"])
-        self.driver("nic", [nic_costs], self.p["nic"]["driver_costs"])
+        self.driver("nic", [nic_legion_tx, nic_legion_rx, nic_costs],
+                    self.p["nic"]["driver_costs"])
         self.ssd_read()
+        self.packet_rtt()
         return self.p
 
 

@@ -34,7 +34,7 @@ ESP_TYPE = uuid.UUID("C12A7328-F81F-11D2-BA4B-00A0C93EC93B")  # UEFI 2.10 Table 
 LINUX_DATA_TYPE = uuid.UUID("0FC63DAF-8483-4772-8E79-3D69D8477DE4")  # freedesktop.org DPS
 # GUIDs are derived from names so that a rebuild writes the same bytes (RFC 4122 version 5).
 GUID_NAMESPACE = uuid.UUID("6c1d6c2a-3f0e-5b8e-9d55-4c6567696f6e")
-NET_KEYS = ("ip", "mask", "gw", "netcons")
+NET_KEYS = ("ip", "mask", "gw", "netcons", "netecho")  # netecho=PORT: user/legion_pkt.h
 DEFAULT_NET = "ip=169.254.77.2 mask=255.255.0.0 netcons=169.254.77.1:6666"
 PLACEHOLDERS = ("TIMEOUT", "DEFAULT", "NET")
 MTOOLS_ENV = dict(os.environ, MTOOLS_SKIP_CHECK="1", MTOOLSRC="/dev/null")
@@ -215,10 +215,13 @@ def check_net(words):
         if key in seen:
             raise Error("--net", "%s= given twice" % key)
         host, _, port = val.partition(":") if key == "netcons" else (val, "", "")
+        if key == "netecho":
+            port, host = val, "0.0.0.0"
         if not re.fullmatch(quad, host):
             raise Error("--net", "%s=%s: not an IPv4 address A.B.C.D" % (key, val))
-        if key == "netcons" and not (port.isdigit() and 1 <= int(port) <= 65535):
-            raise Error("--net", "netcons=%s: not HOST:PORT with a port 1-65535" % val)
+        if key in ("netcons", "netecho") and not (port.isdigit() and 1 <= int(port) <= 65535):
+            raise Error("--net", "%s=%s: not %s with a port 1-65535"
+                        % (key, val, "HOST:PORT" if key == "netcons" else "PORT"))
         seen[key] = w
     if "ip" not in seen:
         raise Error("--net", "no ip= word")

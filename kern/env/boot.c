@@ -106,7 +106,7 @@ initrd_grant(struct env *e, physaddr_t pa, uint64_t npages)
 		region_discard(r);
 		return err;
 	}
-	return region_map(r, e, ABI_INITRD_VA, ABI_PERM_R);
+	return region_map(r, e, e, ABI_INITRD_VA, ABI_PERM_R);
 }
 
 static int

@@ -174,12 +174,24 @@ env_id_alive(uint64_t id)
 
 /* Destroys e, then every env whose creator is no longer alive, until none is left: the
  * descendants of e die with it.  A scan of the table per round, no recursion (a chain of
- * NENV envs costs NENV rounds; destroy is rare). */
+ * NENV envs costs NENV rounds; destroy is rare).  Destroying an env that runs on another
+ * CPU gives the env lock up while it waits (env_sched_exit), so e stays `dying` until its
+ * last descendant is gone: env_status says NOT_RUNNABLE and its death is signalled only
+ * then, so whoever sees it DEAD sees its descendants gone too (found by the fuzzer on 4
+ * CPUs: a leak check right after a worker's death counted a grandchild still being
+ * destroyed).  A hold keeps e's slot, and so its id, until then. */
 void
 env_destroy(struct env *e)
 {
 	bool again = e->created; /* an env that never made one has no descendant */
+	bool held;
 
+	if (!again || e->status == ENV_DEAD || e->status == ENV_FREE) {
+		env_destroy_one(e); /* returns at once for one already destroyed (or dying) */
+		return;
+	}
+	held = cap_object_hold(&e->obj) == 0;
+	e->dying = true;
 	env_destroy_one(e);
 	while (again) {
 		again = false;
@@ -193,6 +205,10 @@ env_destroy(struct env *e)
 			again = true;
 		}
 	}
+	e->dying = false;
+	knotify_env_dead(e);
+	if (held)
+		cap_object_put(&e->obj);
 }
 
 static void
@@ -213,7 +229,8 @@ env_destroy_one(struct env *e)
 	e->status = ENV_DEAD;
 	env_sched_exit(e, old);
 	ipc_env_teardown(e); /* off every CPU now: nobody can queue it again */
-	knotify_env_dead(e); /* its parent's wait may reap it from here on */
+	if (!e->dying)
+		knotify_env_dead(e); /* its parent's wait may reap it from here on */
 	/* pc->env stays: the rest of the caller's syscall (trace, schedule) still names it,
 	 * and uaccess refuses a dead env. */
 	if (pc->env == e)

@@ -254,7 +254,8 @@ const struct pci_dev *dev_pci(struct cap_object *obj);
 /* region.c: regions (CAP_REGION), a run of frames mapped whole by one call.  region_new
  * makes a fresh object on npages frames of one run (REGION_UNCACHED: device memory) with
  * nrecs mapping records; region_map maps it at va in t (checked by the caller) and records
- * it; region_discard frees one no capability has named yet. */
+ * it with `by`, the env whose capability allowed it (a revoke takes the mapping back once
+ * `by` holds none); region_discard frees one no capability has named yet. */
 #define REGION_UNCACHED 1u
 #define REGION_WC       2u /* mapped write-combining */
 #define REGION_OWNS     4u /* holds each of its frames (a DMA region), put at release */
@@ -262,7 +263,7 @@ struct region;
 int region_new(struct frame *frames, uint64_t npages, unsigned flags, uint64_t id, unsigned nrecs,
                struct region **out);
 struct cap_object *region_obj(struct region *r);
-int region_map(struct region *r, struct env *t, uint64_t va, unsigned perm);
+int region_map(struct region *r, struct env *t, struct env *by, uint64_t va, unsigned perm);
 void region_discard(struct region *r);
 void region_init(void);
 

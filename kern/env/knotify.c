@@ -66,9 +66,10 @@ sys_env_notify(struct env *e, const uint64_t *a)
 	t = env_of(eobj);
 	/* DEAD with the kernel's hold still there: env_destroy is waiting in env_sched_exit
 	 * (the env lock given up) and its death hook is still to run, so the binding is
-	 * signalled by it once the env is off every CPU.  DEAD without the hold: the hook has
-	 * run, the signal goes now. */
-	if (t->status == ENV_DEAD && !t->held)
+	 * signalled by it once the env is off every CPU (or, while it is `dying`, once its
+	 * descendants are gone too).  DEAD without the hold: the hook has run, the signal goes
+	 * now. */
+	if (t->status == ENV_DEAD && !t->held && !t->dying)
 		ipc_notify_signal(nobj, bits);
 	else
 		bind(&on_death[t - envs], nobj, bits);

@@ -1,6 +1,9 @@
 /* Loading a program from the ramdisk into a fresh env: its ELF segments, a user stack with
  * an unmapped guard page below it, the read-only env info page, and the first registers.
- * The pages are the kernel's gift: each is held by its mapping alone and freed at unmap. */
+ * Each page is held by its mapping alone and freed at unmap.  For spawn (e->pool set while
+ * e->pt_loading) each is paid from the creator's quota like the image's tables: the frame
+ * records the charge, so its release (the env's teardown, or an unmap by the env itself)
+ * gives the page back to that quota (docs/architecture.md, "Lifetimes"). */
 #include "abi/memlayout.h"
 #include "clock.h"
 #include "cmdline.h"
@@ -12,6 +15,27 @@
 
 const uint8_t *initrd_data;
 size_t initrd_size;
+
+/* Pays f's page from spawn's quota (e->pool) while spawn loads e: the charge is the frame's,
+ * refunded by the cap module when its last hold goes (cap_obj_unref).  f is held by the
+ * caller alone, so nobody else can see its pool change. */
+static int
+charge_image_page(struct env *e, struct frame *f)
+{
+	int err;
+
+	if (!e->pt_loading || e->pool == NULL)
+		return 0;
+	if ((err = cap_quota_take(e->pool, 1)) < 0)
+		return err;
+	if ((err = cap_object_hold(e->pool)) < 0) {
+		cap_quota_give(e->pool, 1);
+		return err;
+	}
+	f->obj.pool = e->pool; /* the hold just taken is the frame's */
+	f->obj.charged = 1;
+	return 0;
+}
 
 /* A zeroed frame mapped at va; *kva is where the kernel sees it. */
 static int
@@ -26,7 +50,7 @@ map_new_page(struct env *e, uint64_t va, unsigned perm, uint8_t **kva)
 		frame_discard(f);
 		return err;
 	}
-	if ((err = env_vm_map(e, va, f, perm, perm)) < 0) {
+	if ((err = charge_image_page(e, f)) < 0 || (err = env_vm_map(e, va, f, perm, perm)) < 0) {
 		cap_object_put(&f->obj); /* the only reference: the frame is freed */
 		return err;
 	}

@@ -9,10 +9,15 @@
  * (REGION_OWNS) holds each of its frames itself and puts them when it goes.  A mapping holds
  * each page like any mapped frame, so unmap, protect and env teardown need nothing special.
  *
- * A region records where it was mapped (env id, address) in a fixed table sized when it is
- * made, so mapping allocates nothing; a record whose env is gone is reused.  When the
- * region's last capability goes (a delete, a revoke of an ancestor, its holder destroyed)
- * its release hook removes every page those mappings still hold: a later access faults. */
+ * A region records where it was mapped (env id, address, and the env whose capability the
+ * map used) in a fixed table sized when it is made, so mapping allocates nothing; a record
+ * whose env is gone is reused.  When the region's last capability goes (a delete, a revoke
+ * of an ancestor, its holder destroyed) its release hook removes every page those mappings
+ * still hold: a later access faults.  A revoke that leaves the region other capabilities
+ * (a copy or derived copy of the same region revoked) runs the revoke hook: each mapping
+ * whose maker no longer holds a capability to the region goes, with the same TLB shootdown
+ * as any unmap (pt_unmap), so a revoked holder cannot keep the pages by having mapped them,
+ * nor by deleting its copy before the revoke (docs/architecture.md, "Lifetimes"). */
 #include "abi/memlayout.h"
 #include "env_impl.h"
 #include "kheap.h"
@@ -22,6 +27,7 @@
 
 struct region_rec {
 	uint64_t env, va; /* env 0: a free record */
+	uint64_t by;      /* the env whose capability the map used */
 };
 
 struct region {
@@ -122,10 +128,29 @@ region_release(struct cap_object *obj)
 	region_discard(r);
 }
 
+/* cap_revoke's hook (the region lost capabilities, some are left: callers hold the env
+ * lock): takes back each mapping whose maker holds no capability to the region any more. */
+static void
+region_revoke(struct cap_object *obj, struct cap_table *keeper)
+{
+	struct region *r = region_of(obj);
+
+	(void)keeper; /* the keeper still holds its capability: the test below keeps its maps */
+	for (unsigned i = 0; i < r->nrecs; i++) {
+		struct env *t = env_by_id(r->recs[i].env), *by = env_by_id(r->recs[i].by);
+
+		if (t == NULL || (by != NULL && cap_table_names(&by->caps, obj)))
+			continue;
+		unmap_pages(t, r, r->recs[i].va, r->npages);
+		r->recs[i].env = 0;
+	}
+}
+
 void
 region_init(void)
 {
 	cap_set_release_hook(CAP_REGION, region_release);
+	cap_set_revoke_hook_self(CAP_REGION, region_revoke);
 }
 
 /* A free record (never used, or its env gone), or NULL. */
@@ -138,11 +163,12 @@ rec_free(struct region *r)
 	return NULL;
 }
 
-/* Maps all of r at va in t with perm (ABI_PERM_R, maybe W), recorded: 0, or an error with
- * nothing mapped (E_EXIST: a page of the range was mapped).  The caller checked va, perm and
- * the rights.  A region's frames are one physical run, so one page-table operation maps it. */
+/* Maps all of r at va in t with perm (ABI_PERM_R, maybe W) for `by`, the env whose
+ * capability allowed it, recorded: 0, or an error with nothing mapped (E_EXIST: a page of the
+ * range was mapped).  The caller checked va, perm and the rights.  A region's frames are one
+ * physical run, so one page-table operation maps it. */
 int
-region_map(struct region *r, struct env *t, uint64_t va, unsigned perm)
+region_map(struct region *r, struct env *t, struct env *by, uint64_t va, unsigned perm)
 {
 	unsigned pte_perm = perm | ((r->flags & REGION_UNCACHED) ? ENV_VM_UNCACHED : 0) |
 	                    ((r->flags & REGION_WC) ? ENV_VM_WC : 0);
@@ -155,6 +181,7 @@ region_map(struct region *r, struct env *t, uint64_t va, unsigned perm)
 		return err;
 	rec->env = t->id;
 	rec->va = va;
+	rec->by = by->id;
 	return 0;
 }
 
@@ -178,7 +205,7 @@ sys_region_map(struct env *e, const uint64_t *a)
 	if (va < ABI_USER_START || va >= ABI_USER_END || r->npages * PAGE_SIZE > ABI_USER_END - va)
 		err = E_RANGE;
 	if (err == 0 && (err = env_get(e, eslot, CAP_R_MAP, &t)) == 0) {
-		err = region_map(r, t, va, (unsigned)perm);
+		err = region_map(r, t, e, va, (unsigned)perm);
 		cap_object_put(&t->obj);
 	}
 	cap_object_put(obj);

@@ -48,7 +48,7 @@ sys_spawn(struct env *e, const uint64_t *a)
 	memset(&info, 0, sizeof(info));
 	info.first_free = ABI_SLOT_UNTYPED + 1;
 	info.quota_pages = pages;
-	child->pt_loading = true; /* the image's tables are part of spawn's charge */
+	child->pt_loading = true; /* the image's tables and pages are part of spawn's charge */
 	err = env_load(child, cmdline, len, &info);
 	child->pt_loading = false;
 	if (err < 0 || (err = spawn_quota(e, uslot, child, pages)) < 0 ||

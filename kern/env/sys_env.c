@@ -143,6 +143,8 @@ sys_env_status(struct env *e, const uint64_t *a)
 	if (err < 0)
 		return err;
 	status = env_of(obj)->status;
+	if (status == ENV_DEAD && env_of(obj)->dying)
+		status = ENV_NOT_RUNNABLE; /* DEAD once its descendants are gone too (env.c) */
 	cap_object_put(obj);
 	return status;
 }

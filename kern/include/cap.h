@@ -211,6 +211,12 @@ void cap_quota_give(struct cap_object *pool, uint64_t pages);
  * paid from).  The kernel's frame hook removes the mappings (kern/env/vm.c). */
 typedef void (*cap_revoke_fn)(struct cap_object *obj, struct cap_table *keeper);
 void cap_set_revoke_hook(unsigned type, cap_revoke_fn fn);
+/* The same, and the hook also runs for the revoked capability's own object when it is of
+ * `type` (even with no descendant left: a holder that deleted its derived copy after using
+ * it is still reached).  For hooks that find by themselves what to take back (regions). */
+void cap_set_revoke_hook_self(unsigned type, cap_revoke_fn fn);
+/* Whether some slot of table t names obj (a scan of the table, under the module lock). */
+bool cap_table_names(struct cap_table *t, const struct cap_object *obj);
 
 /* Accounting, for leak checks: capabilities in every table, objects not yet released. */
 uint64_t cap_live_count(void);

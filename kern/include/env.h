@@ -56,6 +56,7 @@ struct env {
 	uint64_t pt_own, pt_image;
 	bool pt_loading; /* spawn's env_load runs: new tables are the image's */
 	bool created;    /* it made an env: its destroy looks for descendants */
+	bool dying;      /* env_destroy is still destroying its descendants: not DEAD to others */
 	char name[ENV_NAMELEN];
 };
 

@@ -93,10 +93,24 @@ is_cow_fault(const struct abi_fault *f, const struct vm_rec *r)
 	/* STUB LAB 4c: return false; */
 }
 
+/* Makes the page holding `va` writable if fork shares it or has not filled it yet. */
+static void
+own_page(uint64_t va)
+{
+	struct vm_rec *r = vm_find(va);
+
+	if (r != NULL && (r->flags & VM_COW))
+		cow_copy(r);
+	else if (r != NULL && (r->flags & VM_ZERO))
+		zero_fill(r);
+}
+
 /* fork's page-fault handler: a write to a copy-on-write page copies it, a touch of a
  * demand-zero page fills it, and any other fault takes the kernel's default path: the
  * handler turns the upcall off and returns, the access faults again, and the kernel ends
- * the env with its normal page-fault line. */
+ * the env with its normal page-fault line.  The return writes two words just below the
+ * faulting stack's red zone (upcall.S): their page is made the env's own first, else that
+ * write would fault (upcall off) and be reported instead of the env's own fault. */
 static void
 fork_pgfault(struct abi_fault *f)
 {
@@ -112,6 +126,8 @@ fork_pgfault(struct abi_fault *f)
 		FORK_PRIVATE->stats.zero_fills++;
 		return;
 	}
+	own_page(f->regs.rsp - PGFAULT_RED_ZONE - 16);
+	own_page(f->regs.rsp - PGFAULT_RED_ZONE - 1);
 	sys_env_set_upcall(SELF, 0, ABI_UXSTACK_TOP);
 }
 

@@ -2,8 +2,12 @@
  * at creation (abi_envinfo.first_free up to the table's size). */
 #include <stdint.h>
 
+#include "abi/memlayout.h"
 #include "libos.h"
 #include "usyscall.h"
+
+/* The image's bounds, from lib/user/user.ld.S (its segments are page-aligned runs). */
+extern char __libos_text[], __libos_end[];
 
 /* Slots at or above this are never handed out; enough for every program in user/. */
 #define SLOT_MAX 1024
@@ -50,4 +54,13 @@ libos_quota_pages(void)
 	if (sys_cap_identify(ABI_SLOT_UNTYPED, &ci) < 0)
 		return 0;
 	return ci.pages;
+}
+
+uint64_t
+libos_image_pages(void)
+{
+	uint64_t text = (uint64_t)__libos_text, end = (uint64_t)__libos_end;
+
+	return (end + ABI_PAGE_SIZE - 1) / ABI_PAGE_SIZE - text / ABI_PAGE_SIZE + ABI_USTACK_PAGES +
+	       1;
 }

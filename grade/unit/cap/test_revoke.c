@@ -267,3 +267,40 @@ Test(revoke, a_revoked_quota_takes_its_frames_back_from_everyone)
 	cr_expect_eq(u->quota, 8, "the frame's page is back in the quota");
 	cap_set_revoke_hook(CAP_FRAME, NULL);
 }
+
+/* A hook set with cap_set_revoke_hook_self (regions, issue 17) runs for the revoked
+ * capability's own object too, even with no descendant left: a holder that deleted its
+ * derived copy before the revoke is still reached.  A plain hook does not. */
+Test(revoke, a_self_hook_runs_for_the_revoked_object_with_no_descendant)
+{
+	struct cap_object *f = capfix_frame(0x6000);
+
+	cr_assert_eq(cap_create(TA, 1, f, CAP_R_ALL), 0);
+	cap_set_revoke_hook(CAP_FRAME, record_revoke);
+	hook_calls = 0;
+	cr_assert_eq(cap_revoke(TA, 1), 0);
+	cr_expect_eq(hook_calls, 0, "a plain hook: no descendant, no call");
+	cap_set_revoke_hook_self(CAP_FRAME, record_revoke);
+	cr_assert_eq(cap_revoke(TA, 1), 0);
+	cr_assert_eq(hook_calls, 1, "a self hook: one call for the object itself");
+	cr_expect_eq(hook_obj[0], f);
+	cr_expect_eq(hook_keeper[0], TA);
+	cr_expect(!f->revoking && f->revoke_next == NULL);
+	cap_set_revoke_hook(CAP_FRAME, NULL);
+	cr_assert_eq(cap_delete(TA, 1), 0);
+	cr_expect_eq(capfix_release_count(f), 1);
+}
+
+Test(revoke, cap_table_names_finds_an_object_only_where_a_slot_names_it)
+{
+	struct cap_object *f = capfix_frame(0x7000);
+
+	cr_expect(!cap_table_names(TA, f));
+	cr_assert_eq(cap_create(TA, 3, f, CAP_R_ALL), 0);
+	cr_assert_eq(cap_copy(TA, 3, TB, 4), 0);
+	cr_expect(cap_table_names(TA, f) && cap_table_names(TB, f));
+	cr_assert_eq(cap_delete(TB, 4), 0);
+	cr_expect(cap_table_names(TA, f) && !cap_table_names(TB, f));
+	cr_assert_eq(cap_delete(TA, 3), 0);
+	cr_expect(!cap_table_names(TA, f));
+}

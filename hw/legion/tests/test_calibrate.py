@@ -66,7 +66,33 @@ class CalibrateTest(unittest.TestCase):
         after = load(self.out, "machine")["costs"]
         for c in ("migration", "cache_line_transfer"):
             self.assertEqual(after[c], before[c])
-        self.assertEqual(load(self.out, "nic"), load(LEGION, "nic"))
+        nic_before, nic_after = load(LEGION, "nic")["driver_costs"], load(self.out, "nic")[
+            "driver_costs"]
+        for c in ("fwd_pkt", "mmio_write", "mmio_read", "l2fwd_pkt", "l2fwd_batch", "irq"):
+            self.assertEqual(nic_after[c], nic_before[c], c)
+
+    def test_nic_driver_costs_come_from_the_packet_bench(self):
+        p = self.calibrate_sample()
+        dc = load(self.out, "nic")["driver_costs"]
+        # tx: a + b = 400, a + 8 b = 820: b = 60, a = 340; rx: the empty call, the frame
+        self.assertEqual((dc["tx_call"]["cycles"], dc["tx_pkt"]["cycles"]), (340, 60))
+        self.assertEqual((dc["rx_call"]["cycles"], dc["rx_pkt"]["cycles"]), (60, 95))
+        for c in ("tx_call", "tx_pkt", "rx_call", "rx_pkt"):
+            self.assertNotIn("estimate", dc[c])
+            self.assertIn("measured 2026-12-05 on sample-not-measured", dc[c]["source"])
+            self.assertIn("packet bench", dc[c]["source"])
+        self.assertIn("packet_rtt p50 52000, p99 91000 cycles", p.stderr)
+        self.assertIn("nic.driver_costs.fwd_pkt", p.stdout.split("estimated")[1])
+
+    def test_rx_pkt_without_bursts_is_one_frame_less_the_empty_call(self):
+        rows = ["packet_rx_empty,60,cycles,m,2026-12-06", "packet_rx_1,210,cycles,m,2026-12-06",
+                "packet_rtt_p50,5,cycles,m,2026-12-06", "packet_rtt_p99,9,cycles,m,2026-12-06"]
+        p = self.run_tool(self.csv(HEADER + "\n".join(rows) + "\n"), "--out", self.out)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        dc = load(self.out, "nic")["driver_costs"]
+        self.assertEqual((dc["rx_call"]["cycles"], dc["rx_pkt"]["cycles"]), (60, 150))
+        self.assertEqual(dc["tx_pkt"], load(LEGION, "nic")["driver_costs"]["tx_pkt"])
+        self.assertIn("packet_rx_1 - packet_rx_empty", dc["rx_pkt"]["source"])
 
     def test_nvme_driver_costs_are_fitted_and_the_ssd_read_model_derived(self):
         self.calibrate_sample()
@@ -129,7 +155,7 @@ class CalibrateTest(unittest.TestCase):
     def test_check_validates_and_writes_nothing(self):
         p = self.run_tool(SAMPLE, "--check", "--out", self.out)
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("measured 11:", p.stdout)
+        self.assertIn("measured 15:", p.stdout)
         self.assertFalse(os.path.exists(self.out))
 
     @unittest.skipUnless(os.environ.get("EXOSIM"), "EXOSIM (the exosim binary) not set")

@@ -56,6 +56,9 @@ int slot_reserve(uint64_t slot);
 /* The pages left in this env's quota (the untyped capability in ABI_SLOT_UNTYPED), 0 when
  * it cannot be read. */
 uint64_t libos_quota_pages(void);
+/* The pages the kernel's loader maps for this program (its segments, ABI_USTACK_PAGES of
+ * stack and the env info page): what spawn charges its creator's quota for them. */
+uint64_t libos_image_pages(void);
 
 /* devices.c: this env's device capabilities, slots *first .. *first + count - 1 (count 0:
  * none).  init's come from the kernel, a spawned program's from its parent (spawn.c). */

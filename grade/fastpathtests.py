@@ -14,7 +14,12 @@ b * 0x9e3779b1 + j) types `blkclient -n 2000`: blkserve serves 2000 one-block re
 polled; every block must match the pattern, CPU 2 must take no interrupt of any kind while
 it serves, and the fpstat that blkclient runs on the partition must print the counters,
 every percentile of the service-time histogram, the log's drops, the heartbeat's age, the
-per-CPU interrupt table with CPU 2's owner, and the service's log lines."""
+per-CPU interrupt table with CPU 2's owner, and the service's log lines.
+
+A third boot is `make qemu-fastpath`'s machine (the four e1000s of grade/l2fwdtests.py and
+the NVMe image): `l2fwd` typed at the shell forwards on owned CPU 1 (every check of
+test-l2fwd's, CPU 1 quiet, its fpstat -p), then `blkclient -n 200` serves on owned CPU 2,
+then `fpstat` finds every core free again; `leaks` equal before and after."""
 
 import os
 import re
@@ -23,6 +28,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gradelib  # noqa: E402
+import l2fwdtests  # noqa: E402
 import lab3  # noqa: E402
 import nvmetests  # noqa: E402
 import shelltests  # noqa: E402
@@ -119,6 +125,57 @@ def blkserve_fpstat(run):
     if not re.search(r"^blkclient: 200 requests, 200 answered, 0 bad blocks, 0 errors, ",
                      shelltests.output(run, FILL) or "", re.M):
         run.fail("%r: not every block right" % FILL, "data")
+    shelltests.check_leaks(run, "leak")
+
+
+SHELL_L2 = "l2fwd"
+SHELL_BLK = "blkclient -n 200"
+
+
+def devices_all():
+    """The machine of `make qemu-fastpath` (hw/qemu/fastpath.mk): the four e1000s of
+    grade/l2fwdtests.py on their two hubs and the pre-filled NVMe image."""
+    return l2fwdtests.devices() + nvmetests.devices("shell-fastpath")
+
+
+@LAB.test("shell-fastpath", parts={"l2fwd": 3, "blk": 2, "quiet": 3, "fpstat": 2, "leak": 2},
+          smp=4, args="init=sh", qemu_args=devices_all(),
+          steps=[(PROMPT, l) for l in ["fpstat", "leaks", SHELL_L2, SHELL_BLK, "fpstat ", "leaks ",
+                                       "monitor"]],
+          until=[r"^K> "], reject=lab3.KERNEL_DIED + [r"^\[env .*\] page fault"], timeout=180)
+def shell_fastpath(run):
+    """`make qemu-fastpath`'s demo typed at the shell: l2fwd on owned CPU 1, then blkserve on
+    owned CPU 2, then fpstat: every frame and block right, the owned cores quiet, the cores
+    free again afterwards and nothing leaked."""
+    l2 = shelltests.output(run, SHELL_L2) or ""
+    if re.search(r"^l2(fwd|gen): .* FAIL$", l2, re.M):
+        run.fail("a check failed: %s" % re.search(r"^l2(fwd|gen): .* FAIL$", l2, re.M).group(0),
+                 "l2fwd")
+    for prog, tag, n in [("l2fwd", "init", 3), ("l2fwd", "setup", 2), ("l2gen", "run", 5),
+                         ("l2fwd", "run", 2), ("l2fwd", "end", 6)]:
+        ok = len(re.findall(r"^%s: %s: .* OK$" % (prog, tag), l2, re.M))
+        if ok != n:
+            run.fail("%d of %d '%s: %s:' checks OK" % (ok, n, prog, tag), "l2fwd")
+    if not re.search(r"^l2fwd: owned: 0 checks failed\nl2fwd: done$", l2, re.M):
+        run.fail("no 'l2fwd: owned: 0 checks failed' and 'l2fwd: done'", "l2fwd")
+    if not re.search(r"^l2fwd: owned: cpu 1 took timer 0 device 0 ipi 0 other 0$", l2, re.M):
+        run.fail("owned cpu 1 took interrupts while forwarding", "quiet")
+    for pat in l2fwdtests.FPSTAT:
+        if not re.search(pat, l2, re.M):
+            run.fail("l2fwd's fpstat -p printed no line like %r" % pat, "fpstat")
+    blk = shelltests.output(run, SHELL_BLK) or ""
+    if not re.search(r"^blkclient: 200 requests, 200 answered, 0 bad blocks, 0 errors, ", blk,
+                     re.M) or not re.search(r"^blkclient: done$", blk, re.M):
+        run.fail("%r: not every block right" % SHELL_BLK, "blk")
+    if not re.search(r"^blkclient: cpu 2 took timer 0 device 0 ipi 0 other 0 during the run; "
+                     r"owner 0x[1-9a-f][0-9a-f]*$", blk, re.M):
+        run.fail("owned cpu 2 took interrupts while serving", "quiet")
+    if not re.search(r"^fpstat: partition on cpu 2, generation 1, ", blk, re.M):
+        run.fail("blkclient's fpstat showed no partition on cpu 2", "fpstat")
+    table = shelltests.output(run, "fpstat ") or ""
+    for cpu in range(4):
+        if not re.search(r"^fpstat: +%d +\d+ +\d+ +\d+ +\d+ +\d+  0x0$" % cpu, table, re.M):
+            run.fail("fpstat: cpu %d not listed as free after the runs" % cpu, "fpstat")
     shelltests.check_leaks(run, "leak")
 
 

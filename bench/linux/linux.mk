@@ -31,6 +31,7 @@ bench-linux: $(ISO) $(BL_INITRD) ## osbench on ExoLab and on Linux 6.1 in the sa
 bench-linux-check: ## test bench-linux's (and -nvme's) log parsing, table and initramfs writer on fixed input
 	$(V)$(PYTHON) bench/linux/test_sidebyside.py
 	$(V)$(PYTHON) bench/linux/test_nvmebench.py
+	$(V)$(PYTHON) bench/linux/test_l2fwdbench.py
 
 TEST_TARGETS += bench-linux-check
 
@@ -70,3 +71,37 @@ bench-linux-nvme: $(ISO) $(BLN_INITRD) $(BLN_IMAGE) ## Linux's instructions per 
 		--save $(BL_OBJ)/linux-nvme.serial
 
 .PHONY: bench-linux-nvme
+
+# `make bench-linux-l2fwd`: the Linux side of issue 15's forwarding figure.
+# bench/os/linux_l2fwd.c (an AF_PACKET forwarder on an isolated CPU 1 and a generator on CPU 0)
+# in an initramfs with e1000.ko, on bench-fastpath's four e1000s.  Linux does not start its
+# second CPU under -icount, so the vCPUs run round-robin (-accel tcg,thread=single) and the
+# l2count plugin counts instructions; the table puts `make bench-fastpath`'s owned and shared
+# rows next to it (bench/linux/README.md, "bench-linux-l2fwd").  Minutes: not in `make test`.
+BLF_BENCH := $(BL_OBJ)/l2fwdbench
+BLF_INITRD := $(BL_OBJ)/l2fwd-initramfs.cpio
+BLF_PLUGIN := $(BL_OBJ)/l2count.so
+
+$(BLF_BENCH): bench/os/linux_l2fwd.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(V)$(CC) -static -no-pie -O2 -g -std=gnu11 $(WARN) -o $@ bench/os/linux_l2fwd.c
+
+# No sanitizers: the plugin is loaded into QEMU.
+$(BLF_PLUGIN): bench/linux/l2count.c bench/ipi/plugin_api.h
+	@mkdir -p $(@D)
+	$(V)$(HOSTCC) -std=gnu11 -O2 $(WARN) -shared -fPIC -o $@ $<
+
+$(BLF_INITRD): bench/linux/mkinitramfs.py $(BLF_BENCH) $(BL_DEPS_STAMP)
+	$(V)d=/lib/modules/$$(basename $(LINUX_KERNEL) | sed 's/^vmlinuz-//')/kernel && \
+	$(PYTHON) bench/linux/mkinitramfs.py --busybox $(BUSYBOX) --bench $(BLF_BENCH) \
+		--name l2fwdbench \
+		--module "$$d/drivers/net/ethernet/intel/e1000/e1000.ko InterruptThrottleRate=0,0,0,0" -o $@
+
+bench-linux-l2fwd: $(ISO) $(BLF_INITRD) $(BLF_PLUGIN) ## Linux AF_PACKET forwarding vs ExoLab's l2fwd: insn/frame, latency, irqs
+	$(V)$(MAKE) --no-print-directory bench-fastpath > $(BL_OBJ)/exolab-l2fwd.txt || \
+		{ cat $(BL_OBJ)/exolab-l2fwd.txt; exit 1; }
+	$(V)$(PYTHON) bench/linux/l2fwdbench.py --kernel "$(LINUX_KERNEL)" --initrd $(BLF_INITRD) \
+		--binary $(BLF_BENCH) --plugin $(BLF_PLUGIN) --exolab-log $(BL_OBJ)/exolab-l2fwd.txt \
+		--save $(BL_OBJ)/linux-l2fwd.serial
+
+.PHONY: bench-linux-l2fwd

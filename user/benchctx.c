@@ -44,17 +44,6 @@ pin(uint64_t slot, uint64_t mask)
 	return sys_env_set_sched(slot, &p, mask);
 }
 
-static void
-sort_u64(uint64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
 static uint64_t
 min_null(void)
 {

@@ -53,17 +53,6 @@ next_lba(void)
 }
 
 static void
-sort_u64(uint64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-}
-
-static void
 report(const char *name, uint64_t *v, unsigned n)
 {
 	sort_u64(v, n);
@@ -192,14 +181,10 @@ qd32(void)
 static uint64_t
 find_nvme(uint64_t *count)
 {
-	struct abi_dev_info info;
-	uint64_t first, n = *count = libos_devices(&first);
+	uint64_t first;
 
-	for (uint64_t s = first; s < first + n; s++)
-		if (sys_dev_info(s, &info) == 0 && info.class == 1 && info.subclass == 8 &&
-		    info.progif == 2)
-			return s;
-	return 0;
+	*count = libos_devices(&first);
+	return nvme_libos_find();
 }
 
 static int

@@ -13,6 +13,7 @@
 #include "abi/dev.h"
 #include "fp_ring.h"
 #include "libos.h"
+#include "nvme_libos.h"
 #include "partition.h"
 #include "usyscall.h"
 #include "xstring.h"
@@ -34,19 +35,6 @@ static struct {
 	uint8_t busy[PART_BLK_BUFS];
 	const uint8_t *bufs; /* the app's buffers, checked to lie in the area */
 } c;
-
-static uint64_t
-find_nvme(void)
-{
-	struct abi_dev_info info;
-	uint64_t first, n = libos_devices(&first);
-
-	for (uint64_t s = first; s < first + n; s++)
-		if (sys_dev_info(s, &info) == 0 && info.class == 1 && info.subclass == 8 &&
-		    info.progif == 2)
-			return s;
-	return 0;
-}
 
 /* A 64-bit LCG (Knuth, MMIX): the block sequence is the same in every run. */
 static uint64_t
@@ -201,7 +189,7 @@ serve(void)
 int
 main(int argc, char **argv)
 {
-	uint64_t dev = find_nvme();
+	uint64_t dev = nvme_libos_find();
 	int err;
 
 	if (parse(argc, argv) < 0) {

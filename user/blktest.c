@@ -13,6 +13,7 @@
 #include "abi/dev.h"
 #include "blk.h"
 #include "libos.h"
+#include "nvme_libos.h"
 #include "usyscall.h"
 #include "xstring.h"
 
@@ -226,19 +227,6 @@ badged(uint64_t ep, uint64_t badge)
 	return s;
 }
 
-static uint64_t
-find_nvme(void)
-{
-	struct abi_dev_info info;
-	uint64_t first = libos_envinfo->dev_slot;
-
-	for (uint64_t s = first; s < first + libos_envinfo->dev_count; s++)
-		if (sys_dev_info(s, &info) == 0 && info.class == 1 && info.subclass == 8 &&
-		    info.progif == 2)
-			return s;
-	return 0;
-}
-
 static void
 run(uint64_t dev, uint64_t ep, uint64_t srv)
 {
@@ -306,7 +294,7 @@ main(int argc, char **argv)
 		client_b();
 		return 0;
 	}
-	dev = find_nvme();
+	dev = nvme_libos_find();
 	ep = slot_alloc();
 	srv = slot_alloc();
 	check("owner", "an NVMe controller", dev != 0, 1);

@@ -60,19 +60,6 @@ checksum(const void *p, size_t len)
 	return h;
 }
 
-static uint64_t
-find_nvme(void)
-{
-	struct abi_dev_info info;
-	uint64_t first = libos_envinfo->dev_slot;
-
-	for (uint64_t s = first; s < first + libos_envinfo->dev_count; s++)
-		if (sys_dev_info(s, &info) == 0 && info.class == 1 && info.subclass == 8 &&
-		    info.progif == 2)
-			return s;
-	return 0;
-}
-
 /* A fresh frame mapped at va and filled with `seed`; its slot (0 on failure). */
 static uint64_t
 page_new(uint64_t va, uint8_t seed)
@@ -303,7 +290,7 @@ revoke_frame_case(uint64_t dev)
 int
 main(int argc, char **argv)
 {
-	uint64_t dev = find_nvme();
+	uint64_t dev = nvme_libos_find();
 	int up[2], down[2];
 	long child, other_pa = -1;
 

@@ -243,20 +243,6 @@ bad_input_cases(void)
 	check("bad", "the I/O queue still works", read_back(0), 1);
 }
 
-/* The nth device capability of class 01/08/02, or 0. */
-static uint64_t
-find_nvme(void)
-{
-	struct abi_dev_info info;
-	uint64_t first = libos_envinfo->dev_slot;
-
-	for (uint64_t s = first; s < first + libos_envinfo->dev_count; s++)
-		if (sys_dev_info(s, &info) == 0 && info.class == 1 && info.subclass == 8 &&
-		    info.progif == 2)
-			return s;
-	return 0;
-}
-
 /* Waits for the completion entry at the CQ head to carry the current phase tag (§4.6):
  * the device's part, left out of the measurement. */
 static void
@@ -326,18 +312,6 @@ bind_irq(uint64_t *nslot, unsigned kind)
 	if (r == 0)
 		check("irq", "the kind bound is the kind asked", lo.kind, kind);
 	return (int)r;
-}
-
-/* Insertion sort, ascending. */
-static void
-sort_u64(uint64_t *v, unsigned n)
-{
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			uint64_t t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
 }
 
 /* QD1 in MSI-X mode, one read: nvme_submit; then, once the completion entry is visible
@@ -592,7 +566,7 @@ irq_cases(uint64_t polled_polls)
 int
 main(int argc, char **argv)
 {
-	uint64_t dev = find_nvme();
+	uint64_t dev = nvme_libos_find();
 	bool bench = strcmp(libos_envinfo->tests, "bench") == 0;
 
 	(void)argc;

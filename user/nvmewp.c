@@ -152,23 +152,10 @@ window_cases(void)
 	check("win", "refusals counted", (long)lo.wp.refused, 9);
 }
 
-static uint64_t
-find_nvme(void)
-{
-	struct abi_dev_info info;
-	uint64_t first = libos_envinfo->dev_slot;
-
-	for (uint64_t s = first; s < first + libos_envinfo->dev_count; s++)
-		if (sys_dev_info(s, &info) == 0 && info.class == 1 && info.subclass == 8 &&
-		    info.progif == 2)
-			return s;
-	return 0;
-}
-
 int
 main(int argc, char **argv)
 {
-	uint64_t dev = find_nvme();
+	uint64_t dev = nvme_libos_find();
 	bool window = kcmdline_get("nvme_write") != NULL;
 	int r = E_NOENT;
 

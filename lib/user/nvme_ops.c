@@ -134,6 +134,19 @@ map_bar0(struct nvme_libos *l)
 	return 0;
 }
 
+uint64_t
+nvme_libos_find(void)
+{
+	struct abi_dev_info info;
+	uint64_t first, n = libos_devices(&first);
+
+	for (uint64_t s = first; s < first + n; s++)
+		if (sys_dev_info(s, &info) == 0 && info.class == 1 && info.subclass == 8 &&
+		    info.progif == 2)
+			return s;
+	return 0;
+}
+
 int
 nvme_libos_open(struct nvme_libos *l, uint64_t dev, struct nvme_ops *ops)
 {

@@ -25,6 +25,9 @@ int main(int argc, char **argv);
 extern const struct abi_envinfo *libos_envinfo;
 
 const char *libos_progname(void);
+
+/* Sorts n values ascending in place (lib/user/sort.c: small sample arrays). */
+void sort_u64(uint64_t *v, unsigned n);
 __attribute__((noreturn)) void exit(int status);
 
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

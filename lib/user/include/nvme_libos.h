@@ -67,6 +67,10 @@ struct nvme_libos {
 /* Checks that `dev` is an NVMe controller (class 01/08/02) with a memory BAR0, enables memory
  * decoding and bus mastering in its command register, maps BAR0 and fills *ops, with ops->wp
  * from nvme_libos_protect.  0 or an E_* code (nothing is left mapped or allocated then). */
+/* This env's first NVMe controller (PCI class 01/08/02) among its device capabilities
+ * (libos_devices: init's from the kernel, a spawned program's from its parent), or 0. */
+uint64_t nvme_libos_find(void);
+
 int nvme_libos_open(struct nvme_libos *l, uint64_t dev, struct nvme_ops *ops);
 /* The write protection (lib/user/nvme_protect.c): on real hardware (CPUID.01H:ECX[31] clear)
  * or with the kernel word `nvme_ro`, configures l->wp from `nvme_write=START+COUNT`, prints

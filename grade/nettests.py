@@ -415,7 +415,7 @@ def ping_pair(model):
     @LAB.test("ping-%s" % model, parts=dict(server=1, ping=3),
               args="init=ping tests=%s,%d,ip=%s,gw=0.0.0.0" % (nw.GUEST_IP, PING_COUNT,
                                                                nw.HOST_IP),
-              peer=peer_of(PingServer, model), until=[r"^ping: \d+ sent, \d+ received"],
+              peer=peer_of(PingServer, model), until=[r"^ping: \d+ sent, \d+ received.*\n"],
               reject=lab3.KERNEL_DIED, timeout=120)
     def check(run):
         run.expect(r"^ping: seq \d+: reply from %s, rtt \d+ TSC ticks$" % nw.GUEST_IP,

@@ -282,22 +282,6 @@ class_name(const struct abi_dev_info *d)
 	return "unknown";
 }
 
-/* Identify (NVMe 1.4 5.15) into `buf`: CNS 1 the controller, 0 a namespace, 2 the active
- * namespace IDs.  Admin commands only. */
-static int
-identify(struct nvme_ctrl *c, struct nvme_dma *buf, uint32_t nsid, uint32_t cns)
-{
-	uint32_t sqe[16] = { 0 };
-
-	memset(buf->va, 0, NVME_PAGE_SIZE);
-	sqe[SQE_CDW0] = NVME_ADM_IDENTIFY;
-	sqe[SQE_NSID] = nsid;
-	sqe[SQE_PRP1] = (uint32_t)buf->pa;
-	sqe[SQE_PRP1 + 1] = (uint32_t)(buf->pa >> 32);
-	sqe[SQE_CDW10] = cns;
-	return nvme_admin_cmd(c, sqe, NULL, NULL);
-}
-
 static uint64_t
 le(const uint8_t *p, unsigned n)
 {
@@ -317,7 +301,7 @@ nvme_namespaces(struct nvme_ctrl *c, struct nvme_dma *buf)
 	unsigned n = 0;
 	const uint8_t *d = buf->va;
 
-	if (identify(c, buf, 0, 2) == 0) /* CNS 02h: active IDs, ascending, 0-terminated */
+	if (nvme_identify(c, buf, 0, 2) == 0) /* CNS 02h: active IDs, ascending, 0-terminated */
 		for (; n < NS_SHOWN && le(d + 4 * n, 4) != 0; n++)
 			ids[n] = (uint32_t)le(d + 4 * n, 4);
 	else /* NVMe 1.0 has no CNS 02h: namespaces 1..NN */
@@ -327,7 +311,7 @@ nvme_namespaces(struct nvme_ctrl *c, struct nvme_dma *buf)
 		uint64_t nsze;
 		unsigned lbads;
 
-		if (identify(c, buf, ids[i], 0) < 0) {
+		if (nvme_identify(c, buf, ids[i], 0) < 0) {
 			printf("hwinfo: nvme namespace %u: identify failed\n", ids[i]);
 			continue;
 		}
@@ -363,7 +347,7 @@ print_nvme(uint64_t slot)
 		return;
 	}
 	if ((r = nvme_libos_dma_alloc(&lo, NVME_PAGE_SIZE, &buf)) == 0 &&
-	    (r = identify(&ctrl, &buf, 0, 1)) == 0) {
+	    (r = nvme_identify(&ctrl, &buf, 0, 1)) == 0) {
 		memcpy(fw, (const uint8_t *)buf.va + 64, 8); /* FR, bytes 71:64 */
 		fw[8] = 0;
 		for (int i = 7; i >= 0 && (fw[i] == ' ' || fw[i] == 0); i--)

@@ -113,8 +113,8 @@ copy_ascii(char *dst, const uint8_t *src, unsigned n)
 	dst[len] = 0;
 }
 
-static int
-identify(struct nvme_ctrl *c, struct nvme_dma *buf, uint32_t nsid, uint32_t cns)
+int
+nvme_identify(struct nvme_ctrl *c, struct nvme_dma *buf, uint32_t nsid, uint32_t cns)
 {
 	uint32_t sqe[16] = { 0 };
 
@@ -134,7 +134,7 @@ identify_all(struct nvme_ctrl *c, struct nvme_dma *buf)
 	const uint8_t *d = buf->va;
 	int r;
 
-	if ((r = identify(c, buf, 0, NVME_CNS_CTRL)) < 0)
+	if ((r = nvme_identify(c, buf, 0, NVME_CNS_CTRL)) < 0)
 		return r;
 	copy_ascii(c->serial, d + 4, 20);
 	copy_ascii(c->model, d + 24, 40);
@@ -152,7 +152,7 @@ identify_all(struct nvme_ctrl *c, struct nvme_dma *buf)
 	        (uint32_t)d[519] << 24;
 	if (c->nn == 0)
 		return E_INVAL;
-	if ((r = identify(c, buf, 1, NVME_CNS_NS)) < 0)
+	if ((r = nvme_identify(c, buf, 1, NVME_CNS_NS)) < 0)
 		return r;
 	uint64_t nsze = 0;
 	for (unsigned i = 0; i < 8; i++)

@@ -75,6 +75,9 @@ nvme_cq_db(const struct nvme_ctrl *c, unsigned qid)
 
 /* Internal to the driver (ctrl.c <-> io.c). */
 int nvme_admin_cmd(struct nvme_ctrl *c, uint32_t sqe[16], uint32_t *dw0, uint16_t *status);
+/* Identify (NVMe 1.4 §5.15) into the page `buf`: CNS 1 the controller, 0 namespace `nsid`, 2
+ * the active namespace IDs.  An admin command, no I/O (user/hwinfo.c uses it too). */
+int nvme_identify(struct nvme_ctrl *c, struct nvme_dma *buf, uint32_t nsid, uint32_t cns);
 void nvme_sqe_put(struct nvme_qpair *qp, const uint32_t sqe[16]);
 void nvme_sq_ring(struct nvme_qpair *qp);
 bool nvme_cqe_take(struct nvme_qpair *qp, uint32_t cqe[4]);

@@ -8,6 +8,7 @@
 #include "console.h"
 #include "failalloc.h"
 #include "fwcfg.h"
+#include "kvwords.h"
 #include "xstring.h"
 
 #define CMDLINE_MAX   (2 * BOOT_CMDLINE_MAX)
@@ -34,10 +35,7 @@ CMDLINE_OPTION(u_nvme_write, "nvme_write", "nvme_write=START+COUNT: the LBAs a t
 
 static char line[CMDLINE_MAX];  /* the whole line, for display */
 static char words[CMDLINE_MAX]; /* the same, NUL-separated: keys and values point in here */
-static struct {
-	const char *key;
-	const char *value; /* "" for a bare key */
-} opts[CMDLINE_WORDS];
+static struct kv_word opts[CMDLINE_WORDS];
 static unsigned nopts;
 
 static bool
@@ -63,35 +61,14 @@ line_append(const char *s, size_t n)
 static void
 split_words(void)
 {
-	char *p = words;
+	unsigned n;
 
 	strlcpy(words, line, sizeof(words));
-	nopts = 0;
-	for (;;) {
-		char *eq;
-
-		while (*p == ' ')
-			*p++ = '\0';
-		if (*p == '\0')
-			break;
-		if (nopts == CMDLINE_WORDS) {
-			printf("cmdline: more than %d options; ignoring '%s'\n", CMDLINE_WORDS, p);
-			break;
-		}
-		opts[nopts].key = p;
-		while (*p != '\0' && *p != ' ')
-			p++;
-		if (*p == ' ')
-			*p++ = '\0';
-		eq = strchr(opts[nopts].key, '=');
-		if (eq != NULL) {
-			*eq = '\0';
-			opts[nopts].value = eq + 1;
-		} else {
-			opts[nopts].value = "";
-		}
-		nopts++;
-	}
+	n = kv_split(words, opts, CMDLINE_WORDS);
+	nopts = n < CMDLINE_WORDS ? n : CMDLINE_WORDS;
+	if (n > CMDLINE_WORDS)
+		printf("cmdline: more than %d options; ignoring the last %u\n", CMDLINE_WORDS,
+		       n - CMDLINE_WORDS);
 }
 
 void
@@ -141,12 +118,7 @@ cmdline_str(void)
 const char *
 cmdline_get(const char *key)
 {
-	unsigned i;
-
-	for (i = nopts; i-- > 0;)
-		if (strcmp(opts[i].key, key) == 0)
-			return opts[i].value;
-	return NULL;
+	return kv_get(opts, nopts, key);
 }
 
 bool

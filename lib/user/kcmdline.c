@@ -2,46 +2,29 @@
 #include <stddef.h>
 
 #include "kcmdline.h"
+#include "kvwords.h"
 #include "libos.h"
 #include "xstring.h"
 
 #define KCMD_WORDS 64
 
 static char words[sizeof(((struct abi_envinfo *)0)->kcmdline)];
-static struct {
-	const char *key, *value;
-} opts[KCMD_WORDS];
+static struct kv_word opts[KCMD_WORDS];
 static unsigned nopts;
 static bool split_done;
 
-/* Splits a copy of the line at spaces, then each word at its first '='. */
+/* Splits a copy of the line once (kvwords.h, the kernel's own parser). */
 static void
 split(void)
 {
-	char *p = words;
+	unsigned n;
 
 	split_done = true;
 	if (libos_envinfo == NULL)
 		return;
 	strlcpy(words, libos_envinfo->kcmdline, sizeof(words));
-	while (*p != '\0' && nopts < KCMD_WORDS) {
-		char *eq;
-
-		while (*p == ' ')
-			*p++ = '\0';
-		if (*p == '\0')
-			break;
-		opts[nopts].key = p;
-		while (*p != '\0' && *p != ' ')
-			p++;
-		if (*p == ' ')
-			*p++ = '\0';
-		eq = strchr(opts[nopts].key, '=');
-		if (eq != NULL)
-			*eq = '\0';
-		opts[nopts].value = eq != NULL ? eq + 1 : "";
-		nopts++;
-	}
+	n = kv_split(words, opts, KCMD_WORDS);
+	nopts = n < KCMD_WORDS ? n : KCMD_WORDS;
 }
 
 const char *
@@ -49,10 +32,7 @@ kcmdline_get(const char *key)
 {
 	if (!split_done)
 		split();
-	for (unsigned i = nopts; i-- > 0;)
-		if (strcmp(opts[i].key, key) == 0)
-			return opts[i].value;
-	return NULL;
+	return kv_get(opts, nopts, key);
 }
 
 bool

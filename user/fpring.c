@@ -55,7 +55,7 @@ produce(struct fp_ring *r, uint64_t n, struct part_ctl *c)
 			__asm__ volatile("pause");
 		next += put; /* a partial batch: the rest is made again, the same items */
 	}
-	c->arg[ARG_SENT] = next;
+	__atomic_store_n(&c->arg[ARG_SENT], next, __ATOMIC_RELEASE);
 }
 
 static void
@@ -138,6 +138,10 @@ host(uint64_t n)
 	    (err = part_app_start(&p, &a, PRODUCER, "fpring -p", 0)) < 0 ||
 	    (err = wait_done(k)) < 0)
 		goto out;
+	/* The consumer can take the last item before the producer has stored its count. */
+	for (int ms = 0; ms < STUCK_MS && __atomic_load_n(&k->arg[ARG_SENT], __ATOMIC_ACQUIRE) == 0;
+	     ms++)
+		sys_sleep_until(rdtsc() + part_ms_to_tsc(1), 0);
 	printf("fpring: producer on cpu %lu sent %lu; consumer on cpu %lu got %lu, %lu out of "
 	       "order or torn\n",
 	       k->arg[ARG_PCPU], k->arg[ARG_SENT], k->arg[ARG_CCPU], k->arg[ARG_GOT],

@@ -33,6 +33,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gradelib  # noqa: E402
+import l2fwdtests  # noqa: E402
 import lab3  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location(
@@ -90,17 +91,64 @@ def stress(run):
 
 
 # ---- Part A in QEMU: the ring between two owned cores ----
+FPRING = dict(smp=4, args="init=fpring", until=[r"^fpring: .*(?:OK|FAIL)$"],
+              reject=lab3.KERNEL_DIED, timeout=120)
+FPRING_SIDES = (r"^fpring: producer on cpu 2 sent 5000; consumer on cpu 3 got 5000, 0 out of "
+                r"order or torn$")
 FPRING_OK = (r"^fpring: 5000 items through a 64-slot ring, cpu 2 -> cpu 3: OK$")
 
 
-@LAB.test("ring-two-owned-cores-pass-5000-items-in-order", points=12, smp=4, args="init=fpring",
-          until=[r"^fpring: .*(?:OK|FAIL)$"], reject=lab3.KERNEL_DIED, timeout=120)
+@LAB.test("ring-two-owned-cores-pass-5000-items-in-order", points=12, **FPRING)
 def ring_owned_cores(run):
     """user/fpring.c: the producer on CPU 2 and the consumer on CPU 3 (each its own owned
     core), every item arrived once, in order, untorn."""
-    run.expect(r"^fpring: producer on cpu 2 sent 5000; consumer on cpu 3 got 5000, 0 out of "
-               r"order or torn$")
+    run.expect(FPRING_SIDES)
     run.expect(FPRING_OK)
+
+
+@LAB.test("owned-cores-take-no-interrupt-while-the-ring-runs", points=5, **FPRING)
+def owned_cores_quiet(run):
+    """The same run: each side's own CPU's interrupt counters (core_stat: timer, device,
+    IPI, other), read before its first and after its last ring operation, did not move, and
+    the ring delivered all 5000 items in between (a side that never finishes reports
+    nothing)."""
+    run.expect(FPRING_SIDES)
+    for who, cpu in (("producer", 2), ("consumer", 3)):
+        run.expect(r"^fpring: %s on cpu %d took timer 0 device 0 ipi 0 other 0 during its "
+                   r"run$" % (who, cpu))
+    run.expect(FPRING_OK)
+
+
+@LAB.test("log-channel-from-an-owned-core-arrives-in-order", points=5, **FPRING)
+def log_channel_order(run):
+    """The same run: the producer on CPU 2 logs a record after every 500 items through its
+    log channel (an SPSC ring of lib/fastpath/ring.c); the host drains it during the run and
+    finds all 10, sequence numbers 0..9 with no gap, each text the one expected next, each
+    TSC at or after the one before, none dropped."""
+    run.expect(r"^fpring: log channel from cpu 2: 10 records of 10, 0 out of order, 0 "
+               r"dropped$")
+    run.expect(FPRING_OK)
+
+
+# ---- Part A: forwarding through the ring (user/l2fwd.c's pipe mode, grade/l2fwdtests.py) ----
+@LAB.test("l2fwd-pipeline-forwards-every-frame-once-through-the-ring", points=8, smp=2,
+          args="init=l2fwd tests=pipe sched=rr", qemu_args=l2fwdtests.devices(),
+          until=[r"^l2fwd: done$"], reject=lab3.KERNEL_DIED, timeout=120)
+def l2fwd_pipeline(run):
+    """l2fwd on owned CPU 1, its step split into a receive and a transmit stage joined by a
+    64-slot ring of buffer pointers: every one of l2gen's 2048 stamped frames comes back
+    exactly once, 60 bytes, the MAC header rewritten and every other byte as sent; the
+    forwarder counts 2049 frames (with the warm-up), 2048 latencies and no drop, and every
+    buffer is back in its pool."""
+    run.reject(r"^l2(fwd|gen): .* FAIL$")
+    for what in ("frames sent = 2048", "frames lost = 0", "frames duplicated = 0",
+                 "frames changed beyond the MAC header = 0", "frames never seen = 0"):
+        run.expect(r"^l2gen: run: %s OK$" % what)
+    run.expect(r"^l2fwd: run: frames forwarded = 2049 OK$")
+    run.expect(r"^l2fwd: run: latencies recorded = 2048 OK$")
+    run.expect(r"^l2fwd: pipe: frames 2049 batches \d+ full \d+ drops 0$")
+    run.expect(r"^l2fwd: end: every buffer back in its pool = \d+ OK$", count=2)
+    run.expect(r"^l2fwd: pipe: 0 checks failed$")
 
 
 # ---- Part B: the watchdog (lib/user/watch.c), under icount ----

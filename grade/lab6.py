@@ -17,7 +17,8 @@ it:
 - the ring between two owned cores in QEMU (4 CPUs, user/fpring.c): 5000 items in batches of
   1 to 32 through a 64-slot ring from CPU 2 to CPU 3, every one once and in order; in the
   same run (one boot per test), each owned core's interrupt counters (core_stat) over its
-  side's run stay at 0 of every kind, and the producer's log channel, drained by the host
+  side's run stay at 0 of every kind while the host downgrades one of its own pages every
+  millisecond (a TLB shootdown that must not reach the owned cores), and the producer's log channel, drained by the host
   during the run, brings its 10 records in order (sequence numbers 0..9, the texts expected,
   TSC never going back, none dropped);
 - forwarding through the ring (user/l2fwd.c's pipe mode, the devices of grade/l2fwdtests.py,
@@ -125,13 +126,14 @@ def ring_owned_cores(run):
 @LAB.test("owned-cores-take-no-interrupt-while-the-ring-runs", points=5, **FPRING)
 def owned_cores_quiet(run):
     """The same run: each side's own CPU's interrupt counters (core_stat: timer, device,
-    IPI, other), read before its first and after its last ring operation, did not move, and
-    the ring delivered all 5000 items in between (a side that never finishes reports
-    nothing)."""
+    IPI, other), read before its first and after its last ring operation, did not move while
+    the host changed its own page tables every millisecond (a kernel that sends those TLB
+    shootdowns to every CPU fails here), and the ring delivered all 5000 items in between (a
+    side that never finishes reports nothing)."""
     run.expect(FPRING_SIDES)
     for who, cpu in (("producer", 2), ("consumer", 3)):
         run.expect(r"^fpring: %s on cpu %d took timer 0 device 0 ipi 0 other 0 during its "
-                   r"run$" % (who, cpu))
+                   r"run \(\d+ us\)$" % (who, cpu))
     run.expect(FPRING_OK)
 
 

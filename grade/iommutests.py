@@ -26,7 +26,7 @@ IOMMU = ["-M", "q35,kernel-irqchip=split",
 BOOT = r"^iommu: 1 units, translation on \(4-level tables, 0 RMRRs, queued invalidation\)$"
 # nvmetest runs with register-based invalidation (iommu=reginv), the others with the queue
 BOOT_REG = BOOT.replace("queued", "register")
-TAGS = ["init", "kernel", "other", "unmapped", "deleted", "revoke", "frame", "child"]
+TAGS = ["init", "args", "kernel", "other", "unmapped", "deleted", "revoke", "frame", "child"]
 BLOCKED = ("kernel", "other", "unmapped", "deleted", "child")  # blocked(TAG, ...): 2 checks
 
 

@@ -189,6 +189,7 @@ iommu_detach(unsigned bus, unsigned devfn)
 	ce[0] = 0;
 	iommu_flush(ce, 16);
 	iommu_invalidate();
+	iommu_rmrr_restore(); /* a device with reserved regions keeps reaching them */
 }
 
 /* Frees a table page and, above the last level, the tables it points to. */
@@ -225,6 +226,7 @@ iommu_env_gone(uint64_t env)
 	iommu_invalidate(); /* before the tables can be reused */
 	tables_free(d->root, levels);
 	*d = (struct domain){ 0, 0, 0 };
+	iommu_rmrr_restore();
 }
 
 void

@@ -27,7 +27,13 @@ struct ns_pcap {
 	struct ns_pkt *pkt;
 	size_t n, cap;
 };
+/* Through libpcap when exosim was built with it (pcap and pcapng), else the built-in reader
+ * of the classic format; ns_pcap_reader() says which ("libpcap" or "built-in"). */
 int ns_pcap_load(const char *path, uint64_t hz, struct ns_pcap *pc, char *err, size_t errlen);
+/* The built-in reader of the classic pcap format, in every build. */
+int ns_pcap_load_classic(const char *path, uint64_t hz, struct ns_pcap *pc, char *err,
+                         size_t errlen);
+const char *ns_pcap_reader(void);
 void ns_pcap_free(struct ns_pcap *pc);
 
 struct nsnic {

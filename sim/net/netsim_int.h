@@ -80,5 +80,7 @@ extern const uint8_t ns_l2_dst[6];
 bool ns_inject_l2(struct ns *s, uint32_t seq, uint16_t flags, uint64_t stamp);
 /* App l2fwd's run (netsim_fp.c): 0, or -1 with a message. */
 int ns_fp_loop(struct ns *s, char *err, size_t errlen);
+/* With cfg.trace: a driver call from cycle t0 to now that took k frames (none kept for 0). */
+void ns_trace_call(struct ns *s, uint64_t t0, unsigned k);
 
 #endif

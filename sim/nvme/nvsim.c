@@ -65,6 +65,28 @@ lat_push(struct nvsim_qstat *q, uint64_t start, uint64_t v, bool write)
 	return 0;
 }
 
+/* With cfg.trace: a driver call on queue qi from cycle t0 to now that moved n requests. */
+static void
+call_push(struct nvs *s, unsigned qi, uint64_t t0, int n, bool submit)
+{
+	struct nvsim_result *r = s->res;
+
+	if (!s->cfg->trace || n <= 0)
+		return;
+	if (r->ncalls == r->ccap) {
+		size_t cap = r->ccap ? 2 * r->ccap : 4096;
+		struct nvsim_call *p = realloc(r->calls, cap * sizeof(*p));
+		if (!p) {
+			s->oom = true;
+			return;
+		}
+		r->calls = p;
+		r->ccap = cap;
+	}
+	r->calls[r->ncalls++] =
+	    (struct nvsim_call){ t0, s->cyc - t0, (uint32_t)n, (uint8_t)(qi + 1), submit };
+}
+
 /* Open loop: an arrival joins its queue's software FIFO; the next one is drawn. */
 void
 nvs_arrival(struct nvs *s, unsigned qi, uint64_t cycle)
@@ -147,8 +169,10 @@ issue(struct nvs *s, unsigned qi)
 	}
 	if (n == 0)
 		return;
+	uint64_t t0 = s->cyc;
 	s->cyc += c->cost.submit_call + n * c->cost.submit_req;
 	int k = nvme_submit(&s->ctrl.ioq[qi], batch, n);
+	call_push(s, qi, t0, k, true);
 	for (unsigned i = k > 0 ? (unsigned)k : 0; i < n; i++) {
 		struct nvs_req *r = batch[i].cookie;
 		r->busy = false;
@@ -186,12 +210,14 @@ reap(struct nvs *s, unsigned qi)
 	const struct nvsim_cfg *c = s->cfg;
 	struct nvme_done d[NVS_MAX_QD];
 	struct nvsim_qstat *st = &s->res->q[qi];
+	uint64_t t0 = s->cyc;
 	int n = nvme_poll(&s->ctrl.ioq[qi], d, NVS_MAX_QD);
 
 	s->res->polls++;
 	if (n <= 0)
 		return n;
 	s->cyc += c->cost.poll_call + (uint64_t)n * c->cost.poll_cqe;
+	call_push(s, qi, t0, n, false);
 	for (int i = 0; i < n; i++) {
 		struct nvs_req *r = d[i].cookie;
 		if (c->verify)
@@ -381,4 +407,7 @@ nvsim_result_free(struct nvsim_result *res)
 		res->q[qi].lat = res->q[qi].start = NULL;
 		res->q[qi].write = NULL;
 	}
+	free(res->calls);
+	res->calls = NULL;
+	res->ncalls = res->ccap = 0;
 }

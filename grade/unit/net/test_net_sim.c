@@ -1,8 +1,10 @@
 /* exosim's network run (sim/net) with the real NIC drivers: the same forwarding tests on the
  * e1000, the RTL8139C+ and the RTL8168 (line rate, Poisson, bursty, interrupts), faults
  * declared in the workload and the driver's recovery after each, replay of a pcap capture, --strict
- * on a driver made to break a rule, and the workload parser's bad-input messages. */
+ * on a driver made to break a rule, the Chrome trace, and the workload parser's bad-input
+ * messages. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +104,67 @@ Test(netsim, bursty_on_off_on_every_nic)
 		/* Two bursts of 100 us at 14.88 Mpps in 1 ms. */
 		cr_assert(res.offered >= 2970 && res.offered <= 2980, "%s: %llu", nics[i],
 		          (unsigned long long)res.offered);
+		netsim_result_free(&res);
+	}
+}
+
+/* --trace: a slice per driver call that took frames on the core's track, and one per frame
+ * sunk on the queue track, from its arrival to its leaving, in the run's order. */
+static void
+check_trace(const char *nic)
+{
+	char *text = NULL;
+	size_t len = 0, b = 0, e = 0, x = 0;
+	uint64_t frames = 0;
+	double last_b = -1, us = 1e6 / (double)HZ;
+	FILE *f = open_memstream(&text, &len);
+	json_error_t jerr;
+	json_t *root, *ev, *v;
+
+	cr_assert_eq(netsim_trace(&cfg, &res, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	root = json_loads(text, 0, &jerr);
+	cr_assert_not_null(root, "%s: line %d: %s", nic, jerr.line, jerr.text);
+	ev = json_object_get(root, "traceEvents");
+	json_array_foreach(ev, len, v)
+	{
+		const char *ph = json_string_value(json_object_get(v, "ph"));
+		double ts = json_real_value(json_object_get(v, "ts"));
+		if (!strcmp(ph, "X")) {
+			cr_assert_float_eq(ts, (double)res.calls[x].t * us, 1e-3, "%s call %zu",
+			                   nic, x);
+			frames += (uint64_t)json_integer_value(
+			    json_object_get(json_object_get(v, "args"), "frames"));
+			x++;
+		} else if (!strcmp(ph, "b")) {
+			cr_assert_geq(ts, last_b, "%s: frame %zu arrives in order", nic, b);
+			last_b = ts;
+			b++;
+		} else if (!strcmp(ph, "e")) {
+			cr_assert_gt(ts, last_b, "%s: frame %zu leaves after it arrived", nic, e);
+			e++;
+		}
+	}
+	cr_assert_eq(x, res.ncalls, "%s", nic);
+	cr_assert_eq(frames, res.received, "%s", nic);
+	cr_assert(b == res.sunk && e == res.sunk, "%s: %zu %zu of %llu", nic, b, e,
+	          (unsigned long long)res.sunk);
+	json_decref(root);
+	free(text);
+}
+
+Test(netsim, the_trace_has_the_core_and_a_queue_track_on_every_nic)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		load(nics[i], "\"duration\": \"50us\"");
+		run();
+		cr_assert(res.arrive == NULL && res.ncalls == 0, "nothing kept without trace");
+		netsim_result_free(&res);
+		cfg.trace = true;
+		run();
+		all_forwarded(nics[i]);
+		cr_assert_gt(res.ncalls, 0);
+		check_trace(nics[i]);
 		netsim_result_free(&res);
 	}
 }

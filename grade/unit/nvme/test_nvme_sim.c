@@ -3,6 +3,7 @@
  * request came back (done, or reported failed), --strict on a driver broken on purpose, and
  * the NVMe workload parser's bad-input messages. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -82,6 +83,49 @@ Test(nvsim, qd32_random_reads_on_the_pm981)
 	cr_assert(iops > 200000 && iops < 600000, "%.0f IOPS", iops);
 	cr_assert_eq(res.interrupts, res.reaped, "one MSI-X message per completion");
 	cr_assert_eq(res.drv.completed, res.reaped);
+}
+
+/* --trace: the core's track holds every nvme_submit and nvme_poll call that moved requests
+ * (their counts add up to the run's), beside the queue's track with a slice per request. */
+Test(nvsim, the_trace_has_the_core_beside_the_queue_track)
+{
+	char *text = NULL;
+	size_t len = 0, idx, x = 0, b = 0, e = 0;
+	uint64_t sub = 0, reaped = 0;
+	json_error_t jerr;
+	json_t *root, *v;
+	FILE *f;
+
+	load("{\"nvme\": {\"duration\": \"200us\", \"qd\": 32}}");
+	run();
+	cr_assert(res.calls == NULL && res.ncalls == 0, "nothing kept without trace");
+	nvsim_result_free(&res);
+	cfg.trace = true;
+	run();
+	f = open_memstream(&text, &len);
+	cr_assert_eq(nvsim_trace(&cfg, &res, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	root = json_loads(text, 0, &jerr);
+	cr_assert_not_null(root, "line %d: %s", jerr.line, jerr.text);
+	json_array_foreach(json_object_get(root, "traceEvents"), idx, v)
+	{
+		const char *ph = json_string_value(json_object_get(v, "ph"));
+		json_t *args = json_object_get(v, "args");
+		uint64_t n = (uint64_t)json_integer_value(json_object_get(args, "requests"));
+		if (!strcmp(ph, "X")) {
+			const char *name = json_string_value(json_object_get(v, "name"));
+			*(!strcmp(name, "nvme_submit") ? &sub : &reaped) += n;
+			x++;
+		}
+		b += !strcmp(ph, "b");
+		e += !strcmp(ph, "e");
+	}
+	cr_assert_eq(x, res.ncalls);
+	cr_assert_eq(sub, res.submitted);
+	cr_assert_eq(reaped, res.reaped);
+	cr_assert(b == res.q[0].nlat && e == b, "%zu %zu of %zu", b, e, res.q[0].nlat);
+	json_decref(root);
+	free(text);
 }
 
 Test(nvsim, a_run_is_a_function_of_its_seed)

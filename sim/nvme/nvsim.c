@@ -87,6 +87,27 @@ call_push(struct nvs *s, unsigned qi, uint64_t t0, int n, bool submit)
 	    (struct nvsim_call){ t0, s->cyc - t0, (uint32_t)n, (uint8_t)(qi + 1), submit };
 }
 
+/* The time `gap` cycles of "on" after `t` in a bursty pattern (on, off from s->arr0): a
+ * Poisson process that runs only while on is memoryless, so a gap that outlasts the current
+ * on period continues in the next one.  Without a pattern, t + gap. */
+static uint64_t
+on_time_after(const struct nvs *s, uint64_t t, uint64_t gap)
+{
+	uint64_t on = s->cfg->on, period = on + s->cfg->off, p;
+
+	if (on == 0)
+		return t + gap;
+	p = (t - s->arr0) % period;
+	if (p >= on)
+		t += period - p, p = 0; /* in an off period: the next on starts */
+	while (gap > on - p) {
+		gap -= on - p;
+		t += period - p;
+		p = 0;
+	}
+	return t + gap;
+}
+
 /* Open loop: an arrival joins its queue's software FIFO; the next one is drawn. */
 void
 nvs_arrival(struct nvs *s, unsigned qi, uint64_t cycle)
@@ -107,8 +128,8 @@ nvs_arrival(struct nvs *s, unsigned qi, uint64_t cycle)
 		q->arr = p, q->arr_cap = cap, q->arr_head = 0;
 	}
 	q->arr[(q->arr_head + q->arr_n++) % q->arr_cap] = cycle;
-	if (sim_schedule(&s->eng, cycle + 1 + (uint64_t)rng_exp(&q->arr_rng, mean), 1,
-	                 NVS_EV_ARRIVAL, qi, 0) < 0)
+	if (sim_schedule(&s->eng, on_time_after(s, cycle, 1 + (uint64_t)rng_exp(&q->arr_rng, mean)),
+	                 1, NVS_EV_ARRIVAL, qi, 0) < 0)
 		s->oom = true;
 }
 
@@ -342,6 +363,7 @@ setup(struct nvs *s, char *err, size_t errlen)
 				return -1;
 			}
 		}
+		s->arr0 = s->cyc;
 		if (c->rate > 0)
 			nvs_arrival(s, qi, s->cyc);
 	}

@@ -55,6 +55,7 @@ struct nvsim_cfg {
 	unsigned read_pct;           /* 0..100 */
 	uint64_t span;               /* bytes of the disk the requests fall in */
 	double rate;                 /* open loop: Poisson arrivals per second in total; 0 closed */
+	uint64_t on, off; /* bursty open loop: cycles on (arrivals at `rate`), off (none); 0 0 */
 	bool intr, strict, verify;
 	uint64_t timeout_ns; /* the driver's per-command timeout (ctrl->cmd_timeout) */
 	struct nvsim_ssd ssd;

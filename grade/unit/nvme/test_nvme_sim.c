@@ -154,6 +154,27 @@ Test(nvsim, open_loop_poisson_below_saturation)
 	cr_assert(iops > 40000 && iops < 60000, "%.0f IOPS for 50000 offered", iops);
 }
 
+/* Bursty: Poisson arrivals at the rate while on (100 us of every 500 us), none while off, so
+ * every request arrives in an on period and a fifth of the rate's arrivals come. */
+Test(nvsim, bursty_arrivals_come_only_while_on)
+{
+	uint64_t on = 100 * HZ / 1000000, period = 500 * HZ / 1000000, t0;
+
+	load("{\"nvme\": {\"duration\": \"10ms\", \"qd\": 32, \"arrival\": {\"poisson\": "
+	     "200000, \"on\": \"100us\", \"off\": \"400us\"}}}");
+	run();
+	cr_assert_eq(res.submitted, res.reaped);
+	/* 200000/s for 20 periods of 100 us: 400 expected. */
+	cr_assert(res.q[0].nlat > 340 && res.q[0].nlat < 460, "%zu arrivals", res.q[0].nlat);
+	t0 = res.q[0].start[0]; /* recorded in reaping order: the first arrival is the earliest */
+	for (size_t i = 1; i < res.q[0].nlat; i++)
+		t0 = res.q[0].start[i] < t0 ? res.q[0].start[i] : t0;
+	for (size_t i = 0; i < res.q[0].nlat; i++) {
+		cr_assert_lt((res.q[0].start[i] - t0) % period, on, "request %zu at %llu", i,
+		             (unsigned long long)res.q[0].start[i]);
+	}
+}
+
 /* After the run: nothing lost, every acknowledged write read back intact. */
 static void
 no_loss(void)
@@ -292,7 +313,9 @@ Test(nvsim_parse, bad_workloads_name_file_line_and_column)
 	bad("{\"nvme\": {\"bs\": 6000}}", "w.json:1:17: 6000 is not a multiple of 4096");
 	bad("{\"nvme\": {\"duration\": \"-5ms\"}}", "w.json:1:23: negative time \"-5ms\"");
 	bad("{\"nvme\": {\"arrival\": \"open\"}}",
-	    "w.json:1:22: expected \"closed\" or {\"poisson\": rate}");
+	    "w.json:1:22: expected \"closed\" or {\"poisson\": rate[, \"on\": t, \"off\": t]}");
+	bad("{\"nvme\": {\"arrival\": {\"poisson\": 1000, \"on\": \"1ms\"}}}",
+	    "w.json:1:22: a bursty arrival needs both \"on\" and \"off\"");
 	bad("{\"nvme\": {\"faults\": [{\"kind\": \"boom\"}]}}",
 	    "w.json:1:22: a fault needs \"kind\": error, lost, cfs or slow");
 	bad("{\"nvme\": {\"faults\": [{\"kind\": \"cfs\"}]}}",

@@ -149,6 +149,24 @@ def test_ipi_only_remote(run, check, tmp):
           "one CPU: releases charge timer interrupts, never an IPI", f"{cpu} {err}")
 
 
+def test_ipi_remote(run, check, tmp):
+    """A wake-up that makes another CPU reschedule costs that CPU one IPI: m last ran on CPU 0,
+    which the pinned hog holds when m wakes at 5.5 ms, so m is placed on the idle CPU 1 (an
+    IPI there); its later wake-ups on CPU 1 are its own CPU's timer interrupts."""
+    wl = write(tmp, "ipi2.json", {
+        "hog": {"loop": 1, "delay": "1ms", "run": "50ms", "cpus": [0]},
+        "m": {"loop": 4, "run": "500us", "sleep": "5ms", "cpus": [0, 1]},
+    })
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "hw", "qemu", "machine.json")) as f:
+        ipi = json.load(f)["costs"]["ipi"]["cycles"]
+    rc, err, jobs, js, _ = sim(run, tmp, "ipi2", wl, "edf", cpus=2, duration="40ms", costs=True)
+    got = [c.get("overhead_cycles", {}).get("ipi") for c in js.get("cpus", [])]
+    check(rc == 0 and got == [0, ipi] and len([j for j in jobs if j["task"] == "m"]) == 4,
+          "two CPUs: a wake-up placed on another CPU is one IPI there, none for local ones",
+          f"ipi cycles per CPU {got}, want [0, {ipi}] {err}")
+
+
 def test_one_decision_per_instant(run, check, tmp):
     """Three jobs released at one instant on one CPU, the least urgent written first: the
     most urgent runs, nobody is switched in and out without running: 4 switches (one per
@@ -206,6 +224,19 @@ def test_ties(run, check, tmp):
     check(rc == 0 and order == ["a", "c", "b", "a"],
           "tie rule 3 (edf): a preempted job goes behind the queued jobs with its deadline",
           f"{order} {err}")
+    # prio: w wakes at 1 ms on a's level and waits (rule 2); c preempts a at 5 ms; a then
+    # goes back to the head of its level, before b and w (rule 3).
+    wl = write(tmp, "tie5.json", {
+        "a": {"loop": 1, "priority": 1, "run": "8ms"},
+        "b": {"loop": 1, "priority": 1, "run": "2ms"},
+        "w": {"loop": 1, "priority": 1, "delay": "1ms", "run": "1ms"},
+        "c": {"loop": 1, "priority": 2, "delay": "5ms", "run": "1ms"},
+    })
+    rc, err, jobs, _, ev = sim(run, tmp, "tie5", wl, "prio", duration="20ms")
+    order = [(s[2], s[0] // MS) for s in cpu_slices(ev)]
+    check(rc == 0 and order == [("a", 0), ("c", 5), ("a", 6), ("b", 9), ("w", 11)],
+          "tie rules 2 and 3 (prio): an equal level does not preempt; a preempted job goes "
+          "back to the head of its level", f"{order} {err}")
     # rule 4: a job whose work ends exactly when its 4 ms rr slice does finishes first.
     wl = write(tmp, "tie4.json", {"a": {"loop": 1, "run": "4ms"}, "b": {"loop": 1, "run": "4ms"}})
     rc, err, jobs, _, _ = sim(run, tmp, "tie4", wl, "rr", duration="20ms")
@@ -217,5 +248,5 @@ def test_ties(run, check, tmp):
 
 def run_all(run, check, tmp):
     for t in (test_edf_overload, test_cbs_isolation, test_horizon, test_ipi_only_remote,
-              test_one_decision_per_instant, test_ties):
+              test_ipi_remote, test_one_decision_per_instant, test_ties):
         t(run, check, tmp)

@@ -263,6 +263,6 @@ def test_ties(run, check, tmp):
 
 
 def run_all(run, check, tmp):
-    for t in (test_edf_overload, test_gedf_invariant, test_cbs_isolation, test_horizon, test_ipi_only_remote,
-              test_ipi_remote, test_one_decision_per_instant, test_ties):
+    for t in (test_edf_overload, test_gedf_invariant, test_cbs_isolation, test_horizon,
+              test_ipi_only_remote, test_ipi_remote, test_one_decision_per_instant, test_ties):
         t(run, check, tmp)

@@ -199,6 +199,18 @@ def test_one_decision_per_instant(run, check, tmp):
     check(js.get("context_switches") == 4 and all(s[1] > s[0] for s in cpu_slices(ev)),
           "same-instant releases: one switch per job, no empty run slice",
           str(js.get("context_switches")))
+    # With the qemu profile's costs: the three wake-ups are one timer interrupt, and the
+    # switches are the three into the jobs (the switch to idle is not charged).
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "hw", "qemu", "machine.json")) as f:
+        cost = json.load(f)["costs"]
+    rc, err, _, js, _ = sim(run, tmp, "instc", wl, "prio", duration="10ms", costs=True)
+    got = js.get("cpus", [{}])[0].get("overhead_cycles", {})
+    want = {"tick": cost["timer_interrupt"]["cycles"], "ipi": 0,
+            "switch": 3 * cost["context_switch"]["cycles"]}
+    check(rc == 0 and {k: got.get(k) for k in want} == want,
+          "same-instant releases: one interrupt for the instant, one switch per job",
+          f"{got} want {want} {err}")
 
 
 def test_ties(run, check, tmp):

@@ -274,6 +274,31 @@ def test_nvme(exosim, tmp):
     check(rc == 2 and "--machine" in err, "an NVMe run needs --machine", err)
 
 
+# The SSDs whose random-read IOPS are published (hw/legion/nvme.json "source"): the fitted
+# model must stay within 5% of the published figure at QD32 on one queue.
+SOURCED_IOPS = {"pm981": 250000, "2200s": 240000}
+
+
+def test_nvme_ssds(exosim, tmp):
+    """Every SSD profile of the legion machine runs the QD32 randread workload without a
+    protocol error, and the ones with a published IOPS figure reproduce it within 5%."""
+    ssds = json.load(open(os.path.join(ROOT, "hw", "legion", "nvme.json")))["ssds"]
+    base = json.load(open(os.path.join(WL, "nvme-randread.json")))
+    for name in sorted(ssds):
+        base["nvme"]["ssd"] = name
+        wl = os.path.join(tmp, f"ssd-{name}.json")
+        with open(wl, "w") as f:
+            json.dump(base, f)
+        rc, out, err = run(exosim, "run", "--machine", "legion", "--workload", wl,
+                           "--duration", "20ms", "--no-host")
+        m = re.search(r"^  q1 +\d+ +(\d+) ", out, re.M)
+        ok = rc == 0 and m and "0 protocol errors" in out and f"ssd {name}," in out
+        if ok and name in SOURCED_IOPS:
+            ok = abs(int(m.group(1)) - SOURCED_IOPS[name]) <= SOURCED_IOPS[name] // 20
+        check(bool(ok), f"nvme ssd {name}: runs" + (", published IOPS within 5%"
+                                                    if name in SOURCED_IOPS else ""), err + out)
+
+
 def test_net(exosim, tmp):
     """The real NIC drivers forwarding between two NIC models: the bundled l2fwd workloads
     (e1000 and RTL8168), deterministic with --no-host, --strict accepted, and a network
@@ -314,7 +339,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for t in (test_list, test_determinism, test_trace, test_bad_input, test_zero_cost_rta,
                   test_edf_late_exhaustion, test_rejected_params_message, test_cpus_option,
-                  test_nvme, test_net):
+                  test_nvme, test_nvme_ssds, test_net):
             t(exosim, tmp)
         for module in (test_semantics, test_cli_trace):
             module.run_all(lambda *a, **k: run(exosim, *a, **k), check, tmp)

@@ -102,8 +102,28 @@ TRUSTED = r"^iommu: off: WARNING: devices reach all memory \(trusted drivers\)$"
 def trusted(run):
     """iommu=off with a DMAR: one WARNING line at boot, translation never turned on."""
     run.expect(TRUSTED, part="warning")
+    run.reject(NONE, part="warning")
     run.reject(r"^iommu: \d+ units", part="off")
-    run.expect(r"^iommutest: no DMA remapping \(iommu_faults: -12\)$", part="off")
+    run.expect(r"^iommutest: no DMA remapping \(iommu_faults: -12\), device opened: 1$",
+               part="off")
+
+
+# No DMAR table at all (q35 without intel-iommu) and no iommu= word: the boot is silent about
+# DMA, and the first driver to take a device gets the warning, once.
+NONE = (r"^iommu: none \(no DMAR table\): WARNING: devices reach all memory \(trusted "
+        r"drivers\), first 00:0[0-9a-f]\.0$")
+
+
+@LAB.test("no-dmar", parts={"warning": 2, "off": 2}, args="init=iommutest",
+          qemu_args=nvmetests.devices("iommu-none"),
+          until=[r"^iommutest: no DMA remapping"], reject=lab3.KERNEL_DIED, timeout=60)
+def no_dmar(run):
+    """No DMAR table: trusted-driver mode, warned once when the driver opens the device."""
+    if len(re.findall(NONE, run.text, re.M)) != 1:
+        run.fail("want one 'iommu: none (no DMAR table): WARNING ...' line", "warning")
+    run.reject(r"^iommu: (\d+ units|off)", part="off")
+    run.expect(r"^iommutest: no DMA remapping \(iommu_faults: -12\), device opened: 1$",
+               part="off")
 
 
 if __name__ == "__main__":

@@ -396,18 +396,25 @@ def _results(tests, runs):
     return rows
 
 
+def _unix_text(text):
+    """text with Unix line ends: CR LF and a lone CR (a terminal's) become one LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def gradescope_results(tests, rows, reports, score, seconds):
     """Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder
     Specifications"): per test name, number, score, max_score, status, output and visibility;
     a hidden overlay's tests (grade/labK-NAME.py) show after the grades are published, the
-    rest at once; run_autograder's stdout is for the instructor only."""
+    rest at once; run_autograder's stdout is for the instructor only.  Outputs keep Unix line
+    ends only, as the specification asks (a host test's text may carry '\\r')."""
     out = []
     for test, r, rep in zip(tests, rows, reports):
         if r["skipped"]:
             continue
         out.append({"name": "%s %s" % (r["lab"], r["name"]), "number": str(len(out) + 1),
                     "score": r["score"], "max_score": r["max_score"],
-                    "status": "passed" if r["passed"] else "failed", "output": "\n".join(rep),
+                    "status": "passed" if r["passed"] else "failed",
+                    "output": _unix_text("\n".join(rep)),
                     "visibility": "after_published" if test.lab.hidden else "visible"})
     return {"score": score, "execution_time": int(round(seconds)),
             "stdout_visibility": "hidden", "tests": out}
@@ -423,7 +430,8 @@ def _write_outputs(opts, tests, runs, reports, seconds):
                        "tests": rows}, f, indent=2)
     if opts.gradescope:
         with open(opts.gradescope, "w") as f:
-            json.dump(gradescope_results(tests, rows, reports, score, seconds), f, indent=2)
+            json.dump(gradescope_results(tests, rows, reports, score, seconds), f, indent=2,
+                      allow_nan=False)
     if opts.log:
         with open(opts.log, "a") as f:
             for r in graded:

@@ -100,6 +100,23 @@ class Run:
         if good < total:
             self.notes.append("%s: %d/%d %s" % (part, good, total, message))
 
+    def short_parts(self, but=None):
+        """The parts (other than `but`) that lose points: a failure, or less than their whole
+        fraction; every part when a failure concerns the whole test."""
+        general = any(part is None for part, _ in self.failures)
+        return [p for p in self.test.parts if p != but and (
+            general or any(f == p for f, _ in self.failures)
+            or self.fractions.get(p, (1, 1))[0] < self.fractions.get(p, (1, 1))[1])]
+
+    def needs_the_rest(self, part):
+        """Fail `part` unless every other part earned in full: a check such as 'no leak'
+        says nothing of a run that did not do its work (issue 19: an untouched handout, whose
+        stubs do nothing and so leak nothing, must earn nothing)."""
+        short = self.short_parts(but=part)
+        if short:
+            self.fail("counts only when the rest of the test passes (short: %s)"
+                      % ", ".join(short), part)
+
     def score(self):
         general = any(part is None for part, _ in self.failures)
         if not self.test.parts:

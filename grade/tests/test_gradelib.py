@@ -100,6 +100,30 @@ class QemuArgs(unittest.TestCase):
         self.assertEqual(run.reason, "skipped")
 
 
+class NeedsTheRest(unittest.TestCase):
+    """Run.needs_the_rest: a part such as 'leak' earns only when the test did its work."""
+
+    def run_with(self, good):
+        t = gradelib.Test(gradelib.Lab("self"), "t", None, parts={"work": 3, "leak": 2})
+        run = gradelib.Run(t)
+        run.fraction("work", good, 4)
+        run.needs_the_rest("leak")
+        return run
+
+    def test_a_run_that_did_nothing_earns_nothing_for_leaking_nothing(self):
+        run = self.run_with(0)
+        self.assertEqual(run.score(), 0)
+        self.assertEqual([p for p, _ in run.failures], ["leak"])
+        self.assertIn("short: work", run.failures[0][1])
+
+    def test_partial_work_keeps_its_fraction_and_loses_the_leak_part(self):
+        self.assertEqual(self.run_with(2).score(), 1.5)
+
+    def test_a_whole_run_earns_the_leak_part(self):
+        run = self.run_with(4)
+        self.assertEqual((run.score(), run.failures), (5, []))
+
+
 # Gradescope's documented results.json (gradescope-autograders.readthedocs.io/en/latest/specs/,
 # "Output format", "Controlling Test Case Visibility", "Test case status", "Output String
 # Formatting"; read 2026-12 from gradescope/autograder_samples docs/specs.md of 2025-01-15):

@@ -430,6 +430,15 @@ class StudentReadme(unittest.TestCase):
             done = run(["make", "-n", target], cwd=self.tree)
             self.assertEqual(done.returncode, 0, "make -n %s: %s" % (target, done.stderr))
 
+    def test_smp_before_lab_4b_says_how_many_cpus_run_envs(self):
+        # hw/qemu/Makefrag's SMP_NOTE: the lab 2 kernel starts SMP CPUs, envs run on CPU 0.
+        note = "this lab 2 kernel starts 4 CPUs but runs envs on CPU 0 only"
+        four = run(["make", "-n", "qemu-nox", "SMP=4"], cwd=self.tree)
+        self.assertIn(note, four.stdout, four.stderr)
+        one = run(["make", "-n", "qemu-nox", "SMP=1"], cwd=self.tree)
+        self.assertEqual(one.returncode, 0, one.stderr)
+        self.assertNotIn("runs envs on CPU 0 only", one.stdout)
+
     def test_a_missing_target_would_be_caught(self):
         done = run(["make", "-n", "check-markers"], cwd=self.tree)
         self.assertNotEqual(done.returncode, 0)

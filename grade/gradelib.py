@@ -130,6 +130,14 @@ class Run:
         return round(total, 2)
 
 
+class Keys(tuple):
+    """A step's input typed on the keyboard instead of sent on serial: QEMU's key names
+    (`Keys("h i up ret")`; `sendkey` in QEMU's monitor documentation)."""
+
+    def __new__(cls, names):
+        return super().__new__(cls, names.split())
+
+
 class Test:
     """A declared test.  `steps` are (pattern, line) pairs: wait for the pattern after the
     previous step, then send the line.  The run is complete when every step is done, every
@@ -274,8 +282,9 @@ def _drive(test, emu, run, opts):
                 if not m:
                     break
                 pos = m.end()
-                emu.send(test.steps[step][1])
-                run.sent.append((test.steps[step][1], pos))
+                line = test.steps[step][1]
+                (emu.send_keys if isinstance(line, Keys) else emu.send)(line)
+                run.sent.append((line, pos))
                 step += 1
             missing = _complete(test, run, pos, step)
             if run.fail_fast is not None:

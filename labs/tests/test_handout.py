@@ -444,6 +444,28 @@ class StudentReadme(unittest.TestCase):
         self.assertNotEqual(done.returncode, 0)
 
 
+class UnitMm(unittest.TestCase):
+    """`make unit-mm` (grade/unit/mm.mk) runs every binary after one fails and sums up: lab 2
+    tells students to run test_pt while test_buddy still fails."""
+
+    def test_every_binary_runs_and_the_failures_are_named(self):
+        with tempfile.TemporaryDirectory() as d:
+            ran = os.path.join(d, "ran")
+            bins = []
+            for name, status in (("test_a", 0), ("test_b", 1), ("test_c", 0)):
+                path = os.path.join(d, name)
+                with open(path, "w") as f:
+                    f.write("#!/bin/sh\necho %s >> %s\nexit %d\n" % (name, ran, status))
+                os.chmod(path, 0o755)
+                bins.append(path)
+            done = run(["make", "-s", "-C", os.path.dirname(LABS), "unit-mm",
+                        "MMTEST_BINS=" + " ".join(bins), "DEPS_STAMP=" + os.path.join(d, "ok")])
+            self.assertNotEqual(done.returncode, 0)
+            self.assertIn("unit-mm: 2 of 3 test binaries passed; failed: test_b", done.stdout)
+            with open(ran) as f:
+                self.assertEqual(f.read().split(), ["test_a", "test_b", "test_c"])
+
+
 class _Recorder(unittest.TextTestResult):
     """Remembers every test run, for the PASS/FAIL lines of `make test`."""
 

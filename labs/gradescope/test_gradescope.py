@@ -27,10 +27,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "labs"))
 sys.path.insert(0, os.path.join(ROOT, "grade", "tests"))
+sys.path.insert(0, os.path.join(ROOT, "grade"))
 
 sys.path.insert(0, HERE)
 
 import autograder  # noqa: E402
+import gradelib  # noqa: E402
 import handout  # noqa: E402
 import markers  # noqa: E402
 from test_gradelib import check_gradescope_schema, load_strict_json  # noqa: E402
@@ -111,6 +113,17 @@ class Protect(unittest.TestCase):
                                    ".exolab-lab": "1", "kern/a.c": "int y;",
                                    "user/hello.c": "hello"})
             self.assertFalse(os.path.lexists(os.path.join(tree, "hw")))
+
+
+    def test_a_build_that_fails_scores_every_test_0_in_a_valid_results_json(self):
+        res = autograder.failed_results([os.path.join(ROOT, "grade")], LAB, [],
+                                        "nothing was graded: the build failed.\r\nlog\r\n", 7)
+        check_gradescope_schema(self, res)
+        lab = gradelib.load_lab(os.path.join(ROOT, "grade", "lab%s.py" % LAB))
+        self.assertEqual([t["name"] for t in res["tests"]],
+                         ["lab%s %s" % (LAB, t.name) for t in lab.tests])
+        self.assertEqual({(t["score"], t["status"]) for t in res["tests"]}, {(0, "failed")})
+        self.assertIn("the build failed.\nlog", res["tests"][0]["output"])
 
 
 class Bundle(unittest.TestCase):

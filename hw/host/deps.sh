@@ -22,7 +22,7 @@ set -eu
 G_BUILD="make gcc binutils python3 cpio grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
 G_QEMU="qemu-system-x86 qemu-system-gui ipxe-qemu seabios qemu-utils ovmf"
 G_CLANG="clang lld llvm libclang-rt-14-dev"
-G_UNIT="libcriterion-dev libjansson-dev zlib1g-dev"
+G_UNIT="libcriterion-dev libjansson-dev zlib1g-dev libpcap-dev"
 G_BOCHS="bochs bochsbios vgabios bochs-term"
 G_TOOLS="git gdb"
 G_DOCS="graphviz"

@@ -6,6 +6,7 @@ Python 3 standard library only; every run is seeded."""
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -260,6 +261,9 @@ def test_nvme(exosim, tmp):
     ends = {e["id"]: e["ts"] for e in ev if e.get("ph") == "e"}
     check(rc == 0 and begins and all(ends.get(e["id"], -1) >= e["ts"] for e in begins),
           "nvme --trace: one slice per request on the queue's track", err)
+    calls = [e for e in ev if e.get("ph") == "X" and e.get("cat") == "cpu0"]
+    check(sum(e["args"]["requests"] for e in calls if e["name"] == "nvme_submit") == len(begins),
+          "nvme --trace: the core's submit slices beside the queue's track", err)
     for name, line in (("nvme_qd.json", "3:11: 64 is out of range [1, 63]"),
                        ("nvme_fault.json", '3:16: a "cfs" fault needs "at"')):
         path = os.path.join(BAD, name)
@@ -282,6 +286,17 @@ def test_net(exosim, tmp):
               and "diagnostics: 0" in a, f"{name} forwards at line rate", err + a)
         rc, b, _ = run(exosim, *args, "--strict")
         check(rc == 0 and a == b, f"{name}: identical again, and under --strict", err)
+        tr = os.path.join(tmp, name + ".trace")
+        rc, c, err = run(exosim, *args[:-3], "--duration", "20us", "--no-host", "--trace", tr)
+        try:
+            ev = json.load(open(tr))["traceEvents"]
+        except (OSError, ValueError, KeyError):
+            ev = []
+        sunk = re.search(r"sunk (\d+) ", c)
+        frames = [e for e in ev if e.get("ph") == "b" and e.get("cat") == "A rx0 > B tx0"]
+        calls = [e for e in ev if e.get("ph") == "X" and e.get("cat") == "cpu0"]
+        check(rc == 0 and sunk and len(frames) == int(sunk.group(1)) and calls,
+              f"{name} --trace: a slice per frame sunk beside the core's track", err)
     for name, line in (("net_rate.json",
                         "4:17: 20000000 frames/s is over the line rate 14880952 of 64-byte frames"),
                        ("net_fault.json", '3:16: a "link_down" fault needs "at" and "for"')):

@@ -67,7 +67,8 @@ all: $(DEPS_STAMP) iso ## build the kernel and the bootable ISO (the default)
 
 # Formatting: every tracked C file matches .clang-format.  Layouts differ between clang-format
 # releases, so the check names the one it was made with (Debian 12's) and refuses another.
-CLANG_FORMAT ?= clang-format
+# Ubuntu 24.04's clang-format is 18: there hw/host/deps.sh installs clang-format-14, used first.
+CLANG_FORMAT ?= $(firstword $(shell command -v clang-format-14 2>/dev/null) clang-format)
 FORMAT_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 TEST_TARGETS += format-check
 

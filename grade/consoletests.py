@@ -8,6 +8,13 @@ the edited one:
   bogus Ctrl-U help      erase the line    -> help
   Up Up                  history (ESC [ A) -> kerninfo (two commands back)
   Ctrl-P x3 Ctrl-N       history, as the keyboard's arrows arrive -> help
+
+and the same keys typed on the PS/2 keyboard (QEMU's monitor `sendkey`, kern/dev/i8042.c):
+
+  kerninfox Backspace    -> kerninfo
+  bogus Ctrl-U cpus      -> cpus
+  Up Up                  -> kerninfo
+  Up Up Up Down          -> cpus
 """
 
 import os
@@ -21,15 +28,25 @@ LAB = gradelib.Lab("console", fail_fast=[gradelib.LOCKCHECK_REPORT])
 PROMPT = r"^K> "
 KERNINFO = r"^\s*text\s+0xffffffff8[0-9a-f]{7}-0xffffffff8[0-9a-f]{7}\b"
 HELP = r"^help\s+list the commands"
+CPUS = r"^cpu 0: apic id \d+"
+K = gradelib.Keys
 LINES = {  # line sent: (part, the output that shows the edited command ran)
     "kerninfoX\x7f": ("backspace", KERNINFO),
     "bogus\x15help": ("ctrl-u", HELP),
     "\x1b[A\x1b[A": ("up", KERNINFO),
     "\x10\x10\x10\x0e": ("ctrl-p-n", HELP),
+    K("k e r n i n f o x backspace ret"): ("kbd-backspace", KERNINFO),
+    K("b o g u s ctrl-u c p u s ret"): ("kbd-ctrl-u", CPUS),
+    K("up up ret"): ("kbd-up", KERNINFO),
+    # history, newest first: kerninfo cpus kerninfo help ...: Down differs from Up and
+    # from no key (a Down taken for an Up gives help, a lost Down kerninfo)
+    K("up up up down ret"): ("kbd-up-down", CPUS),
 }
 
 
-@LAB.test("monitor-editing", parts={"backspace": 1, "ctrl-u": 1, "up": 1, "ctrl-p-n": 1},
+@LAB.test("monitor-editing", parts={"backspace": 1, "ctrl-u": 1, "up": 1, "ctrl-p-n": 1,
+                                    "kbd-backspace": 1, "kbd-ctrl-u": 1, "kbd-up": 1,
+                                    "kbd-up-down": 1},
           steps=[(PROMPT, line) for line in list(LINES) + ["halt"]], wait_exit=True,
           reject=[r"unknown command"], timeout=30)
 def monitor_editing(run):

@@ -126,6 +126,9 @@ class Emulator:
     def screendump(self, path):
         raise GradeError("%s cannot take a screendump" % type(self).__name__)
 
+    def send_keys(self, keys):
+        raise GradeError("%s cannot type on the keyboard" % type(self).__name__)
+
     def pump(self):
         """Called every poll; emulators that need servicing do it here."""
 
@@ -180,17 +183,27 @@ class Qemu(Emulator):
             got += chunk
         return got
 
-    def screendump(self, path):
+    def _hmp(self, commands, what):
+        """Run HMP commands one after another on QEMU's monitor, each to its prompt."""
         deadline = time.monotonic() + 10 * timeout_scale()
         try:
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
                 sock.settimeout(10 * timeout_scale())
                 sock.connect(self.monitor)
                 self._monitor_until_prompt(sock, deadline)
-                sock.sendall(b"screendump " + path.encode() + b"\n")
-                self._monitor_until_prompt(sock, deadline)
+                for command in commands:
+                    sock.sendall(command.encode() + b"\n")
+                    self._monitor_until_prompt(sock, deadline)
         except OSError as e:  # QEMU exited meanwhile: a failed test, not a grader crash
-            raise GradeError("no screendump: the QEMU monitor is gone (%s)" % e)
+            raise GradeError("%s: the QEMU monitor is gone (%s)" % (what, e))
+
+    def send_keys(self, keys):
+        """Type keys (QEMU's key names) on the emulated PS/2 keyboard, in order: QEMU's input
+        queue spaces each press and release, and the kernel's i8042 driver takes them."""
+        self._hmp(["sendkey " + k for k in keys], "no keys typed")
+
+    def screendump(self, path):
+        self._hmp(["screendump " + path], "no screendump")
         if not os.path.exists(path):
             raise GradeError("QEMU wrote no screendump")
         return Screen.read_ppm(path)

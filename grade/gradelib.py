@@ -100,6 +100,23 @@ class Run:
         if good < total:
             self.notes.append("%s: %d/%d %s" % (part, good, total, message))
 
+    def short_parts(self, but=None):
+        """The parts (other than `but`) that lose points: a failure, or less than their whole
+        fraction; every part when a failure concerns the whole test."""
+        general = any(part is None for part, _ in self.failures)
+        return [p for p in self.test.parts if p != but and (
+            general or any(f == p for f, _ in self.failures)
+            or self.fractions.get(p, (1, 1))[0] < self.fractions.get(p, (1, 1))[1])]
+
+    def needs_the_rest(self, part):
+        """Fail `part` unless every other part earned in full: a check such as 'no leak'
+        says nothing of a run that did not do its work (issue 19: an untouched handout, whose
+        stubs do nothing and so leak nothing, must earn nothing)."""
+        short = self.short_parts(but=part)
+        if short:
+            self.fail("counts only when the rest of the test passes (short: %s)"
+                      % ", ".join(short), part)
+
     def score(self):
         general = any(part is None for part, _ in self.failures)
         if not self.test.parts:
@@ -111,6 +128,14 @@ class Run:
             good, n = self.fractions.get(part, (1, 1))
             total += points * good / n if n else 0
         return round(total, 2)
+
+
+class Keys(tuple):
+    """A step's input typed on the keyboard instead of sent on serial: QEMU's key names
+    (`Keys("h i up ret")`; `sendkey` in QEMU's monitor documentation)."""
+
+    def __new__(cls, names):
+        return super().__new__(cls, names.split())
 
 
 class Test:
@@ -257,8 +282,9 @@ def _drive(test, emu, run, opts):
                 if not m:
                     break
                 pos = m.end()
-                emu.send(test.steps[step][1])
-                run.sent.append((test.steps[step][1], pos))
+                line = test.steps[step][1]
+                (emu.send_keys if isinstance(line, Keys) else emu.send)(line)
+                run.sent.append((line, pos))
                 step += 1
             missing = _complete(test, run, pos, step)
             if run.fail_fast is not None:
@@ -396,18 +422,25 @@ def _results(tests, runs):
     return rows
 
 
+def _unix_text(text):
+    """text with Unix line ends: CR LF and a lone CR (a terminal's) become one LF."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
 def gradescope_results(tests, rows, reports, score, seconds):
     """Gradescope's results.json (gradescope-autograders.readthedocs.io, "Autograder
     Specifications"): per test name, number, score, max_score, status, output and visibility;
     a hidden overlay's tests (grade/labK-NAME.py) show after the grades are published, the
-    rest at once; run_autograder's stdout is for the instructor only."""
+    rest at once; run_autograder's stdout is for the instructor only.  Outputs keep Unix line
+    ends only, as the specification asks (a host test's text may carry '\\r')."""
     out = []
     for test, r, rep in zip(tests, rows, reports):
         if r["skipped"]:
             continue
         out.append({"name": "%s %s" % (r["lab"], r["name"]), "number": str(len(out) + 1),
                     "score": r["score"], "max_score": r["max_score"],
-                    "status": "passed" if r["passed"] else "failed", "output": "\n".join(rep),
+                    "status": "passed" if r["passed"] else "failed",
+                    "output": _unix_text("\n".join(rep)),
                     "visibility": "after_published" if test.lab.hidden else "visible"})
     return {"score": score, "execution_time": int(round(seconds)),
             "stdout_visibility": "hidden", "tests": out}
@@ -423,7 +456,8 @@ def _write_outputs(opts, tests, runs, reports, seconds):
                        "tests": rows}, f, indent=2)
     if opts.gradescope:
         with open(opts.gradescope, "w") as f:
-            json.dump(gradescope_results(tests, rows, reports, score, seconds), f, indent=2)
+            json.dump(gradescope_results(tests, rows, reports, score, seconds), f, indent=2,
+                      allow_nan=False)
     if opts.log:
         with open(opts.log, "a") as f:
             for r in graded:

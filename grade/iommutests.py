@@ -7,7 +7,7 @@ line, one counted fault and one fault-notification wake-up each) and the targets
 checksums; a deleted page, a page revoked from a child driver and a device revoked with a
 read pending are blocked too.  The honest
 nvmetest and blktest of grade/nvmetests.py (imported, not changed) pass in full with
-translation on and no fault."""
+translation on and no fault.  With `iommu=off` the boot warns and nothing translates."""
 
 import os
 import re
@@ -26,7 +26,7 @@ IOMMU = ["-M", "q35,kernel-irqchip=split",
 BOOT = r"^iommu: 1 units, translation on \(4-level tables, 0 RMRRs, queued invalidation\)$"
 # nvmetest runs with register-based invalidation (iommu=reginv), the others with the queue
 BOOT_REG = BOOT.replace("queued", "register")
-TAGS = ["init", "kernel", "other", "unmapped", "deleted", "revoke", "frame", "child"]
+TAGS = ["init", "args", "kernel", "other", "unmapped", "deleted", "revoke", "frame", "child"]
 BLOCKED = ("kernel", "other", "unmapped", "deleted", "child")  # blocked(TAG, ...): 2 checks
 
 
@@ -88,6 +88,42 @@ def blktest(run):
     run.expect(BOOT, part="boot")
     run.reject(r"^iommu: fault:")
     nvmetests.blktest(run)
+
+
+# Trusted-driver mode (issue 14 item 4): the same q35 with its intel-iommu and DMAR, but
+# `iommu=off`: the boot warns, no unit translates, and the DMA syscalls say remapping is off
+# (iommutest stops at once: iommu_faults is E_NOSYS, -12).
+TRUSTED = r"^iommu: off: WARNING: devices reach all memory \(trusted drivers\)$"
+
+
+@LAB.test("trusted", parts={"warning": 2, "off": 2}, args="init=iommutest iommu=off",
+          qemu_args=IOMMU + nvmetests.devices("iommu-trusted"),
+          until=[r"^iommutest: no DMA remapping"], reject=lab3.KERNEL_DIED, timeout=60)
+def trusted(run):
+    """iommu=off with a DMAR: one WARNING line at boot, translation never turned on."""
+    run.expect(TRUSTED, part="warning")
+    run.reject(NONE, part="warning")
+    run.reject(r"^iommu: \d+ units", part="off")
+    run.expect(r"^iommutest: no DMA remapping \(iommu_faults: -12\), device opened: 1$",
+               part="off")
+
+
+# No DMAR table at all (q35 without intel-iommu) and no iommu= word: the boot is silent about
+# DMA, and the first driver to take a device gets the warning, once.
+NONE = (r"^iommu: none \(no DMAR table\): WARNING: devices reach all memory \(trusted "
+        r"drivers\), first 00:0[0-9a-f]\.0$")
+
+
+@LAB.test("no-dmar", parts={"warning": 2, "off": 2}, args="init=iommutest",
+          qemu_args=nvmetests.devices("iommu-none"),
+          until=[r"^iommutest: no DMA remapping"], reject=lab3.KERNEL_DIED, timeout=60)
+def no_dmar(run):
+    """No DMAR table: trusted-driver mode, warned once when the driver opens the device."""
+    if len(re.findall(NONE, run.text, re.M)) != 1:
+        run.fail("want one 'iommu: none (no DMAR table): WARNING ...' line", "warning")
+    run.reject(r"^iommu: (\d+ units|off)", part="off")
+    run.expect(r"^iommutest: no DMA remapping \(iommu_faults: -12\), device opened: 1$",
+               part="off")
 
 
 if __name__ == "__main__":

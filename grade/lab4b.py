@@ -191,6 +191,7 @@ def fpu_test(name, modes, avx, qemu_args=(), extra="", smp=None):
         run.expect(r"^\[env 0x[0-9a-f]+\] exit status 0$", part="summary", text=text,
                    count=FPU_WORKERS + 1)
         fpu_leaks(run, "leak")
+        run.needs_the_rest("leak")
     return check
 
 

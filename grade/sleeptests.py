@@ -44,6 +44,7 @@ def add_tests(g):
             run.expect(r"^sleeptest: %d CPUs$" % cpus, part="cpus")
             check_tagged(run, "sleeptest", want)
             sleep_leaks(run, "leak")
+            run.needs_the_rest("leak")
         check.__doc__ = doc
         return check
 

@@ -74,22 +74,31 @@ EXPECT = {
                  "theory-edf-meets-every-deadline-of-100-sets-with-u-at-most-1",
                  "theory-edf-with-u-over-1-misses-first-where-demand-exceeds-time"}},
     # All of lab 4B takes five minutes with the stubs (smptest modes wait out their
-    # timeouts): the proof runs one fast test per exercise (the spinlock's self-test; an
-    # AP that never runs envs and a wake-up that never reaches its CPU fail the affinity
-    # and tickless tests; missing shootdown targets fail the shootdown test) and the tests
-    # that show the stubbed tree still boots 4 and 12 CPUs, sends IPIs and checks locks.
-    # Each stub alone fails a test of this subset (checked on trees with only that stub:
-    # the spinlock fails its self-test; the AP hand-off the affinity, tickless, shootdown
-    # and cross-CPU wake-up tests; the reschedule IPI affinity, wake-up and shootdown; the
-    # shootdown targets only the shootdown test).  The given-code tests of this subset pass,
-    # worth nothing (an untouched handout earns 0 of lab 4B's points on every test).
+    # timeouts): the proof runs every test worth points (the spinlock's self-test; an AP that
+    # never runs envs and a wake-up that never reaches its CPU fail the affinity, tickless,
+    # spreading, cross-CPU, FPU-migration, sleepers and per-CPU trace tests; missing
+    # shootdown targets fail the shootdown test: their leak parts count only with the rest,
+    # Run.needs_the_rest) and the given tests that show the stubbed tree still boots 4 and 12
+    # CPUs, sends IPIs and checks locks.  Each stub alone fails a test of this subset
+    # (checked on trees with only that stub: the spinlock fails its self-test; the AP hand-off
+    # the affinity, tickless, shootdown and cross-CPU wake-up tests; the reschedule IPI
+    # affinity, wake-up and shootdown; the shootdown targets only the shootdown test).  The
+    # given-code tests of this subset pass, worth nothing; check_only_covers_the_points proves
+    # that no test left out of "only" is worth a point.
     "4b": {"only": "spinlock-mutual-exclusion-smp4|smp-affinity-is-respected|"
                    "smp-tickless-one-env-takes-no-tick|smp-tlb-shootdown-unmapped-page-"
-                   "faults-at-once|smp-4|smp-12-q35|ipi-round-trip|oneshot-timer|"
+                   "faults-at-once|smp-envs-spread-over-cpus-and-die-there|"
+                   "smp-cross-cpu-wakeup-and-preemption|fpu-smp4-state-follows-migrating-envs|"
+                   "sleep-until-sleepers-on-four-cpus|ktrace-smp4-every-cpu-records|"
+                   "smp-4|smp-12-q35|ipi-round-trip|oneshot-timer|"
                    "lockcheck-twice|lockcheck-release|fpu-default-machine-fxsave",
            "fail": {"spinlock-mutual-exclusion-smp4", "smp-affinity-is-respected",
                     "smp-tickless-one-env-takes-no-tick",
-                    "smp-tlb-shootdown-unmapped-page-faults-at-once"}},
+                    "smp-tlb-shootdown-unmapped-page-faults-at-once",
+                    "smp-envs-spread-over-cpus-and-die-there",
+                    "smp-cross-cpu-wakeup-and-preemption",
+                    "fpu-smp4-state-follows-migrating-envs", "sleep-until-sleepers-on-four-cpus",
+                    "ktrace-smp4-every-cpu-records"}},
     # Without duppage every fork fails, so the tests that fork fail (pipetest, pingpong and
     # waittest fork too, and so do primes' filters in shell-primes-head); pipetest fails from
     # the pipe's stubs alone as well (checked on a tree with only lib/user/pipe.c stubbed), and
@@ -409,6 +418,19 @@ def check_unlinked(p):
                 bad[:4])) if bad else ""))
 
 
+def check_only_covers_the_points(p, only):
+    """A lab graded on a subset ("only") earns 0 untouched only if every test worth points
+    is in the subset: the tree's grader (`--list`) must have none outside it."""
+    listed = subprocess.run([sys.executable, os.path.join(p.tree, "grade", "lab%s.py" % p.lab),
+                             "--list"], cwd=p.tree, capture_output=True, text=True)
+    tests = re.findall(r"^lab\S+ (\S+) +(\d+(?:\.\d+)?) points", listed.stdout, re.M)
+    left = sorted(n for n, pts in tests
+                  if float(pts) > 0 and not re.fullmatch("(%s)" % only, n))
+    p.check(tests and not left, "every lab%s test worth points is graded (%d listed)%s"
+            % (p.lab, len(tests), "; left out of EXPECT's only: " + ", ".join(left)
+               if left else ""))
+
+
 def grade_tree(p, make, log, timeout, own_jobs):
     """Grade the handout with `make grade` as a student would: which labs it grades, then the
     earlier labs (two tests at a time: they must all pass, so no test may be starved) and the
@@ -430,6 +452,8 @@ def grade_tree(p, make, log, timeout, own_jobs):
             "checked" % (p.lab, p.lab))
         return
     only = EXPECT.get(p.lab, {}).get("only")  # whole names: no '$', make would expand it
+    if only:
+        check_only_covers_the_points(p, only)
     rows = make_grade(p, make, log, timeout, "own", "-j%d --only '^lab%s %s'"
                       % (own_jobs, p.lab, "(%s)(?![-\\w])" % only if only else ""))
     judge_lab(p, p.lab, [r for r in rows or [] if r["lab"] == "lab%s" % p.lab])

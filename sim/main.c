@@ -364,6 +364,7 @@ cmd_nvme(struct cli *c)
 		return bad_duration(c->duration);
 	cfg.seed = c->seed;
 	cfg.strict = c->strict;
+	cfg.trace = c->trace != NULL;
 	if (nvsim_run(&cfg, &res, err, sizeof(err)) < 0) {
 		fprintf(stderr, "exosim: %s\n", err);
 		nvsim_result_free(&res);
@@ -383,6 +384,18 @@ cmd_nvme(struct cli *c)
 	}
 	nvsim_result_free(&res);
 	return rc;
+}
+
+static int
+net_trace(const char *path, const struct netsim_cfg *cfg, const struct netsim_result *res)
+{
+	FILE *f = fopen(path, "w");
+
+	if (!f || netsim_trace(cfg, res, f) < 0 || fclose(f) != 0) {
+		fprintf(stderr, "exosim: --trace: cannot write '%s'\n", path);
+		return -1;
+	}
+	return 0;
 }
 
 /* A network workload: the real NIC driver forwarding between two NIC models (sim/net).  Exit
@@ -408,11 +421,14 @@ cmd_net(struct cli *c)
 		return bad_duration(c->duration);
 	cfg.seed = c->seed;
 	cfg.strict = c->strict;
+	cfg.trace = c->trace != NULL;
 	if (netsim_run(&cfg, &res, err, sizeof(err)) < 0) {
 		fprintf(stderr, "exosim: %s\n", err);
 		rc = 1;
 	} else if (res.strict_stop) {
 		fprintf(stderr, "%s\n", res.first_diag);
+		rc = 1;
+	} else if (c->trace && net_trace(c->trace, &cfg, &res) < 0) {
 		rc = 1;
 	} else {
 		printf("exosim: machine %s, workload %s, seed %llu\n", m.name, c->workload,

@@ -163,7 +163,9 @@ def wilson(k, n, z=1.959964):
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return max(0.0, centre - half), min(1.0, centre + half)
+    # The interval always holds p; at k = n (or 0) rounding can put its end a hair inside,
+    # and matplotlib refuses the negative error bar that would make.
+    return min(p, max(0.0, centre - half)), max(p, min(1.0, centre + half))
 
 
 def cmd_sched(a):

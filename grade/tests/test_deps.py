@@ -121,6 +121,17 @@ class Deps(unittest.TestCase):
         self.assertEqual(done.returncode, 1)
         self.assertIn("python3-matplotlib  (needed by make sim-plot-test)", done.stderr)
 
+    def test_format_check_prefers_clang_format_14_where_clang_format_is_newer(self):
+        # Ubuntu 24.04: clang-format is 18, deps.sh installs clang-format-14 beside it.
+        for name, version in (("clang-format", 18), ("clang-format-14", 14)):
+            self.script(os.path.join(self.bin, name),
+                        "#!/bin/sh\necho 'Ubuntu clang-format version %d.0.0'\n" % version)
+        done = subprocess.run(["make", "-s", "-C", ROOT, "format-check",
+                               "DEPS_STAMP=" + os.path.join(self.tmp, "deps-ok")],
+                              env=self.env("ubuntu2404"), capture_output=True, text=True)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.assertRegex(done.stdout, r"format-check: \d+ files match")
+
     def test_make_qemu_boots_without_graphviz_and_without_root(self):
         qemu = os.path.join(self.tmp, "qemu")
         self.script(qemu, QEMU_WRAPPER)

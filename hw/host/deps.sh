@@ -22,7 +22,7 @@ set -eu
 G_BUILD="make gcc binutils python3 cpio grub-common grub-pc-bin grub-efi-amd64-bin xorriso mtools"
 G_QEMU="qemu-system-x86 qemu-system-gui ipxe-qemu seabios qemu-utils ovmf"
 G_CLANG="clang lld llvm libclang-rt-14-dev"
-G_UNIT="libcriterion-dev libjansson-dev zlib1g-dev"
+G_UNIT="libcriterion-dev libjansson-dev zlib1g-dev libpcap-dev"
 G_BOCHS="bochs bochsbios vgabios bochs-term"
 G_TOOLS="git gdb"
 G_DOCS="graphviz"
@@ -68,10 +68,12 @@ distro() {
 	esac
 }
 
-# Debian 12's names are the reference; the other distributions' differ here (checked against
-# packages.ubuntu.com): Ubuntu 22.04's llvm-toolchain-14 (1:14.0.0-1ubuntu1.1) has no
-# libclang-rt-14-dev, compiler-rt is in libclang-common-14-dev; 24.04's clang is 18
-# (libclang-rt-18-dev), and format-check needs clang-format 14 (clang-format-14 there).
+# Debian 12's names are the reference (each has a candidate in `apt-cache policy` on Debian
+# 12); the other distributions' differ here (checked against packages.ubuntu.com): Ubuntu
+# 22.04's llvm-toolchain-14 (1:14.0.0-1ubuntu1.1) has no libclang-rt-14-dev, compiler-rt is in
+# libclang-common-14-dev; 24.04's clang is 18 (libclang-rt-18-dev 1:18.1.3-1), and
+# format-check needs clang-format 14 (clang-format-14 1:14.0.6-19build4 there, which the
+# Makefile prefers to clang-format).
 map_name() {
 	case "$DISTRO:$1" in
 	ubuntu2204:libclang-rt-14-dev) echo libclang-common-14-dev ;;

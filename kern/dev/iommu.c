@@ -11,6 +11,9 @@
  * 7.2 lists its devices by scope instead of setting INCLUDE_PCI_ALL) need not be read: each
  * unit sees requests only from the devices in its scope, and translates them all alike.
  *
+ * RMRRs (8.4) stay mapped for the devices they name: in the domain of the device's driver,
+ * and in IOMMU_ENV_FIRMWARE's while it has none (from before translation is on).
+ *
  * Firmware is input: a DRHD whose registers are outside the direct map or whose CAP.SAGAW
  * offers neither 3- nor 4-level tables is reported and left untranslated; nothing panics. */
 #include "abi/error.h"
@@ -487,6 +490,23 @@ iommu_rmrr_map(unsigned bus, unsigned devfn, uint64_t env)
 	return err;
 }
 
+/* A device an RMRR names may use its reserved regions at any time, driver or not (8.4: e.g.
+ * the display engine's stolen memory, a USB controller's legacy emulation): each one without
+ * a domain joins IOMMU_ENV_FIRMWARE's, which maps those regions only.  At boot (before
+ * translation is on), and after its driver loses it or dies. */
+void
+iommu_rmrr_restore(void)
+{
+	for (unsigned i = 0; i < nrmrrs; i++) {
+		uint64_t *ce = iommu_context_entry(rmrrs[i].bus, rmrrs[i].devfn, false);
+
+		if ((ce == NULL || !(ce[0] & 1)) &&
+		    iommu_attach(rmrrs[i].bus, rmrrs[i].devfn, IOMMU_ENV_FIRMWARE) < 0)
+			printf("iommu: %02x:%02x.%u: no table page for its reserved region\n",
+			       rmrrs[i].bus, rmrrs[i].devfn >> 3, rmrrs[i].devfn & 7);
+	}
+}
+
 void
 iommu_init(void)
 {
@@ -509,6 +529,8 @@ iommu_init(void)
 	pool_pa = (uint64_t)pa;
 	root_table = hal_phys_to_virt((uint64_t)iommu_table_alloc());
 	iommu_domain_setup(levels);
+	translating = true; /* for iommu_attach: the reserved regions' context entries first */
+	iommu_rmrr_restore();
 	for (unsigned i = 0; i < nunits; i++) {
 		unit_enable(&units[i]);
 		on += units[i].on;

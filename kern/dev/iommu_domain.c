@@ -12,6 +12,8 @@
  * not-present entry needs no invalidation while CAP.CM = 0 (6.1: not-present entries are
  * never cached); a unit with caching mode gets one anyway (iommu.c).  Env lock. */
 #include "abi/error.h"
+#include "acpi.h"
+#include "cmdline.h"
 #include "console.h"
 #include "hal.h"
 #include "iommu.h"
@@ -154,14 +156,33 @@ iommu_page_gone(uint64_t pa)
 		iommu_invalidate();
 }
 
+/* No DMAR table and no iommu= word: the boot said nothing about DMA (a line on every boot of
+ * every machine without VT-d would crowd the early screen), so the first driver to take a
+ * device says it once: its device reaches all memory (issue 14 item 4, trusted-driver mode).
+ * iommu=off and unusable units were warned about at boot (iommu_init). */
+static void
+trusted_warning(unsigned bus, unsigned devfn)
+{
+	static bool warned;
+
+	if (acpi.dmar != 0 || cmdline_get("iommu") != NULL ||
+	    __atomic_exchange_n(&warned, true, __ATOMIC_RELAXED))
+		return;
+	printf("iommu: none (no DMAR table): WARNING: devices reach all memory (trusted drivers), "
+	       "first %02x:%02x.%u\n",
+	       bus, devfn >> 3, devfn & 7);
+}
+
 int
 iommu_attach(unsigned bus, unsigned devfn, uint64_t env)
 {
 	struct domain *d;
 	uint64_t *ce;
 
-	if (!iommu_on())
+	if (!iommu_on()) {
+		trusted_warning(bus, devfn);
 		return 0;
+	}
 	if ((d = domain_find(env, true)) == NULL ||
 	    (ce = iommu_context_entry(bus, devfn, true)) == NULL)
 		return E_NOMEM;
@@ -189,6 +210,7 @@ iommu_detach(unsigned bus, unsigned devfn)
 	ce[0] = 0;
 	iommu_flush(ce, 16);
 	iommu_invalidate();
+	iommu_rmrr_restore(); /* a device with reserved regions keeps reaching them */
 }
 
 /* Frees a table page and, above the last level, the tables it points to. */
@@ -225,6 +247,7 @@ iommu_env_gone(uint64_t env)
 	iommu_invalidate(); /* before the tables can be reused */
 	tables_free(d->root, levels);
 	*d = (struct domain){ 0, 0, 0 };
+	iommu_rmrr_restore();
 }
 
 void

@@ -22,8 +22,15 @@ bool iommu_on(void);
 /* The device bus:devfn now belongs to the domain of env `env` (its driver): its context
  * entry points at that domain's page tables.  Nothing happens with translation off. */
 int iommu_attach(unsigned bus, unsigned devfn, uint64_t env);
-/* The device leaves its domain: no context entry, all its DMA blocked (caches invalidated). */
+/* The device leaves its domain: no context entry, all its DMA blocked (caches invalidated);
+ * a device an RMRR names goes back to IOMMU_ENV_FIRMWARE's domain instead. */
 void iommu_detach(unsigned bus, unsigned devfn);
+
+/* The domain of the devices an RMRR names while no driver has them (no env has this id):
+ * only their reserved regions, from before translation is on.  iommu_rmrr_restore puts every
+ * such device that has no domain back into it (iommu.c). */
+#define IOMMU_ENV_FIRMWARE UINT64_MAX
+void iommu_rmrr_restore(void);
 
 /* Pages [pa, pa + n pages) become reachable (read and write) at device address pa by the
  * devices of env's domain; unmap removes them and invalidates the IOTLB before returning.

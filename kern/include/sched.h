@@ -297,6 +297,18 @@ sched_next_job(uint64_t period, uint64_t rel_deadline, uint64_t deadline, uint64
 
 	return next - rel_deadline > now ? next : now + rel_deadline;
 }
+/* gedf, pedf: the deadline of se's job when it wakes, `deadline` being the current one (0
+ * before the first job).  A caller that knows the job's release (exosim sets se->release)
+ * gets release + D, also for a job found already released when its late predecessor ends
+ * (docs/sim.md, "Job deadlines"); otherwise a wake-up at or after the current deadline
+ * releases a new job now, and an earlier one resumes the current job. */
+static inline uint64_t
+sched_wake_deadline(const struct sched_entity *se, uint64_t deadline, uint64_t now)
+{
+	if (se->release != SCHED_NO_RELEASE)
+		return se->release + se->params.deadline;
+	return deadline == 0 || now >= deadline ? now + se->params.deadline : deadline;
+}
 /* Linux's weight of a nice value (-20..19; clamped): 1024 at nice 0, about 1.25x per step. */
 #define SCHED_NICE0_WEIGHT 1024
 unsigned sched_nice_weight(int nice);

@@ -1,8 +1,10 @@
 /* Global earliest deadline first on per-CPU run queues: at every instant the m jobs with
  * the earliest absolute deadlines run on the m CPUs.  A job's deadline is its release plus
- * the relative deadline D <= P; a wake-up at or after the current deadline releases a new
- * job (periodic and sporadic tasks with D <= P wake exactly then), an earlier one (a job
- * that blocked mid-way) keeps its deadline.  A job that yields is done: the next is released
+ * the relative deadline D <= P: exactly so when the caller knows releases (exosim sets
+ * se->release; job_release hears of a job released while its late predecessor ran), else a
+ * wake-up at or after the current deadline releases a new job (periodic and sporadic tasks
+ * with D <= P wake exactly then), an earlier one (a job that blocked mid-way) keeps its
+ * deadline (sched_wake_deadline).  A job that yields is done: the next is released
  * a period after it (sched_next_job).  No budgets (params.budget is ignored): a job that
  * overruns keeps its deadline and runs on, as EDF says; edf.c's CBS budgets isolate tasks.
  *
@@ -82,8 +84,8 @@ gedf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum
 {
 	uint64_t old = gedf_of(se)->abs_deadline;
 
-	if (why == SCHED_ENQ_WAKEUP && (old == 0 || rq->now >= old))
-		gedf_of(se)->abs_deadline = rq->now + se->params.deadline;
+	if (why == SCHED_ENQ_WAKEUP)
+		gedf_of(se)->abs_deadline = sched_wake_deadline(se, old, rq->now);
 	else if (why == SCHED_ENQ_YIELD)
 		gedf_of(se)->abs_deadline =
 		    sched_next_job(se->params.period, se->params.deadline, old, rq->now);
@@ -131,13 +133,30 @@ gedf_pick_next(struct sched *s, struct sched_rq *rq)
 	return se;
 }
 
-/* Deadlines of running jobs never change, so only a job queued here can be more urgent. */
+/* A running job's deadline changes only in job_release, which reschedules on its own
+ * account, so here only a job queued here can be more urgent. */
 static bool
 gedf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_t ran)
 {
 	struct sched_link *first = sched_rq_first(rq, 0);
 
 	return first && first->key < gedf_of(se)->abs_deadline;
+}
+
+/* A job released while se ran its late predecessor (exosim): its deadline is its release
+ * + D.  The running deadline grows, so a job queued here or on another CPU may now be more
+ * urgent: the CPU reschedules, and pick_next pulls the globally earliest. */
+static bool
+gedf_job_release(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
+{
+	uint64_t old = gedf_of(se)->abs_deadline, dl = se->release + se->params.deadline;
+	struct sched_link *first = sched_rq_first(rq, 0);
+
+	gedf_of(se)->abs_deadline = dl;
+	if (dl != old)
+		sched_note_release(s, rq, se, old, dl);
+	set_hint(&RQ_RUN_DL(rq), dl);
+	return (first && first->key < dl) || earlier_elsewhere(s, rq, dl);
 }
 
 static bool
@@ -219,6 +238,7 @@ const struct sched_policy sched_policy_gedf = {
 	.pick_next = gedf_pick_next,
 	.tick = gedf_tick,
 	.wakeup_preempt = gedf_wakeup_preempt,
+	.job_release = gedf_job_release,
 	.select_cpu = gedf_select_cpu,
 	.balance = gedf_balance,
 	.wake_direct = gedf_wake_direct,

@@ -2,8 +2,8 @@
  * known (first-fit or worst-fit decreasing by utilisation, kern/sched/partition.c) and is
  * scheduled there by EDF, never migrating.  A CPU whose densities sum to at most 1 meets
  * every deadline (Liu & Layland 1973), so a set the partitioner places whole is schedulable.
- * A job's deadline is its release plus D, as in gedf.c: a wake-up at or after the current
- * deadline releases a new job, a yield ends one (sched_next_job).  params.budget is the worst-case
+ * A job's deadline is its release plus D, as in gedf.c (sched_wake_deadline, job_release),
+ * and a yield ends one (sched_next_job).  params.budget is the worst-case
  * execution time C that partitioning packs by; it is not enforced. */
 #include "part.h"
 
@@ -39,8 +39,8 @@ pedf_enqueue(struct sched *s, struct sched_rq *rq, struct sched_entity *se, enum
 {
 	uint64_t old = part_of(se)->abs_deadline;
 
-	if (why == SCHED_ENQ_WAKEUP && (old == 0 || rq->now >= old))
-		part_of(se)->abs_deadline = rq->now + se->params.deadline;
+	if (why == SCHED_ENQ_WAKEUP)
+		part_of(se)->abs_deadline = sched_wake_deadline(se, old, rq->now);
 	else if (why == SCHED_ENQ_YIELD)
 		part_of(se)->abs_deadline =
 		    sched_next_job(se->params.period, se->params.deadline, old, rq->now);
@@ -63,6 +63,20 @@ pedf_tick(struct sched *s, struct sched_rq *rq, struct sched_entity *se, uint64_
 	return first && sched_key_before(first->key, part_of(se)->abs_deadline);
 }
 
+/* A job released while se ran its late predecessor (exosim): its deadline is its release
+ * + D, and a queued job may now be more urgent. */
+static bool
+pedf_job_release(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
+{
+	uint64_t old = part_of(se)->abs_deadline, dl = se->release + se->params.deadline;
+	struct sched_link *first = sched_rq_first(rq, 0);
+
+	part_of(se)->abs_deadline = dl;
+	if (dl != old)
+		sched_note_release(s, rq, se, old, dl);
+	return first && sched_key_before(first->key, dl);
+}
+
 static bool
 pedf_wakeup_preempt(struct sched *s, struct sched_rq *rq, struct sched_entity *se)
 {
@@ -78,6 +92,7 @@ const struct sched_policy sched_policy_pedf_ff = {
 	.pick_next = pedf_pick_next,
 	.tick = pedf_tick,
 	.wakeup_preempt = pedf_wakeup_preempt,
+	.job_release = pedf_job_release,
 	.select_cpu = pedf_ff_select_cpu,
 	.balance = part_balance,
 	.partition = pedf_ff_partition,
@@ -92,6 +107,7 @@ const struct sched_policy sched_policy_pedf_wf = {
 	.pick_next = pedf_pick_next,
 	.tick = pedf_tick,
 	.wakeup_preempt = pedf_wakeup_preempt,
+	.job_release = pedf_job_release,
 	.select_cpu = pedf_wf_select_cpu,
 	.balance = part_balance,
 	.partition = pedf_wf_partition,

@@ -167,7 +167,7 @@ def main(argv=None):
     res["score"] = sum(t["score"] for t in res["tests"])
     os.makedirs(os.path.join(root, "results"), exist_ok=True)
     with open(os.path.join(root, "results", "results.json"), "w") as f:
-        json.dump(res, f, indent=2)
+        json.dump(res, f, indent=2, allow_nan=False)
     print("autograder: lab %s: %g/%g in %ds" % (lab, res["score"],
                                                 sum(t["max_score"] for t in res["tests"]), seconds))
     return 0

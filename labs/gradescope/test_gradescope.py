@@ -1,19 +1,21 @@
 #!/usr/bin/env python3
-"""The Gradescope bundle end to end (`make gradescope-selftest`): build lab 1's zip with a
-hidden overlay test, unzip it into a fake /autograder root (EXOLAB_AUTOGRADER_ROOT), and run
-its run_autograder on two submissions, grading one boot test (printf-formats) and the hidden
-host test:
+"""The Gradescope bundle end to end (`make gradescope-selftest`): build lab 3's zip (`make
+gradescope LAB=3`) with a hidden overlay test, unzip it into a fake /autograder root
+(EXOLAB_AUTOGRADER_ROOT), and run its run_autograder on two submissions, grading one boot
+test (hello: a user program runs, which needs the student's lab 3 code) and the hidden host
+test:
 
-  honest   the lab 1 handout with lab 1 solved: full marks, results.json valid against
-           Gradescope's documented schema, the hidden test marked after_published;
-  hostile  the untouched handout plus its own grade/ (gradelib.py, lab1.py and a new
-           lab1-extra.py all claiming full marks), a GNUmakefile and a .exolab-lab of its
-           own: graded by the real graders, it does not get full marks.
+  honest   the lab 3 handout with lab 3 solved: full marks, results.json strict JSON and
+           valid against Gradescope's documented format (grade/tests/test_gradelib.py), the
+           hidden test marked after_published;
+  hostile  the untouched handout plus its own grade/ (gradelib.py, lab3.py and a new
+           lab3-extra.py all claiming full marks), a GNUmakefile and a .exolab-lab of its
+           own: graded by the real graders, its score is the untouched handout's (0 on hello).
 
-About 3 minutes on a loaded two-core machine (two kernel builds, two short boots).  Python standard library only."""
+About 3 minutes on a loaded two-core machine (two kernel builds, two short boots).  Python
+standard library only."""
 
 import argparse
-import json
 import os
 import shutil
 import subprocess
@@ -25,25 +27,28 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "labs"))
 sys.path.insert(0, os.path.join(ROOT, "grade", "tests"))
+sys.path.insert(0, os.path.join(ROOT, "grade"))
 
 sys.path.insert(0, HERE)
 
 import autograder  # noqa: E402
+import gradelib  # noqa: E402
 import handout  # noqa: E402
 import markers  # noqa: E402
-from test_gradelib import check_gradescope_schema  # noqa: E402
+from test_gradelib import check_gradescope_schema, load_strict_json  # noqa: E402
 
-ONLY = "printf-formats"
+LAB, NEXT = "3", "4"  # the lab graded, and the one whose handout has it solved
+ONLY = "hello"
 HIDDEN = '''import gradelib
-LAB = gradelib.Lab("lab1-hidden")
+LAB = gradelib.Lab("lab3-hidden")
 
 
-def lab_is_one(run):
+def lab_is_three(run):
     with open(".exolab-lab") as f:
         run.text = f.read()
 
 
-LAB.test("tree-is-lab1", points=2, host=True, expect=[r"^1$"])(lab_is_one)
+LAB.test("tree-is-lab3", points=2, host=True, expect=[r"^3$"])(lab_is_three)
 '''
 # A fake grader that claims everything: it writes a perfect results.json wherever it can.
 HOSTILE_GRADELIB = '''import json, os, sys
@@ -58,7 +63,7 @@ os.makedirs(root + "/results", exist_ok=True)
 json.dump(res, open(root + "/results/results.json", "w"))
 print("Score: 1000/1000")
 '''
-HOSTILE_MAKE = "grade-lab1:\n\t@echo 'Score: 1000/1000'\n"
+HOSTILE_MAKE = "grade-lab3:\n\t@echo 'Score: 1000/1000'\n"
 
 
 def write(path, text):
@@ -67,18 +72,18 @@ def write(path, text):
         f.write(text)
 
 
-def solve_lab1(tree):
-    """Each file of the handout with a lab 1 region becomes what lab 2's handout carries
-    (lab 1 solved, later labs still stubs)."""
-    files = handout.student_files(ROOT, "1")
+def solve_lab(tree):
+    """Each file of the handout with a region of LAB becomes what NEXT's handout carries
+    (LAB solved, later labs still stubs)."""
+    files = handout.student_files(ROOT, LAB)
     found, errors = handout.scan(ROOT, files)
     assert not errors, errors
     solved = 0
     for path, (text, regions) in found.items():
-        if any(r.lab == "1" for r in regions) and os.path.exists(os.path.join(tree, path)):
-            write(os.path.join(tree, path), markers.strip_for_lab(text, regions, "2"))
+        if any(r.lab == LAB for r in regions) and os.path.exists(os.path.join(tree, path)):
+            write(os.path.join(tree, path), markers.strip_for_lab(text, regions, NEXT))
             solved += 1
-    assert solved, "no file has a lab 1 region"
+    assert solved, "no file has a lab %s region" % LAB
 
 
 class Protect(unittest.TestCase):
@@ -110,14 +115,25 @@ class Protect(unittest.TestCase):
             self.assertFalse(os.path.lexists(os.path.join(tree, "hw")))
 
 
+    def test_a_build_that_fails_scores_every_test_0_in_a_valid_results_json(self):
+        res = autograder.failed_results([os.path.join(ROOT, "grade")], LAB, [],
+                                        "nothing was graded: the build failed.\r\nlog\r\n", 7)
+        check_gradescope_schema(self, res)
+        lab = gradelib.load_lab(os.path.join(ROOT, "grade", "lab%s.py" % LAB))
+        self.assertEqual([t["name"] for t in res["tests"]],
+                         ["lab%s %s" % (LAB, t.name) for t in lab.tests])
+        self.assertEqual({(t["score"], t["status"]) for t in res["tests"]}, {(0, "failed")})
+        self.assertIn("the build failed.\nlog", res["tests"][0]["output"])
+
+
 class Bundle(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="exolab-gs-test-")
         overlay = os.path.join(cls.tmp, "overlay")
-        write(os.path.join(overlay, "grade", "lab1-hidden.py"), HIDDEN)
-        cls.zip = os.path.join(cls.tmp, "lab1.zip")
-        subprocess.run([sys.executable, os.path.join(HERE, "build.py"), "--lab", "1",
+        write(os.path.join(overlay, "grade", "lab%s-hidden.py" % LAB), HIDDEN)
+        cls.zip = os.path.join(cls.tmp, "lab%s.zip" % LAB)
+        subprocess.run([sys.executable, os.path.join(HERE, "build.py"), "--lab", LAB,
                         "--out", cls.zip, "--overlay", overlay], check=True)
 
     @classmethod
@@ -136,36 +152,34 @@ class Bundle(unittest.TestCase):
         make_submission(sub)
         env = dict(os.environ, EXOLAB_AUTOGRADER_ROOT=root)
         done = subprocess.run([os.path.join(root, "run_autograder"), "--only", ONLY,
-                               "--only", "tree-is-lab1"], env=env, capture_output=True,
+                               "--only", "tree-is-lab" + LAB], env=env, capture_output=True,
                               text=True)
         self.assertEqual(done.returncode, 0, done.stdout[-3000:] + done.stderr[-3000:])
-        with open(os.path.join(root, "results", "results.json")) as f:
-            res = json.load(f)
+        res = load_strict_json(os.path.join(root, "results", "results.json"))
         check_gradescope_schema(self, res)
         return res, root
 
     def test_an_honest_solution_gets_full_marks_and_the_hidden_test_waits(self):
-        res, _ = self.autograde("honest", solve_lab1)
+        res, _ = self.autograde("honest", solve_lab)
         got = {t["name"]: (t["score"], t["max_score"], t["visibility"]) for t in res["tests"]}
-        self.assertEqual(got, {"lab1 printf-formats": (20, 20, "visible"),
-                               "lab1-hidden tree-is-lab1": (2, 2, "after_published")})
-        self.assertEqual(res["score"], 22)
+        self.assertEqual(got, {"lab3 hello": (12, 12, "visible"),
+                               "lab3-hidden tree-is-lab3": (2, 2, "after_published")})
+        self.assertEqual(res["score"], 14)
 
     def test_a_submission_shipping_its_own_grader_cannot_change_its_score(self):
         def hostile(sub):
-            for name in ("gradelib.py", "lab1.py", "lab1-hidden.py", "lab1-extra.py"):
+            for name in ("gradelib.py", "lab3.py", "lab3-hidden.py", "lab3-extra.py"):
                 write(os.path.join(sub, "grade", name), HOSTILE_GRADELIB)
             write(os.path.join(sub, "GNUmakefile"), HOSTILE_MAKE)
             write(os.path.join(sub, "kern", "evil.mk"), HOSTILE_MAKE)
             write(os.path.join(sub, ".exolab-lab"), "9\n")
         res, root = self.autograde("hostile", hostile)
         got = {t["name"]: (t["score"], t["visibility"]) for t in res["tests"]}
-        self.assertEqual(set(got), {"lab1 printf-formats", "lab1-hidden tree-is-lab1"})
-        self.assertLess(got["lab1 printf-formats"][0], 20)  # the stub fails the real test
-        self.assertEqual(got["lab1-hidden tree-is-lab1"], (2, "after_published"))
-        self.assertLess(res["score"], 22)
+        self.assertEqual(got, {"lab3 hello": (0, "visible"),  # the stubs fail the real test
+                               "lab3-hidden tree-is-lab3": (2, "after_published")})
+        self.assertEqual(res["score"], 2)
         tree = os.path.join(root, "work", "exolab")
-        for gone in ("GNUmakefile", "kern/evil.mk", "grade/lab1-extra.py"):
+        for gone in ("GNUmakefile", "kern/evil.mk", "grade/lab3-extra.py"):
             self.assertFalse(os.path.exists(os.path.join(tree, gone)), gone)
         with open(os.path.join(tree, "grade", "gradelib.py")) as a, \
                 open(os.path.join(ROOT, "grade", "gradelib.py")) as b:

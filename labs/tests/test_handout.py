@@ -430,9 +430,40 @@ class StudentReadme(unittest.TestCase):
             done = run(["make", "-n", target], cwd=self.tree)
             self.assertEqual(done.returncode, 0, "make -n %s: %s" % (target, done.stderr))
 
+    def test_smp_before_lab_4b_says_how_many_cpus_run_envs(self):
+        # hw/qemu/Makefrag's SMP_NOTE: the lab 2 kernel starts SMP CPUs, envs run on CPU 0.
+        note = "this lab 2 kernel starts 4 CPUs but runs envs on CPU 0 only"
+        four = run(["make", "-n", "qemu-nox", "SMP=4"], cwd=self.tree)
+        self.assertIn(note, four.stdout, four.stderr)
+        one = run(["make", "-n", "qemu-nox", "SMP=1"], cwd=self.tree)
+        self.assertEqual(one.returncode, 0, one.stderr)
+        self.assertNotIn("runs envs on CPU 0 only", one.stdout)
+
     def test_a_missing_target_would_be_caught(self):
         done = run(["make", "-n", "check-markers"], cwd=self.tree)
         self.assertNotEqual(done.returncode, 0)
+
+
+class UnitMm(unittest.TestCase):
+    """`make unit-mm` (grade/unit/mm.mk) runs every binary after one fails and sums up: lab 2
+    tells students to run test_pt while test_buddy still fails."""
+
+    def test_every_binary_runs_and_the_failures_are_named(self):
+        with tempfile.TemporaryDirectory() as d:
+            ran = os.path.join(d, "ran")
+            bins = []
+            for name, status in (("test_a", 0), ("test_b", 1), ("test_c", 0)):
+                path = os.path.join(d, name)
+                with open(path, "w") as f:
+                    f.write("#!/bin/sh\necho %s >> %s\nexit %d\n" % (name, ran, status))
+                os.chmod(path, 0o755)
+                bins.append(path)
+            done = run(["make", "-s", "-C", os.path.dirname(LABS), "unit-mm",
+                        "MMTEST_BINS=" + " ".join(bins), "DEPS_STAMP=" + os.path.join(d, "ok")])
+            self.assertNotEqual(done.returncode, 0)
+            self.assertIn("unit-mm: 2 of 3 test binaries passed; failed: test_b", done.stdout)
+            with open(ran) as f:
+                self.assertEqual(f.read().split(), ["test_a", "test_b", "test_c"])
 
 
 class _Recorder(unittest.TextTestResult):

@@ -57,6 +57,8 @@ sim_cpu_stall(struct sim_model *sm, struct sim_cpu *c, enum met_overhead_kind ki
 	uint64_t now = sm->eng.now;
 	uint64_t start;
 
+	if (kind == MET_OVH_TICK || kind == MET_OVH_IPI)
+		c->irq_after = now + 1;
 	if (cost == 0)
 		return;
 	sim_cpu_progress(sm, c);

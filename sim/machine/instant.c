@@ -34,14 +34,17 @@ sim_task_make_ready(struct sim_model *sm, struct sim_task *t)
 
 /* The wake-up itself.  A wake-up that makes a CPU reschedule is delivered by an interrupt:
  * an IPI when that CPU is not the task's own (the one it last ran on), else the task's own
- * timer or device interrupt, charged as a timer interrupt.  One that preempts nothing costs
- * nothing. */
+ * timer or device interrupt, charged as a timer interrupt.  One interrupt per CPU and
+ * instant: a CPU that already takes one at this instant (its tick, a timer, an earlier
+ * wake-up's) or already reschedules (its task blocked) handles this wake-up in the same
+ * pass, as a kernel handles every timer expired at one interrupt.  One that preempts nothing
+ * costs nothing. */
 static void
 wake(struct sim_model *sm, struct sim_task *t)
 {
 	bool preempt;
 	int cpu = sched_wakeup(&sm->sched, &t->se, sm->eng.now, &preempt);
-	bool remote;
+	bool remote, handled;
 
 	if (cpu < 0)
 		return; /* affinity was checked at set-up: cannot happen */
@@ -49,7 +52,10 @@ wake(struct sim_model *sm, struct sim_task *t)
 	if (!preempt)
 		return;
 	remote = t->last_cpu >= 0 && t->last_cpu != cpu;
+	handled = sm->cpu[cpu].resched || sm->cpu[cpu].irq_after == sm->eng.now + 1;
 	sm->cpu[cpu].resched = true; /* first: the stall below then leaves the timers alone */
+	if (handled)
+		return;
 	if (remote)
 		sim_cpu_stall(sm, &sm->cpu[cpu], MET_OVH_IPI, sm->m->cost[SIM_COST_IPI]);
 	else

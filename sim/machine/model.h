@@ -63,6 +63,8 @@ struct sim_cpu {
 	uint64_t busy_until; /* end of the last overhead interval */
 	uint64_t seg_gen, timer_gen, timer_at;
 	bool resched; /* reschedule at the end of this instant (instant.c) */
+	/* 1 + the instant of the last interrupt charged here (tick, timer, IPI); 0: none. */
+	uint64_t irq_after;
 };
 
 struct sim_model {

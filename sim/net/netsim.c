@@ -82,6 +82,7 @@ round_trip(struct ns *s)
 		s->res->tx_refused++;
 	}
 	s->res->busy += s->cyc - t0;
+	ns_trace_call(s, t0, k);
 	return k;
 }
 
@@ -216,6 +217,9 @@ void
 netsim_result_free(struct netsim_result *res)
 {
 	free(res->lat);
-	res->lat = NULL;
-	res->nlat = res->cap = 0;
+	free(res->arrive);
+	free(res->calls);
+	res->lat = res->arrive = NULL;
+	res->calls = NULL;
+	res->nlat = res->cap = res->ncalls = res->ccap = 0;
 }

@@ -66,6 +66,7 @@ struct netsim_cfg {
 	unsigned frames; /* closed loop: frames in batches of `batch`, one batch in flight */
 	uint64_t pace;   /* closed loop: the generator's sleep after each batch (cycles) */
 	struct netsim_cost cost;
+	bool trace; /* keep what netsim_trace writes (arrivals, the core's driver calls) */
 	struct netsim_fault fault[NETSIM_MAX_FAULTS];
 	unsigned nfaults;
 	/* Tests: called after both drivers' init, to break the driver on purpose. */
@@ -86,6 +87,14 @@ struct netsim_result {
 	struct net_stats drv_a, drv_b;
 	uint64_t *lat; /* cycles from arrival to the last bit leaving B, one per frame sunk */
 	size_t nlat, cap;
+	/* With cfg.trace: the cycle each frame of `lat` arrived on A's wire (same index), and
+	 * the core's driver calls that took frames (net_rx and the forward or l2fwd step). */
+	uint64_t *arrive;
+	struct netsim_call {
+		uint64_t t, len; /* start, cycles */
+		uint32_t frames;
+	} * calls;
+	size_t ncalls, ccap;
 	double host_seconds;
 	unsigned diags;
 	char first_diag[320];
@@ -109,5 +118,8 @@ int netsim_profile(const char *text, size_t len, const char *name, struct netsim
 
 void netsim_print(const struct netsim_cfg *cfg, const struct netsim_result *res, FILE *f,
                   bool host);
+/* A run made with cfg.trace as a Chrome trace (sim/net/netsim_trace.c): 0, or -1 on a write
+ * error. */
+int netsim_trace(const struct netsim_cfg *cfg, const struct netsim_result *res, FILE *f);
 
 #endif

@@ -96,6 +96,7 @@ iteration(struct fpsim *p, struct fp_poller *pl)
 	if (k) {
 		s->res->received += k;
 		s->res->busy += s->cyc - t0;
+		ns_trace_call(s, t0, k);
 	}
 	return k;
 }

@@ -142,14 +142,39 @@ sink(void *ctx, const uint8_t *f, unsigned len)
 	if (r->nlat == r->cap) {
 		size_t cap = r->cap ? 2 * r->cap : 65536;
 		uint64_t *p = realloc(r->lat, cap * sizeof(*p));
+		if (p)
+			r->lat = p;
+		if (p && s->cfg->trace && (p = realloc(r->arrive, cap * sizeof(*p))) != NULL)
+			r->arrive = p;
 		if (!p) {
 			s->oom = true;
 			return;
 		}
-		r->lat = p;
 		r->cap = cap;
 	}
+	if (s->cfg->trace)
+		r->arrive[r->nlat] = t0;
 	r->lat[r->nlat++] = leave - t0;
+}
+
+void
+ns_trace_call(struct ns *s, uint64_t t0, unsigned k)
+{
+	struct netsim_result *r = s->res;
+
+	if (!s->cfg->trace || k == 0)
+		return;
+	if (r->ncalls == r->ccap) {
+		size_t cap = r->ccap ? 2 * r->ccap : 4096;
+		struct netsim_call *p = realloc(r->calls, cap * sizeof(*p));
+		if (!p) {
+			s->oom = true;
+			return;
+		}
+		r->calls = p;
+		r->ccap = cap;
+	}
+	r->calls[r->ncalls++] = (struct netsim_call){ t0, s->cyc - t0, k };
 }
 
 static void

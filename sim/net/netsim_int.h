@@ -27,7 +27,13 @@ struct ns_pcap {
 	struct ns_pkt *pkt;
 	size_t n, cap;
 };
+/* Through libpcap when exosim was built with it (pcap and pcapng), else the built-in reader
+ * of the classic format; ns_pcap_reader() says which ("libpcap" or "built-in"). */
 int ns_pcap_load(const char *path, uint64_t hz, struct ns_pcap *pc, char *err, size_t errlen);
+/* The built-in reader of the classic pcap format, in every build. */
+int ns_pcap_load_classic(const char *path, uint64_t hz, struct ns_pcap *pc, char *err,
+                         size_t errlen);
+const char *ns_pcap_reader(void);
 void ns_pcap_free(struct ns_pcap *pc);
 
 struct nsnic {
@@ -74,5 +80,7 @@ extern const uint8_t ns_l2_dst[6];
 bool ns_inject_l2(struct ns *s, uint32_t seq, uint16_t flags, uint64_t stamp);
 /* App l2fwd's run (netsim_fp.c): 0, or -1 with a message. */
 int ns_fp_loop(struct ns *s, char *err, size_t errlen);
+/* With cfg.trace: a driver call from cycle t0 to now that took k frames (none kept for 0). */
+void ns_trace_call(struct ns *s, uint64_t t0, unsigned k);
 
 #endif

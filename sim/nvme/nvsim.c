@@ -65,6 +65,49 @@ lat_push(struct nvsim_qstat *q, uint64_t start, uint64_t v, bool write)
 	return 0;
 }
 
+/* With cfg.trace: a driver call on queue qi from cycle t0 to now that moved n requests. */
+static void
+call_push(struct nvs *s, unsigned qi, uint64_t t0, int n, bool submit)
+{
+	struct nvsim_result *r = s->res;
+
+	if (!s->cfg->trace || n <= 0)
+		return;
+	if (r->ncalls == r->ccap) {
+		size_t cap = r->ccap ? 2 * r->ccap : 4096;
+		struct nvsim_call *p = realloc(r->calls, cap * sizeof(*p));
+		if (!p) {
+			s->oom = true;
+			return;
+		}
+		r->calls = p;
+		r->ccap = cap;
+	}
+	r->calls[r->ncalls++] =
+	    (struct nvsim_call){ t0, s->cyc - t0, (uint32_t)n, (uint8_t)(qi + 1), submit };
+}
+
+/* The time `gap` cycles of "on" after `t` in a bursty pattern (on, off from s->arr0): a
+ * Poisson process that runs only while on is memoryless, so a gap that outlasts the current
+ * on period continues in the next one.  Without a pattern, t + gap. */
+static uint64_t
+on_time_after(const struct nvs *s, uint64_t t, uint64_t gap)
+{
+	uint64_t on = s->cfg->on, period = on + s->cfg->off, p;
+
+	if (on == 0)
+		return t + gap;
+	p = (t - s->arr0) % period;
+	if (p >= on)
+		t += period - p, p = 0; /* in an off period: the next on starts */
+	while (gap > on - p) {
+		gap -= on - p;
+		t += period - p;
+		p = 0;
+	}
+	return t + gap;
+}
+
 /* Open loop: an arrival joins its queue's software FIFO; the next one is drawn. */
 void
 nvs_arrival(struct nvs *s, unsigned qi, uint64_t cycle)
@@ -85,8 +128,8 @@ nvs_arrival(struct nvs *s, unsigned qi, uint64_t cycle)
 		q->arr = p, q->arr_cap = cap, q->arr_head = 0;
 	}
 	q->arr[(q->arr_head + q->arr_n++) % q->arr_cap] = cycle;
-	if (sim_schedule(&s->eng, cycle + 1 + (uint64_t)rng_exp(&q->arr_rng, mean), 1,
-	                 NVS_EV_ARRIVAL, qi, 0) < 0)
+	if (sim_schedule(&s->eng, on_time_after(s, cycle, 1 + (uint64_t)rng_exp(&q->arr_rng, mean)),
+	                 1, NVS_EV_ARRIVAL, qi, 0) < 0)
 		s->oom = true;
 }
 
@@ -147,8 +190,10 @@ issue(struct nvs *s, unsigned qi)
 	}
 	if (n == 0)
 		return;
+	uint64_t t0 = s->cyc;
 	s->cyc += c->cost.submit_call + n * c->cost.submit_req;
 	int k = nvme_submit(&s->ctrl.ioq[qi], batch, n);
+	call_push(s, qi, t0, k, true);
 	for (unsigned i = k > 0 ? (unsigned)k : 0; i < n; i++) {
 		struct nvs_req *r = batch[i].cookie;
 		r->busy = false;
@@ -186,12 +231,14 @@ reap(struct nvs *s, unsigned qi)
 	const struct nvsim_cfg *c = s->cfg;
 	struct nvme_done d[NVS_MAX_QD];
 	struct nvsim_qstat *st = &s->res->q[qi];
+	uint64_t t0 = s->cyc;
 	int n = nvme_poll(&s->ctrl.ioq[qi], d, NVS_MAX_QD);
 
 	s->res->polls++;
 	if (n <= 0)
 		return n;
 	s->cyc += c->cost.poll_call + (uint64_t)n * c->cost.poll_cqe;
+	call_push(s, qi, t0, n, false);
 	for (int i = 0; i < n; i++) {
 		struct nvs_req *r = d[i].cookie;
 		if (c->verify)
@@ -316,6 +363,7 @@ setup(struct nvs *s, char *err, size_t errlen)
 				return -1;
 			}
 		}
+		s->arr0 = s->cyc;
 		if (c->rate > 0)
 			nvs_arrival(s, qi, s->cyc);
 	}
@@ -381,4 +429,7 @@ nvsim_result_free(struct nvsim_result *res)
 		res->q[qi].lat = res->q[qi].start = NULL;
 		res->q[qi].write = NULL;
 	}
+	free(res->calls);
+	res->calls = NULL;
+	res->ncalls = res->ccap = 0;
 }

@@ -55,6 +55,7 @@ struct nvsim_cfg {
 	unsigned read_pct;           /* 0..100 */
 	uint64_t span;               /* bytes of the disk the requests fall in */
 	double rate;                 /* open loop: Poisson arrivals per second in total; 0 closed */
+	uint64_t on, off; /* bursty open loop: cycles on (arrivals at `rate`), off (none); 0 0 */
 	bool intr, strict, verify;
 	uint64_t timeout_ns; /* the driver's per-command timeout (ctrl->cmd_timeout) */
 	struct nvsim_ssd ssd;
@@ -63,6 +64,7 @@ struct nvsim_cfg {
 	unsigned nfaults;
 	/* Tests: called after nvme_init, to break the driver on purpose. */
 	void (*tamper)(struct nvme_ctrl *c);
+	bool trace; /* keep the core's driver calls for nvsim_trace */
 };
 
 struct nvsim_qstat {
@@ -86,6 +88,14 @@ struct nvsim_result {
 	uint64_t measured;    /* cycles of the issuing window (for rates) */
 	uint64_t loop_cycles; /* the workload loop (issuing and draining), timed by host_seconds */
 	uint64_t loop_events; /* engine events up to the loop's end */
+	/* With cfg.trace: the core's nvme_submit and nvme_poll calls that moved requests. */
+	struct nvsim_call {
+		uint64_t t, len; /* start, cycles */
+		uint32_t n;      /* requests submitted or completions reaped */
+		uint8_t qid;     /* 1.. */
+		bool submit;
+	} * calls;
+	size_t ncalls, ccap;
 };
 
 /* Runs the workload.  Returns 0 (see res), or -1 with a message in err (setup failed, the
@@ -108,7 +118,8 @@ int nvsim_profile(const char *text, size_t len, const char *name, struct nvsim_c
                   const char *ssd, char *err, size_t errlen);
 
 /* A Chrome trace (Perfetto): one async track per device queue, a slice per request from its
- * arrival (or submission) to its reaping.  Returns 0 or -1 on a write error. */
+ * arrival (or submission) to its reaping, and (a run made with cfg.trace) the core's track
+ * with a slice per driver call.  Returns 0 or -1 on a write error. */
 int nvsim_trace(const struct nvsim_cfg *cfg, const struct nvsim_result *res, FILE *f);
 
 /* The summary: per queue IOPS, bandwidth, latency percentiles (nvsim_report.c). */

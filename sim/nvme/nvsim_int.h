@@ -59,6 +59,8 @@ struct nvs {
 	uint32_t *ver, *alt; /* verify: acknowledged and possible versions per block */
 	uint8_t *blk_busy;
 	uint32_t next_ver;
+	uint64_t
+	    arr0; /* open loop: the first arrival, where a bursty pattern's first "on" starts */
 	jmp_buf jmp;
 	bool jmp_armed;
 };

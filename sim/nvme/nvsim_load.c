@@ -90,17 +90,23 @@ str_field(struct ld *ld, json_t *v, char *out, size_t len)
 static int
 arrival(struct nvld *p, json_t *v)
 {
-	static const char *const keys[] = { "poisson", NULL };
+	static const char *const keys[] = { "poisson", "on", "off", NULL };
 
 	if (json_is_string(v) && !strcmp(json_string_value(v), "closed")) {
 		p->cfg->rate = 0;
 		return 0;
 	}
 	if (!json_is_object(v) || !json_object_get(v, "poisson"))
-		return ld_fail(&p->ld, false, "expected \"closed\" or {\"poisson\": rate}");
+		return ld_fail(
+		    &p->ld, false,
+		    "expected \"closed\" or {\"poisson\": rate[, \"on\": t, \"off\": t]}");
 	if (check_keys(&p->ld, v, keys, "arrival"))
 		return WL_E_INVALID;
 	FIELD(&p->ld, v, "poisson", ld_positive(&p->ld, v_, &p->cfg->rate));
+	FIELD(&p->ld, v, "on", ld_time_pos(&p->ld, v_, &p->cfg->on));
+	FIELD(&p->ld, v, "off", ld_time_pos(&p->ld, v_, &p->cfg->off));
+	if (!p->cfg->on != !p->cfg->off)
+		return ld_fail(&p->ld, false, "a bursty arrival needs both \"on\" and \"off\"");
 	return 0;
 }
 

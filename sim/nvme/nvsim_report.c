@@ -49,7 +49,10 @@ nvsim_print(const struct nvsim_cfg *c, const struct nvsim_result *r, FILE *f, bo
 	        c->read_pct == 100 ? "reads"
 	        : c->read_pct == 0 ? "writes"
 	                           : "reads/writes",
-	        c->rate > 0 ? "Poisson open loop" : "closed loop", c->intr ? "MSI-X" : "polled");
+	        c->rate <= 0 ? "closed loop"
+	        : c->on      ? "bursty Poisson open loop"
+	                     : "Poisson open loop",
+	        c->intr ? "MSI-X" : "polled");
 	fprintf(f, "simulated %.6f s (%llu cycles, issuing %.6f s), %llu events\n",
 	        (double)r->cycles / (double)c->hz, (unsigned long long)r->cycles, secs,
 	        (unsigned long long)r->events);

@@ -1,6 +1,8 @@
 /* The NVMe run's Chrome trace (Trace Event Format, which https://ui.perfetto.dev opens): an
  * async track per device queue ("nvme q1", ...), one slice per request from its arrival (open
- * loop) or submission (closed loop) to the poll that reaped it.  Times in microseconds. */
+ * loop) or submission (closed loop) to the poll that reaped it, and beside them the simulated
+ * core's track ("cpu0") with a slice per nvme_submit or nvme_poll call that moved requests
+ * (a run made with cfg.trace).  Times in microseconds. */
 #include "nvsim.h"
 
 int
@@ -11,8 +13,19 @@ nvsim_trace(const struct nvsim_cfg *c, const struct nvsim_result *r, FILE *f)
 
 	fputs("{\"displayTimeUnit\": \"ns\", \"traceEvents\": [\n", f);
 	fputs("{\"name\": \"process_name\", \"ph\": \"M\", \"pid\": 2, \"args\": {\"name\": "
-	      "\"nvme\"}}",
+	      "\"nvme\"}},\n"
+	      "{\"name\": \"thread_name\", \"ph\": \"M\", \"pid\": 2, \"tid\": 0, \"args\": "
+	      "{\"name\": \"cpu0\"}}",
 	      f);
+	for (size_t i = 0; i < r->ncalls; i++) {
+		const struct nvsim_call *k = &r->calls[i];
+		fprintf(f,
+		        ",\n{\"name\": \"%s\", \"cat\": \"cpu0\", \"ph\": \"X\", \"pid\": 2, "
+		        "\"tid\": 0, \"ts\": %.3f, \"dur\": %.3f, \"args\": {\"queue\": %u, "
+		        "\"requests\": %u}}",
+		        k->submit ? "nvme_submit" : "nvme_poll", (double)k->t * us,
+		        (double)k->len * us, (unsigned)k->qid, (unsigned)k->n);
+	}
 	for (unsigned q = 0; q < c->nq; q++) {
 		const struct nvsim_qstat *s = &r->q[q];
 		/* The requests were recorded in reaping order; the sort for percentiles touches

@@ -6,6 +6,7 @@ Python 3 standard library only; every run is seeded."""
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -260,6 +261,9 @@ def test_nvme(exosim, tmp):
     ends = {e["id"]: e["ts"] for e in ev if e.get("ph") == "e"}
     check(rc == 0 and begins and all(ends.get(e["id"], -1) >= e["ts"] for e in begins),
           "nvme --trace: one slice per request on the queue's track", err)
+    calls = [e for e in ev if e.get("ph") == "X" and e.get("cat") == "cpu0"]
+    check(sum(e["args"]["requests"] for e in calls if e["name"] == "nvme_submit") == len(begins),
+          "nvme --trace: the core's submit slices beside the queue's track", err)
     for name, line in (("nvme_qd.json", "3:11: 64 is out of range [1, 63]"),
                        ("nvme_fault.json", '3:16: a "cfs" fault needs "at"')):
         path = os.path.join(BAD, name)
@@ -268,6 +272,31 @@ def test_nvme(exosim, tmp):
               f"bad NVMe workload {name} exits 2 with FILE:LINE:COL", f"rc={rc} {err!r}")
     rc, _, err = run(exosim, "run", "--workload", wl)
     check(rc == 2 and "--machine" in err, "an NVMe run needs --machine", err)
+
+
+# The SSDs whose random-read IOPS are published (hw/legion/nvme.json "source"): the fitted
+# model must stay within 5% of the published figure at QD32 on one queue.
+SOURCED_IOPS = {"pm981": 250000, "2200s": 240000}
+
+
+def test_nvme_ssds(exosim, tmp):
+    """Every SSD profile of the legion machine runs the QD32 randread workload without a
+    protocol error, and the ones with a published IOPS figure reproduce it within 5%."""
+    ssds = json.load(open(os.path.join(ROOT, "hw", "legion", "nvme.json")))["ssds"]
+    base = json.load(open(os.path.join(WL, "nvme-randread.json")))
+    for name in sorted(ssds):
+        base["nvme"]["ssd"] = name
+        wl = os.path.join(tmp, f"ssd-{name}.json")
+        with open(wl, "w") as f:
+            json.dump(base, f)
+        rc, out, err = run(exosim, "run", "--machine", "legion", "--workload", wl,
+                           "--duration", "20ms", "--no-host")
+        m = re.search(r"^  q1 +\d+ +(\d+) ", out, re.M)
+        ok = rc == 0 and m and "0 protocol errors" in out and f"ssd {name}," in out
+        if ok and name in SOURCED_IOPS:
+            ok = abs(int(m.group(1)) - SOURCED_IOPS[name]) <= SOURCED_IOPS[name] // 20
+        check(bool(ok), f"nvme ssd {name}: runs" + (", published IOPS within 5%"
+                                                    if name in SOURCED_IOPS else ""), err + out)
 
 
 def test_net(exosim, tmp):
@@ -282,6 +311,17 @@ def test_net(exosim, tmp):
               and "diagnostics: 0" in a, f"{name} forwards at line rate", err + a)
         rc, b, _ = run(exosim, *args, "--strict")
         check(rc == 0 and a == b, f"{name}: identical again, and under --strict", err)
+        tr = os.path.join(tmp, name + ".trace")
+        rc, c, err = run(exosim, *args[:-3], "--duration", "20us", "--no-host", "--trace", tr)
+        try:
+            ev = json.load(open(tr))["traceEvents"]
+        except (OSError, ValueError, KeyError):
+            ev = []
+        sunk = re.search(r"sunk (\d+) ", c)
+        frames = [e for e in ev if e.get("ph") == "b" and e.get("cat") == "A rx0 > B tx0"]
+        calls = [e for e in ev if e.get("ph") == "X" and e.get("cat") == "cpu0"]
+        check(rc == 0 and sunk and len(frames) == int(sunk.group(1)) and calls,
+              f"{name} --trace: a slice per frame sunk beside the core's track", err)
     for name, line in (("net_rate.json",
                         "4:17: 20000000 frames/s is over the line rate 14880952 of 64-byte frames"),
                        ("net_fault.json", '3:16: a "link_down" fault needs "at" and "for"')):
@@ -299,7 +339,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for t in (test_list, test_determinism, test_trace, test_bad_input, test_zero_cost_rta,
                   test_edf_late_exhaustion, test_rejected_params_message, test_cpus_option,
-                  test_nvme, test_net):
+                  test_nvme, test_nvme_ssds, test_net):
             t(exosim, tmp)
         for module in (test_semantics, test_cli_trace):
             module.run_all(lambda *a, **k: run(exosim, *a, **k), check, tmp)

@@ -317,6 +317,17 @@ def test_plot(exo, tmp):
     figure("sched", tmp, os.path.join(tmp, "r"),
            ["sched", "--sweep", sw, "--by", "zero_costs"],
            ["edf_zero_costs=0", "edf_zero_costs=1", "prio_zero_costs=0", "prio_zero_costs=1"])
+    # The bundled spec (sim/sweeps/schedulability.json), one shard of its 10,000 runs (every
+    # 49th: 49 is prime to the axes' sizes, so every cell of the grid is met), to the
+    # standard figure: a CSV row per run, a series per policy and cost setting.
+    bundled = os.path.join(ROOT, "sim/sweeps/schedulability.json")
+    bcsv = os.path.join(tmp, "b.csv")
+    r = sweep(exo, bundled, bcsv, "--shard", "0/49")
+    check("bundled spec sweeps (shard 0/49: 205 runs)",
+          r.returncode == 0 and len(rows(bcsv)) == 205, r.stderr)
+    figure("sched bundled", tmp, os.path.join(tmp, "rb"),
+           ["sched", "--sweep", bcsv, "--by", "zero_costs"],
+           ["edf_zero_costs=0", "edf_zero_costs=1", "prio_zero_costs=0", "prio_zero_costs=1"])
     with open(csvf, "a") as f:
         f.write("ctrl,1,2,x,y,,0\n")
     r = run([PLOT_PY, os.path.join(ROOT, "sim/plot.py"), "cdf", "--csv", csvf, "--out",

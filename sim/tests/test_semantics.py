@@ -52,10 +52,11 @@ def cpu_slices(events, cpu=0):
     return sorted(s)
 
 
-def edf_violations(jobs, slices, end):
-    """Every instant at which the schedule can change (a release, a finish, a slice's start
-    or end, before the horizon): the task running just after it must hold the earliest deadline among each
-    task's oldest pending job, and the CPU must not idle while a job is pending."""
+def edf_violations(jobs, slices, end, m=1):
+    """EDF's invariant (global EDF's on m CPUs) at every instant at which the schedule can
+    change (a release, a finish, a slice's start or end, before the horizon): of the pending
+    jobs (each task's oldest unfinished one), min(m, how many) run, and no running job has a
+    later deadline than one that waits.  slices: run slices of every CPU."""
     points = sorted({j["release"] for j in jobs} | {j["finish"] for j in jobs if j["finish"]} |
                     {s[0] for s in slices} | {s[1] for s in slices})
     bad = []
@@ -65,15 +66,12 @@ def edf_violations(jobs, slices, end):
             if j["release"] <= p and (j["finish"] is None or j["finish"] > p):
                 if j["task"] not in oldest or j["release"] < oldest[j["task"]]["release"]:
                     oldest[j["task"]] = j
-        if not oldest:
-            continue
-        running = [s[2] for s in slices if s[0] <= p < s[1]]
-        best = min(j["deadline"] for j in oldest.values())
-        if not running:
-            bad.append((p, "idle", best))
-        elif running[0] not in oldest or oldest[running[0]]["deadline"] > best:
-            have = oldest.get(running[0], {}).get("deadline")
-            bad.append((p, running[0], have, best))
+        running = {s[2] for s in slices if s[0] <= p < s[1]}
+        waiting = [j["deadline"] for t, j in oldest.items() if t not in running]
+        if not running <= set(oldest) or len(running) != min(m, len(oldest)):
+            bad.append((p, "running", sorted(running), "pending", sorted(oldest)))
+        elif waiting and max(oldest[t]["deadline"] for t in running) > min(waiting):
+            bad.append((p, {t: oldest[t]["deadline"] for t in running}, "waits", min(waiting)))
     return bad
 
 
@@ -81,7 +79,7 @@ def test_edf_overload(run, check, tmp):
     """Under overload (U > 1) late jobs finish after their task's next release: each job's
     scheduling deadline is still its release + D, so the EDF invariant holds at every
     scheduling point (the defect: a job released while its predecessor ran kept the old
-    deadline)."""
+    deadline), under edf and under pedf and gedf on one CPU."""
     sets = {
         "2 tasks U=1.07": {"a": ("6ms", "10ms", None), "b": ("7ms", "15ms", None)},
         "3 tasks U=1.35": {"a": ("3ms", "5ms", None), "b": ("4ms", "8ms", None),
@@ -96,11 +94,29 @@ def test_edf_overload(run, check, tmp):
             if d:
                 tasks[t]["deadline"] = d
         wl = write(tmp, "overload.json", tasks)
-        rc, err, jobs, _, ev = sim(run, tmp, "ovl", wl, "edf", duration="300ms")
-        bad = edf_violations(jobs, cpu_slices(ev), 300 * MS) if rc == 0 else ["run failed: " + err]
+        for sched in ("edf", "pedf_ff", "gedf"):  # one CPU: pedf and gedf are EDF there
+            rc, err, jobs, _, ev = sim(run, tmp, "ovl", wl, sched, duration="300ms")
+            bad = (edf_violations(jobs, cpu_slices(ev), 300 * MS) if rc == 0 else
+                   ["run failed: " + err])
+            check(rc == 0 and jobs and not bad,
+                  f"{sched} under overload, {name}: the earliest deadline runs at every "
+                  "scheduling point", str(bad[:3]))
+
+
+def test_gedf_invariant(run, check, tmp):
+    """Global EDF on 2 and 4 CPUs: the m earliest deadlines run at every scheduling point, on
+    random sets below, at and above U = m (so jobs overrun and queue)."""
+    periods = "10ms/20ms/25ms/50ms"
+    for m, n, u, seed in ((2, 5, 1.5, 1), (2, 5, 1.9, 2), (2, 3, 2.3, 3), (4, 7, 3.0, 4),
+                          (4, 9, 3.8, 5), (4, 6, 4.4, 6)):
+        wl = f"gen:periodic:n={n},u={u},periods={periods},discard=1"
+        rc, err, jobs, _, ev = sim(run, tmp, "gedf", wl, "gedf", cpus=m, duration="200ms",
+                                   extra=("--seed", str(seed)))
+        slices = [x for c in range(m) for x in cpu_slices(ev, c)]
+        bad = edf_violations(jobs, slices, 200 * MS, m) if rc == 0 else ["run failed: " + err]
         check(rc == 0 and jobs and not bad,
-              f"EDF under overload, {name}: the earliest deadline runs at every scheduling point",
-              str(bad[:3]))
+              f"gedf, {m} CPUs, n={n} U={u}: the {m} earliest deadlines run at every "
+              "scheduling point", str(bad[:2]))
 
 
 def test_cbs_isolation(run, check, tmp):
@@ -149,6 +165,24 @@ def test_ipi_only_remote(run, check, tmp):
           "one CPU: releases charge timer interrupts, never an IPI", f"{cpu} {err}")
 
 
+def test_ipi_remote(run, check, tmp):
+    """A wake-up that makes another CPU reschedule costs that CPU one IPI: m last ran on CPU 0,
+    which the pinned hog holds when m wakes at 5.5 ms, so m is placed on the idle CPU 1 (an
+    IPI there); its later wake-ups on CPU 1 are its own CPU's timer interrupts."""
+    wl = write(tmp, "ipi2.json", {
+        "hog": {"loop": 1, "delay": "1ms", "run": "50ms", "cpus": [0]},
+        "m": {"loop": 4, "run": "500us", "sleep": "5ms", "cpus": [0, 1]},
+    })
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "hw", "qemu", "machine.json")) as f:
+        ipi = json.load(f)["costs"]["ipi"]["cycles"]
+    rc, err, jobs, js, _ = sim(run, tmp, "ipi2", wl, "edf", cpus=2, duration="40ms", costs=True)
+    got = [c.get("overhead_cycles", {}).get("ipi") for c in js.get("cpus", [])]
+    check(rc == 0 and got == [0, ipi] and len([j for j in jobs if j["task"] == "m"]) == 4,
+          "two CPUs: a wake-up placed on another CPU is one IPI there, none for local ones",
+          f"ipi cycles per CPU {got}, want [0, {ipi}] {err}")
+
+
 def test_one_decision_per_instant(run, check, tmp):
     """Three jobs released at one instant on one CPU, the least urgent written first: the
     most urgent runs, nobody is switched in and out without running: 4 switches (one per
@@ -165,6 +199,18 @@ def test_one_decision_per_instant(run, check, tmp):
     check(js.get("context_switches") == 4 and all(s[1] > s[0] for s in cpu_slices(ev)),
           "same-instant releases: one switch per job, no empty run slice",
           str(js.get("context_switches")))
+    # With the qemu profile's costs: the three wake-ups are one timer interrupt, and the
+    # switches are the three into the jobs (the switch to idle is not charged).
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    with open(os.path.join(root, "hw", "qemu", "machine.json")) as f:
+        cost = json.load(f)["costs"]
+    rc, err, _, js, _ = sim(run, tmp, "instc", wl, "prio", duration="10ms", costs=True)
+    got = js.get("cpus", [{}])[0].get("overhead_cycles", {})
+    want = {"tick": cost["timer_interrupt"]["cycles"], "ipi": 0,
+            "switch": 3 * cost["context_switch"]["cycles"]}
+    check(rc == 0 and {k: got.get(k) for k in want} == want,
+          "same-instant releases: one interrupt for the instant, one switch per job",
+          f"{got} want {want} {err}")
 
 
 def test_ties(run, check, tmp):
@@ -206,6 +252,19 @@ def test_ties(run, check, tmp):
     check(rc == 0 and order == ["a", "c", "b", "a"],
           "tie rule 3 (edf): a preempted job goes behind the queued jobs with its deadline",
           f"{order} {err}")
+    # prio: w wakes at 1 ms on a's level and waits (rule 2); c preempts a at 5 ms; a then
+    # goes back to the head of its level, before b and w (rule 3).
+    wl = write(tmp, "tie5.json", {
+        "a": {"loop": 1, "priority": 1, "run": "8ms"},
+        "b": {"loop": 1, "priority": 1, "run": "2ms"},
+        "w": {"loop": 1, "priority": 1, "delay": "1ms", "run": "1ms"},
+        "c": {"loop": 1, "priority": 2, "delay": "5ms", "run": "1ms"},
+    })
+    rc, err, jobs, _, ev = sim(run, tmp, "tie5", wl, "prio", duration="20ms")
+    order = [(s[2], s[0] // MS) for s in cpu_slices(ev)]
+    check(rc == 0 and order == [("a", 0), ("c", 5), ("a", 6), ("b", 9), ("w", 11)],
+          "tie rules 2 and 3 (prio): an equal level does not preempt; a preempted job goes "
+          "back to the head of its level", f"{order} {err}")
     # rule 4: a job whose work ends exactly when its 4 ms rr slice does finishes first.
     wl = write(tmp, "tie4.json", {"a": {"loop": 1, "run": "4ms"}, "b": {"loop": 1, "run": "4ms"}})
     rc, err, jobs, _, _ = sim(run, tmp, "tie4", wl, "rr", duration="20ms")
@@ -216,6 +275,6 @@ def test_ties(run, check, tmp):
 
 
 def run_all(run, check, tmp):
-    for t in (test_edf_overload, test_cbs_isolation, test_horizon, test_ipi_only_remote,
-              test_one_decision_per_instant, test_ties):
+    for t in (test_edf_overload, test_gedf_invariant, test_cbs_isolation, test_horizon,
+              test_ipi_only_remote, test_ipi_remote, test_one_decision_per_instant, test_ties):
         t(run, check, tmp)

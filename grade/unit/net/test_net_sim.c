@@ -1,14 +1,17 @@
 /* exosim's network run (sim/net) with the real NIC drivers: the same forwarding tests on the
  * e1000, the RTL8139C+ and the RTL8168 (line rate, Poisson, bursty, interrupts), faults
  * declared in the workload and the driver's recovery after each, replay of a pcap capture, --strict
- * on a driver made to break a rule, and the workload parser's bad-input messages. */
+ * on a driver made to break a rule, the Chrome trace, and the workload parser's bad-input
+ * messages. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "netsim.h"
+#include "netsim_int.h"
 
 #define HZ 2592000000ull
 
@@ -101,6 +104,67 @@ Test(netsim, bursty_on_off_on_every_nic)
 		/* Two bursts of 100 us at 14.88 Mpps in 1 ms. */
 		cr_assert(res.offered >= 2970 && res.offered <= 2980, "%s: %llu", nics[i],
 		          (unsigned long long)res.offered);
+		netsim_result_free(&res);
+	}
+}
+
+/* --trace: a slice per driver call that took frames on the core's track, and one per frame
+ * sunk on the queue track, from its arrival to its leaving, in the run's order. */
+static void
+check_trace(const char *nic)
+{
+	char *text = NULL;
+	size_t len = 0, b = 0, e = 0, x = 0;
+	uint64_t frames = 0;
+	double last_b = -1, us = 1e6 / (double)HZ;
+	FILE *f = open_memstream(&text, &len);
+	json_error_t jerr;
+	json_t *root, *ev, *v;
+
+	cr_assert_eq(netsim_trace(&cfg, &res, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	root = json_loads(text, 0, &jerr);
+	cr_assert_not_null(root, "%s: line %d: %s", nic, jerr.line, jerr.text);
+	ev = json_object_get(root, "traceEvents");
+	json_array_foreach(ev, len, v)
+	{
+		const char *ph = json_string_value(json_object_get(v, "ph"));
+		double ts = json_real_value(json_object_get(v, "ts"));
+		if (!strcmp(ph, "X")) {
+			cr_assert_float_eq(ts, (double)res.calls[x].t * us, 1e-3, "%s call %zu",
+			                   nic, x);
+			frames += (uint64_t)json_integer_value(
+			    json_object_get(json_object_get(v, "args"), "frames"));
+			x++;
+		} else if (!strcmp(ph, "b")) {
+			cr_assert_geq(ts, last_b, "%s: frame %zu arrives in order", nic, b);
+			last_b = ts;
+			b++;
+		} else if (!strcmp(ph, "e")) {
+			cr_assert_gt(ts, last_b, "%s: frame %zu leaves after it arrived", nic, e);
+			e++;
+		}
+	}
+	cr_assert_eq(x, res.ncalls, "%s", nic);
+	cr_assert_eq(frames, res.received, "%s", nic);
+	cr_assert(b == res.sunk && e == res.sunk, "%s: %zu %zu of %llu", nic, b, e,
+	          (unsigned long long)res.sunk);
+	json_decref(root);
+	free(text);
+}
+
+Test(netsim, the_trace_has_the_core_and_a_queue_track_on_every_nic)
+{
+	for (unsigned i = 0; i < 3; i++) {
+		load(nics[i], "\"duration\": \"50us\"");
+		run();
+		cr_assert(res.arrive == NULL && res.ncalls == 0, "nothing kept without trace");
+		netsim_result_free(&res);
+		cfg.trace = true;
+		run();
+		all_forwarded(nics[i]);
+		cr_assert_gt(res.ncalls, 0);
+		check_trace(nics[i]);
 		netsim_result_free(&res);
 	}
 }
@@ -216,8 +280,22 @@ put32(FILE *f, uint32_t v, bool big)
 	fwrite(b, 1, 4, f);
 }
 
-/* A capture of `n` frames (60..1459 bytes, to a broadcast address) 2 us apart, timestamps in
- * microseconds little-endian or nanoseconds big-endian. */
+/* Frame `i` of the test captures (60..1459 bytes, to a broadcast address) and its time in
+ * ns: 2 us apart.  Returns the length. */
+static unsigned
+cap_frame(unsigned i, uint8_t *fr, uint64_t *t)
+{
+	unsigned len = 60 + (i * 37) % 1400;
+
+	memset(fr, 0xff, 6);
+	for (unsigned j = 6; j < len; j++)
+		fr[j] = (uint8_t)(i + j);
+	*t = 5000 + 2000ull * i;
+	return len;
+}
+
+/* A capture of `n` frames, timestamps in microseconds little-endian or nanoseconds
+ * big-endian. */
 static void
 write_pcap(const char *path, unsigned n, bool big_ns)
 {
@@ -232,11 +310,8 @@ write_pcap(const char *path, unsigned n, bool big_ns)
 	put32(f, 1, big_ns); /* Ethernet */
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t fr[1514];
-		unsigned len = 60 + (i * 37) % 1400;
-		uint64_t t = 5000 + 2000ull * i; /* ns */
-		memset(fr, 0xff, 6);
-		for (unsigned j = 6; j < len; j++)
-			fr[j] = (uint8_t)(i + j);
+		uint64_t t;
+		unsigned len = cap_frame(i, fr, &t);
 		put32(f, (uint32_t)(t / 1000000000u), big_ns);
 		put32(f, (uint32_t)(big_ns ? t % 1000000000u : t % 1000000000u / 1000), big_ns);
 		put32(f, len, big_ns);
@@ -246,35 +321,149 @@ write_pcap(const char *path, unsigned n, bool big_ns)
 	cr_assert_eq(fclose(f), 0);
 }
 
+/* The same frames as a pcapng file (draft-ietf-opsawg-pcapng, little-endian): a Section
+ * Header Block, an Interface Description Block (Ethernet, if_tsresol 9: nanoseconds), then
+ * one Enhanced Packet Block per frame, its data padded to 32 bits. */
+static void
+write_pcapng(const char *path, unsigned n)
+{
+	static const uint8_t zero[4];
+	FILE *f = fopen(path, "wb");
+
+	cr_assert_not_null(f);
+	put32(f, 0x0a0d0d0au, false); /* SHB */
+	put32(f, 28, false);
+	put32(f, 0x1a2b3c4du, false); /* byte-order magic */
+	put32(f, 0x00000001u, false); /* version 1.0 */
+	put32(f, 0xffffffffu, false); /* section length unknown (-1) */
+	put32(f, 0xffffffffu, false);
+	put32(f, 28, false);
+	put32(f, 1, false); /* IDB */
+	put32(f, 32, false);
+	put32(f, 1, false); /* link type Ethernet, reserved 0 */
+	put32(f, 65535, false);
+	put32(f, 9 | 1u << 16, false); /* option if_tsresol, 1 byte */
+	put32(f, 9, false);            /* 10^-9 s, padded */
+	put32(f, 0, false);            /* opt_endofopt */
+	put32(f, 32, false);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t fr[1514];
+		uint64_t t;
+		unsigned len = cap_frame(i, fr, &t), pad = (4 - len % 4) % 4;
+		put32(f, 6, false); /* EPB */
+		put32(f, 32 + len + pad, false);
+		put32(f, 0, false); /* interface 0 */
+		put32(f, (uint32_t)(t >> 32), false);
+		put32(f, (uint32_t)t, false);
+		put32(f, len, false);
+		put32(f, len, false);
+		fwrite(fr, 1, len, f);
+		fwrite(zero, 1, pad, f);
+		put32(f, 32 + len + pad, false);
+	}
+	cr_assert_eq(fclose(f), 0);
+}
+
+/* Replays the capture at `path` on `nic`: every frame forwarded intact. */
+static void
+replay(const char *nic, const char *path, unsigned n)
+{
+	char body[256];
+
+	snprintf(body, sizeof(body), "\"arrival\": {\"pcap\": \"%s\"}", path);
+	load(nic, body);
+	run();
+	all_forwarded(nic);
+	cr_assert_eq(res.offered, n, "%s", nic);
+	cr_assert_eq(res.drv_a.rx_packets, n);
+	netsim_result_free(&res);
+}
+
+/* The file as exosim reads it equals the frames and times written. */
+static void
+same_frames(const char *path, unsigned n, bool classic)
+{
+	char err[256] = "";
+	struct ns_pcap pc;
+
+	cr_assert_eq(classic ? ns_pcap_load_classic(path, HZ, &pc, err, sizeof(err))
+	                     : ns_pcap_load(path, HZ, &pc, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(pc.n, n);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t fr[1514];
+		uint64_t t;
+		unsigned len = cap_frame(i, fr, &t);
+		cr_assert_eq(pc.pkt[i].t, (t - 5000) * HZ / 1000000000u, "%s record %u", path, i);
+		cr_assert_eq(pc.pkt[i].len, len, "%s record %u", path, i);
+		cr_assert_arr_eq(pc.pkt[i].data, fr, len, "%s record %u", path, i);
+	}
+	ns_pcap_free(&pc);
+}
+
 Test(netsim, a_pcap_capture_is_replayed_on_every_nic)
 {
-	char body[256], us[64], ns[64], badf[64], err[256] = "", want[128];
+	char us[64], ns[64];
 
 	snprintf(us, sizeof(us), "/tmp/exosim-%d-us.pcap", (int)getpid());
 	snprintf(ns, sizeof(ns), "/tmp/exosim-%d-ns.pcap", (int)getpid());
-	snprintf(badf, sizeof(badf), "/tmp/exosim-%d-bad.pcap", (int)getpid());
 	write_pcap(us, 200, false);
 	write_pcap(ns, 200, true);
-	for (unsigned i = 0; i < 4; i++) {
-		snprintf(body, sizeof(body), "\"arrival\": {\"pcap\": \"%s\"}", i == 3 ? ns : us);
-		load(nics[i % 3], body);
-		run();
-		all_forwarded(nics[i % 3]);
-		cr_assert_eq(res.offered, 200, "%s", nics[i % 3]);
-		cr_assert_eq(res.drv_a.rx_packets, 200);
-		netsim_result_free(&res);
-	}
-	FILE *f = fopen(badf, "wb");
-	fputs("not a capture at all", f);
-	fclose(f);
-	snprintf(body, sizeof(body), "\"arrival\": {\"pcap\": \"%s\"}", badf);
-	load("e1000", body);
-	cr_assert_eq(netsim_run(&cfg, &res, err, sizeof(err)), -1);
-	snprintf(want, sizeof(want), "%s: not a pcap file (pcapng is not read)", badf);
-	cr_assert_str_eq(err, want);
+	for (unsigned i = 0; i < 4; i++)
+		replay(nics[i % 3], i == 3 ? ns : us, 200);
+	/* Through libpcap or not, and by the built-in reader in every build: the same frames. */
+	same_frames(us, 200, false);
+	same_frames(ns, 200, false);
+	same_frames(us, 200, true);
+	same_frames(ns, 200, true);
 	remove(us);
 	remove(ns);
-	remove(badf);
+}
+
+/* pcapng is replayed through libpcap; the built-in reader refuses it by name. */
+Test(netsim, a_pcapng_capture_is_replayed_through_libpcap)
+{
+	char ng[64], err[256] = "", want[160];
+	struct ns_pcap pc;
+
+	snprintf(ng, sizeof(ng), "/tmp/exosim-%d.pcapng", (int)getpid());
+	write_pcapng(ng, 200);
+	snprintf(want, sizeof(want), "%s: not a pcap file (pcapng is read only through libpcap)",
+	         ng);
+	cr_assert_eq(ns_pcap_load_classic(ng, HZ, &pc, err, sizeof(err)), -1);
+	cr_assert_str_eq(err, want);
+	if (!strcmp(ns_pcap_reader(), "libpcap")) {
+		same_frames(ng, 200, false);
+		replay("rtl8168", ng, 200);
+		replay("e1000", ng, 200);
+	} else {
+		cr_assert_str_eq(ns_pcap_reader(), "built-in");
+		cr_assert_eq(ns_pcap_load(ng, HZ, &pc, err, sizeof(err)), -1);
+		cr_assert_str_eq(err, want);
+	}
+	remove(ng);
+}
+
+Test(netsim, a_file_that_is_no_capture_is_refused_by_name)
+{
+	char bad[64], err[256] = "", want[160];
+	FILE *f;
+
+	snprintf(bad, sizeof(bad), "/tmp/exosim-%d-bad.pcap", (int)getpid());
+	f = fopen(bad, "wb");
+	cr_assert_not_null(f);
+	fputs("not a capture at all", f);
+	fclose(f);
+	snprintf(want, sizeof(want), "\"arrival\": {\"pcap\": \"%s\"}", bad);
+	load("e1000", want);
+	cr_assert_eq(netsim_run(&cfg, &res, err, sizeof(err)), -1);
+	if (!strcmp(ns_pcap_reader(), "libpcap"))
+		snprintf(want, sizeof(want), "%s: not a pcap or pcapng file (libpcap: ", bad);
+	else
+		snprintf(want, sizeof(want),
+		         "%s: not a pcap file (pcapng is read only through libpcap)", bad);
+	cr_assert(!strncmp(err, want, strlen(want)), "%s", err);
+	remove(bad);
 }
 
 static void

@@ -3,6 +3,7 @@
  * request came back (done, or reported failed), --strict on a driver broken on purpose, and
  * the NVMe workload parser's bad-input messages. */
 #include <criterion/criterion.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,29 @@ load(const char *json)
 	cr_assert_eq(nvsim_profile(prof, n, "nvme.json", &cfg, NULL, err, sizeof(err)), 0, "%s",
 	             err);
 	free(prof);
+}
+
+/* The number of the first line holding `needle` after the line that starts with `func` in
+ * `file` (the driver's source, read from the tree's root); 0 when there is none. */
+static unsigned
+src_line(const char *file, const char *func, const char *needle)
+{
+	char line[512];
+	unsigned n = 0, found = 0;
+	bool in_func = false;
+	FILE *f = fopen(file, "r");
+
+	if (f == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		n++;
+		if (!strncmp(line, func, strlen(func)))
+			in_func = true;
+		else if (in_func && strstr(line, needle) != NULL)
+			found = n;
+	}
+	fclose(f);
+	return found;
 }
 
 static void
@@ -61,6 +85,49 @@ Test(nvsim, qd32_random_reads_on_the_pm981)
 	cr_assert_eq(res.drv.completed, res.reaped);
 }
 
+/* --trace: the core's track holds every nvme_submit and nvme_poll call that moved requests
+ * (their counts add up to the run's), beside the queue's track with a slice per request. */
+Test(nvsim, the_trace_has_the_core_beside_the_queue_track)
+{
+	char *text = NULL;
+	size_t len = 0, idx, x = 0, b = 0, e = 0;
+	uint64_t sub = 0, reaped = 0;
+	json_error_t jerr;
+	json_t *root, *v;
+	FILE *f;
+
+	load("{\"nvme\": {\"duration\": \"200us\", \"qd\": 32}}");
+	run();
+	cr_assert(res.calls == NULL && res.ncalls == 0, "nothing kept without trace");
+	nvsim_result_free(&res);
+	cfg.trace = true;
+	run();
+	f = open_memstream(&text, &len);
+	cr_assert_eq(nvsim_trace(&cfg, &res, f), 0);
+	cr_assert_eq(fclose(f), 0);
+	root = json_loads(text, 0, &jerr);
+	cr_assert_not_null(root, "line %d: %s", jerr.line, jerr.text);
+	json_array_foreach(json_object_get(root, "traceEvents"), idx, v)
+	{
+		const char *ph = json_string_value(json_object_get(v, "ph"));
+		json_t *args = json_object_get(v, "args");
+		uint64_t n = (uint64_t)json_integer_value(json_object_get(args, "requests"));
+		if (!strcmp(ph, "X")) {
+			const char *name = json_string_value(json_object_get(v, "name"));
+			*(!strcmp(name, "nvme_submit") ? &sub : &reaped) += n;
+			x++;
+		}
+		b += !strcmp(ph, "b");
+		e += !strcmp(ph, "e");
+	}
+	cr_assert_eq(x, res.ncalls);
+	cr_assert_eq(sub, res.submitted);
+	cr_assert_eq(reaped, res.reaped);
+	cr_assert(b == res.q[0].nlat && e == b, "%zu %zu of %zu", b, e, res.q[0].nlat);
+	json_decref(root);
+	free(text);
+}
+
 Test(nvsim, a_run_is_a_function_of_its_seed)
 {
 	uint64_t a, b, c;
@@ -85,6 +152,27 @@ Test(nvsim, open_loop_poisson_below_saturation)
 	run();
 	double iops = (double)res.q[0].done / ((double)res.measured / HZ);
 	cr_assert(iops > 40000 && iops < 60000, "%.0f IOPS for 50000 offered", iops);
+}
+
+/* Bursty: Poisson arrivals at the rate while on (100 us of every 500 us), none while off, so
+ * every request arrives in an on period and a fifth of the rate's arrivals come. */
+Test(nvsim, bursty_arrivals_come_only_while_on)
+{
+	uint64_t on = 100 * HZ / 1000000, period = 500 * HZ / 1000000, t0;
+
+	load("{\"nvme\": {\"duration\": \"10ms\", \"qd\": 32, \"arrival\": {\"poisson\": "
+	     "200000, \"on\": \"100us\", \"off\": \"400us\"}}}");
+	run();
+	cr_assert_eq(res.submitted, res.reaped);
+	/* 200000/s for 20 periods of 100 us: 400 expected. */
+	cr_assert(res.q[0].nlat > 340 && res.q[0].nlat < 460, "%zu arrivals", res.q[0].nlat);
+	t0 = res.q[0].start[0]; /* recorded in reaping order: the first arrival is the earliest */
+	for (size_t i = 1; i < res.q[0].nlat; i++)
+		t0 = res.q[0].start[i] < t0 ? res.q[0].start[i] : t0;
+	for (size_t i = 0; i < res.q[0].nlat; i++) {
+		cr_assert_lt((res.q[0].start[i] - t0) % period, on, "request %zu at %llu", i,
+		             (unsigned long long)res.q[0].start[i]);
+	}
 }
 
 /* After the run: nothing lost, every acknowledged write read back intact. */
@@ -182,12 +270,20 @@ Test(nvsim, strict_stops_at_the_first_mistake)
 	run();
 	cr_assert(res.strict_stop);
 	cr_assert_eq(res.diags, 1);
-	cr_assert(strstr(res.first_diag, "nvme: SQ1 tail doorbell 34 >= queue size 33 "
-	                                 "(NVMe 1.4 §3.1.24) at cycle ") == res.first_diag,
-	          "%s", res.first_diag);
-	/* The doorbell write is nvme_sq_ring's, through DRV_WR32: the message names its line. */
-	cr_assert(strstr(res.first_diag, ", driver pc lib/drivers/nvme/io.c:") != NULL, "%s",
+	/* The doorbell write is nvme_sq_ring's, through DRV_WR32: the message names that line
+	 * of the driver as built (found in its source, so any layout of the function holds). */
+	unsigned long long cycle = 0;
+	unsigned line = src_line("lib/drivers/nvme/io.c", "nvme_sq_ring(", "DRV_WR32(");
+	char want[300];
+	cr_assert_gt(line, 0, "nvme_sq_ring's DRV_WR32 in lib/drivers/nvme/io.c");
+	const char *at = strstr(res.first_diag, " at cycle ");
+	cr_assert(at && sscanf(at, " at cycle %llu", &cycle) == 1 && cycle > 0, "%s",
 	          res.first_diag);
+	snprintf(want, sizeof(want),
+	         "nvme: SQ1 tail doorbell 34 >= queue size 33 (NVMe 1.4 §3.1.24) at cycle %llu, "
+	         "driver pc lib/drivers/nvme/io.c:%u",
+	         cycle, line);
+	cr_assert_str_eq(res.first_diag, want);
 }
 
 Test(nvsim, without_strict_mistakes_are_counted)
@@ -217,7 +313,9 @@ Test(nvsim_parse, bad_workloads_name_file_line_and_column)
 	bad("{\"nvme\": {\"bs\": 6000}}", "w.json:1:17: 6000 is not a multiple of 4096");
 	bad("{\"nvme\": {\"duration\": \"-5ms\"}}", "w.json:1:23: negative time \"-5ms\"");
 	bad("{\"nvme\": {\"arrival\": \"open\"}}",
-	    "w.json:1:22: expected \"closed\" or {\"poisson\": rate}");
+	    "w.json:1:22: expected \"closed\" or {\"poisson\": rate[, \"on\": t, \"off\": t]}");
+	bad("{\"nvme\": {\"arrival\": {\"poisson\": 1000, \"on\": \"1ms\"}}}",
+	    "w.json:1:22: a bursty arrival needs both \"on\" and \"off\"");
 	bad("{\"nvme\": {\"faults\": [{\"kind\": \"boom\"}]}}",
 	    "w.json:1:22: a fault needs \"kind\": error, lost, cfs or slow");
 	bad("{\"nvme\": {\"faults\": [{\"kind\": \"cfs\"}]}}",

@@ -36,6 +36,24 @@ Test(rr, a_per_entity_quantum_overrides_the_default)
 	cr_assert(sched_tick(&f.s, 0, 100));
 }
 
+/* docs/sim.md, tie rule 3: a reschedule that takes an entity off the CPU with slice left
+ * (another CPU's request, an IPI) puts it back at the head, its quantum not restarted. */
+Test(rr, a_preempted_entity_with_slice_left_keeps_the_head_and_its_quantum)
+{
+	struct fix f;
+
+	fix_init(&f, "rr", 1);
+	for (unsigned i = 0; i < 3; i++) {
+		fix_params(&f, i, none);
+		fix_wake(&f, i, 0);
+	}
+	cr_assert_eq(fix_run(&f, 0, 0), 0);
+	cr_assert_eq(fix_run(&f, 0, MS), 0, "rescheduled at 1 ms with 3 ms left: 0 again");
+	cr_assert_eq(sched_next_timer(&f.s, 0, MS), 4 * MS, "its quantum still ends at 4 ms");
+	cr_assert(sched_tick(&f.s, 0, 4 * MS));
+	cr_assert_eq(fix_run(&f, 0, 4 * MS), 1, "then the next in line");
+}
+
 Test(prio, a_woken_more_urgent_entity_preempts_and_the_victim_keeps_the_head)
 {
 	struct fix f;

@@ -19,6 +19,9 @@ struct fpsim {
 	struct fp_l2fwd f;
 	struct fp_metrics m;
 	struct fp_poll_shared sh;
+	struct fp_source src;
+	struct fp_poller pl;
+	void *page;     /* the metrics page */
 	unsigned reads; /* clock reads in the current poll iteration */
 	/* The closed-loop generator: frames sent, the cycle its next batch may start. */
 	uint32_t seq;
@@ -119,26 +122,34 @@ closed(struct fpsim *p, struct fp_poller *pl, char *err, size_t errlen)
 	return s->oom ? -1 : 0;
 }
 
+/* One open-loop step: the frames due arrive, one poll iteration, and when it found nothing
+ * the core busy-polls to the next arrival.  1 more to do, 0 done, -1 out of memory. */
 static int
-open_loop(struct fpsim *p, struct fp_poller *pl)
+open_step(struct fpsim *p, struct fp_poller *pl)
 {
 	struct ns *s = p->s;
 
-	for (;;) {
-		ns_inject_until(s, s->cyc);
-		if (iteration(p, pl) != 0 || s->oom) {
-			if (s->oom)
-				return -1;
-			continue;
-		}
-		if (ns_gen_done(s)) {
-			if (s->cyc < s->end)
-				s->cyc = s->end;
-			return 0;
-		}
-		if ((uint64_t)s->next + 1 > s->cyc)
-			s->cyc = (uint64_t)s->next + 1; /* busy polling until the next arrival */
+	ns_inject_until(s, s->cyc);
+	if (iteration(p, pl) != 0 || s->oom)
+		return s->oom ? -1 : 1;
+	if (ns_gen_done(s)) {
+		if (s->cyc < s->end)
+			s->cyc = s->end;
+		return 0;
 	}
+	if ((uint64_t)s->next + 1 > s->cyc)
+		s->cyc = (uint64_t)s->next + 1; /* busy polling until the next arrival */
+	return 1;
+}
+
+static int
+open_loop(struct fpsim *p, struct fp_poller *pl)
+{
+	int r;
+
+	while ((r = open_step(p, pl)) > 0)
+		;
+	return r;
 }
 
 static void
@@ -162,41 +173,66 @@ collect(struct fpsim *p)
 	p->s->res->tx_refused = o->drops;
 }
 
-int
-ns_fp_loop(struct ns *s, char *err, size_t errlen)
+struct fpsim *
+ns_fp_start(struct ns *s)
 {
 	struct fpsim *p = calloc(1, sizeof(*p));
 	size_t bytes = fp_metrics_bytes(FP_L2_NHISTS);
-	void *page = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+
+	if (!p)
+		return NULL;
+	p->page = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	if (!p->page || fp_metrics_init(&p->m, p->page, bytes, FP_L2_NHISTS) != 0) {
+		free(p->page);
+		free(p);
+		return NULL;
+	}
+	p->src = (struct fp_source){ .name = "A", .poll = fp_l2fwd_poll, .ctx = &p->f };
+	p->pl =
+	    (struct fp_poller){ .src = &p->src, .nsrc = 1, .budget = s->cfg->batch, .sh = &p->sh };
+	p->s = s;
+	fp_l2fwd_name_metrics(&p->m);
+	p->f = (struct fp_l2fwd){ .in = &s->nic[0].dev,
+		                  .out = &s->nic[1].dev,
+		                  .m = &p->m,
+		                  .sh = &p->sh,
+		                  .clk = { .now = fp_clock_now, .ctx = p, .hz = s->cfg->hz },
+		                  .io_min = ~0ull };
+	memcpy(p->f.rewrite, ns_l2_dst, 6);
+	memcpy(p->f.rewrite + 6, s->nic[1].dev.mac, 6);
+	p->gen_ready = s->cyc;
+	return p;
+}
+
+int
+ns_fp_step(struct fpsim *p)
+{
+	return open_step(p, &p->pl);
+}
+
+void
+ns_fp_end(struct fpsim *p, bool ok)
+{
+	if (!p)
+		return;
+	if (ok)
+		collect(p);
+	free(p->page);
+	free(p);
+}
+
+int
+ns_fp_loop(struct ns *s, char *err, size_t errlen)
+{
+	struct fpsim *p = ns_fp_start(s);
 	int r = -1;
 
 	err[0] = '\0';
-	if (p && page && fp_metrics_init(&p->m, page, bytes, FP_L2_NHISTS) == 0) {
-		struct fp_source src = { .name = "A", .poll = fp_l2fwd_poll, .ctx = &p->f };
-		struct fp_poller pl = {
-			.src = &src, .nsrc = 1, .budget = s->cfg->batch, .sh = &p->sh
-		};
-
-		p->s = s;
-		fp_l2fwd_name_metrics(&p->m);
-		p->f =
-		    (struct fp_l2fwd){ .in = &s->nic[0].dev,
-			               .out = &s->nic[1].dev,
-			               .m = &p->m,
-			               .sh = &p->sh,
-			               .clk = { .now = fp_clock_now, .ctx = p, .hz = s->cfg->hz },
-			               .io_min = ~0ull };
-		memcpy(p->f.rewrite, ns_l2_dst, 6);
-		memcpy(p->f.rewrite + 6, s->nic[1].dev.mac, 6);
-		p->gen_ready = s->cyc;
-		r = s->cfg->arrival == NETSIM_CLOSED ? closed(p, &pl, err, errlen)
-		                                     : open_loop(p, &pl);
-		if (r == 0)
-			collect(p);
-	}
+	if (p)
+		r = s->cfg->arrival == NETSIM_CLOSED ? closed(p, &p->pl, err, errlen)
+		                                     : open_loop(p, &p->pl);
+	ns_fp_end(p, r == 0);
 	if (r < 0 && !err[0])
 		snprintf(err, errlen, "net: out of memory during the run");
-	free(page);
-	free(p);
 	return r;
 }

@@ -11,9 +11,12 @@
 #include "rng/rng.h"
 #include "rtl_model.h"
 
+/* Simulated physical memory and the two BARs of each NIC port pair (core i's pair at
+ * NS_BAR_A + i * NS_BAR_STEP, its DMA in the i-th NS_MEM_BYTES of memory). */
 #define NS_MEM_BYTES (32u << 20)
 #define NS_BAR_A     0xfeb00000u
 #define NS_BAR_B     0xfeb40000u
+#define NS_BAR_STEP  0x80000u
 
 struct ns;
 
@@ -40,6 +43,7 @@ struct nsnic {
 	struct ns *s;
 	enum netsim_nic kind;
 	uintptr_t bar;
+	uint8_t mac[6]; /* the model's address */
 	struct e1000_model e;
 	struct rtl_model r;
 	struct net_ops ops;
@@ -50,6 +54,8 @@ struct nsnic {
 
 struct ns {
 	const struct netsim_cfg *cfg;
+	unsigned lane;  /* the owned core (and its NIC port pair), 0 .. cfg->cores - 1 */
+	struct ns *top; /* core 0's: the --strict stop jumps there */
 	struct netsim_result *res;
 	uint64_t cyc, start, end, dma_next;
 	struct nsnic nic[2];
@@ -69,6 +75,7 @@ struct ns {
 	bool jmp_armed;
 };
 
+/* Core 0's also sets up sim/hal's memory for every core (ns_host_fini of core 0 last). */
 int ns_host_init(struct ns *s, char *err, size_t errlen);
 void ns_host_fini(struct ns *s);
 /* Puts every frame due up to cycle `t` (and before the window's end) on A's wire. */
@@ -80,6 +87,22 @@ extern const uint8_t ns_l2_dst[6];
 bool ns_inject_l2(struct ns *s, uint32_t seq, uint16_t flags, uint64_t stamp);
 /* App l2fwd's run (netsim_fp.c): 0, or -1 with a message. */
 int ns_fp_loop(struct ns *s, char *err, size_t errlen);
+/* The same open-loop run one poll iteration at a time, for several cores on one clock
+ * (netsim_cores.c): start (NULL when out of memory), step (1 more to do, 0 done, -1 out of
+ * memory), end (the step's metrics into s->res when `ok`, then freed). */
+struct fpsim;
+struct fpsim *ns_fp_start(struct ns *s);
+int ns_fp_step(struct fpsim *p);
+void ns_fp_end(struct fpsim *p, bool ok);
+/* netsim.c's per-core parts: the drivers' init on a port pair, and their fini. */
+int ns_setup(struct ns *s, char *err, size_t errlen);
+void ns_finish(struct ns *s);
+/* cfg->cores > 1 (netsim_cores.c): every core on one clock, the totals into res. */
+int ns_cores_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, size_t errlen);
+void ns_cores_print(const struct netsim_cfg *cfg, const struct netsim_result *res, FILE *f,
+                    bool host);
+/* The latency line "  LABEL us: p50 .. max .." of n sorted-on-a-copy values (cycles). */
+void ns_print_lat(FILE *f, const char *label, const uint64_t *lat, size_t n, double us);
 /* With cfg.trace: a driver call from cycle t0 to now that took k frames (none kept for 0). */
 void ns_trace_call(struct ns *s, uint64_t t0, unsigned k);
 

@@ -168,6 +168,20 @@ bool_field(struct ld *ld, json_t *v, bool *out)
 	return 0;
 }
 
+/* "cores": n, the owned cores of app l2fwd's scale-out layout (docs/sim.md). */
+static int
+cores_field(struct ld *ld, json_t *v, unsigned *out)
+{
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > NETSIM_MAX_CORES)
+		return ld_fail(ld, false,
+		               "\"cores\" must be an integer 1..%d (owned cores, a NIC port pair "
+		               "each)",
+		               NETSIM_MAX_CORES);
+	*out = (unsigned)json_integer_value(v);
+	return 0;
+}
+
 /* "closed_loop": {"frames": n, "pace": time}: user/l2gen.c's generator (app l2fwd only). */
 static int
 closed_loop(struct ld *ld, json_t *v, struct netsim_cfg *c)
@@ -191,7 +205,7 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 	static const char *const keys[] = { "nic",         "duration",  "frame_bytes", "rate_pps",
 		                            "arrival",     "link_gbps", "ring",        "batch",
 		                            "interrupts",  "faults",    "pools",       "app",
-		                            "closed_loop", NULL };
+		                            "closed_loop", "cores",     NULL };
 	static const char *const apps[] = { "forward", "l2fwd", NULL };
 	unsigned app = 0;
 	static const char *const nics[] = { "e1000", "rtl8139", "rtl8168", NULL };
@@ -224,6 +238,14 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 		return ld_fail(ld, false,
 		               "a closed loop is user/l2gen.c's generator: it needs \"app\": "
 		               "\"l2fwd\", polling and no \"arrival\"");
+	}
+	FIELD(ld, o, "cores", cores_field(ld, v_, &c->cores));
+	if (c->cores > 1 && (c->app != NETSIM_APP_L2FWD || c->arrival == NETSIM_CLOSED ||
+	                     c->arrival == NETSIM_PCAP || c->nfaults)) {
+		ld_push_key(ld, "cores");
+		return ld_fail(ld, false,
+		               "more than one core needs \"app\": \"l2fwd\", a generated "
+		               "arrival (fixed, poisson or bursty) and no faults");
 	}
 	c->shared_pool = pool == 1;
 	c->nic = (enum netsim_nic)nic;
@@ -262,6 +284,7 @@ netsim_load_buffer(const char *text, size_t len, const char *name, uint64_t hz,
 	c->duration = hz / 100;
 	c->ring = 256;
 	c->batch = NET_BATCH;
+	c->cores = 1;
 	if (!root) {
 		snprintf(err, errlen, "%s:%d:%d: %s", name, je.line > 0 ? je.line : 1,
 		         je.column > 0 ? je.column : 1, je.text);

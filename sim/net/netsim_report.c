@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsim.h"
+#include "netsim_int.h"
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -20,6 +20,21 @@ pct(const uint64_t *v, size_t n, double p)
 	size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
 
 	return (double)v[i < n ? i : n - 1];
+}
+
+void
+ns_print_lat(FILE *f, const char *label, const uint64_t *lat, size_t n, double us)
+{
+	uint64_t *v = n ? malloc(n * sizeof(*v)) : NULL;
+
+	if (!v)
+		return;
+	memcpy(v, lat, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), cmp_u64);
+	fprintf(f, "  %s us: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n", label,
+	        pct(v, n, 50) * us, pct(v, n, 90) * us, pct(v, n, 99) * us, pct(v, n, 99.9) * us,
+	        (double)v[n - 1] * us);
+	free(v);
 }
 
 /* App l2fwd: the step's own metrics page, as user/l2fwd.c prints it (BENCH lines in cycles of
@@ -63,6 +78,10 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 	static const char *const arr[] = { "fixed", "poisson", "bursty", "pcap", "closed" };
 	double win = (double)c->duration / (double)c->hz, us = 1e6 / (double)c->hz;
 
+	if (r->core) {
+		ns_cores_print(c, r, f, host);
+		return;
+	}
 	if (c->arrival == NETSIM_CLOSED)
 		fprintf(
 		    f,
@@ -101,18 +120,7 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 	        (unsigned long long)r->link_lost, (unsigned long long)r->wire_dropped,
 	        (unsigned long long)r->corrupted, (unsigned long long)r->drv_a.rx_errors,
 	        (unsigned long long)r->drv_a.rx_dropped, (unsigned long long)r->tx_refused);
-	if (r->nlat > 0) {
-		uint64_t *v = malloc(r->nlat * sizeof(*v));
-		if (v) {
-			memcpy(v, r->lat, r->nlat * sizeof(*v));
-			qsort(v, r->nlat, sizeof(*v), cmp_u64);
-			fprintf(f, "  latency us: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n",
-			        pct(v, r->nlat, 50) * us, pct(v, r->nlat, 90) * us,
-			        pct(v, r->nlat, 99) * us, pct(v, r->nlat, 99.9) * us,
-			        (double)v[r->nlat - 1] * us);
-			free(v);
-		}
-	}
+	ns_print_lat(f, "latency", r->lat, r->nlat, us);
 	fprintf(f, "  core: %.1f%% busy, %llu net_rx calls, %llu MMIO accesses, %llu interrupts\n",
 	        r->window ? 100.0 * (double)r->busy / (double)r->window : 0.0,
 	        (unsigned long long)r->rx_calls, (unsigned long long)r->mmio,

@@ -109,6 +109,9 @@ struct netsim_result {
 	 * core's frames); NULL with one core. */
 	struct netsim_result *core;
 	unsigned ncores;
+	struct netsim_pct {
+		uint64_t p50, p90, p99, p999, max; /* cycles, of `lat` (set with `core`) */
+	} pct;
 };
 
 /* Runs the workload: 0 (see res), or -1 with a message in err. */

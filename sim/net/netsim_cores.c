@@ -56,18 +56,52 @@ add_stats(struct net_stats *t, const struct net_stats *a)
 	t->tx_errors += a->tx_errors;
 }
 
-/* The totals: sums, the longest window, every core's latencies (for the all-core
- * percentiles); 0 or -1 (memory). */
-static int
+/* The value of rank `want` (0-based) in the union of the cores' sorted latencies, walking
+ * them as a k-way merge from position `at` (ranks asked in increasing order). */
+static uint64_t
+union_rank(const struct netsim_result *t, size_t *pos, size_t *at, size_t want)
+{
+	uint64_t v = 0;
+
+	while (*at <= want) {
+		unsigned best = t->ncores;
+		for (unsigned i = 0; i < t->ncores; i++)
+			if (pos[i] < t->core[i].nlat &&
+			    (best == t->ncores ||
+			     t->core[i].lat[pos[i]] < t->core[best].lat[pos[best]]))
+				best = i;
+		v = t->core[best].lat[pos[best]++];
+		++*at;
+	}
+	return v;
+}
+
+/* Each core's latency percentiles (its array sorted in place) and the totals', of every
+ * core's frames, without a copy of them all (the same ranks as netsim_report.c's pct). */
+static void
+merge_lat(struct netsim_result *t)
+{
+	static const double p[] = { 50, 90, 99, 99.9 };
+	size_t pos[NETSIM_MAX_CORES] = { 0 }, at = 0, n = 0;
+	uint64_t *out[] = { &t->pct.p50, &t->pct.p90, &t->pct.p99, &t->pct.p999 };
+
+	for (unsigned i = 0; i < t->ncores; i++) {
+		ns_lat_pct(t->core[i].lat, t->core[i].nlat, &t->core[i].pct);
+		n += t->core[i].nlat;
+		if (t->core[i].pct.max > t->pct.max)
+			t->pct.max = t->core[i].pct.max;
+	}
+	t->nlat = n;
+	for (unsigned k = 0; n && k < 4; k++) {
+		size_t want = (size_t)(p[k] / 100.0 * (double)(n - 1) + 0.5);
+		*out[k] = union_rank(t, pos, &at, want < n ? want : n - 1);
+	}
+}
+
+/* The totals: sums, the longest window, every core's latencies. */
+static void
 merge(struct netsim_result *t)
 {
-	size_t nlat = 0;
-
-	for (unsigned i = 0; i < t->ncores; i++)
-		nlat += t->core[i].nlat;
-	if (nlat && !(t->lat = malloc(nlat * sizeof(*t->lat))))
-		return -1;
-	t->cap = nlat;
 	for (unsigned i = 0; i < t->ncores; i++) {
 		const struct netsim_result *c = &t->core[i];
 		t->offered += c->offered;
@@ -98,11 +132,8 @@ merge(struct netsim_result *t)
 		if (!t->first_diag[0] && c->first_diag[0])
 			snprintf(t->first_diag, sizeof(t->first_diag), "core %u: %.290s", i,
 			         c->first_diag);
-		if (c->nlat)
-			memcpy(t->lat + t->nlat, c->lat, c->nlat * sizeof(*c->lat));
-		t->nlat += c->nlat;
 	}
-	return 0;
+	merge_lat(t);
 }
 
 /* Sets up every core's port pair and step; 0, or -1 with a message. */
@@ -199,10 +230,8 @@ ns_cores_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err,
 		if (rc == 0)
 			ns_finish(&m.s[i]);
 	}
-	if (rc >= 0 && merge(res) < 0) {
-		snprintf(err, errlen, "net: out of memory");
-		rc = -1;
-	}
+	if (rc >= 0)
+		merge(res);
 	for (unsigned i = m.up; i-- > 0;)
 		ns_host_fini(&m.s[i]);
 	free(m.s);
@@ -235,7 +264,7 @@ ns_cores_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *
 		        (unsigned long long)k->nic_missed_model, (double)k->sunk / win / 1e6,
 		        k->window ? 100.0 * (double)k->busy / (double)k->window : 0.0);
 		snprintf(label, sizeof(label), "core %u latency", i);
-		ns_print_lat(f, label, k->lat, k->nlat, us);
+		ns_print_pct(f, label, &k->pct, us);
 	}
 	fprintf(
 	    f,
@@ -245,7 +274,7 @@ ns_cores_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *
 	    (unsigned long long)r->sunk, (unsigned long long)r->sunk_bad,
 	    (unsigned long long)(r->offered - r->sunk), (double)r->sunk / win / 1e6,
 	    (double)r->sunk_bytes * 8 / win / 1e9);
-	ns_print_lat(f, "total latency", r->lat, r->nlat, us);
+	ns_print_pct(f, "total latency", &r->pct, us);
 	fprintf(f, "  diagnostics: %u%s%s\n", r->diags, r->diags ? ", first: " : "", r->first_diag);
 	if (host && r->window)
 		fprintf(f,

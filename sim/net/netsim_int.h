@@ -101,8 +101,11 @@ void ns_finish(struct ns *s);
 int ns_cores_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, size_t errlen);
 void ns_cores_print(const struct netsim_cfg *cfg, const struct netsim_result *res, FILE *f,
                     bool host);
-/* The latency line "  LABEL us: p50 .. max .." of n sorted-on-a-copy values (cycles). */
+/* The latency line "  LABEL us: p50 .. max .." of n values (cycles), sorted on a copy; the
+ * percentiles of n values sorted in place; their line. */
 void ns_print_lat(FILE *f, const char *label, const uint64_t *lat, size_t n, double us);
+void ns_lat_pct(uint64_t *lat, size_t n, struct netsim_pct *out);
+void ns_print_pct(FILE *f, const char *label, const struct netsim_pct *p, double us);
 /* With cfg.trace: a driver call from cycle t0 to now that took k frames (none kept for 0). */
 void ns_trace_call(struct ns *s, uint64_t t0, unsigned k);
 

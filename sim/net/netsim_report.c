@@ -23,17 +23,38 @@ pct(const uint64_t *v, size_t n, double p)
 }
 
 void
+ns_lat_pct(uint64_t *v, size_t n, struct netsim_pct *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	o->p50 = (uint64_t)pct(v, n, 50);
+	o->p90 = (uint64_t)pct(v, n, 90);
+	o->p99 = (uint64_t)pct(v, n, 99);
+	o->p999 = (uint64_t)pct(v, n, 99.9);
+	o->max = v[n - 1];
+}
+
+void
+ns_print_pct(FILE *f, const char *label, const struct netsim_pct *p, double us)
+{
+	fprintf(f, "  %s us: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n", label,
+	        (double)p->p50 * us, (double)p->p90 * us, (double)p->p99 * us, (double)p->p999 * us,
+	        (double)p->max * us);
+}
+
+void
 ns_print_lat(FILE *f, const char *label, const uint64_t *lat, size_t n, double us)
 {
 	uint64_t *v = n ? malloc(n * sizeof(*v)) : NULL;
+	struct netsim_pct p;
 
 	if (!v)
 		return;
 	memcpy(v, lat, n * sizeof(*v));
-	qsort(v, n, sizeof(*v), cmp_u64);
-	fprintf(f, "  %s us: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n", label,
-	        pct(v, n, 50) * us, pct(v, n, 90) * us, pct(v, n, 99) * us, pct(v, n, 99.9) * us,
-	        (double)v[n - 1] * us);
+	ns_lat_pct(v, n, &p);
+	ns_print_pct(f, label, &p, us);
 	free(v);
 }
 

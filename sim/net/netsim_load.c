@@ -172,12 +172,18 @@ bool_field(struct ld *ld, json_t *v, bool *out)
 static int
 cores_field(struct ld *ld, json_t *v, unsigned *out)
 {
+	char found[32];
+
+	if (json_is_integer(v))
+		snprintf(found, sizeof(found), "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(found, sizeof(found), "%s", ld_type_name(v));
 	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 	    json_integer_value(v) > NETSIM_MAX_CORES)
 		return ld_fail(ld, false,
 		               "\"cores\" must be an integer 1..%d (owned cores, a NIC port pair "
-		               "each)",
-		               NETSIM_MAX_CORES);
+		               "each), found %s",
+		               NETSIM_MAX_CORES, found);
 	*out = (unsigned)json_integer_value(v);
 	return 0;
 }

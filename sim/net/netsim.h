@@ -71,6 +71,13 @@ struct netsim_cfg {
 	/* app l2fwd, open loop: owned cores simulated together, each with its own NIC port
 	 * pair and its own generator offering `rate` (docs/sim.md "Several owned cores"). */
 	unsigned cores;
+	/* "layout": "pipeline" (cores 2): core 0 runs fp_l2fwd_rx_stage, core 1
+	 * fp_l2fwd_tx_stage on one port pair, joined by a lib/fastpath SPSC ring of
+	 * `stage_ring` slots; each index handoff costs `xfer` cycles (hw/NAME/machine.json
+	 * costs.cache_line_transfer) to the core that takes it. */
+	bool pipeline;
+	unsigned stage_ring;
+	uint64_t xfer;
 	bool trace; /* keep what netsim_trace writes (arrivals, the core's driver calls) */
 	struct netsim_fault fault[NETSIM_MAX_FAULTS];
 	unsigned nfaults;

@@ -27,7 +27,7 @@ reg(struct nsnic *n, uint32_t off)
 static void
 charge(struct nsnic *n, bool write)
 {
-	n->s->cyc += write ? n->s->cfg->cost.mmio_write : n->s->cfg->cost.mmio_read;
+	*n->clk += write ? n->s->cfg->cost.mmio_write : n->s->cfg->cost.mmio_read;
 	n->s->res->mmio++;
 }
 
@@ -98,9 +98,9 @@ op_dma_free(void *ctx, struct net_dma *dma)
 static uint64_t
 op_now(void *ctx)
 {
-	struct ns *s = ((struct nsnic *)ctx)->s;
+	struct nsnic *n = ctx;
 
-	return (uint64_t)((unsigned __int128)s->cyc * 1000000000u / s->cfg->hz);
+	return (uint64_t)((unsigned __int128)*n->clk * 1000000000u / n->s->cfg->hz);
 }
 
 /* The driver waits (a reset in progress): time passes to the deadline or by 1 us, whichever is
@@ -108,12 +108,13 @@ op_now(void *ctx)
 static void
 op_wait(void *ctx, uint64_t deadline_ns)
 {
-	struct ns *s = ((struct nsnic *)ctx)->s;
-	uint64_t c = (uint64_t)((unsigned __int128)deadline_ns * s->cfg->hz / 1000000000u);
+	struct nsnic *n = ctx;
+	uint64_t *cyc = n->clk;
+	uint64_t c = (uint64_t)((unsigned __int128)deadline_ns * n->s->cfg->hz / 1000000000u);
 
-	uint64_t step = s->cyc + s->cfg->hz / 1000000; /* the device may progress within 1 us */
+	uint64_t step = *cyc + n->s->cfg->hz / 1000000; /* the device may progress within 1 us */
 
-	s->cyc = c < step ? (c > s->cyc ? c : s->cyc) : step;
+	*cyc = c < step ? (c > *cyc ? c : *cyc) : step;
 }
 
 /* The sink on B's wire: the frame leaves after those before it (preamble, FCS and the
@@ -122,11 +123,12 @@ op_wait(void *ctx, uint64_t deadline_ns)
 static void
 sink(void *ctx, const uint8_t *f, unsigned len)
 {
-	struct ns *s = ctx;
+	struct nsnic *n = ctx;
+	struct ns *s = n->s;
 	struct netsim_result *r = s->res;
-	uint64_t bits = (uint64_t)(len + 24) * 8, t0, leave;
+	uint64_t bits = (uint64_t)(len + 24) * 8, t0, leave, now = *n->clk;
 
-	leave = (s->wire_free > s->cyc ? s->wire_free : s->cyc) +
+	leave = (s->wire_free > now ? s->wire_free : now) +
 	        (uint64_t)((double)bits * (double)s->cfg->hz / s->cfg->link_bps);
 	s->wire_free = leave;
 	r->sunk++;
@@ -180,7 +182,7 @@ ns_trace_call(struct ns *s, uint64_t t0, unsigned k)
 static void
 on_error(void *ctx, const char *msg)
 {
-	struct ns *s = ctx;
+	struct ns *s = ((struct nsnic *)ctx)->s;
 
 	if (!s->res->first_diag[0])
 		snprintf(s->res->first_diag, sizeof(s->res->first_diag), "%s", msg);
@@ -207,14 +209,16 @@ nic_init(struct ns *s, struct nsnic *n, uintptr_t bar0, const uint8_t *mac0)
 	mac[5] = (uint8_t)(mac[5] + 2 * s->lane);
 
 	n->s = s;
+	/* The pipeline's NIC B is the transmit core's (its clock); else the one core's. */
+	n->clk = s->cfg->pipeline && n == &s->nic[1] ? &s->cyc1 : &s->cyc;
 	n->kind = s->cfg->nic;
 	n->bar = bar;
 	if (n->kind == NETSIM_E1000) {
 		if (e1000_model_init(&n->e, mem, sz, mac) < 0 ||
 		    simhal_mmio_register(bar, E1KM_BAR_BYTES, &e1000_mmio, &n->e) < 0)
 			return -1;
-		n->e.clock = &s->cyc;
-		n->e.hook_ctx = s;
+		n->e.clock = n->clk;
+		n->e.hook_ctx = n;
 		n->e.on_error = on_error;
 		n->e.on_tx = sink;
 	} else {
@@ -222,8 +226,8 @@ nic_init(struct ns *s, struct nsnic *n, uintptr_t bar0, const uint8_t *mac0)
 		if (rtl_model_init(&n->r, c, mem, sz, mac) < 0 ||
 		    simhal_mmio_register(bar, RTLM_BAR_BYTES, &rtl_mmio, &n->r) < 0)
 			return -1;
-		n->r.clock = &s->cyc;
-		n->r.hook_ctx = s;
+		n->r.clock = n->clk;
+		n->r.hook_ctx = n;
 		n->r.on_error = on_error;
 		n->r.on_tx = sink;
 	}

@@ -44,6 +44,7 @@ struct nsnic {
 	enum netsim_nic kind;
 	uintptr_t bar;
 	uint8_t mac[6]; /* the model's address */
+	uint64_t *clk;  /* the clock of the core that drives it (struct ns cyc or cyc1) */
 	struct e1000_model e;
 	struct rtl_model r;
 	struct net_ops ops;
@@ -58,6 +59,7 @@ struct ns {
 	struct ns *top; /* core 0's: the --strict stop jumps there */
 	struct netsim_result *res;
 	uint64_t cyc, start, end, dma_next;
+	uint64_t cyc1; /* the pipeline's transmit core's clock (cyc the receive core's) */
 	struct nsnic nic[2];
 	/* The generator: the next arrival (cycles), frames offered so far. */
 	double next;

@@ -173,7 +173,7 @@ netsim_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, s
 	volatile int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	if (cfg->cores > 1) {
+	if (cfg->cores > 1 && !cfg->pipeline) {
 		free(s);
 		return ns_cores_run(cfg, res, err, errlen);
 	}

@@ -116,6 +116,9 @@ struct netsim_result {
 	 * core's frames); NULL with one core. */
 	struct netsim_result *core;
 	unsigned ncores;
+	/* cfg.pipeline: frames the receive stage's ring refused; each core's cycles in
+	 * iterations that took frames (the receive core's, the transmit core's). */
+	uint64_t pipe_ring_drops, pipe_busy[2];
 	struct netsim_pct {
 		uint64_t p50, p90, p99, p999, max; /* cycles, of `lat` (set with `core`) */
 	} pct;

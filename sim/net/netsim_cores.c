@@ -185,8 +185,8 @@ run(struct mc *m, struct netsim_result *res, char *err, size_t errlen)
 	return 0;
 }
 
-static const char *
-refuse(const struct netsim_cfg *cfg)
+const char *
+ns_cores_refuse(const struct netsim_cfg *cfg)
 {
 	if (cfg->app != NETSIM_APP_L2FWD || cfg->arrival == NETSIM_CLOSED)
 		return "net: \"cores\" above 1 needs app l2fwd with an open-loop arrival";
@@ -202,7 +202,7 @@ int
 ns_cores_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, size_t errlen)
 {
 	struct mc m = { .cfg = cfg, .n = cfg->cores };
-	const char *why = refuse(cfg);
+	const char *why = ns_cores_refuse(cfg);
 	int rc = -1;
 
 	if (why || m.n > NETSIM_MAX_CORES) {

@@ -21,7 +21,10 @@ struct fpsim {
 	struct fp_poll_shared sh;
 	struct fp_source src;
 	struct fp_poller pl;
-	void *page;     /* the metrics page */
+	void *page;    /* the metrics page */
+	uint64_t *cyc; /* this core's clock: s->cyc, or s->cyc1 for the pipeline's tx core */
+	enum ns_fp_role role;
+	uint64_t busy;  /* cycles in iterations that took frames */
 	unsigned reads; /* clock reads in the current poll iteration */
 	/* The closed-loop generator: frames sent, the cycle its next batch may start. */
 	uint32_t seq;
@@ -33,26 +36,28 @@ static uint64_t
 fp_clock_now(void *ctx)
 {
 	struct fpsim *p = ctx;
-	struct ns *s = p->s;
-	const struct netsim_cost *c = &s->cfg->cost;
+	const struct netsim_cfg *cfg = p->s->cfg;
+	const struct netsim_cost *c = &cfg->cost;
+	uint64_t *cyc = p->cyc;
 
 	switch (++p->reads) {
-	case 2: /* after net_rx */
-		s->cyc += c->rx_call + (uint64_t)p->f.rx_n * c->rx_pkt;
+	case 2: /* after net_rx, or the transmit stage's dequeue: the tail's line */
+		*cyc +=
+		    p->role == NS_FP_TX ? cfg->xfer : c->rx_call + (uint64_t)p->f.rx_n * c->rx_pkt;
 		break;
 	case 3: /* before net_tx: the latency records and the rewrite */
-		s->cyc += (uint64_t)p->f.rx_n * c->l2fwd_pkt;
+		*cyc += (uint64_t)p->f.rx_n * c->l2fwd_pkt;
 		break;
 	case 4: /* after net_tx */
-		s->cyc += c->tx_call + (uint64_t)p->f.tx_n * c->tx_pkt;
+		*cyc += c->tx_call + (uint64_t)p->f.tx_n * c->tx_pkt;
 		break;
 	case 5: /* the end of a full batch: the counters */
-		s->cyc += c->l2fwd_batch;
+		*cyc += c->l2fwd_batch;
 		break;
 	default:
 		break;
 	}
-	return s->cyc;
+	return *cyc;
 }
 
 /* user/l2gen.c's next batch, when the previous one is back: n frames stamped one after the
@@ -86,19 +91,22 @@ iteration(struct fpsim *p, struct fp_poller *pl)
 {
 	struct ns *s = p->s;
 	const struct netsim_cost *c = &s->cfg->cost;
-	uint64_t t0 = s->cyc;
+	uint64_t *cyc = p->cyc, t0 = *cyc;
 	uint32_t k;
 
 	p->reads = 0;
-	s->res->rx_calls++;
+	s->res->rx_calls += p->role != NS_FP_TX;
 	k = (uint32_t)fp_poll_once(pl);
-	if (p->reads <= 1)
-		s->cyc += c->rx_call; /* an empty net_rx */
+	if (p->role == NS_FP_RX) /* the stage reads no clock: net_rx, the tail's line */
+		*cyc += c->rx_call + (uint64_t)k * c->rx_pkt + (k ? s->cfg->xfer : 0);
+	else if (p->reads <= 1)
+		*cyc += p->role == NS_FP_TX ? 0 : c->rx_call; /* an empty net_rx */
 	else if (p->reads == 4)
-		s->cyc += c->l2fwd_batch; /* a batch of less than NET_BATCH: no fifth read */
+		*cyc += c->l2fwd_batch; /* a batch of less than NET_BATCH: no fifth read */
 	if (k) {
-		s->res->received += k;
-		s->res->busy += s->cyc - t0;
+		s->res->received += p->role != NS_FP_TX ? k : 0;
+		s->res->busy += *cyc - t0;
+		p->busy += *cyc - t0;
 		ns_trace_call(s, t0, k);
 	}
 	return k;
@@ -176,6 +184,12 @@ collect(struct fpsim *p)
 struct fpsim *
 ns_fp_start(struct ns *s)
 {
+	return ns_fp_start_role(s, NS_FP_WHOLE, NULL);
+}
+
+struct fpsim *
+ns_fp_start_role(struct ns *s, enum ns_fp_role role, struct fp_ring *ring)
+{
 	struct fpsim *p = calloc(1, sizeof(*p));
 	size_t bytes = fp_metrics_bytes(FP_L2_NHISTS);
 
@@ -187,7 +201,13 @@ ns_fp_start(struct ns *s)
 		free(p);
 		return NULL;
 	}
-	p->src = (struct fp_source){ .name = "A", .poll = fp_l2fwd_poll, .ctx = &p->f };
+	p->src = (struct fp_source){ .name = "A",
+		                     .poll = role == NS_FP_RX   ? fp_l2fwd_rx_stage
+		                             : role == NS_FP_TX ? fp_l2fwd_tx_stage
+		                                                : fp_l2fwd_poll,
+		                     .ctx = &p->f };
+	p->role = role;
+	p->cyc = role == NS_FP_TX ? &s->cyc1 : &s->cyc;
 	p->pl =
 	    (struct fp_poller){ .src = &p->src, .nsrc = 1, .budget = s->cfg->batch, .sh = &p->sh };
 	p->s = s;
@@ -197,7 +217,9 @@ ns_fp_start(struct ns *s)
 		                  .m = &p->m,
 		                  .sh = &p->sh,
 		                  .clk = { .now = fp_clock_now, .ctx = p, .hz = s->cfg->hz },
-		                  .io_min = ~0ull };
+		                  .io_min = ~0ull,
+		                  .stage_out = role == NS_FP_RX ? ring : NULL,
+		                  .stage_in = role == NS_FP_TX ? ring : NULL };
 	memcpy(p->f.rewrite, ns_l2_dst, 6);
 	memcpy(p->f.rewrite + 6, s->nic[1].dev.mac, 6);
 	p->gen_ready = s->cyc;
@@ -210,12 +232,26 @@ ns_fp_step(struct fpsim *p)
 	return open_step(p, &p->pl);
 }
 
+int
+ns_fp_poll(struct fpsim *p)
+{
+	return (int)iteration(p, &p->pl);
+}
+
+uint64_t
+ns_fp_busy(const struct fpsim *p)
+{
+	return p->busy;
+}
+
 void
 ns_fp_end(struct fpsim *p, bool ok)
 {
 	if (!p)
 		return;
-	if (ok)
+	if (ok && p->role == NS_FP_RX)
+		p->s->res->pipe_ring_drops = fp_counter_read(&p->m, FP_L2_DROPS);
+	else if (ok)
 		collect(p);
 	free(p->page);
 	free(p);
@@ -224,9 +260,12 @@ ns_fp_end(struct fpsim *p, bool ok)
 int
 ns_fp_loop(struct ns *s, char *err, size_t errlen)
 {
-	struct fpsim *p = ns_fp_start(s);
+	struct fpsim *p;
 	int r = -1;
 
+	if (s->cfg->pipeline)
+		return ns_pipe_loop(s, err, errlen);
+	p = ns_fp_start(s);
 	err[0] = '\0';
 	if (p)
 		r = s->cfg->arrival == NETSIM_CLOSED ? closed(p, &p->pl, err, errlen)

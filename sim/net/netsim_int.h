@@ -94,11 +94,24 @@ int ns_fp_loop(struct ns *s, char *err, size_t errlen);
  * memory), end (the step's metrics into s->res when `ok`, then freed). */
 struct fpsim;
 struct fpsim *ns_fp_start(struct ns *s);
+/* The pipeline's stages (netsim_pipe.c): NS_FP_RX runs fp_l2fwd_rx_stage on core 0's clock
+ * (s->cyc), producer on `ring`; NS_FP_TX fp_l2fwd_tx_stage on core 1's (s->cyc1), consumer;
+ * ns_fp_poll one poll iteration of either (the frames it took; the receive stage charged its
+ * net_rx), ns_fp_busy its cycles in iterations that took frames.  ns_fp_end of the receive
+ * stage puts its ring drops in s->res->pipe_ring_drops; of the others, the step's metrics. */
+enum ns_fp_role { NS_FP_WHOLE, NS_FP_RX, NS_FP_TX };
+struct fpsim *ns_fp_start_role(struct ns *s, enum ns_fp_role role, struct fp_ring *ring);
+int ns_fp_poll(struct fpsim *p);
+uint64_t ns_fp_busy(const struct fpsim *p);
+/* The pipeline's run (cfg->pipeline): 0, or -1 with a message. */
+int ns_pipe_loop(struct ns *s, char *err, size_t errlen);
 int ns_fp_step(struct fpsim *p);
 void ns_fp_end(struct fpsim *p, bool ok);
 /* netsim.c's per-core parts: the drivers' init on a port pair, and their fini. */
 int ns_setup(struct ns *s, char *err, size_t errlen);
 void ns_finish(struct ns *s);
+/* Why cfg's several cores cannot run (NULL: they can). */
+const char *ns_cores_refuse(const struct netsim_cfg *cfg);
 /* cfg->cores > 1 (netsim_cores.c): every core on one clock, the totals into res. */
 int ns_cores_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, size_t errlen);
 void ns_cores_print(const struct netsim_cfg *cfg, const struct netsim_result *res, FILE *f,

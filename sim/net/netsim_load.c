@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "machine/simmachine.h"
 #include "netsim.h"
 #include "workload/load.h"
 
@@ -211,8 +212,11 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 	static const char *const keys[] = { "nic",         "duration",  "frame_bytes", "rate_pps",
 		                            "arrival",     "link_gbps", "ring",        "batch",
 		                            "interrupts",  "faults",    "pools",       "app",
-		                            "closed_loop", "cores",     NULL };
+		                            "closed_loop", "cores",     "layout",      "stage_ring",
+		                            NULL };
 	static const char *const apps[] = { "forward", "l2fwd", NULL };
+	static const char *const layouts[] = { "scale_out", "pipeline", NULL };
+	unsigned layout = 0;
 	unsigned app = 0;
 	static const char *const nics[] = { "e1000", "rtl8139", "rtl8168", NULL };
 	static const char *const pools[] = { "per_nic", "shared", NULL };
@@ -246,6 +250,21 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 		               "\"l2fwd\", polling and no \"arrival\"");
 	}
 	FIELD(ld, o, "cores", cores_field(ld, v_, &c->cores));
+	FIELD(ld, o, "layout", choice(ld, v_, layouts, &layout));
+	FIELD(ld, o, "stage_ring", uint_field(ld, v_, 2, 65536, &c->stage_ring));
+	c->pipeline = layout == 1;
+	if (c->stage_ring & (c->stage_ring - 1)) {
+		ld_push_key(ld, "stage_ring");
+		return ld_fail(ld, false, "\"stage_ring\" must be a power of two, found %u",
+		               c->stage_ring);
+	}
+	if (c->pipeline && c->cores != 2) {
+		ld_push_key(ld, "layout");
+		return ld_fail(ld, false,
+		               "the pipeline layout is two cores, \"cores\": 2 (the receive "
+		               "stage and the transmit stage), found %u",
+		               c->cores);
+	}
 	if (c->cores > 1 && (c->app != NETSIM_APP_L2FWD || c->arrival == NETSIM_CLOSED ||
 	                     c->arrival == NETSIM_PCAP || c->nfaults)) {
 		ld_push_key(ld, "cores");
@@ -291,6 +310,7 @@ netsim_load_buffer(const char *text, size_t len, const char *name, uint64_t hz,
 	c->ring = 256;
 	c->batch = NET_BATCH;
 	c->cores = 1;
+	c->stage_ring = 1024;
 	if (!root) {
 		snprintf(err, errlen, "%s:%d:%d: %s", name, je.line > 0 ? je.line : 1,
 		         je.column > 0 ? je.column : 1, je.text);
@@ -417,5 +437,11 @@ netsim_load(const char *path, const char *hw_dir, const char *machine, uint64_t 
 		return -1;
 	r = netsim_profile(t, len, prof, cfg, err, errlen);
 	free(t);
+	if (r == 0 && cfg->pipeline) {
+		/* The pipeline's ring index handoff: the machine's core-to-core line transfer. */
+		struct sim_machine m;
+		if ((r = sim_machine_load(hw_dir, machine, &m, err, errlen)) == 0)
+			cfg->xfer = m.cost[SIM_COST_CACHE_LINE];
+	}
 	return r;
 }

@@ -126,6 +126,16 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 		        c->app == NETSIM_APP_L2FWD ? "l2fwd's step" : "forwarding", c->frame + 4,
 		        arr[c->arrival], c->rate / 1e6, win * 1e3, c->batch, c->ring,
 		        c->intr ? "interrupts" : "polling");
+	if (c->pipeline)
+		fprintf(
+		    f,
+		    "  pipeline: core 0 fp_l2fwd_rx_stage %.1f%% busy, core 1 fp_l2fwd_tx_stage "
+		    "%.1f%% busy, an SPSC ring of %u slots between them (%llu frames refused), "
+		    "%llu cycles per index handoff\n",
+		    r->window ? 100.0 * (double)r->pipe_busy[0] / (double)r->window : 0.0,
+		    r->window ? 100.0 * (double)r->pipe_busy[1] / (double)r->window : 0.0,
+		    c->stage_ring, (unsigned long long)r->pipe_ring_drops,
+		    (unsigned long long)c->xfer);
 	if (c->app == NETSIM_APP_L2FWD)
 		l2_print(c, r, f);
 	fprintf(f, "  frames: offered %llu, received %llu, forwarded %llu, sunk %llu (%llu bad)\n",
@@ -142,7 +152,8 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 	        (unsigned long long)r->corrupted, (unsigned long long)r->drv_a.rx_errors,
 	        (unsigned long long)r->drv_a.rx_dropped, (unsigned long long)r->tx_refused);
 	ns_print_lat(f, "latency", r->lat, r->nlat, us);
-	fprintf(f, "  core: %.1f%% busy, %llu net_rx calls, %llu MMIO accesses, %llu interrupts\n",
+	fprintf(f, "  %s: %.1f%% busy, %llu net_rx calls, %llu MMIO accesses, %llu interrupts\n",
+	        c->pipeline ? "both cores" : "core",
 	        r->window ? 100.0 * (double)r->busy / (double)r->window : 0.0,
 	        (unsigned long long)r->rx_calls, (unsigned long long)r->mmio,
 	        (unsigned long long)r->interrupts);

@@ -6,12 +6,15 @@ far from the prediction fails; bad reference files and bad app-l2fwd workloads g
 FILE:LINE message and exit 2; the prediction is the same on every run.  Several owned cores
 ("cores": n, sim/net/netsim_cores.c): one core prints what it printed before them
 (sim/tests/fastpath/legion-10g-1core.txt), each of n cores gets exactly its port's frames and
-the totals are the sums, bad core counts are refused with the exact FILE:LINE:COL message."""
+the totals are the sums, bad core counts are refused with the exact FILE:LINE:COL message;
+the two-core pipeline (fp_l2fwd_rx_stage, fp_l2fwd_tx_stage, an SPSC ring) loses no frame
+at line rate and pays the profile's cache_line_transfer per ring index handoff."""
 
 import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -147,6 +150,40 @@ def t_cores_refused(exosim):
     p = subprocess.run([exosim, "run", "--machine", "qemu", "--workload", with_cores(2)],
                        capture_output=True, text=True, cwd=ROOT)
     assert p.returncode == 1 and "serial CPUs" in p.stderr, p.stderr
+
+
+def pipeline_run(exosim, hw=None):
+    extra = ["--duration", "1ms"] + (["--hw-dir", hw] if hw else [])
+    p = exosim_net(exosim, os.path.join(ROOT, "sim/workloads/l2fwd-fastpath-10g-pipeline.json"),
+                   *extra)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return p.stdout
+
+
+def t_pipeline(exosim):
+    out = pipeline_run(exosim)
+    m = re.search(r"frames: offered (\d+), received (\d+), forwarded (\d+), sunk (\d+) "
+                  r"\((\d+) bad\)", out)
+    assert m and [int(x) for x in m.groups()] == [14881] * 4 + [0], out
+    assert "core 0 fp_l2fwd_rx_stage" in out and "100 cycles per index handoff" in out, out
+    assert pipeline_run(exosim).split("\n", 1)[1] == out.split("\n", 1)[1], "two runs differ"
+    # A slow handoff (2000 cycles, --hw-dir) must show in the latency.
+    hw = tempfile.mkdtemp()
+    shutil.copytree(os.path.join(ROOT, "hw", "legion"), os.path.join(hw, "legion"))
+    prof = os.path.join(hw, "legion", "machine.json")
+    text = open(prof).read()
+    slow = re.sub(r'("cache_line_transfer": \{ "cycles": )100,', r"\g<1>2000,", text)
+    assert slow != text
+    open(prof, "w").write(slow)
+    out2 = pipeline_run(exosim, hw)
+    shutil.rmtree(hw)
+    p50 = [float(re.search(r"\n  latency us: p50 ([0-9.]+)", o).group(1)) for o in (out, out2)]
+    assert "2000 cycles per index handoff" in out2 and p50[1] > 10 * p50[0], (p50, out2)
+    path = tmpfile('{"net": {"app": "l2fwd", "cores": 3,\n "layout": "pipeline"}}\n', ".json")
+    p = exosim_net(exosim, path)
+    assert p.returncode == 2 and p.stderr == (
+        'exosim: %s:2:12: the pipeline layout is two cores, "cores": 2 (the receive stage '
+        'and the transmit stage), found 3\n' % path), p.stderr
 
 
 def main():

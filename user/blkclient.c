@@ -6,7 +6,11 @@
  * PART_BLK_BUFS in flight, checks each reply's block word by word against the pattern, and
  * reads the owned core's interrupt counters (core_stat) around the run: an owned core that
  * polls takes none.  Then runs fpstat on the partition, stops the service and prints its
- * log (read only then: fpstat shows what is waiting). */
+ * log (read only then: fpstat shows what is waiting).
+ *
+ * As init with tests=bench-owned or tests=bench-shared (bench/fastpath/blkserve_bench.py,
+ * `make bench-fastpath`, two CPUs under `qemu -icount`): the benchmark of the bench_*
+ * functions below, on CPU 1. */
 #include <stdint.h>
 
 #include "abi/core.h"
@@ -186,11 +190,16 @@ serve(void)
 	return err;
 }
 
+#include "blkclient_bench.h"
+
 int
 main(int argc, char **argv)
 {
 	uint64_t dev = nvme_libos_find();
 	int err;
+
+	if (argc == 1 && strncmp(libos_envinfo->tests, "bench-", 6) == 0)
+		return bench_main(dev, libos_envinfo->tests + 6);
 
 	if (parse(argc, argv) < 0) {
 		printf("usage: blkclient [-c CPU] [-n REQUESTS] [-b BLOCKS] [-f]\n");

@@ -34,7 +34,7 @@ import nvmetests  # noqa: E402
 
 LINE = re.compile(r"^BENCH blkserve_(owned|shared)_(\S+) (\d+) (\S+)$", re.M)
 END = re.compile(r"^blkclient: bench: (?:done|\S+ FAIL)", re.M)
-NAMES = ["svc", "svc_p50", "svc_mean", "lat_p50", "lat_p99", "lat_p999", "lat_max", "irqs"]
+NAMES = ["svc", "svc_p50", "svc_mean", "copy", "lat_p50", "lat_p99", "lat_p999", "lat_max", "irqs"]
 MODES = ["owned", "shared"]
 
 
@@ -69,6 +69,9 @@ def run(mode, opts):
     """One configuration's figures {name: value}, or None (the reason on stderr)."""
     text = boot(opts, "init=blkclient tests=bench-%s sched=rr lockcheck=off" % mode,
                 nvmetests.devices("blkbench"))
+    if opts.serial:
+        with open("%s.%s" % (opts.serial, mode), "w") as f:
+            f.write(text)
     figures = {name: int(v) for m, name, v, _ in LINE.findall(text) if m == mode}
     bad = re.findall(r"^blkclient: .*FAIL$", text, re.M)
     missing = [n for n in NAMES if n not in figures]
@@ -101,6 +104,7 @@ def main(argv=None):
     p.add_argument("--qemu", default=os.environ.get("QEMU", "qemu-system-x86_64"))
     p.add_argument("--timeout", type=float, default=600, help="seconds per boot")
     p.add_argument("--only", choices=MODES, help="one configuration")
+    p.add_argument("--serial", help="keep each boot's serial output in SERIAL.MODE")
     opts = p.parse_args(argv)
     if not os.path.exists(opts.iso):
         print("bench-fastpath: no ISO at %s (run make first)" % opts.iso, file=sys.stderr)

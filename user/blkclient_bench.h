@@ -27,7 +27,7 @@
 #define BENCH_CPU     1
 #define BENCH_WARM    16
 #define BENCH_N       2000
-#define BENCH_BLOCKS  64 /* 4 KiB blocks served: 256 KiB of the image */
+#define BENCH_BLOCKS  64  /* 4 KiB blocks served: 256 KiB of the image */
 #define BENCH_LBA     512 /* grade/nvmetests.py's images: the pattern is per 512-byte block */
 #define BENCH_PAGES   PART_MAX_PAGES
 #define BENCH_WAIT_S  20 /* a reply's bound in TSC seconds: a broken run ends, not a measure */
@@ -72,8 +72,8 @@ bench_start_shared(uint64_t dev)
 
 	if (es < 0)
 		return (int)es;
-	if ((id = sys_spawn(srv, sizeof(srv) - 1, (uint64_t)es, ABI_SLOT_UNTYPED,
-	                    PART_APP_PAGES)) < 0) {
+	if ((id = sys_spawn(srv, sizeof(srv) - 1, (uint64_t)es, ABI_SLOT_UNTYPED, PART_APP_PAGES)) <
+	    0) {
 		slot_free((uint64_t)es);
 		return (int)id;
 	}
@@ -156,7 +156,8 @@ bench_line(const char *name, uint64_t v, const char *unit)
 }
 
 /* The service's figures from its metrics page (histogram 1, counters C_REQS 0, C_SVC 4,
- * C_EMPTY 5, C_COPY 6 of user/blkserve.c), the latencies from this env's; the interrupts of CPU 1. */
+ * C_EMPTY 5, C_COPY 6 of user/blkserve.c), the latencies from this env's; the interrupts of CPU 1.
+ */
 static void
 bench_report(const struct abi_core_stat *s0, const struct abi_core_stat *s1)
 {
@@ -291,8 +292,8 @@ bench_main(uint64_t dev, const char *mode)
 	            : bench_start_shared(dev);
 	if (err < 0 || (err = bench_wait_ready()) < 0 || (err = attach()) < 0)
 		goto out;
-	c.bufs = part_span(&c.a, &c.a.ctl->arg[PART_BLK_BUF_OFF],
-	                   PART_BLK_BUFS * PART_BLK_BENCH_BYTES);
+	c.bufs =
+	    part_span(&c.a, &c.a.ctl->arg[PART_BLK_BUF_OFF], PART_BLK_BUFS * PART_BLK_BENCH_BYTES);
 	if (c.bufs == NULL)
 		err = E_RANGE;
 	else

@@ -105,7 +105,8 @@ poll_requests(void *ctx, uint32_t budget)
 
 		n++;
 		if (rq.buf >= PART_BLK_BUFS || rq.lba < s.first || rq.lba - s.first >= s.count ||
-		    s.count - (rq.lba - s.first) < s.nlba || nvme_submit(&s.ctrl.ioq[0], &nr, 1) != 1) {
+		    s.count - (rq.lba - s.first) < s.nlba ||
+		    nvme_submit(&s.ctrl.ioq[0], &nr, 1) != 1) {
 			s.free[s.nfree++] = t;
 			reply(&rq, E_INVAL, 0);
 			continue;

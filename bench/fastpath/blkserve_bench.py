@@ -16,6 +16,7 @@ and mean; the request latency (the client's post to its seeing the reply) p50/p9
 in instructions from lib/fastpath's histogram (<= 0.78% error), and the interrupts CPU 1
 took during the run (core_stat).  Every run must pass its own checks."""
 
+import argparse
 import os
 import re
 import signal
@@ -101,7 +102,6 @@ def table(results):
 
 
 def main(argv=None):
-    import argparse
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--iso", default=os.path.join(ROOT, os.environ.get("OBJ", "obj"),
                                                  "exolab.iso"))

@@ -62,7 +62,8 @@ def table(results):
         print(fmt % (app, label, cell(item), cell(p50), cell(p99), cell(p999), cell(mx), ratio,
                      irqs))
     print("insn/item: l2fwd per 64-byte frame (least batch of 32 / 32), blkserve per 4 KiB "
-          "read (least; its median and mean above); Linux rows recorded, not re-run.")
+          "read (the service's median; least and mean in its own table); Linux rows recorded, "
+          "not re-run.")
 
 
 def main():
@@ -98,7 +99,7 @@ def main():
                                                           if name == "irqs"
                                                           else "instructions"))
                 BLK[mode] = f
-                row = (f["svc"], f["lat_p50"], f["lat_p99"], f["lat_p999"], f["lat_max"],
+                row = (f["svc_p50"], f["lat_p50"], f["lat_p99"], f["lat_p999"], f["lat_max"],
                        str(f["irqs"]))
             results[(app, mode)] = row
     table(results)

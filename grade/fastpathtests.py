@@ -19,7 +19,11 @@ per-CPU interrupt table with CPU 2's owner, and the service's log lines.
 A third boot is `make qemu-fastpath`'s machine (the four e1000s of grade/l2fwdtests.py and
 the NVMe image): `l2fwd` typed at the shell forwards on owned CPU 1 (every check of
 test-l2fwd's, CPU 1 quiet, its fpstat -p), then `blkclient -n 200` serves on owned CPU 2,
-then `fpstat` finds every core free again; `leaks` equal before and after."""
+then `fpstat` finds every core free again; `leaks` equal before and after.  On the same
+boot, the partition board (docs/partitions.md "The board"): `fpstat -l`, `l2fwd | wc &`,
+then `fpstat -w` typed at the prompt shows l2fwd's full view live; after `wait`, `fpstat`
+lists no partition.  A fourth short boot (board-host-gone, no NIC) checks that a host that
+dies without clearing its entry is shown as ended, never read."""
 
 import os
 import re
@@ -194,6 +198,25 @@ def shell_fastpath(run):
         if not re.search(r"^fpstat: +%d +\d+ +\d+ +\d+ +\d+ +\d+  0x0$" % cpu, table, re.M):
             run.fail("fpstat: cpu %d not listed as free after the runs" % cpu, "fpstat")
     check_board(run, blk, table)
+    shelltests.check_leaks(run, "leak")
+
+
+@LAB.test("board-host-gone", parts={"ended": 2, "reuse": 1, "leak": 1}, smp=2, args="init=sh",
+          steps=[(PROMPT, l) for l in ["fpstat | wc", "leaks", "l2fwd", "fpstat", "l2fwd ",
+                                       "fpstat ", "leaks ", "monitor"]],
+          until=[r"^K> "], reject=lab3.KERNEL_DIED, timeout=120)
+def board_host_gone(run):
+    """A host that dies without clearing its board entry (l2fwd on a machine with no NIC
+    returns before its cleanup) is shown as ended, its pages never read; the next host
+    takes the entry (registration 2)."""
+    for line, reg in [("fpstat", 1), ("fpstat ", 2)]:
+        out = shelltests.output(run, line) or ""
+        if not re.search(r"^fpstat: board 0: l2fwd, host env 0x[0-9a-f]+, registration %d: "
+                         r"ended \(its host is gone\)$" % reg, out, re.M):
+            run.fail("%r: l2fwd's entry (registration %d) not shown as ended" % (line, reg),
+                     "ended" if reg == 1 else "reuse")
+        if re.search(r"live|^fpstat: partition on", out, re.M):
+            run.fail("%r: a dead host's entry was read as live" % line, "ended")
     shelltests.check_leaks(run, "leak")
 
 

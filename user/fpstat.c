@@ -1,11 +1,14 @@
-/* fpstat [-p]: the host partition's view of the fast path (issue 15 item 4,
+/* fpstat [-p | -l | -w]: the host partition's view of the fast path (issue 15 item 4,
  * docs/partitions.md "fpstat").  Always: every CPU's interrupt counters by kind and its owner
- * (core_stat, syscall 62).  With -p (a host program such as blkclient runs it so, the
- * partition's area mapped at PART_VA, partition.h): the app's counters with their rate since
- * its loop began, each histogram's percentiles p50 ... p99.99 and max (TSC cycles and
- * microseconds), the heartbeat and its age (how long until it moved, up to 1 s), and the log:
- * its drops and the records waiting, printed in place (the program that reads the log keeps
- * them). */
+ * (core_stat, syscall 62).  Then every partition on the shell's partition board (partition.h,
+ * "The board"): its state and, while its host lives, its full view, read in place in the
+ * board.  With -p (a host program such as blkclient runs it so, the partition's area mapped
+ * at PART_VA) the full view of that area alone.  The full view: the app's counters with
+ * their rate since its loop began, each histogram's percentiles p50 ... p99.99 and max (TSC
+ * cycles and microseconds), the heartbeat and its age (how long until it moved, up to 1 s),
+ * and the log: its drops and the records waiting, printed in place (the program that reads
+ * the log keeps them).  -w waits until a partition's app is ready; -l makes the next
+ * partition registered stay until an fpstat has shown it. */
 #include <stdint.h>
 
 #include "abi/core.h"
@@ -210,7 +213,8 @@ board(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-l") == 0) {
 			__atomic_store_n(&b->linger, 1, __ATOMIC_RELEASE);
-			printf("fpstat: board: the next partition stays until an fpstat shows it\n");
+			printf(
+			    "fpstat: board: the next partition stays until an fpstat shows it\n");
 		} else if (strcmp(argv[i], "-w") == 0) {
 			r = wait_ready(b);
 		} else {

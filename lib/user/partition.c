@@ -2,7 +2,8 @@
  * lib/fastpath's clock, the area of pages a host env shares with a fast-path app at PART_VA,
  * and an app's life on an owned core: spawn, claim (core_claim through a capability derived
  * from this env's core capability), revoke (cap_revoke of that capability: the kernel stops
- * the app at once), destroy. */
+ * the app at once), destroy.  An area may instead live on the shell's partition board
+ * (part_area_board, partition_board.c): one derived region, mapped whole by region_map. */
 #include <stdint.h>
 
 #include "abi/cap.h"
@@ -153,8 +154,7 @@ board_take(struct part_board *b)
  * (zeroed: an ended host's may be there), then LIVE with release: a reader that sees LIVE
  * sees the rest. */
 static int
-board_fill(struct part_board *b, unsigned i, struct part_area *a, uint64_t npages,
-           const char *name)
+board_fill(struct part_board *b, unsigned i, struct part_area *a, uint64_t npages, const char *name)
 {
 	struct part_board_ent *e = &b->ent[i];
 	long s = slot_alloc(), err;

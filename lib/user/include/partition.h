@@ -75,13 +75,13 @@ enum part_board_state {
  * registration: a reader that sees it change knows the entry was reused under it. */
 struct part_board_ent {
 	uint32_t state;
-	uint32_t cpu;     /* the owned core */
-	uint64_t gen;     /* the board's registration number, > 0 */
-	uint64_t host;    /* the env that took the entry and holds the area */
-	uint64_t parent;  /* its parent, the shell that sweeps the entry when the host dies */
-	uint64_t runner;  /* the env that runs the loop on the core (the host or its app) */
-	uint32_t linger;  /* the host waits in part_board_leave until an fpstat has seen it */
-	uint32_t seen;    /* set by fpstat when it has shown the entry */
+	uint32_t cpu;    /* the owned core */
+	uint64_t gen;    /* the board's registration number, > 0 */
+	uint64_t host;   /* the env that took the entry and holds the area */
+	uint64_t parent; /* its parent, the shell that sweeps the entry when the host dies */
+	uint64_t runner; /* the env that runs the loop on the core (the host or its app) */
+	uint32_t linger; /* the host waits in part_board_leave until an fpstat has seen it */
+	uint32_t seen;   /* set by fpstat when it has shown the entry */
 	char name[PART_BOARD_NAME];
 };
 

@@ -144,9 +144,11 @@ entry_area(const struct part_board *b, unsigned i, struct part_area *a)
 	return a->ctl;
 }
 
-/* One entry: its state and, while its host lives, the full view, read in place (a copy
- * reads nothing it must release).  An ENDED entry is never read: its pages are a dead
- * host's.  gen read again afterwards: a change means the entry was reused under us. */
+/* One entry: its state and, while its loop runs, the full view, read in place (a copy reads
+ * nothing it must release).  Read only when the kernel names the loop's env as its core's
+ * owner (a dead env owns no core: its claim ended with it), so a dead host's pages are never
+ * shown as live even where no shell swept its entry; an ENDED entry is never read either.
+ * gen read again afterwards: a change means the entry was reused under us. */
 static void
 entry(struct part_board *b, unsigned i)
 {
@@ -168,8 +170,11 @@ entry(struct part_board *b, unsigned i)
 		printf("ended (its host is gone)\n");
 		return;
 	}
-	printf("live, %s cpu %u (env 0x%lx)\n",
-	       part_board_on_core(runner, e->cpu) ? "running on" : "not on", e->cpu, runner);
+	if (!part_board_on_core(runner, e->cpu)) {
+		printf("live, not on cpu %u (starting or ending): not read\n", e->cpu);
+		return;
+	}
+	printf("live, running on cpu %u (env 0x%lx)\n", e->cpu, runner);
 	if (entry_area(b, i, &a) == NULL)
 		printf("fpstat: board %u: no control block yet\n", i);
 	else if (view(&a) == 0 && __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == gen)

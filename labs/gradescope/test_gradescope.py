@@ -39,7 +39,8 @@ from test_gradelib import check_gradescope_schema, load_strict_json  # noqa: E40
 
 LAB, NEXT = "3", "4"  # the lab graded, and the one whose handout has it solved
 ONLY = "hello"
-HIDDEN = '''import gradelib
+HIDDEN = '''import os
+import gradelib
 LAB = gradelib.Lab("lab3-hidden")
 
 
@@ -48,8 +49,66 @@ def lab_is_three(run):
         run.text = f.read()
 
 
+def strlen_unit(run):
+    done = gradelib.run_host([os.path.join("obj", "grade", "unit", "hidden", "test_strlen")],
+                             capture_output=True, text=True, timeout=120)
+    run.text = done.stdout + done.stderr
+    if os.environ.get("EXOLAB_SELFTEST_LOG"):  # the self-test reads what the binary said
+        with open(os.environ["EXOLAB_SELFTEST_LOG"], "w") as f:
+            f.write(run.text)
+
+
 LAB.test("tree-is-lab3", points=2, host=True, expect=[r"^3$"])(lab_is_three)
+LAB.test("strlen-unit", points=3, host=True, expect=[r"^strlen: ok$"])(strlen_unit)
 '''
+# A hidden host unit test linked with the student's lib/string.c (built in the build step, as
+# the student's user, and run by the hidden grader through gradelib.run_host).
+HIDDEN_MK = """HIDDEN_TEST := $(OBJ)/grade/unit/hidden/test_strlen
+$(HIDDEN_TEST): grade/unit/hidden/test_strlen.c lib/string.c | $(DEPS_STAMP)
+\t@mkdir -p $(@D)
+\t$(V)$(HOSTCC) $(HOST_CFLAGS) -fno-builtin $(STRING_RENAME) -o $@ $^
+grade-lab3: $(HIDDEN_TEST)
+"""
+HIDDEN_C = """#include <stddef.h>
+#include <stdio.h>
+size_t xs_strlen(const char *s);
+int main(void)
+{
+\tprintf("strlen: %s\\n", xs_strlen("exolab") == 6 ? "ok" : "wrong");
+\treturn 0;
+}
+"""
+# The student's code attacking from the host: a constructor in lib/string.c (so in the hidden
+# unit test, run as exolab-student) tries to append to the graders, write results.json, and
+# read and write the hidden tests; each attempt prints DONE or refused.  (cwd: the work tree,
+# /autograder/work/exolab.)
+ATTACKS = [("append", "grade/gradelib.py"), ("append", "../../source/handout/grade/gradelib.py"),
+           ("create", "../../results/results.json"), ("create", "grade/lab3-extra2.py"),
+           ("append", "grade/lab3-hidden.py"), ("read", "grade/lab3-hidden.py"),
+           ("append", "../../source/overlay/grade/lab3-hidden.py")]
+HOSTILE_C = """
+#if __STDC_HOSTED__
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+static void attack(const char *what, const char *path, int flags)
+{
+\tint fd = open(path, flags, 0644);
+\tif (fd >= 0 && (flags & O_ACCMODE) != O_RDONLY && write(fd, "{}", 2) != 2)
+\t\tfd = -1;
+\tprintf("hostile: %s %s: %s (errno %d)\\n", what, path, fd >= 0 ? "DONE" : "refused", errno);
+\tif (fd >= 0)
+\t\tclose(fd);
+}
+__attribute__((constructor)) static void hostile(void)
+{
+""" + "".join('\tattack("%s", "%s", %s);\n' % (w, p, {
+    "append": "O_WRONLY | O_APPEND", "create": "O_WRONLY | O_CREAT | O_TRUNC",
+    "read": "O_RDONLY"}[w]) for w, p in ATTACKS) + """\tfflush(stdout);
+}
+#endif
+"""
 # A fake grader that claims everything: it writes a perfect results.json wherever it can.
 HOSTILE_GRADELIB = '''import json, os, sys
 res = {"score": 1000, "execution_time": 0, "stdout_visibility": "visible",
@@ -132,6 +191,9 @@ class Bundle(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="exolab-gs-test-")
         overlay = os.path.join(cls.tmp, "overlay")
         write(os.path.join(overlay, "grade", "lab%s-hidden.py" % LAB), HIDDEN)
+        write(os.path.join(overlay, "grade", "unit", "hidden.mk"), HIDDEN_MK)
+        write(os.path.join(overlay, "grade", "unit", "hidden", "test_strlen.c"), HIDDEN_C)
+        os.chmod(cls.tmp, 0o755)  # as root, exolab-student must reach the fake /autograder
         cls.zip = os.path.join(cls.tmp, "lab%s.zip" % LAB)
         subprocess.run([sys.executable, os.path.join(HERE, "build.py"), "--lab", LAB,
                         "--out", cls.zip, "--overlay", overlay], check=True)
@@ -150,11 +212,16 @@ class Bundle(unittest.TestCase):
         shutil.copy2(os.path.join(source, "run_autograder"), root)
         shutil.copytree(os.path.join(source, "handout"), sub, symlinks=True)
         make_submission(sub)
-        env = dict(os.environ, EXOLAB_AUTOGRADER_ROOT=root)
+        env = dict(os.environ, EXOLAB_AUTOGRADER_ROOT=root,
+                   EXOLAB_SELFTEST_LOG=os.path.join(self.tmp, name + "-strlen.txt"))
         done = subprocess.run([os.path.join(root, "run_autograder"), "--only", ONLY,
-                               "--only", "tree-is-lab" + LAB], env=env, capture_output=True,
-                              text=True)
+                               "--only", "tree-is-lab" + LAB, "--only", "strlen-unit"],
+                              env=env, capture_output=True, text=True)
         self.assertEqual(done.returncode, 0, done.stdout[-3000:] + done.stderr[-3000:])
+        # The log says whether the student's code ran unprivileged (it must, as root).
+        self.assertIn("NO privilege separation" if os.geteuid() else
+                      "autograder: privilege separation: the build and the student's host "
+                      "programs run as exolab-student", done.stdout)
         res = load_strict_json(os.path.join(root, "results", "results.json"))
         check_gradescope_schema(self, res)
         return res, root
@@ -163,8 +230,9 @@ class Bundle(unittest.TestCase):
         res, _ = self.autograde("honest", solve_lab)
         got = {t["name"]: (t["score"], t["max_score"], t["visibility"]) for t in res["tests"]}
         self.assertEqual(got, {"lab3 hello": (12, 12, "visible"),
-                               "lab3-hidden tree-is-lab3": (2, 2, "after_published")})
-        self.assertEqual(res["score"], 14)
+                               "lab3-hidden tree-is-lab3": (2, 2, "after_published"),
+                               "lab3-hidden strlen-unit": (3, 3, "after_published")})
+        self.assertEqual(res["score"], 17)
 
     def test_a_submission_shipping_its_own_grader_cannot_change_its_score(self):
         def hostile(sub):
@@ -173,17 +241,43 @@ class Bundle(unittest.TestCase):
             write(os.path.join(sub, "GNUmakefile"), HOSTILE_MAKE)
             write(os.path.join(sub, "kern", "evil.mk"), HOSTILE_MAKE)
             write(os.path.join(sub, ".exolab-lab"), "9\n")
+            if os.geteuid() == 0:  # not root: nothing keeps the student's code out
+                with open(os.path.join(sub, "lib", "string.c"), "a") as f:
+                    f.write(HOSTILE_C)
         res, root = self.autograde("hostile", hostile)
         got = {t["name"]: (t["score"], t["visibility"]) for t in res["tests"]}
-        self.assertEqual(got, {"lab3 hello": (0, "visible"),  # the stubs fail the real test
-                               "lab3-hidden tree-is-lab3": (2, "after_published")})
-        self.assertEqual(res["score"], 2)
+        # What honest grading gives this code: the stubs fail hello, its strlen works.
+        self.assertEqual(got, {"lab3 hello": (0, "visible"),
+                               "lab3-hidden tree-is-lab3": (2, "after_published"),
+                               "lab3-hidden strlen-unit": (3, "after_published")})
+        self.assertEqual(res["score"], 5)
         tree = os.path.join(root, "work", "exolab")
         for gone in ("GNUmakefile", "kern/evil.mk", "grade/lab3-extra.py"):
             self.assertFalse(os.path.exists(os.path.join(tree, gone)), gone)
-        with open(os.path.join(tree, "grade", "gradelib.py")) as a, \
-                open(os.path.join(ROOT, "grade", "gradelib.py")) as b:
-            self.assertEqual(a.read(), b.read())
+        with open(os.path.join(ROOT, "grade", "gradelib.py")) as f:
+            gradelib_text = f.read()
+        for path, text in [("work/exolab/grade/gradelib.py", gradelib_text),
+                           ("source/handout/grade/gradelib.py", gradelib_text),
+                           ("work/exolab/grade/lab3-hidden.py", HIDDEN),
+                           ("source/overlay/grade/lab3-hidden.py", HIDDEN)]:
+            with open(os.path.join(root, path)) as f:
+                self.assertEqual(f.read(), text, path)
+        if os.geteuid() == 0:
+            self.check_attacks_refused(root)
+        else:
+            print("test_gradescope: not root: the student's code runs as this user, its "
+                  "attacks from the host are not tried", file=sys.stderr)
+
+    def check_attacks_refused(self, root):
+        """Every write (and the read of the hidden test) the constructor tried failed."""
+        with open(os.path.join(self.tmp, "hostile-strlen.txt")) as f:
+            out = f.read()
+        lines = [ln for ln in out.splitlines() if ln.startswith("hostile: ")]
+        self.assertEqual([ln.split(":")[1].strip() for ln in lines],
+                         ["%s %s" % a for a in ATTACKS], out)
+        for ln in lines:
+            self.assertIn(": refused (errno 13)", ln)  # EACCES
+        self.assertFalse(os.path.exists(os.path.join(root, "work/exolab/grade/lab3-extra2.py")))
 
 
 def main():

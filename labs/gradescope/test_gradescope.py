@@ -1,18 +1,23 @@
 #!/usr/bin/env python3
 """The Gradescope bundle end to end (`make gradescope-selftest`): build lab 3's zip (`make
-gradescope LAB=3`) with a hidden overlay test, unzip it into a fake /autograder root
-(EXOLAB_AUTOGRADER_ROOT), and run its run_autograder on two submissions, grading one boot
-test (hello: a user program runs, which needs the student's lab 3 code) and the hidden host
-test:
+gradescope LAB=3`) with a hidden overlay (a Python grader and a host unit test linked with the
+student's lib/string.c), unzip it into a fake /autograder root (EXOLAB_AUTOGRADER_ROOT), and
+run its run_autograder on two submissions, grading one boot test (hello: a user program runs,
+which needs the student's lab 3 code) and the two hidden host tests:
 
   honest   the lab 3 handout with lab 3 solved: full marks, results.json strict JSON and
            valid against Gradescope's documented format (grade/tests/test_gradelib.py), the
-           hidden test marked after_published;
+           hidden tests marked after_published;
   hostile  the untouched handout plus its own grade/ (gradelib.py, lab3.py and a new
            lab3-extra.py all claiming full marks), a GNUmakefile and a .exolab-lab of its
-           own: graded by the real graders, its score is the untouched handout's (0 on hello).
+           own, and (as root) a constructor in lib/string.c that the hidden unit test runs:
+           it tries to append to the graders, write results.json and read and change the
+           hidden tests, and every attempt must fail (privsep.py: it runs as exolab-student);
+           graded by the real graders, its score is what its code earns (0 on hello).
 
-About 3 minutes on a loaded two-core machine (two kernel builds, two short boots).  Python
+As root (`make test` on CI) the autograder creates the user exolab-student if missing.  Not
+root, the student's code runs as this user and the constructor is left out (said on stderr).
+About 2.5 minutes on a loaded two-core machine (two kernel builds, two short boots).  Python
 standard library only."""
 
 import argparse
@@ -22,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import unittest.mock
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -32,7 +38,9 @@ sys.path.insert(0, os.path.join(ROOT, "grade"))
 sys.path.insert(0, HERE)
 
 import autograder  # noqa: E402
+import privsep  # noqa: E402
 import gradelib  # noqa: E402
+import gradelib_host  # noqa: E402
 import handout  # noqa: E402
 import markers  # noqa: E402
 from test_gradelib import check_gradescope_schema, load_strict_json  # noqa: E402
@@ -67,6 +75,7 @@ HIDDEN_MK = """HIDDEN_TEST := $(OBJ)/grade/unit/hidden/test_strlen
 $(HIDDEN_TEST): grade/unit/hidden/test_strlen.c lib/string.c | $(DEPS_STAMP)
 \t@mkdir -p $(@D)
 \t$(V)$(HOSTCC) $(HOST_CFLAGS) -fno-builtin $(STRING_RENAME) -o $@ $^
+\t$(V)id -un > $(@D)/built-by
 grade-lab3: $(HIDDEN_TEST)
 """
 HIDDEN_C = """#include <stddef.h>
@@ -185,6 +194,45 @@ class Protect(unittest.TestCase):
         self.assertIn("the build failed.\nlog", res["tests"][0]["output"])
 
 
+class Privsep(unittest.TestCase):
+    """privsep.py and gradelib's launch helper on their own (no build)."""
+
+    def test_run_host_runs_as_exolab_run_as_and_plainly_without_it(self):
+        with unittest.mock.patch.dict(os.environ):
+            os.environ.pop(gradelib_host.RUN_AS, None)
+            self.assertEqual(gradelib.host_argv(["id", "-u"]), ["id", "-u"])
+            if os.geteuid() != 0:
+                self.skipTest("not root: no user to drop to")
+            pw = privsep.ensure_user()
+            os.environ[gradelib_host.RUN_AS] = pw.pw_name
+            done = gradelib.run_host(["id", "-u"], capture_output=True, text=True)
+            self.assertEqual(done.stdout.strip(), str(pw.pw_uid))
+            with gradelib.host_tmpdir() as d:
+                self.assertEqual(os.stat(d).st_uid, pw.pw_uid)
+
+    @unittest.skipIf(os.geteuid() != 0, "not root: cannot change owners")
+    def test_obj_taken_back_keeps_only_links_to_folders_of_the_tree(self):
+        pw = privsep.ensure_user()
+        with tempfile.TemporaryDirectory() as tree:
+            obj = os.path.join(tree, "obj")
+            write(os.path.join(tree, "kern", "include", "abi", "a.h"), "")
+            write(os.path.join(tree, "grade", "lab3.py"), "grader")
+            write(os.path.join(obj, "kernel"), "elf")
+            links = {"abi": "../kern/include/abi", "out": "/etc", "grader": "../grade/lab3.py",
+                     "passwd": "/etc/passwd"}
+            for name, target in links.items():
+                os.symlink(target, os.path.join(obj, name))
+            os.link(os.path.join(tree, "grade", "lab3.py"), os.path.join(obj, "hard"))
+            for path in privsep.walk_all(obj):
+                os.lchown(path, pw.pw_uid, pw.pw_gid)
+            os.chmod(os.path.join(obj, "kernel"), 0o666)
+            privsep.take_back_obj(tree)
+            self.assertEqual(sorted(os.listdir(obj)), ["abi", "kernel"])
+            st = os.stat(os.path.join(obj, "kernel"))
+            self.assertEqual((st.st_uid, st.st_mode & 0o777), (0, 0o644))
+            self.assertEqual(os.stat(obj).st_uid, 0)
+
+
 class Bundle(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -278,6 +326,8 @@ class Bundle(unittest.TestCase):
         for ln in lines:
             self.assertIn(": refused (errno 13)", ln)  # EACCES
         self.assertFalse(os.path.exists(os.path.join(root, "work/exolab/grade/lab3-extra2.py")))
+        with open(os.path.join(root, "work/exolab/obj/grade/unit/hidden/built-by")) as f:
+            self.assertEqual(f.read(), "exolab-student\n")  # the build ran as the student too
 
 
 def main():
@@ -285,7 +335,7 @@ def main():
     p.add_argument("--log", help="append PASS|FAIL lines (make test)")
     opts, rest = p.parse_known_args()
     load = unittest.defaultTestLoader.loadTestsFromTestCase
-    suite = unittest.TestSuite(list(load(Protect)) + list(load(Bundle)))
+    suite = unittest.TestSuite(list(load(Protect)) + list(load(Privsep)) + list(load(Bundle)))
     ids = [t.id() for t in suite]  # the runner drops the tests as they finish
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     if opts.log:

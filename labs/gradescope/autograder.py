@@ -215,7 +215,7 @@ def prepare(root, clean, tree, pw):
         privsep.make_root_only_writable(os.path.join(root, "results"))
         privsep.make_root_only_writable(source)
         privsep.hide([overlay])
-        privsep.give_tree(tree, pw, student_files(sub, tree))
+        privsep.give_tree(root, tree, pw, student_files(sub, tree))
 
 
 def add_hidden(source, tree, pw):
@@ -248,7 +248,8 @@ def main(argv=None):
     prepare(root, clean, tree, pw)
     built, log = build(tree, lab, opts.jobs, pw)
     if pw:
-        privsep.take_back_obj(tree)
+        for rel in privsep.take_back_obj(tree):
+            print("autograder: removed %s (a link out of obj/)" % rel)
     add_hidden(source, tree, pw)
     res = None
     if built:

@@ -74,8 +74,10 @@ def make_root_only_writable(top):
             os.chmod(path, stat.S_IMODE(mode) & ~0o022)
 
 
-def check_reachable(path):
-    """Every folder above path lets others through (USER must reach the tree)."""
+def check_reachable(path, root):
+    """Every folder above path lets others through (USER must reach the tree); root (the
+    /autograder folder) is made so if it is not."""
+    os.chmod(root, stat.S_IMODE(os.stat(root).st_mode) | stat.S_IXOTH)
     path = os.path.abspath(path)
     while path != os.path.dirname(path):
         path = os.path.dirname(path)
@@ -84,9 +86,9 @@ def check_reachable(path):
                              "cannot reach the work tree" % path)
 
 
-def give_tree(tree, pw, student_files):
+def give_tree(root, tree, pw, student_files):
     """Before the build: the tree is root's, but for the student's files and obj/."""
-    check_reachable(tree)
+    check_reachable(tree, root)
     make_root_only_writable(tree)
     for rel in student_files:
         path = os.path.join(tree, rel)
@@ -103,25 +105,30 @@ def kill_leftovers(pw):
                     "--clear-groups", "--", sys.executable, "-c", KILL_ALL])
 
 
+def link_kept(target, tree):
+    """A symlink the build may leave in obj/: to a folder inside the tree (the build's
+    include links), not the tree itself nor the graders' grade/ or labs/."""
+    inside = target.startswith(tree + os.sep)
+    rel = os.path.relpath(target, tree).split(os.sep)[0]
+    return inside and os.path.isdir(target) and rel not in ("grade", "labs")
+
+
 def take_back_obj(tree):
     """After the build: obj/ is root's and not writable by USER, and a symlink in it leads
-    only to a folder of the tree (the build's include links); any other symlink, and any
-    file with a second hard link, is removed, so the graders (root) write nowhere else."""
+    only to a folder of the tree (link_kept); any other symlink, and any file with a second
+    hard link, is removed, so the graders (root) write nowhere else.  The paths removed."""
     real_tree = os.path.realpath(tree)
     removed = []
     for path in list(walk_all(os.path.join(tree, "obj"))):
         st = os.lstat(path)
-        target = os.path.realpath(path)
-        if stat.S_ISLNK(st.st_mode) and not (
-                os.path.isdir(target) and target.startswith(real_tree + os.sep)):
+        if stat.S_ISLNK(st.st_mode) and not link_kept(os.path.realpath(path), real_tree):
             os.unlink(path)
             removed.append(path)
         elif stat.S_ISREG(st.st_mode) and st.st_nlink > 1:
             os.unlink(path)
             removed.append(path)
     make_root_only_writable(os.path.join(tree, "obj"))
-    for path in removed:
-        print("autograder: removed %s (a link out of obj/)" % os.path.relpath(path, tree))
+    return [os.path.relpath(path, tree) for path in removed]
 
 
 def hide(paths):

@@ -219,14 +219,15 @@ class Privsep(unittest.TestCase):
             write(os.path.join(tree, "grade", "lab3.py"), "grader")
             write(os.path.join(obj, "kernel"), "elf")
             links = {"abi": "../kern/include/abi", "out": "/etc", "grader": "../grade/lab3.py",
-                     "passwd": "/etc/passwd"}
+                     "passwd": "/etc/passwd", "tree": "..", "graders": "../grade"}
             for name, target in links.items():
                 os.symlink(target, os.path.join(obj, name))
             os.link(os.path.join(tree, "grade", "lab3.py"), os.path.join(obj, "hard"))
             for path in privsep.walk_all(obj):
                 os.lchown(path, pw.pw_uid, pw.pw_gid)
             os.chmod(os.path.join(obj, "kernel"), 0o666)
-            privsep.take_back_obj(tree)
+            self.assertEqual(sorted(privsep.take_back_obj(tree)), [
+                "obj/" + n for n in ("grader", "graders", "hard", "out", "passwd", "tree")])
             self.assertEqual(sorted(os.listdir(obj)), ["abi", "kernel"])
             st = os.stat(os.path.join(obj, "kernel"))
             self.assertEqual((st.st_uid, st.st_mode & 0o777), (0, 0o644))
@@ -326,6 +327,11 @@ class Bundle(unittest.TestCase):
         for ln in lines:
             self.assertIn(": refused (errno 13)", ln)  # EACCES
         self.assertFalse(os.path.exists(os.path.join(root, "work/exolab/grade/lab3-extra2.py")))
+        for dirpath, _, files in os.walk(os.path.join(root, "work/exolab/grade")):
+            for name in files:  # the hidden grader and its compiled form: root's eyes only
+                if "hidden" in name:
+                    mode = os.stat(os.path.join(dirpath, name)).st_mode
+                    self.assertEqual(mode & 0o077, 0, os.path.join(dirpath, name))
         with open(os.path.join(root, "work/exolab/obj/grade/unit/hidden/built-by")) as f:
             self.assertEqual(f.read(), "exolab-student\n")  # the build ran as the student too
 

@@ -329,7 +329,7 @@ class Bundle(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(root, "work/exolab/grade/lab3-extra2.py")))
         for dirpath, _, files in os.walk(os.path.join(root, "work/exolab/grade")):
             for name in files:  # the hidden grader and its compiled form: root's eyes only
-                if "hidden" in name:
+                if name.startswith("lab3-hidden."):
                     mode = os.stat(os.path.join(dirpath, name)).st_mode
                     self.assertEqual(mode & 0o077, 0, os.path.join(dirpath, name))
         with open(os.path.join(root, "work/exolab/obj/grade/unit/hidden/built-by")) as f:

@@ -208,10 +208,7 @@ static void
 run(struct abi_core_stat *before, struct abi_core_stat *after)
 {
 	struct fp_source src = { .name = "port0", .poll = fp_l2fwd_poll, .ctx = &fw.l2 };
-	/* Static: with this table on the stack, run() inlined into main, both the owned and the
-	 * pipe runs died of an exec fault at the address of stages[0].name as l2gen brought its
-	 * first port up (twice each); a kernel bug is suspected (docs/l2fwd.md). */
-	static struct fp_source stages[2] = {
+	struct fp_source stages[2] = {
 		{ .name = "rx stage", .poll = fp_l2fwd_rx_stage, .ctx = &fw.l2 },
 		{ .name = "tx stage", .poll = fp_l2fwd_tx_stage, .ctx = &fw.l2 },
 	};

@@ -13,6 +13,11 @@
  *   load    owned, and a busy env that asks for CPU 1 (the test: the claim moves it off)
  *   shared  no claim: the forwarder is an ordinary env pinned to CPU 1 beside a busy env
  *           (l2gen busy), both under the scheduler's tick: the tail that the claim removes
+ *   pipe    owned, and the step split into a receive and a transmit stage joined by an SPSC
+ *           ring of buffer pointers (fp_l2fwd_rx_stage, fp_l2fwd_tx_stage), two sources of
+ *           one poll loop: every frame crosses lib/fastpath's ring (lab 6's forwarding
+ *           test).  One core runs both stages: a LibOS env has one thread, and the NIC
+ *           buffers and pools live in this env (a pool is one core's, netdev.h)
  *
  * Under `qemu -icount shift=0` the TSC counts instructions (bench/fastpath): prints `BENCH
  * l2fwd_MODE_NAME N UNIT` lines, and `l2fwd: TAG: what = N OK|FAIL` check lines.  Its
@@ -55,6 +60,7 @@
 #define RUN_MAX_TSC 400000000000ull
 #define AREA_PAGES  16 /* the published metrics: the control block, the log, two histograms */
 #define LOG_RECS    16
+#define PIPE_SLOTS  64 /* the pipeline's ring: two batches of buffer pointers */
 
 struct fwd {
 	struct l2_port port[2];
@@ -63,8 +69,12 @@ struct fwd {
 	struct part_area area;     /* what fpstat -p reads: metrics, log, heartbeat */
 	struct fp_log log;
 	struct fp_l2fwd l2; /* the forwarding step (lib/fastpath/l2fwd, shared with exosim) */
-	int owned;
+	int owned, pipe;
+	struct fp_ring stage_out, stage_in; /* pipe: the two stages' handles on pipe_mem */
 };
+
+static _Alignas(FP_CACHELINE)
+    uint8_t pipe_mem[sizeof(struct fp_ring_shared) + PIPE_SLOTS * sizeof(struct net_buf *)];
 
 static struct fwd fw;
 
@@ -171,6 +181,20 @@ metrics_setup(void)
 	fp_l2fwd_name_metrics(&fw.m);
 }
 
+/* The pipeline's ring, both handles in this env (the stages run on one core). */
+static void
+pipe_setup(void)
+{
+	check("init", "pipeline ring",
+	      fp_ring_init(&fw.stage_out, FP_RING_PRODUCER, pipe_mem, sizeof(pipe_mem), PIPE_SLOTS,
+	                   sizeof(struct net_buf *)) ||
+	          fp_ring_attach(&fw.stage_in, FP_RING_CONSUMER, pipe_mem, sizeof(pipe_mem),
+	                         sizeof(struct net_buf *)),
+	      0);
+	fw.l2.stage_out = &fw.stage_out;
+	fw.l2.stage_in = &fw.stage_in;
+}
+
 static uint64_t
 irqs(const struct abi_core_stat *a, const struct abi_core_stat *b)
 {
@@ -183,10 +207,18 @@ static void
 run(struct abi_core_stat *before, struct abi_core_stat *after)
 {
 	struct fp_source src = { .name = "port0", .poll = fp_l2fwd_poll, .ctx = &fw.l2 };
-	struct fp_poller p = { .src = &src, .nsrc = 1, .budget = NET_BATCH, .sh = fw.sh };
+	struct fp_source stages[2] = {
+		{ .name = "rx stage", .poll = fp_l2fwd_rx_stage, .ctx = &fw.l2 },
+		{ .name = "tx stage", .poll = fp_l2fwd_tx_stage, .ctx = &fw.l2 },
+	};
+	struct fp_poller p = { .src = fw.pipe ? stages : &src,
+		               .nsrc = fw.pipe ? 2 : 1,
+		               .budget = NET_BATCH,
+		               .sh = fw.sh };
 	uint64_t end;
 
-	fp_logf(&fw.log, FP_LOG_INFO, "forwarding on cpu %ld, batch %u", sys_cpu(), NET_BATCH);
+	fp_logf(&fw.log, FP_LOG_INFO, "forwarding on cpu %ld, batch %u%s", sys_cpu(), NET_BATCH,
+	        fw.pipe ? ", pipeline" : "");
 	part_app_ready(&fw.area);
 	sys_core_stat(FWD_CPU, before);
 	end = rdtsc() + RUN_MAX_TSC;
@@ -258,8 +290,9 @@ main(int argc, char **argv)
 	int status = -1, r0, r1, load;
 
 	fw.owned = strcmp(mode, "shared") != 0;
+	fw.pipe = strcmp(mode, "pipe") == 0;
 	load = strcmp(mode, "load") == 0;
-	mode = fw.owned ? "owned" : "shared";
+	mode = fw.pipe ? "pipe" : fw.owned ? "owned" : "shared";
 	metrics_setup();
 	if (small)
 		printf("l2fwd: %lu capability slots: pools of %u buffers, rings of %u\n",
@@ -275,6 +308,8 @@ main(int argc, char **argv)
 		                   .clk = { .now = tsc_now },
 		                   .io_min = ~0ull };
 	memcpy(fw.l2.rewrite, dst1, 6);
+	if (fw.pipe)
+		pipe_setup();
 	memcpy(fw.l2.rewrite + 6, fw.port[1].dev.mac, 6);
 	/* The generator first, so that it is on CPU 0 and this env alone moves to CPU 1. */
 	check("init", "spawn l2gen",

@@ -29,7 +29,7 @@ fp_log_init(struct fp_log *l, void *mem, size_t bytes, uint32_t nrecs, const str
 		return err;
 	l->sh = mem;
 	l->sh->drops = 0;
-	l->clk = clk;
+	l->clk = *clk;
 	l->seq = 0;
 	l->drops = 0;
 	return 0;
@@ -48,7 +48,7 @@ fp_log_attach(struct fp_log *l, void *mem, size_t bytes)
 	if (err)
 		return err;
 	l->sh = mem;
-	l->clk = 0;
+	l->clk = (struct fp_clock){ 0 };
 	l->seq = 0;
 	l->drops = 0;
 	return 0;
@@ -57,7 +57,7 @@ fp_log_attach(struct fp_log *l, void *mem, size_t bytes)
 static int
 log_put(struct fp_log *l, struct fp_log_rec *rec, enum fp_log_level level)
 {
-	rec->tsc = fp_now(l->clk);
+	rec->tsc = fp_now(&l->clk);
 	rec->seq = l->seq++;
 	rec->level = (uint8_t)level;
 	if (fp_ring_enqueue(&l->ring, rec, 1) == 1)

@@ -17,8 +17,8 @@ driver(enum netsim_nic k)
 	                             : net_driver_find(0x10ec, 0x8168);
 }
 
-static int
-setup(struct ns *s, char *err, size_t errlen)
+int
+ns_setup(struct ns *s, char *err, size_t errlen)
 {
 	const struct netsim_cfg *c = s->cfg;
 
@@ -142,8 +142,8 @@ loop(struct ns *s, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-finish(struct ns *s)
+void
+ns_finish(struct ns *s)
 {
 	for (unsigned i = 0; i < 2; i++) {
 		struct nsnic *n = &s->nic[i];
@@ -173,18 +173,23 @@ netsim_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, s
 	volatile int rc = -1;
 
 	memset(res, 0, sizeof(*res));
+	if (cfg->cores > 1 && !cfg->pipeline) {
+		free(s);
+		return ns_cores_run(cfg, res, err, errlen);
+	}
 	if (!s) {
 		snprintf(err, errlen, "net: out of memory");
 		return -1;
 	}
 	s->cfg = cfg;
 	s->res = res;
+	s->top = s;
 	if (ns_host_init(s, err, errlen) == 0) {
 		s->jmp_armed = true;
 		if (setjmp(s->jmp) != 0) {
 			rc =
 			    0; /* --strict: stopped at the first protocol error (res->first_diag) */
-		} else if (setup(s, err, errlen) == 0) {
+		} else if (ns_setup(s, err, errlen) == 0) {
 			s->start = s->cyc;
 			s->end = s->start + cfg->duration;
 			s->next = (double)s->start; /* a capture's first frame is at its time 0 */
@@ -203,7 +208,7 @@ netsim_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, s
 	res->cycles = s->cyc;
 	s->jmp_armed = false;
 	if (rc == 0 && !res->strict_stop)
-		finish(s);
+		ns_finish(s);
 	else
 		for (unsigned i = 0; i < 2; i++)
 			res->diags += s->nic[i].kind == NETSIM_E1000 ? s->nic[i].e.protocol_errors
@@ -216,6 +221,11 @@ netsim_run(const struct netsim_cfg *cfg, struct netsim_result *res, char *err, s
 void
 netsim_result_free(struct netsim_result *res)
 {
+	for (unsigned i = 0; res->core && i < res->ncores; i++)
+		netsim_result_free(&res->core[i]);
+	free(res->core);
+	res->core = NULL;
+	res->ncores = 0;
 	free(res->lat);
 	free(res->arrive);
 	free(res->calls);

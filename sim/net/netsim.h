@@ -19,6 +19,8 @@
 #include "netdev.h"
 
 #define NETSIM_MAX_FAULTS 16
+/* Owned cores one run simulates together (the legion profile's 12 hardware threads). */
+#define NETSIM_MAX_CORES 12
 
 enum netsim_nic { NETSIM_E1000, NETSIM_RTL8139, NETSIM_RTL8168 };
 enum netsim_arrival { NETSIM_FIXED, NETSIM_POISSON, NETSIM_BURSTY, NETSIM_PCAP, NETSIM_CLOSED };
@@ -66,6 +68,16 @@ struct netsim_cfg {
 	unsigned frames; /* closed loop: frames in batches of `batch`, one batch in flight */
 	uint64_t pace;   /* closed loop: the generator's sleep after each batch (cycles) */
 	struct netsim_cost cost;
+	/* app l2fwd, open loop: owned cores simulated together, each with its own NIC port
+	 * pair and its own generator offering `rate` (docs/sim.md "Several owned cores"). */
+	unsigned cores;
+	/* "layout": "pipeline" (cores 2): core 0 runs fp_l2fwd_rx_stage, core 1
+	 * fp_l2fwd_tx_stage on one port pair, joined by a lib/fastpath SPSC ring of
+	 * `stage_ring` slots; each index handoff costs `xfer` cycles (hw/NAME/machine.json
+	 * costs.cache_line_transfer) to the core that takes it. */
+	bool pipeline;
+	unsigned stage_ring;
+	uint64_t xfer;
 	bool trace; /* keep what netsim_trace writes (arrivals, the core's driver calls) */
 	struct netsim_fault fault[NETSIM_MAX_FAULTS];
 	unsigned nfaults;
@@ -100,6 +112,16 @@ struct netsim_result {
 	char first_diag[320];
 	bool strict_stop;
 	struct netsim_l2 l2;
+	/* cfg.cores > 1: each core's own result (this one holds the totals, its `lat` every
+	 * core's frames); NULL with one core. */
+	struct netsim_result *core;
+	unsigned ncores;
+	/* cfg.pipeline: frames the receive stage's ring refused; each core's cycles in
+	 * iterations that took frames (the receive core's, the transmit core's). */
+	uint64_t pipe_ring_drops, pipe_busy[2];
+	struct netsim_pct {
+		uint64_t p50, p90, p99, p999, max; /* cycles, of `lat` (set with `core`) */
+	} pct;
 };
 
 /* Runs the workload: 0 (see res), or -1 with a message in err. */

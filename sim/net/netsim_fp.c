@@ -19,6 +19,12 @@ struct fpsim {
 	struct fp_l2fwd f;
 	struct fp_metrics m;
 	struct fp_poll_shared sh;
+	struct fp_source src;
+	struct fp_poller pl;
+	void *page;    /* the metrics page */
+	uint64_t *cyc; /* this core's clock: s->cyc, or s->cyc1 for the pipeline's tx core */
+	enum ns_fp_role role;
+	uint64_t busy;  /* cycles in iterations that took frames */
 	unsigned reads; /* clock reads in the current poll iteration */
 	/* The closed-loop generator: frames sent, the cycle its next batch may start. */
 	uint32_t seq;
@@ -30,26 +36,28 @@ static uint64_t
 fp_clock_now(void *ctx)
 {
 	struct fpsim *p = ctx;
-	struct ns *s = p->s;
-	const struct netsim_cost *c = &s->cfg->cost;
+	const struct netsim_cfg *cfg = p->s->cfg;
+	const struct netsim_cost *c = &cfg->cost;
+	uint64_t *cyc = p->cyc;
 
 	switch (++p->reads) {
-	case 2: /* after net_rx */
-		s->cyc += c->rx_call + (uint64_t)p->f.rx_n * c->rx_pkt;
+	case 2: /* after net_rx, or the transmit stage's dequeue: the tail's line */
+		*cyc +=
+		    p->role == NS_FP_TX ? cfg->xfer : c->rx_call + (uint64_t)p->f.rx_n * c->rx_pkt;
 		break;
 	case 3: /* before net_tx: the latency records and the rewrite */
-		s->cyc += (uint64_t)p->f.rx_n * c->l2fwd_pkt;
+		*cyc += (uint64_t)p->f.rx_n * c->l2fwd_pkt;
 		break;
 	case 4: /* after net_tx */
-		s->cyc += c->tx_call + (uint64_t)p->f.tx_n * c->tx_pkt;
+		*cyc += c->tx_call + (uint64_t)p->f.tx_n * c->tx_pkt;
 		break;
 	case 5: /* the end of a full batch: the counters */
-		s->cyc += c->l2fwd_batch;
+		*cyc += c->l2fwd_batch;
 		break;
 	default:
 		break;
 	}
-	return s->cyc;
+	return *cyc;
 }
 
 /* user/l2gen.c's next batch, when the previous one is back: n frames stamped one after the
@@ -83,19 +91,22 @@ iteration(struct fpsim *p, struct fp_poller *pl)
 {
 	struct ns *s = p->s;
 	const struct netsim_cost *c = &s->cfg->cost;
-	uint64_t t0 = s->cyc;
+	uint64_t *cyc = p->cyc, t0 = *cyc;
 	uint32_t k;
 
 	p->reads = 0;
-	s->res->rx_calls++;
+	s->res->rx_calls += p->role != NS_FP_TX;
 	k = (uint32_t)fp_poll_once(pl);
-	if (p->reads <= 1)
-		s->cyc += c->rx_call; /* an empty net_rx */
+	if (p->role == NS_FP_RX) /* the stage reads no clock: net_rx, the tail's line */
+		*cyc += c->rx_call + (uint64_t)k * c->rx_pkt + (k ? s->cfg->xfer : 0);
+	else if (p->reads <= 1)
+		*cyc += p->role == NS_FP_TX ? 0 : c->rx_call; /* an empty net_rx */
 	else if (p->reads == 4)
-		s->cyc += c->l2fwd_batch; /* a batch of less than NET_BATCH: no fifth read */
+		*cyc += c->l2fwd_batch; /* a batch of less than NET_BATCH: no fifth read */
 	if (k) {
-		s->res->received += k;
-		s->res->busy += s->cyc - t0;
+		s->res->received += p->role != NS_FP_TX ? k : 0;
+		s->res->busy += *cyc - t0;
+		p->busy += *cyc - t0;
 		ns_trace_call(s, t0, k);
 	}
 	return k;
@@ -119,26 +130,34 @@ closed(struct fpsim *p, struct fp_poller *pl, char *err, size_t errlen)
 	return s->oom ? -1 : 0;
 }
 
+/* One open-loop step: the frames due arrive, one poll iteration, and when it found nothing
+ * the core busy-polls to the next arrival.  1 more to do, 0 done, -1 out of memory. */
 static int
-open_loop(struct fpsim *p, struct fp_poller *pl)
+open_step(struct fpsim *p, struct fp_poller *pl)
 {
 	struct ns *s = p->s;
 
-	for (;;) {
-		ns_inject_until(s, s->cyc);
-		if (iteration(p, pl) != 0 || s->oom) {
-			if (s->oom)
-				return -1;
-			continue;
-		}
-		if (ns_gen_done(s)) {
-			if (s->cyc < s->end)
-				s->cyc = s->end;
-			return 0;
-		}
-		if ((uint64_t)s->next + 1 > s->cyc)
-			s->cyc = (uint64_t)s->next + 1; /* busy polling until the next arrival */
+	ns_inject_until(s, s->cyc);
+	if (iteration(p, pl) != 0 || s->oom)
+		return s->oom ? -1 : 1;
+	if (ns_gen_done(s)) {
+		if (s->cyc < s->end)
+			s->cyc = s->end;
+		return 0;
 	}
+	if ((uint64_t)s->next + 1 > s->cyc)
+		s->cyc = (uint64_t)s->next + 1; /* busy polling until the next arrival */
+	return 1;
+}
+
+static int
+open_loop(struct fpsim *p, struct fp_poller *pl)
+{
+	int r;
+
+	while ((r = open_step(p, pl)) > 0)
+		;
+	return r;
 }
 
 static void
@@ -162,41 +181,97 @@ collect(struct fpsim *p)
 	p->s->res->tx_refused = o->drops;
 }
 
-int
-ns_fp_loop(struct ns *s, char *err, size_t errlen)
+struct fpsim *
+ns_fp_start(struct ns *s)
+{
+	return ns_fp_start_role(s, NS_FP_WHOLE, NULL);
+}
+
+struct fpsim *
+ns_fp_start_role(struct ns *s, enum ns_fp_role role, struct fp_ring *ring)
 {
 	struct fpsim *p = calloc(1, sizeof(*p));
 	size_t bytes = fp_metrics_bytes(FP_L2_NHISTS);
-	void *page = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+
+	if (!p)
+		return NULL;
+	p->page = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+	if (!p->page || fp_metrics_init(&p->m, p->page, bytes, FP_L2_NHISTS) != 0) {
+		free(p->page);
+		free(p);
+		return NULL;
+	}
+	p->src = (struct fp_source){ .name = "A",
+		                     .poll = role == NS_FP_RX   ? fp_l2fwd_rx_stage
+		                             : role == NS_FP_TX ? fp_l2fwd_tx_stage
+		                                                : fp_l2fwd_poll,
+		                     .ctx = &p->f };
+	p->role = role;
+	p->cyc = role == NS_FP_TX ? &s->cyc1 : &s->cyc;
+	p->pl =
+	    (struct fp_poller){ .src = &p->src, .nsrc = 1, .budget = s->cfg->batch, .sh = &p->sh };
+	p->s = s;
+	fp_l2fwd_name_metrics(&p->m);
+	p->f = (struct fp_l2fwd){ .in = &s->nic[0].dev,
+		                  .out = &s->nic[1].dev,
+		                  .m = &p->m,
+		                  .sh = &p->sh,
+		                  .clk = { .now = fp_clock_now, .ctx = p, .hz = s->cfg->hz },
+		                  .io_min = ~0ull,
+		                  .stage_out = role == NS_FP_RX ? ring : NULL,
+		                  .stage_in = role == NS_FP_TX ? ring : NULL };
+	memcpy(p->f.rewrite, ns_l2_dst, 6);
+	memcpy(p->f.rewrite + 6, s->nic[1].dev.mac, 6);
+	p->gen_ready = s->cyc;
+	return p;
+}
+
+int
+ns_fp_step(struct fpsim *p)
+{
+	return open_step(p, &p->pl);
+}
+
+int
+ns_fp_poll(struct fpsim *p)
+{
+	return (int)iteration(p, &p->pl);
+}
+
+uint64_t
+ns_fp_busy(const struct fpsim *p)
+{
+	return p->busy;
+}
+
+void
+ns_fp_end(struct fpsim *p, bool ok)
+{
+	if (!p)
+		return;
+	if (ok && p->role == NS_FP_RX)
+		p->s->res->pipe_ring_drops = fp_counter_read(&p->m, FP_L2_DROPS);
+	else if (ok)
+		collect(p);
+	free(p->page);
+	free(p);
+}
+
+int
+ns_fp_loop(struct ns *s, char *err, size_t errlen)
+{
+	struct fpsim *p;
 	int r = -1;
 
+	if (s->cfg->pipeline)
+		return ns_pipe_loop(s, err, errlen);
+	p = ns_fp_start(s);
 	err[0] = '\0';
-	if (p && page && fp_metrics_init(&p->m, page, bytes, FP_L2_NHISTS) == 0) {
-		struct fp_source src = { .name = "A", .poll = fp_l2fwd_poll, .ctx = &p->f };
-		struct fp_poller pl = {
-			.src = &src, .nsrc = 1, .budget = s->cfg->batch, .sh = &p->sh
-		};
-
-		p->s = s;
-		fp_l2fwd_name_metrics(&p->m);
-		p->f =
-		    (struct fp_l2fwd){ .in = &s->nic[0].dev,
-			               .out = &s->nic[1].dev,
-			               .m = &p->m,
-			               .sh = &p->sh,
-			               .clk = { .now = fp_clock_now, .ctx = p, .hz = s->cfg->hz },
-			               .io_min = ~0ull };
-		memcpy(p->f.rewrite, ns_l2_dst, 6);
-		memcpy(p->f.rewrite + 6, s->nic[1].dev.mac, 6);
-		p->gen_ready = s->cyc;
-		r = s->cfg->arrival == NETSIM_CLOSED ? closed(p, &pl, err, errlen)
-		                                     : open_loop(p, &pl);
-		if (r == 0)
-			collect(p);
-	}
+	if (p)
+		r = s->cfg->arrival == NETSIM_CLOSED ? closed(p, &p->pl, err, errlen)
+		                                     : open_loop(p, &p->pl);
+	ns_fp_end(p, r == 0);
 	if (r < 0 && !err[0])
 		snprintf(err, errlen, "net: out of memory during the run");
-	free(page);
-	free(p);
 	return r;
 }

@@ -27,7 +27,7 @@ reg(struct nsnic *n, uint32_t off)
 static void
 charge(struct nsnic *n, bool write)
 {
-	n->s->cyc += write ? n->s->cfg->cost.mmio_write : n->s->cfg->cost.mmio_read;
+	*n->clk += write ? n->s->cfg->cost.mmio_write : n->s->cfg->cost.mmio_read;
 	n->s->res->mmio++;
 }
 
@@ -80,7 +80,7 @@ op_dma_alloc(void *ctx, size_t len, struct net_dma *out)
 	struct ns *s = ((struct nsnic *)ctx)->s;
 
 	len = (len + 4095) & ~(size_t)4095;
-	if (s->dma_next + len > NS_MEM_BYTES)
+	if (s->dma_next + len > (uint64_t)(s->lane + 1) * NS_MEM_BYTES)
 		return -12; /* E_NOMEM */
 	out->pa = s->dma_next;
 	out->va = hal_phys_to_virt(out->pa);
@@ -98,9 +98,9 @@ op_dma_free(void *ctx, struct net_dma *dma)
 static uint64_t
 op_now(void *ctx)
 {
-	struct ns *s = ((struct nsnic *)ctx)->s;
+	struct nsnic *n = ctx;
 
-	return (uint64_t)((unsigned __int128)s->cyc * 1000000000u / s->cfg->hz);
+	return (uint64_t)((unsigned __int128)*n->clk * 1000000000u / n->s->cfg->hz);
 }
 
 /* The driver waits (a reset in progress): time passes to the deadline or by 1 us, whichever is
@@ -108,12 +108,13 @@ op_now(void *ctx)
 static void
 op_wait(void *ctx, uint64_t deadline_ns)
 {
-	struct ns *s = ((struct nsnic *)ctx)->s;
-	uint64_t c = (uint64_t)((unsigned __int128)deadline_ns * s->cfg->hz / 1000000000u);
+	struct nsnic *n = ctx;
+	uint64_t *cyc = n->clk;
+	uint64_t c = (uint64_t)((unsigned __int128)deadline_ns * n->s->cfg->hz / 1000000000u);
 
-	uint64_t step = s->cyc + s->cfg->hz / 1000000; /* the device may progress within 1 us */
+	uint64_t step = *cyc + n->s->cfg->hz / 1000000; /* the device may progress within 1 us */
 
-	s->cyc = c < step ? (c > s->cyc ? c : s->cyc) : step;
+	*cyc = c < step ? (c > *cyc ? c : *cyc) : step;
 }
 
 /* The sink on B's wire: the frame leaves after those before it (preamble, FCS and the
@@ -122,11 +123,12 @@ op_wait(void *ctx, uint64_t deadline_ns)
 static void
 sink(void *ctx, const uint8_t *f, unsigned len)
 {
-	struct ns *s = ctx;
+	struct nsnic *n = ctx;
+	struct ns *s = n->s;
 	struct netsim_result *r = s->res;
-	uint64_t bits = (uint64_t)(len + 24) * 8, t0, leave;
+	uint64_t bits = (uint64_t)(len + 24) * 8, t0, leave, now = *n->clk;
 
-	leave = (s->wire_free > s->cyc ? s->wire_free : s->cyc) +
+	leave = (s->wire_free > now ? s->wire_free : now) +
 	        (uint64_t)((double)bits * (double)s->cfg->hz / s->cfg->link_bps);
 	s->wire_free = leave;
 	r->sunk++;
@@ -180,13 +182,13 @@ ns_trace_call(struct ns *s, uint64_t t0, unsigned k)
 static void
 on_error(void *ctx, const char *msg)
 {
-	struct ns *s = ctx;
+	struct ns *s = ((struct nsnic *)ctx)->s;
 
 	if (!s->res->first_diag[0])
 		snprintf(s->res->first_diag, sizeof(s->res->first_diag), "%s", msg);
-	if (s->cfg->strict && s->jmp_armed) {
+	if (s->cfg->strict && s->top->jmp_armed) {
 		s->res->strict_stop = true;
-		longjmp(s->jmp, 1);
+		longjmp(s->top->jmp, 1);
 	}
 }
 
@@ -194,21 +196,29 @@ static const uint8_t mac_a[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x56 };
 static const uint8_t mac_b[6] = { 0x52, 0x54, 0x00, 0x12, 0x34, 0x57 };
 const uint8_t ns_l2_dst[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 
+/* Core i's port pair: the BARs NS_BAR_STEP * i further on, the MACs' last byte 2 * i more. */
 static int
-nic_init(struct ns *s, struct nsnic *n, uintptr_t bar, const uint8_t *mac)
+nic_init(struct ns *s, struct nsnic *n, uintptr_t bar0, const uint8_t *mac0)
 {
 	void *mem = hal_phys_to_virt(0);
 	size_t sz = simhal_phys_size();
+	uintptr_t bar = bar0 + (uintptr_t)s->lane * NS_BAR_STEP;
+	uint8_t *mac = n->mac;
+
+	memcpy(mac, mac0, 6);
+	mac[5] = (uint8_t)(mac[5] + 2 * s->lane);
 
 	n->s = s;
+	/* The pipeline's NIC B is the transmit core's (its clock); else the one core's. */
+	n->clk = s->cfg->pipeline && n == &s->nic[1] ? &s->cyc1 : &s->cyc;
 	n->kind = s->cfg->nic;
 	n->bar = bar;
 	if (n->kind == NETSIM_E1000) {
 		if (e1000_model_init(&n->e, mem, sz, mac) < 0 ||
 		    simhal_mmio_register(bar, E1KM_BAR_BYTES, &e1000_mmio, &n->e) < 0)
 			return -1;
-		n->e.clock = &s->cyc;
-		n->e.hook_ctx = s;
+		n->e.clock = n->clk;
+		n->e.hook_ctx = n;
 		n->e.on_error = on_error;
 		n->e.on_tx = sink;
 	} else {
@@ -216,8 +226,8 @@ nic_init(struct ns *s, struct nsnic *n, uintptr_t bar, const uint8_t *mac)
 		if (rtl_model_init(&n->r, c, mem, sz, mac) < 0 ||
 		    simhal_mmio_register(bar, RTLM_BAR_BYTES, &rtl_mmio, &n->r) < 0)
 			return -1;
-		n->r.clock = &s->cyc;
-		n->r.hook_ctx = s;
+		n->r.clock = n->clk;
+		n->r.hook_ctx = n;
 		n->r.on_error = on_error;
 		n->r.on_tx = sink;
 	}
@@ -238,15 +248,18 @@ nic_init(struct ns *s, struct nsnic *n, uintptr_t bar, const uint8_t *mac)
 int
 ns_host_init(struct ns *s, char *err, size_t errlen)
 {
-	if (simhal_init(NS_MEM_BYTES) < 0 || nic_init(s, &s->nic[0], NS_BAR_A, mac_a) < 0 ||
+	unsigned cores = s->cfg->cores > 1 ? s->cfg->cores : 1;
+
+	if ((s->lane == 0 && simhal_init((size_t)NS_MEM_BYTES * cores) < 0) ||
+	    nic_init(s, &s->nic[0], NS_BAR_A, mac_a) < 0 ||
 	    nic_init(s, &s->nic[1], NS_BAR_B, mac_b) < 0) {
 		snprintf(err, errlen, "net: out of memory setting up the machine");
 		return -1;
 	}
-	s->dma_next = 1u << 20;
+	s->dma_next = (uint64_t)s->lane * NS_MEM_BYTES + (1u << 20);
 	/* The generator's frame: to A, from a local address, EtherType 0x88b5 (IEEE 802 local
 	 * experimental); bytes 14..21 its number, 22..29 its arrival cycle, then a pattern. */
-	memcpy(s->frame, mac_a, 6);
+	memcpy(s->frame, s->nic[0].mac, 6);
 	memcpy(s->frame + 6, (const uint8_t[6]){ 0x02, 0, 0, 0, 0, 0x01 }, 6);
 	s->frame[12] = 0x88;
 	s->frame[13] = 0xb5;
@@ -259,10 +272,10 @@ ns_host_init(struct ns *s, char *err, size_t errlen)
 	s->stamp_off = 22;
 	if (s->cfg->app == NETSIM_APP_L2FWD) {
 		memcpy(s->out_hdr, ns_l2_dst, 6);
-		memcpy(s->out_hdr + 6, mac_b, 6);
+		memcpy(s->out_hdr + 6, s->nic[1].mac, 6);
 		s->stamp_off = L2_OFF_STAMP;
 	}
-	rng_stream(&s->rng, s->cfg->seed, "net-arrival", 0);
+	rng_stream(&s->rng, s->cfg->seed, "net-arrival", s->lane);
 	if (s->cfg->arrival == NETSIM_PCAP)
 		return ns_pcap_load(s->cfg->pcap, s->cfg->hz, &s->pcap, err, errlen);
 	return 0;
@@ -278,7 +291,8 @@ ns_host_fini(struct ns *s)
 			rtl_model_fini(&s->nic[i].r);
 	}
 	ns_pcap_free(&s->pcap);
-	simhal_fini();
+	if (s->lane == 0)
+		simhal_fini();
 }
 
 bool

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "machine/simmachine.h"
 #include "netsim.h"
 #include "workload/load.h"
 
@@ -168,6 +169,26 @@ bool_field(struct ld *ld, json_t *v, bool *out)
 	return 0;
 }
 
+/* "cores": n, the owned cores of app l2fwd's scale-out layout (docs/sim.md). */
+static int
+cores_field(struct ld *ld, json_t *v, unsigned *out)
+{
+	char found[32];
+
+	if (json_is_integer(v))
+		snprintf(found, sizeof(found), "%lld", (long long)json_integer_value(v));
+	else
+		snprintf(found, sizeof(found), "%s", ld_type_name(v));
+	if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+	    json_integer_value(v) > NETSIM_MAX_CORES)
+		return ld_fail(ld, false,
+		               "\"cores\" must be an integer 1..%d (owned cores, a NIC port pair "
+		               "each), found %s",
+		               NETSIM_MAX_CORES, found);
+	*out = (unsigned)json_integer_value(v);
+	return 0;
+}
+
 /* "closed_loop": {"frames": n, "pace": time}: user/l2gen.c's generator (app l2fwd only). */
 static int
 closed_loop(struct ld *ld, json_t *v, struct netsim_cfg *c)
@@ -191,8 +212,11 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 	static const char *const keys[] = { "nic",         "duration",  "frame_bytes", "rate_pps",
 		                            "arrival",     "link_gbps", "ring",        "batch",
 		                            "interrupts",  "faults",    "pools",       "app",
-		                            "closed_loop", NULL };
+		                            "closed_loop", "cores",     "layout",      "stage_ring",
+		                            NULL };
 	static const char *const apps[] = { "forward", "l2fwd", NULL };
+	static const char *const layouts[] = { "scale_out", "pipeline", NULL };
+	unsigned layout = 0;
 	unsigned app = 0;
 	static const char *const nics[] = { "e1000", "rtl8139", "rtl8168", NULL };
 	static const char *const pools[] = { "per_nic", "shared", NULL };
@@ -224,6 +248,29 @@ net_obj(struct ld *ld, json_t *o, struct netsim_cfg *c)
 		return ld_fail(ld, false,
 		               "a closed loop is user/l2gen.c's generator: it needs \"app\": "
 		               "\"l2fwd\", polling and no \"arrival\"");
+	}
+	FIELD(ld, o, "cores", cores_field(ld, v_, &c->cores));
+	FIELD(ld, o, "layout", choice(ld, v_, layouts, &layout));
+	FIELD(ld, o, "stage_ring", uint_field(ld, v_, 2, 65536, &c->stage_ring));
+	c->pipeline = layout == 1;
+	if (c->stage_ring & (c->stage_ring - 1)) {
+		ld_push_key(ld, "stage_ring");
+		return ld_fail(ld, false, "\"stage_ring\" must be a power of two, found %u",
+		               c->stage_ring);
+	}
+	if (c->pipeline && c->cores != 2) {
+		ld_push_key(ld, "layout");
+		return ld_fail(ld, false,
+		               "the pipeline layout is two cores, \"cores\": 2 (the receive "
+		               "stage and the transmit stage), found %u",
+		               c->cores);
+	}
+	if (c->cores > 1 && (c->app != NETSIM_APP_L2FWD || c->arrival == NETSIM_CLOSED ||
+	                     c->arrival == NETSIM_PCAP || c->nfaults)) {
+		ld_push_key(ld, "cores");
+		return ld_fail(ld, false,
+		               "more than one core needs \"app\": \"l2fwd\", a generated "
+		               "arrival (fixed, poisson or bursty) and no faults");
 	}
 	c->shared_pool = pool == 1;
 	c->nic = (enum netsim_nic)nic;
@@ -262,6 +309,8 @@ netsim_load_buffer(const char *text, size_t len, const char *name, uint64_t hz,
 	c->duration = hz / 100;
 	c->ring = 256;
 	c->batch = NET_BATCH;
+	c->cores = 1;
+	c->stage_ring = 1024;
 	if (!root) {
 		snprintf(err, errlen, "%s:%d:%d: %s", name, je.line > 0 ? je.line : 1,
 		         je.column > 0 ? je.column : 1, je.text);
@@ -388,5 +437,11 @@ netsim_load(const char *path, const char *hw_dir, const char *machine, uint64_t 
 		return -1;
 	r = netsim_profile(t, len, prof, cfg, err, errlen);
 	free(t);
+	if (r == 0 && cfg->pipeline) {
+		/* The pipeline's ring index handoff: the machine's core-to-core line transfer. */
+		struct sim_machine m;
+		if ((r = sim_machine_load(hw_dir, machine, &m, err, errlen)) == 0)
+			cfg->xfer = m.cost[SIM_COST_CACHE_LINE];
+	}
 	return r;
 }

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netsim.h"
+#include "netsim_int.h"
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -20,6 +20,42 @@ pct(const uint64_t *v, size_t n, double p)
 	size_t i = (size_t)(p / 100.0 * (double)(n - 1) + 0.5);
 
 	return (double)v[i < n ? i : n - 1];
+}
+
+void
+ns_lat_pct(uint64_t *v, size_t n, struct netsim_pct *o)
+{
+	memset(o, 0, sizeof(*o));
+	if (n == 0)
+		return;
+	qsort(v, n, sizeof(*v), cmp_u64);
+	o->p50 = (uint64_t)pct(v, n, 50);
+	o->p90 = (uint64_t)pct(v, n, 90);
+	o->p99 = (uint64_t)pct(v, n, 99);
+	o->p999 = (uint64_t)pct(v, n, 99.9);
+	o->max = v[n - 1];
+}
+
+void
+ns_print_pct(FILE *f, const char *label, const struct netsim_pct *p, double us)
+{
+	fprintf(f, "  %s us: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n", label,
+	        (double)p->p50 * us, (double)p->p90 * us, (double)p->p99 * us, (double)p->p999 * us,
+	        (double)p->max * us);
+}
+
+void
+ns_print_lat(FILE *f, const char *label, const uint64_t *lat, size_t n, double us)
+{
+	uint64_t *v = n ? malloc(n * sizeof(*v)) : NULL;
+	struct netsim_pct p;
+
+	if (!v)
+		return;
+	memcpy(v, lat, n * sizeof(*v));
+	ns_lat_pct(v, n, &p);
+	ns_print_pct(f, label, &p, us);
+	free(v);
 }
 
 /* App l2fwd: the step's own metrics page, as user/l2fwd.c prints it (BENCH lines in cycles of
@@ -63,6 +99,10 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 	static const char *const arr[] = { "fixed", "poisson", "bursty", "pcap", "closed" };
 	double win = (double)c->duration / (double)c->hz, us = 1e6 / (double)c->hz;
 
+	if (r->core) {
+		ns_cores_print(c, r, f, host);
+		return;
+	}
 	if (c->arrival == NETSIM_CLOSED)
 		fprintf(
 		    f,
@@ -86,6 +126,16 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 		        c->app == NETSIM_APP_L2FWD ? "l2fwd's step" : "forwarding", c->frame + 4,
 		        arr[c->arrival], c->rate / 1e6, win * 1e3, c->batch, c->ring,
 		        c->intr ? "interrupts" : "polling");
+	if (c->pipeline)
+		fprintf(
+		    f,
+		    "  pipeline: core 0 fp_l2fwd_rx_stage %.1f%% busy, core 1 fp_l2fwd_tx_stage "
+		    "%.1f%% busy, an SPSC ring of %u slots between them (%llu frames refused), "
+		    "%llu cycles per index handoff\n",
+		    r->window ? 100.0 * (double)r->pipe_busy[0] / (double)r->window : 0.0,
+		    r->window ? 100.0 * (double)r->pipe_busy[1] / (double)r->window : 0.0,
+		    c->stage_ring, (unsigned long long)r->pipe_ring_drops,
+		    (unsigned long long)c->xfer);
 	if (c->app == NETSIM_APP_L2FWD)
 		l2_print(c, r, f);
 	fprintf(f, "  frames: offered %llu, received %llu, forwarded %llu, sunk %llu (%llu bad)\n",
@@ -101,19 +151,9 @@ netsim_print(const struct netsim_cfg *c, const struct netsim_result *r, FILE *f,
 	        (unsigned long long)r->link_lost, (unsigned long long)r->wire_dropped,
 	        (unsigned long long)r->corrupted, (unsigned long long)r->drv_a.rx_errors,
 	        (unsigned long long)r->drv_a.rx_dropped, (unsigned long long)r->tx_refused);
-	if (r->nlat > 0) {
-		uint64_t *v = malloc(r->nlat * sizeof(*v));
-		if (v) {
-			memcpy(v, r->lat, r->nlat * sizeof(*v));
-			qsort(v, r->nlat, sizeof(*v), cmp_u64);
-			fprintf(f, "  latency us: p50 %.3f p90 %.3f p99 %.3f p99.9 %.3f max %.3f\n",
-			        pct(v, r->nlat, 50) * us, pct(v, r->nlat, 90) * us,
-			        pct(v, r->nlat, 99) * us, pct(v, r->nlat, 99.9) * us,
-			        (double)v[r->nlat - 1] * us);
-			free(v);
-		}
-	}
-	fprintf(f, "  core: %.1f%% busy, %llu net_rx calls, %llu MMIO accesses, %llu interrupts\n",
+	ns_print_lat(f, "latency", r->lat, r->nlat, us);
+	fprintf(f, "  %s: %.1f%% busy, %llu net_rx calls, %llu MMIO accesses, %llu interrupts\n",
+	        c->pipeline ? "both cores" : "core",
 	        r->window ? 100.0 * (double)r->busy / (double)r->window : 0.0,
 	        (unsigned long long)r->rx_calls, (unsigned long long)r->mmio,
 	        (unsigned long long)r->interrupts);

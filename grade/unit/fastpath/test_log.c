@@ -114,3 +114,30 @@ Test(log, the_reader_does_not_trust_the_writer_to_terminate_a_message)
 	fp_log_format(&rec, 0, line, sizeof(line));
 	cr_assert_eq(strncmp(line, "[1000 c] ? AAA", 14), 0, "got %s", line);
 }
+
+/* A clock that must never be read: it stands for whatever reuses the caller's memory. */
+static uint64_t
+reused_tsc(void *ctx)
+{
+	return 7;
+}
+
+/* The writer copies the clock at init: the struct passed in may be a local that goes out of
+ * scope.  user/l2fwd.c passes one from a setup function; when run()'s stage table later took
+ * its stack slot, a log that had kept the pointer called the table's first word (the string
+ * "rx stage") as the clock and died of an exec fault (docs/l2fwd.md). */
+Test(log, the_writer_keeps_its_own_copy_of_the_clock)
+{
+	struct fp_clock mine = clk;
+	struct fp_log_rec rec;
+	uint32_t gap;
+
+	tick = 0;
+	cr_assert_eq(fp_log_init(&w, mem, sizeof(mem), 8, &mine), 0);
+	cr_assert_eq(fp_log_attach(&r, mem, sizeof(mem)), 0);
+	mine = (struct fp_clock){ reused_tsc, &mine, 1 };
+	cr_assert_eq(fp_log_write(&w, FP_LOG_INFO, "after the reuse"), 0);
+	cr_assert_eq(fp_log_read(&r, &rec, &gap), 1);
+	cr_assert_eq(rec.tsc, 1000u, "stamped %lu: the log read the caller's reused struct",
+	             (unsigned long)rec.tsc);
+}

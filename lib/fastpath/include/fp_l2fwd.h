@@ -11,6 +11,7 @@
 
 #include "fp_metrics.h"
 #include "fp_poll.h"
+#include "fp_ring.h"
 #include "fp_time.h"
 #include "netdev.h"
 
@@ -42,12 +43,24 @@ struct fp_l2fwd {
 	 * before net_tx, after net_tx, and at the end of a full batch (exosim charges the work
 	 * between two reads at the second, docs/sim.md "The fast path in exosim"). */
 	uint32_t rx_n, tx_n;
+	/* The pipeline (fp_l2fwd_rx_stage, fp_l2fwd_tx_stage; NULL for fp_l2fwd_poll): two
+	 * handles on one SPSC ring of buffer pointers (slots of sizeof(struct net_buf *)), the
+	 * receive stage's producer handle and the transmit stage's consumer handle. */
+	struct fp_ring *stage_out, *stage_in;
 };
 
 void fp_l2fwd_name_metrics(struct fp_metrics *m);
 /* The fp_source poll function (ctx a struct fp_l2fwd): one batch of at most
  * min(budget, NET_BATCH) frames; returns the frames received. */
 uint32_t fp_l2fwd_poll(void *ctx, uint32_t budget);
+/* The same step split in two fp_source poll functions around a ring, as a receive core and a
+ * transmit core of a pipeline share the work (DPDK's "pipeline" model): the receive stage
+ * takes a batch from `in` and enqueues the buffers on f->stage_out (a frame the ring does not
+ * take is dropped and counted in FP_L2_DROPS; a stop frame among them still stops the loop);
+ * the transmit stage dequeues a batch from f->stage_in and does the rest of fp_l2fwd_poll's
+ * work (the rewrite, the latency, net_tx, the counters).  Each returns the frames it took. */
+uint32_t fp_l2fwd_rx_stage(void *ctx, uint32_t budget);
+uint32_t fp_l2fwd_tx_stage(void *ctx, uint32_t budget);
 
 static inline uint64_t
 l2_get64(const uint8_t *p)

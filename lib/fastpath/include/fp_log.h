@@ -33,13 +33,14 @@ struct fp_log_shared {
 struct fp_log {
 	struct fp_ring ring;
 	struct fp_log_shared *sh;
-	const struct fp_clock *clk; /* the writer's clock */
-	uint32_t seq;               /* writer: next seq; reader: seq expected next */
-	uint64_t drops;             /* writer: private copy of sh->drops */
+	struct fp_clock clk; /* the writer's clock, a copy (fp_log_init) */
+	uint32_t seq;        /* writer: next seq; reader: seq expected next */
+	uint64_t drops;      /* writer: private copy of sh->drops */
 };
 
 size_t fp_log_bytes(uint32_t nrecs);
-/* The writer (partition) lays out the channel; nrecs a power of two.  0 or an E_* code. */
+/* The writer (partition) lays out the channel; nrecs a power of two.  0 or an E_* code.
+ * *clk is copied: it may be a local of the caller's that goes out of scope. */
 int fp_log_init(struct fp_log *l, void *mem, size_t bytes, uint32_t nrecs,
                 const struct fp_clock *clk);
 /* The reader (host) attaches to a channel the writer laid out.  0 or an E_* code. */

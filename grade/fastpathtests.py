@@ -19,7 +19,11 @@ per-CPU interrupt table with CPU 2's owner, and the service's log lines.
 A third boot is `make qemu-fastpath`'s machine (the four e1000s of grade/l2fwdtests.py and
 the NVMe image): `l2fwd` typed at the shell forwards on owned CPU 1 (every check of
 test-l2fwd's, CPU 1 quiet, its fpstat -p), then `blkclient -n 200` serves on owned CPU 2,
-then `fpstat` finds every core free again; `leaks` equal before and after."""
+then `fpstat` finds every core free again; `leaks` equal before and after.  On the same
+boot, the partition board (docs/partitions.md "The board"): `fpstat -l`, `l2fwd | wc &`,
+then `fpstat -w` typed at the prompt shows l2fwd's full view live; after `wait`, `fpstat`
+lists no partition.  A fourth short boot (board-host-gone, no NIC) checks that a host that
+dies without clearing its entry is shown as ended, never read."""
 
 import os
 import re
@@ -130,6 +134,22 @@ def blkserve_fpstat(run):
 
 SHELL_L2 = "l2fwd"
 SHELL_BLK = "blkclient -n 200"
+# The partition board (docs/partitions.md "The board").  The first line is a pipeline: the
+# shell's first pipe maps its page tables for good (grade/shelltests.py), before `leaks`.
+# fpstat -l makes the next partition
+# stay on the board until an fpstat has shown it, so the background l2fwd cannot end before
+# the fpstat typed after it looks (no race); -w waits until its area is laid out.
+SHELL_BG = ["fpstat -l", "l2fwd | wc &", "fpstat -w", "wait"]
+BOARD_LIVE = [r"^fpstat: board \d: l2fwd, host env 0x[0-9a-f]+, registration \d+: live, "
+              r"running on cpu 1 \(env 0x[0-9a-f]+\)$",
+              r"^fpstat: partition on cpu 1, generation 1, tsc \d+ Hz$",
+              r"^fpstat: frames +\d+ \(\d+/s\)$",
+              r"^fpstat: latency: \d+ values(?: \(busy copy\))?, cycles p50 \d+ p90 \d+ p99 \d+ "
+              r"p99\.9 \d+ p99\.99 \d+ max \d+$",
+              r"^fpstat: full batch: us p50 \d+ p90 \d+ p99 \d+ p99\.9 \d+ p99\.99 \d+ max \d+$",
+              r"^fpstat: heartbeat \d+, (?:loop stopped|age <= \d+ us)$",
+              r"^fpstat: log: 1 lines waiting, 0 dropped$",
+              r"^fpstat: log: \[\d+\.\d{9}\] INFO forwarding on cpu 1, batch 32$"]
 
 
 def devices_all():
@@ -138,10 +158,11 @@ def devices_all():
     return l2fwdtests.devices() + nvmetests.devices("shell-fastpath")
 
 
-@LAB.test("shell-fastpath", parts={"l2fwd": 3, "blk": 2, "quiet": 3, "fpstat": 2, "leak": 2},
+@LAB.test("shell-fastpath", parts={"l2fwd": 3, "blk": 2, "quiet": 3, "fpstat": 2, "board": 3,
+                                   "leak": 2},
           smp=4, args="init=sh", qemu_args=devices_all(),
-          steps=[(PROMPT, l) for l in ["fpstat", "leaks", SHELL_L2, SHELL_BLK, "fpstat ", "leaks ",
-                                       "monitor"]],
+          steps=[(PROMPT, l) for l in ["fpstat | wc", "leaks", SHELL_L2, SHELL_BLK] + SHELL_BG +
+                 ["fpstat ", "leaks ", "monitor"]],
           until=[r"^K> "], reject=lab3.KERNEL_DIED + [r"^\[env .*\] page fault"], timeout=180)
 def shell_fastpath(run):
     """`make qemu-fastpath`'s demo typed at the shell: l2fwd on owned CPU 1, then blkserve on
@@ -176,7 +197,44 @@ def shell_fastpath(run):
     for cpu in range(4):
         if not re.search(r"^fpstat: +%d +\d+ +\d+ +\d+ +\d+ +\d+  0x0$" % cpu, table, re.M):
             run.fail("fpstat: cpu %d not listed as free after the runs" % cpu, "fpstat")
+    check_board(run, blk, table)
     shelltests.check_leaks(run, "leak")
+
+
+@LAB.test("board-host-gone", parts={"ended": 2, "reuse": 1, "leak": 1}, smp=2, args="init=sh",
+          steps=[(PROMPT, l) for l in ["fpstat | wc", "leaks", "l2fwd", "fpstat", "l2fwd ",
+                                       "fpstat ", "leaks ", "monitor"]],
+          until=[r"^K> "], reject=lab3.KERNEL_DIED, timeout=120)
+def board_host_gone(run):
+    """A host that dies without clearing its board entry (l2fwd on a machine with no NIC
+    returns before its cleanup) is shown as ended, its pages never read; the next host
+    takes the entry (registration 2)."""
+    for line, reg in [("fpstat", 1), ("fpstat ", 2)]:
+        out = shelltests.output(run, line) or ""
+        if not re.search(r"^fpstat: board 0: l2fwd, host env 0x[0-9a-f]+, registration %d: "
+                         r"ended \(its host is gone\)$" % reg, out, re.M):
+            run.fail("%r: l2fwd's entry (registration %d) not shown as ended" % (line, reg),
+                     "ended" if reg == 1 else "reuse")
+        if re.search(r"live|^fpstat: partition on", out, re.M):
+            run.fail("%r: a dead host's entry was read as live" % line, "ended")
+    shelltests.check_leaks(run, "leak")
+
+
+def check_board(run, blk, table):
+    """blkclient's own run was on the board; fpstat typed while `l2fwd | wc &` ran showed
+    l2fwd's full view live; once it ended, fpstat shows no partition."""
+    if re.search(r"not on the partition board", blk):
+        run.fail("blkclient's partition was not on the board", "board")
+    live = shelltests.output(run, "fpstat -w") or ""
+    for pat in BOARD_LIVE:
+        if not re.search(pat, live, re.M):
+            run.fail("fpstat typed while l2fwd ran printed no line like %r" % pat, "board")
+    done = re.findall(r"^\[[0-9a-f]+\] done, status 0$", shelltests.output(run, "wait") or "",
+                      re.M)
+    if len(done) != 2:
+        run.fail("`wait`: %d of l2fwd and wc ended with status 0" % len(done), "board")
+    if not re.search(r"^fpstat: board: no partition$", table, re.M) or "live" in table:
+        run.fail("fpstat after l2fwd ended still lists a partition", "board")
 
 
 if __name__ == "__main__":

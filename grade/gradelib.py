@@ -24,6 +24,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from emulator import (ROOT, Bochs, GradeError, Qemu, Screen, default_iso,  # noqa: E402,F401
                       kill_all, qemu_cmdline_option, stopping, timeout_scale)
+# Programs built from the student's code run through these (as EXOLAB_RUN_AS on Gradescope).
+from gradelib_host import host_argv, host_tmpdir, run_host  # noqa: E402,F401
 
 POLL_SECONDS = 0.02  # how often a run looks at the serial file (waiting, not synchronising)
 # After a fail-fast pattern, how long the run keeps reading (unless the emulator exits first)

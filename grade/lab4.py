@@ -15,7 +15,6 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -56,9 +55,9 @@ def criterion_report(path, pattern, report):
     env = dict(os.environ)
     # Leak reports of a test aborted half-way only hide its assertion.
     env["ASAN_OPTIONS"] = ":".join(o for o in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if o)
-    done = subprocess.run([path, "--filter", pattern, "-S", "--color=never",
-                           "--json=" + report], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300 * gradelib.timeout_scale())
+    done = gradelib.run_host([path, "--filter", pattern, "-S", "--color=never",
+                              "--json=" + report], cwd=ROOT, env=env, capture_output=True,
+                             text=True, timeout=300 * gradelib.timeout_scale())
     try:
         with open(report) as f:
             doc = json.load(f)
@@ -78,7 +77,7 @@ def criterion(run, name, pattern, part=None, unit="sched"):
     if not os.path.exists(path):
         run.fail("%s is not built (make unit-%s)" % (os.path.relpath(path, ROOT), unit), part)
         return
-    with tempfile.TemporaryDirectory() as tmp:
+    with gradelib.host_tmpdir() as tmp:  # the binary writes its report there
         try:
             status, out, tests = criterion_report(path, pattern, os.path.join(tmp, "r.json"))
         except subprocess.TimeoutExpired:

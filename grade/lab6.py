@@ -91,8 +91,8 @@ def stress(run):
         run.fail("%s is not built (make unit-fastpath)" % os.path.relpath(path, lab4.ROOT))
         return
     try:
-        done = subprocess.run([path], cwd=lab4.ROOT, capture_output=True, text=True,
-                              timeout=300 * gradelib.timeout_scale())
+        done = gradelib.run_host([path], cwd=lab4.ROOT, capture_output=True, text=True,
+                                 timeout=300 * gradelib.timeout_scale())
     except subprocess.TimeoutExpired:
         run.fail("tsan_stress timed out")
         return

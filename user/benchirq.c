@@ -73,16 +73,22 @@ share_spin(void)
 	printf("BENCH share_cpu%ld_away %lu instructions\n", sys_cpu(), (unsigned long)away);
 }
 
+/* The spinner dies with its creator (descendants die with it), so CPU 0 then waits for
+ * its death, blocked: halted, as it was when it simply exited. */
 static int
 share(void)
 {
-	long s = slot_alloc();
+	long s = slot_alloc(), n = slot_alloc();
+	uint64_t word;
 
 	pin(1);
 	if (s < 0 || sys_spawn("benchirq spinner", 16, (uint64_t)s, ABI_SLOT_UNTYPED, 0) < 0)
 		panic("benchirq: cannot spawn the spinner");
+	if (n < 0 || sys_notify_alloc(ABI_SLOT_UNTYPED, (uint64_t)n, CAP_R_ALL) != 0 ||
+	    sys_env_notify((uint64_t)s, (uint64_t)n, 1) != 0)
+		panic("benchirq: cannot be told of the spinner's death");
 	share_spin();
-	return 0; /* CPU 0 halts; the spinner finishes on its own */
+	return sys_notify_wait((uint64_t)n, &word) != 0;
 }
 
 #define IPI_ROUNDS 8

@@ -6,7 +6,8 @@
  * PART_BLK_BUFS in flight, checks each reply's block word by word against the pattern, and
  * reads the owned core's interrupt counters (core_stat) around the run: an owned core that
  * polls takes none.  Then runs fpstat on the partition, stops the service and prints its
- * log (read only then: fpstat shows what is waiting).
+ * log (read only then: fpstat shows what is waiting).  The area is on the shell's partition
+ * board (part_area_board), so a shell-typed fpstat shows it too while it runs.
  *
  * As init with tests=bench-owned or tests=bench-shared (bench/fastpath/blkserve_bench.py,
  * `make bench-fastpath`, two CPUs under `qemu -icount`): the benchmark of the bench_*
@@ -22,7 +23,7 @@
 #include "usyscall.h"
 #include "xstring.h"
 
-#define AREA_PAGES  24
+#define AREA_PAGES  12 /* blkserve lays out about 9 */
 #define WAIT_YIELDS 5000000
 
 static struct {
@@ -209,7 +210,7 @@ main(int argc, char **argv)
 		printf("blkclient: no NVMe controller (boot with NVME=1)\n");
 		return 1;
 	}
-	if ((err = part_area_alloc(&c.a, AREA_PAGES, c.cpu)) < 0)
+	if ((err = part_area_board(&c.a, AREA_PAGES, c.cpu, "blkserve")) < 0)
 		goto out;
 	c.a.ctl->generation = 1;
 	c.a.ctl->arg[PART_BLK_FIRST] = 0;
@@ -223,6 +224,7 @@ main(int argc, char **argv)
 	printf("blkclient: blkserve is env 0x%lx on cpu %u\n", c.app.envid, c.cpu);
 	if ((err = attach()) < 0 || (err = serve()) < 0)
 		goto stop;
+	part_board_leave(&c.a);
 	err = part_run_fpstat(&c.a);
 stop:
 	fp_poll_stop(&c.a.ctl->poll);

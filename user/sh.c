@@ -6,7 +6,8 @@
  * FILE as fd 0 (file.h; `>` has nowhere to write).  Words may be quoted with '...'
  * (literal) or "..." ($? expanded).  Built-ins, alone on a line: `exit [N]`, `wait` (every
  * background job), `monitor` (see do_monitor), `leaks` (the kernel's leak-check line).  Bad input
- * prints one line and the shell goes on. */
+ * prints one line and the shell goes on.  At start-up it makes the partition board that
+ * every command inherits (partition.h, docs/partitions.md "The board"). */
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,6 +16,7 @@
 #include "fork.h"
 #include "abi/syscall.h"
 #include "libos.h"
+#include "partition.h"
 #include "usyscall.h"
 #include "xstring.h"
 
@@ -35,6 +37,9 @@
  * for most programs, up to 58 for the network ones (udpecho), which run alone and take the
  * rest from SH_PAGES. */
 #define CMD_OVERHEAD 48
+/* The partition board (partition.h) costs PART_BOARD_PAGES; a shell with less quota than this
+ * has none (legion's 512-page shell), and fpstat shows only the cores there. */
+#define BOARD_MIN_QUOTA (4 * CMD_PAGES_MAX)
 
 struct cmd {
 	int argc;
@@ -51,6 +56,7 @@ struct line {
 };
 
 static int last_status;
+static uint64_t board_pages; /* of the quota, kept for the partition board */
 static long jobs[MAX_JOBS];
 static int njobs;
 
@@ -297,7 +303,7 @@ wait_pipeline(const long *ids, int n)
 static void
 run(struct line *l)
 {
-	uint64_t quota = libos_envinfo->quota_pages, pages;
+	uint64_t quota = libos_envinfo->quota_pages - board_pages, pages;
 	long ids[MAX_CMDS];
 	int prev = -1, p[2], n = 0, st = 0;
 
@@ -341,11 +347,37 @@ run(struct line *l)
 	last_status = n < l->ncmds ? 127 : st;
 }
 
+/* A host on the partition board that this shell started has ended once it is dead or
+ * reaped (fork_child_slot forgets it then). */
+static int
+host_gone(uint64_t id)
+{
+	long slot = fork_child_slot((long)id);
+
+	return slot < 0 || sys_env_status((uint64_t)slot) == ENV_DEAD;
+}
+
+/* The partition board for every child (spawn hands it on): made once, unless a parent shell
+ * gave this one its own. */
+static void
+board_setup(void)
+{
+	long n;
+
+	if (libos_envinfo->quota_pages < BOARD_MIN_QUOTA)
+		return;
+	if ((n = part_board_create()) < 0)
+		dprintf(2, "sh: no partition board: %s\n", error_name((int)n));
+	else
+		board_pages = (uint64_t)n;
+}
+
 static void
 do_line(const char *s)
 {
 	static struct line l;
 
+	part_board_sweep(host_gone);
 	if (parse(s, &l) < 0) {
 		last_status = 2;
 		return;
@@ -401,6 +433,7 @@ main(int argc, char **argv)
 	struct fd_ent *in = fd_get(0);
 	bool tty = in != NULL && in->type == FD_CONS;
 
+	board_setup();
 	if (argc == 3 && strcmp(argv[1], "-c") == 0) {
 		do_line(argv[2]);
 		wait_jobs();

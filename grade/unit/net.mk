@@ -18,7 +18,7 @@ NETDRV_INC := -Ilib/drivers/include
 PORTABLE_DIRS += lib/drivers/net
 SEAM_INC += $(NETDRV_INC)
 NETDRVTEST_INC := $(NETDRV_INC) -Ilib/drivers/net -Isim/dev $(SIMHAL_INC) -Igrade/unit/net
-NETDRVTEST_HDRS := $(wildcard kern/include/*.h lib/drivers/include/*.h lib/drivers/net/*.h \
+NETDRVTEST_HDRS := $(wildcard grade/unit/srcline.h kern/include/*.h lib/drivers/include/*.h lib/drivers/net/*.h \
 	sim/dev/*.h sim/hal/*.h grade/unit/net/*.h)
 
 # Lab 5 (grade/lab5.py) runs these tests: `make unit`, `make grade` and `make grade-lab5`

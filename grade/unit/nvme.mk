@@ -17,7 +17,7 @@ PORTABLE_DIRS += lib/drivers/nvme
 SEAM_INC += $(NVME_INC)
 NVMETEST_INC := $(NVME_INC) -Ilib/drivers/nvme -Isim/dev $(SIMHAL_INC) -Igrade/unit/nvme \
 	-Isim -Isim/nvme
-NVMETEST_HDRS := $(wildcard kern/include/*.h lib/drivers/include/*.h lib/drivers/nvme/*.h \
+NVMETEST_HDRS := $(wildcard grade/unit/srcline.h kern/include/*.h lib/drivers/include/*.h lib/drivers/nvme/*.h \
 	sim/dev/*.h sim/hal/*.h grade/unit/nvme/*.h sim/nvme/*.h)
 
 # exosim's NVMe run (sim/nvme: the driver in the simulator, faults, the workload parser),

@@ -4,6 +4,7 @@
     setup.sh        Gradescope runs it once, as root: installs ExoLab's packages
     run_autograder  Gradescope runs it per submission (autograder.py does the work)
     autograder.py   copies the submission into the handout, protects the graders, grades
+    privsep.py      when root: the build and the student's host programs run unprivileged
     handout/        the lab's clean handout tree (labs/handout.py, without its .git)
     overlay/        the instructor's OVERLAY dir, copied over the tree after the submission
                     (hidden tests: grade/labN-NAME.py, shown after the grades are published)
@@ -20,7 +21,7 @@ import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-SCRIPTS = ("setup.sh", "run_autograder", "autograder.py")
+SCRIPTS = ("setup.sh", "run_autograder", "autograder.py", "privsep.py")
 
 
 def add_tree(z, src, prefix):

@@ -2,7 +2,8 @@
  * lib/fastpath's clock, the area of pages a host env shares with a fast-path app at PART_VA,
  * and an app's life on an owned core: spawn, claim (core_claim through a capability derived
  * from this env's core capability), revoke (cap_revoke of that capability: the kernel stops
- * the app at once), destroy. */
+ * the app at once), destroy.  An area may instead live on the shell's partition board
+ * (part_area_board, partition_board.c): one derived region, mapped whole by region_map. */
 #include <stdint.h>
 
 #include "abi/cap.h"
@@ -17,6 +18,7 @@
 #define WAIT_YIELDS 2000000 /* bounds on waits for another env: a count, not a time */
 #define WAIT_NAP_US 10      /* a wait for another CPU sleeps this long between looks */
 #define WAIT_NAPS   200000  /* and gives up after this many naps (2 s) */
+#define LINGER_MS   120000  /* part_board_leave's bound */
 
 static uint64_t
 tsc_now(void *ctx)
@@ -94,10 +96,34 @@ part_area_renew(struct part_area *a, uint32_t generation)
 	__atomic_store_n(&c->ready, 0, __ATOMIC_RELEASE);
 }
 
+/* The entry back to FREE if it is still this registration's; the region's capability deleted
+ * first: that unmaps the area everywhere (this env, the app, an fpstat -p). */
+static void
+board_release(struct part_area *a)
+{
+	struct part_board *b = part_board_map();
+	struct part_board_ent *e = b ? &b->ent[a->entry] : NULL;
+	uint32_t st;
+
+	sys_cap_delete(a->region);
+	slot_free(a->region);
+	a->region = 0;
+	if (e != NULL && __atomic_load_n(&e->gen, __ATOMIC_ACQUIRE) == a->bgen) {
+		st = __atomic_load_n(&e->state, __ATOMIC_ACQUIRE);
+		if (st == PART_BOARD_LIVE || st == PART_BOARD_ENDED)
+			__atomic_compare_exchange_n(&e->state, &st, PART_BOARD_FREE, false,
+			                            __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+	}
+	a->bgen = 0;
+	a->ctl = NULL;
+}
+
 /* Deleting a frame capability unmaps it everywhere (the app's mapping was made from it). */
 void
 part_area_free(struct part_area *a)
 {
+	if (a->region != 0)
+		board_release(a);
 	for (uint64_t i = 0; i < a->npages; i++) {
 		if (a->slot[i] == 0)
 			continue;
@@ -109,6 +135,97 @@ part_area_free(struct part_area *a)
 	a->ctl = NULL;
 }
 
+/* A FREE or ENDED entry made TAKEN (compare-and-swap: two hosts cannot take one), or -1. */
+static int
+board_take(struct part_board *b)
+{
+	for (unsigned i = 0; i < PART_BOARD_ENTRIES; i++) {
+		uint32_t st = __atomic_load_n(&b->ent[i].state, __ATOMIC_ACQUIRE);
+
+		if ((st == PART_BOARD_FREE || st == PART_BOARD_ENDED) &&
+		    __atomic_compare_exchange_n(&b->ent[i].state, &st, PART_BOARD_TAKEN, false,
+		                                __ATOMIC_ACQ_REL, __ATOMIC_RELAXED))
+			return (int)i;
+	}
+	return -1;
+}
+
+/* Entry i's fields while it is TAKEN, then its pages as a derived region mapped at PART_VA
+ * (zeroed: an ended host's may be there), then LIVE with release: a reader that sees LIVE
+ * sees the rest. */
+static int
+board_fill(struct part_board *b, unsigned i, struct part_area *a, uint64_t npages, const char *name)
+{
+	struct part_board_ent *e = &b->ent[i];
+	long s = slot_alloc(), err;
+
+	if (s < 0)
+		return (int)s;
+	err = sys_region_derive(part_board_slot(), (uint64_t)s, 1 + i * PART_BOARD_AREA, npages,
+	                        CAP_R_READ | CAP_R_WRITE | CAP_R_MAP);
+	if (err == 0) {
+		memset(part_board_area(b, i), 0, npages * PAGE);
+		err = sys_region_map((uint64_t)s, ABI_SLOT_SELF, PART_VA, ABI_PERM_R | ABI_PERM_W);
+		if (err < 0)
+			sys_cap_delete((uint64_t)s);
+	}
+	if (err < 0) {
+		slot_free((uint64_t)s);
+		return (int)err;
+	}
+	e->gen = __atomic_add_fetch(&b->gen, 1, __ATOMIC_RELAXED);
+	e->host = e->runner = sys_env_id();
+	e->parent = libos_envinfo->parent;
+	e->linger = __atomic_exchange_n(&b->linger, 0, __ATOMIC_RELAXED);
+	e->seen = 0;
+	memset(e->name, 0, sizeof(e->name));
+	memcpy(e->name, name, strnlen(name, PART_BOARD_NAME - 1));
+	a->region = (uint64_t)s;
+	a->bgen = e->gen;
+	a->entry = i;
+	return 0;
+}
+
+int
+part_area_board(struct part_area *a, uint64_t npages, unsigned cpu, const char *name)
+{
+	struct part_board *b = part_board_map();
+	int i = -1, err = 0;
+
+	memset(a, 0, sizeof(*a));
+	if (b == NULL || npages == 0 || npages > PART_BOARD_AREA || (i = board_take(b)) < 0 ||
+	    (err = board_fill(b, (unsigned)i, a, npages, name)) < 0) {
+		if (i >= 0)
+			__atomic_store_n(&b->ent[i].state, PART_BOARD_FREE, __ATOMIC_RELEASE);
+		if (b != NULL)
+			printf("%s: not on the partition board (%s): only fpstat -p shows it\n",
+			       name, i < 0 ? "no free entry" : error_name(err));
+		return part_area_alloc(a, npages, cpu);
+	}
+	a->ctl = (struct part_ctl *)PART_VA;
+	a->ctl->magic = PART_MAGIC;
+	a->ctl->npages = a->npages = npages;
+	a->ctl->cpu = b->ent[i].cpu = cpu;
+	a->used = sizeof(struct part_ctl);
+	__atomic_store_n(&b->ent[i].state, PART_BOARD_LIVE, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Naps as part_app_revoke's; the bound only keeps a host nobody looks at from waiting for
+ * ever (fpstat -l was typed and no fpstat followed). */
+void
+part_board_leave(struct part_area *a)
+{
+	struct part_board *b = part_board_map();
+	struct part_board_ent *e = b && a->bgen ? &b->ent[a->entry] : NULL;
+	uint64_t end = rdtsc() + part_ms_to_tsc(LINGER_MS), nap = part_ms_to_tsc(1);
+
+	if (e == NULL || !e->linger)
+		return;
+	while (!__atomic_load_n(&e->seen, __ATOMIC_ACQUIRE) && rdtsc() < end)
+		sys_sleep_until(rdtsc() + nap, 0);
+}
+
 /* The pages in reverse order: the control block, which the app waits for, is mapped last. */
 int
 part_area_share(const struct part_area *a, uint64_t eslot)
@@ -116,6 +233,8 @@ part_area_share(const struct part_area *a, uint64_t eslot)
 	struct abi_share rec[PART_MAX_PAGES];
 	uint64_t n = a->npages;
 
+	if (a->region != 0) /* one call maps the whole run: the app sees it all at once */
+		return (int)sys_region_map(a->region, eslot, PART_VA, ABI_PERM_R | ABI_PERM_W);
 	for (uint64_t i = 0; i < n; i++) {
 		uint64_t p = n - 1 - i;
 
@@ -155,7 +274,7 @@ part_carve(struct part_area *a, size_t bytes, uint64_t *off)
 		return NULL;
 	a->used = at + bytes;
 	*off = at;
-	return (void *)(PART_VA + at);
+	return (uint8_t *)a->ctl + at;
 }
 
 static void
@@ -210,6 +329,11 @@ part_app_start(struct part_app *app, struct part_area *a, unsigned cpu, const ch
 	    (err = part_area_share(a, app->eslot)) < 0) {
 		app_forget(app);
 		return (int)err;
+	}
+	if (a->bgen != 0 && part_board_map() != NULL) { /* the loop is the app's now */
+		__atomic_store_n(&part_board_map()->ent[a->entry].cpu, cpu, __ATOMIC_RELAXED);
+		__atomic_store_n(&part_board_map()->ent[a->entry].runner, app->envid,
+		                 __ATOMIC_RELEASE);
 	}
 	return 0;
 }
@@ -289,7 +413,7 @@ part_span(const struct part_area *a, const uint64_t *off, uint64_t bytes)
 
 	if (o < sizeof(struct part_ctl) || o > size || bytes > size - o || o % FP_CACHELINE != 0)
 		return NULL;
-	return (void *)(PART_VA + o);
+	return (uint8_t *)a->ctl + o; /* PART_VA, or the area in fpstat's board mapping */
 }
 
 int

@@ -9,7 +9,8 @@
  * file_initrd_share; the child maps it when it first reads a file; this env's device
  * capabilities copied to SPAWN_DEV_BASE and up, so that a program the shell runs can drive
  * the hardware the shell was given, as a Unix root shell's children are root; its core
- * capabilities likewise to SPAWN_CORE_BASE and up, partition.h), and
+ * capabilities likewise to SPAWN_CORE_BASE and up, partition.h; the partition board's to
+ * SPAWN_BOARD), and
  * maps the page last: its appearance is the signal.  The child reads it, records what it
  * got and unmaps it (the page's frame goes with that mapping). */
 #include <stdbool.h>
@@ -32,6 +33,7 @@
 #define SPAWN_DEV_MAX   32
 #define SPAWN_CORE_BASE 192 /* in the child: its core capabilities (partition.h), one per CPU */
 #define SPAWN_CORE_MAX  16
+#define SPAWN_BOARD     249 /* in the child: the partition board (partition.h), after the pipes */
 
 struct handoff {
 	uint64_t magic;
@@ -39,6 +41,7 @@ struct handoff {
 	uint64_t initrd_size;          /* bytes of the ramdisk given (0: none) */
 	uint32_t ndev;                 /* device capabilities at SPAWN_DEV_BASE and up */
 	uint32_t ncore;                /* core capabilities at SPAWN_CORE_BASE and up */
+	uint32_t board;                /* 1: the partition board at SPAWN_BOARD */
 	struct fd_ent fd[HANDOFF_FDS]; /* .pipe: an index in pipe[] */
 	struct {
 		uint64_t va;
@@ -166,6 +169,22 @@ handoff_cores(uint64_t child, struct handoff *h)
 	return 0;
 }
 
+/* A copy of this env's partition board (part_board_slot): a shell's child can put its
+ * partition where a shell-typed fpstat sees it. */
+static int
+handoff_board(uint64_t child, struct handoff *h)
+{
+	uint64_t s = part_board_slot();
+	long err;
+
+	if (s == 0)
+		return 0;
+	if ((err = sys_cap_copy(s, child, SPAWN_BOARD)) < 0)
+		return err == E_NOENT ? 0 : (int)err; /* a forked env's (not copied) */
+	h->board = 1;
+	return 0;
+}
+
 static void
 count_fds(const struct handoff *h, int delta)
 {
@@ -204,7 +223,8 @@ handoff(uint64_t child, long id, int index)
 	if (files && size == 0)
 		return E_PERM;
 	h.initrd_size = (uint64_t)size;
-	if ((err = handoff_devices(child, &h)) < 0 || (err = handoff_cores(child, &h)) < 0)
+	if ((err = handoff_devices(child, &h)) < 0 || (err = handoff_cores(child, &h)) < 0 ||
+	    (err = handoff_board(child, &h)) < 0)
 		return err;
 	if ((err = child_attach(child, index, id, HANDOFF_FDS)) < 0)
 		return err;
@@ -261,6 +281,11 @@ spawn_receive(int *argc, char **argv)
 		if ((err = slot_reserve(SPAWN_CORE_BASE + i)) < 0)
 			return err;
 	part_cores_received(SPAWN_CORE_BASE, h->ncore);
+	if (h->board) {
+		if ((err = slot_reserve(SPAWN_BOARD)) < 0)
+			return err;
+		part_board_received(SPAWN_BOARD);
+	}
 	for (uint32_t j = 0; j < h->npipes; j++) {
 		if ((err = slot_reserve(h->pipe[j].fslot)) < 0 ||
 		    (err = slot_reserve(h->pipe[j].rslot)) < 0 ||

@@ -184,24 +184,3 @@ fix_frame(uint8_t *out, unsigned len, uint32_t seq, const uint8_t *dst)
 	if (len >= 18)
 		memcpy(out + 14, &seq, 4);
 }
-
-unsigned
-fix_src_line(const char *file, const char *func, const char *needle)
-{
-	char line[512];
-	unsigned n = 0, found = 0;
-	bool in_func = false;
-	FILE *f = fopen(file, "r");
-
-	if (f == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		n++;
-		if (!strncmp(line, func, strlen(func)))
-			in_func = true;
-		else if (in_func && strstr(line, needle) != NULL)
-			found = n;
-	}
-	fclose(f);
-	return found;
-}

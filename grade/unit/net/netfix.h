@@ -33,11 +33,6 @@ const struct net_driver *fix_driver(enum rtlm_chip chip);
  * (local experimental), then bytes from seed `seq`; `len` bytes in all. */
 void fix_frame(uint8_t *out, unsigned len, uint32_t seq, const uint8_t *dst);
 
-/* "driver pc FILE:N" of a model's message, for a test that makes the real driver err: N is
- * the first line containing `needle` after the definition of `func` (a line starting
- * "func(") in `file`, the driver's source as built, so the test holds for any correct
- * layout of that function.  0 when there is no such line. */
-unsigned fix_src_line(const char *file, const char *func, const char *needle);
 /* The length the frame with sequence number `seq` gets in the tests: 60 to 1514. */
 unsigned fix_len(uint32_t seq);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "e1000test.h"
+#include "../srcline.h" /* src_line: "driver pc FILE:N" */
 
 #define W(off, v) e1000_model_mmio_write(&e1k, (off), 4, (v))
 #define R(off)    ((uint32_t)e1000_model_mmio_read(&e1k, (off), 4))
@@ -153,7 +154,7 @@ Test(e1000_diag, tx_buffer_handed_twice_by_the_driver, .fini = e1k_teardown)
 	fix_frame(b->data, 60, 1, NULL);
 	cr_assert_eq(net_tx(&fix_dev, two, 2), 2);
 	/* Raised on e1000_tx's TDT write: the model names its line (drv_mmio.h). */
-	unsigned at = fix_src_line("lib/drivers/net/e1000.c", "e1000_tx(", "E1000_TDT");
+	unsigned at = src_line("lib/drivers/net/e1000.c", "e1000_tx(", "E1000_TDT");
 	cr_assert_neq(at, 0, "no TDT write in e1000_tx (lib/drivers/net/e1000.c)");
 	EXPECT("e1000: TX descriptor 1 hands buffer 0x%llx the NIC already owns (handed twice) "
 	       "(8254x SDM §3.4) at cycle 4242, driver pc lib/drivers/net/e1000.c:%u",

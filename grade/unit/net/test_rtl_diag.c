@@ -7,6 +7,7 @@
 
 #include "hal.h"
 #include "rtltest.h"
+#include "../srcline.h" /* src_line: "driver pc FILE:N" */
 
 #define OWN  0x80000000u
 #define EOR  0x40000000u
@@ -333,7 +334,7 @@ diag_driver_hands_a_buffer_twice_on(enum rtlm_chip chip)
 	fix_frame(b->data, 60, 1, NULL);
 	cr_assert_eq(net_tx(&fix_dev, two, 2), 2);
 	/* Raised on rtl_tx's TxPoll write: the model names its line (drv_mmio.h). */
-	unsigned at = fix_src_line("lib/drivers/net/rtl.c", "rtl_tx(", "RTL_TXPOLL_NPQ");
+	unsigned at = src_line("lib/drivers/net/rtl.c", "rtl_tx(", "RTL_TXPOLL_NPQ");
 	cr_assert_neq(at, 0, "no TxPoll write in rtl_tx (lib/drivers/net/rtl.c)");
 	snprintf(want, sizeof(want),
 	         "%s: TX descriptor 1 hands buffer 0x%llx already in a descriptor of this poll "

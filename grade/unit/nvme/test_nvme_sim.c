@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "nvsim.h"
+#include "../srcline.h" /* src_line: "driver pc FILE:N" */
 
 #define HZ 2592000000ull
 
@@ -30,29 +31,6 @@ load(const char *json)
 	cr_assert_eq(nvsim_profile(prof, n, "nvme.json", &cfg, NULL, err, sizeof(err)), 0, "%s",
 	             err);
 	free(prof);
-}
-
-/* The number of the first line holding `needle` after the line that starts with `func` in
- * `file` (the driver's source, read from the tree's root); 0 when there is none. */
-static unsigned
-src_line(const char *file, const char *func, const char *needle)
-{
-	char line[512];
-	unsigned n = 0, found = 0;
-	bool in_func = false;
-	FILE *f = fopen(file, "r");
-
-	if (f == NULL)
-		return 0;
-	while (!found && fgets(line, sizeof(line), f) != NULL) {
-		n++;
-		if (!strncmp(line, func, strlen(func)))
-			in_func = true;
-		else if (in_func && strstr(line, needle) != NULL)
-			found = n;
-	}
-	fclose(f);
-	return found;
 }
 
 static void

@@ -46,7 +46,67 @@ struct part_area {
 	uint64_t npages;
 	uint64_t slot[PART_MAX_PAGES]; /* the frames (host side), 0 in the app */
 	size_t used;                   /* bytes handed out by part_carve */
+	uint64_t region;               /* host, on the board: its pages' region capability */
+	uint64_t bgen;                 /* host, on the board: the entry's gen (0: not on it) */
+	unsigned entry;                /* host, on the board: the entry's index */
 };
+
+/* The partition board (docs/partitions.md "The board"): a region of PART_BOARD_PAGES the
+ * shell allocates at start-up (part_board_create) and spawn hands to every child (slot
+ * part_board_slot()).  Page 0 is the directory; entry i's area is the PART_BOARD_AREA pages
+ * from 1 + i * PART_BOARD_AREA.  A host program that starts a partition takes an entry
+ * (part_area_board): its area then lives in the board, where a shell-typed fpstat maps it. */
+#define PART_BOARD_VA      0x0000318000000000ull
+#define PART_BOARD_PAGES   64 /* one dma_alloc block (ABI_DMA_MAX_PAGES) */
+#define PART_BOARD_ENTRIES 4
+#define PART_BOARD_AREA    15
+#define PART_BOARD_MAGIC   0x647261626f626170ull /* "paboard" */
+#define PART_BOARD_NAME    16
+
+enum part_board_state {
+	PART_BOARD_FREE,  /* nobody's */
+	PART_BOARD_TAKEN, /* a host is setting it up */
+	PART_BOARD_LIVE,  /* its host is alive, as far as the shell knows */
+	PART_BOARD_ENDED, /* its host died without clearing it (part_board_sweep) */
+};
+
+/* One entry.  state moves with compare-and-swap; the rest is written by the host while the
+ * entry is TAKEN and read by others once they see LIVE (release/acquire).  gen names the
+ * registration: a reader that sees it change knows the entry was reused under it. */
+struct part_board_ent {
+	uint32_t state;
+	uint32_t cpu;    /* the owned core */
+	uint64_t gen;    /* the board's registration number, > 0 */
+	uint64_t host;   /* the env that took the entry and holds the area */
+	uint64_t parent; /* its parent, the shell that sweeps the entry when the host dies */
+	uint64_t runner; /* the env that runs the loop on the core (the host or its app) */
+	uint32_t linger; /* the host waits in part_board_leave until an fpstat has seen it */
+	uint32_t seen;   /* set by fpstat when it has shown the entry */
+	char name[PART_BOARD_NAME];
+};
+
+struct part_board {
+	uint64_t magic;
+	uint64_t gen;    /* the last registration number */
+	uint32_t linger; /* the next registration lingers (fpstat -l) */
+	uint32_t nent;
+	struct part_board_ent ent[PART_BOARD_ENTRIES];
+};
+
+/* The board's capability slot in this env (0: none), set by the shell or by spawn. */
+uint64_t part_board_slot(void);
+void part_board_received(uint64_t slot);
+/* Shell: allocates and maps the board unless this env has one; the pages it cost (0 when it
+ * had one already) or an E_* code. */
+long part_board_create(void);
+/* The board mapped at PART_BOARD_VA (mapped at the first call), or NULL without one. */
+struct part_board *part_board_map(void);
+/* Shell: marks ENDED every LIVE entry whose host this env started and `gone` says is dead. */
+void part_board_sweep(int (*gone)(uint64_t envid));
+/* Entry i's area in the board mapping. */
+struct part_ctl *part_board_area(const struct part_board *b, unsigned i);
+/* Whether `runner` owns `cpu` now (core_stat). */
+int part_board_on_core(uint64_t runner, unsigned cpu);
 
 /* An app the host started on an owned core. */
 struct part_app {
@@ -74,6 +134,13 @@ uint64_t part_core_slot(unsigned cpu);
 /* Host: npages zeroed frames mapped at PART_VA, the control block initialised. */
 int part_area_alloc(struct part_area *a, uint64_t npages, unsigned cpu);
 void part_area_free(struct part_area *a);
+/* Host: as part_area_alloc, but in a free entry of the shell's board under `name`, so that
+ * a shell-typed fpstat finds it; npages <= PART_BOARD_AREA.  Without a board or a free
+ * entry, part_area_alloc's private area (a line says so).  part_area_free clears the entry. */
+int part_area_board(struct part_area *a, uint64_t npages, unsigned cpu, const char *name);
+/* Host, on the board: before the loop's core is released (an owner of 0 reads as ended):
+ * waits, bounded, until an fpstat has shown the entry if it was made to linger (fpstat -l). */
+void part_board_leave(struct part_area *a);
 /* Host: the control block made ready for the app's generation `generation` (not ready, its
  * heartbeat 0, no stop), before part_app_start and after the last app is gone. */
 void part_area_renew(struct part_area *a, uint32_t generation);

@@ -9,8 +9,8 @@
  * the client's post to the reply, in TSC cycles.  With ctl->arg[PART_BLK_FILL] it first
  * writes the test pattern (part_blk_word) to the blocks it serves.
  *
- * With ctl->arg[PART_BLK_BENCH] (blkclient -B, bench/fastpath) a request reads 4 KiB
- * (PART_BLK_BENCH_BYTES) and the service measures its own instructions per request under
+ * With ctl->arg[PART_BLK_BENCH] (blkclient tests=bench-*, bench/fastpath) a request reads
+ * 4 KiB (PART_BLK_BENCH_BYTES) and the service measures its own instructions per request under
  * `qemu -icount` (the TSC counts instructions), less an empty rdtsc pair per window, as
  * user/nvmetest.c's bench: the request's window (the ring dequeue, the checks, nvme_submit)
  * plus its share of the window of the nvme_poll that reaped it (the poll, the copy into the

@@ -199,8 +199,9 @@ uint32_t part_log_drain(struct fp_log *log, uint64_t hz, const char *prefix);
 #define PART_BLK_FIRST   1 /* ctl->arg[]: the first block served, and how many */
 #define PART_BLK_COUNT   2
 #define PART_BLK_FILL    3 /* ctl->arg[]: nonzero: write the pattern first (part_blk_word) */
-/* ctl->arg[]: nonzero: the benchmark (blkclient -B): 4 KiB requests (PART_BLK_BENCH_BYTES,
- * the buffers that size), the service's own instructions per request measured */
+/* ctl->arg[]: nonzero: the benchmark (blkclient tests=bench-*): 4 KiB requests
+ * (PART_BLK_BENCH_BYTES, the buffers that size), the service's own instructions per request
+ * measured */
 #define PART_BLK_BENCH       4
 #define PART_BLK_BENCH_BYTES 4096
 struct part_blk_req {

@@ -1,4 +1,4 @@
-/* blkclient's benchmark (issue 15 item 5, docs/partitions.md "The numbers"), included by
+/* blkclient's benchmark (issue 15 item 5, docs/l2fwd.md "blkserve in the same table"), included by
  * user/blkclient.c: it uses that file's state `c` and its attach().  As init under
  * `qemu -icount shift=0` on two CPUs (bench/fastpath/blkserve_bench.py), where the TSC counts
  * executed instructions:
@@ -17,10 +17,12 @@
  * 100 ms round-robin kick), so the service's CPU would run only then (the reason
  * part_app_revoke sleeps, lib/user/partition.c).  A halt hands the turn to CPU 1 at once; the
  * client looks again when its timer fires.  The latency is therefore quantised by the nap:
- * BENCH_NAP_NS is 5 us (5000 instructions under icount); a nap of 2 us ended before the
- * sleep's own path had halted the CPU, and the client kept the turn.  The service measures its own
- * instructions per request (user/blkserve.c, PART_BLK_BENCH) into its metrics page.  Prints
- * `BENCH blkserve_MODE_NAME N UNIT` lines and `blkclient: bench: ... OK|FAIL` checks. */
+ * BENCH_NAP_NS is 20 us (20000 instructions under icount); naps of 2 and 5 us ended before
+ * the sleep's own path had halted the CPU, and the client kept the turn.  The reply's own
+ * stamp (done_tsc) gives the latency to its posting as well, which no nap quantises.  The
+ * service measures its own instructions per request (user/blkserve.c, PART_BLK_BENCH) into its
+ * metrics page.  Prints `BENCH blkserve_MODE_NAME N UNIT` lines and `blkclient: bench: ... OK|FAIL`
+ * checks. */
 #ifndef EXOLAB_BLKCLIENT_BENCH_H
 #define EXOLAB_BLKCLIENT_BENCH_H
 

@@ -27,9 +27,10 @@ def read_serial(path):
         return f.read().decode("utf-8", "replace").replace("\r", "")
 
 
-def boot(qemu, iso, args, want, timeout, smp=1, extra=()):
+def boot(qemu, iso, args, want, timeout, smp=1, extra=(), until=None):
     """One boot; returns ({name: value}, serial text).  The boot ends when every wanted
-    line is there, when QEMU exits, or at the timeout; QEMU's process group is killed."""
+    line is there (or, given `until`, a compiled pattern, when the serial text matches it),
+    when QEMU exits, or at the timeout; QEMU's process group is killed."""
     with tempfile.TemporaryDirectory(prefix="exolab-bench-") as tmp:
         serial = os.path.join(tmp, "serial.out")
         argv = [qemu, "-cdrom", iso, "-m", "256", "-display", "none", "-no-reboot",
@@ -45,8 +46,11 @@ def boot(qemu, iso, args, want, timeout, smp=1, extra=()):
         try:
             deadline = time.monotonic() + timeout
             while time.monotonic() < deadline and proc.poll() is None:
-                figures = dict(BENCH_LINE.findall(read_serial(serial)))
-                if all(name in figures for name in want):
+                text = read_serial(serial)
+                if until is not None:
+                    if until.search(text):
+                        break
+                elif all(name in dict(BENCH_LINE.findall(text)) for name in want):
                     break
                 time.sleep(POLL_SECONDS)
             text = read_serial(serial)

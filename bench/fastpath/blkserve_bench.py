@@ -19,11 +19,7 @@ took during the run (core_stat).  Every run must pass its own checks."""
 import argparse
 import os
 import re
-import signal
-import subprocess
 import sys
-import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -40,37 +36,11 @@ NAMES = ["svc", "svc_p50", "svc_mean", "copy", "reply_p50", "reply_p999", "lat_p
 MODES = ["owned", "shared"]
 
 
-def boot(opts, args, extra):
-    """One boot under icount, two CPUs; the serial text once the client's last line (or
-    QEMU's exit, or the timeout) came.  QEMU's process group is killed."""
-    with tempfile.TemporaryDirectory(prefix="exolab-blkbench-") as tmp:
-        serial = os.path.join(tmp, "serial.out")
-        argv = [opts.qemu, "-cdrom", opts.iso, "-m", "256", "-display", "none",
-                "-no-reboot", "-nic", "none", "-monitor", "none", "-serial", "file:" + serial,
-                "-icount", "shift=0,sleep=off", "-smp", "2",
-                "-fw_cfg", "name=opt/exolab/cmdline,string=" + args.replace(",", ",,")]
-        proc = subprocess.Popen(argv + list(extra), stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            deadline = time.monotonic() + opts.timeout
-            while time.monotonic() < deadline and proc.poll() is None:
-                if END.search(icount.read_serial(serial)):
-                    break
-                time.sleep(icount.POLL_SECONDS)
-            return icount.read_serial(serial)
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait()
-
-
 def run(mode, opts):
     """One configuration's figures {name: value}, or None (the reason on stderr)."""
-    text = boot(opts, "init=blkclient tests=bench-%s sched=rr lockcheck=off" % mode,
-                nvmetests.devices("blkbench"))
+    _, text = icount.boot(opts.qemu, opts.iso,
+                          "init=blkclient tests=bench-%s sched=rr lockcheck=off" % mode, [],
+                          opts.timeout, smp=2, extra=nvmetests.devices("blkbench"), until=END)
     if opts.serial:
         with open("%s.%s" % (opts.serial, mode), "w") as f:
             f.write(text)

@@ -61,9 +61,9 @@ def table(results):
         ratio = "-" if p50 is None else "%.2f" % (p999 / p50)
         print(fmt % (app, label, cell(item), cell(p50), cell(p99), cell(p999), cell(mx), ratio,
                      irqs))
-    print("insn/item: l2fwd per 64-byte frame (least batch of 32 / 32), blkserve per 4 KiB "
-          "read (the service's median; least and mean in its own table); Linux rows recorded, "
-          "not re-run.")
+    print("insn/item: the median; l2fwd per 64-byte frame (the median full batch of 32 / 32; "
+          "least and mean on its BENCH lines), blkserve per 4 KiB read (least and mean in its "
+          "own table); Linux rows recorded, not re-run.")
 
 
 def main():
@@ -88,7 +88,7 @@ def main():
                 for name in l2fwd_bench.NAMES:
                     print("BENCH l2fwd_%s_%s %d %s" % (mode, name, f[name], "interrupts"
                                                        if name == "irqs" else "instructions"))
-                row = (f["pkt"], f["lat_p50"], f["lat_p99"], f["lat_p999"], f["lat_max"],
+                row = (f["pkt_p50"], f["lat_p50"], f["lat_p99"], f["lat_p999"], f["lat_max"],
                        str(f["irqs"]))
             else:
                 f = blkserve_bench.run(mode, opts)

@@ -63,6 +63,22 @@ def boot(qemu, iso, args, want, timeout, smp=1, extra=(), until=None):
             proc.wait()
 
 
+def app_figures(text, line, mode, names, bad, label):
+    """{name: value} of one configuration's BENCH lines (`line`: groups mode, name, value,
+    unit), or None, saying on stderr why with the serial tail, when a line matching `bad`
+    (a check that failed) is there or a name of `names` has no figure."""
+    figures = {name: int(v) for m, name, v, _ in line.findall(text) if m == mode}
+    failed = re.findall(bad, text, re.M)
+    missing = [n for n in names if n not in figures]
+    if failed or missing:
+        tail = "\n".join(text.rstrip("\n").splitlines()[-20:])
+        print("bench-fastpath: %s: %s; serial tail:\n%s"
+              % (label, "; ".join(failed) or "no figure for " + ", ".join(missing), tail),
+              file=sys.stderr)
+        return None
+    return figures
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--name", required=True, help="the benchmark's name, for messages")

@@ -44,14 +44,9 @@ def run(mode, opts):
     if opts.serial:
         with open("%s.%s" % (opts.serial, mode), "w") as f:
             f.write(text)
-    figures = {name: int(v) for m, name, v, _ in LINE.findall(text) if m == mode}
-    bad = re.findall(r"^blkclient: .*FAIL$", text, re.M)
-    missing = [n for n in NAMES if n not in figures]
-    if bad or missing:
-        tail = "\n".join(text.rstrip("\n").splitlines()[-20:])
-        print("bench-fastpath: blkserve %s: %s; serial tail:\n%s"
-              % (mode, "; ".join(bad) or "no figure for " + ", ".join(missing), tail),
-              file=sys.stderr)
+    figures = icount.app_figures(text, LINE, mode, NAMES, r"^blkclient: .*FAIL$",
+                                 "blkserve " + mode)
+    if figures is None:
         return None
     for line in re.findall(r"^blkclient: bench: %s: .*$" % mode, text, re.M):
         print(line)

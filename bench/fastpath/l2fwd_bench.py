@@ -37,16 +37,7 @@ def run(mode, opts):
     # the forwarder's end checks are the grader's.
     _, text = icount.boot(opts.qemu, opts.iso, args, ["l2fwd_%s_%s" % (mode, n) for n in NAMES[:-1]],
                           opts.timeout, smp=2, extra=l2fwdtests.devices())
-    figures = {name: int(v) for m, name, v, _ in LINE.findall(text) if m == mode}
-    bad = re.findall(r"^l2(?:fwd|gen): .* FAIL$", text, re.M)
-    missing = [n for n in NAMES if n not in figures]
-    if bad or missing:
-        tail = "\n".join(text.rstrip("\n").splitlines()[-20:])
-        print("bench-fastpath: %s: %s; serial tail:\n%s"
-              % (mode, "; ".join(bad) or "no figure for " + ", ".join(missing), tail),
-              file=sys.stderr)
-        return None
-    return figures
+    return icount.app_figures(text, LINE, mode, NAMES, r"^l2(?:fwd|gen): .* FAIL$", mode)
 
 
 def main():
